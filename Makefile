@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+FLASK  := $(BIN)/flask --app wsgi
+MO     := portal/translations/nb/LC_MESSAGES/messages.mo
+PO     := portal/translations/nb/LC_MESSAGES/messages.po
+
+.PHONY: run test lint install translations extract-messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP) $(MO)
+
+$(MO): $(PO) $(STAMP)
+	$(BIN)/pybabel compile -q -d portal/translations -D messages
+
+translations: $(MO)
+
+# Refresh the catalogue after changing UI texts; then translate the new entries in $(PO).
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot portal
+	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations -D messages --no-fuzzy-matching
+
+run: install
+	$(FLASK) db-upgrade
+	$(FLASK) demo-data --if-empty
+	$(FLASK) demo-logins
+	@echo "Serving on http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# The whole suite, each test against SQLite and against a throw-away PostgreSQL server,
+# browser journeys in Debian's Chromium.
+test: install lint
+	scripts/ensure-chromium.sh
+	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,88 @@
+"""The portal: a student self-service portal for Norwegian schools."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from portal import db
+from portal.extensions import babel, csrf, htmx, login_manager
+from portal.security import install_security_headers
+
+
+def _secret_key(app: Flask) -> str:
+    """SECRET_KEY from the environment; in development one is generated into instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if os.environ.get("PORTAL_ENV", "development") == "production":
+        raise RuntimeError(
+            "SECRET_KEY is not set. A production portal refuses to start without one: "
+            "set SECRET_KEY in the environment (e.g. python -c 'import secrets; "
+            "print(secrets.token_hex(32))')."
+        )
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    production = os.environ.get("PORTAL_ENV", "development") == "production"
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get(
+            "PORTAL_DATABASE_URL",
+            f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}",
+        ),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production or os.environ.get("PORTAL_HTTPS") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        MAX_CONTENT_LENGTH=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)) + 65536,
+        BABEL_DEFAULT_LOCALE="nb",
+        BABEL_DEFAULT_TIMEZONE="Europe/Oslo",
+        WTF_CSRF_TIME_LIMIT=None,
+        PORTAL_MAX_UPLOAD_BYTES=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
+        PORTAL_LOGIN_DELAY=True,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "nb", timezone_selector=lambda: "Europe/Oslo")
+    login_manager.init_app(app)
+    install_security_headers(app)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    from portal import filters
+    from portal.auth.views import bp as auth_bp
+    from portal.cases.views import bp as cases_bp
+    from portal.errors import register_error_handlers
+    from portal.main.views import bp as main_bp
+
+    filters.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(cases_bp)
+    register_error_handlers(app)
+
+    import portal.kinds  # noqa: F401  (registers the request kinds)
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,77 @@
+"""Login and logout."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.auth import throttle
+from portal.auth.forms import ActionForm, LoginForm
+from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.extensions import login_manager
+from portal.models import User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    user_id, _sep, fingerprint = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = User.get_or_none(User.id == int(user_id))
+    if user is None or not user.active or user.password_hash[-12:] != fingerprint:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        keys = throttle.keys(form.username.data, request.remote_addr)
+        wait = throttle.wait_needed(keys)
+        if wait.total_seconds() > 0:
+            seconds = int(wait.total_seconds()) + 1
+            flash(_("Too many failed attempts. Wait %(seconds)s seconds and try again.",
+                    seconds=seconds), "error")
+            status = 429
+        else:
+            user = User.by_username(form.username.data)
+            ok = verify_password(user.password_hash if user else None, form.password.data)
+            if ok and user.active:
+                if needs_rehash(user.password_hash):
+                    user.password_hash = hash_password(form.password.data)
+                    user.save()
+                throttle.clear(keys[0])
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            throttle.record_failure(keys)
+            flash(_("Wrong username or password."), "error")
+            status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (POST with CSRF, so no page can log a user out behind their back)."""
+    if ActionForm().validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,1 @@
+"""The case engine shared by every request kind."""

@@ -1,0 +1,49 @@
+"""The one access check for cases: a user sees a case only if they have a part in it."""
+
+from flask import abort
+from flask_login import current_user
+
+from portal.models import Case, Participant, School, SchoolYear, User
+
+
+def visible_cases(user: User):
+    """Cases in which `user` has a part, newest activity first."""
+    return (
+        Case.select(Case, SchoolYear, School)
+        .join(SchoolYear)
+        .switch(Case)
+        .join(School)
+        .where(
+            Case.id.in_(Participant.select(Participant.case).where(Participant.user == user))
+        )
+        .order_by(Case.updated_at.desc(), Case.id.desc())
+    )
+
+
+def case_for(case_id: int, user: User | None = None, kind: str | None = None) -> tuple[Case, set]:
+    """The case and the user's parts in it; 404 when it does not exist or is not theirs.
+
+    "Not theirs" and "does not exist" look the same, so case numbers reveal nothing.
+    """
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        abort(404)
+    case = (
+        Case.select(Case, SchoolYear, School)
+        .join(SchoolYear)
+        .switch(Case)
+        .join(School)
+        .where(Case.id == case_id)
+        .first()
+    )
+    if case is None or (kind is not None and case.kind != kind):
+        abort(404)
+    parts = {
+        p.part
+        for p in Participant.select(Participant.part).where(
+            (Participant.case == case) & (Participant.user == user)
+        )
+    }
+    if not parts:
+        abort(404)
+    return case, parts

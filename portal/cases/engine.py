@@ -1,0 +1,189 @@
+"""Opening cases and applying transitions: one transaction each, with its timeline event.
+
+A transition is refused unless the kind's table allows the action from the case's state to a
+part the actor holds in the case. The state change is a compare-and-set on the case's version,
+so when two people act on one case at once exactly one wins; the other gets StaleCase.
+"""
+
+from collections.abc import Callable
+
+from peewee import fn
+
+from portal.cases.kinds import Kind, Transition, get_kind
+from portal.db import database
+from portal.models import Case, CaseCounter, Event, Participant, User, utcnow
+
+
+class TransitionRefused(Exception):
+    """The action is not open to this user in the case's present state."""
+
+
+class StaleCase(Exception):
+    """Someone else changed the case since the user loaded it."""
+
+
+def parts_of(case: Case, user: User) -> set[str]:
+    """The parts (role codes) `user` holds in `case`."""
+    query = Participant.select(Participant.part).where(
+        (Participant.case == case) & (Participant.user == user)
+    )
+    return {p.part for p in query}
+
+
+def add_participant(case: Case, user: User, part: str) -> None:
+    (
+        Participant.insert(case=case, user=user, part=part, added_at=utcnow())
+        .on_conflict_ignore()
+        .execute()
+    )
+
+
+def _next_number(school, school_year) -> int:
+    CaseCounter.insert(school=school, school_year=school_year, last_number=0).on_conflict_ignore(
+    ).execute()
+    where = (CaseCounter.school == school) & (CaseCounter.school_year == school_year)
+    CaseCounter.update(last_number=CaseCounter.last_number + 1).where(where).execute()
+    return CaseCounter.select(CaseCounter.last_number).where(where).scalar()
+
+
+def open_case(
+    kind_code: str,
+    *,
+    school,
+    school_year,
+    student: User,
+    title: str,
+    actor: User,
+    role: str = "student",
+    participants: list[tuple[User, str]] = (),
+    text: str = "",
+    data: dict | None = None,
+    effect: Callable[[Case], None] | None = None,
+) -> Case:
+    """File a new case in the kind's initial state, in one transaction with its first event."""
+    kind: Kind = get_kind(kind_code)
+    with database.atomic():
+        now = utcnow()
+        case = Case.create(
+            school=school,
+            school_year=school_year,
+            number=_next_number(school, school_year),
+            kind=kind.code,
+            state=kind.initial,
+            is_open=kind.is_open(kind.initial),
+            student=student,
+            title=title,
+            created_at=now,
+            updated_at=now,
+        )
+        add_participant(case, student, "student")
+        for user, part in participants:
+            if user is not None:
+                add_participant(case, user, part)
+        if effect is not None:
+            effect(case)
+        Event.create(
+            case=case,
+            actor=actor,
+            role=role,
+            action="file",
+            state_before=None,
+            state_after=case.state,
+            text=text,
+            data=data,
+            created_at=now,
+        )
+    return case
+
+
+def check(case: Case, action: str, actor: User) -> tuple[Transition, str]:
+    """The transition and the part under which `actor` may take `action`, or refuse."""
+    kind = get_kind(case.kind)
+    transition = kind.transition(case.state, action)
+    if transition is None:
+        raise TransitionRefused(f"{action!r} is not possible when the case is {case.state!r}")
+    allowed = parts_of(case, actor) & transition.roles
+    if not allowed:
+        raise TransitionRefused(f"{actor.username} has no part in the case that may {action!r}")
+    return transition, sorted(allowed)[0]
+
+
+def apply(
+    case: Case,
+    action: str,
+    *,
+    actor: User,
+    expected_version: int,
+    text: str = "",
+    data: dict | None = None,
+    effect: Callable[[Case, Event], None] | None = None,
+) -> Event:
+    """Take `action` on `case` for `actor`: state, version and event in one transaction.
+
+    `effect` runs inside the same transaction after the version check (rows that belong to
+    the step, such as a teacher's answer or a decision) and so commits or rolls back with it.
+    """
+    transition, role = check(case, action, actor)
+    kind = get_kind(case.kind)
+    with database.atomic():
+        now = utcnow()
+        updated = (
+            Case.update(
+                state=transition.to,
+                is_open=kind.is_open(transition.to),
+                version=Case.version + 1,
+                updated_at=now,
+            )
+            .where((Case.id == case.id) & (Case.version == expected_version))
+            .execute()
+        )
+        if updated != 1:
+            raise StaleCase(f"case {case.id} is no longer at version {expected_version}")
+        before = case.state
+        case.state = transition.to
+        case.is_open = kind.is_open(transition.to)
+        case.version = expected_version + 1
+        case.updated_at = now
+        event = Event.create(
+            case=case,
+            actor=actor,
+            role=role,
+            action=action,
+            state_before=before,
+            state_after=transition.to,
+            text=text,
+            data=data,
+            created_at=now,
+        )
+        if effect is not None:
+            effect(case, event)
+    return event
+
+
+def note(case: Case, *, actor: User | None, role: str, action: str, text: str = "",
+         data: dict | None = None) -> Event:
+    """A timeline event that does not change the state (e.g. a document opened, a reminder);
+    it bumps the version so that live views refresh."""
+    with database.atomic():
+        now = utcnow()
+        Case.update(version=Case.version + 1, updated_at=now).where(Case.id == case.id).execute()
+        case.version = Case.select(Case.version).where(Case.id == case.id).scalar()
+        return Event.create(case=case, actor=actor, role=role, action=action,
+                            state_before=case.state, state_after=case.state, text=text,
+                            data=data, created_at=now)
+
+
+def latest_events(case_ids: list[int]) -> dict[int, list[Event]]:
+    """The newest event of each of several cases, in two queries whatever their number."""
+    if not case_ids:
+        return {}
+    newest = (
+        Event.select(Event.case, fn.MAX(Event.id).alias("max_id"))
+        .where(Event.case.in_(case_ids))
+        .group_by(Event.case)
+    )
+    ids = [row.max_id for row in newest]
+    result: dict[int, list[Event]] = {}
+    for ev in Event.select().where(Event.id.in_(ids)):
+        result.setdefault(ev.case_id, []).append(ev)
+    return result

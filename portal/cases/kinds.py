@@ -1,0 +1,94 @@
+"""Request kinds declare their states and transitions as data; the engine enforces them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Transition:
+    """From `state`, `action` taken by one of `roles` leads to `to`.
+
+    `roles` are parts a user holds in the case (see Participant.part). `decision` marks an
+    action that issues an individual decision (enkeltvedtak) with appeal rights.
+    """
+
+    state: str
+    action: str
+    roles: frozenset[str]
+    to: str
+    decision: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "roles", frozenset(self.roles))
+
+
+@dataclass(frozen=True)
+class State:
+    code: str
+    label: str
+    is_open: bool = True
+
+
+@dataclass
+class Kind:
+    code: str
+    label: str
+    states: list[State]
+    transitions: list[Transition]
+    initial: str
+    # Parts that decide the case: they (and the student) may open health documents.
+    deciders: frozenset[str] = frozenset()
+    # Endpoint of the student's "new request" form, shown on the home page.
+    new_endpoint: str | None = None
+    # Template for the case page (extends cases/show.html) and what it needs beyond the basics.
+    template: str = "cases/show.html"
+    extra_context: Callable[..., dict] | None = None
+    event_labels: dict[str, str] = field(default_factory=dict)
+    _table: dict = field(init=False, repr=False)
+
+    def __post_init__(self):
+        codes = {s.code for s in self.states}
+        if self.initial not in codes:
+            raise ValueError(f"{self.code}: initial state {self.initial!r} is not declared")
+        self._table = {}
+        for t in self.transitions:
+            for s in (t.state, t.to):
+                if s not in codes:
+                    raise ValueError(f"{self.code}: transition {t.action!r} names unknown {s!r}")
+            key = (t.state, t.action)
+            if key in self._table:
+                raise ValueError(f"{self.code}: {key} declared twice")
+            self._table[key] = t
+
+    def transition(self, state: str, action: str) -> Transition | None:
+        return self._table.get((state, action))
+
+    def actions(self, state: str, parts: set[str]) -> list[Transition]:
+        """Transitions open from `state` to someone holding `parts`, in declared order."""
+        return [t for t in self.transitions if t.state == state and t.roles & parts]
+
+    def state(self, code: str) -> State:
+        for s in self.states:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+    def is_open(self, code: str) -> bool:
+        return self.state(code).is_open
+
+
+REGISTRY: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    REGISTRY[kind.code] = kind
+    return kind
+
+
+def get_kind(code: str) -> Kind:
+    return REGISTRY[code]
+
+
+def withdrawals(kind_states: list[str], role: str = "student", to: str = "withdrawn"):
+    """A student may withdraw from each of these open states."""
+    return [Transition(s, "withdraw", frozenset({role}), to) for s in kind_states]

@@ -1,0 +1,78 @@
+"""Uploaded documents: the type is decided from the content, never from the name or browser."""
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+
+# Signatures of the formats a phone camera or a scanner produces.
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"%PDF-", "application/pdf", ".pdf"),
+)
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+
+class UploadError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    filename: str
+    content_type: str
+    data: bytes
+    size: int
+    sha256: str
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, content_type, _ext in _SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "image/heic"
+    return None
+
+
+def _clean_name(name: str | None, content_type: str) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    if not base:
+        ext = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf",
+               "image/heic": ".heic"}[content_type]
+        base = "dokument" + ext
+    return base[:200]
+
+
+def _human_size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} kB"
+
+
+def check_upload(storage, max_bytes: int | None = None) -> CheckedFile:
+    """Read a werkzeug FileStorage and accept it only if it is a JPEG, PNG, HEIC or PDF
+    within the size limit; raise UploadError with a Norwegian message otherwise."""
+    limit = max_bytes or current_app.config["PORTAL_MAX_UPLOAD_BYTES"]
+    data = storage.read(limit + 1)
+    if not data:
+        raise UploadError(_("The file is empty. Choose the file again or take a new photo."))
+    if len(data) > limit:
+        raise UploadError(
+            _("The file is larger than %(size)s. Take a photo with lower resolution or "
+              "make the PDF smaller.", size=_human_size(limit))
+        )
+    content_type = sniff(data)
+    if content_type is None:
+        raise UploadError(
+            _("The file must be a photo (JPEG, PNG or HEIC) or a PDF. The file you chose is "
+              "neither, whatever its name says.")
+        )
+    return CheckedFile(
+        filename=_clean_name(storage.filename, content_type),
+        content_type=content_type,
+        data=data,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )

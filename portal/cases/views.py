@@ -1,0 +1,114 @@
+"""Pages every case has: the case page, its live status fragment, its documents."""
+
+from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+
+from portal.cases.access import case_for
+from portal.cases.kinds import get_kind
+from portal.models import Attachment, AttachmentAccess, Case, Event, Participant, User
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+STATUS_EVENTS = 5
+
+
+def _timeline(case):
+    return list(
+        Event.select(Event, User)
+        .join(User, on=(Event.actor == User.id), join_type="LEFT OUTER")
+        .where(Event.case == case)
+        .order_by(Event.id.desc())
+    )
+
+
+def case_context(case, parts):
+    """What the case page and its fragments need."""
+    kind = get_kind(case.kind)
+    events = _timeline(case)
+    attachments = list(
+        Attachment.select(Attachment.id, Attachment.filename, Attachment.content_type,
+                          Attachment.size, Attachment.is_health, Attachment.created_at,
+                          Attachment.purpose)
+        .where(Attachment.case == case)
+        .order_by(Attachment.id)
+    )
+    context = {
+        "case": case,
+        "kind": kind,
+        "parts": parts,
+        "events": events,
+        "latest": events[:STATUS_EVENTS],
+        "attachments": attachments,
+        "can_open_health": bool(parts & health_readers(kind)),
+    }
+    if kind.extra_context is not None:
+        context.update(kind.extra_context(case, parts))
+    return context
+
+
+def health_readers(kind) -> set[str]:
+    """Parts that may open health documents: the student and those who decide the case."""
+    return {"student"} | set(kind.deciders)
+
+
+@bp.route("/<int:case_id>")
+@login_required
+def show(case_id):
+    """The case: status, details, what the user can do, timeline, documents."""
+    case, parts = case_for(case_id)
+    return render_template(get_kind(case.kind).template, **case_context(case, parts))
+
+
+@bp.route("/<int:case_id>/status")
+@login_required
+def status(case_id):
+    """The live status fragment; 304 when the case has not changed (one indexed lookup)."""
+    row = (
+        Case.select(Case.id, Case.version)
+        .join(Participant, on=(Participant.case == Case.id))
+        .where((Case.id == case_id) & (Participant.user == current_user.id))
+        .first()
+    )
+    if row is None:
+        abort(404)
+    etag = f"c{row.id}v{row.version}"
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        case, parts = case_for(case_id)
+        template = get_kind(case.kind).template
+        html = render_block(template, "status", **case_context(case, parts))
+        response = make_response(html)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/<int:case_id>/documents/<int:attachment_id>")
+@login_required
+def document(case_id, attachment_id):
+    """Open a document of the case; health documents only for those who decide. Logged."""
+    case, parts = case_for(case_id)
+    attachment = Attachment.get_or_none(
+        (Attachment.id == attachment_id) & (Attachment.case == case)
+    )
+    if attachment is None:
+        abort(404)
+    if attachment.is_health and not parts & health_readers(get_kind(case.kind)):
+        abort(404)
+    AttachmentAccess.create(attachment=attachment, user=current_user.id, part=sorted(parts)[0])
+    response = make_response(bytes(attachment.data))
+    response.headers["Content-Type"] = attachment.content_type
+    disposition = "inline" if attachment.content_type == "application/pdf" else "attachment"
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename*=UTF-8''{_quote(attachment.filename)}"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

@@ -1,0 +1,101 @@
+"""Command-line tools: flask --app wsgi <command>."""
+
+import getpass
+import sys
+
+import click
+
+from portal import db
+
+
+def register_cli(app):
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply pending migrations (a deploy step)."""
+        with db.database.connection_context():
+            applied = db.migrate()
+        click.echo(f"Applied {len(applied)} migration(s)." if applied
+                   else "Database is up to date.")
+
+    @app.cli.command("demo-data")
+    @click.option("--if-empty", is_flag=True, help="Only load when the database has no school.")
+    def demo_data(if_empty):
+        """Load the demo schools (development only; every password is 'demo')."""
+        from portal import demo
+
+        with db.database.connection_context():
+            if not demo.is_empty():
+                if if_empty:
+                    click.echo("Database already has data; demo school not loaded.")
+                    return
+                raise click.ClickException("The database is not empty.")
+            demo.load()
+        click.echo("Demo school loaded.")
+
+    @app.cli.command("demo-logins")
+    def demo_logins():
+        """Print the demo accounts."""
+        from portal import demo
+
+        click.echo("Demo logins (password: demo):")
+        for names, what in demo.demo_logins():
+            click.echo(f"  {names:<48} {what}")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "full_name", required=True, help="Full name.")
+    @click.option("--email", default=None)
+    @click.option("--role", "roles", multiple=True, required=True, help="Repeat for several.")
+    @click.option("--school", default=None, help="School code the roles apply to.")
+    def create_user(username, full_name, email, roles, school):
+        """Create a user; the password is asked for (or read from stdin when not a tty)."""
+        from portal.importer import import_users
+
+        password = (getpass.getpass("Password: ") if sys.stdin.isatty()
+                    else sys.stdin.readline().rstrip("\n"))
+        if len(password) < 8:
+            raise click.ClickException("The password must have at least 8 characters.")
+        row = ",".join([username, _csv(full_name), email or "", ";".join(roles), school or "",
+                        _csv(password)])
+        text = "username,full_name,email,roles,school,password\n" + row + "\n"
+        with db.database.connection_context():
+            result = import_users(text)
+        _report(result)
+
+    @app.cli.command("import-users")
+    @click.argument("path", type=click.File("r", encoding="utf-8-sig"))
+    def import_users_cmd(path):
+        """Import users from CSV: username,full_name,email,roles,school[,password]."""
+        from portal.importer import import_users
+
+        with db.database.connection_context():
+            _report(import_users(path.read()))
+
+    @app.cli.command("import-classes")
+    @click.argument("path", type=click.File("r", encoding="utf-8-sig"))
+    def import_classes_cmd(path):
+        """Import class lists from CSV: school,year,class,username,part[,subject_code,...]."""
+        from portal.importer import import_classes
+
+        with db.database.connection_context():
+            _report(import_classes(path.read()))
+
+    @app.cli.command("check-profiles")
+    def check_profiles():
+        """Load every rule profile and report the first error."""
+        from portal.rules import validate_all
+
+        names = validate_all()
+        click.echo(f"{len(names)} profile(s) OK: {', '.join(sorted(names))}")
+
+
+def _csv(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _report(result):
+    if result.errors:
+        for line in result.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(result.errors)} bad row(s); nothing was imported.")
+    click.echo(f"Imported: {result.created} created, {result.updated} updated.")

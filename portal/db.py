@@ -1,0 +1,75 @@
+"""The database: one proxy, initialised from PORTAL_DATABASE_URL; a connection per request.
+
+SQLite is the embedded default; PostgreSQL (postgresql://user:pw@host/db) is the database for
+a real school or county. Both run the same migrations from migrations/.
+"""
+
+from pathlib import Path
+
+from flask import Flask
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect
+
+database = DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+SQLITE_PRAGMAS = {
+    "foreign_keys": 1,
+    "journal_mode": "wal",
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+def open_database(url: str):
+    """A peewee Database for a URL; SQLite gets safe pragmas, both are thread-safe."""
+    if url.startswith("sqlite:"):
+        db = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+    elif url.startswith(("postgres://", "postgresql://")):
+        db = connect(url.replace("postgres://", "postgresql://", 1))
+    else:
+        raise RuntimeError(f"Unsupported PORTAL_DATABASE_URL scheme: {url.split(':', 1)[0]}")
+    return db
+
+
+def is_postgresql() -> bool:
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    current = database.obj
+    if current is None or getattr(current, "_portal_url", None) != url:
+        if current is not None and not current.is_closed():
+            current.close()
+        db = open_database(url)
+        db._portal_url = url
+        database.initialize(db)
+
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+
+
+def router():
+    from peewee_migrate import Router
+
+    return Router(database.obj, migrate_dir=MIGRATIONS_DIR, ignore=["basemodel"])
+
+
+def migrate() -> list[str]:
+    """Apply every pending migration; returns the names applied."""
+    r = router()
+    todo = [name for name in r.todo if name not in r.done]
+    r.run()
+    return todo

@@ -1,0 +1,170 @@
+"""CSV imports of users and class lists: every row checked first, then all or nothing.
+
+users.csv:   username,full_name,email,roles,school[,password]
+             roles separated by ";" (student;teacher), school is a school code or empty
+classes.csv: school,year,class,username,part[,subject_code,subject_name]
+             part: student | contact_teacher | year_coordinator | cohort_coordinator | teacher
+             (teacher rows name the subject they teach the class)
+"""
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+
+from portal.auth.passwords import hash_password
+from portal.db import database
+from portal.models import (
+    Enrolment,
+    RoleGrant,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Subject,
+    TeachingAssignment,
+    User,
+)
+from portal.roles import ROLES
+
+USER_COLUMNS = ["username", "full_name", "email", "roles", "school"]
+CLASS_COLUMNS = ["school", "year", "class", "username", "part"]
+CLASS_PARTS = {"student", "contact_teacher", "year_coordinator", "cohort_coordinator", "teacher"}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _rows(text: str, required: list[str], result: ImportResult):
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        result.errors.append(f"line 1: missing column(s): {', '.join(missing)}")
+        return []
+    rows = []
+    for row in reader:
+        clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if None in row:
+            result.errors.append(f"line {reader.line_num}: more fields than columns")
+            continue
+        if any(clean.values()):
+            rows.append((reader.line_num, clean))
+    return rows
+
+
+def import_users(text: str) -> ImportResult:
+    result = ImportResult()
+    rows = _rows(text, USER_COLUMNS, result)
+    schools = {s.code: s for s in School.select()}
+    seen: set[str] = set()
+    plan = []
+    for line, row in rows:
+        problems = []
+        username = row["username"].lower()
+        if not username or len(username) > 64 or not username.replace("-", "").replace(
+            "_", "").replace(".", "").isalnum():
+            problems.append("username must be letters, digits, '.', '-' or '_'")
+        elif username in seen:
+            problems.append(f"username {username!r} appears twice in the file")
+        if not row["full_name"]:
+            problems.append("full_name is empty")
+        roles = [r.strip() for r in row["roles"].split(";") if r.strip()]
+        unknown = [r for r in roles if r not in ROLES]
+        if not roles:
+            problems.append("roles is empty")
+        if unknown:
+            problems.append(f"unknown role(s): {', '.join(unknown)}")
+        school = None
+        if row["school"]:
+            school = schools.get(row["school"])
+            if school is None:
+                problems.append(f"no school with code {row['school']!r}")
+        if problems:
+            result.errors.append(f"line {line}: " + "; ".join(problems))
+            continue
+        seen.add(username)
+        plan.append((username, row, roles, school))
+    if result.errors:
+        return result
+    with database.atomic():
+        for username, row, roles, school in plan:
+            user = User.by_username(username)
+            password = row.get("password") or secrets.token_urlsafe(24)
+            if user is None:
+                user = User.create(username=username, full_name=row["full_name"],
+                                   email=row["email"] or None,
+                                   password_hash=hash_password(password))
+                result.created += 1
+            else:
+                user.full_name = row["full_name"]
+                user.email = row["email"] or None
+                if row.get("password"):
+                    user.password_hash = hash_password(password)
+                user.save()
+                result.updated += 1
+            for role in roles:
+                RoleGrant.insert(user=user, role=role, school=school).on_conflict_ignore().execute()
+    return result
+
+
+def import_classes(text: str) -> ImportResult:
+    result = ImportResult()
+    rows = _rows(text, CLASS_COLUMNS, result)
+    schools = {s.code: s for s in School.select()}
+    plan = []
+    for line, row in rows:
+        problems = []
+        school = schools.get(row["school"])
+        year = None
+        if school is None:
+            problems.append(f"no school with code {row['school']!r}")
+        else:
+            year = SchoolYear.get_or_none((SchoolYear.school == school)
+                                          & (SchoolYear.name == row["year"]))
+            if year is None:
+                problems.append(f"school {school.code} has no school year {row['year']!r}")
+        if not row["class"]:
+            problems.append("class is empty")
+        user = User.by_username(row["username"]) if row["username"] else None
+        if user is None:
+            problems.append(f"no user {row['username']!r} (import users first)")
+        part = row["part"]
+        if part not in CLASS_PARTS:
+            problems.append(f"part must be one of {', '.join(sorted(CLASS_PARTS))}")
+        elif user is not None:
+            needed = "teacher" if part == "teacher" else part
+            if not RoleGrant.select().where((RoleGrant.user == user)
+                                             & (RoleGrant.role == needed)).exists():
+                problems.append(f"user {user.username} does not have the role {needed}")
+        if part == "teacher" and not (row.get("subject_code") and row.get("subject_name")):
+            problems.append("teacher rows need subject_code and subject_name")
+        if problems:
+            result.errors.append(f"line {line}: " + "; ".join(problems))
+            continue
+        plan.append((school, year, row, user, part))
+    if result.errors:
+        return result
+    with database.atomic():
+        for school, year, row, user, part in plan:
+            klass, created = SchoolClass.get_or_create(school=school, school_year=year,
+                                                       name=row["class"])
+            result.created += int(created)
+            if part == "student":
+                Enrolment.insert(student=user, school_class=klass).on_conflict_ignore().execute()
+            elif part == "teacher":
+                subject, _ = Subject.get_or_create(school=school, code=row["subject_code"],
+                                                   defaults={"name": row["subject_name"]})
+                TeachingAssignment.insert(teacher=user, subject=subject,
+                                          school_class=klass).on_conflict_ignore().execute()
+            else:
+                setattr(klass, part, user)
+                klass.save()
+                result.updated += 1
+    return result

@@ -1,0 +1,135 @@
+"""The case engine's tables: case, timeline event, participant, attachment, decision."""
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from portal.models.base import BaseModel, JSONText, utcnow
+from portal.models.people import User
+from portal.models.school import School, SchoolYear
+
+
+class CaseCounter(BaseModel):
+    """Last case number handed out per school and school year."""
+
+    school = ForeignKeyField(School, on_delete="CASCADE")
+    school_year = ForeignKeyField(SchoolYear, on_delete="CASCADE")
+    last_number = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("school", "school_year"), True),)
+
+
+class Case(BaseModel):
+    school = ForeignKeyField(School, backref="cases", on_delete="CASCADE")
+    school_year = ForeignKeyField(SchoolYear, backref="cases", on_delete="CASCADE")
+    number = IntegerField()
+    kind = CharField(max_length=32)
+    state = CharField(max_length=32)
+    is_open = BooleanField(default=True)
+    student = ForeignKeyField(User, backref="cases", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    staff_due_on = DateField(null=True)  # when staff owe the next answer
+
+    class Meta:
+        indexes = (
+            (("school", "school_year", "number"), True),
+            (("student", "updated_at"), False),
+            (("kind", "state"), False),
+        )
+
+    @property
+    def reference(self) -> str:
+        """Readable number: the year's first calendar year and a running number, 2026-0042."""
+        return f"{self.school_year.starts_on.year}-{self.number:04d}"
+
+    @property
+    def etag(self) -> str:
+        return f'"c{self.id}v{self.version}"'
+
+
+class Participant(BaseModel):
+    """Who may see a case and why (their part in it)."""
+
+    case = ForeignKeyField(Case, backref="participants", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="participations", on_delete="CASCADE")
+    part = CharField(max_length=32)  # a role code: student, contact_teacher, teacher, ...
+    added_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("case", "user", "part"), True), (("user", "case"), False))
+
+
+class Event(BaseModel):
+    """One line of a case's timeline."""
+
+    case = ForeignKeyField(Case, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, backref="events")
+    role = CharField(max_length=32)
+    action = CharField(max_length=48)
+    state_before = CharField(max_length=32, null=True)
+    state_after = CharField(max_length=32)
+    text = TextField(default="")
+    data = JSONText(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("case", "id"), False),)
+
+
+class Attachment(BaseModel):
+    """A document stored in the database (app servers keep no files of their own)."""
+
+    case = ForeignKeyField(Case, backref="attachments", on_delete="CASCADE")
+    uploaded_by = ForeignKeyField(User, backref="uploads")
+    filename = CharField(max_length=255)
+    content_type = CharField(max_length=100)  # decided from the content, not the client
+    size = IntegerField()
+    sha256 = CharField(max_length=64)
+    is_health = BooleanField(default=False)  # GDPR art. 9: only deciders open it, logged
+    purpose = CharField(max_length=48, default="documentation")
+    data = BlobField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("case",), False),)
+
+
+class AttachmentAccess(BaseModel):
+    """Every opening of a document, health documents above all."""
+
+    attachment = ForeignKeyField(Attachment, backref="accesses", on_delete="CASCADE")
+    user = ForeignKeyField(User)
+    part = CharField(max_length=32)
+    opened_at = DateTimeField(default=utcnow)
+
+
+class Decision(BaseModel):
+    """An individual decision (enkeltvedtak) with the parts forvaltningsloven requires."""
+
+    case = ForeignKeyField(Case, backref="decisions", on_delete="CASCADE")
+    outcome = CharField(max_length=32)  # granted, refused, partly_granted, ...
+    summary = TextField()
+    reasons = TextField(default="")
+    rule_reference = CharField(max_length=200)
+    decided_by = ForeignKeyField(User, backref="decisions")
+    decided_role = CharField(max_length=32)
+    decided_at = DateTimeField(default=utcnow)
+    appeal_body = CharField(max_length=200)
+    appeal_deadline = DateField()
+    appeal_rule = CharField(max_length=200)
+    reasons_requested_at = DateTimeField(null=True)
+    reasons_given_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("case", "decided_at"), False),)

@@ -1,0 +1,55 @@
+"""Schools and school years."""
+
+from datetime import date
+
+from peewee import CharField, DateField, ForeignKeyField
+
+from portal.models.base import BaseModel
+
+
+class School(BaseModel):
+    name = CharField(max_length=200)
+    code = CharField(max_length=32, unique=True)
+    profile = CharField(max_length=64)  # name of a rule profile in portal/rules/profiles/
+
+    @property
+    def rules(self):
+        from portal.rules import get_profile
+
+        return get_profile(self.profile)
+
+    def current_year(self, on: date | None = None):
+        return SchoolYear.current(self, on)
+
+
+class SchoolYear(BaseModel):
+    school = ForeignKeyField(School, backref="years", on_delete="CASCADE")
+    name = CharField(max_length=16)  # "2026/2027"
+    starts_on = DateField()
+    ends_on = DateField()
+
+    class Meta:
+        indexes = ((("school", "name"), True), (("school", "starts_on"), False))
+
+    def contains(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    @classmethod
+    def current(cls, school, on: date | None = None):
+        """The school year that holds `on` (today in Oslo), else the latest one before it."""
+        from portal.rules.calendar import today
+
+        on = on or today()
+        year = (
+            cls.select()
+            .where((cls.school == school) & (cls.starts_on <= on) & (cls.ends_on >= on))
+            .first()
+        )
+        if year is None:
+            year = (
+                cls.select()
+                .where(cls.school == school)
+                .order_by(cls.starts_on.desc())
+                .first()
+            )
+        return year

@@ -1,0 +1,19 @@
+"""The roles of domain.md. A person may hold several."""
+
+from flask_babel import lazy_gettext as _l
+
+ROLES = {
+    "student": _l("Student"),
+    "teacher": _l("Subject teacher"),
+    "contact_teacher": _l("Contact teacher"),
+    "year_coordinator": _l("Year coordinator"),
+    "cohort_coordinator": _l("Cohort coordinator"),
+    "department_head": _l("Department head"),
+    "principal": _l("Principal"),
+    "exam_office": _l("Exam office"),
+    "examiner": _l("Examiner"),
+    "appeals_board": _l("Appeals board"),
+    "admin": _l("Administrator"),
+}
+
+STAFF_ROLES = frozenset(ROLES) - {"student"}

@@ -1,0 +1,98 @@
+"""The one access check: a case is visible only to those with a part in it (404 otherwise)."""
+
+import pytest
+
+from portal.cases import engine
+from portal.cases.engine import add_participant
+from portal.models import Attachment, AttachmentAccess
+from tests.test_engine import TEST_KIND, kind  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def case(school, kind):  # noqa: F811
+    c = engine.open_case("engine_test", school=school.school, school_year=school.year,
+                         student=school.elev1, title="Min sak", actor=school.elev1,
+                         participants=[(school.trinn, "year_coordinator"),
+                                       (school.laerer1, "contact_teacher")])
+    return c
+
+
+@pytest.mark.parametrize("username, status", [
+    ("elev1", 200), ("trinn1", 200), ("laerer1", 200),
+    ("elev2", 404), ("laerer2", 404), ("admin", 404),
+])
+def test_case_page_only_for_participants(client, auth, case, username, status):
+    auth.login(username)
+    assert client.get(f"/cases/{case.id}").status_code == status
+    assert client.get(f"/cases/{case.id}/status").status_code == status
+
+
+def test_missing_case_looks_like_a_foreign_one(client, auth, case):
+    auth.login("elev1")
+    assert client.get("/cases/999999").status_code == 404
+
+
+def test_status_fragment_answers_304_while_unchanged(client, auth, case, school):
+    auth.login("elev1")
+    first = client.get(f"/cases/{case.id}/status")
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert "private" in first.headers["Cache-Control"]
+    again = client.get(f"/cases/{case.id}/status", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    engine.apply(case, "take", actor=school.trinn, expected_version=case.version)
+    changed = client.get(f"/cases/{case.id}/status",
+                         headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+
+
+def _attach(case, user, is_health):
+    return Attachment.create(case=case, uploaded_by=user, filename="legeerklaering.pdf",
+                             content_type="application/pdf", size=9, sha256="0" * 64,
+                             is_health=is_health, data=b"%PDF-1.4\n")
+
+
+def test_health_document_only_for_deciders_and_every_opening_logged(client, auth, case, school):
+    TEST_KIND.deciders = frozenset({"year_coordinator"})
+    try:
+        doc = _attach(case, school.elev1, is_health=True)
+        url = f"/cases/{case.id}/documents/{doc.id}"
+        auth.login("laerer1")  # contact teacher: a copy of the case, not the decision
+        assert client.get(url).status_code == 404
+        assert "bare de som avgjør saken" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+        auth.logout()
+        auth.login("trinn1")
+        response = client.get(url)
+        assert response.status_code == 200 and response.data == b"%PDF-1.4\n"
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert "no-store" in response.headers["Cache-Control"]
+        log = list(AttachmentAccess.select())
+        assert [(a.user.username, a.part) for a in log] == [("trinn1", "year_coordinator")]
+    finally:
+        TEST_KIND.deciders = frozenset()
+
+
+def test_ordinary_document_for_every_participant(client, auth, case, school):
+    doc = _attach(case, school.elev1, is_health=False)
+    auth.login("laerer1")
+    assert client.get(f"/cases/{case.id}/documents/{doc.id}").status_code == 200
+    auth.logout()
+    auth.login("elev2")
+    assert client.get(f"/cases/{case.id}/documents/{doc.id}").status_code == 404
+
+
+def test_document_of_another_case_is_404(client, auth, case, school):
+    other = engine.open_case("engine_test", school=school.school, school_year=school.year,
+                             student=school.elev2, title="Annen", actor=school.elev2)
+    add_participant(other, school.elev1, "student")  # even a part elsewhere does not help
+    doc = _attach(other, school.elev2, is_health=False)
+    auth.login("trinn1")
+    assert client.get(f"/cases/{case.id}/documents/{doc.id}").status_code == 404
+
+
+def test_home_lists_only_own_cases(client, auth, case, school):
+    auth.login("elev2")
+    assert "Min sak" not in client.get("/home").get_data(as_text=True)
+    auth.logout()
+    auth.login("trinn1")
+    page = client.get("/home").get_data(as_text=True)
+    assert "Min sak" in page and "Venter på deg" in page

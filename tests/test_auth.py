@@ -1,0 +1,114 @@
+"""Login, logout, sessions, throttling and the role check."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.auth import throttle
+from portal.models import LoginThrottle, User
+
+
+def test_login_page_renders_in_norwegian(client, school):
+    page = client.get("/login").get_data(as_text=True)
+    assert "Logg inn" in page and "Brukernavn" in page and 'lang="nb"' in page
+
+
+def test_login_and_logout(client, auth, school):
+    response = auth.login("elev1")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/home")
+    assert "Mine saker" in client.get("/home").get_data(as_text=True)
+    auth.logout()
+    assert client.get("/home").status_code == 302
+
+
+@pytest.mark.parametrize("username, password", [("elev1", "wrong"), ("nobody", "demo"),
+                                                ("ELEV1", "Demo")])
+def test_failed_login_gives_one_generic_message(client, auth, school, username, password):
+    response = auth.login(username, password)
+    assert response.status_code == 401
+    assert "Feil brukernavn eller passord." in response.get_data(as_text=True)
+
+
+def test_username_is_case_insensitive(auth, school):
+    assert auth.login("ELEV1").status_code == 302
+
+
+def test_empty_form_names_the_fields(client, school, csrf):
+    token = csrf(client.get("/login").get_data(as_text=True))
+    page = client.post("/login", data={"csrf_token": token}).get_data(as_text=True)
+    assert "Skriv inn brukernavnet ditt." in page and "Skriv inn passordet ditt." in page
+
+
+def test_login_without_csrf_is_refused(client, school):
+    response = client.post("/login", data={"username": "elev1", "password": "demo"})
+    assert response.status_code == 400
+    assert client.get("/home").status_code == 302
+
+
+def test_repeated_failures_are_slowed_down_per_account(auth, school):
+    for _ in range(throttle.FREE_FAILURES):
+        assert auth.login("elev1", "wrong").status_code == 401
+    # Now even the right password must wait.
+    response = auth.login("elev1", "demo")
+    assert response.status_code == 429
+    assert "For mange mislykkede forsøk" in response.get_data(as_text=True)
+    # Once the wait is over, the right password works and clears the account's count.
+    LoginThrottle.update(last_failure_at=LoginThrottle.last_failure_at - timedelta(minutes=1)
+                         ).execute()
+    assert auth.login("elev1", "demo").status_code == 302
+    assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
+
+
+def test_failures_are_counted_per_address_across_accounts(auth, school):
+    for name in ["a", "b", "c"]:
+        auth.login(name, "x")
+    assert auth.login("elev2", "demo").status_code == 429
+
+
+def test_throttle_delay_doubles_and_is_capped(db):
+    assert throttle._delay(2) == timedelta(0)
+    assert [throttle._delay(n).total_seconds() for n in (3, 4, 5)] == [1, 2, 4]
+    assert throttle._delay(40) == throttle.MAX_DELAY
+
+
+def test_session_cookie_flags(auth, school):
+    response = auth.login("elev1")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_password_change_ends_other_sessions(client, auth, school):
+    auth.login("elev1")
+    assert client.get("/home").status_code == 200
+    from portal.auth.passwords import hash_password
+
+    User.update(password_hash=hash_password("new-password")).where(
+        User.username == "elev1").execute()
+    assert client.get("/home").status_code == 302
+
+
+def test_inactive_user_cannot_log_in(auth, school):
+    User.update(active=False).where(User.username == "elev1").execute()
+    assert auth.login("elev1").status_code == 401
+
+
+def test_next_parameter_only_accepts_local_paths(client, school, csrf):
+    token = csrf(client.get("/login").get_data(as_text=True))
+    data = {"username": "elev1", "password": "demo", "csrf_token": token}
+    response = client.post("/login?next=https://evil.example/x", data=data)
+    assert response.headers["Location"].endswith("/home")
+
+
+def test_role_check_gives_404_to_other_roles(app, client, auth, school):
+    from portal.auth import roles_required
+
+    @app.route("/_admin_only")
+    @roles_required("admin")
+    def _admin_only():
+        return "secret"
+
+    auth.login("elev1")
+    assert client.get("/_admin_only").status_code == 404
+    auth.logout()
+    auth.login("admin")
+    assert client.get("/_admin_only").get_data(as_text=True) == "secret"

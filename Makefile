@@ -4,8 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
-MO     := portal/translations/nb/LC_MESSAGES/messages.mo
-PO     := portal/translations/nb/LC_MESSAGES/messages.po
+POS    := $(wildcard portal/translations/nb/LC_MESSAGES/messages.po portal/kinds/*/translations/nb/LC_MESSAGES/messages.po)
+MOS    := $(POS:.po=.mo)
 
 .PHONY: run test lint install translations extract-messages bench clean
 
@@ -17,17 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-install: $(STAMP) $(MO)
+install: $(STAMP) $(MOS)
 
-$(MO): $(PO) $(STAMP)
-	$(BIN)/pybabel compile -q -d portal/translations -D messages
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@ -l nb
 
-translations: $(MO)
-
-# Refresh the catalogue after changing UI texts; then translate the new entries in $(PO).
-extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot portal
-	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations -D messages --no-fuzzy-matching
+translations: $(MOS)
 
 run: install
 	$(FLASK) db-upgrade

@@ -29,6 +29,13 @@ def _secret_key(app: Flask) -> str:
     return path.read_text().strip()
 
 
+def translation_directories() -> list[str]:
+    """The core catalogue and one per request kind (portal/kinds/<kind>/translations)."""
+    root = Path(__file__).resolve().parent
+    kinds = sorted(str(p) for p in root.glob("kinds/*/translations") if p.is_dir())
+    return [str(root / "translations"), *kinds]
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints."""
     app = Flask(
@@ -51,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         MAX_CONTENT_LENGTH=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)) + 65536,
         BABEL_DEFAULT_LOCALE="nb",
+        BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories()),
         BABEL_DEFAULT_TIMEZONE="Europe/Oslo",
         WTF_CSRF_TIME_LIMIT=None,
         PORTAL_MAX_UPLOAD_BYTES=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),

@@ -6,7 +6,7 @@ a real school or county. Both run the same migrations from migrations/.
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 
@@ -53,11 +53,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _connect():
-        database.connect(reuse_if_open=True)
+        # Close at teardown only what this request opened (a CLI or test may hold one).
+        g.db_opened_here = database.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):
-        if not database.is_closed():
+        if g.pop("db_opened_here", False) and not database.is_closed():
             database.close()
 
 

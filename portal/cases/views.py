@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, abort, make_response, render_template, request
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
+from peewee import JOIN
 
 from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
@@ -16,7 +17,7 @@ STATUS_EVENTS = 5
 def _timeline(case):
     return list(
         Event.select(Event, User)
-        .join(User, on=(Event.actor == User.id), join_type="LEFT OUTER")
+        .join(User, on=(Event.actor == User.id), join_type=JOIN.LEFT_OUTER)
         .where(Event.case == case)
         .order_by(Event.id.desc())
     )

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
-POS    := $(wildcard portal/translations/nb/LC_MESSAGES/messages.po portal/kinds/*/translations/nb/LC_MESSAGES/messages.po)
+POS    := $(wildcard portal/translations/nb/LC_MESSAGES/messages.po portal/*/translations/nb/LC_MESSAGES/messages.po portal/kinds/*/translations/nb/LC_MESSAGES/messages.po)
 MOS    := $(POS:.po=.mo)
 
 .PHONY: run test lint install translations extract-messages bench clean
@@ -23,6 +23,11 @@ install: $(STAMP) $(MOS)
 	$(BIN)/pybabel compile -i $< -o $@ -l nb
 
 translations: $(MOS)
+
+# Refresh the catalogues from the code: the core one and one per feature package
+# (portal/<pkg>/translations, portal/kinds/<kind>/translations). Lists untranslated msgids.
+extract-messages: $(STAMP)
+	$(BIN)/python scripts/extract_messages.py
 
 run: install
 	$(FLASK) db-upgrade

@@ -30,10 +30,11 @@ def _secret_key(app: Flask) -> str:
 
 
 def translation_directories() -> list[str]:
-    """The core catalogue and one per request kind (portal/kinds/<kind>/translations)."""
+    """The core catalogue and one per feature package (portal/<pkg>/translations,
+    portal/kinds/<kind>/translations)."""
     root = Path(__file__).resolve().parent
-    kinds = sorted(str(p) for p in root.glob("kinds/*/translations") if p.is_dir())
-    return [str(root / "translations"), *kinds]
+    features = [*root.glob("*/translations"), *root.glob("kinds/*/translations")]
+    return [str(root / "translations"), *sorted(str(p) for p in features if p.is_dir())]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -66,6 +67,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+
+    from portal.rules import validate_all
+
+    validate_all()  # a bad profile file stops start-up, naming the file and the key
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
 
@@ -89,8 +94,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     register_error_handlers(app)
 
-    import portal.kinds  # noqa: F401  (registers the request kinds)
     from portal.cli import register_cli
+    from portal.kinds import blueprints as kind_blueprints
+
+    for blueprint in kind_blueprints():
+        app.register_blueprint(blueprint)
 
     register_cli(app)
     return app

@@ -114,6 +114,29 @@ def load(today: date | None = None) -> None:
     with database.atomic():
         _load_vgs(today, pw_hash)
         _load_havbruk(today, pw_hash)
+        for hook in demo_hooks():
+            hook(today)
+
+
+def demo_hooks():
+    """`load_demo(today)` of every feature package (portal/<pkg>/ or portal/kinds/<kind>/)
+    that has one: each adds its own demo cases (exam plans, absence, requests) after the
+    schools exist, in the same transaction."""
+    import importlib
+    import pkgutil
+
+    import portal
+    import portal.kinds
+
+    hooks = []
+    for package in (portal, portal.kinds):
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if not info.ispkg:
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if hasattr(module, "load_demo"):
+                hooks.append(module.load_demo)
+    return hooks
 
 
 def _load_vgs(today, pw_hash):

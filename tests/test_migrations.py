@@ -1,0 +1,19 @@
+"""The migrations build exactly the schema the models describe, on both backends."""
+
+from portal.db import router
+from portal.models import all_tables
+
+
+def test_every_migration_is_applied(db):
+    r = router()
+    assert r.todo, "no migrations found"
+    assert set(r.todo) <= set(r.done)
+
+
+def test_migrated_columns_match_the_models(db):
+    for model in all_tables():
+        table = model._meta.table_name
+        assert db.table_exists(table), f"no migration creates {table}"
+        in_db = {c.name for c in db.get_columns(table)}
+        in_model = {f.column_name for f in model._meta.sorted_fields}
+        assert in_db == in_model, f"{table}: migrations {sorted(in_db)} != model {sorted(in_model)}"

@@ -143,7 +143,18 @@ def restart(received_on: date, period: Period | Rule, *, roll: bool = True) -> d
 def latest_filing_day(target: date, period: Period | Rule) -> date:
     """The last day on which something can be filed to be "at least `period` before"
     `target` (study leave: 7 days before the first day; exam adaptation: 1 month before the
-    exam).  Lead times are not moved off weekends or holidays."""
+    exam).  Lead times are not moved off weekends or holidays.
+
+    For months the answer is the latest day from which the period still ends on or before
+    `target`: for an exam on 28 Feb 2027, filing on 31 Jan is one month before (31 Jan +
+    1 month = 28 Feb), so the last day is 31 Jan, not 28 Jan."""
+    p = _period(period)
+    if p.unit == "months":
+        last_of_target_month = _stdlib_calendar.monthrange(target.year, target.month)[1]
+        if target.day == last_of_target_month:
+            earlier = add_months(target.replace(day=1), -p.amount)
+            last = _stdlib_calendar.monthrange(earlier.year, earlier.month)[1]
+            return earlier.replace(day=last)
     return subtract_period(target, period)
 
 
@@ -163,7 +174,10 @@ def latest_moment_before(target: datetime, period: Period | Rule | int) -> datet
 
 def is_at_least_before(at: datetime, target: datetime, period: Period | Rule | int) -> bool:
     """True when `at` is at least `period` (hours/minutes) before `target`."""
-    return cal.to_oslo(at) <= latest_moment_before(target, period)
+    # Compared in UTC: two datetimes with the same tzinfo compare by wall clock and ignore
+    # `fold`, which gets the repeated hour when summer time ends wrong.
+    latest = latest_moment_before(target, period)
+    return cal.to_oslo(at).astimezone(UTC) <= latest.astimezone(UTC)
 
 
 def format_date(d: date, *, weekday: bool = False) -> str:

@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(STAMP) $(MOS)
+	scripts/ensure-pdf-libs.sh
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@ -l nb
@@ -44,6 +45,20 @@ lint: $(STAMP)
 test: install lint
 	scripts/ensure-chromium.sh
 	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Load benchmark at county scale (never part of `make test`): builds the dataset, runs
+# gunicorn on loopback, drives it with Debian's wrk, prints one table, writes
+# bench/results.json. `make bench DB=postgresql` uses a throw-away PostgreSQL server;
+# `make bench SCALE=0.02` for a quick run. BENCH_ARGS passes more (--duration, --rebuild).
+DB    ?= sqlite
+SCALE ?= 1.0
+bench: install
+	scripts/ensure-wrk.sh
+ifeq ($(DB),postgresql)
+	scripts/with-postgres.sh $(BIN)/python -m bench.run --db postgresql --scale $(SCALE) $(BENCH_ARGS)
+else
+	$(BIN)/python -m bench.run --db sqlite --scale $(SCALE) $(BENCH_ARGS)
+endif
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -8,7 +8,7 @@ from flask import Flask
 
 from portal import db
 from portal.extensions import babel, csrf, htmx, login_manager
-from portal.security import install_security_headers
+from portal.security import install_security_headers, install_static_versions
 
 
 def _secret_key(app: Flask) -> str:
@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "nb", timezone_selector=lambda: "Europe/Oslo")
     login_manager.init_app(app)
     install_security_headers(app)
+    install_static_versions(app)  # ?v=<hash> on static URLs, cached for a year
 
     app.jinja_env.add_extension("jinja2.ext.do")
     from portal import filters
@@ -92,6 +93,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(cases_bp)
+    from portal.cases.decisions import bp as decisions_bp
+
+    app.register_blueprint(decisions_bp)  # decision letters (page, PDF, reasons) for every kind
     register_error_handlers(app)
 
     from portal.cli import register_cli
@@ -99,6 +103,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in kind_blueprints():
         app.register_blueprint(blueprint)
+    from portal.models import feature_packages
+
+    for package in feature_packages():  # portal/<pkg>/ with a blueprint `bp` (exams, ...)
+        if hasattr(package, "bp") and package.bp.name not in app.blueprints:
+            app.register_blueprint(package.bp)
 
     register_cli(app)
     return app

@@ -11,6 +11,8 @@ from portal.roles import ROLES
 GENERIC_EVENTS = {
     "file": _l("Sent"),
     "withdraw": _l("Withdrawn by the student"),
+    "reasons_requested": _l("Reasons for the decision asked for"),
+    "reasons_given": _l("Reasons for the decision given"),
 }
 
 

@@ -1,5 +1,8 @@
 """Security headers on every response, a strict Content-Security-Policy included."""
 
+import hashlib
+from pathlib import Path
+
 from flask import Flask, request
 
 CSP = "; ".join(
@@ -33,4 +36,36 @@ def install_security_headers(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             h.setdefault("Cache-Control", "no-store")
             h.add("Vary", "HX-Request")
+        return response
+
+
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def install_static_versions(app: Flask) -> None:
+    """Static URLs carry a hash of the file's content (?v=...), so a browser or proxy may keep
+    them for a year; a release that changes a file changes its URL."""
+    versions: dict[str, tuple[int, str]] = {}
+
+    @app.url_defaults
+    def _version(endpoint, values):
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        name = values["filename"]
+        path = Path(app.static_folder) / name
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return
+        cached = versions.get(name)
+        if cached is None or cached[0] != stamp:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            cached = versions[name] = (stamp, digest)
+        values["v"] = cached[1]
+
+    @app.after_request
+    def _long_cache(response):
+        if request.path.startswith("/static/") and request.args.get("v") and (
+                response.status_code in (200, 304)):
+            response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
         return response

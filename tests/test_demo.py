@@ -60,3 +60,18 @@ def test_one_account_of_every_role_logs_in(app, client, auth):
         assert home.status_code == 200
         assert "Logg ut" in home.get_data(as_text=True)
         auth.logout()
+
+
+def test_home_offers_only_the_requests_the_school_profile_has(app, client, auth):
+    with app.app_context():
+        from portal.db import database
+
+        with database.connection_context():
+            demo.load(today=date(2026, 11, 23))
+    auth.login("elev1")
+    assert 'href="/study-leave/new"' in client.get("/home").get_data(as_text=True)
+    auth.logout()
+    auth.login("student1")  # fagskole on profile havbruk: no selvstendig studiearbeid
+    page = client.get("/home").get_data(as_text=True)
+    assert 'href="/study-leave/new"' not in page
+    assert client.get("/study-leave/new").status_code == 404

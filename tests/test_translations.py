@@ -43,3 +43,23 @@ def test_every_ui_text_is_translated_to_bokmal():
     missing = {m: where for m, where in _msgids().items() if m not in translated}
     assert not missing, "untranslated (add to a messages.po): " + "; ".join(
         f"{where}: {m!r}" for m, where in sorted(missing.items(), key=lambda x: x[1]))
+
+
+def test_no_msgid_has_two_translations_across_catalogues():
+    """Flask-Babel merges the catalogues, so a msgid translated differently in two of them
+    would show one kind's wording in another's page."""
+    seen, clashes = {}, []
+    for directory in translation_directories():
+        po = Path(directory) / "nb" / "LC_MESSAGES" / "messages.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as f:
+            for message in read_po(f):
+                if not message.id or not message.string:
+                    continue
+                key = message.id[0] if isinstance(message.id, tuple) else message.id
+                text = message.string[0] if isinstance(message.string, tuple) else message.string
+                if key in seen and seen[key][1] != text:
+                    clashes.append(f"{key!r}: {seen[key][0]} {seen[key][1]!r} vs {po} {text!r}")
+                seen.setdefault(key, (po, text))
+    assert not clashes, "; ".join(clashes)

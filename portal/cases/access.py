@@ -29,10 +29,12 @@ def case_for(case_id: int, user: User | None = None, kind: str | None = None) ->
     if not getattr(user, "is_authenticated", False):
         abort(404)
     case = (
-        Case.select(Case, SchoolYear, School)
+        Case.select(Case, SchoolYear, School, User)
         .join(SchoolYear)
         .switch(Case)
         .join(School)
+        .switch(Case)
+        .join(User, on=(Case.student == User.id))  # every case page names the student
         .where(Case.id == case_id)
         .first()
     )

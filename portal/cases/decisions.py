@@ -6,9 +6,29 @@ rolls back with the step that made it.
 
 from datetime import datetime
 
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.auth.forms import ActionForm
+from portal.cases.access import case_for
+from portal.cases.engine import note
 from portal.models import Case, Decision, User, utcnow
 from portal.rules.calendar import oslo_date
-from portal.rules.deadlines import deadline_after, restart
+from portal.rules.deadlines import deadline_after, format_date, restart
 
 APPEAL_RULE = "decision_appeal_deadline"
 
@@ -57,9 +77,182 @@ def reasons_given(decision: Decision, reasons: str, at: datetime | None = None) 
 
 
 def for_case(case: Case) -> list[Decision]:
-    return list(
+    decisions = list(
         Decision.select(Decision, User)
         .join(User, on=(Decision.decided_by == User.id))
         .where(Decision.case == case)
         .order_by(Decision.decided_at)
     )
+    for decision in decisions:
+        decision.case = case  # already loaded (with its school): no query per decision
+    return decisions
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision letter: a page and a PDF, for every kind.
+
+APPEAL_ENDPOINT = "decision_appeal.new"
+OUTCOMES = {
+    "granted": _l("Granted"),
+    "partly_granted": _l("Partly granted"),
+    "refused": _l("Refused"),
+    "reversed": _l("Reversed"),
+    "upheld": _l("Upheld"),
+}
+
+bp = Blueprint("decisions", __name__, url_prefix="/cases")
+
+
+@bp.app_template_global("decision_outcome")
+def outcome_label(code: str) -> str:
+    return str(OUTCOMES.get(code, code))
+
+
+@bp.app_template_global("decision_appeal_endpoint")
+def _appeal_endpoint_global() -> str | None:
+    return appeal_endpoint()
+
+
+@bp.app_template_global("decision_appeal_period")
+def _appeal_period_global(decision) -> str:
+    return appeal_period_text(decision)
+
+LETTER_CSS = """
+@page { size: A4; margin: 22mm 20mm; @bottom-right { content: counter(page) " / " counter(pages);
+  font-size: 9pt; } }
+body { font-family: "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.4; }
+h1 { font-size: 16pt; margin: 0 0 4mm; } h2 { font-size: 12.5pt; margin: 6mm 0 2mm; }
+h3 { font-size: 11.5pt; } dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0 0 2mm; }
+.prewrap { white-space: pre-wrap; } .letter-head { border-bottom: 1px solid #333;
+  margin-bottom: 6mm; } .no-print, form, .button { display: none; }
+"""
+
+
+def appeal_endpoint() -> str | None:
+    """The endpoint that starts an appeal against a decision, when that kind is installed."""
+    return APPEAL_ENDPOINT if APPEAL_ENDPOINT in current_app.view_functions else None
+
+
+def decision_for(case: Case, decision_id: int) -> Decision:
+    decision = (
+        Decision.select(Decision, User)
+        .join(User, on=(Decision.decided_by == User.id))
+        .where((Decision.id == decision_id) & (Decision.case == case))
+        .first()
+    )
+    if decision is None:
+        abort(404)
+    return decision
+
+
+def appeal_period_text(decision: Decision) -> str:
+    """ "3 uker" from the school's rule, for the letter."""
+    rule = decision.case.school.rules.rule(APPEAL_RULE)
+    return rule.amount()
+
+
+def may_give_reasons(decision: Decision, parts: set[str]) -> bool:
+    return decision.decided_role in parts or decision.decided_by_id == current_user.id
+
+
+class ReasonsForm(ActionForm):
+    reasons = TextAreaField(
+        _l("Reasons"),
+        validators=[DataRequired(message=_l("Write the reasons for the decision.")),
+                    Length(max=10000)],
+    )
+
+
+def letter_context(case: Case, decision: Decision, parts: set[str]) -> dict:
+    return {
+        "case": case,
+        "d": decision,
+        "parts": parts,
+        "outcomes": OUTCOMES,
+        "appeal_endpoint": appeal_endpoint(),
+        "appeal_period": appeal_period_text(decision),
+        "may_give_reasons": may_give_reasons(decision, parts),
+        "reasons_form": ReasonsForm(),
+        "action_form": ActionForm(),
+    }
+
+
+def render_pdf(html: str) -> bytes:
+    """The letter as PDF (WeasyPrint), for the school's archive."""
+    from weasyprint import CSS, HTML
+
+    return HTML(string=html, base_url=request.url_root).write_pdf(
+        stylesheets=[CSS(string=LETTER_CSS)]
+    )
+
+
+@bp.route("/<int:case_id>/decisions/<int:decision_id>")
+@login_required
+def letter(case_id, decision_id):
+    """The decision letter as a page."""
+    case, parts = case_for(case_id)
+    decision = decision_for(case, decision_id)
+    return render_template("cases/decision_letter.html",
+                           **letter_context(case, decision, parts))
+
+
+@bp.route("/<int:case_id>/decisions/<int:decision_id>.pdf")
+@login_required
+def letter_pdf(case_id, decision_id):
+    """The decision letter as a PDF."""
+    case, parts = case_for(case_id)
+    decision = decision_for(case, decision_id)
+    html = render_template("cases/decision_letter_pdf.html",
+                           **letter_context(case, decision, parts))
+    response = make_response(render_pdf(html))
+    response.headers["Content-Type"] = "application/pdf"
+    name = f"vedtak-{case.reference}-{decision.id}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:case_id>/decisions/<int:decision_id>/ask-reasons", methods=["POST"])
+@login_required
+def ask_reasons(case_id, decision_id):
+    """The student asks for the reasons of a decision that came without them (fvl. § 24)."""
+    case, parts = case_for(case_id)
+    decision = decision_for(case, decision_id)
+    if "student" not in parts or not ActionForm().validate_on_submit():
+        abort(404 if "student" not in parts else 400)
+    if decision.reasons or decision.reasons_requested_at:
+        flash(_("The reasons have already been asked for or given."), "info")
+    else:
+        decision.reasons_requested_at = utcnow()
+        decision.save()
+        note(case, actor=current_user, role="student", action="reasons_requested",
+             text=decision.summary)
+        flash(_("You have asked for the reasons. The appeal deadline starts again when you "
+                "receive them."), "success")
+    return redirect(url_for("decisions.letter", case_id=case.id, decision_id=decision.id),
+                    code=303)
+
+
+@bp.route("/<int:case_id>/decisions/<int:decision_id>/reasons", methods=["POST"])
+@login_required
+def give_reasons(case_id, decision_id):
+    """The decider gives the reasons later: a full new appeal period runs from today."""
+    case, parts = case_for(case_id)
+    decision = decision_for(case, decision_id)
+    if not may_give_reasons(decision, parts) or decision.reasons:
+        abort(404)
+    form = ReasonsForm()
+    if not form.validate_on_submit():
+        context = letter_context(case, decision, parts)
+        context["reasons_form"] = form
+        return render_template("cases/decision_letter.html", **context), 422
+    from portal.db import database
+
+    with database.atomic():
+        reasons_given(decision, form.reasons.data.strip())
+        note(case, actor=current_user, role=decision.decided_role, action="reasons_given",
+             text=form.reasons.data.strip())
+    flash(_("The reasons are recorded. The appeal deadline is now %(date)s.",
+            date=format_date(decision.appeal_deadline)), "success")
+    return redirect(url_for("decisions.letter", case_id=case.id, decision_id=decision.id),
+                    code=303)

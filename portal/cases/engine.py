@@ -22,6 +22,17 @@ class StaleCase(Exception):
     """Someone else changed the case since the user loaded it."""
 
 
+# Called as listener(case, event, transition) inside the event's transaction, after the event
+# is written (transition is None for the first event and for notes). Feature packages append
+# to it (portal/notifications queues notifications and e-mail here); an error rolls back the step.
+listeners: list[Callable[[Case, Event, Transition | None], None]] = []
+
+
+def _notify(case: Case, event: Event, transition: Transition | None) -> None:
+    for listener in listeners:
+        listener(case, event, transition)
+
+
 def parts_of(case: Case, user: User) -> set[str]:
     """The parts (role codes) `user` holds in `case`."""
     query = Participant.select(Participant.part).where(
@@ -82,7 +93,7 @@ def open_case(
                 add_participant(case, user, part)
         if effect is not None:
             effect(case)
-        Event.create(
+        event = Event.create(
             case=case,
             actor=actor,
             role=role,
@@ -93,6 +104,7 @@ def open_case(
             data=data,
             created_at=now,
         )
+        _notify(case, event, None)
     return case
 
 
@@ -157,6 +169,7 @@ def apply(
         )
         if effect is not None:
             effect(case, event)
+        _notify(case, event, transition)
     return event
 
 
@@ -168,9 +181,11 @@ def note(case: Case, *, actor: User | None, role: str, action: str, text: str = 
         now = utcnow()
         Case.update(version=Case.version + 1, updated_at=now).where(Case.id == case.id).execute()
         case.version = Case.select(Case.version).where(Case.id == case.id).scalar()
-        return Event.create(case=case, actor=actor, role=role, action=action,
-                            state_before=case.state, state_after=case.state, text=text,
-                            data=data, created_at=now)
+        event = Event.create(case=case, actor=actor, role=role, action=action,
+                             state_before=case.state, state_after=case.state, text=text,
+                             data=data, created_at=now)
+        _notify(case, event, None)
+        return event
 
 
 def latest_events(case_ids: list[int]) -> dict[int, list[Event]]:

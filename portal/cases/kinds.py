@@ -40,6 +40,9 @@ class Kind:
     deciders: frozenset[str] = frozenset()
     # Endpoint of the student's "new request" form, shown on the home page.
     new_endpoint: str | None = None
+    # Rules the school's profile must have for students there to file this kind at all
+    # (study leave exists under opplæringslova only); empty = offered everywhere.
+    requires_rules: tuple[str, ...] = ()
     # Template for the case page (extends cases/show.html) and what it needs beyond the basics.
     template: str = "cases/show.html"
     extra_context: Callable[..., dict] | None = None
@@ -59,6 +62,10 @@ class Kind:
             if key in self._table:
                 raise ValueError(f"{self.code}: {key} declared twice")
             self._table[key] = t
+
+    def offered_at(self, school) -> bool:
+        """Whether students of `school` can file this kind (its profile has the rules)."""
+        return school.rules.has(*self.requires_rules)
 
     def transition(self, state: str, action: str) -> Transition | None:
         return self._table.get((state, action))

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 from peewee import JOIN
 
 from portal.cases.access import case_for
@@ -43,6 +42,9 @@ def case_context(case, parts):
         "attachments": attachments,
         "can_open_health": bool(parts & health_readers(kind)),
     }
+    from portal.cases.decisions import for_case
+
+    context["decisions"] = for_case(case)  # decision letters, shown on the case page
     if kind.extra_context is not None:
         context.update(kind.extra_context(case, parts))
     return context
@@ -79,11 +81,48 @@ def status(case_id):
     else:
         case, parts = case_for(case_id)
         template = get_kind(case.kind).template
-        html = render_block(template, "status", **case_context(case, parts))
+        html = render_inherited_block(template, "status", **case_context(case, parts))
         response = make_response(html)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+_PARENTS: dict = {}  # template name -> (loaded template, name of the template it extends)
+
+
+def render_inherited_block(template_name: str, block: str, **context) -> str:
+    """One block of a page whose template extends another (a kind's case page extends
+    cases/show.html): the block may live in a parent, and the blocks nested inside it resolve
+    to the child's overrides, as in a full render. (jinja2-fragments' render_block only sees
+    the blocks the named template defines itself.)"""
+    from flask import current_app
+    from jinja2 import nodes
+
+    env = current_app.jinja_env
+    chain, name = [], template_name
+    while name:
+        template = env.get_template(name)
+        chain.append(template)
+        cached = _PARENTS.get(name)
+        if cached is None or cached[0] is not template:  # parse once per loaded template
+            source = env.loader.get_source(env, name)[0]
+            extends = next(iter(env.parse(source).find_all(nodes.Extends)), None)
+            cached = _PARENTS[name] = (template, extends.template.value if isinstance(
+                getattr(extends, "template", None), nodes.Const) else None)
+        name = cached[1]
+    ctx = chain[0].new_context(_template_context(context))
+    for parent in chain[1:]:
+        for block_name, render in parent.blocks.items():
+            ctx.blocks.setdefault(block_name, []).append(render)
+    return env.concat(ctx.blocks[block][0](ctx))
+
+
+def _template_context(context: dict) -> dict:
+    from flask import current_app
+
+    current_app.update_template_context(context)
+    return context
 
 
 @bp.route("/<int:case_id>/documents/<int:attachment_id>")

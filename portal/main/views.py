@@ -1,16 +1,25 @@
 """Home pages: the student's own cases, staff's work queue."""
 
-from flask import Blueprint, redirect, render_template, url_for
+import hashlib
+
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from peewee import fn
 
 from portal.cases.access import visible_cases
 from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
-from portal.models import Participant
+from portal.models import Case, Participant
 
 bp = Blueprint("main", __name__)
 
 PAGE_SIZE = 50
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness check for a load balancer: answers without touching the database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.route("/")
@@ -34,8 +43,23 @@ def _parts_by_case(user, case_ids):
 @bp.route("/home")
 @login_required
 def home():
-    """The user's cases: what waits for them first, then the rest."""
-    cases = list(visible_cases(current_user).limit(PAGE_SIZE))
+    """The user's cases: what waits for them first, then the rest; filtered and paged.
+
+    The lists poll this page (hx-select); an unchanged list answers 304 after one query."""
+    version = _lists_version(current_user)
+    if version in request.if_none_match and not session.get("_flashes"):
+        return _conditional(make_response("", 304), version)
+    query = visible_cases(current_user)
+    kind_filter = request.args.get("kind") if request.args.get("kind") in REGISTRY else None
+    only_open = request.args.get("open") == "1"
+    page = max(1, request.args.get("page", 1, type=int))
+    if kind_filter:
+        query = query.where(Case.kind == kind_filter)
+    if only_open:
+        query = query.where(Case.is_open == True)  # noqa: E712  (peewee expression)
+    cases = list(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+    has_next = len(cases) > PAGE_SIZE
+    cases = cases[:PAGE_SIZE]
     ids = [c.id for c in cases]
     latest = latest_events(ids)
     parts = _parts_by_case(current_user, ids)
@@ -46,11 +70,42 @@ def home():
         staff_actions = [t for t in actions if t.action != "withdraw"]
         row = {"case": case, "kind": kind, "latest": latest.get(case.id, [None])[0]}
         (waiting if case.is_open and staff_actions else others).append(row)
-    new_requests = [k for k in REGISTRY.values() if getattr(k, "new_endpoint", None)]
-    return render_template(
+    from portal.notifications.queue import overdue_first
+    from portal.rules.calendar import today
+
+    waiting = overdue_first(waiting, today())  # overdue first, with how late
+    schools = list(current_user.schools())
+    new_requests = [k for k in REGISTRY.values()
+                    if k.new_endpoint and any(k.offered_at(s) for s in schools)]
+    html = render_template(
         "main/home.html",
         waiting=waiting,
         others=others,
         is_student=current_user.has_role("student"),
         new_requests=new_requests,
+        kinds=sorted(REGISTRY.values(), key=lambda k: str(k.label)),
+        kind_filter=kind_filter,
+        only_open=only_open,
+        page=page,
+        has_next=has_next,
+        lists_version=version,
     )
+    return _conditional(make_response(html), version)
+
+
+def _lists_version(user) -> str:
+    """Changes whenever a case the user has a part in changes (one indexed query)."""
+    row = (
+        Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
+        .where(Case.id.in_(Participant.select(Participant.case).where(Participant.user == user)))
+        .tuples()
+        .first()
+    )
+    key = f"{user.id}|{row}|{request.full_path}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _conditional(response, etag):
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

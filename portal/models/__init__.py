@@ -35,9 +35,29 @@ ALL_MODELS = [
 
 
 
+def feature_packages() -> list:
+    """Import every non-kind feature package (portal/<pkg>/ that has a models.py or views.py)."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    import portal
+
+    root = Path(portal.__file__).parent
+    found = []
+    for info in sorted(pkgutil.iter_modules(portal.__path__), key=lambda i: i.name):
+        if not info.ispkg or info.name in ("models", "kinds"):
+            continue
+        if any((root / info.name / f"{sub}.py").exists() for sub in ("models", "views")):
+            found.append(importlib.import_module(f"portal.{info.name}"))
+    return found
+
+
 def all_tables() -> list[type[BaseModel]]:
     """Every table, the request kinds' own included (they import when the app is built)."""
     import portal.kinds  # noqa: F401  (registers the kinds and their models)
+
+    feature_packages()  # portal/<pkg>/ with a models.py (exams, ...)
 
     found, stack = [], list(BaseModel.__subclasses__())
     while stack:

@@ -1,0 +1,394 @@
+"""A county-sized dataset built with bulk inserts through the core models.
+
+At scale 1.0: 10 upper-secondary schools (profile `vgs`), 30,000 students in classes of 30,
+5 cases a student (150,000) with realistic timelines (about 1.5 million events), participants,
+decisions and attachments. Kinds are handled by their code: study_leave gets its own rows
+(the application and each subject teacher's answer) and a scripted timeline; every other
+registered kind gets a random walk through its transition table.
+
+Every account's password is `bench`. Usernames: b<school>-elev<n>, b<school>-laerer<n>,
+b<school>-trinn<n> (year coordinators), b<school>-<role> for the other staff.
+"""
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bench.bulk import Loader
+from portal.auth.passwords import hash_password
+from portal.cases.kinds import REGISTRY
+from portal.models import (
+    Attachment,
+    Case,
+    CaseCounter,
+    Decision,
+    Enrolment,
+    Event,
+    Participant,
+    RoleGrant,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Subject,
+    TeachingAssignment,
+    User,
+)
+from portal.rules import get_profile
+from portal.rules.deadlines import deadline_after
+
+PASSWORD = "bench"
+CASES_PER_STUDENT = 5
+CLASS_SIZE = 30
+CLASSES_PER_COORDINATOR = 10
+YEAR = (date(2026, 8, 17), date(2027, 6, 18))
+SUBJECTS = [
+    ("NOR1260", "Norsk"), ("MAT1021", "Matematikk 1T"), ("ENG1007", "Engelsk"),
+    ("NAT1007", "Naturfag"), ("SAK1001", "Samfunnskunnskap"), ("GEO1001", "Geografi"),
+    ("KRO1017", "Kroppsøving"), ("SPR3031", "Spansk I"),
+]
+OTHER_STAFF = ["cohort_coordinator", "department_head", "principal", "exam_office", "examiner",
+               "appeals_board", "admin"]
+# Relative frequency of each kind; kinds not named get DEFAULT_WEIGHT.
+WEIGHTS = {"study_leave": 6.0, "decision_appeal": 0.5}
+DEFAULT_WEIGHT = 2.0
+REASONS = [
+    "Jeg skal delta i NM i langrenn med klubben min og reiser fredag morgen.",
+    "Familien skal i begravelse i Tromsø, og vi må reise to dager før.",
+    "Jeg er tatt ut til regionssamling i fotball og er borte tre skoledager.",
+    "Jeg skal på utvekslingsbesøk med korpset og har avtalt opplegg med kontaktlærer.",
+]
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
+       b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+       + b"% bekreftelse fra klubben\n" * 40 + b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+@dataclass
+class Ids:
+    """Next id per table (every table starts empty)."""
+
+    next: dict = field(default_factory=dict)
+
+    def __call__(self, model) -> int:
+        n = self.next.get(model, 1)
+        self.next[model] = n + 1
+        return n
+
+
+@dataclass
+class Rows:
+    """Rows gathered for one school before they are written."""
+
+    data: dict = field(default_factory=dict)
+
+    def add(self, model, fields: tuple[str, ...], row: tuple) -> None:
+        self.data.setdefault((model, fields), []).append(row)
+
+    def flush(self, loader: Loader, order: list) -> None:
+        for model in order:
+            for (m, fields), rows in list(self.data.items()):
+                if m is model:
+                    loader.write(model, list(fields), rows)
+                    del self.data[(m, fields)]
+        assert not self.data, f"rows of unknown tables: {list(self.data)}"
+
+
+ORDER = [School, SchoolYear, User, RoleGrant, Subject, SchoolClass, Enrolment,
+         TeachingAssignment, Case, CaseCounter, Participant, Event, Decision, Attachment]
+
+USER_F = ("id", "username", "full_name", "email", "password_hash", "active", "created_at")
+CASE_F = ("id", "school", "school_year", "number", "kind", "state", "is_open", "student",
+          "title", "version", "created_at", "updated_at", "staff_due_on")
+EVENT_F = ("id", "case", "actor", "role", "action", "state_before", "state_after", "text",
+           "data", "created_at")
+PART_F = ("id", "case", "user", "part", "added_at")
+DEC_F = ("id", "case", "outcome", "summary", "reasons", "rule_reference", "decided_by",
+         "decided_role", "decided_at", "appeal_body", "appeal_deadline", "appeal_rule")
+ATT_F = ("id", "case", "uploaded_by", "filename", "content_type", "size", "sha256",
+         "is_health", "purpose", "data", "created_at")
+
+
+def study_leave_models():
+    """The study-leave kind's own tables, when that kind is installed."""
+    try:
+        from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
+    except ImportError:
+        return None
+    return StudyLeave, TeacherAnswer
+
+
+class Builder:
+    def __init__(self, database, *, scale: float, now: datetime, seed: int = 7):
+        self.db = database
+        self.loader = Loader(database)
+        self.rnd = random.Random(seed)
+        self.now = now
+        self.ids = Ids()
+        self.students_total = max(CLASS_SIZE, round(30_000 * scale))
+        self.schools = max(1, min(10, round(10 * scale)))
+        self.hash = hash_password(PASSWORD)
+        self.profile = get_profile("vgs")
+        self.appeal_rule = self.profile.rule("decision_appeal_deadline")
+        self.sl = study_leave_models()
+        kinds = sorted(REGISTRY)
+        self.kinds = kinds
+        self.kind_weights = [WEIGHTS.get(k, DEFAULT_WEIGHT) for k in kinds]
+        self.order = list(ORDER)
+        if self.sl:
+            self.order += list(self.sl)
+        self.sha = __import__("hashlib").sha256(PDF).hexdigest()
+        self.deadline_cache: dict[date, date] = {}
+
+    # --- people and structure -------------------------------------------------------------
+
+    def user(self, rows, username, full_name, roles, school_id):
+        uid = self.ids(User)
+        rows.add(User, USER_F, (uid, username, full_name, None, self.hash, True,
+                                self.now - timedelta(days=120)))
+        for role in roles:
+            rows.add(RoleGrant, ("id", "user", "role", "school"),
+                     (self.ids(RoleGrant), uid, role, school_id))
+        return uid
+
+    def build(self) -> dict:
+        per_school = math.ceil(self.students_total / self.schools)
+        with self.db.atomic():
+            for n in range(1, self.schools + 1):
+                rows = Rows()
+                self.school(rows, n, per_school)
+                rows.flush(self.loader, self.order)
+            self.loader.finish()
+        return dict(self.loader.counts)
+
+    def school(self, rows, n, students):
+        sid = self.ids(School)
+        rows.add(School, ("id", "name", "code", "profile"),
+                 (sid, f"Benk videregående skole {n}", f"bench-{n}", "vgs"))
+        yid = self.ids(SchoolYear)
+        rows.add(SchoolYear, ("id", "school", "name", "starts_on", "ends_on"),
+                 (yid, sid, "2026/2027", *YEAR))
+        prefix = f"b{n}-"
+        subjects = []
+        for code, name in SUBJECTS:
+            sub = self.ids(Subject)
+            rows.add(Subject, ("id", "school", "code", "name"), (sub, sid, code, name))
+            subjects.append((sub, name))
+        n_classes = math.ceil(students / CLASS_SIZE)
+        n_teachers = max(len(SUBJECTS), math.ceil(n_classes * len(SUBJECTS) / 6))
+        n_coord = max(1, math.ceil(n_classes / CLASSES_PER_COORDINATOR))
+        teachers = [self.user(rows, f"{prefix}laerer{i}", f"Lærer {i} ved skole {n}",
+                              ["teacher", "contact_teacher"] if i <= n_classes else ["teacher"],
+                              sid) for i in range(1, n_teachers + 1)]
+        coords = [self.user(rows, f"{prefix}trinn{i}", f"Trinnoppfølger {i} ved skole {n}",
+                            ["year_coordinator"], sid) for i in range(1, n_coord + 1)]
+        staff = {role: self.user(rows, f"{prefix}{role}", f"{role} ved skole {n}", [role], sid)
+                 for role in OTHER_STAFF}
+        classes = []
+        for c in range(n_classes):
+            cid = self.ids(SchoolClass)
+            klass = {"id": cid, "contact": teachers[c % n_teachers],
+                     "coord": coords[c // CLASSES_PER_COORDINATOR], "teachers": []}
+            rows.add(SchoolClass, ("id", "school", "school_year", "name", "contact_teacher",
+                                   "year_coordinator", "cohort_coordinator"),
+                     (cid, sid, yid, f"{1 + c % 3}ST{c // 3 + 1:02d}", klass["contact"],
+                      klass["coord"], staff["cohort_coordinator"]))
+            for j, (sub, name) in enumerate(subjects):
+                teacher = teachers[(c * len(subjects) + j) // 6 % n_teachers]
+                rows.add(TeachingAssignment, ("id", "teacher", "subject", "school_class",
+                                              "planned_lessons"),
+                         (self.ids(TeachingAssignment), teacher, sub, cid, 113))
+                klass["teachers"].append((teacher, sub, name))
+            classes.append(klass)
+        number = 0
+        for i in range(1, students + 1):
+            klass = classes[(i - 1) // CLASS_SIZE]
+            uid = self.user(rows, f"{prefix}elev{i}", f"Elev {i} ved skole {n}", ["student"],
+                            sid)
+            rows.add(Enrolment, ("id", "student", "school_class"),
+                     (self.ids(Enrolment), uid, klass["id"]))
+            for _ in range(CASES_PER_STUDENT):
+                number += 1
+                kind = self.rnd.choices(self.kinds, self.kind_weights)[0]
+                ctx = {"school": sid, "year": yid, "number": number, "student": uid,
+                       "klass": klass, "staff": staff}
+                if kind == "study_leave" and self.sl:
+                    self.study_leave(rows, ctx)
+                else:
+                    self.generic(rows, kind, ctx)
+        rows.add(CaseCounter, ("id", "school", "school_year", "last_number"),
+                 (self.ids(CaseCounter), sid, yid, number))
+
+    # --- cases ----------------------------------------------------------------------------
+
+    def _start(self) -> datetime:
+        """When a case was filed: any working hour since the school year began."""
+        span = (self.now - datetime.combine(YEAR[0], datetime.min.time())).total_seconds()
+        return self.now - timedelta(seconds=self.rnd.uniform(3600, span))
+
+    def _later(self, t: datetime, hours=(2, 60)) -> datetime:
+        return t + timedelta(hours=self.rnd.uniform(*hours))
+
+    def _appeal_deadline(self, day: date) -> date:
+        if day not in self.deadline_cache:
+            self.deadline_cache[day] = deadline_after(day, self.appeal_rule)
+        return self.deadline_cache[day]
+
+    def _case(self, rows, ctx, kind, title, events, parts, t0):
+        """Write a case with its events [(actor, role, action, before, after, text, data, t)]
+        and its participants {(user, part)}."""
+        cid = ctx["case_id"]
+        last = events[-1]
+        state = last[4]
+        rows.add(Case, CASE_F, (cid, ctx["school"], ctx["year"], ctx["number"], kind, state,
+                                REGISTRY[kind].is_open(state), ctx["student"], title,
+                                len(events), t0, last[7], None))
+        for user, part in sorted(parts):
+            rows.add(Participant, PART_F, (self.ids(Participant), cid, user, part, t0))
+        for actor, role, action, before, after, text, data, t in events:
+            rows.add(Event, EVENT_F, (self.ids(Event), cid, actor, role, action, before, after,
+                                      text, data, t))
+
+    def _decision(self, rows, cid, outcome, summary, actor, role, t):
+        rows.add(Decision, DEC_F, (
+            self.ids(Decision), cid, outcome, summary, summary, "opplæringslova § 3-47",
+            actor, role, t, self.profile.value("appeal_body"),
+            self._appeal_deadline(t.date()), self.appeal_rule.cite()))
+
+    def _attachment(self, rows, cid, user, purpose, t):
+        rows.add(Attachment, ATT_F, (self.ids(Attachment), cid, user, f"{purpose}.pdf",
+                                     "application/pdf", len(PDF), self.sha, False, purpose, PDF,
+                                     t))
+
+    def study_leave(self, rows, ctx):
+        """The study-leave timeline: filed, grounds, each teacher answers, decided, tasks
+        done, recorded as R; recent cases stop where today is."""
+        StudyLeave, TeacherAnswer = self.sl
+        rnd = self.rnd
+        cid = ctx["case_id"] = self.ids(Case)
+        student, klass = ctx["student"], ctx["klass"]
+        coord = klass["coord"]
+        t = t0 = self._start()
+        first = t0.date() + timedelta(days=rnd.randint(8, 30))
+        last = first + timedelta(days=rnd.randint(0, 4))
+        sports = rnd.random() < 0.2
+        reason = rnd.choice(REASONS)
+        title = f"Selvstendig studiearbeid {first:%d.%m.%Y} – {last:%d.%m.%Y}"
+        parts = {(student, "student"), (klass["contact"], "contact_teacher"),
+                 (coord, "year_coordinator")}
+        events = [(student, "student", "file", None, "submitted", reason,
+                   {"first_day": first.isoformat(), "last_day": last.isoformat()}, t)]
+        if sports:
+            self._attachment(rows, cid, student, "sports_confirmation", t)
+        answers = []
+
+        def step(actor, role, action, after, text="", data=None, hours=(2, 60)):
+            nonlocal t
+            nxt = self._later(t, hours)
+            if nxt >= self.now:
+                return False
+            t = nxt
+            events.append((actor, role, action, events[-1][4], after, text, data, t))
+            return True
+
+        def finish():
+            rows.add(StudyLeave, ("id", "case", "school_class", "first_day", "last_day",
+                                  "reason", "is_sports_event", "parents_informed",
+                                  "club_informed", "registered_r_at", "created_at"),
+                     (self.ids(StudyLeave), cid, klass["id"], first, last, reason, sports,
+                      sports, sports, t if events[-1][2] == "complete" else None, t0))
+            for a in answers:
+                rows.add(TeacherAnswer, ("id", "case", "subject", "teacher", "decision", "text",
+                                         "answered_at", "done", "done_at"), a)
+            self._case(rows, ctx, "study_leave", title, events, parts, t0)
+
+        roll = rnd.random()
+        if roll < 0.04:
+            step(student, "student", "withdraw", "withdrawn")
+            return finish()
+        if roll < 0.12:
+            if step(coord, "year_coordinator", "refuse", "refused", "Ikke grunnlag."):
+                self._decision(rows, cid, "refused", title + " er avslått", coord,
+                               "year_coordinator", t)
+            return finish()
+        if not step(coord, "year_coordinator", "grounds", "with_teachers"):
+            return finish()
+        pending = []
+        for teacher, sub, _name in klass["teachers"]:
+            parts.add((teacher, "teacher"))
+            pending.append([self.ids(TeacherAnswer), cid, sub, teacher, None, "", None, False,
+                            None])
+        for a in pending:
+            decision = "approved" if rnd.random() < 0.9 else "declined"
+            text = "Les kapittel 4 og lever oppgave 4.2." if decision == "approved" else \
+                "Vi har prøve den uka."
+            if step(a[3], "teacher", "teacher_answer", "with_teachers", text,
+                    {"decision": decision}, hours=(1, 20)):
+                a[4], a[5], a[6] = decision, text, t
+        answers.extend(pending)
+        if any(a[4] is None for a in pending):
+            answers[:] = [tuple(a) for a in answers]
+            return finish()
+        granted = rnd.random() < 0.93
+        if not step(coord, "year_coordinator", "grant" if granted else "refuse_answer",
+                    "granted" if granted else "refused"):
+            answers[:] = [tuple(a) for a in answers]
+            return finish()
+        self._decision(rows, cid, "granted" if granted else "refused",
+                       title + (" er innvilget" if granted else " er avslått"), coord,
+                       "year_coordinator", t)
+        if granted:
+            for a in pending:
+                if a[4] == "approved" and step(student, "student", "task_done", "granted",
+                                               "Oppgave levert", hours=(4, 48)):
+                    a[7], a[8] = True, t
+            if rnd.random() < 0.3 and step(student, "student", "add_documentation", "granted",
+                                           "dokumentasjon.pdf"):
+                self._attachment(rows, cid, student, "documentation", t)
+            if all(a[7] or a[4] != "approved" for a in pending):
+                if rnd.random() < 0.95:
+                    step(coord, "year_coordinator", "complete", "completed")
+                else:
+                    step(coord, "year_coordinator", "close", "not_completed", "Ikke levert.")
+        answers[:] = [tuple(a) for a in answers]
+        return finish()
+
+    def generic(self, rows, kind_code, ctx):
+        """A random walk through a kind's transition table, one event a step."""
+        kind = REGISTRY[kind_code]
+        rnd = self.rnd
+        cid = ctx["case_id"] = self.ids(Case)
+        klass, staff, student = ctx["klass"], ctx["staff"], ctx["student"]
+        people = {"student": student, "contact_teacher": klass["contact"],
+                  "year_coordinator": klass["coord"], "teacher": klass["teachers"][0][0],
+                  **staff}
+        t = t0 = self._start()
+        state = kind.initial
+        title = f"{kind_code.replace('_', ' ').capitalize()} {ctx['number']}"
+        events = [(student, "student", "file", None, state, "Søknad sendt.", None, t)]
+        parts = {(student, "student"), (klass["contact"], "contact_teacher"),
+                 (klass["coord"], "year_coordinator")}
+        for _ in range(rnd.randint(6, 16)):
+            options = [tr for tr in kind.transitions if tr.state == state]
+            if not options:
+                break
+            staying = [tr for tr in options if kind.is_open(tr.to)]
+            tr = rnd.choice(staying if staying and rnd.random() < 0.8 else options)
+            role = sorted(tr.roles)[0]
+            actor = people.get(role, staff["admin"])
+            nxt = self._later(t)
+            if nxt >= self.now:
+                break
+            t = nxt
+            parts.add((actor, role))
+            events.append((actor, role, tr.action, state, tr.to, "", None, t))
+            if tr.decision:
+                self._decision(rows, cid, "granted", title, actor, role, t)
+            state = tr.to
+        self._case(rows, ctx, kind_code, title, events, parts, t0)
+
+
+def build(database, *, scale: float, now: datetime | None = None, seed: int = 7) -> dict:
+    """Fill an empty, migrated database; returns the number of rows per table."""
+    from portal.models.base import utcnow
+
+    return Builder(database, scale=scale, now=now or utcnow(), seed=seed).build()

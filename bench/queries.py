@@ -1,0 +1,67 @@
+"""Database queries per request, counted in-process with the Flask test client.
+
+The counter wraps the peewee database's execute_sql in this process only; the app is not
+changed for it. Each page is requested twice and the second request is counted, so one-off
+work (a rule profile loaded, a counter row created) does not blur the figure.
+"""
+
+import re
+from contextlib import contextmanager
+
+from portal.db import database
+
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@contextmanager
+def counting():
+    db = database.obj
+    original = db.execute_sql
+    box = {"n": 0}
+
+    def execute_sql(*args, **kwargs):
+        box["n"] += 1
+        return original(*args, **kwargs)
+
+    db.execute_sql = execute_sql
+    try:
+        yield box
+    finally:
+        del db.execute_sql
+
+
+def login(client, username, password):
+    page = client.get("/login").get_data(as_text=True)
+    token = TOKEN.search(page).group(1)
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": token})
+    assert response.status_code == 302, f"login of {username} failed: {response.status_code}"
+    return token
+
+
+def count(app, scenarios, password) -> dict[str, int]:
+    """{scenario name: queries of one request}; scenarios as bench.run builds them."""
+    result = {}
+    clients = {}
+    for s in scenarios:
+        user = s.get("count_as")
+        if user is None and s["name"] != "bare":
+            continue
+        if user not in clients:
+            client = app.test_client()
+            token = login(client, user, password) if user else None
+            clients[user] = (client, token)
+        client, token = clients[user]
+        r = s["count_request"]
+        body = r.get("form")
+        if body is not None:
+            body = {**body, "csrf_token": token}
+        for _ in range(2):  # the second request is counted
+            with counting() as box:
+                response = client.open(r["path"], method=r["method"], headers=r.get("headers"),
+                                       data=body)
+            assert response.status_code == s["expected"], (
+                f"{s['name']}: {r['method']} {r['path']} answered {response.status_code}, "
+                f"expected {s['expected']}")
+        result[s["name"]] = box["n"]
+    return result

@@ -1,0 +1,562 @@
+"""`make bench`: build the datasets, count queries, load-test gunicorn with wrk, one table.
+
+    python -m bench.run [--db sqlite|postgresql] [--scale 1.0] [--duration 10] [--connections 50]
+
+PostgreSQL needs PORTAL_TEST_POSTGRES_URL (`make bench DB=postgresql` starts a throw-away
+server through scripts/with-postgres.sh). Results go to bench/results.json.
+"""
+
+import argparse
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "bench"
+BIN = Path(sys.executable).parent
+UA = "portal-bench/1"
+FULL_CASES = 150_000
+SMALL_CASES = 1_000
+STUDENTS = 20  # logged-in students whose requests each scenario cycles through
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+TARGETS = {"status_304_ratio": 0.50, "page_ratio": 0.25, "p99_ms": 100, "queries": 12,
+           "first_load_kb": 60}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- databases ----------------------------------------------------------------------------
+
+def _fingerprint(scale: float) -> str:
+    h = hashlib.sha256(f"{scale}".encode())
+    for p in sorted([*ROOT.glob("bench/dataset.py"), *ROOT.glob("bench/bulk.py"),
+                     *ROOT.glob("migrations/*.py"), *ROOT.glob("portal/**/models.py"),
+                     *ROOT.glob("portal/models/*.py")]):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def database_url(backend: str, name: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{BUILD / (name + '.sqlite3')}"
+    base = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+    if not base:
+        sys.exit("bench: PORTAL_TEST_POSTGRES_URL is not set; run `make bench DB=postgresql`")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _fresh_postgres(url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{parts.path[1:]}"')
+        cur.execute(f'CREATE DATABASE "{parts.path[1:]}"')
+    admin.close()
+
+
+def _sqlite_files(url: str) -> list[Path]:
+    path = Path(url.removeprefix("sqlite:///"))
+    return [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+
+
+def prepare(backend: str, name: str, scale: float, rebuild: bool) -> tuple[str, dict]:
+    """A migrated database holding the dataset at `scale`; SQLite files are kept between runs
+    (a pristine copy, rebuilt when the generator, models or migrations change)."""
+    from bench import dataset
+    from portal import create_app
+    from portal.db import database, migrate
+
+    url = database_url(backend, name)
+    marker = BUILD / f"{name}.{backend}.json"
+    fingerprint = _fingerprint(scale)
+    pristine = BUILD / f"{name}.pristine.sqlite3"
+    if backend == "sqlite" and not rebuild and marker.exists() and pristine.exists():
+        info = json.loads(marker.read_text())
+        if info.get("fingerprint") == fingerprint:
+            log(f"{name}: reusing the dataset built {info['built_at']}")
+            for f in _sqlite_files(url):
+                f.unlink(missing_ok=True)
+            shutil.copyfile(pristine, _sqlite_files(url)[0])
+            create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+            return url, info["rows"]
+    if backend == "sqlite":
+        for f in _sqlite_files(url):
+            f.unlink(missing_ok=True)
+    else:
+        _fresh_postgres(url)
+    create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    started = time.monotonic()
+    with database.connection_context():
+        migrate()
+        log(f"{name}: building the dataset at scale {scale} ...")
+        rows = dataset.build(database.obj, scale=scale)
+    log(f"{name}: {rows.get('case', 0):,} cases, {rows.get('event', 0):,} events in "
+        f"{time.monotonic() - started:.0f} s")
+    if backend == "sqlite":
+        with database.connection_context():
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(_sqlite_files(url)[0], pristine)
+        marker.write_text(json.dumps({"fingerprint": fingerprint, "rows": rows,
+                                      "built_at": time.strftime("%Y-%m-%d %H:%M")}))
+    return url, rows
+
+
+# --- who and what ---------------------------------------------------------------------------
+
+def pick_subjects(n_students: int) -> dict:
+    """The users and cases the scenarios use: students with a completed study-leave case (one
+    per school in turn), and each school's first year coordinator."""
+    from portal.models import Case, School, User
+
+    kind = "study_leave" if _has_study_leave() else None
+    query = (Case.select(Case.id, Case.student, Case.school)
+             .where(Case.state == "completed") if kind else Case.select(Case.id, Case.student,
+                                                                         Case.school))
+    if kind:
+        query = query.where(Case.kind == kind)
+    schools = [s.id for s in School.select(School.id).order_by(School.id)]
+    picked, seen = [], set()
+    for school_id in schools * n_students:
+        case = (query.where((Case.school == school_id) & Case.student.not_in(list(seen) or [0]))
+                .order_by(Case.id).first())
+        if case and case.student_id not in seen:
+            seen.add(case.student_id)
+            picked.append((User.get_by_id(case.student_id).username, case.id))
+        if len(picked) >= n_students:
+            break
+    coordinators = [f"b{n}-trinn1" for n in range(1, len(schools) + 1)]
+    return {"students": picked, "coordinators": coordinators, "kind": kind}
+
+
+def _has_study_leave() -> bool:
+    from portal.cases.kinds import REGISTRY
+
+    return "study_leave" in REGISTRY
+
+
+def filing_form() -> dict:
+    from portal.rules.calendar import today
+
+    first = today() + timedelta(days=14)
+    return {"first_day": first.isoformat(), "last_day": (first + timedelta(days=2)).isoformat(),
+            "reason": "Jeg skal delta i et idrettsstevne med klubben min."}
+
+
+def scenarios(subjects: dict) -> list[dict]:
+    """Each scenario: a name, a label, the status every answer must have, the request counted
+    in-process (as whom), and a function building wrk's requests from the logged-in users."""
+    student, case = subjects["students"][0]
+    coord = subjects["coordinators"][0]
+    hx = {"HX-Request": "true"}
+    out = [
+        {"name": "bare", "label": "bare route /healthz (ceiling)", "expected": 200,
+         "count_as": None, "count_request": {"method": "GET", "path": "/healthz"}},
+        {"name": "status_304", "label": "status poll, unchanged case (304)", "expected": 304,
+         "count_as": student, "count_request": {
+             "method": "GET", "path": f"/cases/{case}/status",
+             "headers": {**hx, "If-None-Match": "@ETAG@"}}},
+        {"name": "status_200", "label": "status poll, changed case (200)", "expected": 200,
+         "count_as": student, "count_request": {
+             "method": "GET", "path": f"/cases/{case}/status",
+             "headers": {**hx, "If-None-Match": f'"c{case}v0"'}}},
+        {"name": "home", "label": "student's home", "expected": 200, "count_as": student,
+         "count_request": {"method": "GET", "path": "/home"}},
+        {"name": "queue", "label": "coordinator's queue, first page", "expected": 200,
+         "count_as": coord, "count_request": {"method": "GET", "path": "/home"}},
+        {"name": "queue_filtered", "label": "coordinator's queue, filtered", "expected": 200,
+         "count_as": coord, "count_request": {
+             "method": "GET", "path": "/home?" + urlencode(
+                 {"kind": subjects["kind"] or "", "open": "1"})}},
+        {"name": "case", "label": "case page", "expected": 200, "count_as": student,
+         "count_request": {"method": "GET", "path": f"/cases/{case}"}},
+    ]
+    if subjects["kind"]:
+        out.append({"name": "file", "label": "filing an application (POST + CSRF)",
+                    "expected": 303, "count_as": student, "count_request": {
+                        "method": "POST", "path": "/study-leave/new", "form": filing_form()}})
+    return out
+
+
+def count_queries(url: str, scen: list[dict], etag_of) -> dict[str, int]:
+    from bench import dataset, queries
+    from portal import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-count"})
+    for s in scen:
+        headers = s["count_request"].get("headers")
+        if headers and headers.get("If-None-Match") == "@ETAG@":
+            headers["If-None-Match"] = etag_of(int(s["count_request"]["path"].split("/")[2]))
+    return queries.count(app, scen, dataset.PASSWORD)
+
+
+def _etag_from_db(case_id: int) -> str:
+    from portal.db import database
+    from portal.models import Case
+
+    with database.connection_context():
+        return Case.get_by_id(case_id).etag
+
+
+# --- gunicorn and wrk ---------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, workers: int):
+        self.port = free_port()
+        self.secret = secrets.token_hex(32)
+        instance = BUILD / "instance"
+        instance.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PORTAL_DATABASE_URL": url, "SECRET_KEY": self.secret,
+               "PORTAL_ENV": "production", "PORTAL_INSTANCE_PATH": str(instance),
+               "WEB_CONCURRENCY": str(workers), "PORT": str(self.port), "BIND": "127.0.0.1"}
+        self.log = open(BUILD / "gunicorn.log", "w")
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.get("/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        sys.exit(f"bench: gunicorn did not start; see {BUILD / 'gunicorn.log'}")
+
+    def request(self, method, path, headers=None, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request(method, path, body=body, headers={"User-Agent": UA, **(headers or {})})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, r.headers, data
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers)
+
+    def login(self, username: str, password: str) -> tuple[str, str]:
+        """Log in through the form like a browser; returns the session cookie and the CSRF
+        token (valid for the whole session)."""
+        status, headers, body = self.get("/login")
+        cookie = _session_cookie(headers)
+        token = TOKEN.search(body.decode()).group(1)
+        status, headers, _ = self.request(
+            "POST", "/login", {"Cookie": cookie,
+                               "Content-Type": "application/x-www-form-urlencoded"},
+            urlencode({"username": username, "password": password, "csrf_token": token}))
+        if status != 302:
+            sys.exit(f"bench: login of {username} answered {status}")
+        return _session_cookie(headers), token
+
+    def workers_rss_mb(self) -> list[float]:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        out = []
+        for pid in children.split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            out.append(round(kb / 1024, 1))
+        return out
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def _session_cookie(headers) -> str:
+    for value in headers.get_all("Set-Cookie") or []:
+        if value.startswith("session="):
+            return value.split(";", 1)[0]
+    raise RuntimeError("no session cookie in the answer")
+
+
+def _lua(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "{" + ", ".join(_lua(v) for v in value) + "}"
+    if value is None:
+        return "nil"
+    if isinstance(value, int):
+        return str(value)
+    text = json.dumps(str(value))
+    assert text.isascii(), text
+    return text
+
+
+def wrk_requests(s: dict, server: Server, sessions: dict, subjects: dict) -> list[dict]:
+    """The scenario's requests for wrk, one per logged-in user it concerns."""
+    name, r = s["name"], s["count_request"]
+    if name == "bare":
+        return [{"method": "GET", "path": "/healthz", "headers": {"User-Agent": UA}}]
+    users = ([(c, None) for c in subjects["coordinators"]] if name.startswith("queue")
+             else subjects["students"])
+    out = []
+    for username, case in users:
+        cookie, token = sessions[username]
+        headers = {"User-Agent": UA, "Cookie": cookie, **(r.get("headers") or {})}
+        path = r["path"]
+        if case is not None:
+            path = re.sub(r"/cases/\d+", f"/cases/{case}", path)
+        body = None
+        if name == "status_304":
+            headers["If-None-Match"] = server.get(path, {"Cookie": cookie})[1]["ETag"]
+        elif name == "status_200":
+            headers["If-None-Match"] = f'"c{case}v0"'
+        if r.get("form") is not None:
+            body = urlencode({**r["form"], "csrf_token": token})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        out.append({"method": r["method"], "path": path, "headers": headers, "body": body})
+    return out
+
+
+def run_wrk(requests: list[dict], expected: int, *, connections: int, duration: int,
+            name: str) -> dict:
+    template = (ROOT / "bench" / "scenario.lua").read_text()
+    script = BUILD / f"{name}.lua"
+    script.write_text(template.replace("@REQUESTS@", _lua(requests))
+                      .replace("@EXPECTED@", str(expected)))
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+           "-s", str(script), f"http://127.0.0.1:{_port}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+    data = json.loads(line[6:])
+    seconds = data["duration_us"] / 1e6
+    n = max(1, data["requests"])
+    return {
+        "rps": round(data["requests"] / seconds, 1),
+        "p50_ms": round(data["p50_us"] / 1000, 1),
+        "p95_ms": round(data["p95_us"] / 1000, 1),
+        "p99_ms": round(data["p99_us"] / 1000, 1),
+        "max_ms": round(data["max_us"] / 1000, 1),
+        "bytes_per_response": round(data["bytes"] / n),
+        "requests": data["requests"],
+        "wrong_status": data["wrong_status"],
+        "socket_errors": data["socket_errors"],
+    }
+
+
+_port = 0
+
+
+def first_load(server: Server, cookie: str) -> dict:
+    """What a browser transfers for the student's home with an empty cache: the page, its
+    CSS and scripts; raw, and gzip-compressed as the reverse proxy in docs/production.md
+    sends them (gzip level 6)."""
+    status, headers, body = server.get("/home", {"Cookie": cookie,
+                                                  "Accept-Encoding": "gzip"})
+    items = [("/home", headers, body)]
+    html = body.decode()
+    for ref in re.findall(r'<(?:link[^>]+href|script[^>]+src)="([^"]+)"', html):
+        st, h, b = server.get(ref.replace("&amp;", "&"), {"Accept-Encoding": "gzip"})
+        items.append((ref, h, b))
+    files = []
+    for ref, h, b in items:
+        raw = len(b)
+        if h.get("Content-Encoding") == "gzip":
+            compressed, raw = raw, len(gzip.decompress(b))
+        else:
+            compressed = len(gzip.compress(b, 6))
+        files.append({"url": ref, "bytes": raw, "gzip_bytes": compressed,
+                      "cache_control": h.get("Cache-Control")})
+    return {"files": files,
+            "total_kb": round(sum(f["bytes"] for f in files) / 1024, 1),
+            "total_gzip_kb": round(sum(f["gzip_bytes"] for f in files) / 1024, 1)}
+
+
+# --- report -------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 1024 / 1024),
+            "os": platform.platform(), "python": platform.python_version()}
+
+
+def table(result: dict) -> str:
+    rows = [("scenario", "rps", "p50 ms", "p95 ms", "p99 ms", "bytes/resp", "vs bare",
+             "q 1k", "q 150k")]
+    for s in result["scenarios"]:
+        rows.append((s["label"], f"{s['rps']:.0f}", f"{s['p50_ms']:.1f}", f"{s['p95_ms']:.1f}",
+                     f"{s['p99_ms']:.1f}", f"{s['bytes_per_response']:,}",
+                     f"{s['ratio_to_bare']:.0%}", str(s["queries_small"]),
+                     str(s["queries_full"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                for i, (c, w) in enumerate(zip(r, widths, strict=True))) + " |"
+             for r in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def check_targets(result: dict) -> list[str]:
+    misses = []
+    by = {s["name"]: s for s in result["scenarios"]}
+    if "status_304" in by and by["status_304"]["ratio_to_bare"] < TARGETS["status_304_ratio"]:
+        misses.append(f"unchanged status poll at {by['status_304']['ratio_to_bare']:.0%} of "
+                      f"bare (target ≥ 50 %)")
+    for s in result["scenarios"]:
+        if s["name"] not in ("bare", "status_304") and s["ratio_to_bare"] < TARGETS[
+                "page_ratio"]:
+            misses.append(f"{s['label']} at {s['ratio_to_bare']:.0%} of bare (target ≥ 25 %)")
+        if s["p99_ms"] >= TARGETS["p99_ms"]:
+            misses.append(f"{s['label']}: p99 {s['p99_ms']} ms (target < 100 ms)")
+        if s["queries_full"] > TARGETS["queries"] or s["queries_full"] != s["queries_small"]:
+            misses.append(f"{s['label']}: {s['queries_small']} / {s['queries_full']} queries "
+                          f"(target ≤ 12, same at both sizes)")
+        if s["wrong_status"] or s["socket_errors"]:
+            misses.append(f"{s['label']}: {s['wrong_status']} unexpected statuses, "
+                          f"{s['socket_errors']} socket errors")
+    if result["first_load"]["total_gzip_kb"] > TARGETS["first_load_kb"]:
+        misses.append(f"first load of the student's home {result['first_load']['total_gzip_kb']}"
+                      f" KB (target ≤ 60 KB)")
+    return misses
+
+
+def main(argv=None) -> int:
+    global _port
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="1.0 = 10 schools, 30,000 students, 150,000 cases")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--rebuild", action="store_true", help="rebuild kept SQLite datasets")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args(argv)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    if not shutil.which("wrk"):
+        sys.exit("bench: wrk is missing (make bench installs Debian's wrk)")
+
+    from portal.db import database
+
+    started = time.monotonic()
+    small_url, _small_rows = prepare(args.db, "bench_small", SMALL_CASES / FULL_CASES,
+                                     args.rebuild)
+    with database.connection_context():
+        subjects_small = pick_subjects(1)
+    queries_small = count_queries(small_url, scenarios(subjects_small), _etag_from_db)
+    log(f"queries on {SMALL_CASES:,} cases: {queries_small}")
+
+    url, rows = prepare(args.db, "bench_full", args.scale, args.rebuild)
+    with database.connection_context():
+        subjects = pick_subjects(STUDENTS)
+    scen = scenarios(subjects)
+    queries_full = count_queries(url, scenarios(subjects), _etag_from_db)
+    log(f"queries on {rows.get('case', 0):,} cases: {queries_full}")
+    database.close() if not database.is_closed() else None
+
+    server = Server(url, args.workers)
+    _port = server.port
+    try:
+        from bench.dataset import PASSWORD
+
+        sessions = {u: server.login(u, PASSWORD)
+                    for u in [u for u, _ in subjects["students"]] + subjects["coordinators"]}
+        results = []
+        for s in scen:
+            reqs = wrk_requests(s, server, sessions, subjects)
+            run_wrk(reqs, s["expected"], connections=args.connections, duration=2,
+                    name=s["name"])  # warm-up: templates compiled, caches filled
+            log(f"{s['name']}: {len(reqs)} request variants, {args.duration} s")
+            m = run_wrk(reqs, s["expected"], connections=args.connections,
+                        duration=args.duration, name=s["name"])
+            results.append({"name": s["name"], "label": s["label"], **m,
+                            "queries_small": queries_small.get(s["name"]),
+                            "queries_full": queries_full.get(s["name"])})
+        bare = results[0]["rps"]
+        for r in results:
+            r["ratio_to_bare"] = round(r["rps"] / bare, 3)
+        rss = server.workers_rss_mb()
+        load = first_load(server, sessions[subjects["students"][0][0]][0])
+    finally:
+        server.stop()
+
+    result = {
+        "when": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "database": args.db,
+        "database_version": _db_version(url),
+        "scale": args.scale,
+        "dataset": rows,
+        "workers": args.workers,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "scenarios": results,
+        "workers_rss_mb": rss,
+        "first_load": load,
+        "seconds": round(time.monotonic() - started),
+    }
+    result["targets_missed"] = check_targets(result)
+    result["table"] = table(result)
+    save(Path(args.out), args.db, result)
+    print()
+    print(f"{args.db}, {rows.get('case', 0):,} cases / {rows.get('event', 0):,} events, "
+          f"{args.workers} gunicorn workers, wrk {args.connections} connections x "
+          f"{args.duration} s, {result['machine']['cores']} cores ({result['machine']['cpu']})")
+    print(table(result))
+    print(f"worker RSS after the run (MB): {', '.join(map(str, rss))}")
+    print(f"first load of the student's home: {load['total_kb']} KB raw, "
+          f"{load['total_gzip_kb']} KB gzip")
+    for miss in result["targets_missed"]:
+        print(f"TARGET MISSED: {miss}")
+    print(f"written to {args.out}")
+    return 0
+
+
+def save(path: Path, backend: str, result: dict) -> None:
+    """results.json keeps the latest run of each database: {"sqlite": {...}, ...}."""
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    if not all(k in ("sqlite", "postgresql") for k in saved):
+        saved = {}
+    saved[backend] = result
+    path.write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n")
+
+
+def _db_version(url: str) -> str:
+    from portal.db import database
+
+    with database.connection_context():
+        if url.startswith("sqlite"):
+            return "SQLite " + database.execute_sql("select sqlite_version()").fetchone()[0]
+        return database.execute_sql("show server_version").fetchone()[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

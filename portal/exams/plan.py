@@ -1,0 +1,196 @@
+"""The exam rules: withdrawal before the profile's limit, sick notes within its window,
+attempts against its maximum. Views call these; every number comes from the profile."""
+
+from datetime import UTC, date, datetime, time
+
+from flask_babel import gettext as _
+from peewee import fn
+
+from portal.db import database
+from portal.exams.models import Exam, ExamRegistration, ExamSickNote
+from portal.models import SchoolClass, User, utcnow
+from portal.rules import calendar as cal
+from portal.rules.deadlines import Deadline, format_date, latest_moment_before
+
+WITHDRAWAL_RULE = "exam_withdrawal_before"
+SICK_NOTE_RULE = "exam_sick_note_within"
+MAX_ATTEMPTS_RULE = "exam_max_attempts"
+
+
+class ExamRuleError(ValueError):
+    """An action the profile's exam rules refuse; the message names the date and the rule."""
+
+
+def to_utc(day: date, at: time) -> datetime:
+    """Naive UTC for a wall-clock time in Oslo (what the exam office types)."""
+    return datetime.combine(day, at, tzinfo=cal.OSLO).astimezone(UTC).replace(tzinfo=None)
+
+
+def exam_day(exam: Exam) -> date:
+    return cal.oslo_date(exam.starts_at)
+
+
+def _rule(exam: Exam, key: str):
+    profile = exam.school.rules
+    return profile.rule(key) if key in profile else None
+
+
+def withdrawal_limit(exam: Exam) -> datetime | None:
+    """The last moment (Oslo) the student can withdraw; None when the profile has no rule."""
+    rule = _rule(exam, WITHDRAWAL_RULE)
+    return None if rule is None else latest_moment_before(exam.starts_at, rule)
+
+
+def withdrawal_text(exam: Exam) -> str | None:
+    rule = _rule(exam, WITHDRAWAL_RULE)
+    if rule is None:
+        return None
+    limit = withdrawal_limit(exam)
+    return _("You can withdraw until %(when)s (%(rule)s).",
+             when=f"{format_date(limit.date())} kl. {limit:%H:%M}", rule=rule.describe())
+
+
+def can_withdraw(reg: ExamRegistration, at: datetime | None = None) -> bool:
+    limit = withdrawal_limit(reg.exam)
+    at = cal.to_oslo(at or utcnow())
+    return reg.status == "registered" and limit is not None and at <= limit
+
+
+def withdraw(reg: ExamRegistration, at: datetime | None = None) -> None:
+    if reg.status != "registered":
+        raise ExamRuleError(_("You are not registered for this exam."))
+    limit = withdrawal_limit(reg.exam)
+    if limit is None:
+        raise ExamRuleError(_("Your school does not allow withdrawal in the portal. Contact "
+                              "the exam office."))
+    if not can_withdraw(reg, at):
+        raise ExamRuleError(withdrawal_late_text(reg.exam))
+    _set_status(reg, "withdrawn")
+
+
+def withdrawal_late_text(exam: Exam) -> str:
+    limit = withdrawal_limit(exam)
+    return _("Too late to withdraw: the limit was %(when)s (%(rule)s).",
+             when=f"{format_date(limit.date())} kl. {limit:%H:%M}",
+             rule=_rule(exam, WITHDRAWAL_RULE).describe())
+
+
+def sick_note_deadline(exam: Exam) -> Deadline | None:
+    """The doctor's note is due within the profile's window after the exam day."""
+    rule = _rule(exam, SICK_NOTE_RULE)
+    return None if rule is None else Deadline.after(exam_day(exam), rule, roll=False)
+
+
+def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None) -> bool:
+    deadline = sick_note_deadline(reg.exam)
+    at = at or utcnow()
+    return (reg.status in ("registered", "attended") and deadline is not None
+            and reg.exam.starts_at <= at and deadline.is_on_time(at))
+
+
+def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
+                   at: datetime | None = None) -> ExamSickNote:
+    """Store the doctor's note; the attempt no longer counts."""
+    at = at or utcnow()
+    deadline = sick_note_deadline(reg.exam)
+    if deadline is None:
+        raise ExamRuleError(_("Your school takes sick notes for exams at the exam office."))
+    if reg.exam.starts_at > at:
+        raise ExamRuleError(_("A sick note can be sent from the start of the exam. To stay "
+                              "away from an exam, withdraw from it."))
+    if deadline.is_late(at):
+        raise ExamRuleError(_("Too late for a sick note: %(deadline)s",
+                              deadline=deadline.describe()))
+    if reg.status not in ("registered", "attended"):
+        raise ExamRuleError(_("You are not registered for this exam."))
+    with database.atomic():
+        note = ExamSickNote.create(registration=reg, filename=checked.filename,
+                                   content_type=checked.content_type, size=checked.size,
+                                   sha256=checked.sha256, data=checked.data,
+                                   explanation=explanation, uploaded_at=at)
+        _set_status(reg, "sick_documented")
+    return note
+
+
+def _set_status(reg: ExamRegistration, status: str) -> None:
+    reg.status = status
+    reg.changed_at = utcnow()
+    reg.save()
+
+
+def max_attempts(school) -> int | None:
+    profile = school.rules
+    return int(profile.value(MAX_ATTEMPTS_RULE)) if MAX_ATTEMPTS_RULE in profile else None
+
+
+def attempts_used(student: User, subject) -> int:
+    """Registrations in the subject that count: not withdrawn, not excused by a sick note."""
+    return (
+        ExamRegistration.select(fn.COUNT(ExamRegistration.id))
+        .join(Exam)
+        .where((ExamRegistration.student == student) & (Exam.subject == subject)
+               & ExamRegistration.status.in_(("registered", "attended")))
+        .scalar()
+    ) or 0
+
+
+def register(exam: Exam, student: User) -> ExamRegistration:
+    """Register one student; refused when the profile's attempts are used up."""
+    existing = ExamRegistration.get_or_none(exam=exam, student=student)
+    if existing is not None and existing.status == "registered":
+        return existing
+    used = attempts_used(student, exam.subject)
+    limit = max_attempts(exam.school)
+    if limit is not None and used >= limit:
+        rule = exam.school.rules.rule(MAX_ATTEMPTS_RULE)
+        raise ExamRuleError(_("%(name)s has used all %(n)s attempts at this exam (%(rule)s).",
+                              name=student.full_name, n=limit, rule=rule.cite()))
+    if existing is not None:  # withdrawn earlier, registered again
+        existing.attempt = used + 1
+        _set_status(existing, "registered")
+        return existing
+    return ExamRegistration.create(exam=exam, student=student, attempt=used + 1)
+
+
+def register_class(exam: Exam, school_class: SchoolClass) -> tuple[int, list[str]]:
+    """Register every student of a class; the number registered and the refusals."""
+    added, refused = 0, []
+    with database.atomic():
+        for student in school_class.students():
+            try:
+                if ExamRegistration.get_or_none(exam=exam, student=student) is None:
+                    register(exam, student)
+                    added += 1
+            except ExamRuleError as exc:
+                refused.append(str(exc))
+    return added, refused
+
+
+def exams_of(school, school_year):
+    return (Exam.select(Exam)
+            .where((Exam.school == school) & (Exam.school_year == school_year))
+            .order_by(Exam.starts_at))
+
+
+def registrations_of(student: User, school_year=None):
+    query = (ExamRegistration.select(ExamRegistration, Exam)
+             .join(Exam)
+             .where(ExamRegistration.student == student)
+             .order_by(Exam.starts_at))
+    if school_year is not None:
+        query = query.where(Exam.school_year == school_year)
+    return query
+
+
+def classes_of(school, school_year):
+    return (SchoolClass.select()
+            .where((SchoolClass.school == school) & (SchoolClass.school_year == school_year))
+            .order_by(SchoolClass.name))
+
+
+def students_of_exam(exam: Exam):
+    return (User.select(User, ExamRegistration)
+            .join(ExamRegistration, on=(ExamRegistration.student == User.id))
+            .where(ExamRegistration.exam == exam)
+            .order_by(User.full_name))
+

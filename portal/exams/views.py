@@ -1,0 +1,244 @@
+"""Exam plan pages: the exam office's plan, the student's own exams."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from portal.auth import roles_required
+from portal.auth.forms import ActionForm
+from portal.cases.uploads import UploadError, check_upload
+from portal.exams import plan
+from portal.exams.forms import (
+    FORM_LABELS,
+    STATUS_LABELS,
+    ExamForm,
+    RegisterClassForm,
+    SickNoteForm,
+)
+from portal.exams.models import Exam, ExamRegistration
+from portal.models import RoleGrant, School, SchoolClass, SchoolYear, Subject
+
+bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")
+
+
+@bp.app_context_processor
+def _labels():
+    return {"exam_form_labels": FORM_LABELS, "exam_status_labels": STATUS_LABELS,
+            "exam_nav": exam_nav}
+
+
+def exam_nav() -> list[tuple[str, str]]:
+    """Menu links: the student's exams, the exam office's plan."""
+    if not current_user.is_authenticated:
+        return []
+    links = []
+    if current_user.has_role("student"):
+        links.append((_("My exams"), "exams.mine"))
+    if current_user.has_role("exam_office"):
+        links.append((_("Exam plan"), "exams.plan_page"))
+    return links
+
+
+def office_school() -> School:
+    """The school whose exam plan the current user keeps (404 when none)."""
+    school = (School.select()
+              .join(RoleGrant, on=(RoleGrant.school == School.id))
+              .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "exam_office"))
+              .order_by(School.name)
+              .first())
+    if school is None:
+        abort(404)
+    return school
+
+
+def office_exam(exam_id: int) -> Exam:
+    exam = Exam.get_or_none(Exam.id == exam_id)
+    if exam is None or not current_user.has_role("exam_office", school=exam.school_id):
+        abort(404)
+    return exam
+
+
+def _subject_choices(form, school):
+    form.subject.choices = [SelectChoice(s.id, f"{s.code} {s.name}") for s in
+                            Subject.select().where(Subject.school == school).order_by(Subject.code)]
+
+
+@bp.route("/plan")
+@roles_required("exam_office")
+def plan_page():
+    """The exam plan of the school year, with registrations and granted adaptations."""
+    school = office_school()
+    year = SchoolYear.current(school)
+    exams = list(plan.exams_of(school, year))
+    return render_template("exams/plan.html", school=school, year=year, exams=exams,
+                           counts=_registration_counts(exams))
+
+
+def _registration_counts(exams):
+    from peewee import fn
+
+    rows = (ExamRegistration.select(ExamRegistration.exam, fn.COUNT(ExamRegistration.id).alias("n"))
+            .where(ExamRegistration.exam.in_([e.id for e in exams])
+                   & (ExamRegistration.status == "registered"))
+            .group_by(ExamRegistration.exam))
+    return {r.exam_id: r.n for r in rows}
+
+
+def _save_exam(form, exam, school, year):
+    exam.school, exam.school_year = school, year
+    exam.subject = form.subject.data
+    exam.starts_at = plan.to_utc(form.day.data, form.start.data)
+    exam.duration_minutes = form.duration_minutes.data
+    exam.form = form.form.data
+    exam.aids = (form.aids.data or "").strip()
+    exam.location = (form.location.data or "").strip()
+    exam.is_final_assessment = form.is_final_assessment.data
+    exam.save()
+    return exam
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("exam_office")
+def new():
+    """Add an exam to the plan."""
+    school = office_school()
+    year = SchoolYear.current(school)
+    form = ExamForm()
+    _subject_choices(form, school)
+    if form.validate_on_submit():
+        exam = _save_exam(form, Exam(), school, year)
+        flash(_("The exam is added to the plan."), "success")
+        return redirect(url_for("exams.show", exam_id=exam.id), code=303)
+    return render_template("exams/edit.html", form=form, exam=None, school=school), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<int:exam_id>/edit", methods=["GET", "POST"])
+@roles_required("exam_office")
+def edit(exam_id):
+    """Change an exam of the plan."""
+    exam = office_exam(exam_id)
+    form = ExamForm(obj=None if request.method == "POST" else exam)
+    _subject_choices(form, exam.school)
+    if request.method == "GET":
+        local = plan.cal.to_oslo(exam.starts_at)
+        form.subject.data = exam.subject_id
+        form.day.data, form.start.data = local.date(), local.time()
+    if form.validate_on_submit():
+        _save_exam(form, exam, exam.school, exam.school_year)
+        flash(_("The exam is changed."), "success")
+        return redirect(url_for("exams.show", exam_id=exam.id), code=303)
+    return render_template("exams/edit.html", form=form, exam=exam, school=exam.school), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<int:exam_id>")
+@roles_required("exam_office")
+def show(exam_id):
+    """One exam: who is registered; register a class."""
+    exam = office_exam(exam_id)
+    form = RegisterClassForm()
+    form.school_class.choices = [SelectChoice(c.id, c.name) for c in plan.classes_of(exam.school,
+                                                                        exam.school_year)]
+    return render_template("exams/show.html", exam=exam, form=form,
+                           students=list(plan.students_of_exam(exam)))
+
+
+@bp.route("/<int:exam_id>/register", methods=["POST"])
+@roles_required("exam_office")
+def register_class(exam_id):
+    """Register the students of a class for the exam."""
+    exam = office_exam(exam_id)
+    form = RegisterClassForm()
+    form.school_class.choices = [SelectChoice(c.id, c.name) for c in plan.classes_of(exam.school,
+                                                                        exam.school_year)]
+    if not form.validate_on_submit():
+        flash(_("Choose a class."), "error")
+        return redirect(url_for("exams.show", exam_id=exam.id), code=303)
+    klass = SchoolClass.get_by_id(form.school_class.data)
+    added, refused = plan.register_class(exam, klass)
+    flash(_("%(n)s students of %(cls)s registered.", n=added, cls=klass.name), "success")
+    for text in refused:
+        flash(text, "error")
+    return redirect(url_for("exams.show", exam_id=exam.id), code=303)
+
+
+@bp.route("/<int:exam_id>/adaptations")
+@roles_required("exam_office")
+def adaptations(exam_id):
+    """Printable list of the adaptations granted for the exam."""
+    exam = office_exam(exam_id)
+    from portal.kinds.exam_adaptation.models import granted_for_exam
+
+    return render_template("exams/adaptations.html", exam=exam, rows=granted_for_exam(exam))
+
+
+# --- the student's own exams -------------------------------------------------------------
+
+@bp.route("/mine")
+@login_required
+def mine():
+    """The student's exams: withdrawal, sick notes, attempts, adaptation deadlines."""
+    regs = list(plan.registrations_of(current_user))
+    from portal.kinds.exam_adaptation.rules import application_deadline
+
+    rows = []
+    for reg in regs:
+        rows.append({
+            "reg": reg,
+            "exam": reg.exam,
+            "can_withdraw": plan.can_withdraw(reg),
+            "withdrawal_text": plan.withdrawal_text(reg.exam),
+            "sick_deadline": plan.sick_note_deadline(reg.exam),
+            "can_sick_note": plan.can_file_sick_note(reg),
+            "adaptation_deadline": application_deadline(reg.exam),
+            "attempts_used": plan.attempts_used(current_user, reg.exam.subject),
+            "max_attempts": plan.max_attempts(reg.exam.school),
+        })
+    return render_template("exams/mine.html", rows=rows, form=ActionForm())
+
+
+def own_registration(reg_id: int) -> ExamRegistration:
+    reg = ExamRegistration.get_or_none(ExamRegistration.id == reg_id)
+    if reg is None or reg.student_id != current_user.id:
+        abort(404)
+    return reg
+
+
+@bp.route("/registrations/<int:reg_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(reg_id):
+    """Withdraw from an exam before the profile's limit."""
+    reg = own_registration(reg_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        plan.withdraw(reg)
+        flash(_("You have withdrawn from the exam in %(subject)s.", subject=reg.exam.subject.name),
+              "success")
+    except plan.ExamRuleError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("exams.mine"), code=303)
+
+
+@bp.route("/registrations/<int:reg_id>/sick-note", methods=["GET", "POST"])
+@login_required
+def sick_note(reg_id):
+    """Send a doctor's note so the attempt does not count."""
+    reg = own_registration(reg_id)
+    form = SickNoteForm()
+    deadline = plan.sick_note_deadline(reg.exam)
+    if form.validate_on_submit():
+        try:
+            if not form.document.data:
+                raise UploadError(_("Choose the doctor's note to upload."))
+            checked = check_upload(form.document.data)
+            plan.file_sick_note(reg, checked, (form.explanation.data or "").strip())
+            flash(_("The sick note is received. The exam does not count as an attempt."),
+                  "success")
+            return redirect(url_for("exams.mine"), code=303)
+        except (UploadError, plan.ExamRuleError) as exc:
+            form.document.errors = [str(exc)]
+    return render_template("exams/sick_note.html", reg=reg, exam=reg.exam, form=form,
+                           deadline=deadline), (422 if form.errors else 200)

@@ -1,0 +1,115 @@
+"""The deadlines that run from a grade: asking for a justification, appealing the grade.
+
+A justification received restarts the grade-appeal deadline: a full new period runs from
+the day it was received (fagskoleloven § 22, forskriften § 4-9, NKI pkt. 8.2).
+"""
+
+from datetime import date
+
+from portal.rules.calendar import oslo_date
+from portal.rules.deadlines import Deadline, add_period, restart
+
+ORAL_FORMS = ("oral", "practical")
+
+
+def published_on(grade) -> date:
+    return oslo_date(grade.published_at)
+
+
+def profile_of(grade):
+    return grade.registration.exam.school.rules
+
+
+def justification_offered(grade) -> bool:
+    return "justification_request_within" in profile_of(grade)
+
+
+def justification_request_deadline(grade, learned_on: date | None = None) -> Deadline | None:
+    """When the student must ask for a justification, by exam form and publication channel."""
+    rules = profile_of(grade)
+    if not justification_offered(grade) or not grade.is_published:
+        return None
+    published = published_on(grade)
+    if grade.registration.exam.form in ORAL_FORMS and "justification_request_oral" in rules:
+        return Deadline.after(published, rules.rule("justification_request_oral"), roll=False)
+    within = Deadline.after(published, rules.rule("justification_request_within"))
+    if grade.channel != "electronic" and "justification_request_absolute_limit" in rules:
+        learned = max(learned_on or published, published)
+        own = Deadline.after(learned, rules.rule("justification_request_within"))
+        limit = Deadline.after(published, rules.rule("justification_request_absolute_limit"))
+        return own if own.due <= limit.due else limit
+    return within
+
+
+def justification_received_on(grade) -> date | None:
+    """The day the student received the latest justification of this grade."""
+    from portal.kinds.justification.models import JustificationRequest
+
+    row = (JustificationRequest.select(JustificationRequest.answered_at)
+           .where((JustificationRequest.grade == grade)
+                  & JustificationRequest.answered_at.is_null(False))
+           .order_by(JustificationRequest.answered_at.desc()).first())
+    return oslo_date(row.answered_at) if row else None
+
+
+def restarted(received_on: date, rule) -> Deadline:
+    """A full new period from `received_on`, rolled forward (deadlines.restart)."""
+    due = restart(received_on, rule)
+    end = add_period(received_on, rule)
+    return Deadline(due=due, rule=rule, rolled_from=end if end != due else None)
+
+
+def grade_appeal_deadline(grade) -> Deadline | None:
+    """From publication, or from the justification when one was received."""
+    rules = profile_of(grade)
+    if "grade_appeal_deadline" not in rules or not grade.is_published:
+        return None
+    rule = rules.rule("grade_appeal_deadline")
+    received = justification_received_on(grade)
+    if received is not None:
+        return restarted(received, rule)
+    return Deadline.after(published_on(grade), rule)
+
+
+def grade_appeal_refusal(grade) -> str | None:
+    """Why this grade cannot be appealed under the school's profile, or None."""
+    from flask_babel import gettext as _
+
+    rules = profile_of(grade)
+    exam = grade.registration.exam
+    if not grade.is_published:
+        return _("The grade is not published yet.")
+    if grade.is_final:
+        return _("The grade from a new grading after an appeal is final and cannot be "
+                 "appealed.")
+    if "grade_appeal_deadline" not in rules:
+        return _("Grade appeals are not handled in the portal at this school.")
+    if "grade_appeal_excluded_forms" in rules:
+        excluded = [f.strip() for f in str(rules.value("grade_appeal_excluded_forms")).split(",")]
+        if exam.form in excluded:
+            rule = rules.rule("grade_appeal_excluded_forms")
+            return _("The grade of this exam form cannot be appealed (%(rule)s). %(why)s",
+                     rule=rule.cite(), why=rule.explanation)
+    if (rules.has("grade_appeal_scope") and rules.value("grade_appeal_scope") == "final_assessment"
+            and not exam.is_final_assessment):
+        rule = rules.rule("grade_appeal_scope")
+        return _("Only the final assessment can be appealed (%(rule)s).", rule=rule.cite())
+    return None
+
+
+def formal_error_deadline(grade, learned_on: date) -> Deadline | None:
+    """Three weeks (profile) from learning of the error; when a justification or an appeal
+    result was received, from that day if later (forskriften § 4-10 (1) a)."""
+    rules = profile_of(grade)
+    if "formal_error_appeal_deadline" not in rules:
+        return None
+    rule = rules.rule("formal_error_appeal_deadline")
+    options = [Deadline.after(learned_on, rule)]
+    earlier = grade.replaces.first() if grade.origin == "regrading" else None
+    for g in (grade, earlier):
+        received = justification_received_on(g) if g is not None else None
+        if received is not None:
+            options.append(restarted(received, rule))
+    if earlier is not None:
+        options.append(restarted(published_on(grade), rule))
+    return max(options, key=lambda d: d.due)

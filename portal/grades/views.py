@@ -1,0 +1,218 @@
+"""The student's grades; recording and publishing grades for the exam office and examiners."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.auth import roles_required
+from portal.cases.steps import options
+from portal.db import database
+from portal.exams.models import Exam, ExamRegistration
+from portal.grades import bp, current_grade
+from portal.grades import deadlines as dl
+from portal.grades.forms import ExaminersForm, PublishForm, grade_label, record_form
+from portal.grades.models import ExamExaminer, Grade
+from portal.kinds.decision_appeal.rules import users_with_role
+from portal.models import Subject, User, utcnow
+from portal.rules import calendar as cal
+
+
+@bp.app_template_filter("grade_label")
+def _grade_label(code):
+    return grade_label(code)
+
+
+def _rows_for_student(student):
+    registrations = (ExamRegistration.select(ExamRegistration, Exam, Subject)
+                     .join(Exam).join(Subject)
+                     .where(ExamRegistration.student == student)
+                     .order_by(Exam.starts_at.desc()))
+    rows = []
+    for reg in registrations:
+        grade = current_grade(reg)
+        if grade is None or not grade.is_published:
+            continue
+        rows.append(grade_facts(grade))
+    return rows
+
+
+def grade_facts(grade) -> dict:
+    """What the student's page shows of one grade, with the deadlines running from it."""
+    from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+    from portal.kinds.grade_appeal.models import GradeAppeal
+    from portal.kinds.justification.models import JustificationRequest
+
+    on = cal.today()
+    justification = (JustificationRequest.select().where(JustificationRequest.grade == grade)
+                     .order_by(JustificationRequest.id.desc()).first())
+    appealed = grade.replaces.first() if grade.origin == "regrading" else None
+    appeal = GradeAppeal.select().where(GradeAppeal.grade == (appealed or grade)).first()
+    request_deadline = dl.justification_request_deadline(grade)
+    appeal_deadline = dl.grade_appeal_deadline(grade)
+    return {
+        "grade": grade, "exam": grade.registration.exam,
+        "justification": justification,
+        "request_deadline": request_deadline,
+        "may_request": request_deadline is not None and justification is None
+        and not grade.is_final and request_deadline.is_on_time(on),
+        "appeal": appeal, "appeal_deadline": appeal_deadline,
+        "appeal_refusal": dl.grade_appeal_refusal(grade),
+        "formal_error": FormalErrorAppeal.select().where(
+            FormalErrorAppeal.grade == grade).first(),
+        "today": on,
+    }
+
+
+@bp.route("/")
+@login_required
+def mine():
+    """The student's published grades, with justification and appeal."""
+    return render_template("grades/mine.html", rows=_rows_for_student(current_user.id))
+
+
+def _exams_for(user):
+    query = (Exam.select(Exam, Subject).join(Subject)
+             .where(Exam.school.in_([s.id for s in user.schools()]))
+             .order_by(Exam.starts_at.desc()))
+    if not user.has_role("exam_office"):
+        query = query.where(Exam.id.in_(ExamExaminer.select(ExamExaminer.exam)
+                                        .where(ExamExaminer.examiner == user)))
+    return query
+
+
+def new_examiner_exams(user):
+    """Exams on which `user` re-grades an appeal: they never see its ordinary grades."""
+    from portal.kinds.grade_appeal.models import GradeAppeal
+    from portal.models import Participant
+
+    cases = Participant.select(Participant.case).where(
+        (Participant.user == user) & (Participant.part == "new_examiner"))
+    return (ExamRegistration.select(ExamRegistration.exam)
+            .join(Grade, on=(Grade.registration == ExamRegistration.id))
+            .join(GradeAppeal, on=(GradeAppeal.grade == Grade.id))
+            .where(GradeAppeal.case.in_(cases)))
+
+
+def _exam_for(exam_id, user):
+    exam = _exams_for(user).where(Exam.id == exam_id).first()
+    blind = Exam.select().where((Exam.id == exam_id) & Exam.id.in_(new_examiner_exams(user)))
+    if exam is None or blind.exists():
+        abort(404)
+    return exam
+
+
+@bp.route("/exams")
+@roles_required("exam_office", "examiner")
+def exams():
+    """Exams whose grades the user records (exam office: all of the school's)."""
+    blind = {row.exam_id for row in new_examiner_exams(current_user.id)}
+    return render_template("grades/exams.html",
+                           exams=[e for e in _exams_for(current_user) if e.id not in blind])
+
+
+def _registrations(exam):
+    return list(ExamRegistration.select(ExamRegistration, User)
+                .join(User, on=(ExamRegistration.student == User.id))
+                .where((ExamRegistration.exam == exam)
+                       & (ExamRegistration.status.in_(("registered", "attended"))))
+                .order_by(User.full_name))
+
+
+def _exam_context(exam, form=None):
+    registrations = _registrations(exam)
+    grades = {reg.id: current_grade(reg) for reg in registrations}
+    if form is None:
+        data = {f"grade_{rid}": g.grade for rid, g in grades.items() if g}
+        some = next((g for g in grades.values() if g), None)
+        if some:
+            data.update(guidelines=some.guidelines, has_oral_part=some.has_oral_part)
+        form = record_form(registrations, data=data)
+    examiners_form = ExaminersForm()
+    examiners_form.examiners.choices = options(
+        (u.id, u.full_name) for u in users_with_role(exam.school, "examiner"))
+    examiners_form.examiners.data = [e.examiner_id for e in exam.examiners]
+    return {"exam": exam, "registrations": registrations, "grades": grades, "form": form,
+            "publish_form": PublishForm(), "examiners_form": examiners_form,
+            "is_exam_office": current_user.has_role("exam_office", school=exam.school),
+            "unpublished": [g for g in grades.values() if g and not g.is_published]}
+
+
+@bp.route("/exams/<int:exam_id>", methods=["GET", "POST"])
+@roles_required("exam_office", "examiner")
+def exam(exam_id):
+    """Record the grades of an exam (published grades change only through an appeal)."""
+    exam = _exam_for(exam_id, current_user)
+    registrations = _registrations(exam)
+    form = record_form(registrations) if _is_post() else None
+    if form is not None:
+        if form.validate_on_submit():
+            _record(exam, registrations, form)
+            flash(_("The grades are saved. They are not visible to the students until they "
+                    "are published."), "success")
+            return redirect(url_for("grades.exam", exam_id=exam.id), code=303)
+        return render_template("grades/exam.html", **_exam_context(exam, form)), 422
+    return render_template("grades/exam.html", **_exam_context(exam))
+
+
+def _is_post():
+    from flask import request
+
+    return request.method == "POST"
+
+
+def _record(exam, registrations, form):
+    with database.atomic():
+        for reg in registrations:
+            value = getattr(form, f"grade_{reg.id}").data
+            grade = current_grade(reg)
+            if not value or (grade and grade.is_published):
+                continue
+            fields = {"grade": value, "graded_by": current_user.id, "recorded_at": utcnow(),
+                      "guidelines": (form.guidelines.data or "").strip(),
+                      "has_oral_part": bool(form.has_oral_part.data)}
+            if grade is None:
+                Grade.create(registration=reg, **fields)
+            else:
+                Grade.update(**fields).where(Grade.id == grade.id).execute()
+
+
+@bp.route("/exams/<int:exam_id>/publish", methods=["POST"])
+@roles_required("exam_office")
+def publish(exam_id):
+    """Publish the recorded grades: the date and channel start the students' deadlines."""
+    exam = _exam_for(exam_id, current_user)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return render_template("grades/exam.html", **dict(_exam_context(exam),
+                                                          publish_form=form)), 422
+    ids = [g.id for g in _exam_context(exam)["unpublished"]]
+    if ids:
+        Grade.update(published_at=utcnow(), channel=form.channel.data).where(
+            Grade.id.in_(ids)).execute()
+    flash(_("%(n)s grades published.", n=len(ids)), "success")
+    return redirect(url_for("grades.exam", exam_id=exam.id), code=303)
+
+
+@bp.route("/exams/<int:exam_id>/examiners", methods=["POST"])
+@roles_required("exam_office")
+def examiners(exam_id):
+    """The exam office names the examiners of an exam."""
+    exam = _exam_for(exam_id, current_user)
+    form = ExaminersForm()
+    allowed = {u.id for u in users_with_role(exam.school, "examiner")}
+    form.examiners.choices = options((i, str(i)) for i in allowed)
+    if not form.validate_on_submit():
+        abort(400)
+    blind = {p for p in form.examiners.data
+             if Exam.select().where((Exam.id == exam.id)
+                                    & Exam.id.in_(new_examiner_exams(p))).exists()}
+    with database.atomic():
+        ExamExaminer.delete().where(ExamExaminer.exam == exam).execute()
+        for user_id in set(form.examiners.data) - blind:
+            ExamExaminer.create(exam=exam, examiner=user_id)
+    if blind:
+        flash(_("An examiner who re-grades an appeal on this exam cannot be one of its "
+                "examiners."), "error")
+    else:
+        flash(_("The examiners are saved."), "success")
+    return redirect(url_for("grades.exam", exam_id=exam.id), code=303)

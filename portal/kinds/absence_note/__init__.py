@@ -1,0 +1,55 @@
+"""Fraværsmelding: a student's absence note (opplæringslova § 3-47), reviewed by the person
+the profile names (rule `absence_reviewer`, normally the contact teacher).
+
+submitted -reviewer: accept-> accepted · -reviewer: ask for more-> needs_documentation
+-student: add-> submitted · -reviewer: refuse [decision]-> refused. Acceptance applies the
+counting rules of portal/absence/rules.py and says what was kept off the diploma.
+"""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.kinds.absence_note.models import AbsenceNote
+
+# The parts the profile may name as reviewer (rule absence_reviewer).
+REVIEWERS = frozenset({"contact_teacher", "year_coordinator", "cohort_coordinator"})
+
+KIND = register(Kind(
+    code="absence_note",
+    label=_l("Absence note"),
+    states=[
+        State("submitted", _l("Sent, waiting for review")),
+        State("needs_documentation", _l("More documentation needed")),
+        State("accepted", _l("Accepted"), is_open=False),
+        State("refused", _l("Refused"), is_open=False),
+        State("withdrawn", _l("Withdrawn"), is_open=False),
+    ],
+    transitions=[
+        Transition("submitted", "accept", REVIEWERS, "accepted"),
+        Transition("submitted", "ask", REVIEWERS, "needs_documentation"),
+        Transition("submitted", "refuse", REVIEWERS, "refused", decision=True),
+        Transition("needs_documentation", "add", frozenset({"student"}), "submitted"),
+        *withdrawals(["submitted", "needs_documentation"]),
+    ],
+    initial="submitted",
+    deciders=REVIEWERS,
+    new_endpoint="absence_note.new",
+    template="absence_note/case.html",
+    event_labels={
+        "accept": _l("Accepted"),
+        "ask": _l("More documentation asked for"),
+        "refuse": _l("Refused"),
+        "add": _l("Documentation added"),
+        "upload": _l("Document uploaded"),
+    },
+))
+
+bp = Blueprint("absence_note", __name__, url_prefix="/absence-notes",
+               template_folder="templates")
+
+from portal.kinds.absence_note import views  # noqa: E402,F401
+
+KIND.extra_context = views.case_extra
+
+__all__ = ["KIND", "AbsenceNote", "bp"]

@@ -1,0 +1,132 @@
+"""The student's note, the correction request and the reviewer's answer."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.absence import rules
+
+CATEGORY_LABELS = {
+    "a": _l("a) Health or welfare reasons"),
+    "b": _l("b) Work as an elected union representative"),
+    "c": _l("c) Political work"),
+    "d": _l("d) Aid work"),
+    "e": _l("e) Attendance required by law"),
+    "f": _l("f) Representing at national or international level"),
+    rules.RELIGIOUS: _l("Religious holiday (member of a faith other than the Church of Norway)"),
+    rules.STUDY_WORK: _l("Organised study work or a school errand agreed with the teacher "
+                         "(R – not absence)"),
+    rules.OTHER: _l("Other reason"),
+    rules.CORRECTION: _l("Correction of wrongly recorded absence"),
+}
+ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.heic,application/pdf"
+
+
+class NoteForm(FlaskForm):
+    category = RadioField(
+        _l("Reason for the absence"),
+        choices=[SelectChoice(c, CATEGORY_LABELS[c]) for c in rules.CATEGORIES],
+        validators=[InputRequired(message=_l("Choose the reason for the absence."))])
+    scope = RadioField(
+        _l("What the note covers"), default="days",
+        choices=[SelectChoice("days", _l("Whole days")),
+                 SelectChoice("lessons", _l("Single lessons"))],
+        validators=[InputRequired(message=_l("Choose whole days or single lessons."))])
+    first_day = DateField(_l("First day"), validators=[Optional()])
+    last_day = DateField(_l("Last day"), validators=[Optional()])
+    lesson_day = DateField(_l("Date of the lessons"), validators=[Optional()])
+    lessons = StringField(_l("Lesson numbers"), validators=[Optional(), Length(max=40)],
+                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    explanation = TextAreaField(_l("Explanation (optional)"), validators=[Length(max=2000)])
+    document = FileField(_l("Documentation"), render_kw={"accept": ACCEPT})
+    chronic = BooleanField(_l("The documentation is of a chronic illness or disability "
+                              "(filed once a school year)"))
+
+    def __init__(self, *args, school_year=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school_year = school_year
+        self.days: list = []
+        self.lesson_list: list[tuple] = []
+
+    def _in_year(self, field) -> bool:
+        year = self.school_year
+        if year is not None and not year.contains(field.data):
+            field.errors.append(_l("The date must be in this school year (%(start)s – %(end)s).",
+                                   start=year.starts_on.strftime("%d.%m.%Y"),
+                                   end=year.ends_on.strftime("%d.%m.%Y")))
+            return False
+        return True
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.scope.data == "days":
+            return self._validate_days()
+        return self._validate_lessons()
+
+    def _validate_days(self) -> bool:
+        if self.first_day.data is None:
+            self.first_day.errors.append(_l("Enter the first day of the absence."))
+            return False
+        self.last_day.data = self.last_day.data or self.first_day.data
+        if self.last_day.data < self.first_day.data:
+            self.last_day.errors.append(_l("The last day cannot be before the first day."))
+            return False
+        if not (self._in_year(self.first_day) and self._in_year(self.last_day)):
+            return False
+        self.days = rules.school_days(self.first_day.data, self.last_day.data)
+        if not self.days:
+            self.first_day.errors.append(
+                _l("These dates have no school days (weekends and public holidays)."))
+            return False
+        return True
+
+    def _validate_lessons(self) -> bool:
+        if self.lesson_day.data is None:
+            self.lesson_day.errors.append(_l("Enter the date of the lessons."))
+            return False
+        if not self._in_year(self.lesson_day):
+            return False
+        numbers = parse_lessons(self.lessons.data)
+        if not numbers:
+            self.lessons.errors.append(
+                _l("Write the lesson numbers, separated by commas, for example 1, 2."))
+            return False
+        self.lesson_list = [(self.lesson_day.data, n) for n in numbers]
+        return True
+
+
+def parse_lessons(text: str | None) -> list[int]:
+    """ "1, 2 3" -> [1, 2, 3]; an empty list when any part is not a lesson number."""
+    parts = (text or "").replace(",", " ").split()
+    if not parts or not all(p.isdigit() and 1 <= int(p) <= rules.MAX_LESSON for p in parts):
+        return []
+    return sorted({int(p) for p in parts})
+
+
+class CorrectionForm(FlaskForm):
+    explanation = TextAreaField(
+        _l("What is wrong?"),
+        validators=[DataRequired(message=_l("Say what is wrong with the registration.")),
+                    Length(max=2000)])
+
+
+class ReviewForm(FlaskForm):
+    version = HiddenField()
+    text = TextAreaField(_l("Message to the student"), validators=[Length(max=2000)])
+
+
+class DocumentForm(FlaskForm):
+    version = HiddenField()
+    document = FileField(_l("Documentation"), render_kw={"accept": ACCEPT})
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000)])

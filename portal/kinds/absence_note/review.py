@@ -1,0 +1,116 @@
+"""What accepting an absence note does, inside the engine's transaction: cover the days and
+lessons, keep what the rules allow off the diploma, and explain it in the timeline."""
+
+from flask_babel import gettext as _
+
+from portal.absence import rules
+from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
+from portal.absence.services import apply_covers, struck_day_counts
+from portal.models import utcnow
+from portal.rules.deadlines import format_date
+
+
+def note_days(note):
+    if note.scope != "days" or note.first_day is None:
+        return []
+    return rules.school_days(note.first_day, note.last_day or note.first_day)
+
+
+def note_lessons(note):
+    if note.scope != "lessons" or note.lesson_day is None:
+        return []
+    return [(note.lesson_day, n) for n in note.lesson_numbers]
+
+
+def _dates(days) -> str:
+    return ", ".join(format_date(d) for d in days)
+
+
+def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) -> str:
+    """The acceptance in words, with the rules it applied."""
+    lines = []
+    if outcome.category == rules.STUDY_WORK:
+        return _("Organised study work or a school errand: recorded, but not absence.")
+    if outcome.category == rules.OTHER:
+        return _("The reason is noted, but this absence counts toward the absence limit.")
+    if not rules.keeps_diploma_days(profile):
+        return _("The absence is documented. It still counts toward the attendance "
+                 "requirement of your study.")
+    if outcome.struck:
+        lines.append(_("Kept off the diploma: %(dates)s.", dates=_dates(outcome.struck)))
+    if outcome.before_first_struck_day:
+        rule = profile.rule("absence_health_first_struck_day")
+        lines.append(_(
+            "Health absence is kept off the diploma only from day %(n)s of the absence "
+            "(%(rule)s). Documented, but stays on the diploma: %(dates)s.",
+            n=rule.value, rule=rule.cite(), dates=_dates(outcome.before_first_struck_day)))
+    elif chronic and outcome.category == rules.HEALTH:
+        lines.append(_("A chronic illness or disability is documented for this school year, "
+                       "so health absence counts from the first day."))
+    if outcome.over_religious_cap:
+        rule = profile.rule("absence_religious_days")
+        lines.append(_(
+            "At most %(amount)s for religious holidays (%(rule)s). The note is accepted for "
+            "the days within the limit; over it, and so on the diploma: %(dates)s.",
+            amount=rule.amount(), rule=rule.cite(), dates=_dates(outcome.over_religious_cap)))
+    if outcome.over_total_cap:
+        rule = profile.rule("absence_max_struck_days")
+        lines.append(_(
+            "At most %(amount)s a school year can be kept off the diploma (%(rule)s). The note "
+            "is accepted for the days within the limit; over it, and so on the diploma: "
+            "%(dates)s.",
+            amount=rule.amount(), rule=rule.cite(), dates=_dates(outcome.over_total_cap)))
+    if outcome.lessons:
+        lines.append(_("Single lessons are documented and kept outside the absence limit, "
+                       "but never add up to days kept off the diploma."))
+    cap = int(profile.value("absence_max_struck_days"))
+    lines.append(_("Days kept off the diploma this school year: %(used)s of %(cap)s, "
+                   "%(left)s left.", used=used, cap=cap, left=max(0, cap - used)))
+    return " ".join(lines)
+
+
+def accept(case, note, actor, text: str):
+    """The effect of the accept transition: (case, event) -> None."""
+
+    def effect(case, event):
+        student, year, profile = case.student, case.school_year, case.school.rules
+        if note.category == rules.CORRECTION:
+            ids = note.records or []
+            (AbsenceRecord.update(corrected=True)
+             .where(AbsenceRecord.id.in_(ids) & (AbsenceRecord.student == student)).execute())
+            summary = _("The absence is corrected and no longer counts.")
+            note.outcome = {"explanation": summary}
+        else:
+            if note.chronic:
+                (ChronicCondition.insert(student=student, school_year=year, case=case,
+                                         accepted_by=actor, accepted_at=utcnow())
+                 .on_conflict_ignore().execute())
+            chronic = ChronicCondition.on_file(student, year)
+            total, religious = struck_day_counts(student, year)
+            outcome = rules.assess_note(
+                profile, category=note.category, days=note_days(note),
+                lessons=note_lessons(note), chronic=chronic, struck_so_far=total,
+                religious_so_far=religious)
+            documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
+            for day in outcome.days:
+                AbsenceCover.create(student=student, school_year=year, case=case, date=day,
+                                    category=note.category,
+                                    documented=day in outcome.documented,
+                                    struck=day in outcome.struck)
+            for day, lesson in outcome.lessons:
+                AbsenceCover.create(student=student, school_year=year, case=case, date=day,
+                                    lesson=lesson, category=note.category,
+                                    documented=documented_lesson)
+            apply_covers(student, year)
+            summary = explain(outcome, profile, chronic=chronic,
+                              used=total + len(outcome.struck))
+            note.outcome = {
+                "explanation": summary,
+                "struck": [d.isoformat() for d in outcome.struck],
+                "partial": outcome.is_partial,
+            }
+        note.save()
+        event.text = f"{text}\n\n{summary}".strip() if text else summary
+        event.save()
+
+    return effect

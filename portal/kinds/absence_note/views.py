@@ -1,0 +1,267 @@
+"""The student's note and correction request; the reviewer's answer; more documentation."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.absence import rules
+from portal.absence.models import AbsenceRecord
+from portal.absence.services import today
+from portal.auth import roles_required
+from portal.cases.access import case_for
+from portal.cases.decisions import issue
+from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
+from portal.cases.uploads import UploadError, check_upload
+from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
+from portal.kinds.absence_note.forms import (
+    CATEGORY_LABELS,
+    CorrectionForm,
+    DocumentForm,
+    NoteForm,
+    ReviewForm,
+)
+from portal.kinds.absence_note.models import AbsenceNote
+from portal.models import Attachment, RoleGrant, School, SchoolClass
+from portal.rules.deadlines import Deadline, format_date
+
+HEALTH_CATEGORIES = {rules.HEALTH}
+
+
+def student_school_year(user):
+    """The school and current school year where `user` is a student; 404 when none."""
+    school = (School.select().join(RoleGrant, on=(RoleGrant.school == School.id))
+              .where((RoleGrant.user == user) & (RoleGrant.role == "student")).first())
+    year = school.current_year() if school else None
+    if year is None:
+        abort(404)
+    return school, year
+
+
+def reviewer_for(student, school, year):
+    """The person the profile names to review absence notes (e.g. the contact teacher)."""
+    part = str(school.rules.value("absence_reviewer"))
+    klass = SchoolClass.of_student(student, year)
+    if part not in REVIEWERS or klass is None:
+        return None, part
+    return getattr(klass, part), part
+
+
+def _attach(case, checked, user, *, health: bool):
+    Attachment.create(case=case, uploaded_by=user, filename=checked.filename,
+                      content_type=checked.content_type, size=checked.size,
+                      sha256=checked.sha256, is_health=health, data=checked.data)
+
+
+def _checked_document(field):
+    """The uploaded file checked by content and size, None when none was chosen; errors go
+    to the field."""
+    storage = field.data
+    if storage is None or not getattr(storage, "filename", ""):
+        return None, True
+    try:
+        return check_upload(storage), True
+    except UploadError as exc:
+        field.errors.append(str(exc))
+        return None, False
+
+
+def _title(form) -> str:
+    label = CATEGORY_LABELS[form.category.data]
+    if form.scope.data == "days":
+        span = format_date(form.first_day.data)
+        if form.last_day.data != form.first_day.data:
+            span += f" – {format_date(form.last_day.data)}"
+    else:
+        span = _("%(date)s, lesson %(lessons)s", date=format_date(form.lesson_day.data),
+                 lessons=", ".join(str(n) for _d, n in form.lesson_list))
+    return f"{label}: {span}"[:200]
+
+
+def _open(title, student, school, year, note_fields, checked, health, text):
+    reviewer, part = reviewer_for(student, school, year)
+    if reviewer is None:
+        flash(_("Your class has no one to review absence notes. Contact the school office."),
+              "error")
+        return None
+
+    def effect(case):
+        AbsenceNote.create(case=case, **note_fields)
+        if checked is not None:
+            _attach(case, checked, student, health=health)
+
+    return open_case("absence_note", school=school, school_year=year, student=student,
+                     title=title, actor=student, participants=[(reviewer, part)], text=text,
+                     effect=effect)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("student")
+def new():
+    """The absence note form: reason, days or lessons, documentation from the phone."""
+    school, year = student_school_year(current_user)
+    form = NoteForm(school_year=year)
+    if form.validate_on_submit():
+        checked, ok = _checked_document(form.document)
+        if ok:
+            health = form.category.data in HEALTH_CATEGORIES or form.chronic.data
+            fields = dict(category=form.category.data, scope=form.scope.data,
+                          explanation=form.explanation.data or "", chronic=form.chronic.data)
+            if form.scope.data == "days":
+                fields.update(first_day=form.first_day.data, last_day=form.last_day.data)
+            else:
+                fields.update(lesson_day=form.lesson_day.data,
+                              lessons=",".join(str(n) for _d, n in form.lesson_list))
+            case = _open(_title(form), current_user._get_current_object(), school, year,
+                         fields, checked, health, form.explanation.data or "")
+            if case is not None:
+                flash(_("Your absence note is sent."), "success")
+                return redirect(url_for("cases.show", case_id=case.id), 303)
+    return render_template("absence_note/new.html", form=form, profile=school.rules,
+                           year=year)
+
+
+@bp.route("/correction/<int:record_id>", methods=["GET", "POST"])
+@roles_required("student")
+def correction(record_id):
+    """Ask for a wrongly recorded absence to be corrected, within the profile's window."""
+    record = AbsenceRecord.get_or_none((AbsenceRecord.id == record_id)
+                                       & (AbsenceRecord.student == current_user.id))
+    if record is None:
+        abort(404)
+    school = record.school_year.school
+    deadline = Deadline.after(record.date, school.rules.rule("absence_correction_window"))
+    form = CorrectionForm()
+    late = deadline.is_late(today())
+    if late and request.method == "POST":
+        flash(_("Too late to ask for a correction: the deadline was %(date)s (%(rule)s).",
+                date=format_date(deadline.due), rule=deadline.rule.describe()), "error")
+    elif form.validate_on_submit():
+        title = _("Correction: %(subject)s %(date)s, lesson %(lesson)s",
+                  subject=record.assignment.subject.name, date=format_date(record.date),
+                  lesson=record.lesson)
+        fields = dict(category=rules.CORRECTION, scope="lessons", lesson_day=record.date,
+                      lessons=str(record.lesson), records=[record.id],
+                      explanation=form.explanation.data)
+        case = _open(title, current_user._get_current_object(), school, record.school_year,
+                     fields, None, False, form.explanation.data)
+        if case is not None:
+            flash(_("Your request for correction is sent."), "success")
+            return redirect(url_for("cases.show", case_id=case.id), 303)
+    return render_template("absence_note/correction.html", form=form, record=record,
+                           deadline=deadline, late=late)
+
+
+def _rule_applied(profile) -> str:
+    key = "absence_max_struck_days" if rules.keeps_diploma_days(profile) else "absence_reviewer"
+    return profile.rule(key).reference
+
+
+def _stale():
+    flash(_("Someone else changed this case while you were looking at it. Look at the case "
+            "again before you act."), "error")
+
+
+@bp.route("/<int:case_id>/review", methods=["POST"])
+@roles_required(*REVIEWERS)
+def review_note(case_id):
+    """The reviewer accepts, asks for more documentation, or refuses with a reason."""
+    case, parts = case_for(case_id, kind="absence_note")
+    form = ReviewForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in ("accept", "ask", "refuse"):
+        abort(400)
+    text = (form.text.data or "").strip()
+    if action in ("ask", "refuse") and not text:
+        flash(_("Write to the student what is missing or why the note is refused."), "error")
+        return redirect(url_for("cases.show", case_id=case.id), 303)
+    note_row = AbsenceNote.get(AbsenceNote.case == case)
+    effect = None
+    if action == "accept":
+        effect = review.accept(case, note_row, current_user._get_current_object(), text)
+    elif action == "ask":
+        def effect(case, event):
+            note_row.missing = text
+            note_row.save()
+    else:
+        def effect(case, event):
+            issue(case, outcome="refused", summary=_("The absence note is refused."),
+                  reasons=text, rule_reference=_rule_applied(case.school.rules),
+                  decided_by=current_user._get_current_object(),
+                  role=sorted(parts & REVIEWERS)[0])
+    try:
+        apply(case, action, actor=current_user._get_current_object(),
+              expected_version=int(form.version.data or 0), text=text, effect=effect)
+    except StaleCase:
+        _stale()
+    except TransitionRefused:
+        abort(404)
+    return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+@bp.route("/<int:case_id>/documents", methods=["POST"])
+@roles_required("student")
+def add_document(case_id):
+    """The student adds documentation; when more was asked for, the note goes back."""
+    case, parts = case_for(case_id, kind="absence_note")
+    if "student" not in parts or not case.is_open:
+        abort(404)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    checked, ok = _checked_document(form.document)
+    if not ok or checked is None:
+        flash(form.document.errors[0] if form.document.errors
+              else _("Choose a file or take a photo of the documentation."), "error")
+        return redirect(url_for("cases.show", case_id=case.id) + "#add-document", 303)
+    note_row = AbsenceNote.get(AbsenceNote.case == case)
+    health = note_row.category in HEALTH_CATEGORIES or note_row.chronic
+    user = current_user._get_current_object()
+    text = (form.comment.data or "").strip()
+    try:
+        if case.state == "needs_documentation":
+            apply(case, "add", actor=user, expected_version=int(form.version.data or 0),
+                  text=text, effect=lambda c, e: _attach(c, checked, user, health=health))
+        else:
+            _attach(case, checked, user, health=health)
+            note(case, actor=user, role="student", action="upload", text=text)
+    except StaleCase:
+        _stale()
+    flash(_("The documentation is added."), "success")
+    return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+@roles_required("student")
+def withdraw(case_id):
+    """The student withdraws the note; it stays in the timeline."""
+    case, _parts = case_for(case_id, kind="absence_note")
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        apply(case, "withdraw", actor=current_user._get_current_object(),
+              expected_version=int(form.version.data or 0))
+    except StaleCase:
+        _stale()
+    except TransitionRefused:
+        abort(404)
+    return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def case_extra(case, parts):
+    """The note's facts and the forms open to this user, for the case page."""
+    note_row = AbsenceNote.get_or_none(AbsenceNote.case == case)
+    actions = {t.action for t in KIND.actions(case.state, parts)}
+    profile = case.school.rules
+    return {
+        "note": note_row,
+        "category_label": CATEGORY_LABELS.get(note_row.category, "") if note_row else "",
+        "school_days": review.note_days(note_row) if note_row else [],
+        "can_review": bool(actions & {"accept", "ask", "refuse"}),
+        "can_add": "student" in parts and case.is_open,
+        "can_withdraw": "withdraw" in actions,
+        "review_form": ReviewForm(version=case.version),
+        "document_form": DocumentForm(version=case.version),
+        "profile": profile,
+        "keeps_diploma_days": rules.keeps_diploma_days(profile),
+    }

@@ -1,0 +1,52 @@
+"""Appeal on an individual decision (klage på enkeltvedtak): filed from the decision letter,
+signed with the password, first the principal (may only change it in the student's
+favour), then the appeals board (members who took part are blocked), final."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
+
+KIND = "decision_appeal"
+
+bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/decision-appeals")
+
+
+def _context(case, parts):
+    from portal.kinds.decision_appeal.views import case_context
+
+    return case_context(case, parts)
+
+
+register(Kind(
+    code=KIND,
+    label=_l("Appeal on a decision"),
+    initial="filed",
+    states=[
+        State("filed", _l("Received – with the principal")),
+        State("with_board", _l("With the appeals board")),
+        State("reversed", _l("Changed in your favour"), is_open=False),
+        State("decided", _l("Decided by the appeals board"), is_open=False),
+        State("withdrawn", _l("Withdrawn"), is_open=False),
+    ],
+    transitions=[
+        Transition("filed", "reverse", {"principal"}, "reversed", decision=True),
+        Transition("filed", "forward", {"principal"}, "with_board"),
+        Transition("with_board", "decide", {"appeals_board"}, "decided"),
+        *withdrawals(["filed", "with_board"]),
+    ],
+    deciders=frozenset({"principal", "appeals_board"}),
+    template="decision_appeal/case.html",
+    extra_context=_context,
+    event_labels={
+        "file": _l("Appeal received (signed)"),
+        "reverse": _l("Decision changed in the student's favour"),
+        "forward": _l("Sent to the appeals board with the principal's assessment"),
+        "decide": _l("Decided by the appeals board"),
+    },
+))
+
+from portal.kinds.decision_appeal import views  # noqa: E402,F401
+
+__all__ = ["BoardVote", "DecisionAppeal", "bp"]

@@ -1,0 +1,79 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.cases.steps import StepForm, options
+from portal.kinds.decision_appeal.rules import BOARD_OUTCOMES
+
+TEXT = [Length(max=8000)]
+
+
+class SignedForm(FlaskForm):
+    """An appeal must be dated and signed: the student confirms with their password."""
+
+    confirm = BooleanField(
+        _l("I confirm that this appeal is mine and sign it by entering my password"),
+        validators=[DataRequired(message=_l("Tick the box to sign the appeal."))])
+    password = PasswordField(
+        _l("Your password (signature)"),
+        validators=[DataRequired(message=_l("Enter your password to sign the appeal."))],
+        render_kw={"autocomplete": "current-password"})
+
+    def signature_ok(self, user) -> bool:
+        """The password is the signature; a wrong one is a field error."""
+        from portal.auth.passwords import verify_password
+
+        if verify_password(user.password_hash, self.password.data):
+            return True
+        self.password.errors = [_l("The password is wrong; the appeal is not signed.")]
+        return False
+
+
+class AppealForm(SignedForm):
+    change_wanted = TextAreaField(
+        _l("What do you want changed in the decision?"),
+        validators=[DataRequired(message=_l("Write what you want changed.")), *TEXT])
+    reasons = TextAreaField(
+        _l("Why? Your reasons for the appeal"),
+        validators=[DataRequired(message=_l("Write why you appeal.")), *TEXT])
+    late_explanation = TextAreaField(
+        _l("Why is the appeal late?"), validators=[Optional(), *TEXT])
+
+
+class ReverseForm(StepForm):
+    outcome = RadioField(_l("New outcome"), choices=[],
+                         validators=[InputRequired(message=_l("Choose the new outcome."))])
+    reasons = TextAreaField(
+        _l("Reasons for the new decision"),
+        validators=[DataRequired(message=_l("Write the reasons for the new decision.")),
+                    *TEXT])
+
+
+class ForwardForm(StepForm):
+    assessment = TextAreaField(
+        _l("Your assessment of the appeal (sent to the appeals board)"),
+        validators=[DataRequired(message=_l("Write your assessment of the appeal.")), *TEXT])
+
+
+VOTE_CHOICES = [("", _l("Not present")), *BOARD_OUTCOMES.items()]
+
+
+def board_form(members, data=None):
+    """The board's meeting: one vote per member who may sit, the chair, the minutes."""
+
+    class BoardForm(StepForm):
+        meeting_on = DateField(_l("Date of the meeting"),
+                               validators=[InputRequired(message=_l("Enter the date of the "
+                                                                    "meeting."))])
+        chair = SelectField(_l("Chair of the meeting"),
+                            choices=options((str(m.id), m.full_name) for m in members),
+                            validators=[DataRequired(message=_l("Choose the chair."))])
+        minutes = TextAreaField(
+            _l("Minutes: who attended, how long the meeting lasted, the reasons"),
+            validators=[DataRequired(message=_l("Write the minutes of the meeting.")), *TEXT])
+
+    for m in members:
+        setattr(BoardForm, f"vote_{m.id}", SelectField(m.full_name, choices=options(VOTE_CHOICES),
+                                                       validators=[Optional()]))
+    return BoardForm(data=data) if data is not None else BoardForm()

@@ -1,0 +1,97 @@
+"""The rules of an appeal on a decision: deadlines, late appeals, no detriment at first
+instance, the board's conflicts of interest and its vote."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from portal.models import Decision, Event, RoleGrant, User
+from portal.rules.calendar import oslo_date
+from portal.rules.deadlines import Deadline, add_period
+
+# How good an outcome is for the student; the first instance may only move up this scale.
+OUTCOME_RANK = {"refused": 0, "partly_granted": 1, "granted": 2}
+REVERSAL_OUTCOMES = {
+    "partly_granted": _l("Partly in the student's favour"),
+    "granted": _l("In the student's favour: the change asked for"),
+}
+BOARD_OUTCOMES = {
+    "upheld": _l("The decision is upheld"),
+    "changed": _l("The decision is changed"),
+    "returned": _l("Returned for new treatment"),
+}
+
+
+def appeal_deadline(decision: Decision) -> Deadline:
+    """The decision's appeal deadline (restarted if reasons were given later)."""
+    rule = decision.case.school.rules.rule("decision_appeal_deadline")
+    return Deadline(due=decision.appeal_deadline, rule=rule)
+
+
+def absolute_limit(decision: Decision) -> Deadline:
+    """Never later than this, even with an excuse (forvaltningsloven § 31 tredje ledd)."""
+    rule = decision.case.school.rules.rule("late_appeal_absolute_limit")
+    return Deadline(due=add_period(oslo_date(decision.decided_at), rule), rule=rule)
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    deadline: Deadline
+    limit: Deadline
+    is_late: bool
+    is_too_late: bool
+
+
+def timeliness(decision: Decision, on: date) -> Timeliness:
+    deadline, limit = appeal_deadline(decision), absolute_limit(decision)
+    return Timeliness(deadline, limit, deadline.is_late(on), limit.is_late(on))
+
+
+def reversal_options(original_outcome: str) -> dict:
+    """Outcomes the first instance may give: only better for the student than the original."""
+    rank = OUTCOME_RANK.get(original_outcome, 0)
+    return {code: label for code, label in REVERSAL_OUTCOMES.items()
+            if OUTCOME_RANK[code] > rank}
+
+
+def answer_deadline(school, received_on: date) -> Deadline:
+    return Deadline.after(received_on, school.rules.rule("appeal_board_answer_within"))
+
+
+def users_with_role(school, role: str):
+    return (User.select()
+            .join(RoleGrant, on=(RoleGrant.user == User.id))
+            .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
+            .order_by(User.full_name))
+
+
+def conflicts(decision: Decision) -> dict[int, str]:
+    """Board members who took part in the decision, with the reason (habilitet,
+    forvaltningsloven § 6; member who took part may not sit, [002 § 6-8], [003 § 7-7])."""
+    reasons = {decision.decided_by_id: str(_l("made the decision that is appealed"))}
+    actors = (Event.select(Event.actor)
+              .where((Event.case == decision.case_id) & Event.actor.is_null(False))
+              .distinct())
+    for ev in actors:
+        reasons.setdefault(ev.actor_id, str(_l("took part in the case that led to the "
+                                                 "decision")))
+    return reasons
+
+
+def board(school, decision: Decision) -> tuple[list[User], list[tuple[User, str]]]:
+    """(members who may sit, [(blocked member, reason)])."""
+    blocked = conflicts(decision)
+    members = list(users_with_role(school, "appeals_board"))
+    return ([m for m in members if m.id not in blocked],
+            [(m, blocked[m.id]) for m in members if m.id in blocked])
+
+
+def majority(votes: dict[int, str], chair_id: int) -> str:
+    """The outcome most members voted for; on a tie the chair's vote decides."""
+    counts = Counter(votes.values()).most_common()
+    top = [outcome for outcome, n in counts if n == counts[0][1]]
+    if len(top) == 1 or votes[chair_id] not in top:
+        return top[0]
+    return votes[chair_id]

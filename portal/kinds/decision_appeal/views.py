@@ -1,0 +1,223 @@
+"""Filing an appeal on a decision and the principal's and the board's steps."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.cases import decisions
+from portal.cases.access import case_for
+from portal.cases.engine import add_participant, open_case
+from portal.cases.steps import StepRefused, form_on_page, options, step_form, take_step
+from portal.cases.steps import withdraw as steps_withdraw
+from portal.kinds.decision_appeal import KIND, bp
+from portal.kinds.decision_appeal import rules as r
+from portal.kinds.decision_appeal.forms import AppealForm, ForwardForm, ReverseForm, board_form
+from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
+from portal.models import Case, Decision, SchoolYear
+from portal.rules import calendar as cal
+from portal.rules.deadlines import format_date
+
+
+def _decision_for_student(decision_id) -> Decision:
+    decision = (Decision.select(Decision, Case).join(Case)
+                .where(Decision.id == decision_id).first()) if str(decision_id).isdigit() else None
+    if decision is None or decision.case.student_id != current_user.id:
+        abort(404)
+    return decision
+
+
+def _open_appeal(decision):
+    return (DecisionAppeal.select().join(Case)
+            .where((DecisionAppeal.decision == decision) & (Case.state != "withdrawn")).first())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Appeal a decision, started from the decision letter (?decision=<id>)."""
+    decision = _decision_for_student(request.args.get("decision", ""))
+    school = decision.case.school
+    existing = _open_appeal(decision)
+    if existing is not None:
+        flash(_("You have already appealed this decision."), "info")
+        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+    form = AppealForm()
+    on = cal.today()
+    when = r.timeliness(decision, on)
+    status = 200
+    if form.is_submitted():
+        status = 422
+    if when.is_too_late:
+        form.form_errors.append(_(
+            "The appeal cannot be received: more than %(limit)s have passed since the decision "
+            "(%(rule)s). The last day was %(date)s.", limit=when.limit.rule.amount(),
+            rule=when.limit.rule.cite(), date=format_date(when.limit.due)))
+    elif form.validate_on_submit():
+        if when.is_late and not (form.late_explanation.data or "").strip():
+            form.late_explanation.errors = [_(
+                "The deadline was %(date)s. Explain why the appeal is late; the appeals body "
+                "decides whether it can still be heard (forvaltningsloven § 31).",
+                date=format_date(when.deadline.due))]
+        elif form.signature_ok(current_user):
+            case = _file(decision, form, when, on)
+            flash(_("Your appeal is received. The receipt below shows what happens next."),
+                  "success")
+            return redirect(url_for("cases.show", case_id=case.id), code=303)
+    return render_template("decision_appeal/new.html", form=form, decision=decision,
+                           when=when, school=school, today=on), status
+
+
+def _file(decision, form, when, on):
+    school = decision.case.school
+    principals = [(u, "principal") for u in r.users_with_role(school, "principal")]
+    due = r.answer_deadline(school, on).due if "appeal_board_answer_within" in school.rules \
+        else None
+
+    def effect(case):
+        DecisionAppeal.create(
+            case=case, decision=decision, change_wanted=form.change_wanted.data.strip(),
+            reasons=form.reasons.data.strip(), signed_at=case.created_at, filed_on=on,
+            is_late=when.is_late, late_explanation=(form.late_explanation.data or "").strip()
+            if when.is_late else "", answer_due=due)
+        case.staff_due_on = due
+        case.save()
+
+    return open_case(
+        KIND, school=school, school_year=SchoolYear.current(school, on),
+        student=current_user._get_current_object(), actor=current_user._get_current_object(),
+        title=_("Appeal: %(summary)s", summary=decision.summary)[:200],
+        participants=principals, data={"late": when.is_late}, effect=effect)
+
+
+def case_context(case, parts):
+    appeal = DecisionAppeal.get(DecisionAppeal.case == case)
+    decision = (Decision.select(Decision, Case).join(Case)
+                .where(Decision.id == appeal.decision_id).get())
+    members, blocked = r.board(case.school, decision)
+    votes = list(BoardVote.select().where(BoardVote.appeal == appeal))
+    context = {
+        "appeal": appeal, "appealed": decision, "deadline": r.appeal_deadline(decision),
+        "blocked": blocked, "members": members, "votes": votes,
+        "first_instance": case.school.rules.rule("decision_appeal_first_instance"),
+        "appeal_body": case.school.rules.rule("appeal_body"),
+        "holders": _holders(case), "board_outcomes": r.BOARD_OUTCOMES,
+    }
+    if case.state == "filed" and "principal" in parts:
+        context["reverse_form"] = step_form(ReverseForm, case)
+        context["reverse_form"].outcome.choices = options(
+            r.reversal_options(decision.outcome).items())
+        context["forward_form"] = step_form(ForwardForm, case)
+    if case.state == "with_board" and "appeals_board" in parts:
+        context["board_form"] = step_form(lambda: board_form(members), case)
+    return context
+
+
+def _holders(case):
+    from portal.models import Participant, User
+
+    part = {"filed": "principal", "with_board": "appeals_board"}.get(case.state)
+    if part is None:
+        return []
+    return [p.user for p in Participant.select(Participant, User).join(User)
+            .where((Participant.case == case) & (Participant.part == part))]
+
+
+@bp.route("/<int:case_id>/reverse", methods=["POST"])
+@login_required
+def reverse(case_id):
+    """First instance: change the decision in the student's favour (never to their detriment)."""
+    case, context, form = form_on_page(case_id, KIND, "reverse_form")
+    if not form.validate_on_submit():
+        return render_template("decision_appeal/case.html", **context), 422
+    appeal, appealed = context["appeal"], context["appealed"]
+    actor = current_user._get_current_object()
+
+    def effect(case, event):
+        if form.outcome.data not in r.reversal_options(appealed.outcome):
+            raise StepRefused(_("The first instance can only change the decision in the "
+                                "student's favour."))
+        label = str(r.REVERSAL_OUTCOMES[form.outcome.data])
+        decisions.issue(case, outcome=form.outcome.data, reasons=form.reasons.data.strip(),
+                        summary=f"{label}: {appeal.change_wanted}"[:2000],
+                        rule_reference=context["first_instance"].cite(),
+                        decided_by=actor, role="principal")
+        DecisionAppeal.update(outcome="reversed").where(DecisionAppeal.id == appeal.id).execute()
+        case.staff_due_on = None
+        case.save()
+
+    return take_step(case, "reverse", form, actor=actor, effect=effect,
+                     done=_("The decision is changed in the student's favour."))
+
+
+@bp.route("/<int:case_id>/forward", methods=["POST"])
+@login_required
+def forward(case_id):
+    """First instance: send the appeal to the appeals board with an assessment."""
+    case, context, form = form_on_page(case_id, KIND, "forward_form")
+    if not form.validate_on_submit():
+        return render_template("decision_appeal/case.html", **context), 422
+    appeal, appealed = context["appeal"], context["appealed"]
+    on = cal.today()
+    due = r.answer_deadline(case.school, on).due
+
+    def effect(case, event):
+        DecisionAppeal.update(assessment=form.assessment.data.strip(), forwarded_on=on,
+                              answer_due=due).where(DecisionAppeal.id == appeal.id).execute()
+        members, blocked = r.board(case.school, appealed)
+        for member in members:
+            add_participant(case, member, "appeals_board")
+        for member, _reason in blocked:
+            add_participant(case, member, "board_recused")
+        case.staff_due_on = due
+        case.save()
+
+    return take_step(case, "forward", form, actor=current_user._get_current_object(),
+                     effect=effect, done=_("The appeal is sent to the appeals board."))
+
+
+@bp.route("/<int:case_id>/decide", methods=["POST"])
+@login_required
+def decide(case_id):
+    """The appeals board: the votes of the members present, the chair, the minutes."""
+    case, context, form = form_on_page(case_id, KIND, "board_form")
+    members = context["members"]
+    ok = form.validate_on_submit()
+    votes = {m.id: getattr(form, f"vote_{m.id}").data for m in members}
+    votes = {k: v for k, v in votes.items() if v}
+    chair = int(form.chair.data) if (form.chair.data or "").isdigit() else None
+    if ok and not votes:
+        form.form_errors.append(_("Record the vote of each member present."))
+        ok = False
+    if ok and chair not in votes:
+        form.chair.errors = [_("The chair must be present and vote.")]
+        ok = False
+    if not ok:
+        return render_template("decision_appeal/case.html", **context), 422
+    appeal = context["appeal"]
+    outcome = r.majority(votes, chair)
+
+    def effect(case, event):
+        eligible = {m.id for m in r.board(case.school, context["appealed"])[0]}
+        if not set(votes) <= eligible:
+            raise StepRefused(_("A member who took part in the decision cannot vote."))
+        for member_id, vote in votes.items():
+            BoardVote.create(appeal=appeal, member=member_id, vote=vote,
+                             is_chair=member_id == chair)
+        DecisionAppeal.update(outcome=outcome, minutes=form.minutes.data.strip(),
+                              meeting_on=form.meeting_on.data).where(
+            DecisionAppeal.id == appeal.id).execute()
+        case.staff_due_on = None
+        case.save()
+
+    return take_step(case, "decide", form, actor=current_user._get_current_object(),
+                     effect=effect, data={"outcome": outcome},
+                     done=_("The board's decision is recorded: %(outcome)s.",
+                            outcome=r.BOARD_OUTCOMES[outcome]))
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(case_id):
+    """The student withdraws the appeal."""
+    case, parts = case_for(case_id, kind=KIND)
+    return steps_withdraw(case, parts, actor=current_user._get_current_object())

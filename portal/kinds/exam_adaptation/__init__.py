@@ -1,0 +1,46 @@
+"""Tilrettelegging av eksamen (exam adaptation): the student applies for one or more exams;
+the profile's deciding role grants, partly grants or refuses each adaptation (a decision)."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.kinds.exam_adaptation.models import (
+    ExamAdaptationApplication,
+    ExamAdaptationExam,
+    ExamAdaptationItem,
+)
+
+DECIDERS = frozenset({"principal", "exam_office"})  # which one: the profile's rule
+
+KIND = register(Kind(
+    code="exam_adaptation",
+    label=_l("Exam adaptation"),
+    states=[
+        State("submitted", _l("Submitted")),
+        State("needs_documentation", _l("Needs documentation")),
+        State("decided", _l("Decided"), is_open=False),
+        State("withdrawn", _l("Withdrawn"), is_open=False),
+    ],
+    transitions=[
+        Transition("submitted", "ask_documentation", DECIDERS, "needs_documentation"),
+        Transition("needs_documentation", "add_documentation", {"student"}, "submitted"),
+        Transition("submitted", "decide", DECIDERS, "decided", decision=True),
+        *withdrawals(["submitted", "needs_documentation"]),
+    ],
+    initial="submitted",
+    deciders=DECIDERS,
+    new_endpoint="exam_adaptation.new",
+    template="exam_adaptation/case.html",
+    event_labels={
+        "file": _l("Application sent"),
+        "ask_documentation": _l("Documentation asked for"),
+        "add_documentation": _l("Documentation added"),
+        "decide": _l("Decided"),
+    },
+))
+
+from portal.kinds.exam_adaptation.views import bp, case_extra  # noqa: E402
+
+KIND.extra_context = case_extra
+
+__all__ = ["KIND", "ExamAdaptationApplication", "ExamAdaptationExam", "ExamAdaptationItem", "bp"]

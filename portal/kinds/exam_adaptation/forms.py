@@ -1,0 +1,77 @@
+"""Forms: the application, asking for documentation, adding it, and the decision."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+ADAPTATION_LABELS = {
+    "extra_time": _l("Extended time"),
+    "dictionary": _l("Dictionary"),
+    "pc": _l("PC"),
+    "other_aids": _l("Other aids"),
+    "reading_support": _l("Reading and writing support"),
+    "separate_room": _l("Separate room"),
+    "alternative_form": _l("Alternative exam form"),
+}
+OUTCOME_LABELS = {
+    "granted": _l("Grant"),
+    "partly_granted": _l("Grant in part"),
+    "refused": _l("Refuse"),
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ApplicationForm(FlaskForm):
+    exams = CheckboxesField(_l("Exams"), coerce=int, validate_choice=False)
+    all_exams = BooleanField(_l("All my exams this school year"))
+    adaptations = CheckboxesField(
+        _l("Adaptations you apply for"),
+        choices=[SelectChoice(k, v) for k, v in ADAPTATION_LABELS.items()])
+    extra_minutes = IntegerField(_l("Extended time (minutes)"),
+                                 validators=[Optional(), NumberRange(
+                                     min=1, message=_l("Write the number of minutes."))])
+    details = StringField(_l("Which aids or exam form"), validators=[Optional(), Length(max=500)])
+    reason = TextAreaField(_l("Why you need the adaptation"), validators=[
+        DataRequired(message=_l("Write why you need the adaptation.")), Length(max=5000)])
+    documentation = FileField(_l("Documentation from an expert (photo or PDF)"))
+    acute = BooleanField(_l("Acute injury or illness (filed after the deadline)"))
+    acute_explanation = TextAreaField(_l("Explain the acute injury or illness and when it "
+                                         "happened"), validators=[Optional(), Length(max=2000)])
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField()
+
+
+class AskDocumentationForm(VersionedForm):
+    text = TextAreaField(_l("What documentation is missing"), validators=[
+        DataRequired(message=_l("Write what the student must send.")), Length(max=2000)])
+
+
+class AddDocumentationForm(VersionedForm):
+    documentation = FileField(_l("Documentation (photo or PDF)"))
+    text = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class DecideForm(VersionedForm):
+    reasons = TextAreaField(_l("Reasons for the decision"), validators=[
+        Optional(), Length(max=10000)])
+
+
+class WithdrawForm(VersionedForm):
+    pass

@@ -1,0 +1,360 @@
+"""Pages of the exam adaptation kind: apply, ask for / add documentation, decide, withdraw."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from portal.auth import roles_required
+from portal.cases import decisions
+from portal.cases.access import case_for
+from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
+from portal.cases.kinds import get_kind
+from portal.cases.uploads import UploadError, check_upload
+from portal.exams.models import Exam
+from portal.exams.plan import registrations_of
+from portal.kinds.exam_adaptation import rules
+from portal.kinds.exam_adaptation.forms import (
+    ADAPTATION_LABELS,
+    OUTCOME_LABELS,
+    AddDocumentationForm,
+    ApplicationForm,
+    AskDocumentationForm,
+    DecideForm,
+    WithdrawForm,
+)
+from portal.kinds.exam_adaptation.models import (
+    ExamAdaptationApplication,
+    ExamAdaptationExam,
+    ExamAdaptationItem,
+)
+from portal.models import Attachment, RoleGrant, School, SchoolYear, User, utcnow
+
+bp = Blueprint("exam_adaptation", __name__, url_prefix="/exam-adaptation",
+               template_folder="templates")
+KIND = "exam_adaptation"
+
+
+def student_school() -> School:
+    school = (School.select()
+              .join(RoleGrant, on=(RoleGrant.school == School.id))
+              .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "student"))
+              .order_by(School.name).first())
+    if school is None:
+        abort(404)
+    return school
+
+
+def upcoming_exams(student, year, now=None) -> list[Exam]:
+    now = now or utcnow()
+    return [r.exam for r in registrations_of(student, year)
+            if r.status == "registered" and r.exam.starts_at > now]
+
+
+def _attach(case, user, checked, purpose="documentation"):
+    Attachment.create(case=case, uploaded_by=user, filename=checked.filename,
+                      content_type=checked.content_type, size=checked.size,
+                      sha256=checked.sha256, data=checked.data, is_health=True,
+                      purpose=purpose, created_at=utcnow())
+
+
+def check_application(form, school, upcoming: list[Exam], now) -> list[Exam]:
+    """The exams the application covers; form errors (naming the rule) when the profile
+    refuses it: late without an acute reason, too much extra time, extra time on a project."""
+    by_id = {e.id: e for e in upcoming}
+    acute = form.acute.data
+    if acute and not (form.acute_explanation.data or "").strip():
+        form.acute_explanation.errors.append(
+            _("Explain the acute injury or illness when you apply after the deadline."))
+    if form.all_exams.data:
+        exams = [e for e in upcoming if acute or not _late(e, now)]
+        if not exams and upcoming:
+            form.all_exams.errors.append(_late_text(upcoming[-1]))
+    else:
+        exams = [by_id[i] for i in form.exams.data or [] if i in by_id]
+        for exam in exams:
+            if _late(exam, now) and not acute:
+                form.exams.errors.append(_late_text(exam))
+    if not exams and not form.exams.errors and not form.all_exams.errors:
+        form.exams.errors.append(_("Choose at least one exam."))
+    wanted = form.adaptations.data or []
+    if not wanted:
+        form.adaptations.errors.append(_("Choose at least one adaptation."))
+    if "extra_time" in wanted:
+        _check_extra_time(form, school, exams)
+    if {"other_aids", "alternative_form"} & set(wanted) and not (form.details.data or "").strip():
+        form.details.errors.append(_("Write which aids or which exam form you need."))
+    return exams
+
+
+def _check_extra_time(form, school, exams):
+    rule = rules.extra_time_rule(school)
+    minutes = form.extra_minutes.data
+    if not minutes:
+        form.extra_minutes.errors.append(_("Write how many extra minutes you need."))
+    elif rule is not None and minutes > int(rule.value):
+        form.extra_minutes.errors.append(
+            _("At most %(n)s extra minutes can be given (%(rule)s).", n=rule.value,
+              rule=rule.cite()))
+    projects = [e for e in exams if e.form == "project"]
+    if rule is not None and projects and not form.all_exams.data:
+        form.extra_minutes.errors.append(
+            _("Extended time is not given on a project exam (%(subject)s) (%(rule)s).",
+              subject=projects[0].subject.name, rule=rule.cite()))
+
+
+def _late(exam, now) -> bool:
+    deadline = rules.application_deadline(exam)
+    return deadline is not None and deadline.is_late(now)
+
+
+def _late_text(exam) -> str:
+    deadline = rules.application_deadline(exam)
+    return _("Too late to apply for %(subject)s: %(deadline)s Mark it as acute injury or "
+             "illness and explain, if that is the reason.", subject=exam.subject.name,
+             deadline=deadline.describe())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("student")
+def new():
+    """Apply for adaptation at one or more exams (or all of the school year)."""
+    school = student_school()
+    year = SchoolYear.current(school)
+    decider = rules.decider_role(school)
+    now = utcnow()
+    upcoming = upcoming_exams(current_user, year, now)
+    form = ApplicationForm()
+    form.exams.choices = [SelectChoice(e.id, e.subject.name) for e in upcoming]
+    deadlines = {e.id: rules.application_deadline(e) for e in upcoming}
+    checked = None
+    if decider and form.validate_on_submit():
+        exams = check_application(form, school, upcoming, now)
+        try:
+            if form.documentation.data:
+                checked = check_upload(form.documentation.data)
+            elif not form.acute.data:
+                raise UploadError(_("Upload the documentation from an expert (doctor, "
+                                    "psychologist, speech therapist…)."))
+        except UploadError as exc:
+            form.documentation.errors = [*form.documentation.errors, str(exc)]
+        if not any(f.errors for f in form):
+            case = _file(form, school, year, decider, exams, checked)
+            flash(_("Your application is sent."), "success")
+            return redirect(url_for("cases.show", case_id=case.id), code=303)
+    status = 422 if any(f.errors for f in form) else 200
+    return render_template("exam_adaptation/new.html", form=form, upcoming=upcoming,
+                           deadlines=deadlines, decider=decider, school=school,
+                           extra_rule=rules.extra_time_rule(school),
+                           guidance=school.rules.rule(rules.GUIDANCE)
+                           if rules.GUIDANCE in school.rules else None), status
+
+
+def _file(form, school, year, decider, exams, checked):
+    wanted = form.adaptations.data
+    deciders = (User.select().join(RoleGrant, on=(RoleGrant.user == User.id))
+                .where((RoleGrant.role == decider) & (RoleGrant.school == school)))
+    title = _("Exam adaptation: %(exams)s",
+              exams=_("all exams %(year)s", year=year.name) if form.all_exams.data
+              else ", ".join(e.subject.name for e in exams))
+
+    def effect(case):
+        ExamAdaptationApplication.create(
+            case=case, all_exams=form.all_exams.data, acute=form.acute.data,
+            acute_explanation=(form.acute_explanation.data or "").strip() if form.acute.data
+            else "", reason=form.reason.data.strip())
+        for exam in exams:
+            ExamAdaptationExam.create(case=case, exam=exam)
+        for code in wanted:
+            ExamAdaptationItem.create(
+                case=case, adaptation=code,
+                minutes=form.extra_minutes.data if code == "extra_time" else None,
+                detail=(form.details.data or "").strip()
+                if code in ("other_aids", "alternative_form") else "")
+        if checked is not None:
+            _attach(case, current_user.id, checked)
+
+    return open_case(KIND, school=school, school_year=year, student=current_user,
+                     title=title[:200], actor=current_user,
+                     participants=[(u, decider) for u in deciders],
+                     text=form.reason.data.strip(),
+                     data={"acute": form.acute.data} if form.acute.data else None,
+                     effect=effect)
+
+
+def case_extra(case, parts) -> dict:
+    """What the case page shows beyond the basics."""
+    application = ExamAdaptationApplication.get_or_none(case=case)
+    exams = list(Exam.select().join(ExamAdaptationExam)
+                 .where(ExamAdaptationExam.case == case).order_by(Exam.starts_at))
+    items = list(ExamAdaptationItem.select().where(ExamAdaptationItem.case == case)
+                 .order_by(ExamAdaptationItem.id))
+    version = {"version": case.version}
+    return {
+        "application": application,
+        "covered": [(e, rules.application_deadline(e)) for e in exams],
+        "items": items,
+        "adaptation_labels": ADAPTATION_LABELS,
+        "outcome_labels": OUTCOME_LABELS,
+        "extra_rule": rules.extra_time_rule(case.school),
+        "ask_form": AskDocumentationForm(data=version),
+        "add_form": AddDocumentationForm(data=version),
+        "decide_form": DecideForm(data=version),
+        "withdraw_form": WithdrawForm(data=version),
+        "may": {t.action for t in get_kind(KIND).actions(case.state, parts)},
+    }
+
+
+def _do(case, action, form, **kwargs):
+    """Apply one transition; a stale page or a refused action becomes a clear message."""
+    try:
+        apply(case, action, actor=current_user, expected_version=int(form.version.data or 0),
+              **kwargs)
+        return True
+    except StaleCase:
+        flash(_("Someone else changed the case while you had it open. Look at it again and "
+                "repeat what you did if it is still needed."), "error")
+    except TransitionRefused:
+        flash(_("That is no longer possible in this case."), "error")
+    return False
+
+
+def _back(case):
+    return redirect(url_for("cases.show", case_id=case.id), code=303)
+
+
+def _rerender(case, parts, **forms):
+    from portal.cases.views import case_context
+
+    context = case_context(case, parts)
+    context.update(forms)
+    return render_template("exam_adaptation/case.html", **context), 422
+
+
+@bp.route("/<int:case_id>/ask-documentation", methods=["POST"])
+@login_required
+def ask_documentation(case_id):
+    """The decider asks the student for (more) documentation."""
+    case, parts = case_for(case_id, kind=KIND)
+    form = AskDocumentationForm()
+    if not form.validate_on_submit():
+        return _rerender(case, parts, ask_form=form)
+    if _do(case, "ask_documentation", form, text=form.text.data.strip()):
+        flash(_("The student is asked for documentation."), "success")
+    return _back(case)
+
+
+@bp.route("/<int:case_id>/documentation", methods=["POST"])
+@login_required
+def add_documentation(case_id):
+    """The student adds the documentation asked for."""
+    case, parts = case_for(case_id, kind=KIND)
+    form = AddDocumentationForm()
+    if form.validate_on_submit():
+        try:
+            if not form.documentation.data:
+                raise UploadError(_("Choose the document to upload."))
+            checked = check_upload(form.documentation.data)
+        except UploadError as exc:
+            form.documentation.errors = [str(exc)]
+    if not form.validate_on_submit() or form.documentation.errors:
+        return _rerender(case, parts, add_form=form)
+    if _do(case, "add_documentation", form, text=(form.text.data or "").strip(),
+           effect=lambda c, e: _attach(c, current_user.id, checked)):
+        flash(_("The documentation is sent."), "success")
+    return _back(case)
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(case_id):
+    """The student withdraws the application."""
+    case, parts = case_for(case_id, kind=KIND)
+    form = WithdrawForm()
+    if form.validate_on_submit() and _do(case, "withdraw", form):
+        flash(_("The application is withdrawn."), "success")
+    return _back(case)
+
+
+def parse_decision(case, items, data) -> tuple[dict, dict]:
+    """Each item's outcome, minutes and reason from the posted form; errors by item id."""
+    rule = rules.extra_time_rule(case.school)
+    chosen, errors = {}, {}
+    for item in items:
+        outcome = data.get(f"outcome_{item.id}", "")
+        reason = (data.get(f"reason_{item.id}") or "").strip()
+        minutes = None
+        label = ADAPTATION_LABELS[item.adaptation]
+        if outcome not in OUTCOME_LABELS:
+            errors[item.id] = _("Choose grant, grant in part or refuse for %(a)s.", a=label)
+        elif outcome != "granted" and not reason:
+            errors[item.id] = _("Give the reason for refusing %(a)s fully or in part.", a=label)
+        elif item.adaptation == "extra_time" and outcome != "refused":
+            raw = (data.get(f"minutes_{item.id}") or "").strip()
+            minutes = int(raw) if raw.isdigit() else (item.minutes if outcome == "granted"
+                                                      else None)
+            if not minutes:
+                errors[item.id] = _("Write how many extra minutes are granted.")
+            elif rule is not None and minutes > int(rule.value):
+                errors[item.id] = _("At most %(n)s extra minutes can be given (%(rule)s).",
+                                    n=rule.value, rule=rule.cite())
+            elif outcome == "partly_granted" and item.minutes and minutes >= item.minutes:
+                errors[item.id] = _("A part grant of extended time gives fewer minutes than "
+                                    "asked for (%(n)s).", n=item.minutes)
+        chosen[item.id] = (outcome, minutes, reason)
+    return chosen, errors
+
+
+def decision_summary(items, chosen) -> tuple[str, str]:
+    outcomes = {chosen[i.id][0] for i in items}
+    overall = (outcomes.pop() if len(outcomes) == 1 and outcomes <= {"granted", "refused"}
+               else "partly_granted")
+    lines = []
+    for item in items:
+        outcome, minutes, reason = chosen[item.id]
+        text = f"{ADAPTATION_LABELS[item.adaptation]}"
+        if item.detail:
+            text += f" ({item.detail})"
+        text += f": {decisions.OUTCOMES[outcome]}"
+        if minutes:
+            text += f", {minutes} min"
+        if reason:
+            text += f" – {reason}"
+        lines.append(text)
+    return overall, "\n".join(lines)
+
+
+@bp.route("/<int:case_id>/decide", methods=["POST"])
+@login_required
+def decide(case_id):
+    """Grant, partly grant or refuse each adaptation, with reasons: the decision."""
+    case, parts = case_for(case_id, kind=KIND)
+    form = DecideForm()
+    items = list(ExamAdaptationItem.select().where(ExamAdaptationItem.case == case)
+                 .order_by(ExamAdaptationItem.id))
+    chosen, errors = parse_decision(case, items, request.form)
+    if not form.validate_on_submit() or errors:
+        form.reasons.errors = [*form.reasons.errors, *errors.values()]
+        return _rerender(case, parts, decide_form=form, item_errors=errors,
+                         chosen=chosen)
+    overall, summary = decision_summary(items, chosen)
+    role = sorted(parts & {rules.decider_role(case.school)} or parts)[0]
+    profile = case.school.rules
+    references = [profile.rule(rules.DECIDER).cite()]
+    extra_rule = rules.extra_time_rule(case.school)
+    if extra_rule is not None and any(i.adaptation == "extra_time" for i in items):
+        references.append(extra_rule.cite())
+
+    def effect(c, event):
+        for item in items:
+            outcome, minutes, reason = chosen[item.id]
+            item.outcome, item.granted_minutes, item.decision_reason = outcome, minutes, reason
+            item.save()
+        decisions.issue(c, outcome=overall, summary=summary,
+                        reasons=(form.reasons.data or "").strip(),
+                        rule_reference="; ".join(references), decided_by=current_user,
+                        role=role)
+
+    if _do(case, "decide", form, text=summary, effect=effect):
+        flash(_("The decision is sent to the student."), "success")
+    return _back(case)

@@ -1,0 +1,102 @@
+"""Follow-up of students at risk of losing their student status (oppfølging) [seed 000]:
+a teacher reports a concern -> the cohort coordinator summons the student and writes the
+conversation protocol -> the student signs it with their password, or comments instead ->
+the department head meets with the principal and the coordinator and decides (a decision
+letter to the student, copy to the principal)."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.cases import decisions
+from portal.cases.kinds import Kind, State, Transition, register
+from portal.kinds.follow_up.models import Concern, FollowUp
+from portal.kinds.follow_up.service import KIND, REASONS, report_concern
+
+bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/follow-up")
+
+OUTCOMES = {
+    "follow_up_plan": _l("Follow-up plan with measures"),
+    "written_warning": _l("Written warning"),
+    "loss_of_study_place": _l("Loss of study place"),
+    "no_measures": _l("No further measures"),
+}
+for _code, _label in OUTCOMES.items():
+    decisions.OUTCOMES.setdefault(_code, _label)
+
+
+@bp.app_template_global("follow_up_report_url")
+def report_url() -> str | None:
+    """The teacher's "report a concern" page, for teachers at a school with the procedure."""
+    from flask import url_for
+    from flask_login import current_user
+
+    from portal.kinds.follow_up.service import RULE
+    from portal.models import RoleGrant, School
+
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    schools = (School.select().join(RoleGrant, on=(RoleGrant.school == School.id))
+               .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "teacher")))
+    if any(RULE in school.rules for school in schools):
+        return url_for("follow_up.new")
+    return None
+
+
+def _context(case, parts):
+    from portal.kinds.follow_up.views import case_context
+
+    return case_context(case, parts)
+
+
+FOLLOW_UP = register(Kind(
+    code=KIND,
+    label=_l("Follow-up of study progress"),
+    initial="reported",
+    states=[
+        State("reported", _l("Concern reported – with the cohort coordinator")),
+        State("summoned", _l("Called to a follow-up conversation")),
+        State("awaiting_signature", _l("Protocol waits for the student's signature")),
+        State("signed", _l("Protocol signed – with the department head")),
+        State("commented", _l("Student commented instead of signing – with the department head")),
+        State("decided", _l("Decided"), is_open=False),
+        State("closed", _l("Closed without further follow-up"), is_open=False),
+    ],
+    transitions=[
+        Transition("reported", "summon", {"cohort_coordinator"}, "summoned"),
+        Transition("reported", "close", {"cohort_coordinator"}, "closed"),
+        Transition("summoned", "summon", {"cohort_coordinator"}, "summoned"),
+        Transition("summoned", "write_protocol", {"cohort_coordinator"}, "awaiting_signature"),
+        Transition("awaiting_signature", "sign", {"student"}, "signed"),
+        Transition("awaiting_signature", "comment", {"student"}, "commented"),
+        Transition("signed", "decide", {"department_head"}, "decided", decision=True),
+        Transition("commented", "decide", {"department_head"}, "decided", decision=True),
+    ],
+    deciders=frozenset({"department_head", "principal", "cohort_coordinator"}),
+    template="follow_up/case.html",
+    extra_context=_context,
+    event_labels={
+        "file": _l("Concern reported"),
+        "concern_added": _l("Another concern reported"),
+        "summon": _l("Student called to a follow-up conversation"),
+        "close": _l("Closed without further follow-up"),
+        "write_protocol": _l("Conversation protocol written"),
+        "sign": _l("Protocol signed by the student"),
+        "comment": _l("Student commented instead of signing"),
+        "decide": _l("Decided after meeting with the principal and the coordinator"),
+    },
+))
+# Kept informed of the decision (portal/notifications): the decision goes to the student with
+# a copy to the principal [000].
+FOLLOW_UP.copy_parts = frozenset({"principal"})
+
+from portal.kinds.follow_up import views  # noqa: E402,F401
+
+
+def load_demo(today):
+    """One follow-up case at the fagskole: a teacher's concern, the student summoned."""
+    from portal.kinds.follow_up.demo import load
+
+    load(today)
+
+
+__all__ = ["KIND", "REASONS", "Concern", "FollowUp", "bp", "load_demo", "report_concern"]

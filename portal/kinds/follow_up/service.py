@@ -1,0 +1,82 @@
+"""Reporting a concern: a new follow-up case, or one more concern on the student's open one."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.engine import add_participant, note, open_case
+from portal.db import database
+from portal.kinds.follow_up.models import Concern, FollowUp
+from portal.models import Case, RoleGrant, SchoolClass, User
+
+KIND = "follow_up"
+RULE = "follow_up_decision"
+
+REASONS = {
+    "academic_difficulty": _l("Academic difficulty"),
+    "low_attendance": _l("Low attendance"),
+    "low_progression": _l("Low study progression"),
+    "missing_work": _l("Missing or failed mandatory work"),
+}
+
+
+def available(school) -> bool:
+    """Follow-up of students at risk is a fagskole procedure: profiles that name its rule."""
+    return RULE in school.rules
+
+
+def staff_with_role(school, role: str) -> list[User]:
+    return list(User.select().join(RoleGrant, on=(RoleGrant.user == User.id))
+                .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
+                .order_by(User.full_name))
+
+
+def coordinators(student, school, school_year) -> list[User]:
+    klass = SchoolClass.of_student(student, school_year)
+    if klass is not None and klass.cohort_coordinator_id:
+        return [klass.cohort_coordinator]
+    return staff_with_role(school, "cohort_coordinator")
+
+
+def open_case_of(student, school_year) -> Case | None:
+    return (Case.select().where((Case.kind == KIND) & (Case.student == student)
+                                & (Case.school_year == school_year) & Case.is_open)
+            .order_by(Case.id.desc()).first())
+
+
+def report_concern(student: User, subject, reason: str, reported_by: User | None,
+                   text: str, *, school=None, school_year=None) -> Case:
+    """Report a concern about `student` in `subject` (a Subject or None); `reported_by` None
+    means the absence limits reported it. Adds to the student's open follow-up case, or
+    opens one with the cohort coordinator, department head(s) and principal(s)."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown reason {reason!r}; known: {', '.join(REASONS)}")
+    if school is None:
+        school = subject.school if subject is not None else student.schools().first()
+    school_year = school_year or school.current_year()
+    role = "teacher" if reported_by is not None else "system"
+    with database.atomic():
+        case = open_case_of(student, school_year)
+        if case is not None:
+            Concern.create(case=case, subject=subject, reason=reason, reported_by=reported_by,
+                           text=text)
+            if reported_by is not None:
+                add_participant(case, reported_by, "teacher")
+            note(case, actor=reported_by, role=role, action="concern_added",
+                 data={"reason": reason})
+            return case
+        participants = [(u, "cohort_coordinator")
+                        for u in coordinators(student, school, school_year)]
+        participants += [(u, "department_head") for u in staff_with_role(school,
+                                                                          "department_head")]
+        participants += [(u, "principal") for u in staff_with_role(school, "principal")]
+        if reported_by is not None:
+            participants.append((reported_by, "teacher"))
+
+        def effect(case):
+            FollowUp.create(case=case)
+            Concern.create(case=case, subject=subject, reason=reason, reported_by=reported_by,
+                           text=text)
+
+        return open_case(KIND, school=school, school_year=school_year, student=student,
+                         title=str(_l("Follow-up of study progress")), actor=reported_by,
+                         role=role, participants=participants, data={"reason": reason},
+                         effect=effect)

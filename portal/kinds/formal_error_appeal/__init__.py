@@ -1,0 +1,52 @@
+"""Appeal on a formal error at an exam: the principal may grant a new grading or a new exam
+(for one or all candidates) or send it to the board, which decides: rejected, new grading
+or new exam. Final."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+
+KIND = "formal_error_appeal"
+
+bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/formal-error-appeals")
+
+
+def _context(case, parts):
+    from portal.kinds.formal_error_appeal.views import case_context
+
+    return case_context(case, parts)
+
+
+register(Kind(
+    code=KIND,
+    label=_l("Appeal on a formal error at an exam"),
+    initial="filed",
+    states=[
+        State("filed", _l("Received – with the principal")),
+        State("with_board", _l("With the appeals body")),
+        State("granted", _l("Granted"), is_open=False),
+        State("decided", _l("Decided (final)"), is_open=False),
+        State("withdrawn", _l("Withdrawn"), is_open=False),
+    ],
+    transitions=[
+        Transition("filed", "grant", {"principal"}, "granted", decision=True),
+        Transition("filed", "forward", {"principal"}, "with_board"),
+        Transition("with_board", "decide", {"appeals_board"}, "decided"),
+        *withdrawals(["filed", "with_board"]),
+    ],
+    deciders=frozenset({"principal", "appeals_board"}),
+    template="formal_error_appeal/case.html",
+    extra_context=_context,
+    event_labels={
+        "file": _l("Appeal received (signed)"),
+        "grant": _l("Granted by the principal"),
+        "forward": _l("Sent to the appeals body"),
+        "decide": _l("Decided by the appeals body"),
+    },
+))
+
+from portal.kinds.formal_error_appeal import views  # noqa: E402,F401
+
+__all__ = ["FormalErrorAppeal", "bp"]

@@ -1,0 +1,175 @@
+"""Filing an appeal on a formal error; the principal grants or forwards; the board decides."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.cases import decisions
+from portal.cases.access import case_for
+from portal.cases.engine import add_participant, open_case
+from portal.cases.steps import form_on_page, options, step_form, take_step
+from portal.cases.steps import withdraw as steps_withdraw
+from portal.grades import deadlines as dl
+from portal.grades import student_grade_or_404
+from portal.grades.models import Grade
+from portal.kinds.decision_appeal.rules import users_with_role
+from portal.kinds.formal_error_appeal import KIND, bp
+from portal.kinds.formal_error_appeal.forms import (
+    OUTCOMES,
+    SCOPES,
+    FormalErrorForm,
+    ForwardForm,
+    OutcomeForm,
+)
+from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+from portal.rules import calendar as cal
+from portal.rules.deadlines import format_date
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Appeal a formal error at the exam of a grade (?grade=<id>)."""
+    grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
+    existing = FormalErrorAppeal.get_or_none(FormalErrorAppeal.grade == grade)
+    if existing is not None:
+        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+    on = cal.today()
+    if dl.formal_error_deadline(grade, on) is None:
+        abort(404)
+    form = FormalErrorForm()
+    learned = form.learned_on.data if form.is_submitted() and form.learned_on.data else on
+    deadline = dl.formal_error_deadline(grade, min(learned, on))
+    if form.validate_on_submit():
+        if learned > on:
+            form.learned_on.errors = [_("The date cannot be in the future.")]
+        elif deadline.is_late(on):
+            form.learned_on.errors = [_(
+                "The deadline was %(date)s (%(rule)s); the appeal cannot be received.",
+                date=format_date(deadline.due), rule=deadline.rule.cite())]
+        elif form.signature_ok(current_user):
+            case = _file(grade, form, on)
+            flash(_("Your appeal is received."), "success")
+            return redirect(url_for("cases.show", case_id=case.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("formal_error_appeal/new.html", form=form, grade=grade,
+                           exam=grade.registration.exam, deadline=deadline, today=on,
+                           rule=grade.registration.exam.school.rules.rule(
+                               "formal_error_appeal_deadline")), status
+
+
+def _file(grade, form, on):
+    from portal.models import SchoolYear
+
+    school = grade.registration.exam.school
+    principals = [(u, "principal") for u in users_with_role(school, "principal")]
+
+    def effect(case):
+        FormalErrorAppeal.create(case=case, grade=grade, learned_on=form.learned_on.data,
+                                 description=form.description.data.strip(), filed_on=on)
+
+    subject = grade.registration.exam.subject
+    return open_case(KIND, school=school, school_year=SchoolYear.current(school, on),
+                     student=current_user._get_current_object(),
+                     actor=current_user._get_current_object(),
+                     title=_("Formal error: %(code)s %(name)s", code=subject.code,
+                             name=subject.name)[:200],
+                     participants=principals, effect=effect)
+
+
+def body_name(school) -> str:
+    rules = school.rules
+    key = "formal_error_appeal_body" if "formal_error_appeal_body" in rules else "appeal_body"
+    return str(rules.value(key))
+
+
+def case_context(case, parts):
+    appeal = FormalErrorAppeal.get(FormalErrorAppeal.case == case)
+    grade = Grade.get_by_id(appeal.grade_id)
+    context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": OUTCOMES,
+               "scopes": SCOPES, "body": body_name(case.school)}
+    if case.state == "filed" and "principal" in parts:
+        grant = step_form(OutcomeForm, case)
+        grant.outcome.choices = options((k, v) for k, v in OUTCOMES.items() if k != "rejected")
+        context.update(grant_form=grant, forward_form=step_form(ForwardForm, case))
+    if case.state == "with_board" and "appeals_board" in parts:
+        board = step_form(OutcomeForm, case)
+        board.outcome.choices = options(OUTCOMES.items())
+        context["board_form"] = board
+    return context
+
+
+def _page(case_id, form_key):
+    case, context, form = form_on_page(case_id, KIND, form_key)
+    if not form.validate_on_submit():
+        abort(_invalid(context))
+    return case, context, form
+
+
+def _invalid(context):
+    from flask import make_response
+
+    return make_response(render_template("formal_error_appeal/case.html", **context), 422)
+
+
+@bp.route("/<int:case_id>/grant", methods=["POST"])
+@login_required
+def grant(case_id):
+    """The principal grants: new grading or a new exam, for one or all candidates."""
+    case, context, form = _page(case_id, "grant_form")
+    appeal, actor = context["appeal"], current_user._get_current_object()
+
+    def effect(case, event):
+        FormalErrorAppeal.update(outcome=form.outcome.data, scope=form.scope.data).where(
+            FormalErrorAppeal.id == appeal.id).execute()
+        decisions.issue(case, outcome=form.outcome.data, reasons=form.reasons.data.strip(),
+                        summary=f"{OUTCOMES[form.outcome.data]} – {SCOPES[form.scope.data]}",
+                        rule_reference=case.school.rules.rule(
+                            "formal_error_appeal_deadline").reference,
+                        decided_by=actor, role="principal")
+
+    return take_step(case, "grant", form, actor=actor, effect=effect,
+                     done=_("The appeal is granted."))
+
+
+@bp.route("/<int:case_id>/forward", methods=["POST"])
+@login_required
+def forward(case_id):
+    """The principal does not grant: the appeals body decides."""
+    case, context, form = _page(case_id, "forward_form")
+    appeal = context["appeal"]
+
+    def effect(case, event):
+        FormalErrorAppeal.update(assessment=form.assessment.data.strip()).where(
+            FormalErrorAppeal.id == appeal.id).execute()
+        for member in users_with_role(case.school, "appeals_board"):
+            add_participant(case, member, "appeals_board")
+
+    return take_step(case, "forward", form, actor=current_user._get_current_object(),
+                     effect=effect, done=_("The appeal is sent to the appeals body."))
+
+
+@bp.route("/<int:case_id>/decide", methods=["POST"])
+@login_required
+def decide(case_id):
+    """The appeals body decides: rejected, new grading or a new exam. Final."""
+    case, context, form = _page(case_id, "board_form")
+    appeal = context["appeal"]
+
+    def effect(case, event):
+        FormalErrorAppeal.update(
+            outcome=form.outcome.data, board_reasons=form.reasons.data.strip(),
+            scope=None if form.outcome.data == "rejected" else form.scope.data,
+        ).where(FormalErrorAppeal.id == appeal.id).execute()
+
+    return take_step(case, "decide", form, actor=current_user._get_current_object(),
+                     effect=effect, data={"outcome": form.outcome.data},
+                     done=_("The decision is recorded."))
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(case_id):
+    """The student withdraws the appeal."""
+    case, parts = case_for(case_id, kind=KIND)
+    return steps_withdraw(case, parts, actor=current_user._get_current_object())

@@ -1,0 +1,50 @@
+"""Appeal on a grade: the exam office appoints new examiners (never the original ones), who
+grade blind — no page, fragment or notification shows them the old grade, its justification
+or the student's reasons. Their grade replaces the old one, up or down, and is final."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.kinds.grade_appeal.models import GradeAppeal
+
+KIND = "grade_appeal"
+
+bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/grade-appeals")
+
+
+def _context(case, parts):
+    from portal.kinds.grade_appeal.views import case_context
+
+    return case_context(case, parts)
+
+
+register(Kind(
+    code=KIND,
+    label=_l("Appeal on a grade"),
+    initial="filed",
+    states=[
+        State("filed", _l("Received – with the exam office")),
+        State("regrading", _l("New grading by new examiners")),
+        State("regraded", _l("New grade set (final)"), is_open=False),
+        State("withdrawn", _l("Withdrawn"), is_open=False),
+    ],
+    transitions=[
+        Transition("filed", "appoint", {"exam_office"}, "regrading"),
+        Transition("regrading", "regrade", {"new_examiner"}, "regraded"),
+        *withdrawals(["filed"]),
+    ],
+    deciders=frozenset({"exam_office"}),
+    template="grade_appeal/case.html",
+    extra_context=_context,
+    event_labels={
+        "file": _l("Appeal received (signed)"),
+        "appoint": _l("New examiners appointed"),
+        "regrade": _l("New grade set"),
+        "new_oral_required": _l("A new oral exam is to be scheduled"),
+    },
+))
+
+from portal.kinds.grade_appeal import views  # noqa: E402,F401
+
+__all__ = ["GradeAppeal", "bp"]

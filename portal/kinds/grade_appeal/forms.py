@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from portal.cases.steps import StepForm
+from portal.grades.forms import MultiCheckboxField
+from portal.kinds.decision_appeal.forms import SignedForm
+
+
+class GradeAppealForm(SignedForm):
+    reasons = TextAreaField(_l("Why do you appeal? (recommended)"),
+                            validators=[Length(max=8000)])
+
+
+class AppointForm(StepForm):
+    examiners = MultiCheckboxField(_l("New examiners"), coerce=int,
+                                   validators=[InputRequired(message=_l("Choose at least one "
+                                                                        "new examiner."))])
+
+
+class RegradeForm(StepForm):
+    grade = RadioField(_l("New grade"), choices=[],
+                       validators=[InputRequired(message=_l("Choose the grade."))])
+
+

@@ -1,0 +1,188 @@
+"""Filing a grade appeal; the exam office appoints new examiners; they grade blind."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.cases.access import case_for
+from portal.cases.engine import add_participant, open_case
+from portal.cases.steps import StepRefused, form_on_page, options, step_form, take_step
+from portal.cases.steps import withdraw as steps_withdraw
+from portal.grades import deadlines as dl
+from portal.grades import student_grade_or_404
+from portal.grades.forms import grade_label
+from portal.grades.models import Grade
+from portal.kinds.decision_appeal.rules import users_with_role
+from portal.kinds.grade_appeal import KIND, bp
+from portal.kinds.grade_appeal.forms import AppointForm, GradeAppealForm, RegradeForm
+from portal.kinds.grade_appeal.models import GradeAppeal
+from portal.kinds.justification.models import JustificationRequest
+from portal.models import Event, Participant, SchoolYear, User
+from portal.rules import calendar as cal
+from portal.rules.deadlines import Deadline
+
+# Parts that may see the old grade, its justification and the student's reasons.
+SIGHTED = {"student", "exam_office"}
+# Timeline entries a new examiner may see (none carries the old grade or the reasons).
+BLIND_EVENTS = {"file", "appoint", "regrade"}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Appeal a grade (?grade=<id>): allowed only where the profile allows, within the
+    deadline (from publication, or from the justification when one was received)."""
+    grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
+    existing = GradeAppeal.get_or_none(GradeAppeal.grade == grade)
+    if existing is not None:
+        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+    on = cal.today()
+    refusal = dl.grade_appeal_refusal(grade)
+    deadline = dl.grade_appeal_deadline(grade) if refusal is None else None
+    late = deadline is not None and deadline.is_late(on)
+    form = GradeAppealForm()
+    if refusal is None and not late and form.validate_on_submit() and \
+            form.signature_ok(current_user):
+        case = _file(grade, form, on)
+        flash(_("Your appeal is received. New examiners will grade your work; the new grade "
+                "is final and may be higher or lower."), "success")
+        return redirect(url_for("cases.show", case_id=case.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("grade_appeal/new.html", form=form, grade=grade,
+                           exam=grade.registration.exam, deadline=deadline, late=late,
+                           refusal=refusal, today=on), status
+
+
+def _file(grade, form, on):
+    school = grade.registration.exam.school
+    rules = school.rules
+    due = Deadline.after(on, rules.rule("regrading_within")).due \
+        if "regrading_within" in rules else None
+    office = [(u, "exam_office") for u in users_with_role(school, "exam_office")]
+
+    def effect(case):
+        GradeAppeal.create(case=case, grade=grade, reasons=(form.reasons.data or "").strip(),
+                           filed_on=on, answer_due=due)
+        case.staff_due_on = due
+        case.save()
+
+    subject = grade.registration.exam.subject
+    return open_case(KIND, school=school, school_year=SchoolYear.current(school, on),
+                     student=current_user._get_current_object(),
+                     actor=current_user._get_current_object(),
+                     title=_("Appeal on grade: %(code)s %(name)s", code=subject.code,
+                             name=subject.name)[:200],
+                     participants=office, effect=effect)
+
+
+def ineligible_examiners(grade) -> dict[int, str]:
+    """Examiners who may not re-grade, with the reason: the original ones."""
+    exam = grade.registration.exam
+    reasons = {e.examiner_id: _("examiner of the ordinary grading") for e in exam.examiners}
+    reasons.setdefault(grade.graded_by_id, _("set the grade that is appealed"))
+    justification_cases = JustificationRequest.select(JustificationRequest.case).where(
+        JustificationRequest.grade == grade)
+    for p in Participant.select(Participant.user).where(
+            Participant.case.in_(justification_cases) & (Participant.part == "examiner")):
+        reasons.setdefault(p.user_id, _("gave the justification of the grade"))
+    return reasons
+
+
+def case_context(case, parts):
+    appeal = GradeAppeal.get(GradeAppeal.case == case)
+    old = Grade.get_by_id(appeal.grade_id)
+    exam = old.registration.exam
+    sighted = bool(parts & SIGHTED)
+    context = {"appeal": appeal, "exam": exam, "sighted": sighted,
+               "new_grade": Grade.get_by_id(appeal.new_grade_id) if appeal.new_grade_id
+               else None,
+               "new_examiners": [p.user for p in Participant.select(Participant, User)
+                                 .join(User).where((Participant.case == case)
+                                                   & (Participant.part == "new_examiner"))]}
+    if sighted:
+        context.update(old_grade=old, justification=JustificationRequest.select().where(
+            JustificationRequest.grade == old).first())
+    else:
+        # New examiners: never the old grade, its justification or the student's reasons.
+        events = [ev for ev in context_events(case) if ev.action in BLIND_EVENTS]
+        for ev in events:
+            ev.text = ""
+        context.update(events=events, latest=events[:5], decisions=[], attachments=[])
+    if case.state == "filed" and "exam_office" in parts:
+        form = step_form(AppointForm, case)
+        blocked = ineligible_examiners(old)
+        pool = list(users_with_role(case.school, "examiner"))
+        form.examiners.choices = options((u.id, u.full_name) for u in pool
+                                         if u.id not in blocked)
+        context.update(appoint_form=form,
+                       blocked=[(u, blocked[u.id]) for u in pool if u.id in blocked])
+    if case.state == "regrading" and "new_examiner" in parts:
+        form = step_form(RegradeForm, case)
+        form.grade.choices = options((g, grade_label(g)) for g in old.scale)
+        context["regrade_form"] = form
+    return context
+
+
+def context_events(case):
+    from portal.cases.views import _timeline
+
+    return _timeline(case)
+
+
+@bp.route("/<int:case_id>/appoint", methods=["POST"])
+@login_required
+def appoint(case_id):
+    """The exam office appoints new examiners (never the original ones)."""
+    case, context, form = form_on_page(case_id, KIND, "appoint_form")
+    if not form.validate_on_submit():
+        return render_template("grade_appeal/case.html", **context), 422
+    appeal = context["appeal"]
+
+    def effect(case, event):
+        blocked = ineligible_examiners(Grade.get_by_id(appeal.grade_id))
+        if set(form.examiners.data) & set(blocked):
+            raise StepRefused(_("The original examiners cannot grade the appeal."))
+        for user_id in form.examiners.data:
+            add_participant(case, User.get_by_id(user_id), "new_examiner")
+
+    return take_step(case, "appoint", form, actor=current_user._get_current_object(),
+                     effect=effect, done=_("The new examiners are appointed."))
+
+
+@bp.route("/<int:case_id>/regrade", methods=["POST"])
+@login_required
+def regrade(case_id):
+    """The new examiners set the new grade: it replaces the old one and is final."""
+    case, context, form = form_on_page(case_id, KIND, "regrade_form")
+    if not form.validate_on_submit():
+        return render_template("grade_appeal/case.html", **context), 422
+    appeal = context["appeal"]
+    actor = current_user._get_current_object()
+
+    def effect(case, event):
+        old = Grade.get_by_id(appeal.grade_id)
+        new = Grade.create(registration=old.registration_id, grade=form.grade.data,
+                           graded_by=actor, published_at=event.created_at,
+                           channel="electronic", guidelines=old.guidelines,
+                           has_oral_part=old.has_oral_part, origin="regrading", is_final=True)
+        Grade.update(replaced_by=new).where(Grade.id == old.id).execute()
+        oral = old.has_oral_part and new.grade != old.grade
+        GradeAppeal.update(new_grade=new, new_oral_required=oral).where(
+            GradeAppeal.id == appeal.id).execute()
+        if oral:
+            Event.create(case=case, actor=None, role="exam_office",
+                         action="new_oral_required", state_before=case.state,
+                         state_after=case.state, created_at=event.created_at)
+        case.staff_due_on = None
+        case.save()
+
+    return take_step(case, "regrade", form, actor=actor, effect=effect,
+                     done=_("The new grade is set and published to the student."))
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(case_id):
+    """The student withdraws the appeal before new examiners are appointed."""
+    case, parts = case_for(case_id, kind=KIND)
+    return steps_withdraw(case, parts, actor=current_user._get_current_object())

@@ -1,0 +1,52 @@
+"""Grade justification (begrunnelse): asked for from the grade, routed by the exam office to
+the examiner(s), answered in writing or orally; receiving it restarts the appeal deadline."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.kinds.justification.models import JustificationRequest
+
+KIND = "justification"
+
+bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/justifications")
+
+
+def _context(case, parts):
+    from portal.kinds.justification.views import case_context
+
+    return case_context(case, parts)
+
+
+register(Kind(
+    code=KIND,
+    label=_l("Grade justification"),
+    initial="requested",
+    states=[
+        State("requested", _l("Asked for – with the exam office")),
+        State("with_examiner", _l("With the examiner")),
+        State("delayed", _l("Delayed – expected date given")),
+        State("answered", _l("Answered"), is_open=False),
+        State("withdrawn", _l("Withdrawn"), is_open=False),
+    ],
+    transitions=[
+        Transition("requested", "route", {"exam_office"}, "with_examiner"),
+        Transition("with_examiner", "answer", {"examiner"}, "answered"),
+        Transition("with_examiner", "delay", {"examiner"}, "delayed"),
+        Transition("delayed", "answer", {"examiner"}, "answered"),
+        *withdrawals(["requested"]),
+    ],
+    deciders=frozenset({"exam_office", "examiner"}),
+    template="justification/case.html",
+    extra_context=_context,
+    event_labels={
+        "file": _l("Justification asked for"),
+        "route": _l("Sent to the examiner"),
+        "delay": _l("The justification will be late"),
+        "answer": _l("Justification given"),
+    },
+))
+
+from portal.kinds.justification import views  # noqa: E402,F401
+
+__all__ = ["JustificationRequest", "bp"]

@@ -1,0 +1,181 @@
+"""Asking for a grade justification; the exam office routes it, the examiner answers."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.cases.access import case_for
+from portal.cases.engine import add_participant, open_case
+from portal.cases.steps import StepRefused, form_on_page, options, step_form, take_step
+from portal.cases.steps import withdraw as steps_withdraw
+from portal.grades import current_grade, student_grade_or_404
+from portal.grades import deadlines as dl
+from portal.grades.models import Grade
+from portal.kinds.decision_appeal.rules import users_with_role
+from portal.kinds.justification import KIND, bp
+from portal.kinds.justification.forms import AnswerForm, DelayForm, RequestForm, RouteForm
+from portal.kinds.justification.models import JustificationRequest
+from portal.models import SchoolYear, User
+from portal.rules import calendar as cal
+from portal.rules.deadlines import Deadline, format_date
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Ask for the justification of a grade (?grade=<id>), within the deadline."""
+    grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
+    existing = JustificationRequest.get_or_none(JustificationRequest.grade == grade)
+    if existing is not None:
+        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+    if not dl.justification_offered(grade) or grade.is_final:
+        abort(404)
+    form = RequestForm()
+    on = cal.today()
+    learned = form.learned_on.data if form.is_submitted() else None
+    if learned and learned > on:
+        form.learned_on.errors = [_("The date cannot be in the future.")]
+    deadline = dl.justification_request_deadline(grade, learned)
+    late = deadline.is_late(on)
+    if form.is_submitted() and not late and not form.learned_on.errors and form.validate():
+        case = _file(grade, deadline, learned, on)
+        flash(_("You have asked for a justification. It is due by %(date)s.",
+                date=format_date(JustificationRequest.get(JustificationRequest.case == case)
+                                 .answer_due)), "success")
+        return redirect(url_for("cases.show", case_id=case.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("justification/new.html", form=form, grade=grade,
+                           exam=grade.registration.exam, deadline=deadline, late=late), status
+
+
+def _file(grade, deadline, learned, on):
+    school = grade.registration.exam.school
+    due = Deadline.after(on, school.rules.rule("justification_answer_within")).due
+    office = [(u, "exam_office") for u in users_with_role(school, "exam_office")]
+
+    def effect(case):
+        JustificationRequest.create(case=case, grade=grade, requested_on=on, learned_on=learned,
+                                    answer_due=due)
+        case.staff_due_on = due
+        case.save()
+
+    subject = grade.registration.exam.subject
+    return open_case(KIND, school=school, school_year=SchoolYear.current(school, on),
+                     student=current_user._get_current_object(),
+                     actor=current_user._get_current_object(),
+                     title=_("Justification: %(code)s %(name)s", code=subject.code,
+                             name=subject.name)[:200],
+                     participants=office, effect=effect)
+
+
+def original_examiners(grade) -> list[User]:
+    """The exam's examiners and whoever recorded the grade, if an examiner."""
+    exam = grade.registration.exam
+    ids = {e.examiner_id for e in exam.examiners}
+    candidates = users_with_role(exam.school, "examiner")
+    return [u for u in candidates if u.id in ids or u.id == grade.graded_by_id]
+
+
+def case_context(case, parts):
+    req = JustificationRequest.get(JustificationRequest.case == case)
+    grade = Grade.get_by_id(req.grade_id)
+    context = {"req": req, "grade": grade, "exam": grade.registration.exam}
+    if req.answered_at and "student" in parts:
+        current = current_grade(grade.registration)
+        context["appeal_deadline"] = dl.grade_appeal_deadline(current)
+        context["appeal_refusal"] = dl.grade_appeal_refusal(current)
+    if case.state == "requested" and "exam_office" in parts:
+        form = step_form(RouteForm, case)
+        school_examiners = list(users_with_role(case.school, "examiner"))
+        form.examiners.choices = options((u.id, u.full_name) for u in school_examiners)
+        if not form.is_submitted():
+            form.examiners.data = [u.id for u in original_examiners(grade)]
+        context["route_form"] = form
+    if case.state in ("with_examiner", "delayed") and "examiner" in parts:
+        context["answer_form"] = step_form(AnswerForm, case)
+        if case.state == "with_examiner":
+            context["delay_form"] = step_form(DelayForm, case)
+    return context
+
+
+def _invalid(context):
+    return render_template("justification/case.html", **context), 422
+
+
+@bp.route("/<int:case_id>/route", methods=["POST"])
+@login_required
+def route(case_id):
+    """The exam office sends the request to the examiner(s)."""
+    case, context, form = form_on_page(case_id, KIND, "route_form")
+    if not form.validate_on_submit():
+        return _invalid(context)
+
+    def effect(case, event):
+        for user_id in form.examiners.data:
+            add_participant(case, User.get_by_id(user_id), "examiner")
+
+    return take_step(case, "route", form, actor=current_user._get_current_object(),
+                     effect=effect, done=_("The request is sent to the examiner."))
+
+
+@bp.route("/<int:case_id>/answer", methods=["POST"])
+@login_required
+def answer(case_id):
+    """The examiner gives the justification, in writing or noting it was given orally."""
+    case, context, form = form_on_page(case_id, KIND, "answer_form")
+    ok = form.validate_on_submit()
+    text = (form.answer.data or "").strip()
+    if ok and not text and not form.given_orally.data:
+        form.answer.errors = [_("Write the justification, or tick that it was given orally "
+                                "and note what was said.")]
+        ok = False
+    if not ok:
+        return _invalid(context)
+    req = context["req"]
+
+    def effect(case, event):
+        if req.answered_at is not None:
+            raise StepRefused(_("The justification has already been given."))
+        JustificationRequest.update(answer=text, given_orally=bool(form.given_orally.data),
+                                    answered_at=event.created_at).where(
+            JustificationRequest.id == req.id).execute()
+        case.staff_due_on = None
+        case.save()
+
+    return take_step(case, "answer", form, actor=current_user._get_current_object(),
+                     effect=effect, done=_("The justification is sent to the student."))
+
+
+@bp.route("/<int:case_id>/delay", methods=["POST"])
+@login_required
+def delay(case_id):
+    """The examiner cannot answer in time: the student is told when to expect it."""
+    case, context, form = form_on_page(case_id, KIND, "delay_form")
+    ok = form.validate_on_submit()
+    if ok and form.expected_on.data <= context["req"].answer_due:
+        form.expected_on.errors = [_("The date must be after the deadline %(date)s.",
+                                     date=format_date(context["req"].answer_due))]
+        ok = False
+    if not ok:
+        return _invalid(context)
+    req = context["req"]
+
+    def effect(case, event):
+        JustificationRequest.update(expected_on=form.expected_on.data).where(
+            JustificationRequest.id == req.id).execute()
+        case.staff_due_on = form.expected_on.data
+        case.save()
+
+    return take_step(case, "delay", form, actor=current_user._get_current_object(),
+                     effect=effect, data={"expected_on": form.expected_on.data.isoformat()},
+                     done=_("The student is told when to expect the justification."))
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(case_id):
+    """The student withdraws the request."""
+    case, parts = case_for(case_id, kind=KIND)
+    return steps_withdraw(case, parts, actor=current_user._get_current_object())
+
+

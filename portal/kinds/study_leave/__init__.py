@@ -1,0 +1,73 @@
+"""Selvstendig studiearbeid (study_leave): independent study during a planned absence.
+
+The student applies at least the profile's lead time before the first day; the year
+coordinator decides whether there are grounds, each subject teacher approves or declines for
+their subject and sets the tasks, the coordinator answers (a decision), the student does the
+tasks, and the coordinator registers the period as R (organised study work, not absence).
+"""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
+
+CODE = "study_leave"
+COORDINATOR = "year_coordinator"
+
+KIND = register(
+    Kind(
+        code=CODE,
+        label=_l("Independent study (selvstendig studiearbeid)"),
+        initial="submitted",
+        states=[
+            State("submitted", _l("Sent, waiting for the year coordinator")),
+            State("with_teachers", _l("With the subject teachers")),
+            State("granted", _l("Granted – do the tasks")),
+            State("refused", _l("Refused"), is_open=False),
+            State("completed", _l("Approved and recorded as R"), is_open=False),
+            State("not_completed", _l("Closed – not completed"), is_open=False),
+            State("withdrawn", _l("Withdrawn"), is_open=False),
+        ],
+        transitions=[
+            Transition("submitted", "refuse", {COORDINATOR}, "refused", decision=True),
+            Transition("submitted", "grounds", {COORDINATOR}, "with_teachers"),
+            Transition("with_teachers", "teacher_answer", {"teacher"}, "with_teachers"),
+            Transition("with_teachers", "grant", {COORDINATOR}, "granted", decision=True),
+            Transition("with_teachers", "refuse_answer", {COORDINATOR}, "refused",
+                       decision=True),
+            Transition("granted", "add_documentation", {"student"}, "granted"),
+            Transition("granted", "task_done", {"student"}, "granted"),
+            Transition("granted", "complete", {COORDINATOR}, "completed"),
+            Transition("granted", "close", {COORDINATOR}, "not_completed"),
+            *withdrawals(["submitted", "with_teachers"]),
+        ],
+        deciders=frozenset({COORDINATOR}),
+        new_endpoint="study_leave.new",
+        requires_rules=("study_leave_lead_time",),
+        template="study_leave/case.html",
+        event_labels={
+            "file": _l("Application sent"),
+            "refuse": _l("Refused by the year coordinator"),
+            "grounds": _l("Grounds found: sent to the subject teachers"),
+            "teacher_answer": _l("A subject teacher answered"),
+            "grant": _l("Granted, with the teachers' tasks"),
+            "refuse_answer": _l("Refused after the teachers' answers"),
+            "add_documentation": _l("Documentation added"),
+            "task_done": _l("Task marked as done"),
+            "complete": _l("Work shown; period recorded as R"),
+            "close": _l("Closed as not completed"),
+            "withdraw": _l("Withdrawn by the student"),
+        },
+    )
+)
+
+bp = Blueprint(CODE, __name__, url_prefix="/study-leave", template_folder="templates")
+
+from portal.kinds.study_leave import views  # noqa: E402,F401  (routes on bp)
+from portal.kinds.study_leave.demo import load_demo  # noqa: E402,F401
+from portal.kinds.study_leave.views import case_extras  # noqa: E402
+
+KIND.extra_context = case_extras
+
+__all__ = ["KIND", "StudyLeave", "TeacherAnswer", "bp", "load_demo"]

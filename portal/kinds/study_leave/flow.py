@@ -1,0 +1,269 @@
+"""The study-leave rules and steps; views call these and stay thin.
+
+Every step goes through the engine (`apply`) so the state, the version check, the timeline
+event and the rows that belong to the step (answers, decision, attachment) commit together.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+
+from portal.cases import decisions, engine
+from portal.cases.uploads import CheckedFile
+from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
+from portal.models import Attachment, Case, SchoolClass, SchoolYear, TeachingAssignment, utcnow
+from portal.rules import calendar
+from portal.rules.deadlines import Deadline, format_date
+
+LEAD_RULE = "study_leave_lead_time"
+BASIS_RULE = "study_leave_basis"
+GRANTED_STATES = ("granted", "completed")
+
+
+class StepRefused(ValueError):
+    """A step the rules do not allow now; the message is for the user."""
+
+
+def today() -> date:
+    """Today in Oslo; tests and demos may pin it with the PORTAL_TODAY setting."""
+    pinned = current_app.config.get("PORTAL_TODAY") if has_app_context() else None
+    return pinned or calendar.today()
+
+
+def offered_at(school) -> bool:
+    return LEAD_RULE in school.rules
+
+
+def deadline_for(school, first_day: date) -> Deadline:
+    """The last day to apply for a period starting on `first_day`."""
+    return Deadline.before(first_day, school.rules.rule(LEAD_RULE))
+
+
+def earliest_first_day(school, on: date) -> date:
+    """The earliest first day one can still apply for on `on`."""
+    return on + school.rules.rule(LEAD_RULE).period.as_timedelta()
+
+
+@dataclass
+class PeriodProblem:
+    field: str  # "first_day" or "last_day"
+    message: str
+
+
+def check_period(school, first: date, last: date, on: date) -> list[PeriodProblem]:
+    """Everything wrong with the period, each as a clear Norwegian message for its field."""
+    problems = []
+    if last < first:
+        problems.append(PeriodProblem("last_day", _(
+            "The last day (%(last)s) is before the first day (%(first)s).",
+            last=format_date(last), first=format_date(first))))
+    if first < on:
+        problems.append(PeriodProblem("first_day", _(
+            "The period has already started: the first day (%(first)s) is in the past. "
+            "Apply before a period, not afterwards.", first=format_date(first))))
+        return problems
+    year = SchoolYear.current(school, on)
+    outside = [d for d in (first, last) if year is None or not year.contains(d)]
+    if outside:
+        problems.append(PeriodProblem(
+            "first_day" if first in outside else "last_day",
+            _("The period must lie within the school year %(name)s (%(start)s – %(end)s).",
+              name=year.name, start=format_date(year.starts_on), end=format_date(year.ends_on))
+            if year else _("The school has no school year registered for this period.")))
+    deadline = deadline_for(school, first)
+    if deadline.is_late(on):
+        problems.append(PeriodProblem("first_day", _(
+            "Too late: for a period starting %(first)s the application had to be sent by "
+            "%(due)s (%(rule)s). Late applications are not processed.",
+            first=format_date(first), due=format_date(deadline.due),
+            rule=deadline.rule.describe())))
+    return problems
+
+
+def file(*, student, school, first: date, last: date, reason: str, is_sports_event: bool,
+         parents_informed: bool, club_informed: bool, confirmation: CheckedFile | None,
+         on: date | None = None) -> Case:
+    """Open the case: the student, the contact teacher (a copy) and the year coordinator."""
+    year = SchoolYear.current(school, on or today())
+    klass = SchoolClass.of_student(student, year)
+    if klass is None:
+        raise StepRefused(_("You are not registered in a class this school year. "
+                            "Contact the school office."))
+    title = _("Independent study %(first)s – %(last)s", first=format_date(first),
+              last=format_date(last))
+
+    def effect(case):
+        StudyLeave.create(case=case, school_class=klass, first_day=first, last_day=last,
+                          reason=reason, is_sports_event=is_sports_event,
+                          parents_informed=is_sports_event and parents_informed,
+                          club_informed=is_sports_event and club_informed)
+        if confirmation is not None:
+            _attach(case, student, confirmation, "sports_confirmation")
+
+    return engine.open_case(
+        "study_leave", school=school, school_year=year, student=student, title=title,
+        actor=student, participants=[(klass.contact_teacher, "contact_teacher"),
+                                     (klass.year_coordinator, "year_coordinator")],
+        text=reason, data={"first_day": first.isoformat(), "last_day": last.isoformat()},
+        effect=effect,
+    )
+
+
+def _attach(case, user, checked: CheckedFile, purpose: str) -> Attachment:
+    return Attachment.create(case=case, uploaded_by=user, filename=checked.filename,
+                             content_type=checked.content_type, size=checked.size,
+                             sha256=checked.sha256, purpose=purpose, data=checked.data)
+
+
+def leave_of(case) -> StudyLeave:
+    return StudyLeave.get(StudyLeave.case == case)
+
+
+def earlier_grants(case) -> list[StudyLeave]:
+    """The student's other granted applications this school year, oldest period first."""
+    return list(
+        StudyLeave.select(StudyLeave, Case)
+        .join(Case)
+        .where((Case.student == case.student_id) & (Case.school_year == case.school_year_id)
+               & (Case.kind == "study_leave") & (Case.state.in_(GRANTED_STATES))
+               & (Case.id != case.id))
+        .order_by(StudyLeave.first_day)
+    )
+
+
+def absence_summary(case):
+    """The student's absence so far from the absence package, when it offers one."""
+    try:
+        from portal.absence import summary_for_student
+    except ImportError:
+        return None
+    return summary_for_student(case.student, case.school_year)
+
+
+def _issue(case, event, *, outcome, summary, reasons, actor):
+    decisions.issue(case, outcome=outcome, summary=summary, reasons=reasons,
+                    rule_reference=case.school.rules.rule(BASIS_RULE).cite(),
+                    decided_by=actor, role="year_coordinator", decided_at=event.created_at)
+
+
+def refuse(case, *, actor, version, reasons):
+    """The coordinator finds no grounds: a decision with appeal rights."""
+    leave = leave_of(case)
+    summary = _("Independent study %(first)s – %(last)s is refused",
+                first=format_date(leave.first_day), last=format_date(leave.last_day))
+    return engine.apply(case, "refuse", actor=actor, expected_version=version, text=reasons,
+                        effect=lambda c, ev: _issue(c, ev, outcome="refused", summary=summary,
+                                                    reasons=reasons, actor=actor))
+
+
+def send_to_teachers(case, *, actor, version, text=""):
+    """Grounds exist: every subject teacher of the student gets a part and an open answer."""
+    assignments = list(TeachingAssignment.for_student(case.student, case.school_year))
+
+    def effect(c, ev):
+        for a in assignments:
+            TeacherAnswer.insert(case=c, subject=a.subject, teacher=a.teacher).on_conflict_ignore(
+            ).execute()
+            engine.add_participant(c, a.teacher, "teacher")
+
+    return engine.apply(case, "grounds", actor=actor, expected_version=version, text=text,
+                        effect=effect)
+
+
+def answers(case) -> list[TeacherAnswer]:
+    return list(TeacherAnswer.of_case(case))
+
+
+def teacher_answer(case, answer: TeacherAnswer, *, actor, version, approve: bool, text: str):
+    """A subject teacher approves (with the tasks) or declines (with why) for one subject."""
+    if answer.teacher_id != actor.id:
+        raise engine.TransitionRefused("not this teacher's subject")
+    decision = "approved" if approve else "declined"
+
+    def effect(c, ev):
+        TeacherAnswer.update(decision=decision, text=text, answered_at=ev.created_at).where(
+            TeacherAnswer.id == answer.id).execute()
+
+    return engine.apply(case, "teacher_answer", actor=actor, expected_version=version,
+                        text=f"{answer.subject.name}: {text}",
+                        data={"subject": answer.subject.code, "decision": decision},
+                        effect=effect)
+
+
+def _letter(case, leave, message: str) -> str:
+    lines = [message.strip()] if message.strip() else []
+    for a in answers(case):
+        if a.approved:
+            lines.append(_("%(subject)s (%(teacher)s) – tasks: %(text)s",
+                           subject=a.subject.name, teacher=a.teacher.full_name, text=a.text))
+        elif a.is_answered:
+            lines.append(_("%(subject)s (%(teacher)s) – the teacher declined: %(text)s",
+                           subject=a.subject.name, teacher=a.teacher.full_name, text=a.text))
+    return "\n\n".join(lines)
+
+
+def answer_student(case, *, actor, version, grant: bool, message: str):
+    """The coordinator answers once every teacher has: granted (tasks included) or refused."""
+    waiting = [a for a in answers(case) if not a.is_answered]
+    if waiting:
+        raise StepRefused(_("Wait until every subject teacher has answered (missing: "
+                            "%(subjects)s).", subjects=", ".join(a.subject.name for a in waiting)))
+    leave = leave_of(case)
+    period = {"first": format_date(leave.first_day), "last": format_date(leave.last_day)}
+    if grant:
+        summary = _("Independent study %(first)s – %(last)s is granted", **period)
+    else:
+        summary = _("Independent study %(first)s – %(last)s is refused", **period)
+    reasons = _letter(case, leave, message)
+    return engine.apply(
+        case, "grant" if grant else "refuse_answer", actor=actor, expected_version=version,
+        text=message,
+        effect=lambda c, ev: _issue(c, ev, outcome="granted" if grant else "refused",
+                                    summary=summary, reasons=reasons, actor=actor))
+
+
+def add_documentation(case, *, actor, version, checked: CheckedFile):
+    return engine.apply(case, "add_documentation", actor=actor, expected_version=version,
+                        text=checked.filename,
+                        effect=lambda c, ev: _attach(c, actor, checked, "documentation"))
+
+
+def task_done(case, answer: TeacherAnswer, *, actor, version):
+    if not answer.approved or answer.case_id != case.id:
+        raise StepRefused(_("There is no such task in this case."))
+
+    def effect(c, ev):
+        TeacherAnswer.update(done=True, done_at=ev.created_at).where(
+            TeacherAnswer.id == answer.id).execute()
+
+    return engine.apply(case, "task_done", actor=actor, expected_version=version,
+                        text=answer.subject.name, data={"subject": answer.subject.code},
+                        effect=effect)
+
+
+def open_tasks(case) -> list[TeacherAnswer]:
+    return [a for a in answers(case) if a.approved and not a.done]
+
+
+def complete(case, *, actor, version, text=""):
+    """Only when every task is done and the work shown: approved and recorded as R."""
+    missing = open_tasks(case)
+    if missing:
+        raise StepRefused(_("Not every task is marked as done yet (missing: %(subjects)s).",
+                            subjects=", ".join(a.subject.name for a in missing)))
+
+    def effect(c, ev):
+        StudyLeave.update(registered_r_at=utcnow()).where(StudyLeave.case == c).execute()
+
+    return engine.apply(case, "complete", actor=actor, expected_version=version, text=text,
+                        effect=effect)
+
+
+def close(case, *, actor, version, text):
+    return engine.apply(case, "close", actor=actor, expected_version=version, text=text)
+
+
+def withdraw(case, *, actor, version, text=""):
+    return engine.apply(case, "withdraw", actor=actor, expected_version=version, text=text)

@@ -1,0 +1,299 @@
+"""Pages of the study-leave case: the application form and each step's POST."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from portal.auth import roles_required
+from portal.cases.access import case_for
+from portal.cases.engine import StaleCase, TransitionRefused
+from portal.cases.uploads import UploadError, check_upload
+from portal.cases.views import case_context
+from portal.filters import state_label
+from portal.kinds.study_leave import KIND, bp, flow
+from portal.kinds.study_leave.forms import (
+    AnswerForm,
+    ApplyForm,
+    DecideForm,
+    DocumentationForm,
+    FinishForm,
+    TaskDoneForm,
+    TeacherAnswerForm,
+    WithdrawForm,
+)
+from portal.kinds.study_leave.models import TeacherAnswer
+from portal.models import SchoolClass, SchoolYear
+
+NEW_TEMPLATE = "study_leave/new.html"
+
+
+def _school():
+    schools = list(current_user.schools())
+    return schools[0] if schools else None
+
+
+def _deadline_context(school, first_day):
+    on = flow.today()
+    rule = school.rules.rule(flow.LEAD_RULE)
+    context = {"rule": rule, "today": on, "earliest": flow.earliest_first_day(school, on),
+               "deadline": None, "late": False}
+    if first_day is not None:
+        deadline = flow.deadline_for(school, first_day)
+        context.update(deadline=deadline, late=deadline.is_late(on))
+    return context
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("student")
+def new():
+    """The application: period, reason, and for a sports event who is informed."""
+    school = _school()
+    if school is None or not flow.offered_at(school):
+        abort(404)
+    form = ApplyForm()
+    if form.validate_on_submit():
+        problems = flow.check_period(school, form.first_day.data, form.last_day.data,
+                                     flow.today())
+        for p in problems:
+            getattr(form, p.field).errors.append(p.message)
+        checked = None
+        if not problems and form.is_sports_event.data:
+            try:
+                checked = check_upload(form.confirmation.data)
+            except UploadError as exc:
+                form.confirmation.errors.append(str(exc))
+        if not form.errors:
+            try:
+                case = flow.file(
+                    student=current_user._get_current_object(), school=school,
+                    first=form.first_day.data, last=form.last_day.data,
+                    reason=form.reason.data.strip(), is_sports_event=form.is_sports_event.data,
+                    parents_informed=form.parents_informed.data,
+                    club_informed=form.club_informed.data, confirmation=checked)
+            except flow.StepRefused as exc:
+                form.form_errors.append(str(exc))
+            else:
+                flash(_("Your application is sent. You can follow it here."), "success")
+                return redirect(url_for("cases.show", case_id=case.id), 303)
+    status = 422 if request.method == "POST" else 200
+    klass = SchoolClass.of_student(current_user.id, SchoolYear.current(school, flow.today()))
+    return render_template(NEW_TEMPLATE, form=form, klass=klass,
+                           **_deadline_context(school, form.first_day.data)), status
+
+
+@bp.route("/deadline")
+@roles_required("student")
+def deadline():
+    """The last day to apply for the first day being typed (fragment of the form)."""
+    school = _school()
+    if school is None or not flow.offered_at(school):
+        abort(404)
+    form = ApplyForm(request.args, meta={"csrf": False})
+    form.first_day.validate(form)
+    return render_block(NEW_TEMPLATE, "deadline", form=form,
+                        **_deadline_context(school, form.first_day.data))
+
+
+# --- the case page -------------------------------------------------------------------------
+
+
+def _visible_answers(case, parts, answers):
+    if "year_coordinator" in parts:
+        return answers
+    if case.state in ("granted", "completed", "not_completed", "refused") and (
+            parts & {"student", "contact_teacher"}):
+        return [a for a in answers if a.is_answered]
+    return [a for a in answers if a.teacher_id == current_user.id]
+
+
+def case_extras(case, parts):
+    """What the study-leave page adds to the case page (Kind.extra_context)."""
+    leave = flow.leave_of(case)
+    answers = flow.answers(case)
+    version = {"version": case.version}
+    context = {
+        "leave": leave,
+        "answers": _visible_answers(case, parts, answers),
+        "answered": sum(a.is_answered for a in answers),
+        "answers_total": len(answers),
+        "tasks": [a for a in answers if a.approved],
+        "forms": {
+            "decide": DecideForm(data=version),
+            "answer": AnswerForm(data=version),
+            "finish": FinishForm(data=version),
+            "withdraw": WithdrawForm(data=version),
+            "documentation": DocumentationForm(data=version),
+            "task": TaskDoneForm(data=version),
+            "teacher": {a.id: TeacherAnswerForm(prefix=f"a{a.id}", data={
+                "version": case.version,
+                "choice": {"approved": "approve", "declined": "decline"}.get(a.decision),
+                "text": a.text}) for a in answers if a.teacher_id == current_user.id},
+        },
+        "can": {t.action for t in KIND.actions(case.state, parts)},
+    }
+    if "year_coordinator" in parts:
+        context["earlier"] = flow.earlier_grants(case)
+        context["absence"] = flow.absence_summary(case)
+    return context
+
+
+def _load(case_id, *actions):
+    """The case and the user's parts; 404 unless some part of theirs may take `actions`."""
+    case, parts = case_for(case_id, kind=KIND.code)
+    roles = set().union(*(t.roles for t in KIND.transitions if t.action in actions))
+    if not parts & roles:
+        abort(404)
+    return case, parts
+
+
+def _show(case, parts, form_name, form):
+    """The case page again with `form` (and its errors) in place; 422."""
+    context = case_context(case, parts)
+    if form_name == "teacher":
+        context["forms"]["teacher"][int(form._prefix.strip("a-"))] = form
+    else:
+        context["forms"][form_name] = form
+    return render_template(KIND.template, **context), 422
+
+
+def _run(case, parts, step, form_name, form, success):
+    """Take a step; on a stale page or a refusal, show the case again with the reason."""
+    try:
+        step()
+    except StaleCase:
+        flash(_("Someone else changed the case while you had it open. This is how it looks "
+                "now; check it and try again."), "error")
+    except TransitionRefused:
+        flash(_("That is no longer possible: the case is now \u201c%(state)s\u201d.",
+                state=state_label(case)), "error")
+    except flow.StepRefused as exc:
+        form.form_errors.append(str(exc))
+        return _show(case, parts, form_name, form)
+    else:
+        flash(success, "success")
+    return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def _invalid(case, parts, form_name, form):
+    if form.version.errors or "csrf_token" in form.errors:
+        abort(400)
+    return _show(case, parts, form_name, form)
+
+
+@bp.route("/<int:case_id>/decide", methods=["POST"])
+def decide(case_id):
+    """Year coordinator: grounds (to the teachers) or refusal (a decision)."""
+    case, parts = _load(case_id, "grounds", "refuse")
+    form = DecideForm()
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "decide", form)
+    me, text = current_user._get_current_object(), (form.text.data or "").strip()
+    if form.choice.data == "refuse":
+        return _run(case, parts, lambda: flow.refuse(case, actor=me, version=form.version.data,
+                                                     reasons=text),
+                    "decide", form, _("The application is refused; the student is told."))
+    return _run(case, parts, lambda: flow.send_to_teachers(case, actor=me,
+                                                           version=form.version.data, text=text),
+                "decide", form, _("Sent to the student's subject teachers."))
+
+
+@bp.route("/<int:case_id>/teacher-answer/<int:answer_id>", methods=["POST"])
+def teacher_answer(case_id, answer_id):
+    """Subject teacher: approve with tasks, or decline with why, for one subject."""
+    case, parts = _load(case_id, "teacher_answer")
+    answer = TeacherAnswer.get_or_none((TeacherAnswer.id == answer_id)
+                                       & (TeacherAnswer.case == case)
+                                       & (TeacherAnswer.teacher == current_user.id))
+    if answer is None:
+        abort(404)
+    form = TeacherAnswerForm(prefix=f"a{answer.id}")
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "teacher", form)
+    me = current_user._get_current_object()
+    return _run(case, parts, lambda: flow.teacher_answer(
+        case, answer, actor=me, version=form.version.data, approve=form.choice.data == "approve",
+        text=form.text.data.strip()), "teacher", form,
+        _("Your answer for %(subject)s is sent to the year coordinator.",
+          subject=answer.subject.name))
+
+
+@bp.route("/<int:case_id>/answer", methods=["POST"])
+def answer(case_id):
+    """Year coordinator: answer the student, the teachers' tasks included (a decision)."""
+    case, parts = _load(case_id, "grant", "refuse_answer")
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "answer", form)
+    grant = form.choice.data == "grant"
+    me = current_user._get_current_object()
+    return _run(case, parts, lambda: flow.answer_student(
+        case, actor=me, version=form.version.data, grant=grant,
+        message=(form.text.data or "").strip()), "answer", form,
+        _("The answer is sent to the student.") if grant
+        else _("The application is refused; the student is told."))
+
+
+@bp.route("/<int:case_id>/documentation", methods=["POST"])
+def documentation(case_id):
+    """Student: documentation for the period (until absence notes can be linked)."""
+    case, parts = _load(case_id, "add_documentation")
+    form = DocumentationForm()
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "documentation", form)
+    try:
+        checked = check_upload(form.document.data)
+    except UploadError as exc:
+        form.document.errors.append(str(exc))
+        return _show(case, parts, "documentation", form)
+    me = current_user._get_current_object()
+    return _run(case, parts, lambda: flow.add_documentation(
+        case, actor=me, version=form.version.data, checked=checked), "documentation", form,
+        _("The documentation is added."))
+
+
+@bp.route("/<int:case_id>/task-done/<int:answer_id>", methods=["POST"])
+def task_done(case_id, answer_id):
+    """Student: mark one subject's tasks as done."""
+    case, parts = _load(case_id, "task_done")
+    form = TaskDoneForm()
+    answer = TeacherAnswer.get_or_none((TeacherAnswer.id == answer_id)
+                                       & (TeacherAnswer.case == case))
+    if answer is None:
+        abort(404)
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "task", form)
+    me = current_user._get_current_object()
+    return _run(case, parts, lambda: flow.task_done(case, answer, actor=me,
+                                                    version=form.version.data),
+                "task", form, _("Marked as done: %(subject)s.", subject=answer.subject.name))
+
+
+@bp.route("/<int:case_id>/finish", methods=["POST"])
+def finish(case_id):
+    """Year coordinator: work shown, record as R; or close as not completed."""
+    case, parts = _load(case_id, "complete", "close")
+    form = FinishForm()
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "finish", form)
+    me, text = current_user._get_current_object(), (form.text.data or "").strip()
+    if form.choice.data == "close":
+        return _run(case, parts, lambda: flow.close(case, actor=me, version=form.version.data,
+                                                    text=text),
+                    "finish", form, _("The case is closed as not completed."))
+    return _run(case, parts, lambda: flow.complete(case, actor=me, version=form.version.data,
+                                                   text=text),
+                "finish", form, _("Approved: the period is recorded as R."))
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+def withdraw(case_id):
+    """Student: withdraw the application before the answer."""
+    case, parts = _load(case_id, "withdraw")
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "withdraw", form)
+    me = current_user._get_current_object()
+    return _run(case, parts, lambda: flow.withdraw(case, actor=me, version=form.version.data),
+                "withdraw", form, _("Your application is withdrawn."))
+

@@ -1,0 +1,64 @@
+"""Notifications: in the portal (a count in the header, a list) and by e-mail through an
+outbox delivered by `flask --app wsgi send-mail`; deadline reminders by `send-reminders`."""
+
+from datetime import date
+
+import click
+
+from portal.cases import engine
+from portal.notifications import models  # noqa: F401  (the tables, for all_tables())
+from portal.notifications.notify import on_event, remember_app, unread_count
+from portal.notifications.views import bp
+
+if on_event not in engine.listeners:
+    engine.listeners.append(on_event)
+
+
+@bp.record_once
+def _setup(state):
+    remember_app(state.app)
+
+
+@bp.app_context_processor
+def _header_count():
+    from flask_login import current_user
+
+    def unread_notifications() -> int:
+        if not getattr(current_user, "is_authenticated", False):
+            return 0
+        return unread_count(current_user.id)
+
+    return {"unread_notifications": unread_notifications}
+
+
+@bp.cli.command("send-mail")
+@click.option("--once", is_flag=True, help="Stop when nothing more is due (for cron).")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
+@click.option("--batch", default=50, show_default=True, help="Mails claimed per round.")
+@click.option("--retry-failed", is_flag=True, help="Give mails that used up their attempts "
+              "a new round first.")
+def send_mail(once, interval, batch, retry_failed):
+    """Deliver the e-mail outbox over SMTP (PORTAL_SMTP_*; printed when no host is set)."""
+    from portal.db import database
+    from portal.notifications import mailer
+
+    if retry_failed:
+        with database.connection_context():
+            click.echo(f"{mailer.retry_failed()} failed mail(s) queued again.")
+    total = mailer.run(once=once, interval=interval, limit=batch)
+    click.echo(f"Sent {total['sent']}, failed {total['failed']} (will be retried).")
+
+
+@bp.cli.command("send-reminders")
+@click.option("--today", "today_", default=None, help="Run as if today were YYYY-MM-DD.")
+def send_reminders_cmd(today_):
+    """Remind staff of answers due soon or overdue and students of their closing deadlines."""
+    from portal.db import database
+    from portal.notifications.reminders import send_reminders
+    from portal.rules.calendar import today
+
+    day = date.fromisoformat(today_) if today_ else today()
+    with database.connection_context():
+        counts = send_reminders(day)
+    click.echo(f"Reminders for {day.isoformat()}: {counts['sent']} sent, "
+               f"{counts['already']} already sent before.")

@@ -1,0 +1,202 @@
+"""The outbox worker: delivers queued e-mail over SMTP, retries with back-off.
+
+Each mail is sent at most once by a running worker and never dropped:
+- rows are claimed before sending (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two workers never
+  claim the same row; SQLite: one atomic conditional UPDATE, which SQLite serialises);
+- a failed send puts the row back with a later `next_attempt_at` (doubling, capped); after
+  MAX_ATTEMPTS it is kept as `failed` for an administrator (`send-mail --retry-failed`);
+- a claim left by a worker that died is taken over after CLAIM_TIMEOUT. A worker killed in the
+  instant between the SMTP server's "250 OK" and marking the row sent is the one case that
+  can repeat a mail; its Message-ID is the same, so mail clients show it once.
+
+SMTP comes from the environment: PORTAL_SMTP_HOST, PORTAL_SMTP_PORT (587), PORTAL_SMTP_USER,
+PORTAL_SMTP_PASSWORD, PORTAL_SMTP_FROM, PORTAL_SMTP_STARTTLS (1/0, default 1 unless port 25).
+Without PORTAL_SMTP_HOST (development) mails are printed to the console instead.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from portal.db import database, is_postgresql
+from portal.models import utcnow
+from portal.notifications.models import Outbox
+
+MAX_ATTEMPTS = 10
+FIRST_RETRY = timedelta(minutes=1)
+MAX_RETRY = timedelta(hours=6)
+CLAIM_TIMEOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str | None
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    sender: str = "Skoleportalen <noreply@localhost>"
+    starttls: bool = True
+    timeout: float = 30
+
+    @classmethod
+    def from_env(cls, env=None) -> SmtpConfig:
+        env = os.environ if env is None else env
+        port = int(env.get("PORTAL_SMTP_PORT") or 587)
+        tls = env.get("PORTAL_SMTP_STARTTLS")
+        return cls(
+            host=env.get("PORTAL_SMTP_HOST") or None,
+            port=port,
+            user=env.get("PORTAL_SMTP_USER") or None,
+            password=env.get("PORTAL_SMTP_PASSWORD") or None,
+            sender=env.get("PORTAL_SMTP_FROM") or cls.sender,
+            starttls=(port != 25) if tls in (None, "") else tls.lower() in ("1", "true", "yes"),
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt number `attempts + 1`: 1, 2, 4, ... minutes, at most 6 hours."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
+
+
+def claim(worker: str, limit: int, now: datetime | None = None) -> tuple[str, list[Outbox]]:
+    """Take up to `limit` due rows for this worker; no other worker can take them meanwhile."""
+    now = now or utcnow()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    due = (
+        ((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
+        | ((Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT))
+    )
+    candidates = Outbox.select(Outbox.id).where(due).order_by(Outbox.id).limit(limit)
+    if is_postgresql():
+        candidates = candidates.for_update(skip_locked=True)
+    with database.atomic():
+        (Outbox.update(status="sending", claimed_by=token, claimed_at=now)
+         .where(Outbox.id.in_(candidates) & due)
+         .execute())
+    rows = list(Outbox.select().where((Outbox.claimed_by == token)
+                                      & (Outbox.status == "sending")).order_by(Outbox.id))
+    return token, rows
+
+
+def message_for(row: Outbox, config: SmtpConfig) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = config.sender
+    msg["To"] = row.recipient
+    msg["Subject"] = row.subject
+    msg["Date"] = formatdate(localtime=False)
+    domain = config.sender.rsplit("@", 1)[-1].strip(">") or "localhost"
+    # The same for every attempt, so that a repeat after a crash shows as one mail.
+    msg["Message-ID"] = f"<portal-outbox-{row.id}@{domain}>"
+    msg.set_content(row.body)
+    return msg
+
+
+class Transport:
+    """One SMTP connection for a batch (or the console in development)."""
+
+    def __init__(self, config: SmtpConfig, out=None):
+        self.config = config
+        self.out = out or sys.stdout
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, msg: EmailMessage) -> None:
+        if not self.config.host:
+            print(f"--- e-mail (no PORTAL_SMTP_HOST: printed, not sent) ---\n{msg}", file=self.out)
+            return
+        if self.smtp is None:
+            smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout)
+            try:
+                if self.config.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.config.user:
+                    smtp.login(self.config.user, self.config.password or "")
+            except Exception:
+                smtp.close()
+                raise
+            self.smtp = smtp
+        self.smtp.send_message(msg)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+
+def _failed(row: Outbox, token: str, error: Exception, now: datetime) -> None:
+    attempts = row.attempts + 1
+    status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+    (Outbox.update(status=status, attempts=attempts, next_attempt_at=now + backoff(attempts),
+                   last_error=f"{type(error).__name__}: {error}"[:1000], claimed_by=None,
+                   claimed_at=None)
+     .where((Outbox.id == row.id) & (Outbox.claimed_by == token))
+     .execute())
+
+
+def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
+                  now: datetime | None = None, out=None) -> dict[str, int]:
+    """Claim and send one batch; returns counts of sent and failed."""
+    token, rows = claim(worker, limit, now)
+    counts = {"sent": 0, "failed": 0}
+    transport = Transport(config, out)
+    try:
+        for row in rows:
+            try:
+                transport.send(message_for(row, config))
+            except (smtplib.SMTPException, OSError) as error:
+                _failed(row, token, error, now or utcnow())
+                counts["failed"] += 1
+                if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                    transport.close()  # the connection may be dead; a fresh one for the next
+                continue
+            (Outbox.update(status="sent", sent_at=utcnow(), attempts=row.attempts + 1,
+                           last_error=None)
+             .where((Outbox.id == row.id) & (Outbox.claimed_by == token))
+             .execute())
+            counts["sent"] += 1
+    finally:
+        transport.close()
+    return counts
+
+
+def run(worker: str | None = None, *, config: SmtpConfig | None = None, once: bool = False,
+        interval: float = 10.0, limit: int = 50, out=None, stop=None) -> dict[str, int]:
+    """Deliver until the outbox is empty (`once`) or forever, sleeping `interval` between
+    empty rounds. Each round uses the connection of the calling thread."""
+    import time
+
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    config = config or SmtpConfig.from_env()
+    total = {"sent": 0, "failed": 0}
+    while True:
+        with database.connection_context():
+            counts = deliver_batch(worker, config, limit=limit, out=out)
+        for key in total:
+            total[key] += counts[key]
+        if stop is not None and stop():
+            return total
+        if not counts["sent"] and not counts["failed"]:
+            if once:
+                return total
+            time.sleep(interval)
+
+
+def retry_failed() -> int:
+    """Give mails that used up their attempts a new round (after fixing SMTP)."""
+    return (Outbox.update(status="pending", attempts=0, next_attempt_at=utcnow())
+            .where(Outbox.status == "failed")
+            .execute())
+
+
+__all__ = ["SmtpConfig", "backoff", "claim", "deliver_batch", "retry_failed", "run"]

@@ -1,0 +1,207 @@
+"""Who hears of what: every case event notifies in the portal and queues e-mail in its own
+transaction (the engine calls `on_event` after writing the event).
+
+E-mail never carries what the case is about: no title, no text, no kind, no grade, no health
+information — only that something changed in case 2026-0042, and a link to it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import nullcontext
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.kinds import REGISTRY, Transition
+from portal.models import Case, Event, Participant, User, utcnow
+from portal.notifications.models import Notification, NotificationPreference, Outbox
+
+# Kinds of notification: what a user can switch e-mail off for (the portal list keeps them).
+KINDS = {
+    "action_needed": _l("Something waits for you to act"),
+    "case_update": _l("A case you take part in was updated"),
+    "decision": _l("A decision in your case"),
+    "reminder": _l("Deadline reminders"),
+}
+
+# What the portal list says, per text key (the case reference is shown beside it).
+TEXTS = {
+    "action_needed": _l("Waits for you to act."),
+    "case_update": _l("The case has been updated."),
+    "copy": _l("For your information: the case has moved on."),
+    "decision": _l("A decision has been made. Read it and your right to appeal in the portal."),
+    "reminder_due_soon": _l("Reminder: an answer from you is due %(date)s."),
+    "reminder_overdue": _l("Reminder: an answer from you was due %(date)s and is late."),
+    "reminder_deadline": _l("Reminder: your deadline in this case is %(date)s."),
+}
+
+# Timeline notes nobody needs to hear of.
+QUIET_ACTIONS: set[str] = {"reminder", "document_opened"}
+
+# The app whose URL map and catalogues e-mails use when the engine runs outside a request.
+_app = None
+
+
+def remember_app(app) -> None:
+    global _app
+    _app = app
+
+
+def _app_context():
+    if has_app_context() or _app is None:
+        return nullcontext()
+    return _app.app_context()
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, from PORTAL_BASE_URL (default the development server)."""
+    app = current_app if has_app_context() else _app
+    base = app.config.get("PORTAL_BASE_URL") or os.environ.get(
+        "PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    parts = urlsplit(base)
+    adapter = app.url_map.bind(parts.netloc, url_scheme=parts.scheme or "https",
+                               script_name=parts.path or "/")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def text_for(notification: Notification) -> str:
+    """The sentence of a notification in the portal list."""
+    from portal.rules.deadlines import format_date
+
+    text = TEXTS.get(notification.text_key, TEXTS["case_update"])
+    if notification.due_on is not None:
+        return str(text) % {"date": format_date(notification.due_on)}
+    return str(text)
+
+
+def copy_parts(kind) -> set[str]:
+    """Parts kept informed (copy) of a kind's filing, decisions and closing."""
+    return set(getattr(kind, "copy_parts", None) or {"contact_teacher"})
+
+
+def _participants(case: Case) -> dict[int, tuple[User, set[str]]]:
+    found: dict[int, tuple[User, set[str]]] = {}
+    query = (
+        Participant.select(Participant.part, User)
+        .join(User, on=(Participant.user == User.id))
+        .where(Participant.case == case)
+    )
+    for row in query:
+        user = row.user
+        found.setdefault(user.id, (user, set()))[1].add(row.part)
+    return found
+
+
+def audience(case: Case, event: Event, transition: Transition | None) -> dict[int, tuple]:
+    """{user id: (user, kind, text_key)} of those who must act on or would want to know of
+    `event`; never the one who did it."""
+    kind = REGISTRY.get(case.kind)
+    if kind is None or event.action in QUIET_ACTIONS:
+        return {}
+    filed = transition is None and event.action == "file"
+    is_note = transition is None and not filed
+    deciding = transition is not None and transition.decision
+    closing = transition is not None and not case.is_open
+    result = {}
+    for user_id, (user, parts) in _participants(case).items():
+        if user_id == event.actor_id or not user.active:
+            continue
+        acts = case.is_open and any(
+            t.action != "withdraw" for t in kind.actions(case.state, parts))
+        if acts and not is_note:
+            result[user_id] = (user, "action_needed", "action_needed")
+        elif "student" in parts:
+            key = "decision" if deciding else "case_update"
+            result[user_id] = (user, key, key)
+        elif is_note and (acts or parts & set(kind.deciders)):
+            result[user_id] = (user, "case_update", "case_update")
+        elif parts & copy_parts(kind) and (filed or deciding or closing):
+            result[user_id] = (user, "case_update", "copy")
+    return result
+
+
+def email_wanted(users: list[User], kind: str) -> set[int]:
+    """Ids of those among `users` who have an address and did not switch `kind` off."""
+    ids = [u.id for u in users if u.email]
+    off = {
+        p.user_id
+        for p in NotificationPreference.select(NotificationPreference.user).where(
+            NotificationPreference.user.in_(ids)
+            & (NotificationPreference.kind == kind)
+            & (NotificationPreference.email == False)  # noqa: E712 (SQL, not Python)
+        )
+    } if ids else set()
+    return {i for i in ids if i not in off}
+
+
+def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> tuple[str, str]:
+    """Subject and body: that something changed and where to look — nothing about the case."""
+    from portal.rules.deadlines import format_date
+
+    reference = case.reference if case is not None else ""
+    headlines = {
+        "action_needed": _("a case waits for you"),
+        "decision": _("a decision has been made"),
+        "reminder_due_soon": _("a deadline is close"),
+        "reminder_overdue": _("an answer is late"),
+        "reminder_deadline": _("a deadline is close"),
+    }
+    headline = headlines.get(text_key, _("the case has been updated"))
+    subject = _("Student portal: case %(ref)s – %(what)s", ref=reference, what=headline)
+    lines = [_("Hello %(name)s,", name=user.full_name), ""]
+    if text_key.startswith("reminder"):
+        lines.append(_("A deadline in case %(ref)s at %(school)s is %(date)s.", ref=reference,
+                       school=case.school.name, date=format_date(due_on)))
+    else:
+        lines.append(_("There is news in case %(ref)s at %(school)s.", ref=reference,
+                       school=case.school.name))
+    link = external_url("cases.show", case_id=case.id) if case is not None else \
+        external_url("notifications.index")
+    lines += [
+        _("Log in to the student portal to read it: %(link)s", link=link),
+        "",
+        _("For your privacy this e-mail says nothing more about the case."),
+        _("You can turn these e-mails off in the portal: %(link)s",
+          link=external_url("notifications.preferences")),
+    ]
+    return str(subject), "\n".join(str(line) for line in lines) + "\n"
+
+
+def deliver(user: User, case: Case | None, kind: str, text_key: str, *, dedupe_key: str,
+            event: Event | None = None, due_on: date | None = None,
+            email: bool | None = None) -> Notification:
+    """One notification in the portal list and, unless switched off, one e-mail in the outbox
+    (call inside the transaction of what it tells of)."""
+    note = Notification.create(user=user, case=case, event=event, kind=kind, text_key=text_key,
+                               due_on=due_on, created_at=utcnow())
+    if email is None:
+        email = user.id in email_wanted([user], kind)
+    if email:
+        with _app_context():
+            subject, body = _mail(user, case, text_key, due_on)
+        (Outbox.insert(recipient=user.email, subject=subject, body=body, dedupe_key=dedupe_key,
+                       status="pending", next_attempt_at=utcnow(), created_at=utcnow())
+         .on_conflict_ignore().execute())
+    return note
+
+
+def on_event(case: Case, event: Event, transition: Transition | None) -> None:
+    """The engine's listener: notify everyone in `audience`, inside the event's transaction."""
+    targets = audience(case, event, transition)
+    by_kind: dict[str, list[User]] = {}
+    for user, kind, _key in targets.values():
+        by_kind.setdefault(kind, []).append(user)
+    wanted = {k: email_wanted(users, k) for k, users in by_kind.items()}
+    for user_id, (user, kind, key) in targets.items():
+        deliver(user, case, kind, key, event=event, dedupe_key=f"event:{event.id}:user:{user_id}",
+                email=user_id in wanted[kind])
+
+
+def unread_count(user) -> int:
+    return (Notification.select()
+            .where((Notification.user == user) & Notification.read_at.is_null())
+            .count())

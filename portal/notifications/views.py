@@ -1,0 +1,100 @@
+"""The notification list (with mark-read) and the e-mail preferences page."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.auth.forms import ActionForm
+from portal.db import database
+from portal.models import Case, SchoolYear, utcnow
+from portal.notifications.forms import LEGEND, preferences_form
+from portal.notifications.models import Notification, NotificationPreference
+from portal.notifications.notify import KINDS, text_for
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications",
+               template_folder="templates", cli_group=None)
+
+PAGE_SIZE = 100
+
+
+def _mine(notification_id: int) -> Notification:
+    found = Notification.get_or_none((Notification.id == notification_id)
+                                     & (Notification.user == current_user.id))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The user's notifications, newest first, unread marked."""
+    rows = list(
+        Notification.select(Notification, Case, SchoolYear)
+        .join(Case, on=(Notification.case == Case.id))
+        .join(SchoolYear)
+        .where(Notification.user == current_user.id)
+        .order_by(Notification.id.desc())
+        .limit(PAGE_SIZE)
+    )
+    items = [{"n": n, "text": text_for(n)} for n in rows]
+    return render_template("notifications/index.html", items=items, form=ActionForm(),
+                           unread=sum(1 for n in rows if n.read_at is None))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@login_required
+def mark_read(notification_id):
+    """Mark one notification read; `open` goes on to its case."""
+    notification = _mine(notification_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if notification.read_at is None:
+        (Notification.update(read_at=utcnow())
+         .where(Notification.id == notification.id).execute())
+    if request.form.get("open") and notification.case_id:
+        return redirect(url_for("cases.show", case_id=notification.case_id), code=303)
+    return redirect(url_for("notifications.index"), code=303)
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def mark_all_read():
+    """Mark every notification read."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    (Notification.update(read_at=utcnow())
+     .where((Notification.user == current_user.id) & Notification.read_at.is_null())
+     .execute())
+    flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for("notifications.index"), code=303)
+
+
+def _current_preferences(user) -> dict[str, bool]:
+    current = dict.fromkeys(KINDS, True)
+    for p in NotificationPreference.select().where(NotificationPreference.user == user):
+        if p.kind in current:
+            current[p.kind] = p.email
+    return current
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    """Turn e-mail on or off per kind of notification; the list in the portal stays."""
+    current = _current_preferences(current_user.id)
+    form = preferences_form(current, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        with database.atomic():
+            for kind in KINDS:
+                wanted = bool(getattr(form, f"email_{kind}").data)
+                (NotificationPreference.insert(user=current_user.id, kind=kind, email=wanted)
+                 .on_conflict(conflict_target=[NotificationPreference.user,
+                                               NotificationPreference.kind],
+                              update={NotificationPreference.email: wanted})
+                 .execute())
+        flash(_("Your e-mail choices are saved."), "success")
+        return redirect(url_for("notifications.preferences"), code=303)
+    fields = [getattr(form, f"email_{kind}") for kind in KINDS]
+    return render_template("notifications/preferences.html", form=form, fields=fields,
+                           legend=LEGEND, email=current_user.email)

@@ -1,0 +1,145 @@
+"""Selvstendig studiearbeid in a real browser: student, year coordinator and the subject
+teachers in their own browser contexts; the student's open page follows without a reload."""
+
+from datetime import date
+
+import pytest
+
+TODAY = date(2026, 11, 23)
+LIVE = 20_000  # ms: the status polls every 5 s
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    app.config["PORTAL_TODAY"] = TODAY
+
+
+def _badge(page):
+    return page.locator("#case-status .badge")
+
+
+def _open_case_from_home(page, live_server):
+    page.goto(live_server.url("/home"))
+    page.locator(".case-row a").first.click()
+    page.wait_for_selector("#case-status")
+
+
+def test_study_leave_journey(school, live_server, login, axe):
+    from playwright.sync_api import expect
+
+    # The student applies on the phone; the deadline follows the first day as it is typed.
+    student = login("elev1")
+    axe(student)
+    student.get_by_role("link", name="Selvstendig studiearbeid").click()
+    expect(student.locator("h1")).to_have_text("Søk om selvstendig studiearbeid")
+    axe(student)
+    student.fill("#first_day", "2026-11-29")
+    expect(student.locator("#deadline")).to_contain_text("22. november 2026")
+    expect(student.locator("#deadline")).to_have_class("rule rule-late")
+    student.fill("#first_day", "2026-11-30")
+    expect(student.locator("#deadline")).to_contain_text("Fristen er 23. november 2026")
+    student.fill("#last_day", "2026-12-02")
+    student.fill("#reason", "Landsfinale i orientering med kretslaget.")
+    axe(student)
+    student.get_by_role("button", name="Send søknaden").click()
+    expect(_badge(student)).to_have_text("Sendt, venter på trinnoppfølger")
+    axe(student)
+    case_url = student.url
+
+    # The year coordinator finds it in the queue, with the facts, and finds grounds.
+    coordinator = login("trinn1")
+    expect(coordinator.locator("#case-lists")).to_contain_text("Selvstendig studiearbeid")
+    axe(coordinator)
+    _open_case_from_home(coordinator, live_server)
+    expect(coordinator.locator("body")).to_contain_text("Ingen tidligere innvilgelser")
+    axe(coordinator)
+    coordinator.get_by_label("Det er grunnlag: send til faglærerne").check()
+    coordinator.get_by_role("button", name="Lagre avgjørelsen").click()
+    expect(_badge(coordinator)).to_have_text("Hos faglærerne")
+    expect(coordinator.locator(".flash")).to_contain_text("Sendt til elevens faglærere")
+    assert coordinator.url == case_url  # updated in place
+    axe(coordinator)
+
+    # The student's open page follows without a reload.
+    expect(_badge(student)).to_have_text("Hos faglærerne", timeout=LIVE)
+
+    # Each subject teacher answers; the coordinator sees the answers arrive.
+    for username, subject, tasks in (("laerer1", "Norsk", "Les novellene i kapittel 4."),
+                                     ("laerer2", "Matematikk 1T", "Oppgave 3.1–3.20.")):
+        teacher = login(username)
+        _open_case_from_home(teacher, live_server)
+        axe(teacher)
+        form = teacher.locator("form", has=teacher.get_by_role(
+            "button", name=f"Send svaret for {subject}"))
+        form.get_by_label("Godkjenn").check()
+        form.get_by_label("Lærestoff og oppgaver for perioden, eller hvorfor du avslår").fill(
+            tasks)
+        form.get_by_role("button", name=f"Send svaret for {subject}").click()
+        expect(teacher.locator(".flash")).to_contain_text(f"Svaret ditt for {subject}")
+        axe(teacher)
+        expect(coordinator.locator("#case-status")).to_contain_text(tasks, timeout=LIVE)
+    expect(coordinator.locator("#case-status")).to_contain_text("2 av 2 lærere har svart")
+
+    # The coordinator answers: granted, with the tasks, as a decision with appeal rights.
+    coordinator.reload()
+    coordinator.get_by_label("Innvilg, med faglærernes oppgaver").check()
+    coordinator.get_by_role("button", name="Send svaret til eleven").click()
+    expect(_badge(coordinator)).to_have_text("Innvilget – gjør oppgavene")
+    axe(coordinator)
+
+    # The student's page changes by itself, tasks included; the student does them.
+    expect(_badge(student)).to_have_text("Innvilget – gjør oppgavene", timeout=LIVE)
+    expect(student.get_by_role("button", name="Merk Norsk som gjort")).to_be_visible(
+        timeout=LIVE)
+    expect(student.locator(".decision")).to_contain_text("Les novellene i kapittel 4.")
+    axe(student)
+    student.get_by_role("button", name="Merk Norsk som gjort").click()
+    expect(student.locator(".flash")).to_contain_text("Merket som gjort: Norsk")
+    student.get_by_role("button", name="Merk Matematikk 1T som gjort").click()
+    expect(student.locator(".flash")).to_contain_text("Merket som gjort: Matematikk 1T")
+    axe(student)
+
+    # The work is shown: the coordinator records the period as R.
+    coordinator.reload()
+    coordinator.get_by_label("Arbeidet er vist fram: godkjenn og før perioden som R").check()
+    coordinator.get_by_role("button", name="Avslutt saken").click()
+    expect(_badge(coordinator)).to_have_text("Godkjent og ført som R")
+    axe(coordinator)
+    expect(_badge(student)).to_have_text("Godkjent og ført som R", timeout=LIVE)
+
+    # The student's list shows the new status too.
+    student.goto(live_server.url("/home"))
+    expect(student.locator("#case-lists .badge").first).to_have_text("Godkjent og ført som R")
+    axe(student)
+
+
+def test_withdraw_without_javascript(school, live_server, browser):
+    """Plain forms and links: the application and the withdrawal work with JavaScript off.
+    (axe needs JavaScript in the page; these pages are checked with it in the journey.)"""
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import VIEWPORT
+
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url("/login"))
+        page.fill("#username", "elev1")
+        page.fill("#password", "demo")
+        page.click("button[type=submit]")
+        page.goto(live_server.url("/study-leave/new"))
+        page.fill("#first_day", "2026-11-29")
+        page.fill("#last_day", "2026-12-01")
+        page.fill("#reason", "Cup i Danmark.")
+        page.get_by_role("button", name="Send søknaden").click()
+        expect(page.locator("#first_day-error")).to_contain_text("22. november 2026")
+        expect(page.locator("#deadline")).to_contain_text("22. november 2026")
+        expect(page.locator("#reason")).to_have_value("Cup i Danmark.")
+        page.fill("#first_day", "2026-12-07")
+        page.fill("#last_day", "2026-12-08")
+        page.get_by_role("button", name="Send søknaden").click()
+        expect(_badge(page)).to_have_text("Sendt, venter på trinnoppfølger")
+        page.get_by_role("button", name="Trekk søknaden").click()
+        expect(_badge(page)).to_have_text("Trukket tilbake")
+    finally:
+        context.close()

@@ -1,0 +1,234 @@
+"""Registering absence, the per-subject figures, warnings created once, the class overview,
+CSV import and who sees what — through the test client on real 2026-27 dates.
+
+Today is pinned to Monday 23 November 2026.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal.absence import absence_summary, check_warnings, record_absence
+from portal.absence.models import AbsenceRecord, AbsenceWarning
+from portal.absence.rules import school_days
+from portal.models import Case, TeachingAssignment
+from tests.factories import make_school, make_user
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    app.config["PORTAL_TODAY"] = TODAY
+
+
+def _norsk(s):
+    return TeachingAssignment.get((TeachingAssignment.subject == s.norsk)
+                                  & (TeachingAssignment.school_class == s.klass))
+
+
+def _matte(s):
+    return TeachingAssignment.get((TeachingAssignment.subject == s.matte)
+                                  & (TeachingAssignment.school_class == s.klass))
+
+
+def _days(n):
+    return school_days(date(2026, 9, 1), TODAY)[:n]
+
+
+def _register(client, csrf, assignment, student, status="absent", day=date(2026, 11, 20),
+              lesson=2, minutes="", htmx=False):
+    page = client.get(f"/absence/register/{assignment.id}?date={day}&lesson={lesson}")
+    headers = {"HX-Request": "true", "HX-Target": f"student-{student.id}"} if htmx else {}
+    return client.post(f"/absence/register/{assignment.id}", headers=headers, data={
+        "csrf_token": csrf(page.get_data(as_text=True)), "student": student.id,
+        "date": day.isoformat(), "lesson": lesson, "status": status, "minutes": minutes})
+
+
+def test_teacher_registers_with_one_tap_and_htmx_gets_the_row(client, auth, csrf, school):
+    auth.login("laerer1")
+    page = client.get(f"/absence/register/{_norsk(school).id}?date=2026-11-20&lesson=2")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Elev Nummer1" in html and "Elev Nummer2" in html and "Elev Nummer3" not in html
+    response = _register(client, csrf, _norsk(school), school.elev1, htmx=True)
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<li id="student-') and "<html" not in fragment
+    assert "HX-Request" in response.headers.get("Vary", "")
+    record = AbsenceRecord.get(AbsenceRecord.student == school.elev1)
+    assert (record.date, record.lesson, record.minutes_late) == (date(2026, 11, 20), 2, 0)
+    # without JavaScript: a plain form post, 303 back to the list
+    response = _register(client, csrf, _norsk(school), school.elev2, status="late", minutes="10")
+    assert response.status_code == 303 and "date=2026-11-20" in response.headers["Location"]
+    assert AbsenceRecord.get(AbsenceRecord.student == school.elev2).minutes_late == 10
+    # tapping back to present removes the registration
+    _register(client, csrf, _norsk(school), school.elev1, status="present")
+    assert not AbsenceRecord.select().where(AbsenceRecord.student == school.elev1).exists()
+
+
+def test_register_refuses_future_days_and_bad_minutes(client, auth, csrf, school):
+    auth.login("laerer1")
+    r = _register(client, csrf, _norsk(school), school.elev1, day=TODAY + timedelta(days=1),
+                  htmx=True)
+    assert "ikke har kommet" in r.get_data(as_text=True)
+    r = _register(client, csrf, _norsk(school), school.elev1, status="late", minutes="90",
+                  htmx=True)
+    assert "Minutter for sent" in r.get_data(as_text=True) or "minutter" in r.get_data(
+        as_text=True)
+    assert AbsenceRecord.select().count() == 0
+
+
+def test_a_teacher_registers_only_for_their_own_lessons(client, auth, csrf, school):
+    auth.login("laerer1")
+    assert client.get(f"/absence/register/{_matte(school).id}").status_code == 404
+    auth.logout()
+    auth.login("laerer2")
+    # laerer2 teaches 1STB, but elev1 is not in 1STB
+    other = TeachingAssignment.get(TeachingAssignment.school_class == school.other_class)
+    assert _register(client, csrf, other, school.elev1).status_code == 404
+
+
+def test_figures_per_subject_lessons_against_planned(db, school):
+    for day in _days(5):
+        record_absence(_norsk(school), school.elev1, day, 1)
+    record_absence(_matte(school), school.elev1, _days(1)[0], 3, minutes_late=45 // 3)
+    summary = absence_summary(school.elev1, school.year, TODAY)
+    norsk = next(f for f in summary if f.subject == "Norsk")
+    matte = next(f for f in summary if f.subject == "Matematikk 1T")
+    assert (norsk.lessons_absent, norsk.planned, norsk.percent) == (5, 113, 4.4)
+    assert norsk.percent_to_date > norsk.percent  # fewer lessons planned so far
+    assert matte.lessons_absent == 0 and matte.late_minutes == 15
+    assert matte.absent == pytest.approx(1 / 3)
+    assert summary.struck_days == 0 and summary.struck_days_left == 10
+
+
+def test_threshold_crossed_creates_exactly_one_warning(client, auth, db, school):
+    a = _norsk(school)  # 113 planned lessons: 9 = 8.0 %, 12 = 10.6 %
+    days = _days(14)
+    for day in days[:8]:
+        record_absence(a, school.elev1, day, 1)
+    assert AbsenceWarning.select().count() == 0
+    record_absence(a, school.elev1, days[8], 1)
+    assert [w.rule_key for w in AbsenceWarning.select()] == ["attendance_early_warning"]
+    record_absence(a, school.elev1, days[8], 1)  # the same lesson again
+    for _ in range(3):
+        check_warnings(school.elev1, school.year)
+    auth.login("elev1")
+    for _ in range(3):
+        assert client.get("/absence/").status_code == 200
+    assert AbsenceWarning.select().count() == 1
+    for day in days[9:12]:
+        record_absence(a, school.elev1, day, 1)
+    keys = sorted(w.rule_key for w in AbsenceWarning.select())
+    assert keys == ["attendance_absence_limit", "attendance_early_warning"]
+    page = client.get("/absence/").get_data(as_text=True)
+    assert "opplæringsforskrifta § 9-8" in page and "10.6" in page
+
+
+def test_student_sees_own_absence_never_another_students(client, auth, db, school):
+    record_absence(_norsk(school), school.elev2, _days(1)[0], 1)
+    auth.login("elev1")
+    page = client.get("/absence/").get_data(as_text=True)
+    assert "Norsk" in page and "0 / 113" in page
+    assert client.get(f"/absence/students/{school.elev2.id}").status_code == 404
+    assert client.get(f"/absence/classes/{school.klass.id}").status_code == 404
+    assert client.get(f"/absence/register/{_norsk(school).id}").status_code == 404
+
+
+def test_teacher_sees_only_their_classes(client, auth, db, school):
+    auth.login("laerer1")
+    assert client.get(f"/absence/classes/{school.klass.id}").status_code == 200
+    assert client.get(f"/absence/classes/{school.other_class.id}").status_code == 404
+    assert client.get(f"/absence/students/{school.elev3.id}").status_code == 404
+    assert client.get(f"/absence/students/{school.elev1.id}").status_code == 200
+
+
+def test_class_overview_sorted_by_risk_with_warnings(client, auth, db, school):
+    for day in _days(12):
+        record_absence(_norsk(school), school.elev2, day, 1)
+    record_absence(_norsk(school), school.elev1, _days(1)[0], 1)
+    auth.login("laerer1")
+    html = client.get(f"/absence/classes/{school.klass.id}").get_data(as_text=True)
+    assert html.index("Elev Nummer2") < html.index("Elev Nummer1")
+    assert "10.6 %" in html and "Norsk (10.6 %)" in html
+
+
+def test_fagskole_loss_of_place_opens_a_follow_up_case_once(db):
+    s = make_school(profile="more-og-romsdal", code="mr")
+    make_user("kull9", ["cohort_coordinator"], s.school)
+    a = _norsk(s)  # 113 planned: 23 lessons = 20.4 %
+    for i, day in enumerate(_days(24)):
+        record_absence(a, s.elev1, day, 1 + i % 2)
+    warnings = {w.rule_key: w for w in AbsenceWarning.select()}
+    assert set(warnings) == {"attendance_warning", "attendance_required",
+                             "attendance_loss_of_place"}
+    follow_up = warnings["attendance_loss_of_place"].follow_up
+    assert follow_up is not None and follow_up.kind == "follow_up"
+    assert Case.select().where(Case.kind == "follow_up").count() == 1
+
+
+CSV_HEAD = "school,date,class,subject_code,username,lesson,minutes_late\n"
+
+
+def test_csv_import_all_or_nothing_with_line_numbers(client, auth, csrf, db, school):
+    from portal.absence.importer import import_absence
+
+    bad = CSV_HEAD + ("test-vgs,2026-11-02,1STA,NOR1260,elev1,1,\n"
+                      "test-vgs,31.02.2026,1STA,NOR1260,elev1,2,\n"
+                      "test-vgs,2026-11-03,1STA,NOR1260,elev3,1,\n"
+                      "test-vgs,2026-11-03,1STA,XXX,elev2,1,5\n")
+    result = import_absence(bad)
+    assert not result.ok and AbsenceRecord.select().count() == 0
+    assert [e.split(":")[0] for e in result.errors] == ["line 3", "line 4", "line 5"]
+    assert "not in class 1STA" in result.errors[1] and "XXX" in result.errors[2]
+    good = CSV_HEAD + ("test-vgs,2026-11-02,1STA,NOR1260,elev1,1,\n"
+                       "test-vgs,03.11.2026,1STA,MAT1021,elev2,4,12\n")
+    auth.login("admin")
+    page = client.get("/absence/import")
+    import io
+    response = client.post("/absence/import", data={
+        "csrf_token": csrf(page.get_data(as_text=True)),
+        "file": (io.BytesIO(good.encode()), "fravaer.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert AbsenceRecord.select().count() == 2
+    assert AbsenceRecord.get(AbsenceRecord.student == school.elev2).minutes_late == 12
+
+
+def test_csv_import_page_lists_bad_rows(client, auth, csrf, db, school):
+    import io
+
+    auth.login("admin")
+    page = client.get("/absence/import")
+    body = CSV_HEAD + "test-vgs,2026-11-02,1STA,NOR1260,nobody,1,\n"
+    response = client.post("/absence/import", data={
+        "csrf_token": csrf(page.get_data(as_text=True)),
+        "file": (io.BytesIO(body.encode()), "x.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 200 and "line 2" in response.get_data(as_text=True)
+    auth.logout()
+    auth.login("laerer1")
+    assert client.get("/absence/import").status_code == 404
+
+
+def test_csv_import_command(runner, db, school, tmp_path):
+    path = tmp_path / "absence.csv"
+    path.write_text(CSV_HEAD + "test-vgs,2026-11-02,1STA,NOR1260,elev1,1,\n", encoding="utf-8")
+    result = runner.invoke(args=["import-absence", str(path)])
+    assert result.exit_code == 0, result.output
+    assert AbsenceRecord.select().count() == 1
+    path.write_text(CSV_HEAD + "test-vgs,2026-11-02,1STA,NOR1260,elev1,0,\n", encoding="utf-8")
+    result = runner.invoke(args=["import-absence", str(path)])
+    assert result.exit_code != 0 and "line 2" in result.output
+
+
+def test_demo_has_absence_and_one_student_near_the_limit(db):
+    from portal import demo
+
+    demo.load(TODAY)
+    from portal.models import User
+
+    elev1 = User.get(User.username == "elev1")
+    year = elev1.enrolments[0].school_class.school_year
+    worst = max(f.percent_undocumented for f in absence_summary(elev1, year, TODAY))
+    assert 8 <= worst < 10
+    assert AbsenceRecord.select().count() > 40

@@ -1,0 +1,245 @@
+"""The absence note (fraværsmelding) end to end: filing with documentation, review by the
+contact teacher, the 10-day rule in the acceptance, uploads, correction and access.
+
+Today is pinned to Monday 23 November 2026.
+"""
+
+import io
+from datetime import date
+
+import pytest
+
+from portal.absence import absence_summary, record_absence
+from portal.absence.models import AbsenceRecord, ChronicCondition
+from portal.kinds.absence_note.models import AbsenceNote
+from portal.models import Attachment, Case, Decision, Participant, TeachingAssignment
+
+TODAY = date(2026, 11, 23)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\0" * 64
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    app.config["PORTAL_TODAY"] = TODAY
+
+
+def _file(client, csrf, document=(JPEG, "legeerklaering.jpg"), **fields):
+    page = client.get("/absence-notes/new")
+    data = {"csrf_token": csrf(page.get_data(as_text=True)), "category": "a", "scope": "days",
+            "first_day": "2026-10-01", "last_day": "2026-10-06", **fields}
+    if document is not None:
+        data["document"] = (io.BytesIO(document[0]), document[1])
+    return client.post("/absence-notes/new", data=data, content_type="multipart/form-data")
+
+
+def _review(client, csrf, case, action, text=""):
+    page = client.get(f"/cases/{case.id}")
+    return client.post(f"/absence-notes/{case.id}/review", data={
+        "csrf_token": csrf(page.get_data(as_text=True)), "action": action, "text": text,
+        "version": Case.get_by_id(case.id).version})
+
+
+def _accepted(client, auth, csrf, **fields):
+    """elev1 files a note, laerer1 (the contact teacher) accepts it; the note's row."""
+    auth.login("elev1")
+    assert _file(client, csrf, **fields).status_code == 303
+    case = Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).get()
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, case, "accept")
+    auth.logout()
+    return AbsenceNote.get(AbsenceNote.case == case)
+
+
+def test_form_says_a_doctors_note_needs_no_diagnosis(client, auth, school):
+    auth.login("elev1")
+    html = client.get("/absence-notes/new").get_data(as_text=True)
+    assert "trenger ikke si hvilken sykdom" in html
+    assert 'accept="image/jpeg,image/png,image/heic' in html
+    assert "opplæringslova § 3-47" in html and "10 skoledager" in html
+
+
+def test_health_note_across_a_weekend_accepted_from_day_four(client, auth, csrf, school):
+    norsk = TeachingAssignment.get(TeachingAssignment.subject == school.norsk)
+    for day in (date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 5), date(2026, 10, 6)):
+        record_absence(norsk, school.elev1, day, 1)
+    auth.login("elev1")
+    response = _file(client, csrf)
+    assert response.status_code == 303
+    case = Case.get(Case.kind == "absence_note")
+    parts = {(p.user.username, p.part) for p in Participant.select().where(
+        Participant.case == case)}
+    assert parts == {("elev1", "student"), ("laerer1", "contact_teacher")}
+    assert Attachment.get(Attachment.case == case).is_health
+    auth.logout()
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "accept").status_code == 303
+    case = Case.get_by_id(case.id)
+    assert case.state == "accepted"
+    note = AbsenceNote.get(AbsenceNote.case == case)
+    assert note.outcome["struck"] == ["2026-10-06"]
+    assert "fra dag 4" in note.outcome["explanation"]
+    summary = absence_summary(school.elev1, school.year, TODAY)
+    assert summary.struck_days == 1 and summary.struck_days_left == 9
+    norsk_figures = next(f for f in summary if f.subject == "Norsk")
+    assert norsk_figures.lessons_documented == 4 and norsk_figures.undocumented == 0
+    records = AbsenceRecord.select().order_by(AbsenceRecord.date)
+    assert [r.struck for r in records] == [False, False, False, True]
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "fra dag 4" in html and "6. oktober 2026" in html
+
+
+def test_note_in_advance_covers_absence_registered_later(client, auth, csrf, db, school):
+    _accepted(client, auth, csrf, category="b", first_day="2026-11-24", last_day="2026-11-24")
+    norsk = TeachingAssignment.get(TeachingAssignment.subject == school.norsk)
+    record = record_absence(norsk, school.elev1, date(2026, 11, 24), 3)
+    assert record.documented and record.struck
+
+
+def test_ten_day_cap_accepts_the_part_within_and_says_so(client, auth, csrf, db, school):
+    auth.login("elev1")
+    # political work, Mon 2 – Fri 13 Nov 2026: 10 school days, then Mon 16 – Tue 17: 2 more
+    _file(client, csrf, category="c", first_day="2026-11-02", last_day="2026-11-13")
+    _file(client, csrf, category="c", first_day="2026-11-16", last_day="2026-11-17")
+    first, second = Case.select().where(Case.kind == "absence_note").order_by(Case.id)
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, first, "accept")
+    _review(client, csrf, second, "accept")
+    note = AbsenceNote.get(AbsenceNote.case == second)
+    assert note.outcome["struck"] == [] and note.outcome["partial"]
+    assert "Høyst 10 skoledager" in note.outcome["explanation"]
+    assert absence_summary(school.elev1, school.year, TODAY).struck_days == 10
+
+
+def test_religious_holidays_capped_at_two(client, auth, csrf, db, school):
+    note = _accepted(client, auth, csrf, category="religious", first_day="2026-11-18",
+                     last_day="2026-11-20")
+    assert note.outcome["struck"] == ["2026-11-18", "2026-11-19"] and note.outcome["partial"]
+    assert "religiøse høytider" in note.outcome["explanation"]
+
+
+def test_single_lessons_do_not_become_days(client, auth, csrf, db, school):
+    _accepted(client, auth, csrf, scope="lessons", lesson_day="2026-11-18",
+              lessons="1, 2, 3, 4, 5, 6")
+    assert absence_summary(school.elev1, school.year, TODAY).struck_days == 0
+
+
+def test_chronic_condition_document_counts_from_day_one(client, auth, csrf, db, school):
+    note = _accepted(client, auth, csrf, chronic="y", first_day="2026-10-01",
+                     last_day="2026-10-02")
+    assert ChronicCondition.on_file(school.elev1, school.year)
+    assert note.outcome["struck"] == ["2026-10-01", "2026-10-02"]
+
+
+def test_ask_for_more_then_student_adds_then_refuse_with_decision(client, auth, csrf, school):
+    auth.login("elev1")
+    _file(client, csrf, document=None, category="e")
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, case, "ask")  # no text: refused with a message
+    assert Case.get_by_id(case.id).state == "submitted"
+    _review(client, csrf, case, "ask", "Legg ved innkallingen fra retten.")
+    assert Case.get_by_id(case.id).state == "needs_documentation"
+    auth.logout()
+    auth.login("elev1")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Legg ved innkallingen fra retten." in page
+    r = client.post(f"/absence-notes/{case.id}/documents", data={
+        "csrf_token": csrf(page), "version": Case.get_by_id(case.id).version,
+        "document": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 50), "innkalling.pdf")},
+        content_type="multipart/form-data")
+    assert r.status_code == 303 and Case.get_by_id(case.id).state == "submitted"
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, case, "refuse", "Innkallingen gjelder en annen dato.")
+    assert Case.get_by_id(case.id).state == "refused"
+    assert Decision.get(Decision.case == case).reasons == "Innkallingen gjelder en annen dato."
+
+
+def test_stale_review_is_a_clear_message(client, auth, csrf, school):
+    auth.login("elev1")
+    _file(client, csrf)
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    r = client.post(f"/absence-notes/{case.id}/review", follow_redirects=True, data={
+        "csrf_token": csrf(page), "action": "accept", "version": case.version - 1})
+    assert "Noen andre endret saken" in r.get_data(as_text=True)
+    assert Case.get_by_id(case.id).state == "submitted"
+
+
+@pytest.mark.parametrize("document, message", [
+    ((b"GIF89a" + b"\0" * 40, "bilde.gif"), "JPEG, PNG eller HEIC"),
+    ((b"", "tom.jpg"), "tom"),
+    ((JPEG + b"\0" * 4096, "stor.jpg"), "større enn"),
+])
+def test_bad_uploads_are_refused_and_input_kept(app, client, auth, csrf, school, document,
+                                                message):
+    app.config["PORTAL_MAX_UPLOAD_BYTES"] = 2048
+    auth.login("elev1")
+    r = _file(client, csrf, document=document, explanation="Influensa")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and message in html
+    assert "Influensa" in html and 'value="2026-10-01"' in html
+    assert Case.select().count() == 0
+
+
+def test_bad_dates_named_in_norwegian(client, auth, csrf, school):
+    auth.login("elev1")
+    r = _file(client, csrf, first_day="2026-10-06", last_day="2026-10-01")
+    assert "Siste dag kan ikke være før første dag" in r.get_data(as_text=True)
+    r = _file(client, csrf, first_day="2026-10-03", last_day="2026-10-04")
+    assert "ingen skoledager" in r.get_data(as_text=True)
+    r = _file(client, csrf, first_day="2027-08-02", last_day="2027-08-02")
+    assert "dette skoleåret" in r.get_data(as_text=True)
+    assert Case.select().count() == 0
+
+
+def test_correction_within_window_and_refused_after(client, auth, csrf, db, school):
+    norsk = TeachingAssignment.get(TeachingAssignment.subject == school.norsk)
+    recent = record_absence(norsk, school.elev1, date(2026, 11, 16), 2)
+    old = record_absence(norsk, school.elev1, date(2026, 11, 2), 2)
+    auth.login("elev1")
+    html = client.get("/absence/").get_data(as_text=True)
+    assert f"/absence-notes/correction/{recent.id}" in html
+    assert f"/absence-notes/correction/{old.id}" not in html
+    page = client.get(f"/absence-notes/correction/{old.id}").get_data(as_text=True)
+    assert "16. november 2026" in page  # 2 Nov + 14 days
+    r = client.post(f"/absence-notes/correction/{old.id}", follow_redirects=True,
+                    data={"csrf_token": csrf(page), "explanation": "Jeg var der."})
+    assert "For sent" in r.get_data(as_text=True) and Case.select().count() == 0
+    page = client.get(f"/absence-notes/correction/{recent.id}").get_data(as_text=True)
+    r = client.post(f"/absence-notes/correction/{recent.id}",
+                    data={"csrf_token": csrf(page), "explanation": "Jeg var der."})
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, case, "accept")
+    assert AbsenceRecord.get_by_id(recent.id).corrected
+    norsk_figures = next(f for f in absence_summary(school.elev1, school.year, TODAY)
+                         if f.subject == "Norsk")
+    assert norsk_figures.lessons_absent == 1
+
+
+def test_access_to_notes(client, auth, csrf, db, school):
+    norsk = TeachingAssignment.get(TeachingAssignment.subject == school.norsk)
+    record = record_absence(norsk, school.elev1, date(2026, 11, 16), 2)
+    auth.login("elev1")
+    _file(client, csrf)
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("elev2")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert client.get(f"/absence-notes/correction/{record.id}").status_code == 404
+    auth.logout()
+    auth.login("laerer2")  # teaches the class, but is not its contact teacher
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    page = client.get("/home").get_data(as_text=True)
+    r = client.post(f"/absence-notes/{case.id}/review", data={
+        "csrf_token": csrf(page), "action": "accept", "version": case.version})
+    assert r.status_code == 404 and Case.get_by_id(case.id).state == "submitted"
+    attachment = Attachment.get(Attachment.case == case)
+    assert client.get(f"/cases/{case.id}/documents/{attachment.id}").status_code == 404

@@ -1,0 +1,97 @@
+"""Archive export: per case a PDF of the decision letter or signed protocol and a metadata
+JSON, in a folder or a zip per day, from the command and from the administrator's page."""
+
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from portal.cases import decisions
+from portal.cases.engine import apply
+from portal.kinds.follow_up import report_concern
+from portal.kinds.follow_up.models import FollowUp
+from portal.models import Decision
+from tests.factories import make_school, make_user
+
+DAY = date(2026, 11, 23)
+AT = datetime(2026, 11, 23, 13, 0)  # UTC: 14:00 in Oslo
+
+
+@pytest.fixture
+def decided(db):
+    s = make_school(profile="havbruk", code="test-fag")
+    s.kull = make_user("kull1", ["cohort_coordinator"], s.school, "Kari Kull")
+    s.avd = make_user("avd1", ["department_head"], s.school, "Arne Avd")
+    s.klass.cohort_coordinator = s.kull
+    s.klass.save()
+    case = report_concern(s.elev1, s.norsk, "missing_work", s.laerer1, "Mangler arbeid")
+    apply(case, "summon", actor=s.kull, expected_version=case.version)
+    apply(case, "write_protocol", actor=s.kull, expected_version=case.version)
+    FollowUp.update(protocol="Vi ble enige om en plan.", protocol_by=s.kull,
+                    protocol_at=AT).where(FollowUp.case == case).execute()
+    apply(case, "sign", actor=s.elev1, expected_version=case.version)
+    FollowUp.update(signed_at=AT).where(FollowUp.case == case).execute()
+    apply(case, "decide", actor=s.avd, expected_version=case.version,
+          effect=lambda c, e: decisions.issue(
+              c, outcome="follow_up_plan", summary="Du får en oppfølgingsplan.",
+              reasons="Mangler arbeid.", rule_reference="rutine", decided_by=s.avd,
+              role="department_head", decided_at=AT))
+    s.case = case
+    return s
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_command_writes_a_folder_per_day(app, runner, decided, tmp_path):
+    result = runner.invoke(args=["archive-export", "--day", DAY.isoformat(), "--out",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / DAY.isoformat()
+    names = sorted(p.name for p in folder.iterdir())
+    ref = decided.case.reference
+    decision = Decision.get()
+    assert names == [f"{ref}-protokoll.json", f"{ref}-protokoll.pdf",
+                     f"{ref}-vedtak-{decision.id}.json", f"{ref}-vedtak-{decision.id}.pdf"]
+    meta = json.loads((folder / f"{ref}-vedtak-{decision.id}.json").read_text())
+    assert meta["case_number"] == ref and meta["kind"] == "follow_up"
+    assert meta["student"]["name"] == "Elev Nummer1"
+    assert meta["decided_by"] == {"name": "Arne Avd", "role": "department_head"}
+    assert meta["decided"].startswith("2026-11-23T14:00")
+    assert meta["appeal_deadline"] and meta["filed"]
+    text = _pdf_text((folder / f"{ref}-vedtak-{decision.id}.pdf").read_bytes())
+    assert "Du får en oppfølgingsplan." in text and "Elev Nummer1" in text
+    protocol = json.loads((folder / f"{ref}-protokoll.json").read_text())
+    assert protocol["document"] == "protocol" and protocol["signed"].startswith("2026-11-23")
+    assert "Vi ble enige om en plan." in _pdf_text((folder / f"{ref}-protokoll.pdf")
+                                                   .read_bytes())
+
+
+def test_command_writes_a_zip_and_other_days_are_empty(app, runner, decided, tmp_path):
+    result = runner.invoke(args=["archive-export", "--day", DAY.isoformat(), "--out",
+                                 str(tmp_path), "--zip"])
+    assert result.exit_code == 0 and "2 document(s)" in result.output
+    with zipfile.ZipFile(tmp_path / f"{DAY.isoformat()}.zip") as z:
+        assert len(z.namelist()) == 4
+        assert all(n.startswith(f"{DAY.isoformat()}/") for n in z.namelist())
+    result = runner.invoke(args=["archive-export", "--day", "2026-11-24", "--out",
+                                 str(tmp_path)])
+    assert "0 document(s)" in result.output
+
+
+def test_admin_page_downloads_the_zip_and_others_get_404(app, client, auth, decided):
+    auth.login("elev1")
+    assert client.get("/admin/archive/").status_code == 404
+    auth.logout()
+    auth.login("admin")
+    page = client.get(f"/admin/archive/?day={DAY.isoformat()}&show=1")
+    assert page.status_code == 200 and decided.case.reference in page.get_data(as_text=True)
+    response = client.get(f"/admin/archive/?day={DAY.isoformat()}&download=1")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as z:
+        assert len(z.namelist()) == 4
+    assert client.get("/admin/archive/?day=nonsense").status_code == 422

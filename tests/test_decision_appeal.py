@@ -1,0 +1,211 @@
+"""Appeals on decisions: filed from the letter, signed, dated, receipt; late appeals flagged
+(forvaltningsloven § 31) and refused after one year; the principal may only change the
+decision in the student's favour; the board without members who took part, by majority with
+the chair's casting vote, minutes kept; the student sees where it is and when it is due."""
+
+from datetime import date
+
+import pytest
+
+from portal.cases import decisions
+from portal.cases.engine import add_participant, note, open_case
+from portal.cases.kinds import REGISTRY, Kind, State, Transition
+from portal.kinds.decision_appeal import rules as r
+from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
+from portal.models import Case, Decision
+from portal.rules import calendar as cal
+from tests.grading import make_havbruk, oslo, post_form
+
+ORIGINAL = Kind(code="vedtak_test", label="Vedtak (test)", initial="open",
+                states=[State("open", "Åpen"), State("done", "Avgjort", is_open=False)],
+                transitions=[Transition("open", "decide", {"principal"}, "done", True)])
+
+
+@pytest.fixture
+def hav(db):
+    REGISTRY[ORIGINAL.code] = ORIGINAL
+    s = make_havbruk()
+    yield s
+    REGISTRY.pop(ORIGINAL.code)
+
+
+def _on(monkeypatch, day):
+    monkeypatch.setattr(cal, "today", lambda: day)
+
+
+def _decision(s, outcome="partly_granted", decided_on=date(2026, 10, 1), by=None):
+    case = open_case("vedtak_test", school=s.school, school_year=s.year, student=s.elev1,
+                     title="Tilrettelegging", actor=s.elev1)
+    by = by or s.rektor
+    add_participant(case, by, "principal")
+    note(case, actor=s.klage[1], role="principal", action="comment", text="Uttalelse")
+    return decisions.issue(case, outcome=outcome, summary="Utvidet tid 30 min.",
+                           reasons="Dokumentert behov.", rule_reference="forskriften § 4-5",
+                           decided_by=by, role="principal",
+                           decided_at=oslo(decided_on, 10))
+
+
+def _file(client, csrf, decision, **extra):
+    url = f"/decision-appeals/new?decision={decision.id}"
+    data = {"change_wanted": "Utvidet tid 60 min.", "reasons": "Legeerklæringen sier 60.",
+            "confirm": "y", "password": "demo", **extra}
+    return post_form(client, csrf, url, url, data)
+
+
+def test_deadline_three_weeks_and_one_year_limit(hav):
+    d = _decision(hav, decided_on=date(2026, 10, 1))
+    when = r.timeliness(d, date(2026, 10, 22))
+    assert d.appeal_deadline == date(2026, 10, 22) and not when.is_late
+    assert r.timeliness(d, date(2026, 10, 23)).is_late
+    assert r.absolute_limit(d).due == date(2027, 10, 1)
+    assert not r.timeliness(d, date(2027, 10, 1)).is_too_late
+    assert r.timeliness(d, date(2027, 10, 2)).is_too_late
+
+
+def test_deadline_rolls_past_easter(hav):
+    # Received Thursday 4 March 2027: three weeks end Skjærtorsdag 25 March -> Tuesday 30 March.
+    d = _decision(hav, decided_on=date(2027, 3, 4))
+    assert d.appeal_deadline == date(2027, 3, 30)
+
+
+def test_file_from_the_letter_signed_with_receipt(hav, client, auth, csrf, monkeypatch):
+    d = _decision(hav)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    letter = client.get(f"/cases/{d.case_id}").get_data(as_text=True)
+    assert f"/decision-appeals/new?decision={d.id}" in letter
+    form = client.get(f"/decision-appeals/new?decision={d.id}").get_data(as_text=True)
+    assert "22. oktober 2026" in form and "forskriften § 7-2" in form
+    bad = _file(client, csrf, d, password="feil")
+    assert bad.status_code == 422 and "Legeerklæringen sier 60." in bad.get_data(as_text=True)
+    response = _file(client, csrf, d)
+    assert response.status_code == 303
+    appeal = DecisionAppeal.get()
+    assert (appeal.filed_on, appeal.is_late, appeal.answer_due) == (
+        date(2026, 10, 12), False, date(2026, 11, 2))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Kvittering og videre saksgang" in page and "12. oktober 2026" in page
+    assert "Rita Rektor" in page and "2. november 2026" in page  # who holds it, when due
+    # Only one appeal per decision.
+    again = client.get(f"/decision-appeals/new?decision={d.id}")
+    assert again.status_code == 303
+
+
+def test_late_appeal_needs_explanation_and_is_flagged(hav, client, auth, csrf, monkeypatch):
+    d = _decision(hav)
+    _on(monkeypatch, date(2026, 11, 23))
+    auth.login("elev1")
+    response = _file(client, csrf, d)
+    assert response.status_code == 422
+    assert "22. oktober 2026" in response.get_data(as_text=True)
+    response = _file(client, csrf, d, late_explanation="Jeg lå på sykehus.")
+    assert response.status_code == 303
+    appeal = DecisionAppeal.get()
+    assert appeal.is_late and appeal.late_explanation == "Jeg lå på sykehus."
+    auth.logout()
+    auth.login("rektor")
+    page = client.get(f"/cases/{appeal.case_id}").get_data(as_text=True)
+    assert "Klagen er kommet for sent" in page and "Jeg lå på sykehus." in page
+
+
+def test_refused_after_one_year(hav, client, auth, csrf, monkeypatch):
+    d = _decision(hav)
+    _on(monkeypatch, date(2027, 10, 2))
+    auth.login("elev1")
+    response = _file(client, csrf, d, late_explanation="Glemte det.")
+    assert response.status_code == 422
+    assert "1. oktober 2027" in response.get_data(as_text=True)
+    assert not DecisionAppeal.select().exists()
+
+
+def _filed(hav, client, auth, csrf, monkeypatch, **kw):
+    d = _decision(hav, **kw)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    assert _file(client, csrf, d).status_code == 303
+    auth.logout()
+    return d, Case.get(Case.kind == "decision_appeal")
+
+
+def test_first_instance_only_in_the_students_favour(hav, client, auth, csrf, monkeypatch):
+    d, case = _filed(hav, client, auth, csrf, monkeypatch, outcome="partly_granted")
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    for worse in ("refused", "partly_granted"):
+        response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/reverse",
+                             {"version": case.version, "outcome": worse, "reasons": "x"})
+        assert response.status_code == 422, worse
+    assert Case.get_by_id(case.id).state == "filed"
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/reverse",
+                         {"version": case.version, "outcome": "granted", "reasons": "Medhold."})
+    assert response.status_code == 303
+    assert Case.get_by_id(case.id).state == "reversed"
+    new = Decision.get(Decision.case == case)
+    assert new.outcome == "granted" and new.decided_by_id == hav.rektor.id
+
+
+def test_nothing_better_than_granted_so_only_forward(hav, client, auth, csrf, monkeypatch):
+    d, case = _filed(hav, client, auth, csrf, monkeypatch, outcome="granted")
+    assert r.reversal_options("granted") == {}
+    auth.login("rektor")
+    response = post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/reverse",
+                         {"version": case.version, "outcome": "granted", "reasons": "x"})
+    assert response.status_code == 422
+
+
+def test_board_conflicts_majority_and_casting_vote(hav, client, auth, csrf, monkeypatch):
+    # klage1 made the decision, klage2 took part in its case: both are blocked.
+    d, case = _filed(hav, client, auth, csrf, monkeypatch, by=hav.klage[0])
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    _on(monkeypatch, date(2026, 10, 15))
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward",
+                         {"version": case.version, "assessment": "Ingen grunn til endring."})
+    assert response.status_code == 303
+    appeal = DecisionAppeal.get()
+    assert appeal.answer_due == date(2026, 11, 5)
+    auth.logout()
+    auth.login("klage1")
+    html = client.get(page).get_data(as_text=True)
+    assert "fattet vedtaket som er påklaget" in html
+    assert "Før inn nemndas vedtak" not in html
+    auth.logout()
+    auth.login("klage3")
+    html = client.get(page).get_data(as_text=True)
+    assert "deltok i saken som førte til vedtaket" in html
+    k1, k2, k3, k4 = hav.klage
+    base = {"version": case.version + 1, "meeting_on": "2026-10-28", "chair": str(k3.id),
+            "minutes": "Møte 28.10 kl. 10-11. Til stede: leder og ett medlem."}
+    blocked = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
+                        {**base, f"vote_{k1.id}": "changed"})
+    assert blocked.status_code == 422 or Case.get_by_id(case.id).state == "with_board"
+    assert not BoardVote.select().exists()
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
+                         {**base, f"vote_{k3.id}": "upheld", f"vote_{k4.id}": "changed"})
+    assert response.status_code == 303
+    appeal = DecisionAppeal.get()
+    assert appeal.outcome == "upheld"  # tie: the chair's vote decides
+    assert {(v.member_id, v.vote, v.is_chair) for v in BoardVote.select()} == {
+        (k3.id, "upheld", True), (k4.id, "changed", False)}
+    auth.logout()
+    auth.login("elev1")
+    html = client.get(page).get_data(as_text=True)
+    assert "Vedtaket opprettholdes" in html and "endelig" in html and "Møte 28.10" in html
+
+
+def test_majority(hav):
+    assert r.majority({1: "upheld", 2: "changed", 3: "changed"}, chair_id=1) == "changed"
+    assert r.majority({1: "upheld", 2: "changed"}, chair_id=1) == "upheld"
+
+
+def test_access(hav, client, auth, csrf, monkeypatch):
+    d, case = _filed(hav, client, auth, csrf, monkeypatch)
+    auth.login("elev2")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert client.get(f"/decision-appeals/new?decision={d.id}").status_code == 404
+    auth.logout()
+    auth.login("klage3")  # not yet forwarded: the board has no part
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert client.post(f"/decision-appeals/{case.id}/forward").status_code in (400, 404)
+
+

@@ -1,0 +1,228 @@
+"""Exam adaptation: deadlines per exam on real dates, limits, acute filing, partial grants,
+the deciding role from the profile, and access to the health documentation."""
+
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+
+from portal.exams import plan
+from portal.kinds.exam_adaptation import rules
+from portal.kinds.exam_adaptation.models import ExamAdaptationItem, granted_for_exam
+from portal.models import Attachment, AttachmentAccess, Case, Decision, utcnow
+from tests.factories import make_school, make_user
+from tests.test_exams import PNG, make_exam, make_hav, oslo
+
+
+@pytest.fixture
+def hav(db):
+    return make_hav()
+
+
+def test_one_month_before_clamps_at_the_end_of_february(hav):
+    exam = make_exam(hav, oslo(2027, 3, 31))
+    deadline = rules.application_deadline(exam)
+    assert deadline.due == date(2027, 2, 28)
+    assert "28. februar 2027" in deadline.describe() and "§ 4-5 (1)" in deadline.describe()
+    assert deadline.is_on_time(oslo(2027, 2, 28, 23, 30))
+    assert deadline.is_late(oslo(2027, 3, 1, 0, 1))
+
+
+def test_one_month_before_is_not_moved_off_easter(hav):
+    # 28 March 2027 is Easter Sunday: a lead time is not moved to a working day.
+    exam = make_exam(hav, oslo(2027, 4, 28))
+    assert rules.application_deadline(exam).due == date(2027, 3, 28)
+    exam = make_exam(hav, oslo(2027, 5, 31))
+    assert rules.application_deadline(exam).due == date(2027, 4, 30)
+
+
+def test_deciding_role_comes_from_the_profile(db):
+    from portal.models import School
+
+    hav = School.create(name="H", code="h", profile="havbruk")
+    nki = School.create(name="N", code="n", profile="nki")
+    assert rules.decider_role(hav) == "principal"
+    assert rules.decider_role(nki) == "exam_office"
+
+
+def _apply(client, csrf, exams, extra=None, **fields):
+    page = client.get("/exam-adaptation/new")
+    data = {"csrf_token": csrf(page.get_data(as_text=True)), "exams": [e.id for e in exams],
+            "adaptations": ["extra_time", "separate_room", "dictionary"],
+            "extra_minutes": "60", "reason": "Dysleksi, se sakkyndig vurdering.",
+            "documentation": (BytesIO(PNG), "vurdering.png")}
+    data.update(fields)
+    if extra is not None:
+        data["extra_minutes"] = extra
+    return client.post("/exam-adaptation/new", data=data, content_type="multipart/form-data")
+
+
+def test_the_form_shows_the_last_day_per_exam(hav, client, auth):
+    exam = make_exam(hav, oslo(2027, 3, 31))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    html = client.get("/exam-adaptation/new").get_data(as_text=True)
+    assert "Fristen er 28. februar 2027 (1 måned, jf. forskriften § 4-5 (1))." in html
+
+
+def test_late_application_refused_unless_acute_and_explained(hav, client, auth, csrf):
+    exam = make_exam(hav, utcnow() + timedelta(days=10))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    late = _apply(client, csrf, [exam])
+    assert late.status_code == 422
+    html = late.get_data(as_text=True)
+    assert "For sent" in html or "Too late" in html
+    assert "§ 4-5 (1)" in html and "Dysleksi" in html  # input kept
+    unexplained = _apply(client, csrf, [exam], acute="y")
+    assert unexplained.status_code == 422
+    ok = _apply(client, csrf, [exam], acute="y",
+                acute_explanation="Brakk armen 20. november.")
+    assert ok.status_code == 303
+    case = Case.get(Case.kind == "exam_adaptation")
+    assert case.exam_adaptation.get().acute
+
+
+def test_extra_time_above_the_limit_is_refused_with_the_rule(hav, client, auth, csrf):
+    exam = make_exam(hav, oslo(2027, 5, 26))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    response = _apply(client, csrf, [exam], extra="90")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "60" in html and "forskriften § 4-5 (2) a og (3)" in html
+    assert Case.select().count() == 0
+
+
+def test_no_extra_time_on_a_project_exam(hav, client, auth, csrf):
+    exam = make_exam(hav, oslo(2027, 5, 10), form="project", minutes=7200)
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    response = _apply(client, csrf, [exam], extra="30")
+    assert response.status_code == 422
+    assert "forskriften § 4-5 (2) a og (3)" in response.get_data(as_text=True)
+
+
+def test_all_exams_of_the_year(hav, client, auth, csrf):
+    exams = [make_exam(hav, oslo(2027, 5, 26)), make_exam(hav, oslo(2027, 6, 2), hav.matte)]
+    for e in exams:
+        plan.register(e, hav.elev1)
+    auth.login("elev1")
+    response = _apply(client, csrf, [], all_exams="y")
+    assert response.status_code == 303
+    case = Case.get()
+    assert {x.exam_id for x in case.adaptation_exams} == {e.id for e in exams}
+
+
+@pytest.fixture
+def filed(hav, client, auth, csrf):
+    exam = make_exam(hav, oslo(2027, 5, 26))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    assert _apply(client, csrf, [exam]).status_code == 303
+    auth.logout()
+    hav.exam, hav.case = exam, Case.get(Case.kind == "exam_adaptation")
+    return hav
+
+
+def _decide(client, csrf, case, choices, reasons="Sakkyndig vurdering dokumenterer behovet."):
+    page = client.get(f"/cases/{case.id}")
+    data = {"csrf_token": csrf(page.get_data(as_text=True)), "version": case.version,
+            "reasons": reasons}
+    for item in ExamAdaptationItem.select().where(ExamAdaptationItem.case == case):
+        outcome, minutes, reason = choices[item.adaptation]
+        data[f"outcome_{item.id}"] = outcome
+        if minutes is not None:
+            data[f"minutes_{item.id}"] = minutes
+        data[f"reason_{item.id}"] = reason
+    return client.post(f"/exam-adaptation/{case.id}/decide", data=data)
+
+
+def test_principal_partly_grants_and_the_exam_office_sees_the_list(filed, client, auth, csrf):
+    auth.login("rektor")
+    case = filed.case
+    bad = _decide(client, csrf, case, {"extra_time": ("partly_granted", "90", "Inntil 60"),
+                                       "separate_room": ("granted", None, ""),
+                                       "dictionary": ("refused", None, "")})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "forskriften § 4-5 (2) a og (3)" in html
+    response = _decide(client, csrf, case, {
+        "extra_time": ("partly_granted", "30", "Behovet er dokumentert for 30 minutter."),
+        "separate_room": ("granted", None, ""),
+        "dictionary": ("refused", None, "Ordbok er allerede tillatt på eksamen.")})
+    assert response.status_code == 303
+    case = Case.get_by_id(case.id)
+    assert case.state == "decided"
+    decision = Decision.get(Decision.case == case)
+    assert decision.outcome == "partly_granted" and decision.decided_role == "principal"
+    assert "30 min" in decision.summary and "Ordbok er allerede" in decision.summary
+    items = {i.adaptation: i for i in case.adaptation_items}
+    assert items["extra_time"].granted_minutes == 30
+    assert items["dictionary"].outcome == "refused"
+    auth.logout()
+    auth.login("eksamen")
+    rows = granted_for_exam(filed.exam)
+    assert rows[0]["extra_minutes"] == 30 and rows[0]["separate_room"]
+    page = client.get(f"/exams/{filed.exam.id}/adaptations").get_data(as_text=True)
+    assert "Elev Nummer1" in page and "+30 min" in page
+    assert client.get(f"/cases/{case.id}").status_code == 404  # not a decider on havbruk
+
+
+def test_documentation_loop(filed, client, auth, csrf):
+    auth.login("rektor")
+    page = client.get(f"/cases/{filed.case.id}").get_data(as_text=True)
+    response = client.post(f"/exam-adaptation/{filed.case.id}/ask-documentation",
+                           data={"csrf_token": csrf(page), "version": filed.case.version,
+                                 "text": "Send sakkyndig vurdering fra PPT."})
+    assert response.status_code == 303
+    assert Case.get_by_id(filed.case.id).state == "needs_documentation"
+    stale = client.post(f"/exam-adaptation/{filed.case.id}/ask-documentation",
+                        data={"csrf_token": csrf(page), "version": filed.case.version,
+                              "text": "Igjen"}, follow_redirects=True)
+    assert "flash-error" in stale.get_data(as_text=True)  # a clear message, not a crash
+    auth.logout()
+    auth.login("elev1")
+    case = Case.get_by_id(filed.case.id)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = client.post(f"/exam-adaptation/{case.id}/documentation", data={
+        "csrf_token": csrf(page), "version": case.version,
+        "documentation": (BytesIO(PNG), "ppt.png")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert Case.get_by_id(case.id).state == "submitted"
+    assert Attachment.select().where(Attachment.case == case).count() == 2
+
+
+def test_health_documentation_only_for_deciders_and_the_student(filed, client, auth):
+    attachment = Attachment.get(Attachment.case == filed.case)
+    assert attachment.is_health
+    url = f"/cases/{filed.case.id}/documents/{attachment.id}"
+    auth.login("rektor")
+    assert client.get(url).status_code == 200
+    assert AttachmentAccess.select().where(AttachmentAccess.attachment == attachment).count() == 1
+    auth.logout()
+    for other in ("elev2", "eksamen", "laerer1"):
+        auth.login(other)
+        assert client.get(url).status_code == 404
+        assert client.get(f"/cases/{filed.case.id}").status_code == 404
+        auth.logout()
+
+
+def test_nki_exam_office_decides(db, client, auth, csrf):
+    s = make_school(profile="nki", code="nki")
+    make_user("eksamen", ["exam_office"], s.school)
+    exam = make_exam(s, oslo(2027, 5, 26))
+    plan.register(exam, s.elev1)
+    auth.login("elev1")
+    html = client.get("/exam-adaptation/new").get_data(as_text=True)
+    assert "eksamensreglementet pkt. 7" in html  # "in good time" guidance
+    assert _apply(client, csrf, [exam], extra="120").status_code == 303  # no minute limit
+    auth.logout()
+    auth.login("eksamen")
+    case = Case.get()
+    response = _decide(client, csrf, case, {"extra_time": ("granted", "120", ""),
+                                            "separate_room": ("granted", None, ""),
+                                            "dictionary": ("granted", None, "")})
+    assert response.status_code == 303
+    decision = Decision.get()
+    assert decision.outcome == "granted" and decision.decided_role == "exam_office"

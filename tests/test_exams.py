@@ -1,0 +1,187 @@
+"""The exam plan: withdrawal limit (24 h, across summer time), sick notes, attempts, pages."""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from portal.exams import plan
+from portal.exams.models import Exam, ExamRegistration
+from portal.models import utcnow
+from portal.rules.calendar import OSLO
+from tests.factories import make_school, make_user
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 200
+
+
+def oslo(y, m, d, hh=9, mm=0):
+    """Naive UTC for an Oslo wall-clock time."""
+    return plan.to_utc(date(y, m, d), time(hh, mm))
+
+
+def make_exam(s, starts_at, subject=None, form="written", minutes=300):
+    return Exam.create(school=s.school, school_year=s.year, subject=subject or s.norsk,
+                       starts_at=starts_at, duration_minutes=minutes, form=form,
+                       aids="Alle", location="Aud. 1", is_final_assessment=True)
+
+
+def make_hav():
+    """A havbruk school: elev1-elev3, exam office `eksamen`, principal `rektor`."""
+    s = make_school(profile="havbruk", code="hav")
+    s.office = make_user("eksamen", ["exam_office"], s.school, "Elin Eksamen")
+    s.principal = make_user("rektor", ["principal"], s.school, "Randi Rektor")
+    return s
+
+
+@pytest.fixture
+def hav(db):
+    return make_hav()
+
+
+def test_withdrawal_limit_is_24_real_hours_across_summer_time(hav):
+    # A home exam starts Sunday 28 March 2027 at 12:00; summer time began at 02:00 that night,
+    # so 24 real hours earlier the wall clock showed 11:00 on Saturday.
+    exam = make_exam(hav, oslo(2027, 3, 28, 12), form="project")
+    reg = plan.register(exam, hav.elev1)
+    limit = plan.withdrawal_limit(exam)
+    assert limit == datetime(2027, 3, 27, 11, 0, tzinfo=OSLO)
+    assert plan.can_withdraw(reg, datetime(2027, 3, 27, 11, 0, tzinfo=OSLO))
+    late = datetime(2027, 3, 27, 11, 30, tzinfo=OSLO)  # 23.5 h before: too late
+    assert not plan.can_withdraw(reg, late)
+    with pytest.raises(plan.ExamRuleError) as refused:
+        plan.withdraw(reg, late)
+    assert "27. mars 2027 kl. 11:00" in str(refused.value)
+    assert "forskriften § 4-4 (3)" in str(refused.value)
+    plan.withdraw(reg, datetime(2027, 3, 27, 10, 59, tzinfo=OSLO))
+    assert ExamRegistration.get_by_id(reg.id).status == "withdrawn"
+
+
+def test_withdrawal_on_an_ordinary_day_is_exactly_24_hours(hav):
+    exam = make_exam(hav, oslo(2027, 1, 14, 9))
+    reg = plan.register(exam, hav.elev2)
+    assert plan.withdrawal_limit(exam) == datetime(2027, 1, 13, 9, 0, tzinfo=OSLO)
+    assert plan.can_withdraw(reg, datetime(2027, 1, 13, 9, 0, tzinfo=OSLO))
+    assert not plan.can_withdraw(reg, datetime(2027, 1, 13, 9, 0, 1, tzinfo=OSLO))
+
+
+def test_no_withdrawal_rule_means_no_withdrawal_in_the_portal(db):
+    s = make_school()  # vgs has no exam_withdrawal_before
+    exam = make_exam(s, oslo(2027, 5, 20))
+    reg = plan.register(exam, s.elev1)
+    assert plan.withdrawal_limit(exam) is None
+    assert not plan.can_withdraw(reg, datetime(2027, 1, 1, tzinfo=OSLO))
+
+
+def _checked():
+    from portal.cases.uploads import CheckedFile
+
+    return CheckedFile(filename="lege.png", content_type="image/png", data=PNG, size=len(PNG),
+                       sha256="0" * 64)
+
+
+def test_sick_note_within_one_week_makes_the_attempt_not_count(hav):
+    exam = make_exam(hav, oslo(2027, 1, 14, 9))
+    reg = plan.register(exam, hav.elev1)
+    assert plan.attempts_used(hav.elev1, hav.norsk) == 1
+    deadline = plan.sick_note_deadline(exam)
+    assert deadline.due == date(2027, 1, 21)
+    with pytest.raises(plan.ExamRuleError) as late:
+        plan.file_sick_note(reg, _checked(), at=oslo(2027, 1, 22, 8))
+    assert "21. januar 2027" in str(late.value) and "§ 4-6" in str(late.value)
+    plan.file_sick_note(reg, _checked(), at=oslo(2027, 1, 21, 23, 30))
+    assert ExamRegistration.get_by_id(reg.id).status == "sick_documented"
+    assert plan.attempts_used(hav.elev1, hav.norsk) == 0
+
+
+def test_sick_note_window_is_two_weeks_at_nki(db):
+    s = make_school(profile="nki", code="nki")
+    exam = make_exam(s, oslo(2027, 1, 14))
+    assert plan.sick_note_deadline(exam).due == date(2027, 1, 28)
+
+
+def test_attempts_are_counted_against_the_profile_limit(db):
+    s = make_school(profile="nki", code="nki")
+    exams = [make_exam(s, oslo(2027, m, 10)) for m in (1, 2, 3, 4)]
+    regs = [plan.register(e, s.elev1) for e in exams[:3]]
+    assert [r.attempt for r in regs] == [1, 2, 3]
+    with pytest.raises(plan.ExamRuleError) as refused:
+        plan.register(exams[3], s.elev1)
+    assert "3" in str(refused.value) and "eksamensreglementet pkt. 9" in str(refused.value)
+    # A documented illness gives the attempt back.
+    plan.file_sick_note(regs[2], _checked(), at=exams[2].starts_at + timedelta(days=2))
+    assert plan.register(exams[3], s.elev1).attempt == 3
+
+
+def test_havbruk_has_no_attempt_limit_in_its_profile(hav):
+    exams = [make_exam(hav, oslo(2027, m, 10)) for m in (1, 2, 3, 4)]
+    assert [plan.register(e, hav.elev1).attempt for e in exams] == [1, 2, 3, 4]
+
+
+# --- pages --------------------------------------------------------------------------------
+
+def test_exam_office_builds_the_plan_and_registers_a_class(hav, client, auth, csrf):
+    auth.login("eksamen")
+    page = client.get("/exams/new")
+    assert page.status_code == 200
+    bad = client.post("/exams/new", data={"csrf_token": csrf(page.get_data(as_text=True)),
+                                          "subject": hav.norsk.id, "day": "",
+                                          "start": "09:00", "duration_minutes": "300",
+                                          "form": "written", "location": "Aud. 2"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "Aud. 2" in html  # input kept
+    response = client.post("/exams/new", data={
+        "csrf_token": csrf(html), "subject": hav.norsk.id, "day": "2027-05-26",
+        "start": "09:00", "duration_minutes": "300", "form": "written", "aids": "Alle",
+        "location": "Aud. 2", "is_final_assessment": "y"})
+    assert response.status_code == 303
+    exam = Exam.get()
+    assert exam.starts_at == datetime(2027, 5, 26, 7, 0)  # 09:00 summer time = 07:00 UTC
+    show = client.get(f"/exams/{exam.id}")
+    reg = client.post(f"/exams/{exam.id}/register",
+                      data={"csrf_token": csrf(show.get_data(as_text=True)),
+                            "school_class": hav.klass.id})
+    assert reg.status_code == 303
+    assert {r.student_id for r in exam.registrations} == {hav.elev1.id, hav.elev2.id}
+    assert "Elev Nummer1" in client.get(f"/exams/{exam.id}").get_data(as_text=True)
+    assert client.get("/exams/plan").status_code == 200
+
+
+def test_student_sees_own_exams_and_withdraws(hav, client, auth, csrf):
+    exam = make_exam(hav, utcnow() + timedelta(days=10))
+    reg = plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    page = client.get("/exams/mine")
+    html = page.get_data(as_text=True)
+    assert "Norsk" in html and "forskriften § 4-4 (3)" in html
+    response = client.post(f"/exams/registrations/{reg.id}/withdraw",
+                           data={"csrf_token": csrf(html)})
+    assert response.status_code == 303
+    assert ExamRegistration.get_by_id(reg.id).status == "withdrawn"
+
+
+def test_student_sends_a_sick_note(hav, client, auth, csrf):
+    exam = make_exam(hav, utcnow() - timedelta(days=2))
+    reg = plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    page = client.get(f"/exams/registrations/{reg.id}/sick-note")
+    assert "forskriften § 4-6 (2)" in page.get_data(as_text=True)
+    from io import BytesIO
+
+    response = client.post(f"/exams/registrations/{reg.id}/sick-note", data={
+        "csrf_token": csrf(page.get_data(as_text=True)),
+        "document": (BytesIO(PNG), "lege.png")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert ExamRegistration.get_by_id(reg.id).status == "sick_documented"
+
+
+def test_access_to_exam_pages(hav, client, auth, csrf):
+    exam = make_exam(hav, utcnow() + timedelta(days=10))
+    reg = plan.register(exam, hav.elev1)
+    auth.login("elev2")
+    assert client.get("/exams/plan").status_code == 404
+    assert client.get(f"/exams/{exam.id}").status_code == 404
+    assert client.get(f"/exams/{exam.id}/adaptations").status_code == 404
+    assert client.get(f"/exams/registrations/{reg.id}/sick-note").status_code == 404
+    html = client.get("/exams/mine").get_data(as_text=True)
+    assert client.post(f"/exams/registrations/{reg.id}/withdraw",
+                       data={"csrf_token": csrf(html)}).status_code == 404

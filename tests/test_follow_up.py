@@ -1,0 +1,204 @@
+"""Follow-up of students at risk [seed 000]: every role through the pages, signing with the
+password (a wrong one refused), commenting instead of signing, and the decision letter."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal.kinds.follow_up import report_concern
+from portal.kinds.follow_up.models import Concern, FollowUp
+from portal.models import Case, Decision, Event, Participant
+from portal.notifications.models import Notification
+from portal.rules.calendar import today
+from tests.factories import make_school, make_user
+
+
+@pytest.fixture
+def fagskole(db):
+    s = make_school(profile="havbruk", code="test-fag")
+    s.kull = make_user("kull1", ["cohort_coordinator"], s.school, "Kari Kull")
+    s.avd = make_user("avd1", ["department_head"], s.school, "Arne Avd")
+    s.rektor = make_user("rektor", ["principal"], s.school, "Randi Rektor")
+    s.klass.cohort_coordinator = s.kull
+    s.klass.save()
+    return s
+
+
+def _form(client, csrf, url, page_url, data):
+    token = csrf(client.get(page_url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def _version(case_id):
+    return str(Case.get_by_id(case_id).version)
+
+
+def test_teacher_reports_and_every_role_takes_its_step(app, client, auth, csrf, fagskole):
+    s = fagskole
+    auth.login("laerer1")
+    page = client.get("/follow-up/new")
+    assert page.status_code == 200 and "Meld bekymring" in page.get_data(as_text=True)
+    bad = _form(client, csrf, "/follow-up/new", "/follow-up/new",
+                {"student": s.elev1.id, "subject": s.matte.id, "reason": "low_attendance",
+                 "text": "Borte mye"})
+    assert bad.status_code == 422  # laerer1 teaches Norsk, not Matematikk, in 1STA
+    assert "Borte mye" in bad.get_data(as_text=True)
+    response = _form(client, csrf, "/follow-up/new", "/follow-up/new",
+                     {"student": s.elev1.id, "subject": s.norsk.id, "reason": "missing_work",
+                      "text": "Tre innleveringer mangler."})
+    assert response.status_code == 303
+    case = Case.get(Case.kind == "follow_up")
+    assert case.state == "reported" and case.student_id == s.elev1.id
+    parts = {(p.user.username, p.part) for p in Participant.select().where(
+        Participant.case == case)}
+    assert parts >= {("elev1", "student"), ("laerer1", "teacher"),
+                     ("kull1", "cohort_coordinator"), ("avd1", "department_head"),
+                     ("rektor", "principal")}
+    auth.logout()
+
+    # The cohort coordinator summons the student (a past date is refused, input kept).
+    auth.login("kull1")
+    url = f"/cases/{case.id}"
+    past = _form(client, csrf, f"/follow-up/{case.id}/summon", url,
+                 {"version": _version(case.id), "meeting_on": "2020-01-06",
+                  "meeting_time": "10:15", "place": "Rom 101"})
+    assert past.status_code == 422 and "Rom 101" in past.get_data(as_text=True)
+    meeting = today() + timedelta(days=7)
+    ok = _form(client, csrf, f"/follow-up/{case.id}/summon", url,
+               {"version": _version(case.id), "meeting_on": meeting.isoformat(),
+                "meeting_time": "10:15", "place": "Rom 101"})
+    assert ok.status_code == 303
+    assert Case.get_by_id(case.id).state == "summoned"
+    auth.logout()
+
+    # The student sees the summons.
+    auth.login("elev1")
+    page = client.get(url).get_data(as_text=True)
+    assert "Rom 101" in page and "10:15" in page
+    auth.logout()
+
+    auth.login("kull1")
+    ok = _form(client, csrf, f"/follow-up/{case.id}/protocol", url,
+               {"version": _version(case.id), "protocol": "Avtalt plan for innleveringer."})
+    assert ok.status_code == 303
+    assert Case.get_by_id(case.id).state == "awaiting_signature"
+    auth.logout()
+
+    # The student signs: a wrong password is refused and nothing changes.
+    auth.login("elev1")
+    wrong = _form(client, csrf, f"/follow-up/{case.id}/sign", url,
+                  {"version": _version(case.id), "password": "feil"})
+    assert wrong.status_code == 422
+    assert "Passordet er feil" in wrong.get_data(as_text=True)
+    assert Case.get_by_id(case.id).state == "awaiting_signature"
+    assert FollowUp.get(FollowUp.case == case).signed_at is None
+    ok = _form(client, csrf, f"/follow-up/{case.id}/sign", url,
+               {"version": _version(case.id), "password": "demo"})
+    assert ok.status_code == 303
+    assert Case.get_by_id(case.id).state == "signed"
+    assert FollowUp.get(FollowUp.case == case).signed_at is not None
+    auth.logout()
+
+    # The teacher sees where the case stands, but not the protocol.
+    auth.login("laerer1")
+    page = client.get(url).get_data(as_text=True)
+    assert "Avtalt plan" not in page and "Tre innleveringer mangler." in page
+    auth.logout()
+
+    # The department head records the meeting and the decision.
+    auth.login("avd1")
+    future = _form(client, csrf, f"/follow-up/{case.id}/decide", url,
+                   {"version": _version(case.id), "meeting_on": (today() + timedelta(days=3))
+                    .isoformat(), "principal_present": "y", "coordinator_present": "y",
+                    "outcome": "follow_up_plan", "summary": "Oppfølgingsplan",
+                    "reasons": "Mangler innleveringer."})
+    assert future.status_code == 422
+    ok = _form(client, csrf, f"/follow-up/{case.id}/decide", url,
+               {"version": _version(case.id), "meeting_on": today().isoformat(),
+                "principal_present": "y", "coordinator_present": "y",
+                "outcome": "follow_up_plan", "summary": "Du får en oppfølgingsplan.",
+                "reasons": "Tre obligatoriske innleveringer mangler."})
+    assert ok.status_code == 303
+    stored = Case.get_by_id(case.id)
+    assert (stored.state, stored.is_open) == ("decided", False)
+    decision = Decision.get(Decision.case == case)
+    assert decision.decided_by_id == s.avd.id and decision.appeal_deadline > today()
+    attendees = FollowUp.get(FollowUp.case == case).decision_attendees
+    assert "Randi Rektor" in attendees and "Kari Kull" in attendees
+    auth.logout()
+
+    # The student reads the decision with the right to appeal; the principal has a copy.
+    auth.login("elev1")
+    page = client.get(url).get_data(as_text=True)
+    assert "Du får en oppfølgingsplan." in page and "klage" in page.lower()
+    auth.logout()
+    copy = Notification.get((Notification.user == s.rektor) & (Notification.case == case)
+                            & (Notification.text_key == "copy"))
+    assert copy.kind == "case_update"
+    actions = [e.action for e in Event.select().where(Event.case == case).order_by(Event.id)]
+    assert actions == ["file", "summon", "write_protocol", "sign", "decide"]
+
+
+def _summoned_with_protocol(s):
+    case = report_concern(s.elev1, s.norsk, "low_progression", s.laerer1, "Lav progresjon.")
+    from portal.cases.engine import apply
+
+    apply(case, "summon", actor=s.kull, expected_version=case.version)
+    apply(case, "write_protocol", actor=s.kull, expected_version=case.version)
+    FollowUp.update(protocol="Protokoll").where(FollowUp.case == case).execute()
+    return case
+
+
+def test_student_may_comment_instead_of_signing(app, client, auth, csrf, fagskole):
+    case = _summoned_with_protocol(fagskole)
+    auth.login("elev1")
+    url = f"/cases/{case.id}"
+    empty = _form(client, csrf, f"/follow-up/{case.id}/comment", url,
+                  {"version": _version(case.id), "comment": ""})
+    assert empty.status_code == 422
+    ok = _form(client, csrf, f"/follow-up/{case.id}/comment", url,
+               {"version": _version(case.id), "comment": "Jeg var syk, det står ikke her."})
+    assert ok.status_code == 303
+    follow_up = FollowUp.get(FollowUp.case == case)
+    assert follow_up.signed_at is None and follow_up.commented_at is not None
+    assert follow_up.student_comment == "Jeg var syk, det står ikke her."
+    assert Case.get_by_id(case.id).state == "commented"
+    ev = Event.select().where(Event.case == case).order_by(Event.id.desc()).first()
+    assert ev.action == "comment" and ev.role == "student"
+
+
+def test_others_cannot_act_or_see(app, client, auth, csrf, fagskole):
+    case = _summoned_with_protocol(fagskole)
+    auth.login("elev2")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    auth.logout()
+    # The department head cannot sign for the student.
+    auth.login("avd1")
+    response = _form(client, csrf, f"/follow-up/{case.id}/sign", f"/cases/{case.id}",
+                     {"version": _version(case.id), "password": "demo"})
+    assert response.status_code == 303
+    assert Case.get_by_id(case.id).state == "awaiting_signature"
+
+
+def test_a_second_concern_joins_the_open_case(fagskole):
+    s = fagskole
+    first = report_concern(s.elev1, s.norsk, "low_attendance", s.laerer1, "Fravær")
+    second = report_concern(s.elev1, s.matte, "academic_difficulty", s.laerer2, "Strever")
+    by_limits = report_concern(s.elev1, s.norsk, "low_attendance", None, "Over 15 %")
+    assert first.id == second.id == by_limits.id
+    assert Concern.select().where(Concern.case == first).count() == 3
+    assert Case.select().where(Case.kind == "follow_up").count() == 1
+
+
+def test_vgs_teachers_have_no_report_form(app, client, auth, school):
+    auth.login("laerer1")
+    assert client.get("/follow-up/new").status_code == 404
+    assert "Meld bekymring" not in client.get("/home").get_data(as_text=True)
+
+
+def test_demo_adds_a_summoned_follow_up_case(db):
+    from portal import demo
+
+    demo.load(today=date(2026, 11, 23))
+    case = Case.get(Case.kind == "follow_up")
+    assert case.state == "summoned" and case.student.username == "student3"

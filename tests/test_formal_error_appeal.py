@@ -1,0 +1,100 @@
+"""Appeals on formal errors at an exam: three weeks from learning of the error or from the
+justification, the principal grants (new grading / new exam, one or all) or forwards to the
+board, which decides: rejected, new grading or new exam."""
+
+from datetime import date
+
+import pytest
+
+from portal.grades import deadlines as dl
+from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+from portal.kinds.justification.models import JustificationRequest
+from portal.models import Case, Decision
+from portal.rules import calendar as cal
+from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+
+
+@pytest.fixture
+def hav(db):
+    return make_havbruk()
+
+
+def _on(monkeypatch, day):
+    monkeypatch.setattr(cal, "today", lambda: day)
+
+
+def test_deadline_from_learning_or_later_justification(hav):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    # Learned Thursday 4 March 2027: three weeks end on Skjærtorsdag -> Tuesday 30 March.
+    assert dl.formal_error_deadline(grade, date(2027, 3, 4)).due == date(2027, 3, 30)
+    case = Case.create(school=hav.school, school_year=hav.year, number=99, kind="justification",
+                       state="answered", student=hav.elev1, title="x")
+    JustificationRequest.create(case=case, grade=grade, requested_on=date(2027, 3, 2),
+                                answer_due=date(2027, 3, 16), answered_at=oslo(date(2027, 4, 6)))
+    assert dl.formal_error_deadline(grade, date(2027, 3, 4)).due == date(2027, 4, 27)
+
+
+def _file(client, csrf, grade, learned="2027-03-04"):
+    url = f"/formal-error-appeals/new?grade={grade.id}"
+    return post_form(client, csrf, url, url, {
+        "learned_on": learned, "description": "Oppgavesettet manglet side 3.",
+        "confirm": "y", "password": "demo"})
+
+
+def test_late_is_refused_with_date_and_rule(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 31))
+    auth.login("elev1")
+    r = _file(client, csrf, grade)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "30. mars 2027" in html and "forskriften § 4-10 (2) a" in html
+    assert not FormalErrorAppeal.select().exists()
+
+
+def test_principal_grants_new_exam_for_all(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 10))
+    auth.login("elev1")
+    assert _file(client, csrf, grade).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "formal_error_appeal")
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/grant",
+                  {"version": case.version, "outcome": "rejected", "scope": "one",
+                   "reasons": "x"})
+    assert r.status_code == 422  # the principal grants or forwards, never rejects
+    r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/grant",
+                  {"version": case.version, "outcome": "new_exam", "scope": "all",
+                   "reasons": "Feilen rammet alle."})
+    assert r.status_code == 303
+    appeal = FormalErrorAppeal.get()
+    assert (appeal.outcome, appeal.scope) == ("new_exam", "all")
+    assert Decision.get(Decision.case == case).outcome == "new_exam"
+
+
+def test_forwarded_and_rejected_by_the_board(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 10))
+    auth.login("elev1")
+    assert _file(client, csrf, grade).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "formal_error_appeal")
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward",
+                  {"version": case.version, "assessment": "Ikke en formell feil."})
+    assert r.status_code == 303
+    auth.logout()
+    auth.login("klage3")
+    assert "Skolens styre" in client.get(page).get_data(as_text=True)
+    r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide",
+                  {"version": case.version + 1, "outcome": "rejected", "scope": "one",
+                   "reasons": "Ingen feil."})
+    assert r.status_code == 303
+    assert FormalErrorAppeal.get().outcome == "rejected"
+    assert Case.get_by_id(case.id).state == "decided"
+    auth.logout()
+    auth.login("elev2")
+    assert client.get(page).status_code == 404

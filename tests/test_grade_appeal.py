@@ -1,0 +1,206 @@
+"""Grade appeals: where the profile allows it, deadlines on real dates (from publication or
+restarted from the justification), new examiners who are never the original ones and never
+see the old grade, its justification or the student's reasons, and the final new grade."""
+
+import re
+from datetime import date
+
+import pytest
+
+from portal.grades import deadlines as dl
+from portal.grades.models import Grade
+from portal.kinds.grade_appeal.models import GradeAppeal
+from portal.kinds.justification.models import JustificationRequest
+from portal.models import Case, Event
+from portal.rules import calendar as cal
+from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+
+JUSTIFICATION = "Besvarelsen manglet drøfting av smittevern."
+REASONS = "Jeg mener oppgave 3 ble bedømt for strengt."
+
+
+@pytest.fixture
+def hav(db):
+    return make_havbruk()
+
+
+def _on(monkeypatch, day):
+    monkeypatch.setattr(cal, "today", lambda: day)
+
+
+def test_deadline_from_publication_rolled_past_good_friday(hav):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 5))
+    d = dl.grade_appeal_deadline(grade)
+    assert d.due == date(2027, 3, 30) and d.rolled_from == date(2027, 3, 26)
+    assert "Langfredag" in d.describe() and "forskriften § 4-9 (2)" in d.describe()
+
+
+def test_vgs_ten_days_and_oral_only_formal_errors(db):
+    vgs = make_havbruk(profile="vgs", code="test-vgs2")
+    grade = make_grade(vgs, make_exam(vgs), vgs.elev1, published=date(2027, 6, 4))
+    assert dl.grade_appeal_deadline(grade).due == date(2027, 6, 14)  # 10 days, a Monday
+    oral = make_grade(vgs, make_exam(vgs, form="oral"), vgs.elev2, published=date(2027, 6, 4))
+    assert "opplæringsforskrifta § 10-2" in dl.grade_appeal_refusal(oral)
+
+
+def test_not_on_oral_or_practical_or_non_final_at_havbruk(hav, client, auth, csrf, monkeypatch):
+    oral = make_grade(hav, make_exam(hav, form="oral"), hav.elev1)
+    practical = make_grade(hav, make_exam(hav, form="practical"), hav.elev2)
+    midterm = make_grade(hav, make_exam(hav, final=False), hav.elev3)
+    for grade in (oral, practical, midterm):
+        assert dl.grade_appeal_refusal(grade)
+    _on(monkeypatch, date(2027, 1, 25))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={oral.id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "forskriften § 4-9 (2) a" in html
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": "x"})
+    assert r.status_code == 422 and not GradeAppeal.select().exists()
+
+
+def test_late_appeal_refused_with_date_and_rule(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    _on(monkeypatch, date(2027, 2, 13))  # deadline Friday 12 February
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": "x"})
+    assert r.status_code == 422
+    assert "12. februar 2027" in r.get_data(as_text=True)
+    assert not GradeAppeal.select().exists()
+
+
+def test_justification_restarts_the_deadline(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    _answered_justification(hav, grade, received=date(2027, 2, 10))
+    assert dl.grade_appeal_deadline(grade).due == date(2027, 3, 3)
+    _on(monkeypatch, date(2027, 2, 20))  # after the first deadline, inside the restarted one
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    assert "3. mars 2027" in client.get(url).get_data(as_text=True)
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": "x"})
+    assert r.status_code == 303
+
+
+def test_wrong_password_does_not_sign(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    _on(monkeypatch, date(2027, 1, 25))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "feil", "reasons": "x"})
+    assert r.status_code == 422 and "Passordet er feil" in r.get_data(as_text=True)
+
+
+def _answered_justification(hav, grade, received):
+    from portal.cases.engine import open_case
+
+    case = open_case("justification", school=hav.school, school_year=hav.year,
+                     student=grade.registration.student, title="Begrunnelse", actor=hav.elev1)
+    case.state = "answered"
+    case.save()
+    from portal.cases.engine import add_participant
+
+    add_participant(case, hav.sensor1, "examiner")
+    JustificationRequest.create(case=case, grade=grade, requested_on=received,
+                                answer_due=received, answer=JUSTIFICATION,
+                                answered_at=oslo(received))
+    return case
+
+
+def _file_and_appoint(hav, client, auth, csrf, monkeypatch, grade):
+    _on(monkeypatch, date(2027, 2, 15))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": REASONS})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    auth.logout()
+    case = Case.get(Case.kind == "grade_appeal")
+    assert GradeAppeal.get().answer_due == date(2027, 3, 15)  # 4 weeks
+    auth.login("eksamen")
+    page = f"/cases/{case.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "sensor ved ordinær sensur" in html  # sensor1 is shown as not eligible
+    r = post_form(client, csrf, page, f"/grade-appeals/{case.id}/appoint",
+                  {"version": case.version, "examiners": [hav.sensor1.id]})
+    assert r.status_code == 422  # the original examiner is not offered
+    r = post_form(client, csrf, page, f"/grade-appeals/{case.id}/appoint",
+                  {"version": case.version, "examiners": [hav.sensor2.id, hav.sensor3.id]})
+    assert r.status_code == 303
+    auth.logout()
+    return Case.get_by_id(case.id)
+
+
+def _visible_text(html):
+    html = re.sub(r"<fieldset>.*?</fieldset>", "", html, flags=re.S)  # the grade choices
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_new_examiners_never_see_the_old_grade_justification_or_reasons(
+        hav, client, auth, csrf, monkeypatch):
+    exam = make_exam(hav)
+    grade = make_grade(hav, exam, hav.elev1, letter="D", published=date(2027, 1, 22))
+    make_grade(hav, exam, hav.elev2, letter="B", published=date(2027, 1, 22))
+    justification = _answered_justification(hav, grade, received=date(2027, 2, 1))
+    case = _file_and_appoint(hav, client, auth, csrf, monkeypatch, grade)
+    auth.login("sensor2")
+    pages = {
+        "home": client.get("/home"),
+        "case": client.get(f"/cases/{case.id}"),
+        "status": client.get(f"/cases/{case.id}/status"),
+        "status-htmx": client.get(f"/cases/{case.id}/status", headers={"HX-Request": "true"}),
+        "grades": client.get("/grades/exams"),
+        "notifications": client.get("/notifications/"),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        html = response.get_data(as_text=True)
+        assert JUSTIFICATION not in html and REASONS not in html, name
+        assert not re.search(r"(?<![\w-])D(?![\w-])", _visible_text(html)), name
+        assert "Påklaget karakter" not in html, name
+    assert client.get(f"/grades/exams/{exam.id}").status_code == 404
+    assert client.get(f"/cases/{justification.id}").status_code == 404
+    assert client.get(f"/grade-appeals/new?grade={grade.id}").status_code == 404
+    assert client.get("/grades/").get_data(as_text=True).count("Fiskehelse") == 0
+    # The new grade: final, replaces the old one, and a new oral is flagged only when needed.
+    r = post_form(client, csrf, f"/cases/{case.id}", f"/grade-appeals/{case.id}/regrade",
+                  {"version": case.version, "grade": "B"})
+    assert r.status_code == 303
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert JUSTIFICATION not in html and REASONS not in html
+    assert not re.search(r"(?<![\w-])D(?![\w-])", _visible_text(html))
+    old = Grade.get_by_id(grade.id)
+    new = Grade.get_by_id(old.replaced_by_id)
+    assert (new.grade, new.is_final, new.origin) == ("B", True, "regrading")
+    assert Case.get_by_id(case.id).state == "regraded"
+    auth.logout()
+    auth.login("elev1")
+    mine = client.get("/grades/").get_data(as_text=True)
+    assert "endelig etter ny sensur" in mine
+    assert not Event.select().where(Event.action == "new_oral_required").exists()
+
+
+def test_new_oral_scheduled_when_written_part_changes(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, letter="C", published=date(2027, 2, 1),
+                       has_oral_part=True)
+    case = _file_and_appoint(hav, client, auth, csrf, monkeypatch, grade)
+    auth.login("sensor3")
+    r = post_form(client, csrf, f"/cases/{case.id}", f"/grade-appeals/{case.id}/regrade",
+                  {"version": case.version, "grade": "E"})
+    assert r.status_code == 303
+    appeal = GradeAppeal.get()
+    assert appeal.new_oral_required
+    assert "muntlig eksamen" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("eksamen")
+    assert "ny muntlig eksamen skal settes opp" in client.get(
+        f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_access(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 2, 1))
+    case = _file_and_appoint(hav, client, auth, csrf, monkeypatch, grade)
+    for user in ("elev2", "sensor1", "rektor"):
+        auth.login(user)
+        assert client.get(f"/cases/{case.id}").status_code == 404, user
+        auth.logout()
+    auth.login("elev2")
+    assert client.get(f"/grade-appeals/new?grade={grade.id}").status_code == 404

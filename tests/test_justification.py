@@ -1,0 +1,152 @@
+"""Grade justification: request deadlines by exam form and channel on real dates, routing,
+answer or delay, and the restart of the grade-appeal deadline."""
+
+from datetime import date
+
+import pytest
+
+from portal.grades import deadlines as dl
+from portal.kinds.justification.models import JustificationRequest
+from portal.models import Case
+from portal.rules import calendar as cal
+from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+
+
+@pytest.fixture
+def hav(db):
+    return make_havbruk()
+
+
+def _on(monkeypatch, day):
+    monkeypatch.setattr(cal, "today", lambda: day)
+
+
+def test_electronic_request_deadline_one_week_rolled_past_easter(hav):
+    # Published Thursday 18 March 2027; one week ends Skjærtorsdag 25 March -> Tuesday 30 March.
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 18))
+    d = dl.justification_request_deadline(grade)
+    assert d.due == date(2027, 3, 30) and d.rolled_from == date(2027, 3, 25)
+    assert "forskriften § 4-9 (1) a" in d.describe() and "Skjærtorsdag" in d.describe()
+
+
+def test_oral_exam_at_once_and_refused_the_next_day(hav, client, auth, csrf, monkeypatch):
+    exam = make_exam(hav, form="oral", day=date(2027, 6, 2))
+    grade = make_grade(hav, exam, hav.elev1, published=date(2027, 6, 2), channel="other")
+    assert dl.justification_request_deadline(grade).due == date(2027, 6, 2)
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 6, 3))
+    url = f"/justifications/new?grade={grade.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "2. juni 2027" in page and "forskriften § 4-9 (1) a" in page
+    response = post_form(client, csrf, url, url, {})
+    assert response.status_code == 422
+    assert not JustificationRequest.select().exists()
+
+
+def test_other_channel_one_week_from_learning_but_at_most_three_weeks(hav):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22),
+                       channel="other")
+    assert dl.justification_request_deadline(grade, date(2027, 1, 25)).due == date(2027, 2, 1)
+    # learned 8 Feb: one week would be 15 Feb, but never later than 3 weeks (12 Feb).
+    assert dl.justification_request_deadline(grade, date(2027, 2, 8)).due == date(2027, 2, 12)
+
+
+def test_nki_three_weeks(db):
+    nki = make_havbruk(profile="nki", code="test-nki")
+    grade = make_grade(nki, make_exam(nki), nki.elev1, published=date(2027, 1, 22))
+    assert dl.justification_request_deadline(grade).due == date(2027, 2, 12)
+
+
+def _request(hav, client, auth, csrf, monkeypatch, grade, day):
+    auth.login("elev1")
+    _on(monkeypatch, day)
+    url = f"/justifications/new?grade={grade.id}"
+    response = post_form(client, csrf, url, url, {})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    auth.logout()
+    return Case.get(Case.kind == "justification")
+
+
+def test_flow_route_answer_and_appeal_deadline_restarts(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    assert dl.grade_appeal_deadline(grade).due == date(2027, 2, 12)
+    case = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
+    req = JustificationRequest.get(JustificationRequest.case == case)
+    assert req.answer_due == date(2027, 2, 8)  # two weeks
+    auth.login("eksamen")
+    page = f"/cases/{case.id}"
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/route",
+                  {"version": case.version, "examiners": [hav.sensor1.id]})
+    assert r.status_code == 303
+    auth.logout()
+    auth.login("sensor1")
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                  {"version": case.version + 1, "answer": ""})
+    assert r.status_code == 422 and "Skriv begrunnelsen" in r.get_data(as_text=True)
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                  {"version": case.version + 1, "answer": "Drøftingen manglet kilder."})
+    assert r.status_code == 303
+    # Received on Saturday 6 February 2027: three new weeks end Saturday 27 Feb -> Monday 1 Mar.
+    JustificationRequest.update(answered_at=oslo(date(2027, 2, 6))).execute()
+    d = dl.grade_appeal_deadline(grade)
+    assert d.due == date(2027, 3, 1) and d.rolled_from == date(2027, 2, 27)
+    auth.logout()
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 2, 8))
+    html = client.get(page).get_data(as_text=True)
+    assert "Drøftingen manglet kilder." in html and "1. mars 2027" in html
+    assert "1. mars 2027" in client.get("/grades/").get_data(as_text=True)
+
+
+def test_delay_shows_expected_date(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    case = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
+    auth.login("eksamen")
+    page = f"/cases/{case.id}"
+    post_form(client, csrf, page, f"/justifications/{case.id}/route",
+              {"version": 1, "examiners": [hav.sensor1.id]})
+    auth.logout()
+    auth.login("sensor1")
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                  {"version": 2, "expected_on": "2027-02-01"})
+    assert r.status_code == 422  # not after the deadline 8 February
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                  {"version": 2, "expected_on": "2027-02-15"})
+    assert r.status_code == 303
+    auth.logout()
+    auth.login("elev1")
+    html = client.get(page).get_data(as_text=True)
+    assert "15. februar 2027" in html
+    assert Case.get_by_id(case.id).state == "delayed"
+
+
+def test_stale_version_gives_a_message(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    case = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
+    auth.login("eksamen")
+    r = post_form(client, csrf, f"/cases/{case.id}", f"/justifications/{case.id}/route",
+                  {"version": 99, "examiners": [hav.sensor1.id]})
+    assert r.status_code == 303
+    assert "endret saken" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert Case.get_by_id(case.id).state == "requested"
+
+
+def test_access(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    case = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
+    auth.login("elev2")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert client.get(f"/justifications/new?grade={grade.id}").status_code == 404
+    auth.logout()
+    auth.login("sensor2")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_student_withdraws_before_routing(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    case = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
+    auth.login("elev1")
+    r = post_form(client, csrf, f"/cases/{case.id}", f"/justifications/{case.id}/withdraw",
+                  {"version": case.version})
+    assert r.status_code == 303
+    assert Case.get_by_id(case.id).state == "withdrawn"

@@ -1,0 +1,167 @@
+"""Notifications: who hears of each event, the header count, the list with mark-read, the
+e-mail preferences (opt-out keeps the portal list), and e-mails that say nothing about the case."""
+
+import pytest
+
+from portal.cases import engine
+from portal.cases.kinds import REGISTRY, Kind, State, Transition, withdrawals
+from portal.models import Case, User
+from portal.notifications.models import Notification, NotificationPreference, Outbox
+
+NOTE_KIND = Kind(
+    code="notify_test",
+    label="Notify test",
+    initial="submitted",
+    states=[State("submitted", "Sent"), State("with_staff", "With staff"),
+            State("done", "Done", is_open=False), State("withdrawn", "Withdrawn", is_open=False)],
+    transitions=[
+        Transition("submitted", "take", {"year_coordinator"}, "with_staff"),
+        Transition("with_staff", "finish", {"year_coordinator"}, "done", decision=True),
+        *withdrawals(["submitted", "with_staff"]),
+    ],
+    deciders=frozenset({"year_coordinator"}),
+)
+
+SECRET_TITLE = "Sykdom: depresjon, karakter 2 i matematikk"
+SECRET_TEXT = "Legeerklæring: diagnose F32. Karakteren 2 er satt ned."
+
+
+@pytest.fixture
+def kind():
+    REGISTRY[NOTE_KIND.code] = NOTE_KIND
+    yield NOTE_KIND
+    REGISTRY.pop(NOTE_KIND.code)
+
+
+@pytest.fixture
+def people(school):
+    for user in (school.elev1, school.trinn, school.laerer1, school.laerer2):
+        User.update(email=f"{user.username}@skole.test").where(User.id == user.id).execute()
+    return school
+
+
+def _open(s):
+    return engine.open_case("notify_test", school=s.school, school_year=s.year, student=s.elev1,
+                            title=SECRET_TITLE, actor=s.elev1, text=SECRET_TEXT,
+                            participants=[(s.trinn, "year_coordinator"),
+                                          (s.laerer1, "contact_teacher")])
+
+
+def _notes(case):
+    return {(n.user.username, n.kind, n.text_key) for n in
+            Notification.select().where(Notification.case == case)}
+
+
+def test_filing_notifies_who_must_act_and_the_copy_never_the_actor(people, kind):
+    case = _open(people)
+    assert _notes(case) == {("trinn1", "action_needed", "action_needed"),
+                            ("laerer1", "case_update", "copy")}
+    assert {o.recipient for o in Outbox.select()} == {"trinn1@skole.test", "laerer1@skole.test"}
+
+
+def test_steps_notify_the_student_and_decisions_say_so(people, kind):
+    case = _open(people)
+    engine.apply(case, "take", actor=people.trinn, expected_version=case.version)
+    assert ("elev1", "case_update", "case_update") in _notes(case)
+    assert not any(u == "laerer1" and k == "case_update" and t == "case_update"
+                   for u, k, t in _notes(case))  # a copy only of filing and decisions
+    engine.apply(case, "finish", actor=people.trinn, expected_version=case.version)
+    notes = _notes(case)
+    assert ("elev1", "decision", "decision") in notes
+    copies = Notification.select().where((Notification.user == people.laerer1)
+                                         & (Notification.text_key == "copy"))
+    assert copies.count() == 2
+
+
+def test_a_note_notifies_the_student_and_those_who_act(people, kind):
+    case = _open(people)
+    Notification.delete().execute()
+    engine.note(case, actor=people.trinn, role="year_coordinator", action="asked_question")
+    assert _notes(case) == {("elev1", "case_update", "case_update")}
+    engine.note(case, actor=people.trinn, role="year_coordinator", action="reminder")
+    assert len(_notes(case)) == 1  # quiet actions notify nobody
+
+
+def test_no_mail_holds_the_case_title_text_health_data_or_grades(people, kind):
+    case = _open(people)
+    engine.apply(case, "take", actor=people.trinn, expected_version=case.version,
+                 text=SECRET_TEXT, data={"grade": "2", "diagnosis": "F32"})
+    engine.apply(case, "finish", actor=people.trinn, expected_version=case.version,
+                 text=SECRET_TEXT)
+    mails = list(Outbox.select())
+    assert len(mails) >= 4
+    for mail in mails:
+        text = mail.subject + "\n" + mail.body
+        for secret in ("Sykdom", "depresjon", "karakter", "Karakter", "F32", "diagnose",
+                       "Legeerklæring", "matematikk", "Notify test", "2 i"):
+            assert secret not in text, (secret, text)
+        assert case.reference in text
+        assert f"/cases/{case.id}" in mail.body
+
+
+def test_opt_out_stops_email_but_the_portal_list_keeps_it(app, client, auth, csrf, people,
+                                                          kind):
+    auth.login("trinn1")
+    page = client.get("/notifications/preferences")
+    assert page.status_code == 200
+    token = csrf(page.get_data(as_text=True))
+    # Everything on except "action_needed".
+    response = client.post("/notifications/preferences", data={
+        "csrf_token": token, "email_case_update": "y", "email_decision": "y",
+        "email_reminder": "y"})
+    assert response.status_code == 303
+    pref = NotificationPreference.get((NotificationPreference.user == people.trinn)
+                                      & (NotificationPreference.kind == "action_needed"))
+    assert pref.email is False
+    case = _open(people)
+    assert ("trinn1", "action_needed", "action_needed") in _notes(case)
+    assert not Outbox.select().where(Outbox.recipient == "trinn1@skole.test").exists()
+    assert Outbox.select().where(Outbox.recipient == "laerer1@skole.test").exists()
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert case.reference in page
+
+
+def test_header_count_list_and_mark_read(app, client, auth, csrf, people, kind):
+    case = _open(people)
+    engine.note(case, actor=people.elev1, role="student", action="asked_question")
+    auth.login("trinn1")
+    home = client.get("/home").get_data(as_text=True)
+    assert 'class="count">2<' in home
+    page = client.get("/notifications/")
+    html = page.get_data(as_text=True)
+    assert "Varsler" in html and case.reference in html
+    first = Notification.select().where(Notification.user == people.trinn).order_by(
+        Notification.id).first()
+    response = client.post(f"/notifications/{first.id}/read",
+                           data={"csrf_token": csrf(html), "open": "1"})
+    assert response.status_code == 303 and response.location.endswith(f"/cases/{case.id}")
+    assert Notification.get_by_id(first.id).read_at is not None
+    assert 'class="count">1<' in client.get("/home").get_data(as_text=True)
+    response = client.post("/notifications/read-all", data={"csrf_token": csrf(html)})
+    assert response.status_code == 303
+    assert 'class="count"' not in client.get("/home").get_data(as_text=True)
+
+
+def test_others_cannot_mark_my_notifications(app, client, auth, csrf, people, kind):
+    _open(people)
+    mine = Notification.get(Notification.user == people.trinn)
+    auth.login("elev2")
+    token = csrf(client.get("/notifications/").get_data(as_text=True))
+    assert client.post(f"/notifications/{mine.id}/read",
+                       data={"csrf_token": token}).status_code == 404
+    assert Notification.get_by_id(mine.id).read_at is None
+
+
+def test_a_failing_notification_rolls_back_the_step(people, kind, monkeypatch):
+    case = _open(people)
+
+    def broken(case, event, transition):
+        raise RuntimeError("outbox unavailable")
+
+    engine.listeners.append(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            engine.apply(case, "take", actor=people.trinn, expected_version=case.version)
+    finally:
+        engine.listeners.remove(broken)
+    assert Case.get_by_id(case.id).state == "submitted"

@@ -1,0 +1,182 @@
+"""The outbox worker against a real SMTP server on loopback (aiosmtpd): delivery, SMTP down,
+back-off, a worker that died mid-batch, and two workers racing on the same rows — every mail
+delivered exactly once, on SQLite and PostgreSQL."""
+
+import asyncio
+import io
+import socket
+import threading
+from datetime import timedelta
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from portal.db import database
+from portal.models import utcnow
+from portal.notifications import mailer
+from portal.notifications.models import Outbox
+
+
+class Collector:
+    """Keeps every message; refuses recipients at bounce.test."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@bounce.test"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.01)  # a little slow, so that racing workers overlap
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    handler.config = mailer.SmtpConfig(host="127.0.0.1", port=controller.port, starttls=False,
+                                       sender="Skoleportalen <portal@skole.test>", timeout=10)
+    yield handler
+    controller.stop()
+
+
+def _queue(n, domain="skole.test"):
+    now = utcnow()
+    for i in range(n):
+        Outbox.create(recipient=f"user{i}@{domain}", subject=f"Sak {i}", body=f"Body {i}\n",
+                      dedupe_key=f"test:{domain}:{i}", next_attempt_at=now, created_at=now)
+
+
+def _ids(messages):
+    return [m["Message-ID"] for m in messages]
+
+
+def test_worker_delivers_each_mail_and_marks_it_sent(db, smtp):
+    _queue(3)
+    counts = mailer.deliver_batch("w1", smtp.config)
+    assert counts == {"sent": 3, "failed": 0}
+    assert sorted(m["To"] for m in smtp.messages) == [f"user{i}@skole.test" for i in range(3)]
+    assert all(o.status == "sent" and o.sent_at and o.attempts == 1 for o in Outbox.select())
+    assert mailer.deliver_batch("w1", smtp.config) == {"sent": 0, "failed": 0}
+    assert len(smtp.messages) == 3
+
+
+def test_smtp_down_keeps_mail_and_retries_with_backoff(db, smtp):
+    _queue(2)
+    down = mailer.SmtpConfig(host="127.0.0.1", port=_free_port(), starttls=False, timeout=2)
+    assert mailer.deliver_batch("w1", down) == {"sent": 0, "failed": 2}
+    rows = list(Outbox.select())
+    assert all(r.status == "pending" and r.attempts == 1 and r.last_error for r in rows)
+    assert all(r.next_attempt_at > utcnow() + timedelta(seconds=30) for r in rows)
+    # Not due yet: a restarted worker does not hammer the server.
+    assert mailer.deliver_batch("w2", smtp.config) == {"sent": 0, "failed": 0}
+    later = utcnow() + mailer.backoff(1) + timedelta(seconds=1)
+    assert mailer.deliver_batch("w2", down, now=later) == {"sent": 0, "failed": 2}
+    assert {r.attempts for r in Outbox.select()} == {2}
+    assert min(r.next_attempt_at for r in Outbox.select()) >= later + mailer.backoff(2)
+    # SMTP is back: each mail goes exactly once.
+    much_later = later + timedelta(hours=1)
+    assert mailer.deliver_batch("w2", smtp.config, now=much_later) == {"sent": 2, "failed": 0}
+    assert len(smtp.messages) == 2 and len(set(_ids(smtp.messages))) == 2
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [mailer.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert mailer.backoff(30) == mailer.MAX_RETRY
+
+
+def test_a_refused_recipient_does_not_stop_the_others_and_ends_failed(db, smtp):
+    _queue(2)
+    _queue(1, domain="bounce.test")
+    assert mailer.deliver_batch("w1", smtp.config) == {"sent": 2, "failed": 1}
+    bounced = Outbox.get(Outbox.recipient == "user0@bounce.test")
+    assert bounced.status == "pending" and "550" in bounced.last_error
+    Outbox.update(attempts=mailer.MAX_ATTEMPTS - 1).where(Outbox.id == bounced.id).execute()
+    mailer.deliver_batch("w1", smtp.config, now=utcnow() + timedelta(days=1))
+    assert Outbox.get_by_id(bounced.id).status == "failed"  # kept, never dropped
+    assert mailer.retry_failed() == 1
+    assert Outbox.get_by_id(bounced.id).status == "pending"
+
+
+def test_a_dead_workers_claim_is_taken_over_after_the_timeout(db, smtp):
+    _queue(3)
+    token, rows = mailer.claim("dead-worker", 10)
+    assert len(rows) == 3
+    assert mailer.deliver_batch("w2", smtp.config) == {"sent": 0, "failed": 0}
+    later = utcnow() + mailer.CLAIM_TIMEOUT + timedelta(seconds=5)
+    assert mailer.deliver_batch("w2", smtp.config, now=later) == {"sent": 3, "failed": 0}
+    assert len(smtp.messages) == 3
+
+
+def test_two_workers_racing_deliver_every_mail_exactly_once(db, smtp):
+    _queue(40)
+    barrier = threading.Barrier(2)
+    results, errors = {}, []
+
+    def work(name):
+        try:
+            with database.connection_context():
+                barrier.wait()
+                results[name] = mailer.run(name, config=smtp.config, once=True, limit=3)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    ids = _ids(smtp.messages)
+    assert len(ids) == 40 and len(set(ids)) == 40
+    assert sum(r["sent"] for r in results.values()) == 40
+    assert Outbox.select().where(Outbox.status == "sent").count() == 40
+    assert sorted(m["To"] for m in smtp.messages) == sorted(f"user{i}@skole.test"
+                                                            for i in range(40))
+
+
+def test_without_an_smtp_host_mail_is_printed(db):
+    _queue(1)
+    out = io.StringIO()
+    counts = mailer.deliver_batch("dev", mailer.SmtpConfig(host=None), out=out)
+    assert counts == {"sent": 1, "failed": 0}
+    assert "user0@skole.test" in out.getvalue() and "Body 0" in out.getvalue()
+
+
+def test_config_from_environment():
+    config = mailer.SmtpConfig.from_env({
+        "PORTAL_SMTP_HOST": "smtp.skole.no", "PORTAL_SMTP_PORT": "25",
+        "PORTAL_SMTP_USER": "portal", "PORTAL_SMTP_PASSWORD": "pw",
+        "PORTAL_SMTP_FROM": "Portal <p@skole.no>"})
+    assert (config.host, config.port, config.starttls, config.sender) == (
+        "smtp.skole.no", 25, False, "Portal <p@skole.no>")
+    assert mailer.SmtpConfig.from_env({"PORTAL_SMTP_HOST": "h"}).starttls is True
+    assert mailer.SmtpConfig.from_env({"PORTAL_SMTP_HOST": "h",
+                                       "PORTAL_SMTP_STARTTLS": "0"}).starttls is False
+    assert mailer.SmtpConfig.from_env({}).host is None
+
+
+def test_cli_sends_the_outbox(app, runner, smtp, monkeypatch):
+    with database.connection_context():
+        _queue(2)
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PORTAL_SMTP_PORT", str(smtp.config.port))
+    monkeypatch.setenv("PORTAL_SMTP_STARTTLS", "0")
+    result = runner.invoke(args=["send-mail", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 2" in result.output and len(smtp.messages) == 2

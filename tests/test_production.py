@@ -1,0 +1,210 @@
+"""The production set-up: app servers keep no state of their own, so two of them on one
+database act as one portal; static files carry versioned URLs cached for a year; the
+coordinator's queue filters and pages. (Speed is measured by `make bench`, never here.)"""
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from portal.cases.kinds import REGISTRY
+from portal.rules.calendar import today
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+UA = {"User-Agent": "portal-test"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One gunicorn process (one worker) serving wsgi:app on loopback."""
+
+    def __init__(self, url: str, secret: str, instance: Path):
+        self.port = _free_port()
+        env = {**os.environ, "PORTAL_DATABASE_URL": url, "SECRET_KEY": secret,
+               "PORTAL_INSTANCE_PATH": str(instance), "WEB_CONCURRENCY": "1",
+               "BIND": "127.0.0.1", "PORT": str(self.port)}
+        env.pop("PORTAL_ENV", None)
+        self.log = instance / f"gunicorn-{self.port}.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+                                         cwd=ROOT, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not start: " + self.log.read_text())
+
+    def request(self, method, path, headers=None, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        conn.request(method, path, body=body, headers={**UA, **(headers or {})})
+        response = conn.getresponse()
+        data = response.read().decode("utf-8", "replace")
+        conn.close()
+        return response.status, response.headers, data
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _cookie(headers) -> str:
+    return next(v.split(";", 1)[0] for v in headers.get_all("Set-Cookie") if
+                v.startswith("session="))
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def _login(server, username, password="demo"):
+    status, headers, html = server.request("GET", "/login")
+    cookie, token = _cookie(headers), _token(html)
+    status, headers, _ = server.request(
+        "POST", "/login", {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        urlencode({"username": username, "password": password, "csrf_token": token}))
+    assert status == 302
+    return _cookie(headers), token
+
+
+@pytest.fixture
+def two_servers(app, database_url, tmp_path):
+    servers = []
+    try:
+        for _ in range(2):
+            servers.append(Server(database_url, "one-secret-for-every-server", tmp_path))
+        yield servers
+    finally:
+        for s in servers:
+            s.stop()
+
+
+@pytest.fixture
+def school_today(school):
+    """The test school with its school year moved around today, as the servers see the
+    real clock."""
+    on = today()
+    school.year.starts_on = on - timedelta(days=60)
+    school.year.ends_on = on + timedelta(days=200)
+    school.year.save()
+    return school
+
+
+def test_two_app_servers_on_one_database_act_as_one(two_servers, school_today):
+    a, b = two_servers
+    cookie, token = _login(a, "elev1")
+
+    # The session cookie signed by one server is accepted by the other.
+    status, _, html = b.request("GET", "/home", {"Cookie": cookie})
+    assert status == 200
+    assert "Elev Nummer1" in html
+
+    if "study_leave" not in REGISTRY:
+        pytest.skip("needs a request kind to file (study_leave)")
+    first = today() + timedelta(days=14)
+    status, headers, _ = a.request(
+        "POST", "/study-leave/new",
+        {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        urlencode({"csrf_token": token, "first_day": first.isoformat(),
+                   "last_day": (first + timedelta(days=1)).isoformat(),
+                   "reason": "Stevne med klubben."}))
+    assert status == 303
+    case_path = headers["Location"].replace("http://localhost", "")
+    case_id = int(re.search(r"/cases/(\d+)", case_path).group(1))
+
+    # The application filed through A is on the student's home and case page at B.
+    status, _, html = b.request("GET", "/home", {"Cookie": cookie})
+    assert f"/cases/{case_id}" in html
+    status, _, html = b.request("GET", f"/cases/{case_id}", {"Cookie": cookie})
+    assert status == 200
+
+    # Both answer the status poll from the same row: A's ETag is current at B.
+    status, headers, _ = a.request("GET", f"/cases/{case_id}/status", {"Cookie": cookie})
+    assert status == 200
+    status, _, body = b.request("GET", f"/cases/{case_id}/status",
+                                {"Cookie": cookie, "If-None-Match": headers["ETag"]})
+    assert status == 304 and body == ""
+
+
+def test_a_cookie_signed_with_another_key_is_refused(app, database_url, school, tmp_path):
+    a = Server(database_url, "key-of-server-a", tmp_path)
+    try:
+        cookie, _ = _login(a, "elev1")
+    finally:
+        a.stop()
+    b = Server(database_url, "another-key", tmp_path)
+    try:
+        status, headers, _ = b.request("GET", "/home", {"Cookie": cookie})
+    finally:
+        b.stop()
+    assert status == 302 and "/login" in headers["Location"]
+
+
+def test_healthz_answers_without_a_session(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_static_urls_are_versioned_and_cached_for_a_year(client, auth, school):
+    auth.login("elev1")
+    html = client.get("/home").get_data(as_text=True)
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert urls and all(re.search(r"\?v=[0-9a-f]{12}$", u) for u in urls)
+    response = client.get(urls[0].replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    response.close()
+    plain = client.get(urls[0].split("?")[0])
+    assert "immutable" not in plain.headers.get("Cache-Control", "")
+    plain.close()
+
+
+def _open_cases(school, n, kind):
+    from portal.cases.engine import open_case
+
+    return [open_case(kind, school=school.school, school_year=school.year, student=school.elev1,
+                      title=f"Sak {i}", actor=school.elev1,
+                      participants=[(school.trinn, "year_coordinator")]) for i in range(n)]
+
+
+def test_the_queue_filters_by_kind_and_pages(client, auth, school):
+    from portal.main.views import PAGE_SIZE
+
+    kinds = sorted(REGISTRY)
+    if not kinds:
+        pytest.skip("no request kinds registered")
+    _open_cases(school, PAGE_SIZE + 2, kinds[0])
+    auth.login("trinn1")
+    first = client.get("/home").get_data(as_text=True)
+    assert first.count('class="case-row"') == PAGE_SIZE
+    assert "page=2" in first
+    second = client.get("/home?page=2").get_data(as_text=True)
+    assert second.count('class="case-row"') == 2
+    other = next((k for k in kinds[1:]), None)
+    if other:
+        filtered = client.get(f"/home?kind={other}").get_data(as_text=True)
+        assert filtered.count('class="case-row"') == 0
+    only_open = client.get(f"/home?kind={kinds[0]}&open=1").get_data(as_text=True)
+    assert 'name="open" value="1" checked' in only_open

@@ -1,0 +1,454 @@
+"""Selvstendig studiearbeid end to end through the test client, on real 2026-27 dates.
+
+Today is pinned to Monday 23 November 2026: with the `vgs` lead time of 7 days, a first day
+of Monday 30 November is the last one that can be applied for; Sunday 29 November is late.
+"""
+
+import io
+import re
+from datetime import date
+
+import pytest
+
+from portal.kinds.study_leave import flow
+from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
+from portal.models import Attachment, Case, Decision, Event, Participant
+
+TODAY = date(2026, 11, 23)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    app.config["PORTAL_TODAY"] = TODAY
+
+
+class Portal:
+    """The test client logged in as one person at a time."""
+
+    def __init__(self, client, auth, csrf):
+        self.client, self.auth, self.csrf = client, auth, csrf
+        self.user = None
+
+    def login(self, username):
+        if self.user:
+            self.auth.logout()
+        self.auth.login(username)
+        self.user = username
+        return self
+
+    def token(self):
+        return self.csrf(self.client.get("/home").get_data(as_text=True))
+
+    def apply(self, first="2026-11-30", last="2026-12-02", reason="Landsfinale i orientering",
+              **extra):
+        data = {"first_day": first, "last_day": last, "reason": reason,
+                "csrf_token": self.token(), **extra}
+        return self.client.post("/study-leave/new", data=data,
+                                content_type="multipart/form-data")
+
+    def step(self, case, path, version=None, **data):
+        version = Case.get_by_id(case.id).version if version is None else version
+        data = {"csrf_token": self.token(), "version": version, **data}
+        return self.client.post(f"/study-leave/{case.id}/{path}", data=data,
+                                content_type="multipart/form-data")
+
+    def page(self, case):
+        return self.client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+@pytest.fixture
+def portal(client, auth, csrf, school):
+    return Portal(client, auth, csrf)
+
+
+def _case():
+    return Case.select().order_by(Case.id.desc()).first()
+
+
+def _state(case):
+    return Case.get_by_id(case.id).state
+
+
+def filed(portal, **kw):
+    portal.login("elev1")
+    response = portal.apply(**kw)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return _case()
+
+
+def with_teachers(portal, school):
+    case = filed(portal)
+    portal.login("trinn1")
+    assert portal.step(case, "decide", choice="grounds").status_code == 303
+    return case
+
+
+def answered(portal, school, case):
+    norsk, matte = _answers(case)
+    portal.login("laerer1")
+    assert portal.step(case, f"teacher-answer/{norsk.id}", **{
+        f"a{norsk.id}-version": Case.get_by_id(case.id).version,
+        f"a{norsk.id}-choice": "approve", f"a{norsk.id}-text": "Les novellene i kapittel 4."},
+    ).status_code == 303
+    portal.login("laerer2")
+    assert portal.step(case, f"teacher-answer/{matte.id}", **{
+        f"a{matte.id}-version": Case.get_by_id(case.id).version,
+        f"a{matte.id}-choice": "approve", f"a{matte.id}-text": "Oppgave 3.1–3.20."},
+    ).status_code == 303
+    return case
+
+
+def granted(portal, school):
+    case = answered(portal, school, with_teachers(portal, school))
+    portal.login("trinn1")
+    assert portal.step(case, "answer", choice="grant", text="Lykke til!").status_code == 303
+    return case
+
+
+def _teacher_answer(case, answer, **kw):
+    fresh = Case.get_by_id(case.id)
+    return flow.teacher_answer(fresh, answer, version=fresh.version, **kw)
+
+
+def _answers(case):
+    rows = {a.subject.code: a for a in TeacherAnswer.select().where(TeacherAnswer.case == case)}
+    return rows["NOR1260"], rows["MAT1021"]
+
+
+# --- the application form --------------------------------------------------------------------
+
+
+def test_form_shows_the_rule_and_the_earliest_first_day_before_any_input(portal):
+    portal.login("elev1")
+    html = portal.client.get("/study-leave/new").get_data(as_text=True)
+    assert "7 dager, jf. skolens rutine for selvstendig studiearbeid" in html
+    assert "30. november 2026" in html  # earliest first day today
+    assert "1STA" in html  # the class is known
+    assert 'hx-get="/study-leave/deadline"' in html
+
+
+@pytest.mark.parametrize("first, due, late", [
+    ("2026-11-30", "23. november 2026", False),
+    ("2026-11-29", "22. november 2026", True),
+])
+def test_deadline_fragment_follows_the_first_day(portal, first, due, late):
+    portal.login("elev1")
+    response = portal.client.get(f"/study-leave/deadline?first_day={first}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="deadline"')
+    assert f"Fristen er {due} (7 dager, jf. skolens rutine for selvstendig studiearbeid)" in html
+    assert ("rule-late" in html) is late
+
+
+def test_last_allowed_day_is_accepted_and_the_people_get_their_parts(portal, school):
+    case = filed(portal)
+    assert (case.kind, case.state, case.student_id) == ("study_leave", "submitted",
+                                                         school.elev1.id)
+    leave = StudyLeave.get(StudyLeave.case == case)
+    assert (leave.first_day, leave.last_day, leave.days) == (date(2026, 11, 30),
+                                                             date(2026, 12, 2), 3)
+    assert leave.school_class_id == school.klass.id
+    parts = {(p.user.username, p.part) for p in Participant.select().where(
+        Participant.case == case)}
+    assert parts == {("elev1", "student"), ("laerer1", "contact_teacher"),
+                     ("trinn1", "year_coordinator")}
+    assert [e.action for e in Event.select().where(Event.case == case)] == ["file"]
+    html = portal.page(case)
+    assert "Søknaden er sendt" in html and "30. november 2026" in html
+
+
+@pytest.mark.parametrize("first, last, field, message", [
+    ("2026-11-29", "2026-12-01", "first_day",
+     "måtte søknaden være sendt innen 22. november 2026 (7 dager, jf. skolens rutine"),
+    ("2026-11-20", "2026-11-24", "first_day", "Perioden har allerede begynt"),
+    ("2026-12-10", "2026-12-08", "last_day", "Siste dag (8. desember 2026) er før første dag"),
+    ("2027-06-14", "2027-06-25", "last_day", "innenfor skoleåret 2026/2027"),
+])
+def test_bad_periods_are_refused_with_a_clear_message_and_the_input_kept(
+        portal, first, last, field, message):
+    portal.login("elev1")
+    response = portal.apply(first=first, last=last, reason="Min egen begrunnelse")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert f'id="{field}-error"' in html and 'aria-invalid="true"' in html
+    assert f'value="{first}"' in html and f'value="{last}"' in html
+    assert "Min egen begrunnelse" in html
+    assert Case.select().count() == 0
+
+
+def test_missing_reason_and_dates_name_the_fields(portal):
+    portal.login("elev1")
+    html = portal.apply(first="", last="", reason="").get_data(as_text=True)
+    assert "Skriv hvorfor du søker" in html
+    assert html.count("Skriv inn en dato") >= 2
+    assert Case.select().count() == 0
+
+
+def test_sports_event_needs_the_confirmation_and_keeps_it(portal):
+    portal.login("elev1")
+    html = portal.apply(is_sports_event="y", parents_informed="y").get_data(as_text=True)
+    assert "legg ved bekreftelsen" in html
+    assert Case.select().count() == 0
+    bad = portal.apply(is_sports_event="y", confirmation=(io.BytesIO(b"hello"), "x.png"))
+    assert bad.status_code == 422 and "JPEG, PNG eller HEIC" in bad.get_data(as_text=True)
+    ok = portal.apply(is_sports_event="y", parents_informed="y", club_informed="y",
+                      confirmation=(io.BytesIO(PNG), "bekreftelse.png"))
+    assert ok.status_code == 303
+    leave = StudyLeave.get()
+    assert (leave.is_sports_event, leave.parents_informed, leave.club_informed) == (
+        True, True, True)
+    doc = Attachment.get()
+    assert (doc.filename, doc.content_type, doc.purpose) == (
+        "bekreftelse.png", "image/png", "sports_confirmation")
+
+
+def test_only_students_may_apply(portal):
+    portal.login("trinn1")
+    assert portal.client.get("/study-leave/new").status_code == 404
+    assert portal.client.get("/study-leave/deadline?first_day=2026-11-30").status_code == 404
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+
+def test_contact_teacher_has_a_read_only_copy(portal):
+    case = filed(portal)
+    portal.login("laerer1")
+    html = portal.page(case)
+    assert "Landsfinale i orientering" in html
+    assert "Hva du kan gjøre" not in html
+    assert 'action="/study-leave' not in html
+    assert portal.step(case, "decide", choice="grounds").status_code == 404
+    assert _state(case) == "submitted"
+
+
+@pytest.mark.parametrize("username", ["elev2", "elev3", "laerer2", "admin"])
+def test_a_foreign_case_is_404(portal, username):
+    case = filed(portal)
+    portal.login(username)
+    assert portal.client.get(f"/cases/{case.id}").status_code == 404
+    assert portal.client.get(f"/cases/{case.id}/status").status_code == 404
+    assert portal.step(case, "withdraw").status_code == 404
+    assert portal.step(case, "decide", choice="refuse", text="Nei").status_code == 404
+
+
+@pytest.mark.parametrize("path, data", [
+    ("decide", {"choice": "grounds"}),
+    ("answer", {"choice": "grant"}),
+    ("finish", {"choice": "complete"}),
+])
+def test_student_cannot_take_the_coordinators_steps(portal, path, data):
+    case = filed(portal)
+    assert portal.step(case, path, **data).status_code == 404
+    assert _state(case) == "submitted"
+
+
+def test_coordinator_sees_the_facts_earlier_grants_with_dates(portal, school):
+    first = granted(portal, school)
+    portal.login("elev1")
+    portal.apply(first="2026-12-14", last="2026-12-15", reason="NM i langrenn")
+    second = _case()
+    portal.login("trinn1")
+    html = portal.page(second)
+    assert "Fakta å vurdere" in html
+    assert "Tidligere innvilgelser: 1." in html
+    assert "30. november 2026 – 2. desember 2026" in html
+    assert f'href="/cases/{first.id}"' in html
+    portal.login("elev1")
+    assert "Fakta å vurdere" not in portal.page(second)
+
+
+def test_coordinator_queue_lists_the_new_application(portal):
+    case = filed(portal)
+    portal.login("trinn1")
+    html = portal.client.get("/home").get_data(as_text=True)
+    waiting = html.split('id="waiting-heading"')[1].split("</section>")[0]
+    assert f"/cases/{case.id}" in waiting
+
+
+# --- every transition ------------------------------------------------------------------------
+
+
+def test_refusal_needs_reasons_then_is_a_decision_the_student_sees(portal):
+    case = filed(portal)
+    portal.login("trinn1")
+    response = portal.step(case, "decide", choice="refuse", text="  ")
+    assert response.status_code == 422
+    assert "Skriv begrunnelsen for avslaget" in response.get_data(as_text=True)
+    assert _state(case) == "submitted"
+    assert portal.step(case, "decide", choice="refuse",
+                       text="Årsaken ligner på ferie.").status_code == 303
+    assert _state(case) == "refused"
+    decision = Decision.get(Decision.case == case)
+    assert (decision.outcome, decision.reasons, decision.rule_reference) == (
+        "refused", "Årsaken ligner på ferie.", "jf. opplæringslova § 3-47")
+    assert decision.appeal_deadline == date(2026, 12, 14)  # 3 weeks from 23 Nov, a Monday
+    for user in ("elev1", "laerer1"):
+        portal.login(user)
+        html = portal.page(case)
+        assert "Årsaken ligner på ferie." in html and "14. desember 2026" in html
+
+
+def test_grounds_send_it_to_every_subject_teacher(portal, school):
+    case = with_teachers(portal, school)
+    assert _state(case) == "with_teachers"
+    rows = list(TeacherAnswer.select().where(TeacherAnswer.case == case))
+    assert {(r.subject.code, r.teacher.username, r.decision) for r in rows} == {
+        ("NOR1260", "laerer1", None), ("MAT1021", "laerer2", None)}
+    assert Participant.select().where((Participant.case == case)
+                                      & (Participant.part == "teacher")).count() == 2
+    portal.login("laerer2")  # now has a part: sees the case and a form for Matematikk only
+    html = portal.page(case)
+    assert "Send svaret for Matematikk 1T" in html and "Send svaret for Norsk" not in html
+
+
+def test_teacher_answers_arrive_live_at_the_coordinator(portal, school):
+    case = with_teachers(portal, school)
+    portal.login("trinn1")
+    first = portal.client.get(f"/cases/{case.id}/status")
+    assert "0 av 2 lærere har svart" in first.get_data(as_text=True)
+    etag = first.headers["ETag"]
+    assert portal.client.get(f"/cases/{case.id}/status",
+                             headers={"If-None-Match": etag}).status_code == 304
+    norsk, _matte = _answers(case)
+    _teacher_answer(case, norsk, actor=school.laerer1,
+                    approve=False, text="Heldagsprøve i perioden.")
+    again = portal.client.get(f"/cases/{case.id}/status", headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    html = again.get_data(as_text=True)
+    assert "1 av 2 lærere har svart" in html and "Heldagsprøve i perioden." in html
+
+
+def test_teacher_answer_needs_choice_and_text_and_only_for_own_subject(portal, school):
+    case = with_teachers(portal, school)
+    norsk, matte = _answers(case)
+    portal.login("laerer1")
+    bad = portal.step(case, f"teacher-answer/{norsk.id}", **{
+        f"a{norsk.id}-version": Case.get_by_id(case.id).version, f"a{norsk.id}-choice": "approve",
+        f"a{norsk.id}-text": ""})
+    assert bad.status_code == 422 and "Skriv oppgavene" in bad.get_data(as_text=True)
+    other = portal.step(case, f"teacher-answer/{matte.id}", **{
+        f"a{matte.id}-version": Case.get_by_id(case.id).version, f"a{matte.id}-choice": "approve",
+        f"a{matte.id}-text": "Ikke mitt fag"})
+    assert other.status_code == 404
+    assert TeacherAnswer.get_by_id(matte.id).decision is None
+
+
+def test_coordinator_answers_only_when_every_teacher_has(portal, school):
+    case = with_teachers(portal, school)
+    portal.login("trinn1")
+    early = portal.step(case, "answer", choice="grant")
+    assert early.status_code == 422
+    assert "Vent til alle faglærerne har svart" in early.get_data(as_text=True)
+    assert _state(case) == "with_teachers"
+
+
+def test_grant_is_a_decision_with_the_tasks_and_a_teachers_refusal(portal, school):
+    case = with_teachers(portal, school)
+    norsk, matte = _answers(case)
+    _teacher_answer(case, norsk, actor=school.laerer1,
+                    approve=True, text="Les novellene i kapittel 4.")
+    _teacher_answer(case, matte, actor=school.laerer2,
+                    approve=False, text="Prøve i perioden.")
+    portal.login("trinn1")
+    assert portal.step(case, "answer", choice="grant", text="Lykke til!").status_code == 303
+    assert _state(case) == "granted"
+    decision = Decision.get(Decision.case == case)
+    assert decision.outcome == "granted"
+    assert "Les novellene i kapittel 4." in decision.reasons
+    assert "Matematikk 1T (Lise Lærer) – læreren avslo: Prøve i perioden." in decision.reasons
+    portal.login("elev1")
+    html = portal.page(case)
+    assert "Oppgaver i perioden" in html and "Merk Norsk som gjort" in html
+    assert "Merk Matematikk 1T som gjort" not in html  # declined: no task
+
+
+def test_coordinator_may_refuse_after_the_answers(portal, school):
+    case = answered(portal, school, with_teachers(portal, school))
+    portal.login("trinn1")
+    assert portal.step(case, "answer", choice="refuse").status_code == 422
+    assert portal.step(case, "answer", choice="refuse", text="For mye fravær.").status_code == 303
+    assert _state(case) == "refused"
+    assert Decision.get(Decision.case == case).outcome == "refused"
+
+
+def test_tasks_documentation_and_registering_r(portal, school):
+    case = granted(portal, school)
+    norsk, matte = _answers(case)
+    portal.login("elev1")
+    assert portal.step(case, "documentation").status_code == 422
+    assert portal.step(case, "documentation",
+                       document=(io.BytesIO(PNG), "timeplan.png")).status_code == 303
+    assert Attachment.get(Attachment.case == case).purpose == "documentation"
+    assert portal.step(case, f"task-done/{norsk.id}").status_code == 303
+    portal.login("trinn1")
+    early = portal.step(case, "finish", choice="complete")
+    assert early.status_code == 422 and "Matematikk 1T" in early.get_data(as_text=True)
+    assert _state(case) == "granted"
+    portal.login("elev1")
+    assert portal.step(case, f"task-done/{matte.id}").status_code == 303
+    assert TeacherAnswer.select().where(TeacherAnswer.done).count() == 2
+    portal.login("trinn1")
+    assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
+    assert _state(case) == "completed"
+    assert StudyLeave.get(StudyLeave.case == case).registered_r_at is not None
+    actions = [e.action for e in Event.select().where(Event.case == case).order_by(Event.id)]
+    assert actions == ["file", "grounds", "teacher_answer", "teacher_answer", "grant",
+                       "add_documentation", "task_done", "task_done", "complete"]
+    portal.login("elev1")
+    assert "Godkjent og ført som R" in portal.page(case)
+
+
+def test_close_as_not_completed_needs_a_reason(portal, school):
+    case = granted(portal, school)
+    portal.login("trinn1")
+    assert portal.step(case, "finish", choice="close").status_code == 422
+    assert portal.step(case, "finish", choice="close",
+                       text="Oppgavene ble ikke levert.").status_code == 303
+    assert _state(case) == "not_completed"
+
+
+@pytest.mark.parametrize("stage", ["submitted", "with_teachers"])
+def test_student_can_withdraw_before_the_answer(portal, school, stage):
+    case = filed(portal) if stage == "submitted" else with_teachers(portal, school)
+    portal.login("elev1")
+    assert portal.step(case, "withdraw").status_code == 303
+    assert _state(case) == "withdrawn"
+    assert Event.select().where((Event.case == case) & (Event.action == "withdraw")).exists()
+
+
+def test_no_withdrawal_after_the_answer(portal, school):
+    case = granted(portal, school)
+    portal.login("elev1")
+    response = portal.step(case, "withdraw")
+    assert response.status_code == 303
+    html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ikke lenger mulig" in html
+    assert _state(case) == "granted"
+
+
+def test_a_stale_page_is_refused_with_a_clear_message(portal, school):
+    case = filed(portal)
+    stale_version = Case.get_by_id(case.id).version
+    portal.login("trinn1")
+    assert portal.step(case, "decide", choice="grounds").status_code == 303
+    portal.login("elev1")  # the student's tab still shows the old version
+    response = portal.step(case, "withdraw", version=stale_version)
+    html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Noen andre endret saken" in html
+    assert _state(case) == "with_teachers"
+
+
+def test_htmx_step_updates_the_page_in_place(portal):
+    case = filed(portal)
+    portal.login("trinn1")
+    html = portal.page(case)
+    assert re.search(r'hx-post="/study-leave/\d+/decide"[^>]*hx-target="#main"', html)
+    response = portal.client.post(
+        f"/study-leave/{case.id}/decide", headers={"HX-Request": "true"},
+        data={"csrf_token": portal.token(), "version": 1, "choice": "grounds"},
+        follow_redirects=True)
+    assert response.status_code == 200 and 'id="main"' in response.get_data(as_text=True)
+    assert _state(case) == "with_teachers"

@@ -260,6 +260,22 @@ def test_coordinator_sees_the_facts_earlier_grants_with_dates(portal, school):
     assert "Fakta å vurdere" not in portal.page(second)
 
 
+def test_coordinator_sees_the_students_absence_per_subject(portal, school):
+    from portal.absence import record_absence
+    from portal.models import TeachingAssignment
+
+    norsk = TeachingAssignment.get(TeachingAssignment.school_class == school.klass,
+                                   TeachingAssignment.subject == school.norsk)
+    for lesson in (1, 2, 3):
+        record_absence(norsk, school.elev1, date(2026, 11, 16), lesson, by=school.laerer1)
+    case = filed(portal)
+    portal.login("trinn1")
+    html = portal.page(case)
+    assert "Norsk: 3 av 113 timer fravær" in html
+    assert "Matematikk 1T: 0 av 140 timer fravær" in html
+    assert "Dager holdt utenfor vitnemålet: 0 av 10." in html
+
+
 def test_coordinator_queue_lists_the_new_application(portal):
     case = filed(portal)
     portal.login("trinn1")

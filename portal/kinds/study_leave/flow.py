@@ -136,10 +136,10 @@ def earlier_grants(case) -> list[StudyLeave]:
 def absence_summary(case):
     """The student's absence so far from the absence package, when it offers one."""
     try:
-        from portal.absence import summary_for_student
+        from portal.absence import absence_summary as summary
     except ImportError:
         return None
-    return summary_for_student(case.student, case.school_year)
+    return summary(case.student, case.school_year)
 
 
 def _issue(case, event, *, outcome, summary, reasons, actor):

@@ -352,6 +352,34 @@ def test_teacher_answer_needs_choice_and_text_and_only_for_own_subject(portal, s
     assert TeacherAnswer.get_by_id(matte.id).decision is None
 
 
+def _waiting_on_home(portal, case) -> bool:
+    """Whether the case is in the "Waiting for you" list of the logged-in user's home."""
+    html = portal.client.get("/home").get_data(as_text=True)
+    waiting = html.split('id="waiting-heading"', 1)[1].split('id="others-heading"', 1)[0]
+    return f'href="/cases/{case.id}"' in waiting
+
+
+def test_the_queue_waits_only_for_those_who_still_have_to_act(portal, school):
+    case = with_teachers(portal, school)
+    norsk, _matte = _answers(case)
+    portal.login("trinn1")
+    assert not _waiting_on_home(portal, case)  # the teachers have not answered yet
+    portal.login("laerer1")
+    assert _waiting_on_home(portal, case)
+    assert portal.step(case, f"teacher-answer/{norsk.id}", **{
+        f"a{norsk.id}-version": Case.get_by_id(case.id).version,
+        f"a{norsk.id}-choice": "approve", f"a{norsk.id}-text": "Les kapittel 4."},
+    ).status_code == 303
+    assert not _waiting_on_home(portal, case)
+    assert f'href="/cases/{case.id}"' in portal.client.get("/home").get_data(as_text=True)
+    portal.login("laerer2")
+    assert _waiting_on_home(portal, case)
+    answered(portal, school, case)
+    assert not _waiting_on_home(portal, case)
+    portal.login("trinn1")
+    assert _waiting_on_home(portal, case)
+
+
 def test_coordinator_answers_only_when_every_teacher_has(portal, school):
     case = with_teachers(portal, school)
     portal.login("trinn1")
@@ -415,6 +443,102 @@ def test_tasks_documentation_and_registering_r(portal, school):
                        "add_documentation", "task_done", "task_done", "complete"]
     portal.login("elev1")
     assert "Godkjent og ført som R" in portal.page(case)
+
+
+def _absence_note(portal, first, last, category="R"):
+    """elev1 files an absence note for whole days; its case."""
+    portal.login("elev1")
+    response = portal.client.post("/absence-notes/new", data={
+        "csrf_token": portal.token(), "category": category, "scope": "days",
+        "first_day": first, "last_day": last,
+        "document": (io.BytesIO(PNG), "bekreftelse.png")}, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).get()
+
+
+def test_the_absence_note_form_opens_filled_in_for_the_period(portal, school):
+    case = granted(portal, school)
+    portal.login("elev1")
+    html = portal.page(case)
+    link = re.search(r'href="(/absence-notes/new\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    form = portal.client.get(link).get_data(as_text=True)
+    assert 'value="2026-11-30"' in form and 'value="2026-12-02"' in form
+    assert re.search(r'<input[^>]*checked[^>]*value="R"|<input[^>]*value="R"[^>]*checked', form)
+
+
+def test_student_links_an_absence_note_covering_the_period(portal, school):
+    case = granted(portal, school)
+    outside = _absence_note(portal, "2026-12-07", "2026-12-08")
+    note = _absence_note(portal, "2026-11-30", "2026-12-02")
+    html = portal.page(case)
+    assert "Ingen fraværsmelding er koblet til ennå." in html
+    assert f'value="{note.id}"' in html and f'value="{outside.id}"' not in html
+    refused = portal.step(case, "absence-note", note=outside.id)
+    assert refused.status_code == 422
+    assert "Velg en av fraværsmeldingene dine som dekker perioden." in refused.get_data(
+        as_text=True)
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id is None
+    assert portal.step(case, "absence-note", note=note.id).status_code == 303
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id == note.id
+    event = Event.select().where(Event.case == case).order_by(Event.id.desc()).get()
+    assert (event.action, event.text) == ("link_absence_note", note.reference)
+    assert f"Koblet til: {note.reference}." in portal.page(case)
+    portal.login("trinn1")
+    html = portal.page(case)
+    assert note.reference in html and "Ingen fraværsmelding er koblet til" not in html
+
+
+def test_a_note_of_another_student_cannot_be_linked(portal, school):
+    case = granted(portal, school)
+    portal.login("elev2")
+    portal.client.post("/absence-notes/new", data={
+        "csrf_token": portal.token(), "category": "R", "scope": "days",
+        "first_day": "2026-11-30", "last_day": "2026-12-02",
+        "document": (io.BytesIO(PNG), "b.png")}, content_type="multipart/form-data")
+    foreign = Case.select().where(Case.kind == "absence_note").get()
+    portal.login("elev1")
+    assert portal.step(case, "absence-note", note=foreign.id).status_code == 422
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id is None
+    portal.login("elev2")
+    assert portal.step(case, "absence-note", note=foreign.id).status_code == 404
+
+
+def test_completion_records_the_period_as_r_in_the_absence_register(portal, school):
+    from portal.absence import absence_summary, record_absence
+    from portal.absence.models import AbsenceRecord
+    from portal.models import TeachingAssignment
+
+    norsk = TeachingAssignment.get(TeachingAssignment.school_class == school.klass,
+                                   TeachingAssignment.subject == school.norsk)
+    case = granted(portal, school)
+    record_absence(norsk, school.elev1, date(2026, 12, 1), 2, by=school.laerer1)
+    record_absence(norsk, school.elev1, date(2026, 12, 3), 1, by=school.laerer1)  # after it
+    assert absence_summary(school.elev1, school.year).subjects[1].lessons_absent == 2
+    portal.login("elev1")
+    for answer in _answers(case):
+        assert portal.step(case, f"task-done/{answer.id}").status_code == 303
+    portal.login("trinn1")
+    assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
+    inside = AbsenceRecord.get(AbsenceRecord.date == date(2026, 12, 1))
+    after = AbsenceRecord.get(AbsenceRecord.date == date(2026, 12, 3))
+    assert (inside.category, after.category) == ("R", None)
+    figures = {f.subject: f for f in absence_summary(school.elev1, school.year).subjects}
+    assert figures["Norsk"].lessons_absent == 1
+    assert "Perioden er ført som R" in portal.page(case)
+
+
+def test_closing_as_not_completed_leaves_the_absence_as_absence(portal, school):
+    from portal.absence import record_absence
+    from portal.absence.models import AbsenceRecord
+    from portal.models import TeachingAssignment
+
+    norsk = TeachingAssignment.get(TeachingAssignment.school_class == school.klass,
+                                   TeachingAssignment.subject == school.norsk)
+    case = granted(portal, school)
+    record_absence(norsk, school.elev1, date(2026, 12, 1), 2, by=school.laerer1)
+    portal.login("trinn1")
+    assert portal.step(case, "finish", choice="close", text="Ikke vist.").status_code == 303
+    assert AbsenceRecord.get(AbsenceRecord.date == date(2026, 12, 1)).category is None
 
 
 def test_close_as_not_completed_needs_a_reason(portal, school):

@@ -7,7 +7,12 @@ student's absence note is the request kind in portal/kinds/absence_note/.
 from flask import Blueprint
 
 from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning, ChronicCondition
-from portal.absence.services import absence_summary, check_warnings, record_absence
+from portal.absence.services import (
+    absence_summary,
+    apply_covers,
+    check_warnings,
+    record_absence,
+)
 
 bp = Blueprint("absence", __name__, url_prefix="/absence", template_folder="templates",
                cli_group=None)
@@ -21,6 +26,7 @@ __all__ = [
     "AbsenceWarning",
     "ChronicCondition",
     "absence_summary",
+    "apply_covers",
     "bp",
     "check_warnings",
     "load_demo",

@@ -63,13 +63,19 @@ def home():
     ids = [c.id for c in cases]
     latest = latest_events(ids)
     parts = _parts_by_case(current_user, ids)
+    done = set()
+    for code in {c.kind for c in cases}:
+        kind = REGISTRY.get(code)
+        if kind is not None:
+            done |= kind.already_done(current_user, [c.id for c in cases if c.kind == code])
     waiting, others = [], []
     for case in cases:
         kind = REGISTRY.get(case.kind)
         actions = kind.actions(case.state, parts.get(case.id, set())) if kind else []
         staff_actions = [t for t in actions if t.action != "withdraw"]
         row = {"case": case, "kind": kind, "latest": latest.get(case.id, [None])[0]}
-        (waiting if case.is_open and staff_actions else others).append(row)
+        acts = case.is_open and staff_actions and case.id not in done
+        (waiting if acts else others).append(row)
     from portal.notifications.queue import overdue_first
     from portal.rules.calendar import today
 

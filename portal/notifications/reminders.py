@@ -69,6 +69,8 @@ def staff_answers(today: date) -> Iterable[Due]:
             staff = parts - {"student"}
             if not any(t.action != "withdraw" for t in kind.actions(case.state, staff)):
                 continue
+            if case.id in kind.already_done(user, [case.id]):
+                continue
             when = "overdue" if overdue else "soon"
             yield Due(key=f"staff:{case.id}:{case.state}:{case.staff_due_on}:{when}:{user.id}",
                       user=user, case=case, due_on=case.staff_due_on,

@@ -99,6 +99,21 @@ def test_study_leave_journey(school, live_server, login, axe):
     expect(student.locator(".flash")).to_contain_text("Merket som gjort: Matematikk 1T")
     axe(student)
 
+    # The student writes the absence note for the period from the case (filled in) and
+    # links it to the application.
+    student.get_by_role("link", name="Skriv en fraværsmelding for perioden").click()
+    expect(student.locator("#first_day")).to_have_value("2026-11-30")
+    expect(student.locator("#last_day")).to_have_value("2026-12-02")
+    student.get_by_role("button", name="Send fraværsmelding").click()
+    expect(student.locator("#case-status .badge")).to_have_text("Sendt, venter på behandling")
+    note_reference = student.locator(".case-meta").first.inner_text().rsplit(" ", 1)[1]
+    student.goto(case_url)
+    student.get_by_role("radio").first.check()
+    student.get_by_role("button", name="Koble til fraværsmeldingen").click()
+    expect(student.locator(".flash")).to_contain_text("Fraværsmeldingen din er koblet til")
+    expect(student.locator("#note-heading + p")).to_contain_text(note_reference)
+    axe(student)
+
     # The work is shown: the coordinator records the period as R.
     coordinator.reload()
     coordinator.get_by_label("Arbeidet er vist fram: godkjenn og før perioden som R").check()

@@ -1,5 +1,7 @@
 """The student's note and correction request; the reviewer's answer; more documentation."""
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -99,7 +101,8 @@ def _open(title, student, school, year, note_fields, checked, health, text):
 def new():
     """The absence note form: reason, days or lessons, documentation from the phone."""
     school, year = student_school_year(current_user)
-    form = NoteForm(school_year=year)
+    form = NoteForm(school_year=year, data=_prefill(request.args) if request.method == "GET"
+                    else None)
     if form.validate_on_submit():
         checked, ok = _checked_document(form.document)
         if ok:
@@ -118,6 +121,22 @@ def new():
                 return redirect(url_for("cases.show", case_id=case.id), 303)
     return render_template("absence_note/new.html", form=form, profile=school.rules,
                            year=year)
+
+
+def _prefill(args) -> dict:
+    """A note started from a link (e.g. from a study-leave case): category, scope and days
+    from the query string, each only when valid; the student checks and sends it."""
+    data = {}
+    if args.get("category") in rules.CATEGORIES:
+        data["category"] = args["category"]
+    if args.get("scope") in ("days", "lessons"):
+        data["scope"] = args["scope"]
+    for name in ("first_day", "last_day"):
+        try:
+            data[name] = date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            pass
+    return data
 
 
 @bp.route("/correction/<int:record_id>", methods=["GET", "POST"])

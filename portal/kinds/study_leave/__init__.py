@@ -37,6 +37,7 @@ KIND = register(
             Transition("with_teachers", "refuse_answer", {COORDINATOR}, "refused",
                        decision=True),
             Transition("granted", "add_documentation", {"student"}, "granted"),
+            Transition("granted", "link_absence_note", {"student"}, "granted"),
             Transition("granted", "task_done", {"student"}, "granted"),
             Transition("granted", "complete", {COORDINATOR}, "completed"),
             Transition("granted", "close", {COORDINATOR}, "not_completed"),
@@ -54,6 +55,7 @@ KIND = register(
             "grant": _l("Granted, with the teachers' tasks"),
             "refuse_answer": _l("Refused after the teachers' answers"),
             "add_documentation": _l("Documentation added"),
+            "link_absence_note": _l("Absence note for the period linked"),
             "task_done": _l("Task marked as done"),
             "complete": _l("Work shown; period recorded as R"),
             "close": _l("Closed as not completed"),
@@ -64,10 +66,11 @@ KIND = register(
 
 bp = Blueprint(CODE, __name__, url_prefix="/study-leave", template_folder="templates")
 
-from portal.kinds.study_leave import views  # noqa: E402,F401  (routes on bp)
+from portal.kinds.study_leave import flow, views  # noqa: E402,F401  (routes on bp)
 from portal.kinds.study_leave.demo import load_demo  # noqa: E402,F401
 from portal.kinds.study_leave.views import case_extras  # noqa: E402
 
 KIND.extra_context = case_extras
+KIND.done_by = flow.done_by
 
 __all__ = ["KIND", "StudyLeave", "TeacherAnswer", "bp", "load_demo"]

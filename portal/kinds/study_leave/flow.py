@@ -176,6 +176,28 @@ def answers(case) -> list[TeacherAnswer]:
     return list(TeacherAnswer.of_case(case))
 
 
+def done_by(user, case_ids: list[int]) -> set[int]:
+    """Kind.done_by: cases with the teachers where `user` has nothing to do now — a teacher
+    who has answered for each of their subjects, or the coordinator while answers are missing."""
+    from portal.models import Participant
+
+    open_ids = [c.id for c in Case.select(Case.id).where(
+        Case.id.in_(case_ids) & (Case.state == "with_teachers"))]
+    if not open_ids:
+        return set()
+    mine_missing, all_missing = set(), set()
+    for a in TeacherAnswer.select(TeacherAnswer.case, TeacherAnswer.teacher).where(
+            TeacherAnswer.case.in_(open_ids) & TeacherAnswer.decision.is_null()):
+        all_missing.add(a.case_id)
+        if a.teacher_id == user.id:
+            mine_missing.add(a.case_id)
+    coordinating = {p.case_id for p in Participant.select(Participant.case).where(
+        Participant.case.in_(open_ids) & (Participant.user == user.id)
+        & (Participant.part == "year_coordinator"))}
+    return {cid for cid in open_ids
+            if cid not in mine_missing and not (cid in coordinating and cid not in all_missing)}
+
+
 def teacher_answer(case, answer: TeacherAnswer, *, actor, version, approve: bool, text: str):
     """A subject teacher approves (with the tasks) or declines (with why) for one subject."""
     if answer.teacher_id != actor.id:
@@ -230,6 +252,87 @@ def add_documentation(case, *, actor, version, checked: CheckedFile):
                         effect=lambda c, ev: _attach(c, actor, checked, "documentation"))
 
 
+# --- the absence note for the period -------------------------------------------------------
+
+NOTE_KIND = "absence_note"
+NOTE_UNUSABLE_STATES = ("refused", "withdrawn")
+
+
+def _note_period(note) -> tuple[date, date] | None:
+    if note.scope == "days" and note.first_day is not None:
+        return note.first_day, note.last_day or note.first_day
+    if note.lesson_day is not None:
+        return note.lesson_day, note.lesson_day
+    return None
+
+
+def note_candidates(case) -> list[tuple[Case, object]]:
+    """The student's absence notes this school year that overlap the period and still stand
+    (not refused or withdrawn, not a correction request): (case, note), newest first."""
+    try:
+        from portal.kinds.absence_note.models import AbsenceNote
+    except ImportError:
+        return []
+    leave = leave_of(case)
+    rows = (AbsenceNote.select(AbsenceNote, Case)
+            .join(Case)
+            .where((Case.student == case.student_id) & (Case.school_year == case.school_year_id)
+                   & (Case.kind == NOTE_KIND) & Case.state.not_in(NOTE_UNUSABLE_STATES)
+                   & (AbsenceNote.category != "correction"))
+            .order_by(Case.id.desc()))
+    result = []
+    for note in rows:
+        period = _note_period(note)
+        if period and period[0] <= leave.last_day and period[1] >= leave.first_day:
+            result.append((note.case, note))
+    return result
+
+
+def linked_note(leave: StudyLeave):
+    """The linked absence note's case and note, or (None, None)."""
+    if leave.absence_note_id is None:
+        return None, None
+    note_case = Case.get_or_none(Case.id == leave.absence_note_id)
+    if note_case is None:
+        return None, None
+    try:
+        from portal.kinds.absence_note.models import AbsenceNote
+    except ImportError:
+        return note_case, None
+    return note_case, AbsenceNote.get_or_none(AbsenceNote.case == note_case)
+
+
+def link_absence_note(case, *, actor, version, note_case_id: int):
+    """Student: link one of their absence notes covering (part of) the period."""
+    chosen = {c.id: (c, n) for c, n in note_candidates(case)}.get(note_case_id)
+    if chosen is None:
+        raise StepRefused(_("Choose one of your absence notes that covers the period."))
+    note_case, _note = chosen
+
+    def effect(c, ev):
+        StudyLeave.update(absence_note=note_case.id).where(StudyLeave.case == c).execute()
+
+    return engine.apply(case, "link_absence_note", actor=actor, expected_version=version,
+                        text=note_case.reference, data={"absence_note": note_case.id},
+                        effect=effect)
+
+
+def _record_period_as_r(case, leave: StudyLeave) -> int:
+    """Cover each school day of the period as R (organised study work, not absence) in the
+    absence register, and re-flag the lessons already recorded; returns the days covered."""
+    try:
+        from portal.absence import AbsenceCover, apply_covers
+        from portal.absence.rules import STUDY_WORK, school_days
+    except ImportError:
+        return 0
+    days = school_days(leave.first_day, leave.last_day)
+    for day in days:
+        AbsenceCover.create(student=case.student_id, school_year=case.school_year_id, case=case,
+                            date=day, category=STUDY_WORK, documented=True, struck=False)
+    apply_covers(case.student, case.school_year)
+    return len(days)
+
+
 def task_done(case, answer: TeacherAnswer, *, actor, version):
     if not answer.approved or answer.case_id != case.id:
         raise StepRefused(_("There is no such task in this case."))
@@ -256,6 +359,7 @@ def complete(case, *, actor, version, text=""):
 
     def effect(c, ev):
         StudyLeave.update(registered_r_at=utcnow()).where(StudyLeave.case == c).execute()
+        _record_period_as_r(c, leave_of(c))
 
     return engine.apply(case, "complete", actor=actor, expected_version=version, text=text,
                         effect=effect)

@@ -88,6 +88,12 @@ class DocumentationForm(StepForm):
                          validators=[FileRequired(message=_l("Choose a file."))])
 
 
+class LinkNoteForm(StepForm):
+    # The choice is checked by flow.link_absence_note, with a message that says why.
+    note = RadioField(_l("Your absence note for the period"), coerce=int, validate_choice=False,
+                      validators=[InputRequired(message=_l("Choose an absence note."))])
+
+
 class FinishForm(StepForm):
     choice = RadioField(_l("Finish the case"), choices=[
         SelectChoice("complete", _l("The work is shown: approve and record the period as R")),

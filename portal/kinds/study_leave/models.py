@@ -18,6 +18,9 @@ class StudyLeave(BaseModel):
     parents_informed = BooleanField(default=False)
     club_informed = BooleanField(default=False)
     registered_r_at = DateTimeField(null=True)  # when the period was recorded as R
+    # The student's absence note (case of kind absence_note) for the period, once linked.
+    absence_note = ForeignKeyField(Case, null=True, on_delete="SET NULL",
+                                   backref="linked_study_leaves")
     created_at = DateTimeField(default=utcnow)
 
     class Meta:

@@ -1,9 +1,10 @@
 """Pages of the study-leave case: the application form and each step's POST."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from wtforms import SelectChoice
 
 from portal.auth import roles_required
 from portal.cases.access import case_for
@@ -18,6 +19,7 @@ from portal.kinds.study_leave.forms import (
     DecideForm,
     DocumentationForm,
     FinishForm,
+    LinkNoteForm,
     TaskDoneForm,
     TeacherAnswerForm,
     WithdrawForm,
@@ -132,10 +134,32 @@ def case_extras(case, parts):
         },
         "can": {t.action for t in KIND.actions(case.state, parts)},
     }
+    context["note_case"], context["note"] = flow.linked_note(leave)
+    if "link_absence_note" in context["can"]:
+        candidates = flow.note_candidates(case)
+        link = LinkNoteForm(data=version)
+        _note_choices(link, candidates)
+        context["forms"]["link_note"] = link
+        context["note_candidates"] = candidates
+        context["new_note_url"] = _new_note_url(leave)
     if "year_coordinator" in parts:
         context["earlier"] = flow.earlier_grants(case)
         context["absence"] = flow.absence_summary(case)
     return context
+
+
+def _note_choices(form, candidates):
+    form.note.choices = [
+        SelectChoice(c.id, f"{c.reference}: {c.title} ({state_label(c)})")
+        for c, _note in candidates]
+
+
+def _new_note_url(leave):
+    """The absence-note form filled in for the period, as organised study work (R)."""
+    if "absence_note.new" not in current_app.view_functions:
+        return None
+    return url_for("absence_note.new", category="R", scope="days",
+                   first_day=leave.first_day.isoformat(), last_day=leave.last_day.isoformat())
 
 
 def _load(case_id, *actions):
@@ -236,7 +260,7 @@ def answer(case_id):
 
 @bp.route("/<int:case_id>/documentation", methods=["POST"])
 def documentation(case_id):
-    """Student: documentation for the period (until absence notes can be linked)."""
+    """Student: documentation for the period uploaded here (instead of an absence note)."""
     case, parts = _load(case_id, "add_documentation")
     form = DocumentationForm()
     if not form.validate_on_submit():
@@ -250,6 +274,20 @@ def documentation(case_id):
     return _run(case, parts, lambda: flow.add_documentation(
         case, actor=me, version=form.version.data, checked=checked), "documentation", form,
         _("The documentation is added."))
+
+
+@bp.route("/<int:case_id>/absence-note", methods=["POST"])
+def link_note(case_id):
+    """Student: link their absence note for the period."""
+    case, parts = _load(case_id, "link_absence_note")
+    form = LinkNoteForm()
+    _note_choices(form, flow.note_candidates(case))
+    if not form.validate_on_submit():
+        return _invalid(case, parts, "link_note", form)
+    me = current_user._get_current_object()
+    return _run(case, parts, lambda: flow.link_absence_note(
+        case, actor=me, version=form.version.data, note_case_id=form.note.data), "link_note",
+        form, _("Your absence note is linked to the application."))
 
 
 @bp.route("/<int:case_id>/task-done/<int:answer_id>", methods=["POST"])

@@ -194,7 +194,8 @@ def apply_covers(student, school_year) -> None:
 
 def check_warnings(student, school_year) -> list[AbsenceWarning]:
     """Create a warning for every threshold newly crossed (once per student, subject and
-    rule); for a loss-of-place threshold also a follow-up case where that kind exists."""
+    rule); for a loss-of-place threshold also a follow-up case where that kind exists. Each
+    new warning notifies those who must hear of it, in the warning's own transaction."""
     profile = school_year.school.rules
     created = []
     summary = absence_summary(student, school_year)
@@ -203,19 +204,53 @@ def check_warnings(student, school_year) -> list[AbsenceWarning]:
         for threshold in rules.crossed(profile, f):
             if threshold.key in have:
                 continue
-            inserted = (AbsenceWarning.insert(
-                student=student, assignment=f.assignment_id, school_year=school_year,
-                rule_key=threshold.key, percent=f.counted_percent(threshold),
-                created_at=utcnow()).on_conflict_ignore().execute())
-            warning = AbsenceWarning.get_or_none(
-                (AbsenceWarning.student == student)
-                & (AbsenceWarning.assignment == f.assignment_id)
-                & (AbsenceWarning.rule_key == threshold.key))
-            if inserted and warning is not None:
-                if threshold.follow_up:
-                    _open_follow_up(warning, f)
-                created.append(warning)
+            with database.atomic():
+                inserted = (AbsenceWarning.insert(
+                    student=student, assignment=f.assignment_id, school_year=school_year,
+                    rule_key=threshold.key, percent=f.counted_percent(threshold),
+                    created_at=utcnow()).on_conflict_ignore().as_rowcount().execute())
+                warning = AbsenceWarning.get_or_none(
+                    (AbsenceWarning.student == student)
+                    & (AbsenceWarning.assignment == f.assignment_id)
+                    & (AbsenceWarning.rule_key == threshold.key))
+                if inserted and warning is not None:  # this call created it: never twice
+                    if threshold.follow_up:
+                        _open_follow_up(warning, f)
+                    _notify_warning(warning, threshold)
+                    created.append(warning)
     return created
+
+
+def warning_recipients(warning: AbsenceWarning, threshold: rules.Threshold) -> list:
+    """Who hears of a new warning: the student and the contact teacher of the subject's
+    class, and its cohort coordinator for a fagskole or loss-of-place threshold."""
+    klass = warning.assignment.school_class
+    people = [warning.student]
+    if klass.contact_teacher_id is not None:
+        people.append(klass.contact_teacher)
+    if klass.cohort_coordinator_id is not None and (threshold.for_cohort_coordinator
+                                                    or threshold.follow_up):
+        people.append(klass.cohort_coordinator)
+    unique = {}
+    for user in people:
+        if user.active:
+            unique.setdefault(user.id, user)
+    return list(unique.values())
+
+
+def _notify_warning(warning: AbsenceWarning, threshold: rules.Threshold) -> None:
+    """The warning in the notification list of each recipient, e-mail unless switched off
+    (through portal/notifications when it is installed; the warning stands without it). The
+    e-mail says only that there is news about absence."""
+    try:
+        from portal.notifications.notify import deliver
+    except ImportError:
+        return
+    klass = warning.assignment.school_class
+    for user in warning_recipients(warning, threshold):
+        key = "absence_warning" if user.id == warning.student_id else "absence_warning_staff"
+        deliver(user, None, "absence_warning", key, school_class=klass,
+                dedupe_key=f"absence-warning:{warning.id}:user:{user.id}")
 
 
 def _open_follow_up(warning: AbsenceWarning, figures) -> None:

@@ -10,7 +10,7 @@ from peewee import (
     TextField,
 )
 
-from portal.models import Case, Event, User
+from portal.models import Case, Event, SchoolClass, User
 from portal.models.base import BaseModel, utcnow
 
 
@@ -20,6 +20,8 @@ class Notification(BaseModel):
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
     case = ForeignKeyField(Case, backref="notifications", null=True, on_delete="CASCADE")
     event = ForeignKeyField(Event, null=True, on_delete="SET NULL")
+    # Without a case (an absence warning): the class it concerns, whose overview staff open.
+    school_class = ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE")
     kind = CharField(max_length=32)  # a key of notifications.KINDS (what preferences switch)
     text_key = CharField(max_length=48)
     due_on = DateField(null=True)  # reminders: the date that is close

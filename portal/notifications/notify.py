@@ -2,7 +2,8 @@
 transaction (the engine calls `on_event` after writing the event).
 
 E-mail never carries what the case is about: no title, no text, no kind, no grade, no health
-information — only that something changed in case 2026-0042, and a link to it.
+information — only that something changed in case 2026-0042, and a link to it. Notifications
+without a case (absence warnings) say as little: that there is news about absence, and where.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from contextlib import nullcontext
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import REGISTRY, Transition
-from portal.models import Case, Event, Participant, User, utcnow
+from portal.models import Case, Event, Participant, SchoolClass, User, utcnow
 from portal.notifications.models import Notification, NotificationPreference, Outbox
 
 # Kinds of notification: what a user can switch e-mail off for (the portal list keeps them).
@@ -26,6 +27,7 @@ KINDS = {
     "case_update": _l("A case you take part in was updated"),
     "decision": _l("A decision in your case"),
     "reminder": _l("Deadline reminders"),
+    "absence_warning": _l("You, or a student you follow up, get an absence warning"),
 }
 
 # What the portal list says, per text key (the case reference is shown beside it).
@@ -37,6 +39,22 @@ TEXTS = {
     "reminder_due_soon": _l("Reminder: an answer from you is due %(date)s."),
     "reminder_overdue": _l("Reminder: an answer from you was due %(date)s and is late."),
     "reminder_deadline": _l("Reminder: your deadline in this case is %(date)s."),
+    "reminder_tasks": _l("Reminder: your tasks are due %(date)s. Mark each task as done when "
+                         "you have finished it."),
+    "reminder_documentation": _l("Reminder: documentation is missing in this case. Add it by "
+                                 "%(date)s."),
+    # Without a case: the student's own warning, and the staff's (the class is named).
+    "absence_warning": _l("You have been given an absence warning in a subject. See your "
+                          "absence per subject."),
+    "absence_warning_staff": _l("Someone in %(class)s has been given an absence warning. See "
+                                "the class overview."),
+}
+
+# Where a notification without a case leads: text key -> (endpoint, its argument for the
+# notification's class, if it takes one).
+CASELESS_LINKS: dict[str, tuple[str, str | None]] = {
+    "absence_warning": ("absence.index", None),
+    "absence_warning_staff": ("absence.class_page", "class_id"),
 }
 
 # Timeline notes nobody needs to hear of.
@@ -73,9 +91,26 @@ def text_for(notification: Notification) -> str:
     from portal.rules.deadlines import format_date
 
     text = TEXTS.get(notification.text_key, TEXTS["case_update"])
+    values = {}
     if notification.due_on is not None:
-        return str(text) % {"date": format_date(notification.due_on)}
-    return str(text)
+        values["date"] = format_date(notification.due_on)
+    if notification.school_class_id is not None:
+        values["class"] = notification.school_class.name
+    return str(text) % values if values else str(text)
+
+
+def link_for(notification: Notification) -> str:
+    """Where opening a notification leads: its case, else the page its text key names (with
+    the class it concerns), else the notification list."""
+    if notification.case_id is not None:
+        return url_for("cases.show", case_id=notification.case_id)
+    endpoint, class_arg = CASELESS_LINKS.get(notification.text_key, (None, None))
+    if endpoint in current_app.view_functions:
+        if class_arg is None:
+            return url_for(endpoint)
+        if notification.school_class_id is not None:
+            return url_for(endpoint, **{class_arg: notification.school_class_id})
+    return url_for("notifications.index")
 
 
 def copy_parts(kind) -> set[str]:
@@ -138,17 +173,45 @@ def email_wanted(users: list[User], kind: str) -> set[int]:
     return {i for i in ids if i not in off}
 
 
+def _caseless_mail(user: User, text_key: str) -> tuple[str, str]:
+    """Subject and body of a notification without a case: that there is news (about absence)
+    and a link — never the subject, the percentage or anything else it is about."""
+    absence = text_key.startswith("absence_warning")
+    app = current_app if has_app_context() else _app
+    endpoint = "absence.index" if absence and app is not None \
+        and "absence.index" in app.view_functions else "notifications.index"
+    if absence:
+        subject = _("Student portal: news about absence")
+        news = _("There is news about absence in the student portal.")
+    else:
+        subject = _("Student portal: news for you")
+        news = _("There is news for you in the student portal.")
+    lines = [
+        _("Hello %(name)s,", name=user.full_name), "", news,
+        _("Log in to the student portal to read it: %(link)s", link=external_url(endpoint)),
+        "",
+        _("For your privacy this e-mail says nothing more."),
+        _("You can turn these e-mails off in the portal: %(link)s",
+          link=external_url("notifications.preferences")),
+    ]
+    return str(subject), "\n".join(str(line) for line in lines) + "\n"
+
+
 def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> tuple[str, str]:
     """Subject and body: that something changed and where to look — nothing about the case."""
     from portal.rules.deadlines import format_date
 
-    reference = case.reference if case is not None else ""
+    if case is None:
+        return _caseless_mail(user, text_key)
+    reference = case.reference
     headlines = {
         "action_needed": _("a case waits for you"),
         "decision": _("a decision has been made"),
         "reminder_due_soon": _("a deadline is close"),
         "reminder_overdue": _("an answer is late"),
         "reminder_deadline": _("a deadline is close"),
+        "reminder_tasks": _("a deadline is close"),
+        "reminder_documentation": _("a deadline is close"),
     }
     headline = headlines.get(text_key, _("the case has been updated"))
     subject = _("Student portal: case %(ref)s – %(what)s", ref=reference, what=headline)
@@ -159,8 +222,7 @@ def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> 
     else:
         lines.append(_("There is news in case %(ref)s at %(school)s.", ref=reference,
                        school=case.school.name))
-    link = external_url("cases.show", case_id=case.id) if case is not None else \
-        external_url("notifications.index")
+    link = external_url("cases.show", case_id=case.id)
     lines += [
         _("Log in to the student portal to read it: %(link)s", link=link),
         "",
@@ -173,11 +235,14 @@ def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> 
 
 def deliver(user: User, case: Case | None, kind: str, text_key: str, *, dedupe_key: str,
             event: Event | None = None, due_on: date | None = None,
+            school_class: SchoolClass | None = None,
             email: bool | None = None) -> Notification:
     """One notification in the portal list and, unless switched off, one e-mail in the outbox
-    (call inside the transaction of what it tells of)."""
-    note = Notification.create(user=user, case=case, event=event, kind=kind, text_key=text_key,
-                               due_on=due_on, created_at=utcnow())
+    (call inside the transaction of what it tells of). Without a case, `school_class` names
+    the class it concerns (staff open its overview)."""
+    note = Notification.create(user=user, case=case, event=event, school_class=school_class,
+                               kind=kind, text_key=text_key, due_on=due_on,
+                               created_at=utcnow())
     if email is None:
         email = user.id in email_wanted([user], kind)
     if email:

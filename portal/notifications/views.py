@@ -3,13 +3,14 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from peewee import JOIN
 
 from portal.auth.forms import ActionForm
 from portal.db import database
-from portal.models import Case, SchoolYear, utcnow
+from portal.models import Case, SchoolClass, SchoolYear, utcnow
 from portal.notifications.forms import LEGEND, preferences_form
 from portal.notifications.models import Notification, NotificationPreference
-from portal.notifications.notify import KINDS, text_for
+from portal.notifications.notify import KINDS, link_for, text_for
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
                template_folder="templates", cli_group=None)
@@ -28,11 +29,13 @@ def _mine(notification_id: int) -> Notification:
 @bp.route("/")
 @login_required
 def index():
-    """The user's notifications, newest first, unread marked."""
+    """The user's notifications, newest first, unread marked (with or without a case)."""
     rows = list(
-        Notification.select(Notification, Case, SchoolYear)
-        .join(Case, on=(Notification.case == Case.id))
-        .join(SchoolYear)
+        Notification.select(Notification, Case, SchoolYear, SchoolClass)
+        .join(Case, JOIN.LEFT_OUTER, on=(Notification.case == Case.id))
+        .join(SchoolYear, JOIN.LEFT_OUTER)
+        .switch(Notification)
+        .join(SchoolClass, JOIN.LEFT_OUTER, on=(Notification.school_class == SchoolClass.id))
         .where(Notification.user == current_user.id)
         .order_by(Notification.id.desc())
         .limit(PAGE_SIZE)
@@ -45,15 +48,16 @@ def index():
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @login_required
 def mark_read(notification_id):
-    """Mark one notification read; `open` goes on to its case."""
+    """Mark one notification read; `open` goes on to its case (or, without one, the page it
+    tells of)."""
     notification = _mine(notification_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if notification.read_at is None:
         (Notification.update(read_at=utcnow())
          .where(Notification.id == notification.id).execute())
-    if request.form.get("open") and notification.case_id:
-        return redirect(url_for("cases.show", case_id=notification.case_id), code=303)
+    if request.form.get("open"):
+        return redirect(link_for(notification), code=303)
     return redirect(url_for("notifications.index"), code=303)
 
 

@@ -1,6 +1,8 @@
 """Tilrettelegging av eksamen (exam adaptation): the student applies for one or more exams;
 the profile's deciding role grants, partly grants or refuses each adaptation (a decision)."""
 
+from importlib.util import find_spec
+
 from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import Kind, State, Transition, register, withdrawals
@@ -42,5 +44,8 @@ KIND = register(Kind(
 from portal.kinds.exam_adaptation.views import bp, case_extra  # noqa: E402
 
 KIND.extra_context = case_extra
+
+if find_spec("portal.notifications") is not None:  # the student's deadline reminders
+    from portal.kinds.exam_adaptation import reminders  # noqa: F401
 
 __all__ = ["KIND", "ExamAdaptationApplication", "ExamAdaptationExam", "ExamAdaptationItem", "bp"]

@@ -6,6 +6,8 @@ their subject and sets the tasks, the coordinator answers (a decision), the stud
 tasks, and the coordinator registers the period as R (organised study work, not absence).
 """
 
+from importlib.util import find_spec
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
@@ -72,5 +74,8 @@ from portal.kinds.study_leave.views import case_extras  # noqa: E402
 
 KIND.extra_context = case_extras
 KIND.done_by = flow.done_by
+
+if find_spec("portal.notifications") is not None:  # the student's deadline reminders
+    from portal.kinds.study_leave import reminders  # noqa: F401
 
 __all__ = ["KIND", "StudyLeave", "TeacherAnswer", "bp", "load_demo"]

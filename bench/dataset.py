@@ -171,7 +171,8 @@ class Builder:
         subjects = []
         for code, name in SUBJECTS:
             sub = self.ids(Subject)
-            rows.add(Subject, ("id", "school", "code", "name"), (sub, sid, code, name))
+            rows.add(Subject, ("id", "school", "code", "name", "practice"),
+                     (sub, sid, code, name, False))
             subjects.append((sub, name))
         n_classes = math.ceil(students / CLASS_SIZE)
         n_teachers = max(len(SUBJECTS), math.ceil(n_classes * len(SUBJECTS) / 6))

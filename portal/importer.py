@@ -2,9 +2,10 @@
 
 users.csv:   username,full_name,email,roles,school[,password]
              roles separated by ";" (student;teacher), school is a school code or empty
-classes.csv: school,year,class,username,part[,subject_code,subject_name]
+classes.csv: school,year,class,username,part[,subject_code,subject_name,planned_lessons,practice]
              part: student | contact_teacher | year_coordinator | cohort_coordinator | teacher
-             (teacher rows name the subject they teach the class)
+             (teacher rows name the subject they teach the class, and may give the lessons
+             planned for the year and whether the subject is a practice period: ja/nei)
 """
 
 import csv
@@ -28,6 +29,8 @@ from portal.roles import ROLES
 
 USER_COLUMNS = ["username", "full_name", "email", "roles", "school"]
 CLASS_COLUMNS = ["school", "year", "class", "username", "part"]
+MAX_PLANNED_LESSONS = 2000  # more lessons than a school year has; catches typos
+YES, NO = frozenset({"ja", "yes", "1", "true"}), frozenset({"nei", "no", "0", "false"})
 CLASS_PARTS = {"student", "contact_teacher", "year_coordinator", "cohort_coordinator", "teacher"}
 
 
@@ -145,6 +148,13 @@ def import_classes(text: str) -> ImportResult:
                 problems.append(f"user {user.username} does not have the role {needed}")
         if part == "teacher" and not (row.get("subject_code") and row.get("subject_name")):
             problems.append("teacher rows need subject_code and subject_name")
+        planned = (row.get("planned_lessons") or "").strip()
+        if planned and not (planned.isdigit() and int(planned) <= MAX_PLANNED_LESSONS):
+            problems.append(f"planned_lessons must be a whole number from 0 to "
+                            f"{MAX_PLANNED_LESSONS}, not {planned!r}")
+        practice = (row.get("practice") or "").strip().lower()
+        if practice and practice not in YES | NO:
+            problems.append(f"practice must be ja or nei, not {row.get('practice')!r}")
         if problems:
             result.errors.append(f"line {line}: " + "; ".join(problems))
             continue
@@ -161,8 +171,18 @@ def import_classes(text: str) -> ImportResult:
             elif part == "teacher":
                 subject, _ = Subject.get_or_create(school=school, code=row["subject_code"],
                                                    defaults={"name": row["subject_name"]})
+                practice = (row.get("practice") or "").strip().lower()
+                if practice and subject.practice != (practice in YES):
+                    subject.practice = practice in YES
+                    subject.save()
                 TeachingAssignment.insert(teacher=user, subject=subject,
                                           school_class=klass).on_conflict_ignore().execute()
+                planned = (row.get("planned_lessons") or "").strip()
+                if planned:
+                    (TeachingAssignment.update(planned_lessons=int(planned))
+                     .where((TeachingAssignment.teacher == user)
+                            & (TeachingAssignment.subject == subject)
+                            & (TeachingAssignment.school_class == klass)).execute())
             else:
                 setattr(klass, part, user)
                 klass.save()

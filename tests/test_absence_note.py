@@ -112,6 +112,23 @@ def test_ten_day_cap_accepts_the_part_within_and_says_so(client, auth, csrf, db,
     assert absence_summary(school.elev1, school.year, TODAY).struck_days == 10
 
 
+def test_overlapping_notes_count_a_struck_day_once(client, auth, csrf, db, school):
+    auth.login("elev1")
+    # union work Mon 2 – Thu 12 Nov 2026: 9 school days; then Thu 12 – Fri 13 again
+    _file(client, csrf, category="b", first_day="2026-11-02", last_day="2026-11-12")
+    _file(client, csrf, category="b", first_day="2026-11-12", last_day="2026-11-13")
+    first, second = Case.select().where(Case.kind == "absence_note").order_by(Case.id)
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, first, "accept")
+    _review(client, csrf, second, "accept")
+    note = AbsenceNote.get(AbsenceNote.case == second)
+    assert note.outcome["struck"] == ["2026-11-12", "2026-11-13"]
+    assert not note.outcome["partial"]
+    assert "10 av 10, 0 igjen" in note.outcome["explanation"]
+    assert absence_summary(school.elev1, school.year, TODAY).struck_days == 10
+
+
 def test_religious_holidays_capped_at_two(client, auth, csrf, db, school):
     note = _accepted(client, auth, csrf, category="religious", first_day="2026-11-18",
                      last_day="2026-11-20")

@@ -60,6 +60,17 @@ def test_at_most_ten_school_days_a_year_in_total():
     assert full.struck == () and full.over_total_cap == tuple(days)
 
 
+def test_a_day_another_note_struck_takes_no_second_place_under_the_cap():
+    # Tue 13 Apr 2027 was struck by an earlier note (one of the 9 so far); a new note for
+    # Tue 13 – Wed 14 strikes the 14th as the 10th day and passes no limit.
+    days = rules.school_days(date(2027, 4, 13), date(2027, 4, 14))
+    outcome = rules.assess_note(VGS, category="b", days=days, struck_so_far=9,
+                                already_struck={date(2027, 4, 13)})
+    assert outcome.struck == tuple(days) and not outcome.is_partial
+    counted_twice = rules.assess_note(VGS, category="b", days=days, struck_so_far=9)
+    assert counted_twice.over_total_cap == (date(2027, 4, 14),)
+
+
 def test_religious_days_count_inside_the_ten():
     days = [date(2027, 5, 3), date(2027, 5, 4)]
     outcome = rules.assess_note(VGS, category="religious", days=days, struck_so_far=9)
@@ -96,6 +107,16 @@ def test_thresholds_from_the_profiles():
     assert mr["attendance_warning"].percent == 15 and mr["attendance_required"].percent == 20
     assert mr["attendance_loss_of_place"].follow_up and mr["attendance_warning"].counts_documented
     assert rules.thresholds(get_profile("nki"))[0].percent == 15  # 85 % in practice periods
+
+
+def test_the_practice_threshold_holds_only_in_practice_periods():
+    nki = get_profile("nki")
+    # 16 % absence: over the 15 % a practice period allows (85 % attendance), under 20 %
+    figures = rules.SubjectFigures(assignment_id=1, subject="Praksis", subject_code="PRA",
+                                   planned=100, planned_to_date=100, absent=16.0)
+    assert "practice_attendance_required" not in {t.key for t in rules.crossed(nki, figures)}
+    figures.practice = True
+    assert "practice_attendance_required" in {t.key for t in rules.crossed(nki, figures)}
 
 
 def test_limit_is_more_than_ten_percent_warning_is_at_fifteen():

@@ -2,7 +2,14 @@
 
 from portal.auth.passwords import verify_password
 from portal.importer import import_classes, import_users
-from portal.models import Enrolment, RoleGrant, SchoolClass, TeachingAssignment, User
+from portal.models import (
+    Enrolment,
+    RoleGrant,
+    SchoolClass,
+    Subject,
+    TeachingAssignment,
+    User,
+)
 
 USERS = """username,full_name,email,roles,school,password
 ola,Ola Nordmann,ola@example.no,student,test-vgs,hemmelig123
@@ -69,6 +76,35 @@ def test_import_classes(school):
     assert [s.username for s in klass.students()] == ["ola"]
     assert TeachingAssignment.get(TeachingAssignment.school_class == klass).subject.code == (
         "KJE1001")
+
+
+def test_import_planned_lessons_and_practice_periods(school):
+    import_users(USERS)
+    text = (
+        "school,year,class,username,part,subject_code,subject_name,planned_lessons,practice\n"
+        "test-vgs,2026/2027,2STA,kari,teacher,KJE1001,Kjemi 1,140,nei\n"
+        "test-vgs,2026/2027,2STB,kari,teacher,PRA1001,Praksis i barnehage,80,ja\n"
+    )
+    result = import_classes(text)
+    assert result.ok, result.errors
+    rows = {a.subject.code: a for a in TeachingAssignment.select().where(
+        TeachingAssignment.teacher == User.by_username("kari"))}
+    assert (rows["KJE1001"].planned_lessons, rows["KJE1001"].subject.practice) == (140, False)
+    assert (rows["PRA1001"].planned_lessons, rows["PRA1001"].subject.practice) == (80, True)
+
+
+def test_bad_planned_lessons_and_practice_are_named(school):
+    import_users(USERS)
+    text = (
+        "school,year,class,username,part,subject_code,subject_name,planned_lessons,practice\n"
+        "test-vgs,2026/2027,2STA,kari,teacher,KJE1001,Kjemi 1,mange,nei\n"
+        "test-vgs,2026/2027,2STA,kari,teacher,PRA1001,Praksis,80,kanskje\n"
+    )
+    result = import_classes(text)
+    assert [e.split(":")[0] for e in result.errors] == ["line 2", "line 3"]
+    assert "planned_lessons must be a whole number" in result.errors[0]
+    assert "practice must be ja or nei" in result.errors[1]
+    assert not Subject.select().where(Subject.code == "PRA1001").exists()
 
 
 def test_bad_class_rows_leave_nothing_behind(school):

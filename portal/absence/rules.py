@@ -74,10 +74,13 @@ def assess_note(
     chronic: bool = False,
     struck_so_far: int = 0,
     religious_so_far: int = 0,
+    already_struck: frozenset[date] | set[date] = frozenset(),
 ) -> NoteOutcome:
     """Apply the rules to an accepted note of whole `days` (school days) or single `lessons`.
 
     Whole days can be struck; single lessons are documented only, never added up into days.
+    A day another note has already struck (in `already_struck`, counted in `struck_so_far`)
+    stays struck without taking a second place under the caps.
     """
     days = tuple(sorted(set(days)))
     lessons = tuple(sorted(set(lessons)))
@@ -95,7 +98,9 @@ def assess_note(
     struck, waiting, over_religious, over_total = [], [], [], []
     total, religious = struck_so_far, religious_so_far
     for number, day in enumerate(days, start=1):
-        if number < first:
+        if day in already_struck:
+            struck.append(day)
+        elif number < first:
             waiting.append(day)
         elif category == RELIGIOUS and religious >= religious_cap:
             over_religious.append(day)
@@ -194,6 +199,7 @@ class SubjectFigures:
     lessons_documented: int = 0
     lessons_struck: int = 0
     absent: float = 0.0  # lesson equivalents, late arrivals included
+    practice: bool = False  # a practice period: the profile's practice threshold applies
     undocumented: float = 0.0
     warnings: list = field(default_factory=list)
 
@@ -213,5 +219,14 @@ class SubjectFigures:
         return self.percent if threshold.counts_documented else self.percent_undocumented
 
 
+# Thresholds that hold only in practice periods (subjects marked as practice).
+PRACTICE_ONLY = frozenset({"practice_attendance_required"})
+
+
+def applies(threshold: Threshold, figures: SubjectFigures) -> bool:
+    return figures.practice or threshold.key not in PRACTICE_ONLY
+
+
 def crossed(profile: Profile, figures: SubjectFigures) -> list[Threshold]:
-    return [t for t in thresholds(profile) if t.crossed(figures.counted_percent(t))]
+    return [t for t in thresholds(profile)
+            if applies(t, figures) and t.crossed(figures.counted_percent(t))]

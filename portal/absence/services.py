@@ -64,12 +64,17 @@ class AbsenceSummary:
                     for s in self.subjects), default=0.0)
 
 
-def struck_day_counts(student, school_year) -> tuple[int, int]:
-    """School days struck from the diploma so far this year: in total, for religious holidays."""
+def struck_days(student, school_year) -> dict[date, str]:
+    """The school days struck from the diploma so far this year, with their category."""
     rows = (AbsenceCover.select(AbsenceCover.date, AbsenceCover.category)
             .where((AbsenceCover.student == student) & (AbsenceCover.school_year == school_year)
                    & AbsenceCover.struck & AbsenceCover.lesson.is_null()))
-    days = {r.date: r.category for r in rows}
+    return {r.date: r.category for r in rows}
+
+
+def struck_day_counts(student, school_year) -> tuple[int, int]:
+    """School days struck from the diploma so far this year: in total, for religious holidays."""
+    days = struck_days(student, school_year)
     return len(days), sum(1 for c in days.values() if c == rules.RELIGIOUS)
 
 
@@ -85,7 +90,7 @@ def absence_summary(student, school_year, on: date | None = None) -> AbsenceSumm
         if a.subject_id not in by_subject:
             by_subject[a.subject_id] = rules.SubjectFigures(
                 assignment_id=a.id, subject=a.subject.name, subject_code=a.subject.code,
-                planned=a.planned_lessons,
+                planned=a.planned_lessons, practice=a.subject.practice,
                 planned_to_date=rules.planned_to_date(a.planned_lessons, school_year.starts_on,
                                                       school_year.ends_on, on))
         figures[a.id] = by_subject[a.subject_id]

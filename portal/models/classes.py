@@ -1,6 +1,6 @@
 """Classes, subjects, enrolments and who teaches or follows up whom."""
 
-from peewee import CharField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, ForeignKeyField, IntegerField
 
 from portal.models.base import BaseModel
 from portal.models.people import User
@@ -40,6 +40,8 @@ class Subject(BaseModel):
     school = ForeignKeyField(School, backref="subjects", on_delete="CASCADE")
     code = CharField(max_length=32)  # "NOR1211"
     name = CharField(max_length=200)
+    # A practice period (praksis): some profiles require more attendance there (NKI: 85 %).
+    practice = BooleanField(default=False)
 
     class Meta:
         indexes = ((("school", "code"), True),)

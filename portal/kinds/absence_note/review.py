@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
-from portal.absence.services import apply_covers, struck_day_counts
+from portal.absence.services import apply_covers, struck_days
 from portal.models import utcnow
 from portal.rules.deadlines import format_date
 
@@ -86,11 +86,13 @@ def accept(case, note, actor, text: str):
                                          accepted_by=actor, accepted_at=utcnow())
                  .on_conflict_ignore().execute())
             chronic = ChronicCondition.on_file(student, year)
-            total, religious = struck_day_counts(student, year)
+            before = struck_days(student, year)
+            total = len(before)
+            religious = sum(1 for c in before.values() if c == rules.RELIGIOUS)
             outcome = rules.assess_note(
                 profile, category=note.category, days=note_days(note),
                 lessons=note_lessons(note), chronic=chronic, struck_so_far=total,
-                religious_so_far=religious)
+                religious_so_far=religious, already_struck=set(before))
             documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
             for day in outcome.days:
                 AbsenceCover.create(student=student, school_year=year, case=case, date=day,
@@ -103,7 +105,7 @@ def accept(case, note, actor, text: str):
                                     documented=documented_lesson)
             apply_covers(student, year)
             summary = explain(outcome, profile, chronic=chronic,
-                              used=total + len(outcome.struck))
+                              used=len(set(before) | set(outcome.struck)))
             note.outcome = {
                 "explanation": summary,
                 "struck": [d.isoformat() for d in outcome.struck],

@@ -96,33 +96,33 @@ def test_note_in_advance_covers_absence_registered_later(client, auth, csrf, db,
     assert record.documented and record.struck
 
 
-def test_ten_day_cap_accepts_the_part_within_and_says_so(client, auth, csrf, db, school):
+def _two_accepted(client, auth, csrf, category, first, second):
+    """elev1 files two notes of whole days, `first` and `second` as (first day, last day);
+    the contact teacher accepts both in that order. The second note's row."""
     auth.login("elev1")
-    # political work, Mon 2 – Fri 13 Nov 2026: 10 school days, then Mon 16 – Tue 17: 2 more
-    _file(client, csrf, category="c", first_day="2026-11-02", last_day="2026-11-13")
-    _file(client, csrf, category="c", first_day="2026-11-16", last_day="2026-11-17")
-    first, second = Case.select().where(Case.kind == "absence_note").order_by(Case.id)
+    for first_day, last_day in (first, second):
+        _file(client, csrf, category=category, first_day=first_day, last_day=last_day)
+    cases = list(Case.select().where(Case.kind == "absence_note").order_by(Case.id))
     auth.logout()
     auth.login("laerer1")
-    _review(client, csrf, first, "accept")
-    _review(client, csrf, second, "accept")
-    note = AbsenceNote.get(AbsenceNote.case == second)
+    for case in cases:
+        _review(client, csrf, case, "accept")
+    return AbsenceNote.get(AbsenceNote.case == cases[-1])
+
+
+def test_ten_day_cap_accepts_the_part_within_and_says_so(client, auth, csrf, db, school):
+    # political work, Mon 2 – Fri 13 Nov 2026: 10 school days, then Mon 16 – Tue 17: 2 more
+    note = _two_accepted(client, auth, csrf, "c", ("2026-11-02", "2026-11-13"),
+                         ("2026-11-16", "2026-11-17"))
     assert note.outcome["struck"] == [] and note.outcome["partial"]
     assert "Høyst 10 skoledager" in note.outcome["explanation"]
     assert absence_summary(school.elev1, school.year, TODAY).struck_days == 10
 
 
 def test_overlapping_notes_count_a_struck_day_once(client, auth, csrf, db, school):
-    auth.login("elev1")
     # union work Mon 2 – Thu 12 Nov 2026: 9 school days; then Thu 12 – Fri 13 again
-    _file(client, csrf, category="b", first_day="2026-11-02", last_day="2026-11-12")
-    _file(client, csrf, category="b", first_day="2026-11-12", last_day="2026-11-13")
-    first, second = Case.select().where(Case.kind == "absence_note").order_by(Case.id)
-    auth.logout()
-    auth.login("laerer1")
-    _review(client, csrf, first, "accept")
-    _review(client, csrf, second, "accept")
-    note = AbsenceNote.get(AbsenceNote.case == second)
+    note = _two_accepted(client, auth, csrf, "b", ("2026-11-02", "2026-11-12"),
+                         ("2026-11-12", "2026-11-13"))
     assert note.outcome["struck"] == ["2026-11-12", "2026-11-13"]
     assert not note.outcome["partial"]
     assert "10 av 10, 0 igjen" in note.outcome["explanation"]

@@ -2,7 +2,8 @@
 
 from datetime import date, datetime
 
-from flask_babel import format_date, format_datetime
+from flask import g, has_app_context
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import REGISTRY
@@ -28,14 +29,30 @@ def local_date(value: date | None, fmt: str = "d. MMMM yyyy") -> str:
     return "" if value is None else format_date(value, fmt)
 
 
+def _labels() -> dict:
+    """Labels already translated in this request, per locale (force_locale may switch it): a
+    queue of 25 rows translates each kind and state once, not once a row."""
+    if not has_app_context():
+        return {}
+    return g.setdefault("_portal_labels", {}).setdefault(str(get_locale()), {})
+
+
 def state_label(case) -> str:
-    kind = REGISTRY.get(case.kind)
-    return str(kind.state(case.state).label) if kind else case.state
+    cache = _labels()
+    key = ("state", case.kind, case.state)
+    if key not in cache:
+        kind = REGISTRY.get(case.kind)
+        cache[key] = str(kind.state(case.state).label) if kind else case.state
+    return cache[key]
 
 
 def kind_label(code: str) -> str:
-    kind = REGISTRY.get(code)
-    return str(kind.label) if kind else code
+    cache = _labels()
+    key = ("kind", code)
+    if key not in cache:
+        kind = REGISTRY.get(code)
+        cache[key] = str(kind.label) if kind else code
+    return cache[key]
 
 
 def event_label(action: str, kind_code: str) -> str:

@@ -47,9 +47,9 @@ class Kind:
     template: str = "cases/show.html"
     extra_context: Callable[..., dict] | None = None
     event_labels: dict[str, str] = field(default_factory=dict)
-    # Where several people act in one state (each subject teacher answers), the cases among
-    # `case_ids` in which `user` has already done their part: (user, case_ids) -> set of ids.
-    # Queues and reminders leave those out. One query for all the ids, not one per case.
+    # Where several people act in one state (each subject teacher answers), the ids of the
+    # cases among `cases` in which `user` has already done their part: (user, cases) -> set.
+    # Queues and reminders leave those out. One query for all the cases, not one per case.
     done_by: Callable[..., set[int]] | None = None
     _table: dict = field(init=False, repr=False)
 
@@ -78,11 +78,11 @@ class Kind:
         """Transitions open from `state` to someone holding `parts`, in declared order."""
         return [t for t in self.transitions if t.state == state and t.roles & parts]
 
-    def already_done(self, user, case_ids) -> set[int]:
-        """Ids among `case_ids` where `user` has done their part in the current state."""
-        if self.done_by is None or not case_ids:
+    def already_done(self, user, cases) -> set[int]:
+        """Ids of the `cases` in which `user` has done their part in the current state."""
+        if self.done_by is None or not cases:
             return set()
-        return self.done_by(user, list(case_ids))
+        return self.done_by(user, list(cases))
 
     def state(self, code: str) -> State:
         for s in self.states:

@@ -176,13 +176,12 @@ def answers(case) -> list[TeacherAnswer]:
     return list(TeacherAnswer.of_case(case))
 
 
-def done_by(user, case_ids: list[int]) -> set[int]:
+def done_by(user, cases: list[Case]) -> set[int]:
     """Kind.done_by: cases with the teachers where `user` has nothing to do now — a teacher
     who has answered for each of their subjects, or the coordinator while answers are missing."""
     from portal.models import Participant
 
-    open_ids = [c.id for c in Case.select(Case.id).where(
-        Case.id.in_(case_ids) & (Case.state == "with_teachers"))]
+    open_ids = [c.id for c in cases if c.state == "with_teachers"]
     if not open_ids:
         return set()
     mine_missing, all_missing = set(), set()

@@ -50,11 +50,18 @@ def add_participant(case: Case, user: User, part: str) -> None:
 
 
 def _next_number(school, school_year) -> int:
-    CaseCounter.insert(school=school, school_year=school_year, last_number=0).on_conflict_ignore(
-    ).execute()
+    """The next case number of the school year: one UPDATE ... RETURNING (row-locked, so two
+    filings never share a number); the year's first case creates the counter."""
     where = (CaseCounter.school == school) & (CaseCounter.school_year == school_year)
-    CaseCounter.update(last_number=CaseCounter.last_number + 1).where(where).execute()
-    return CaseCounter.select(CaseCounter.last_number).where(where).scalar()
+    for _attempt in range(2):
+        row = (CaseCounter.update(last_number=CaseCounter.last_number + 1).where(where)
+               .returning(CaseCounter.last_number).tuples().execute())
+        numbers = [n for (n,) in row]
+        if numbers:
+            return numbers[0]
+        CaseCounter.insert(school=school, school_year=school_year,
+                           last_number=0).on_conflict_ignore().execute()
+    raise RuntimeError("case counter could not be created")
 
 
 def open_case(
@@ -66,7 +73,7 @@ def open_case(
     title: str,
     actor: User,
     role: str = "student",
-    participants: list[tuple[User, str]] = (),
+    participants: list[tuple[User | int | None, str]] = (),  # users or their ids
     text: str = "",
     data: dict | None = None,
     effect: Callable[[Case], None] | None = None,
@@ -87,10 +94,10 @@ def open_case(
             created_at=now,
             updated_at=now,
         )
-        add_participant(case, student, "student")
-        for user, part in participants:
-            if user is not None:
-                add_participant(case, user, part)
+        rows = [{"case": case, "user": student, "part": "student", "added_at": now}]
+        rows += [{"case": case, "user": user, "part": part, "added_at": now}
+                 for user, part in participants if user is not None]
+        Participant.insert_many(rows).on_conflict_ignore().execute()
         if effect is not None:
             effect(case)
         event = Event.create(

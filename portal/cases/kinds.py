@@ -48,8 +48,9 @@ class Kind:
     extra_context: Callable[..., dict] | None = None
     event_labels: dict[str, str] = field(default_factory=dict)
     # Where several people act in one state (each subject teacher answers), the ids of the
-    # cases among `cases` in which `user` has already done their part: (user, cases) -> set.
-    # Queues and reminders leave those out. One query for all the cases, not one per case.
+    # cases among `cases` in which `user` has already done their part:
+    # (user, cases, parts by case id) -> set. Queues and reminders leave those out. At most
+    # one query for all the cases, not one per case.
     done_by: Callable[..., set[int]] | None = None
     _table: dict = field(init=False, repr=False)
 
@@ -78,11 +79,12 @@ class Kind:
         """Transitions open from `state` to someone holding `parts`, in declared order."""
         return [t for t in self.transitions if t.state == state and t.roles & parts]
 
-    def already_done(self, user, cases) -> set[int]:
-        """Ids of the `cases` in which `user` has done their part in the current state."""
+    def already_done(self, user, cases, parts: dict[int, set[str]]) -> set[int]:
+        """Ids of the `cases` in which `user` (holding `parts[case.id]`) has done their part
+        in the current state."""
         if self.done_by is None or not cases:
             return set()
-        return self.done_by(user, list(cases))
+        return self.done_by(user, list(cases), parts)
 
     def state(self, code: str) -> State:
         for s in self.states:

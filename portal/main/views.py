@@ -63,19 +63,22 @@ def home():
     ids = [c.id for c in cases]
     latest = latest_events(ids)
     parts = _parts_by_case(current_user, ids)
-    done = set()
-    for code in {c.kind for c in cases}:
-        kind = REGISTRY.get(code)
-        if kind is not None:
-            done |= kind.already_done(current_user, [c for c in cases if c.kind == code])
-    waiting, others = [], []
+    acting = []  # open cases where one of the user's parts may take a step
     for case in cases:
         kind = REGISTRY.get(case.kind)
         actions = kind.actions(case.state, parts.get(case.id, set())) if kind else []
-        staff_actions = [t for t in actions if t.action != "withdraw"]
-        row = {"case": case, "kind": kind, "latest": latest.get(case.id, [None])[0]}
-        acts = case.is_open and staff_actions and case.id not in done
-        (waiting if acts else others).append(row)
+        if case.is_open and any(t.action != "withdraw" for t in actions):
+            acting.append(case)
+    done = set()  # ... but has already done their part in it
+    for code in {c.kind for c in acting}:
+        kind = REGISTRY[code]
+        done |= kind.already_done(current_user, [c for c in acting if c.kind == code], parts)
+    waiting_ids = {c.id for c in acting} - done
+    waiting, others = [], []
+    for case in cases:
+        row = {"case": case, "kind": REGISTRY.get(case.kind),
+               "latest": latest.get(case.id, [None])[0]}
+        (waiting if case.id in waiting_ids else others).append(row)
     from portal.notifications.queue import overdue_first
     from portal.rules.calendar import today
 

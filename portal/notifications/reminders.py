@@ -69,7 +69,7 @@ def staff_answers(today: date) -> Iterable[Due]:
             staff = parts - {"student"}
             if not any(t.action != "withdraw" for t in kind.actions(case.state, staff)):
                 continue
-            if case.id in kind.already_done(user, [case]):
+            if case.id in kind.already_done(user, [case], {case.id: staff}):
                 continue
             when = "overdue" if overdue else "soon"
             yield Due(key=f"staff:{case.id}:{case.state}:{case.staff_due_on}:{when}:{user.id}",

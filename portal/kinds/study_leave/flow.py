@@ -19,6 +19,7 @@ from portal.rules.deadlines import Deadline, format_date
 
 LEAD_RULE = "study_leave_lead_time"
 BASIS_RULE = "study_leave_basis"
+COORDINATOR = "year_coordinator"  # the part that decides (as in __init__.KIND)
 GRANTED_STATES = ("granted", "completed")
 
 
@@ -104,8 +105,8 @@ def file(*, student, school, first: date, last: date, reason: str, is_sports_eve
 
     return engine.open_case(
         "study_leave", school=school, school_year=year, student=student, title=title,
-        actor=student, participants=[(klass.contact_teacher, "contact_teacher"),
-                                     (klass.year_coordinator, "year_coordinator")],
+        actor=student, participants=[(klass.contact_teacher_id, "contact_teacher"),
+                                     (klass.year_coordinator_id, "year_coordinator")],
         text=reason, data={"first_day": first.isoformat(), "last_day": last.isoformat()},
         effect=effect,
     )
@@ -176,11 +177,9 @@ def answers(case) -> list[TeacherAnswer]:
     return list(TeacherAnswer.of_case(case))
 
 
-def done_by(user, cases: list[Case]) -> set[int]:
+def done_by(user, cases: list[Case], parts: dict[int, set[str]]) -> set[int]:
     """Kind.done_by: cases with the teachers where `user` has nothing to do now — a teacher
     who has answered for each of their subjects, or the coordinator while answers are missing."""
-    from portal.models import Participant
-
     open_ids = [c.id for c in cases if c.state == "with_teachers"]
     if not open_ids:
         return set()
@@ -190,9 +189,7 @@ def done_by(user, cases: list[Case]) -> set[int]:
         all_missing.add(a.case_id)
         if a.teacher_id == user.id:
             mine_missing.add(a.case_id)
-    coordinating = {p.case_id for p in Participant.select(Participant.case).where(
-        Participant.case.in_(open_ids) & (Participant.user == user.id)
-        & (Participant.part == "year_coordinator"))}
+    coordinating = {cid for cid in open_ids if COORDINATOR in parts.get(cid, ())}
     return {cid for cid in open_ids
             if cid not in mine_missing and not (cid in coordinating and cid not in all_missing)}
 

@@ -47,14 +47,18 @@ class User(UserMixin, BaseModel):
     def has_role(self, *roles: str, school=None) -> bool:
         return bool(self.role_codes(school) & set(roles))
 
-    def schools(self):
-        return (
-            School.select()
-            .join(RoleGrant, on=(RoleGrant.school == School.id))
-            .where(RoleGrant.user == self)
-            .distinct()
-            .order_by(School.name)
-        )
+    def schools(self) -> list:
+        """The schools the user holds a role at, by name (kept on the instance, as the roles
+        are: a request loads its user once)."""
+        if not hasattr(self, "_school_cache"):
+            self._school_cache = list(
+                School.select()
+                .join(RoleGrant, on=(RoleGrant.school == School.id))
+                .where(RoleGrant.user == self)
+                .distinct()
+                .order_by(School.name)
+            )
+        return self._school_cache
 
     @classmethod
     def by_username(cls, username: str):

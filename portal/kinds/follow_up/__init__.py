@@ -31,13 +31,12 @@ def report_url() -> str | None:
     from flask_login import current_user
 
     from portal.kinds.follow_up.service import RULE
-    from portal.models import RoleGrant, School
 
-    if not getattr(current_user, "is_authenticated", False):
-        return None
-    schools = (School.select().join(RoleGrant, on=(RoleGrant.school == School.id))
-               .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "teacher")))
-    if any(RULE in school.rules for school in schools):
+    if not getattr(current_user, "is_authenticated", False) or not current_user.has_role(
+            "teacher"):
+        return None  # (a student's page asks no more: roles and schools are loaded already)
+    if any(RULE in school.rules and current_user.has_role("teacher", school=school)
+           for school in current_user.schools()):
         return url_for("follow_up.new")
     return None
 

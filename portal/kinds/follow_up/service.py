@@ -50,7 +50,7 @@ def report_concern(student: User, subject, reason: str, reported_by: User | None
     if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}; known: {', '.join(REASONS)}")
     if school is None:
-        school = subject.school if subject is not None else student.schools().first()
+        school = subject.school if subject is not None else next(iter(student.schools()), None)
     school_year = school_year or school.current_year()
     role = "teacher" if reported_by is not None else "system"
     with database.atomic():

@@ -168,8 +168,6 @@ def test_a_declined_subject_is_no_task(school):
     assert send_reminders(date(2026, 11, 30))["sent"] == 0
 
 
-@pytest.mark.skipif(not hasattr(StudyLeave, "absence_note"),
-                    reason="study leave cannot link an absence note yet")
 def test_a_linked_absence_note_is_documentation(school):
     case = _granted(school)
     note = engine.open_case("absence_note", school=school.school, school_year=school.year,

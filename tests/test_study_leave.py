@@ -445,9 +445,9 @@ def test_tasks_documentation_and_registering_r(portal, school):
     assert "Godkjent og ført som R" in portal.page(case)
 
 
-def _absence_note(portal, first, last, category="R"):
-    """elev1 files an absence note for whole days; its case."""
-    portal.login("elev1")
+def _absence_note(portal, first, last, category="R", username="elev1"):
+    """`username` files an absence note for whole days; its case."""
+    portal.login(username)
     response = portal.client.post("/absence-notes/new", data={
         "csrf_token": portal.token(), "category": category, "scope": "days",
         "first_day": first, "last_day": last,
@@ -490,12 +490,7 @@ def test_student_links_an_absence_note_covering_the_period(portal, school):
 
 def test_a_note_of_another_student_cannot_be_linked(portal, school):
     case = granted(portal, school)
-    portal.login("elev2")
-    portal.client.post("/absence-notes/new", data={
-        "csrf_token": portal.token(), "category": "R", "scope": "days",
-        "first_day": "2026-11-30", "last_day": "2026-12-02",
-        "document": (io.BytesIO(PNG), "b.png")}, content_type="multipart/form-data")
-    foreign = Case.select().where(Case.kind == "absence_note").get()
+    foreign = _absence_note(portal, "2026-11-30", "2026-12-02", username="elev2")
     portal.login("elev1")
     assert portal.step(case, "absence-note", note=foreign.id).status_code == 422
     assert StudyLeave.get(StudyLeave.case == case).absence_note_id is None

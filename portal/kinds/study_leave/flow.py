@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from portal.cases import decisions, engine
 from portal.cases.uploads import CheckedFile
+from portal.kinds.study_leave import COORDINATOR
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.models import Attachment, Case, SchoolClass, SchoolYear, TeachingAssignment, utcnow
 from portal.rules import calendar
@@ -19,7 +20,6 @@ from portal.rules.deadlines import Deadline, format_date
 
 LEAD_RULE = "study_leave_lead_time"
 BASIS_RULE = "study_leave_basis"
-COORDINATOR = "year_coordinator"  # the part that decides (as in __init__.KIND)
 GRANTED_STATES = ("granted", "completed")
 
 
@@ -288,14 +288,13 @@ def linked_note(leave: StudyLeave):
     """The linked absence note's case and note, or (None, None)."""
     if leave.absence_note_id is None:
         return None, None
-    note_case = Case.get_or_none(Case.id == leave.absence_note_id)
-    if note_case is None:
-        return None, None
     try:
         from portal.kinds.absence_note.models import AbsenceNote
     except ImportError:
-        return note_case, None
-    return note_case, AbsenceNote.get_or_none(AbsenceNote.case == note_case)
+        return Case.get_or_none(Case.id == leave.absence_note_id), None
+    note = (AbsenceNote.select(AbsenceNote, Case).join(Case)
+            .where(AbsenceNote.case == leave.absence_note_id).first())
+    return (note.case, note) if note is not None else (None, None)
 
 
 def link_absence_note(case, *, actor, version, note_case_id: int):

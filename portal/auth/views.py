@@ -9,10 +9,14 @@ from flask_login import current_user, login_user, logout_user
 from portal.auth import throttle
 from portal.auth.forms import ActionForm, LoginForm
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.db import Prepared
 from portal.extensions import login_manager
 from portal.models import User
 
 bp = Blueprint("auth", __name__)
+
+
+_user_by_id = Prepared(lambda user_id: User.select().where(User.id == user_id).limit(1))
 
 
 @login_manager.user_loader
@@ -20,7 +24,7 @@ def load_user(session_id: str):
     user_id, _sep, fingerprint = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = User.get_or_none(User.id == int(user_id))
+    user = _user_by_id.first(int(user_id))
     if user is None or not user.active or user.password_hash[-12:] != fingerprint:
         return None
     return user

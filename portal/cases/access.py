@@ -3,6 +3,7 @@
 from flask import abort
 from flask_login import current_user
 
+from portal.db import Prepared
 from portal.models import Case, Participant, School, SchoolYear, User
 
 
@@ -20,6 +21,22 @@ def visible_cases(user: User):
     )
 
 
+_case_by_id = Prepared(lambda case_id: (
+    Case.select(Case, SchoolYear, School, User)
+    .join(SchoolYear)
+    .switch(Case)
+    .join(School)
+    .switch(Case)
+    .join(User, on=(Case.student == User.id))  # every case page names the student
+    .where(Case.id == case_id)
+    .limit(1)))
+
+_parts_of = Prepared(lambda case_id, user_id: (
+    Participant.select(Participant.part)
+    .where((Participant.case == case_id) & (Participant.user == user_id))
+    .tuples()))
+
+
 def case_for(case_id: int, user: User | None = None, kind: str | None = None) -> tuple[Case, set]:
     """The case and the user's parts in it; 404 when it does not exist or is not theirs.
 
@@ -28,24 +45,10 @@ def case_for(case_id: int, user: User | None = None, kind: str | None = None) ->
     user = user or current_user
     if not getattr(user, "is_authenticated", False):
         abort(404)
-    case = (
-        Case.select(Case, SchoolYear, School, User)
-        .join(SchoolYear)
-        .switch(Case)
-        .join(School)
-        .switch(Case)
-        .join(User, on=(Case.student == User.id))  # every case page names the student
-        .where(Case.id == case_id)
-        .first()
-    )
+    case = _case_by_id.first(case_id)
     if case is None or (kind is not None and case.kind != kind):
         abort(404)
-    parts = {
-        p.part
-        for p in Participant.select(Participant.part).where(
-            (Participant.case == case) & (Participant.user == user)
-        )
-    }
+    parts = {part for (part,) in _parts_of.execute(case_id, user.id)}
     if not parts:
         abort(404)
     return case, parts

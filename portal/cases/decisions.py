@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length
 from portal.auth.forms import ActionForm
 from portal.cases.access import case_for
 from portal.cases.engine import note
+from portal.db import Prepared
 from portal.models import Case, Decision, User, utcnow
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import deadline_after, format_date, restart
@@ -76,13 +77,15 @@ def reasons_given(decision: Decision, reasons: str, at: datetime | None = None) 
     return decision
 
 
+_of_case = Prepared(lambda case_id: (
+    Decision.select(Decision, User)
+    .join(User, on=(Decision.decided_by == User.id))
+    .where(Decision.case == case_id)
+    .order_by(Decision.decided_at)))
+
+
 def for_case(case: Case) -> list[Decision]:
-    decisions = list(
-        Decision.select(Decision, User)
-        .join(User, on=(Decision.decided_by == User.id))
-        .where(Decision.case == case)
-        .order_by(Decision.decided_at)
-    )
+    decisions = _of_case(case.id)
     for decision in decisions:
         decision.case = case  # already loaded (with its school): no query per decision
     return decisions

@@ -46,6 +46,11 @@ class Kind:
     # Template for the case page (extends cases/show.html) and what it needs beyond the basics.
     template: str = "cases/show.html"
     extra_context: Callable[..., dict] | None = None
+    # The live status fragment renders only the status block. With status_context set it
+    # gets the case, its latest events and what this returns (case, parts) -> dict, for the
+    # template's `status_extra` block; unset, it gets the whole page's context (always right,
+    # e.g. where extra_context hides events from some parts, but slower).
+    status_context: Callable[..., dict] | None = None
     event_labels: dict[str, str] = field(default_factory=dict)
     # Where several people act in one state (each subject teacher answers), the ids of the
     # cases among `cases` in which `user` has already done their part:
@@ -94,6 +99,12 @@ class Kind:
 
     def is_open(self, code: str) -> bool:
         return self.state(code).is_open
+
+
+def no_status_extras(case, parts) -> dict:
+    """Kind.status_context of a kind whose status block shows just the case's state and its
+    latest events (as cases/show.html does)."""
+    return {}
 
 
 REGISTRY: dict[str, Kind] = {}

@@ -6,6 +6,7 @@ from peewee import JOIN
 
 from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
+from portal.db import Prepared
 from portal.models import Attachment, AttachmentAccess, Case, Event, Participant, User
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -13,26 +14,27 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 STATUS_EVENTS = 5
 
 
-def _timeline(case):
-    return list(
-        Event.select(Event, User)
-        .join(User, on=(Event.actor == User.id), join_type=JOIN.LEFT_OUTER)
-        .where(Event.case == case)
-        .order_by(Event.id.desc())
-    )
+_timeline = Prepared(lambda case_id: (
+    Event.select(Event, User)
+    .join(User, on=(Event.actor == User.id), join_type=JOIN.LEFT_OUTER)
+    .where(Event.case == case_id)
+    .order_by(Event.id.desc())))
+
+_latest_events = Prepared(lambda case_id, limit: _timeline.builder(case_id).limit(limit))
+
+_attachments = Prepared(lambda case_id: (
+    Attachment.select(Attachment.id, Attachment.filename, Attachment.content_type,
+                      Attachment.size, Attachment.is_health, Attachment.created_at,
+                      Attachment.purpose)
+    .where(Attachment.case == case_id)
+    .order_by(Attachment.id)))
 
 
 def case_context(case, parts):
     """What the case page and its fragments need."""
     kind = get_kind(case.kind)
-    events = _timeline(case)
-    attachments = list(
-        Attachment.select(Attachment.id, Attachment.filename, Attachment.content_type,
-                          Attachment.size, Attachment.is_health, Attachment.created_at,
-                          Attachment.purpose)
-        .where(Attachment.case == case)
-        .order_by(Attachment.id)
-    )
+    events = _timeline(case.id)
+    attachments = _attachments(case.id)
     context = {
         "case": case,
         "kind": kind,
@@ -50,6 +52,20 @@ def case_context(case, parts):
     return context
 
 
+def status_context(case, parts):
+    """What the status block alone needs (the live fragment): the case, its latest events and
+    what the kind shows there; not the forms, documents and decisions of the whole page.
+    Kinds that do not say what their status block needs get the whole page's context."""
+    kind = get_kind(case.kind)
+    if kind.status_context is None:
+        return case_context(case, parts)
+    context = {"case": case, "kind": kind, "parts": parts,
+               "latest": _latest_events(case.id, STATUS_EVENTS)}
+    if kind.status_context is not None:
+        context.update(kind.status_context(case, parts))
+    return context
+
+
 def health_readers(kind) -> set[str]:
     """Parts that may open health documents: the student and those who decide the case."""
     return {"student"} | set(kind.deciders)
@@ -63,25 +79,29 @@ def show(case_id):
     return render_template(get_kind(case.kind).template, **case_context(case, parts))
 
 
+# The case's version, if the user has a part in it: the poll's one indexed lookup.
+_member_version = Prepared(lambda case_id, user_id: (
+    Case.select(Case.version)
+    .join(Participant, on=(Participant.case == Case.id))
+    .where((Case.id == case_id) & (Participant.user == user_id))
+    .limit(1)
+    .tuples()))
+
+
 @bp.route("/<int:case_id>/status")
 @login_required
 def status(case_id):
     """The live status fragment; 304 when the case has not changed (one indexed lookup)."""
-    row = (
-        Case.select(Case.id, Case.version)
-        .join(Participant, on=(Participant.case == Case.id))
-        .where((Case.id == case_id) & (Participant.user == current_user.id))
-        .first()
-    )
-    if row is None:
+    version = _member_version.scalar(case_id, current_user.id)
+    if version is None:
         abort(404)
-    etag = f"c{row.id}v{row.version}"
+    etag = f"c{case_id}v{version}"
     if etag in request.if_none_match:
         response = Response(status=304)
     else:
         case, parts = case_for(case_id)
         template = get_kind(case.kind).template
-        html = render_inherited_block(template, "status", **case_context(case, parts))
+        html = render_inherited_block(template, "status", **status_context(case, parts))
         response = make_response(html)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"

@@ -9,6 +9,7 @@ from peewee import fn
 from portal.cases.access import visible_cases
 from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
+from portal.db import Prepared
 from portal.models import Case, Participant
 
 bp = Blueprint("main", __name__)
@@ -30,14 +31,35 @@ def index():
     return redirect(url_for("auth.login"))
 
 
+_parts = Prepared(lambda user_id, case_ids: (
+    Participant.select(Participant.case, Participant.part)
+    .where((Participant.user == user_id) & Participant.case.in_(case_ids))
+    .tuples()))
+
+
 def _parts_by_case(user, case_ids):
     parts: dict[int, set[str]] = {}
-    rows = Participant.select(Participant.case, Participant.part).where(
-        (Participant.user == user) & Participant.case.in_(case_ids)
-    )
-    for row in rows:
-        parts.setdefault(row.case_id, set()).add(row.part)
+    if case_ids:
+        for case_id, part in _parts.execute(user.id, case_ids):
+            parts.setdefault(case_id, set()).add(part)
     return parts
+
+
+def _list_query(kind_filter: bool, only_open: bool) -> Prepared:
+    """The page of the user's cases, by the filters in use (one prepared query each)."""
+    def build(user_id, *args):
+        query = visible_cases(user_id)
+        args = list(args)
+        if kind_filter:
+            query = query.where(Case.kind == args.pop(0))
+        if only_open:
+            query = query.where(Case.is_open == True)  # noqa: E712  (peewee expression)
+        return query.limit(args[0]).offset(args[1])
+
+    return Prepared(build)
+
+
+_LISTS = {(k, o): _list_query(k, o) for k in (False, True) for o in (False, True)}
 
 
 @bp.route("/home")
@@ -49,15 +71,12 @@ def home():
     version = _lists_version(current_user)
     if version in request.if_none_match and not session.get("_flashes"):
         return _conditional(make_response("", 304), version)
-    query = visible_cases(current_user)
     kind_filter = request.args.get("kind") if request.args.get("kind") in REGISTRY else None
     only_open = request.args.get("open") == "1"
     page = max(1, request.args.get("page", 1, type=int))
-    if kind_filter:
-        query = query.where(Case.kind == kind_filter)
-    if only_open:
-        query = query.where(Case.is_open == True)  # noqa: E712  (peewee expression)
-    cases = list(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+    filters = [kind_filter] if kind_filter else []
+    cases = _LISTS[bool(kind_filter), only_open](
+        current_user.id, *filters, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
     ids = [c.id for c in cases]
@@ -102,14 +121,15 @@ def home():
     return _conditional(make_response(html), version)
 
 
+_lists_state = Prepared(lambda user_id: (
+    Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
+    .where(Case.id.in_(Participant.select(Participant.case).where(Participant.user == user_id)))
+    .tuples()))
+
+
 def _lists_version(user) -> str:
     """Changes whenever a case the user has a part in changes (one indexed query)."""
-    row = (
-        Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
-        .where(Case.id.in_(Participant.select(Participant.case).where(Participant.user == user)))
-        .tuples()
-        .first()
-    )
+    row = _lists_state.first(user.id)
     key = f"{user.id}|{row}|{request.full_path}"
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask_login import UserMixin
 from peewee import (
+    JOIN,
     BooleanField,
     CharField,
     DateTimeField,
@@ -12,6 +13,7 @@ from peewee import (
     fn,
 )
 
+from portal.db import Prepared
 from portal.models.base import BaseModel, utcnow
 from portal.models.school import School
 from portal.roles import ROLES
@@ -33,32 +35,28 @@ class User(UserMixin, BaseModel):
         # The hash prefix invalidates sessions when the password changes.
         return f"{self.id}:{self.password_hash[-12:]}"
 
+    def _grants(self) -> list[tuple[str, object]]:
+        """(role, school or None) of each of the user's grants: one query, kept on the
+        instance (a request loads its user once)."""
+        if not hasattr(self, "_grant_cache"):
+            self._grant_cache = [(grant.role, grant.school if grant.school_id else None)
+                                 for grant in _grants_of(self.id)]
+        return self._grant_cache
+
     def role_codes(self, school=None) -> set[str]:
-        query = RoleGrant.select(RoleGrant.role).where(RoleGrant.user == self)
-        if school is not None:
-            query = query.where((RoleGrant.school == school) | (RoleGrant.school.is_null()))
-        if not hasattr(self, "_role_cache"):
-            self._role_cache = {}
+        """The user's roles; at `school`, those granted there or everywhere."""
+        if school is None:
+            return {role for role, _school in self._grants()}
         key = getattr(school, "id", school)
-        if key not in self._role_cache:
-            self._role_cache[key] = {g.role for g in query}
-        return self._role_cache[key]
+        return {role for role, at in self._grants() if at is None or at.id == key}
 
     def has_role(self, *roles: str, school=None) -> bool:
         return bool(self.role_codes(school) & set(roles))
 
     def schools(self) -> list:
-        """The schools the user holds a role at, by name (kept on the instance, as the roles
-        are: a request loads its user once)."""
-        if not hasattr(self, "_school_cache"):
-            self._school_cache = list(
-                School.select()
-                .join(RoleGrant, on=(RoleGrant.school == School.id))
-                .where(RoleGrant.user == self)
-                .distinct()
-                .order_by(School.name)
-            )
-        return self._school_cache
+        """The schools the user holds a role at, by name."""
+        found = {at.id: at for _role, at in self._grants() if at is not None}
+        return sorted(found.values(), key=lambda s: (s.name, s.id))
 
     @classmethod
     def by_username(cls, username: str):
@@ -72,6 +70,12 @@ class RoleGrant(BaseModel):
 
     class Meta:
         indexes = ((("user", "role", "school"), True),)
+
+
+_grants_of = Prepared(lambda user_id: (
+    RoleGrant.select(RoleGrant.role, RoleGrant.school, School)
+    .join(School, JOIN.LEFT_OUTER)
+    .where(RoleGrant.user == user_id)))
 
 
 class LoginThrottle(BaseModel):

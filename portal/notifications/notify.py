@@ -16,8 +16,10 @@ from urllib.parse import urlsplit
 from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from portal.cases.kinds import REGISTRY, Transition
+from portal.db import Prepared
 from portal.models import Case, Event, Participant, SchoolClass, User, utcnow
 from portal.notifications.models import Notification, NotificationPreference, Outbox
 
@@ -266,7 +268,11 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
                 email=user_id in wanted[kind])
 
 
+_unread = Prepared(lambda user_id: (
+    Notification.select(fn.COUNT(Notification.id))
+    .where((Notification.user == user_id) & Notification.read_at.is_null())
+    .tuples()))
+
+
 def unread_count(user) -> int:
-    return (Notification.select()
-            .where((Notification.user == user) & Notification.read_at.is_null())
-            .count())
+    return _unread.scalar(getattr(user, "id", user)) or 0

@@ -9,7 +9,7 @@ counting rules of portal/absence/rules.py and says what was kept off the diploma
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.kinds.absence_note.models import AbsenceNote
 
 # The parts the profile may name as reviewer (rule absence_reviewer).
@@ -51,5 +51,6 @@ bp = Blueprint("absence_note", __name__, url_prefix="/absence-notes",
 from portal.kinds.absence_note import views  # noqa: E402,F401
 
 KIND.extra_context = views.case_extra
+KIND.status_context = no_status_extras  # the status block shows the basics only
 
 __all__ = ["KIND", "AbsenceNote", "bp"]

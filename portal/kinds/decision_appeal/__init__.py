@@ -5,7 +5,7 @@ favour), then the appeals board (members who took part are blocked), final."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 
 KIND = "decision_appeal"
@@ -39,6 +39,7 @@ register(Kind(
     deciders=frozenset({"principal", "appeals_board"}),
     template="decision_appeal/case.html",
     extra_context=_context,
+    status_context=no_status_extras,  # the status block shows the basics only
     event_labels={
         "file": _l("Appeal received (signed)"),
         "reverse": _l("Decision changed in the student's favour"),

@@ -5,7 +5,7 @@ from importlib.util import find_spec
 
 from flask_babel import lazy_gettext as _l
 
-from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.kinds.exam_adaptation.models import (
     ExamAdaptationApplication,
     ExamAdaptationExam,
@@ -44,6 +44,7 @@ KIND = register(Kind(
 from portal.kinds.exam_adaptation.views import bp, case_extra  # noqa: E402
 
 KIND.extra_context = case_extra
+KIND.status_context = no_status_extras  # the status block shows the basics only
 
 if find_spec("portal.notifications") is not None:  # the student's deadline reminders
     from portal.kinds.exam_adaptation import reminders  # noqa: F401

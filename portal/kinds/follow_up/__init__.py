@@ -47,6 +47,12 @@ def _context(case, parts):
     return case_context(case, parts)
 
 
+def _status_context(case, parts):
+    from portal.kinds.follow_up.models import FollowUp
+
+    return {"follow_up": FollowUp.get_or_none(FollowUp.case == case)}
+
+
 FOLLOW_UP = register(Kind(
     code=KIND,
     label=_l("Follow-up of study progress"),
@@ -73,6 +79,7 @@ FOLLOW_UP = register(Kind(
     deciders=frozenset({"department_head", "principal", "cohort_coordinator"}),
     template="follow_up/case.html",
     extra_context=_context,
+    status_context=_status_context,
     event_labels={
         "file": _l("Concern reported"),
         "concern_added": _l("Another concern reported"),

@@ -5,7 +5,7 @@ or new exam. Final."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 
 KIND = "formal_error_appeal"
@@ -39,6 +39,7 @@ register(Kind(
     deciders=frozenset({"principal", "appeals_board"}),
     template="formal_error_appeal/case.html",
     extra_context=_context,
+    status_context=no_status_extras,  # the status block shows the basics only
     event_labels={
         "file": _l("Appeal received (signed)"),
         "grant": _l("Granted by the principal"),

@@ -126,7 +126,7 @@ def case_context(case, parts):
 def context_events(case):
     from portal.cases.views import _timeline
 
-    return _timeline(case)
+    return _timeline(case.id)
 
 
 @bp.route("/<int:case_id>/appoint", methods=["POST"])

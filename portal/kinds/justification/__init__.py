@@ -4,7 +4,7 @@ the examiner(s), answered in writing or orally; receiving it restarts the appeal
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.kinds.justification.models import JustificationRequest
 
 KIND = "justification"
@@ -39,6 +39,7 @@ register(Kind(
     deciders=frozenset({"exam_office", "examiner"}),
     template="justification/case.html",
     extra_context=_context,
+    status_context=no_status_extras,  # the status block shows the basics only
     event_labels={
         "file": _l("Justification asked for"),
         "route": _l("Sent to the examiner"),

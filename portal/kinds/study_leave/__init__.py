@@ -70,9 +70,10 @@ bp = Blueprint(CODE, __name__, url_prefix="/study-leave", template_folder="templ
 
 from portal.kinds.study_leave import flow, views  # noqa: E402,F401  (routes on bp)
 from portal.kinds.study_leave.demo import load_demo  # noqa: E402,F401
-from portal.kinds.study_leave.views import case_extras  # noqa: E402
+from portal.kinds.study_leave.views import case_extras, status_extras  # noqa: E402
 
 KIND.extra_context = case_extras
+KIND.status_context = status_extras
 KIND.done_by = flow.done_by
 
 if find_spec("portal.notifications") is not None:  # the student's deadline reminders

@@ -9,9 +9,11 @@ from datetime import date
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from peewee import JOIN
 
 from portal.cases import decisions, engine
 from portal.cases.uploads import CheckedFile
+from portal.db import Prepared
 from portal.kinds.study_leave import COORDINATOR
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.models import Attachment, Case, SchoolClass, SchoolYear, TeachingAssignment, utcnow
@@ -118,8 +120,18 @@ def _attach(case, user, checked: CheckedFile, purpose: str) -> Attachment:
                              sha256=checked.sha256, purpose=purpose, data=checked.data)
 
 
+_leave_of = Prepared(lambda case_id: (
+    StudyLeave.select(StudyLeave, SchoolClass)
+    .join(SchoolClass, JOIN.LEFT_OUTER)  # the case page names the class
+    .where(StudyLeave.case == case_id)
+    .limit(1)))
+
+
 def leave_of(case) -> StudyLeave:
-    return StudyLeave.get(StudyLeave.case == case)
+    leave = _leave_of.first(case.id)
+    if leave is None:
+        raise StudyLeave.DoesNotExist(f"no study leave for case {case.id}")
+    return leave
 
 
 def earlier_grants(case) -> list[StudyLeave]:
@@ -173,8 +185,17 @@ def send_to_teachers(case, *, actor, version, text=""):
                         effect=effect)
 
 
+_answers = Prepared(TeacherAnswer.of_case)
+
+
 def answers(case) -> list[TeacherAnswer]:
-    return list(TeacherAnswer.of_case(case))
+    return _answers(case.id)
+
+
+_missing_answers = Prepared(lambda case_ids: (
+    TeacherAnswer.select(TeacherAnswer.case, TeacherAnswer.teacher)
+    .where(TeacherAnswer.case.in_(case_ids) & TeacherAnswer.decision.is_null())
+    .tuples()))
 
 
 def done_by(user, cases: list[Case], parts: dict[int, set[str]]) -> set[int]:
@@ -184,11 +205,10 @@ def done_by(user, cases: list[Case], parts: dict[int, set[str]]) -> set[int]:
     if not open_ids:
         return set()
     mine_missing, all_missing = set(), set()
-    for a in TeacherAnswer.select(TeacherAnswer.case, TeacherAnswer.teacher).where(
-            TeacherAnswer.case.in_(open_ids) & TeacherAnswer.decision.is_null()):
-        all_missing.add(a.case_id)
-        if a.teacher_id == user.id:
-            mine_missing.add(a.case_id)
+    for case_id, teacher_id in _missing_answers.execute(open_ids):
+        all_missing.add(case_id)
+        if teacher_id == user.id:
+            mine_missing.add(case_id)
     coordinating = {cid for cid in open_ids if COORDINATOR in parts.get(cid, ())}
     return {cid for cid in open_ids
             if cid not in mine_missing and not (cid in coordinating and cid not in all_missing)}

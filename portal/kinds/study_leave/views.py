@@ -109,6 +109,17 @@ def _visible_answers(case, parts, answers):
     return [a for a in answers if a.teacher_id == current_user.id]
 
 
+def status_extras(case, parts, answers=None):
+    """What the status block shows of the teachers' answers (Kind.status_context)."""
+    answers = flow.answers(case) if answers is None else answers
+    return {
+        "answers": _visible_answers(case, parts, answers),
+        "answered": sum(a.is_answered for a in answers),
+        "answers_total": len(answers),
+        "tasks": [a for a in answers if a.approved],
+    }
+
+
 def case_extras(case, parts):
     """What the study-leave page adds to the case page (Kind.extra_context)."""
     leave = flow.leave_of(case)
@@ -116,10 +127,7 @@ def case_extras(case, parts):
     version = {"version": case.version}
     context = {
         "leave": leave,
-        "answers": _visible_answers(case, parts, answers),
-        "answered": sum(a.is_answered for a in answers),
-        "answers_total": len(answers),
-        "tasks": [a for a in answers if a.approved],
+        **status_extras(case, parts, answers),
         "forms": {
             "decide": DecideForm(data=version),
             "answer": AnswerForm(data=version),

@@ -1,0 +1,65 @@
+"""Prepared queries (portal.db.Prepared): SQL built once, each call binds its own values and
+gets the rows peewee's own query gives, on SQLite and PostgreSQL alike."""
+
+import pytest
+from peewee import JOIN, fn
+
+from portal.db import Prepared
+from portal.models import RoleGrant, School, SchoolClass, User
+
+
+def _rows(query):
+    return [(r.id, r.name, r.contact_teacher.username) for r in query]
+
+
+def test_rows_with_joins_match_peewee_for_each_call(school):
+    def build(year_id, name):
+        return (SchoolClass.select(SchoolClass, User)
+                .join(User, on=(SchoolClass.contact_teacher == User.id))
+                .where((SchoolClass.school_year == year_id) & (SchoolClass.name == name)))
+
+    prepared = Prepared(build)
+    for name in ("1STA", "1STB", "none"):
+        expected = _rows(build(school.year.id, name))
+        assert _rows(prepared(school.year.id, name)) == expected
+    assert prepared(school.year.id, "1STB")[0].contact_teacher.username == "laerer2"
+    assert len(prepared._cache) == 1  # one text for all three calls
+
+
+def test_list_arguments_are_prepared_once_per_length(school):
+    prepared = Prepared(lambda ids: (User.select(User.username).where(User.id.in_(ids))
+                                     .order_by(User.username).tuples()))
+    one = [school.elev1.id]
+    two = [school.elev2.id, school.trinn.id]
+    assert prepared(one) == [("elev1",)]
+    assert prepared(two) == [("elev2",), ("trinn1",)]
+    assert prepared([school.elev3.id]) == [("elev3",)]
+    assert prepared([]) == []
+    assert len(prepared._cache) == 3  # lengths 1, 2 and 0
+
+
+def test_models_stand_for_their_ids_and_first_and_scalar(school):
+    count = Prepared(lambda user_id: (RoleGrant.select(fn.COUNT(RoleGrant.id))
+                                      .where(RoleGrant.user == user_id).tuples()))
+    assert count.scalar(school.laerer1) == 2
+    assert count.scalar(school.elev1.id) == 1
+    first = Prepared(lambda school_id, limit: (
+        School.select(School, RoleGrant).join(RoleGrant, JOIN.LEFT_OUTER)
+        .where(School.id == school_id).limit(limit)))
+    assert first.first(school.school, 1).name == "Testskolen vgs"
+    assert first.first(-1, 1) is None
+
+
+def test_constants_of_the_query_stay_as_built(school):
+    prepared = Prepared(lambda user_id: (RoleGrant.select(RoleGrant.role)
+                                         .where((RoleGrant.user == user_id)
+                                                & (RoleGrant.role == "contact_teacher"))
+                                         .tuples()))
+    assert prepared(school.laerer1.id) == [("contact_teacher",)]
+    assert prepared(school.trinn.id) == []
+
+
+def test_an_argument_the_builder_does_not_pass_as_a_value_is_refused(db):
+    prepared = Prepared(lambda user_id: User.select().where(User.id == 1))
+    with pytest.raises(ValueError, match="do not reach the SQL"):
+        prepared(5)

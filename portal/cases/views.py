@@ -79,12 +79,12 @@ def show(case_id):
     return render_template(get_kind(case.kind).template, **case_context(case, parts))
 
 
-# The case's version, if the user has a part in it: the poll's one indexed lookup.
-_member_version = Prepared(lambda case_id, user_id: (
-    Case.select(Case.version)
+# The case's version and the user's parts in it (no rows: not theirs): the poll's one
+# indexed lookup.
+_member_parts = Prepared(lambda case_id, user_id: (
+    Case.select(Case.version, Participant.part)
     .join(Participant, on=(Participant.case == Case.id))
     .where((Case.id == case_id) & (Participant.user == user_id))
-    .limit(1)
     .tuples()))
 
 
@@ -92,14 +92,14 @@ _member_version = Prepared(lambda case_id, user_id: (
 @login_required
 def status(case_id):
     """The live status fragment; 304 when the case has not changed (one indexed lookup)."""
-    version = _member_version.scalar(case_id, current_user.id)
-    if version is None:
+    rows = _member_parts(case_id, current_user.id)
+    if not rows:
         abort(404)
-    etag = f"c{case_id}v{version}"
+    etag = f"c{case_id}v{rows[0][0]}"
     if etag in request.if_none_match:
         response = Response(status=304)
     else:
-        case, parts = case_for(case_id)
+        case, parts = case_for(case_id, parts={part for _version, part in rows})
         template = get_kind(case.kind).template
         html = render_inherited_block(template, "status", **status_context(case, parts))
         response = make_response(html)

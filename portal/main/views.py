@@ -10,6 +10,7 @@ from portal.cases.access import visible_cases
 from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
+from portal.filters import kind_label
 from portal.models import Case, Participant
 
 bp = Blueprint("main", __name__)
@@ -111,7 +112,7 @@ def home():
         others=others,
         is_student=current_user.has_role("student"),
         new_requests=new_requests,
-        kinds=sorted(REGISTRY.values(), key=lambda k: str(k.label)),
+        kinds=sorted(REGISTRY.values(), key=lambda k: kind_label(k.code)),
         kind_filter=kind_filter,
         only_open=only_open,
         page=page,

@@ -248,12 +248,18 @@ def deliver(user: User, case: Case | None, kind: str, text_key: str, *, dedupe_k
     if email is None:
         email = user.id in email_wanted([user], kind)
     if email:
-        with _app_context():
-            subject, body = _mail(user, case, text_key, due_on)
-        (Outbox.insert(recipient=user.email, subject=subject, body=body, dedupe_key=dedupe_key,
-                       status="pending", next_attempt_at=utcnow(), created_at=utcnow())
-         .on_conflict_ignore().execute())
+        Outbox.insert(_outbox_row(user, case, text_key, due_on, dedupe_key)
+                      ).on_conflict_ignore().execute()
     return note
+
+
+def _outbox_row(user: User, case: Case | None, text_key: str, due_on: date | None,
+                dedupe_key: str) -> dict:
+    with _app_context():
+        subject, body = _mail(user, case, text_key, due_on)
+    now = utcnow()
+    return {"recipient": user.email, "subject": subject, "body": body, "dedupe_key": dedupe_key,
+            "status": "pending", "next_attempt_at": now, "created_at": now}
 
 
 def on_event(case: Case, event: Event, transition: Transition | None) -> None:
@@ -263,9 +269,18 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
     for user, kind, _key in targets.values():
         by_kind.setdefault(kind, []).append(user)
     wanted = {k: email_wanted(users, k) for k, users in by_kind.items()}
+    now = utcnow()
+    notes, mails = [], []
     for user_id, (user, kind, key) in targets.items():
-        deliver(user, case, kind, key, event=event, dedupe_key=f"event:{event.id}:user:{user_id}",
-                email=user_id in wanted[kind])
+        notes.append({"user": user_id, "case": case.id, "event": event.id, "kind": kind,
+                      "text_key": key, "created_at": now})
+        if user_id in wanted[kind]:
+            mails.append(_outbox_row(user, case, key, None, f"event:{event.id}:user:{user_id}"))
+    # as deliver() does for one, in one statement each for all of them
+    if notes:
+        Notification.insert_many(notes).execute()
+    if mails:
+        Outbox.insert_many(mails).on_conflict_ignore().execute()
 
 
 _unread = Prepared(lambda user_id: (

@@ -55,8 +55,10 @@ class PeriodProblem:
     message: str
 
 
-def check_period(school, first: date, last: date, on: date) -> list[PeriodProblem]:
-    """Everything wrong with the period, each as a clear Norwegian message for its field."""
+def check_period(school, first: date, last: date, on: date,
+                 year: SchoolYear | None = None) -> list[PeriodProblem]:
+    """Everything wrong with the period, each as a clear Norwegian message for its field.
+    `year`: the school's current year on `on`, when the caller has it."""
     problems = []
     if last < first:
         problems.append(PeriodProblem("last_day", _(
@@ -67,7 +69,7 @@ def check_period(school, first: date, last: date, on: date) -> list[PeriodProble
             "The period has already started: the first day (%(first)s) is in the past. "
             "Apply before a period, not afterwards.", first=format_date(first))))
         return problems
-    year = SchoolYear.current(school, on)
+    year = year or SchoolYear.current(school, on)
     outside = [d for d in (first, last) if year is None or not year.contains(d)]
     if outside:
         problems.append(PeriodProblem(
@@ -87,9 +89,10 @@ def check_period(school, first: date, last: date, on: date) -> list[PeriodProble
 
 def file(*, student, school, first: date, last: date, reason: str, is_sports_event: bool,
          parents_informed: bool, club_informed: bool, confirmation: CheckedFile | None,
-         on: date | None = None) -> Case:
-    """Open the case: the student, the contact teacher (a copy) and the year coordinator."""
-    year = SchoolYear.current(school, on or today())
+         on: date | None = None, year: SchoolYear | None = None) -> Case:
+    """Open the case: the student, the contact teacher (a copy) and the year coordinator.
+    `year`: the school's current year on `on`, when the caller has it."""
+    year = year or SchoolYear.current(school, on or today())
     klass = SchoolClass.of_student(student, year)
     if klass is None:
         raise StepRefused(_("You are not registered in a class this school year. "

@@ -54,9 +54,10 @@ def new():
     if school is None or not flow.offered_at(school):
         abort(404)
     form = ApplyForm()
+    year = SchoolYear.current(school, flow.today())
     if form.validate_on_submit():
         problems = flow.check_period(school, form.first_day.data, form.last_day.data,
-                                     flow.today())
+                                     flow.today(), year)
         for p in problems:
             getattr(form, p.field).errors.append(p.message)
         checked = None
@@ -72,14 +73,14 @@ def new():
                     first=form.first_day.data, last=form.last_day.data,
                     reason=form.reason.data.strip(), is_sports_event=form.is_sports_event.data,
                     parents_informed=form.parents_informed.data,
-                    club_informed=form.club_informed.data, confirmation=checked)
+                    club_informed=form.club_informed.data, confirmation=checked, year=year)
             except flow.StepRefused as exc:
                 form.form_errors.append(str(exc))
             else:
                 flash(_("Your application is sent. You can follow it here."), "success")
                 return redirect(url_for("cases.show", case_id=case.id), 303)
     status = 422 if request.method == "POST" else 200
-    klass = SchoolClass.of_student(current_user.id, SchoolYear.current(school, flow.today()))
+    klass = SchoolClass.of_student(current_user.id, year)
     return render_template(NEW_TEMPLATE, form=form, klass=klass,
                            **_deadline_context(school, form.first_day.data)), status
 

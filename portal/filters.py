@@ -43,25 +43,40 @@ def local_date(value: date | None, fmt: str = "d. MMMM yyyy") -> str:
     return parse_pattern(fmt).apply(value, get_locale() or _NB)
 
 
+def _request_locale():
+    """(g, the request's locale object) without going through proxies per attribute;
+    (None, None) outside an app context."""
+    if not has_app_context():
+        return None, None
+    here = g._get_current_object()
+    # flask-babel keeps the request's locale on g; ask it when it has not chosen one yet
+    locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None) or get_locale()
+    return here, locale
+
+
 def translations():
     """The request's catalogue, found once per request and locale (flask-babel looks it up
     anew for each string, ~20 µs, and a page translates dozens). force_locale swaps the
     locale object, which finds the other catalogue."""
-    if not has_app_context():
+    here, locale = _request_locale()
+    if here is None:
         return get_translations()
-    locale = get_locale()
-    cached = g.get("_portal_translations")
+    cached = getattr(here, "_portal_translations", None)
     if cached is None or cached[0] is not locale:
-        cached = g._portal_translations = (locale, get_translations())
+        cached = here._portal_translations = (locale, get_translations())
     return cached[1]
 
 
 def _labels() -> dict:
-    """Labels already translated in this request, per locale (force_locale may switch it): a
-    queue of 25 rows translates each kind and state once, not once a row."""
-    if not has_app_context():
+    """Labels already translated in this request, for its locale (force_locale may switch
+    it): a queue of 25 rows translates each kind and state once, not once a row."""
+    here, locale = _request_locale()
+    if here is None:
         return {}
-    return g.setdefault("_portal_labels", {}).setdefault(str(get_locale()), {})
+    cached = getattr(here, "_portal_labels", None)
+    if cached is None or cached[0] is not locale:
+        cached = here._portal_labels = (locale, {})
+    return cached[1]
 
 
 def state_label(case) -> str:
@@ -93,7 +108,11 @@ def event_label(action: str, kind_code: str) -> str:
 
 
 def role_label(code: str) -> str:
-    return str(ROLES.get(code, code))
+    cache = _labels()
+    key = ("role", code)
+    if key not in cache:
+        cache[key] = str(ROLES.get(code, code))
+    return cache[key]
 
 
 def init_app(app):

@@ -45,6 +45,40 @@ def test_status_fragment_answers_304_while_unchanged(client, auth, case, school)
     assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
 
 
+def test_unchanged_poll_checks_the_session_in_its_one_query(client, auth, case):
+    from bench.queries import counting
+
+    auth.login("elev1")
+    etag = client.get(f"/cases/{case.id}/status").headers["ETag"]
+    with counting() as queries:
+        again = client.get(f"/cases/{case.id}/status", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and queries["n"] == 1
+
+
+@pytest.mark.parametrize("change", ["password", "deactivated", "other_browser", "logged_out"])
+def test_poll_refuses_a_session_the_pages_refuse(client, auth, case, change):
+    from portal.auth.passwords import hash_password
+    from portal.models import User
+
+    auth.login("elev1")
+    etag = client.get(f"/cases/{case.id}/status").headers["ETag"]
+    headers = {"If-None-Match": etag}
+    if change == "password":
+        User.update(password_hash=hash_password("new-password")).where(
+            User.username == "elev1").execute()
+    elif change == "deactivated":
+        User.update(active=False).where(User.username == "elev1").execute()
+    elif change == "other_browser":  # session protection: a cookie carried to another browser
+        headers["User-Agent"] = "Something/else"
+    else:
+        auth.logout()
+    for h in (headers, {**headers, "HX-Request": "true"}):
+        response = client.get(f"/cases/{case.id}/status", headers=h)
+        assert response.status_code in (302, 401), (change, response.status_code)
+        assert not response.get_data() or b"case-status" not in response.get_data()
+    assert client.get("/home", headers=headers).status_code in (302, 401)
+
+
 def _attach(case, user, is_health):
     return Attachment.create(case=case, uploaded_by=user, filename="legeerklaering.pdf",
                              content_type="application/pdf", size=9, sha256="0" * 64,

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -19,15 +19,36 @@ bp = Blueprint("auth", __name__)
 _user_by_id = Prepared(lambda user_id: User.select().where(User.id == user_id).limit(1))
 
 
+def parse_session_id(session_id: str) -> tuple[int, str] | None:
+    """(user id, password fingerprint) from the id a session carries (User.get_id)."""
+    user_id, _sep, fingerprint = session_id.partition(":")
+    return (int(user_id), fingerprint) if user_id.isdigit() else None
+
+
+def session_still_valid(active: bool, password_hash: str, fingerprint: str) -> bool:
+    """A session holds while its user is active and has not changed password since."""
+    return bool(active) and password_hash[-12:] == fingerprint
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
-    user_id, _sep, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
+    parsed = parse_session_id(session_id)
+    if parsed is None:
         return None
-    user = _user_by_id.first(int(user_id))
-    if user is None or not user.active or user.password_hash[-12:] != fingerprint:
+    user = _user_by_id.first(parsed[0])
+    if user is None or not session_still_valid(user.active, user.password_hash, parsed[1]):
         return None
     return user
+
+
+def session_user_id() -> tuple[int, str] | None:
+    """The user id and password fingerprint of a session that flask-login would accept as it
+    is (made for this browser: session protection "strong"), without loading the user; None
+    when in doubt. Callers check session_still_valid against the user's row themselves."""
+    session_id = session.get("_user_id")
+    if not session_id or session.get("_id") != login_manager._session_identifier_generator():
+        return None
+    return parse_session_id(session_id)
 
 
 def _safe_next(target: str | None) -> str | None:

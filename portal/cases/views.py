@@ -4,9 +4,11 @@ from flask import Blueprint, Response, abort, make_response, render_template, re
 from flask_login import current_user, login_required
 from peewee import JOIN
 
+from portal.auth.views import session_still_valid, session_user_id
 from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
 from portal.db import Prepared
+from portal.extensions import login_manager
 from portal.models import Attachment, AttachmentAccess, Case, Event, Participant, User
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -15,7 +17,7 @@ STATUS_EVENTS = 5
 
 
 _timeline = Prepared(lambda case_id: (
-    Event.select(Event, User)
+    Event.select(Event, User.id, User.full_name)  # the timeline names who acted
     .join(User, on=(Event.actor == User.id), join_type=JOIN.LEFT_OUTER)
     .where(Event.case == case_id)
     .order_by(Event.id.desc())))
@@ -79,20 +81,46 @@ def show(case_id):
     return render_template(get_kind(case.kind).template, **case_context(case, parts))
 
 
-# The case's version and the user's parts in it (no rows: not theirs): the poll's one
-# indexed lookup.
+# The case's version and the user's parts in it (no rows: not theirs).
 _member_parts = Prepared(lambda case_id, user_id: (
     Case.select(Case.version, Participant.part)
     .join(Participant, on=(Participant.case == Case.id))
     .where((Case.id == case_id) & (Participant.user == user_id))
     .tuples()))
 
+# The same with the user's row, for the poll that has not loaded the user.
+_member_parts_and_user = Prepared(lambda case_id, user_id: (
+    Case.select(Case.version, Participant.part, User.active, User.password_hash)
+    .join(Participant, on=(Participant.case == Case.id))
+    .join(User, on=(Participant.user == User.id))
+    .where((Case.id == case_id) & (Participant.user == user_id))
+    .tuples()))
+
+
+def _poll_rows(case_id: int):
+    """(version, part) rows of the session's user in the case, checked as load_user and
+    flask-login check a session, in one query instead of two; None to take the ordinary way
+    (flask-login loads the user, or sends to the login page)."""
+    found = session_user_id()
+    if found is None:
+        return None
+    user_id, fingerprint = found
+    rows = _member_parts_and_user(case_id, user_id)
+    if not rows or not all(session_still_valid(active, password_hash, fingerprint)
+                           for _v, _p, active, password_hash in rows):
+        return None
+    return [(version, part) for version, part, _a, _h in rows]
+
 
 @bp.route("/<int:case_id>/status")
-@login_required
 def status(case_id):
-    """The live status fragment; 304 when the case has not changed (one indexed lookup)."""
-    rows = _member_parts(case_id, current_user.id)
+    """The live status fragment; 304 when the case has not changed (one indexed lookup, the
+    session's user checked in the same query)."""
+    rows = _poll_rows(case_id)
+    if rows is None:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        rows = _member_parts(case_id, current_user.id)
     if not rows:
         abort(404)
     etag = f"c{case_id}v{rows[0][0]}"

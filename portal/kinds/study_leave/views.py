@@ -110,6 +110,17 @@ def _visible_answers(case, parts, answers):
     return [a for a in answers if a.teacher_id == current_user.id]
 
 
+# The case page's step forms, each built only when the user may take its step.
+STEP_FORMS = {
+    "decide": (DecideForm, "grounds"),
+    "answer": (AnswerForm, "grant"),
+    "finish": (FinishForm, "complete"),
+    "withdraw": (WithdrawForm, "withdraw"),
+    "documentation": (DocumentationForm, "add_documentation"),
+    "task": (TaskDoneForm, "task_done"),
+}
+
+
 def status_extras(case, parts, answers=None):
     """What the status block shows of the teachers' answers (Kind.status_context)."""
     answers = flow.answers(case) if answers is None else answers
@@ -126,23 +137,20 @@ def case_extras(case, parts):
     leave = flow.leave_of(case)
     answers = flow.answers(case)
     version = {"version": case.version}
+    can = {t.action for t in KIND.actions(case.state, parts)}
     context = {
         "leave": leave,
         **status_extras(case, parts, answers),
+        "can": can,
         "forms": {
-            "decide": DecideForm(data=version),
-            "answer": AnswerForm(data=version),
-            "finish": FinishForm(data=version),
-            "withdraw": WithdrawForm(data=version),
-            "documentation": DocumentationForm(data=version),
-            "task": TaskDoneForm(data=version),
-            "teacher": {a.id: TeacherAnswerForm(prefix=f"a{a.id}", data={
-                "version": case.version,
-                "choice": {"approved": "approve", "declined": "decline"}.get(a.decision),
-                "text": a.text}) for a in answers if a.teacher_id == current_user.id},
-        },
-        "can": {t.action for t in KIND.actions(case.state, parts)},
+            name: form_class(data=version) for name, (form_class, action) in STEP_FORMS.items()
+            if action in can},
     }
+    context["forms"]["teacher"] = {
+        a.id: TeacherAnswerForm(prefix=f"a{a.id}", data={
+            "version": case.version,
+            "choice": {"approved": "approve", "declined": "decline"}.get(a.decision),
+            "text": a.text}) for a in answers if a.teacher_id == current_user.id}
     context["note_case"], context["note"] = flow.linked_note(leave)
     if "link_absence_note" in context["can"]:
         candidates = flow.note_candidates(case)

@@ -2,9 +2,21 @@
 
 from flask import abort
 from flask_login import current_user
+from peewee import Expression, fn
 
-from portal.db import Prepared
+from portal.db import Prepared, is_postgresql
 from portal.models import Case, Participant, School, SchoolYear, User
+
+
+def in_cases_of(user) -> Expression:
+    """Case.id among the cases `user` has a part in. PostgreSQL gets the ids as an array
+    (`= ANY(ARRAY(...))`): with `IN (subquery)` its planner, on default settings, hashes the
+    user's participant rows and scans the whole case table (30 ms at 150,000 cases) instead
+    of looking the cases up by id (2 ms)."""
+    ids = Participant.select(Participant.case).where(Participant.user == user)
+    if is_postgresql():
+        return Case.id == fn.ANY(fn.ARRAY(ids))
+    return Case.id.in_(ids)
 
 
 def visible_cases(user: User):
@@ -15,9 +27,7 @@ def visible_cases(user: User):
                     Case.title, Case.version, Case.staff_due_on, SchoolYear.id,
                     SchoolYear.starts_on)
         .join(SchoolYear)
-        .where(
-            Case.id.in_(Participant.select(Participant.case).where(Participant.user == user))
-        )
+        .where(in_cases_of(user))
         .order_by(Case.updated_at.desc(), Case.id.desc())
     )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_login import current_user, login_required
 from peewee import fn
 
-from portal.cases.access import visible_cases
+from portal.cases.access import in_cases_of, visible_cases
 from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
@@ -124,7 +124,7 @@ def home():
 
 _lists_state = Prepared(lambda user_id: (
     Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
-    .where(Case.id.in_(Participant.select(Participant.case).where(Participant.user == user_id)))
+    .where(in_cases_of(user_id))
     .tuples()))
 
 

@@ -115,7 +115,9 @@ class Prepared:
     The builder is called with stand-ins (integers; a list argument becomes a list of
     stand-ins of the same length, prepared once per length) and must pass each of them to
     the query as a value: it may not look at them. A model instance passed in a call stands
-    for its id. Rows come back as the query would give them
+    for its id. Values are bound as given (ids, counts, codes): not through a field's
+    conversion, so not for dates or JSON; and anything else the builder computes (today's
+    date, say) is frozen at the first call. Rows come back as the query would give them
     (models with their joins, tuples, dicts)."""
 
     def __init__(self, builder):
@@ -170,7 +172,7 @@ class Prepared:
             value = args[i] if k is None else args[i][k]
             if isinstance(value, Model):
                 value = value._pk  # a row stands for its id, as in peewee's own queries
-            params.append(extra(value) if extra is str else value)
+            params.append(extra(value) if extra is str and value is not None else value)
         return query._get_cursor_wrapper(database.execute_sql(sql, params))
 
     def __call__(self, *args) -> list:

@@ -63,3 +63,11 @@ def test_an_argument_the_builder_does_not_pass_as_a_value_is_refused(db):
     prepared = Prepared(lambda user_id: User.select().where(User.id == 1))
     with pytest.raises(ValueError, match="do not reach the SQL"):
         prepared(5)
+
+
+def test_none_is_bound_as_null_not_as_text(school):
+    prepared = Prepared(lambda email: User.select(User.username).where(User.email == email)
+                        .tuples())
+    User.create(username="odd", full_name="Odd", email="None", password_hash="x")
+    assert prepared("None") == [("odd",)]
+    assert prepared(None) == []  # NULL = NULL matches nothing, as in peewee's own query

@@ -51,7 +51,8 @@ _parts_of = Prepared(lambda case_id, user_id: (
 def case_for(case_id: int, user: User | None = None, kind: str | None = None,
              parts: set[str] | None = None) -> tuple[Case, set]:
     """The case and the user's parts in it; 404 when it does not exist or is not theirs.
-    `parts`: the user's parts, when the caller has just read them (the status poll).
+    `parts`: the user's parts, when the caller has just read them for this same user from
+    the participant rows (the status poll); never parts taken from a request.
 
     "Not theirs" and "does not exist" look the same, so case numbers reveal nothing.
     """

@@ -63,8 +63,7 @@ def status_context(case, parts):
         return case_context(case, parts)
     context = {"case": case, "kind": kind, "parts": parts,
                "latest": _latest_events(case.id, STATUS_EVENTS)}
-    if kind.status_context is not None:
-        context.update(kind.status_context(case, parts))
+    context.update(kind.status_context(case, parts))
     return context
 
 

@@ -56,7 +56,7 @@ class User(UserMixin, BaseModel):
     def schools(self) -> list:
         """The schools the user holds a role at, by name."""
         found = {at.id: at for _role, at in self._grants() if at is not None}
-        return sorted(found.values(), key=lambda s: (s.name, s.id))
+        return list(found.values())  # in the database's order of names (its collation)
 
     @classmethod
     def by_username(cls, username: str):
@@ -75,7 +75,8 @@ class RoleGrant(BaseModel):
 _grants_of = Prepared(lambda user_id: (
     RoleGrant.select(RoleGrant.role, RoleGrant.school, School)
     .join(School, JOIN.LEFT_OUTER)
-    .where(RoleGrant.user == user_id)))
+    .where(RoleGrant.user == user_id)
+    .order_by(School.name, RoleGrant.id)))
 
 
 class LoginThrottle(BaseModel):

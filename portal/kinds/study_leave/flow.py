@@ -16,7 +16,16 @@ from portal.cases.uploads import CheckedFile
 from portal.db import Prepared
 from portal.kinds.study_leave import COORDINATOR
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
-from portal.models import Attachment, Case, SchoolClass, SchoolYear, TeachingAssignment, utcnow
+from portal.models import (
+    Attachment,
+    Case,
+    SchoolClass,
+    SchoolYear,
+    Subject,
+    TeachingAssignment,
+    User,
+    utcnow,
+)
 from portal.rules import calendar
 from portal.rules.deadlines import Deadline, format_date
 
@@ -193,6 +202,15 @@ _answers = Prepared(TeacherAnswer.of_case)
 
 def answers(case) -> list[TeacherAnswer]:
     return _answers(case.id)
+
+
+_answers_shown = Prepared(lambda case_id: TeacherAnswer.of_case(case_id).select(
+    TeacherAnswer, Subject.id, Subject.name, User.id, User.full_name))
+
+
+def answers_shown(case) -> list[TeacherAnswer]:
+    """The answers as the status block shows them: subject and teacher by name only."""
+    return _answers_shown(case.id)
 
 
 _missing_answers = Prepared(lambda case_ids: (

@@ -123,7 +123,7 @@ STEP_FORMS = {
 
 def status_extras(case, parts, answers=None):
     """What the status block shows of the teachers' answers (Kind.status_context)."""
-    answers = flow.answers(case) if answers is None else answers
+    answers = flow.answers_shown(case) if answers is None else answers
     return {
         "answers": _visible_answers(case, parts, answers),
         "answered": sum(a.is_answered for a in answers),

@@ -103,16 +103,18 @@ def home():
     from portal.rules.calendar import today
 
     waiting = overdue_first(waiting, today())  # overdue first, with how late
-    schools = list(current_user.schools())
+    is_student = current_user.has_role("student")
+    # students get the buttons for new requests, staff the filter by kind
+    schools = current_user.schools() if is_student else []
     new_requests = [k for k in REGISTRY.values()
                     if k.new_endpoint and any(k.offered_at(s) for s in schools)]
     html = render_template(
         "main/home.html",
         waiting=waiting,
         others=others,
-        is_student=current_user.has_role("student"),
+        is_student=is_student,
         new_requests=new_requests,
-        kinds=sorted(REGISTRY.values(), key=lambda k: kind_label(k.code)),
+        kinds=[] if is_student else sorted(REGISTRY.values(), key=lambda k: kind_label(k.code)),
         kind_filter=kind_filter,
         only_open=only_open,
         page=page,

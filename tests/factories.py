@@ -33,6 +33,12 @@ def make_user(username, roles, school=None, full_name=None):
     return user
 
 
+def give_emails(*users):
+    """An e-mail address for each of `users` (username@skole.test), so mail is sent to them."""
+    for user in users:
+        User.update(email=f"{user.username}@skole.test").where(User.id == user.id).execute()
+
+
 def make_school(today: date = date(2026, 11, 23), profile="vgs", code="test-vgs"):
     """One school year (17 Aug 2026 – 18 Jun 2027), one class 1STA, students elev1–elev3
     (elev3 in another class 1STB), teachers laerer1 (contact teacher, Norsk) and laerer2

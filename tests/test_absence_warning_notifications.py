@@ -14,9 +14,9 @@ from portal.absence import check_warnings, record_absence
 from portal.absence.models import AbsenceWarning
 from portal.absence.rules import school_days
 from portal.db import database
-from portal.models import SchoolClass, TeachingAssignment, User
+from portal.models import SchoolClass, TeachingAssignment
 from portal.notifications.models import Notification, NotificationPreference, Outbox
-from tests.factories import make_school, make_user
+from tests.factories import give_emails, make_school, make_user
 
 TODAY = date(2026, 11, 23)
 
@@ -28,8 +28,7 @@ def pinned_today(app):
 
 @pytest.fixture
 def people(school):
-    for user in (school.elev1, school.laerer1, school.laerer2, school.trinn):
-        User.update(email=f"{user.username}@skole.test").where(User.id == user.id).execute()
+    give_emails(school.elev1, school.laerer1, school.laerer2, school.trinn)
     return school
 
 

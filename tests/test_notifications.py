@@ -5,8 +5,9 @@ import pytest
 
 from portal.cases import engine
 from portal.cases.kinds import REGISTRY, Kind, State, Transition, withdrawals
-from portal.models import Case, User
+from portal.models import Case
 from portal.notifications.models import Notification, NotificationPreference, Outbox
+from tests.factories import give_emails
 
 NOTE_KIND = Kind(
     code="notify_test",
@@ -35,8 +36,7 @@ def kind():
 
 @pytest.fixture
 def people(school):
-    for user in (school.elev1, school.trinn, school.laerer1, school.laerer2):
-        User.update(email=f"{user.username}@skole.test").where(User.id == user.id).execute()
+    give_emails(school.elev1, school.trinn, school.laerer1, school.laerer2)
     return school
 
 

@@ -7,9 +7,10 @@ import pytest
 
 from portal.cases import decisions, engine
 from portal.cases.kinds import REGISTRY, Kind, State, Transition
-from portal.models import Case, User
+from portal.models import Case
 from portal.notifications.models import Notification, NotificationPreference, Outbox, SentReminder
 from portal.notifications.reminders import send_reminders
+from tests.factories import give_emails
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -29,8 +30,7 @@ def kind():
 
 
 def _case(s, due):
-    User.update(email="trinn1@skole.test").where(User.id == s.trinn.id).execute()
-    User.update(email="elev1@skole.test").where(User.id == s.elev1.id).execute()
+    give_emails(s.trinn, s.elev1)
     case = engine.open_case("remind_test", school=s.school, school_year=s.year,
                             student=s.elev1, title="Søknad", actor=s.elev1,
                             participants=[(s.trinn, "year_coordinator"),

@@ -21,9 +21,10 @@ from portal.kinds.exam_adaptation.reminders import exam_adaptation_deadlines
 from portal.kinds.study_leave import flow
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.kinds.study_leave.reminders import study_leave_deadlines
-from portal.models import Case, User
+from portal.models import Case
 from portal.notifications.models import Notification, Outbox, SentReminder
 from portal.notifications.reminders import send_reminders, student_deadlines
+from tests.factories import give_emails
 from tests.test_exams import PNG, make_exam, make_hav, oslo
 
 TODAY = date(2026, 11, 23)
@@ -45,7 +46,7 @@ def _fresh(case):
 
 def _granted(s):
     """A study leave 30 Nov – 2 Dec, granted with one task per subject, through the flow."""
-    User.update(email="elev1@skole.test").where(User.id == s.elev1.id).execute()
+    give_emails(s.elev1)
     case = flow.file(student=s.elev1, school=s.school, first=FIRST, last=LAST, reason=REASON,
                      is_sports_event=False, parents_informed=False, club_informed=False,
                      confirmation=None, on=TODAY)
@@ -101,8 +102,7 @@ def test_tasks_and_documentation_reminded_once_within_the_lead_time(school):
 
 def test_only_the_student_is_reminded_and_the_email_tells_nothing(school):
     case = _granted(school)
-    for user in (school.trinn, school.laerer1, school.laerer2):
-        User.update(email=f"{user.username}@skole.test").where(User.id == user.id).execute()
+    give_emails(school.trinn, school.laerer1, school.laerer2)
     send_reminders(date(2026, 12, 1))
     assert {n.user_id for n in Notification.select()} == {school.elev1.id}
     mails = list(Outbox.select())
@@ -154,7 +154,7 @@ def test_nothing_when_tasks_are_done_and_documentation_is_there(school):
 
 def test_a_declined_subject_is_no_task(school):
     """Only approved answers carry tasks: a teacher's refusal leaves nothing to do."""
-    User.update(email="elev1@skole.test").where(User.id == school.elev1.id).execute()
+    give_emails(school.elev1)
     case = flow.file(student=school.elev1, school=school.school, first=FIRST, last=LAST,
                      reason=REASON, is_sports_event=False, parents_informed=False,
                      club_informed=False, confirmation=None, on=TODAY)
@@ -206,7 +206,7 @@ def waiting(app, client, auth, csrf):
     """A havbruk student's application for two exams (31 March and 26 May 2027; the last days
     to apply are 28 February and 26 April), and the principal asks for documentation."""
     hav = make_hav()
-    User.update(email="elev1@skole.test").where(User.id == hav.elev1.id).execute()
+    give_emails(hav.elev1)
     hav.first = make_exam(hav, oslo(2027, 3, 31))
     hav.second = make_exam(hav, oslo(2027, 5, 26), hav.matte)
     for exam in (hav.first, hav.second):

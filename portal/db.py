@@ -4,6 +4,7 @@ SQLite is the embedded default; PostgreSQL (postgresql://user:pw@host/db) is the
 a real school or county. Both run the same migrations from migrations/.
 """
 
+import itertools
 from pathlib import Path
 
 from flask import Flask, g
@@ -125,22 +126,17 @@ class Prepared:
         self._cache: dict = {}
 
     def _prepare(self, key, args):
-        standins, positions, n = [], {}, 0
-        for i, arg in enumerate(args):
-            if isinstance(arg, list | tuple):
-                items = []
-                for k in range(len(arg)):
-                    value = _STANDIN_BASE + n
-                    positions[value] = positions[str(value)] = (i, k)
-                    items.append(value)
-                    n += 1
-                standins.append(items)
-            else:
-                value = _STANDIN_BASE + n
-                positions[value] = positions[str(value)] = (i, None)
-                standins.append(value)
-                n += 1
-        query = self.builder(*standins)
+        positions = {}  # stand-in (as int and as str) -> (argument, item of a list or None)
+        values = itertools.count(_STANDIN_BASE)
+
+        def standin(where):
+            value = next(values)
+            positions[value] = positions[str(value)] = where
+            return value
+
+        query = self.builder(*(
+            [standin((i, k)) for k in range(len(arg))] if isinstance(arg, list | tuple)
+            else standin((i, None)) for i, arg in enumerate(args)))
         sql, params = query.sql()
         slots, seen = [], set()
         for value in params:

@@ -80,15 +80,9 @@ def show(case_id):
     return render_template(get_kind(case.kind).template, **case_context(case, parts))
 
 
-# The case's version and the user's parts in it (no rows: not theirs).
-_member_parts = Prepared(lambda case_id, user_id: (
-    Case.select(Case.version, Participant.part)
-    .join(Participant, on=(Participant.case == Case.id))
-    .where((Case.id == case_id) & (Participant.user == user_id))
-    .tuples()))
-
-# The same with the user's row, for the poll that has not loaded the user.
-_member_parts_and_user = Prepared(lambda case_id, user_id: (
+# (case version, part, user active, password hash) for each part of the user in the case;
+# no rows: not theirs.
+_member_rows = Prepared(lambda case_id, user_id: (
     Case.select(Case.version, Participant.part, User.active, User.password_hash)
     .join(Participant, on=(Participant.case == Case.id))
     .join(User, on=(Participant.user == User.id))
@@ -97,18 +91,18 @@ _member_parts_and_user = Prepared(lambda case_id, user_id: (
 
 
 def _poll_rows(case_id: int):
-    """(version, part) rows of the session's user in the case, checked as load_user and
-    flask-login check a session, in one query instead of two; None to take the ordinary way
-    (flask-login loads the user, or sends to the login page)."""
+    """The session's user's rows in the case, the user checked as load_user and flask-login
+    check a session, in one query instead of two; None to take the ordinary way (flask-login
+    loads the user, or sends to the login page)."""
     found = session_user_id()
     if found is None:
         return None
     user_id, fingerprint = found
-    rows = _member_parts_and_user(case_id, user_id)
+    rows = _member_rows(case_id, user_id)
     if not rows or not all(session_still_valid(active, password_hash, fingerprint)
                            for _v, _p, active, password_hash in rows):
         return None
-    return [(version, part) for version, part, _a, _h in rows]
+    return rows
 
 
 @bp.route("/<int:case_id>/status")
@@ -119,14 +113,14 @@ def status(case_id):
     if rows is None:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        rows = _member_parts(case_id, current_user.id)
+        rows = _member_rows(case_id, current_user.id)
     if not rows:
         abort(404)
     etag = f"c{case_id}v{rows[0][0]}"
     if etag in request.if_none_match:
         response = Response(status=304)
     else:
-        case, parts = case_for(case_id, parts={part for _version, part in rows})
+        case, parts = case_for(case_id, parts={part for _v, part, _a, _h in rows})
         template = get_kind(case.kind).template
         html = render_inherited_block(template, "status", **status_context(case, parts))
         response = make_response(html)

@@ -21,6 +21,18 @@ def _postgres_url():
     return url
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql_only` (PostgreSQL's own features) run on its copy alone."""
+    keep, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        only_pg = item.get_closest_marker("postgresql_only") is not None
+        (dropped if only_pg and params.get("database_url") != "postgresql" else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """One migrated database per backend for the whole session."""

@@ -2,8 +2,9 @@
 gets the rows peewee's own query gives, on SQLite and PostgreSQL alike."""
 
 import pytest
-from peewee import JOIN, fn
+from peewee import JOIN, Value, fn
 
+from portal import db as db_module
 from portal.db import Prepared
 from portal.models import RoleGrant, School, SchoolClass, User
 
@@ -71,3 +72,57 @@ def test_none_is_bound_as_null_not_as_text(school):
     User.create(username="odd", full_name="Odd", email="None", password_hash="x")
     assert prepared("None") == [("odd",)]
     assert prepared(None) == []  # NULL = NULL matches nothing, as in peewee's own query
+
+
+# --- PostgreSQL: server-side prepared statements ----------------------------------------------
+
+def _statements_on_connection() -> set[str]:
+    return {name for (name,) in db_module.database.execute_sql(
+        "SELECT name FROM pg_prepared_statements")}
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_prepares_once_per_connection_and_executes_by_name(app):
+    database = db_module.database
+    prepared = Prepared(lambda user_id: (User.select(User.username).where(User.id == user_id)
+                                         .tuples()))
+    with database.connection_context():
+        ids = [User.create(username=n, full_name=n, password_hash="x").id for n in "abc"]
+        assert prepared(ids[0]) == [("a",)]
+        name = next(iter(prepared._cache.values()))[3]
+        assert name in _statements_on_connection()
+        assert prepared(ids[1]) == [("b",)]  # EXECUTE with the new value
+    database.close_all()  # as when the pool drops a stale connection
+    with database.connection_context():
+        assert name not in _statements_on_connection()  # a new connection ...
+        assert prepared(ids[2]) == [("c",)]
+        assert name in _statements_on_connection()  # ... prepares it anew
+
+
+@pytest.mark.postgresql_only
+def test_a_statement_postgresql_will_not_prepare_runs_as_text_without_harming_the_transaction(
+        school):
+    # PostgreSQL cannot type "$1 IS NULL"; the plain query binds a typed literal
+    prepared = Prepared(lambda user_id: (User.select(User.username)
+                                         .where(Value(user_id).is_null() | (User.id == user_id))
+                                         .tuples()))
+    with db_module.database.atomic():
+        assert prepared(school.elev1.id) == [("elev1",)]
+        assert User.get_by_id(school.elev2.id).username == "elev2"  # transaction still usable
+    name = next(iter(prepared._cache.values()))[3]
+    assert name in db_module._refused and name not in _statements_on_connection()
+    assert prepared(school.elev2.id) == [("elev2",)]
+
+
+@pytest.mark.postgresql_only
+def test_prepared_statements_can_be_turned_off_for_pgbouncer(school, monkeypatch):
+    monkeypatch.setattr(db_module, "server_prepared", False)
+    prepared = Prepared(lambda user_id: (User.select(User.username).where(User.id == user_id)
+                                         .tuples()))
+    assert prepared(school.elev1.id) == [("elev1",)]
+    assert next(iter(prepared._cache.values()))[3] not in _statements_on_connection()
+
+
+def test_placeholders_become_numbered_parameters_and_percent_signs_stay():
+    assert db_module._dollar_params("a = %s AND b LIKE '5%%' AND c IN (%s, %s)") == (
+        "a = $1 AND b LIKE '5%%' AND c IN ($2, $3)")

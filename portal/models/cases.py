@@ -61,8 +61,9 @@ class Case(BaseModel):
 class Participant(BaseModel):
     """Who may see a case and why (their part in it)."""
 
-    case = ForeignKeyField(Case, backref="participants", on_delete="CASCADE")
-    user = ForeignKeyField(User, backref="participations", on_delete="CASCADE")
+    # No single-column indexes: the two below serve "by case" and "by user" (migration 014).
+    case = ForeignKeyField(Case, backref="participants", on_delete="CASCADE", index=False)
+    user = ForeignKeyField(User, backref="participations", on_delete="CASCADE", index=False)
     part = CharField(max_length=32)  # a role code: student, contact_teacher, teacher, ...
     added_at = DateTimeField(default=utcnow)
 

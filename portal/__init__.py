@@ -1,5 +1,7 @@
 """The portal: a student self-service portal for Norwegian schools."""
 
+import functools
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -37,6 +39,20 @@ def translation_directories() -> list[str]:
     return [str(root / "translations"), *sorted(str(p) for p in features if p.is_dir())]
 
 
+@functools.cache
+def release_token() -> str:
+    """Names this release of the code: a digest of the size and time of every file of the
+    package. Pages' validators (ETags) include it, so a browser's cached page is not reused
+    after an upgrade that changes how pages look."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:12]
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints."""
     app = Flask(
@@ -64,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         PORTAL_MAX_UPLOAD_BYTES=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         PORTAL_LOGIN_DELAY=True,
+        PORTAL_RELEASE=release_token(),
     )
     if test_config:
         app.config.update(test_config)

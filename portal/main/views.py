@@ -2,7 +2,16 @@
 
 import hashlib
 
-from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from peewee import fn
 
@@ -11,7 +20,7 @@ from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
 from portal.filters import kind_label
-from portal.models import Case, Participant
+from portal.models import Case, Participant, RoleGrant
 
 bp = Blueprint("main", __name__)
 
@@ -124,16 +133,37 @@ def home():
     return _conditional(make_response(html), version)
 
 
-_lists_state = Prepared(lambda user_id: (
-    Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
-    .where(in_cases_of(user_id))
-    .tuples()))
+# What else the home page shows that a feature package adds (the menu's count of unread
+# notifications, ...): each a function user_id -> a query of one value, which the page's
+# validator reads in its one query. Packages register at import, before the first request.
+PAGE_STATE: list = []
+
+
+def _lists_state_query(user_id):
+    # the user's roles: how many grants and the newest (grants are added and removed, not
+    # edited), as one number
+    grants = RoleGrant.select(fn.COUNT(RoleGrant.id) * 1000003 + fn.MAX(RoleGrant.id)).where(
+        RoleGrant.user == user_id)
+    return (Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version),
+                        grants, *(part(user_id) for part in PAGE_STATE))
+            .where(in_cases_of(user_id))
+            .tuples())
+
+
+_lists_state = Prepared(_lists_state_query)
 
 
 def _lists_version(user) -> str:
-    """Changes whenever a case the user has a part in changes (one indexed query)."""
+    """The home page's validator (its ETag), in one indexed query. It changes whenever what
+    the page shows may: a case the user has a part in changes (count, newest change, sum of
+    versions), a notification arrives or is read (the menu's count), the user's roles change
+    (the menu), the day changes (overdue, the requests offered), the user's name, the
+    address and its filters, or a new release of the portal."""
+    from portal.rules.calendar import today
+
     row = _lists_state.first(user.id)
-    key = f"{user.id}|{row}|{request.full_path}"
+    key = (f"{user.id}|{row}|{today()}|{user.full_name}|{request.full_path}|"
+           f"{current_app.config['PORTAL_RELEASE']}")
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 

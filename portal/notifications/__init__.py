@@ -6,12 +6,15 @@ from datetime import date
 import click
 
 from portal.cases import engine
+from portal.main.views import PAGE_STATE
 from portal.notifications import models  # noqa: F401  (the tables, for all_tables())
-from portal.notifications.notify import on_event, remember_app, unread_count
+from portal.notifications.notify import on_event, remember_app, unread_count, unread_query
 from portal.notifications.views import bp
 
 if on_event not in engine.listeners:
     engine.listeners.append(on_event)
+if unread_query not in PAGE_STATE:
+    PAGE_STATE.append(unread_query)  # the home page's validator counts them (menu)
 
 
 @bp.record_once

@@ -283,10 +283,12 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
         Outbox.insert_many(mails).on_conflict_ignore().execute()
 
 
-_unread = Prepared(lambda user_id: (
-    Notification.select(fn.COUNT(Notification.id))
-    .where((Notification.user == user_id) & Notification.read_at.is_null())
-    .tuples()))
+def unread_query(user_id):
+    return (Notification.select(fn.COUNT(Notification.id))
+            .where((Notification.user == user_id) & Notification.read_at.is_null()))
+
+
+_unread = Prepared(lambda user_id: unread_query(user_id).tuples())
 
 
 def unread_count(user) -> int:

@@ -1,0 +1,63 @@
+"""The home page's validator (ETag): a browser that has the page asks with If-None-Match and
+gets 304 while nothing it shows has changed, and the new page as soon as anything has."""
+
+from datetime import timedelta
+
+from portal.models import RoleGrant
+from portal.notifications.models import Notification
+from portal.rules import calendar
+
+
+def _first(client):
+    page = client.get("/home")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-cache"
+    etag = page.headers["ETag"].strip('"')
+    assert client.get("/home", headers={"If-None-Match": f'"{etag}"'}).status_code == 304
+    return etag
+
+
+def _again(client, etag):
+    return client.get("/home", headers={"If-None-Match": f'"{etag}"'})
+
+
+def test_a_new_notification_changes_the_page(client, auth, school):
+    auth.login("elev1")
+    etag = _first(client)
+    Notification.create(user=school.elev1, kind="reminder", text_key="due_soon")
+    page = _again(client, etag)
+    assert page.status_code == 200
+    assert '<span class="count">1<span class="visually-hidden">' in page.get_data(as_text=True)
+    etag = page.headers["ETag"].strip('"')
+    assert _again(client, etag).status_code == 304
+    Notification.update(read_at=Notification.created_at).execute()  # read elsewhere
+    assert _again(client, etag).status_code == 200
+
+
+def test_a_new_day_changes_the_page(client, auth, school, monkeypatch):
+    auth.login("elev1")
+    etag = _first(client)
+    tomorrow = calendar.today() + timedelta(days=1)
+    monkeypatch.setattr(calendar, "today", lambda: tomorrow)  # overdue, requests offered
+    assert _again(client, etag).status_code == 200
+
+
+def test_new_roles_and_a_new_name_change_the_page(client, auth, school):
+    auth.login("laerer1")
+    etag = _first(client)
+    grant = RoleGrant.create(user=school.laerer1, school=school.school, role="exam_office")
+    page = _again(client, etag)
+    assert page.status_code == 200 and "Eksamensplan" in page.get_data(as_text=True)
+    etag = page.headers["ETag"].strip('"')
+    grant.delete_instance()
+    assert _again(client, etag).status_code == 200
+    etag = _first(client)
+    school.laerer1.full_name = "Lærer Nytt Navn"
+    school.laerer1.save()
+    assert _again(client, etag).status_code == 200
+
+
+def test_a_new_release_changes_the_page(app, client, auth, school):
+    auth.login("elev1")
+    etag = _first(client)
+    app.config["PORTAL_RELEASE"] = "next"
+    assert _again(client, etag).status_code == 200

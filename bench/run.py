@@ -171,6 +171,10 @@ def scenarios(subjects: dict) -> list[dict]:
     out = [
         {"name": "bare", "label": "bare route /healthz (ceiling)", "expected": 200,
          "count_as": None, "count_request": {"method": "GET", "path": "/healthz"}},
+        # not a target: what every logged-in page costs before its own content (session, user,
+        # menu, layout), shown next to the pages for scale
+        {"name": "floor", "label": "layout only, logged in (404 page)", "expected": 404,
+         "count_as": student, "count_request": {"method": "GET", "path": "/no-such-page"}},
         {"name": "status_304", "label": "status poll, unchanged case (304)", "expected": 304,
          "count_as": student, "count_request": {
              "method": "GET", "path": f"/cases/{case}/status",
@@ -428,10 +432,10 @@ def check_targets(result: dict) -> list[str]:
         misses.append(f"unchanged status poll at {by['status_304']['ratio_to_bare']:.0%} of "
                       f"bare (target ≥ 50 %)")
     for s in result["scenarios"]:
-        if s["name"] not in ("bare", "status_304") and s["ratio_to_bare"] < TARGETS[
+        if s["name"] not in ("bare", "floor", "status_304") and s["ratio_to_bare"] < TARGETS[
                 "page_ratio"]:
             misses.append(f"{s['label']} at {s['ratio_to_bare']:.0%} of bare (target ≥ 25 %)")
-        if s["p99_ms"] >= TARGETS["p99_ms"]:
+        if s["name"] != "floor" and s["p99_ms"] >= TARGETS["p99_ms"]:
             misses.append(f"{s['label']}: p99 {s['p99_ms']} ms (target < 100 ms)")
         if s["queries_full"] > TARGETS["queries"] or s["queries_full"] != s["queries_small"]:
             misses.append(f"{s['label']}: {s['queries_small']} / {s['queries_full']} queries "

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from portal import db
 from portal.extensions import babel, csrf, htmx, login_manager
@@ -39,17 +40,29 @@ def translation_directories() -> list[str]:
     return [str(root / "translations"), *sorted(str(p) for p in features if p.is_dir())]
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in addresses: at most 2**31 - 1, what the database's integer ids hold, so
+    that /cases/3000000000 is a 404 like any other case that is not there (PostgreSQL would
+    refuse the number as a parameter of a prepared statement)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 @functools.cache
 def release_token() -> str:
-    """Names this release of the code: a digest of the size and time of every file of the
-    package. Pages' validators (ETags) include it, so a browser's cached page is not reused
-    after an upgrade that changes how pages look."""
+    """Names this release of the code: PORTAL_RELEASE when set (e.g. the deployed version),
+    else a digest of the content of every file of the package, the same on every server that
+    runs the same code. Pages' validators (ETags) include it, so a browser's cached page is
+    not reused after an upgrade that changes how pages look."""
+    if os.environ.get("PORTAL_RELEASE"):
+        return os.environ["PORTAL_RELEASE"]
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            stat = path.stat()
-            digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -91,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
 
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

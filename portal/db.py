@@ -8,6 +8,7 @@ import itertools
 import logging
 import os
 import re
+import secrets
 import weakref
 from pathlib import Path
 
@@ -157,7 +158,8 @@ class Prepared:
         if missing:
             raise ValueError(f"Prepared query: arguments {sorted(missing, key=str)} do not reach "
                              f"the SQL as values")
-        name = f"portal_q{next(_statement_names)}" if is_postgresql() else None
+        name = (f"portal_{os.getpid()}_{_SERVER_TOKEN}_q{next(_statement_names)}"
+                if is_postgresql() else None)
         entry = self._cache[key] = (query, sql, slots, name)
         return entry
 
@@ -204,6 +206,10 @@ class Prepared:
 
 server_prepared = os.environ.get("PORTAL_PG_PREPARED", "1") != "0"
 _statement_names = itertools.count(1)
+# Names differ between processes too (the pid of the worker, which takes its names after the
+# fork, and a token of this server), so that statements of two workers can never be mistaken
+# for each other even where server connections are shared.
+_SERVER_TOKEN = secrets.token_hex(3)
 _prepared_on: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # connection -> names
 _refused: set[str] = set()  # statements PostgreSQL would not prepare: sent as plain text
 _PLACEHOLDER = re.compile(r"%%|%s")
@@ -214,6 +220,15 @@ def _dollar_params(sql: str) -> str:
     numbers = itertools.count(1)
     return _PLACEHOLDER.sub(lambda m: m.group() if m.group() == "%%" else f"${next(numbers)}",
                             sql)
+
+
+def _pgcode(error: Exception) -> str:
+    """The SQLSTATE of a PostgreSQL error as peewee passes it on ('' when unknown)."""
+    for original in (error.__cause__, error.__context__, *error.args[:1]):
+        code = getattr(original, "pgcode", None)
+        if code:
+            return code
+    return ""
 
 
 def _execute_named(name: str, sql: str, params: list):
@@ -232,10 +247,22 @@ def _execute_named(name: str, sql: str, params: list):
             else:
                 database.execute_sql(statement)
         except DatabaseError as error:
-            _refused.add(name)
-            logging.getLogger(__name__).warning("not prepared (%s): %s", error, sql)
-            return database.execute_sql(sql, params)
+            if _pgcode(error).startswith("42"):  # the statement itself: never prepare it
+                _refused.add(name)
+                logging.getLogger(__name__).warning("not prepared (%s): %s", error, sql)
+            return database.execute_sql(sql, params)  # anything else: as text this time
         names.add(name)
-    if not params:
-        return database.execute_sql(f"EXECUTE {name}")
-    return database.execute_sql(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+    execute = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    try:
+        return database.execute_sql(execute, params)
+    except DatabaseError as error:
+        # The statement is gone (a pooler ran DISCARD ALL) or no longer fits its tables (a
+        # migration changed a column under a running worker): forget it on this connection,
+        # prepare it anew next time. Outside a transaction this call runs as text; inside one
+        # the transaction has failed, as it would have with the text.
+        if _pgcode(error) not in ("26000", "0A000"):
+            raise
+        names.discard(name)
+        if database.in_transaction():
+            raise
+        return database.execute_sql(sql, params)

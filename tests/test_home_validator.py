@@ -6,6 +6,7 @@ from datetime import timedelta
 from portal.models import RoleGrant
 from portal.notifications.models import Notification
 from portal.rules import calendar
+from tests.conftest import Auth
 
 
 def _first(client):
@@ -61,3 +62,19 @@ def test_a_new_release_changes_the_page(app, client, auth, school):
     etag = _first(client)
     app.config["PORTAL_RELEASE"] = "next"
     assert _again(client, etag).status_code == 200
+
+
+def test_a_new_session_gets_the_page_with_its_own_form_tokens(app, client, auth, school):
+    auth.login("elev1")
+    etag = _first(client)
+    again = app.test_client()  # the browser closed and opened: a new session, the old cache
+    Auth(again).login("elev1")
+    page = _again(again, etag)
+    assert page.status_code == 200  # its logout form carries this session's CSRF token
+
+
+def test_addresses_out_of_range_are_not_found_not_errors(client, auth, school):
+    auth.login("elev1")
+    assert client.get("/cases/3000000000").status_code == 404
+    assert client.get("/cases/3000000000/status").status_code == 404
+    assert client.get(f"/home?page={10**30}").status_code == 200

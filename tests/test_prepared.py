@@ -126,3 +126,26 @@ def test_prepared_statements_can_be_turned_off_for_pgbouncer(school, monkeypatch
 def test_placeholders_become_numbered_parameters_and_percent_signs_stay():
     assert db_module._dollar_params("a = %s AND b LIKE '5%%' AND c IN (%s, %s)") == (
         "a = $1 AND b LIKE '5%%' AND c IN ($2, $3)")
+
+
+@pytest.mark.postgresql_only
+def test_a_statement_prepared_in_a_rolled_back_transaction_stays_prepared(school):
+    prepared = Prepared(lambda user_id: (User.select(User.username).where(User.id == user_id)
+                                         .tuples()))
+    with db_module.database.atomic() as transaction:
+        assert prepared(school.elev1.id) == [("elev1",)]
+        transaction.rollback()  # PREPARE is not undone by a rollback
+    name = next(iter(prepared._cache.values()))[3]
+    assert name in _statements_on_connection()
+    assert prepared(school.elev2.id) == [("elev2",)]
+
+
+@pytest.mark.postgresql_only
+def test_a_statement_the_server_has_forgotten_is_run_as_text_and_prepared_anew(school):
+    prepared = Prepared(lambda user_id: (User.select(User.username).where(User.id == user_id)
+                                         .tuples()))
+    assert prepared(school.elev1.id) == [("elev1",)]
+    db_module.database.execute_sql("DEALLOCATE ALL")  # as a pooler's DISCARD ALL does
+    assert prepared(school.elev2.id) == [("elev2",)]
+    assert prepared(school.trinn.id) == [("trinn1",)]
+    assert next(iter(prepared._cache.values()))[3] in _statements_on_connection()

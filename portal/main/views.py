@@ -25,6 +25,7 @@ from portal.models import Case, Participant, RoleGrant
 bp = Blueprint("main", __name__)
 
 PAGE_SIZE = 25  # rows a page: a phone screen or two; more only costs rendering time
+MAX_PAGE = 100_000  # ?page= beyond this shows an empty page, never an offset out of range
 
 
 @bp.route("/healthz")
@@ -83,7 +84,7 @@ def home():
         return _conditional(make_response("", 304), version)
     kind_filter = request.args.get("kind") if request.args.get("kind") in REGISTRY else None
     only_open = request.args.get("open") == "1"
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     filters = [kind_filter] if kind_filter else []
     cases = _LISTS[bool(kind_filter), only_open](
         current_user.id, *filters, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
@@ -158,12 +159,13 @@ def _lists_version(user) -> str:
     the page shows may: a case the user has a part in changes (count, newest change, sum of
     versions), a notification arrives or is read (the menu's count), the user's roles change
     (the menu), the day changes (overdue, the requests offered), the user's name, the
-    address and its filters, or a new release of the portal."""
+    address and its filters, a new release of the portal, or a new session (the page's forms
+    carry the session's CSRF token: a page cached in an earlier session could not log out)."""
     from portal.rules.calendar import today
 
     row = _lists_state.first(user.id)
     key = (f"{user.id}|{row}|{today()}|{user.full_name}|{request.full_path}|"
-           f"{current_app.config['PORTAL_RELEASE']}")
+           f"{current_app.config['PORTAL_RELEASE']}|{session.get('csrf_token')}")
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 

@@ -5,6 +5,7 @@ import hashlib
 from flask import (
     Blueprint,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -137,6 +138,8 @@ def home():
 # What else the home page shows that a feature package adds (the menu's count of unread
 # notifications, ...): each a function user_id -> a query of one value, which the page's
 # validator reads in its one query. Packages register at import, before the first request.
+# The values read stay on g.page_state ({function: value}) for the rest of the request, so
+# the page shows what its ETag was made from without asking again.
 PAGE_STATE: list = []
 
 
@@ -164,6 +167,7 @@ def _lists_version(user) -> str:
     from portal.rules.calendar import today
 
     row = _lists_state.first(user.id)
+    g.page_state = dict(zip(PAGE_STATE, row[4:], strict=True))
     key = (f"{user.id}|{row}|{today()}|{user.full_name}|{request.full_path}|"
            f"{current_app.config['PORTAL_RELEASE']}|{session.get('csrf_token')}")
     return hashlib.sha256(key.encode()).hexdigest()[:20]

@@ -24,12 +24,14 @@ def _setup(state):
 
 @bp.app_context_processor
 def _header_count():
+    from flask import g
     from flask_login import current_user
 
     def unread_notifications() -> int:
         if not getattr(current_user, "is_authenticated", False):
             return 0
-        return unread_count(current_user.id)
+        known = g.get("page_state", {}).get(unread_query)  # read by the home page's ETag
+        return known if known is not None else unread_count(current_user.id)
 
     return {"unread_notifications": unread_notifications}
 

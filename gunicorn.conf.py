@@ -12,9 +12,11 @@ bind = f"{os.environ.get('BIND', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # busy while a worker waits on the database. A reverse proxy buffers slow clients.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
 worker_class = "sync"
-# Restart workers now and then, so that a slow leak can never grow without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
-max_requests_jitter = 500
+# Restart workers now and then, so that a slow leak can never grow without bound. A restart
+# is cheap (the master has compiled the templates, below), but not free: at a few hundred
+# requests a second per worker, 50,000 is a restart every few minutes.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
+max_requests_jitter = 5000
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -25,3 +27,12 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # "-" for stdout; off by defa
 errorlog = "-"
 # Behind a reverse proxy on the same host; set FORWARDED_ALLOW_IPS to the proxy's address.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """In the master, after the app is loaded and before the workers fork: compile the
+    templates and load the catalogues once, for every worker (portal/warmup.py)."""
+    from portal.warmup import warm_up
+
+    done = warm_up(server.app.wsgi())
+    server.log.info("warmed up: %(templates)d templates, %(frozen_objects)d objects frozen", done)

@@ -144,6 +144,37 @@ def test_two_app_servers_on_one_database_act_as_one(two_servers, school_today):
                                 {"Cookie": cookie, "If-None-Match": headers["ETag"]})
     assert status == 304 and body == ""
 
+    # Each master compiled the templates before forking its worker (gunicorn.conf.py).
+    for server in (a, b):
+        assert re.search(r"warmed up: \d+ templates", server.log.read_text())
+
+
+def test_warm_up_compiles_every_template_and_loads_the_catalogues(app):
+    import gc
+    import weakref
+
+    from portal.cases.views import _PARENTS
+    from portal.warmup import warm_up
+
+    env = app.jinja_env
+    env.cache.clear()
+    try:
+        done = warm_up(app)
+        assert done["frozen_objects"] > 0 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    names = [n for n in env.list_templates() if n.endswith(".html")]
+    assert done["templates"] >= len(names) > 20
+    compiled = {key[1] for key in env.cache}
+    assert set(names) <= compiled
+    assert {weakref.ref(env.loader)} == {key[0] for key in env.cache}
+    assert "cases/show.html" in _PARENTS  # every kind's page extends it
+    # what a worker then renders comes from that cache: the same template object
+    first = env.get_template("base.html")
+    warm_up(app)
+    gc.unfreeze()
+    assert env.get_template("base.html") is first
+
 
 def test_a_cookie_signed_with_another_key_is_refused(app, database_url, school, tmp_path):
     a = Server(database_url, "key-of-server-a", tmp_path)

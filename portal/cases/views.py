@@ -138,25 +138,33 @@ def render_inherited_block(template_name: str, block: str, **context) -> str:
     to the child's overrides, as in a full render. (jinja2-fragments' render_block only sees
     the blocks the named template defines itself.)"""
     from flask import current_app
-    from jinja2 import nodes
 
     env = current_app.jinja_env
-    chain, name = [], template_name
-    while name:
-        template = env.get_template(name)
-        chain.append(template)
-        cached = _PARENTS.get(name)
-        if cached is None or cached[0] is not template:  # parse once per loaded template
-            source = env.loader.get_source(env, name)[0]
-            extends = next(iter(env.parse(source).find_all(nodes.Extends)), None)
-            cached = _PARENTS[name] = (template, extends.template.value if isinstance(
-                getattr(extends, "template", None), nodes.Const) else None)
-        name = cached[1]
+    chain = template_chain(env, template_name)
     ctx = chain[0].new_context(_template_context(context))
     for parent in chain[1:]:
         for block_name, render in parent.blocks.items():
             ctx.blocks.setdefault(block_name, []).append(render)
     return env.concat(ctx.blocks[block][0](ctx))
+
+
+def template_chain(env, template_name: str) -> list:
+    """The template and the templates it extends, child first (each parsed once per loaded
+    template to find its parent)."""
+    from jinja2 import nodes
+
+    chain, name = [], template_name
+    while name:
+        template = env.get_template(name)
+        chain.append(template)
+        cached = _PARENTS.get(name)
+        if cached is None or cached[0] is not template:
+            source = env.loader.get_source(env, name)[0]
+            extends = next(iter(env.parse(source).find_all(nodes.Extends)), None)
+            cached = _PARENTS[name] = (template, extends.template.value if isinstance(
+                getattr(extends, "template", None), nodes.Const) else None)
+        name = cached[1]
+    return chain
 
 
 def _template_context(context: dict) -> dict:

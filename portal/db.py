@@ -133,6 +133,11 @@ class Prepared:
         self.builder = builder
         self._cache: dict = {}
 
+    @property
+    def prepared(self) -> bool:
+        """Whether the builder has run (its query is fixed from then on)."""
+        return bool(self._cache)
+
     def _prepare(self, key, args):
         positions = {}  # stand-in (as int and as str) -> (argument, item of a list or None)
         values = itertools.count(_STANDIN_BASE)

@@ -113,3 +113,36 @@ def test_role_check_gives_404_to_other_roles(app, client, auth, school):
     auth.logout()
     auth.login("admin")
     assert client.get("/_admin_only").get_data(as_text=True) == "secret"
+
+
+def test_the_session_user_comes_with_roles_and_menu_state_in_one_query(app, client, auth,
+                                                                        school):
+    from bench.queries import counting
+    from portal.models import RoleGrant, User
+    from portal.models.people import USER_STATE, _grants_of, register_user_state
+    from portal.notifications.models import Notification
+    from portal.notifications.notify import unread_query
+
+    RoleGrant.create(user=school.laerer1, school=None, role="exam_office")  # everywhere
+    Notification.create(user=school.laerer1, kind="reminder", text_key="due_soon")
+    user = User.load(school.laerer1.id)
+    expected = [(g.role, g.school if g.school_id else None) for g in _grants_of(user.id)]
+    assert len(expected) == 3 and user._grants() == expected  # same roles, same order
+    assert user.has_role("exam_office", school=school.school) and user.has_role("teacher")
+    assert user.state[unread_query] == 1 and unread_query in USER_STATE
+    nobody = User.create(username="utenroller", full_name="Uten Roller", password_hash="x")
+    alone = User.load(nobody.id)
+    assert alone._grants() == [] and alone.state[unread_query] == 0
+    assert User.load(nobody.id + 1000) is None
+
+    # a logged-in page that shows nothing of its own (the 404 page): the menu's roles and
+    # count come with the user, in the request's only query
+    auth.login("laerer1")
+    client.get("/no-such-page")
+    with counting() as box:
+        page = client.get("/no-such-page")
+    assert page.status_code == 404 and box["n"] == 1
+    assert '<span class="count">1<span class="visually-hidden">' in page.get_data(as_text=True)
+
+    with pytest.raises(RuntimeError, match="register at import"):
+        register_user_state(lambda user_id: None)  # the query is prepared already

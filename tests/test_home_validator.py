@@ -78,3 +78,19 @@ def test_addresses_out_of_range_are_not_found_not_errors(client, auth, school):
     assert client.get("/cases/3000000000").status_code == 404
     assert client.get("/cases/3000000000/status").status_code == 404
     assert client.get(f"/home?page={10**30}").status_code == 200
+
+
+def test_a_swapped_role_and_a_school_profile_change_the_page(client, auth, school):
+    auth.login("laerer1")
+    grant = RoleGrant.create(user=school.laerer1, school=school.school, role="exam_office")
+    etag = _first(client)
+    # same number of grants, and on SQLite the new grant may even take the old one's id
+    grant.delete_instance()
+    RoleGrant.create(user=school.laerer1, school=school.school, role="examiner")
+    page = _again(client, etag)
+    assert page.status_code == 200
+    etag = page.headers["ETag"].strip('"')
+    assert _again(client, etag).status_code == 304
+    school.school.profile = "nki"  # which requests the school offers
+    school.school.save()
+    assert _again(client, etag).status_code == 200

@@ -9,14 +9,10 @@ from flask_login import current_user, login_user, logout_user
 from portal.auth import throttle
 from portal.auth.forms import ActionForm, LoginForm
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
-from portal.db import Prepared
 from portal.extensions import login_manager
 from portal.models import User
 
 bp = Blueprint("auth", __name__)
-
-
-_user_by_id = Prepared(lambda user_id: User.select().where(User.id == user_id).limit(1))
 
 
 def parse_session_id(session_id: str) -> tuple[int, str] | None:
@@ -35,7 +31,7 @@ def load_user(session_id: str):
     parsed = parse_session_id(session_id)
     if parsed is None:
         return None
-    user = _user_by_id.first(parsed[0])
+    user = User.load(parsed[0])  # with the roles and what the menu shows, in one query
     if user is None or not session_still_valid(user.active, user.password_hash, parsed[1]):
         return None
     return user

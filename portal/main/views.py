@@ -5,7 +5,6 @@ import hashlib
 from flask import (
     Blueprint,
     current_app,
-    g,
     make_response,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
 from portal.filters import kind_label
-from portal.models import Case, Participant, RoleGrant
+from portal.models import Case, Participant
 
 bp = Blueprint("main", __name__)
 
@@ -135,21 +134,8 @@ def home():
     return _conditional(make_response(html), version)
 
 
-# What else the home page shows that a feature package adds (the menu's count of unread
-# notifications, ...): each a function user_id -> a query of one value, which the page's
-# validator reads in its one query. Packages register at import, before the first request.
-# The values read stay on g.page_state ({function: value}) for the rest of the request, so
-# the page shows what its ETag was made from without asking again.
-PAGE_STATE: list = []
-
-
 def _lists_state_query(user_id):
-    # the user's roles: how many grants and the newest (grants are added and removed, not
-    # edited), as one number
-    grants = RoleGrant.select(fn.COUNT(RoleGrant.id) * 1000003 + fn.MAX(RoleGrant.id)).where(
-        RoleGrant.user == user_id)
-    return (Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version),
-                        grants, *(part(user_id) for part in PAGE_STATE))
+    return (Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
             .where(in_cases_of(user_id))
             .tuples())
 
@@ -160,15 +146,19 @@ _lists_state = Prepared(_lists_state_query)
 def _lists_version(user) -> str:
     """The home page's validator (its ETag), in one indexed query. It changes whenever what
     the page shows may: a case the user has a part in changes (count, newest change, sum of
-    versions), a notification arrives or is read (the menu's count), the user's roles change
-    (the menu), the day changes (overdue, the requests offered), the user's name, the
-    address and its filters, a new release of the portal, or a new session (the page's forms
-    carry the session's CSRF token: a page cached in an earlier session could not log out)."""
+    versions), the user's roles or their schools change (the menu, the requests offered), a
+    notification arrives or is read (the menu's count: `user.state`, read with the user and
+    the roles when the request loaded its user), the day changes (overdue, the requests
+    offered), the user's name, the address and its filters, a new release of the portal, or a
+    new session (the page's forms carry the session's CSRF token: a page cached in an earlier
+    session could not log out)."""
     from portal.rules.calendar import today
 
     row = _lists_state.first(user.id)
-    g.page_state = dict(zip(PAGE_STATE, row[4:], strict=True))
-    key = (f"{user.id}|{row}|{today()}|{user.full_name}|{request.full_path}|"
+    grants = [(role, at and (at.id, at.name, at.profile)) for role, at in user._grants()]
+    state = sorted((f"{part.__module__}.{part.__qualname__}", value)
+                   for part, value in getattr(user, "state", {}).items())
+    key = (f"{user.id}|{row}|{grants}|{state}|{today()}|{user.full_name}|{request.full_path}|"
            f"{current_app.config['PORTAL_RELEASE']}|{session.get('csrf_token')}")
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 

@@ -35,6 +35,20 @@ class User(UserMixin, BaseModel):
         # The hash prefix invalidates sessions when the password changes.
         return f"{self.id}:{self.password_hash[-12:]}"
 
+    @classmethod
+    def load(cls, user_id: int):
+        """The user, their roles and the USER_STATE values, in one query (what every page of a
+        logged-in user shows in its menu); None when there is no such user."""
+        rows = _loaded(user_id)
+        if not rows:
+            return None
+        user = rows[0]
+        user._grant_cache = [
+            (row.grant.role, row.grant.at if row.grant.school_id else None)
+            for row in rows if getattr(row, "grant", None) is not None and row.grant.role]
+        user.state = {part: getattr(user, f"state_{i}") for i, part in enumerate(USER_STATE)}
+        return user
+
     def _grants(self) -> list[tuple[str, object]]:
         """(role, school or None) of each of the user's grants: one query, kept on the
         instance (a request loads its user once)."""
@@ -94,3 +108,30 @@ def validate_role(code: str) -> str:
     if code not in ROLES:
         raise ValueError(f"unknown role {code!r}; known: {', '.join(ROLES)}")
     return code
+
+
+# What the pages show of their user beyond the row and the roles, added by feature packages
+# (the menu's count of unread notifications): functions user_id -> a query of one value. They
+# are read with the user and the roles in the one query that loads the user for a request
+# (User.load) and kept on it as `user.state` ({function: value}).
+USER_STATE: list = []
+
+
+def register_user_state(part) -> None:
+    """Add a value to what User.load reads; at import, before the first request (the query
+    is prepared once)."""
+    if part in USER_STATE:
+        return
+    if _loaded.prepared:
+        raise RuntimeError("register_user_state after the first user was loaded: register "
+                           "at import")
+    USER_STATE.append(part)
+
+
+_loaded = Prepared(lambda user_id: (
+    User.select(User, RoleGrant.role, RoleGrant.school, School,
+                *(part(user_id).alias(f"state_{i}") for i, part in enumerate(USER_STATE)))
+    .join(RoleGrant, JOIN.LEFT_OUTER, on=(RoleGrant.user == User.id), attr="grant")
+    .join(School, JOIN.LEFT_OUTER, on=(RoleGrant.school == School.id), attr="at")
+    .where(User.id == user_id)
+    .order_by(School.name, RoleGrant.id)))

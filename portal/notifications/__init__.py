@@ -6,15 +6,14 @@ from datetime import date
 import click
 
 from portal.cases import engine
-from portal.main.views import PAGE_STATE
+from portal.models.people import register_user_state
 from portal.notifications import models  # noqa: F401  (the tables, for all_tables())
 from portal.notifications.notify import on_event, remember_app, unread_count, unread_query
 from portal.notifications.views import bp
 
 if on_event not in engine.listeners:
     engine.listeners.append(on_event)
-if unread_query not in PAGE_STATE:
-    PAGE_STATE.append(unread_query)  # the home page's validator counts them (menu)
+register_user_state(unread_query)  # the menu's count, read with the user (User.load)
 
 
 @bp.record_once
@@ -24,13 +23,12 @@ def _setup(state):
 
 @bp.app_context_processor
 def _header_count():
-    from flask import g
     from flask_login import current_user
 
     def unread_notifications() -> int:
         if not getattr(current_user, "is_authenticated", False):
             return 0
-        known = g.get("page_state", {}).get(unread_query)  # read by the home page's ETag
+        known = getattr(current_user, "state", {}).get(unread_query)  # read by User.load
         return known if known is not None else unread_count(current_user.id)
 
     return {"unread_notifications": unread_notifications}

@@ -1,0 +1,44 @@
+"""Template filters: dates as Babel writes them in the request's language, Oslo time."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from flask_babel import force_locale
+
+from portal import filters
+from portal.rules.calendar import to_oslo
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_dates_are_written_as_babel_writes_them(app, language):
+    locale = Locale.parse(language)
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 9)]
+    times = [datetime(2026, 3, 29, 0, 59), datetime(2026, 3, 29, 1, 0),  # summer time begins
+             datetime(2026, 10, 25, 0, 59), datetime(2026, 10, 25, 1, 0),  # and ends
+             datetime(2026, 12, 31, 23, 30), datetime(2027, 5, 17, 6, 5)]  # new year in Oslo
+    with app.test_request_context("/"), force_locale(language):
+        for day in days:
+            assert filters.local_date(day) == format_date(day, "d. MMMM yyyy", locale)
+            assert filters.local_date(day, "dd.MM.yyyy") == day.strftime("%d.%m.%Y")
+        for moment in times:  # naive = UTC
+            oslo = to_oslo(moment)
+            assert filters.local_datetime(moment) == format_datetime(
+                oslo, "d. MMM yyyy 'kl.' HH:mm", locale=locale)
+            # a field the fast path does not know goes to Babel
+            assert filters.local_datetime(moment, "EEEE d. MMMM") == format_datetime(
+                oslo, "EEEE d. MMMM", locale=locale)
+    assert filters.local_datetime(datetime(2026, 3, 29, 1, 0)).endswith("kl. 03:00")
+    assert filters.local_date(None) == filters.local_datetime(None) == ""
+
+
+def test_labels_are_translated_once_per_language(app):
+    with app.test_request_context("/"):
+        assert filters.event_label("file", "study_leave") == "Søknad sendt"  # the kind's own
+        generic = filters.event_label("reasons_given", "study_leave")
+        assert generic == "Begrunnelse for vedtaket gitt"
+        assert filters.event_label("no_such_action", "study_leave") == "no_such_action"
+        with force_locale("en"):
+            assert filters.event_label("file", "study_leave") == "Application sent"
+        assert filters.event_label("file", "study_leave") == "Søknad sendt"

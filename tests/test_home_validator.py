@@ -94,3 +94,32 @@ def test_a_swapped_role_and_a_school_profile_change_the_page(client, auth, schoo
     school.school.profile = "nki"  # which requests the school offers
     school.school.save()
     assert _again(client, etag).status_code == 200
+
+
+def test_filtered_and_empty_pages_answer_304_until_their_cases_change(client, auth, school):
+    """A first load takes its ETag from the listed cases' window totals, a conditional
+    request from a query of its own: the two must agree, for every filter and past the end."""
+    from portal.cases.engine import note, open_case
+
+    def file(kind, n):
+        return [open_case(kind, school=school.school, school_year=school.year,
+                          student=school.elev1, title=f"Sak {i}", actor=school.elev1,
+                          participants=[(school.trinn, "year_coordinator")])
+                for i in range(n)]
+
+    mine = file("study_leave", 3)
+    other = file("absence_note", 2)
+    auth.login("trinn1")
+    for address in ("/home", "/home?kind=study_leave", "/home?kind=study_leave&open=1",
+                    "/home?open=1", "/home?page=40", "/home?kind=study_leave&page=40"):
+        page = client.get(address)
+        assert page.status_code == 200, address
+        etag = page.headers["ETag"]
+        assert client.get(address, headers={"If-None-Match": etag}).status_code == 304, address
+    address = "/home?kind=study_leave&open=1"
+    etag = client.get(address).headers["ETag"]
+    note(other[0], actor=school.trinn, role="year_coordinator", action="reminder")
+    assert client.get(address, headers={"If-None-Match": etag}).status_code == 304  # not listed
+    note(mine[1], actor=school.trinn, role="year_coordinator", action="reminder")
+    page = client.get(address, headers={"If-None-Match": etag})
+    assert page.status_code == 200 and page.headers["ETag"] != etag

@@ -1,6 +1,7 @@
 """Home pages: the student's own cases, staff's work queue."""
 
 import hashlib
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -56,21 +57,43 @@ def _parts_by_case(user, case_ids):
     return parts
 
 
+def _filtered(query, kind_filter: bool, only_open: bool, args: list):
+    if kind_filter:
+        query = query.where(Case.kind == args.pop(0))
+    if only_open:
+        query = query.where(Case.is_open == True)  # noqa: E712  (peewee expression)
+    return query
+
+
+# What the page's validator reads of the listed cases: how many, the newest change, the sum
+# of their versions (a version only grows, so any change to any of them changes the sum).
+_STATE = (fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
+
+
 def _list_query(kind_filter: bool, only_open: bool) -> Prepared:
-    """The page of the user's cases, by the filters in use (one prepared query each)."""
+    """The page of the user's cases, by the filters in use (one prepared query each), with the
+    validator's figures over all the cases the filters let through as window aggregates: a
+    first load reads the cases once, not once for the page and once for its ETag."""
     def build(user_id, *args):
-        query = visible_cases(user_id)
         args = list(args)
-        if kind_filter:
-            query = query.where(Case.kind == args.pop(0))
-        if only_open:
-            query = query.where(Case.is_open == True)  # noqa: E712  (peewee expression)
-        return query.limit(args[0]).offset(args[1])
+        query = _filtered(visible_cases(user_id), kind_filter, only_open, args)
+        totals = [part.over().alias(f"list_state_{i}") for i, part in enumerate(_STATE)]
+        return query.select_extend(*totals).limit(args[0]).offset(args[1])
+
+    return Prepared(build)
+
+
+def _state_query(kind_filter: bool, only_open: bool) -> Prepared:
+    """The validator's figures alone, for a browser that asks whether its page is current."""
+    def build(user_id, *args):
+        query = Case.select(*_STATE).where(in_cases_of(user_id))
+        return _filtered(query, kind_filter, only_open, list(args)).tuples()
 
     return Prepared(build)
 
 
 _LISTS = {(k, o): _list_query(k, o) for k in (False, True) for o in (False, True)}
+_STATES = {(k, o): _state_query(k, o) for k in (False, True) for o in (False, True)}
 
 
 @bp.route("/home")
@@ -79,15 +102,21 @@ def home():
     """The user's cases: what waits for them first, then the rest; filtered and paged.
 
     The lists poll this page (hx-select); an unchanged list answers 304 after one query."""
-    version = _lists_version(current_user)
-    if version in request.if_none_match and not session.get("_flashes"):
-        return _conditional(make_response("", 304), version)
     kind_filter = request.args.get("kind") if request.args.get("kind") in REGISTRY else None
     only_open = request.args.get("open") == "1"
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     filters = [kind_filter] if kind_filter else []
-    cases = _LISTS[bool(kind_filter), only_open](
-        current_user.id, *filters, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    which = (bool(kind_filter), only_open)
+    version = None
+    if request.if_none_match:  # the browser has a page: is it current?
+        version = _lists_version(current_user, _STATES[which].first(current_user.id, *filters))
+        if version in request.if_none_match and not session.get("_flashes"):
+            return _conditional(make_response("", 304), version)
+    cases = _LISTS[which](current_user.id, *filters, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    if version is None:
+        state = ([getattr(cases[0], f"list_state_{i}") for i in range(len(_STATE))] if cases
+                 else _STATES[which].first(current_user.id, *filters))  # a page past the end
+        version = _lists_version(current_user, state)
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
     ids = [c.id for c in cases]
@@ -134,31 +163,26 @@ def home():
     return _conditional(make_response(html), version)
 
 
-def _lists_state_query(user_id):
-    return (Case.select(fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
-            .where(in_cases_of(user_id))
-            .tuples())
-
-
-_lists_state = Prepared(_lists_state_query)
-
-
-def _lists_version(user) -> str:
-    """The home page's validator (its ETag), in one indexed query. It changes whenever what
-    the page shows may: a case the user has a part in changes (count, newest change, sum of
-    versions), the user's roles or their schools change (the menu, the requests offered), a
-    notification arrives or is read (the menu's count: `user.state`, read with the user and
-    the roles when the request loaded its user), the day changes (overdue, the requests
-    offered), the user's name, the address and its filters, a new release of the portal, or a
-    new session (the page's forms carry the session's CSRF token: a page cached in an earlier
-    session could not log out)."""
+def _lists_version(user, state) -> str:
+    """The home page's validator (its ETag), from `state`: the count, newest change and sum of
+    versions of the cases the page's filters let through (read with the page's cases, or on
+    their own for a conditional request). It changes whenever what the page shows may: a
+    listed case changes, or one joins or leaves the list; the user's roles or their schools
+    change (the menu, the requests offered); a notification arrives or is read (the menu's
+    count: `user.state`, read with the user and the roles when the request loaded its user);
+    the day changes (overdue, the requests offered); the user's name, the address and its
+    filters; a new release of the portal; or a new session (the page's forms carry the
+    session's CSRF token: a page cached in an earlier session could not log out)."""
     from portal.rules.calendar import today
 
-    row = _lists_state.first(user.id)
+    count, newest, versions = state
+    if isinstance(newest, str):  # SQLite gives a window's MAX of a timestamp as stored
+        newest = datetime.fromisoformat(newest)
+    row = (int(count or 0), newest and newest.isoformat(" ", "microseconds"), int(versions or 0))
     grants = [(role, at and (at.id, at.name, at.profile)) for role, at in user._grants()]
-    state = sorted((f"{part.__module__}.{part.__qualname__}", value)
+    shown = sorted((f"{part.__module__}.{part.__qualname__}", value)
                    for part, value in getattr(user, "state", {}).items())
-    key = (f"{user.id}|{row}|{grants}|{state}|{today()}|{user.full_name}|{request.full_path}|"
+    key = (f"{user.id}|{row}|{grants}|{shown}|{today()}|{user.full_name}|{request.full_path}|"
            f"{current_app.config['PORTAL_RELEASE']}|{session.get('csrf_token')}")
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 

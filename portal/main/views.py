@@ -19,7 +19,7 @@ from peewee import fn
 from portal.cases.access import in_cases_of, visible_cases
 from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
-from portal.db import Prepared
+from portal.db import Prepared, is_postgresql
 from portal.filters import kind_label
 from portal.models import Case, Participant
 
@@ -70,15 +70,24 @@ def _filtered(query, kind_filter: bool, only_open: bool, args: list):
 _STATE = (fn.COUNT(Case.id), fn.MAX(Case.updated_at), fn.SUM(Case.version))
 
 
+def _totals_with_page() -> bool:
+    """Whether the page's query also gives the validator's figures, as window aggregates over
+    all the cases the filters let through. On PostgreSQL that reads a coordinator's cases once
+    instead of twice (queue SQL 8.8 -> 6.3 ms at 1,500 cases, in process). SQLite sorts all of
+    them for a window instead of keeping the newest 26 (3.4 ms against 0.7 + 0.5 ms for the
+    two queries), so there the figures have a query of their own."""
+    return is_postgresql()
+
+
 def _list_query(kind_filter: bool, only_open: bool) -> Prepared:
-    """The page of the user's cases, by the filters in use (one prepared query each), with the
-    validator's figures over all the cases the filters let through as window aggregates: a
-    first load reads the cases once, not once for the page and once for its ETag."""
+    """The page of the user's cases, by the filters in use (one prepared query each)."""
     def build(user_id, *args):
         args = list(args)
         query = _filtered(visible_cases(user_id), kind_filter, only_open, args)
-        totals = [part.over().alias(f"list_state_{i}") for i, part in enumerate(_STATE)]
-        return query.select_extend(*totals).limit(args[0]).offset(args[1])
+        if _totals_with_page():
+            query = query.select_extend(
+                *(part.over().alias(f"list_state_{i}") for i, part in enumerate(_STATE)))
+        return query.limit(args[0]).offset(args[1])
 
     return Prepared(build)
 
@@ -114,8 +123,9 @@ def home():
             return _conditional(make_response("", 304), version)
     cases = _LISTS[which](current_user.id, *filters, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     if version is None:
-        state = ([getattr(cases[0], f"list_state_{i}") for i in range(len(_STATE))] if cases
-                 else _STATES[which].first(current_user.id, *filters))  # a page past the end
+        state = ([getattr(cases[0], f"list_state_{i}") for i in range(len(_STATE))]
+                 if cases and _totals_with_page()
+                 else _STATES[which].first(current_user.id, *filters))  # (or past the end)
         version = _lists_version(current_user, state)
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]

@@ -151,13 +151,20 @@ def test_two_app_servers_on_one_database_act_as_one(two_servers, school_today):
 
 def test_warm_up_compiles_every_template_and_loads_the_catalogues(app):
     import gc
-    import weakref
 
+    from flask_babel import get_babel
+
+    from portal import filters
     from portal.cases.views import _PARENTS
     from portal.warmup import warm_up
 
     env = app.jinja_env
     env.cache.clear()
+    _PARENTS.clear()
+    filters._FORMATTERS.clear()
+    with app.app_context():
+        domain = get_babel().instance.domain_instance
+    domain.cache.clear()
     try:
         done = warm_up(app)
         assert done["frozen_objects"] > 0 and gc.get_freeze_count() > 0
@@ -165,15 +172,10 @@ def test_warm_up_compiles_every_template_and_loads_the_catalogues(app):
         gc.unfreeze()
     names = [n for n in env.list_templates() if n.endswith(".html")]
     assert done["templates"] >= len(names) > 20
-    compiled = {key[1] for key in env.cache}
-    assert set(names) <= compiled
-    assert {weakref.ref(env.loader)} == {key[0] for key in env.cache}
-    assert "cases/show.html" in _PARENTS  # every kind's page extends it
-    # what a worker then renders comes from that cache: the same template object
-    first = env.get_template("base.html")
-    warm_up(app)
-    gc.unfreeze()
-    assert env.get_template("base.html") is first
+    assert set(names) <= {key[1] for key in env.cache}  # compiled, in the cache workers inherit
+    assert "cases/show.html" in _PARENTS  # the parent of every kind's case page
+    assert ("nb", "messages") in domain.cache  # the merged catalogue
+    assert filters._FORMATTERS  # the date patterns and Babel's locale data
 
 
 def test_a_cookie_signed_with_another_key_is_refused(app, database_url, school, tmp_path):

@@ -119,7 +119,8 @@ USER_STATE: list = []
 
 def register_user_state(part) -> None:
     """Add a value to what User.load reads; at import, before the first request (the query
-    is prepared once)."""
+    is prepared once). The value is read when the request loads its user: a view that changes
+    it (marks notifications read) redirects before showing it, as every POST here does."""
     if part in USER_STATE:
         return
     if _loaded.prepared:

@@ -65,7 +65,7 @@ def local_datetime(value: datetime | None, fmt: str = "d. MMM yyyy 'kl.' HH:mm")
         return ""
     from portal.rules.calendar import to_oslo
 
-    return _formatter(fmt, get_locale() or _NB)(to_oslo(value))
+    return _formatter(fmt, _request_locale()[1] or _NB)(to_oslo(value))
 
 
 def local_date(value: date | None, fmt: str = "d. MMMM yyyy") -> str:
@@ -73,7 +73,7 @@ def local_date(value: date | None, fmt: str = "d. MMMM yyyy") -> str:
         return ""
     if isinstance(value, datetime):
         return local_datetime(value, fmt)
-    return _formatter(fmt, get_locale() or _NB)(value)
+    return _formatter(fmt, _request_locale()[1] or _NB)(value)
 
 
 def _request_locale():

@@ -16,7 +16,7 @@ from flask import Flask
 def warm_up(app: Flask) -> dict:
     """Compile the templates and load what every request uses; returns what was done (for the
     log). Then freeze what exists now out of the garbage collector's reach: the workers'
-    collections skip it and so do not touch (and copy) the pages they share with the master."""
+    collections no longer walk it."""
     from portal import filters
     from portal.cases.kinds import REGISTRY
     from portal.cases.views import template_chain

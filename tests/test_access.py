@@ -59,6 +59,22 @@ def test_unchanged_poll_checks_the_session_in_its_one_query(client, auth, case):
     assert again.status_code == 304 and queries["n"] == 1
 
 
+def test_changed_poll_renders_without_loading_the_user_for_the_menu(client, auth, case,
+                                                                  monkeypatch):
+    from portal.models import User
+
+    auth.login("elev1")
+    loads = []
+    load = User.load
+    monkeypatch.setattr(User, "load", lambda user_id: loads.append(user_id) or load(user_id))
+    fragment = client.get(f"/cases/{case.id}/status", headers={"If-None-Match": '"c0v0"',
+                                                               "HX-Request": "true"})
+    assert fragment.status_code == 200 and b'id="case-status"' in fragment.get_data()
+    assert b"Min sak" not in fragment.get_data()  # the block alone, not the page
+    assert loads == []  # the poll's own query checked the session
+    assert client.get(f"/cases/{case.id}").status_code == 200 and loads  # the page's menu
+
+
 @pytest.mark.parametrize("change", ["password", "deactivated", "other_browser", "logged_out"])
 def test_poll_refuses_a_session_the_pages_refuse(client, auth, case, change):
     from portal.auth.passwords import hash_password

@@ -27,6 +27,36 @@ def test_rows_with_joins_match_peewee_for_each_call(school):
     assert len(prepared._cache) == 1  # one text for all three calls
 
 
+def test_rows_after_the_first_call_are_made_as_peewee_makes_them(school):
+    """The wrapper's column plan is worked out on the first call (here one without rows) and
+    reused: joined models, an outer join that finds nothing, converted values, dicts."""
+    def joined(user_id):
+        return (User.select(User, RoleGrant, School)
+                .join(RoleGrant, JOIN.LEFT_OUTER, on=(RoleGrant.user == User.id), attr="grant")
+                .join(School, JOIN.LEFT_OUTER, on=(RoleGrant.school == School.id), attr="at")
+                .where(User.id == user_id).order_by(RoleGrant.role))
+
+    def shown(rows):
+        return [(u.username, u.created_at, u.is_dirty(),
+                 u.grant.role if u.grant else None,
+                 u.grant.at.name if u.grant and u.grant.at else None)
+                for u in rows]
+
+    prepared = Prepared(joined)
+    assert prepared(-1) == []
+    assert len(prepared._columns) == 1  # worked out although no row came
+    admin = User.create(username="nobody", full_name="Ingen roller", password_hash="x")
+    for user in (school.laerer1, school.elev1, admin):
+        assert shown(prepared(user.id)) == shown(joined(user.id)), user.username
+    assert type(prepared(school.laerer1.id)[0].created_at) is type(school.laerer1.created_at)
+    as_dicts = Prepared(lambda user_id: User.select(User.username, School.name.alias("at"))
+                        .join(RoleGrant, on=(RoleGrant.user == User.id))
+                        .join(School, on=(RoleGrant.school == School.id))
+                        .where(User.id == user_id).dicts())
+    for user in (school.elev1, school.laerer1, school.elev1):
+        assert as_dicts(user.id) == list(as_dicts.builder(user.id))
+
+
 def test_list_arguments_are_prepared_once_per_length(school):
     prepared = Prepared(lambda ids: (User.select(User.username).where(User.id.in_(ids))
                                      .order_by(User.username).tuples()))

@@ -56,9 +56,10 @@ def case_for(case_id: int, user: User | None = None, kind: str | None = None,
 
     "Not theirs" and "does not exist" look the same, so case numbers reveal nothing.
     """
-    user = user or current_user
-    if not getattr(user, "is_authenticated", False):
-        abort(404)
+    if not parts:  # given parts were read for a checked session's user: no need to load it
+        user = user or current_user
+        if not getattr(user, "is_authenticated", False):
+            abort(404)
     case = _case_by_id.first(case_id)
     if case is None or (kind is not None and case.kind != kind):
         abort(404)

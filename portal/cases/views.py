@@ -170,9 +170,16 @@ def template_chain(env, template_name: str) -> list:
 
 
 def _template_context(context: dict) -> dict:
-    from flask import current_app
+    """What a block rendered alone gets besides its own context: Flask's request, session and
+    g, and current_user as flask-login's lazy proxy. Not the context processors: they serve
+    the page's menu (the unread count, the absence and exam links), and flask-login's loads
+    the user, which the status poll has already checked in its one query."""
+    from flask import g, session
+    from flask_login import current_user
 
-    current_app.update_template_context(context)
+    for name, value in (("request", request), ("session", session), ("g", g),
+                        ("current_user", current_user)):
+        context.setdefault(name, value)
     return context
 
 

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from portal import db
 from portal.extensions import babel, csrf, htmx, login_manager
 from portal.security import install_security_headers, install_static_versions
+from portal.urls import install_url_cache
 
 
 def _secret_key(app: Flask) -> str:
@@ -112,6 +113,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     install_security_headers(app)
     install_static_versions(app)  # ?v=<hash> on static URLs, cached for a year
+    install_url_cache(app)  # templates' url_for remembered per process
 
     app.jinja_env.add_extension("jinja2.ext.do")
     from portal import filters

@@ -41,7 +41,8 @@ _FORMATTERS: dict = {}
 
 
 def _formatter(fmt: str, locale):
-    key = (fmt, str(locale))
+    key = (fmt, locale.language, locale.territory, locale.script, locale.variant)  # not str():
+    # Babel builds that string anew on every call
     found = _FORMATTERS.get(key)
     if found is None:
         pattern = parse_pattern(fmt)

@@ -71,6 +71,30 @@ class Participant(BaseModel):
         indexes = ((("case", "user", "part"), True), (("user", "case"), False))
 
 
+class CaseListing(BaseModel):
+    """A user's cases as their lists read them: one row for each user and case they have a
+    part in (however many parts), with what the lists order and filter by, copied from the
+    case. The database keeps it, never the app: triggers (migration 015) add the row when the
+    user's first part is added, remove it with the last, and copy the case's columns whenever
+    they change, in the same statement as the change. So a coordinator's queue reads the 26
+    newest of their rows by index instead of all their cases (which only grow, year by year).
+    """
+
+    user = ForeignKeyField(User, on_delete="CASCADE", index=False)
+    case = ForeignKeyField(Case, on_delete="CASCADE", index=False)
+    updated_at = DateTimeField()
+    version = IntegerField()
+    kind = CharField(max_length=32)
+    is_open = BooleanField()
+
+    class Meta:
+        indexes = (
+            (("case", "user"), True),
+            # newest first, and the filters and the validator's figures from the index alone
+            (("user", "updated_at", "case", "kind", "is_open", "version"), False),
+        )
+
+
 class Event(BaseModel):
     """One line of a case's timeline."""
 

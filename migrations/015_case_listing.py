@@ -6,9 +6,15 @@ The rows are the database's to keep, whatever writes to case or participant (the
 script, an import): a row appears with the user's first part in a case, goes with the last,
 and takes the case's updated_at, version, kind and is_open whenever they change, in the same
 statement. On PostgreSQL the trigger on participant first locks the case row as an update of
-it would (FOR NO KEY UPDATE): a part added while another transaction changes the case waits
-for it and copies the case as committed, and two transactions that each add a part and then
-change the case queue up instead of deadlocking, as a share lock would make them.
+it would (FOR NO KEY UPDATE), so that changes to one case's parts and to the case take turns:
+a part added while another transaction changes the case waits for it and copies the case as
+committed; two transactions that each remove one of a user's last two parts do not each see
+the other's part and leave the row behind; two that each add a part and then change the case
+queue up instead of deadlocking, as a share lock would make them.
+
+On SQLite, a later migration that rebuilds "case" or participant (peewee's SqliteMigrator does
+so to alter or drop a column) drops their triggers with the old table: it must create them
+again (tests/test_migrations.py checks that they exist after all migrations).
 The triggers come before the backfill: an app server still running the old release during the
 deploy cannot add a part that the backfill misses."""
 
@@ -16,6 +22,10 @@ import peewee as pw
 from peewee_migrate import Migrator
 
 COLUMNS = "user_id, case_id, updated_at, version, kind, is_open"
+
+SQLITE_TRIGGERS = ("case_listing_part_added", "case_listing_part_removed",
+                   "case_listing_part_moved", "case_listing_case_changed")
+POSTGRESQL_TRIGGERS = ("case_listing_from_participant", "case_listing_from_case")
 
 SQLITE = [
     f"""CREATE TRIGGER case_listing_part_added AFTER INSERT ON participant
@@ -56,12 +66,17 @@ POSTGRESQL = [
     LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP <> 'INSERT' THEN
+        PERFORM 1 FROM "case" WHERE id = OLD.case_id FOR NO KEY UPDATE;
+      END IF;
+      IF TG_OP <> 'DELETE' THEN
+        PERFORM 1 FROM "case" WHERE id = NEW.case_id FOR NO KEY UPDATE;
+      END IF;
+      IF TG_OP <> 'INSERT' THEN
         DELETE FROM case_listing AS l WHERE l.user_id = OLD.user_id AND l.case_id = OLD.case_id
           AND NOT EXISTS (SELECT 1 FROM participant AS p
                           WHERE p.user_id = OLD.user_id AND p.case_id = OLD.case_id);
       END IF;
       IF TG_OP <> 'DELETE' THEN
-        PERFORM 1 FROM "case" WHERE id = NEW.case_id FOR NO KEY UPDATE;
         INSERT INTO case_listing ({COLUMNS})
         SELECT NEW.user_id, c.id, c.updated_at, c.version, c.kind, c.is_open
         FROM "case" AS c WHERE c.id = NEW.case_id
@@ -122,7 +137,6 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
         migrator.sql("DROP FUNCTION case_listing_from_case()")
         migrator.sql("DROP FUNCTION case_listing_from_participant()")
     else:
-        for name in ("case_listing_case_changed", "case_listing_part_moved",
-                     "case_listing_part_removed", "case_listing_part_added"):
+        for name in reversed(SQLITE_TRIGGERS):
             migrator.sql(f"DROP TRIGGER {name}")
     migrator.remove_model("case_listing")

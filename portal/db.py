@@ -18,6 +18,8 @@ from peewee import (
     DatabaseError,
     DatabaseProxy,
     Model,
+    ModelNamedTupleCursorWrapper,
+    NamedTupleCursorWrapper,
     PostgresqlDatabase,
     SqliteDatabase,
 )
@@ -117,6 +119,8 @@ _STANDIN_BASE = -(2**62) + 7_000_003  # stand-in values no real id or code takes
 # what a cursor wrapper holds of one execution (its cursor and rows), as opposed to what it
 # works out from the query and the columns
 _PER_EXECUTION = frozenset(CursorWrapper(None).__dict__)
+# wrappers whose plan refers to the wrapper itself (a namedtuple constructor bound to it)
+_BINDS_ITSELF = (NamedTupleCursorWrapper, ModelNamedTupleCursorWrapper)
 
 
 class Prepared:
@@ -208,6 +212,8 @@ class Prepared:
         SQLite takes to answer it). The SQL is fixed, so are its columns: worked out on the
         first execution, handed to the wrappers of the later ones."""
         wrapper = query._get_cursor_wrapper(cursor)
+        if isinstance(wrapper, _BINDS_ITSELF):  # its plan holds the wrapper: work it out anew
+            return wrapper
         state = self._columns.get(key)
         if state is not None:
             wrapper.__dict__.update(state)

@@ -41,8 +41,9 @@ _FORMATTERS: dict = {}
 
 
 def _formatter(fmt: str, locale):
-    key = (fmt, locale.language, locale.territory, locale.script, locale.variant)  # not str():
-    # Babel builds that string anew on every call
+    # the locale's parts, not str(locale): Babel builds that string anew on every call
+    key = (fmt, locale.language, locale.territory, locale.script, locale.variant,
+           getattr(locale, "modifier", None))
     found = _FORMATTERS.get(key)
     if found is None:
         pattern = parse_pattern(fmt)

@@ -153,3 +153,34 @@ def test_two_transactions_that_add_a_part_and_then_change_the_case_queue_up(
         second.close()
     assert errors == [] and not thread.is_alive()
     assert {v[1] for v in _listed(case).values()} == {case.version + 2}
+
+
+@pytest.mark.postgresql_only
+def test_two_transactions_removing_a_users_last_two_parts_leave_no_row(
+        school, kind, database_url):  # noqa: F811
+    """Each would see the other's part (not yet committed) and keep the row; the lock on the
+    case row makes the second wait and see the first's removal."""
+    import psycopg2
+
+    case = _open(school)
+    engine.add_participant(case, school.trinn, "teacher")  # trinn1: two parts, one row
+    first, second = psycopg2.connect(database_url), psycopg2.connect(database_url)
+    remove = "DELETE FROM participant WHERE case_id = %s AND user_id = %s AND part = %s"
+
+    def other():
+        with second.cursor() as cur:
+            cur.execute(remove, (case.id, school.trinn.id, "teacher"))
+        second.commit()
+
+    try:
+        with first.cursor() as cur:
+            cur.execute(remove, (case.id, school.trinn.id, "year_coordinator"))
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join(0.5)
+        first.commit()
+        thread.join(10)
+    finally:
+        first.close()
+        second.close()
+    assert not thread.is_alive() and "trinn1" not in _listed(case)

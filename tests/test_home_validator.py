@@ -99,8 +99,8 @@ def test_a_swapped_role_and_a_school_profile_change_the_page(client, auth, schoo
 
 
 def test_filtered_and_empty_pages_answer_304_until_their_cases_change(client, auth, school):
-    """A first load takes its ETag from the listed cases' window totals, a conditional
-    request from a query of its own: the two must agree, for every filter and past the end."""
+    """A first load takes its ETag's figures from the page's query, a conditional request
+    from a query of its own: the two must agree, for every filter and past the end."""
     from portal.cases.engine import note, open_case
 
     def file(kind, n):
@@ -125,3 +125,22 @@ def test_filtered_and_empty_pages_answer_304_until_their_cases_change(client, au
     note(mine[1], actor=school.trinn, role="year_coordinator", action="reminder")
     page = client.get(address, headers={"If-None-Match": etag})
     assert page.status_code == 200 and page.headers["ETag"] != etag
+
+
+def test_each_row_shows_when_its_newest_event_happened(client, auth, school):
+    from portal.cases.engine import note, open_case
+    from portal.filters import local_datetime
+    from portal.models import Event
+
+    cases = [open_case("study_leave", school=school.school, school_year=school.year,
+                       student=school.elev1, title=f"Sak {i}", actor=school.elev1,
+                       participants=[(school.trinn, "year_coordinator")]) for i in range(2)]
+    later = note(cases[0], actor=school.trinn, role="year_coordinator", action="reminder")
+    Event.update(created_at=later.created_at + timedelta(days=3)).where(
+        Event.id == later.id).execute()  # the newest event, not the case's last change
+    auth.login("trinn1")
+    page = client.get("/home").get_data(as_text=True)
+    with client.application.test_request_context():
+        shown = [local_datetime(Event.get_by_id(later.id).created_at),
+                 local_datetime(Event.select().where(Event.case == cases[1].id).get().created_at)]
+    assert all(f'<span class="case-latest">{when}</span>' in page for when in shown)

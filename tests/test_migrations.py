@@ -17,3 +17,20 @@ def test_migrated_columns_match_the_models(db):
         in_db = {c.name for c in db.get_columns(table)}
         in_model = {f.column_name for f in model._meta.sorted_fields}
         assert in_db == in_model, f"{table}: migrations {sorted(in_db)} != model {sorted(in_model)}"
+
+
+def test_the_triggers_that_keep_case_listing_exist_after_all_migrations(db):
+    """A migration that rebuilds "case" or participant on SQLite drops their triggers."""
+    import importlib
+
+    from portal.db import is_postgresql
+
+    migration = importlib.import_module("migrations.015_case_listing")
+    if is_postgresql():
+        found = {name for (name,) in db.execute_sql(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").fetchall()}
+        assert set(migration.POSTGRESQL_TRIGGERS) <= found
+    else:
+        found = {name for (name,) in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()}
+        assert set(migration.SQLITE_TRIGGERS) <= found

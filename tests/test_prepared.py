@@ -55,6 +55,12 @@ def test_rows_after_the_first_call_are_made_as_peewee_makes_them(school):
                         .where(User.id == user_id).dicts())
     for user in (school.elev1, school.laerer1, school.elev1):
         assert as_dicts(user.id) == list(as_dicts.builder(user.id))
+    # a namedtuple wrapper's plan holds the wrapper itself: worked out on each call instead
+    named = Prepared(lambda user_id: User.select(User.username).where(User.id == user_id)
+                     .namedtuples())
+    assert [r.username for r in named(school.elev1.id)] == ["elev1"]
+    assert [r.username for r in named(school.elev2.id)] == ["elev2"]
+    assert named._columns == {}
 
 
 def test_list_arguments_are_prepared_once_per_length(school):

@@ -1,7 +1,6 @@
 """Home pages: the student's own cases, staff's work queue."""
 
 import hashlib
-from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -17,11 +16,10 @@ from flask_login import current_user, login_required
 from peewee import fn
 
 from portal.cases.access import visible_cases
-from portal.cases.engine import latest_events
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
 from portal.filters import kind_label
-from portal.models import CaseListing, Participant
+from portal.models import Case, CaseListing, Event, Participant
 
 bp = Blueprint("main", __name__)
 
@@ -67,28 +65,44 @@ def _filtered(query, kind_filter: bool, only_open: bool, args: list):
 
 # What the page's validator reads of the listed cases: how many, the newest change, the sum
 # of their versions (a version only grows, so any change to any of them changes the sum);
-# from the user's case_listing index alone.
-_STATE = (fn.COUNT(CaseListing.case), fn.MAX(CaseListing.updated_at), fn.SUM(CaseListing.version))
+# from the user's case_listing index alone, as one text so that the page's query can carry it.
+_STATE = (fn.COUNT(CaseListing.case).cast("TEXT")
+          .concat("|").concat(fn.COALESCE(fn.MAX(CaseListing.updated_at).cast("TEXT"), ""))
+          .concat("|").concat(fn.COALESCE(fn.SUM(CaseListing.version).cast("TEXT"), "")))
+
+
+def _state_of(user_id, kind_filter: bool, only_open: bool, filters: list):
+    query = CaseListing.select(_STATE).where(CaseListing.user == user_id)
+    return _filtered(query, kind_filter, only_open, list(filters))
+
+
+def _latest_at():
+    """When the case's newest event happened (one step back on the index of case and id)."""
+    return (Event.select(Event.created_at).where(Event.case == Case.id)
+            .order_by(Event.id.desc()).limit(1))
 
 
 def _list_query(kind_filter: bool, only_open: bool) -> Prepared:
-    """The page of the user's cases, by the filters in use (one prepared query each)."""
+    """The page of the user's cases, by the filters in use (one prepared query each). Each
+    row also carries when its newest event happened, and the validator's figures of all the
+    listed cases (a subquery that does not depend on the row: the database works it out once);
+    one statement for the page's lists instead of three."""
     def build(user_id, *args):
-        args = list(args)
-        query = _filtered(visible_cases(user_id), kind_filter, only_open, args)
-        return query.limit(args[0]).offset(args[1])
+        filters, (limit, offset) = list(args[:-2]), args[-2:]
+        query = _filtered(visible_cases(user_id), kind_filter, only_open, list(filters))
+        return query.select_extend(
+            _latest_at().alias("latest_at"),
+            _state_of(user_id, kind_filter, only_open, filters).alias("list_state"),
+        ).limit(limit).offset(offset)
 
     return Prepared(build)
 
 
 def _state_query(kind_filter: bool, only_open: bool) -> Prepared:
-    """The validator's figures: for the page, and alone for a browser that asks whether its
-    page is current."""
-    def build(user_id, *args):
-        query = CaseListing.select(*_STATE).where(CaseListing.user == user_id)
-        return _filtered(query, kind_filter, only_open, list(args)).tuples()
-
-    return Prepared(build)
+    """The validator's figures alone: for a browser that asks whether its page is current,
+    and for a page past the end of the list."""
+    return Prepared(lambda user_id, *filters: _state_of(
+        user_id, kind_filter, only_open, list(filters)).tuples())
 
 
 _LISTS = {(k, o): _list_query(k, o) for k in (False, True) for o in (False, True)}
@@ -110,16 +124,16 @@ def home():
     which = (bool(kind_filter), only_open)
     version = None
     if request.if_none_match:  # the browser has a page: is it current?
-        version = _lists_version(current_user, _STATES[which].first(current_user.id, *filters))
+        version = _lists_version(current_user, _STATES[which].scalar(current_user.id, *filters))
         if request.if_none_match.contains_weak(version) and not session.get("_flashes"):
             return _conditional(make_response("", 304), version)
     cases = _LISTS[which](current_user.id, *filters, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     if version is None:
-        version = _lists_version(current_user, _STATES[which].first(current_user.id, *filters))
+        version = _lists_version(current_user, cases[0].list_state if cases else
+                                 _STATES[which].scalar(current_user.id, *filters))
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
     ids = [c.id for c in cases]
-    latest = latest_events(ids)
     parts = _parts_by_case(current_user, ids)
     acting = []  # open cases where one of the user's parts may take a step
     for case in cases:
@@ -135,7 +149,7 @@ def home():
     waiting, others = [], []
     for case in cases:
         row = {"case": case, "kind": REGISTRY.get(case.kind),
-               "latest": latest.get(case.id, [None])[0]}
+               "latest_at": _event_time(case.latest_at)}
         (waiting if case.id in waiting_ids else others).append(row)
     from portal.notifications.queue import overdue_first
     from portal.rules.calendar import today
@@ -162,26 +176,28 @@ def home():
     return _conditional(make_response(html), version)
 
 
-def _lists_version(user, state) -> str:
-    """The home page's validator (its ETag), from `state`: the count, newest change and sum of
-    versions of the cases the page's filters let through (read with the page's cases, or on
-    their own for a conditional request). It changes whenever what the page shows may: a
-    listed case changes, or one joins or leaves the list; the user's roles or their schools
-    change (the menu, the requests offered); a notification arrives or is read (the menu's
-    count: `user.state`, read with the user and the roles when the request loaded its user);
-    the day changes (overdue, the requests offered); the user's name, the address and its
-    filters; a new release of the portal; or a new session (the page's forms carry the
-    session's CSRF token: a page cached in an earlier session could not log out)."""
+def _event_time(value):
+    """A subquery's timestamp as a datetime (SQLite gives the text it stores)."""
+    return Event.created_at.python_value(value) if isinstance(value, str) else value
+
+
+def _lists_version(user, state: str) -> str:
+    """The home page's validator (its ETag), from `state`: "count|newest change|sum of
+    versions" of the cases the page's filters let through, as the database writes them (read
+    with the page's cases, or on their own for a conditional request: the same expression).
+    It changes whenever what the page shows may: a listed case changes, or one joins or
+    leaves the list; the user's roles or their schools change (the menu, the requests
+    offered); a notification arrives or is read (the menu's count: `user.state`, read with
+    the user and the roles when the request loaded its user); the day changes (overdue, the
+    requests offered); the user's name, the address and its filters; a new release of the
+    portal; or a new session (the page's forms carry the session's CSRF token: a page cached
+    in an earlier session could not log out)."""
     from portal.rules.calendar import today
 
-    count, newest, versions = state
-    if isinstance(newest, str):  # a timestamp as SQLite stores it, if left unconverted
-        newest = datetime.fromisoformat(newest)
-    row = (int(count or 0), newest and newest.isoformat(" ", "microseconds"), int(versions or 0))
     grants = [(role, at and (at.id, at.name, at.profile)) for role, at in user._grants()]
     shown = sorted((f"{part.__module__}.{part.__qualname__}", value)
                    for part, value in getattr(user, "state", {}).items())
-    key = (f"{user.id}|{row}|{grants}|{shown}|{today()}|{user.full_name}|{request.full_path}|"
+    key = (f"{user.id}|{state}|{grants}|{shown}|{today()}|{user.full_name}|{request.full_path}|"
            f"{current_app.config['PORTAL_RELEASE']}|{session.get('csrf_token')}")
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 

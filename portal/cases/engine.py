@@ -7,10 +7,8 @@ so when two people act on one case at once exactly one wins; the other gets Stal
 
 from collections.abc import Callable
 
-from peewee import fn
-
 from portal.cases.kinds import Kind, Transition, get_kind
-from portal.db import Prepared, database
+from portal.db import database
 from portal.models import Case, CaseCounter, Event, Participant, User, utcnow
 
 
@@ -193,20 +191,3 @@ def note(case: Case, *, actor: User | None, role: str, action: str, text: str = 
                              data=data, created_at=now)
         _notify(case, event, None)
         return event
-
-
-_newest_events = Prepared(lambda case_ids: (
-    Event.select()
-    .where(Event.id.in_(Event.select(fn.MAX(Event.id))
-                        .where(Event.case.in_(case_ids))
-                        .group_by(Event.case)))))
-
-
-def latest_events(case_ids: list[int]) -> dict[int, list[Event]]:
-    """The newest event of each of several cases, in one query whatever their number."""
-    if not case_ids:
-        return {}
-    result: dict[int, list[Event]] = {}
-    for ev in _newest_events(list(case_ids)):
-        result.setdefault(ev.case_id, []).append(ev)
-    return result

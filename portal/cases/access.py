@@ -2,8 +2,9 @@
 
 from flask import abort
 from flask_login import current_user
+from peewee import fn
 
-from portal.db import Prepared
+from portal.db import Prepared, is_postgresql
 from portal.models import Case, CaseListing, Participant, School, SchoolYear, User
 
 
@@ -33,10 +34,25 @@ _case_by_id = Prepared(lambda case_id: (
     .where(Case.id == case_id)
     .limit(1)))
 
-_parts_of = Prepared(lambda case_id, user_id: (
-    Participant.select(Participant.part)
-    .where((Participant.case == case_id) & (Participant.user == user_id))
-    .tuples()))
+
+
+def parts_text(user_id):
+    """A correlated subquery: `user_id`'s parts in the outer query's case as one text
+    ("student", "teacher,year_coordinator"; role codes hold no commas), from participant's
+    (case, user, part) index. `parts_of_text` turns it into a set."""
+    parts = (fn.STRING_AGG(Participant.part, ",") if is_postgresql()
+             else fn.GROUP_CONCAT(Participant.part, ","))
+    return Participant.select(parts).where((Participant.case == Case.id)
+                                           & (Participant.user == user_id))
+
+
+def parts_of_text(text: str | None) -> set[str]:
+    return set(text.split(",")) if text else set()
+
+
+# the case with the user's parts in it: the access check and the page's case in one statement
+_case_with_parts = Prepared(lambda case_id, user_id: _case_by_id.builder(case_id).select_extend(
+    parts_text(user_id).alias("my_parts")))
 
 
 def case_for(case_id: int, user: User | None = None, kind: str | None = None,
@@ -47,15 +63,14 @@ def case_for(case_id: int, user: User | None = None, kind: str | None = None,
 
     "Not theirs" and "does not exist" look the same, so case numbers reveal nothing.
     """
-    if not parts:  # given parts were read for a checked session's user: no need to load it
+    if parts:  # read for a checked session's user: no need to load it
+        case = _case_by_id.first(case_id)
+    else:
         user = user or current_user
         if not getattr(user, "is_authenticated", False):
             abort(404)
-    case = _case_by_id.first(case_id)
-    if case is None or (kind is not None and case.kind != kind):
-        abort(404)
-    if not parts:
-        parts = {part for (part,) in _parts_of.execute(case_id, user.id)}
-    if not parts:
+        case = _case_with_parts.first(case_id, user.id)
+        parts = parts_of_text(case.my_parts) if case is not None else set()
+    if case is None or not parts or (kind is not None and case.kind != kind):
         abort(404)
     return case, parts

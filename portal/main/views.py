@@ -15,11 +15,11 @@ from flask import (
 from flask_login import current_user, login_required
 from peewee import fn
 
-from portal.cases.access import visible_cases
+from portal.cases.access import parts_of_text, parts_text, visible_cases
 from portal.cases.kinds import REGISTRY
-from portal.db import Prepared, is_postgresql
+from portal.db import Prepared
 from portal.filters import kind_label
-from portal.models import Case, CaseListing, Event, Participant
+from portal.models import Case, CaseListing, Event
 
 bp = Blueprint("main", __name__)
 
@@ -39,15 +39,6 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     return redirect(url_for("auth.login"))
-
-
-def _my_parts(user_id):
-    """The user's parts in the row's case, as one text ("student" or "teacher,year_coordinator";
-    role codes hold no commas), from participant's (case, user, part) index."""
-    parts = (fn.STRING_AGG(Participant.part, ",") if is_postgresql()
-             else fn.GROUP_CONCAT(Participant.part, ","))
-    return Participant.select(parts).where((Participant.case == Case.id)
-                                           & (Participant.user == user_id))
 
 
 def _filtered(query, kind_filter: bool, only_open: bool, args: list):
@@ -86,7 +77,7 @@ def _list_query(kind_filter: bool, only_open: bool) -> Prepared:
         filters, (limit, offset) = list(args[:-2]), args[-2:]
         query = _filtered(visible_cases(user_id), kind_filter, only_open, list(filters))
         return query.select_extend(
-            _my_parts(user_id).alias("my_parts"),
+            parts_text(user_id).alias("my_parts"),
             _latest_at().alias("latest_at"),
             _state_of(user_id, kind_filter, only_open, filters).alias("list_state"),
         ).limit(limit).offset(offset)
@@ -129,7 +120,7 @@ def home():
                                  _STATES[which].scalar(current_user.id, *filters))
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
-    parts = {c.id: set(c.my_parts.split(",")) for c in cases if c.my_parts}
+    parts = {c.id: parts_of_text(c.my_parts) for c in cases}
     acting = []  # open cases where one of the user's parts may take a step
     for case in cases:
         kind = REGISTRY.get(case.kind)

@@ -40,10 +40,15 @@ _FIELDS = {
 _FORMATTERS: dict = {}
 
 
+def _locale_key(locale) -> tuple:
+    """A locale as a dictionary key: its parts, not str(locale), which Babel builds anew on
+    every call (a page asks for dozens of labels and dates)."""
+    return (locale.language, locale.territory, locale.script, locale.variant,
+            getattr(locale, "modifier", None))
+
+
 def _formatter(fmt: str, locale):
-    # the locale's parts, not str(locale): Babel builds that string anew on every call
-    key = (fmt, locale.language, locale.territory, locale.script, locale.variant,
-           getattr(locale, "modifier", None))
+    key = (fmt, _locale_key(locale))
     found = _FORMATTERS.get(key)
     if found is None:
         pattern = parse_pattern(fmt)
@@ -112,10 +117,10 @@ def _labels() -> dict:
     _here, locale = _request_locale()
     if locale is None:
         return {}
-    name = str(locale)
-    cache = _LABELS.get(name)
+    key = _locale_key(locale)
+    cache = _LABELS.get(key)
     if cache is None:
-        cache = _LABELS[name] = {}
+        cache = _LABELS[key] = {}
     return cache
 
 

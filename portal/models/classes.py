@@ -2,6 +2,7 @@
 
 from peewee import BooleanField, CharField, ForeignKeyField, IntegerField
 
+from portal.db import Prepared
 from portal.models.base import BaseModel
 from portal.models.people import User
 from portal.models.school import School, SchoolYear
@@ -28,12 +29,7 @@ class SchoolClass(BaseModel):
 
     @classmethod
     def of_student(cls, student, school_year):
-        return (
-            cls.select()
-            .join(Enrolment, on=(Enrolment.school_class == cls.id))
-            .where((Enrolment.student == student) & (cls.school_year == school_year))
-            .first()
-        )
+        return _class_of_student.first(student, school_year)
 
 
 class Subject(BaseModel):
@@ -78,3 +74,10 @@ class TeachingAssignment(BaseModel):
             .where((Enrolment.student == student) & (SchoolClass.school_year == school_year))
             .order_by(Subject.name)
         )
+
+
+_class_of_student = Prepared(lambda student_id, year_id: (
+    SchoolClass.select()
+    .join(Enrolment, on=(Enrolment.school_class == SchoolClass.id))
+    .where((Enrolment.student == student_id) & (SchoolClass.school_year == year_id))
+    .limit(1)))

@@ -4,6 +4,7 @@ from datetime import date
 
 from peewee import CharField, DateField, ForeignKeyField
 
+from portal.db import Prepared
 from portal.models.base import BaseModel
 
 
@@ -36,20 +37,16 @@ class SchoolYear(BaseModel):
 
     @classmethod
     def current(cls, school, on: date | None = None):
-        """The school year that holds `on` (today in Oslo), else the latest one before it."""
+        """The school year that holds `on` (today in Oslo), else the latest one."""
         from portal.rules.calendar import today
 
-        on = on or today()
-        year = (
-            cls.select()
-            .where((cls.school == school) & (cls.starts_on <= on) & (cls.ends_on >= on))
-            .first()
-        )
-        if year is None:
-            year = (
-                cls.select()
-                .where(cls.school == school)
-                .order_by(cls.starts_on.desc())
-                .first()
-            )
-        return year
+        return _current_year.first(school, (on or today()).isoformat())
+
+
+# the year holding the day first, then the latest; the day as ISO text (how SQLite stores a
+# date and compares it; PostgreSQL reads it as a date where the column gives the type)
+_current_year = Prepared(lambda school_id, day: (
+    SchoolYear.select().where(SchoolYear.school == school_id)
+    .order_by(((SchoolYear.starts_on <= day) & (SchoolYear.ends_on >= day)).desc(),
+              SchoolYear.starts_on.desc())
+    .limit(1)))

@@ -120,14 +120,15 @@ def copy_parts(kind) -> set[str]:
     return set(getattr(kind, "copy_parts", None) or {"contact_teacher"})
 
 
+_participants_of = Prepared(lambda case_id: (
+    Participant.select(Participant.part, User)
+    .join(User, on=(Participant.user == User.id))
+    .where(Participant.case == case_id)))
+
+
 def _participants(case: Case) -> dict[int, tuple[User, set[str]]]:
     found: dict[int, tuple[User, set[str]]] = {}
-    query = (
-        Participant.select(Participant.part, User)
-        .join(User, on=(Participant.user == User.id))
-        .where(Participant.case == case)
-    )
-    for row in query:
+    for row in _participants_of.execute(case):
         user = row.user
         found.setdefault(user.id, (user, set()))[1].add(row.part)
     return found

@@ -158,6 +158,7 @@ class Builder:
                 self.school(rows, n, per_school)
                 rows.flush(self.loader, self.order)
             self.loader.finish()
+        self.loader.settle()
         return dict(self.loader.counts)
 
     def school(self, rows, n, students):

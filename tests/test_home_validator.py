@@ -144,3 +144,29 @@ def test_each_row_shows_when_its_newest_event_happened(client, auth, school):
         shown = [local_datetime(Event.get_by_id(later.id).created_at),
                  local_datetime(Event.select().where(Event.case == cases[1].id).get().created_at)]
     assert all(f'<span class="case-latest">{when}</span>' in page for when in shown)
+
+
+def test_a_case_filed_while_an_empty_page_is_read_is_on_the_page(client, auth, school,
+                                                                  monkeypatch):
+    """The review's race: the page found no case, one was filed, then the figures counted it;
+    the ETag described a case the page did not show, and the browser kept the empty page."""
+    from portal.cases.engine import open_case
+    from portal.main import views
+
+    auth.login("elev1")
+    state_query = views._STATES[(False, False)]
+    filed = []
+
+    class FiledInBetween:
+        def scalar(self, *args):
+            if not filed:  # as if from another tab, between the page's query and this one
+                filed.append(open_case("study_leave", school=school.school,
+                                       school_year=school.year, student=school.elev1,
+                                       title="Sak fra en annen fane", actor=school.elev1))
+            return state_query.scalar(*args)
+
+    monkeypatch.setitem(views._STATES, (False, False), FiledInBetween())
+    page = client.get("/home")
+    assert filed and "Sak fra en annen fane" in page.get_data(as_text=True)
+    monkeypatch.setitem(views._STATES, (False, False), state_query)
+    assert client.get("/home", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304

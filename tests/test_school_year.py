@@ -41,3 +41,9 @@ def test_a_students_class_is_the_one_of_that_year(school, years):
     before, now = years
     assert SchoolClass.of_student(school.elev1, now).school_year_id == now.id
     assert SchoolClass.of_student(school.elev1, before) is None
+
+
+def test_a_moment_of_the_last_school_day_is_in_that_year(school, years):
+    from datetime import datetime
+
+    assert SchoolYear.current(school.school, datetime(2026, 6, 19, 12, 0)).name == "2025/2026"

@@ -1,6 +1,6 @@
 """Schools and school years."""
 
-from datetime import date
+from datetime import date, datetime
 
 from peewee import CharField, DateField, ForeignKeyField
 
@@ -40,7 +40,10 @@ class SchoolYear(BaseModel):
         """The school year that holds `on` (today in Oslo), else the latest one."""
         from portal.rules.calendar import today
 
-        return _current_year.first(school, (on or today()).isoformat())
+        day = on or today()
+        if isinstance(day, datetime):  # compared as text on SQLite: the day, not the time
+            day = day.date()
+        return _current_year.first(school, day.isoformat())
 
 
 # the year holding the day first, then the latest; the day as ISO text (how SQLite stores a

@@ -35,7 +35,6 @@ _case_by_id = Prepared(lambda case_id: (
     .limit(1)))
 
 
-
 def parts_text(user_id):
     """A correlated subquery: `user_id`'s parts in the outer query's case as one text
     ("student", "teacher,year_coordinator"; role codes hold no commas), from participant's

@@ -41,9 +41,10 @@ def index():
     return redirect(url_for("auth.login"))
 
 
-def _filtered(query, kind_filter: bool, only_open: bool, args: list):
-    if kind_filter:
-        query = query.where(CaseListing.kind == args.pop(0))
+def _filtered(query, kinds: list, only_open: bool):
+    """`kinds`: the kind filtered by, or none."""
+    for kind in kinds:
+        query = query.where(CaseListing.kind == kind)
     if only_open:
         query = query.where(CaseListing.is_open == True)  # noqa: E712  (peewee expression)
     return query
@@ -57,9 +58,9 @@ _STATE = (fn.COUNT(CaseListing.case).cast("TEXT")
           .concat("|").concat(fn.COALESCE(fn.SUM(CaseListing.version).cast("TEXT"), "")))
 
 
-def _state_of(user_id, kind_filter: bool, only_open: bool, filters: list):
-    query = CaseListing.select(_STATE).where(CaseListing.user == user_id)
-    return _filtered(query, kind_filter, only_open, list(filters))
+def _state_of(user_id, kinds: list, only_open: bool):
+    return _filtered(CaseListing.select(_STATE).where(CaseListing.user == user_id), kinds,
+                     only_open)
 
 
 def _latest_at():
@@ -68,45 +69,44 @@ def _latest_at():
             .order_by(Event.id.desc()).limit(1))
 
 
-def _list_query(kind_filter: bool, only_open: bool) -> Prepared:
+def _list_query(only_open: bool) -> Prepared:
     """The page of the user's cases, by the filters in use (one prepared query each). Each
     row also carries the user's parts in it and when its newest event happened, and the
     validator's figures of all the listed cases (a subquery that does not depend on the row:
     the database works it out once): one statement for the page's lists instead of four."""
-    def build(user_id, *args):
-        filters, (limit, offset) = list(args[:-2]), args[-2:]
-        query = _filtered(visible_cases(user_id), kind_filter, only_open, list(filters))
-        return query.select_extend(
+    def build(user_id, kinds, limit, offset):
+        return _filtered(visible_cases(user_id), kinds, only_open).select_extend(
             parts_text(user_id).alias("my_parts"),
             _latest_at().alias("latest_at"),
-            _state_of(user_id, kind_filter, only_open, filters).alias("list_state"),
+            _state_of(user_id, kinds, only_open).alias("list_state"),
         ).limit(limit).offset(offset)
 
     return Prepared(build)
 
 
-def _state_query(kind_filter: bool, only_open: bool) -> Prepared:
+def _state_query(only_open: bool) -> Prepared:
     """The validator's figures alone: for a browser that asks whether its page is current,
     and for a page past the end of the list."""
-    return Prepared(lambda user_id, *filters: _state_of(
-        user_id, kind_filter, only_open, list(filters)).tuples())
+    return Prepared(lambda user_id, kinds: _state_of(user_id, kinds, only_open).tuples())
 
 
-_LISTS = {(k, o): _list_query(k, o) for k in (False, True) for o in (False, True)}
-_STATES = {(k, o): _state_query(k, o) for k in (False, True) for o in (False, True)}
+# by "open only"; the kind filter is a list argument of 0 or 1 items (Prepared makes one
+# statement per length)
+_LISTS = {o: _list_query(o) for o in (False, True)}
+_STATES = {o: _state_query(o) for o in (False, True)}
 
 
-def _page_and_state(which, filters: list, offset: int) -> tuple[list, str]:
+def _page_and_state(only_open: bool, kinds: list, offset: int) -> tuple[list, str]:
     """A page of the user's cases (one more than fits, to know of a next page) and the figures
     of all of them, from one snapshot: the ETag must never describe more than the page shows,
     or the browser would keep the page (304) after a change it missed. With rows, the figures
     come in the same statement; without, from a second one, and a case that arrived in between
     (counted, not listed) makes the page be read again."""
     for _attempt in range(3):
-        cases = _LISTS[which](current_user.id, *filters, PAGE_SIZE + 1, offset)
+        cases = _LISTS[only_open](current_user.id, kinds, PAGE_SIZE + 1, offset)
         if cases:
             return cases, cases[0].list_state
-        state = _STATES[which].scalar(current_user.id, *filters)
+        state = _STATES[only_open].scalar(current_user.id, kinds)
         if int(state.split("|", 1)[0]) <= offset:
             break
     return cases, state
@@ -123,13 +123,12 @@ def home():
     kind_filter = request.args.get("kind") if request.args.get("kind") in REGISTRY else None
     only_open = request.args.get("open") == "1"
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
-    filters = [kind_filter] if kind_filter else []
-    which = (bool(kind_filter), only_open)
+    kinds = [kind_filter] if kind_filter else []
     if request.if_none_match:  # the browser has a page: is it current?
-        version = _lists_version(current_user, _STATES[which].scalar(current_user.id, *filters))
+        version = _lists_version(current_user, _STATES[only_open].scalar(current_user.id, kinds))
         if request.if_none_match.contains_weak(version) and not session.get("_flashes"):
             return _conditional(make_response("", 304), version)
-    cases, state = _page_and_state(which, filters, (page - 1) * PAGE_SIZE)
+    cases, state = _page_and_state(only_open, kinds, (page - 1) * PAGE_SIZE)
     version = _lists_version(current_user, state)
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]

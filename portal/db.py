@@ -136,9 +136,10 @@ class Prepared:
     stand-ins of the same length, prepared once per length) and must pass each of them to
     the query as a value: it may not look at them. A model instance passed in a call stands
     for its id. Values are bound as given (ids, counts, codes): not through a field's
-    conversion, so not for dates or JSON; and anything else the builder computes (today's
-    date, say) is frozen at the first call. Rows come back as the query would give them
-    (models with their joins, tuples, dicts). On PostgreSQL the text is also a server-side
+    conversion, so not for dates or JSON (a date may go as its ISO text, as SchoolYear.current
+    binds it); and anything else the builder computes (today's date, say) is frozen at the
+    first call. Rows come back as the query would give them (models with their joins, tuples,
+    dicts). On PostgreSQL the text is also a server-side
     prepared statement (below): PostgreSQL types each parameter from where it stands, so a
     value must stand where a column gives it its type (compared, in an IN list, a LIMIT),
     not alone in the select list."""

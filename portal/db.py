@@ -17,8 +17,12 @@ from peewee import (
     CursorWrapper,
     DatabaseError,
     DatabaseProxy,
+    FieldAccessor,
+    ForeignKeyAccessor,
     Model,
+    ModelCursorWrapper,
     ModelNamedTupleCursorWrapper,
+    ModelObjectCursorWrapper,
     NamedTupleCursorWrapper,
     PostgresqlDatabase,
     SqliteDatabase,
@@ -222,12 +226,25 @@ class Prepared:
         elif cursor.description is not None:
             wrapper.initialize()
             wrapper.initialized = True
+            maker = _row_maker(wrapper)
+            if maker is not None:  # kept with the plan: an attribute of the wrapper
+                wrapper.process_row = maker
             self._columns[key] = {name: value for name, value in wrapper.__dict__.items()
                                   if name not in _PER_EXECUTION}
         return wrapper
 
     def __call__(self, *args) -> list:
-        return list(self.execute(*args))
+        """All the rows: fetched at once, not one cursor call a row as iterating does."""
+        wrapper = self.execute(*args)
+        rows = wrapper.cursor.fetchall()
+        wrapper.cursor.close()
+        if not rows:
+            return []
+        if not wrapper.initialized:
+            wrapper.initialize()
+            wrapper.initialized = True
+        make = wrapper.process_row
+        return [make(row) for row in rows]
 
     def first(self, *args):
         for row in self.execute(*args):
@@ -237,6 +254,138 @@ class Prepared:
     def scalar(self, *args):
         row = self.first(*args)
         return None if row is None else row[0]
+
+
+# --- model rows, made for a fixed plan -------------------------------------------------------
+#
+# Peewee makes a model row by calling the model's constructor, then setattr for each column
+# (a descriptor call each), and for joins works out per row which instance each column goes
+# to: 8–20 µs a row, more than the database takes to give it, and a page shows 25–30 rows.
+# A prepared query's columns are fixed, so Prepared works out once where each value goes and
+# writes the row's values straight into the instances' field dicts (as the field descriptor
+# itself would on a new instance). Only for what is known to be the same: models with
+# peewee's own constructor, columns that are plain fields or foreign keys of their model, or
+# names that are no attribute of the model class (subquery aliases); anything else keeps
+# peewee's own row making. tests/test_prepared.py compares both on every shape used here.
+
+_PLAIN_ACCESSORS = (FieldAccessor, ForeignKeyAccessor)
+_NOT_THERE = object()
+
+
+def _column_target(model, column):
+    """'data' when a value for `column` goes into the instance's field dict, 'attribute' when
+    it is an attribute of its own, None when only peewee's setattr is known to be right."""
+    if not (isinstance(model, type) and issubclass(model, Model)
+            and model.__init__ is Model.__init__):
+        return None
+    found = _NOT_THERE
+    for klass in model.__mro__:
+        if column in klass.__dict__:
+            found = klass.__dict__[column]
+            break
+    if found is _NOT_THERE:
+        return "attribute"
+    if type(found) in _PLAIN_ACCESSORS and found.name == column:
+        return "data"
+    return None
+
+
+def _new_instance(model):
+    obj = model.__new__(model)
+    obj.__data__ = {}
+    obj._dirty = set()
+    obj.__rel__ = {}
+    return obj
+
+
+def _row_maker(wrapper):
+    """A process_row for the wrapper's fixed columns, or None to keep peewee's."""
+    if type(wrapper) is ModelObjectCursorWrapper and wrapper.is_model:
+        return _single_model_rows(wrapper)
+    if type(wrapper) is ModelCursorWrapper:
+        return _joined_rows(wrapper)
+    return None
+
+
+def _single_model_rows(wrapper):
+    model = wrapper.constructor
+    columns, converters = wrapper.unique_columns, wrapper.converters
+    data, attributes = [], []
+    for i in (*wrapper.no_convert, *wrapper.convert):
+        target = _column_target(model, columns[i])
+        if target is None:
+            return None
+        (data if target == "data" else attributes).append((i, columns[i], converters[i]))
+    data, attributes = tuple(data), tuple(attributes)
+
+    def make(row):
+        obj = _new_instance(model)
+        values = obj.__data__
+        for i, name, convert in data:
+            values[name] = row[i] if convert is None else convert(row[i])
+        for i, name, convert in attributes:
+            setattr(obj, name, row[i] if convert is None else convert(row[i]))
+        return obj
+
+    return make
+
+
+def _joined_rows(wrapper):
+    models = {}  # key -> model of each instance a row makes
+    for key, constructor, is_a_model in wrapper._constructor_list:
+        if not is_a_model:
+            return None
+        models[key] = constructor
+    root = wrapper.model
+    plan = []  # (index, key the value counts for, key of the instance it goes to, name, ...)
+    for idx, key, column, converter in wrapper._row_spec:
+        home = key if key in models else root
+        target = _column_target(models[home], column)
+        if target is None:
+            return None
+        plan.append((idx, key, home, column, converter, target == "data"))
+    links = tuple(wrapper.src_to_dest)
+    if any(is_dict for _src, _attr, _dest, is_dict, _outer, _fk in links):
+        return None
+    plan, reachable, constructors = tuple(plan), wrapper._dest_reachable, tuple(models.items())
+
+    def make(row):
+        objects = {key: _new_instance(model) for key, model in constructors}
+        set_keys = set()
+        for idx, key, home, column, converter, into_data in plan:
+            value = row[idx]
+            if value is not None:
+                set_keys.add(key)
+            if converter is not None:
+                value = converter(value)
+            if into_data:
+                objects[home].__data__[column] = value
+            else:
+                setattr(objects[home], column, value)
+        # Joined instances onto the ones they were joined from, as peewee does: an instance
+        # with no value set is left out (None for an outer join, unless something further
+        # along the joins was set).
+        for src, attr, dest, _is_dict, is_outer, is_fk in links:
+            instance, joined = objects.get(src), objects.get(dest)
+            if joined is None and dest not in objects:
+                continue
+            if dest not in set_keys:
+                further = dest in reachable and bool(reachable[dest] & set_keys)
+                if not further:
+                    if not is_outer:
+                        continue
+                    joined = None
+            if is_outer and src not in set_keys and dest not in set_keys:
+                continue
+            if is_fk and joined is None:
+                instance.__rel__[attr] = None  # the row is known to be absent, its id kept
+            else:
+                setattr(instance, attr, joined)
+        for obj in objects.values():
+            obj._dirty.clear()
+        return objects[root]
+
+    return make
 
 
 # --- PostgreSQL: prepared queries as server-side prepared statements ------------------------

@@ -2,11 +2,11 @@
 gets the rows peewee's own query gives, on SQLite and PostgreSQL alike."""
 
 import pytest
-from peewee import JOIN, Value, fn
+from peewee import JOIN, Model, Value, fn
 
 from portal import db as db_module
 from portal.db import Prepared
-from portal.models import RoleGrant, School, SchoolClass, User
+from portal.models import Case, Event, Participant, RoleGrant, School, SchoolClass, User
 
 
 def _rows(query):
@@ -185,3 +185,91 @@ def test_a_statement_the_server_has_forgotten_is_run_as_text_and_prepared_anew(s
     assert prepared(school.elev2.id) == [("elev2",)]
     assert prepared(school.trinn.id) == [("trinn1",)]
     assert next(iter(prepared._cache.values()))[3] in _statements_on_connection()
+
+
+# --- rows made from the fixed plan (portal.db._row_maker) -----------------------------------
+
+def _graph(value):
+    """What a row is, to compare: each model instance's class, field values, joined
+    instances, dirty fields and attributes of its own, all the way down the joins."""
+    if not isinstance(value, Model):
+        return value
+    own = {k: v for k, v in value.__dict__.items() if k not in ("__data__", "__rel__", "_dirty")}
+    return (type(value).__name__, dict(value.__data__),
+            {k: _graph(v) for k, v in value.__rel__.items()}, sorted(value._dirty), own)
+
+
+@pytest.fixture
+def a_case(school):
+    from portal.cases import engine
+    from portal.cases.kinds import REGISTRY, Kind, State, Transition
+
+    kind = Kind(code="prepared_test", label="Prepared test", initial="sent",
+                states=[State("sent", "Sent"), State("done", "Done", is_open=False)],
+                transitions=[Transition("sent", "finish", {"year_coordinator"}, "done")])
+    REGISTRY[kind.code] = kind
+    case = engine.open_case("prepared_test", school=school.school, school_year=school.year,
+                            student=school.elev1, title="Test", actor=school.elev1,
+                            participants=[(school.trinn, "year_coordinator")], text="first")
+    # an event no one did (actor NULL), as the reminders write
+    Event.create(case=case, actor=None, role="system", action="reminded", state_before="sent",
+                 state_after="sent")
+    yield case
+    REGISTRY.pop(kind.code)
+
+
+def test_rows_made_from_the_plan_are_the_rows_peewee_makes(school, a_case):
+    """Every shape of query the portal prepares: one model, some of its columns, subquery
+    aliases, inner and outer joins (found and not found, a foreign key left NULL), joins two
+    steps deep, and a foreign key's id column (left to peewee's own row making)."""
+    shapes = {
+        "one model": lambda case_id: Case.select().where(Case.id == case_id),
+        "some columns and aliases": lambda case_id: (
+            Case.select(Case.id, Case.title, Case.student, Case.updated_at,
+                        fn.COUNT(Event.id).alias("events"),
+                        Event.select(fn.MAX(Event.created_at)).where(Event.case == Case.id)
+                        .alias("latest_at"))
+            .join(Event, on=(Event.case == Case.id)).where(Case.id == case_id)
+            .group_by(Case.id, Case.title, Case.student, Case.updated_at)),
+        "outer join, actor NULL on one row": lambda case_id: (
+            Event.select(Event, User.id, User.full_name)
+            .join(User, JOIN.LEFT_OUTER, on=(Event.actor == User.id))
+            .where(Event.case == case_id).order_by(Event.id.desc())),
+        "joins two steps deep, with attr": lambda case_id: (
+            Participant.select(Participant, User, RoleGrant, School)
+            .join(User, on=(Participant.user == User.id))
+            .join(RoleGrant, JOIN.LEFT_OUTER, on=(RoleGrant.user == User.id), attr="grant")
+            .join(School, JOIN.LEFT_OUTER, on=(RoleGrant.school == School.id), attr="at")
+            .where(Participant.case == case_id).order_by(Participant.id, RoleGrant.id)),
+        "inner join that finds nothing": lambda case_id: (
+            Event.select(Event, User).join(User, on=(Event.actor == User.id))
+            .where((Event.case == case_id) & (User.id == -5))),
+        "a foreign key's id column": lambda case_id: (
+            Case.select(Case.id, Case.student_id.alias("student_id")).where(Case.id == case_id)),
+    }
+    for name, build in shapes.items():
+        prepared = Prepared(build)
+        for _call in range(2):  # the plan's first use and a later one
+            made = prepared(a_case.id)
+            assert [_graph(r) for r in made] == [_graph(r) for r in build(a_case.id)], name
+            assert [_graph(r) for r in prepared.execute(a_case.id)] == [_graph(r) for r in made]
+        assert made or name == "inner join that finds nothing", name
+    actors = [e.actor for e in Prepared(shapes["outer join, actor NULL on one row"])(a_case.id)]
+    assert actors[0] is None and actors[-1].full_name == school.elev1.full_name
+
+
+def test_rows_are_made_from_the_plan_where_it_is_known_to_be_right(school):
+    def plan_of(build):
+        wrapper = build(-1).execute()  # the wrapper as peewee makes it, before any row
+        wrapper.initialize()
+        return db_module._row_maker(wrapper)
+
+    assert plan_of(lambda i: User.select().where(User.id == i)) is not None
+    assert plan_of(lambda i: User.select(User, School)
+                   .join(RoleGrant, on=(RoleGrant.user == User.id))
+                   .join(School, on=(RoleGrant.school == School.id))
+                   .where(User.id == i)) is not None
+    # not a plain field or foreign key: peewee's own setattr decides
+    assert plan_of(lambda i: Case.select(Case.student_id.alias("student_id"))
+                   .where(Case.id == i)) is None
+    assert plan_of(lambda i: User.select().where(User.id == i).dicts()) is None

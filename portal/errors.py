@@ -1,8 +1,9 @@
 """Error pages that say what to do next."""
 
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+
+from portal.i18n import lazy_gettext as _l
 
 MESSAGES = {
     400: (_l("Something was wrong with the request"),
@@ -33,6 +34,6 @@ def register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def _csrf(e):
-        from flask_babel import gettext as _
+        from portal.i18n import gettext as _
 
         return _render(400, _("The form had expired. Reload the page and send it again."))

@@ -5,11 +5,10 @@ from datetime import date, datetime
 
 from babel import Locale
 from babel.dates import parse_pattern
-from flask import g, has_app_context
-from flask_babel import get_locale, get_translations
-from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import REGISTRY
+from portal.i18n import _request_locale, translations
+from portal.i18n import lazy_gettext as _l
 from portal.roles import ROLES
 
 GENERIC_EVENTS = {
@@ -81,30 +80,6 @@ def local_date(value: date | None, fmt: str = "d. MMMM yyyy") -> str:
     if isinstance(value, datetime):
         return local_datetime(value, fmt)
     return _formatter(fmt, _request_locale()[1] or _NB)(value)
-
-
-def _request_locale():
-    """(g, the request's locale object) without going through proxies per attribute;
-    (None, None) outside an app context."""
-    if not has_app_context():
-        return None, None
-    here = g._get_current_object()
-    # flask-babel keeps the request's locale on g; ask it when it has not chosen one yet
-    locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None) or get_locale()
-    return here, locale
-
-
-def translations():
-    """The request's catalogue, found once per request and locale (flask-babel looks it up
-    anew for each string, ~20 µs, and a page translates dozens). force_locale swaps the
-    locale object, which finds the other catalogue."""
-    here, locale = _request_locale()
-    if here is None:
-        return get_translations()
-    cached = getattr(here, "_portal_translations", None)
-    if cached is None or cached[0] is not locale:
-        cached = here._portal_translations = (locale, get_translations())
-    return cached[1]
 
 
 _LABELS: dict = {}  # locale -> {key: label}; the catalogues do not change while a process runs

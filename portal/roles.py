@@ -1,6 +1,6 @@
 """The roles of domain.md. A person may hold several."""
 
-from flask_babel import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 ROLES = {
     "student": _l("Student"),

@@ -46,3 +46,22 @@ def test_labels_are_translated_once_per_language(app):
     nb, en = (filters._locale_key(Locale.parse(code)) for code in ("nb", "en"))
     assert filters._LABELS[nb][("event", "study_leave", "file")] == "Søknad sendt"
     assert filters._LABELS[en][("event", "study_leave", "file")] == "Application sent"
+
+
+def test_python_code_translates_through_the_requests_catalogue(app):
+    """portal.i18n's gettext and lazy_gettext give what flask-babel's give, in the request's
+    language, force_locale included, and the msgid outside an app context."""
+    import flask_babel
+
+    from portal import i18n
+
+    lazy = i18n.lazy_gettext("Absence")  # declared before any request, as labels are
+    with app.test_request_context("/"):
+        assert i18n.gettext("Absence") == flask_babel.gettext("Absence") == "Fravær"
+        assert str(lazy) == "Fravær" and lazy.__html__() == "Fravær"
+        assert (i18n.gettext("due %(date)s", date="1. mai")
+                == flask_babel.gettext("due %(date)s", date="1. mai") == "frist 1. mai")
+        with force_locale("en"):
+            assert i18n.gettext("Absence") == str(lazy) == "Absence"
+        assert i18n.gettext("Absence") == "Fravær"
+    assert i18n.gettext("Absence") == "Absence"  # no request, no catalogue

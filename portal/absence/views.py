@@ -4,7 +4,6 @@ sorted by risk, one student for staff, and the administrator's CSV upload."""
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
@@ -26,6 +25,7 @@ from portal.absence.services import (
 )
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
+from portal.i18n import gettext as _
 from portal.models import RoleGrant, School, SchoolClass, TeachingAssignment, User
 from portal.roles import STAFF_ROLES
 from portal.rules.deadlines import Deadline

@@ -1,7 +1,6 @@
 """The administrator's archive export page: a day's documents as a zip."""
 
 from flask import Blueprint, make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField
@@ -9,6 +8,7 @@ from wtforms.validators import InputRequired
 
 from portal.archive.export import documents, zip_bytes
 from portal.auth import roles_required
+from portal.i18n import lazy_gettext as _l
 from portal.models import RoleGrant, School
 from portal.rules.calendar import today
 

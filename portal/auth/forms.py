@@ -1,7 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from portal.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -3,13 +3,13 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import throttle
 from portal.auth.forms import ActionForm, LoginForm
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import login_manager
+from portal.i18n import gettext as _
 from portal.models import User
 
 bp = Blueprint("auth", __name__)

@@ -17,8 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -27,6 +25,8 @@ from portal.auth.forms import ActionForm
 from portal.cases.access import case_for
 from portal.cases.engine import note
 from portal.db import Prepared
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import Case, Decision, User, utcnow
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import deadline_after, format_date, restart

@@ -2,12 +2,12 @@
 a clear message when someone else got there first, and 303 back to the case page."""
 
 from flask import flash, redirect, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from portal.cases.engine import StaleCase, TransitionRefused, apply
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 
 
 class StepRefused(TransitionRefused):

@@ -4,7 +4,8 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
+
+from portal.i18n import gettext as _
 
 # Signatures of the formats a phone camera or a scanner produces.
 _SIGNATURES = (

@@ -1,6 +1,5 @@
 """Forms of the exam plan: an exam, registering a class, a sick note."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -14,6 +13,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.i18n import lazy_gettext as _l
 
 FORM_LABELS = {
     "written": _l("Written"),

@@ -3,11 +3,11 @@ attempts against its maximum. Views call these; every number comes from the prof
 
 from datetime import UTC, date, datetime, time
 
-from flask_babel import gettext as _
 from peewee import fn
 
 from portal.db import database
 from portal.exams.models import Exam, ExamRegistration, ExamSickNote
+from portal.i18n import gettext as _
 from portal.models import SchoolClass, User, utcnow
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date, latest_moment_before

@@ -1,7 +1,6 @@
 """Exam plan pages: the exam office's plan, the student's own exams."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -17,6 +16,7 @@ from portal.exams.forms import (
     SickNoteForm,
 )
 from portal.exams.models import Exam, ExamRegistration
+from portal.i18n import gettext as _
 from portal.models import RoleGrant, School, SchoolClass, SchoolYear, Subject
 
 bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")

@@ -73,7 +73,7 @@ def grade_appeal_deadline(grade) -> Deadline | None:
 
 def grade_appeal_refusal(grade) -> str | None:
     """Why this grade cannot be appealed under the school's profile, or None."""
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     rules = profile_of(grade)
     exam = grade.registration.exam

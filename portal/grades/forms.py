@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -6,6 +5,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.cases.steps import options
 from portal.grades.models import LETTERS
+from portal.i18n import lazy_gettext as _l
 
 GRADE_LABELS = {"pass": _l("Passed"), "fail": _l("Not passed")}
 GRADE_CHOICES = [("", _l("No grade yet")), *[(g, g) for g in LETTERS],

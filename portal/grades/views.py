@@ -1,7 +1,6 @@
 """The student's grades; recording and publishing grades for the exam office and examiners."""
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.auth import roles_required
@@ -12,6 +11,7 @@ from portal.grades import bp, current_grade
 from portal.grades import deadlines as dl
 from portal.grades.forms import ExaminersForm, PublishForm, grade_label, record_form
 from portal.grades.models import ExamExaminer, Grade
+from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
 from portal.models import Subject, User, utcnow
 from portal.rules import calendar as cal

@@ -1,7 +1,7 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from portal.auth.forms import ActionForm
+from portal.i18n import lazy_gettext as _l
 from portal.notifications.notify import KINDS
 
 

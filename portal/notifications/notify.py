@@ -14,12 +14,12 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from portal.cases.kinds import REGISTRY, Transition
 from portal.db import Prepared
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import Case, Event, Participant, SchoolClass, User, utcnow
 from portal.notifications.models import Notification, NotificationPreference, Outbox
 

@@ -1,12 +1,12 @@
 """The notification list (with mark-read) and the e-mail preferences page."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from peewee import JOIN
 
 from portal.auth.forms import ActionForm
 from portal.db import database
+from portal.i18n import gettext as _
 from portal.models import Case, SchoolClass, SchoolYear, utcnow
 from portal.notifications.forms import LEGEND, preferences_form
 from portal.notifications.models import Notification, NotificationPreference

@@ -7,9 +7,9 @@ counting rules of portal/absence/rules.py and says what was kept off the diploma
 """
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.absence_note.models import AbsenceNote
 
 # The parts the profile may name as reviewer (rule absence_reviewer).

@@ -1,6 +1,5 @@
 """The student's note, the correction request and the reviewer's answer."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.absence import rules
+from portal.i18n import lazy_gettext as _l
 
 CATEGORY_LABELS = {
     "a": _l("a) Health or welfare reasons"),

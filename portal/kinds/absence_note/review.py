@@ -1,11 +1,10 @@
 """What accepting an absence note does, inside the engine's transaction: cover the days and
 lessons, keep what the rules allow off the diploma, and explain it in the timeline."""
 
-from flask_babel import gettext as _
-
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
 from portal.absence.services import apply_covers, struck_days
+from portal.i18n import gettext as _
 from portal.models import utcnow
 from portal.rules.deadlines import format_date
 

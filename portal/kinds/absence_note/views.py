@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.absence import rules
@@ -14,6 +13,7 @@ from portal.cases.access import case_for
 from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.uploads import UploadError, check_upload
+from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
 from portal.kinds.absence_note.forms import (
     CATEGORY_LABELS,

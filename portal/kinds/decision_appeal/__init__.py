@@ -3,9 +3,9 @@ signed with the password, first the principal (may only change it in the student
 favour), then the appeals board (members who took part are blocked), final."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 
 KIND = "decision_appeal"

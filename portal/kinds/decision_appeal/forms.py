@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.cases.steps import StepForm, options
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.rules import BOARD_OUTCOMES
 
 TEXT = [Length(max=8000)]

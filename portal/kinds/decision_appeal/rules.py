@@ -5,8 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.models import Decision, Event, RoleGrant, User
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import Deadline, add_period

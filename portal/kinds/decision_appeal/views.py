@@ -1,7 +1,6 @@
 """Filing an appeal on a decision and the principal's and the board's steps."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.cases import decisions
@@ -9,6 +8,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import StepRefused, form_on_page, options, step_form, take_step
 from portal.cases.steps import withdraw as steps_withdraw
+from portal.i18n import gettext as _
 from portal.kinds.decision_appeal import KIND, bp
 from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.forms import AppealForm, ForwardForm, ReverseForm, board_form

@@ -3,9 +3,8 @@ the profile's deciding role grants, partly grants or refuses each adaptation (a 
 
 from importlib.util import find_spec
 
-from flask_babel import lazy_gettext as _l
-
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.exam_adaptation.models import (
     ExamAdaptationApplication,
     ExamAdaptationExam,

@@ -1,6 +1,5 @@
 """Forms: the application, asking for documentation, adding it, and the decision."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -14,6 +13,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.i18n import lazy_gettext as _l
 
 ADAPTATION_LABELS = {
     "extra_time": _l("Extended time"),

@@ -1,7 +1,6 @@
 """Pages of the exam adaptation kind: apply, ask for / add documentation, decide, withdraw."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +12,7 @@ from portal.cases.kinds import get_kind
 from portal.cases.uploads import UploadError, check_upload
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
+from portal.i18n import gettext as _
 from portal.kinds.exam_adaptation import rules
 from portal.kinds.exam_adaptation.forms import (
     ADAPTATION_LABELS,

@@ -5,10 +5,10 @@ the department head meets with the principal and the coordinator and decides (a 
 letter to the student, copy to the principal)."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.cases import decisions
 from portal.cases.kinds import Kind, State, Transition, register
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
 from portal.kinds.follow_up.service import KIND, REASONS, report_concern
 

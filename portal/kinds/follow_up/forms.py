@@ -1,6 +1,5 @@
 import re
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.auth.forms import ActionForm
 from portal.cases.steps import StepForm
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up import OUTCOMES
 from portal.kinds.follow_up.service import REASONS
 

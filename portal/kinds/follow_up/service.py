@@ -1,9 +1,8 @@
 """Reporting a concern: a new follow-up case, or one more concern on the student's open one."""
 
-from flask_babel import lazy_gettext as _l
-
 from portal.cases.engine import add_participant, note, open_case
 from portal.db import database
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
 from portal.models import Case, RoleGrant, SchoolClass, User
 

@@ -1,7 +1,6 @@
 """The teacher's report form and each step of a follow-up case."""
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from peewee import JOIN
 from wtforms import SelectChoice
@@ -13,6 +12,7 @@ from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
 from portal.cases.steps import StepRefused, take_step
 from portal.cases.views import case_context as base_context
+from portal.i18n import gettext as _
 from portal.kinds.follow_up import OUTCOMES, bp
 from portal.kinds.follow_up.forms import (
     CloseForm,

@@ -3,9 +3,9 @@
 or new exam. Final."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 
 KIND = "formal_error_appeal"

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.cases.steps import StepForm, options
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.forms import SignedForm
 
 OUTCOMES = {

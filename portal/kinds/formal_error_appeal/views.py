@@ -1,7 +1,6 @@
 """Filing an appeal on a formal error; the principal grants or forwards; the board decides."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.cases import decisions
@@ -12,6 +11,7 @@ from portal.cases.steps import withdraw as steps_withdraw
 from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
 from portal.grades.models import Grade
+from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.formal_error_appeal import KIND, bp
 from portal.kinds.formal_error_appeal.forms import (

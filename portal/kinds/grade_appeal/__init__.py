@@ -3,9 +3,9 @@ grade blind — no page, fragment or notification shows them the old grade, its 
 or the student's reasons. Their grade replaces the old one, up or down, and is final."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.grade_appeal.models import GradeAppeal
 
 KIND = "grade_appeal"

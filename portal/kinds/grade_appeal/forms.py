@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from portal.cases.steps import StepForm
 from portal.grades.forms import MultiCheckboxField
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.forms import SignedForm
 
 

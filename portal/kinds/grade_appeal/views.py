@@ -1,7 +1,6 @@
 """Filing a grade appeal; the exam office appoints new examiners; they grade blind."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.cases.access import case_for
@@ -12,6 +11,7 @@ from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
 from portal.grades.forms import grade_label
 from portal.grades.models import Grade
+from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.grade_appeal import KIND, bp
 from portal.kinds.grade_appeal.forms import AppointForm, GradeAppealForm, RegradeForm

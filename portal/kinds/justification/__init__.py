@@ -2,9 +2,9 @@
 the examiner(s), answered in writing or orally; receiving it restarts the appeal deadline."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.justification.models import JustificationRequest
 
 KIND = "justification"

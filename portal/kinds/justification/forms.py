@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.cases.steps import StepForm
 from portal.grades.forms import MultiCheckboxField
+from portal.i18n import lazy_gettext as _l
 
 
 class RequestForm(FlaskForm):

@@ -1,7 +1,6 @@
 """Asking for a grade justification; the exam office routes it, the examiner answers."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.cases.access import case_for
@@ -11,6 +10,7 @@ from portal.cases.steps import withdraw as steps_withdraw
 from portal.grades import current_grade, student_grade_or_404
 from portal.grades import deadlines as dl
 from portal.grades.models import Grade
+from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.justification import KIND, bp
 from portal.kinds.justification.forms import AnswerForm, DelayForm, RequestForm, RouteForm

@@ -9,9 +9,9 @@ tasks, and the coordinator registers the period as R (organised study work, not 
 from importlib.util import find_spec
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.i18n import lazy_gettext as _l
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 
 CODE = "study_leave"

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, has_app_context
-from flask_babel import gettext as _
 from peewee import JOIN
 
 from portal.cases import decisions, engine
 from portal.cases.uploads import CheckedFile
 from portal.db import Prepared
+from portal.i18n import gettext as _
 from portal.kinds.study_leave import COORDINATOR
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.models import (

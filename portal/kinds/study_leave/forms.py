@@ -1,6 +1,5 @@
 """Forms of the study-leave case: the application and each step's small form."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -13,6 +12,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from portal.i18n import lazy_gettext as _l
 
 DATE_MESSAGE = _l("Enter a date, for example 30.11.2026.")
 

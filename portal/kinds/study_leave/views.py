@@ -1,7 +1,6 @@
 """Pages of the study-leave case: the application form and each step's POST."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from wtforms import SelectChoice
@@ -12,6 +11,7 @@ from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.uploads import UploadError, check_upload
 from portal.cases.views import case_context
 from portal.filters import state_label
+from portal.i18n import gettext as _
 from portal.kinds.study_leave import KIND, bp, flow
 from portal.kinds.study_leave.forms import (
     AnswerForm,

@@ -594,3 +594,33 @@ def test_htmx_step_updates_the_page_in_place(portal):
         follow_redirects=True)
     assert response.status_code == 200 and 'id="main"' in response.get_data(as_text=True)
     assert _state(case) == "with_teachers"
+
+
+def test_the_case_page_asks_for_documents_and_decisions_only_when_the_case_has_some(
+        portal, school):
+    """The case's own statement tells whether it has documents and decisions; the page asks
+    for them only then, and shows them as soon as there are some."""
+    from bench.queries import counting
+
+    case = filed(portal)
+
+    def statements_and_page():
+        portal.page(case)  # the second request is counted (one-off work stays out)
+        with counting() as box:
+            html = portal.page(case)
+        return box["n"], html
+
+    bare, html = statements_and_page()
+    assert "Ingen dokumenter." in html and 'id="decisions-heading"' not in html
+    Attachment.create(case=case, uploaded_by=school.elev1, filename="stevne.pdf",
+                      content_type="application/pdf", size=2048, sha256="0" * 64,
+                      data=b"%PDF-1.4")
+    with_document, html = statements_and_page()
+    assert with_document == bare + 1 and "stevne.pdf" in html
+    portal.login("trinn1")
+    assert portal.step(case, "decide", choice="refuse", text="Årsaken ligner på ferie."
+                       ).status_code == 303
+    portal.login("elev1")
+    with_decision, html = statements_and_page()
+    assert with_decision == bare + 2
+    assert 'id="decisions-heading"' in html and "Årsaken ligner på ferie." in html

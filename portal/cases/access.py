@@ -2,10 +2,19 @@
 
 from flask import abort
 from flask_login import current_user
-from peewee import fn
+from peewee import SQL, fn
 
 from portal.db import Prepared, is_postgresql
-from portal.models import Case, CaseListing, Participant, School, SchoolYear, User
+from portal.models import (
+    Attachment,
+    Case,
+    CaseListing,
+    Decision,
+    Participant,
+    School,
+    SchoolYear,
+    User,
+)
 
 
 def visible_cases(user: User):
@@ -49,9 +58,19 @@ def parts_of_text(text: str | None) -> set[str]:
     return set(text.split(",")) if text else set()
 
 
-# the case with the user's parts in it: the access check and the page's case in one statement
+def _any_of_case(model):
+    """Whether the outer query's case has a row in `model` (one probe of its case index)."""
+    return fn.EXISTS(model.select(SQL("1")).where(model.case == Case.id))
+
+
+# The case with the user's parts in it: the access check and the page's case in one
+# statement. It also tells whether the case has documents and decisions at all, so that the
+# case page asks for them only then (most cases have neither: a statement each saved, a round
+# trip each on PostgreSQL).
 _case_with_parts = Prepared(lambda case_id, user_id: _case_by_id.builder(case_id).select_extend(
-    parts_text(user_id).alias("my_parts")))
+    parts_text(user_id).alias("my_parts"),
+    _any_of_case(Attachment).alias("has_attachments"),
+    _any_of_case(Decision).alias("has_decisions")))
 
 
 def case_for(case_id: int, user: User | None = None, kind: str | None = None,

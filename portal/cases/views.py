@@ -36,7 +36,7 @@ def case_context(case, parts):
     """What the case page and its fragments need."""
     kind = get_kind(case.kind)
     events = _timeline(case.id)
-    attachments = _attachments(case.id)
+    attachments = _attachments(case.id) if _may_have(case, "has_attachments") else []
     context = {
         "case": case,
         "kind": kind,
@@ -48,10 +48,17 @@ def case_context(case, parts):
     }
     from portal.cases.decisions import for_case
 
-    context["decisions"] = for_case(case)  # decision letters, shown on the case page
+    # decision letters, shown on the case page
+    context["decisions"] = for_case(case) if _may_have(case, "has_decisions") else []
     if kind.extra_context is not None:
         context.update(kind.extra_context(case, parts))
     return context
+
+
+def _may_have(case, flag: str) -> bool:
+    """False only when the statement that read the case found none (case_for's flags); a
+    case read another way may have some."""
+    return bool(getattr(case, flag, True))
 
 
 def status_context(case, parts):

@@ -237,12 +237,10 @@ class Prepared:
         """All the rows: fetched at once, not one cursor call a row as iterating does."""
         wrapper = self.execute(*args)
         rows = wrapper.cursor.fetchall()
-        wrapper.cursor.close()
-        if not rows:
-            return []
-        if not wrapper.initialized:
+        if rows and not wrapper.initialized:  # (a namedtuple wrapper: its columns, then close)
             wrapper.initialize()
             wrapper.initialized = True
+        wrapper.cursor.close()
         make = wrapper.process_row
         return [make(row) for row in rows]
 

@@ -199,6 +199,9 @@ def _graph(value):
             {k: _graph(v) for k, v in value.__rel__.items()}, sorted(value._dirty), own)
 
 
+ACTOR = User.alias("actor")
+
+
 @pytest.fixture
 def a_case(school):
     from portal.cases import engine
@@ -244,6 +247,15 @@ def test_rows_made_from_the_plan_are_the_rows_peewee_makes(school, a_case):
         "inner join that finds nothing": lambda case_id: (
             Event.select(Event, User).join(User, on=(Event.actor == User.id))
             .where((Event.case == case_id) & (User.id == -5))),
+        "an aliased model, outer join": lambda case_id: (
+            Event.select(Event, ACTOR).join(ACTOR, JOIN.LEFT_OUTER, on=(Event.actor == ACTOR.id))
+            .where(Event.case == case_id).order_by(Event.id)),
+        "outer joins through a model not selected": lambda case_id: (
+            Event.select(Event, School.name)
+            .join(User, JOIN.LEFT_OUTER, on=(Event.actor == User.id))
+            .join(RoleGrant, JOIN.LEFT_OUTER, on=(RoleGrant.user == User.id))
+            .join(School, JOIN.LEFT_OUTER, on=(RoleGrant.school == School.id))
+            .where(Event.case == case_id).order_by(Event.id, RoleGrant.id)),
         "a foreign key's id column": lambda case_id: (
             Case.select(Case.id, Case.student_id.alias("student_id")).where(Case.id == case_id)),
     }

@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import db
 from portal.extensions import babel, csrf, htmx, login_manager
+from portal.menu import install_menu
 from portal.security import install_security_headers, install_static_versions
 from portal.urls import install_url_cache
 
@@ -114,6 +115,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     install_security_headers(app)
     install_static_versions(app)  # ?v=<hash> on static URLs, cached for a year
     install_url_cache(app)  # templates' url_for remembered per process
+    install_menu(app)  # the header's links, from each feature package (portal/menu.py)
 
     app.jinja_env.add_extension("jinja2.ext.do")
     from portal import filters

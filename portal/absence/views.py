@@ -26,6 +26,7 @@ from portal.absence.services import (
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
 from portal.i18n import gettext as _
+from portal.menu import link, source
 from portal.models import RoleGrant, School, SchoolClass, TeachingAssignment, User
 from portal.roles import STAFF_ROLES
 from portal.rules.deadlines import Deadline
@@ -33,9 +34,9 @@ from portal.rules.deadlines import Deadline
 RECENT_RECORDS = 30
 
 
-@bp.app_context_processor
-def _nav():
-    return {"absence_nav_label": _("Absence")}
+@source(50, bp.name)
+def _menu(user, here):
+    return [link(_("Absence"), "absence.index", here.startswith("absence."))]
 
 
 def _student_years(user):

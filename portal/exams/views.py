@@ -17,6 +17,7 @@ from portal.exams.forms import (
 )
 from portal.exams.models import Exam, ExamRegistration
 from portal.i18n import gettext as _
+from portal.menu import link, source
 from portal.models import RoleGrant, School, SchoolClass, SchoolYear, Subject
 
 bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")
@@ -24,8 +25,12 @@ bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="template
 
 @bp.app_context_processor
 def _labels():
-    return {"exam_form_labels": FORM_LABELS, "exam_status_labels": STATUS_LABELS,
-            "exam_nav": exam_nav}
+    return {"exam_form_labels": FORM_LABELS, "exam_status_labels": STATUS_LABELS}
+
+
+@source(60, bp.name)
+def _menu(user, here):
+    return [link(label, endpoint, here == endpoint) for label, endpoint in exam_nav()]
 
 
 def exam_nav() -> list[tuple[str, str]]:

@@ -6,6 +6,8 @@ from datetime import date
 import click
 
 from portal.cases import engine
+from portal.i18n import gettext as _
+from portal.menu import link, source
 from portal.models.people import register_user_state
 from portal.notifications import models  # noqa: F401  (the tables, for all_tables())
 from portal.notifications.notify import on_event, remember_app, unread_count, unread_query
@@ -21,17 +23,13 @@ def _setup(state):
     remember_app(state.app)
 
 
-@bp.app_context_processor
-def _header_count():
-    from flask_login import current_user
-
-    def unread_notifications() -> int:
-        if not getattr(current_user, "is_authenticated", False):
-            return 0
-        known = getattr(current_user, "state", {}).get(unread_query)  # read by User.load
-        return known if known is not None else unread_count(current_user.id)
-
-    return {"unread_notifications": unread_notifications}
+@source(20, bp.name)
+def _menu(user, here):
+    """The menu's link to the notifications, with the unread count."""
+    known = getattr(user, "state", {}).get(unread_query)  # read with the user (User.load)
+    unread = known if known is not None else unread_count(user.id)
+    return [link(_("Notifications"), "notifications.index", here == "notifications.index",
+                 count=unread or 0, count_label=str(_("unread")))]
 
 
 @bp.cli.command("send-mail")

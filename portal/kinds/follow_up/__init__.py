@@ -8,9 +8,11 @@ from flask import Blueprint
 
 from portal.cases import decisions
 from portal.cases.kinds import Kind, State, Transition, register
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
 from portal.kinds.follow_up.service import KIND, REASONS, report_concern
+from portal.menu import MenuLink, source
 
 bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/follow-up")
 
@@ -24,7 +26,13 @@ for _code, _label in OUTCOMES.items():
     decisions.OUTCOMES.setdefault(_code, _label)
 
 
-@bp.app_template_global("follow_up_report_url")
+@source(30, bp.name)
+def _menu(user, here):
+    """Teachers at a school with the follow-up procedure: "report a concern"."""
+    url = report_url()
+    return [MenuLink(str(_("Report a concern")), url, here == "follow_up.new")] if url else []
+
+
 def report_url() -> str | None:
     """The teacher's "report a concern" page, for teachers at a school with the procedure."""
     from flask import url_for

@@ -8,7 +8,7 @@ so when two people act on one case at once exactly one wins; the other gets Stal
 from collections.abc import Callable
 
 from portal.cases.kinds import Kind, Transition, get_kind
-from portal.db import database
+from portal.db import create_row, database
 from portal.models import Case, CaseCounter, Event, Participant, User, utcnow
 
 
@@ -80,7 +80,8 @@ def open_case(
     kind: Kind = get_kind(kind_code)
     with database.atomic():
         now = utcnow()
-        case = Case.create(
+        case = create_row(
+            Case,
             school=school,
             school_year=school_year,
             number=_next_number(school, school_year),
@@ -98,7 +99,8 @@ def open_case(
         Participant.insert_many(rows).on_conflict_ignore().execute()
         if effect is not None:
             effect(case)
-        event = Event.create(
+        event = create_row(
+            Event,
             case=case,
             actor=actor,
             role=role,
@@ -161,7 +163,8 @@ def apply(
         case.is_open = kind.is_open(transition.to)
         case.version = expected_version + 1
         case.updated_at = now
-        event = Event.create(
+        event = create_row(
+            Event,
             case=case,
             actor=actor,
             role=role,
@@ -186,7 +189,7 @@ def note(case: Case, *, actor: User | None, role: str, action: str, text: str = 
         now = utcnow()
         Case.update(version=Case.version + 1, updated_at=now).where(Case.id == case.id).execute()
         case.version = Case.select(Case.version).where(Case.id == case.id).scalar()
-        event = Event.create(case=case, actor=actor, role=role, action=action,
+        event = create_row(Event, case=case, actor=actor, role=role, action=action,
                              state_before=case.state, state_after=case.state, text=text,
                              data=data, created_at=now)
         _notify(case, event, None)

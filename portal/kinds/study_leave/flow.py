@@ -12,7 +12,7 @@ from peewee import JOIN
 
 from portal.cases import decisions, engine
 from portal.cases.uploads import CheckedFile
-from portal.db import Prepared
+from portal.db import Prepared, create_row
 from portal.i18n import gettext as _
 from portal.kinds.study_leave import COORDINATOR
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
@@ -110,10 +110,10 @@ def file(*, student, school, first: date, last: date, reason: str, is_sports_eve
               last=format_date(last))
 
     def effect(case):
-        StudyLeave.create(case=case, school_class=klass, first_day=first, last_day=last,
-                          reason=reason, is_sports_event=is_sports_event,
-                          parents_informed=is_sports_event and parents_informed,
-                          club_informed=is_sports_event and club_informed)
+        create_row(StudyLeave, case=case, school_class=klass, first_day=first, last_day=last,
+                   reason=reason, is_sports_event=is_sports_event,
+                   parents_informed=is_sports_event and parents_informed,
+                   club_informed=is_sports_event and club_informed)
         if confirmation is not None:
             _attach(case, student, confirmation, "sports_confirmation")
 

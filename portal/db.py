@@ -399,8 +399,9 @@ _INSERTS: dict = {}
 
 
 def _insert_plan(model, names: tuple):
-    """(sql, the column name of each parameter in order) from peewee's own INSERT, built with
-    the parameters' positions as stand-in values (bound as they are: no conversion)."""
+    """(sql, the field of each parameter in order, whether it returns the new id) from
+    peewee's own INSERT, built with the parameters' positions as stand-in values (bound as
+    they are: no conversion); None when its parameters are not one per column."""
     fields = model._meta.fields
     query = model.insert({fields[name]: Value(i, unpack=False) for i, name in enumerate(names)})
     sql, params = query.sql()

@@ -2,7 +2,7 @@
 
 flask-babel's gettext finds the catalogue anew for every string (the babel context on g, the
 domain, the locale, a cache keyed by str(locale): ~20 µs), and the menu of every page
-translates several strings in Python (its context processors, lazy labels). Here the
+translates several strings in Python (its links, lazy labels). Here the
 catalogue is found once per request and locale (`translations`), as the templates' _() does
 (portal.filters). The same signatures as flask-babel's, so `_` and `_l` stay the keywords
 that extraction looks for.

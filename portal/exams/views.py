@@ -30,18 +30,12 @@ def _labels():
 
 @source(60, bp.name)
 def _menu(user, here):
-    return [link(label, endpoint, here == endpoint) for label, endpoint in exam_nav()]
-
-
-def exam_nav() -> list[tuple[str, str]]:
-    """Menu links: the student's exams, the exam office's plan."""
-    if not current_user.is_authenticated:
-        return []
+    """The student's exams, the exam office's plan."""
     links = []
-    if current_user.has_role("student"):
-        links.append((_("My exams"), "exams.mine"))
-    if current_user.has_role("exam_office"):
-        links.append((_("Exam plan"), "exams.plan_page"))
+    if user.has_role("student"):
+        links.append(link(_("My exams"), "exams.mine", here == "exams.mine"))
+    if user.has_role("exam_office"):
+        links.append(link(_("Exam plan"), "exams.plan_page", here == "exams.plan_page"))
     return links
 
 

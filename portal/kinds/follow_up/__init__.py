@@ -12,7 +12,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
 from portal.kinds.follow_up.service import KIND, REASONS, report_concern
-from portal.menu import MenuLink, source
+from portal.menu import link, source
 
 bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/follow-up")
 
@@ -29,24 +29,14 @@ for _code, _label in OUTCOMES.items():
 @source(30, bp.name)
 def _menu(user, here):
     """Teachers at a school with the follow-up procedure: "report a concern"."""
-    url = report_url()
-    return [MenuLink(str(_("Report a concern")), url, here == "follow_up.new")] if url else []
-
-
-def report_url() -> str | None:
-    """The teacher's "report a concern" page, for teachers at a school with the procedure."""
-    from flask import url_for
-    from flask_login import current_user
-
     from portal.kinds.follow_up.service import RULE
 
-    if not getattr(current_user, "is_authenticated", False) or not current_user.has_role(
-            "teacher"):
-        return None  # (a student's page asks no more: roles and schools are loaded already)
-    if any(RULE in school.rules and current_user.has_role("teacher", school=school)
-           for school in current_user.schools()):
-        return url_for("follow_up.new")
-    return None
+    if not user.has_role("teacher"):
+        return []  # (a student's page asks no more: roles and schools are loaded already)
+    if any(RULE in school.rules and user.has_role("teacher", school=school)
+           for school in user.schools()):
+        return [link(_("Report a concern"), "follow_up.new", here == "follow_up.new")]
+    return []
 
 
 def _context(case, parts):

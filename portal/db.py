@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import secrets
+import select
 import weakref
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from peewee import (
 )
 from playhouse.db_url import connect
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 database = DatabaseProxy()
 
@@ -51,7 +53,27 @@ POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
 
 
 class PostgresqlPool(PooledPostgresqlDatabase):
-    """PostgreSQL with pooled connections."""
+    """PostgreSQL with pooled connections.
+
+    peewee (4.x) sends `SELECT 1` on every connection it takes from the pool, to know it is
+    alive: a round trip per request, as many as the status poll's whole work. Here a
+    connection is taken without one when nothing says it died: the client has not seen it
+    fail, it is idle, and the server has sent nothing on it. A server that ends a session
+    (restart, pg_terminate_backend, idle timeouts) says so on the socket before closing it,
+    so such a connection is readable and gets peewee's check, which finds it dead. A
+    connection cut silently (a network gone without a word) fails on its first statement
+    instead: that request errs, and the pool drops the connection (not reusable)."""
+
+    def _is_closed(self, conn):
+        if conn.closed:
+            return True
+        try:
+            said_something, _, _ = select.select([conn], [], [], 0)
+        except (OSError, ValueError):  # no socket any more
+            return True
+        if said_something or conn.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+            return super()._is_closed(conn)
+        return False
 
 
 class SqlitePool(PooledSqliteDatabase):

@@ -1,0 +1,67 @@
+"""The PostgreSQL connection pool: a connection taken from the pool costs no round trip when
+nothing says it died, and one the server ended is never handed out."""
+
+import time
+
+import pytest
+
+from portal.db import open_database
+
+
+def _backend_query(admin, pid: int) -> str:
+    """The last statement the server process `pid` ran, as PostgreSQL reports it."""
+    return admin.execute_sql("SELECT query FROM pg_stat_activity WHERE pid = %s",
+                             (pid,)).fetchone()[0]
+
+
+@pytest.fixture
+def pools(database_url):
+    """A pool of the app's kind and a separate connection to watch it from."""
+    pool, admin = open_database(database_url), open_database(database_url)
+    yield pool, admin
+    pool.close_all()
+    admin.close_all()
+
+
+@pytest.mark.postgresql_only
+def test_a_live_connection_is_taken_from_the_pool_without_a_statement(pools):
+    pool, admin = pools
+    pool.connect()
+    pid = pool.execute_sql("SELECT pg_backend_pid() /* marker */").fetchone()[0]
+    pool.close()  # back to the pool
+
+    pool.connect()  # the same connection again
+    assert pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0] == pid
+    pool.close()
+    with admin.connection_context():
+        # its last statement is ours: taking it from the pool asked the server nothing
+        # (peewee's own check would have sent SELECT 1 in between)
+        assert _backend_query(admin, pid) == "SELECT pg_backend_pid()"
+
+    pool.connect()
+    pool.close()
+    with admin.connection_context():
+        assert _backend_query(admin, pid) == "SELECT pg_backend_pid()"
+
+
+@pytest.mark.postgresql_only
+def test_a_connection_the_server_ended_is_not_handed_out(pools):
+    pool, admin = pools
+    pool.connect()
+    pid = pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    pool.close()
+
+    with admin.connection_context():
+        assert admin.execute_sql("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        deadline = time.monotonic() + 10
+        while admin.execute_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                                (pid,)).fetchone()[0]:
+            assert time.monotonic() < deadline, "the server process did not end"
+            time.sleep(0.05)
+
+    pool.connect()
+    try:
+        # a working connection, not the dead one (whose first statement would fail)
+        assert pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
+    finally:
+        pool.close()

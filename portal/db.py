@@ -415,7 +415,9 @@ def _joined_rows(wrapper):
 # Filing an application or taking a step inserts a few rows (the case, its event, the kind's
 # own row). Peewee builds each INSERT's text anew (80–100 µs of Python for a row of ten
 # columns, more than the database takes to write it). `create_row(Model, ...)` is
-# `Model.create(...)` with the text built once per model, set of columns and database.
+# `Model.create(...)` with the text built once per model, set of columns and database;
+# `insert_rows(Model, rows)` the same for insert_many (a case's participants, an event's
+# notifications).
 
 _INSERTS: dict = {}
 
@@ -459,6 +461,51 @@ def create_row(model, **values):
             return obj
     obj.save(force_insert=True)
     return obj
+
+
+_INSERT_MANY: dict = {}
+
+
+def _insert_many_plan(model, names: tuple, count: int, ignore_conflicts: bool):
+    """(sql, (row, field) of each parameter in order) from peewee's own INSERT of `count` rows
+    of the columns `names` (no RETURNING), built with stand-ins as _insert_plan does; None
+    when its parameters are not one per value (peewee adds a column with a default)."""
+    fields = model._meta.fields
+    width = len(names)
+    query = model.insert_many([{fields[name]: Value(r * width + c, unpack=False)
+                                for c, name in enumerate(names)} for r in range(count)])
+    if ignore_conflicts:
+        query = query.on_conflict_ignore()
+    sql, params = query.as_rowcount().sql()
+    if sorted(params) != list(range(count * width)):
+        return None
+    return sql, tuple((p // width, fields[names[p % width]]) for p in params)
+
+
+def insert_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
+    """`model.insert_many(rows)[.on_conflict_ignore()].execute()` (the rows' values converted
+    by their fields, as peewee converts them), with the text built once per model, columns,
+    number of rows and database. For writes whose new ids nobody reads (a case's
+    participants, the notifications of an event); rows with different keys, or keys peewee
+    would add defaults to, go through peewee."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    plan = None
+    if all(len(row) == len(names) and tuple(row) == names for row in rows):
+        key = (model, names, len(rows), ignore_conflicts, type(database.obj))
+        plan = _INSERT_MANY.get(key, False)
+        if plan is False:
+            plan = _INSERT_MANY[key] = _insert_many_plan(model, names, len(rows),
+                                                         ignore_conflicts)
+    if plan is None:
+        query = model.insert_many(rows)
+        if ignore_conflicts:
+            query = query.on_conflict_ignore()
+        query.as_rowcount().execute()
+        return
+    sql, slots = plan
+    database.execute_sql(sql, [field.db_value(rows[r][field.name]) for r, field in slots])
 
 
 # --- PostgreSQL: prepared queries as server-side prepared statements ------------------------

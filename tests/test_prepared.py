@@ -353,3 +353,74 @@ def test_create_row_leaves_what_it_cannot_do_to_peewee(school, a_case):
     for row, data, *_rest in (got, want):
         assert row.pop("created_at") == data.pop("created_at")
     assert got == want
+
+
+# --- several rows with their text built once (portal.db.insert_rows) --------------------------
+
+def _written(model, where, after_id=0):
+    pk = model._meta.primary_key
+    rows = list(model.select().where(where & (pk > after_id)).order_by(pk).dicts())
+    for row in rows:
+        row.pop("id")
+    return rows
+
+
+def test_insert_rows_writes_what_insert_many_does(school, a_case):
+    from datetime import datetime
+
+    from portal.db import insert_rows
+    from portal.notifications.models import Notification, Outbox
+
+    moment = datetime(2026, 11, 23, 14, 5, 6, 123456)
+    first = Event.select().where(Event.case == a_case).order_by(Event.id).first()
+    notes = [dict(user=school.trinn, case=a_case, event=first, kind="case_update",
+                  text_key="copy", created_at=moment),
+             dict(user=school.elev2.id, case=a_case.id, event=None, kind="action_needed",
+                  text_key="action_needed", created_at=moment)]
+    there = Notification.select(fn.MAX(Notification.id)).scalar() or 0  # open_case's
+    for _call in range(2):  # the text is built on the first call and reused after
+        insert_rows(Notification, notes)
+        Notification.insert_many(notes).execute()
+    written = _written(Notification, Notification.case == a_case, there)
+    assert len(written) == 8 and written[0:2] == written[2:4] == written[4:6] == written[6:8]
+
+    # conflicts ignored, as insert_many(...).on_conflict_ignore(): the rows already there stay
+    parts = [dict(case=a_case, user=school.elev1, part="student", added_at=moment),
+             dict(case=a_case, user=school.elev2, part="contact_teacher", added_at=moment)]
+    before = _written(Participant, Participant.case == a_case)
+    insert_rows(Participant, parts, ignore_conflicts=True)
+    after = _written(Participant, Participant.case == a_case)
+    assert after[:len(before)] == before
+    assert [(r["user"], r["part"]) for r in after[len(before):]] == [
+        (school.elev2.id, "contact_teacher")]
+    insert_rows(Participant, parts, ignore_conflicts=True)  # all there: nothing new
+    assert _written(Participant, Participant.case == a_case) == after
+
+    built = {key[0] for key, plan in db_module._INSERT_MANY.items() if plan is not None}
+    assert {Notification, Participant} <= built  # by the text built once, not by peewee
+
+    # a column peewee fills with its default (attempts): peewee's own insert, the same rows
+    mails = [dict(recipient=f"{n}@example.no", subject="Emne", body="Tekst", status="pending",
+                  next_attempt_at=moment, dedupe_key=f"insert-rows-{n}", created_at=moment)
+             for n in ("a", "b")]
+    insert_rows(Outbox, mails, ignore_conflicts=True)
+    insert_rows(Outbox, mails, ignore_conflicts=True)  # dedupe_key: the second is ignored
+    got = _written(Outbox, Outbox.dedupe_key.startswith("insert-rows-"))
+    Outbox.delete().where(Outbox.dedupe_key.startswith("insert-rows-")).execute()
+    Outbox.insert_many(mails).on_conflict_ignore().execute()
+    assert _written(Outbox, Outbox.dedupe_key.startswith("insert-rows-")) == got
+    assert [r["attempts"] for r in got] == [0, 0]
+
+
+def test_rows_with_different_columns_go_through_peewee(school, a_case):
+    from portal.db import insert_rows
+    from portal.notifications.models import Notification
+
+    rows = [dict(user=school.trinn, case=a_case, kind="case_update", text_key="copy"),
+            dict(user=school.elev2, case=a_case, kind="case_update", text_key="copy",
+                 event=None)]
+    there = Notification.select(fn.MAX(Notification.id)).scalar() or 0  # open_case's
+    insert_rows(Notification, rows)
+    written = _written(Notification, Notification.case == a_case, there)
+    assert [(r["user"], r["event"]) for r in written] == [(school.trinn.id, None),
+                                                          (school.elev2.id, None)]

@@ -8,7 +8,7 @@ so when two people act on one case at once exactly one wins; the other gets Stal
 from collections.abc import Callable
 
 from portal.cases.kinds import Kind, Transition, get_kind
-from portal.db import create_row, database
+from portal.db import Prepared, create_row, database, insert_rows
 from portal.models import Case, CaseCounter, Event, Participant, User, utcnow
 
 
@@ -47,14 +47,17 @@ def add_participant(case: Case, user: User, part: str) -> None:
     )
 
 
+_bump_counter = Prepared(lambda school_id, school_year_id: (
+    CaseCounter.update(last_number=CaseCounter.last_number + 1)
+    .where((CaseCounter.school == school_id) & (CaseCounter.school_year == school_year_id))
+    .returning(CaseCounter.last_number).tuples()))
+
+
 def _next_number(school, school_year) -> int:
     """The next case number of the school year: one UPDATE ... RETURNING (row-locked, so two
     filings never share a number); the year's first case creates the counter."""
-    where = (CaseCounter.school == school) & (CaseCounter.school_year == school_year)
     for _attempt in range(2):
-        row = (CaseCounter.update(last_number=CaseCounter.last_number + 1).where(where)
-               .returning(CaseCounter.last_number).tuples().execute())
-        numbers = [n for (n,) in row]
+        numbers = [n for (n,) in _bump_counter(school, school_year)]
         if numbers:
             return numbers[0]
         CaseCounter.insert(school=school, school_year=school_year,
@@ -96,7 +99,7 @@ def open_case(
         rows = [{"case": case, "user": student, "part": "student", "added_at": now}]
         rows += [{"case": case, "user": user, "part": part, "added_at": now}
                  for user, part in participants if user is not None]
-        Participant.insert_many(rows).on_conflict_ignore().execute()
+        insert_rows(Participant, rows, ignore_conflicts=True)
         if effect is not None:
             effect(case)
         event = create_row(

@@ -17,7 +17,7 @@ from flask import current_app, has_app_context, url_for
 from peewee import fn
 
 from portal.cases.kinds import REGISTRY, Transition
-from portal.db import Prepared
+from portal.db import Prepared, insert_rows
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Case, Event, Participant, SchoolClass, User, utcnow
@@ -278,10 +278,8 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
         if user_id in wanted[kind]:
             mails.append(_outbox_row(user, case, key, None, f"event:{event.id}:user:{user_id}"))
     # as deliver() does for one, in one statement each for all of them
-    if notes:
-        Notification.insert_many(notes).execute()
-    if mails:
-        Outbox.insert_many(mails).on_conflict_ignore().execute()
+    insert_rows(Notification, notes)
+    insert_rows(Outbox, mails, ignore_conflicts=True)
 
 
 def unread_query(user_id):

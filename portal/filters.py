@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 from babel import Locale
 from babel.dates import parse_pattern
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from portal.cases.kinds import REGISTRY
 from portal.i18n import _request_locale, translations
@@ -138,6 +140,18 @@ def role_label(code: str) -> str:
     return cache[key]
 
 
+@pass_context
+def template_gettext(context, string: str, **variables):
+    """The templates' _() and gettext(): what jinja2's newstyle gettext does (the request's
+    catalogue; Markup when autoescaping, so the variables are escaped; always %-formatted),
+    in one call. jinja2's `_` calls its `gettext` through the template context, which calls
+    the catalogue through it again: three context calls a string, and a page has dozens."""
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def init_app(app):
     # The templates' _(), ngettext() etc. through the request's catalogue (see translations)
     app.jinja_env.install_gettext_callables(
@@ -147,6 +161,7 @@ def init_app(app):
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(state_label)

@@ -65,3 +65,28 @@ def test_python_code_translates_through_the_requests_catalogue(app):
             assert i18n.gettext("Absence") == str(lazy) == "Absence"
         assert i18n.gettext("Absence") == "Fravær"
     assert i18n.gettext("Absence") == "Absence"  # no request, no catalogue
+
+
+def test_templates_translate_as_jinjas_newstyle_gettext_does(app):
+    """The templates' _() (portal.filters.template_gettext, one call instead of jinja2's
+    three) gives what jinja2's newstyle gettext gives: the request's language, variables
+    escaped when autoescaping (and not when not), always %-formatted."""
+    from flask import render_template_string
+    from jinja2.ext import _make_new_gettext
+
+    from portal.i18n import translations
+
+    jinjas = _make_new_gettext(lambda s: translations().ugettext(s))
+    source = ('{{ _("Absence") }}|{{ _("due %(date)s", date="<b>1. mai</b>") }}|'
+              '{{ gettext("due %(date)s", date=when) }}|'
+              '{% autoescape false %}{{ _("due %(date)s", date="<i>") }}{% endautoescape %}')
+    with app.test_request_context("/"):
+        ours = render_template_string(source, when="1 & 2")
+        assert ours == ("Fravær|frist &lt;b&gt;1. mai&lt;/b&gt;|frist 1 &amp; 2|frist <i>")
+        app.jinja_env.globals.update(_=jinjas, gettext=jinjas)
+        try:
+            assert render_template_string(source, when="1 & 2") == ours
+        finally:
+            filters.init_app(app)  # puts ours back
+        with force_locale("en"):
+            assert render_template_string(source, when="1 & 2").startswith("Absence|due &lt;b&gt;")

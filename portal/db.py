@@ -26,6 +26,7 @@ from peewee import (
     ModelNamedTupleCursorWrapper,
     ModelObjectCursorWrapper,
     NamedTupleCursorWrapper,
+    Node,
     PostgresqlDatabase,
     SqliteDatabase,
     Value,
@@ -68,9 +69,13 @@ class PostgresqlPool(PooledPostgresqlDatabase):
         if conn.closed:
             return True
         try:
-            said_something, _, _ = select.select([conn], [], [], 0)
-        except (OSError, ValueError):  # no socket any more
-            return True
+            # poll(), not select(): no limit on the descriptor's number (select() refuses
+            # those above 1,023); a hang-up or an error is reported whether asked for or not
+            poller = select.poll()
+            poller.register(conn.fileno(), select.POLLIN)
+            said_something = poller.poll(0)
+        except Exception:  # cannot tell: ask the server, as peewee does
+            return super()._is_closed(conn)
         if said_something or conn.get_transaction_status() != TRANSACTION_STATUS_IDLE:
             return super()._is_closed(conn)
         return False
@@ -482,17 +487,28 @@ def _insert_many_plan(model, names: tuple, count: int, ignore_conflicts: bool):
     return sql, tuple((p // width, fields[names[p % width]]) for p in params)
 
 
+_INSERT_MANY_ROWS = 32  # texts are kept for up to this many rows (a case's audience is a few)
+
+
 def insert_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
     """`model.insert_many(rows)[.on_conflict_ignore()].execute()` (the rows' values converted
     by their fields, as peewee converts them), with the text built once per model, columns,
     number of rows and database. For writes whose new ids nobody reads (a case's
-    participants, the notifications of an event); rows with different keys, or keys peewee
-    would add defaults to, go through peewee."""
+    participants, the notifications of an event). Only for rows of plain values keyed by
+    field name (rows of related models as foreign keys), all with the same keys; anything
+    else (keys peewee would add defaults to, a column name or Field as key, an SQL
+    expression as value, many rows) goes through peewee."""
     if not rows:
         return
     names = tuple(rows[0])
+    fields = model._meta.fields
     plan = None
-    if all(len(row) == len(names) and tuple(row) == names for row in rows):
+    if (len(rows) <= _INSERT_MANY_ROWS
+            and all(isinstance(name, str) and name in fields for name in names)
+            and all(len(row) == len(names) and tuple(row) == names
+                    and not any(isinstance(value, Node) and not isinstance(value, Model)
+                                for value in row.values())
+                    for row in rows)):
         key = (model, names, len(rows), ignore_conflicts, type(database.obj))
         plan = _INSERT_MANY.get(key, False)
         if plan is False:

@@ -141,11 +141,12 @@ def role_label(code: str) -> str:
 
 
 @pass_context
-def template_gettext(context, string: str, **variables):
+def template_gettext(context, string: str, /, **variables):
     """The templates' _() and gettext(): what jinja2's newstyle gettext does (the request's
     catalogue; Markup when autoescaping, so the variables are escaped; always %-formatted),
     in one call. jinja2's `_` calls its `gettext` through the template context, which calls
-    the catalogue through it again: three context calls a string, and a page has dozens."""
+    the catalogue through it again: three context calls a string, and a page has dozens.
+    Positional-only, as jinja2's: a variable may be called `string` or `context`."""
     text = translations().ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)

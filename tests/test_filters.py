@@ -77,12 +77,17 @@ def test_templates_translate_as_jinjas_newstyle_gettext_does(app):
     from portal.i18n import translations
 
     jinjas = _make_new_gettext(lambda s: translations().ugettext(s))
+    assert app.jinja_env.globals["_"] is app.jinja_env.globals["gettext"] is (
+        filters.template_gettext)
     source = ('{{ _("Absence") }}|{{ _("due %(date)s", date="<b>1. mai</b>") }}|'
               '{{ gettext("due %(date)s", date=when) }}|'
-              '{% autoescape false %}{{ _("due %(date)s", date="<i>") }}{% endautoescape %}')
+              '{% autoescape false %}{{ _("due %(date)s", date="<i>") }}{% endautoescape %}|'
+              '{{ _("%(string)s and %(context)s", string="<s>", context="c") }}|'
+              '{% trans string="<t>" %}due {{ string }}{% endtrans %}')
     with app.test_request_context("/"):
         ours = render_template_string(source, when="1 & 2")
-        assert ours == ("Fravær|frist &lt;b&gt;1. mai&lt;/b&gt;|frist 1 &amp; 2|frist <i>")
+        assert ours == ("Fravær|frist &lt;b&gt;1. mai&lt;/b&gt;|frist 1 &amp; 2|frist <i>|"
+                        "&lt;s&gt; and c|due &lt;t&gt;")
         app.jinja_env.globals.update(_=jinjas, gettext=jinjas)
         try:
             assert render_template_string(source, when="1 & 2") == ours

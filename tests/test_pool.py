@@ -65,3 +65,31 @@ def test_a_connection_the_server_ended_is_not_handed_out(pools):
         assert pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
     finally:
         pool.close()
+
+
+@pytest.mark.postgresql_only
+def test_a_connection_with_a_high_descriptor_stays_in_the_pool(pools):
+    """A busy process has many files open: a connection whose descriptor is above 1,023
+    (which select() refuses) is still checked without a round trip and kept."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    held = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        pool, admin = pools
+        pool.connect()
+        assert pool.connection().fileno() > 1023
+        pid = pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        pool.close()
+        pool.connect()
+        assert pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0] == pid
+        pool.close()
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

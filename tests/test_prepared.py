@@ -412,15 +412,27 @@ def test_insert_rows_writes_what_insert_many_does(school, a_case):
     assert [r["attempts"] for r in got] == [0, 0]
 
 
-def test_rows_with_different_columns_go_through_peewee(school, a_case):
+def test_rows_insert_many_would_write_otherwise_go_through_peewee(school, a_case):
+    """Rows with different keys, an expression as a value, a column name as a key: the same
+    rows as insert_many writes (a text built for the first row's keys would fail on them)."""
+    from datetime import datetime
+
+    from peewee import SQL
+
     from portal.db import insert_rows
     from portal.notifications.models import Notification
 
-    rows = [dict(user=school.trinn, case=a_case, kind="case_update", text_key="copy"),
-            dict(user=school.elev2, case=a_case, kind="case_update", text_key="copy",
-                 event=None)]
-    there = Notification.select(fn.MAX(Notification.id)).scalar() or 0  # open_case's
-    insert_rows(Notification, rows)
-    written = _written(Notification, Notification.case == a_case, there)
-    assert [(r["user"], r["event"]) for r in written] == [(school.trinn.id, None),
-                                                          (school.elev2.id, None)]
+    moment = datetime(2026, 11, 23, 14, 5, 6)
+    first = Event.select().where(Event.case == a_case).order_by(Event.id).first()
+    base = dict(case=a_case, kind="case_update", text_key="copy", created_at=moment)
+    for rows in ([dict(user=school.trinn, **base, event=first), dict(user=school.elev2, **base)],
+                 [dict(user=school.trinn, **base, due_on=SQL("NULL")),
+                  dict(user=school.elev2, **base, due_on=SQL("NULL"))],
+                 [{"user_id": school.trinn.id, **base}]):
+        there = Notification.select(fn.MAX(Notification.id)).scalar() or 0
+        insert_rows(Notification, rows)
+        ours = _written(Notification, Notification.case == a_case, there)
+        there = Notification.select(fn.MAX(Notification.id)).scalar()
+        Notification.insert_many(rows).execute()
+        assert ours == _written(Notification, Notification.case == a_case, there)
+        assert len(ours) == len(rows)

@@ -427,15 +427,27 @@ def _joined_rows(wrapper):
 _INSERTS: dict = {}
 
 
+def _standin_sql(query, count: int):
+    """(sql, the stand-in of each parameter in order) of peewee's own `query`, built with
+    `Value(i, unpack=False)` for its values i = 0 … count - 1 (bound as they are: no
+    conversion); None when its parameters are not those stand-ins, one each (peewee added a
+    value of its own, a column's default): such rows are left to peewee."""
+    sql, params = query.sql()
+    if sorted(params) != list(range(count)):
+        return None
+    return sql, params
+
+
 def _insert_plan(model, names: tuple):
     """(sql, the field of each parameter in order, whether it returns the new id) from
-    peewee's own INSERT, built with the parameters' positions as stand-in values (bound as
-    they are: no conversion); None when its parameters are not one per column."""
+    peewee's own INSERT of one row of the columns `names`; None as _standin_sql."""
     fields = model._meta.fields
-    query = model.insert({fields[name]: Value(i, unpack=False) for i, name in enumerate(names)})
-    sql, params = query.sql()
-    if sorted(params) != list(range(len(names))):
-        return None  # not a plain row of parameters: leave it to peewee
+    built = _standin_sql(
+        model.insert({fields[name]: Value(i, unpack=False) for i, name in enumerate(names)}),
+        len(names))
+    if built is None:
+        return None
+    sql, params = built
     return sql, tuple(fields[names[i]] for i in params), " RETURNING " in sql
 
 
@@ -473,17 +485,17 @@ _INSERT_MANY: dict = {}
 
 def _insert_many_plan(model, names: tuple, count: int, ignore_conflicts: bool):
     """(sql, (row, field) of each parameter in order) from peewee's own INSERT of `count` rows
-    of the columns `names` (no RETURNING), built with stand-ins as _insert_plan does; None
-    when its parameters are not one per value (peewee adds a column with a default)."""
+    of the columns `names` (no RETURNING); None as _standin_sql."""
     fields = model._meta.fields
     width = len(names)
     query = model.insert_many([{fields[name]: Value(r * width + c, unpack=False)
                                 for c, name in enumerate(names)} for r in range(count)])
     if ignore_conflicts:
         query = query.on_conflict_ignore()
-    sql, params = query.as_rowcount().sql()
-    if sorted(params) != list(range(count * width)):
+    built = _standin_sql(query.as_rowcount(), count * width)
+    if built is None:
         return None
+    sql, params = built
     return sql, tuple((p // width, fields[names[p % width]]) for p in params)
 
 

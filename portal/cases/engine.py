@@ -40,11 +40,8 @@ def parts_of(case: Case, user: User) -> set[str]:
 
 
 def add_participant(case: Case, user: User, part: str) -> None:
-    (
-        Participant.insert(case=case, user=user, part=part, added_at=utcnow())
-        .on_conflict_ignore()
-        .execute()
-    )
+    insert_rows(Participant, [{"case": case, "user": user, "part": part, "added_at": utcnow()}],
+                ignore_conflicts=True)
 
 
 _bump_counter = Prepared(lambda school_id, school_year_id: (

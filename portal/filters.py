@@ -154,7 +154,8 @@ def template_gettext(context, string: str, /, **variables):
 
 
 def init_app(app):
-    # The templates' _(), ngettext() etc. through the request's catalogue (see translations)
+    # The templates' _(), ngettext() etc. through the request's catalogue (see translations).
+    # jinja2 wants a gettext here; its wrapper of it is replaced by template_gettext below.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),

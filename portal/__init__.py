@@ -96,6 +96,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         PORTAL_MAX_UPLOAD_BYTES=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         PORTAL_LOGIN_DELAY=True,
         PORTAL_RELEASE=release_token(),
+        # rendered list rows kept per process (portal/fragments.py; ~1.5 KB a row); 0: none
+        PORTAL_ROW_CACHE_SIZE=int(os.environ.get("PORTAL_ROW_CACHE_SIZE", 10_000)),
     )
     if test_config:
         app.config.update(test_config)
@@ -118,13 +120,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     install_menu(app)  # the header's links, from each feature package (portal/menu.py)
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    from portal import filters
+    from portal import filters, fragments
     from portal.auth.views import bp as auth_bp
     from portal.cases.views import bp as cases_bp
     from portal.errors import register_error_handlers
     from portal.main.views import bp as main_bp
 
     filters.init_app(app)
+    fragments.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(cases_bp)

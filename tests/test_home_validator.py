@@ -146,27 +146,26 @@ def test_each_row_shows_when_its_newest_event_happened(client, auth, school):
     assert all(f'<span class="case-latest">{when}</span>' in page for when in shown)
 
 
-def test_a_case_filed_while_an_empty_page_is_read_is_on_the_page(client, auth, school,
-                                                                  monkeypatch):
-    """The review's race: the page found no case, one was filed, then the figures counted it;
-    the ETag described a case the page did not show, and the browser kept the empty page."""
-    from portal.cases.engine import open_case
-    from portal.main import views
+def test_a_page_is_current_while_its_own_rows_are(client, auth, school):
+    """A page's validator is its rows (and the one after it) with their versions: a change to
+    a case on another page leaves it current; a change that brings a case onto it does not."""
+    from portal.cases.engine import note, open_case
+    from portal.main.views import PAGE_SIZE
+    from portal.models import Case
 
-    auth.login("elev1")
-    state_query = views._STATES[False]
-    filed = []
-
-    class FiledInBetween:
-        def scalar(self, *args):
-            if not filed:  # as if from another tab, between the page's query and this one
-                filed.append(open_case("study_leave", school=school.school,
-                                       school_year=school.year, student=school.elev1,
-                                       title="Sak fra en annen fane", actor=school.elev1))
-            return state_query.scalar(*args)
-
-    monkeypatch.setitem(views._STATES, False, FiledInBetween())
-    page = client.get("/home")
-    assert filed and "Sak fra en annen fane" in page.get_data(as_text=True)
-    monkeypatch.setitem(views._STATES, False, state_query)
-    assert client.get("/home", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+    cases = [open_case("study_leave", school=school.school, school_year=school.year,
+                       student=school.elev1, title=f"Sak {i}", actor=school.elev1,
+                       participants=[(school.trinn, "year_coordinator")])
+             for i in range(PAGE_SIZE + 3)]
+    auth.login("trinn1")
+    first, second = (client.get(f"/home?page={n}").headers["ETag"] for n in (1, 2))
+    # the oldest case, on page 2, changed around the app: a new version, the same place
+    Case.update(version=Case.version + 1).where(Case.id == cases[0].id).execute()
+    assert client.get("/home?page=1", headers={"If-None-Match": first}).status_code == 304
+    page = client.get("/home?page=2", headers={"If-None-Match": second})
+    assert page.status_code == 200 and page.headers["ETag"] != second
+    note(cases[0], actor=school.trinn, role="year_coordinator", action="reminder")
+    page = client.get("/home?page=1", headers={"If-None-Match": first})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.index(">Sak 0<") < html.index(f">Sak {PAGE_SIZE + 2}<")  # now at the top

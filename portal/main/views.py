@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from peewee import fn
 
 from portal.cases.access import parts_of_text, parts_text, visible_cases
 from portal.cases.kinds import REGISTRY
@@ -50,17 +49,14 @@ def _filtered(query, kinds: list, only_open: bool):
     return query
 
 
-# What the page's validator reads of the listed cases: how many, the newest change, the sum
-# of their versions (a version only grows, so any change to any of them changes the sum);
-# from the user's case_listing index alone, as one text so that the page's query can carry it.
-_STATE = (fn.COUNT(CaseListing.case).cast("TEXT")
-          .concat("|").concat(fn.COALESCE(fn.MAX(CaseListing.updated_at).cast("TEXT"), ""))
-          .concat("|").concat(fn.COALESCE(fn.SUM(CaseListing.version).cast("TEXT"), "")))
-
-
-def _state_of(user_id, kinds: list, only_open: bool):
-    return _filtered(CaseListing.select(_STATE).where(CaseListing.user == user_id), kinds,
-                     only_open)
+def _window(user_id, kinds: list, only_open: bool, limit, offset):
+    """The user's case_listing rows that a page of their lists shows (and the one after it,
+    which tells of a next page): the rows' order and filters as the page's query has them."""
+    return _filtered(
+        CaseListing.select(CaseListing.case, CaseListing.version)
+        .where(CaseListing.user == user_id)
+        .order_by(CaseListing.updated_at.desc(), CaseListing.case.desc()), kinds, only_open,
+    ).limit(limit).offset(offset)
 
 
 def _latest_at():
@@ -71,45 +67,39 @@ def _latest_at():
 
 def _list_query(only_open: bool) -> Prepared:
     """The page of the user's cases, by the filters in use (one prepared query each). Each
-    row also carries the user's parts in it and when its newest event happened, and the
-    validator's figures of all the listed cases (a subquery that does not depend on the row:
-    the database works it out once): one statement for the page's lists instead of four."""
+    row also carries the user's parts in it and when its newest event happened: one
+    statement for the page's lists."""
     def build(user_id, kinds, limit, offset):
         return _filtered(visible_cases(user_id), kinds, only_open).select_extend(
             parts_text(user_id).alias("my_parts"),
             _latest_at().alias("latest_at"),
-            _state_of(user_id, kinds, only_open).alias("list_state"),
         ).limit(limit).offset(offset)
 
     return Prepared(build)
 
 
-def _state_query(only_open: bool) -> Prepared:
-    """The validator's figures alone: for a browser that asks whether its page is current,
-    and for a page past the end of the list."""
-    return Prepared(lambda user_id, kinds: _state_of(user_id, kinds, only_open).tuples())
+def _window_query(only_open: bool) -> Prepared:
+    """The page's rows as (case, version) alone, from the user's case_listing index: for a
+    browser that asks whether its page is current."""
+    return Prepared(lambda user_id, kinds, limit, offset: _window(
+        user_id, kinds, only_open, limit, offset).tuples())
 
 
 # by "open only"; the kind filter is a list argument of 0 or 1 items (Prepared makes one
 # statement per length)
 _LISTS = {o: _list_query(o) for o in (False, True)}
-_STATES = {o: _state_query(o) for o in (False, True)}
+_WINDOWS = {o: _window_query(o) for o in (False, True)}
 
 
-def _page_and_state(only_open: bool, kinds: list, offset: int) -> tuple[list, str]:
-    """A page of the user's cases (one more than fits, to know of a next page) and the figures
-    of all of them, from one snapshot: the ETag must never describe more than the page shows,
-    or the browser would keep the page (304) after a change it missed. With rows, the figures
-    come in the same statement; without, from a second one, and a case that arrived in between
-    (counted, not listed) makes the page be read again."""
-    for _attempt in range(3):
-        cases = _LISTS[only_open](current_user.id, kinds, PAGE_SIZE + 1, offset)
-        if cases:
-            return cases, cases[0].list_state
-        state = _STATES[only_open].scalar(current_user.id, kinds)
-        if int(state.split("|", 1)[0]) <= offset:
-            break
-    return cases, state
+def _state(rows) -> str:
+    """What the page's validator reads of its cases: each listed case (and the one after the
+    page) with its version, in the page's order. A case's version only grows and a change
+    moves it to the top of its user's lists (case_listing.updated_at), so anything that
+    changes what the page shows changes this: a listed case changes, one joins or leaves
+    the page, the page's order changes. Changes to cases on other pages do not (the page
+    looks the same). The database keeps case_listing.version equal to the case's
+    (migration 015; tests/test_case_listing.py)."""
+    return ",".join(f"{case_id}:{version}" for case_id, version in rows)
 
 
 @bp.route("/home")
@@ -118,18 +108,20 @@ def home():
     """The user's cases: what waits for them first, then the rest; filtered and paged.
 
     The lists poll this page (hx-select); an unchanged list answers 304 after two statements
-    (the user with their roles, the figures of the listed cases). The ETag is compared weakly,
+    (the user with their roles, the page's rows as case and version). The ETag is compared weakly,
     as If-None-Match asks (a compressing proxy makes it W/"...")."""
     kind_filter = request.args.get("kind") if request.args.get("kind") in REGISTRY else None
     only_open = request.args.get("open") == "1"
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     kinds = [kind_filter] if kind_filter else []
+    offset = (page - 1) * PAGE_SIZE
     if request.if_none_match:  # the browser has a page: is it current?
-        version = _lists_version(current_user, _STATES[only_open].scalar(current_user.id, kinds))
+        window = _WINDOWS[only_open](current_user.id, kinds, PAGE_SIZE + 1, offset)
+        version = _lists_version(current_user, _state(window))
         if request.if_none_match.contains_weak(version) and not session.get("_flashes"):
             return _conditional(make_response("", 304), version)
-    cases, state = _page_and_state(only_open, kinds, (page - 1) * PAGE_SIZE)
-    version = _lists_version(current_user, state)
+    cases = _LISTS[only_open](current_user.id, kinds, PAGE_SIZE + 1, offset)
+    version = _lists_version(current_user, _state((c.id, c.version) for c in cases))
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
     parts = {c.id: parts_of_text(c.my_parts) for c in cases}
@@ -193,11 +185,10 @@ def _event_time(value):
 
 
 def _lists_version(user, state: str) -> str:
-    """The home page's validator (its ETag), from `state`: "count|newest change|sum of
-    versions" of the cases the page's filters let through, as the database writes them (read
-    with the page's cases, or on their own for a conditional request: the same expression).
+    """The home page's validator (its ETag), from `state`: the page's rows as case and
+    version (`_state`; read with the page's cases, or on their own for a conditional request).
     It changes whenever what the page shows may: a listed case changes, or one joins or
-    leaves the list; the user's roles or their schools change (the menu, the requests
+    leaves the page; the user's roles or their schools change (the menu, the requests
     offered); a notification arrives or is read (the menu's count: `user.state`, read with
     the user and the roles when the request loaded its user); the day changes (overdue, the
     requests offered); the user's name, the address and its filters; a new release of the

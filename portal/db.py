@@ -44,6 +44,11 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "busy_timeout": 10000,
     "synchronous": "normal",
+    # Pages read through a memory map of the file (the first GiB), not read() into each
+    # connection's 2 MB cache: a worker cycling through many users' pages, or whose cache
+    # another process's write emptied (WAL), gets them from the OS without a system call and
+    # a copy. The bench's queue and case page: 3.5 -> 2.5 ms of worker CPU a request.
+    "mmap_size": 1 << 30,
 }
 
 

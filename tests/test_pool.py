@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from portal.db import open_database
+from portal.db import SQLITE_PRAGMAS, open_database
 
 
 def _backend_query(admin, pid: int) -> str:
@@ -93,3 +93,15 @@ def test_a_connection_with_a_high_descriptor_stays_in_the_pool(pools):
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_sqlite_connections_read_the_file_through_a_memory_map(tmp_path):
+    """SQLite reads pages through mmap (SQLITE_PRAGMAS): a page another connection's write
+    pushed out of a connection's own cache comes back without a read() call and a copy."""
+    pool = open_database(f"sqlite:///{tmp_path / 'mapped.sqlite3'}")
+    try:
+        assert pool.execute_sql("PRAGMA mmap_size").fetchone()[0] == SQLITE_PRAGMAS[
+            "mmap_size"] > 0
+        assert pool.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        pool.close_all()

@@ -518,6 +518,10 @@ def main(argv=None) -> int:
     finally:
         server.stop()
 
+    from portal.fragments import DEFAULT_SIZE
+
+    # rows each worker keeps rendered (portal/fragments.py): 0 measures every row rendered
+    row_cache = int(os.environ.get("PORTAL_ROW_CACHE_SIZE", DEFAULT_SIZE))
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
@@ -526,6 +530,7 @@ def main(argv=None) -> int:
         "scale": args.scale,
         "dataset": rows,
         "workers": args.workers,
+        "row_cache_size": row_cache,
         "connections": args.connections,
         "duration_s": args.duration,
         "scenarios": results,
@@ -540,7 +545,8 @@ def main(argv=None) -> int:
     print()
     print(f"{args.db}, {rows.get('case', 0):,} cases / {rows.get('event', 0):,} events, "
           f"{args.workers} gunicorn workers, wrk {args.connections} connections x "
-          f"{args.duration} s, {result['machine']['cores']} cores ({result['machine']['cpu']})")
+          f"{args.duration} s, {result['machine']['cores']} cores ({result['machine']['cpu']}), "
+          f"row cache {f'{row_cache:,} rows a worker' if row_cache else 'off'}")
     print(table(result))
     print(f"ratios against the bare route's mean of {bare_runs[0]:.0f} rps (first) and "
           f"{bare_runs[1]:.0f} rps (last)")

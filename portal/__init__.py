@@ -77,6 +77,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     production = os.environ.get("PORTAL_ENV", "development") == "production"
+    from portal import fragments
+
     app.config.from_mapping(
         DATABASE_URL=os.environ.get(
             "PORTAL_DATABASE_URL",
@@ -96,8 +98,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         PORTAL_MAX_UPLOAD_BYTES=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         PORTAL_LOGIN_DELAY=True,
         PORTAL_RELEASE=release_token(),
-        # rendered list rows kept per process (portal/fragments.py; ~1.5 KB a row); 0: none
-        PORTAL_ROW_CACHE_SIZE=int(os.environ.get("PORTAL_ROW_CACHE_SIZE", 10_000)),
+        # rendered list rows kept per process (portal/fragments.py); 0: none
+        PORTAL_ROW_CACHE_SIZE=int(os.environ.get("PORTAL_ROW_CACHE_SIZE",
+                                                 fragments.DEFAULT_SIZE)),
     )
     if test_config:
         app.config.update(test_config)
@@ -120,7 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     install_menu(app)  # the header's links, from each feature package (portal/menu.py)
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    from portal import filters, fragments
+    from portal import filters
     from portal.auth.views import bp as auth_bp
     from portal.cases.views import bp as cases_bp
     from portal.errors import register_error_handlers

@@ -25,6 +25,8 @@ from markupsafe import Markup
 from portal.filters import _locale_key
 from portal.i18n import _request_locale
 
+DEFAULT_SIZE = 10_000  # rows a worker keeps (~1.5 KB each); PORTAL_ROW_CACHE_SIZE sets it
+
 
 class RowCache:
     def __init__(self, size: int):

@@ -5,18 +5,26 @@ labels, a date, the row's figures, each through Jinja's context): a coordinator'
 spends a quarter of its time on rows that looked the same the last time anyone saw them. The
 same goes for a case page's timeline (an event never changes once written).
 
-A row's HTML is a function of what its key function returns (every value the row shows or is
-worked out from), the request's locale (the labels and dates) and where the app is mounted (the
-link). The key is that whole input, not a version number: a row can only come from here
-looking as it would have been rendered now, whoever asks, whatever changed the case (a state,
-a title written by a script without a version bump). Rows of different users share entries:
+A row's HTML is a function of what its macro's key function returns (every value the row shows
+or is worked out from), the values passed with the macro (such as the case's kind), the
+request's locale (the labels and dates) and where the app is mounted (the link). The key is
+that whole input, not a version number: a kept row is what rendering it now would give,
+whoever asks, however the case came to be as it is. Rows of different users share entries:
 nothing in a row depends on who looks at it (what they may do with it is decided outside).
+(Whether a browser's copy of a whole page is current is the page's validator's business:
+main.views, cases.views.)
 
-Not kept: in debug mode (an edited template shows at once) and when PORTAL_ROW_CACHE_SIZE is 0.
-When full, the oldest entries go first (a dict keeps its insertion order).
+With PORTAL_ROW_CACHE_CHECK (the test suite sets it) every row taken from the cache is rendered
+again and must be the same: a key function that misses something its macro shows fails the
+tests that show such a row.
+
+Not kept: while templates reload (debug mode: an edited template shows at once) and when
+PORTAL_ROW_CACHE_SIZE is 0. A worker keeps at most that many rows and 1.5 KB a row on average
+(a row with a long text takes the room of several); the least recently used go first.
 """
 
 import threading
+from collections import OrderedDict
 
 from flask import request
 from jinja2 import pass_context
@@ -25,24 +33,47 @@ from markupsafe import Markup
 from portal.filters import _locale_key
 from portal.i18n import _request_locale
 
-DEFAULT_SIZE = 10_000  # rows a worker keeps (~1.5 KB each); PORTAL_ROW_CACHE_SIZE sets it
+DEFAULT_SIZE = 10_000  # rows a worker keeps; PORTAL_ROW_CACHE_SIZE sets it
+BYTES_A_ROW = 1_500  # the room a row has on average: HTML, its key's text and the entry itself
+ENTRY_OVERHEAD = 500  # an entry's tuples, dates and dictionary slot, roughly (measured ~1.5 KB
+# a queue row all told, HTML of ~450 characters included)
 
 
 class RowCache:
     def __init__(self, size: int):
         self.size = size
-        self.rows: dict = {}
-        self._lock = threading.Lock()  # for gthread workers: eviction iterates the dict
+        self.budget = size * BYTES_A_ROW
+        self.used = 0
+        self.rows: OrderedDict = OrderedDict()  # key -> (html, cost)
+        self._lock = threading.Lock()  # for threaded workers: eviction and the byte count
 
-    def put(self, key, html) -> None:
+    def get(self, key):
+        found = self.rows.get(key)
+        if found is None:
+            return None
+        try:
+            self.rows.move_to_end(key)
+        except KeyError:  # evicted by another thread meanwhile: still a good answer
+            pass
+        return found[0]
+
+    def put(self, key, html, text_length: int) -> None:
+        cost = len(html) + text_length + ENTRY_OVERHEAD
+        if cost > self.budget:
+            return
         with self._lock:
-            while len(self.rows) >= self.size:
-                del self.rows[next(iter(self.rows))]
-            self.rows[key] = html
+            old = self.rows.pop(key, None)
+            if old is not None:
+                self.used -= old[1]
+            while self.rows and (len(self.rows) >= self.size or self.used + cost > self.budget):
+                _key, (_html, freed) = self.rows.popitem(last=False)
+                self.used -= freed
+            self.rows[key] = (html, cost)
+            self.used += cost
 
 
 def case_row_key(row) -> tuple:
-    """What a row of the home page's case lists shows (templates/_macros.html, case_rows)."""
+    """What a row of the home page's case lists shows (templates/_macros.html, case_row)."""
     case = row.case
     return (case.id, case.version, case.kind, case.state, case.title, case.number,
             case.school_year.starts_on, row.latest_at, row.days_late, row.due_on)
@@ -55,31 +86,39 @@ def event_key(event) -> tuple:
             event.actor.full_name if event.actor_id else None, event.role, event.text)
 
 
+# by the macro's name: the macros whose rows may be kept, and what each one shows
 KEYS = {"case_row": case_row_key, "timeline_event": event_key, "latest_event": event_key}
 
 
 @pass_context
-def rendered_rows(context, rows, macro, key: str, *extra) -> Markup:
+def rendered_rows(context, rows, macro, *extra) -> Markup:
     """`macro(row, *extra)` for each of `rows`, from the cache when the row was rendered
-    before with the same input (KEYS[key](row) and `extra`, values such as the case's kind)."""
-    cache = getattr(context.environment, "portal_rows", None)
-    if cache is None:
+    before with the same input (KEYS[macro.name](row), `extra`, locale, mount point)."""
+    env = context.environment
+    cache = getattr(env, "portal_rows", None)
+    key_of = KEYS[macro.name]  # (a macro without a key function is an error, cache or not)
+    if cache is None or env.auto_reload:
         return Markup("").join(macro(row, *extra) for row in rows)
-    key_of = KEYS[key]
-    where = (key, _locale_key(_request_locale()[1]), request.script_root, extra)
-    kept, out = cache.rows, []
+    where = (macro.name, _locale_key(_request_locale()[1]), request.script_root, extra)
+    check = env.portal_rows_check
+    out = []
     for row in rows:
-        entry = (where, key_of(row))
-        html = kept.get(entry)
+        shown = key_of(row)
+        entry = (where, shown)
+        html = cache.get(entry)
         if html is None:
             html = macro(row, *extra)
-            cache.put(entry, html)
+            cache.put(entry, html, sum(len(v) for v in shown if type(v) is str))
+        elif check and html != (fresh := macro(row, *extra)):
+            raise AssertionError(f"{macro.name}: a kept row differs from its fresh rendering; "
+                                 f"KEYS[{macro.name!r}] misses something it shows:\n"
+                                 f"kept:  {html}\nfresh: {fresh}")
         out.append(html)
     return Markup("").join(out)
 
 
 def init_app(app) -> None:
-    size = int(app.config["PORTAL_ROW_CACHE_SIZE"])
-    app.jinja_env.portal_rows = (RowCache(size) if size > 0 and not app.debug
-                                 and not app.jinja_env.auto_reload else None)
+    size = max(0, int(app.config["PORTAL_ROW_CACHE_SIZE"]))
+    app.jinja_env.portal_rows = RowCache(size) if size else None
+    app.jinja_env.portal_rows_check = bool(app.config.get("PORTAL_ROW_CACHE_CHECK"))
     app.jinja_env.globals["rendered_rows"] = rendered_rows

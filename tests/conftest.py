@@ -87,6 +87,9 @@ def app(database_url, tmp_path):
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": database_url,
             "SERVER_NAME": None,
+            # every list row taken from the row cache is rendered again and compared
+            # (portal/fragments.py): the suite checks that the cache's keys are complete
+            "PORTAL_ROW_CACHE_CHECK": True,
         }
     )
     reset_database()

@@ -4,6 +4,8 @@ as it would be rendered now, whoever looks and whatever changed the case."""
 import re
 from datetime import timedelta
 
+import pytest
+
 from portal import fragments
 from portal.cases import engine
 from portal.models import Case
@@ -82,17 +84,55 @@ def test_the_cache_keeps_no_more_rows_than_it_may(app, client, auth, school, kin
     assert _rows(client) == rows
 
 
-def test_no_cache_in_debug_mode_or_when_turned_off(app):
-    app.debug = True  # templates reload: an edited row must show at once
-    fragments.init_app(app)
-    assert app.jinja_env.portal_rows is None
-    app.debug = False
+def test_no_rows_kept_while_templates_reload_or_when_turned_off(app, client, auth, school,
+                                                               kind):  # noqa: F811
+    _open(school)
+    auth.login("elev1")
+    app.jinja_env.auto_reload = True  # debug mode, or TEMPLATES_AUTO_RELOAD: edits show at once
+    assert len(_rows(client)) == 1 and not app.jinja_env.portal_rows.rows
+    app.jinja_env.auto_reload = False
+    assert len(_rows(client)) == 1 and len(app.jinja_env.portal_rows.rows) == 1
     app.config["PORTAL_ROW_CACHE_SIZE"] = 0
     fragments.init_app(app)
-    assert app.jinja_env.portal_rows is None
+    assert app.jinja_env.portal_rows is None and len(_rows(client)) == 1
     app.config["PORTAL_ROW_CACHE_SIZE"] = 10
     fragments.init_app(app)
     assert app.jinja_env.portal_rows.size == 10
+
+
+def test_rows_are_kept_by_where_the_app_is_mounted(app, client, auth, school, kind):  # noqa: F811
+    case = _open(school)
+    auth.login("elev1")
+    assert f'href="/cases/{case.id}"' in _rows(client)[0]
+    mounted = client.get("/home", base_url="http://localhost/portal").get_data(as_text=True)
+    assert f'href="/portal/cases/{case.id}"' in mounted
+    assert len(app.jinja_env.portal_rows.rows) == 2
+
+
+def test_a_long_text_takes_the_room_of_several_rows_and_the_least_used_go_first():
+    cache = fragments.RowCache(3)  # 3 rows, 4,500 bytes
+    cache.put("a", "x" * 400, 0)
+    cache.put("b", "x" * 400, 0)
+    assert cache.get("a") is not None  # used: "b" is now the least recently used
+    cache.put("c", "x" * 2_000, 1_000)  # a long text: "b" goes to make room
+    assert cache.get("b") is None and cache.get("a") and cache.get("c")
+    assert cache.used <= cache.budget
+    cache.put("d", "x" * 5_000, 0)  # more than the whole cache: not kept, nothing evicted
+    assert cache.get("d") is None and cache.get("a") and cache.get("c")
+
+
+@pytest.mark.usefixtures("kind")
+def test_the_check_finds_a_key_that_misses_what_its_row_shows(app, client, auth, school,
+                                                               monkeypatch):
+    case = _open(school)
+    auth.login("elev1")
+    _rows(client)
+    without_title = lambda row: fragments.case_row_key(row)[:4]  # noqa: E731
+    monkeypatch.setitem(fragments.KEYS, "case_row", without_title)
+    _rows(client)  # kept under the short key, then taken again: the same so far
+    Case.update(title="Nytt navn").where(Case.id == case.id).execute()
+    with pytest.raises(AssertionError, match="case_row"):
+        client.get("/home")
 
 
 def _timeline(client, case) -> str:
@@ -116,3 +156,6 @@ def test_a_timeline_is_rendered_as_without_the_cache_and_follows_names(app, clie
     assert "Trinn Nytt Navn" in _timeline(client, case)
     status = client.get(f"/cases/{case.id}/status").get_data(as_text=True)
     assert "Trinn Nytt Navn" in status and "With staff" in status
+    kept, app.jinja_env.portal_rows = app.jinja_env.portal_rows, None
+    assert client.get(f"/cases/{case.id}/status").get_data(as_text=True) == status
+    app.jinja_env.portal_rows = kept

@@ -169,3 +169,22 @@ def test_a_page_is_current_while_its_own_rows_are(client, auth, school):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert html.index(">Sak 0<") < html.index(f">Sak {PAGE_SIZE + 2}<")  # now at the top
+
+
+def test_the_row_after_a_page_counts_for_it(client, auth, school):
+    """Whether there is a next page shows on the page (its link): the case after the page is
+    part of the page's validator."""
+    from portal.cases.engine import open_case
+    from portal.main.views import PAGE_SIZE
+    from portal.models import Case
+
+    cases = [open_case("study_leave", school=school.school, school_year=school.year,
+                       student=school.elev1, title=f"Sak {i}", actor=school.elev1,
+                       participants=[(school.trinn, "year_coordinator")])
+             for i in range(PAGE_SIZE + 1)]
+    auth.login("trinn1")
+    first = client.get("/home")
+    assert 'rel="next"' in first.get_data(as_text=True)
+    Case.delete().where(Case.id == cases[0].id).execute()  # the only case on page 2
+    page = client.get("/home", headers={"If-None-Match": first.headers["ETag"]})
+    assert page.status_code == 200 and 'rel="next"' not in page.get_data(as_text=True)

@@ -73,6 +73,7 @@ def _list_query(only_open: bool) -> Prepared:
         return _filtered(visible_cases(user_id), kinds, only_open).select_extend(
             parts_text(user_id).alias("my_parts"),
             _latest_at().alias("latest_at"),
+            CaseListing.version,  # (row.caselisting.version) as a conditional request reads it
         ).limit(limit).offset(offset)
 
     return Prepared(build)
@@ -97,8 +98,8 @@ def _state(rows) -> str:
     moves it to the top of its user's lists (case_listing.updated_at), so anything that
     changes what the page shows changes this: a listed case changes, one joins or leaves
     the page, the page's order changes. Changes to cases on other pages do not (the page
-    looks the same). The database keeps case_listing.version equal to the case's
-    (migration 015; tests/test_case_listing.py)."""
+    looks the same). Both ways read case_listing.version, which the database keeps equal to
+    the case's (migration 015; tests/test_case_listing.py)."""
     return ",".join(f"{case_id}:{version}" for case_id, version in rows)
 
 
@@ -121,7 +122,7 @@ def home():
         if request.if_none_match.contains_weak(version) and not session.get("_flashes"):
             return _conditional(make_response("", 304), version)
     cases = _LISTS[only_open](current_user.id, kinds, PAGE_SIZE + 1, offset)
-    version = _lists_version(current_user, _state((c.id, c.version) for c in cases))
+    version = _lists_version(current_user, _state((c.id, c.caselisting.version) for c in cases))
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
     parts = {c.id: parts_of_text(c.my_parts) for c in cases}

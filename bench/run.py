@@ -521,7 +521,7 @@ def main(argv=None) -> int:
     from portal.fragments import DEFAULT_SIZE
 
     # rows each worker keeps rendered (portal/fragments.py): 0 measures every row rendered
-    row_cache = int(os.environ.get("PORTAL_ROW_CACHE_SIZE", DEFAULT_SIZE))
+    row_cache = max(0, int(os.environ.get("PORTAL_ROW_CACHE_SIZE", DEFAULT_SIZE)))
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import select
+import sys
 import weakref
 from pathlib import Path
 
@@ -47,8 +48,10 @@ SQLITE_PRAGMAS = {
     # Pages read through a memory map of the file (the first GiB), not read() into each
     # connection's 2 MB cache: a worker cycling through many users' pages, or whose cache
     # another process's write emptied (WAL), gets them from the OS without a system call and
-    # a copy. The bench's queue and case page: 3.5 -> 2.5 ms of worker CPU a request.
-    "mmap_size": 1 << 30,
+    # a copy. The bench's queue and case page: 3.5 -> 2.5 ms of worker CPU a request. (Not
+    # on a 32-bit Python: each pooled connection maps on its own. A database file must not be
+    # replaced under running workers, mapped or not: copy with `sqlite3 db ".backup f"`.)
+    "mmap_size": 1 << 30 if sys.maxsize > 2**32 else 0,
 }
 
 

@@ -16,6 +16,10 @@ from portal.models import (
     User,
 )
 
+# The order of a user's lists, newest activity first, on case_listing's (user, updated_at, case)
+# index: the home page's query and its validator's (main.views._window) must agree on it.
+LISTING_ORDER = (CaseListing.updated_at.desc(), CaseListing.case.desc())
+
 
 def visible_cases(user: User):
     """Cases in which `user` has a part, newest activity first: what a list row shows (title,
@@ -29,7 +33,7 @@ def visible_cases(user: User):
         .join(CaseListing, on=((CaseListing.case == Case.id) & (CaseListing.user == user)))
         .switch(Case)
         .join(SchoolYear)
-        .order_by(CaseListing.updated_at.desc(), CaseListing.case.desc())
+        .order_by(*LISTING_ORDER)
     )
 
 

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from portal.cases.access import parts_of_text, parts_text, visible_cases
+from portal.cases.access import LISTING_ORDER, parts_of_text, parts_text, visible_cases
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
 from portal.filters import kind_label
@@ -55,7 +55,7 @@ def _window(user_id, kinds: list, only_open: bool, limit, offset):
     return _filtered(
         CaseListing.select(CaseListing.case, CaseListing.version)
         .where(CaseListing.user == user_id)
-        .order_by(CaseListing.updated_at.desc(), CaseListing.case.desc()), kinds, only_open,
+        .order_by(*LISTING_ORDER), kinds, only_open,
     ).limit(limit).offset(offset)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from portal import db
+from portal import db, template_i18n
 from portal.extensions import babel, csrf, htmx, login_manager
 from portal.menu import install_menu
 from portal.security import install_security_headers, install_static_versions
@@ -112,6 +112,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(app)
 
     app.url_map.converters["int"] = DatabaseId  # before any route is added
+    template_i18n.install(app)  # before anything uses app.jinja_env
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -1,0 +1,126 @@
+"""Templates translated when they are compiled, one compiled copy per language.
+
+A page says most of its words as `{{ _("Some text") }}`: a call of the request's catalogue,
+the same answer every time for the same language. The case page has about fifty of them,
+and each costs a template context call, a catalogue lookup and a Markup object on every
+request. Here such an expression is replaced, while the template is compiled, by the text it
+gives, as the template's own literal text (what `_()` returns is Markup: inserted as it
+stands, the same HTML as before). Only the plain form is replaced: one string literal,
+nothing else between the braces. `_("Page %(page)s", page=page)`, `_("a") if x else _("b")`
+and filters keep the call, as does a text that %-formatting refuses.
+
+The compiled template then holds one language, so the app's Jinja environment keeps one set
+of compiled templates per language (`LocaleEnvironment`): the default language's in the app's
+own environment (warmed up in gunicorn's master, portal/warmup.py), any other in an overlay of
+it made on the first request in that language, sharing its globals, filters and loader.
+"""
+
+from flask.templating import Environment as FlaskEnvironment
+from flask_babel import force_locale, get_translations
+from jinja2.ext import Extension
+from jinja2.lexer import Token
+
+from portal.i18n import _request_locale
+
+# {{ _("text") }} as the lexer gives it
+_PATTERN = ("variable_begin", "name", "lparen", "string", "rparen", "variable_end")
+
+
+def catalogue(app, locale: str):
+    """The merged catalogue that requests in `locale` translate through (flask-babel's own,
+    from its cache)."""
+    with app.app_context(), force_locale(locale):
+        return get_translations()
+
+
+class CompileTimeTranslations(Extension):
+    """Replaces `{{ _("literal") }}` by its translation into the environment's language
+    (`environment.template_locale`; none: leaves every call)."""
+
+    def filter_stream(self, stream):
+        locale = getattr(self.environment, "template_locale", None)
+        if locale is None:
+            yield from stream
+            return
+        translations = None
+        window: list[Token] = []
+        for token in stream:
+            window.append(token)
+            if len(window) < len(_PATTERN):
+                continue
+            if self._matches(window):
+                if translations is None:
+                    translations = catalogue(self.environment.app, locale)
+                text = self._text(translations, window[3].value)
+                if text is not None:
+                    yield Token(window[0].lineno, "data", text)
+                    window.clear()
+                    continue
+            yield window.pop(0)
+        yield from window
+
+    @staticmethod
+    def _matches(window) -> bool:
+        return (all(t.type == want for t, want in zip(window, _PATTERN, strict=True))
+                and window[1].value == "_")
+
+    @staticmethod
+    def _text(translations, msgid: str) -> str | None:
+        """What `_(msgid)` gives in templates (portal.filters.template_gettext: always
+        %-formatted, as jinja2's newstyle gettext), or None where that raises."""
+        try:
+            return translations.ugettext(msgid) % {}
+        except (TypeError, ValueError, KeyError):
+            return None
+
+
+class LocaleEnvironment(FlaskEnvironment):
+    """The app's Jinja environment, its templates compiled for the default language; a
+    request in another language gets its templates from an overlay compiled for that one."""
+
+    template_locale: str | None = None
+
+    def _for_request(self):
+        _, locale = _request_locale()
+        if locale is None:
+            return self
+        name = str(locale)
+        if name == self.template_locale:
+            return self
+        env = self._by_locale.get(name)
+        if env is None:
+            # a cache of its own (an overlay otherwise starts with a copy of this one's)
+            size = self.cache.capacity if hasattr(self.cache, "capacity") else (
+                -1 if isinstance(self.cache, dict) else 0)
+            env = self.overlay(cache_size=size)
+            env.template_locale = name
+            self._by_locale[name] = env  # (the dict is shared with every overlay)
+        return env
+
+    def get_template(self, name, parent=None, globals=None):
+        env = self._for_request()
+        if env is not self:
+            return env.get_template(name, parent, globals)
+        return super().get_template(name, parent, globals)
+
+    def from_string(self, source, globals=None, template_class=None):
+        env = self._for_request()
+        if env is not self:
+            return env.from_string(source, globals, template_class)
+        return super().from_string(source, globals, template_class)
+
+    def select_template(self, names, parent=None, globals=None):
+        env = self._for_request()
+        if env is not self:
+            return env.select_template(names, parent, globals)
+        return super().select_template(names, parent, globals)
+
+
+def install(app) -> None:
+    """Before the app's Jinja environment is first used (portal.create_app)."""
+    app.jinja_environment = LocaleEnvironment
+    env = app.jinja_env
+    env.template_locale = str(app.config["BABEL_DEFAULT_LOCALE"])
+    env._by_locale = {env.template_locale: env}
+    env.add_extension(CompileTimeTranslations)
+

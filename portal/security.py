@@ -1,9 +1,12 @@
-"""Security headers on every response, a strict Content-Security-Policy included."""
+"""Security headers on every response, a strict Content-Security-Policy included; the
+session's signed CSRF token."""
 
 import hashlib
+from collections import OrderedDict
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request, session
+from flask_wtf.csrf import generate_csrf
 
 CSP = "; ".join(
     [
@@ -81,3 +84,49 @@ def install_static_versions(app: Flask) -> None:
                 response.status_code in (200, 304)):
             response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
         return response
+
+
+CSRF_TOKENS_KEPT = 10_000  # sessions whose signed token a process keeps
+
+
+def install_csrf_token(app: Flask) -> None:
+    """The signed CSRF token of a session, signed once per process (after csrf.init_app).
+
+    flask-wtf signs the session's token anew for every page (every page has the logout
+    form): an HMAC and a serializer, ~20 µs. Tokens carry the time they were signed, but
+    with no time limit (WTF_CSRF_TIME_LIMIT = None) it is never checked, so the first signed
+    token of a session serves all its pages; flask-wtf takes it from `g` for the request's
+    forms too, and checks a POST as before. With a time limit, every page signs its own."""
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    signed: OrderedDict = OrderedDict()
+
+    def csrf_token() -> str:
+        here = g._get_current_object()
+        token = getattr(here, field, None)
+        if token is not None or app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+            return token or generate_csrf()
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        key = (session.get(field), secret)
+        token = signed.get(key) if key[0] else None
+        if token is None:
+            token = generate_csrf()  # (makes the session's token when it has none)
+            signed[(session.get(field), secret)] = token
+            if len(signed) > CSRF_TOKENS_KEPT:
+                signed.popitem(last=False)
+        else:
+            signed.move_to_end(key)
+            setattr(here, field, token)  # where flask-wtf's forms look for it first
+        return token
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    # flask-wtf also puts its own into every template's context (a context processor, run
+    # for every render): that one goes, the global serves
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if set(_names(p)) != {"csrf_token", "csrf_meta_tag"}]
+
+
+def _names(processor) -> list:
+    try:
+        return list(processor()) if processor.__module__.startswith("flask_wtf") else []
+    except Exception:  # noqa: BLE001  (one that needs a request is not flask-wtf's)
+        return []

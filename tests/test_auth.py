@@ -146,3 +146,33 @@ def test_the_session_user_comes_with_roles_and_menu_state_in_one_query(app, clie
 
     with pytest.raises(RuntimeError, match="register at import"):
         register_user_state(lambda user_id: None)  # the query is prepared already
+
+
+def test_a_sessions_csrf_token_is_signed_once_and_still_checked(app, client, auth, school, csrf,
+                                                                 monkeypatch):
+    """Every page of a session carries the same signed token (signed once per process): a
+    later page, when flask-wtf would sign with a later time, shows the first; a POST with it
+    passes, one with another session's token does not."""
+    import itsdangerous.timed
+
+    auth.login("elev1")
+    first = csrf(client.get("/home").get_data(as_text=True))
+    later = itsdangerous.timed.time.time() + 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    assert csrf(client.get("/home").get_data(as_text=True)) == first
+    assert csrf(client.get("/no-such-page").get_data(as_text=True)) == first
+
+    other = app.test_client()
+    Auth = type(auth)
+    Auth(other).login("elev2")
+    theirs = csrf(other.get("/home").get_data(as_text=True))
+    assert theirs != first
+    assert client.post("/logout", data={"csrf_token": theirs}).status_code == 400
+    assert client.post("/logout", data={"csrf_token": first}).status_code == 302
+
+    # with a time limit, each page signs its own (and the limit is checked)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 600
+    Auth(client).login("elev1")
+    one = csrf(client.get("/home").get_data(as_text=True))
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later + 5)
+    assert csrf(client.get("/home").get_data(as_text=True)) != one

@@ -441,8 +441,9 @@ def _standin_sql(query, count: int):
     conversion); None when its parameters are not those stand-ins, one each (peewee added a
     value of its own, a column's default): such rows are left to peewee."""
     sql, params = query.sql()
-    if sorted(params) != list(range(count)):
-        return None
+    if (len(params) != count or any(type(p) is not int for p in params)
+            or sorted(params) != list(range(count))):
+        return None  # (a default may be any value: a time is no stand-in, nor sorts with one)
     return sql, params
 
 

@@ -23,7 +23,7 @@ class MenuLink(NamedTuple):
     label: str
     url: str
     current: bool  # the page the user is on (aria-current)
-    count: int = 0  # a number shown with the label (unread notifications), 0 for none
+    count: int | str = 0  # shown with the label (unread notifications: "3", "99+"), 0: none
     count_label: str = ""  # what the number counts, for screen readers
 
 

@@ -142,6 +142,30 @@ def test_header_count_list_and_mark_read(app, client, auth, csrf, people, kind):
     assert 'class="count"' not in client.get("/home").get_data(as_text=True)
 
 
+def test_header_count_stops_at_99_plus(app, client, auth, people, kind):
+    """Counted to 100 and no further: a pile of unread notifications costs a page no more
+    than a hundred."""
+    from portal.db import insert_rows
+    from portal.notifications.notify import unread_count
+
+    def pile(n):
+        insert_rows(Notification, [{"user": people.trinn.id, "kind": "case",
+                                    "text_key": "filed"} for _ in range(n)])
+
+    auth.login("trinn1")
+    pile(99)
+    assert 'class="count">99<' in client.get("/home").get_data(as_text=True)
+    pile(1)
+    assert 'class="count">99+<' in client.get("/home").get_data(as_text=True)
+    pile(400)
+    assert 'class="count">99+<' in client.get("/home").get_data(as_text=True)
+    assert unread_count(people.trinn) == 100
+    Notification.update(read_at=Notification.created_at).where(
+        Notification.id.not_in(Notification.select(Notification.id).where(
+            Notification.user == people.trinn).order_by(Notification.id).limit(5))).execute()
+    assert 'class="count">5<' in client.get("/home").get_data(as_text=True)
+
+
 def test_others_cannot_mark_my_notifications(app, client, auth, csrf, people, kind):
     _open(people)
     mine = Notification.get(Notification.user == people.trinn)

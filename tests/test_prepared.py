@@ -436,3 +436,17 @@ def test_rows_insert_many_would_write_otherwise_go_through_peewee(school, a_case
         Notification.insert_many(rows).execute()
         assert ours == _written(Notification, Notification.case == a_case, there)
         assert len(ours) == len(rows)
+
+
+def test_rows_whose_columns_take_a_default_time_are_written(school, a_case):
+    """peewee adds a column's default (a time) among the stand-ins: such rows go through
+    peewee (the stand-ins' check compared the time with numbers and failed)."""
+    from portal.db import insert_rows
+    from portal.notifications.models import Notification
+
+    there = Notification.select(fn.MAX(Notification.id)).scalar() or 0
+    insert_rows(Notification, [dict(user=school.trinn, case=a_case, kind="case_update",
+                                    text_key="copy") for _ in range(3)])
+    rows = list(Notification.select().where(Notification.id > there))
+    assert len(rows) == 3 and all(r.created_at is not None and r.user_id == school.trinn.id
+                                  for r in rows)

@@ -10,7 +10,13 @@ from portal.i18n import gettext as _
 from portal.menu import link, source
 from portal.models.people import register_user_state
 from portal.notifications import models  # noqa: F401  (the tables, for all_tables())
-from portal.notifications.notify import on_event, remember_app, unread_count, unread_query
+from portal.notifications.notify import (
+    on_event,
+    remember_app,
+    unread_count,
+    unread_label,
+    unread_query,
+)
 from portal.notifications.views import bp
 
 if on_event not in engine.listeners:
@@ -29,7 +35,7 @@ def _menu(user, here):
     known = getattr(user, "state", {}).get(unread_query)  # read with the user (User.load)
     unread = known if known is not None else unread_count(user.id)
     return [link(_("Notifications"), "notifications.index", here == "notifications.index",
-                 count=unread or 0, count_label=str(_("unread")))]
+                 count=unread_label(unread) if unread else 0, count_label=str(_("unread")))]
 
 
 @bp.cli.command("send-mail")

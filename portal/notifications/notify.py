@@ -14,7 +14,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context, url_for
-from peewee import fn
+from peewee import SQL, fn
 
 from portal.cases.kinds import REGISTRY, Transition
 from portal.db import Prepared, insert_rows
@@ -282,9 +282,24 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
     insert_rows(Outbox, mails, ignore_conflicts=True)
 
 
+# The menu shows up to this many unread notifications and "99+" beyond: counted to one more,
+# never further. A count of all of them read every unread row of the user on every page (a
+# year coordinator who lets them pile up has thousands: 0.4 ms a page on SQLite at 7,700).
+UNREAD_SHOWN = 99
+
+
 def unread_query(user_id):
-    return (Notification.select(fn.COUNT(Notification.id))
-            .where((Notification.user == user_id) & Notification.read_at.is_null()))
+    """How many unread notifications the user has, up to UNREAD_SHOWN + 1."""
+    unread = (Notification.select(SQL("1"))
+              .where((Notification.user == user_id) & Notification.read_at.is_null())
+              .limit(UNREAD_SHOWN + 1))
+    # (through the model, so that the query is bound to the database and its parameter style)
+    return Notification.select(fn.COUNT(SQL("*"))).from_(unread.alias("unread"))
+
+
+def unread_label(count: int) -> str:
+    """The count as the menu shows it: "99+" beyond UNREAD_SHOWN."""
+    return f"{UNREAD_SHOWN}+" if count > UNREAD_SHOWN else str(count)
 
 
 _unread = Prepared(lambda user_id: unread_query(user_id).tuples())

@@ -105,5 +105,6 @@ def test_sqlite_connections_read_the_file_through_a_memory_map(tmp_path):
         if sys.maxsize > 2**32:  # (SQLite may be built with a lower ceiling than ours)
             assert 0 < mapped <= SQLITE_PRAGMAS["mmap_size"]
         assert pool.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert pool.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
     finally:
         pool.close_all()

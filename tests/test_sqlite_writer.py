@@ -1,0 +1,125 @@
+"""SQLite's writers (portal.db.WriterLock, SqlitePool): one write transaction at a time on
+the host, the next one woken as soon as it ends; a transaction that read first can still
+write after another committed."""
+
+import multiprocessing
+import threading
+import time
+
+import pytest
+
+from portal.db import open_database
+
+
+@pytest.fixture
+def path(tmp_path):
+    file = tmp_path / "w.sqlite3"
+    db = open_database(f"sqlite:///{file}")
+    with db.connection_context():
+        db.execute_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+        db.execute_sql("INSERT INTO t (id, n) VALUES (1, 0)")
+    db.close_all()
+    return file
+
+
+def _writer(db) -> tuple[threading.Thread, threading.Event]:
+    """A thread that adds one to n in a transaction of its own, started; and its done flag."""
+    done = threading.Event()
+
+    def write():
+        with db.connection_context(), db.atomic():
+            db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread, done
+
+
+def _n(db) -> int:
+    with db.connection_context():
+        return db.execute_sql("SELECT n FROM t WHERE id = 1").fetchone()[0]
+
+
+def test_a_transaction_that_read_first_still_writes_after_another_committed(path):
+    """Deferred, the first transaction's read pinned a snapshot; the second committed a
+    write after it; the first's write then failed at once with "database is locked"
+    (SQLite cannot make it the writer on an old snapshot). Now the second waits."""
+    db = open_database(f"sqlite:///{path}")
+    read, other_done = threading.Event(), threading.Event()
+    errors = []
+
+    def first():
+        try:
+            with db.connection_context(), db.atomic():
+                before = db.execute_sql("SELECT n FROM t WHERE id = 1").fetchone()[0]
+                read.set()
+                other_done.wait(0.5)  # the other one would commit here
+                db.execute_sql("UPDATE t SET n = ? WHERE id = 1", (before + 1,))
+        except Exception as error:  # noqa: BLE001  (the test reports it)
+            errors.append(error)
+
+    def second():
+        read.wait(5)
+        try:
+            with db.connection_context(), db.atomic():
+                db.execute_sql("UPDATE t SET n = n + 10 WHERE id = 1")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        other_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert errors == [] and _n(db) == 11  # neither lost: the second came after the first
+    db.close_all()
+
+
+def _hold(db, held, release):
+    """In a forked child (as a gunicorn worker): the writer lock alone, no SQLite lock."""
+    db.writer_lock.acquire()
+    held.set()
+    release.wait(20)
+    db.writer_lock.release()
+
+
+def test_writers_in_other_processes_wait_for_the_lock_and_go_on_when_it_is_free(path):
+    db = open_database(f"sqlite:///{path}")
+    with db.connection_context():  # the parent has used the lock before it forks
+        with db.atomic():
+            db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+    ctx = multiprocessing.get_context("fork")
+    held, release = ctx.Event(), ctx.Event()
+    # the child holds the lock through the pool it inherited: its own descriptor, or it
+    # would share the parent's flock and exclude nobody
+    child = ctx.Process(target=_hold, args=(db, held, release))
+    child.start()
+    try:
+        assert held.wait(20)
+        writer, waited = _writer(db)
+        assert not waited.wait(0.5)  # the child holds the host's writer lock (only that)
+        started = time.monotonic()
+        release.set()
+        writer.join(20)
+        assert waited.is_set() and time.monotonic() - started < 5
+    finally:
+        release.set()
+        child.join(20)
+    assert child.exitcode == 0 and _n(db) == 2
+    db.close_all()
+
+
+def test_a_failed_transaction_releases_the_lock(path):
+    db = open_database(f"sqlite:///{path}")
+    with db.connection_context():
+        with pytest.raises(ZeroDivisionError):
+            with db.atomic():
+                db.execute_sql("UPDATE t SET n = 5 WHERE id = 1")
+                1 / 0  # noqa: B018
+        writer, done = _writer(db)
+        writer.join(10)
+        assert done.is_set()
+    assert _n(db) == 1  # rolled back, then one more
+    db.close_all()

@@ -13,6 +13,7 @@ import secrets
 import select
 import sys
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from peewee import (
     ModelObjectCursorWrapper,
     NamedTupleCursorWrapper,
     Node,
+    OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
     Value,
@@ -107,29 +109,83 @@ class WriterLock:
     filing at once, a write waited for a sleep that outlasted the transaction before it, and
     the CPU stood idle meanwhile. A process that dies releases its flock with it. The file
     is opened anew in each process (after gunicorn's fork), so that workers exclude each
-    other. There is no time limit: a transaction waits for the one before it however long it
-    takes (gunicorn's timeout ends a request that waits too long)."""
+    other. A transaction waits at most `timeout` seconds (SQLite's busy_timeout), then fails
+    with "database is locked", as SQLite's own wait did."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, timeout: float):
         self.path = path
+        self.timeout = timeout
         self._threads = threading.Lock()
         self._fd = None
         self._pid = None
         self._owner = None
+        _WRITER_LOCKS.add(self)
+
+    def _descriptor(self) -> int:
+        if self._pid != os.getpid():  # not a descriptor shared with the parent process
+            if self._fd is not None:
+                os.close(self._fd)  # (the parent's flock stays the parent's)
+            # read-only is enough for flock(), so any user who may read it can take turns; made
+            # by root (a cron job, a deploy step), it goes to the database's owner, as SQLite
+            # does with its -wal and -shm files
+            self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            self._pid = os.getpid()
+            if os.geteuid() == 0:
+                database = os.stat(self.path.removesuffix(WRITER_LOCK_SUFFIX))
+                mine = os.fstat(self._fd)
+                if (mine.st_uid, mine.st_gid) != (database.st_uid, database.st_gid):
+                    os.fchown(self._fd, database.st_uid, database.st_gid)
+        return self._fd
 
     def acquire(self) -> None:
-        self._threads.acquire()
+        deadline = time.monotonic() + self.timeout
+        if not self._threads.acquire(timeout=self.timeout):
+            raise OperationalError("database is locked (another writer of this process)")
         try:
-            if self._pid != os.getpid():  # not a descriptor shared with the parent process
-                if self._fd is not None:
-                    os.close(self._fd)  # (the parent's flock stays the parent's)
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                self._pid = os.getpid()
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            fd = self._descriptor()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                got = True
+            except BlockingIOError:
+                got = self._wait(fd, deadline)
         except BaseException:
             self._threads.release()
             raise
+        if not got:  # (the helper thread frees this process's thread lock)
+            raise OperationalError("database is locked (waited for another writer)")
         self._owner = threading.get_ident()
+
+    def _wait(self, fd: int, deadline: float) -> bool:
+        """Block in flock() (woken the moment the holder lets go) in a helper thread, for at
+        most until `deadline`; True when this thread then holds the flock. A helper that gets
+        it after its caller gave up lets it go at once, and only then frees this process's
+        thread lock: no other thread of the process can meanwhile take the flock on the same
+        descriptor and lose it to that."""
+        got, decided = threading.Event(), threading.Lock()
+        gave_up, failed = [], []
+
+        def block():
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as error:
+                failed.append(error)
+            with decided:
+                if gave_up:
+                    if not failed:
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+                    self._threads.release()
+                else:
+                    got.set()
+
+        threading.Thread(target=block, daemon=True, name="sqlite-writer-wait").start()
+        if not got.wait(max(0.0, deadline - time.monotonic())):
+            with decided:
+                if not got.is_set():
+                    gave_up.append(True)
+                    return False
+        if failed:
+            raise failed[0]
+        return True
 
     def release(self) -> None:
         """After the transaction's COMMIT or ROLLBACK; does nothing in a thread that does not
@@ -142,6 +198,16 @@ class WriterLock:
         finally:
             self._threads.release()
 
+    def _after_fork(self) -> None:
+        """In a forked child: nothing of the parent's locking is the child's."""
+        self._threads = threading.Lock()
+        self._owner = None
+
+
+WRITER_LOCK_SUFFIX = "-writer.lock"
+_WRITER_LOCKS: "weakref.WeakSet[WriterLock]" = weakref.WeakSet()
+os.register_at_fork(after_in_child=lambda: [lock._after_fork() for lock in list(_WRITER_LOCKS)])
+
 
 class SqlitePool(PooledSqliteDatabase):
     """SQLite with pooled connections (pragmas set once per connection).
@@ -153,11 +219,13 @@ class SqlitePool(PooledSqliteDatabase):
 
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
-        self.writer_lock = WriterLock(f"{database}-writer.lock") if (
+        self.writer_lock = WriterLock(
+            f"{database}{WRITER_LOCK_SUFFIX}", SQLITE_PRAGMAS["busy_timeout"] / 1000) if (
             database and database != ":memory:" and not database.startswith("file:")) else None
 
     def begin(self, lock_type=None):
         if self.writer_lock is not None:
+            self.connection()  # the pooled connection first: never wait for one holding the lock
             self.writer_lock.acquire()
         try:
             super().begin(lock_type or "immediate")

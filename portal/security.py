@@ -114,7 +114,10 @@ def install_csrf_token(app: Flask) -> None:
             if len(signed) > CSRF_TOKENS_KEPT:
                 signed.popitem(last=False)
         else:
-            signed.move_to_end(key)
+            try:
+                signed.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile: still the right token
+                pass
             setattr(here, field, token)  # where flask-wtf's forms look for it first
         return token
 

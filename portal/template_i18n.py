@@ -7,7 +7,9 @@ request. Here such an expression is replaced, while the template is compiled, by
 gives, as the template's own literal text (what `_()` returns is Markup: inserted as it
 stands, the same HTML as before). Only the plain form is replaced: one string literal,
 nothing else between the braces. `_("Page %(page)s", page=page)`, `_("a") if x else _("b")`
-and filters keep the call, as does a text that %-formatting refuses.
+and filters keep the call, as does a text that %-formatting refuses. (A template must not bind
+`_` itself, as a loop variable or a macro argument: its `_("…")` would be replaced all the same.
+None does.)
 
 The compiled template then holds one language, so the app's Jinja environment keeps one set
 of compiled templates per language (`LocaleEnvironment`): the default language's in the app's

@@ -3,10 +3,12 @@ the host, the next one woken as soon as it ends; a transaction that read first c
 write after another committed."""
 
 import multiprocessing
+import os
 import threading
 import time
 
 import pytest
+from peewee import OperationalError
 
 from portal.db import open_database
 
@@ -31,7 +33,7 @@ def _writer(db) -> tuple[threading.Thread, threading.Event]:
             db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
         done.set()
 
-    thread = threading.Thread(target=write)
+    thread = threading.Thread(target=write, daemon=True)  # (a hang fails the test, not pytest)
     thread.start()
     return thread, done
 
@@ -68,7 +70,8 @@ def test_a_transaction_that_read_first_still_writes_after_another_committed(path
             errors.append(error)
         other_done.set()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads = [threading.Thread(target=first, daemon=True),
+               threading.Thread(target=second, daemon=True)]
     for t in threads:
         t.start()
     for t in threads:
@@ -123,3 +126,54 @@ def test_a_failed_transaction_releases_the_lock(path):
         assert done.is_set()
     assert _n(db) == 1  # rolled back, then one more
     db.close_all()
+
+
+def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usable(path):
+    """As SQLite's own wait: "database is locked" after the time limit. The helper that went
+    on waiting lets the lock go once it gets it, and the next writer of the process goes on."""
+    db = open_database(f"sqlite:///{path}")
+    db.writer_lock.timeout = 0.3
+    ctx = multiprocessing.get_context("fork")
+    held, release = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=_hold, args=(db, held, release))
+    child.start()
+    try:
+        assert held.wait(20)
+        started = time.monotonic()
+        with db.connection_context(), pytest.raises(OperationalError, match="locked"):
+            with db.atomic():
+                db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+        assert 0.25 < time.monotonic() - started < 5
+    finally:
+        release.set()
+        child.join(20)
+    db.writer_lock.timeout = 10
+    writer, done = _writer(db)  # the given-up wait has let go of both locks
+    writer.join(10)
+    assert done.is_set() and _n(db) == 1
+    db.close_all()
+
+
+def test_the_lock_file_is_one_every_user_of_the_database_can_take(path):
+    """Read-only is enough for flock(): a lock file the portal's user may not write (made by
+    another user) still serves. Made by root (a cron job), it belongs to the database's
+    owner, as SQLite's -wal and -shm files do."""
+    lock = f"{path}-writer.lock"
+    open(lock, "w").close()
+    os.chmod(lock, 0o444)
+    db = open_database(f"sqlite:///{path}")
+    with db.connection_context(), db.atomic():
+        db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+    assert _n(db) == 1
+    db.close_all()
+    if os.geteuid() == 0:  # the owner as root makes it
+        os.remove(lock)
+        os.chown(path, 65534, 65534)
+        db = open_database(f"sqlite:///{path}")
+        with db.connection_context(), db.atomic():
+            db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+        made = os.stat(lock)
+        assert (made.st_uid, made.st_gid) == (65534, 65534) and made.st_mode & 0o044
+        db.close_all()
+    else:  # a user that may not write it
+        assert not os.access(lock, os.W_OK)

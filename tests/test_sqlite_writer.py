@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from peewee import OperationalError
@@ -88,29 +89,38 @@ def _hold(db, held, release):
     db.writer_lock.release()
 
 
+@contextmanager
+def _held_by_a_child(db):
+    """A forked child holds the writer lock (through the pool it inherited: its own
+    descriptor, or it would share the parent's flock and exclude nobody) until the block has
+    run; yields the event that lets it go early; the child's exit code after."""
+    ctx = multiprocessing.get_context("fork")
+    held, release = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=_hold, args=(db, held, release))
+    child.start()
+    exit_code = []
+    try:
+        assert held.wait(20)
+        yield release, exit_code
+    finally:
+        release.set()
+        child.join(20)
+        exit_code.append(child.exitcode)
+
+
 def test_writers_in_other_processes_wait_for_the_lock_and_go_on_when_it_is_free(path):
     db = open_database(f"sqlite:///{path}")
     with db.connection_context():  # the parent has used the lock before it forks
         with db.atomic():
             db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
-    ctx = multiprocessing.get_context("fork")
-    held, release = ctx.Event(), ctx.Event()
-    # the child holds the lock through the pool it inherited: its own descriptor, or it
-    # would share the parent's flock and exclude nobody
-    child = ctx.Process(target=_hold, args=(db, held, release))
-    child.start()
-    try:
-        assert held.wait(20)
+    with _held_by_a_child(db) as (release, exit_code):
         writer, waited = _writer(db)
         assert not waited.wait(0.5)  # the child holds the host's writer lock (only that)
         started = time.monotonic()
         release.set()
         writer.join(20)
         assert waited.is_set() and time.monotonic() - started < 5
-    finally:
-        release.set()
-        child.join(20)
-    assert child.exitcode == 0 and _n(db) == 2
+    assert exit_code == [0] and _n(db) == 2
     db.close_all()
 
 
@@ -133,20 +143,12 @@ def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usabl
     on waiting lets the lock go once it gets it, and the next writer of the process goes on."""
     db = open_database(f"sqlite:///{path}")
     db.writer_lock.timeout = 0.3
-    ctx = multiprocessing.get_context("fork")
-    held, release = ctx.Event(), ctx.Event()
-    child = ctx.Process(target=_hold, args=(db, held, release))
-    child.start()
-    try:
-        assert held.wait(20)
+    with _held_by_a_child(db):
         started = time.monotonic()
         with db.connection_context(), pytest.raises(OperationalError, match="locked"):
             with db.atomic():
                 db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
         assert 0.25 < time.monotonic() - started < 5
-    finally:
-        release.set()
-        child.join(20)
     db.writer_lock.timeout = 10
     writer, done = _writer(db)  # the given-up wait has let go of both locks
     writer.join(10)

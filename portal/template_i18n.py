@@ -99,23 +99,16 @@ class LocaleEnvironment(FlaskEnvironment):
             self._by_locale[name] = env  # (the dict is shared with every overlay)
         return env
 
+    # Each loads, compiles and caches in the request's language's environment: this one or
+    # its overlay (which, asked again by an include, finds itself).
     def get_template(self, name, parent=None, globals=None):
-        env = self._for_request()
-        if env is not self:
-            return env.get_template(name, parent, globals)
-        return super().get_template(name, parent, globals)
-
-    def from_string(self, source, globals=None, template_class=None):
-        env = self._for_request()
-        if env is not self:
-            return env.from_string(source, globals, template_class)
-        return super().from_string(source, globals, template_class)
+        return FlaskEnvironment.get_template(self._for_request(), name, parent, globals)
 
     def select_template(self, names, parent=None, globals=None):
-        env = self._for_request()
-        if env is not self:
-            return env.select_template(names, parent, globals)
-        return super().select_template(names, parent, globals)
+        return FlaskEnvironment.select_template(self._for_request(), names, parent, globals)
+
+    def from_string(self, source, globals=None, template_class=None):
+        return FlaskEnvironment.from_string(self._for_request(), source, globals, template_class)
 
 
 def install(app) -> None:

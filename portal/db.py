@@ -101,8 +101,8 @@ class PostgresqlPool(PooledPostgresqlDatabase):
 
 class WriterLock:
     """One SQLite write transaction at a time on this host, its waiters woken the moment it
-    ends: an exclusive flock() on a file beside the database, and a lock between the threads
-    of one process (flock() does not tell them apart).
+    ends: an exclusive flock() on a file beside the database (`<database>-writer.lock`), and a
+    lock between the threads of one process (flock() does not tell them apart).
 
     SQLite lets one connection write at a time. Another that wants to write polls for the
     lock, sleeping 1, 2, 5, 10 … 100 ms between tries (its busy handler): with a few workers
@@ -112,26 +112,23 @@ class WriterLock:
     other. A transaction waits at most `timeout` seconds (SQLite's busy_timeout), then fails
     with "database is locked", as SQLite's own wait did."""
 
-    def __init__(self, path: str, timeout: float):
-        self.path = path
+    def __init__(self, database: str, timeout: float):
+        self.database = database
+        self.path = f"{database}-writer.lock"
         self.timeout = timeout
         self._threads = threading.Lock()
         self._fd = None
-        self._pid = None
         self._owner = None
         _WRITER_LOCKS.add(self)
 
     def _descriptor(self) -> int:
-        if self._pid != os.getpid():  # not a descriptor shared with the parent process
-            if self._fd is not None:
-                os.close(self._fd)  # (the parent's flock stays the parent's)
+        if self._fd is None:
             # read-only is enough for flock(), so any user who may read it can take turns; made
             # by root (a cron job, a deploy step), it goes to the database's owner, as SQLite
             # does with its -wal and -shm files
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            self._pid = os.getpid()
             if os.geteuid() == 0:
-                database = os.stat(self.path.removesuffix(WRITER_LOCK_SUFFIX))
+                database = os.stat(self.database)
                 mine = os.fstat(self._fd)
                 if (mine.st_uid, mine.st_gid) != (database.st_uid, database.st_gid):
                     os.fchown(self._fd, database.st_uid, database.st_gid)
@@ -199,12 +196,16 @@ class WriterLock:
             self._threads.release()
 
     def _after_fork(self) -> None:
-        """In a forked child: nothing of the parent's locking is the child's."""
+        """In a forked child (a gunicorn worker): nothing of the parent's locking is the
+        child's. Its own descriptor, opened when it first writes: one shared with the parent
+        would share the parent's flock and exclude nobody."""
+        if self._fd is not None:
+            os.close(self._fd)  # (the parent's flock stays the parent's)
+        self._fd = None
         self._threads = threading.Lock()
         self._owner = None
 
 
-WRITER_LOCK_SUFFIX = "-writer.lock"
 _WRITER_LOCKS: "weakref.WeakSet[WriterLock]" = weakref.WeakSet()
 os.register_at_fork(after_in_child=lambda: [lock._after_fork() for lock in list(_WRITER_LOCKS)])
 
@@ -219,8 +220,7 @@ class SqlitePool(PooledSqliteDatabase):
 
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
-        self.writer_lock = WriterLock(
-            f"{database}{WRITER_LOCK_SUFFIX}", SQLITE_PRAGMAS["busy_timeout"] / 1000) if (
+        self.writer_lock = WriterLock(database, SQLITE_PRAGMAS["busy_timeout"] / 1000) if (
             database and database != ":memory:" and not database.startswith("file:")) else None
 
     def begin(self, lock_type=None):

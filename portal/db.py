@@ -4,6 +4,7 @@ SQLite is the embedded default; PostgreSQL (postgresql://user:pw@host/db) is the
 a real school or county. Both run the same migrations from migrations/.
 """
 
+import datetime
 import fcntl
 import itertools
 import logging
@@ -20,11 +21,18 @@ from pathlib import Path
 from flask import Flask, g
 from peewee import (
     AutoField,
+    BooleanField,
+    CharField,
     CursorWrapper,
     DatabaseError,
     DatabaseProxy,
+    DateField,
+    DateTimeField,
+    Field,
     FieldAccessor,
     ForeignKeyAccessor,
+    ForeignKeyField,
+    IntegerField,
     Model,
     ModelCursorWrapper,
     ModelNamedTupleCursorWrapper,
@@ -34,6 +42,7 @@ from peewee import (
     OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
+    TextField,
     Value,
 )
 from playhouse.db_url import connect
@@ -482,12 +491,78 @@ def _column_target(model, column):
     return None
 
 
-def _new_instance(model):
-    obj = model.__new__(model)
-    obj.__data__ = {}
-    obj._dirty = set()
-    obj.__rel__ = {}
-    return obj
+def _kept_type(convert):
+    """The type of the values that `convert` (a column's converter: a field's python_value)
+    gives back as they are, `object` for every value, None when it is not known to: the
+    generated row makers below call it only for values of other types (and None)."""
+    field, func = getattr(convert, "__self__", None), getattr(convert, "__func__", None)
+    if not isinstance(field, Field):
+        return None
+    if func is ForeignKeyField.python_value:  # a value from the database is no model row
+        return _kept_type(field.rel_field.python_value)
+    if func is not Field.python_value:  # a python_value of its own (JSONText): always called
+        return None
+    return _KEPT_BY_ADAPT.get(type(field).adapt)
+
+
+# peewee's adapt of each field class -> the type it returns unchanged: int(3) is 3, a str stays
+# itself, bool(True), a datetime or (exactly) a date as it is; Field's own adapt keeps anything
+_KEPT_BY_ADAPT = {Field.adapt: object, IntegerField.adapt: int, CharField.adapt: str,
+                  TextField.adapt: str, BooleanField.adapt: bool,
+                  DateTimeField.adapt: datetime.datetime, DateField.adapt: datetime.date}
+
+
+class _Source:
+    """Python source of a row maker, with the values it names: one line a model instance,
+    its field values in a dict display (a value the converter would give back as it is is
+    not passed to it)."""
+
+    def __init__(self):
+        self.lines, self.names = [], {}
+        self.fields: dict = {}  # instance -> [(column, expression)] into its field dict
+        self.attributes: dict = {}  # instance -> [(name, expression)] set as attributes
+
+    def name(self, value, prefix: str) -> str:
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def value(self, i: int, convert) -> str:
+        """The expression of column i's value, converted as peewee converts it."""
+        if convert is None:
+            return f"row[{i}]"
+        kept = _kept_type(convert)
+        if kept is object:
+            return f"row[{i}]"
+        c = self.name(convert, "convert")
+        if kept is None:
+            return f"{c}(row[{i}])"
+        t = self.name(kept, "kept")
+        return f"(v if (v := row[{i}]) is None or v.__class__ is {t} else {c}(v))"
+
+    def put(self, obj: str, column: str, expression: str, into_data: bool) -> None:
+        (self.fields if into_data else self.attributes).setdefault(obj, []).append(
+            (column, expression))
+
+    def new(self, obj: str, model) -> None:
+        """The instance with its values, as peewee's constructor and setattr leave it for a
+        row (no defaults, nothing dirty)."""
+        m = self.name(model, "model")
+        data = ", ".join(f"{column!r}: {expression}"
+                         for column, expression in self.fields.get(obj, ()))
+        self.lines.append(f"    {obj} = {m}.__new__({m})")
+        self.lines.append(f"    {obj}.__dict__ = {{'__data__': {{{data}}}, '_dirty': set(), "
+                          f"'__rel__': {{}}}}")
+        for name, expression in self.attributes.get(obj, ()):
+            self.lines.append(f"    setattr({obj}, {name!r}, {expression})")
+
+    def build(self, name: str):
+        text = f"def {name}(row):\n" + "\n".join(self.lines) + "\n"
+        namespace = dict(self.names)
+        exec(compile(text, f"<portal.db {name}>", "exec"), namespace)  # noqa: S102
+        made = namespace[name]
+        made.source = text  # (for reading, and the tests)
+        return made
 
 
 def _row_maker(wrapper):
@@ -502,24 +577,15 @@ def _row_maker(wrapper):
 def _single_model_rows(wrapper):
     model = wrapper.constructor
     columns, converters = wrapper.unique_columns, wrapper.converters
-    data, attributes = [], []
+    source = _Source()
     for i in (*wrapper.no_convert, *wrapper.convert):
         target = _column_target(model, columns[i])
         if target is None:
             return None
-        (data if target == "data" else attributes).append((i, columns[i], converters[i]))
-    data, attributes = tuple(data), tuple(attributes)
-
-    def make(row):
-        obj = _new_instance(model)
-        values = obj.__data__
-        for i, name, convert in data:
-            values[name] = row[i] if convert is None else convert(row[i])
-        for i, name, convert in attributes:
-            setattr(obj, name, row[i] if convert is None else convert(row[i]))
-        return obj
-
-    return make
+        source.put("obj", columns[i], source.value(i, converters[i]), target == "data")
+    source.new("obj", model)
+    source.lines.append("    return obj")
+    return source.build("make_row")
 
 
 def _joined_rows(wrapper):
@@ -528,56 +594,84 @@ def _joined_rows(wrapper):
         if not is_a_model:
             return None
         models[key] = constructor
+    links = tuple(wrapper.src_to_dest)
+    if any(is_dict for _src, _attr, _dest, is_dict, _outer, _fk in links):
+        return None
     root = wrapper.model
-    plan = []  # (index, key the value counts for, key of the instance it goes to, name, ...)
+    objects = {key: f"o{n}" for n, key in enumerate(models)}
+    source = _Source()
+    counted: dict = {}  # key -> the columns whose values, not None, count it as set
     for idx, key, column, converter in wrapper._row_spec:
         home = key if key in models else root
         target = _column_target(models[home], column)
         if target is None:
             return None
-        plan.append((idx, key, home, column, converter, target == "data"))
-    links = tuple(wrapper.src_to_dest)
-    if any(is_dict for _src, _attr, _dest, is_dict, _outer, _fk in links):
-        return None
-    plan, reachable, constructors = tuple(plan), wrapper._dest_reachable, tuple(models.items())
+        counted.setdefault(key, []).append(idx)
+        source.put(objects[home], column, source.value(idx, converter), target == "data")
+    for key, model in models.items():
+        source.new(objects[key], model)
 
-    def make(row):
-        objects = {key: _new_instance(model) for key, model in constructors}
-        set_keys = set()
-        for idx, key, home, column, converter, into_data in plan:
-            value = row[idx]
-            if value is not None:
-                set_keys.add(key)
-            if converter is not None:
-                value = converter(value)
-            if into_data:
-                objects[home].__data__[column] = value
-            else:
-                setattr(objects[home], column, value)
-        # Joined instances onto the ones they were joined from, as peewee does: an instance
-        # with no value set is left out (None for an outer join, unless something further
-        # along the joins was set).
-        for src, attr, dest, _is_dict, is_outer, is_fk in links:
-            instance, joined = objects.get(src), objects.get(dest)
-            if joined is None and dest not in objects:
-                continue
-            if dest not in set_keys:
-                further = dest in reachable and bool(reachable[dest] & set_keys)
-                if not further:
-                    if not is_outer:
-                        continue
-                    joined = None
-            if is_outer and src not in set_keys and dest not in set_keys:
-                continue
-            if is_fk and joined is None:
-                instance.__rel__[attr] = None  # the row is known to be absent, its id kept
-            else:
-                setattr(instance, attr, joined)
-        for obj in objects.values():
-            obj._dirty.clear()
-        return objects[root]
+    def is_set(*keys) -> str:
+        tests = [f"row[{i}] is not None" for key in keys for i in counted.get(key, ())]
+        return " or ".join(tests) or "False"
 
-    return make
+    # Joined instances onto the ones they were joined from, as peewee does: an instance with
+    # no value set is left out (None for an outer join, unless something further along the
+    # joins was set).
+    dirtied = set()
+    for src, attr, dest, _is_dict, is_outer, is_fk in links:
+        if dest not in objects:
+            continue
+        instance, joined = objects[src], objects[dest]
+        further = tuple(wrapper._dest_reachable.get(dest, ()))
+        assign_joined, through_setattr = _link_code(models[src], attr, models[dest], instance,
+                                                    joined, is_fk)
+        if through_setattr or not is_fk:
+            dirtied.add(instance)
+        assign_none = (f"{instance}.__rel__[{attr!r}] = None" if is_fk  # known absent, id kept
+                       else f"setattr({instance}, {attr!r}, None)")
+        if not is_outer:
+            source.lines.append(f"    if {is_set(dest, *further)}:")
+            source.lines.append(f"        {assign_joined}")
+            continue
+        source.lines.append(f"    if {is_set(dest)}:")
+        source.lines.append(f"        {assign_joined}")
+        source.lines.append(f"    elif {is_set(src)}:")
+        if further:
+            source.lines.append(f"        if {is_set(*further)}:")
+            source.lines.append(f"            {assign_joined}")
+            source.lines.append("        else:")
+            source.lines.append(f"            {assign_none}")
+        else:
+            source.lines.append(f"        {assign_none}")
+    for obj in sorted(dirtied):  # (setattr may mark a field dirty; a row from the database
+        source.lines.append(f"    {obj}._dirty.clear()")  # has none)
+    source.lines.append(f"    return {objects[root]}")
+    return source.build("make_joined_row")
+
+
+def _class_attribute(model, name: str):
+    """What the class (or a base) holds under `name`, as it is (not the descriptor's get)."""
+    for klass in model.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def _link_code(src_model, attr: str, dest_model, instance: str, joined: str,
+               is_fk: bool) -> tuple[str, bool]:
+    """(the statement setting `joined` as `instance`'s `attr`, whether it goes through
+    setattr). A foreign key to the joined model is written as its accessor writes it: the
+    joined row's key into the field, the row into the cache (and the field marked dirty,
+    which the maker clears again: left out)."""
+    accessor = _class_attribute(src_model, attr) if is_fk else None
+    if (type(accessor) is ForeignKeyAccessor and accessor.name == attr
+            and issubclass(dest_model, accessor.rel_model)):
+        key = accessor.field.rel_field.name
+        if _column_target(dest_model, key) == "data":
+            return (f"{instance}.__data__[{attr!r}] = {joined}.__data__.get({key!r}); "
+                    f"{instance}.__rel__[{attr!r}] = {joined}"), False
+    return f"setattr({instance}, {attr!r}, {joined})", True
 
 
 # --- inserts, their text built once ---------------------------------------------------------

@@ -6,7 +6,16 @@ from peewee import JOIN, Model, Value, fn
 
 from portal import db as db_module
 from portal.db import Prepared
-from portal.models import Case, Event, Participant, RoleGrant, School, SchoolClass, User
+from portal.models import (
+    Case,
+    Event,
+    Participant,
+    RoleGrant,
+    School,
+    SchoolClass,
+    SchoolYear,
+    User,
+)
 
 
 def _rows(query):
@@ -190,12 +199,14 @@ def test_a_statement_the_server_has_forgotten_is_run_as_text_and_prepared_anew(s
 # --- rows made from the fixed plan (portal.db._row_maker) -----------------------------------
 
 def _graph(value):
-    """What a row is, to compare: each model instance's class, field values, joined
-    instances, dirty fields and attributes of its own, all the way down the joins."""
+    """What a row is, to compare: each model instance's class, field values and their types
+    (True and 1 are equal, not the same), joined instances, dirty fields and attributes of its
+    own, all the way down the joins."""
     if not isinstance(value, Model):
-        return value
-    own = {k: v for k, v in value.__dict__.items() if k not in ("__data__", "__rel__", "_dirty")}
-    return (type(value).__name__, dict(value.__data__),
+        return type(value), value
+    own = {k: _graph(v) for k, v in value.__dict__.items()
+           if k not in ("__data__", "__rel__", "_dirty")}
+    return (type(value).__name__, {k: _graph(v) for k, v in value.__data__.items()},
             {k: _graph(v) for k, v in value.__rel__.items()}, sorted(value._dirty), own)
 
 
@@ -256,6 +267,10 @@ def test_rows_made_from_the_plan_are_the_rows_peewee_makes(school, a_case):
             .join(RoleGrant, JOIN.LEFT_OUTER, on=(RoleGrant.user == User.id))
             .join(School, JOIN.LEFT_OUTER, on=(RoleGrant.school == School.id))
             .where(Event.case == case_id).order_by(Event.id, RoleGrant.id)),
+        "dates, times, flags and JSON of joined models": lambda case_id: (
+            Case.select(Case, SchoolYear, Event)
+            .join(SchoolYear).switch(Case).join(Event, on=(Event.case == Case.id))
+            .where(Case.id == case_id).order_by(Event.id)),
         "a foreign key's id column": lambda case_id: (
             Case.select(Case.id, Case.student_id.alias("student_id")).where(Case.id == case_id)),
     }

@@ -78,7 +78,7 @@ def reasons_given(decision: Decision, reasons: str, at: datetime | None = None) 
 
 
 _of_case = Prepared(lambda case_id: (
-    Decision.select(Decision, User)
+    Decision.select(Decision, User.id, User.full_name)  # the letter names who decided
     .join(User, on=(Decision.decided_by == User.id))
     .where(Decision.case == case_id)
     .order_by(Decision.decided_at)))

@@ -16,8 +16,11 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 STATUS_EVENTS = 5
 
 
+# What a timeline shows of an event (templates/_macros.html, timeline_event), and who acted by
+# name: not the event's data, which would be parsed as JSON for every row.
 _timeline = Prepared(lambda case_id: (
-    Event.select(Event, User.id, User.full_name)  # the timeline names who acted
+    Event.select(Event.id, Event.created_at, Event.action, Event.actor, Event.role, Event.text,
+                 User.id, User.full_name)
     .join(User, on=(Event.actor == User.id), join_type=JOIN.LEFT_OUTER)
     .where(Event.case == case_id)
     .order_by(Event.id.desc())))

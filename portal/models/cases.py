@@ -19,7 +19,7 @@ from portal.models.school import School, SchoolYear
 class CaseCounter(BaseModel):
     """Last case number handed out per school and school year."""
 
-    school = ForeignKeyField(School, on_delete="CASCADE")
+    school = ForeignKeyField(School, on_delete="CASCADE", index=False)  # (school, school_year)
     school_year = ForeignKeyField(SchoolYear, on_delete="CASCADE")
     last_number = IntegerField(default=0)
 
@@ -28,13 +28,14 @@ class CaseCounter(BaseModel):
 
 
 class Case(BaseModel):
-    school = ForeignKeyField(School, backref="cases", on_delete="CASCADE")
+    # (school and student lead composite indexes below: no index of their own; migration 016)
+    school = ForeignKeyField(School, backref="cases", on_delete="CASCADE", index=False)
     school_year = ForeignKeyField(SchoolYear, backref="cases", on_delete="CASCADE")
     number = IntegerField()
     kind = CharField(max_length=32)
     state = CharField(max_length=32)
     is_open = BooleanField(default=True)
-    student = ForeignKeyField(User, backref="cases", on_delete="CASCADE")
+    student = ForeignKeyField(User, backref="cases", on_delete="CASCADE", index=False)
     title = CharField(max_length=200)
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
@@ -98,7 +99,7 @@ class CaseListing(BaseModel):
 class Event(BaseModel):
     """One line of a case's timeline."""
 
-    case = ForeignKeyField(Case, backref="events", on_delete="CASCADE")
+    case = ForeignKeyField(Case, backref="events", on_delete="CASCADE", index=False)  # (case, id)
     actor = ForeignKeyField(User, null=True, backref="events")
     role = CharField(max_length=32)
     action = CharField(max_length=48)

@@ -17,7 +17,8 @@ from portal.models.base import BaseModel, utcnow
 class Notification(BaseModel):
     """One line in a user's notification list; `text_key` picks the sentence shown."""
 
-    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    # (user, read_at) and (user, id) lead with it: no index of its own (migration 016)
+    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE", index=False)
     case = ForeignKeyField(Case, backref="notifications", null=True, on_delete="CASCADE")
     event = ForeignKeyField(Event, null=True, on_delete="SET NULL")
     # Without a case (an absence warning): the class it concerns, whose overview staff open.

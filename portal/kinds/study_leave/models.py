@@ -36,9 +36,10 @@ class TeacherAnswer(BaseModel):
     """One subject teacher's answer for one subject: approve or decline, with the tasks
     (or the reason for declining); the student marks the tasks done."""
 
-    case = ForeignKeyField(Case, backref="teacher_answers", on_delete="CASCADE")
+    # case and teacher lead the composite indexes in Meta: no index of their own (016)
+    case = ForeignKeyField(Case, backref="teacher_answers", on_delete="CASCADE", index=False)
     subject = ForeignKeyField(Subject, on_delete="CASCADE")
-    teacher = ForeignKeyField(User, on_delete="CASCADE")
+    teacher = ForeignKeyField(User, on_delete="CASCADE", index=False)
     decision = CharField(max_length=16, null=True)  # None (waiting), "approved", "declined"
     text = TextField(default="")  # the tasks, or why the teacher declines
     answered_at = DateTimeField(null=True)

@@ -12,7 +12,12 @@ from werkzeug.routing import IntegerConverter
 from portal import db, template_i18n
 from portal.extensions import babel, csrf, htmx, login_manager
 from portal.menu import install_menu
-from portal.security import install_csrf_token, install_security_headers, install_static_versions
+from portal.security import (
+    KeptCookieSessionInterface,
+    install_csrf_token,
+    install_security_headers,
+    install_static_versions,
+)
 from portal.urls import install_url_cache
 
 
@@ -116,6 +121,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     install_csrf_token(app)  # the session's token signed once per process
+    app.session_interface = KeptCookieSessionInterface()  # each cookie checked once per process
     htmx.init_app(app)
     babel.init_app(app, locale_selector=lambda: "nb", timezone_selector=lambda: "Europe/Oslo")
     login_manager.init_app(app)

@@ -176,3 +176,62 @@ def test_a_sessions_csrf_token_is_signed_once_and_still_checked(app, client, aut
     one = csrf(client.get("/home").get_data(as_text=True))
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later + 5)
     assert csrf(client.get("/home").get_data(as_text=True)) != one
+
+
+def test_a_session_cookie_is_checked_once_per_process_and_its_age_on_every_request(
+        app, client, auth, school, monkeypatch):
+    """The session interface keeps what a good cookie holds (portal.security): the same data
+    as Flask's own check gives, the cookie's age still checked on every request, a cookie
+    tampered with or signed with another key refused, and each request its own copy."""
+    import itsdangerous.timed
+    from flask import request
+    from flask.sessions import SecureCookieSessionInterface
+
+    from portal import security
+
+    auth.login("elev1")
+    value = client.get_cookie("session").value
+    raw = app.test_client(use_cookies=False)
+
+    def home(cookie):
+        return raw.get("/home", headers={"Cookie": f"session={cookie}"}).status_code
+
+    assert home(value) == 200 and home(value) == 200
+    assert value in [key[0] for key in app.session_interface.kept.entries]
+    tampered = value[:-2] + ("A" if value[-2] != "A" else "B") + value[-1]
+    assert home(tampered) == 302  # to the login page
+
+    with app.test_request_context(headers={"Cookie": f"session={value}"}):
+        first = app.session_interface.open_session(app, request)
+        assert dict(first) == dict(SecureCookieSessionInterface().open_session(app, request))
+        first["written"] = "by one request"
+        assert "written" not in app.session_interface.open_session(app, request)
+
+    # a day later (the lifetime is 8 hours): refused although kept, as Flask refuses it
+    now = security.time.time()
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    for clock in (security.time, itsdangerous.timed.time):
+        monkeypatch.setattr(clock, "time", lambda: now + lifetime - 5)
+    assert home(value) == 200
+    for clock in (security.time, itsdangerous.timed.time):
+        monkeypatch.setattr(clock, "time", lambda: now + lifetime + 5)
+    assert home(value) == 302
+    monkeypatch.undo()
+
+    # another secret key: the kept data is not used, the cookie is checked and refused
+    app.secret_key = "another key altogether, 32 chars"
+    assert home(value) == 302
+
+
+def test_a_session_a_request_could_change_in_place_is_not_kept(app, school):
+    """Flashed messages are a list: a session holding them is checked anew each time."""
+    from flask import request, session
+
+    with app.test_request_context():
+        session["_flashes"] = [("error", "Noe gikk galt")]
+        session["_user_id"] = "1"
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    with app.test_request_context(headers={"Cookie": f"session={cookie}"}):
+        opened = app.session_interface.open_session(app, request)
+    assert opened["_flashes"] == [("error", "Noe gikk galt")]
+    assert not app.session_interface.kept.entries

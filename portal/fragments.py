@@ -25,6 +25,7 @@ PORTAL_ROW_CACHE_SIZE is 0. A worker keeps at most that many rows and 1.5 KB a r
 
 import threading
 from collections import OrderedDict
+from itertools import chain
 
 from flask import request
 from jinja2 import pass_context
@@ -86,8 +87,25 @@ def event_key(event) -> tuple:
             event.actor.full_name if event.actor_id else None, event.role, event.text)
 
 
+def letter_key(decision) -> tuple:
+    """What a decision letter on the case page shows (templates/cases/_decision.html,
+    case_page_letter; the case and whether the reader is the student come with the macro):
+    every field of the decision, who decided by name, the appeal period of the school's rules,
+    and, while the student may ask for the reasons, the session's CSRF token in that form."""
+    from flask import current_app
+
+    from portal.cases.decisions import appeal_period_text
+
+    d = decision.__data__
+    form = not d.get("reasons") and d.get("reasons_requested_at") is None
+    return (*chain.from_iterable(d.items()), decision.decided_by.full_name,
+            appeal_period_text(decision),
+            current_app.jinja_env.globals["csrf_token"]() if form else None)
+
+
 # by the macro's name: the macros whose rows may be kept, and what each one shows
-KEYS = {"case_row": case_row_key, "timeline_event": event_key, "latest_event": event_key}
+KEYS = {"case_row": case_row_key, "timeline_event": event_key, "latest_event": event_key,
+        "case_page_letter": letter_key}
 
 
 @pass_context

@@ -157,3 +157,42 @@ def test_no_letter_for_those_without_a_part(decided, client, auth):
     auth.login("laerer1")
     assert client.get(url).status_code == 200
     assert client.get(f"/cases/{decided.case.id}/decisions/99999").status_code == 404
+
+
+def _letters(client, case) -> str:
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    return html[html.index('id="decisions-heading"'):html.index('id="docs-heading"')]
+
+
+def _tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
+
+
+def test_a_letter_on_the_case_page_is_kept_as_it_would_be_rendered_now(decided, app, client,
+                                                                       auth, csrf):
+    """The case page keeps a decision letter's HTML (portal/fragments.py, letter_key): the
+    same as rendered without the cache, each session's own CSRF token in the student's form,
+    and the letter as it is after reasons are asked for and given."""
+    from tests.conftest import Auth
+
+    case = decided.case
+    auth.login("elev1")
+    first = _letters(client, case)
+    assert "Ask for the reasons" in first or "Be om begrunnelse" in first
+    kept, app.jinja_env.portal_rows = app.jinja_env.portal_rows, None
+    assert _letters(client, case) == first
+    app.jinja_env.portal_rows = kept
+    assert _letters(client, case) == first
+
+    other = app.test_client()  # the student in another session: their own token in the form
+    Auth(other).login("elev1")
+    page = other.get(f"/cases/{case.id}").get_data(as_text=True)
+    theirs = _letters(other, case)
+    assert _tokens(theirs) == {csrf(page)} != _tokens(first)
+
+    url = f"/cases/{case.id}/decisions/{decided.decision.id}"
+    assert client.post(url + "/ask-reasons", data={"csrf_token": csrf(first)}).status_code == 303
+    asked = _letters(client, case)
+    assert asked != first and not _tokens(asked)
+    decisions.reasons_given(Decision.get_by_id(decided.decision.id), "Dokumentert behov.")
+    assert "Dokumentert behov." in _letters(client, case)

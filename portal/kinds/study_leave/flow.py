@@ -213,6 +213,34 @@ def answers_shown(case) -> list[TeacherAnswer]:
     return _answers_shown(case.id)
 
 
+# The application with its class and the answers as answers_shown gives them, in one
+# statement: a row per answer (one with no answer before any is asked for).
+_leave_with_answers = Prepared(lambda case_id: (
+    StudyLeave.select(StudyLeave, SchoolClass, TeacherAnswer, Subject.id, Subject.name, User.id,
+                      User.full_name)
+    .join(SchoolClass, JOIN.LEFT_OUTER)
+    .switch(StudyLeave)
+    .join(TeacherAnswer, JOIN.LEFT_OUTER, on=(TeacherAnswer.case == StudyLeave.case),
+          attr="answer")
+    .join(Subject, JOIN.LEFT_OUTER, on=(TeacherAnswer.subject == Subject.id))
+    .switch(TeacherAnswer)
+    .join(User, JOIN.LEFT_OUTER, on=(TeacherAnswer.teacher == User.id))
+    .where(StudyLeave.case == case_id)
+    .order_by(Subject.name, TeacherAnswer.id)))
+
+
+def leave_and_answers(case) -> tuple[StudyLeave, list[TeacherAnswer]]:
+    """leave_of(case) and answers_shown(case) in one statement (the case page has both: on
+    PostgreSQL a round trip fewer)."""
+    rows = _leave_with_answers(case.id)
+    if not rows:
+        raise StudyLeave.DoesNotExist(f"no study leave for case {case.id}")
+    leave = rows[0]
+    answers = [row.answer for row in rows if row.answer is not None]
+    del leave.answer  # (the joined answer of its row: the list is the answers)
+    return leave, answers
+
+
 _missing_answers = Prepared(lambda case_ids: (
     TeacherAnswer.select(TeacherAnswer.case, TeacherAnswer.teacher)
     .where(TeacherAnswer.case.in_(case_ids) & TeacherAnswer.decision.is_null())

@@ -134,8 +134,7 @@ def status_extras(case, parts, answers=None):
 
 def case_extras(case, parts):
     """What the study-leave page adds to the case page (Kind.extra_context)."""
-    leave = flow.leave_of(case)
-    answers = flow.answers_shown(case)  # the page names subject and teacher, nothing more
+    leave, answers = flow.leave_and_answers(case)  # subject and teacher by name only
     version = {"version": case.version}
     can = {t.action for t in KIND.actions(case.state, parts)}
     context = {

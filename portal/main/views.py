@@ -111,18 +111,19 @@ def home():
     The lists poll this page (hx-select); an unchanged list answers 304 after two statements
     (the user with their roles, the page's rows as case and version). The ETag is compared weakly,
     as If-None-Match asks (a compressing proxy makes it W/"...")."""
+    user = current_user._get_current_object()  # (read often below: not through the proxy)
     kind_filter = request.args.get("kind") if request.args.get("kind") in REGISTRY else None
     only_open = request.args.get("open") == "1"
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     kinds = [kind_filter] if kind_filter else []
     offset = (page - 1) * PAGE_SIZE
     if request.if_none_match:  # the browser has a page: is it current?
-        window = _WINDOWS[only_open](current_user.id, kinds, PAGE_SIZE + 1, offset)
-        version = _lists_version(current_user, _state(window))
+        window = _WINDOWS[only_open](user.id, kinds, PAGE_SIZE + 1, offset)
+        version = _lists_version(user, _state(window))
         if request.if_none_match.contains_weak(version) and not session.get("_flashes"):
             return _conditional(make_response("", 304), version)
-    cases = _LISTS[only_open](current_user.id, kinds, PAGE_SIZE + 1, offset)
-    version = _lists_version(current_user, _state((c.id, c.caselisting.version) for c in cases))
+    cases = _LISTS[only_open](user.id, kinds, PAGE_SIZE + 1, offset)
+    version = _lists_version(user, _state((c.id, c.caselisting.version) for c in cases))
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
     parts = {c.id: parts_of_text(c.my_parts) for c in cases}
@@ -135,7 +136,7 @@ def home():
     done = set()  # ... but has already done their part in it
     for code in {c.kind for c in acting}:
         kind = REGISTRY[code]
-        done |= kind.already_done(current_user, [c for c in acting if c.kind == code], parts)
+        done |= kind.already_done(user, [c for c in acting if c.kind == code], parts)
     waiting_ids = {c.id for c in acting} - done
     waiting, others = [], []
     for case in cases:
@@ -145,9 +146,9 @@ def home():
     from portal.rules.calendar import today
 
     waiting = overdue_first(waiting, today())  # overdue first, with how late
-    is_student = current_user.has_role("student")
+    is_student = user.has_role("student")
     # students get the buttons for new requests, staff the filter by kind
-    schools = current_user.schools() if is_student else []
+    schools = user.schools() if is_student else []
     new_requests = [k for k in REGISTRY.values()
                     if k.new_endpoint and any(k.offered_at(s) for s in schools)]
     html = render_template(

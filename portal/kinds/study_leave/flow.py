@@ -253,10 +253,10 @@ def done_by(user, cases: list[Case], parts: dict[int, set[str]]) -> set[int]:
     open_ids = [c.id for c in cases if c.state == "with_teachers"]
     if not open_ids:
         return set()
-    mine_missing, all_missing = set(), set()
-    for case_id, teacher_id in _missing_answers.execute(open_ids):
+    mine_missing, all_missing, user_id = set(), set(), user.id
+    for case_id, teacher_id in _missing_answers(open_ids):
         all_missing.add(case_id)
-        if teacher_id == user.id:
+        if teacher_id == user_id:
             mine_missing.add(case_id)
     coordinating = {cid for cid in open_ids if COORDINATOR in parts.get(cid, ())}
     return {cid for cid in open_ids

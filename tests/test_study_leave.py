@@ -628,20 +628,21 @@ def test_the_case_page_asks_for_documents_and_decisions_only_when_the_case_has_s
 
 def test_the_application_and_its_answers_in_one_statement_are_what_each_query_gives(
         portal, school):
-    """flow.leave_and_answers (the case page's one statement) gives leave_of's application
-    with its class and answers_shown's answers: none before the teachers are asked, then
-    every subject's in order, answered or not."""
+    """flow.leave_and_answers (the case page's; one statement on PostgreSQL, tried here on
+    both databases) gives leave_of's application with its class and answers_shown's answers:
+    none before the teachers are asked, then every subject's in order, answered or not."""
     def shown(leave, answers):
         return (dict(leave.__data__), leave.school_class.name, "answer" in leave.__dict__,
                 [(dict(a.__data__), a.subject.name, a.teacher.full_name) for a in answers])
 
     case = filed(portal)
-    assert flow.leave_and_answers(case)[1] == []
-    assert shown(*flow.leave_and_answers(case)) == shown(flow.leave_of(case), [])
+    for together in (flow.leave_and_answers, flow.joined_leave_and_answers):
+        assert together(case)[1] == []
+        assert shown(*together(case)) == shown(flow.leave_of(case), [])
     case = with_teachers(portal, school)
     for _ in range(2):  # before and after the first teacher's answer
-        together = flow.leave_and_answers(case)
-        assert len(together[1]) == 2
-        assert shown(*together) == shown(flow.leave_of(case), flow.answers_shown(case))
+        for together in (flow.leave_and_answers(case), flow.joined_leave_and_answers(case)):
+            assert len(together[1]) == 2
+            assert shown(*together) == shown(flow.leave_of(case), flow.answers_shown(case))
         norsk, _matte = _answers(case)
         _teacher_answer(case, norsk, approve=True, text="Les kapittel 4.", actor=school.laerer1)

@@ -550,11 +550,13 @@ class _Source:
         m = self.name(model, "model")
         data = ", ".join(f"{column!r}: {expression}"
                          for column, expression in self.fields.get(obj, ()))
+        # values that are no attribute of the class (_column_target: subquery aliases) are
+        # the instance's own, where setattr would put them
+        own = "".join(f", {name!r}: {expression}"
+                      for name, expression in self.attributes.get(obj, ()))
         self.lines.append(f"    {obj} = {m}.__new__({m})")
         self.lines.append(f"    {obj}.__dict__ = {{'__data__': {{{data}}}, '_dirty': set(), "
-                          f"'__rel__': {{}}}}")
-        for name, expression in self.attributes.get(obj, ()):
-            self.lines.append(f"    setattr({obj}, {name!r}, {expression})")
+                          f"'__rel__': {{}}{own}}}")
 
     def build(self, name: str):
         text = f"def {name}(row):\n" + "\n".join(self.lines) + "\n"
@@ -608,8 +610,15 @@ def _joined_rows(wrapper):
             return None
         counted.setdefault(key, []).append(idx)
         source.put(objects[home], column, source.value(idx, converter), target == "data")
+    linked = {key for src, _attr, dest, _d, _o, _fk in links for key in (src, dest)}
     for key, model in models.items():
-        source.new(objects[key], model)
+        # (a model joined only to filter by, with no column read and no row it is joined to,
+        # would be an instance no one can reach from the row: not made)
+        if key == root or key in linked or objects[key] in source.fields or (
+                objects[key] in source.attributes):
+            source.new(objects[key], model)
+        else:
+            del objects[key]
 
     def is_set(*keys) -> str:
         tests = [f"row[{i}] is not None" for key in keys for i in counted.get(key, ())]

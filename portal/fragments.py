@@ -81,7 +81,7 @@ def case_row_key(row) -> tuple:
     d = case.__data__
     return (d.get("id"), d.get("version"), d.get("kind"), d.get("state"), d.get("title"),
             d.get("number"), _joined(case, "school_year").__data__.get("starts_on"),
-            row.latest_at, row.days_late, row.due_on)
+            row.latest_stored, row.days_late, row.due_on)
 
 
 def event_key(event) -> tuple:

@@ -8,17 +8,19 @@ catalogue is found once per request and locale (`translations`), as the template
 that extraction looks for.
 """
 
-from flask import g, has_app_context
+from flask.globals import _cv_app  # the app context, as has_app_context() and g read it
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 
 def _request_locale():
     """(g, the request's locale object) without going through proxies per attribute;
-    (None, None) outside an app context."""
-    if not has_app_context():
+    (None, None) outside an app context. (Asked a dozen times a page, by every label and
+    date: the app context is read once, not through has_app_context() and g's proxy.)"""
+    context = _cv_app.get(None)
+    if context is None:
         return None, None
-    here = g._get_current_object()
+    here = context.g
     # flask-babel keeps the request's locale on g; ask it when it has not chosen one yet
     locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None) or get_locale()
     return here, locale

@@ -73,7 +73,10 @@ def _list_query(only_open: bool) -> Prepared:
         return _filtered(visible_cases(user_id), kinds, only_open).select_extend(
             parts_text(user_id).alias("my_parts"),
             _latest_at().alias("latest_at"),
-            CaseListing.version,  # (row.caselisting.version) as a conditional request reads it
+            # the version a conditional request reads (_WINDOWS), as an attribute of the case
+            # (an expression, not the field, so that peewee gives it to the case): no
+            # CaseListing row made for each case
+            (CaseListing.version + 0).alias("listed_version"),
         ).limit(limit).offset(offset)
 
     return Prepared(build)
@@ -123,7 +126,7 @@ def home():
         if request.if_none_match.contains_weak(version) and not session.get("_flashes"):
             return _conditional(make_response("", 304), version)
     cases = _LISTS[only_open](user.id, kinds, PAGE_SIZE + 1, offset)
-    version = _lists_version(user, _state((c.id, c.caselisting.version) for c in cases))
+    version = _lists_version(user, _state((c.id, c.listed_version) for c in cases))
     has_next = len(cases) > PAGE_SIZE
     cases = cases[:PAGE_SIZE]
     parts = {c.id: parts_of_text(c.my_parts) for c in cases}
@@ -140,7 +143,7 @@ def home():
     waiting_ids = {c.id for c in acting} - done
     waiting, others = [], []
     for case in cases:
-        row = ListRow(case, _event_time(case.latest_at))
+        row = ListRow(case, case.latest_at)
         (waiting if case.id in waiting_ids else others).append(row)
     from portal.notifications.queue import overdue_first
     from portal.rules.calendar import today
@@ -172,13 +175,20 @@ class ListRow:
     as an attribute first, and a dict's failed lookup costs a caught AttributeError each
     time (about ten a row)."""
 
-    __slots__ = ("case", "latest_at", "due_on", "days_late")
+    __slots__ = ("case", "latest_stored", "due_on", "days_late")
 
-    def __init__(self, case, latest_at):
+    def __init__(self, case, latest_stored):
         self.case = case
-        self.latest_at = latest_at
+        self.latest_stored = latest_stored  # the newest event's time as the database gives it
         self.due_on = None  # the work queue's (notifications.queue.overdue_first)
         self.days_late = 0
+
+    @property
+    def latest_at(self):
+        """The newest event's time as a datetime: worked out only when the row is rendered,
+        not for a row the page takes from the cache (its key holds the stored value, which
+        says the same)."""
+        return _event_time(self.latest_stored)
 
 
 def _event_time(value):

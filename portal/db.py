@@ -500,8 +500,8 @@ def _kept_type(convert):
         return None
     if func is ForeignKeyField.python_value:  # a value from the database is no model row
         return _kept_type(field.rel_field.python_value)
-    if func is not Field.python_value:  # a python_value of its own (JSONText): always called
-        return None
+    if func is not Field.python_value or "adapt" in vars(field):  # its own (JSONText, a
+        return None  # BareField's adapt=): always called
     return _KEPT_BY_ADAPT.get(type(field).adapt)
 
 
@@ -593,8 +593,8 @@ def _single_model_rows(wrapper):
 def _joined_rows(wrapper):
     models = {}  # key -> model of each instance a row makes
     for key, constructor, is_a_model in wrapper._constructor_list:
-        if not is_a_model:
-            return None
+        if not (is_a_model and constructor.__init__ is Model.__init__):
+            return None  # (a constructor of its own: peewee's row making calls it)
         models[key] = constructor
     links = tuple(wrapper.src_to_dest)
     if any(is_dict for _src, _attr, _dest, is_dict, _outer, _fk in links):
@@ -677,7 +677,7 @@ def _link_code(src_model, attr: str, dest_model, instance: str, joined: str,
     if (type(accessor) is ForeignKeyAccessor and accessor.name == attr
             and issubclass(dest_model, accessor.rel_model)):
         key = accessor.field.rel_field.name
-        if _column_target(dest_model, key) == "data":
+        if type(_class_attribute(dest_model, key)) is FieldAccessor:  # (a plain value there)
             return (f"{instance}.__data__[{attr!r}] = {joined}.__data__.get({key!r}); "
                     f"{instance}.__rel__[{attr!r}] = {joined}"), False
     return f"setattr({instance}, {attr!r}, {joined})", True

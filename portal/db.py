@@ -479,11 +479,7 @@ def _column_target(model, column):
     if not (isinstance(model, type) and issubclass(model, Model)
             and model.__init__ is Model.__init__):
         return None
-    found = _NOT_THERE
-    for klass in model.__mro__:
-        if column in klass.__dict__:
-            found = klass.__dict__[column]
-            break
+    found = _class_attribute(model, column)
     if found is _NOT_THERE:
         return "attribute"
     if type(found) in _PLAIN_ACCESSORS and found.name == column:
@@ -660,11 +656,12 @@ def _joined_rows(wrapper):
 
 
 def _class_attribute(model, name: str):
-    """What the class (or a base) holds under `name`, as it is (not the descriptor's get)."""
+    """What the class (or a base) holds under `name`, as it is (not the descriptor's get);
+    _NOT_THERE when none does."""
     for klass in model.__mro__:
         if name in klass.__dict__:
             return klass.__dict__[name]
-    return None
+    return _NOT_THERE
 
 
 def _link_code(src_model, attr: str, dest_model, instance: str, joined: str,

@@ -29,10 +29,11 @@ import threading
 from collections import OrderedDict
 from itertools import chain
 
-from flask import request
+from flask import current_app, request
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from portal.cases.decisions import appeal_period_text
 from portal.filters import _locale_key
 from portal.i18n import _request_locale
 
@@ -108,10 +109,6 @@ def letter_key(decision) -> tuple:
     case_page_letter; the case and whether the reader is the student come with the macro):
     every field of the decision, who decided by name, the appeal period of the school's rules,
     and, while the student may ask for the reasons, the session's CSRF token in that form."""
-    from flask import current_app
-
-    from portal.cases.decisions import appeal_period_text
-
     d = decision.__data__
     form = not d.get("reasons") and d.get("reasons_requested_at") is None
     return (*chain.from_iterable(d.items()), decision.decided_by.full_name,

@@ -342,15 +342,95 @@ def wrk_requests(s: dict, server: Server, sessions: dict, subjects: dict) -> lis
     return out
 
 
+# --- CPU per request ----------------------------------------------------------------------
+# Where a request's CPU goes on this machine: the app's workers, the database server (when it
+# runs here: PostgreSQL; SQLite works inside the workers) and wrk. Read from /proc before and
+# after each run; the machine's busy time (from /proc/stat) covers the kernel's share besides.
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def tree_cpu(pid: int | None) -> float:
+    """CPU seconds used so far by a process and its living descendants, with the children
+    each has reaped (a worker restarted during the run still counts)."""
+    if pid is None:
+        return 0.0
+    ticks, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:  # gone meanwhile: its time is now its parent's (reaped children)
+            continue
+        ticks += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        stack.extend(int(c) for c in children)
+    return ticks / _TICK
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores have been busy (user, nice, system, irq, softirq; not idle,
+    not waiting for I/O, not stolen by the hypervisor)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / _TICK
+
+
+def wrk_cpu() -> float:
+    """CPU seconds of this process's waited-for children (wrk: gunicorn is not waited for
+    until the end)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def database_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (its data directory
+    is here and names a living process), else None (SQLite: the workers do its work)."""
+    if not url.startswith("postgresql"):
+        return None
+    from portal.db import database
+
+    with database.connection_context():
+        directory = database.execute_sql("SELECT current_setting('data_directory')").fetchone()[0]
+    try:
+        pid = int((Path(directory) / "postmaster.pid").read_text().split()[0])
+        Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid
+
+
+class CpuMeter:
+    """CPU per request of one wrk run, split by who spent it."""
+
+    def __init__(self, app_pid: int, db_pid: int | None):
+        self.app_pid, self.db_pid = app_pid, db_pid
+
+    def sample(self) -> tuple[float, float, float, float]:
+        return (tree_cpu(self.app_pid), tree_cpu(self.db_pid), wrk_cpu(), machine_busy())
+
+    def per_request(self, before, after, requests: int) -> dict:
+        app, db, load, busy = (b - a for a, b in zip(before, after, strict=True))
+        ms = 1000 / max(1, requests)
+        return {"app": round(app * ms, 3),
+                "database": round(db * ms, 3) if self.db_pid else None,
+                "load_generator": round(load * ms, 3),
+                "machine_busy": round(busy * ms, 3)}
+
+
 def run_wrk(requests: list[dict], expected: int, *, connections: int, duration: int,
-            name: str) -> dict:
+            name: str, meter: CpuMeter | None = None) -> dict:
     template = (ROOT / "bench" / "scenario.lua").read_text()
     script = BUILD / f"{name}.lua"
     script.write_text(template.replace("@REQUESTS@", _lua(requests))
                       .replace("@EXPECTED@", str(expected)))
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
            "-s", str(script), f"http://127.0.0.1:{_port}"]
+    before = meter.sample() if meter else None
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    after = meter.sample() if meter else None
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
     data = json.loads(line[6:])
     seconds = data["duration_us"] / 1e6
@@ -365,6 +445,7 @@ def run_wrk(requests: list[dict], expected: int, *, connections: int, duration: 
         "requests": data["requests"],
         "wrong_status": data["wrong_status"],
         "socket_errors": data["socket_errors"],
+        "cpu_ms": meter.per_request(before, after, data["requests"]) if meter else None,
     }
 
 
@@ -411,18 +492,24 @@ def machine() -> dict:
 
 def table(result: dict) -> str:
     rows = [("scenario", "rps", "p50 ms", "p95 ms", "p99 ms", "bytes/resp", "vs bare",
-             "q 1k", "q 150k")]
+             "q 1k", "q 150k", "CPU app", "CPU db", "CPU all")]
     for s in result["scenarios"]:
+        cpu = s.get("cpu_ms") or {}
         rows.append((s["label"], f"{s['rps']:.0f}", f"{s['p50_ms']:.1f}", f"{s['p95_ms']:.1f}",
                      f"{s['p99_ms']:.1f}", f"{s['bytes_per_response']:,}",
                      f"{s['ratio_to_bare']:.0%}", str(s["queries_small"]),
-                     str(s["queries_full"])))
+                     str(s["queries_full"]), _ms(cpu.get("app")), _ms(cpu.get("database")),
+                     _ms(cpu.get("machine_busy"))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                 for i, (c, w) in enumerate(zip(r, widths, strict=True))) + " |"
              for r in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+def _ms(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def check_targets(result: dict) -> list[str]:
@@ -481,9 +568,11 @@ def main(argv=None) -> int:
     scen = scenarios(subjects)
     queries_full = count_queries(url, scenarios(subjects), _etag_from_db)
     log(f"queries on {rows.get('case', 0):,} cases: {queries_full}")
+    db_pid = database_pid(url)
     database.close() if not database.is_closed() else None
 
     server = Server(url, args.workers)
+    meter = CpuMeter(server.proc.pid, db_pid)
     _port = server.port
     try:
         from bench.dataset import PASSWORD
@@ -497,14 +586,15 @@ def main(argv=None) -> int:
                     name=s["name"])  # warm-up: templates compiled, caches filled
             log(f"{s['name']}: {len(reqs)} request variants, {args.duration} s")
             m = run_wrk(reqs, s["expected"], connections=args.connections,
-                        duration=args.duration, name=s["name"])
+                        duration=args.duration, name=s["name"], meter=meter)
             results.append({"name": s["name"], "label": s["label"], **m,
                             "queries_small": queries_small.get(s["name"]),
                             "queries_full": queries_full.get(s["name"])})
         # The ceiling is measured again at the end: this VM's speed drifts over minutes (other
         # tenants), and each ratio is against the mean of the two runs around it.
         again = run_wrk(wrk_requests(scen[0], server, sessions, subjects), scen[0]["expected"],
-                        connections=args.connections, duration=args.duration, name="bare")
+                        connections=args.connections, duration=args.duration, name="bare",
+                        meter=meter)
         results.append({"name": "bare_end", "label": "bare route again, at the end", **again,
                         "queries_small": results[0]["queries_small"],
                         "queries_full": results[0]["queries_full"]})
@@ -550,6 +640,9 @@ def main(argv=None) -> int:
     print(table(result))
     print(f"ratios against the bare route's mean of {bare_runs[0]:.0f} rps (first) and "
           f"{bare_runs[1]:.0f} rps (last)")
+    print("CPU ms a request: app = gunicorn's workers (with SQLite, the database's work too), "
+          "db = the PostgreSQL server on this machine, all = every core's busy time "
+          "(wrk and the kernel included)")
     print(f"worker RSS after the run (MB): {', '.join(map(str, rss))}")
     print(f"first load of the student's home: {load['total_kb']} KB raw, "
           f"{load['total_gzip_kb']} KB gzip")

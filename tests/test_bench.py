@@ -1,0 +1,50 @@
+"""The benchmark's own measuring (bench/run.py): where a request's CPU goes. (The benchmark
+itself runs with `make bench`, never here.)"""
+
+import subprocess
+import sys
+import textwrap
+
+from bench.run import CpuMeter, tree_cpu
+
+BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
+
+
+def test_tree_cpu_counts_living_descendants_and_reaped_children():
+    # the parent burns nothing itself; one child burns 0.3 s and is reaped, another burns
+    # 0.3 s and lives on (as a gunicorn worker or a PostgreSQL backend would)
+    script = textwrap.dedent(f"""
+        import subprocess, sys, time
+        burn = {BURN.format(s=0.3)!r}
+        subprocess.run([sys.executable, "-c", burn], check=True)
+        alive = subprocess.Popen([sys.executable, "-c", burn + "print('done', flush=True)\\n"
+                                  "import time; time.sleep(30)"], stdout=subprocess.PIPE)
+        alive.stdout.readline()
+        print("ready", flush=True)
+        time.sleep(30)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "ready"
+        spent = tree_cpu(parent.pid)
+        assert 0.55 <= spent < 2.0, spent
+    finally:
+        subprocess.run(["pkill", "-P", str(parent.pid)], check=False)
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+
+
+def test_tree_cpu_of_nothing_and_of_a_gone_process():
+    assert tree_cpu(None) == 0.0
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    assert tree_cpu(gone.pid) == 0.0
+
+
+def test_cpu_per_request_split_by_who_spent_it():
+    meter = CpuMeter(app_pid=1, db_pid=2)
+    split = meter.per_request((10.0, 4.0, 1.0, 20.0), (12.0, 5.0, 1.5, 24.0), 1000)
+    assert split == {"app": 2.0, "database": 1.0, "load_generator": 0.5, "machine_busy": 4.0}
+    no_server = CpuMeter(app_pid=1, db_pid=None)
+    assert no_server.per_request((0, 0, 0, 0), (1.0, 0, 0, 1.0), 500)["database"] is None

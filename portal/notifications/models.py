@@ -21,8 +21,9 @@ class Notification(BaseModel):
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE", index=False)
     case = ForeignKeyField(Case, backref="notifications", null=True, on_delete="CASCADE")
     event = ForeignKeyField(Event, null=True, on_delete="SET NULL")
-    # Without a case (an absence warning): the class it concerns, whose overview staff open.
-    school_class = ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE")
+    # Without a case (an absence warning): the class it concerns, whose overview staff open;
+    # indexed where set (below; migration 017)
+    school_class = ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", index=False)
     kind = CharField(max_length=32)  # a key of notifications.KINDS (what preferences switch)
     text_key = CharField(max_length=48)
     due_on = DateField(null=True)  # reminders: the date that is close
@@ -31,6 +32,9 @@ class Notification(BaseModel):
 
     class Meta:
         indexes = ((("user", "read_at"), False), (("user", "id"), False))
+
+
+Notification.add_index(Notification.school_class, where=Notification.school_class.is_null(False))
 
 
 class Outbox(BaseModel):

@@ -18,9 +18,10 @@ class StudyLeave(BaseModel):
     parents_informed = BooleanField(default=False)
     club_informed = BooleanField(default=False)
     registered_r_at = DateTimeField(null=True)  # when the period was recorded as R
-    # The student's absence note (case of kind absence_note) for the period, once linked.
+    # The student's absence note (case of kind absence_note) for the period, once linked;
+    # indexed where set (below; migration 017)
     absence_note = ForeignKeyField(Case, null=True, on_delete="SET NULL",
-                                   backref="linked_study_leaves")
+                                   backref="linked_study_leaves", index=False)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -30,6 +31,9 @@ class StudyLeave(BaseModel):
     @property
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
+
+
+StudyLeave.add_index(StudyLeave.absence_note, where=StudyLeave.absence_note.is_null(False))
 
 
 class TeacherAnswer(BaseModel):

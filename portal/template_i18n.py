@@ -19,6 +19,7 @@ it made on the first request in that language, sharing its globals, filters and 
 
 from flask.templating import Environment as FlaskEnvironment
 from flask_babel import force_locale, get_translations
+from jinja2 import Template
 from jinja2.ext import Extension
 from jinja2.lexer import Token
 
@@ -76,10 +77,30 @@ class CompileTimeTranslations(Extension):
             return None
 
 
+class PortalTemplate(Template):
+    """A template whose macros, imported by another (`{% from "_macros.html" import x %}`),
+    are found the way Jinja finds them, in a few microseconds instead of ~30.
+
+    For every such import Jinja asks which of the importing render's globals the imported
+    template lacks, as `set - ChainMap.keys()`: a Python-level lookup through the template's
+    chain of globals for each of the ~40 names (five imports a case page). The same question
+    asked of the chain's dicts at once, in C, gives the same names."""
+
+    def _get_default_module(self, ctx=None):
+        maps = getattr(self.globals, "maps", None)
+        if ctx is not None and maps is not None:
+            missing = ctx.globals_keys.difference(*maps)
+            if missing:  # (as Jinja: a module of its own that sees them, not kept)
+                return self.make_module({k: ctx.parent[k] for k in missing})
+            ctx = None
+        return super()._get_default_module(ctx)
+
+
 class LocaleEnvironment(FlaskEnvironment):
     """The app's Jinja environment, its templates compiled for the default language; a
     request in another language gets its templates from an overlay compiled for that one."""
 
+    template_class = PortalTemplate
     template_locale: str | None = None
 
     def _for_request(self):

@@ -12,8 +12,9 @@ in debug mode, static files (an edited file must get its new hash without a rest
 production a release restarts the server, docs/production.md).
 """
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask
 from flask import url_for as flask_url_for
+from flask.globals import _cv_request  # the request context, as has_request_context() reads it
 
 LIMIT = 4096  # addresses kept per process; forgotten all at once when full
 _PLAIN = (str, int, type(None))  # exact types: True and 1.0 would share 1's entry
@@ -23,12 +24,17 @@ def install_url_cache(app: Flask) -> None:
     built: dict = {}
 
     def url_for(endpoint: str, **values) -> str:
-        if (not has_request_context() or endpoint.startswith(".")
-                or any(name.startswith("_") for name in values)
-                or not all(type(value) in _PLAIN for value in values.values())
-                or (endpoint == "static" and current_app.debug)):
+        # (the request context read once, not through has_request_context() and proxies:
+        # a page asks for a dozen addresses or more)
+        context = _cv_request.get(None)
+        if context is None or endpoint[:1] == ".":
             return flask_url_for(endpoint, **values)
-        key = (request.script_root, endpoint, *sorted(values.items()))
+        for name, value in values.items():
+            if name[:1] == "_" or type(value) not in _PLAIN:
+                return flask_url_for(endpoint, **values)
+        if endpoint == "static" and context.app.debug:
+            return flask_url_for(endpoint, **values)
+        key = (context.request.script_root, endpoint, *sorted(values.items()))
         url = built.get(key)
         if url is None:
             if len(built) >= LIMIT:

@@ -117,3 +117,28 @@ def test_another_language_has_its_own_compiled_templates(app):
         assert render_template_string('{{ _("Log out") }}') == "Logg ut"
     # the default language's templates stay in the app's own environment
     assert app.jinja_env._by_locale["nb"] is app.jinja_env
+
+
+def test_imported_macros_see_the_globals_jinja_gives_them(app):
+    """PortalTemplate finds an import's missing globals its own way: the same as Jinja's."""
+    from jinja2 import DictLoader, Environment, Template
+
+    from portal.template_i18n import PortalTemplate
+
+    assert isinstance(app.jinja_env.get_template("base.html"), PortalTemplate)
+    sources = {"m.html": '{% macro show() %}{{ extra | default("none") }}{% endmacro %}',
+               "page.html": '{% from "m.html" import show %}[{{ show() }}]'}
+
+    def render(template_class, page_globals):
+        env = Environment(loader=DictLoader(sources))
+        env.template_class = template_class
+        page = env.get_template("page.html", globals=page_globals)
+        first, second = page.render(), page.render()
+        assert first == second
+        kept = env.get_template("m.html")._module is not None
+        return first, kept
+
+    for page_globals in (None, {"extra": "from the page"}):
+        assert render(PortalTemplate, page_globals) == render(Template, page_globals)
+    assert render(PortalTemplate, {"extra": "x"}) == ("[x]", False)  # its own module, not kept
+    assert render(PortalTemplate, None) == ("[none]", True)  # the kept module serves

@@ -145,11 +145,12 @@ def case_extras(case, parts):
             name: form_class(data=version) for name, (form_class, action) in STEP_FORMS.items()
             if action in can},
     }
+    user_id = current_user.id  # (once, not through the proxy for every answer)
     context["forms"]["teacher"] = {
         a.id: TeacherAnswerForm(prefix=f"a{a.id}", data={
             "version": case.version,
             "choice": {"approved": "approve", "declined": "decline"}.get(a.decision),
-            "text": a.text}) for a in answers if a.teacher_id == current_user.id}
+            "text": a.text}) for a in answers if a.teacher_id == user_id}
     context["note_case"], context["note"] = flow.linked_note(leave)
     if "link_absence_note" in context["can"]:
         candidates = flow.note_candidates(case)

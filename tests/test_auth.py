@@ -178,6 +178,25 @@ def test_a_sessions_csrf_token_is_signed_once_and_still_checked(app, client, aut
     assert csrf(client.get("/home").get_data(as_text=True)) != one
 
 
+def test_forms_built_in_views_carry_the_sessions_kept_token(app, client, school, csrf,
+                                                           monkeypatch):
+    """flask-wtf signs a form's token anew on each request, with the time in it; the portal's
+    forms (portal.forms.PortalForm) carry the session's token signed once, as the templates'
+    csrf_token() does, and a POST is still checked."""
+    import itsdangerous.timed
+
+    first = csrf(client.get("/login").get_data(as_text=True))  # {{ form.csrf_token }}
+    later = itsdangerous.timed.time.time() + 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    assert csrf(client.get("/login").get_data(as_text=True)) == first
+    other = app.test_client()
+    theirs = csrf(other.get("/login").get_data(as_text=True))
+    assert theirs != first
+    login = {"username": "elev1", "password": "demo"}
+    assert client.post("/login", data={**login, "csrf_token": theirs}).status_code == 400
+    assert client.post("/login", data={**login, "csrf_token": first}).status_code == 302
+
+
 def test_a_session_cookie_is_checked_once_per_process_and_its_age_on_every_request(
         app, client, auth, school, monkeypatch):
     """The session interface keeps what a good cookie holds (portal.security): the same data

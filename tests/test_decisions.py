@@ -169,7 +169,7 @@ def _tokens(html: str) -> set[str]:
 
 
 def test_a_letter_on_the_case_page_is_kept_as_it_would_be_rendered_now(decided, app, client,
-                                                                       auth, csrf):
+                                                                       auth, csrf, monkeypatch):
     """The case page keeps a decision letter's HTML (portal/fragments.py, letter_key): the
     same as rendered without the cache, each session's own CSRF token in the student's form,
     and the letter as it is after reasons are asked for and given."""
@@ -179,6 +179,12 @@ def test_a_letter_on_the_case_page_is_kept_as_it_would_be_rendered_now(decided, 
     auth.login("elev1")
     first = _letters(client, case)
     assert "Ask for the reasons" in first or "Be om begrunnelse" in first
+    # later requests of the session (flask-wtf would sign its token with a later time: the
+    # page's forms carry the session's token signed once, portal.forms)
+    import itsdangerous.timed
+
+    later = itsdangerous.timed.time.time() + 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
     kept, app.jinja_env.portal_rows = app.jinja_env.portal_rows, None
     assert _letters(client, case) == first
     app.jinja_env.portal_rows = kept

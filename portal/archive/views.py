@@ -2,12 +2,12 @@
 
 from flask import Blueprint, make_response, render_template, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import InputRequired
 
 from portal.archive.export import documents, zip_bytes
 from portal.auth import roles_required
+from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 from portal.models import RoleGrant, School
 from portal.rules.calendar import today
@@ -16,7 +16,7 @@ bp = Blueprint("archive", __name__, url_prefix="/admin/archive", template_folder
                cli_group=None)
 
 
-class DayForm(FlaskForm):
+class DayForm(PortalForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(message=_l("Enter your username.")), Length(max=64)],
@@ -18,5 +18,5 @@ class LoginForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A CSRF-only form for POST buttons."""

@@ -2,10 +2,10 @@
 a clear message when someone else got there first, and 303 back to the case page."""
 
 from flask import flash, redirect, url_for
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from portal.cases.engine import StaleCase, TransitionRefused, apply
+from portal.forms import PortalForm
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 
@@ -18,7 +18,7 @@ class StepRefused(TransitionRefused):
         self.message = str(message)
 
 
-class StepForm(FlaskForm):
+class StepForm(PortalForm):
     """A form that takes one step: it carries the case version the user saw."""
 
     version = HiddenField()

@@ -1,6 +1,5 @@
 """Forms of the exam plan: an exam, registering a class, a sick note."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 
 FORM_LABELS = {
@@ -31,7 +31,7 @@ STATUS_LABELS = {
 }
 
 
-class ExamForm(FlaskForm):
+class ExamForm(PortalForm):
     subject = SelectField(_l("Subject"), coerce=int,
                           validators=[InputRequired(message=_l("Choose the subject."))])
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
@@ -50,11 +50,11 @@ class ExamForm(FlaskForm):
     is_final_assessment = BooleanField(_l("Final assessment (can be appealed)"))
 
 
-class RegisterClassForm(FlaskForm):
+class RegisterClassForm(PortalForm):
     school_class = SelectField(_l("Class"), coerce=int,
                                validators=[InputRequired(message=_l("Choose a class."))])
 
 
-class SickNoteForm(FlaskForm):
+class SickNoteForm(PortalForm):
     document = FileField(_l("Doctor's note (photo or PDF)"))
     explanation = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])

@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.cases.steps import options
+from portal.forms import PortalForm
 from portal.grades.models import LETTERS
 from portal.i18n import lazy_gettext as _l
 
@@ -21,7 +21,7 @@ def grade_label(code: str) -> str:
 def record_form(registrations, data=None):
     """One grade per registered candidate, and what holds for the whole exam."""
 
-    class RecordForm(FlaskForm):
+    class RecordForm(PortalForm):
         guidelines = TextAreaField(_l("Written assessment guidelines (shown with the grade)"),
                                    validators=[Optional(), Length(max=8000)])
         has_oral_part = BooleanField(_l("The grade is set on a written and an oral part"))
@@ -33,7 +33,7 @@ def record_form(registrations, data=None):
     return RecordForm(data=data)
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PortalForm):
     channel = RadioField(_l("How the grades are made known"), choices=options(CHANNEL_CHOICES),
                          default="electronic",
                          validators=[InputRequired(message=_l("Choose how the grades are "
@@ -45,6 +45,6 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ExaminersForm(FlaskForm):
+class ExaminersForm(PortalForm):
     examiners = MultiCheckboxField(_l("Examiners of this exam"), coerce=int,
                                    validators=[Optional()])

@@ -1,6 +1,5 @@
 """The student's note, the correction request and the reviewer's answer."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.absence import rules
+from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 
 CATEGORY_LABELS = {
@@ -32,7 +32,7 @@ CATEGORY_LABELS = {
 ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.heic,application/pdf"
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     category = RadioField(
         _l("Reason for the absence"),
         choices=[SelectChoice(c, CATEGORY_LABELS[c]) for c in rules.CATEGORIES],
@@ -114,19 +114,19 @@ def parse_lessons(text: str | None) -> list[int]:
     return sorted({int(p) for p in parts})
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(PortalForm):
     explanation = TextAreaField(
         _l("What is wrong?"),
         validators=[DataRequired(message=_l("Say what is wrong with the registration.")),
                     Length(max=2000)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     version = HiddenField()
     text = TextAreaField(_l("Message to the student"), validators=[Length(max=2000)])
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(PortalForm):
     version = HiddenField()
     document = FileField(_l("Documentation"), render_kw={"accept": ACCEPT})
     comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000)])

@@ -1,15 +1,15 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.cases.steps import StepForm, options
+from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.rules import BOARD_OUTCOMES
 
 TEXT = [Length(max=8000)]
 
 
-class SignedForm(FlaskForm):
+class SignedForm(PortalForm):
     """An appeal must be dated and signed: the student confirms with their password."""
 
     confirm = BooleanField(

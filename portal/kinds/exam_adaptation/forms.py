@@ -1,6 +1,5 @@
 """Forms: the application, asking for documentation, adding it, and the decision."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 
 ADAPTATION_LABELS = {
@@ -37,7 +37,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(PortalForm):
     exams = CheckboxesField(_l("Exams"), coerce=int, validate_choice=False)
     all_exams = BooleanField(_l("All my exams this school year"))
     adaptations = CheckboxesField(
@@ -55,7 +55,7 @@ class ApplicationForm(FlaskForm):
                                          "happened"), validators=[Optional(), Length(max=2000)])
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(PortalForm):
     version = HiddenField()
 
 

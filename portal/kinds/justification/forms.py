@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.cases.steps import StepForm
+from portal.forms import PortalForm
 from portal.grades.forms import MultiCheckboxField
 from portal.i18n import lazy_gettext as _l
 
 
-class RequestForm(FlaskForm):
+class RequestForm(PortalForm):
     learned_on = DateField(_l("When did you learn the grade?"), validators=[Optional()])
 
 

@@ -1,6 +1,5 @@
 """Forms of the study-leave case: the application and each step's small form."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -13,12 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 
 DATE_MESSAGE = _l("Enter a date, for example 30.11.2026.")
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(PortalForm):
     first_day = DateField(_l("First day of the period"),
                           validators=[InputRequired(message=DATE_MESSAGE)])
     last_day = DateField(_l("Last day of the period"),
@@ -38,7 +38,7 @@ class ApplyForm(FlaskForm):
                                      "or your parents."))
 
 
-class StepForm(FlaskForm):
+class StepForm(PortalForm):
     """Every step carries the version the user saw, so a stale page is refused."""
 
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])

@@ -1,0 +1,24 @@
+"""The base of the portal's forms: flask-wtf's FlaskForm, its CSRF token signed once per
+process and session (portal.security.install_csrf_token) instead of once per request.
+
+flask-wtf signs the session's token anew on every request that builds a form, with the
+time of signing in it. Forms a view builds (the steps on a case page) sign before the page's
+template asks the template global `csrf_token()`, so the page's forms carried a token that
+changed every second: ~20 µs of signing a request, and a kept decision letter (portal/
+fragments.py, whose key holds the token of its form) kept afresh every second. The token is
+the same one flask-wtf would sign; the check of a POST is flask-wtf's own."""
+
+from flask import current_app
+from flask_wtf import FlaskForm
+
+
+class KeptTokenCSRF(FlaskForm.Meta.csrf_class):
+    def generate_csrf_token(self, csrf_token_field):
+        # the template global signs as flask-wtf does, from the same config (field name,
+        # secret), and keeps what it signed; with a time limit it signs every time
+        return current_app.jinja_env.globals["csrf_token"]()
+
+
+class PortalForm(FlaskForm):
+    class Meta:
+        csrf_class = KeptTokenCSRF

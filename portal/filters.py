@@ -119,6 +119,18 @@ def kind_label(code: str) -> str:
     return cache[key]
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """Every installed kind as (code, label), ordered by label: the lists' filter by kind,
+    sorted once per locale (and again if a kind is installed meanwhile), not on every page."""
+    cache = _labels()
+    key = ("kind choices", *REGISTRY)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = sorted(((code, kind_label(code)) for code in REGISTRY),
+                                    key=lambda choice: choice[1])
+    return found
+
+
 def event_label(action: str, kind_code: str) -> str:
     cache = _labels()
     key = ("event", kind_code, action)

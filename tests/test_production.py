@@ -237,3 +237,22 @@ def test_the_queue_filters_by_kind_and_pages(client, auth, school):
         assert filtered.count('class="case-row"') == 0
     only_open = client.get(f"/home?kind={kinds[0]}&open=1").get_data(as_text=True)
     assert 'name="open" value="1" checked' in only_open
+
+
+def test_the_filter_by_kind_offers_every_kind_by_its_label(app, client, auth, school):
+    """The queue's select of kinds: each installed kind with its label in the page's language,
+    in the order of the labels, the one filtered by selected (sorted once per language)."""
+    from flask_babel import force_locale
+
+    auth.login("trinn1")
+    chosen = sorted(REGISTRY)[0]
+    page = client.get(f"/home?kind={chosen}").get_data(as_text=True)
+    select = page[page.index('id="filter-kind"'):]
+    select = select[:select.index("</select>")]
+    options = re.findall(r'<option value="(\w+)"( selected)?>([^<]+)</option>', select)
+    with app.test_request_context(), force_locale("nb"):
+        labels = {code: str(kind.label) for code, kind in REGISTRY.items()}
+    assert [(code, label) for code, _sel, label in options] == sorted(
+        labels.items(), key=lambda pair: pair[1])
+    assert [code for code, sel, _label in options if sel] == [chosen]
+    assert all(label != code for code, _sel, label in options)  # translated, not the code

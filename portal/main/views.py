@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from portal.cases.access import LISTING_ORDER, parts_of_text, parts_text, visible_cases
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
-from portal.filters import kind_label
+from portal.filters import kind_choices
 from portal.models import Case, CaseListing, Event
 
 bp = Blueprint("main", __name__)
@@ -160,7 +160,7 @@ def home():
         others=others,
         is_student=is_student,
         new_requests=new_requests,
-        kinds=[] if is_student else sorted(REGISTRY.values(), key=lambda k: kind_label(k.code)),
+        kinds=[] if is_student else kind_choices(),
         kind_filter=kind_filter,
         only_open=only_open,
         page=page,

@@ -265,7 +265,8 @@ class Server:
 
     def login(self, username: str, password: str) -> tuple[str, str]:
         """Log in through the form like a browser; returns the session cookie and the CSRF
-        token (valid for the whole session)."""
+        token of the logged-in session (a login gives the session a new one), valid for the
+        whole session."""
         status, headers, body = self.get("/login")
         cookie = _session_cookie(headers)
         token = TOKEN.search(body.decode()).group(1)
@@ -275,7 +276,13 @@ class Server:
             urlencode({"username": username, "password": password, "csrf_token": token}))
         if status != 302:
             sys.exit(f"bench: login of {username} answered {status}")
-        return _session_cookie(headers), token
+        cookie = _session_cookie(headers)
+        status, headers, body = self.get("/home", {"Cookie": cookie})
+        found = TOKEN.search(body.decode())
+        if status != 200 or not found:
+            sys.exit(f"bench: the home page of {username} answered {status} with no form")
+        # (the page that made the session's token says so in a new cookie)
+        return _session_cookie(headers, default=cookie), found.group(1)
 
     def workers_rss_mb(self) -> list[float]:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
@@ -295,10 +302,12 @@ class Server:
         self.log.close()
 
 
-def _session_cookie(headers) -> str:
+def _session_cookie(headers, default: str | None = None) -> str:
     for value in headers.get_all("Set-Cookie") or []:
         if value.startswith("session="):
             return value.split(";", 1)[0]
+    if default is not None:
+        return default
     raise RuntimeError("no session cookie in the answer")
 
 
@@ -360,12 +369,22 @@ def tree_cpu(pid: int | None) -> float:
         p = stack.pop()
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
         except OSError:  # gone meanwhile: its time is now its parent's (reaped children)
             continue
         ticks += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
-        stack.extend(int(c) for c in children)
+        stack.extend(_children(p))
     return ticks / _TICK
+
+
+def _children(pid: int) -> list[int]:
+    """The living children of a process, forked by any of its threads."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found.extend(int(c) for c in task.read_text().split())
+        except OSError:  # the thread or the process ended meanwhile
+            pass
+    return found
 
 
 def machine_busy() -> float:
@@ -386,20 +405,21 @@ def wrk_cpu() -> float:
 
 
 def database_pid(url: str) -> int | None:
-    """The PostgreSQL server's main process when it runs on this machine (its data directory
-    is here and names a living process), else None (SQLite: the workers do its work)."""
+    """The PostgreSQL server's main process when it runs on this machine (the parent of
+    this connection's server process, a process named postgres here), else None (a server
+    elsewhere; SQLite: the workers do its work)."""
     if not url.startswith("postgresql"):
         return None
     from portal.db import database
 
     with database.connection_context():
-        directory = database.execute_sql("SELECT current_setting('data_directory')").fetchone()[0]
+        backend = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
     try:
-        pid = int((Path(directory) / "postmaster.pid").read_text().split()[0])
-        Path(f"/proc/{pid}/stat").read_text()
-    except (OSError, ValueError, IndexError):
+        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        name = Path(f"/proc/{parent}/comm").read_text().strip()
+    except (OSError, ValueError, IndexError):  # no such process here: another machine's
         return None
-    return pid
+    return parent if name.startswith("postgres") else None
 
 
 class CpuMeter:

@@ -48,3 +48,39 @@ def test_cpu_per_request_split_by_who_spent_it():
     assert split == {"app": 2.0, "database": 1.0, "load_generator": 0.5, "machine_busy": 4.0}
     no_server = CpuMeter(app_pid=1, db_pid=None)
     assert no_server.per_request((0, 0, 0, 0), (1.0, 0, 0, 1.0), 500)["database"] is None
+
+
+def test_the_machine_and_waited_for_children_are_counted():
+    from bench.run import machine_busy, wrk_cpu
+
+    busy, waited = machine_busy(), wrk_cpu()
+    subprocess.run([sys.executable, "-c", BURN.format(s=0.3)], check=True)
+    assert wrk_cpu() - waited >= 0.25
+    assert machine_busy() - busy >= 0.25
+
+
+def test_the_database_server_is_found_where_it_runs(db):
+    """PostgreSQL on this machine: the server process that this connection's backend was
+    forked from; SQLite: none (its work is the workers')."""
+    from bench.run import database_pid
+    from portal.db import is_postgresql
+
+    url = "postgresql://" if is_postgresql() else "sqlite:///x"
+    found = database_pid(url)
+    if not is_postgresql():
+        assert found is None
+        return
+    backend = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    assert backend in _descendants(found)
+    assert tree_cpu(found) > 0
+
+
+def _descendants(pid: int) -> set[int]:
+    from bench.run import _children
+
+    out, stack = set(), [pid]
+    while stack:
+        for child in _children(stack.pop()):
+            out.add(child)
+            stack.append(child)
+    return out

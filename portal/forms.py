@@ -14,8 +14,15 @@ from flask_wtf import FlaskForm
 
 class KeptTokenCSRF(FlaskForm.Meta.csrf_class):
     def generate_csrf_token(self, csrf_token_field):
-        # the template global signs as flask-wtf does, from the same config (field name,
-        # secret), and keeps what it signed; with a time limit it signs every time
+        # the template global signs as flask-wtf does from the app's config (field name,
+        # secret) and keeps what it signed (with a time limit it signs every time); a form
+        # whose Meta sets its own has flask-wtf sign with that
+        meta, config = self.meta, current_app.config
+        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        if ((meta.csrf_secret or current_app.secret_key) != secret
+                or meta.csrf_field_name != config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+                or meta.csrf_time_limit != config.get("WTF_CSRF_TIME_LIMIT", 3600)):
+            return super().generate_csrf_token(csrf_token_field)
         return current_app.jinja_env.globals["csrf_token"]()
 
 

@@ -133,7 +133,7 @@ def install_csrf_token(app: Flask) -> None:
     def csrf_token() -> str:
         here = g._get_current_object()
         token = getattr(here, field, None)
-        if token is not None or app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        if token is not None or app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
             return token or generate_csrf()
         secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         key = (session.get(field), secret)

@@ -197,6 +197,57 @@ def test_forms_built_in_views_carry_the_sessions_kept_token(app, client, school,
     assert client.post("/login", data={**login, "csrf_token": first}).status_code == 302
 
 
+def test_logging_in_and_out_gives_the_session_a_new_csrf_token(client, school, csrf):
+    """The token the login page (or the previous user of this browser) had is not the logged-
+    in session's: it is refused after login, and the logged-in one after logout."""
+    before = csrf(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "elev1", "password": "demo",
+                                           "csrf_token": before})
+    assert response.status_code == 302
+    during = csrf(client.get("/home").get_data(as_text=True))
+    assert during != before
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert client.post("/logout", data={"csrf_token": during}).status_code == 302
+    after = csrf(client.get("/login").get_data(as_text=True))
+    assert after not in (before, during)
+    response = client.post("/login", data={"username": "elev1", "password": "demo",
+                                           "csrf_token": during})
+    assert response.status_code == 400
+
+
+def test_a_form_with_csrf_settings_of_its_own_signs_with_them(app, monkeypatch):
+    """PortalForm takes the session's kept token only when the form signs as the app does;
+    a form with its own time limit or secret gets flask-wtf's own token, which passes its
+    own check."""
+    import itsdangerous.timed
+    from flask import session
+    from flask_wtf.csrf import validate_csrf
+
+    from portal.forms import PortalForm
+
+    class Limited(PortalForm):
+        class Meta:
+            csrf_time_limit = 600
+
+    class Secret(PortalForm):
+        class Meta:
+            csrf_secret = b"another secret"
+
+    def token(form_class, **check):
+        with app.test_request_context():
+            session["csrf_token"] = "the session's raw token"
+            signed = form_class().csrf_token.current_token
+            validate_csrf(signed, **check)  # (raises if it fails)
+            return signed
+
+    kept = token(PortalForm)
+    later = itsdangerous.timed.time.time() + 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    assert token(PortalForm) == kept
+    assert token(Limited, time_limit=600) != kept
+    assert token(Secret, secret_key=b"another secret") != kept
+
+
 def test_a_session_cookie_is_checked_once_per_process_and_its_age_on_every_request(
         app, client, auth, school, monkeypatch):
     """The session interface keeps what a good cookie holds (portal.security): the same data

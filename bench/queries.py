@@ -36,7 +36,8 @@ def login(client, username, password):
     response = client.post("/login", data={"username": username, "password": password,
                                            "csrf_token": token})
     assert response.status_code == 302, f"login of {username} failed: {response.status_code}"
-    return token
+    # a login gives the session a new token: the one a page of the logged-in session carries
+    return TOKEN.search(client.get("/home").get_data(as_text=True)).group(1)
 
 
 def count(app, scenarios, password) -> dict[str, int]:

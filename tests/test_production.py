@@ -85,7 +85,11 @@ def _login(server, username, password="demo"):
         "POST", "/login", {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
         urlencode({"username": username, "password": password, "csrf_token": token}))
     assert status == 302
-    return _cookie(headers), token
+    cookie = _cookie(headers)
+    # a login gives the session a new CSRF token: the logged-in session's pages carry it
+    status, _, html = server.request("GET", "/home", {"Cookie": cookie})
+    assert status == 200
+    return cookie, _token(html)
 
 
 @pytest.fixture

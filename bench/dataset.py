@@ -2,9 +2,11 @@
 
 At scale 1.0: 10 upper-secondary schools (profile `vgs`), 30,000 students in classes of 30,
 5 cases a student (150,000) with realistic timelines (about 1.5 million events), participants,
-decisions and attachments. Kinds are handled by their code: study_leave gets its own rows
-(the application and each subject teacher's answer) and a scripted timeline; every other
-registered kind gets a random walk through its transition table.
+decisions, attachments and the notifications the events sent (to those who may act next and to
+the student; read some hours later, but for about half of the last days' ones).
+Kinds are handled by their code: study_leave gets its own rows (the application and each
+subject teacher's answer) and a scripted timeline; every other registered kind gets a random
+walk through its transition table.
 
 Every account's password is `bench`. Usernames: b<school>-elev<n>, b<school>-laerer<n>,
 b<school>-trinn<n> (year coordinators), b<school>-<role> for the other staff.
@@ -34,6 +36,7 @@ from portal.models import (
     TeachingAssignment,
     User,
 )
+from portal.notifications.models import Notification
 from portal.rules import get_profile
 from portal.rules.deadlines import deadline_after
 
@@ -94,7 +97,9 @@ class Rows:
 
 
 ORDER = [School, SchoolYear, User, RoleGrant, Subject, SchoolClass, Enrolment,
-         TeachingAssignment, Case, CaseCounter, Participant, Event, Decision, Attachment]
+         TeachingAssignment, Case, CaseCounter, Participant, Event, Notification, Decision,
+         Attachment]
+UNREAD_DAYS = 3  # notifications of the last days: about half of them not read yet
 
 USER_F = ("id", "username", "full_name", "email", "password_hash", "active", "created_at")
 CASE_F = ("id", "school", "school_year", "number", "kind", "state", "is_open", "student",
@@ -106,6 +111,7 @@ DEC_F = ("id", "case", "outcome", "summary", "reasons", "rule_reference", "decid
          "decided_role", "decided_at", "appeal_body", "appeal_deadline", "appeal_rule")
 ATT_F = ("id", "case", "uploaded_by", "filename", "content_type", "size", "sha256",
          "is_health", "purpose", "data", "created_at")
+NOTE_F = ("id", "user", "case", "event", "kind", "text_key", "created_at", "read_at")
 
 
 def study_leave_models():
@@ -138,6 +144,7 @@ class Builder:
             self.order += list(self.sl)
         self.sha = __import__("hashlib").sha256(PDF).hexdigest()
         self.deadline_cache: dict[date, date] = {}
+        self.acts_cache: dict[tuple, bool] = {}
 
     # --- people and structure -------------------------------------------------------------
 
@@ -246,9 +253,39 @@ class Builder:
                                 len(events), t0, last[7], None))
         for user, part in sorted(parts):
             rows.add(Participant, PART_F, (self.ids(Participant), cid, user, part, t0))
+        held: dict[int, set] = {}
+        for user, part in parts:
+            held.setdefault(user, set()).add(part)
+        student = ctx["student"]
         for actor, role, action, before, after, text, data, t in events:
-            rows.add(Event, EVENT_F, (self.ids(Event), cid, actor, role, action, before, after,
-                                      text, data, t))
+            eid = self.ids(Event)
+            rows.add(Event, EVENT_F, (eid, cid, actor, role, action, before, after, text, data,
+                                      t))
+            # as the app's notifications.notify.audience: never the actor; those who may act
+            # next, and the student on every change
+            for user in sorted(held):
+                if user == actor:
+                    continue
+                if self._acts(kind, after, held[user]):
+                    self._notification(rows, user, cid, eid, "action_needed", t)
+                elif user == student:
+                    self._notification(rows, user, cid, eid, "case_update", t)
+
+    def _acts(self, kind: str, state: str, parts: set) -> bool:
+        key = (kind, state, frozenset(parts))
+        found = self.acts_cache.get(key)
+        if found is None:
+            k = REGISTRY[kind]
+            found = self.acts_cache[key] = k.is_open(state) and any(
+                t.action != "withdraw" for t in k.actions(state, parts))
+        return found
+
+    def _notification(self, rows, user, cid, eid, key: str, t):
+        recent = self.now - t < timedelta(days=UNREAD_DAYS)
+        read_at = (None if recent and self.rnd.random() < 0.5
+                   else min(self.now, t + timedelta(hours=self.rnd.uniform(0.2, 48))))
+        rows.add(Notification, NOTE_F, (self.ids(Notification), user, cid, eid, key, key, t,
+                                        read_at))
 
     def _decision(self, rows, cid, outcome, summary, actor, role, t):
         rows.add(Decision, DEC_F, (

@@ -84,3 +84,31 @@ def _descendants(pid: int) -> set[int]:
             out.add(child)
             stack.append(child)
     return out
+
+
+def test_the_datasets_notifications_go_where_the_app_sends_them(db):
+    """bench/dataset.py writes the notifications the events sent, as notify.audience would:
+    never to the one who acted, only to a participant of the case: the student for every
+    change, staff when they may act next; some of the newest still unread."""
+    from datetime import datetime
+
+    from bench import dataset
+
+    rows = dataset.build(db.obj, scale=0.001, now=datetime(2026, 12, 4, 12, 0))
+    assert rows["notification"] > rows["case"]
+    wrong = db.execute_sql(
+        'SELECT COUNT(*) FROM notification AS n JOIN event AS e ON e.id = n.event_id '
+        'WHERE n.user_id = e.actor_id OR n.case_id <> e.case_id OR NOT EXISTS ('
+        ' SELECT 1 FROM participant AS p WHERE p.case_id = n.case_id AND p.user_id = n.user_id)'
+    ).fetchone()[0]
+    assert wrong == 0
+    kinds = dict(db.execute_sql(
+        "SELECT n.kind, COUNT(*) FROM notification AS n GROUP BY n.kind").fetchall())
+    assert kinds.get("action_needed", 0) > 0 and kinds.get("case_update", 0) > 0
+    to_students = db.execute_sql(
+        'SELECT COUNT(*) FROM notification AS n JOIN "case" AS c ON c.id = n.case_id '
+        "WHERE n.kind = 'case_update' AND n.user_id <> c.student_id").fetchone()[0]
+    assert to_students == 0
+    unread = db.execute_sql(
+        "SELECT COUNT(*) FROM notification WHERE read_at IS NULL").fetchone()[0]
+    assert 0 < unread < rows["notification"] / 2

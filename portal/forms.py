@@ -11,17 +11,18 @@ the same one flask-wtf would sign; the check of a POST is flask-wtf's own."""
 from flask import current_app
 from flask_wtf import FlaskForm
 
+from portal.security import csrf_settings
+
 
 class KeptTokenCSRF(FlaskForm.Meta.csrf_class):
     def generate_csrf_token(self, csrf_token_field):
         # the template global signs as flask-wtf does from the app's config (field name,
         # secret) and keeps what it signed (with a time limit it signs every time); a form
         # whose Meta sets its own has flask-wtf sign with that
-        meta, config = self.meta, current_app.config
-        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        meta = self.meta
+        field, secret, time_limit = csrf_settings(current_app)
         if ((meta.csrf_secret or current_app.secret_key) != secret
-                or meta.csrf_field_name != config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-                or meta.csrf_time_limit != config.get("WTF_CSRF_TIME_LIMIT", 3600)):
+                or meta.csrf_field_name != field or meta.csrf_time_limit != time_limit):
             return super().generate_csrf_token(csrf_token_field)
         return current_app.jinja_env.globals["csrf_token"]()
 

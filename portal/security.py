@@ -2,11 +2,12 @@
 session's signed CSRF token; session cookies checked once per process."""
 
 import hashlib
+import os
 import time
 from collections import OrderedDict
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature
@@ -119,6 +120,23 @@ class Kept:
 CSRF_TOKENS_KEPT = 10_000  # sessions whose signed token a process keeps
 
 
+def csrf_settings(app: Flask) -> tuple[str, str | bytes, int | None]:
+    """(field name, secret, time limit) that a session's CSRF token is signed and checked
+    with, as flask-wtf reads them from the app's config."""
+    config = app.config
+    return (config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),
+            config.get("WTF_CSRF_SECRET_KEY") or app.secret_key,
+            config.get("WTF_CSRF_TIME_LIMIT", 3600))
+
+
+def new_csrf_token() -> None:
+    """The session's raw CSRF token replaced by a new one (flask-wtf's: sha1 of 64 random
+    bytes), for the forms of the pages after a login or a logout."""
+    field = csrf_settings(current_app)[0]
+    session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+    g.pop(field, None)  # (signed from the old one during this request)
+
+
 def install_csrf_token(app: Flask) -> None:
     """The signed CSRF token of a session, signed once per process (after csrf.init_app).
 
@@ -127,15 +145,14 @@ def install_csrf_token(app: Flask) -> None:
     with no time limit (WTF_CSRF_TIME_LIMIT = None) it is never checked, so the first signed
     token of a session serves all its pages; flask-wtf takes it from `g` for the request's
     forms too, and checks a POST as before. With a time limit, every page signs its own."""
-    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     signed = Kept(CSRF_TOKENS_KEPT)
 
     def csrf_token() -> str:
+        field, secret, time_limit = csrf_settings(app)
         here = g._get_current_object()
         token = getattr(here, field, None)
-        if token is not None or app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        if token is not None or time_limit is not None:
             return token or generate_csrf()
-        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         key = (session.get(field), secret)
         token = signed.get(key) if key[0] else None
         if token is None:

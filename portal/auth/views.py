@@ -1,20 +1,8 @@
 """Login and logout."""
 
-import hashlib
-import os
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import throttle
@@ -23,6 +11,7 @@ from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import login_manager
 from portal.i18n import gettext as _
 from portal.models import User
+from portal.security import new_csrf_token
 
 bp = Blueprint("auth", __name__)
 
@@ -93,7 +82,7 @@ def login():
                 throttle.clear(keys[0])
                 # a new session: a CSRF token of its own (not the one the login page, or
                 # whoever used this browser before, was given), made as flask-wtf makes it
-                _new_csrf_token()
+                new_csrf_token()
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
             throttle.record_failure(keys)
@@ -104,19 +93,11 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-def _new_csrf_token() -> None:
-    """The session's raw CSRF token replaced by a new one (flask-wtf's: sha1 of 64 random
-    bytes), for the forms of the pages after a login or a logout."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
-    g.pop(field, None)  # (signed from the old one during this request)
-
-
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (POST with CSRF, so no page can log a user out behind their back)."""
     if ActionForm().validate_on_submit():
         logout_user()
-        _new_csrf_token()
+        new_csrf_token()
         flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

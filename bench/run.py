@@ -24,6 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from bench.queries import TOKEN  # a page's CSRF token
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
 BIN = Path(sys.executable).parent
@@ -31,7 +33,6 @@ UA = "portal-bench/1"
 FULL_CASES = 150_000
 SMALL_CASES = 1_000
 STUDENTS = 20  # logged-in students whose requests each scenario cycles through
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 TARGETS = {"status_304_ratio": 0.50, "page_ratio": 0.25, "p99_ms": 100, "queries": 12,
            "first_load_kb": 60}
@@ -285,9 +286,8 @@ class Server:
         return _session_cookie(headers, default=cookie), found.group(1)
 
     def workers_rss_mb(self) -> list[float]:
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
         out = []
-        for pid in children.split():
+        for pid in _children(self.proc.pid):
             status = Path(f"/proc/{pid}/status").read_text()
             kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
             out.append(round(kb / 1024, 1))
@@ -368,12 +368,17 @@ def tree_cpu(pid: int | None) -> float:
     while stack:
         p = stack.pop()
         try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat(p)
         except OSError:  # gone meanwhile: its time is now its parent's (reaped children)
             continue
         ticks += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
         stack.extend(_children(p))
     return ticks / _TICK
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the process's name (the state first)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _children(pid: int) -> list[int]:
@@ -415,7 +420,7 @@ def database_pid(url: str) -> int | None:
     with database.connection_context():
         backend = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
     try:
-        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        parent = int(_stat(backend)[1])
         name = Path(f"/proc/{parent}/comm").read_text().strip()
     except (OSError, ValueError, IndexError):  # no such process here: another machine's
         return None

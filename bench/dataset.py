@@ -276,8 +276,7 @@ class Builder:
         found = self.acts_cache.get(key)
         if found is None:
             k = REGISTRY[kind]
-            found = self.acts_cache[key] = k.is_open(state) and any(
-                t.action != "withdraw" for t in k.actions(state, parts))
+            found = self.acts_cache[key] = k.is_open(state) and k.may_act(state, parts)
         return found
 
     def _notification(self, rows, user, cid, eid, key: str, t):

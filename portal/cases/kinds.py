@@ -84,6 +84,11 @@ class Kind:
         """Transitions open from `state` to someone holding `parts`, in declared order."""
         return [t for t in self.transitions if t.state == state and t.roles & parts]
 
+    def may_act(self, state: str, parts: set[str]) -> bool:
+        """Whether `parts` may take a step from `state` other than withdrawing (what waits
+        for them: the work queue, notifications, reminders)."""
+        return any(t.action != "withdraw" for t in self.actions(state, parts))
+
     def already_done(self, user, cases, parts: dict[int, set[str]]) -> set[int]:
         """Ids of the `cases` in which `user` (holding `parts[case.id]`) has done their part
         in the current state."""

@@ -133,8 +133,8 @@ def home():
     acting = []  # open cases where one of the user's parts may take a step
     for case in cases:
         kind = REGISTRY.get(case.kind)
-        actions = kind.actions(case.state, parts.get(case.id, set())) if kind else []
-        if case.is_open and any(t.action != "withdraw" for t in actions):
+        if (case.is_open and kind is not None
+                and kind.may_act(case.state, parts.get(case.id, set()))):
             acting.append(case)
     done = set()  # ... but has already done their part in it
     for code in {c.kind for c in acting}:

@@ -148,8 +148,7 @@ def audience(case: Case, event: Event, transition: Transition | None) -> dict[in
     for user_id, (user, parts) in _participants(case).items():
         if user_id == event.actor_id or not user.active:
             continue
-        acts = case.is_open and any(
-            t.action != "withdraw" for t in kind.actions(case.state, parts))
+        acts = case.is_open and kind.may_act(case.state, parts)
         if acts and not is_note:
             result[user_id] = (user, "action_needed", "action_needed")
         elif "student" in parts:

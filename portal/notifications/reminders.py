@@ -67,7 +67,7 @@ def staff_answers(today: date) -> Iterable[Due]:
             parts_by_user.setdefault(row.user.id, (row.user, set()))[1].add(row.part)
         for user, parts in parts_by_user.values():
             staff = parts - {"student"}
-            if not any(t.action != "withdraw" for t in kind.actions(case.state, staff)):
+            if not kind.may_act(case.state, staff):
                 continue
             if case.id in kind.already_done(user, [case], {case.id: staff}):
                 continue

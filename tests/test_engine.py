@@ -72,6 +72,22 @@ def test_allowed_transition_changes_state_version_and_timeline(school, kind):
     assert Event.select().where(Event.case == case).count() == 3
 
 
+def test_every_event_is_written_at_the_moment_its_case_last_changed(school, kind):
+    """The home page's lists show a case's updated_at as its newest event's time."""
+    case = _open(school)
+
+    def newest_matches():
+        stored = Case.get_by_id(case.id)
+        newest = Event.select().where(Event.case == case.id).order_by(Event.id.desc()).get()
+        return stored.updated_at == newest.created_at
+
+    assert newest_matches()
+    engine.apply(case, "take", actor=school.trinn, expected_version=1)
+    assert newest_matches()
+    engine.note(case, actor=school.trinn, role="year_coordinator", action="reminder")
+    assert newest_matches()
+
+
 @pytest.mark.parametrize(
     "actor, action, message",
     [

@@ -3,6 +3,8 @@
 A transition is refused unless the kind's table allows the action from the case's state to a
 part the actor holds in the case. The state change is a compare-and-set on the case's version,
 so when two people act on one case at once exactly one wins; the other gets StaleCase.
+Every event is written at the moment its case's `updated_at` is set to, in the same
+transaction: the home page's lists show that column as the case's newest event's time.
 """
 
 from collections.abc import Callable

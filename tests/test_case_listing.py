@@ -1,6 +1,6 @@
 """case_listing (migration 015): the database keeps one row per user and case they have a part
-in, with the case's updated_at, version, kind and is_open, whatever writes the case or the
-participants; the home lists read it."""
+in, with the case's updated_at, version, kind and is_open and (migration 018) the user's parts
+in it, whatever writes the case or the participants; the home lists read it."""
 
 import importlib
 import threading
@@ -13,15 +13,54 @@ from portal.models import Case, CaseListing, Participant
 from tests.test_engine import TEST_KIND, kind  # noqa: F401  (fixture)
 
 
+def _parts(case, user) -> set[str]:
+    return {p.part for p in Participant.select().where((Participant.case == case.id)
+                                                       & (Participant.user == user))}
+
+
 def _listed(case) -> dict:
-    """{username: (updated_at, version, kind, is_open)} of the case's listing rows."""
+    """{username: (updated_at, version, kind, is_open)} of the case's listing rows, each
+    checked against the case and against the user's parts in participant."""
     fresh = Case.get_by_id(case.id)
     rows = {}
     for row in CaseListing.select().where(CaseListing.case == case.id):
         rows[row.user.username] = (row.updated_at, row.version, row.kind, row.is_open)
         assert (row.updated_at, row.version, row.kind, row.is_open) == (
             fresh.updated_at, fresh.version, fresh.kind, fresh.is_open)
+        assert set(row.parts.split(",")) == _parts(case, row.user_id), row.user.username
     return rows
+
+
+def _listed_parts(case, user) -> set[str]:
+    row = CaseListing.get((CaseListing.case == case.id) & (CaseListing.user == user))
+    return set(row.parts.split(","))
+
+
+def _one_after_the_other(database_url, first, second) -> None:
+    """(statement, parameters) `first` in a transaction left open while `second` runs in
+    another connection and must wait for it (the lock on the case row); then both commit."""
+    import psycopg2
+
+    connections = psycopg2.connect(database_url), psycopg2.connect(database_url)
+
+    def run_second():
+        with connections[1].cursor() as cur:
+            cur.execute(*second)
+        connections[1].commit()
+
+    try:
+        with connections[0].cursor() as cur:
+            cur.execute(*first)
+            thread = threading.Thread(target=run_second)
+            thread.start()
+            thread.join(0.5)
+            assert thread.is_alive()  # waits for the first
+        connections[0].commit()
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def _open(school):
@@ -63,6 +102,51 @@ def test_a_second_part_adds_no_row_and_the_row_goes_with_the_last_part(school, k
     assert set(_listed(case)) == {"elev1", "laerer2"}
 
 
+def test_the_row_holds_the_users_parts_however_they_change(school, kind):  # noqa: F811
+    case = _open(school)
+    assert _listed_parts(case, school.trinn) == {"year_coordinator"}
+    engine.add_participant(case, school.trinn, "teacher")
+    assert _listed_parts(case, school.trinn) == {"year_coordinator", "teacher"}
+    engine.add_participant(case, school.trinn, "teacher")  # already there: nothing changes
+    assert _listed_parts(case, school.trinn) == {"year_coordinator", "teacher"}
+    Participant.delete().where((Participant.case == case.id) & (Participant.user == school.trinn)
+                               & (Participant.part == "year_coordinator")).execute()
+    assert _listed_parts(case, school.trinn) == {"teacher"}
+    Participant.update(part="cohort_coordinator").where(  # a part changed in place
+        (Participant.case == case.id) & (Participant.user == school.trinn)).execute()
+    assert _listed_parts(case, school.trinn) == {"cohort_coordinator"}
+    # a part moved to a user who has one already joins theirs; the one it left loses it
+    engine.add_participant(case, school.laerer1, "teacher")
+    Participant.update(user=school.trinn).where(
+        (Participant.case == case.id) & (Participant.user == school.laerer1)
+        & (Participant.part == "teacher")).execute()
+    assert _listed_parts(case, school.trinn) == {"cohort_coordinator", "teacher"}
+    assert _listed_parts(case, school.laerer1) == {"contact_teacher"}
+    _listed(case)
+
+
+def test_the_work_queue_reads_the_parts_from_the_row(client, auth, school):
+    """The coordinator finds a new application under "waiting for you"; the contact teacher,
+    whose copy of it asks nothing of them, finds it among the rest."""
+    from portal.cases.kinds import REGISTRY
+
+    case = engine.open_case("study_leave", school=school.school, school_year=school.year,
+                            student=school.elev1, title="Søknad", actor=school.elev1,
+                            participants=[(school.trinn, "year_coordinator"),
+                                          (school.laerer1, "contact_teacher")])
+    assert not REGISTRY["study_leave"].may_act(case.state, {"contact_teacher"})
+
+    def waiting(username) -> tuple[bool, bool]:
+        auth.login(username)
+        page = client.get("/home").get_data(as_text=True)
+        auth.logout()
+        section = page.split('id="waiting-heading"')[1].split("</section>")[0]
+        return f"/cases/{case.id}" in section, f"/cases/{case.id}" in page
+
+    assert waiting("trinn1") == (True, True)
+    assert waiting("laerer1") == (False, True)
+
+
 def test_a_deleted_case_leaves_no_rows(school, kind):  # noqa: F811
     case = _open(school)
     Case.delete().where(Case.id == case.id).execute()
@@ -80,6 +164,15 @@ def test_the_migration_fills_the_rows_of_cases_that_existed_before_it(school, ki
     assert sorted(CaseListing.select(CaseListing.user, CaseListing.case, CaseListing.version)
                   .tuples()) == expected
     assert len(expected) == 9
+    # and 018's fills their parts
+    CaseListing.update(parts="").execute()
+    parts = importlib.import_module("migrations.018_listing_parts")
+    database.execute_sql(parts.BACKFILL.format(parts._parts(
+        "case_listing.user_id", "case_listing.case_id",
+        "string_agg" if is_postgresql() else "group_concat")))
+    for case in cases:
+        _listed(case)
+    assert _listed_parts(cases[0], school.trinn) == {"year_coordinator", "teacher"}
 
 
 @pytest.mark.postgresql_only
@@ -160,27 +253,25 @@ def test_two_transactions_removing_a_users_last_two_parts_leave_no_row(
         school, kind, database_url):  # noqa: F811
     """Each would see the other's part (not yet committed) and keep the row; the lock on the
     case row makes the second wait and see the first's removal."""
-    import psycopg2
 
     case = _open(school)
     engine.add_participant(case, school.trinn, "teacher")  # trinn1: two parts, one row
-    first, second = psycopg2.connect(database_url), psycopg2.connect(database_url)
     remove = "DELETE FROM participant WHERE case_id = %s AND user_id = %s AND part = %s"
+    _one_after_the_other(database_url, (remove, (case.id, school.trinn.id, "year_coordinator")),
+                         (remove, (case.id, school.trinn.id, "teacher")))
+    assert "trinn1" not in _listed(case)
 
-    def other():
-        with second.cursor() as cur:
-            cur.execute(remove, (case.id, school.trinn.id, "teacher"))
-        second.commit()
 
-    try:
-        with first.cursor() as cur:
-            cur.execute(remove, (case.id, school.trinn.id, "year_coordinator"))
-            thread = threading.Thread(target=other)
-            thread.start()
-            thread.join(0.5)
-        first.commit()
-        thread.join(10)
-    finally:
-        first.close()
-        second.close()
-    assert not thread.is_alive() and "trinn1" not in _listed(case)
+@pytest.mark.postgresql_only
+def test_two_transactions_adding_parts_for_one_user_leave_both_in_the_row(
+        school, kind, database_url):  # noqa: F811
+    """Each reads the user's parts anew after the lock on the case row: the second reads the
+    first's committed part, not the parts as they were when it began."""
+
+    case = _open(school)
+    add = ("INSERT INTO participant (case_id, user_id, part, added_at) "
+           "VALUES (%s, %s, %s, now())")
+    _one_after_the_other(database_url, (add, (case.id, school.trinn.id, "teacher")),
+                         (add, (case.id, school.trinn.id, "cohort_coordinator")))
+    assert _listed_parts(case, school.trinn) == {"year_coordinator", "teacher",
+                                                 "cohort_coordinator"}

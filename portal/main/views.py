@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from portal.cases.access import LISTING_ORDER, parts_of_text, parts_text, visible_cases
+from portal.cases.access import LISTING_ORDER, parts_of_text, visible_cases
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared
 from portal.filters import kind_choices
@@ -61,17 +61,18 @@ def _window(user_id, kinds: list, only_open: bool, limit, offset):
 
 def _list_query(only_open: bool) -> Prepared:
     """The page of the user's cases, by the filters in use (one prepared query each). Each
-    row also carries the user's parts in it and when its newest event happened: one
-    statement for the page's lists. That time is the case's `updated_at`: the engine writes
+    row also carries the user's parts in it (kept in case_listing, migration 018) and when
+    its newest event happened: one statement for the page's lists, which looks into neither
+    participant nor event for a row. That time is the case's `updated_at`: the engine writes
     every event in the same transaction as the case's change, at the same moment
-    (cases/engine.py; tests/test_case_listing.py), so no probe of the event table a row."""
+    (cases/engine.py; tests/test_engine.py)."""
     def build(user_id, kinds, limit, offset):
         return _filtered(visible_cases(user_id), kinds, only_open).select_extend(
-            parts_text(user_id).alias("my_parts"),
             Case.updated_at.alias("latest_at"),
-            # the version a conditional request reads (_WINDOWS), as an attribute of the case
-            # (an expression, not the field, so that peewee gives it to the case): no
-            # CaseListing row made for each case
+            # the user's parts, and the version a conditional request reads (_WINDOWS), as
+            # attributes of the case (expressions, not the fields, so that peewee gives them
+            # to the case): no CaseListing row made for each case
+            CaseListing.parts.concat("").alias("my_parts"),
             (CaseListing.version + 0).alias("listed_version"),
         ).limit(limit).offset(offset)
 

@@ -77,8 +77,10 @@ class CaseListing(BaseModel):
     part in (however many parts), with what the lists order and filter by, copied from the
     case. The database keeps it, never the app: triggers (migration 015) add the row when the
     user's first part is added, remove it with the last, and copy the case's columns whenever
-    they change, in the same statement as the change. So a coordinator's queue reads the 26
-    newest of their rows by index instead of all their cases (which only grow, year by year).
+    they change, in the same statement as the change; and (migration 018) the user's parts in
+    the case, read anew whenever they change. So a coordinator's queue reads the 26 newest of
+    their rows by index instead of all their cases (which only grow, year by year), with no
+    look into participant for their parts.
     """
 
     user = ForeignKeyField(User, on_delete="CASCADE", index=False)
@@ -87,6 +89,8 @@ class CaseListing(BaseModel):
     version = IntegerField()
     kind = CharField(max_length=32)
     is_open = BooleanField()
+    # the user's parts in the case, comma-separated role codes (migration 018)
+    parts = CharField(max_length=255, default="")
 
     class Meta:
         indexes = (

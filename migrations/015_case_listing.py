@@ -14,7 +14,8 @@ queue up instead of deadlocking, as a share lock would make them.
 
 On SQLite, a later migration that rebuilds "case" or participant (peewee's SqliteMigrator does
 so to alter or drop a column) drops their triggers with the old table: it must create them
-again (tests/test_migrations.py checks that they exist after all migrations).
+again, as migration 018 last made them (tests/test_migrations.py checks that they exist after
+all migrations; tests/test_case_listing.py what they do).
 The triggers come before the backfill: an app server still running the old release during the
 deploy cannot add a part that the backfill misses."""
 

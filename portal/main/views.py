@@ -68,7 +68,8 @@ def _list_query(only_open: bool) -> Prepared:
     (cases/engine.py; tests/test_engine.py)."""
     def build(user_id, kinds, limit, offset):
         return _filtered(visible_cases(user_id), kinds, only_open).select_extend(
-            Case.updated_at.alias("latest_at"),
+            # (as the database gives it: made a datetime only for a row rendered anew)
+            Case.updated_at.coerce(False).alias("latest_at"),
             # the user's parts, and the version a conditional request reads (_WINDOWS), as
             # attributes of the case (expressions, not the fields, so that peewee gives them
             # to the case): no CaseListing row made for each case
@@ -189,7 +190,7 @@ class ListRow:
 
 
 def _event_time(value):
-    """A subquery's timestamp as a datetime (SQLite gives the text it stores)."""
+    """The case's updated_at as a datetime (SQLite gives the text it stores)."""
     return Case.updated_at.python_value(value) if isinstance(value, str) else value
 
 

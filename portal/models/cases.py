@@ -96,7 +96,7 @@ class CaseListing(BaseModel):
         indexes = (
             (("case", "user"), True),
             # newest first, and the filters and the validator's figures from the index alone
-            (("user", "updated_at", "case", "kind", "is_open", "version"), False),
+            (("user", "updated_at", "case", "kind", "is_open", "version", "parts"), False),
         )
 
 

@@ -179,3 +179,49 @@ def test_the_lock_file_is_one_every_user_of_the_database_can_take(path):
         db.close_all()
     else:  # a user that may not write it
         assert not os.access(lock, os.W_OK)
+
+
+def _in_the_file(path) -> int:
+    """n as the database file itself holds it, the WAL left unread: what checkpoints copied."""
+    import sqlite3
+
+    raw = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return raw.execute("SELECT n FROM t WHERE id = 1").fetchone()[0]
+    finally:
+        raw.close()
+
+
+def test_every_nth_commit_copies_the_wal_into_the_file_after_the_response(path, monkeypatch):
+    """SQLite's own checkpoint ran inside the COMMIT that filled the WAL, under the writer
+    lock, so every other writer waited for its fsyncs; the app's runs once the response that
+    committed has gone, without the lock."""
+    from flask import Flask
+
+    import portal.db
+
+    monkeypatch.setattr(portal.db, "CHECKPOINT_EVERY", 2)
+    db = open_database(f"sqlite:///{path}")
+    app = Flask(__name__)
+    seen = []
+
+    @app.route("/write")
+    def write():
+        with db.connection_context(), db.atomic():
+            db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+        seen.append(_in_the_file(path))  # (the response not yet sent)
+        return "ok"
+
+    client = app.test_client()
+    with client.get("/write"):
+        pass
+    assert (seen, _in_the_file(path)) == ([0], 0)  # the first commit: no checkpoint
+    with client.get("/write"):
+        assert _in_the_file(path) == 0  # the second: not before the response is done
+    assert (seen, _in_the_file(path)) == ([0, 0], 2)
+    with db.connection_context():  # outside a request (a script): at once, on its connection
+        for _ in range(2):
+            with db.atomic():
+                db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+        assert (_in_the_file(path), db.is_closed()) == (4, False)
+    db.close_all()

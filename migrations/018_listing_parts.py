@@ -103,7 +103,12 @@ POSTGRESQL = [
     FOR EACH ROW EXECUTE FUNCTION case_listing_from_participant()""",
 ]
 
-BACKFILL = "UPDATE case_listing SET parts = COALESCE({}, '')"
+def backfill(postgresql: bool) -> str:
+    """Every row's parts, read from participant."""
+    aggregate = "string_agg" if postgresql else "group_concat"
+    return ("UPDATE case_listing SET parts = COALESCE("
+            f"{_parts('case_listing.user_id', 'case_listing.case_id', aggregate)}, '')")
+
 
 # the lists' index, which gives a page of rows without reading the table, takes the parts too
 LISTS_INDEX = "caselisting_user_id_updated_at_case_id_kind_is_open_version"
@@ -112,6 +117,7 @@ LISTS_COLUMNS = '"user_id", "updated_at", "case_id", "kind", "is_open", "version
 
 def _lists_index(migrator: Migrator, name: str, columns: str) -> None:
     migrator.sql(f'CREATE INDEX "{name}" ON "case_listing" ({columns})')
+
 
 # 015's statements that made what this migration replaces: its participant triggers (SQLite),
 # its function and trigger on participant (PostgreSQL)
@@ -140,9 +146,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     postgresql = _postgresql(database)
     migrator.sql("ALTER TABLE case_listing ADD COLUMN parts VARCHAR(255) NOT NULL DEFAULT ''")
     _replace_triggers(migrator, postgresql, POSTGRESQL if postgresql else SQLITE)
-    aggregate = "string_agg" if postgresql else "group_concat"
-    migrator.sql(BACKFILL.format(_parts("case_listing.user_id", "case_listing.case_id",
-                                        aggregate)))
+    migrator.sql(backfill(postgresql))
     migrator.sql(f'DROP INDEX "{LISTS_INDEX}"')
     _lists_index(migrator, f"{LISTS_INDEX}_parts", f'{LISTS_COLUMNS}, "parts"')
 

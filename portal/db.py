@@ -4,6 +4,7 @@ SQLite is the embedded default; PostgreSQL (postgresql://user:pw@host/db) is the
 a real school or county. Both run the same migrations from migrations/.
 """
 
+import contextlib
 import datetime
 import fcntl
 import itertools
@@ -18,7 +19,7 @@ import time
 import weakref
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, after_this_request, g, has_request_context
 from peewee import (
     AutoField,
     BooleanField,
@@ -231,6 +232,7 @@ class SqlitePool(PooledSqliteDatabase):
         super().__init__(database, *args, **kwargs)
         self.writer_lock = WriterLock(database, SQLITE_PRAGMAS["busy_timeout"] / 1000) if (
             database and database != ":memory:" and not database.startswith("file:")) else None
+        self._commits = 0  # this process's, for CHECKPOINT_EVERY
 
     def begin(self, lock_type=None):
         if self.writer_lock is not None:
@@ -246,7 +248,7 @@ class SqlitePool(PooledSqliteDatabase):
     def commit(self):
         self._end(super().commit)
         if self.writer_lock is not None:
-            self._commits = getattr(self, "_commits", 0) + 1
+            self._commits += 1
             if self._commits % CHECKPOINT_EVERY == 0:
                 _after_response(self.checkpoint)
 
@@ -266,11 +268,10 @@ class SqlitePool(PooledSqliteDatabase):
         """Copy the WAL's committed pages into the database file, without the writer lock:
         writers go on meanwhile (SQLite's PASSIVE checkpoint; one already running makes this
         one return at once). One that fails leaves the work to the next, or to SQLite's own."""
+        # (a script's connection, open: used, and left open)
+        opened = self.connection_context() if self.is_closed() else contextlib.nullcontext()
         try:
-            if not self.is_closed():  # (a script's connection: used, and left open)
-                self.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
-                return
-            with self.connection_context():
+            with opened:
                 self.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
         except DatabaseError as error:
             logging.getLogger(__name__).warning("checkpoint failed: %s", error)
@@ -286,8 +287,6 @@ CHECKPOINT_EVERY = 25
 def _after_response(work) -> None:
     """`work` once the current response has been sent (so its user does not wait for it),
     or now outside a request."""
-    from flask import after_this_request, has_request_context
-
     if not has_request_context():
         work()
         return

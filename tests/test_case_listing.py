@@ -8,14 +8,10 @@ import threading
 import pytest
 
 from portal.cases import engine
+from portal.cases.access import parts_of_text
 from portal.db import database, is_postgresql
 from portal.models import Case, CaseListing, Participant
 from tests.test_engine import TEST_KIND, kind  # noqa: F401  (fixture)
-
-
-def _parts(case, user) -> set[str]:
-    return {p.part for p in Participant.select().where((Participant.case == case.id)
-                                                       & (Participant.user == user))}
 
 
 def _listed(case) -> dict:
@@ -27,13 +23,13 @@ def _listed(case) -> dict:
         rows[row.user.username] = (row.updated_at, row.version, row.kind, row.is_open)
         assert (row.updated_at, row.version, row.kind, row.is_open) == (
             fresh.updated_at, fresh.version, fresh.kind, fresh.is_open)
-        assert set(row.parts.split(",")) == _parts(case, row.user_id), row.user.username
+        assert parts_of_text(row.parts) == engine.parts_of(case, row.user_id), row.user.username
     return rows
 
 
 def _listed_parts(case, user) -> set[str]:
     row = CaseListing.get((CaseListing.case == case.id) & (CaseListing.user == user))
-    return set(row.parts.split(","))
+    return parts_of_text(row.parts)
 
 
 def _one_after_the_other(database_url, first, second) -> None:
@@ -167,9 +163,7 @@ def test_the_migration_fills_the_rows_of_cases_that_existed_before_it(school, ki
     # and 018's fills their parts
     CaseListing.update(parts="").execute()
     parts = importlib.import_module("migrations.018_listing_parts")
-    database.execute_sql(parts.BACKFILL.format(parts._parts(
-        "case_listing.user_id", "case_listing.case_id",
-        "string_agg" if is_postgresql() else "group_concat")))
+    database.execute_sql(parts.backfill(is_postgresql()))
     for case in cases:
         _listed(case)
     assert _listed_parts(cases[0], school.trinn) == {"year_coordinator", "teacher"}
@@ -253,7 +247,6 @@ def test_two_transactions_removing_a_users_last_two_parts_leave_no_row(
         school, kind, database_url):  # noqa: F811
     """Each would see the other's part (not yet committed) and keep the row; the lock on the
     case row makes the second wait and see the first's removal."""
-
     case = _open(school)
     engine.add_participant(case, school.trinn, "teacher")  # trinn1: two parts, one row
     remove = "DELETE FROM participant WHERE case_id = %s AND user_id = %s AND part = %s"
@@ -267,7 +260,6 @@ def test_two_transactions_adding_parts_for_one_user_leave_both_in_the_row(
         school, kind, database_url):  # noqa: F811
     """Each reads the user's parts anew after the lock on the case row: the second reads the
     first's committed part, not the parts as they were when it began."""
-
     case = _open(school)
     add = ("INSERT INTO participant (case_id, user_id, part, added_at) "
            "VALUES (%s, %s, %s, now())")

@@ -62,17 +62,22 @@ SQLITE = [
     FROM participant AS p JOIN "case" AS c ON c.id = p.case_id""",
 ]
 
-POSTGRESQL = [
-    f"""CREATE FUNCTION case_listing_from_participant() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP <> 'INSERT' THEN
+# The participant trigger's first step on PostgreSQL: lock the rows of the cases whose
+# participants change (NO KEY UPDATE), so that two transactions changing one user's parts in one
+# case take turns (also in migration 018's version of the function).
+LOCK_CASE_ROWS = """      IF TG_OP <> 'INSERT' THEN
         PERFORM 1 FROM "case" WHERE id = OLD.case_id FOR NO KEY UPDATE;
       END IF;
       IF TG_OP <> 'DELETE' THEN
         PERFORM 1 FROM "case" WHERE id = NEW.case_id FOR NO KEY UPDATE;
       END IF;
-      IF TG_OP <> 'INSERT' THEN
+"""
+
+POSTGRESQL = [
+    f"""CREATE FUNCTION case_listing_from_participant() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+{LOCK_CASE_ROWS}      IF TG_OP <> 'INSERT' THEN
         DELETE FROM case_listing AS l WHERE l.user_id = OLD.user_id AND l.case_id = OLD.case_id
           AND NOT EXISTS (SELECT 1 FROM participant AS p
                           WHERE p.user_id = OLD.user_id AND p.case_id = OLD.case_id);

@@ -84,13 +84,7 @@ POSTGRESQL = [
     f"""CREATE OR REPLACE FUNCTION case_listing_from_participant() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-      IF TG_OP <> 'INSERT' THEN
-        PERFORM 1 FROM "case" WHERE id = OLD.case_id FOR NO KEY UPDATE;
-      END IF;
-      IF TG_OP <> 'DELETE' THEN
-        PERFORM 1 FROM "case" WHERE id = NEW.case_id FOR NO KEY UPDATE;
-      END IF;
-      IF TG_OP <> 'INSERT' THEN
+{_015.LOCK_CASE_ROWS}      IF TG_OP <> 'INSERT' THEN
         {_drop("string_agg")}
       END IF;
       IF TG_OP <> 'DELETE' THEN
@@ -126,8 +120,7 @@ _POSTGRESQL_015 = [s.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
                    for s in _015.POSTGRESQL if "ON participant" in s or "from_participant()" in s]
 
 
-def _postgresql(database) -> bool:
-    return isinstance(getattr(database, "obj", None) or database, pw.PostgresqlDatabase)
+_postgresql = _015._postgresql
 
 
 def _replace_triggers(migrator: Migrator, postgresql: bool, statements: list[str]) -> None:

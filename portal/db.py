@@ -81,7 +81,27 @@ SQLITE_PRAGMAS = {
 POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
 
 
-class PostgresqlPool(PooledPostgresqlDatabase):
+class _GenericPlans(PostgresqlDatabase):
+    """Each new server connection plans the portal's prepared statements once (below, at
+    "prepared queries as server-side prepared statements"). PostgreSQL plans a prepared
+    statement anew for its first five executions and keeps doing so when its own one-off
+    plans look cheaper than the one it would keep: the case list (home, the queue) looked
+    cheaper planned for a coordinator's thousands of rows, so it was planned on every
+    request (0.3 ms of the server's CPU, half of the queue's) into the very plan it would
+    have kept. The portal's statements are index lookups whose plan does not depend on the
+    values (tests/test_prepared.py checks the plans PostgreSQL keeps at 150,000 cases'
+    shape), so the connection keeps the one plan from the first execution. One round trip
+    per new connection; a SET, not a startup option, which poolers refuse."""
+
+    def _connect(self):
+        conn = super()._connect()  # autocommit: the setting outlives any transaction
+        if server_prepared:
+            with conn.cursor() as cursor:
+                cursor.execute("SET plan_cache_mode = force_generic_plan")
+        return conn
+
+
+class PostgresqlPool(PooledPostgresqlDatabase, _GenericPlans):
     """PostgreSQL with pooled connections.
 
     peewee (4.x) sends `SELECT 1` on every connection it takes from the pool, to know it is

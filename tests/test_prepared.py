@@ -145,6 +145,22 @@ def test_postgresql_prepares_once_per_connection_and_executes_by_name(app):
 
 
 @pytest.mark.postgresql_only
+def test_postgresql_plans_each_statement_once_per_connection(school):
+    # Left to itself, PostgreSQL plans a prepared statement anew for its first five
+    # executions, and for good when the case list serves a coordinator's many cases; the
+    # portal's connections keep one plan per statement (portal.db._GenericPlans)
+    from portal.main.views import _LISTS
+
+    for _ in range(4):
+        for user in (school.trinn, school.elev1):
+            _LISTS[False](user.id, [], 26, 0)
+    name = next(iter(_LISTS[False]._cache.values()))[3]
+    plans = {row[0]: row[1:] for row in db_module.database.execute_sql(
+        "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements")}
+    assert plans[name] == (8, 0)
+
+
+@pytest.mark.postgresql_only
 def test_a_statement_postgresql_will_not_prepare_runs_as_text_without_harming_the_transaction(
         school):
     # PostgreSQL cannot type "$1 IS NULL"; the plain query binds a typed literal

@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from bench.plans import LARGE, generic_plans
 from bench.queries import TOKEN  # a page's CSRF token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -593,6 +594,12 @@ def main(argv=None) -> int:
     scen = scenarios(subjects)
     queries_full = count_queries(url, scenarios(subjects), _etag_from_db)
     log(f"queries on {rows.get('case', 0):,} cases: {queries_full}")
+    plans = None
+    if args.db == "postgresql":  # the statements those pages prepared, on this connection
+        with database.connection_context():
+            plans = generic_plans(database)
+        log(f"generic plans of {plans['statements']} prepared statements: "
+            f"{len(plans['large_scans'])} sequential scans of a large table")
     db_pid = database_pid(url)
     database.close() if not database.is_closed() else None
 
@@ -652,6 +659,7 @@ def main(argv=None) -> int:
         "bare_rps_first_and_last": bare_runs,
         "workers_rss_mb": rss,
         "first_load": load,
+        "generic_plans": plans,
         "seconds": round(time.monotonic() - started),
     }
     result["targets_missed"] = check_targets(result)
@@ -671,6 +679,12 @@ def main(argv=None) -> int:
     print(f"worker RSS after the run (MB): {', '.join(map(str, rss))}")
     print(f"first load of the student's home: {load['total_kb']} KB raw, "
           f"{load['total_gzip_kb']} KB gzip")
+    if plans is not None:
+        print(f"generic plans (PostgreSQL) of the {plans['statements']} prepared statements "
+              f"the pages use: {len(plans['large_scans'])} read a table of "
+              f"{LARGE:,}+ rows whole")
+        for scan in plans["large_scans"]:
+            print(f"PLAN SCANS {scan['table']} ({scan['rows']:,} rows): {scan['statement']}")
     for miss in result["targets_missed"]:
         print(f"TARGET MISSED: {miss}")
     print(f"written to {args.out}")

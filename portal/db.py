@@ -89,8 +89,8 @@ class _GenericPlans(PostgresqlDatabase):
     cheaper planned for a coordinator's thousands of rows, so it was planned on every
     request (0.3 ms of the server's CPU, half of the queue's) into the very plan it would
     have kept. The portal's statements are index lookups whose plan does not depend on the
-    values (tests/test_prepared.py checks the plans PostgreSQL keeps at 150,000 cases'
-    shape), so the connection keeps the one plan from the first execution. One round trip
+    values (their generic plans at 150,000 cases: docs/production.md, fifteenth round), so
+    the connection keeps the one plan from the first execution. One round trip
     per new connection; a SET, not a startup option, which poolers refuse."""
 
     def _connect(self):

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from bench.run import CpuMeter, tree_cpu
 
 BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
@@ -112,3 +114,27 @@ def test_the_datasets_notifications_go_where_the_app_sends_them(db):
     unread = db.execute_sql(
         "SELECT COUNT(*) FROM notification WHERE read_at IS NULL").fetchone()[0]
     assert 0 < unread < rows["notification"] / 2
+
+
+@pytest.mark.postgresql_only
+def test_generic_plans_name_the_large_tables_a_prepared_statement_reads_whole(school):
+    """bench.plans: the plan PostgreSQL keeps for each statement prepared on the connection,
+    and the tables of at least min_rows rows it reads by a sequential scan."""
+    from bench.plans import generic_plans
+    from portal.db import Prepared, database
+    from portal.models import User
+
+    by_name = Prepared(lambda name: (User.select(User.id).where(User.full_name == name)
+                                     .tuples()))  # full_name has no index
+    assert by_name("Nobody") == []
+    database.execute_sql('ANALYZE "user"')
+    users = database.execute_sql('SELECT count(*) FROM "user"').fetchone()[0]
+
+    def scans(min_rows):  # (the connection may hold other tests' statements too)
+        found = generic_plans(database, min_rows=min_rows)
+        assert found["statements"] >= 1
+        return [(s["table"], s["rows"]) for s in found["large_scans"]
+                if '"full_name" = $1' in s["statement"]]
+
+    assert scans(users) == [("user", users)]
+    assert scans(users + 1) == []

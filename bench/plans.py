@@ -10,7 +10,7 @@ reports each large table one of them reads by a sequential scan. Nothing is exec
 
 import re
 
-SEQ_SCAN = re.compile(r"Seq Scan on (?:\"?)([\w]+)(?:\"?)")
+SEQ_SCAN = re.compile(r'Seq Scan on "?(\w+)')
 LARGE = 10_000  # rows: a table this big read whole on each request is a defect
 
 

@@ -18,7 +18,9 @@ def generic_plans(database, min_rows: int = LARGE) -> dict:
     """{"statements": how many this connection has prepared, "large_scans": [{"table",
     "rows", "statement"}, ...]} for the statements prepared on `database`'s current
     connection (PostgreSQL)."""
-    database.execute_sql("SET plan_cache_mode = force_generic_plan")  # as the portal's own
+    from portal.db import GENERIC_PLANS  # (bench.run imports the portal only when it runs)
+
+    database.execute_sql(GENERIC_PLANS)  # as the portal's own connections
     prepared = database.execute_sql(
         "SELECT name, statement, cardinality(parameter_types) FROM pg_prepared_statements "
         "ORDER BY name").fetchall()

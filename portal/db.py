@@ -81,23 +81,27 @@ SQLITE_PRAGMAS = {
 POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
 
 
+GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
+
+
 class _GenericPlans(PostgresqlDatabase):
     """Each new server connection plans the portal's prepared statements once (below, at
     "prepared queries as server-side prepared statements"). PostgreSQL plans a prepared
     statement anew for its first five executions and keeps doing so when its own one-off
-    plans look cheaper than the one it would keep: the case list (home, the queue) looked
-    cheaper planned for a coordinator's thousands of rows, so it was planned on every
-    request (0.3 ms of the server's CPU, half of the queue's) into the very plan it would
-    have kept. The portal's statements are index lookups whose plan does not depend on the
-    values (their generic plans at 150,000 cases: docs/production.md, fifteenth round), so
-    the connection keeps the one plan from the first execution. One round trip
-    per new connection; a SET, not a startup option, which poolers refuse."""
+    plans look cheaper than the one it would keep, which depends on the statistics: on one
+    copy of the county dataset the case list (home, the queue) looked cheaper planned for a
+    coordinator's thousands of rows, so it was planned on every request (0.3 ms of the
+    server's CPU, half of the queue's) into the very plan it would have kept. The portal's
+    statements are index lookups whose plan does not depend on the values (their generic
+    plans at 150,000 cases: docs/production.md, fifteenth round; make bench reads them), so
+    the connection keeps the one plan from the first execution. One round trip per new
+    connection; a SET, not a startup option, which poolers refuse."""
 
     def _connect(self):
         conn = super()._connect()  # autocommit: the setting outlives any transaction
         if server_prepared:
             with conn.cursor() as cursor:
-                cursor.execute("SET plan_cache_mode = force_generic_plan")
+                cursor.execute(GENERIC_PLANS)
         return conn
 
 
@@ -449,10 +453,16 @@ class Prepared:
         entry = self._cache[key] = (query, sql, slots, name)
         return entry
 
+    @staticmethod
+    def key(args) -> tuple:
+        """Which statement serves these arguments: one per database dialect and length of
+        each list argument (-1: not a list)."""
+        return (type(database.obj), tuple(len(a) if isinstance(a, list | tuple) else -1
+                                          for a in args))
+
     def execute(self, *args):
         """The query's cursor wrapper (iterate it for the rows)."""
-        key = (type(database.obj), tuple(len(a) if isinstance(a, list | tuple) else -1
-                                          for a in args))
+        key = self.key(args)
         entry = self._cache.get(key) or self._prepare(key, args)
         query, sql, slots, name = entry
         params = []

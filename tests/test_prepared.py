@@ -154,8 +154,7 @@ def test_postgresql_plans_each_statement_once_per_connection(school):
     for _ in range(4):
         for user in (school.trinn, school.elev1):
             _LISTS[False](user.id, [], 26, 0)
-    # (the statement of this database and these arguments: no kind filter, an empty list)
-    name = _LISTS[False]._cache[(type(db_module.database.obj), (-1, 0, -1, -1))][3]
+    name = _LISTS[False]._cache[Prepared.key((school.trinn.id, [], 26, 0))][3]
     plans = {row[0]: row[1:] for row in db_module.database.execute_sql(
         "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements")}
     assert plans[name] == (8, 0)

@@ -2,11 +2,12 @@
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 
+from portal.security import MaskedCSRFProtect
+
 babel = Babel()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()  # the token in pages is masked (portal.security)
 htmx = Htmx()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

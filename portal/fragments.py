@@ -4,8 +4,8 @@ A work queue shows 25 rows a page, and rendering one through its macro costs 40â
 labels, a date, the row's figures, each through Jinja's context): a coordinator's queue page
 spends a quarter of its time on rows that looked the same the last time anyone saw them. The
 same goes for a case page's timeline (an event never changes once written) and its decision
-letters (a dozen paragraphs, ~0.15 ms; the student's form in one carries the session's CSRF
-token, which is then part of its key).
+letters (a dozen paragraphs, ~0.15 ms; the student's form in one is kept with a stand-in for
+its CSRF token, filled in with the response's own: kept HTML never holds a session's token).
 
 A row's HTML is a function of what its macro's key function returns (every value the row shows
 or is worked out from), the values passed with the macro (such as the case's kind), the
@@ -29,13 +29,14 @@ import threading
 from collections import OrderedDict
 from itertools import chain
 
-from flask import current_app, request
+from flask import request
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from portal.cases.decisions import appeal_period_text
 from portal.filters import _locale_key
 from portal.i18n import _request_locale
+from portal.security import csrf_stand_in, fill_csrf_stand_in
 
 DEFAULT_SIZE = 10_000  # rows a worker keeps; PORTAL_ROW_CACHE_SIZE sets it
 BYTES_A_ROW = 1_500  # the room a row has on average: HTML, its key's text and the entry itself
@@ -107,13 +108,12 @@ def _joined(row, name: str):
 def letter_key(decision) -> tuple:
     """What a decision letter on the case page shows (templates/cases/_decision.html,
     case_page_letter; the case and whether the reader is the student come with the macro):
-    every field of the decision, who decided by name, the appeal period of the school's rules,
-    and, while the student may ask for the reasons, the session's CSRF token in that form."""
+    every field of the decision, who decided by name and the appeal period of the school's
+    rules. (The student's form for asking the reasons, while they may, is kept with a stand-in
+    for its CSRF token, filled in for each response: rendered_rows.)"""
     d = decision.__data__
-    form = not d.get("reasons") and d.get("reasons_requested_at") is None
     return (*chain.from_iterable(d.items()), decision.decided_by.full_name,
-            appeal_period_text(decision),
-            current_app.jinja_env.globals["csrf_token"]() if form else None)
+            appeal_period_text(decision))
 
 
 # by the macro's name: the macros whose rows may be kept, and what each one shows
@@ -138,14 +138,18 @@ def rendered_rows(context, rows, macro, *extra) -> Markup:
         entry = (where, shown)
         html = cache.get(entry)
         if html is None:
-            html = macro(row, *extra)
+            with csrf_stand_in():  # a form in a kept row: its token filled in below
+                html = macro(row, *extra)
             cache.put(entry, html, sum(len(v) for v in shown if type(v) is str))
-        elif check and html != (fresh := macro(row, *extra)):
-            raise AssertionError(f"{macro.name}: a kept row differs from its fresh rendering; "
-                                 f"KEYS[{macro.name!r}] misses something it shows:\n"
-                                 f"kept:  {html}\nfresh: {fresh}")
+        elif check:
+            with csrf_stand_in():
+                fresh = macro(row, *extra)
+            if html != fresh:
+                raise AssertionError(f"{macro.name}: a kept row differs from its fresh "
+                                     f"rendering; KEYS[{macro.name!r}] misses something it "
+                                     f"shows:\nkept:  {html}\nfresh: {fresh}")
         out.append(html)
-    return Markup("").join(out)
+    return fill_csrf_stand_in(Markup("").join(out))
 
 
 def init_app(app) -> None:

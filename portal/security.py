@@ -1,15 +1,20 @@
 """Security headers on every response, a strict Content-Security-Policy included; the
-session's signed CSRF token; session cookies checked once per process."""
+session's signed CSRF token, masked anew in every response; session cookies checked once per
+process."""
 
+import base64
+import binascii
 import hashlib
 import os
+import secrets
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from itsdangerous import BadSignature
 
 CSP = "; ".join(
@@ -135,6 +140,78 @@ def new_csrf_token() -> None:
     field = csrf_settings(current_app)[0]
     session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
     g.pop(field, None)  # (signed from the old one during this request)
+    g.pop(_MASKED, None)
+
+
+# --- the token in a page: masked anew in every response ---------------------------------------
+# The signed token is the same on every page of a session (install_csrf_token). Behind a proxy
+# that compresses HTML (docs/production.md), a secret repeated in every response next to text an
+# attacker chooses (a query string shown back in a form) can be read off the compressed lengths,
+# one character at a time, by someone who sees the traffic and can make the browser ask many
+# times ("BREACH"). So a page never carries the token itself: each response gets it XORed with
+# fresh random bytes, sent with them (base64url, 2 × its length). Any masked copy, and the token
+# itself (pages from before this change), passes the check: the mask is undone first, then
+# flask-wtf checks the signature as before.
+
+_MASKED = "_csrf_masked"  # this response's masked token, in `g`: one mask for all its forms
+# What a kept fragment (portal/fragments.py) holds where the token goes: filled in with the
+# response's masked token each time it is used, so kept HTML never carries a session's token.
+# Random per process: no text a user writes can be it.
+CSRF_STAND_IN = "csrf-" + secrets.token_hex(16)
+_STAND_IN_ON = "_csrf_stand_in"
+
+
+def mask_csrf_token(token: str) -> str:
+    raw = token.encode()
+    pad = os.urandom(len(raw))
+    mixed = (int.from_bytes(pad, "big") ^ int.from_bytes(raw, "big")).to_bytes(len(raw), "big")
+    return base64.urlsafe_b64encode(pad + mixed).decode().rstrip("=")
+
+
+def unmask_csrf_token(value):
+    """The signed token a masked one stands for; anything else as it came (a signed token has
+    dots, which base64url has not; flask-wtf refuses what is neither)."""
+    if not value or not isinstance(value, str) or "." in value:
+        return value
+    try:
+        both = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return value
+    half = len(both) // 2
+    if not half or len(both) % 2:
+        return value
+    raw = (int.from_bytes(both[:half], "big") ^ int.from_bytes(both[half:], "big")).to_bytes(
+        half, "big")
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        return value
+
+
+class MaskedCSRFProtect(CSRFProtect):
+    """flask-wtf's check of every POST, of the token with its mask undone."""
+
+    def _get_csrf_token(self):
+        return unmask_csrf_token(super()._get_csrf_token())
+
+
+@contextmanager
+def csrf_stand_in():
+    """Within: the templates' `csrf_token()` gives CSRF_STAND_IN (for HTML that is kept)."""
+    here = g._get_current_object()
+    before = getattr(here, _STAND_IN_ON, False)
+    setattr(here, _STAND_IN_ON, True)
+    try:
+        yield
+    finally:
+        setattr(here, _STAND_IN_ON, before)
+
+
+def fill_csrf_stand_in(html):
+    """`html` with the stand-in replaced by this response's masked token."""
+    if CSRF_STAND_IN not in html:
+        return html
+    return html.replace(CSRF_STAND_IN, current_app.jinja_env.globals["csrf_token"]())
 
 
 def install_csrf_token(app: Flask) -> None:
@@ -144,10 +221,23 @@ def install_csrf_token(app: Flask) -> None:
     form): an HMAC and a serializer, ~20 µs. Tokens carry the time they were signed, but
     with no time limit (WTF_CSRF_TIME_LIMIT = None) it is never checked, so the first signed
     token of a session serves all its pages; flask-wtf takes it from `g` for the request's
-    forms too, and checks a POST as before. With a time limit, every page signs its own."""
+    forms too, and checks a POST as before. With a time limit, every page signs its own.
+    What a page shows is that token masked for the response (`mask_csrf_token`, above)."""
     signed = Kept(CSRF_TOKENS_KEPT)
 
     def csrf_token() -> str:
+        """The token for a page's form: the session's signed token, masked for this response
+        (the same mask for all of its forms)."""
+        here = g._get_current_object()
+        if getattr(here, _STAND_IN_ON, False):
+            return CSRF_STAND_IN
+        masked = getattr(here, _MASKED, None)
+        if masked is None:
+            masked = mask_csrf_token(signed_token())
+            setattr(here, _MASKED, masked)
+        return masked
+
+    def signed_token() -> str:
         field, secret, time_limit = csrf_settings(app)
         here = g._get_current_object()
         token = getattr(here, field, None)

@@ -1,11 +1,13 @@
 """Login, logout, sessions, throttling and the role check."""
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from portal.auth import throttle
 from portal.models import LoginThrottle, User
+from portal.security import unmask_csrf_token
 
 
 def test_login_page_renders_in_norwegian(client, school):
@@ -150,23 +152,25 @@ def test_the_session_user_comes_with_roles_and_menu_state_in_one_query(app, clie
 
 def test_a_sessions_csrf_token_is_signed_once_and_still_checked(app, client, auth, school, csrf,
                                                                  monkeypatch):
-    """Every page of a session carries the same signed token (signed once per process): a
-    later page, when flask-wtf would sign with a later time, shows the first; a POST with it
-    passes, one with another session's token does not."""
+    """Every page of a session carries the same signed token (signed once per process), masked
+    anew in each response: a later page, when flask-wtf would sign with a later time, unmasks to
+    the first; a POST with it passes, one with another session's token does not."""
     import itsdangerous.timed
 
     auth.login("elev1")
     first = csrf(client.get("/home").get_data(as_text=True))
     later = itsdangerous.timed.time.time() + 3600
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
-    assert csrf(client.get("/home").get_data(as_text=True)) == first
-    assert csrf(client.get("/no-such-page").get_data(as_text=True)) == first
+    again = csrf(client.get("/home").get_data(as_text=True))
+    assert again != first and unmask_csrf_token(again) == unmask_csrf_token(first)
+    assert unmask_csrf_token(csrf(client.get("/no-such-page").get_data(as_text=True))) == (
+        unmask_csrf_token(first))
 
     other = app.test_client()
     Auth = type(auth)
     Auth(other).login("elev2")
     theirs = csrf(other.get("/home").get_data(as_text=True))
-    assert theirs != first
+    assert unmask_csrf_token(theirs) != unmask_csrf_token(first)
     assert client.post("/logout", data={"csrf_token": theirs}).status_code == 400
     assert client.post("/logout", data={"csrf_token": first}).status_code == 302
 
@@ -175,7 +179,42 @@ def test_a_sessions_csrf_token_is_signed_once_and_still_checked(app, client, aut
     Auth(client).login("elev1")
     one = csrf(client.get("/home").get_data(as_text=True))
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later + 5)
-    assert csrf(client.get("/home").get_data(as_text=True)) != one
+    assert unmask_csrf_token(csrf(client.get("/home").get_data(as_text=True))) != (
+        unmask_csrf_token(one))
+
+
+def test_pages_never_carry_the_same_csrf_token_twice(app, client, auth, school, csrf):
+    """A secret repeated in every compressed response can be read off the responses' lengths
+    (BREACH): each response masks the session's token with fresh random bytes (one mask for
+    all the forms of a response). Masked, or the signed token itself as pages before the mask
+    had it, a token passes the check; altered by one character, or masked with another
+    session's token, it does not."""
+    auth.login("elev1")
+    pages = [client.get("/home").get_data(as_text=True) for _ in range(20)]
+    tokens = [csrf(page) for page in pages]
+    assert len(set(tokens)) == 20
+    assert all(set(re.findall(r'name="csrf_token" value="([^"]+)"', page)) == {token}
+               for page, token in zip(pages, tokens, strict=True))
+    signed = unmask_csrf_token(tokens[0])
+    assert {unmask_csrf_token(token) for token in tokens} == {signed}
+    assert "." in signed and signed not in "".join(pages)
+
+    mask = tokens[3]
+    broken = mask[:40] + ("A" if mask[40] != "A" else "B") + mask[41:]
+    assert client.post("/notifications/read-all", data={"csrf_token": broken}).status_code == 400
+    assert client.post("/logout", data={"csrf_token": tokens[3]}).status_code == 302
+    auth.login("elev1")  # (a new session token)
+    signed = unmask_csrf_token(csrf(client.get("/home").get_data(as_text=True)))
+    assert client.post("/logout", data={"csrf_token": signed}).status_code == 302
+    auth.login("elev1")
+    # the header htmx sends works the same way
+    token = csrf(client.get("/home").get_data(as_text=True))
+    assert client.post("/logout", headers={"X-CSRFToken": token}).status_code == 302
+
+    auth.login("elev1")
+    for junk in ("", "abc", "A" * 243, "%%%", mask[:-1], mask + "A"):
+        assert client.post("/logout", data={"csrf_token": junk}).status_code == 400
+    assert client.get("/home").status_code == 200  # still logged in
 
 
 def test_forms_built_in_views_carry_the_sessions_kept_token(app, client, school, csrf,
@@ -188,10 +227,11 @@ def test_forms_built_in_views_carry_the_sessions_kept_token(app, client, school,
     first = csrf(client.get("/login").get_data(as_text=True))  # {{ form.csrf_token }}
     later = itsdangerous.timed.time.time() + 3600
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
-    assert csrf(client.get("/login").get_data(as_text=True)) == first
+    assert unmask_csrf_token(csrf(client.get("/login").get_data(as_text=True))) == (
+        unmask_csrf_token(first))
     other = app.test_client()
     theirs = csrf(other.get("/login").get_data(as_text=True))
-    assert theirs != first
+    assert unmask_csrf_token(theirs) != unmask_csrf_token(first)
     login = {"username": "elev1", "password": "demo"}
     assert client.post("/login", data={**login, "csrf_token": theirs}).status_code == 400
     assert client.post("/login", data={**login, "csrf_token": first}).status_code == 302
@@ -209,10 +249,29 @@ def test_logging_in_and_out_gives_the_session_a_new_csrf_token(client, school, c
     assert client.post("/logout", data={"csrf_token": before}).status_code == 400
     assert client.post("/logout", data={"csrf_token": during}).status_code == 302
     after = csrf(client.get("/login").get_data(as_text=True))
-    assert after not in (before, during)
+    assert unmask_csrf_token(after) not in {unmask_csrf_token(t) for t in (before, during)}
     response = client.post("/login", data={"username": "elev1", "password": "demo",
                                            "csrf_token": during})
     assert response.status_code == 400
+
+
+def test_a_form_checks_a_masked_token_itself_where_no_request_check_ran(app):
+    """CSRFProtect checks every POST before the view; a form validated where that check did
+    not run (an exempted view) unmasks its token before flask-wtf's check too."""
+    from flask import g, session
+
+    from portal.forms import PortalForm
+
+    with app.test_request_context():
+        session["csrf_token"] = "the session's raw token"
+        masked = PortalForm().csrf_token.current_token
+    assert "." not in masked and "." in unmask_csrf_token(masked)
+    for token, valid in ((masked, True), (unmask_csrf_token(masked), True),
+                         (masked[:-2] + "AA", False), ("", False)):
+        with app.test_request_context(method="POST", data={"csrf_token": token}):
+            session["csrf_token"] = "the session's raw token"
+            assert not g.get("csrf_valid")
+            assert PortalForm().validate() is valid, token
 
 
 def test_a_form_with_csrf_settings_of_its_own_signs_with_them(app, monkeypatch):
@@ -236,7 +295,7 @@ def test_a_form_with_csrf_settings_of_its_own_signs_with_them(app, monkeypatch):
     def token(form_class, **check):
         with app.test_request_context():
             session["csrf_token"] = "the session's raw token"
-            signed = form_class().csrf_token.current_token
+            signed = unmask_csrf_token(form_class().csrf_token.current_token)
             validate_csrf(signed, **check)  # (raises if it fails)
             return signed
 

@@ -11,6 +11,7 @@ import pytest
 from portal.cases import decisions
 from portal.cases.engine import add_participant, open_case
 from portal.models import Decision, utcnow
+from portal.security import CSRF_STAND_IN, unmask_csrf_token
 from tests.test_exams import make_hav
 
 
@@ -168,11 +169,18 @@ def _tokens(html: str) -> set[str]:
     return set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
 
 
+def _same_letter(html: str) -> str:
+    """The letters with their forms' tokens unmasked (each response masks its own)."""
+    return re.sub(r'(name="csrf_token" value=")([^"]+)"',
+                  lambda m: m.group(1) + unmask_csrf_token(m.group(2)) + '"', html)
+
+
 def test_a_letter_on_the_case_page_is_kept_as_it_would_be_rendered_now(decided, app, client,
                                                                        auth, csrf, monkeypatch):
     """The case page keeps a decision letter's HTML (portal/fragments.py, letter_key): the
-    same as rendered without the cache, each session's own CSRF token in the student's form,
-    and the letter as it is after reasons are asked for and given."""
+    same as rendered without the cache, the student's form with the response's own masked
+    token of the session (never a token kept from another response or session), and the
+    letter as it is after reasons are asked for and given."""
     from tests.conftest import Auth
 
     case = decided.case
@@ -186,15 +194,21 @@ def test_a_letter_on_the_case_page_is_kept_as_it_would_be_rendered_now(decided, 
     later = itsdangerous.timed.time.time() + 3600
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
     kept, app.jinja_env.portal_rows = app.jinja_env.portal_rows, None
-    assert _letters(client, case) == first
+    fresh = _letters(client, case)
+    assert _same_letter(fresh) == _same_letter(first)
     app.jinja_env.portal_rows = kept
-    assert _letters(client, case) == first
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    again = _letters(client, case)
+    assert _same_letter(again) == _same_letter(first)
+    assert len(_tokens(first) | _tokens(fresh) | _tokens(again)) == 3  # masked each time
+    assert CSRF_STAND_IN not in page and _tokens(page) == {csrf(page)}  # the page's one mask
 
     other = app.test_client()  # the student in another session: their own token in the form
     Auth(other).login("elev1")
     page = other.get(f"/cases/{case.id}").get_data(as_text=True)
     theirs = _letters(other, case)
-    assert _tokens(theirs) == {csrf(page)} != _tokens(first)
+    assert {unmask_csrf_token(t) for t in _tokens(theirs)} == {unmask_csrf_token(csrf(page))}
+    assert unmask_csrf_token(csrf(page)) not in {unmask_csrf_token(t) for t in _tokens(first)}
 
     url = f"/cases/{case.id}/decisions/{decided.decision.id}"
     assert client.post(url + "/ask-reasons", data={"csrf_token": csrf(first)}).status_code == 303

@@ -257,6 +257,9 @@ def install_csrf_token(app: Flask) -> None:
     # for every render): that one goes, the global serves
     processors = app.template_context_processors[None]
     processors[:] = [p for p in processors if set(_names(p)) != {"csrf_token", "csrf_meta_tag"}]
+    # and its <meta> tag would print the bare signed token: a template that wants one writes
+    # <meta name="csrf-token" content="{{ csrf_token() }}">
+    app.jinja_env.globals.pop("csrf_meta_tag", None)
 
 
 SESSIONS_KEPT = 10_000  # session cookies whose checked content a process keeps

@@ -255,6 +255,43 @@ def test_logging_in_and_out_gives_the_session_a_new_csrf_token(client, school, c
     assert response.status_code == 400
 
 
+def test_every_form_masks_its_token(app):
+    """flask-wtf's own FlaskForm would render the session's signed token bare (it takes it from
+    `g`): every form of the portal is a PortalForm, and flask-wtf's <meta> tag is not offered."""
+    from flask_wtf import FlaskForm
+
+    from portal.forms import PortalForm
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    forms = [f for f in subclasses(FlaskForm) if f.__module__.startswith("portal.")]
+    assert len(forms) > 20  # (the app's modules are imported)
+    assert [f for f in forms if not issubclass(f, PortalForm)] == []
+    assert "csrf_meta_tag" not in app.jinja_env.globals
+
+
+def test_a_new_session_token_gets_a_new_mask_within_the_request(app):
+    """Login and logout give the session a new token during a request that may already have
+    masked the old one: the page after it carries the new one."""
+    from flask import session
+    from flask_wtf.csrf import validate_csrf
+
+    from portal.security import new_csrf_token
+
+    with app.test_request_context():
+        csrf_token = app.jinja_env.globals["csrf_token"]
+        session["csrf_token"] = "the session's raw token"
+        before = csrf_token()
+        assert csrf_token() == before  # one mask a response
+        new_csrf_token()
+        after = csrf_token()
+        assert unmask_csrf_token(after) != unmask_csrf_token(before)
+        validate_csrf(unmask_csrf_token(after))  # (raises if it fails)
+
+
 def test_a_form_checks_a_masked_token_itself_where_no_request_check_ran(app):
     """CSRFProtect checks every POST before the view; a form validated where that check did
     not run (an exempted view) unmasks its token before flask-wtf's check too."""
@@ -295,7 +332,9 @@ def test_a_form_with_csrf_settings_of_its_own_signs_with_them(app, monkeypatch):
     def token(form_class, **check):
         with app.test_request_context():
             session["csrf_token"] = "the session's raw token"
-            signed = unmask_csrf_token(form_class().csrf_token.current_token)
+            masked = form_class().csrf_token.current_token
+            assert "." not in masked  # masked, whoever signed it
+            signed = unmask_csrf_token(masked)
             validate_csrf(signed, **check)  # (raises if it fails)
             return signed
 

@@ -161,11 +161,15 @@ CSRF_STAND_IN = "csrf-" + secrets.token_hex(16)
 _STAND_IN_ON = "_csrf_stand_in"
 
 
+def _xor(a: bytes, b: bytes) -> bytes:
+    """a XOR b, byte by byte (both of a length)."""
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
+
+
 def mask_csrf_token(token: str) -> str:
     raw = token.encode()
     pad = os.urandom(len(raw))
-    mixed = (int.from_bytes(pad, "big") ^ int.from_bytes(raw, "big")).to_bytes(len(raw), "big")
-    return base64.urlsafe_b64encode(pad + mixed).decode().rstrip("=")
+    return base64.urlsafe_b64encode(pad + _xor(pad, raw)).decode().rstrip("=")
 
 
 def unmask_csrf_token(value):
@@ -180,10 +184,8 @@ def unmask_csrf_token(value):
     half = len(both) // 2
     if not half or len(both) % 2:
         return value
-    raw = (int.from_bytes(both[:half], "big") ^ int.from_bytes(both[half:], "big")).to_bytes(
-        half, "big")
     try:
-        return raw.decode("ascii")
+        return _xor(both[:half], both[half:]).decode("ascii")
     except UnicodeDecodeError:
         return value
 

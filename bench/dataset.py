@@ -6,7 +6,9 @@ decisions, attachments and the notifications the events sent (to those who may a
 the student; read some hours later, but for about half of the last days' ones).
 Kinds are handled by their code: study_leave gets its own rows (the application and each
 subject teacher's answer) and a scripted timeline; every other registered kind gets a random
-walk through its transition table.
+walk through its transition table, with the rows its own code would have written by the
+walk's last state (bench/kinds.py: its application, note or appeal, the exam and published
+grade an appeal is about, the earlier decision a decision appeal is about).
 
 Every account's password is `bench`. Usernames: b<school>-elev<n>, b<school>-laerer<n>,
 b<school>-trinn<n> (year coordinators), b<school>-<role> for the other staff.
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bench.bulk import Loader
+from bench.kinds import Exams, Walk, kind_rows
+from bench.kinds import models as kind_models
 from portal.auth.passwords import hash_password
 from portal.cases.kinds import REGISTRY
 from portal.models import (
@@ -136,12 +140,17 @@ class Builder:
         self.profile = get_profile("vgs")
         self.appeal_rule = self.profile.rule("decision_appeal_deadline")
         self.sl = study_leave_models()
-        kinds = sorted(REGISTRY)
-        self.kinds = kinds
-        self.kind_weights = [WEIGHTS.get(k, DEFAULT_WEIGHT) for k in kinds]
+        self.own = kind_rows(self)  # the other kinds a vgs has (bench/kinds.py)
+        self.kinds = sorted({*self.own, *(["study_leave"] if self.sl else [])})
+        self.kind_weights = [WEIGHTS.get(k, DEFAULT_WEIGHT) for k in self.kinds]
         self.order = list(ORDER)
         if self.sl:
             self.order += list(self.sl)
+        self.order += kind_models()
+        self.year = YEAR
+        self.exams = Exams(self)
+        # student -> [(decision, decided at, outcome, summary)]
+        self.decided: dict[int, list] = {}
         self.sha = __import__("hashlib").sha256(PDF).hexdigest()
         self.deadline_cache: dict[date, date] = {}
         self.acts_cache: dict[tuple, bool] = {}
@@ -192,6 +201,11 @@ class Builder:
                             ["year_coordinator"], sid) for i in range(1, n_coord + 1)]
         staff = {role: self.user(rows, f"{prefix}{role}", f"{role} ved skole {n}", [role], sid)
                  for role in OTHER_STAFF}
+        # the new examiner of grade appeals: never the one who set the grade
+        staff["new_examiner"] = self.user(rows, f"{prefix}examiner2", f"examiner 2 ved skole {n}",
+                                          ["examiner"], sid)
+        self.exams.add_school(rows, sid, yid, subjects, staff["examiner"],
+                              self.now - timedelta(days=120))
         classes = []
         for c in range(n_classes):
             cid = self.ids(SchoolClass)
@@ -217,13 +231,17 @@ class Builder:
                      (self.ids(Enrolment), uid, klass["id"]))
             for _ in range(CASES_PER_STUDENT):
                 number += 1
-                kind = self.rnd.choices(self.kinds, self.kind_weights)[0]
-                ctx = {"school": sid, "year": yid, "number": number, "student": uid,
-                       "klass": klass, "staff": staff}
-                if kind == "study_leave" and self.sl:
-                    self.study_leave(rows, ctx)
-                else:
-                    self.generic(rows, kind, ctx)
+                # a kind the student cannot file now (no published grade, no decision to
+                # appeal) gives way to another drawn the same way
+                for _attempt in range(20):
+                    kind = self.rnd.choices(self.kinds, self.kind_weights)[0]
+                    ctx = {"school": sid, "year": yid, "number": number, "student": uid,
+                           "klass": klass, "staff": staff}
+                    if kind == "study_leave" and self.sl:
+                        self.study_leave(rows, ctx)
+                        break
+                    if self.generic(rows, kind, ctx) is not False:
+                        break
         rows.add(CaseCounter, ("id", "school", "school_year", "last_number"),
                  (self.ids(CaseCounter), sid, yid, number))
 
@@ -248,9 +266,10 @@ class Builder:
         cid = ctx["case_id"]
         last = events[-1]
         state = last[4]
+        is_open = REGISTRY[kind].is_open(state)
         rows.add(Case, CASE_F, (cid, ctx["school"], ctx["year"], ctx["number"], kind, state,
-                                REGISTRY[kind].is_open(state), ctx["student"], title,
-                                len(events), t0, last[7], None))
+                                is_open, ctx["student"], title, len(events), t0, last[7],
+                                ctx.get("staff_due_on") if is_open else None))
         for user, part in sorted(parts):
             rows.add(Participant, PART_F, (self.ids(Participant), cid, user, part, t0))
         held: dict[int, set] = {}
@@ -286,11 +305,13 @@ class Builder:
         rows.add(Notification, NOTE_F, (self.ids(Notification), user, cid, eid, key, key, t,
                                         read_at))
 
-    def _decision(self, rows, cid, outcome, summary, actor, role, t):
+    def _decision(self, rows, cid, outcome, summary, actor, role, t, *, student):
+        did = self.ids(Decision)
         rows.add(Decision, DEC_F, (
-            self.ids(Decision), cid, outcome, summary, summary, "opplæringslova § 3-47",
+            did, cid, outcome, summary, summary, "opplæringslova § 3-47",
             actor, role, t, self.profile.value("appeal_body"),
             self._appeal_deadline(t.date()), self.appeal_rule.cite()))
+        self.decided.setdefault(student, []).append((did, t, outcome, summary))
 
     def _attachment(self, rows, cid, user, purpose, t):
         rows.add(Attachment, ATT_F, (self.ids(Attachment), cid, user, f"{purpose}.pdf",
@@ -346,7 +367,7 @@ class Builder:
         if roll < 0.12:
             if step(coord, "year_coordinator", "refuse", "refused", "Ikke grunnlag."):
                 self._decision(rows, cid, "refused", title + " er avslått", coord,
-                               "year_coordinator", t)
+                               "year_coordinator", t, student=student)
             return finish()
         if not step(coord, "year_coordinator", "grounds", "with_teachers"):
             return finish()
@@ -373,7 +394,7 @@ class Builder:
             return finish()
         self._decision(rows, cid, "granted" if granted else "refused",
                        title + (" er innvilget" if granted else " er avslått"), coord,
-                       "year_coordinator", t)
+                       "year_coordinator", t, student=student)
         if granted:
             for a in pending:
                 if a[4] == "approved" and step(student, "student", "task_done", "granted",
@@ -391,39 +412,46 @@ class Builder:
         return finish()
 
     def generic(self, rows, kind_code, ctx):
-        """A random walk through a kind's transition table, one event a step."""
-        kind = REGISTRY[kind_code]
+        """A random walk through a kind's transition table, one event a step, with the
+        kind's own rows (bench/kinds.py); False when the student cannot file one now."""
+        kind, own = REGISTRY[kind_code], self.own[kind_code]
         rnd = self.rnd
+        start = own.start(rows, ctx)
+        if start is False:
+            return False
+        t = t0 = start or self._start()
         cid = ctx["case_id"] = self.ids(Case)
         klass, staff, student = ctx["klass"], ctx["staff"], ctx["student"]
         people = {"student": student, "contact_teacher": klass["contact"],
                   "year_coordinator": klass["coord"], "teacher": klass["teachers"][0][0],
                   **staff}
-        t = t0 = self._start()
         state = kind.initial
-        title = f"{kind_code.replace('_', ' ').capitalize()} {ctx['number']}"
+        title = own.title(ctx)
         events = [(student, "student", "file", None, state, "Søknad sendt.", None, t)]
-        parts = {(student, "student"), (klass["contact"], "contact_teacher"),
-                 (klass["coord"], "year_coordinator")}
+        parts = {(student, "student"), *((people[r], r) for r in own.takes_part)}
         for _ in range(rnd.randint(6, 16)):
             options = [tr for tr in kind.transitions if tr.state == state]
             if not options:
                 break
             staying = [tr for tr in options if kind.is_open(tr.to)]
             tr = rnd.choice(staying if staying and rnd.random() < 0.8 else options)
-            role = sorted(tr.roles)[0]
+            # (the kind's own staff where the step allows them: the profile's reviewer)
+            role = next((r for r in sorted(tr.roles) if r in own.takes_part),
+                        sorted(tr.roles)[0])
             actor = people.get(role, staff["admin"])
             nxt = self._later(t)
             if nxt >= self.now:
                 break
             t = nxt
             parts.add((actor, role))
+            parts.update((people[r], r) for r in own.joins.get(tr.action, ()))
             events.append((actor, role, tr.action, state, tr.to, "", None, t))
             if tr.decision:
-                self._decision(rows, cid, "granted", title, actor, role, t)
+                self._decision(rows, cid, own.outcomes.get(tr.action, "granted"), title, actor,
+                               role, t, student=student)
             state = tr.to
+        own.finish(rows, ctx, Walk(cid, events, people))
         self._case(rows, ctx, kind_code, title, events, parts, t0)
-
 
 def build(database, *, scale: float, now: datetime | None = None, seed: int = 7) -> dict:
     """Fill an empty, migrated database; returns the number of rows per table."""

@@ -48,6 +48,7 @@ def log(msg: str) -> None:
 def _fingerprint(scale: float) -> str:
     h = hashlib.sha256(f"{scale}".encode())
     for p in sorted([*ROOT.glob("bench/dataset.py"), *ROOT.glob("bench/bulk.py"),
+                     *ROOT.glob("bench/kinds.py"),
                      *ROOT.glob("migrations/*.py"), *ROOT.glob("portal/**/models.py"),
                      *ROOT.glob("portal/models/*.py")]):
         h.update(p.read_bytes())

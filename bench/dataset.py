@@ -151,6 +151,7 @@ class Builder:
         self.exams = Exams(self)
         # student -> [(decision, decided at, outcome, summary)]
         self.decided: dict[int, list] = {}
+        self.struck: dict[int, set] = {}  # student -> days kept off the diploma so far
         self.sha = __import__("hashlib").sha256(PDF).hexdigest()
         self.deadline_cache: dict[date, date] = {}
         self.acts_cache: dict[tuple, bool] = {}
@@ -185,12 +186,13 @@ class Builder:
         rows.add(SchoolYear, ("id", "school", "name", "starts_on", "ends_on"),
                  (yid, sid, "2026/2027", *YEAR))
         prefix = f"b{n}-"
-        subjects = []
+        subjects, coded = [], []
         for code, name in SUBJECTS:
             sub = self.ids(Subject)
             rows.add(Subject, ("id", "school", "code", "name", "practice"),
                      (sub, sid, code, name, False))
             subjects.append((sub, name))
+            coded.append((sub, code, name))
         n_classes = math.ceil(students / CLASS_SIZE)
         n_teachers = max(len(SUBJECTS), math.ceil(n_classes * len(SUBJECTS) / 6))
         n_coord = max(1, math.ceil(n_classes / CLASSES_PER_COORDINATOR))
@@ -204,7 +206,7 @@ class Builder:
         # the new examiner of grade appeals: never the one who set the grade
         staff["new_examiner"] = self.user(rows, f"{prefix}examiner2", f"examiner 2 ved skole {n}",
                                           ["examiner"], sid)
-        self.exams.add_school(rows, sid, yid, subjects, staff["examiner"],
+        self.exams.add_school(rows, sid, yid, coded, staff["examiner"],
                               self.now - timedelta(days=120))
         classes = []
         for c in range(n_classes):
@@ -262,7 +264,7 @@ class Builder:
 
     def _case(self, rows, ctx, kind, title, events, parts, t0):
         """Write a case with its events [(actor, role, action, before, after, text, data, t)]
-        and its participants {(user, part)}."""
+        and its participants {(user, part)} (or {(user, part): when they joined})."""
         cid = ctx["case_id"]
         last = events[-1]
         state = last[4]
@@ -270,8 +272,10 @@ class Builder:
         rows.add(Case, CASE_F, (cid, ctx["school"], ctx["year"], ctx["number"], kind, state,
                                 is_open, ctx["student"], title, len(events), t0, last[7],
                                 ctx.get("staff_due_on") if is_open else None))
+        joined = parts if isinstance(parts, dict) else dict.fromkeys(parts, t0)
         for user, part in sorted(parts):
-            rows.add(Participant, PART_F, (self.ids(Participant), cid, user, part, t0))
+            rows.add(Participant, PART_F, (self.ids(Participant), cid, user, part,
+                                           joined[user, part]))
         held: dict[int, set] = {}
         for user, part in parts:
             held.setdefault(user, set()).add(part)
@@ -305,18 +309,19 @@ class Builder:
         rows.add(Notification, NOTE_F, (self.ids(Notification), user, cid, eid, key, key, t,
                                         read_at))
 
-    def _decision(self, rows, cid, outcome, summary, actor, role, t, *, student):
+    def _decision(self, rows, cid, outcome, summary, actor, role, t, *, student,
+                  reference="opplæringslova § 3-47"):
         did = self.ids(Decision)
         rows.add(Decision, DEC_F, (
-            did, cid, outcome, summary, summary, "opplæringslova § 3-47",
+            did, cid, outcome, summary, summary, reference,
             actor, role, t, self.profile.value("appeal_body"),
             self._appeal_deadline(t.date()), self.appeal_rule.cite()))
         self.decided.setdefault(student, []).append((did, t, outcome, summary))
 
-    def _attachment(self, rows, cid, user, purpose, t):
+    def _attachment(self, rows, cid, user, purpose, t, *, health=False):
         rows.add(Attachment, ATT_F, (self.ids(Attachment), cid, user, f"{purpose}.pdf",
-                                     "application/pdf", len(PDF), self.sha, False, purpose, PDF,
-                                     t))
+                                     "application/pdf", len(PDF), self.sha, health, purpose,
+                                     PDF, t))
 
     def study_leave(self, rows, ctx):
         """The study-leave timeline: filed, grounds, each teacher answers, decided, tasks
@@ -428,7 +433,8 @@ class Builder:
         state = kind.initial
         title = own.title(ctx)
         events = [(student, "student", "file", None, state, "Søknad sendt.", None, t)]
-        parts = {(student, "student"), *((people[r], r) for r in own.takes_part)}
+        parts = dict.fromkeys([(student, "student"), *((people[r], r) for r in own.takes_part)],
+                              t0)
         for _ in range(rnd.randint(6, 16)):
             options = [tr for tr in kind.transitions if tr.state == state]
             if not options:
@@ -443,12 +449,15 @@ class Builder:
             if nxt >= self.now:
                 break
             t = nxt
-            parts.add((actor, role))
-            parts.update((people[r], r) for r in own.joins.get(tr.action, ()))
-            events.append((actor, role, tr.action, state, tr.to, "", None, t))
+            for joining in [(actor, role), *((people[r], r) for r in own.joins.get(tr.action,
+                                                                                    ()))]:
+                parts.setdefault(joining, t)
+            events.append((actor, role, tr.action, state, tr.to, own.texts.get(tr.action, ""),
+                           None, t))
             if tr.decision:
-                self._decision(rows, cid, own.outcomes.get(tr.action, "granted"), title, actor,
-                               role, t, student=student)
+                outcome, summary, reference = own.decision(tr.action, ctx)
+                self._decision(rows, cid, outcome, summary, actor, role, t, student=student,
+                               reference=reference)
             state = tr.to
         own.finish(rows, ctx, Walk(cid, events, people))
         self._case(rows, ctx, kind_code, title, events, parts, t0)

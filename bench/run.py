@@ -107,9 +107,10 @@ def prepare(backend: str, name: str, scale: float, rebuild: bool) -> tuple[str, 
             f.unlink(missing_ok=True)
     else:
         _fresh_postgres(url)
-    create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     started = time.monotonic()
-    with database.connection_context():
+    # (in an app context: the texts the kinds' code would write are in the default language)
+    with app.app_context(), database.connection_context():
         migrate()
         log(f"{name}: building the dataset at scale {scale} ...")
         rows = dataset.build(database.obj, scale=scale)

@@ -435,8 +435,12 @@ class Builder:
         events = [(student, "student", "file", None, state, "Søknad sendt.", None, t)]
         parts = dict.fromkeys([(student, "student"), *((people[r], r) for r in own.takes_part)],
                               t0)
+        taken: dict[str, int] = {}
         for _ in range(rnd.randint(6, 16)):
-            options = [tr for tr in kind.transitions if tr.state == state]
+            # (a step at most twice a case: more documentation asked for a third time, or
+            # a third round of anything, is not how cases go)
+            options = [tr for tr in kind.transitions
+                       if tr.state == state and taken.get(tr.action, 0) < 2]
             if not options:
                 break
             staying = [tr for tr in options if kind.is_open(tr.to)]
@@ -452,6 +456,7 @@ class Builder:
             for joining in [(actor, role), *((people[r], r) for r in own.joins.get(tr.action,
                                                                                     ()))]:
                 parts.setdefault(joining, t)
+            taken[tr.action] = taken.get(tr.action, 0) + 1
             events.append((actor, role, tr.action, state, tr.to, own.texts.get(tr.action, ""),
                            None, t))
             if tr.decision:

@@ -424,7 +424,7 @@ class Builder:
         start = own.start(rows, ctx)
         if start is False:
             return False
-        t = t0 = start or self._start()
+        t = t0 = start
         cid = ctx["case_id"] = self.ids(Case)
         klass, staff, student = ctx["klass"], ctx["staff"], ctx["student"]
         people = {"student": student, "contact_teacher": klass["contact"],

@@ -58,10 +58,10 @@ class KindRows:
     def __init__(self, builder):
         self.b = builder
 
-    def start(self, rows, ctx) -> datetime | None | bool:
-        """When the case is filed (None: any time of the year; False: this student cannot
-        file one now)."""
-        return None
+    def start(self, rows, ctx) -> datetime | bool:
+        """When the case is filed (by default any time of the year so far; False: this
+        student cannot file one now)."""
+        return self.b._start()
 
     def title(self, ctx) -> str:
         """The case's title, as the kind's own code words it."""
@@ -259,7 +259,7 @@ class AbsenceNote(KindRows):
     def start(self, rows, ctx):
         from portal.absence.rules import school_days
 
-        t0 = self.b._start()
+        t0 = super().start(rows, ctx)
         on = oslo_date(t0)
         first = on - timedelta(days=self.b.rnd.randint(1, 8))
         days = school_days(max(first, self.b.year[0]), on)[:self.b.rnd.randint(1, 3)]
@@ -276,8 +276,9 @@ class AbsenceNote(KindRows):
         return f"{CATEGORY_LABELS[self.CATEGORY]}: {span}"[:200]
 
     def decision(self, action, ctx):  # refuse
-        return ("refused", _("The absence note is refused."),
-                self.b.profile.rule("absence_max_struck_days").reference)
+        from portal.kinds.absence_note.views import _rule_applied
+
+        return ("refused", _("The absence note is refused."), _rule_applied(self.b.profile))
 
     def finish(self, rows, ctx, walk):
         from portal.absence import rules

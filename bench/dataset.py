@@ -11,7 +11,11 @@ walk's last state (bench/kinds.py: its application, note or appeal, the exam and
 grade an appeal is about, the earlier decision a decision appeal is about).
 
 Every account's password is `bench`. Usernames: b<school>-elev<n>, b<school>-laerer<n>,
-b<school>-trinn<n> (year coordinators), b<school>-<role> for the other staff.
+b<school>-trinn<n> (year coordinators), b<school>-<role> for the other staff. Every account has
+an e-mail address, as a school's do (the portal mails each notification to those who have one
+and did not switch its kind off); one in EMAIL_OFF_EVERY has switched off e-mail of updates to
+cases they take part in. The outbox starts empty: the mailer has sent what the dataset's
+events queued.
 """
 
 import math
@@ -40,7 +44,7 @@ from portal.models import (
     TeachingAssignment,
     User,
 )
-from portal.notifications.models import Notification
+from portal.notifications.models import Notification, NotificationPreference
 from portal.rules import get_profile
 from portal.rules.deadlines import deadline_after
 
@@ -100,10 +104,11 @@ class Rows:
         assert not self.data, f"rows of unknown tables: {list(self.data)}"
 
 
-ORDER = [School, SchoolYear, User, RoleGrant, Subject, SchoolClass, Enrolment,
-         TeachingAssignment, Case, CaseCounter, Participant, Event, Notification, Decision,
-         Attachment]
+ORDER = [School, SchoolYear, User, RoleGrant, NotificationPreference, Subject, SchoolClass,
+         Enrolment, TeachingAssignment, Case, CaseCounter, Participant, Event, Notification,
+         Decision, Attachment]
 UNREAD_DAYS = 3  # notifications of the last days: about half of them not read yet
+EMAIL_OFF_EVERY = 5  # one account in five gets no e-mail of updates to its cases
 
 USER_F = ("id", "username", "full_name", "email", "password_hash", "active", "created_at")
 CASE_F = ("id", "school", "school_year", "number", "kind", "state", "is_open", "student",
@@ -160,8 +165,11 @@ class Builder:
 
     def user(self, rows, username, full_name, roles, school_id):
         uid = self.ids(User)
-        rows.add(User, USER_F, (uid, username, full_name, None, self.hash, True,
-                                self.now - timedelta(days=120)))
+        rows.add(User, USER_F, (uid, username, full_name, f"{username}@example.org", self.hash,
+                                True, self.now - timedelta(days=120)))
+        if uid % EMAIL_OFF_EVERY == 0:
+            rows.add(NotificationPreference, ("id", "user", "kind", "email"),
+                     (self.ids(NotificationPreference), uid, "case_update", False))
         for role in roles:
             rows.add(RoleGrant, ("id", "user", "role", "school"),
                      (self.ids(RoleGrant), uid, role, school_id))

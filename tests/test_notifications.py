@@ -121,6 +121,29 @@ def test_opt_out_stops_email_but_the_portal_list_keeps_it(app, client, auth, csr
     assert case.reference in page
 
 
+def test_each_mail_follows_its_own_kind_of_choice(people, kind):
+    """Read with the participants (one row per part and kind switched off): a kind switched off
+    stops only its own mail, a choice switched back on stops nothing, two parts mail once."""
+    def choose(user, kind_code, email):
+        NotificationPreference.create(user=user, kind=kind_code, email=email)
+
+    choose(people.trinn, "case_update", False)  # acts on the filing: mailed
+    choose(people.trinn, "reminder", False)
+    choose(people.laerer1, "case_update", True)  # switched back on: the copy is mailed
+    choose(people.laerer2, "case_update", False)  # the copy is not mailed
+    choose(people.laerer2, "decision", False)
+    case = engine.open_case(
+        "notify_test", school=people.school, school_year=people.year, student=people.elev1,
+        title="T", actor=people.elev1,
+        participants=[(people.trinn, "year_coordinator"), (people.trinn, "contact_teacher"),
+                      (people.laerer1, "contact_teacher"), (people.laerer2, "contact_teacher")])
+    assert _notes(case) == {("trinn1", "action_needed", "action_needed"),
+                            ("laerer1", "case_update", "copy"),
+                            ("laerer2", "case_update", "copy")}
+    assert sorted(o.recipient for o in Outbox.select()) == ["laerer1@skole.test",
+                                                            "trinn1@skole.test"]
+
+
 def test_header_count_list_and_mark_read(app, client, auth, csrf, people, kind):
     case = _open(people)
     engine.note(case, actor=people.elev1, role="student", action="asked_question")

@@ -14,7 +14,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context, url_for
-from peewee import SQL, fn
+from peewee import JOIN, SQL, fn
 
 from portal.cases.kinds import REGISTRY, Transition
 from portal.db import Prepared, insert_rows
@@ -120,32 +120,50 @@ def copy_parts(kind) -> set[str]:
     return set(getattr(kind, "copy_parts", None) or {"contact_teacher"})
 
 
+# Each participant with the kinds of notification they switched e-mail off for (a row a part
+# and kind; none switched off: one row a part, without one): who hears of an event and whether
+# by e-mail, in one statement.
 _participants_of = Prepared(lambda case_id: (
-    Participant.select(Participant.part, User)
+    Participant.select(Participant.part, User, NotificationPreference.kind)
     .join(User, on=(Participant.user == User.id))
+    .join(NotificationPreference, JOIN.LEFT_OUTER, attr="email_off",
+          on=((NotificationPreference.user == User.id)
+              & (NotificationPreference.email == False)))  # noqa: E712 (SQL, not Python)
     .where(Participant.case == case_id)))
 
 
-def _participants(case: Case) -> dict[int, tuple[User, set[str]]]:
-    found: dict[int, tuple[User, set[str]]] = {}
+def _participants(case: Case) -> dict[int, tuple[User, set[str], set[str]]]:
+    """{user id: (user, their parts, the kinds they switched e-mail off for)}."""
+    found: dict[int, tuple[User, set[str], set[str]]] = {}
     for row in _participants_of.execute(case):
         user = row.user
-        found.setdefault(user.id, (user, set()))[1].add(row.part)
+        _user, parts, off = found.setdefault(user.id, (user, set(), set()))
+        parts.add(row.part)
+        if user.email_off is not None:
+            off.add(user.email_off.kind)
     return found
 
 
-def audience(case: Case, event: Event, transition: Transition | None) -> dict[int, tuple]:
+def _quiet(case: Case, event: Event) -> bool:
+    """Whether nobody hears of `event` (a note nobody needs, a kind no longer installed)."""
+    return case.kind not in REGISTRY or event.action in QUIET_ACTIONS
+
+
+def audience(case: Case, event: Event, transition: Transition | None,
+             participants: dict | None = None) -> dict[int, tuple]:
     """{user id: (user, kind, text_key)} of those who must act on or would want to know of
-    `event`; never the one who did it."""
-    kind = REGISTRY.get(case.kind)
-    if kind is None or event.action in QUIET_ACTIONS:
+    `event`; never the one who did it. `participants` as `_participants` reads them."""
+    if _quiet(case, event):
         return {}
+    kind = REGISTRY[case.kind]
     filed = transition is None and event.action == "file"
     is_note = transition is None and not filed
     deciding = transition is not None and transition.decision
     closing = transition is not None and not case.is_open
     result = {}
-    for user_id, (user, parts) in _participants(case).items():
+    if participants is None:
+        participants = _participants(case)
+    for user_id, (user, parts, _off) in participants.items():
         if user_id == event.actor_id or not user.active:
             continue
         acts = case.is_open and kind.may_act(case.state, parts)
@@ -263,18 +281,19 @@ def _outbox_row(user: User, case: Case | None, text_key: str, due_on: date | Non
 
 
 def on_event(case: Case, event: Event, transition: Transition | None) -> None:
-    """The engine's listener: notify everyone in `audience`, inside the event's transaction."""
-    targets = audience(case, event, transition)
-    by_kind: dict[str, list[User]] = {}
-    for user, kind, _key in targets.values():
-        by_kind.setdefault(kind, []).append(user)
-    wanted = {k: email_wanted(users, k) for k, users in by_kind.items()}
+    """The engine's listener: notify everyone in `audience`, inside the event's transaction:
+    one statement reads the participants with their e-mail choices, one writes the
+    notifications, one the e-mails."""
+    if _quiet(case, event):
+        return
+    participants = _participants(case)
+    targets = audience(case, event, transition, participants)
     now = utcnow()
     notes, mails = [], []
     for user_id, (user, kind, key) in targets.items():
         notes.append({"user": user_id, "case": case.id, "event": event.id, "kind": kind,
                       "text_key": key, "created_at": now})
-        if user_id in wanted[kind]:
+        if user.email and kind not in participants[user_id][2]:
             mails.append(_outbox_row(user, case, key, None, f"event:{event.id}:user:{user_id}"))
     # as deliver() does for one, in one statement each for all of them
     insert_rows(Notification, notes)

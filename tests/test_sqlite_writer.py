@@ -4,6 +4,7 @@ write after another committed."""
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 import pytest
 from peewee import OperationalError
 
+import portal.db
 from portal.db import open_database
 
 
@@ -138,21 +140,95 @@ def test_a_failed_transaction_releases_the_lock(path):
     db.close_all()
 
 
-def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usable(path):
-    """As SQLite's own wait: "database is locked" after the time limit. The helper that went
-    on waiting lets the lock go once it gets it, and the next writer of the process goes on."""
+@pytest.fixture
+def alarm_free():
+    """SIGALRM as a gunicorn worker has it (pytest-timeout's handler and timer put aside for
+    the test, then given back with the time it had left)."""
+    handler = signal.getsignal(signal.SIGALRM)
+    left, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, handler if handler is not None else signal.SIG_DFL)
+    if left:
+        signal.setitimer(signal.ITIMER_REAL, left, interval)
+
+
+def _write_once(db, errors=None):
+    try:
+        with db.connection_context(), db.atomic():
+            db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+    except OperationalError as error:
+        if errors is None:
+            raise
+        errors.append(error)
+
+
+@pytest.mark.parametrize("where", ["main thread", "another thread"])
+def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usable(path, where,
+                                                                                  alarm_free):
+    """As SQLite's own wait: "database is locked" after the time limit, whether the writer
+    waits in the main thread (SIGALRM ends its flock()) or in another (its helper thread goes
+    on waiting, and lets the lock go once it gets it). The next writer of the process goes on."""
     db = open_database(f"sqlite:///{path}")
     db.writer_lock.timeout = 0.3
     with _held_by_a_child(db):
         started = time.monotonic()
-        with db.connection_context(), pytest.raises(OperationalError, match="locked"):
-            with db.atomic():
-                db.execute_sql("UPDATE t SET n = n + 1 WHERE id = 1")
+        if where == "main thread":
+            with pytest.raises(OperationalError, match="locked"):
+                _write_once(db)
+        else:
+            errors = []
+            thread = threading.Thread(target=_write_once, args=(db, errors), daemon=True)
+            thread.start()
+            thread.join(10)
+            assert len(errors) == 1 and "locked" in str(errors[0])
         assert 0.25 < time.monotonic() - started < 5
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no alarm left behind
     db.writer_lock.timeout = 10
     writer, done = _writer(db)  # the given-up wait has let go of both locks
     writer.join(10)
     assert done.is_set() and _n(db) == 1
+    _write_once(db)  # and the main thread writes, uncontended
+    assert _n(db) == 2
+    db.close_all()
+
+
+def test_a_writer_in_the_main_thread_goes_on_when_the_lock_is_freed(path, alarm_free):
+    """The main thread waits blocked in flock() until the holder lets go, well within the
+    time limit; no alarm stays armed after it, and one that was already on its way when the
+    wait ended does nothing."""
+    db = open_database(f"sqlite:///{path}")
+    with _held_by_a_child(db) as (release, _exit_code):
+        threading.Timer(0.3, release.set).start()
+        started = time.monotonic()
+        _write_once(db)
+        assert 0.25 < time.monotonic() - started < 5
+        assert signal.getsignal(signal.SIGALRM) is portal.db._ALARM  # it waited in flock()
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    os.kill(os.getpid(), signal.SIGALRM)  # a late alarm: ignored
+    time.sleep(0.05)
+    assert _n(db) == 1
+    db.close_all()
+
+
+def test_a_process_with_its_own_alarm_handler_keeps_it(path, alarm_free):
+    """Where something else in the process handles SIGALRM, a writer of the main thread waits
+    in a helper thread instead, and the other handler is neither replaced nor called."""
+    db = open_database(f"sqlite:///{path}")
+    db.writer_lock.timeout = 0.3
+    called = []
+
+    def theirs(signum, frame):
+        called.append(signum)
+
+    signal.signal(signal.SIGALRM, theirs)
+    with _held_by_a_child(db):
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="locked"):
+            _write_once(db)
+        assert 0.25 < time.monotonic() - started < 5
+    assert called == [] and signal.getsignal(signal.SIGALRM) is theirs
     db.close_all()
 
 

@@ -95,6 +95,7 @@ def test_the_datasets_notifications_go_where_the_app_sends_them(db):
     from datetime import datetime
 
     from bench import dataset
+    from portal.notifications.models import NotificationPreference
 
     rows = dataset.build(db.obj, scale=0.001, now=datetime(2026, 12, 4, 12, 0))
     assert rows["notification"] > rows["case"]
@@ -114,6 +115,12 @@ def test_the_datasets_notifications_go_where_the_app_sends_them(db):
     unread = db.execute_sql(
         "SELECT COUNT(*) FROM notification WHERE read_at IS NULL").fetchone()[0]
     assert 0 < unread < rows["notification"] / 2
+    # as a school's: every account can be mailed, some have switched e-mail of updates off
+    users, addressed = db.execute_sql('SELECT COUNT(*), COUNT(email) FROM "user"').fetchone()
+    assert addressed == users == rows["user"]
+    off = NotificationPreference.select().where(
+        (NotificationPreference.kind == "case_update") & ~NotificationPreference.email).count()
+    assert 0 < off < users / 2
 
 
 @pytest.mark.postgresql_only

@@ -180,3 +180,45 @@ def test_cli_sends_the_outbox(app, runner, smtp, monkeypatch):
     result = runner.invoke(args=["send-mail", "--once"])
     assert result.exit_code == 0, result.output
     assert "Sent 2" in result.output and len(smtp.messages) == 2
+
+
+def _kept(status, days_ago, key, now):
+    at = now - timedelta(days=days_ago)
+    Outbox.create(recipient=f"{key}@skole.test", subject="Sak", body="Body\n", status=status,
+                  dedupe_key=key, next_attempt_at=at, created_at=at,
+                  sent_at=at if status == "sent" else None)
+
+
+def test_sent_mails_are_deleted_after_the_keep_time_and_no_other(db, monkeypatch):
+    """Only mails sent longer ago than the keep time go, a batch a transaction; a pending or
+    failed mail stays however old it is."""
+    now = utcnow()
+    monkeypatch.setattr(mailer, "PRUNE_BATCH", 2)
+    for i in range(5):
+        _kept("sent", 31 + i, f"old-sent-{i}", now)
+    _kept("sent", 29, "recent-sent", now)
+    _kept("pending", 60, "old-pending", now)
+    _kept("failed", 60, "old-failed", now)
+    _kept("sending", 60, "old-claimed", now)
+    assert mailer.prune_sent(timedelta(days=30), now) == 5
+    assert sorted(o.dedupe_key for o in Outbox.select()) == [
+        "old-claimed", "old-failed", "old-pending", "recent-sent"]
+    assert mailer.prune_sent(None, now + timedelta(days=999)) == 0  # kept for good
+    assert Outbox.select().count() == 4
+
+
+def test_the_keep_time_comes_from_the_environment():
+    assert mailer.keep_sent({}) == timedelta(days=mailer.KEEP_SENT_DAYS)
+    assert mailer.keep_sent({"PORTAL_OUTBOX_KEEP_DAYS": "7"}) == timedelta(days=7)
+    assert mailer.keep_sent({"PORTAL_OUTBOX_KEEP_DAYS": "0"}) is None
+    with pytest.raises(ValueError):
+        mailer.keep_sent({"PORTAL_OUTBOX_KEEP_DAYS": "-1"})
+
+
+def test_the_worker_deletes_what_was_kept_long_enough_before_it_sends(db, smtp, monkeypatch):
+    monkeypatch.setenv("PORTAL_OUTBOX_KEEP_DAYS", "30")
+    _kept("sent", 40, "old-sent", utcnow())
+    _queue(1)
+    total = mailer.run("w", config=smtp.config, once=True, interval=0)
+    assert total == {"sent": 1, "failed": 0}
+    assert [o.dedupe_key for o in Outbox.select()] == ["test:skole.test:0"]

@@ -9,6 +9,10 @@ Each mail is sent at most once by a running worker and never dropped:
   instant between the SMTP server's "250 OK" and marking the row sent is the one case that
   can repeat a mail; its Message-ID is the same, so mail clients show it once.
 
+Sent mails are kept KEEP_SENT (PORTAL_OUTBOX_KEEP_DAYS, default 30 days: long enough to answer
+"did the mail go out?"), then deleted by the worker, a batch a transaction; pending and failed
+mails are never deleted.
+
 SMTP comes from the environment: PORTAL_SMTP_HOST, PORTAL_SMTP_PORT (587), PORTAL_SMTP_USER,
 PORTAL_SMTP_PASSWORD, PORTAL_SMTP_FROM, PORTAL_SMTP_STARTTLS (1/0, default 1 unless port 25).
 Without PORTAL_SMTP_HOST (development) mails are printed to the console instead.
@@ -21,6 +25,7 @@ import smtplib
 import socket
 import ssl
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +40,41 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
 CLAIM_TIMEOUT = timedelta(minutes=15)
+KEEP_SENT_DAYS = 30  # PORTAL_OUTBOX_KEEP_DAYS; 0 keeps sent mails for good
+PRUNE_EVERY = timedelta(hours=1)  # how often a running worker deletes what has been kept enough
+PRUNE_BATCH = 1000  # rows a transaction: SQLite's writers (the filings) wait for none longer
+
+
+def keep_sent(env=None) -> timedelta | None:
+    """How long sent mails are kept; None: for good."""
+    env = os.environ if env is None else env
+    raw = env.get("PORTAL_OUTBOX_KEEP_DAYS", "").strip()
+    days = int(raw) if raw else KEEP_SENT_DAYS
+    if days < 0:
+        raise ValueError("PORTAL_OUTBOX_KEEP_DAYS must be 0 (keep) or a number of days")
+    return timedelta(days=days) if days else None
+
+
+def prune_sent(keep: timedelta | None, now: datetime | None = None) -> int:
+    """Delete the mails sent longer than `keep` ago (never a pending or failed one), a batch
+    a transaction; how many."""
+    if keep is None:
+        return 0
+    before = (now or utcnow()) - keep
+    deleted = 0
+    while True:
+        with database.atomic():
+            # A mail is sent after it fell due, so next_attempt_at <= sent_at: the condition
+            # on it adds nothing but lets the (status, next_attempt_at) index find the rows
+            # (a worker started by cron every minute would otherwise read every sent one).
+            batch = (Outbox.select(Outbox.id)
+                     .where((Outbox.status == "sent") & (Outbox.next_attempt_at < before)
+                            & (Outbox.sent_at < before))
+                     .limit(PRUNE_BATCH))
+            n = Outbox.delete().where(Outbox.id.in_(batch)).execute()
+        deleted += n
+        if n < PRUNE_BATCH:
+            return deleted
 
 
 @dataclass(frozen=True)
@@ -173,14 +213,18 @@ def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
 def run(worker: str | None = None, *, config: SmtpConfig | None = None, once: bool = False,
         interval: float = 10.0, limit: int = 50, out=None, stop=None) -> dict[str, int]:
     """Deliver until the outbox is empty (`once`) or forever, sleeping `interval` between
-    empty rounds. Each round uses the connection of the calling thread."""
-    import time
-
+    empty rounds; first, and then every PRUNE_EVERY, delete the sent mails kept long enough.
+    Each round uses the connection of the calling thread."""
     worker = worker or f"{socket.gethostname()}:{os.getpid()}"
     config = config or SmtpConfig.from_env()
+    keep = keep_sent()
     total = {"sent": 0, "failed": 0}
+    pruned_at = None
     while True:
         with database.connection_context():
+            if pruned_at is None or time.monotonic() - pruned_at >= PRUNE_EVERY.total_seconds():
+                prune_sent(keep)
+                pruned_at = time.monotonic()
             counts = deliver_batch(worker, config, limit=limit, out=out)
         for key in total:
             total[key] += counts[key]

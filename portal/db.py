@@ -180,11 +180,10 @@ class WriterLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 got = True
             except BlockingIOError:
-                if _alarm_is_ours():
-                    got = self._wait_here(fd, deadline)
-                    if not got:
-                        self._threads.release()
-                else:  # (a helper thread that gives up frees this process's thread lock)
+                got = self._wait_here(fd, deadline) if _alarm_is_free() else None
+                if got is False:
+                    self._threads.release()
+                elif got is None:  # (a helper thread that gives up frees the thread lock)
                     got = self._wait(fd, deadline)
         except BaseException:
             self._threads.release()
@@ -193,18 +192,25 @@ class WriterLock:
             raise OperationalError("database is locked (waited for another writer)")
         self._owner = threading.get_ident()
 
-    def _wait_here(self, fd: int, deadline: float) -> bool:
+    def _wait_here(self, fd: int, deadline: float) -> bool | None:
         """Block in flock() in this thread (the main thread: a gunicorn sync worker's), for
         at most until `deadline`, when SIGALRM interrupts it; True when it then holds the
-        flock. Under contention (a few workers filing at once) this is most writes' path: a
-        helper thread for each wait cost a worker about 0.6 ms of CPU a filing (make bench,
-        SQLite, docs/production.md)."""
+        flock, None when this interpreter may not handle signals. Under contention (a few
+        workers filing at once) this is most writes' path: a helper thread for each wait cost
+        a worker about 0.6 ms of CPU a filing (make bench, SQLite, docs/production.md). The
+        portal's handler is SIGALRM's only during the wait. The alarm repeats every
+        ALARM_REPEAT seconds: one that comes just before flock() blocks (after Python's last
+        look for signals) would not interrupt it, the next does."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return False
         try:
+            previous = signal.signal(signal.SIGALRM, _ALARM)
+        except ValueError:  # (signals are not this interpreter's: a sub-interpreter's)
+            return None
+        try:
             _ALARM.waiting = True
-            signal.setitimer(signal.ITIMER_REAL, remaining)
+            signal.setitimer(signal.ITIMER_REAL, remaining, ALARM_REPEAT)
             fcntl.flock(fd, fcntl.LOCK_EX)
             _ALARM.waiting = False
             return True
@@ -215,6 +221,7 @@ class WriterLock:
         finally:
             _ALARM.waiting = False
             signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
     def _wait(self, fd: int, deadline: float) -> bool:
         """Block in flock() (woken the moment the holder lets go) in a helper thread, for at
@@ -268,6 +275,7 @@ class WriterLock:
         self._fd = None
         self._threads = threading.Lock()
         self._owner = None
+        _ALARM.waiting = False  # (forked while the main thread waited: not the child's wait)
 
 
 class _WaitedTooLong(Exception):
@@ -275,7 +283,7 @@ class _WaitedTooLong(Exception):
 
 
 class _Alarm:
-    """SIGALRM's handler while the portal has it: ends a writer's wait in flock(), does
+    """SIGALRM's handler during a writer's wait in the main thread: ends the wait; does
     nothing at any other time (an alarm that was already on its way when the wait ended)."""
 
     waiting = False
@@ -287,22 +295,19 @@ class _Alarm:
 
 
 _ALARM = _Alarm()
+ALARM_REPEAT = 0.005  # seconds between alarms once the time limit is reached
 
 
-def _alarm_is_ours() -> bool:
+def _alarm_is_free() -> bool:
     """Whether a writer may wait for the lock in this thread with SIGALRM as its clock: only
     in the main thread (Python runs signal handlers there, and the kernel sends the alarm to
-    it while it sleeps), and only when nothing else in the process has a handler for SIGALRM
-    (the portal's is then put in once, and stays)."""
+    it while it sleeps), and only when nothing else in the process uses SIGALRM (no handler
+    but the default, no alarm set). Else the helper thread."""
     if threading.current_thread() is not threading.main_thread():
         return False
-    handler = signal.getsignal(signal.SIGALRM)
-    if handler is _ALARM:
-        return True
-    if handler != signal.SIG_DFL:  # (None: a handler set outside Python)
+    if signal.getsignal(signal.SIGALRM) != signal.SIG_DFL:  # (None: set outside Python)
         return False
-    signal.signal(signal.SIGALRM, _ALARM)
-    return True
+    return signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 _WRITER_LOCKS: "weakref.WeakSet[WriterLock]" = weakref.WeakSet()

@@ -200,11 +200,15 @@ def test_sent_mails_are_deleted_after_the_keep_time_and_no_other(db, monkeypatch
     _kept("pending", 60, "old-pending", now)
     _kept("failed", 60, "old-failed", now)
     _kept("sending", 60, "old-claimed", now)
-    assert mailer.prune_sent(timedelta(days=30), now) == 5
+    _kept("sent", 60, "sent-after-an-outage", now)  # due 60 days ago, sent yesterday
+    Outbox.update(sent_at=now - timedelta(days=1)).where(
+        Outbox.dedupe_key == "sent-after-an-outage").execute()
+    assert mailer.prune_sent(timedelta(days=30), now, batches=2) == 4  # two batches a round
+    assert mailer.prune_sent(timedelta(days=30), now) == 1
     assert sorted(o.dedupe_key for o in Outbox.select()) == [
-        "old-claimed", "old-failed", "old-pending", "recent-sent"]
+        "old-claimed", "old-failed", "old-pending", "recent-sent", "sent-after-an-outage"]
     assert mailer.prune_sent(None, now + timedelta(days=999)) == 0  # kept for good
-    assert Outbox.select().count() == 4
+    assert Outbox.select().count() == 5
 
 
 def test_the_keep_time_comes_from_the_environment():
@@ -215,7 +219,7 @@ def test_the_keep_time_comes_from_the_environment():
         mailer.keep_sent({"PORTAL_OUTBOX_KEEP_DAYS": "-1"})
 
 
-def test_the_worker_deletes_what_was_kept_long_enough_before_it_sends(db, smtp, monkeypatch):
+def test_the_worker_sends_then_deletes_what_was_kept_long_enough(db, smtp, monkeypatch):
     monkeypatch.setenv("PORTAL_OUTBOX_KEEP_DAYS", "30")
     _kept("sent", 40, "old-sent", utcnow())
     _queue(1)

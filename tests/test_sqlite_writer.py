@@ -164,14 +164,27 @@ def _write_once(db, errors=None):
         errors.append(error)
 
 
+def _only(monkeypatch, way):
+    """Fail the test if the writer lock waits any other way than `way` ("here": in flock() in
+    the main thread; "helper": in a helper thread)."""
+    other = "_wait" if way == "here" else "_wait_here"
+
+    def wrong(*args):
+        raise AssertionError(f"the writer waited through {other}")
+
+    monkeypatch.setattr(portal.db.WriterLock, other, wrong)
+
+
 @pytest.mark.parametrize("where", ["main thread", "another thread"])
-def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usable(path, where,
-                                                                                  alarm_free):
+def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usable(
+        path, where, alarm_free, monkeypatch):
     """As SQLite's own wait: "database is locked" after the time limit, whether the writer
     waits in the main thread (SIGALRM ends its flock()) or in another (its helper thread goes
-    on waiting, and lets the lock go once it gets it). The next writer of the process goes on."""
+    on waiting, and lets the lock go once it gets it). The next writer of the process goes on;
+    no alarm stays armed and SIGALRM's handler is the default again."""
     db = open_database(f"sqlite:///{path}")
     db.writer_lock.timeout = 0.3
+    _only(monkeypatch, "here" if where == "main thread" else "helper")
     with _held_by_a_child(db):
         started = time.monotonic()
         if where == "main thread":
@@ -184,7 +197,9 @@ def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usabl
             thread.join(10)
             assert len(errors) == 1 and "locked" in str(errors[0])
         assert 0.25 < time.monotonic() - started < 5
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no alarm left behind
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    monkeypatch.undo()
     db.writer_lock.timeout = 10
     writer, done = _writer(db)  # the given-up wait has let go of both locks
     writer.join(10)
@@ -194,29 +209,30 @@ def test_a_writer_waits_no_longer_than_the_busy_timeout_and_the_lock_stays_usabl
     db.close_all()
 
 
-def test_a_writer_in_the_main_thread_goes_on_when_the_lock_is_freed(path, alarm_free):
+def test_a_writer_in_the_main_thread_goes_on_when_the_lock_is_freed(path, alarm_free,
+                                                                     monkeypatch):
     """The main thread waits blocked in flock() until the holder lets go, well within the
-    time limit; no alarm stays armed after it, and one that was already on its way when the
-    wait ended does nothing."""
+    time limit; no alarm stays armed after it, and SIGALRM's handler is the default again."""
     db = open_database(f"sqlite:///{path}")
+    _only(monkeypatch, "here")
     with _held_by_a_child(db) as (release, _exit_code):
         threading.Timer(0.3, release.set).start()
         started = time.monotonic()
         _write_once(db)
         assert 0.25 < time.monotonic() - started < 5
-        assert signal.getsignal(signal.SIGALRM) is portal.db._ALARM  # it waited in flock()
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-    os.kill(os.getpid(), signal.SIGALRM)  # a late alarm: ignored
-    time.sleep(0.05)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
     assert _n(db) == 1
     db.close_all()
 
 
-def test_a_process_with_its_own_alarm_handler_keeps_it(path, alarm_free):
-    """Where something else in the process handles SIGALRM, a writer of the main thread waits
-    in a helper thread instead, and the other handler is neither replaced nor called."""
+def test_a_process_that_uses_sigalrm_itself_keeps_it(path, alarm_free, monkeypatch):
+    """Where something else in the process handles SIGALRM or has an alarm set, a writer of
+    the main thread waits in a helper thread instead: the other handler is neither replaced
+    nor called, the other alarm neither moved nor cancelled."""
     db = open_database(f"sqlite:///{path}")
     db.writer_lock.timeout = 0.3
+    _only(monkeypatch, "helper")
     called = []
 
     def theirs(signum, frame):
@@ -224,11 +240,19 @@ def test_a_process_with_its_own_alarm_handler_keeps_it(path, alarm_free):
 
     signal.signal(signal.SIGALRM, theirs)
     with _held_by_a_child(db):
-        started = time.monotonic()
         with pytest.raises(OperationalError, match="locked"):
             _write_once(db)
-        assert 0.25 < time.monotonic() - started < 5
     assert called == [] and signal.getsignal(signal.SIGALRM) is theirs
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, 100)  # someone's alarm, with the default handler
+    try:
+        with _held_by_a_child(db):
+            with pytest.raises(OperationalError, match="locked"):
+                _write_once(db)
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 95 < left <= 100
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
     db.close_all()
 
 

@@ -43,6 +43,7 @@ CLAIM_TIMEOUT = timedelta(minutes=15)
 KEEP_SENT_DAYS = 30  # PORTAL_OUTBOX_KEEP_DAYS; 0 keeps sent mails for good
 PRUNE_EVERY = timedelta(hours=1)  # how often a running worker deletes what has been kept enough
 PRUNE_BATCH = 1000  # rows a transaction: SQLite's writers (the filings) wait for none longer
+PRUNE_BATCHES = 10  # transactions a round at most: a backlog does not hold up the sending
 
 
 def keep_sent(env=None) -> timedelta | None:
@@ -55,14 +56,15 @@ def keep_sent(env=None) -> timedelta | None:
     return timedelta(days=days) if days else None
 
 
-def prune_sent(keep: timedelta | None, now: datetime | None = None) -> int:
+def prune_sent(keep: timedelta | None, now: datetime | None = None,
+               batches: int = PRUNE_BATCHES) -> int:
     """Delete the mails sent longer than `keep` ago (never a pending or failed one), a batch
-    a transaction; how many."""
+    a transaction, at most `batches` of them; how many."""
     if keep is None:
         return 0
     before = (now or utcnow()) - keep
     deleted = 0
-    while True:
+    for _batch in range(batches):
         with database.atomic():
             # A mail is sent after it fell due, so next_attempt_at <= sent_at: the condition
             # on it adds nothing but lets the (status, next_attempt_at) index find the rows
@@ -74,7 +76,8 @@ def prune_sent(keep: timedelta | None, now: datetime | None = None) -> int:
             n = Outbox.delete().where(Outbox.id.in_(batch)).execute()
         deleted += n
         if n < PRUNE_BATCH:
-            return deleted
+            break
+    return deleted
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,8 @@ def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
 def run(worker: str | None = None, *, config: SmtpConfig | None = None, once: bool = False,
         interval: float = 10.0, limit: int = 50, out=None, stop=None) -> dict[str, int]:
     """Deliver until the outbox is empty (`once`) or forever, sleeping `interval` between
-    empty rounds; first, and then every PRUNE_EVERY, delete the sent mails kept long enough.
+    empty rounds; after the first round, and then every PRUNE_EVERY, delete the sent mails
+    kept long enough (a backlog a few batches a round).
     Each round uses the connection of the calling thread."""
     worker = worker or f"{socket.gethostname()}:{os.getpid()}"
     config = config or SmtpConfig.from_env()
@@ -222,10 +226,10 @@ def run(worker: str | None = None, *, config: SmtpConfig | None = None, once: bo
     pruned_at = None
     while True:
         with database.connection_context():
-            if pruned_at is None or time.monotonic() - pruned_at >= PRUNE_EVERY.total_seconds():
-                prune_sent(keep)
-                pruned_at = time.monotonic()
             counts = deliver_batch(worker, config, limit=limit, out=out)
+            if pruned_at is None or time.monotonic() - pruned_at >= PRUNE_EVERY.total_seconds():
+                if prune_sent(keep) < PRUNE_BATCHES * PRUNE_BATCH:
+                    pruned_at = time.monotonic()  # (else more next round)
         for key in total:
             total[key] += counts[key]
         if stop is not None and stop():

@@ -475,6 +475,7 @@ class Builder:
         own.finish(rows, ctx, Walk(cid, events, people))
         self._case(rows, ctx, kind_code, title, events, parts, t0)
 
+
 def build(database, *, scale: float, now: datetime | None = None, seed: int = 7) -> dict:
     """Fill an empty, migrated database; returns the number of rows per table."""
     from portal.models.base import utcnow

@@ -150,19 +150,16 @@ def _quiet(case: Case, event: Event) -> bool:
 
 
 def audience(case: Case, event: Event, transition: Transition | None,
-             participants: dict | None = None) -> dict[int, tuple]:
+             participants: dict) -> dict[int, tuple]:
     """{user id: (user, kind, text_key)} of those who must act on or would want to know of
-    `event`; never the one who did it. `participants` as `_participants` reads them."""
-    if _quiet(case, event):
-        return {}
+    an event that is not `_quiet`; never the one who did it. `participants` as
+    `_participants` reads them."""
     kind = REGISTRY[case.kind]
     filed = transition is None and event.action == "file"
     is_note = transition is None and not filed
     deciding = transition is not None and transition.decision
     closing = transition is not None and not case.is_open
     result = {}
-    if participants is None:
-        participants = _participants(case)
     for user_id, (user, parts, _off) in participants.items():
         if user_id == event.actor_id or not user.active:
             continue

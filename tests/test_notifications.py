@@ -144,6 +144,20 @@ def test_each_mail_follows_its_own_kind_of_choice(people, kind):
                                                             "trinn1@skole.test"]
 
 
+def test_an_events_mails_are_written_by_the_text_built_once(people, kind):
+    """The outbox rows of an event give every column that has a default: peewee would add
+    the one left out, and insert_rows would then build the INSERT's text anew each time."""
+    from portal import db as db_module
+    from portal.notifications.notify import _outbox_row
+
+    db_module._INSERT_MANY.clear()
+    _open(people)
+    assert Outbox.select().count() >= 1
+    names = tuple(_outbox_row(people.trinn, None, "case_update", None, "x"))
+    plans = {key: plan for key, plan in db_module._INSERT_MANY.items() if key[0] is Outbox}
+    assert plans and all(key[1] == names and plan is not None for key, plan in plans.items())
+
+
 def test_header_count_list_and_mark_read(app, client, auth, csrf, people, kind):
     case = _open(people)
     engine.note(case, actor=people.elev1, role="student", action="asked_question")

@@ -94,7 +94,7 @@ class _GenericPlans(PostgresqlDatabase):
     coordinator's thousands of rows, so it was planned on every request (0.3 ms of the
     server's CPU, half of the queue's) into the very plan it would have kept. The portal's
     statements are index lookups whose plan does not depend on the values (their generic
-    plans at 150,000 cases: docs/production.md, fifteenth round; make bench reads them), so
+    plans at 150,000 cases: docs/benchmark-rounds.md, fifteenth round; make bench reads them), so
     the connection keeps the one plan from the first execution. One round trip per new
     connection; a SET, not a startup option, which poolers refuse."""
 
@@ -197,7 +197,7 @@ class WriterLock:
         at most until `deadline`, when SIGALRM interrupts it; True when it then holds the
         flock, None when this interpreter may not handle signals. Under contention (a few
         workers filing at once) this is most writes' path: a helper thread for each wait cost
-        a worker about 0.6 ms of CPU a filing (make bench, SQLite, docs/production.md). The
+        a worker about 0.6 ms of CPU a filing (make bench, SQLite, docs/benchmark-rounds.md). The
         portal's handler is SIGALRM's only during the wait. The alarm repeats every
         ALARM_REPEAT seconds: one that comes just before flock() blocks (after Python's last
         look for signals) would not interrupt it, the next does."""
@@ -943,7 +943,7 @@ def insert_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> N
 # --- PostgreSQL: prepared queries as server-side prepared statements ------------------------
 #
 # PostgreSQL parses and plans every statement it is sent; for the short queries of a page that
-# is a good part of their cost (0.05–0.7 ms each at 150,000 cases, docs/production.md). A
+# is a good part of their cost (0.05–0.7 ms each at 150,000 cases, docs/benchmark-rounds.md). A
 # Prepared query is therefore PREPAREd once on each pooled connection and EXECUTEd after that.
 # Behind PgBouncer in transaction mode (statements would land on another server connection)
 # set PORTAL_PG_PREPARED=0.

@@ -7,7 +7,7 @@ logged-in user and the request's endpoint that gives `MenuLink`s. base.html rend
 Every page has the menu. Built in the template it took an include per package (each copies
 the whole template context) and several template calls per link; here the links are worked
 out in plain Python and the template renders one loop (the layout's cost beyond Flask's own
-dispatch fell by about a tenth; docs/production.md, seventh round).
+dispatch fell by about a tenth; docs/benchmark-rounds.md, seventh round).
 """
 
 from collections.abc import Callable, Iterable

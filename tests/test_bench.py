@@ -195,3 +195,28 @@ def test_every_case_of_the_dataset_opens_for_each_of_its_participants(app, db):
             assert status == 200, (kind, state, part, status)
             opened += 1
     assert opened > 2 * len(firsts)
+
+
+def test_the_benchmarks_requests_send_only_statements_whose_text_is_kept(app, db):
+    """make bench's requests, counted in process as it counts them (bench/queries.py): every
+    page and the filing send statements whose text the portal keeps (Prepared, create_row,
+    insert_rows), none built anew by peewee; at most 12 a page."""
+    from datetime import datetime
+
+    from bench import dataset, queries
+    from bench.run import pick_subjects, scenarios
+    from portal.models import Case
+
+    with app.app_context():
+        dataset.build(db.obj, scale=0.004, now=datetime(2026, 12, 4, 12, 0))
+    scen = scenarios(pick_subjects(1))
+    for s in scen:
+        headers = s["count_request"].get("headers") or {}
+        if headers.get("If-None-Match") == "@ETAG@":
+            headers["If-None-Match"] = Case.get_by_id(
+                int(s["count_request"]["path"].split("/")[2])).etag
+    counted = queries.count(app, scen, dataset.PASSWORD)
+    assert set(counted) == {s["name"] for s in scen} and "file" in counted
+    assert {name: c.built for name, c in counted.items() if c.built} == {}
+    assert all(c.statements <= 12 for name, c in counted.items() if name != "file")
+    assert counted["floor"].statements >= 1 and counted["file"].statements >= 5

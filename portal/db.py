@@ -825,9 +825,24 @@ def _link_code(src_model, attr: str, dest_model, instance: str, joined: str,
 # columns, more than the database takes to write it). `create_row(Model, ...)` is
 # `Model.create(...)` with the text built once per model, set of columns and database;
 # `insert_rows(Model, rows)` the same for insert_many (a case's participants, an event's
-# notifications).
+# notifications). On PostgreSQL each kept INSERT is also prepared once a connection, as the
+# Prepared queries are (below): the server parsed and planned each anew, about an eighth of
+# its CPU a filing (docs/benchmark-rounds.md, twentieth round).
 
 _INSERTS: dict = {}
+
+
+def _insert_name() -> str | None:
+    """The name a kept INSERT is prepared under on PostgreSQL; None on SQLite."""
+    return (f"portal_{os.getpid()}_{_SERVER_TOKEN}_i{next(_statement_names)}"
+            if is_postgresql() else None)
+
+
+def _send(sql: str, params: list, name: str | None):
+    """Run a kept INSERT: by name where it is prepared (PostgreSQL), else as text."""
+    if name is not None and server_prepared:
+        return _execute_named(name, sql, params)
+    return database.execute_sql(sql, params)
 
 
 def _standin_sql(query, count: int):
@@ -852,7 +867,7 @@ def _insert_plan(model, names: tuple):
     if built is None:
         return None
     sql, params = built
-    return sql, tuple(fields[names[i]] for i in params), " RETURNING " in sql
+    return sql, tuple(fields[names[i]] for i in params), " RETURNING " in sql, _insert_name()
 
 
 def create_row(model, **values):
@@ -874,9 +889,8 @@ def create_row(model, **values):
         if plan is False:
             plan = _INSERTS[key] = _insert_plan(model, names)
         if plan is not None:
-            sql, columns, returning = plan
-            cursor = database.execute_sql(sql, [field.db_value(data[field.name])
-                                                for field in columns])
+            sql, columns, returning, name = plan
+            cursor = _send(sql, [field.db_value(data[field.name]) for field in columns], name)
             data[pk.name] = cursor.fetchone()[0] if returning else cursor.lastrowid
             obj._dirty.clear()
             return obj
@@ -900,7 +914,7 @@ def _insert_many_plan(model, names: tuple, count: int, ignore_conflicts: bool):
     if built is None:
         return None
     sql, params = built
-    return sql, tuple((p // width, fields[names[p % width]]) for p in params)
+    return sql, tuple((p // width, fields[names[p % width]]) for p in params), _insert_name()
 
 
 _INSERT_MANY_ROWS = 32  # texts are kept for up to this many rows (a case's audience is a few)
@@ -936,15 +950,16 @@ def insert_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> N
             query = query.on_conflict_ignore()
         query.as_rowcount().execute()
         return
-    sql, slots = plan
-    database.execute_sql(sql, [field.db_value(rows[r][field.name]) for r, field in slots])
+    sql, slots, name = plan
+    _send(sql, [field.db_value(rows[r][field.name]) for r, field in slots], name)
 
 
 # --- PostgreSQL: prepared queries as server-side prepared statements ------------------------
 #
 # PostgreSQL parses and plans every statement it is sent; for the short queries of a page that
 # is a good part of their cost (0.05–0.7 ms each at 150,000 cases, docs/benchmark-rounds.md). A
-# Prepared query is therefore PREPAREd once on each pooled connection and EXECUTEd after that.
+# Prepared query, and each INSERT that create_row and insert_rows keep, is therefore PREPAREd
+# once on each pooled connection and EXECUTEd after that.
 # Behind PgBouncer in transaction mode (statements would land on another server connection)
 # set PORTAL_PG_PREPARED=0.
 

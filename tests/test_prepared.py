@@ -184,6 +184,50 @@ def test_prepared_statements_can_be_turned_off_for_pgbouncer(school, monkeypatch
     assert next(iter(prepared._cache.values()))[3] not in _statements_on_connection()
 
 
+@pytest.mark.postgresql_only
+def test_postgresql_prepares_the_kept_inserts_once_per_connection(school, a_case, monkeypatch):
+    """create_row and insert_rows send their kept INSERT as a prepared statement on
+    PostgreSQL (parsed and planned once a connection); the rows and new ids are peewee's.
+    A statement the server forgot is sent as text and prepared anew; PORTAL_PG_PREPARED=0
+    sends them all as text."""
+    from portal.db import create_row, insert_rows
+    from portal.notifications.models import Notification
+
+    def plan_names():
+        return ({plan[3] for key, plan in db_module._INSERTS.items()
+                 if plan is not None and key[0] is User}
+                | {plan[2] for key, plan in db_module._INSERT_MANY.items()
+                   if plan is not None and key[0] is Notification})
+
+    def write(tag):
+        user = create_row(User, username=f"ins-{tag}", full_name=tag, password_hash="x")
+        assert User.get_by_id(user.id).username == f"ins-{tag}"  # its id, RETURNING'd
+        insert_rows(Notification, [dict(user=user, case=a_case, kind="case_update",
+                                         text_key=tag, created_at=a_case.created_at)] * 2)
+        assert [n.text_key for n in Notification.select().where(
+            Notification.user == user)] == [tag, tag]
+
+    db_module._INSERTS.clear()  # (the fixtures' inserts: only those of write() below)
+    db_module._INSERT_MANY.clear()
+    write("a")
+    names = plan_names()
+    assert len(names) == 2 and names <= _statements_on_connection()
+    write("b")  # by name
+
+    def forget():  # as a pooler's DISCARD ALL does, to these statements only
+        for name in names:
+            db_module.database.execute_sql(f"DEALLOCATE {name}")
+
+    forget()
+    write("c")  # as text, then ...
+    write("d")
+    assert names <= _statements_on_connection()  # ... prepared anew
+    forget()
+    monkeypatch.setattr(db_module, "server_prepared", False)
+    write("e")
+    assert not names & _statements_on_connection()
+
+
 def test_placeholders_become_numbered_parameters_and_percent_signs_stay():
     assert db_module._dollar_params("a = %s AND b LIKE '5%%' AND c IN (%s, %s)") == (
         "a = $1 AND b LIKE '5%%' AND c IN ($2, $3)")
@@ -210,6 +254,10 @@ def test_a_statement_the_server_has_forgotten_is_run_as_text_and_prepared_anew(s
     assert prepared(school.elev2.id) == [("elev2",)]
     assert prepared(school.trinn.id) == [("trinn1",)]
     assert next(iter(prepared._cache.values()))[3] in _statements_on_connection()
+    # the other statements the portal prepared on this connection are gone too, and a test
+    # after this one may run them in a transaction: leave the connection as a new one is
+    db_module.database.execute_sql("DEALLOCATE ALL")
+    db_module._prepared_on.pop(db_module.database.connection(), None)
 
 
 # --- rows made from the fixed plan (portal.db._row_maker) -----------------------------------

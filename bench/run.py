@@ -211,11 +211,17 @@ def count_queries(url: str, scen: list[dict], etag_of) -> dict:
     from portal import create_app
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-count"})
+    fill_etags(scen, etag_of)
+    return queries.count(app, scen, dataset.PASSWORD)
+
+
+def fill_etags(scen: list[dict], etag_of) -> None:
+    """The counted request of the unchanged poll asks with its case's current ETag
+    (`etag_of(case id)`)."""
     for s in scen:
         headers = s["count_request"].get("headers")
         if headers and headers.get("If-None-Match") == "@ETAG@":
             headers["If-None-Match"] = etag_of(int(s["count_request"]["path"].split("/")[2]))
-    return queries.count(app, scen, dataset.PASSWORD)
 
 
 def _etag_from_db(case_id: int) -> str:

@@ -518,8 +518,7 @@ class Prepared:
         if missing:
             raise ValueError(f"Prepared query: arguments {sorted(missing, key=str)} do not reach "
                              f"the SQL as values")
-        name = (f"portal_{os.getpid()}_{_SERVER_TOKEN}_q{next(_statement_names)}"
-                if is_postgresql() else None)
+        name = _statement_name("q")
         entry = self._cache[key] = (query, sql, slots, name)
         return entry
 
@@ -545,11 +544,7 @@ class Prepared:
             if isinstance(value, Model):
                 value = value._pk  # a row stands for its id, as in peewee's own queries
             params.append(extra(value) if extra is str and value is not None else value)
-        if name is not None and server_prepared:
-            cursor = _execute_named(name, sql, params)
-        else:
-            cursor = database.execute_sql(sql, params)
-        return self._wrap(key, query, cursor)
+        return self._wrap(key, query, _send(sql, params, name))
 
     def _wrap(self, key, query, cursor):
         """The query's cursor wrapper, ready to make rows. Peewee's wrapper works out from
@@ -832,19 +827,6 @@ def _link_code(src_model, attr: str, dest_model, instance: str, joined: str,
 _INSERTS: dict = {}
 
 
-def _insert_name() -> str | None:
-    """The name a kept INSERT is prepared under on PostgreSQL; None on SQLite."""
-    return (f"portal_{os.getpid()}_{_SERVER_TOKEN}_i{next(_statement_names)}"
-            if is_postgresql() else None)
-
-
-def _send(sql: str, params: list, name: str | None):
-    """Run a kept INSERT: by name where it is prepared (PostgreSQL), else as text."""
-    if name is not None and server_prepared:
-        return _execute_named(name, sql, params)
-    return database.execute_sql(sql, params)
-
-
 def _standin_sql(query, count: int):
     """(sql, the stand-in of each parameter in order) of peewee's own `query`, built with
     `Value(i, unpack=False)` for its values i = 0 … count - 1 (bound as they are: no
@@ -858,8 +840,9 @@ def _standin_sql(query, count: int):
 
 
 def _insert_plan(model, names: tuple):
-    """(sql, the field of each parameter in order, whether it returns the new id) from
-    peewee's own INSERT of one row of the columns `names`; None as _standin_sql."""
+    """(sql, the field of each parameter in order, whether it returns the new id, the name it
+    is prepared under or None) from peewee's own INSERT of one row of the columns `names`;
+    None as _standin_sql."""
     fields = model._meta.fields
     built = _standin_sql(
         model.insert({fields[name]: Value(i, unpack=False) for i, name in enumerate(names)}),
@@ -867,7 +850,7 @@ def _insert_plan(model, names: tuple):
     if built is None:
         return None
     sql, params = built
-    return sql, tuple(fields[names[i]] for i in params), " RETURNING " in sql, _insert_name()
+    return sql, tuple(fields[names[i]] for i in params), " RETURNING " in sql, _statement_name("i")
 
 
 def create_row(model, **values):
@@ -902,8 +885,9 @@ _INSERT_MANY: dict = {}
 
 
 def _insert_many_plan(model, names: tuple, count: int, ignore_conflicts: bool):
-    """(sql, (row, field) of each parameter in order) from peewee's own INSERT of `count` rows
-    of the columns `names` (no RETURNING); None as _standin_sql."""
+    """(sql, (row, field) of each parameter in order, the name it is prepared under or None)
+    from peewee's own INSERT of `count` rows of the columns `names` (no RETURNING); None as
+    _standin_sql."""
     fields = model._meta.fields
     width = len(names)
     query = model.insert_many([{fields[name]: Value(r * width + c, unpack=False)
@@ -914,7 +898,8 @@ def _insert_many_plan(model, names: tuple, count: int, ignore_conflicts: bool):
     if built is None:
         return None
     sql, params = built
-    return sql, tuple((p // width, fields[names[p % width]]) for p in params), _insert_name()
+    return (sql, tuple((p // width, fields[names[p % width]]) for p in params),
+            _statement_name("i"))
 
 
 _INSERT_MANY_ROWS = 32  # texts are kept for up to this many rows (a case's audience is a few)
@@ -988,6 +973,20 @@ def _pgcode(error: Exception) -> str:
         if code:
             return code
     return ""
+
+
+def _statement_name(kind: str) -> str | None:
+    """The name a statement is prepared under on PostgreSQL (`kind`: q a Prepared query, i a
+    kept INSERT); None on SQLite."""
+    return (f"portal_{os.getpid()}_{_SERVER_TOKEN}_{kind}{next(_statement_names)}"
+            if is_postgresql() else None)
+
+
+def _send(sql: str, params: list, name: str | None):
+    """Run a kept statement: by name where it is prepared (PostgreSQL), else as text."""
+    if name is not None and server_prepared:
+        return _execute_named(name, sql, params)
+    return database.execute_sql(sql, params)
 
 
 def _execute_named(name: str, sql: str, params: list):

@@ -204,17 +204,13 @@ def test_the_benchmarks_requests_send_only_statements_whose_text_is_kept(app, db
     from datetime import datetime
 
     from bench import dataset, queries
-    from bench.run import pick_subjects, scenarios
+    from bench.run import fill_etags, pick_subjects, scenarios
     from portal.models import Case
 
     with app.app_context():
         dataset.build(db.obj, scale=0.004, now=datetime(2026, 12, 4, 12, 0))
     scen = scenarios(pick_subjects(1))
-    for s in scen:
-        headers = s["count_request"].get("headers") or {}
-        if headers.get("If-None-Match") == "@ETAG@":
-            headers["If-None-Match"] = Case.get_by_id(
-                int(s["count_request"]["path"].split("/")[2])).etag
+    fill_etags(scen, lambda case_id: Case.get_by_id(case_id).etag)
     counted = queries.count(app, scen, dataset.PASSWORD)
     assert set(counted) == {s["name"] for s in scen} and "file" in counted
     assert {name: c.built for name, c in counted.items() if c.built} == {}

@@ -184,20 +184,34 @@ def test_prepared_statements_can_be_turned_off_for_pgbouncer(school, monkeypatch
     assert next(iter(prepared._cache.values()))[3] not in _statements_on_connection()
 
 
+@pytest.fixture
+def forgetful_connection(school):
+    """For a test that makes the server forget statements: afterwards the connection is as
+    a new one (nothing prepared, and the portal knows it), whether the test passed or not, so
+    that a later test does not run a forgotten statement in a transaction."""
+    yield
+    db_module.database.execute_sql("DEALLOCATE ALL")
+    db_module._prepared_on.pop(db_module.database.connection(), None)
+
+
 @pytest.mark.postgresql_only
-def test_postgresql_prepares_the_kept_inserts_once_per_connection(school, a_case, monkeypatch):
+def test_postgresql_prepares_the_kept_inserts_once_per_connection(school, a_case, monkeypatch,
+                                                                  forgetful_connection):
     """create_row and insert_rows send their kept INSERT as a prepared statement on
-    PostgreSQL (parsed and planned once a connection); the rows and new ids are peewee's.
-    A statement the server forgot is sent as text and prepared anew; PORTAL_PG_PREPARED=0
+    PostgreSQL (parsed and planned once a connection), in a transaction as outside one; the
+    rows and new ids are peewee's. A statement the server forgot is sent as text outside a
+    transaction and fails a transaction once, then it is prepared anew; PORTAL_PG_PREPARED=0
     sends them all as text."""
+    from peewee import DatabaseError
+
     from portal.db import create_row, insert_rows
     from portal.notifications.models import Notification
 
-    def plan_names():
-        return ({plan[3] for key, plan in db_module._INSERTS.items()
-                 if plan is not None and key[0] is User}
-                | {plan[2] for key, plan in db_module._INSERT_MANY.items()
-                   if plan is not None and key[0] is Notification})
+    database = db_module.database
+    sent = []
+    send = db_module._send
+    monkeypatch.setattr(db_module, "_send", lambda sql, params, name: (
+        sent.append(name), send(sql, params, name))[1])
 
     def write(tag):
         user = create_row(User, username=f"ins-{tag}", full_name=tag, password_hash="x")
@@ -207,24 +221,31 @@ def test_postgresql_prepares_the_kept_inserts_once_per_connection(school, a_case
         assert [n.text_key for n in Notification.select().where(
             Notification.user == user)] == [tag, tag]
 
-    db_module._INSERTS.clear()  # (the fixtures' inserts: only those of write() below)
-    db_module._INSERT_MANY.clear()
-    write("a")
-    names = plan_names()
-    assert len(names) == 2 and names <= _statements_on_connection()
-    write("b")  # by name
-
     def forget():  # as a pooler's DISCARD ALL does, to these statements only
         for name in names:
-            db_module.database.execute_sql(f"DEALLOCATE {name}")
+            database.execute_sql(f"DEALLOCATE {name}")
 
+    with database.atomic():  # as a filing does: prepared behind a savepoint
+        write("a")
+    names = set(sent)
+    assert len(names) == 2 and None not in names and names <= _statements_on_connection()
+    write("b")  # by name
     forget()
-    write("c")  # as text, then ...
+    write("c")  # outside a transaction: as text, then ...
     write("d")
     assert names <= _statements_on_connection()  # ... prepared anew
     forget()
+    with pytest.raises(DatabaseError), database.atomic():
+        write("e")  # in a transaction, the forgotten statement fails it (nothing written) ...
+    assert not User.select().where(User.username == "ins-e").exists()
+    write("e")  # ... once: the user's insert is prepared anew (the notifications' as text)
+    with database.atomic():
+        write("f")  # both by name again
+    assert names <= _statements_on_connection()
+    forget()
     monkeypatch.setattr(db_module, "server_prepared", False)
-    write("e")
+    with database.atomic():
+        write("g")
     assert not names & _statements_on_connection()
 
 
@@ -246,7 +267,8 @@ def test_a_statement_prepared_in_a_rolled_back_transaction_stays_prepared(school
 
 
 @pytest.mark.postgresql_only
-def test_a_statement_the_server_has_forgotten_is_run_as_text_and_prepared_anew(school):
+def test_a_statement_the_server_has_forgotten_is_run_as_text_and_prepared_anew(
+        school, forgetful_connection):
     prepared = Prepared(lambda user_id: (User.select(User.username).where(User.id == user_id)
                                          .tuples()))
     assert prepared(school.elev1.id) == [("elev1",)]
@@ -254,10 +276,6 @@ def test_a_statement_the_server_has_forgotten_is_run_as_text_and_prepared_anew(s
     assert prepared(school.elev2.id) == [("elev2",)]
     assert prepared(school.trinn.id) == [("trinn1",)]
     assert next(iter(prepared._cache.values()))[3] in _statements_on_connection()
-    # the other statements the portal prepared on this connection are gone too, and a test
-    # after this one may run them in a transaction: leave the connection as a new one is
-    db_module.database.execute_sql("DEALLOCATE ALL")
-    db_module._prepared_on.pop(db_module.database.connection(), None)
 
 
 # --- rows made from the fixed plan (portal.db._row_maker) -----------------------------------

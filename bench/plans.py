@@ -4,8 +4,9 @@ The portal's connections keep one generic plan per prepared statement, made with
 values (portal.db._GenericPlans). That suits statements that look rows up by index whatever
 the values are; a statement whose good plan depends on its values would instead read a
 large table whole on every execution. The benchmark therefore EXPLAINs the generic plan of
-every statement its pages prepared (bench.queries.count runs them in this process) and
-reports each large table one of them reads by a sequential scan. Nothing is executed.
+every statement its pages and the filing prepared (bench.queries.count runs them in this
+process; the filing's INSERTs among them) and reports each large table one of them reads by a
+sequential scan. Nothing is executed.
 """
 
 import re

@@ -696,7 +696,7 @@ def main(argv=None) -> int:
           f"{load['total_gzip_kb']} KB gzip")
     if plans is not None:
         print(f"generic plans (PostgreSQL) of the {plans['statements']} prepared statements "
-              f"the pages use: {len(plans['large_scans'])} read a table of "
+              f"the pages and the filing use: {len(plans['large_scans'])} read a table of "
               f"{LARGE:,}+ rows whole")
         for scan in plans["large_scans"]:
             print(f"PLAN SCANS {scan['table']} ({scan['rows']:,} rows): {scan['statement']}")

@@ -7,8 +7,9 @@ work (a rule profile loaded, a counter row created) does not blur the figure.
 It also counts the statements whose text peewee built for the request (those it is handed as
 a query, through `Database.execute`): the portal keeps the text of the statements its pages
 and filings send (`portal.db`: Prepared, create_row, insert_rows), since peewee's building
-of one costs more than SQLite's answering it. A statement that falls back to peewee (a row
-missing a column with a default did, for the outbox, until the twentieth round) shows here.
+of one costs more than SQLite's answering it. A statement that falls back to peewee (the
+outbox's rows did until the twentieth round: they left out a column with a default) shows
+here.
 """
 
 import re

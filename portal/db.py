@@ -910,9 +910,10 @@ def insert_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> N
     by their fields, as peewee converts them), with the text built once per model, columns,
     number of rows and database. For writes whose new ids nobody reads (a case's
     participants, the notifications of an event). Only for rows of plain values keyed by
-    field name (rows of related models as foreign keys), all with the same keys; anything
-    else (keys peewee would add defaults to, a column name or Field as key, an SQL
-    expression as value, many rows) goes through peewee."""
+    field name (rows of related models as foreign keys), all with the same keys; a column
+    with a default that the rows leave out gets it as peewee gives it (a callable's value
+    for each row). Anything else (a column name or Field as key, an SQL expression as value,
+    many rows) goes through peewee."""
     if not rows:
         return
     names = tuple(rows[0])
@@ -924,6 +925,12 @@ def insert_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> N
                     and not any(isinstance(value, Node) and not isinstance(value, Model)
                                 for value in row.values())
                     for row in rows)):
+        left_out = [(field.name, default) for field, default in model._meta.defaults.items()
+                    if field.name not in names]
+        if left_out:
+            rows = [{**row, **{name: default() if callable(default) else default
+                               for name, default in left_out}} for row in rows]
+            names = tuple(rows[0])
         key = (model, names, len(rows), ignore_conflicts, type(database.obj))
         plan = _INSERT_MANY.get(key, False)
         if plan is False:

@@ -496,7 +496,8 @@ def test_insert_rows_writes_what_insert_many_does(school, a_case):
     built = {key[0] for key, plan in db_module._INSERT_MANY.items() if plan is not None}
     assert {Notification, Participant} <= built  # by the text built once, not by peewee
 
-    # a column peewee fills with its default (attempts): peewee's own insert, the same rows
+    # a column left out that has a default (attempts): given as peewee gives it, by the kept
+    # text; the same rows as peewee's own insert
     mails = [dict(recipient=f"{n}@example.no", subject="Emne", body="Tekst", status="pending",
                   next_attempt_at=moment, dedupe_key=f"insert-rows-{n}", created_at=moment)
              for n in ("a", "b")]
@@ -507,6 +508,8 @@ def test_insert_rows_writes_what_insert_many_does(school, a_case):
     Outbox.insert_many(mails).on_conflict_ignore().execute()
     assert _written(Outbox, Outbox.dedupe_key.startswith("insert-rows-")) == got
     assert [r["attempts"] for r in got] == [0, 0]
+    assert db_module._INSERT_MANY[(Outbox, (*mails[0], "attempts"), 2, True,
+                                   type(db_module.database.obj))] is not None
 
 
 def test_rows_insert_many_would_write_otherwise_go_through_peewee(school, a_case):
@@ -536,8 +539,8 @@ def test_rows_insert_many_would_write_otherwise_go_through_peewee(school, a_case
 
 
 def test_rows_whose_columns_take_a_default_time_are_written(school, a_case):
-    """peewee adds a column's default (a time) among the stand-ins: such rows go through
-    peewee (the stand-ins' check compared the time with numbers and failed)."""
+    """A column left out whose default is a time: each row gets one, as peewee gives it (the
+    stand-ins' check once compared such a time with numbers and failed)."""
     from portal.db import insert_rows
     from portal.notifications.models import Notification
 

@@ -273,10 +273,8 @@ def _outbox_row(user: User, case: Case | None, text_key: str, due_on: date | Non
     with _app_context():
         subject, body = _mail(user, case, text_key, due_on)
     now = utcnow()
-    # every column with a default is given (attempts too): peewee adds a default it is not
-    # given, and insert_rows then builds the text anew for each event (db.insert_rows)
     return {"recipient": user.email, "subject": subject, "body": body, "dedupe_key": dedupe_key,
-            "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+            "status": "pending", "next_attempt_at": now, "created_at": now}
 
 
 def on_event(case: Case, event: Event, transition: Transition | None) -> None:

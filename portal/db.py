@@ -20,6 +20,7 @@ import time
 import weakref
 from pathlib import Path
 
+import peewee
 from flask import Flask, after_this_request, g, has_request_context
 from peewee import (
     AutoField,
@@ -641,6 +642,36 @@ _KEPT_BY_ADAPT = {Field.adapt: object, IntegerField.adapt: int, CharField.adapt:
                   DateTimeField.adapt: datetime.datetime, DateField.adapt: datetime.date}
 
 
+# SQLite gives dates and times back as text. peewee's DateTimeField and DateField read such
+# text with datetime.fromisoformat (peewee 3.18 on: `peewee._fromisoformat`), through three
+# Python calls and a copy of the string; a case page reads about 50 of them (its timeline's
+# events), 2-3 % of its time in process. The row makers call fromisoformat at once, and the
+# field's own converter for anything it does not read (a value peewee's formats read, or
+# gives back as it is): the same value, as the tests compare. date.fromisoformat reads only
+# a date ("2026-12-05"), which is peewee's datetime.fromisoformat(...).date() of it.
+def _datetime_from_text(value, convert):
+    if value.__class__ is str:
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return convert(value)
+
+
+def _date_from_text(value, convert):
+    if value.__class__ is str:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return convert(value)
+
+
+_FROM_TEXT = ({datetime.datetime: _datetime_from_text, datetime.date: _date_from_text}
+              if getattr(peewee, "_fromisoformat", None) == datetime.datetime.fromisoformat
+              else {})
+
+
 class _Source:
     """Python source of a row maker, with the values it names: one line a model instance,
     its field values in a dict display (a value the converter would give back as it is is
@@ -667,6 +698,10 @@ class _Source:
         if kept is None:
             return f"{c}(row[{i}])"
         t = self.name(kept, "kept")
+        from_text = _FROM_TEXT.get(kept)
+        if from_text is not None:  # (a date or a time: as text on SQLite)
+            f = self.name(from_text, "from_text")
+            return f"(v if (v := row[{i}]) is None or v.__class__ is {t} else {f}(v, {c}))"
         return f"(v if (v := row[{i}]) is None or v.__class__ is {t} else {c}(v))"
 
     def put(self, obj: str, column: str, expression: str, into_data: bool) -> None:

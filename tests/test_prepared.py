@@ -550,3 +550,35 @@ def test_rows_whose_columns_take_a_default_time_are_written(school, a_case):
     rows = list(Notification.select().where(Notification.id > there))
     assert len(rows) == 3 and all(r.created_at is not None and r.user_id == school.trinn.id
                                   for r in rows)
+
+
+def test_dates_and_times_given_as_text_are_read_as_peewee_reads_them(db):
+    """SQLite gives dates and times back as text; the row makers read them with
+    fromisoformat at once, and leave what it does not read to the field's converter: every
+    value as peewee's own row making gives it, odd text included."""
+    from datetime import date, datetime
+
+    wrapper = (Case.select(Case, SchoolYear).join(SchoolYear)
+               .where(Case.id == -1).execute())
+    wrapper.initialize()
+    make = db_module._row_maker(wrapper)
+    assert "from_text" in make.source
+    names = list(wrapper.columns)
+    times = ["2026-12-05 10:11:12.123456", "2026-12-05 10:11:12", "2026-12-05T10:11:12",
+             "2026-12-05 10:11:12+01:00", "2026-12-05 10:11:12Z", "2026-12-05", "20261205",
+             "not a time", "", datetime(2026, 12, 5, 10, 11), None]
+    days = ["2026-12-05", "2026-12-05 10:11:12", "2026-12-05 10:11:12.5", "2026-W49-6",
+            "5.12.2026", "", date(2026, 12, 5), datetime(2026, 12, 5, 10, 11), None]
+    read = 0
+    for when in times:
+        for day in days:
+            row = tuple(when if name in ("created_at", "updated_at")
+                        else day if name in ("starts_on", "ends_on", "staff_due_on")
+                        else 1 if name == "id" else None for name in names)
+            made, peewees = make(row), wrapper.process_row(row)
+            assert _graph(made) == _graph(peewees), (when, day)
+            read += isinstance(made.created_at, datetime) and isinstance(
+                made.school_year.starts_on, date)
+    assert read  # (and text that is no time stays text, as peewee leaves it)
+    assert make(tuple("5.12.2026" if n == "starts_on" else 1 if n == "id" else None
+                      for n in names)).school_year.starts_on == "5.12.2026"

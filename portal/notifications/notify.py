@@ -176,9 +176,15 @@ def audience(case: Case, event: Event, transition: Transition | None,
     return result
 
 
+def wants_email(user: User, kind: str, switched_off) -> bool:
+    """The rule for e-mail of a notification of `kind`: the user has an address and
+    `kind` is not among the kinds they switched e-mail off for (`switched_off`)."""
+    return bool(user.email) and kind not in switched_off
+
+
 def email_wanted(users: list[User], kind: str) -> set[int]:
-    """Ids of those among `users` who have an address and did not switch `kind` off."""
-    ids = [u.id for u in users if u.email]
+    """Ids of those among `users` whom `wants_email` gives an e-mail of `kind`."""
+    ids = [u.id for u in users if u.email]  # (whose choices there is any need to read)
     off = {
         p.user_id
         for p in NotificationPreference.select(NotificationPreference.user).where(
@@ -187,7 +193,7 @@ def email_wanted(users: list[User], kind: str) -> set[int]:
             & (NotificationPreference.email == False)  # noqa: E712 (SQL, not Python)
         )
     } if ids else set()
-    return {i for i in ids if i not in off}
+    return {u.id for u in users if wants_email(u, kind, (kind,) if u.id in off else ())}
 
 
 def _caseless_mail(user: User, text_key: str) -> tuple[str, str]:
@@ -290,7 +296,7 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
     for user_id, (user, kind, key) in targets.items():
         notes.append({"user": user_id, "case": case.id, "event": event.id, "kind": kind,
                       "text_key": key, "created_at": now})
-        if user.email and kind not in participants[user_id][2]:
+        if wants_email(user, kind, participants[user_id][2]):
             mails.append(_outbox_row(user, case, key, None, f"event:{event.id}:user:{user_id}"))
     # as deliver() does for one, in one statement each for all of them
     insert_rows(Notification, notes)

@@ -643,8 +643,9 @@ _KEPT_BY_ADAPT = {Field.adapt: object, IntegerField.adapt: int, CharField.adapt:
 
 
 # SQLite gives dates and times back as text. peewee's DateTimeField and DateField read such
-# text with datetime.fromisoformat (peewee 3.18 on: `peewee._fromisoformat`), through three
-# Python calls and a copy of the string; a case page reads about 50 of them (its timeline's
+# text with datetime.fromisoformat first (the installed peewee's `_fromisoformat`; an older
+# one tried its formats with strptime, and is left to read its own), through three Python
+# calls and a copy of the string; a case page reads about 50 of them (its timeline's
 # events), 2-3 % of its time in process. The row makers call fromisoformat at once, and the
 # field's own converter for anything it does not read (a value peewee's formats read, or
 # gives back as it is): the same value, as the tests compare. date.fromisoformat reads only

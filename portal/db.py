@@ -650,25 +650,21 @@ _KEPT_BY_ADAPT = {Field.adapt: object, IntegerField.adapt: int, CharField.adapt:
 # field's own converter for anything it does not read (a value peewee's formats read, or
 # gives back as it is): the same value, as the tests compare. date.fromisoformat reads only
 # a date ("2026-12-05"), which is peewee's datetime.fromisoformat(...).date() of it.
-def _datetime_from_text(value, convert):
-    if value.__class__ is str:
-        try:
-            return datetime.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    return convert(value)
+def _from_text(parse):
+    """A reader of values of a date or time column: `parse` for text, else `convert`."""
+    def read(value, convert):
+        if value.__class__ is str:
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        return convert(value)
+
+    return read
 
 
-def _date_from_text(value, convert):
-    if value.__class__ is str:
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            pass
-    return convert(value)
-
-
-_FROM_TEXT = ({datetime.datetime: _datetime_from_text, datetime.date: _date_from_text}
+_FROM_TEXT = ({datetime.datetime: _from_text(datetime.datetime.fromisoformat),
+               datetime.date: _from_text(datetime.date.fromisoformat)}
               if getattr(peewee, "_fromisoformat", None) == datetime.datetime.fromisoformat
               else {})
 

@@ -648,8 +648,9 @@ _KEPT_BY_ADAPT = {Field.adapt: object, IntegerField.adapt: int, CharField.adapt:
 # calls and a copy of the string; a case page reads about 50 of them (its timeline's
 # events), 2-3 % of its time in process. The row makers call fromisoformat at once, and the
 # field's own converter for anything it does not read (a value peewee's formats read, or
-# gives back as it is): the same value, as the tests compare. date.fromisoformat reads only
-# a date ("2026-12-05"), which is peewee's datetime.fromisoformat(...).date() of it.
+# gives back as it is): the same value, as the tests compare. A date is read as peewee
+# reads it, datetime.fromisoformat(...).date(): date.fromisoformat would read more (from
+# "2026120510" the day before its two extra characters, which peewee leaves as text).
 def _from_text(parse):
     """A reader of values of a date or time column: `parse` for text, else `convert`."""
     def read(value, convert):
@@ -664,7 +665,8 @@ def _from_text(parse):
 
 
 _FROM_TEXT = ({datetime.datetime: _from_text(datetime.datetime.fromisoformat),
-               datetime.date: _from_text(datetime.date.fromisoformat)}
+               datetime.date: _from_text(lambda text: datetime.datetime.fromisoformat(text)
+                                         .date())}
               if getattr(peewee, "_fromisoformat", None) == datetime.datetime.fromisoformat
               else {})
 

@@ -564,11 +564,15 @@ def test_dates_and_times_given_as_text_are_read_as_peewee_reads_them(db):
     make = db_module._row_maker(wrapper)
     assert "from_text" in make.source
     names = list(wrapper.columns)
+    # (fromisoformat does not read "2026-1-5" or "... 1:2:3", peewee's formats do; nor does
+    # datetime.fromisoformat read "2026120510", which date.fromisoformat reads as a day)
     times = ["2026-12-05 10:11:12.123456", "2026-12-05 10:11:12", "2026-12-05T10:11:12",
              "2026-12-05 10:11:12+01:00", "2026-12-05 10:11:12Z", "2026-12-05", "20261205",
-             "not a time", "", datetime(2026, 12, 5, 10, 11), None]
+             "2026-1-5 10:11:12", "2026-12-05 1:2:3", "not a time", "", " ",
+             datetime(2026, 12, 5, 10, 11), date(2026, 12, 5), b"2026-12-05", 20261205, None]
     days = ["2026-12-05", "2026-12-05 10:11:12", "2026-12-05 10:11:12.5", "2026-W49-6",
-            "5.12.2026", "", date(2026, 12, 5), datetime(2026, 12, 5, 10, 11), None]
+            "2026120510", "20261205T1", "2026W49610", "2026-1-5", "5.12.2026", "",
+            date(2026, 12, 5), datetime(2026, 12, 5, 10, 11), None]
     read = 0
     for when in times:
         for day in days:
@@ -579,6 +583,12 @@ def test_dates_and_times_given_as_text_are_read_as_peewee_reads_them(db):
             assert _graph(made) == _graph(peewees), (when, day)
             read += isinstance(made.created_at, datetime) and isinstance(
                 made.school_year.starts_on, date)
-    assert read  # (and text that is no time stays text, as peewee leaves it)
-    assert make(tuple("5.12.2026" if n == "starts_on" else 1 if n == "id" else None
-                      for n in names)).school_year.starts_on == "5.12.2026"
+    assert read  # (text was read as dates and times at all)
+
+    def made(column, value):
+        return make(tuple(value if n == column else 1 if n == "id" else None for n in names))
+
+    # text that is no date stays text, as peewee leaves it; text only peewee's formats read
+    # is read by them
+    assert made("starts_on", "2026120510").school_year.starts_on == "2026120510"
+    assert made("created_at", "2026-1-5 10:11:12").created_at == datetime(2026, 1, 5, 10, 11, 12)

@@ -5,6 +5,7 @@ coordinator's queue filters and pages. (Speed is measured by `make bench`, never
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,6 +93,17 @@ def _login(server, username, password="demo"):
     return cookie, _token(html)
 
 
+def _file_study_leave(server, cookie, token, first, reason="Stevne med klubben.") -> int:
+    """Apply for study leave from `first` (two days) through the server; the new case's id."""
+    status, headers, _ = server.request(
+        "POST", "/study-leave/new",
+        {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        urlencode({"csrf_token": token, "first_day": first.isoformat(),
+                   "last_day": (first + timedelta(days=1)).isoformat(), "reason": reason}))
+    assert status == 303
+    return int(re.search(r"/cases/(\d+)", headers["Location"]).group(1))
+
+
 @pytest.fixture
 def two_servers(app, database_url, tmp_path):
     servers = []
@@ -124,16 +136,7 @@ def test_two_app_servers_on_one_database_act_as_one(two_servers, school_today):
     assert status == 200
     assert "Elev Nummer1" in html
 
-    first = today() + timedelta(days=14)
-    status, headers, _ = a.request(
-        "POST", "/study-leave/new",
-        {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
-        urlencode({"csrf_token": token, "first_day": first.isoformat(),
-                   "last_day": (first + timedelta(days=1)).isoformat(),
-                   "reason": "Stevne med klubben."}))
-    assert status == 303
-    case_path = headers["Location"].replace("http://localhost", "")
-    case_id = int(re.search(r"/cases/(\d+)", case_path).group(1))
+    case_id = _file_study_leave(a, cookie, token, today() + timedelta(days=14))
 
     # The application filed through A is on the student's home and case page at B.
     status, _, html = b.request("GET", "/home", {"Cookie": cookie})
@@ -151,6 +154,80 @@ def test_two_app_servers_on_one_database_act_as_one(two_servers, school_today):
     # Each master compiled the templates before forking its worker (gunicorn.conf.py).
     for server in (a, b):
         assert re.search(r"warmed up: \d+ templates", server.log.read_text())
+
+
+def _pg_tool(name: str) -> str:
+    """A PostgreSQL client program of the newest server installed (as with-postgres.sh
+    starts), else the one on PATH."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit()
+                   else 0)
+    path = str(found[-1]) if found else shutil.which(name)
+    assert path, f"{name} is missing: PostgreSQL's client programs come with its server"
+    return path
+
+
+@pytest.fixture
+def restored_database(database_url):
+    """The URL of a new, empty database on the test server, dropped afterwards."""
+    import psycopg2
+
+    url = re.sub(r"/[^/?]+(\?|$)", r"/portal_restore_test\1", database_url, count=1)
+    assert url != database_url
+
+    def admin(statement):
+        conn = psycopg2.connect(database_url)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement)
+        finally:
+            conn.close()
+
+    admin("DROP DATABASE IF EXISTS portal_restore_test")
+    admin("CREATE DATABASE portal_restore_test")
+    yield url
+    admin("DROP DATABASE IF EXISTS portal_restore_test WITH (FORCE)")
+
+
+@pytest.mark.postgresql_only
+def test_a_backup_with_pg_dump_restores_into_a_working_portal(app, database_url, school_today,
+                                                              restored_database, tmp_path):
+    """docs/production.md's backup and restore: pg_dump of the running portal's database,
+    pg_restore into a new one, and the portal on the copy has everything (the case filed
+    before the backup, its list rows) and goes on working (a new case gets a new number, its
+    triggers fill the lists, no migration is pending)."""
+    live = Server(database_url, "the-servers-secret", tmp_path)
+    try:
+        cookie, token = _login(live, "elev1")
+        before = _file_study_leave(live, cookie, token, today() + timedelta(days=14),
+                                   reason="Før sikkerhetskopien")
+        dump = tmp_path / "portal.dump"
+        subprocess.run([_pg_tool("pg_dump"), "--format=custom", f"--file={dump}",
+                        f"--dbname={database_url}"], check=True)  # while it serves
+    finally:
+        live.stop()
+    subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--exit-on-error",
+                    f"--dbname={restored_database}", str(dump)], check=True)
+
+    upgrade = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db-upgrade"], cwd=ROOT,
+        env={**os.environ, "PORTAL_DATABASE_URL": restored_database, "SECRET_KEY": "x" * 32},
+        capture_output=True, text=True, check=True)
+    assert "Database is up to date." in upgrade.stdout
+
+    copy = Server(restored_database, "the-servers-secret", tmp_path)
+    try:
+        cookie, token = _login(copy, "elev1")
+        status, _, html = copy.request("GET", f"/cases/{before}", {"Cookie": cookie})
+        assert status == 200 and "Før sikkerhetskopien" in html
+        after = _file_study_leave(copy, cookie, token, today() + timedelta(days=21),
+                                  reason="Etter gjenopprettingen")
+        assert after != before
+        status, _, html = copy.request("GET", "/home", {"Cookie": cookie})
+        assert f"/cases/{before}" in html and f"/cases/{after}" in html
+    finally:
+        copy.stop()
 
 
 def test_warm_up_compiles_every_template_and_loads_the_catalogues(app):

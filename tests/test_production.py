@@ -168,8 +168,12 @@ def _pg_tool(name: str) -> str:
 
 
 @pytest.fixture
-def restored_database(database_url):
-    """The URL of a new, empty database on the test server, dropped afterwards."""
+def restored_database(database_url, tmp_path):
+    """Where a backup of the test database is restored: a new, empty PostgreSQL database on
+    the test server (dropped afterwards), or a new SQLite file."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
     import psycopg2
 
     url = re.sub(r"/[^/?]+(\?|$)", r"/portal_restore_test\1", database_url, count=1)
@@ -190,11 +194,31 @@ def restored_database(database_url):
     admin("DROP DATABASE IF EXISTS portal_restore_test WITH (FORCE)")
 
 
-@pytest.mark.postgresql_only
-def test_a_backup_with_pg_dump_restores_into_a_working_portal(app, database_url, school_today,
-                                                              restored_database, tmp_path):
-    """docs/production.md's backup and restore: pg_dump of the running portal's database,
-    pg_restore into a new one, and the portal on the copy has everything (the case filed
+def _back_up_and_restore(database_url, restored, tmp_path):
+    """docs/production.md's way for each database, while the portal runs: pg_dump and
+    pg_restore; SQLite's online backup (what the sqlite3 tool's .backup does)."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        source = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        target = sqlite3.connect(restored.removeprefix("sqlite:///"))
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return
+    dump = tmp_path / "portal.dump"
+    subprocess.run([_pg_tool("pg_dump"), "--format=custom", f"--file={dump}",
+                    f"--dbname={database_url}"], check=True)
+    subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--exit-on-error",
+                    f"--dbname={restored}", str(dump)], check=True)
+
+
+def test_a_backup_restores_into_a_working_portal(app, database_url, school_today,
+                                                  restored_database, tmp_path):
+    """docs/production.md's backup and restore: a backup of the running portal's database,
+    restored into a new one, and the portal on the copy has everything (the case filed
     before the backup, its list rows) and goes on working (a new case gets a new number, its
     triggers fill the lists, no migration is pending)."""
     live = Server(database_url, "the-servers-secret", tmp_path)
@@ -202,13 +226,9 @@ def test_a_backup_with_pg_dump_restores_into_a_working_portal(app, database_url,
         cookie, token = _login(live, "elev1")
         before = _file_study_leave(live, cookie, token, today() + timedelta(days=14),
                                    reason="Før sikkerhetskopien")
-        dump = tmp_path / "portal.dump"
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", f"--file={dump}",
-                        f"--dbname={database_url}"], check=True)  # while it serves
+        _back_up_and_restore(database_url, restored_database, tmp_path)  # while it serves
     finally:
         live.stop()
-    subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--exit-on-error",
-                    f"--dbname={restored_database}", str(dump)], check=True)
 
     upgrade = subprocess.run(
         [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db-upgrade"], cwd=ROOT,

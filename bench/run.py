@@ -65,16 +65,28 @@ def database_url(backend: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-def _fresh_postgres(url: str) -> None:
+def _on_the_server(url: str, *statements: str) -> None:
+    """Run `statements` ({name}: the database of `url`) from the server's postgres database."""
     import psycopg2
 
     parts = urlsplit(url)
     admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{parts.path[1:]}"')
-        cur.execute(f'CREATE DATABASE "{parts.path[1:]}"')
-    admin.close()
+    try:
+        with admin.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement.format(name=parts.path[1:]))
+    finally:
+        admin.close()
+
+
+def _fresh_postgres(url: str) -> None:
+    _on_the_server(url, 'DROP DATABASE IF EXISTS "{name}"', 'CREATE DATABASE "{name}"')
+
+
+def _drop_postgres(url: str) -> None:
+    """Drop the database of `url`, ending its sessions (PostgreSQL 13 on)."""
+    _on_the_server(url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _sqlite_files(url: str) -> list[Path]:

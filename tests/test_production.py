@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -174,24 +174,12 @@ def restored_database(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
-    import psycopg2
+    from bench.run import _drop_postgres, _fresh_postgres
 
-    url = re.sub(r"/[^/?]+(\?|$)", r"/portal_restore_test\1", database_url, count=1)
-    assert url != database_url
-
-    def admin(statement):
-        conn = psycopg2.connect(database_url)
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute(statement)
-        finally:
-            conn.close()
-
-    admin("DROP DATABASE IF EXISTS portal_restore_test")
-    admin("CREATE DATABASE portal_restore_test")
+    url = urlunsplit(urlsplit(database_url)._replace(path="/portal_restore_test"))
+    _fresh_postgres(url)
     yield url
-    admin("DROP DATABASE IF EXISTS portal_restore_test WITH (FORCE)")
+    _drop_postgres(url)
 
 
 def _back_up_and_restore(database_url, restored, tmp_path):

@@ -26,7 +26,8 @@ preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # "-" for stdout; off by default
 errorlog = "-"
 # Behind a reverse proxy on the same host; set FORWARDED_ALLOW_IPS to the proxy's address.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn trusts its X-Forwarded-Proto, the portal its X-Forwarded-For (portal/proxy.py).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 def when_ready(server):

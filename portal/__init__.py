@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from portal import db, template_i18n
 from portal.extensions import babel, csrf, htmx, login_manager
 from portal.menu import install_menu
+from portal.proxy import install_forwarded_for
 from portal.security import (
     KeptCookieSessionInterface,
     install_csrf_token,
@@ -126,6 +127,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "nb", timezone_selector=lambda: "Europe/Oslo")
     login_manager.init_app(app)
     install_security_headers(app)
+    install_forwarded_for(app)  # the client's address behind the proxy (X-Forwarded-For)
     install_static_versions(app)  # ?v=<hash> on static URLs, cached for a year
     install_url_cache(app)  # templates' url_for remembered per process
     install_menu(app)  # the header's links, from each feature package (portal/menu.py)

@@ -1,7 +1,7 @@
 """Login, logout, sessions, throttling and the role check."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -62,16 +62,63 @@ def test_repeated_failures_are_slowed_down_per_account(auth, school):
     assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
 
 
-def test_failures_are_counted_per_address_across_accounts(auth, school):
+def test_failures_are_counted_per_address_across_accounts(client, auth, school, monkeypatch):
+    monkeypatch.setattr(throttle, "ADDRESS_FREE_FAILURES", 3)
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"  # one machine, via the proxy
     for name in ["a", "b", "c"]:
-        auth.login(name, "x")
+        assert auth.login(name, "x").status_code == 401
     assert auth.login("elev2", "demo").status_code == 429
+    # another client behind the same proxy is not held up by that machine's failures
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.8"
+    assert auth.login("elev2", "demo").status_code == 302
+
+
+def test_a_schools_shared_address_does_not_lock_its_students_out(db):
+    """A school's network reaches the portal from one address: students mistyping their own
+    passwords must not make everyone there wait; a machine trying many accounts does wait, and
+    only until the address's window ends."""
+    now = datetime(2026, 12, 7, 8, 1)  # a Monday morning, the first lesson
+    for n in range(throttle.ADDRESS_FREE_FAILURES - 1):  # many students, a typo or two each
+        throttle.record_failure(throttle.keys(f"elev{n % 60}", "203.0.113.5", now), now)
+    assert throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", now), now) == timedelta(0)
+    throttle.record_failure(throttle.keys("elev98", "203.0.113.5", now), now)
+    assert throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", now), now) > timedelta(0)
+    # elsewhere, nobody waits
+    assert throttle.wait_needed(throttle.keys("elev99", "192.0.2.1", now), now) == timedelta(0)
+    # the next window (08:15) starts the address's count again
+    later = datetime(2026, 12, 7, 8, 15)
+    assert not throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", later), later)
+    last_second = datetime(2026, 12, 7, 8, 14, 59)
+    assert throttle.keys("x", "203.0.113.5", now) == throttle.keys("x", "203.0.113.5", last_second)
+
+
+def test_an_account_is_counted_however_many_share_its_address(db):
+    now = datetime(2026, 12, 7, 8, 1)
+    for _ in range(throttle.FREE_FAILURES):
+        throttle.record_failure(throttle.keys("elev1", "203.0.113.5", now), now)
+    elsewhere = throttle.keys("elev1", "192.0.2.1", now)
+    assert throttle.wait_needed(elsewhere, now) == timedelta(seconds=1)
 
 
 def test_throttle_delay_doubles_and_is_capped(db):
     assert throttle._delay(2) == timedelta(0)
     assert [throttle._delay(n).total_seconds() for n in (3, 4, 5)] == [1, 2, 4]
     assert throttle._delay(40) == throttle.MAX_DELAY
+    # an account tried every five minutes for days (2**n seconds would overflow a timedelta)
+    assert throttle._delay(10_000) == throttle.MAX_DELAY
+    assert throttle._delay(throttle.ADDRESS_FREE_FAILURES - 1, throttle.ADDRESS_FREE_FAILURES) \
+        == timedelta(0)
+
+
+def test_counts_older_than_the_window_are_deleted(db):
+    then = datetime(2026, 12, 7, 8, 0)
+    throttle.record_failure(["user:ola", "ip:192.0.2.1@1"], then)
+    throttle.record_failure(["user:kari"], then + timedelta(minutes=10))
+    throttle.record_failure(["user:per"], then + throttle.WINDOW + timedelta(seconds=1))
+    assert sorted(r.key for r in LoginThrottle.select()) == ["user:kari", "user:per"]
+    # a key's own old count starts again from one
+    throttle.record_failure(["user:kari"], then + timedelta(minutes=30))
+    assert LoginThrottle.get(LoginThrottle.key == "user:kari").failures == 1
 
 
 def test_session_cookie_flags(auth, school):

@@ -156,6 +156,31 @@ def test_two_app_servers_on_one_database_act_as_one(two_servers, school_today):
         assert re.search(r"warmed up: \d+ templates", server.log.read_text())
 
 
+def test_behind_the_proxy_logins_are_counted_for_each_client(app, database_url, school,
+                                                             tmp_path):
+    """gunicorn as deployed (gunicorn.conf.py, FORWARDED_ALLOW_IPS at its default: the proxy
+    on the same host): failed logins count against the address nginx forwards, not against
+    the proxy's own address that every request comes from."""
+    from portal.models import LoginThrottle
+
+    server = Server(database_url, "a-secret", tmp_path)
+    try:
+        for forwarded in ["198.51.100.7", "203.0.113.66, 198.51.100.8"]:
+            status, headers, html = server.request("GET", "/login")
+            status, _, _ = server.request(
+                "POST", "/login",
+                {"Cookie": _cookie(headers), "X-Forwarded-For": forwarded,
+                 "Content-Type": "application/x-www-form-urlencoded"},
+                urlencode({"username": "elev1", "password": "wrong",
+                           "csrf_token": _token(html)}))
+            assert status == 401
+    finally:
+        server.stop()
+    addresses = sorted(r.key.split("@")[0] for r in LoginThrottle.select()
+                       if r.key.startswith("ip:"))
+    assert addresses == ["ip:198.51.100.7", "ip:198.51.100.8"]
+
+
 def _pg_tool(name: str) -> str:
     """A PostgreSQL client program of the newest server installed (as with-postgres.sh
     starts), else the one on PATH."""

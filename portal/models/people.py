@@ -94,8 +94,9 @@ _grants_of = Prepared(lambda user_id: (
 
 
 class LoginThrottle(BaseModel):
-    """Failed logins per key ("user:<name>" or "ip:<address>"), kept in the database so that
-    several app servers share the count."""
+    """Failed logins per key ("user:<name>", or "ip:<address>@<window>":
+    portal/auth/throttle.py), kept in the database so that several app servers share the
+    count."""
 
     key = CharField(max_length=300, unique=True)
     failures = IntegerField(default=0)

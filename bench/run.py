@@ -260,6 +260,7 @@ class Server:
         instance.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PORTAL_DATABASE_URL": url, "SECRET_KEY": self.secret,
                "PORTAL_ENV": "production", "PORTAL_INSTANCE_PATH": str(instance),
+               "PORTAL_BASE_URL": "https://portal.bench.example",
                "WEB_CONCURRENCY": str(workers), "PORT": str(self.port), "BIND": "127.0.0.1"}
         self.log = open(BUILD / "gunicorn.log", "w")
         self.proc = subprocess.Popen(

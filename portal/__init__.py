@@ -5,6 +5,7 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
@@ -38,6 +39,19 @@ def _secret_key(app: Flask) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _check_base_url(base: str | None) -> None:
+    """A production portal writes its own address into every e-mail it sends: without it,
+    or with one that users cannot open (not https, no host), every link in every mail would
+    be wrong, and nobody would notice until someone clicked one."""
+    parts = urlsplit(base or "")
+    if parts.scheme != "https" or not parts.hostname:
+        raise RuntimeError(
+            f"PORTAL_BASE_URL is {'not set' if not base else repr(base)}. A production portal "
+            "refuses to start without the https address its users open (e.g. "
+            "https://portal.skole.no): it is the link in every e-mail."
+        )
 
 
 def translation_directories() -> list[str]:
@@ -103,6 +117,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         PORTAL_MAX_UPLOAD_BYTES=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         PORTAL_LOGIN_DELAY=True,
+        PORTAL_ENV="production" if production else "development",
+        # the address users open the portal at, for the links in e-mails (notify.external_url)
+        PORTAL_BASE_URL=os.environ.get("PORTAL_BASE_URL") or None,
         PORTAL_RELEASE=release_token(),
         # rendered list rows kept per process (portal/fragments.py); 0: none
         PORTAL_ROW_CACHE_SIZE=int(os.environ.get("PORTAL_ROW_CACHE_SIZE",
@@ -116,6 +133,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     validate_all()  # a bad profile file stops start-up, naming the file and the key
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
+    if production:
+        _check_base_url(app.config.get("PORTAL_BASE_URL"))
 
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     template_i18n.install(app)  # before anything uses app.jinja_env

@@ -12,6 +12,30 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, database_ur
         create_app({"DATABASE_URL": database_url})
 
 
+@pytest.mark.parametrize("base", [None, "", "http://portal.skole.no", "https://",
+                                  "portal.skole.no"])
+def test_production_refuses_to_start_without_its_https_address(monkeypatch, database_url, base):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    if base is None:
+        monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("PORTAL_BASE_URL", base)
+    with pytest.raises(RuntimeError, match="PORTAL_BASE_URL"):
+        create_app({"DATABASE_URL": database_url})
+
+
+def test_production_links_mails_to_its_address(monkeypatch, database_url):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.skole.no")
+    app = create_app({"DATABASE_URL": database_url})
+    from portal.notifications.notify import external_url
+
+    with app.app_context():
+        assert external_url("cases.show", case_id=7) == "https://portal.skole.no/cases/7"
+
+
 def test_development_key_is_generated_once_into_instance(monkeypatch, tmp_path, database_url):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("PORTAL_ENV", raising=False)

@@ -182,6 +182,19 @@ def test_cli_sends_the_outbox(app, runner, smtp, monkeypatch):
     assert "Sent 2" in result.output and len(smtp.messages) == 2
 
 
+def test_cli_in_production_without_smtp_keeps_the_outbox(app, runner, monkeypatch):
+    """In development mails without an SMTP host are printed and count as sent; in
+    production that would lose them: the command refuses, and the mails stay queued."""
+    with database.connection_context():
+        _queue(2)
+    monkeypatch.delenv("PORTAL_SMTP_HOST", raising=False)
+    monkeypatch.setitem(app.config, "PORTAL_ENV", "production")
+    result = runner.invoke(args=["send-mail", "--once"])
+    assert result.exit_code == 1 and "PORTAL_SMTP_HOST is not set" in result.output
+    with database.connection_context():
+        assert [r.status for r in Outbox.select()] == ["pending", "pending"]
+
+
 def _kept(status, days_ago, key, now):
     at = now - timedelta(days=days_ago)
     Outbox.create(recipient=f"{key}@skole.test", subject="Sak", body="Body\n", status=status,

@@ -45,14 +45,23 @@ def _menu(user, here):
 @click.option("--retry-failed", is_flag=True, help="Give mails that used up their attempts "
               "a new round first.")
 def send_mail(once, interval, batch, retry_failed):
-    """Deliver the e-mail outbox over SMTP (PORTAL_SMTP_*; printed when no host is set)."""
+    """Deliver the e-mail outbox over SMTP (PORTAL_SMTP_*; in development, printed when no
+    host is set)."""
+    from flask import current_app
+
     from portal.db import database
     from portal.notifications import mailer
 
+    config = mailer.SmtpConfig.from_env()
+    if not config.host and current_app.config["PORTAL_ENV"] == "production":
+        # printing would mark every mail sent and lose it
+        raise click.ClickException(
+            "PORTAL_SMTP_HOST is not set. In production the outbox is sent over SMTP only; "
+            "the mails stay queued until it is set (docs/operations.md).")
     if retry_failed:
         with database.connection_context():
             click.echo(f"{mailer.retry_failed()} failed mail(s) queued again.")
-    total = mailer.run(once=once, interval=interval, limit=batch)
+    total = mailer.run(config=config, once=once, interval=interval, limit=batch)
     click.echo(f"Sent {total['sent']}, failed {total['failed']} (will be retried).")
 
 

@@ -8,7 +8,6 @@ without a case (absence warnings) say as little: that there is news about absenc
 
 from __future__ import annotations
 
-import os
 from contextlib import nullcontext
 from datetime import date
 from urllib.parse import urlsplit
@@ -78,10 +77,10 @@ def _app_context():
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, from PORTAL_BASE_URL (default the development server)."""
+    """An absolute link for an e-mail, from PORTAL_BASE_URL (which production requires;
+    default the development server)."""
     app = current_app if has_app_context() else _app
-    base = app.config.get("PORTAL_BASE_URL") or os.environ.get(
-        "PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    base = app.config.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000"
     parts = urlsplit(base)
     adapter = app.url_map.bind(parts.netloc, url_scheme=parts.scheme or "https",
                                script_name=parts.path or "/")

@@ -10,7 +10,10 @@ Each proxy appends the address it was connected from to X-Forwarded-For. So the 
 read from the right: past every address that is a trusted proxy, to the first that is not,
 which is the client. Entries to the left of that one were written by the client itself and
 are never believed, and a request whose direct peer is not a trusted proxy keeps the peer's
-address whatever its headers say.
+address whatever its headers say. With "*" (every peer trusted) only the rightmost entry is
+believed: the one proxy in front wrote it, and nothing says which entries left of it are
+proxies. A peer that is not an IP address (gunicorn bound to a unix socket, which only the
+proxy can reach) is trusted, as gunicorn trusts it.
 """
 
 import ipaddress
@@ -35,35 +38,43 @@ def parse_trusted(spec: str) -> list[Network] | None:
 
 
 def _address(text: str):
+    """An address as proxies write it: bare, "[v6]", "v4:port" or "[v6]:port"; an IPv4
+    address mapped into IPv6 as IPv4. None when it is not one."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
     try:
-        return ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if address.version == 6 and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
 
 
 def _is_trusted(address, trusted: list[Network] | None) -> bool:
-    if trusted is None:
-        return True
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return any(address in network for network in trusted)
+    return trusted is None or any(address in network for network in trusted)
 
 
 def client_address(peer: str | None, forwarded: str | None,
                    trusted: list[Network] | None) -> str | None:
     """The client's address: the peer's, or, when the peer is a trusted proxy, the first
-    address from the right of X-Forwarded-For that is not a trusted proxy."""
+    address from the right of X-Forwarded-For that is not a trusted proxy (with "*", the
+    rightmost)."""
     current = _address(peer or "")
-    if current is None or not forwarded or not _is_trusted(current, trusted):
-        return peer
-    for hop in reversed(forwarded.split(",")):
+    if current is not None and not _is_trusted(current, trusted):
+        return str(current)
+    hops = [hop for hop in (forwarded or "").split(",") if hop.strip()]
+    for hop in reversed(hops):
         address = _address(hop)
         if address is None:
             break  # not an address: believe nothing further left, keep the last proxy
         current = address
-        if not _is_trusted(address, trusted):
+        if trusted is None or not _is_trusted(address, trusted):
             break
-    return str(current)
+    return str(current) if current is not None else peer
 
 
 class ForwardedFor:

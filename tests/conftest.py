@@ -11,6 +11,9 @@ from portal.db import database, open_database
 from portal.models import all_tables
 
 BACKENDS = ["sqlite", "postgresql"]
+# the suite tests the development configuration (the production checks set their own); a shell
+# with PORTAL_ENV=production exported would otherwise stop every app the fixtures create
+os.environ.pop("PORTAL_ENV", None)
 
 
 def _postgres_url():

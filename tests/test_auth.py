@@ -1,11 +1,13 @@
 """Login, logout, sessions, throttling and the role check."""
 
 import re
+import threading
 from datetime import datetime, timedelta
 
 import pytest
 
 from portal.auth import throttle
+from portal.db import database
 from portal.models import LoginThrottle, User
 from portal.security import unmask_csrf_token
 
@@ -75,21 +77,49 @@ def test_failures_are_counted_per_address_across_accounts(client, auth, school, 
 
 def test_a_schools_shared_address_does_not_lock_its_students_out(db):
     """A school's network reaches the portal from one address: students mistyping their own
-    passwords must not make everyone there wait; a machine trying many accounts does wait, and
-    only until the address's window ends."""
+    passwords must not make everyone there wait; a machine trying many accounts does wait, at
+    most ADDRESS_MAX_DELAY, and only until the address's window ends."""
     now = datetime(2026, 12, 7, 8, 1)  # a Monday morning, the first lesson
     for n in range(throttle.ADDRESS_FREE_FAILURES - 1):  # many students, a typo or two each
         throttle.record_failure(throttle.keys(f"elev{n % 60}", "203.0.113.5", now), now)
     assert throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", now), now) == timedelta(0)
     throttle.record_failure(throttle.keys("elev98", "203.0.113.5", now), now)
-    assert throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", now), now) > timedelta(0)
+    assert throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", now), now) \
+        == timedelta(seconds=1)
     # elsewhere, nobody waits
     assert throttle.wait_needed(throttle.keys("elev99", "192.0.2.1", now), now) == timedelta(0)
-    # the next window (08:15) starts the address's count again
-    later = datetime(2026, 12, 7, 8, 15)
-    assert not throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", later), later)
+    # one machine failing on purpose, on and on, holds the school up a minute at most
+    for n in range(30):
+        throttle.record_failure(throttle.keys(f"offer{n}", "203.0.113.5", now), now)
+    assert throttle.wait_needed(throttle.keys("elev99", "203.0.113.5", now), now) \
+        == throttle.ADDRESS_MAX_DELAY
+
+
+def test_the_address_is_counted_in_fixed_windows(db):
     last_second = datetime(2026, 12, 7, 8, 14, 59)
-    assert throttle.keys("x", "203.0.113.5", now) == throttle.keys("x", "203.0.113.5", last_second)
+    next_window = datetime(2026, 12, 7, 8, 15)
+    assert throttle.keys("x", "203.0.113.5", datetime(2026, 12, 7, 8, 0)) \
+        == throttle.keys("x", "203.0.113.5", last_second)
+    assert throttle.keys("x", "203.0.113.5", last_second)[1] \
+        != throttle.keys("x", "203.0.113.5", next_window)[1]
+    for _ in range(5):
+        throttle.record_failure(throttle.keys("x", "203.0.113.5", last_second), last_second)
+    # a second later the address starts from one, though its last failure was a second ago
+    throttle.record_failure(throttle.keys("y", "203.0.113.5", next_window), next_window)
+    key = throttle.keys("y", "203.0.113.5", next_window)[1]
+    assert LoginThrottle.get(LoginThrottle.key == key).failures == 1
+
+
+def test_how_addresses_are_counted():
+    keys = throttle.keys
+    # an IPv6 machine picks its addresses from its /64: one count
+    assert keys("x", "2001:db8:1:2::7")[1] == keys("x", "2001:db8:1:2:ffff::1")[1]
+    assert keys("x", "2001:db8:1:2::7")[1].startswith("ip:2001:db8:1:2::/64@")
+    assert keys("x", "2001:db8:1:2::7")[1] != keys("x", "2001:db8:1:3::7")[1]
+    # an IPv4 address mapped into IPv6 is that IPv4 address
+    assert keys("x", "::ffff:198.51.100.7")[1] == keys("x", "198.51.100.7")[1]
+    # an unknown address (a unix socket's peer, no proxy header) counts the account alone
+    assert keys("Elev1 ", None) == keys("elev1", "") == keys("elev1", "unknown") == ["user:elev1"]
 
 
 def test_an_account_is_counted_however_many_share_its_address(db):
@@ -106,8 +136,10 @@ def test_throttle_delay_doubles_and_is_capped(db):
     assert throttle._delay(40) == throttle.MAX_DELAY
     # an account tried every five minutes for days (2**n seconds would overflow a timedelta)
     assert throttle._delay(10_000) == throttle.MAX_DELAY
-    assert throttle._delay(throttle.ADDRESS_FREE_FAILURES - 1, throttle.ADDRESS_FREE_FAILURES) \
-        == timedelta(0)
+    free = throttle.ADDRESS_FREE_FAILURES
+    assert throttle._delay(free - 1, "ip:x") == timedelta(0)
+    assert throttle._delay(free, "ip:x") == timedelta(seconds=1)
+    assert throttle._delay(10_000, "ip:x") == throttle.ADDRESS_MAX_DELAY
 
 
 def test_counts_older_than_the_window_are_deleted(db):
@@ -119,6 +151,41 @@ def test_counts_older_than_the_window_are_deleted(db):
     # a key's own old count starts again from one
     throttle.record_failure(["user:kari"], then + timedelta(minutes=30))
     assert LoginThrottle.get(LoginThrottle.key == "user:kari").failures == 1
+
+
+@pytest.mark.postgresql_only
+def test_clearing_old_counts_waits_for_no_other_login(db):
+    """Two logins failing at once must not wait on (or deadlock over) each other's old rows:
+    the old counts another transaction holds are left for a later failure to delete."""
+    then = datetime(2026, 12, 7, 8, 0)
+    later = then + throttle.WINDOW + timedelta(minutes=1)
+    throttle.record_failure(["user:ola"], then)
+    holding, release, errors = threading.Event(), threading.Event(), []
+
+    def other_login():  # holds user:ola's old row, as a login failing for ola at once does
+        try:
+            with database.connection_context(), database.atomic():
+                LoginThrottle.update(failures=LoginThrottle.failures).where(
+                    LoginThrottle.key == "user:ola").execute()
+                holding.set()
+                release.wait(30)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=other_login)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        database.execute_sql("SET lock_timeout = '5s'")  # waiting fails the test, not hangs it
+        throttle.record_failure(["user:kari"], later)
+    finally:
+        database.execute_sql("SET lock_timeout = 0")
+        release.set()
+        thread.join(30)
+    assert not errors
+    assert sorted(r.key for r in LoginThrottle.select()) == ["user:kari", "user:ola"]
+    throttle.record_failure(["user:per"], later)  # ola's old row, no longer held, goes now
+    assert sorted(r.key for r in LoginThrottle.select()) == ["user:kari", "user:per"]
 
 
 def test_session_cookie_flags(auth, school):

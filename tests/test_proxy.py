@@ -29,11 +29,23 @@ LOOPBACK = parse_trusted("127.0.0.1,::1")
     # not an address where the proxy wrote one: keep the proxy's
     ("127.0.0.1", "unknown", LOOPBACK, "127.0.0.1"),
     ("127.0.0.1", "", LOOPBACK, "127.0.0.1"),
-    # IPv6, and IPv4 mapped into IPv6
+    # IPv6, and IPv4 mapped into IPv6 (read as IPv4)
     ("::1", "2001:db8::7", LOOPBACK, "2001:db8::7"),
     ("::ffff:127.0.0.1", "198.51.100.7", LOOPBACK, "198.51.100.7"),
-    # "*": every peer is a proxy (gunicorn reachable only through one)
+    ("127.0.0.1", "::ffff:198.51.100.7", LOOPBACK, "198.51.100.7"),
+    # ports and brackets, as some load balancers write them; an empty entry carries nothing
+    ("127.0.0.1", "198.51.100.7:5678", LOOPBACK, "198.51.100.7"),
+    ("127.0.0.1", "[2001:db8::7]:443", LOOPBACK, "2001:db8::7"),
+    ("127.0.0.1", "[2001:db8::7]", LOOPBACK, "2001:db8::7"),
+    ("127.0.0.1", "198.51.100.7, ", LOOPBACK, "198.51.100.7"),
+    # "*": the peer is a proxy (gunicorn reachable only through one), and only what it wrote,
+    # the rightmost entry, is believed
     ("192.0.2.50", "198.51.100.7", parse_trusted("*"), "198.51.100.7"),
+    ("192.0.2.50", "6.6.6.6, 198.51.100.7", parse_trusted("*"), "198.51.100.7"),
+    # gunicorn on a unix socket: no peer address, and only the proxy can connect
+    ("", "198.51.100.7", LOOPBACK, "198.51.100.7"),
+    ("", "6.6.6.6, 198.51.100.7", LOOPBACK, "198.51.100.7"),
+    ("", "unknown", LOOPBACK, ""),
 ])
 def test_client_address(peer, forwarded, trusted, expected):
     assert client_address(peer, forwarded, trusted) == expected

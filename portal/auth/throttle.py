@@ -6,40 +6,60 @@ the last (1 s, 2 s, 4 s … up to MAX_DELAY); an attempt inside the wait is refu
 checking the password.
 
 An address is counted apart, against ADDRESS_FREE_FAILURES in each fixed window of
-WINDOW: a whole school's network reaches the portal from one address (its NAT), where
-hundreds of students log in at the start of a lesson and some of them mistype; a count that
-three failures filled would make the whole school wait. The address's count still slows one
-machine that tries password after password across many accounts. The client's address
-behind the reverse proxy comes from X-Forwarded-For (portal/proxy.py).
+WINDOW, and its wait stops at ADDRESS_MAX_DELAY: a whole school's network reaches the portal
+from one address (its NAT), where hundreds of students log in at the start of a lesson and
+some of them mistype; a count that three failures filled would make the whole school wait,
+and one student failing on purpose could keep it waiting for minutes at a time. The address's
+count still slows one machine that tries password after password across many accounts. An
+IPv6 client is counted by its /64 network, which one machine can pick its addresses from. The
+client's address behind the reverse proxy comes from X-Forwarded-For (portal/proxy.py); a
+request whose address is unknown is counted by its account alone.
 """
 
+import ipaddress
 from datetime import datetime, timedelta
 
-from portal.db import database
+from portal.db import database, is_postgresql
 from portal.models import LoginThrottle, utcnow
 
 FREE_FAILURES = 3
-ADDRESS_FREE_FAILURES = 100
 MAX_DELAY = timedelta(minutes=5)
+ADDRESS_FREE_FAILURES = 100
+ADDRESS_MAX_DELAY = timedelta(minutes=1)
 WINDOW = timedelta(minutes=15)
 _EPOCH = datetime(1970, 1, 1)
 
 
+def _address_key(address: str | None) -> str | None:
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return None
+    if parsed.version == 6 and parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def keys(username: str, address: str | None, now: datetime | None = None) -> list[str]:
-    """The account's key first (a successful login clears it), then the address's key for
-    the current window."""
-    window = ((now or utcnow()) - _EPOCH) // WINDOW
-    return [f"user:{username.strip().lower()}", f"ip:{address or 'unknown'}@{window}"]
+    """The account's key first (a successful login clears it), then, when the address is
+    known, the address's key for the current window."""
+    found = [f"user:{username.strip().lower()}"]
+    address = _address_key(address)
+    if address is not None:
+        window = ((now or utcnow()) - _EPOCH) // WINDOW
+        found.append(f"ip:{address}@{window}")
+    return found
 
 
-def _free_failures(key: str) -> int:
-    return ADDRESS_FREE_FAILURES if key.startswith("ip:") else FREE_FAILURES
-
-
-def _delay(failures: int, free: int = FREE_FAILURES) -> timedelta:
+def _delay(failures: int, key: str = "user:") -> timedelta:
+    by_address = key.startswith("ip:")
+    free = ADDRESS_FREE_FAILURES if by_address else FREE_FAILURES
     if failures < free:
         return timedelta(0)
-    return min(timedelta(seconds=2 ** min(failures - free, 20)), MAX_DELAY)
+    longest = ADDRESS_MAX_DELAY if by_address else MAX_DELAY
+    return min(timedelta(seconds=2 ** min(failures - free, 20)), longest)
 
 
 def wait_needed(key_list: list[str], now: datetime | None = None) -> timedelta:
@@ -49,21 +69,20 @@ def wait_needed(key_list: list[str], now: datetime | None = None) -> timedelta:
     for row in LoginThrottle.select().where(LoginThrottle.key.in_(key_list)):
         if now - row.last_failure_at > WINDOW:
             continue
-        remaining = row.last_failure_at + _delay(row.failures, _free_failures(row.key)) - now
+        remaining = row.last_failure_at + _delay(row.failures, row.key) - now
         longest = max(longest, remaining)
     return longest
 
 
 def record_failure(key_list: list[str], now: datetime | None = None) -> None:
-    """One more failure for each key, in one transaction; counts older than the window
-    start again from one, and other keys' counts that old are deleted (they no longer slow
-    anyone down, and would otherwise pile up: one row for every name ever tried)."""
+    """One more failure for each key, in one transaction (a count older than the window
+    starts again from one); then, apart, the counts that old are deleted: they no longer slow
+    anyone down, and would otherwise pile up, one row for every name ever tried. The deletion
+    waits for no row another login holds (PostgreSQL: SKIP LOCKED), so two failing logins
+    cannot deadlock over each other's old rows."""
     now = now or utcnow()
     cutoff = now - WINDOW
     with database.atomic():
-        (LoginThrottle.delete()
-         .where((LoginThrottle.last_failure_at < cutoff) & LoginThrottle.key.not_in(key_list))
-         .execute())
         for key in key_list:
             counted = (LoginThrottle
                        .update(failures=LoginThrottle.failures + 1, last_failure_at=now)
@@ -77,6 +96,11 @@ def record_failure(key_list: list[str], now: datetime | None = None) -> None:
             if not restarted:
                 LoginThrottle.insert(key=key, failures=1, last_failure_at=now
                                      ).on_conflict_ignore().execute()
+    old = LoginThrottle.select(LoginThrottle.id).where(LoginThrottle.last_failure_at < cutoff)
+    if is_postgresql():
+        old = old.for_update(skip_locked=True)
+    with database.atomic():
+        LoginThrottle.delete().where(LoginThrottle.id.in_(old)).execute()
 
 
 def clear(key: str) -> None:

@@ -1,9 +1,14 @@
 """Error pages that say what to do next."""
 
-from flask import render_template
+import peewee
+from flask import current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from portal.extensions import login_manager
 from portal.i18n import lazy_gettext as _l
+
+# what the 503 page asks browsers and proxies to wait before trying again, in seconds
+RETRY_AFTER = 30
 
 MESSAGES = {
     400: (_l("Something was wrong with the request"),
@@ -19,6 +24,9 @@ MESSAGES = {
     500: (_l("Something went wrong on our side"),
           _l("Nothing you did caused this. Try again in a moment; if it happens again, "
              "contact the school office and tell them the time.")),
+    503: (_l("The portal is unavailable for a moment"),
+          _l("Try again in a minute. If you sent a form, check that it arrived before you "
+             "send it again.")),
 }
 
 
@@ -31,6 +39,20 @@ def _render(code: int, detail: str | None = None):
 def register_error_handlers(app):
     for code in MESSAGES:
         app.register_error_handler(code, lambda e, code=code: _render(code))
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def _unavailable(e):
+        """The database cannot be reached, or could not answer in time (a restart, a
+        fail-over, SQLite's writers busy past their timeout, a lock wait or deadlock): a page
+        that says so, and 503 with Retry-After for the load balancer, where the 500 page,
+        which reads the user for its menu, failed in turn and left a bare "Internal Server
+        Error". The page is drawn as for a visitor, without the database."""
+        current_app.logger.error("database unavailable on %s %s: %s: %s", request.method,
+                                 request.path, type(e).__name__, str(e).strip())
+        g._login_user = login_manager.anonymous_user()
+        body, code = _render(503)
+        return body, code, {"Retry-After": str(RETRY_AFTER)}
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -181,6 +181,42 @@ def test_behind_the_proxy_logins_are_counted_for_each_client(app, database_url, 
     assert addresses == ["ip:198.51.100.7", "ip:198.51.100.8"]
 
 
+def _unreachable(database_url: str, tmp_path: Path) -> str:
+    """A database URL of the same kind that cannot be reached: PostgreSQL on a port nobody
+    listens on, SQLite in a directory that does not exist."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'gone' / 'portal.sqlite3'}"
+    return f"postgresql://portal@127.0.0.1:{_free_port()}/portal"
+
+
+def test_an_unreachable_database_gets_a_page_that_says_so(app, database_url, school, tmp_path):
+    """The database restarting or failing over under gunicorn: a Norwegian 503 page with
+    Retry-After, for a logged-in user (whose session cannot be read now) and for a login,
+    and a line in the log. It was a bare "Internal Server Error": the 500 page reads the user
+    for its menu, and failed in turn."""
+    server = Server(database_url, "one-secret", tmp_path)
+    try:
+        cookie, _ = _login(server, "elev1")
+    finally:
+        server.stop()
+    down = Server(_unreachable(database_url, tmp_path), "one-secret", tmp_path)
+    try:
+        status, headers, html = down.request("GET", "/home", {"Cookie": cookie})
+        assert status == 503 and headers["Retry-After"] == "30"
+        assert "Portalen er utilgjengelig en liten stund" in html and 'lang="nb"' in html
+        status, headers, html = down.request("GET", "/login")  # needs no database
+        assert status == 200
+        status, _, html = down.request(
+            "POST", "/login",
+            {"Cookie": _cookie(headers), "Content-Type": "application/x-www-form-urlencoded"},
+            urlencode({"username": "elev1", "password": "demo", "csrf_token": _token(html)}))
+        assert status == 503 and "sjekk at det kom fram" in html
+    finally:
+        down.stop()
+    log = down.log.read_text()
+    assert "database unavailable on GET /home" in log and "on POST /login" in log
+
+
 def _pg_tool(name: str) -> str:
     """A PostgreSQL client program of the newest server installed (as with-postgres.sh
     starts), else the one on PATH."""

@@ -81,6 +81,7 @@ SQLITE_PRAGMAS = {
 # a TCP handshake and a server process; a SQLite one its pragmas) and closes idle ones after
 # POOL_STALE_SECONDS. Several workers each hold at most POOL_MAX_CONNECTIONS.
 POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
+CONNECT_TIMEOUT = 5  # seconds (libpq's connect_timeout)
 
 
 GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
@@ -402,7 +403,11 @@ def open_database(url: str):
         db = SqlitePool(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL)
     elif url.startswith(("postgres://", "postgresql://")):
         db = connect(url.replace("postgres://", "postgresql://", 1))
-        db = PostgresqlPool(db.database, **db.connect_params, **POOL)
+        # a server that does not answer a new connection within CONNECT_TIMEOUT seconds is
+        # down, for the 503 page (portal/errors.py), not a worker stuck until gunicorn kills
+        # it; the URL may set its own (?connect_timeout=…)
+        params = {"connect_timeout": CONNECT_TIMEOUT, **db.connect_params}
+        db = PostgresqlPool(db.database, **params, **POOL)
     else:
         raise RuntimeError(f"Unsupported PORTAL_DATABASE_URL scheme: {url.split(':', 1)[0]}")
     return db

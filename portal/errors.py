@@ -1,7 +1,10 @@
 """Error pages that say what to do next."""
 
+import sqlite3
+
 import peewee
 from flask import current_app, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from portal.extensions import login_manager
@@ -9,6 +12,15 @@ from portal.i18n import lazy_gettext as _l
 
 # what the 503 page asks browsers and proxies to wait before trying again, in seconds
 RETRY_AFTER = 30
+
+DATABASE_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
+# errors that pass, by their SQLSTATE: a connection failing (08), a transaction the server
+# rolled back (40: deadlock, serialization), the server shutting down or starting (57P), too
+# many connections (53300), a lock wait that timed out (55P03), a prepared statement the
+# server forgot (26000: the next request prepares it anew, portal/db.py)
+PASSING_SQLSTATES = ("08", "40", "57P", "53300", "55P03", "26000")
+# and by SQLite's error: another writer too long (BUSY, LOCKED), the file not there (CANTOPEN)
+PASSING_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN")
 
 MESSAGES = {
     400: (_l("Something was wrong with the request"),
@@ -30,7 +42,70 @@ MESSAGES = {
 }
 
 
+def _is_driver_error(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg2")
+
+
+def _driver_error(error: BaseException) -> BaseException:
+    """The driver's own error (sqlite3's, psycopg2's) under peewee's: peewee keeps it as
+    `orig`, or raises its own while handling it (connecting through the pool)."""
+    queue, seen = [error], set()
+    while queue:
+        found = queue.pop(0)
+        if id(found) in seen:
+            continue
+        seen.add(id(found))
+        if _is_driver_error(found):
+            return found
+        queue += [e for e in (getattr(found, "orig", None), *found.args, found.__cause__,
+                              found.__context__) if isinstance(e, BaseException)]
+    return error
+
+
+def passing(error: Exception) -> bool:
+    """Whether a database error is one that passes (the database restarting or failing over,
+    busy, a deadlock) rather than a bug (a missing column, a migration not run, bad SQL): the
+    first gets "try again in a minute", the second the 500 page and a traceback in the log."""
+    cause = _driver_error(error)
+    if isinstance(cause, sqlite3.Error):
+        return (getattr(cause, "sqlite_errorname", None) or "").startswith(PASSING_SQLITE)
+    code = getattr(cause, "pgcode", None)
+    if code:
+        return code.startswith(PASSING_SQLSTATES)
+    if _is_driver_error(cause):
+        return True  # psycopg2's without a SQLSTATE: the connection (refused, closed, lost)
+    return "database is locked" in str(cause)  # the SQLite writers' lock (portal/db.py)
+
+
+def _one_line(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {' '.join(str(error).split())}"
+    during = error.__context__
+    if isinstance(during, DATABASE_ERRORS):
+        text += f" (after {_one_line(during)})"  # a rollback's error over the first one
+    return text
+
+
+def _unavailable(error: Exception):
+    """The 503 page, drawn as for a visitor (the user cannot be read now), with Retry-After
+    for browsers and the load balancer, and one line in the log."""
+    current_app.logger.error("database unavailable on %s %s: %s", request.method,
+                             request.path, _one_line(error))
+    g._login_user = login_manager.anonymous_user()
+    title, advice = MESSAGES[503]
+    return (render_template("errors/error.html", code=503, title=title, advice=advice),
+            503, {"Retry-After": str(RETRY_AFTER)})
+
+
 def _render(code: int, detail: str | None = None):
+    """An error page. Its menu reads the user: when the database cannot give it, a 404 or an
+    expired form becomes the 503 page, and any other page is drawn as for a visitor (an
+    error page that fails in turn leaves a bare "Internal Server Error")."""
+    try:
+        current_user._get_current_object()
+    except DATABASE_ERRORS as error:
+        if passing(error):
+            return _unavailable(error)
+        g._login_user = login_manager.anonymous_user()
     title, advice = MESSAGES[code]
     return render_template("errors/error.html", code=code, title=title, advice=advice,
                            detail=detail), code
@@ -42,17 +117,16 @@ def register_error_handlers(app):
 
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)
-    def _unavailable(e):
-        """The database cannot be reached, or could not answer in time (a restart, a
-        fail-over, SQLite's writers busy past their timeout, a lock wait or deadlock): a page
-        that says so, and 503 with Retry-After for the load balancer, where the 500 page,
-        which reads the user for its menu, failed in turn and left a bare "Internal Server
-        Error". The page is drawn as for a visitor, without the database."""
-        current_app.logger.error("database unavailable on %s %s: %s: %s", request.method,
-                                 request.path, type(e).__name__, str(e).strip())
-        g._login_user = login_manager.anonymous_user()
-        body, code = _render(503)
-        return body, code, {"Retry-After": str(RETRY_AFTER)}
+    def _database_error(e):
+        """The database cannot be reached or ended the request's transaction (a restart, a
+        fail-over, SQLite's writers busy past their timeout, a deadlock): the 503 page, where
+        a bare "Internal Server Error" came before (the 500 page, which reads the user for its
+        menu, failed in turn). Any other database error is a bug: logged with its traceback,
+        and the 500 page."""
+        if passing(e):
+            return _unavailable(e)
+        current_app.log_exception((type(e), e, e.__traceback__))
+        return _render(500)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -204,17 +205,47 @@ def test_an_unreachable_database_gets_a_page_that_says_so(app, database_url, sch
         status, headers, html = down.request("GET", "/home", {"Cookie": cookie})
         assert status == 503 and headers["Retry-After"] == "30"
         assert "Portalen er utilgjengelig en liten stund" in html and 'lang="nb"' in html
+        assert "Elev Nummer1" not in html  # drawn as for a visitor
+        # an error page of its own (here a 404) reads the user for its menu too
+        status, _, html = down.request("GET", "/no-such-page", {"Cookie": cookie})
+        assert status == 503 and "Portalen er utilgjengelig" in html
         status, headers, html = down.request("GET", "/login")  # needs no database
         assert status == 200
-        status, _, html = down.request(
+        status, headers, html = down.request(
             "POST", "/login",
             {"Cookie": _cookie(headers), "Content-Type": "application/x-www-form-urlencoded"},
             urlencode({"username": "elev1", "password": "demo", "csrf_token": _token(html)}))
-        assert status == 503 and "sjekk at det kom fram" in html
+        assert status == 503 and headers["Retry-After"] == "30"
+        assert "sjekk at det kom fram" in html
     finally:
         down.stop()
-    log = down.log.read_text()
-    assert "database unavailable on GET /home" in log and "on POST /login" in log
+    lines = down.log.read_text().splitlines()
+    why = "unable to open" if database_url.startswith("sqlite") else "Connection refused"
+    for request in ["GET /home", "GET /no-such-page", "POST /login"]:
+        line = next(li for li in lines if f"database unavailable on {request}:" in li)
+        assert why in line  # the error on the same line: one line each
+    assert not any(li.startswith("Traceback") for li in lines)
+
+
+def test_a_database_error_that_is_a_bug_is_not_called_unavailable(tmp_path):
+    """A database whose migrations were not run (no tables): the 500 page and the traceback
+    in the log, not "try again in a minute"."""
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    server = Server(f"sqlite:///{empty}", "a-secret", tmp_path)
+    try:
+        status, headers, html = server.request("GET", "/login")
+        status, headers, html = server.request(
+            "POST", "/login",
+            {"Cookie": _cookie(headers), "Content-Type": "application/x-www-form-urlencoded"},
+            urlencode({"username": "elev1", "password": "demo", "csrf_token": _token(html)}))
+        assert status == 500 and "Noe gikk galt hos oss" in html
+        assert "Retry-After" not in headers
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "Traceback" in log and "no such table" in log
+    assert "database unavailable" not in log
 
 
 def _pg_tool(name: str) -> str:

@@ -105,6 +105,7 @@ def _render(code: int, detail: str | None = None):
     except DATABASE_ERRORS as error:
         if passing(error):
             return _unavailable(error)
+        current_app.log_exception((type(error), error, error.__traceback__))
         g._login_user = login_manager.anonymous_user()
     title, advice = MESSAGES[code]
     return render_template("errors/error.html", code=code, title=title, advice=advice,

@@ -198,10 +198,14 @@ def test_an_unreachable_database_gets_a_page_that_says_so(app, database_url, sch
     server = Server(database_url, "one-secret", tmp_path)
     try:
         cookie, _ = _login(server, "elev1")
+        assert server.request("GET", "/healthz/db")[::2] == (200, "ok")
     finally:
         server.stop()
     down = Server(_unreachable(database_url, tmp_path), "one-secret", tmp_path)
     try:
+        # the load balancer's check keeps the server in; monitoring sees the database away
+        assert down.request("GET", "/healthz")[::2] == (200, "ok")
+        assert down.request("GET", "/healthz/db")[0] == 503
         status, headers, html = down.request("GET", "/home", {"Cookie": cookie})
         assert status == 503 and headers["Retry-After"] == "30"
         assert "Portalen er utilgjengelig en liten stund" in html and 'lang="nb"' in html

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from portal.cases.access import LISTING_ORDER, parts_of_text, visible_cases
 from portal.cases.kinds import REGISTRY
-from portal.db import Prepared
+from portal.db import Prepared, database
 from portal.filters import kind_choices
 from portal.models import Case, CaseListing
 
@@ -29,6 +29,15 @@ MAX_PAGE = 100_000  # ?page= beyond this shows an empty page, never an offset ou
 @bp.route("/healthz")
 def healthz():
     """Liveness check for a load balancer: answers without touching the database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/healthz/db")
+def healthz_db():
+    """For monitoring: the database answers a query from this app server (else the 503
+    page, portal/errors.py). Not for the load balancer: with the database away it would take
+    every server out, where each can still tell its users what is going on."""
+    database.execute_sql("SELECT 1").fetchall()
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 

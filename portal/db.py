@@ -14,6 +14,7 @@ import re
 import secrets
 import select
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -1012,13 +1013,26 @@ def _dollar_params(sql: str) -> str:
                             sql)
 
 
+def driver_error(error: BaseException) -> BaseException | None:
+    """The driver's own error (sqlite3's, psycopg2's) under peewee's, None when there is none:
+    peewee keeps it as `orig`, or raises its own while handling it (connecting through the
+    pool)."""
+    queue, seen = [error], set()
+    while queue:
+        found = queue.pop(0)
+        if id(found) in seen:
+            continue
+        seen.add(id(found))
+        if isinstance(found, sqlite3.Error) or type(found).__module__.startswith("psycopg2"):
+            return found
+        queue += [e for e in (getattr(found, "orig", None), *found.args, found.__cause__,
+                              found.__context__) if isinstance(e, BaseException)]
+    return None
+
+
 def _pgcode(error: Exception) -> str:
     """The SQLSTATE of a PostgreSQL error as peewee passes it on ('' when unknown)."""
-    for original in (error.__cause__, error.__context__, *error.args[:1]):
-        code = getattr(original, "pgcode", None)
-        if code:
-            return code
-    return ""
+    return getattr(driver_error(error), "pgcode", None) or ""
 
 
 def _statement_name(kind: str) -> str | None:

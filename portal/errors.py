@@ -7,6 +7,7 @@ from flask import current_app, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from portal.db import driver_error
 from portal.extensions import login_manager
 from portal.i18n import lazy_gettext as _l
 
@@ -42,39 +43,18 @@ MESSAGES = {
 }
 
 
-def _is_driver_error(error: BaseException) -> bool:
-    return isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg2")
-
-
-def _driver_error(error: BaseException) -> BaseException:
-    """The driver's own error (sqlite3's, psycopg2's) under peewee's: peewee keeps it as
-    `orig`, or raises its own while handling it (connecting through the pool)."""
-    queue, seen = [error], set()
-    while queue:
-        found = queue.pop(0)
-        if id(found) in seen:
-            continue
-        seen.add(id(found))
-        if _is_driver_error(found):
-            return found
-        queue += [e for e in (getattr(found, "orig", None), *found.args, found.__cause__,
-                              found.__context__) if isinstance(e, BaseException)]
-    return error
-
-
 def passing(error: Exception) -> bool:
     """Whether a database error is one that passes (the database restarting or failing over,
     busy, a deadlock) rather than a bug (a missing column, a migration not run, bad SQL): the
     first gets "try again in a minute", the second the 500 page and a traceback in the log."""
-    cause = _driver_error(error)
+    cause = driver_error(error)
+    if cause is None:
+        return "database is locked" in str(error)  # the SQLite writers' lock (portal/db.py)
     if isinstance(cause, sqlite3.Error):
         return (getattr(cause, "sqlite_errorname", None) or "").startswith(PASSING_SQLITE)
     code = getattr(cause, "pgcode", None)
-    if code:
-        return code.startswith(PASSING_SQLSTATES)
-    if _is_driver_error(cause):
-        return True  # psycopg2's without a SQLSTATE: the connection (refused, closed, lost)
-    return "database is locked" in str(cause)  # the SQLite writers' lock (portal/db.py)
+    # psycopg2's without a SQLSTATE: the connection itself (refused, closed, lost)
+    return code.startswith(PASSING_SQLSTATES) if code else True
 
 
 def _one_line(error: BaseException) -> str:
@@ -91,9 +71,13 @@ def _unavailable(error: Exception):
     current_app.logger.error("database unavailable on %s %s: %s", request.method,
                              request.path, _one_line(error))
     g._login_user = login_manager.anonymous_user()
-    title, advice = MESSAGES[503]
-    return (render_template("errors/error.html", code=503, title=title, advice=advice),
-            503, {"Retry-After": str(RETRY_AFTER)})
+    return (*_page(503), {"Retry-After": str(RETRY_AFTER)})
+
+
+def _page(code: int, detail: str | None = None):
+    title, advice = MESSAGES[code]
+    return render_template("errors/error.html", code=code, title=title, advice=advice,
+                           detail=detail), code
 
 
 def _render(code: int, detail: str | None = None):
@@ -107,9 +91,7 @@ def _render(code: int, detail: str | None = None):
             return _unavailable(error)
         current_app.log_exception((type(error), error, error.__traceback__))
         g._login_user = login_manager.anonymous_user()
-    title, advice = MESSAGES[code]
-    return render_template("errors/error.html", code=code, title=title, advice=advice,
-                           detail=detail), code
+    return _page(code, detail)
 
 
 def register_error_handlers(app):

@@ -37,7 +37,7 @@ def parse_trusted(spec: str) -> list[Network] | None:
         raise ValueError(f"FORWARDED_ALLOW_IPS: {error}") from None
 
 
-def _address(text: str):
+def parse_address(text: str):
     """An address as proxies write it: bare, "[v6]", "v4:port" or "[v6]:port"; an IPv4
     address mapped into IPv6 as IPv4. None when it is not one."""
     text = text.strip()
@@ -63,12 +63,12 @@ def client_address(peer: str | None, forwarded: str | None,
     """The client's address: the peer's, or, when the peer is a trusted proxy, the first
     address from the right of X-Forwarded-For that is not a trusted proxy (with "*", the
     rightmost)."""
-    current = _address(peer or "")
+    current = parse_address(peer or "")
     if current is not None and not _is_trusted(current, trusted):
         return str(current)
     hops = [hop for hop in (forwarded or "").split(",") if hop.strip()]
     for hop in reversed(hops):
-        address = _address(hop)
+        address = parse_address(hop)
         if address is None:
             break  # not an address: believe nothing further left, keep the last proxy
         current = address

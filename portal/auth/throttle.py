@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from portal.db import database, is_postgresql
 from portal.models import LoginThrottle, utcnow
+from portal.proxy import parse_address
 
 FREE_FAILURES = 3
 MAX_DELAY = timedelta(minutes=5)
@@ -31,12 +32,9 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def _address_key(address: str | None) -> str | None:
-    try:
-        parsed = ipaddress.ip_address(address or "")
-    except ValueError:
+    parsed = parse_address(address or "")
+    if parsed is None:
         return None
-    if parsed.version == 6 and parsed.ipv4_mapped:
-        return str(parsed.ipv4_mapped)
     if parsed.version == 6:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)

@@ -204,6 +204,22 @@ def test_password_change_ends_other_sessions(client, auth, school):
     assert client.get("/home").status_code == 302
 
 
+@pytest.mark.parametrize("via_proxy", [False, True])
+def test_a_session_outlives_a_change_of_network_not_of_browser(client, auth, school, via_proxy):
+    """A phone goes from the school's Wi-Fi to mobile data, or comes over IPv6 and IPv4 by
+    turns: the student stays logged in. The cookie carried to another browser does not."""
+    addresses = ["10.20.0.7", "2001:db8:7::15", "203.0.113.40", "198.51.100.3"]
+    key = "HTTP_X_FORWARDED_FOR" if via_proxy else "REMOTE_ADDR"
+    client.environ_base[key] = addresses[0]
+    auth.login("elev1")
+    for address in addresses:
+        client.environ_base[key] = address
+        assert client.get("/home").status_code == 200, address
+    other_browser = client.get("/home", headers={"User-Agent": "Another/1.0"})
+    assert other_browser.status_code == 302 and "/login" in other_browser.headers["Location"]
+    assert client.get("/home").status_code == 302  # that session is gone for good
+
+
 def test_inactive_user_cannot_log_in(auth, school):
     User.update(active=False).where(User.username == "elev1").execute()
     assert auth.login("elev1").status_code == 401

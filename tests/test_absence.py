@@ -232,3 +232,43 @@ def test_demo_has_absence_and_one_student_near_the_limit(db):
     worst = max(f.percent_undocumented for f in absence_summary(elev1, year, TODAY))
     assert 8 <= worst < 10
     assert AbsenceRecord.select().count() > 40
+
+
+def _figures(summary):
+    return ([(f.subject, f.assignment_id, f.planned, f.planned_to_date, f.lessons_absent,
+              f.late_minutes, f.lessons_documented, f.absent, f.undocumented,
+              [w.id for w in f.warnings]) for f in summary.subjects],
+            summary.struck_days, summary.max_struck_days, [w.id for w in summary.warnings])
+
+
+def test_the_class_overview_asks_as_many_statements_for_a_full_class(client, auth, db, school):
+    """Each student's row is what their own summary says, and the page asks the same number of
+    statements for two students as for six (it asked six for each student)."""
+    from bench.queries import counting
+    from portal.models import Enrolment
+
+    def statements():
+        url = f"/absence/classes/{school.klass.id}"
+        client.get(url)  # the second request is counted
+        with counting() as box:
+            assert client.get(url).status_code == 200
+        return box["n"]
+
+    for i, day in enumerate(_days(14)):
+        record_absence(_norsk(school), school.elev2, day, 1 + i % 2)
+    record_absence(_matte(school), school.elev1, _days(1)[0], 1, minutes_late=20)
+    auth.login("laerer1")
+    two = statements()
+    for n in range(4, 8):
+        student = make_user(f"elev{n}", ["student"], school.school, f"Elev Nummer{n}")
+        Enrolment.create(student=student, school_class=school.klass)
+        record_absence(_norsk(school), student, _days(n)[-1], 3)
+    assert statements() == two
+    from portal.absence.services import class_overview
+
+    rows = class_overview(school.klass, TODAY)
+    assert len(rows) == 6 and rows[0][0] == school.elev2
+    assert any(f.warnings for f in rows[0][1].subjects)  # elev2 crossed the 10 % line
+    for student, summary in rows:
+        assert _figures(summary) == _figures(absence_summary(student, school.klass.school_year,
+                                                             TODAY)), student.username

@@ -237,6 +237,25 @@ def test_working_days_between(start, end, expected):
     assert cal.working_days_between(start, end) == expected
 
 
+def test_working_days_between_counts_what_walking_the_days_counts():
+    """Every span of up to 60 days starting in 2026-2028 (weekends, Easter, 17 May, Christmas
+    and New Year inside, at and across the ends), and whole school years, against a walk
+    through the days asking is_working_day of each."""
+    def walked(start, end):
+        return sum(cal.is_working_day(start + timedelta(days=i))
+                   for i in range((end - start).days + 1))
+
+    first = date(2026, 1, 1)
+    for offset in range(0, 3 * 366):
+        start = first + timedelta(days=offset)
+        for length in (0, 1, 2, 4, 6, 7, 8, 13, 29, 59):
+            end = start + timedelta(days=length)
+            assert cal.working_days_between(start, end) == walked(start, end), (start, end)
+    for year in (2026, 2027, 2028):
+        start, end = date(year, 8, 17), date(year + 1, 6, 18)
+        assert cal.working_days_between(start, end) == walked(start, end)
+
+
 # --- Oslo time ------------------------------------------------------------------------
 
 

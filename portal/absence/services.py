@@ -8,7 +8,7 @@ from datetime import date
 
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
-from portal.db import database
+from portal.db import Prepared, database
 from portal.models import (
     Enrolment,
     SchoolClass,
@@ -64,12 +64,59 @@ class AbsenceSummary:
                     for s in self.subjects), default=0.0)
 
 
+# Each query of the summary is asked for one student, or for every student of one class at
+# once (the class overview): a fixed number of statements whatever the class's size.
+def _scoped(build):
+    """(one student's, one class's) Prepared queries from `build(scope, year_id)`, where
+    `scope(column)` limits a column holding a student's id."""
+    def students_of(class_id):
+        return Enrolment.select(Enrolment.student).where(Enrolment.school_class == class_id)
+
+    return (Prepared(lambda student_id, year_id: build(lambda col: col == student_id, year_id)),
+            Prepared(lambda class_id, year_id: build(
+                lambda col: col.in_(students_of(class_id)), year_id)))
+
+
+# the subjects of the students' classes: (student, assignment, subject, planned lessons,
+# subject's name, code, practice), by subject name (the first assignment of a subject stands
+# for its co-teachers' too)
+_assignments = _scoped(lambda scope, year_id: (
+    TeachingAssignment.select(Enrolment.student, TeachingAssignment.id,
+                              TeachingAssignment.subject, TeachingAssignment.planned_lessons,
+                              Subject.name, Subject.code, Subject.practice)
+    .join(Subject).switch(TeachingAssignment).join(SchoolClass)
+    .join(Enrolment, on=(Enrolment.school_class == SchoolClass.id))
+    .where(scope(Enrolment.student) & (SchoolClass.school_year == year_id))
+    .order_by(Subject.name, TeachingAssignment.id).tuples()))
+# the absence that counts: (student, assignment, minutes late, documented, struck)
+_records = _scoped(lambda scope, year_id: (
+    AbsenceRecord.select(AbsenceRecord.student, AbsenceRecord.assignment,
+                         AbsenceRecord.minutes_late, AbsenceRecord.documented,
+                         AbsenceRecord.struck)
+    .where(scope(AbsenceRecord.student) & (AbsenceRecord.school_year == year_id)
+           & ~AbsenceRecord.corrected & (AbsenceRecord.category.is_null()
+                                         | (AbsenceRecord.category != rules.STUDY_WORK)))
+    .tuples()))
+_warnings = _scoped(lambda scope, year_id: (
+    AbsenceWarning.select()
+    .where(scope(AbsenceWarning.student) & (AbsenceWarning.school_year == year_id))
+    .order_by(AbsenceWarning.created_at, AbsenceWarning.id)))
+# the whole school days struck from the diploma: (student, date, category)
+_struck = _scoped(lambda scope, year_id: (
+    AbsenceCover.select(AbsenceCover.student, AbsenceCover.date, AbsenceCover.category)
+    .where(scope(AbsenceCover.student) & (AbsenceCover.school_year == year_id)
+           & AbsenceCover.struck & AbsenceCover.lesson.is_null())
+    .tuples()))
+
+
 def struck_days(student, school_year) -> dict[date, str]:
     """The school days struck from the diploma so far this year, with their category."""
-    rows = (AbsenceCover.select(AbsenceCover.date, AbsenceCover.category)
-            .where((AbsenceCover.student == student) & (AbsenceCover.school_year == school_year)
-                   & AbsenceCover.struck & AbsenceCover.lesson.is_null()))
-    return {r.date: r.category for r in rows}
+    rows = _struck[0](student, school_year)
+    return {_as_date(day): category for _s, day, category in rows}
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def struck_day_counts(student, school_year) -> tuple[int, int]:
@@ -78,57 +125,95 @@ def struck_day_counts(student, school_year) -> tuple[int, int]:
     return len(days), sum(1 for c in days.values() if c == rules.RELIGIOUS)
 
 
-def absence_summary(student, school_year, on: date | None = None) -> AbsenceSummary:
+def absence_summary(student, school_year, on: date | None = None,
+                    school=None) -> AbsenceSummary:
     """Per subject of the student's classes: absent lessons against planned lessons for the
-    year and to date, how much is documented and struck, and the warnings given."""
+    year and to date, how much is documented and struck, and the warnings given. `school`:
+    the school year's, when the caller has it loaded."""
+    student_id = getattr(student, "id", student)
+    return _summaries(0, student_id, school_year, on, school).get(
+        student_id) or _summary_without_subjects(school_year, school)
+
+
+def absence_summaries(klass: SchoolClass, on: date | None = None) -> dict[int, AbsenceSummary]:
+    """absence_summary of every student of the class, by student id, in as many statements as
+    one student's."""
+    return _summaries(1, klass.id, klass.school_year, on)
+
+
+def _profile(school_year, school):
+    return (school or school_year.school).rules
+
+
+def _summary_without_subjects(school_year, school) -> AbsenceSummary:
+    profile = _profile(school_year, school)
+    return AbsenceSummary(subjects=[], max_struck_days=_max_struck_days(profile),
+                          counts_documented=profile.school_type == "fagskole")
+
+
+def _max_struck_days(profile) -> int | None:
+    return (int(profile.value("absence_max_struck_days"))
+            if rules.keeps_diploma_days(profile) else None)
+
+
+def _summaries(scope: int, who: int, school_year, on, school=None) -> dict[int, AbsenceSummary]:
+    """The summaries of one student (scope 0, `who` their id) or of a class's students (scope
+    1, `who` the class's id), by student id; a student with nothing to show (no subject,
+    warning or struck day) is left out."""
     on = on or today()
-    profile = school_year.school.rules
+    profile = _profile(school_year, school)
     minutes = lesson_minutes(profile)
-    by_subject: dict[int, rules.SubjectFigures] = {}
-    figures: dict[int, rules.SubjectFigures] = {}  # by assignment (co-teachers share one)
-    for a in TeachingAssignment.for_student(student, school_year):
-        if a.subject_id not in by_subject:
-            by_subject[a.subject_id] = rules.SubjectFigures(
-                assignment_id=a.id, subject=a.subject.name, subject_code=a.subject.code,
-                planned=a.planned_lessons, practice=a.subject.practice,
-                planned_to_date=rules.planned_to_date(a.planned_lessons, school_year.starts_on,
-                                                      school_year.ends_on, on))
-        figures[a.id] = by_subject[a.subject_id]
-    records = AbsenceRecord.select().where(
-        (AbsenceRecord.student == student) & (AbsenceRecord.school_year == school_year)
-        & ~AbsenceRecord.corrected & ((AbsenceRecord.category.is_null())
-                                       | (AbsenceRecord.category != rules.STUDY_WORK)))
-    late_undocumented: dict[int, int] = {}
-    for r in records:
-        f = figures.get(r.assignment_id)
+    year_id = getattr(school_year, "id", school_year)
+    # planned_to_date depends on the lessons alone: the year's days are counted once
+    by_student: dict[int, dict[int, rules.SubjectFigures]] = {}  # student -> subject -> figures
+    figures: dict[tuple[int, int], rules.SubjectFigures] = {}  # (student, assignment) -> same
+    to_date: dict[int, int] = {}
+    for student_id, a_id, subject_id, planned, name, code, practice in _assignments[scope](
+            who, year_id):
+        subjects = by_student.setdefault(student_id, {})
+        if subject_id not in subjects:
+            if planned not in to_date:
+                to_date[planned] = rules.planned_to_date(
+                    planned, school_year.starts_on, school_year.ends_on, on)
+            subjects[subject_id] = rules.SubjectFigures(
+                assignment_id=a_id, subject=name, subject_code=code, planned=planned,
+                practice=bool(practice), planned_to_date=to_date[planned])
+        figures[student_id, a_id] = subjects[subject_id]
+    late_undocumented: dict[int, int] = {}  # id() of the figures -> minutes
+    for student_id, a_id, minutes_late, documented, struck in _records[scope](who, year_id):
+        f = figures.get((student_id, a_id))
         if f is None:
             continue
-        if r.minutes_late:
-            f.late_minutes += r.minutes_late
-            if not r.documented:
-                late_undocumented[f.assignment_id] = (late_undocumented.get(f.assignment_id, 0)
-                                                      + r.minutes_late)
+        if minutes_late:
+            f.late_minutes += minutes_late
+            if not documented:
+                late_undocumented[id(f)] = late_undocumented.get(id(f), 0) + minutes_late
         else:
             f.lessons_absent += 1
-            f.lessons_documented += r.documented
-            f.lessons_struck += r.struck
-    for f in by_subject.values():
-        f.absent = rules.lesson_equivalents(f.lessons_absent, f.late_minutes, minutes)
-        f.undocumented = rules.lesson_equivalents(
-            f.lessons_absent - f.lessons_documented,
-            late_undocumented.get(f.assignment_id, 0), minutes)
-    warnings = list(AbsenceWarning.select().where(
-        (AbsenceWarning.student == student) & (AbsenceWarning.school_year == school_year))
-        .order_by(AbsenceWarning.created_at))
-    for w in warnings:
-        if w.assignment_id in figures:
-            figures[w.assignment_id].warnings.append(w)
-    struck, _religious = struck_day_counts(student, school_year)
-    cap = (int(profile.value("absence_max_struck_days"))
-           if rules.keeps_diploma_days(profile) else None)
-    return AbsenceSummary(subjects=sorted(by_subject.values(), key=lambda f: f.subject),
-                          struck_days=struck, max_struck_days=cap, warnings=warnings,
-                          counts_documented=profile.school_type == "fagskole")
+            f.lessons_documented += bool(documented)
+            f.lessons_struck += bool(struck)
+    for subjects in by_student.values():
+        for f in subjects.values():
+            f.absent = rules.lesson_equivalents(f.lessons_absent, f.late_minutes, minutes)
+            f.undocumented = rules.lesson_equivalents(
+                f.lessons_absent - f.lessons_documented, late_undocumented.get(id(f), 0),
+                minutes)
+    warnings: dict[int, list[AbsenceWarning]] = {}
+    for w in _warnings[scope](who, year_id):
+        warnings.setdefault(w.student_id, []).append(w)
+        f = figures.get((w.student_id, w.assignment_id))
+        if f is not None:
+            f.warnings.append(w)
+    struck: dict[int, set] = {}
+    for student_id, day, _category in _struck[scope](who, year_id):
+        struck.setdefault(student_id, set()).add(_as_date(day))
+    cap = _max_struck_days(profile)
+    return {student_id: AbsenceSummary(
+                subjects=sorted(by_student.get(student_id, {}).values(), key=lambda f: f.subject),
+                struck_days=len(struck.get(student_id, ())), max_struck_days=cap,
+                warnings=warnings.get(student_id, []),
+                counts_documented=profile.school_type == "fagskole")
+            for student_id in by_student.keys() | warnings.keys() | struck.keys()}
 
 
 # -- recording ---------------------------------------------------------------------------------
@@ -312,7 +397,9 @@ def can_see_student(user, student, school_year) -> bool:
 
 def class_overview(klass: SchoolClass, on: date | None = None):
     """The students of a class with their summaries, highest risk first."""
-    rows = [(s, absence_summary(s, klass.school_year, on)) for s in klass.students()]
+    summaries = absence_summaries(klass, on)
+    rows = [(s, summaries.get(s.id) or _summary_without_subjects(klass.school_year, None))
+            for s in klass.students()]
     return sorted(rows, key=lambda r: (-r[1].risk, r[0].full_name))
 
 

@@ -147,16 +147,18 @@ def leave_of(case) -> StudyLeave:
     return leave
 
 
+_earlier_grants = Prepared(lambda student_id, school_year_id, case_id: (
+    StudyLeave.select(StudyLeave, Case)
+    .join(Case)
+    .where((Case.student == student_id) & (Case.school_year == school_year_id)
+           & (Case.kind == "study_leave") & (Case.state.in_(GRANTED_STATES))
+           & (Case.id != case_id))
+    .order_by(StudyLeave.first_day, StudyLeave.id)))
+
+
 def earlier_grants(case) -> list[StudyLeave]:
     """The student's other granted applications this school year, oldest period first."""
-    return list(
-        StudyLeave.select(StudyLeave, Case)
-        .join(Case)
-        .where((Case.student == case.student_id) & (Case.school_year == case.school_year_id)
-               & (Case.kind == "study_leave") & (Case.state.in_(GRANTED_STATES))
-               & (Case.id != case.id))
-        .order_by(StudyLeave.first_day)
-    )
+    return _earlier_grants(case.student_id, case.school_year_id, case.id)
 
 
 def absence_summary(case):
@@ -165,7 +167,7 @@ def absence_summary(case):
         from portal.absence import absence_summary as summary
     except ImportError:
         return None
-    return summary(case.student, case.school_year)
+    return summary(case.student_id, case.school_year, school=case.school)
 
 
 def _issue(case, event, *, outcome, summary, reasons, actor):

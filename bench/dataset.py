@@ -3,7 +3,11 @@
 At scale 1.0: 10 upper-secondary schools (profile `vgs`), 30,000 students in classes of 30,
 5 cases a student (150,000) with realistic timelines (about 1.5 million events), participants,
 decisions, attachments and the notifications the events sent (to those who may act next and to
-the student; read some hours later, but for about half of the last days' ones).
+the student; read some hours later, but for about half of the last days' ones), and the
+absence the teachers registered (bench/dataset.py, `absence`): every lesson of the days the
+students' absence notes are about, and single lessons and late arrivals besides, about
+ABSENCE_MEAN a student so far this year, skewed; documented and struck as the accepted notes'
+days are, and warnings where the profile's thresholds are crossed.
 Kinds are handled by their code: study_leave gets its own rows (the application and each
 subject teacher's answer) and a scripted timeline; every other registered kind gets a random
 walk through its transition table, with the rows its own code would have written by the
@@ -26,6 +30,8 @@ from datetime import date, datetime, timedelta
 from bench.bulk import Loader
 from bench.kinds import Exams, Walk, kind_rows
 from bench.kinds import models as kind_models
+from portal.absence import rules as absence_rules
+from portal.absence.models import AbsenceRecord, AbsenceWarning
 from portal.auth.passwords import hash_password
 from portal.cases.kinds import REGISTRY
 from portal.models import (
@@ -46,6 +52,7 @@ from portal.models import (
 )
 from portal.notifications.models import Notification, NotificationPreference
 from portal.rules import get_profile
+from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import deadline_after
 
 PASSWORD = "bench"
@@ -109,6 +116,17 @@ ORDER = [School, SchoolYear, User, RoleGrant, NotificationPreference, Subject, S
          Decision, Attachment]
 UNREAD_DAYS = 3  # notifications of the last days: about half of them not read yet
 EMAIL_OFF_EVERY = 5  # one account in five gets no e-mail of updates to its cases
+# Registered absence: lessons a day (a class's timetable gives each its subject), and how many
+# single lessons or late arrivals a student has so far besides their notes' days (the mean of
+# a skewed draw, at most ABSENCE_MAX)
+LESSONS_A_DAY = 6
+PLANNED_LESSONS = 113  # a subject's lessons in the year
+ABSENCE_MEAN = 8
+ABSENCE_MAX = 40
+LATE_SHARE = 0.3  # of those, late arrivals (5-30 minutes)
+RECORD_F = ("id", "student", "assignment", "school_year", "date", "lesson", "minutes_late",
+            "documented", "struck", "category", "corrected", "recorded_by", "recorded_at")
+WARNING_F = ("id", "student", "assignment", "school_year", "rule_key", "percent", "created_at")
 
 USER_F = ("id", "username", "full_name", "email", "password_hash", "active", "created_at")
 CASE_F = ("id", "school", "school_year", "number", "kind", "state", "is_open", "student",
@@ -160,6 +178,15 @@ class Builder:
         self.sha = __import__("hashlib").sha256(PDF).hexdigest()
         self.deadline_cache: dict[date, date] = {}
         self.acts_cache: dict[tuple, bool] = {}
+        # student -> {day: (category, documented, struck)}: the days their absence notes are
+        # about (bench/kinds.py), registered as absence here
+        self.note_days: dict[int, dict] = {}
+        # a stream of its own: the cases are the same as without the absence
+        self.absence_rnd = random.Random(seed + 1)
+        self.order += [AbsenceRecord, AbsenceWarning]
+        self.school_days = absence_rules.school_days(YEAR[0], min(oslo_date(now), YEAR[1]))
+        self.thresholds = absence_rules.thresholds(self.profile)
+        self.lesson_minutes = int(self.profile.value("lesson_length"))
 
     # --- people and structure -------------------------------------------------------------
 
@@ -225,12 +252,15 @@ class Builder:
                                    "year_coordinator", "cohort_coordinator"),
                      (cid, sid, yid, f"{1 + c % 3}ST{c // 3 + 1:02d}", klass["contact"],
                       klass["coord"], staff["cohort_coordinator"]))
+            klass["assignments"] = []
             for j, (sub, name) in enumerate(subjects):
                 teacher = teachers[(c * len(subjects) + j) // 6 % n_teachers]
+                aid = self.ids(TeachingAssignment)
                 rows.add(TeachingAssignment, ("id", "teacher", "subject", "school_class",
                                               "planned_lessons"),
-                         (self.ids(TeachingAssignment), teacher, sub, cid, 113))
+                         (aid, teacher, sub, cid, PLANNED_LESSONS))
                 klass["teachers"].append((teacher, sub, name))
+                klass["assignments"].append((aid, teacher, name))
             classes.append(klass)
         number = 0
         for i in range(1, students + 1):
@@ -252,8 +282,65 @@ class Builder:
                         break
                     if self.generic(rows, kind, ctx) is not False:
                         break
+            self.absence(rows, uid, yid, klass)
         rows.add(CaseCounter, ("id", "school", "school_year", "last_number"),
                  (self.ids(CaseCounter), sid, yid, number))
+
+    # --- absence --------------------------------------------------------------------------
+
+    def absence(self, rows, student, year, klass):
+        """The student's registered absence so far: every lesson of their notes' days, then
+        single lessons and late arrivals, each subject's undocumented absence kept under the
+        profile's first threshold; warnings for any threshold the notes' days crossed."""
+        rnd, lessons = self.absence_rnd, klass["assignments"]
+        records = {}  # (date, lesson) -> [assignment, teacher, minutes late, documented,
+        #                                   struck, category]
+
+        def subject_of(day, lesson):  # the class's timetable
+            return lessons[(day.weekday() * LESSONS_A_DAY + lesson) % len(lessons)]
+
+        for day, (category, documented, struck) in sorted(self.note_days.pop(student, {})
+                                                          .items()):
+            for lesson in range(1, LESSONS_A_DAY + 1):
+                aid, teacher, _name = subject_of(day, lesson)
+                records[day, lesson] = [aid, teacher, 0, documented, struck, category]
+        undocumented = self._undocumented(records)
+        first = min(t.percent for t in self.thresholds) * PLANNED_LESSONS / 100
+        for _ in range(min(ABSENCE_MAX, int(rnd.expovariate(1 / ABSENCE_MEAN)))):
+            day, lesson = rnd.choice(self.school_days), rnd.randint(1, LESSONS_A_DAY)
+            if (day, lesson) in records:
+                continue
+            aid, teacher, _name = subject_of(day, lesson)
+            late = rnd.choice((5, 10, 15, 20, 30)) if rnd.random() < LATE_SHARE else 0
+            counts = (late / self.lesson_minutes) if late else 1
+            if undocumented.get(aid, 0) + counts >= first:
+                continue
+            undocumented[aid] = undocumented.get(aid, 0) + counts
+            records[day, lesson] = [aid, teacher, late, False, False, None]
+        for (day, lesson), (aid, teacher, late, documented, struck, category) in sorted(
+                records.items()):
+            at = datetime.combine(day, datetime.min.time()) + timedelta(hours=7 + lesson)
+            rows.add(AbsenceRecord, RECORD_F,
+                     (self.ids(AbsenceRecord), student, aid, year, day, lesson, late,
+                      documented, struck, category, False, teacher, min(at, self.now)))
+        names = {aid: name for aid, _t, name in lessons}
+        for aid, lesson_equivalents in self._undocumented(records).items():
+            figures = absence_rules.SubjectFigures(
+                assignment_id=aid, subject=names[aid], subject_code="", planned=PLANNED_LESSONS,
+                planned_to_date=0, undocumented=lesson_equivalents, absent=lesson_equivalents)
+            for threshold in absence_rules.crossed(self.profile, figures):
+                rows.add(AbsenceWarning, WARNING_F,
+                         (self.ids(AbsenceWarning), student, aid, year, threshold.key,
+                          figures.counted_percent(threshold), self.now))
+
+    def _undocumented(self, records) -> dict[int, float]:
+        """Undocumented absence in lessons (late minutes as parts of a lesson) by assignment,
+        as the portal counts it (categories R and corrected records are none here)."""
+        out: dict[int, float] = {}
+        for aid, _teacher, late, documented, _struck, _category in records.values():
+            if not documented:
+                out[aid] = out.get(aid, 0) + (late / self.lesson_minutes if late else 1)
+        return out
 
     # --- cases ----------------------------------------------------------------------------
 

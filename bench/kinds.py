@@ -292,6 +292,10 @@ class AbsenceNote(KindRows):
                 self.b._attachment(rows, walk.case_id, student, "documentation", event[7],
                                    health=True)
         outcome = None
+        # the teachers registered those days' lessons as absence (bench/dataset.py, absence)
+        absent = self.b.note_days.setdefault(student, {})
+        for day in days:
+            absent.setdefault(day, (None, False, False))
         if walk.at("accept"):
             struck = self.b.struck.setdefault(student, set())
             assessed = rules.assess_note(self.b.profile, category=self.CATEGORY, days=days,
@@ -302,6 +306,8 @@ class AbsenceNote(KindRows):
                          (self.b.ids(AbsenceCover), student, ctx["year"], walk.case_id, day,
                           None, self.CATEGORY, day in assessed.documented,
                           day in assessed.struck))
+                absent[day] = (self.CATEGORY, day in assessed.documented,
+                               day in assessed.struck)
             struck.update(assessed.struck)
             summary = explain(assessed, self.b.profile, chronic=False, used=len(struck))
             outcome = {"explanation": summary,

@@ -161,7 +161,17 @@ def pick_subjects(n_students: int) -> dict:
         if len(picked) >= n_students:
             break
     coordinators = [f"b{n}-trinn1" for n in range(1, len(schools) + 1)]
-    return {"students": picked, "coordinators": coordinators, "kind": kind}
+    return {"students": picked, "coordinators": coordinators, "kind": kind,
+            "deciders": [(_year_coordinator_of(case), case) for _, case in picked]}
+
+
+def _year_coordinator_of(case_id: int) -> str:
+    """The username of the case's year coordinator (who decides a study-leave application)."""
+    from portal.models import Participant, User
+
+    return (User.select(User.username).join(Participant, on=(Participant.user == User.id))
+            .where((Participant.case == case_id) & (Participant.part == "year_coordinator"))
+            .order_by(User.id).scalar())
 
 
 def _has_study_leave() -> bool:
@@ -207,10 +217,15 @@ def scenarios(subjects: dict) -> list[dict]:
          "count_as": coord, "count_request": {
              "method": "GET", "path": "/home?" + urlencode(
                  {"kind": subjects["kind"] or "", "open": "1"})}},
-        {"name": "case", "label": "case page", "expected": 200, "count_as": student,
-         "count_request": {"method": "GET", "path": f"/cases/{case}"}},
+        {"name": "case", "label": "case page, the student's view", "expected": 200,
+         "count_as": student, "count_request": {"method": "GET", "path": f"/cases/{case}"}},
     ]
     if subjects["kind"]:
+        # the same study-leave cases as their year coordinators see them to decide: with the
+        # student's earlier grants and absence this year
+        out.append({"name": "case_staff", "label": "case page, the coordinator's view",
+                    "expected": 200, "count_as": subjects["deciders"][0][0],
+                    "count_request": {"method": "GET", "path": f"/cases/{case}"}})
         out.append({"name": "file", "label": "filing an application (POST + CSRF)",
                     "expected": 303, "count_as": student, "count_request": {
                         "method": "POST", "path": "/study-leave/new", "form": filing_form()}})
@@ -354,7 +369,7 @@ def wrk_requests(s: dict, server: Server, sessions: dict, subjects: dict) -> lis
     if name == "bare":
         return [{"method": "GET", "path": "/healthz", "headers": {"User-Agent": UA}}]
     users = ([(c, None) for c in subjects["coordinators"]] if name.startswith("queue")
-             else subjects["students"])
+             else subjects["deciders"] if name == "case_staff" else subjects["students"])
     out = []
     for username, case in users:
         cookie, token = sessions[username]
@@ -637,7 +652,8 @@ def main(argv=None) -> int:
         from bench.dataset import PASSWORD
 
         sessions = {u: server.login(u, PASSWORD)
-                    for u in [u for u, _ in subjects["students"]] + subjects["coordinators"]}
+                    for u in [u for u, _ in subjects["students"] + subjects["deciders"]]
+                    + subjects["coordinators"]}
         results = []
         for s in scen:
             reqs = wrk_requests(s, server, sessions, subjects)

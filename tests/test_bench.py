@@ -123,6 +123,56 @@ def test_the_datasets_notifications_go_where_the_app_sends_them(db):
     assert 0 < off < users / 2
 
 
+def test_the_datasets_absence_is_what_the_portal_would_have_registered(app, db):
+    """bench/dataset.py registers absence as teachers would have: in the student's own classes'
+    subjects, on school days so far, every lesson of a day a note is about (documented and
+    struck as its accepted note says); the summary the coordinator reads counts it, and warns
+    exactly where the profile's thresholds are crossed."""
+    from datetime import date, datetime
+
+    from bench import dataset
+    from portal.absence import absence_summary, rules
+    from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
+    from portal.models import Enrolment, SchoolYear, User
+
+    with app.app_context():
+        rows = dataset.build(db.obj, scale=0.01, now=datetime(2026, 12, 4, 12, 0))
+    assert rows["absence_record"] > 4 * rows["enrolment"]
+    outside = db.execute_sql(
+        "SELECT COUNT(*) FROM absence_record AS r JOIN teaching_assignment AS a"
+        " ON a.id = r.assignment_id WHERE NOT EXISTS (SELECT 1 FROM enrolment AS e"
+        " WHERE e.student_id = r.student_id AND e.school_class_id = a.school_class_id)"
+    ).fetchone()[0]
+    assert outside == 0
+    days = {r.date for r in AbsenceRecord.select(AbsenceRecord.date)}
+    assert days and all(rules.school_days(d, d) for d in days)
+    assert max(days) <= date(2026, 12, 4) and min(days) >= dataset.YEAR[0]
+    assert AbsenceRecord.select().where(AbsenceRecord.minutes_late > 0).count() > 0
+    covers = list(AbsenceCover.select().where(AbsenceCover.lesson.is_null()))
+    assert covers
+    for cover in covers:
+        lessons = list(AbsenceRecord.select().where(
+            (AbsenceRecord.student == cover.student) & (AbsenceRecord.date == cover.date)))
+        assert len(lessons) == dataset.LESSONS_A_DAY
+        assert all(r.documented >= cover.documented and r.struck >= cover.struck
+                   for r in lessons)
+    year = SchoolYear.get()
+    on = date(2026, 12, 4)
+    with app.test_request_context():
+        students = [u.id for u in User.select(User.id).join(
+            Enrolment, on=(Enrolment.student == User.id))]
+        warned = {(w.student_id, w.assignment_id, w.rule_key) for w in AbsenceWarning.select()}
+        crossing = set()
+        for student in students:
+            for f in absence_summary(student, year, on):
+                crossing |= {(student, f.assignment_id, t.key)
+                             for t in rules.crossed(year.school.rules, f)}
+                assert f.lessons_absent or f.late_minutes or not any(
+                    r.assignment_id == f.assignment_id for r in AbsenceRecord.select().where(
+                        AbsenceRecord.student == student))
+    assert warned == crossing and warned  # (a few students' notes' days cross the first)
+
+
 @pytest.mark.postgresql_only
 def test_generic_plans_name_the_large_tables_a_prepared_statement_reads_whole(school):
     """bench.plans: the plan PostgreSQL keeps for each statement prepared on the connection,

@@ -244,15 +244,11 @@ def _figures(summary):
 def test_the_class_overview_asks_as_many_statements_for_a_full_class(client, auth, db, school):
     """Each student's row is what their own summary says, and the page asks the same number of
     statements for two students as for six (it asked six for each student)."""
-    from bench.queries import counting
     from portal.models import Enrolment
+    from tests.statements import statements as count
 
     def statements():
-        url = f"/absence/classes/{school.klass.id}"
-        client.get(url)  # the second request is counted
-        with counting() as box:
-            assert client.get(url).status_code == 200
-        return box["n"]
+        return count(client, f"/absence/classes/{school.klass.id}")
 
     for i, day in enumerate(_days(14)):
         record_absence(_norsk(school), school.elev2, day, 1 + i % 2)

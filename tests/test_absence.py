@@ -268,3 +268,74 @@ def test_the_class_overview_asks_as_many_statements_for_a_full_class(client, aut
     for student, summary in rows:
         assert _figures(summary) == _figures(absence_summary(student, school.klass.school_year,
                                                              TODAY)), student.username
+
+
+def _warn(school, student, assignment, rule_key, percent):
+    return AbsenceWarning.create(student=student, assignment=assignment,
+                                 school_year=school.year, rule_key=rule_key, percent=percent)
+
+
+def test_the_student_pages_ask_as_many_statements_for_more_records_and_warnings(
+        client, auth, db, school):
+    """The student's own page and staff's page of one student list recent records and
+    warnings with their subjects without a statement for each (they asked two for each)."""
+    from tests.statements import statements
+
+    days = _days(5)
+    record_absence(_norsk(school), school.elev1, days[0], 1)
+    _warn(school, school.elev1, _norsk(school), "attendance_early_warning", 8.0)
+    pages = (("elev1", "/absence/"), ("laerer1", f"/absence/students/{school.elev1.id}"))
+    few = {}
+    for username, url in pages:
+        auth.login(username)
+        few[url] = statements(client, url)
+        auth.logout()
+    for day in days[1:]:
+        record_absence(_norsk(school), school.elev1, day, 2)
+        record_absence(_matte(school), school.elev1, day, 3, minutes_late=10)
+    _warn(school, school.elev1, _norsk(school), "attendance_absence_limit", 10.6)
+    _warn(school, school.elev1, _matte(school), "attendance_early_warning", 8.6)
+    for username, url in pages:
+        auth.login(username)
+        assert statements(client, url) == few[url], url
+        html = client.get(url).get_data(as_text=True)
+        assert html.count(", Norsk, ") == 5 and html.count(", Matematikk 1T, ") == 4
+        assert html.count("<strong>Norsk: ") == 2 and html.count("<strong>Matematikk 1T: ") == 1
+        auth.logout()
+
+
+def test_the_staff_absence_page_asks_as_many_statements_for_more_classes(
+        client, auth, db, school):
+    """The class overviews listed for staff name each class's school year without a
+    statement for each class (it asked one for each)."""
+    from portal.models import SchoolClass, SchoolYear
+    from tests.statements import statements
+
+    auth.login("admin")
+    few = statements(client, "/absence/")
+    last = SchoolYear.create(school=school.school, name="2025/2026",
+                             starts_on=date(2025, 8, 18), ends_on=date(2026, 6, 19))
+    for name in ("2STA", "2STB", "3STA"):
+        SchoolClass.create(school=school.school, school_year=school.year, name=name)
+    SchoolClass.create(school=school.school, school_year=last, name="1STC")
+    assert statements(client, "/absence/") == few
+    html = client.get("/absence/").get_data(as_text=True)
+    assert html.count("(2026/2027)</a>") == 5 and "1STC (2025/2026)</a>" in html
+
+
+def test_the_class_overview_asks_as_many_statements_for_more_warnings(client, auth, db, school):
+    """The warnings on the class overview name their subjects without a statement for each
+    (it asked two for each)."""
+    from tests.statements import statements
+
+    _warn(school, school.elev2, _norsk(school), "attendance_early_warning", 8.0)
+    auth.login("laerer1")
+    url = f"/absence/classes/{school.klass.id}"
+    few = statements(client, url)
+    _warn(school, school.elev2, _norsk(school), "attendance_absence_limit", 10.6)
+    _warn(school, school.elev2, _matte(school), "attendance_early_warning", 8.6)
+    _warn(school, school.elev1, _matte(school), "attendance_early_warning", 9.3)
+    assert statements(client, url) == few
+    html = client.get(url).get_data(as_text=True)
+    assert "Norsk (8.0 %), Norsk (10.6 %), Matematikk 1T (8.6 %)" in html
+    assert "Matematikk 1T (9.3 %)" in html

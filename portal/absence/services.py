@@ -12,6 +12,7 @@ from portal.db import Prepared, database
 from portal.models import (
     Enrolment,
     SchoolClass,
+    SchoolYear,
     Subject,
     TeachingAssignment,
     User,
@@ -97,8 +98,10 @@ _records = _scoped(lambda scope, year_id: (
            & ~AbsenceRecord.corrected & (AbsenceRecord.category.is_null()
                                          | (AbsenceRecord.category != rules.STUDY_WORK)))
     .tuples()))
+# the warnings given, with their subjects (the pages name them)
 _warnings = _scoped(lambda scope, year_id: (
-    AbsenceWarning.select()
+    AbsenceWarning.select(AbsenceWarning, TeachingAssignment, Subject)
+    .join(TeachingAssignment).join(Subject)
     .where(scope(AbsenceWarning.student) & (AbsenceWarning.school_year == year_id))
     .order_by(AbsenceWarning.created_at, AbsenceWarning.id)))
 # the whole school days struck from the diploma: (student, date, category)
@@ -387,7 +390,8 @@ def visible_classes(user, on: date | None = None):
     schools = [s for s in user.schools() if user.has_role(*OVERSEERS, school=s)]
     if schools:
         condition |= SchoolClass.school.in_(schools)
-    return SchoolClass.select().where(condition).order_by(SchoolClass.name)
+    return (SchoolClass.select(SchoolClass, SchoolYear).join(SchoolYear)
+            .where(condition).order_by(SchoolClass.name))
 
 
 def can_see_student(user, student, school_year) -> bool:

@@ -27,7 +27,7 @@ from portal.auth import roles_required
 from portal.auth.forms import ActionForm
 from portal.i18n import gettext as _
 from portal.menu import link, source
-from portal.models import RoleGrant, School, SchoolClass, TeachingAssignment, User
+from portal.models import RoleGrant, School, SchoolClass, Subject, TeachingAssignment, User
 from portal.roles import STAFF_ROLES
 from portal.rules.deadlines import Deadline
 
@@ -42,13 +42,17 @@ def _menu(user, here):
 def _student_years(user):
     schools = (School.select().join(RoleGrant, on=(RoleGrant.school == School.id))
                .where((RoleGrant.user == user) & (RoleGrant.role == "student")))
-    return [(s, s.current_year()) for s in schools if s.current_year() is not None]
+    years = ((s, s.current_year()) for s in schools)
+    return [(s, year) for s, year in years if year is not None]
 
 
 def _records(student, school_year, limit=RECENT_RECORDS):
-    return list(AbsenceRecord.select().where(
-        (AbsenceRecord.student == student) & (AbsenceRecord.school_year == school_year))
-        .order_by(AbsenceRecord.date.desc(), AbsenceRecord.lesson).limit(limit))
+    """The latest records, with their subjects (the list names them)."""
+    return list(AbsenceRecord.select(AbsenceRecord, TeachingAssignment, Subject)
+                .join(TeachingAssignment).join(Subject)
+                .where((AbsenceRecord.student == student)
+                       & (AbsenceRecord.school_year == school_year))
+                .order_by(AbsenceRecord.date.desc(), AbsenceRecord.lesson).limit(limit))
 
 
 def _student_context(student, school_year, *, own: bool):

@@ -226,3 +226,65 @@ def test_nki_exam_office_decides(db, client, auth, csrf):
     assert response.status_code == 303
     decision = Decision.get()
     assert decision.outcome == "granted" and decision.decided_role == "exam_office"
+
+
+# --- statements per page (no query per row) -----------------------------------------------
+
+def test_adaptation_list_sends_the_same_statements_for_more_students(hav, client, auth):
+    from portal.kinds.exam_adaptation.models import ExamAdaptationExam
+    from tests.statements import statements
+
+    exam = make_exam(hav, oslo(2027, 5, 26))
+
+    def grant(student, number):
+        case = Case.create(school=hav.school, school_year=hav.year, number=number,
+                           kind="exam_adaptation", state="decided", is_open=False,
+                           student=student, title="Tilrettelegging")
+        ExamAdaptationExam.create(case=case, exam=exam)
+        ExamAdaptationItem.create(case=case, adaptation="extra_time", minutes=60,
+                                  outcome="granted", granted_minutes=60)
+        ExamAdaptationItem.create(case=case, adaptation="separate_room", outcome="granted")
+
+    grant(hav.elev1, 1)
+    auth.login("eksamen")
+    url = f"/exams/{exam.id}/adaptations"
+    few = statements(client, url)
+    for n in range(2, 8):
+        grant(make_user(f"kandidat{n}", ["student"], hav.school, f"Kandidat Nummer{n}"), n)
+    assert statements(client, url) == few
+    html = client.get(url).get_data(as_text=True)
+    assert "Kandidat Nummer7" in html and "2026-0007" in html and "+60 min" in html
+
+
+def test_application_form_sends_the_same_statements_for_more_exams(hav, client, auth):
+    from tests.statements import statements
+
+    plan.register(make_exam(hav, oslo(2027, 5, 26)), hav.elev1)
+    auth.login("elev1")
+    few = statements(client, "/exam-adaptation/new")
+    for day in range(1, 6):
+        plan.register(make_exam(hav, oslo(2027, 6, day), hav.matte), hav.elev1)
+    assert statements(client, "/exam-adaptation/new") == few
+    html = client.get("/exam-adaptation/new").get_data(as_text=True)
+    assert html.count("Matematikk 1T") == 5 and "Fristen er 1. mai 2027" in html
+
+
+def test_case_page_sends_the_same_statements_for_more_exams(filed, client, auth):
+    from portal.kinds.exam_adaptation.models import ExamAdaptationExam
+    from tests.statements import statements
+
+    url = f"/cases/{filed.case.id}"
+    auth.login("elev1")
+    few_student = statements(client, url)
+    auth.logout()
+    auth.login("rektor")
+    few_decider = statements(client, url)
+    for day in range(1, 6):
+        ExamAdaptationExam.create(case=filed.case,
+                                  exam=make_exam(filed, oslo(2027, 6, day), filed.matte))
+    assert statements(client, url) == few_decider
+    html = client.get(url).get_data(as_text=True)
+    assert html.count("Matematikk 1T") == 5 and "Fristen er 1. mai 2027" in html
+    auth.logout()
+    auth.login("elev1")
+    assert statements(client, url) == few_student

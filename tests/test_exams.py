@@ -185,3 +185,39 @@ def test_access_to_exam_pages(hav, client, auth, csrf):
     html = client.get("/exams/mine").get_data(as_text=True)
     assert client.post(f"/exams/registrations/{reg.id}/withdraw",
                        data={"csrf_token": csrf(html)}).status_code == 404
+
+
+# --- statements per page (no query per row) -----------------------------------------------
+
+def _more_subjects(s, n):
+    from portal.models import Subject
+
+    return [Subject.create(school=s.school, code=f"FAG{i}", name=f"Fag nummer {i}")
+            for i in range(n)]
+
+
+def test_my_exams_sends_the_same_statements_for_more_exams(hav, client, auth):
+    from tests.statements import statements
+
+    plan.register(make_exam(hav, utcnow() + timedelta(days=40)), hav.elev1)
+    auth.login("elev1")
+    few = statements(client, "/exams/mine")
+    for i, subject in enumerate(_more_subjects(hav, 5)):
+        plan.register(make_exam(hav, utcnow() + timedelta(days=41 + i), subject), hav.elev1)
+    plan.register(make_exam(hav, utcnow() - timedelta(days=2), hav.matte), hav.elev1)
+    assert statements(client, "/exams/mine") == few
+    html = client.get("/exams/mine").get_data(as_text=True)
+    assert "Fag nummer 4" in html and "Matematikk 1T" in html
+
+
+def test_exam_plan_sends_the_same_statements_for_more_exams(hav, client, auth):
+    from tests.statements import statements
+
+    make_exam(hav, oslo(2027, 5, 20))
+    auth.login("eksamen")
+    few = statements(client, "/exams/plan")
+    for i, subject in enumerate(_more_subjects(hav, 6)):
+        make_exam(hav, oslo(2027, 5, 21 + i), subject)
+    assert statements(client, "/exams/plan") == few
+    html = client.get("/exams/plan").get_data(as_text=True)
+    assert "FAG5 Fag nummer 5" in html and "NOR1260 Norsk" in html

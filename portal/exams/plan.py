@@ -8,7 +8,7 @@ from peewee import fn
 from portal.db import database
 from portal.exams.models import Exam, ExamRegistration, ExamSickNote
 from portal.i18n import gettext as _
-from portal.models import SchoolClass, User, utcnow
+from portal.models import School, SchoolClass, Subject, User, utcnow
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date, latest_moment_before
 
@@ -167,14 +167,21 @@ def register_class(exam: Exam, school_class: SchoolClass) -> tuple[int, list[str
 
 
 def exams_of(school, school_year):
-    return (Exam.select(Exam)
+    """The plan's exams with their subjects (joined: the plan names each exam's subject)."""
+    return (Exam.select(Exam, Subject)
+            .join(Subject)
             .where((Exam.school == school) & (Exam.school_year == school_year))
             .order_by(Exam.starts_at))
 
 
 def registrations_of(student: User, school_year=None):
-    query = (ExamRegistration.select(ExamRegistration, Exam)
+    """The student's registrations with exam, subject and school joined: the pages name the
+    subject and read the deadlines from the school's profile for every row."""
+    query = (ExamRegistration.select(ExamRegistration, Exam, Subject, School)
              .join(Exam)
+             .join(Subject)
+             .switch(Exam)
+             .join(School)
              .where(ExamRegistration.student == student)
              .order_by(Exam.starts_at))
     if school_year is not None:

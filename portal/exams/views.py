@@ -192,7 +192,6 @@ def mine():
             "sick_deadline": plan.sick_note_deadline(reg.exam),
             "can_sick_note": plan.can_file_sick_note(reg),
             "adaptation_deadline": application_deadline(reg.exam),
-            "attempts_used": plan.attempts_used(current_user, reg.exam.subject),
             "max_attempts": plan.max_attempts(reg.exam.school),
         })
     return render_template("exams/mine.html", rows=rows, form=ActionForm())

@@ -42,11 +42,14 @@ class ExamAdaptationItem(BaseModel):
 
 def granted_for_exam(exam: Exam) -> list[dict]:
     """Who has which granted adaptation at `exam`: the exam office's printable list."""
-    from portal.models import User
+    from portal.models import SchoolYear, User
 
-    items = (ExamAdaptationItem.select(ExamAdaptationItem, Case, User)
+    # the year joined too: the list shows each case's reference, which names the year
+    items = (ExamAdaptationItem.select(ExamAdaptationItem, Case, User, SchoolYear)
              .join(Case)
              .join(User, on=(Case.student == User.id))
+             .switch(Case)
+             .join(SchoolYear)
              .join(ExamAdaptationExam, on=(ExamAdaptationExam.case == Case.id))
              .where((ExamAdaptationExam.exam == exam) & (Case.state == "decided")
                     & ExamAdaptationItem.outcome.in_(("granted", "partly_granted")))

@@ -28,7 +28,7 @@ from portal.kinds.exam_adaptation.models import (
     ExamAdaptationExam,
     ExamAdaptationItem,
 )
-from portal.models import Attachment, RoleGrant, School, SchoolYear, User, utcnow
+from portal.models import Attachment, RoleGrant, School, SchoolYear, Subject, User, utcnow
 
 bp = Blueprint("exam_adaptation", __name__, url_prefix="/exam-adaptation",
                template_folder="templates")
@@ -185,7 +185,11 @@ def _file(form, school, year, decider, exams, checked):
 def case_extra(case, parts) -> dict:
     """What the case page shows beyond the basics."""
     application = ExamAdaptationApplication.get_or_none(case=case)
-    exams = list(Exam.select().join(ExamAdaptationExam)
+    # subject and school joined: the page names each exam's subject and its deadline
+    exams = list(Exam.select(Exam, Subject, School)
+                 .join(ExamAdaptationExam)
+                 .switch(Exam).join(Subject)
+                 .switch(Exam).join(School)
                  .where(ExamAdaptationExam.case == case).order_by(Exam.starts_at))
     items = list(ExamAdaptationItem.select().where(ExamAdaptationItem.case == case)
                  .order_by(ExamAdaptationItem.id))

@@ -106,14 +106,21 @@ def _answered_justification(hav, grade, received):
     return case
 
 
-def _file_and_appoint(hav, client, auth, csrf, monkeypatch, grade):
+def _file(hav, client, auth, csrf, monkeypatch, grade):
     _on(monkeypatch, date(2027, 2, 15))
     auth.login("elev1")
     url = f"/grade-appeals/new?grade={grade.id}"
     r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": REASONS})
     assert r.status_code == 303, r.get_data(as_text=True)
     auth.logout()
-    case = Case.get(Case.kind == "grade_appeal")
+    return Case.get(Case.kind == "grade_appeal")
+
+
+def _file_and_appoint(hav, client, auth, csrf, monkeypatch, grade):
+    return _appoint(hav, client, auth, csrf, _file(hav, client, auth, csrf, monkeypatch, grade))
+
+
+def _appoint(hav, client, auth, csrf, case):
     assert GradeAppeal.get().answer_due == date(2027, 3, 15)  # 4 weeks
     auth.login("eksamen")
     page = f"/cases/{case.id}"
@@ -204,3 +211,33 @@ def test_access(hav, client, auth, csrf, monkeypatch):
         auth.logout()
     auth.login("elev2")
     assert client.get(f"/grade-appeals/new?grade={grade.id}").status_code == 404
+
+
+def _status_block(html):
+    """The page's status block (or the fragment), whitespace aside."""
+    block = re.search(r'<section id="case-status".*?</section>', html, flags=re.S).group(0)
+    return " ".join(block.split())
+
+
+def test_case_page_and_status_within_the_budget_and_alike(hav, client, auth, csrf, monkeypatch):
+    """The status fragment builds only what the status block shows, and shows what the page
+    shows there: the basics to the exam office, only the blind entries to a new examiner."""
+    from tests.statements import statements
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 2, 1))
+    _answered_justification(hav, grade, received=date(2027, 2, 3))
+    case = _file(hav, client, auth, csrf, monkeypatch, grade)
+    page, status = f"/cases/{case.id}", f"/cases/{case.id}/status"
+    auth.login("eksamen")
+    assert statements(client, page) <= 12 and statements(client, status) <= 12
+    html = client.get(status).get_data(as_text=True)
+    assert "Mottatt – hos eksamenskontoret" in html and "Klage mottatt (signert)" in html
+    assert _status_block(html) == _status_block(client.get(page).get_data(as_text=True))
+    auth.logout()
+    case = _appoint(hav, client, auth, csrf, case)
+    Event.create(case=case, actor=None, role="exam_office", action="new_oral_required",
+                 state_before=case.state, state_after=case.state, text=REASONS)
+    auth.login("sensor2")
+    html = client.get(status).get_data(as_text=True)
+    assert "Nye sensorer oppnevnt" in html and "Ny muntlig eksamen" not in html
+    assert _status_block(html) == _status_block(client.get(page).get_data(as_text=True))

@@ -78,3 +78,75 @@ def test_demo_grades(db):
     demo.load(date(2026, 11, 23))
     published = Grade.select().where(Grade.published_at.is_null(False))
     assert published.count() >= 8
+
+
+def _case(hav, kind, state):
+    from portal.models import Case
+
+    number = Case.select().count() + 1
+    return Case.create(school=hav.school, school_year=hav.year, number=number, kind=kind,
+                       state=state, student=hav.elev1, title=kind)
+
+
+def _grades_of_every_kind(hav, code):
+    """elev1's grades in four new subjects `code`1–4 (each with its own exam): one plain, one
+    with an answered justification and a formal-error appeal, one appealed and re-graded, one
+    not yet published; and a registration without a grade."""
+    from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+    from portal.kinds.grade_appeal.models import GradeAppeal
+    from portal.kinds.justification.models import JustificationRequest
+    from portal.models import Subject
+    from tests.grading import oslo
+
+    def exam(n):
+        hav.subject = Subject.create(school=hav.school, code=f"{code}{n}", name=f"Emne {code}{n}")
+        return make_exam(hav)
+
+    make_grade(hav, exam(1), hav.elev1)
+    justified = make_grade(hav, exam(2), hav.elev1)
+    JustificationRequest.create(case=_case(hav, "justification", "answered"), grade=justified,
+                                requested_on=date(2027, 1, 23), answer_due=date(2027, 2, 5),
+                                answered_at=oslo(date(2027, 1, 27)))
+    FormalErrorAppeal.create(case=_case(hav, "formal_error_appeal", "filed"), grade=justified,
+                             learned_on=date(2027, 1, 22), description="x",
+                             filed_on=date(2027, 1, 24))
+    old = make_grade(hav, exam(3), hav.elev1, letter="D")
+    new = Grade.create(registration=old.registration, grade="B", graded_by=hav.sensor2,
+                       published_at=oslo(date(2027, 1, 25)), channel="electronic",
+                       origin="regrading", is_final=True)
+    Grade.update(replaced_by=new).where(Grade.id == old.id).execute()
+    GradeAppeal.create(case=_case(hav, "grade_appeal", "regraded"), grade=old, new_grade=new,
+                       filed_on=date(2027, 1, 23))
+    make_grade(hav, exam(4), hav.elev1, published=None)
+    ExamRegistration.create(exam=exam(5), student=hav.elev1, status="registered")
+
+
+def test_my_grades_statements_do_not_grow_with_the_grades(hav, client, auth, monkeypatch):
+    from tests.statements import statements
+
+    monkeypatch.setattr(cal, "today", lambda: date(2027, 1, 26))
+    _grades_of_every_kind(hav, "FEW")
+    auth.login("elev1")
+    few = statements(client, "/grades/")
+    for code in ("MANY", "MORE", "MOST"):
+        _grades_of_every_kind(hav, code)
+    assert statements(client, "/grades/") == few <= 12
+    html = client.get("/grades/").get_data(as_text=True)
+    assert html.count('class="grade-card"') == 12 and "Emne MOST3" in html
+    assert "Emne MOST4" not in html  # not published
+
+
+def test_exam_page_statements_do_not_grow_with_the_candidates(hav, client, auth):
+    from tests.factories import make_user
+    from tests.statements import statements
+
+    exam = make_exam(hav)
+    make_grade(hav, exam, hav.elev1, letter="C")
+    auth.login("eksamen")
+    few = statements(client, f"/grades/exams/{exam.id}")
+    for n in range(20):
+        student = make_user(f"kandidat{n}", ["student"], hav.school, f"Kandidat Nummer{n}")
+        make_grade(hav, exam, student, letter="A", published=None if n % 2 else date(2027, 1, 22))
+    assert statements(client, f"/grades/exams/{exam.id}") == few <= 12
+    html = client.get(f"/grades/exams/{exam.id}").get_data(as_text=True)
+    assert "Kandidat Nummer0" in html and "Kandidat Nummer19" in html

@@ -11,9 +11,21 @@ bp = Blueprint("grades", __name__, template_folder="templates", url_prefix="/gra
 
 def current_grade(registration):
     """The grade that counts: the newest one not replaced."""
-    return (Grade.select().where((Grade.registration == registration)
-                                 & Grade.replaced_by.is_null())
-            .order_by(Grade.id.desc()).first())
+    return current_grades([registration]).get(registration.id)
+
+
+def current_grades(registrations) -> dict:
+    """The grade that counts of each of `registrations`, by registration id, in one query
+    (pages list many). Each grade's registration is the one given, so what was read with it
+    (exam, subject, school) is not read again."""
+    by_id = {reg.id: reg for reg in registrations}
+    grades = {}
+    for grade in (Grade.select().where(Grade.registration.in_(list(by_id))
+                                       & Grade.replaced_by.is_null())
+                  .order_by(Grade.id)):
+        grade.registration = by_id[grade.registration_id]
+        grades[grade.registration_id] = grade  # the newest wins
+    return grades
 
 
 def student_grade_or_404(grade_id, student):
@@ -35,5 +47,5 @@ from portal.grades import views  # noqa: E402,F401
 from portal.grades.demo import load_demo  # noqa: E402
 
 __all__ = ["CHANNELS", "LETTERS", "PASS_FAIL", "ExamExaminer", "Grade", "bp", "current_grade",
-           "student_grade_or_404",
+           "current_grades", "student_grade_or_404",
            "load_demo"]

@@ -41,15 +41,18 @@ def justification_request_deadline(grade, learned_on: date | None = None) -> Dea
     return within
 
 
-def justification_received_on(grade) -> date | None:
-    """The day the student received the latest justification of this grade."""
+def justification_received_on(grade, requests=None) -> date | None:
+    """The day the student received the latest justification of this grade; `requests`:
+    the grade's justification requests when the caller has read them already (a page of
+    many grades), else they are read here."""
     from portal.kinds.justification.models import JustificationRequest
 
-    row = (JustificationRequest.select(JustificationRequest.answered_at)
-           .where((JustificationRequest.grade == grade)
-                  & JustificationRequest.answered_at.is_null(False))
-           .order_by(JustificationRequest.answered_at.desc()).first())
-    return oslo_date(row.answered_at) if row else None
+    if requests is None:
+        requests = (JustificationRequest.select(JustificationRequest.answered_at)
+                    .where((JustificationRequest.grade == grade)
+                           & JustificationRequest.answered_at.is_null(False)))
+    answered = [r.answered_at for r in requests if r.answered_at is not None]
+    return oslo_date(max(answered)) if answered else None
 
 
 def restarted(received_on: date, rule) -> Deadline:
@@ -59,13 +62,14 @@ def restarted(received_on: date, rule) -> Deadline:
     return Deadline(due=due, rule=rule, rolled_from=end if end != due else None)
 
 
-def grade_appeal_deadline(grade) -> Deadline | None:
-    """From publication, or from the justification when one was received."""
+def grade_appeal_deadline(grade, justifications=None) -> Deadline | None:
+    """From publication, or from the justification when one was received
+    (`justifications`: as in justification_received_on)."""
     rules = profile_of(grade)
     if "grade_appeal_deadline" not in rules or not grade.is_published:
         return None
     rule = rules.rule("grade_appeal_deadline")
-    received = justification_received_on(grade)
+    received = justification_received_on(grade, justifications)
     if received is not None:
         return restarted(received, rule)
     return Deadline.after(published_on(grade), rule)

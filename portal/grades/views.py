@@ -7,13 +7,13 @@ from portal.auth import roles_required
 from portal.cases.steps import options
 from portal.db import database
 from portal.exams.models import Exam, ExamRegistration
-from portal.grades import bp, current_grade
+from portal.grades import bp, current_grades
 from portal.grades import deadlines as dl
 from portal.grades.forms import ExaminersForm, PublishForm, grade_label, record_form
 from portal.grades.models import ExamExaminer, Grade
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
-from portal.models import Subject, User, utcnow
+from portal.models import School, Subject, User, utcnow
 from portal.rules import calendar as cal
 
 
@@ -23,44 +23,61 @@ def _grade_label(code):
 
 
 def _rows_for_student(student):
-    registrations = (ExamRegistration.select(ExamRegistration, Exam, Subject)
-                     .join(Exam).join(Subject)
-                     .where(ExamRegistration.student == student)
-                     .order_by(Exam.starts_at.desc()))
-    rows = []
-    for reg in registrations:
-        grade = current_grade(reg)
-        if grade is None or not grade.is_published:
-            continue
-        rows.append(grade_facts(grade))
-    return rows
+    registrations = list(ExamRegistration.select(ExamRegistration, Exam, Subject, School)
+                         .join(Exam).join(Subject)
+                         .switch(Exam).join(School, on=(Exam.school == School.id))
+                         .where(ExamRegistration.student == student)
+                         .order_by(Exam.starts_at.desc()))
+    grades = current_grades(registrations)
+    return grade_facts([grades[reg.id] for reg in registrations
+                        if reg.id in grades and grades[reg.id].is_published])
 
 
-def grade_facts(grade) -> dict:
-    """What the student's page shows of one grade, with the deadlines running from it."""
+def grade_facts(grades) -> list[dict]:
+    """What the student's page shows of each of `grades` (their registrations read with exam,
+    subject and school), with the deadlines running from them. The justifications and appeals
+    of all of them are read in one query per table, not per grade."""
     from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
     from portal.kinds.grade_appeal.models import GradeAppeal
     from portal.kinds.justification.models import JustificationRequest
 
+    ids = [g.id for g in grades]
+    justifications = {}
+    for request in (JustificationRequest.select().where(JustificationRequest.grade.in_(ids))
+                    .order_by(JustificationRequest.id)):
+        justifications.setdefault(request.grade_id, []).append(request)
+    # the appeal on the grade; for a new grade after an appeal, the one on the grade it replaced
+    regraded = [g.id for g in grades if g.origin == "regrading"]
+    appeals = {}
+    for appeal in (GradeAppeal.select(GradeAppeal, Grade)
+                   .join(Grade, on=(GradeAppeal.grade == Grade.id))
+                   .where(Grade.id.in_(ids) | Grade.replaced_by.in_(regraded))
+                   .order_by(GradeAppeal.id)):
+        appeals.setdefault(appeal.grade.replaced_by_id or appeal.grade_id, appeal)
+    formal_errors = {}
+    for appeal in (FormalErrorAppeal.select().where(FormalErrorAppeal.grade.in_(ids))
+                   .order_by(FormalErrorAppeal.id)):
+        formal_errors.setdefault(appeal.grade_id, appeal)
+
     on = cal.today()
-    justification = (JustificationRequest.select().where(JustificationRequest.grade == grade)
-                     .order_by(JustificationRequest.id.desc()).first())
-    appealed = grade.replaces.first() if grade.origin == "regrading" else None
-    appeal = GradeAppeal.select().where(GradeAppeal.grade == (appealed or grade)).first()
-    request_deadline = dl.justification_request_deadline(grade)
-    appeal_deadline = dl.grade_appeal_deadline(grade)
-    return {
-        "grade": grade, "exam": grade.registration.exam,
-        "justification": justification,
-        "request_deadline": request_deadline,
-        "may_request": request_deadline is not None and justification is None
-        and not grade.is_final and request_deadline.is_on_time(on),
-        "appeal": appeal, "appeal_deadline": appeal_deadline,
-        "appeal_refusal": dl.grade_appeal_refusal(grade),
-        "formal_error": FormalErrorAppeal.select().where(
-            FormalErrorAppeal.grade == grade).first(),
-        "today": on,
-    }
+    rows = []
+    for grade in grades:
+        requests = justifications.get(grade.id, [])
+        justification = requests[-1] if requests else None
+        request_deadline = dl.justification_request_deadline(grade)
+        rows.append({
+            "grade": grade, "exam": grade.registration.exam,
+            "justification": justification,
+            "request_deadline": request_deadline,
+            "may_request": request_deadline is not None and justification is None
+            and not grade.is_final and request_deadline.is_on_time(on),
+            "appeal": appeals.get(grade.id),
+            "appeal_deadline": dl.grade_appeal_deadline(grade, requests),
+            "appeal_refusal": dl.grade_appeal_refusal(grade),
+            "formal_error": formal_errors.get(grade.id),
+            "today": on,
+        })
+    return rows
 
 
 @bp.route("/")
@@ -120,7 +137,7 @@ def _registrations(exam):
 
 def _exam_context(exam, form=None):
     registrations = _registrations(exam)
-    grades = {reg.id: current_grade(reg) for reg in registrations}
+    grades = current_grades(registrations)
     if form is None:
         data = {f"grade_{rid}": g.grade for rid, g in grades.items() if g}
         some = next((g for g in grades.values() if g), None)
@@ -162,9 +179,10 @@ def _is_post():
 
 def _record(exam, registrations, form):
     with database.atomic():
+        grades = current_grades(registrations)
         for reg in registrations:
             value = getattr(form, f"grade_{reg.id}").data
-            grade = current_grade(reg)
+            grade = grades.get(reg.id)
             if not value or (grade and grade.is_published):
                 continue
             fields = {"grade": value, "graded_by": current_user.id, "recorded_at": utcnow(),

@@ -19,6 +19,12 @@ def _context(case, parts):
     return case_context(case, parts)
 
 
+def _status_context(case, parts):
+    from portal.kinds.grade_appeal.views import status_context
+
+    return status_context(case, parts)
+
+
 register(Kind(
     code=KIND,
     label=_l("Appeal on a grade"),
@@ -37,6 +43,7 @@ register(Kind(
     deciders=frozenset({"exam_office"}),
     template="grade_appeal/case.html",
     extra_context=_context,
+    status_context=_status_context,
     event_labels={
         "file": _l("Appeal received (signed)"),
         "appoint": _l("New examiners appointed"),

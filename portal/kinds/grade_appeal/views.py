@@ -7,6 +7,8 @@ from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import StepRefused, form_on_page, options, step_form, take_step
 from portal.cases.steps import withdraw as steps_withdraw
+from portal.cases.views import STATUS_EVENTS, _timeline
+from portal.exams.models import Exam, ExamRegistration
 from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
 from portal.grades.forms import grade_label
@@ -17,7 +19,7 @@ from portal.kinds.grade_appeal import KIND, bp
 from portal.kinds.grade_appeal.forms import AppointForm, GradeAppealForm, RegradeForm
 from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.kinds.justification.models import JustificationRequest
-from portal.models import Event, Participant, SchoolYear, User
+from portal.models import Event, Participant, SchoolYear, Subject, User
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline
 
@@ -89,8 +91,12 @@ def ineligible_examiners(grade) -> dict[int, str]:
 
 
 def case_context(case, parts):
-    appeal = GradeAppeal.get(GradeAppeal.case == case)
-    old = Grade.get_by_id(appeal.grade_id)
+    # the appealed grade read with its exam and subject, which the page shows
+    appeal = (GradeAppeal.select(GradeAppeal, Grade, ExamRegistration, Exam, Subject)
+              .join(Grade, on=(GradeAppeal.grade == Grade.id))
+              .join(ExamRegistration).join(Exam).join(Subject)
+              .where(GradeAppeal.case == case).get())
+    old = appeal.grade
     exam = old.registration.exam
     sighted = bool(parts & SIGHTED)
     context = {"appeal": appeal, "exam": exam, "sighted": sighted,
@@ -100,14 +106,12 @@ def case_context(case, parts):
                                  .join(User).where((Participant.case == case)
                                                    & (Participant.part == "new_examiner"))]}
     if sighted:
-        context.update(old_grade=old, justification=JustificationRequest.select().where(
-            JustificationRequest.grade == old).first())
+        context["old_grade"] = old
     else:
         # New examiners: never the old grade, its justification or the student's reasons.
-        events = [ev for ev in context_events(case) if ev.action in BLIND_EVENTS]
-        for ev in events:
-            ev.text = ""
-        context.update(events=events, latest=events[:5], decisions=[], attachments=[])
+        events = blind_events(case)
+        context.update(events=events, latest=events[:STATUS_EVENTS], decisions=[],
+                       attachments=[])
     if case.state == "filed" and "exam_office" in parts:
         form = step_form(AppointForm, case)
         blocked = ineligible_examiners(old)
@@ -123,10 +127,21 @@ def case_context(case, parts):
     return context
 
 
-def context_events(case):
-    from portal.cases.views import _timeline
+def status_context(case, parts):
+    """What the status block shows (Kind.status_context): the basics; to new examiners only
+    the timeline entries they may see, as on the page."""
+    if parts & SIGHTED:
+        return {}
+    return {"latest": blind_events(case)[:STATUS_EVENTS]}
 
-    return _timeline(case.id)
+
+def blind_events(case):
+    """The timeline a new examiner sees: the entries that carry neither the old grade nor the
+    student's reasons, without their text."""
+    events = [ev for ev in _timeline(case.id) if ev.action in BLIND_EVENTS]
+    for ev in events:
+        ev.text = ""
+    return events
 
 
 @bp.route("/<int:case_id>/appoint", methods=["POST"])

@@ -95,3 +95,38 @@ def test_admin_page_downloads_the_zip_and_others_get_404(app, client, auth, deci
     with zipfile.ZipFile(io.BytesIO(response.data)) as z:
         assert len(z.namelist()) == 4
     assert client.get("/admin/archive/?day=nonsense").status_code == 422
+
+
+def test_admin_page_lists_without_rendering_and_statements_do_not_grow(
+        app, client, auth, decided, monkeypatch):
+    """The listing comes from the query alone, no PDF rendered; the student, who decided and
+    who wrote the protocol come joined, not one statement per document."""
+    from portal.archive import export
+    from portal.models import Enrolment
+    from tests.statements import statements
+
+    url = f"/admin/archive/?day={DAY.isoformat()}&show=1"
+    auth.login("admin")
+    few = statements(client, url)
+    s, cases = decided, [decided.case]
+    for n in range(4, 8):
+        student = make_user(f"elev{n}", ["student"], s.school, f"Elev Nummer{n}")
+        Enrolment.create(student=student, school_class=s.klass)
+        case = report_concern(student, s.norsk, "missing_work", s.laerer1, "Mangler arbeid")
+        writer = make_user(f"kull{n}", ["cohort_coordinator"], s.school, f"Kull Nummer{n}")
+        FollowUp.update(protocol="Plan.", protocol_by=writer, protocol_at=AT,
+                        signed_at=AT).where(FollowUp.case == case).execute()
+        boss = make_user(f"avd{n}", ["department_head"], s.school, f"Avd Nummer{n}")
+        decisions.issue(case, outcome="follow_up_plan", summary="Plan.", reasons="Mangler.",
+                        rule_reference="rutine", decided_by=boss, role="department_head",
+                        decided_at=AT)
+        cases.append(case)
+    assert statements(client, url) == few
+
+    def no_pdf(html):
+        raise AssertionError("the listing rendered a PDF")
+
+    monkeypatch.setattr(export, "render_pdf", no_pdf)
+    html = client.get(url).get_data(as_text=True)
+    for c in cases:  # a decision letter and a protocol each, with the student's name
+        assert html.count(f"<li>{c.reference} ") == 2 and c.student.full_name in html

@@ -209,3 +209,36 @@ def test_access(hav, client, auth, csrf, monkeypatch):
     assert client.post(f"/decision-appeals/{case.id}/forward").status_code in (400, 404)
 
 
+
+
+def test_case_page_statements_do_not_grow_with_board_votes(hav, client, auth, csrf,
+                                                           monkeypatch):
+    from tests.factories import make_user
+    from tests.statements import statements
+
+    d, case = _filed(hav, client, auth, csrf, monkeypatch, by=hav.klage[0])
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward",
+                     {"version": case.version, "assessment": "Ingen grunn."}).status_code == 303
+    auth.logout()
+    auth.login("klage3")
+    k3 = hav.klage[2]
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
+                     {"version": case.version + 1, "meeting_on": "2026-10-28",
+                      "chair": str(k3.id), f"vote_{k3.id}": "upheld",
+                      "minutes": "Møte."}).status_code == 303
+    auth.logout()
+    for who in ("elev1", "rektor", "klage3"):
+        auth.login(who)
+        few = statements(client, page)
+        appeal = DecisionAppeal.get()
+        extra = [make_user(f"medlem{who}{n}", ["appeals_board"], hav.school,
+                           f"Ekstra Medlem{who}{n}") for n in range(6)]
+        for member in extra:
+            BoardVote.create(appeal=appeal, member=member, vote="changed")
+        assert statements(client, page) == few, who
+        html = client.get(page).get_data(as_text=True)
+        assert all(m.full_name in html for m in extra) and "Klage Medlem3" in html
+        BoardVote.delete().where(BoardVote.member.in_(extra)).execute()
+        auth.logout()

@@ -202,3 +202,25 @@ def test_demo_adds_a_summoned_follow_up_case(db):
     demo.load(today=date(2026, 11, 23))
     case = Case.get(Case.kind == "follow_up")
     assert case.state == "summoned" and case.student.username == "student3"
+
+
+def test_report_form_statements_do_not_grow_with_the_teachers_assignments(
+        app, client, auth, fagskole):
+    from portal.models import Enrolment, SchoolClass, Subject, TeachingAssignment
+    from tests.statements import statements
+
+    s = fagskole
+    auth.login("laerer1")
+    few = statements(client, "/follow-up/new")
+    other = SchoolClass.create(school=s.school, school_year=s.year, name="2STA",
+                               contact_teacher=s.laerer2)
+    Enrolment.create(student=make_user("elev9", ["student"], s.school, "Elev Nummer9"),
+                     school_class=other)
+    subjects = [Subject.create(school=s.school, code=f"FAG{n}", name=f"Fag nummer {n}")
+                for n in range(8)]
+    for n, subject in enumerate(subjects):
+        TeachingAssignment.create(teacher=s.laerer1, subject=subject,
+                                  school_class=s.klass if n % 2 else other)
+    assert statements(client, "/follow-up/new") == few
+    html = client.get("/follow-up/new").get_data(as_text=True)
+    assert "Elev Nummer9" in html and all(subject.name in html for subject in subjects)

@@ -646,3 +646,21 @@ def test_the_application_and_its_answers_in_one_statement_are_what_each_query_gi
             assert shown(*together) == shown(flow.leave_of(case), flow.answers_shown(case))
         norsk, _matte = _answers(case)
         _teacher_answer(case, norsk, approve=True, text="Les kapittel 4.", actor=school.laerer1)
+
+
+def test_case_page_statements_do_not_grow_with_the_absence_notes_to_link(portal, school):
+    """The student's choice of absence notes shows each one's reference (which reads the
+    school year): the page asks the same statements for one note as for several."""
+    from tests.statements import statements
+
+    case = granted(portal, school)
+    notes = [_absence_note(portal, "2026-11-30", "2026-12-02")]
+    portal.login("elev1")
+    few = statements(portal.client, f"/cases/{case.id}")
+    for first, last in (("2026-11-30", "2026-11-30"), ("2026-12-01", "2026-12-01"),
+                        ("2026-12-02", "2026-12-03"), ("2026-11-27", "2026-11-30")):
+        notes.append(_absence_note(portal, first, last))
+    portal.login("elev1")
+    assert statements(portal.client, f"/cases/{case.id}") == few
+    html = portal.page(case)
+    assert all(f'value="{n.id}"' in html and n.reference in html for n in notes)

@@ -13,7 +13,7 @@ from portal.kinds.decision_appeal import KIND, bp
 from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.forms import AppealForm, ForwardForm, ReverseForm, board_form
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
-from portal.models import Case, Decision, SchoolYear
+from portal.models import Case, Decision, SchoolYear, User
 from portal.rules import calendar as cal
 from portal.rules.deadlines import format_date
 
@@ -94,7 +94,8 @@ def case_context(case, parts):
     decision = (Decision.select(Decision, Case).join(Case)
                 .where(Decision.id == appeal.decision_id).get())
     members, blocked = r.board(case.school, decision)
-    votes = list(BoardVote.select().where(BoardVote.appeal == appeal))
+    votes = list(BoardVote.select(BoardVote, User).join(User)
+                 .where(BoardVote.appeal == appeal))  # the minutes name each member
     context = {
         "appeal": appeal, "appealed": decision, "deadline": r.appeal_deadline(decision),
         "blocked": blocked, "members": members, "votes": votes,

@@ -92,13 +92,16 @@ def _step(case_id, action, done, make_effect=None, text=lambda form: "", extra_c
 
 
 def _teaching(user):
-    """The teacher's assignments in schools with the follow-up procedure, this school year."""
-    rows = []
+    """The teacher's assignments in schools with the follow-up procedure, this school year.
+    Each school's current year is asked once, not once per assignment."""
+    rows, years = [], {}
     for ta in (TeachingAssignment.select(TeachingAssignment, Subject, SchoolClass, School)
                .join(Subject).switch(TeachingAssignment).join(SchoolClass).join(School)
                .where(TeachingAssignment.teacher == user)):
         school = ta.school_class.school
-        year = school.current_year()
+        if school.id not in years:
+            years[school.id] = school.current_year()
+        year = years[school.id]
         if available(school) and year is not None and ta.school_class.school_year_id == year.id:
             rows.append(ta)
     return rows

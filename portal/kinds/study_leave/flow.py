@@ -350,14 +350,15 @@ def _note_period(note) -> tuple[date, date] | None:
 
 def note_candidates(case) -> list[tuple[Case, object]]:
     """The student's absence notes this school year that overlap the period and still stand
-    (not refused or withdrawn, not a correction request): (case, note), newest first."""
+    (not refused or withdrawn, not a correction request): (case, note), newest first. The
+    school year comes along: the choices show each case's reference, which reads it."""
     try:
         from portal.kinds.absence_note.models import AbsenceNote
     except ImportError:
         return []
     leave = leave_of(case)
-    rows = (AbsenceNote.select(AbsenceNote, Case)
-            .join(Case)
+    rows = (AbsenceNote.select(AbsenceNote, Case, SchoolYear)
+            .join(Case).join(SchoolYear)
             .where((Case.student == case.student_id) & (Case.school_year == case.school_year_id)
                    & (Case.kind == NOTE_KIND) & Case.state.not_in(NOTE_UNUSABLE_STATES)
                    & (AbsenceNote.category != "correction"))

@@ -375,7 +375,7 @@ def can_see_class(user, klass: SchoolClass) -> bool:
     if user.id in (klass.contact_teacher_id, klass.year_coordinator_id,
                    klass.cohort_coordinator_id):
         return True
-    if user.has_role(*OVERSEERS, school=klass.school):
+    if user.has_role(*OVERSEERS, school=klass.school_id):
         return True
     return TeachingAssignment.select().where((TeachingAssignment.school_class == klass)
                                              & (TeachingAssignment.teacher == user)).exists()

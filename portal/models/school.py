@@ -43,7 +43,10 @@ class SchoolYear(BaseModel):
         day = on or today()
         if isinstance(day, datetime):  # compared as text on SQLite: the day, not the time
             day = day.date()
-        return _current_year.first(school, day.isoformat())
+        year = _current_year.first(school, day.isoformat())
+        if year is not None and isinstance(school, School):
+            year.school = school  # the caller's: `year.school` is not read again
+        return year
 
 
 # the year holding the day first, then the latest; the day as ISO text (how SQLite stores a

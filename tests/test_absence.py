@@ -339,3 +339,37 @@ def test_the_class_overview_asks_as_many_statements_for_more_warnings(client, au
     html = client.get(url).get_data(as_text=True)
     assert "Norsk (8.0 %), Norsk (10.6 %), Matematikk 1T (8.6 %)" in html
     assert "Matematikk 1T (9.3 %)" in html
+
+
+def test_the_summary_counts_what_counts_summed_by_the_database(db, school):
+    """Whole lessons, of them documented and struck, late minutes, of them undocumented, per
+    subject (a co-teacher's assignment in the subject adds up); corrected records and organised
+    study work (R) are no absence."""
+    from portal.absence.rules import STUDY_WORK
+
+    norsk = _norsk(school)
+    co_teacher = TeachingAssignment.create(teacher=school.laerer2, subject=school.norsk,
+                                           school_class=school.klass, planned_lessons=113)
+    days = _days(10)
+    rows = [  # (assignment, minutes late, documented, struck, category, corrected)
+        (norsk, 0, False, False, None, False), (norsk, 0, True, False, "a", False),
+        (norsk, 0, True, True, "a", False), (co_teacher, 0, False, False, None, False),
+        (norsk, 10, False, False, None, False), (co_teacher, 20, True, False, "a", False),
+        (norsk, 0, False, False, None, True), (norsk, 0, True, False, STUDY_WORK, False),
+        (_matte(school), 15, False, False, None, False),
+    ]
+    for day, (assignment, late, documented, struck, category, corrected) in zip(days, rows,
+                                                                                 strict=False):
+        AbsenceRecord.create(student=school.elev1, assignment=assignment,
+                             school_year=school.year, date=day, lesson=1, minutes_late=late,
+                             documented=documented, struck=struck, category=category,
+                             corrected=corrected)
+    summary = absence_summary(school.elev1, school.year, TODAY)
+    by_subject = {f.subject: f for f in summary}
+    n = by_subject["Norsk"]
+    assert (n.lessons_absent, n.lessons_documented, n.lessons_struck, n.late_minutes) == (
+        4, 2, 1, 30)
+    assert n.absent == pytest.approx(4 + 30 / 45)
+    assert n.undocumented == pytest.approx(2 + 10 / 45)
+    m = by_subject["Matematikk 1T"]
+    assert (m.lessons_absent, m.late_minutes, m.undocumented) == (0, 15, pytest.approx(1 / 3))

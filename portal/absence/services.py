@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from peewee import JOIN, SQL, fn
+from peewee import Case as SqlCase
+
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
 from portal.db import Prepared, database
@@ -78,26 +81,53 @@ def _scoped(build):
                 lambda col: col.in_(students_of(class_id)), year_id)))
 
 
-# the subjects of the students' classes: (student, assignment, subject, planned lessons,
-# subject's name, code, practice), by subject name (the first assignment of a subject stands
-# for its co-teachers' too)
-_assignments = _scoped(lambda scope, year_id: (
-    TeachingAssignment.select(Enrolment.student, TeachingAssignment.id,
-                              TeachingAssignment.subject, TeachingAssignment.planned_lessons,
-                              Subject.name, Subject.code, Subject.practice)
-    .join(Subject).switch(TeachingAssignment).join(SchoolClass)
-    .join(Enrolment, on=(Enrolment.school_class == SchoolClass.id))
-    .where(scope(Enrolment.student) & (SchoolClass.school_year == year_id))
-    .order_by(Subject.name, TeachingAssignment.id).tuples()))
-# the absence that counts: (student, assignment, minutes late, documented, struck)
-_records = _scoped(lambda scope, year_id: (
-    AbsenceRecord.select(AbsenceRecord.student, AbsenceRecord.assignment,
-                         AbsenceRecord.minutes_late, AbsenceRecord.documented,
-                         AbsenceRecord.struck)
-    .where(scope(AbsenceRecord.student) & (AbsenceRecord.school_year == year_id)
-           & ~AbsenceRecord.corrected & (AbsenceRecord.category.is_null()
-                                         | (AbsenceRecord.category != rules.STUDY_WORK)))
-    .tuples()))
+def _whole_lessons(condition=None):
+    """SQL: how many of the grouped records are whole lessons missed (and meet `condition`)."""
+    whole = AbsenceRecord.minutes_late == 0
+    return fn.SUM(SqlCase(None, [(whole if condition is None else whole & condition,
+                                  SQL("1"))], SQL("0")))
+
+
+def _absence_sums(scope, year_id):
+    """The absence that counts (not corrected, not organised study work), summed in the
+    database for each student and assignment: whole lessons, of them documented and struck,
+    late minutes, of them undocumented."""
+    record = AbsenceRecord
+    return (record.select(
+                record.student, record.assignment,
+                _whole_lessons().alias("whole"),
+                _whole_lessons(record.documented).alias("documented"),
+                _whole_lessons(record.struck).alias("struck"),
+                fn.SUM(record.minutes_late).alias("late"),
+                fn.SUM(SqlCase(None, [(~record.documented, record.minutes_late)],
+                               SQL("0"))).alias("late_undocumented"))
+            .where(scope(record.student) & (record.school_year == year_id)
+                   & ~record.corrected
+                   & (record.category.is_null() | (record.category != rules.STUDY_WORK)))
+            .group_by(record.student, record.assignment)
+            .alias("sums"))
+
+
+# the subjects of the students' classes with their absence: (student, assignment, subject,
+# planned lessons, subject's name, code, practice, whole lessons missed, documented, struck,
+# late minutes, undocumented late minutes), by subject name (the first assignment of a subject
+# stands for its co-teachers' too); an assignment without absence has no sums (None)
+def _assignments_query(scope, year_id):
+    sums = _absence_sums(scope, year_id)
+    return (TeachingAssignment.select(
+                Enrolment.student, TeachingAssignment.id, TeachingAssignment.subject,
+                TeachingAssignment.planned_lessons, Subject.name, Subject.code,
+                Subject.practice, sums.c.whole, sums.c.documented, sums.c.struck, sums.c.late,
+                sums.c.late_undocumented)
+            .join(Subject).switch(TeachingAssignment).join(SchoolClass)
+            .join(Enrolment, on=(Enrolment.school_class == SchoolClass.id))
+            .join(sums, JOIN.LEFT_OUTER, on=((sums.c.student_id == Enrolment.student)
+                                             & (sums.c.assignment_id == TeachingAssignment.id)))
+            .where(scope(Enrolment.student) & (SchoolClass.school_year == year_id))
+            .order_by(Subject.name, TeachingAssignment.id).tuples())
+
+
+_assignments = _scoped(_assignments_query)
 # the warnings given, with their subjects (the pages name them)
 _warnings = _scoped(lambda scope, year_id: (
     AbsenceWarning.select(AbsenceWarning, TeachingAssignment, Subject)
@@ -171,8 +201,9 @@ def _summaries(scope: int, who: int, school_year, on, school=None) -> dict[int, 
     by_student: dict[int, dict[int, rules.SubjectFigures]] = {}  # student -> subject -> figures
     figures: dict[tuple[int, int], rules.SubjectFigures] = {}  # (student, assignment) -> same
     to_date: dict[int, int] = {}
-    for student_id, a_id, subject_id, planned, name, code, practice in _assignments[scope](
-            who, year_id):
+    late_undocumented: dict[int, int] = {}  # id() of the figures -> minutes
+    for (student_id, a_id, subject_id, planned, name, code, practice, whole, documented, struck,
+         late, late_not_documented) in _assignments[scope](who, year_id):
         subjects = by_student.setdefault(student_id, {})
         if subject_id not in subjects:
             if planned not in to_date:
@@ -181,20 +212,13 @@ def _summaries(scope: int, who: int, school_year, on, school=None) -> dict[int, 
             subjects[subject_id] = rules.SubjectFigures(
                 assignment_id=a_id, subject=name, subject_code=code, planned=planned,
                 practice=bool(practice), planned_to_date=to_date[planned])
-        figures[student_id, a_id] = subjects[subject_id]
-    late_undocumented: dict[int, int] = {}  # id() of the figures -> minutes
-    for student_id, a_id, minutes_late, documented, struck in _records[scope](who, year_id):
-        f = figures.get((student_id, a_id))
-        if f is None:
-            continue
-        if minutes_late:
-            f.late_minutes += minutes_late
-            if not documented:
-                late_undocumented[id(f)] = late_undocumented.get(id(f), 0) + minutes_late
-        else:
-            f.lessons_absent += 1
-            f.lessons_documented += bool(documented)
-            f.lessons_struck += bool(struck)
+        f = figures[student_id, a_id] = subjects[subject_id]
+        if whole is not None:  # (co-teachers' assignments add up in their subject)
+            f.lessons_absent += int(whole)
+            f.lessons_documented += int(documented)
+            f.lessons_struck += int(struck)
+            f.late_minutes += int(late)
+            late_undocumented[id(f)] = late_undocumented.get(id(f), 0) + int(late_not_documented)
     for subjects in by_student.values():
         for f in subjects.values():
             f.absent = rules.lesson_equivalents(f.lessons_absent, f.late_minutes, minutes)

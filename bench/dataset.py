@@ -312,7 +312,7 @@ class Builder:
                 continue
             aid, teacher, _name = subject_of(day, lesson)
             late = rnd.choice((5, 10, 15, 20, 30)) if rnd.random() < LATE_SHARE else 0
-            counts = (late / self.lesson_minutes) if late else 1
+            counts = self._lessons(late)
             if undocumented.get(aid, 0) + counts >= first:
                 continue
             undocumented[aid] = undocumented.get(aid, 0) + counts
@@ -333,13 +333,19 @@ class Builder:
                          (self.ids(AbsenceWarning), student, aid, year, threshold.key,
                           figures.counted_percent(threshold), self.now))
 
+    def _lessons(self, minutes_late: int) -> float:
+        """What one record counts, in lessons: a whole lesson, or the part a late arrival
+        missed (the portal's rule)."""
+        return absence_rules.lesson_equivalents(0 if minutes_late else 1, minutes_late,
+                                                self.lesson_minutes)
+
     def _undocumented(self, records) -> dict[int, float]:
         """Undocumented absence in lessons (late minutes as parts of a lesson) by assignment,
         as the portal counts it (categories R and corrected records are none here)."""
         out: dict[int, float] = {}
         for aid, _teacher, late, documented, _struck, _category in records.values():
             if not documented:
-                out[aid] = out.get(aid, 0) + (late / self.lesson_minutes if late else 1)
+                out[aid] = out.get(aid, 0) + self._lessons(late)
         return out
 
     # --- cases ----------------------------------------------------------------------------

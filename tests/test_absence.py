@@ -373,3 +373,33 @@ def test_the_summary_counts_what_counts_summed_by_the_database(db, school):
     assert n.undocumented == pytest.approx(2 + 10 / 45)
     m = by_subject["Matematikk 1T"]
     assert (m.lessons_absent, m.late_minutes, m.undocumented) == (0, 15, pytest.approx(1 / 3))
+
+
+def test_a_student_without_subjects_keeps_their_warnings_and_struck_days(client, auth, db,
+                                                                           school):
+    """A student moved to a class with no subjects yet: the warning given in the old class
+    and the days kept off the diploma still show, on their own summary and on the class's
+    overview."""
+    from portal.absence.models import AbsenceCover
+    from portal.absence.services import class_overview
+    from portal.models import Enrolment, SchoolClass
+
+    new_class = SchoolClass.create(school=school.school, school_year=school.year, name="1STD",
+                                   contact_teacher=school.laerer1)
+    Enrolment.delete().where(Enrolment.student == school.elev1).execute()
+    Enrolment.create(student=school.elev1, school_class=new_class)
+    warning = _warn(school, school.elev1, _norsk(school), "attendance_early_warning", 8.0)
+    note = Case.create(school=school.school, school_year=school.year, number=77,
+                       kind="absence_note", state="accepted", is_open=False,
+                       student=school.elev1, title="Fravær")
+    for day in _days(2):
+        AbsenceCover.create(student=school.elev1, school_year=school.year, case=note, date=day,
+                            category="a", documented=True, struck=True)
+    summary = absence_summary(school.elev1, school.year, TODAY)
+    assert (len(summary), summary.struck_days, [w.id for w in summary.warnings]) == (
+        0, 2, [warning.id])
+    [(student, row)] = class_overview(new_class, TODAY)
+    assert (row.struck_days, [w.id for w in row.warnings]) == (2, [warning.id])
+    auth.login("elev1")
+    html = client.get("/absence/").get_data(as_text=True)
+    assert "Dager holdt utenfor vitnemålet: 2 av 10, 8 igjen." in html and "Norsk: " in html

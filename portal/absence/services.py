@@ -164,8 +164,9 @@ def absence_summary(student, school_year, on: date | None = None,
     year and to date, how much is documented and struck, and the warnings given. `school`:
     the school year's, when the caller has it loaded."""
     student_id = getattr(student, "id", student)
-    return _summaries(0, student_id, school_year, on, school).get(
-        student_id) or _summary_without_subjects(school_year, school)
+    summary = _summaries(0, student_id, school_year, on, school).get(student_id)
+    # (not `or`: a summary without subjects is falsy, and may hold warnings and struck days)
+    return summary if summary is not None else _summary_without_subjects(school_year, school)
 
 
 def absence_summaries(klass: SchoolClass, on: date | None = None) -> dict[int, AbsenceSummary]:
@@ -426,7 +427,8 @@ def can_see_student(user, student, school_year) -> bool:
 def class_overview(klass: SchoolClass, on: date | None = None):
     """The students of a class with their summaries, highest risk first."""
     summaries = absence_summaries(klass, on)
-    rows = [(s, summaries.get(s.id) or _summary_without_subjects(klass.school_year, None))
+    rows = [(s, summaries[s.id] if s.id in summaries
+             else _summary_without_subjects(klass.school_year, None))
             for s in klass.students()]
     return sorted(rows, key=lambda r: (-r[1].risk, r[0].full_name))
 

@@ -140,7 +140,7 @@ def _exam_context(exam, form=None):
     grades = current_grades(registrations)
     if form is None:
         data = {f"grade_{rid}": g.grade for rid, g in grades.items() if g}
-        some = next((g for g in grades.values() if g), None)
+        some = next((grades[r.id] for r in registrations if r.id in grades), None)
         if some:
             data.update(guidelines=some.guidelines, has_oral_part=some.has_oral_part)
         form = record_form(registrations, data=data)

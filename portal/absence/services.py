@@ -145,11 +145,7 @@ _struck = _scoped(lambda scope, year_id: (
 def struck_days(student, school_year) -> dict[date, str]:
     """The school days struck from the diploma so far this year, with their category."""
     rows = _struck[0](student, school_year)
-    return {_as_date(day): category for _s, day, category in rows}
-
-
-def _as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    return {day: category for _s, day, category in rows}
 
 
 def struck_day_counts(student, school_year) -> tuple[int, int]:
@@ -164,38 +160,16 @@ def absence_summary(student, school_year, on: date | None = None,
     year and to date, how much is documented and struck, and the warnings given. `school`:
     the school year's, when the caller has it loaded."""
     student_id = getattr(student, "id", student)
-    summary = _summaries(0, student_id, school_year, on, school).get(student_id)
-    # (not `or`: a summary without subjects is falsy, and may hold warnings and struck days)
-    return summary if summary is not None else _summary_without_subjects(school_year, school)
+    return _summaries(0, student_id, [student_id], school_year, on, school)[student_id]
 
 
-def absence_summaries(klass: SchoolClass, on: date | None = None) -> dict[int, AbsenceSummary]:
-    """absence_summary of every student of the class, by student id, in as many statements as
-    one student's."""
-    return _summaries(1, klass.id, klass.school_year, on)
-
-
-def _profile(school_year, school):
-    return (school or school_year.school).rules
-
-
-def _summary_without_subjects(school_year, school) -> AbsenceSummary:
-    profile = _profile(school_year, school)
-    return AbsenceSummary(subjects=[], max_struck_days=_max_struck_days(profile),
-                          counts_documented=profile.school_type == "fagskole")
-
-
-def _max_struck_days(profile) -> int | None:
-    return (int(profile.value("absence_max_struck_days"))
-            if rules.keeps_diploma_days(profile) else None)
-
-
-def _summaries(scope: int, who: int, school_year, on, school=None) -> dict[int, AbsenceSummary]:
-    """The summaries of one student (scope 0, `who` their id) or of a class's students (scope
-    1, `who` the class's id), by student id; a student with nothing to show (no subject,
-    warning or struck day) is left out."""
+def _summaries(scope: int, who: int, students: list[int], school_year, on,
+               school=None) -> dict[int, AbsenceSummary]:
+    """The summaries of `students` (ids), by id: of one student (scope 0, `who` their id) or
+    of a class's students (scope 1, `who` the class's id), in as many statements either way.
+    `school`: the school year's, when the caller has it loaded."""
     on = on or today()
-    profile = _profile(school_year, school)
+    profile = (school or school_year.school).rules
     minutes = lesson_minutes(profile)
     year_id = getattr(school_year, "id", school_year)
     # planned_to_date depends on the lessons alone: the year's days are counted once
@@ -234,14 +208,15 @@ def _summaries(scope: int, who: int, school_year, on, school=None) -> dict[int, 
             f.warnings.append(w)
     struck: dict[int, set] = {}
     for student_id, day, _category in _struck[scope](who, year_id):
-        struck.setdefault(student_id, set()).add(_as_date(day))
-    cap = _max_struck_days(profile)
+        struck.setdefault(student_id, set()).add(day)
+    cap = (int(profile.value("absence_max_struck_days"))
+           if rules.keeps_diploma_days(profile) else None)
     return {student_id: AbsenceSummary(
                 subjects=sorted(by_student.get(student_id, {}).values(), key=lambda f: f.subject),
                 struck_days=len(struck.get(student_id, ())), max_struck_days=cap,
                 warnings=warnings.get(student_id, []),
                 counts_documented=profile.school_type == "fagskole")
-            for student_id in by_student.keys() | warnings.keys() | struck.keys()}
+            for student_id in students}
 
 
 # -- recording ---------------------------------------------------------------------------------
@@ -426,10 +401,9 @@ def can_see_student(user, student, school_year) -> bool:
 
 def class_overview(klass: SchoolClass, on: date | None = None):
     """The students of a class with their summaries, highest risk first."""
-    summaries = absence_summaries(klass, on)
-    rows = [(s, summaries[s.id] if s.id in summaries
-             else _summary_without_subjects(klass.school_year, None))
-            for s in klass.students()]
+    students = list(klass.students())
+    summaries = _summaries(1, klass.id, [s.id for s in students], klass.school_year, on)
+    rows = [(s, summaries[s.id]) for s in students]
     return sorted(rows, key=lambda r: (-r[1].risk, r[0].full_name))
 
 

@@ -664,3 +664,31 @@ def test_case_page_statements_do_not_grow_with_the_absence_notes_to_link(portal,
     assert statements(portal.client, f"/cases/{case.id}") == few
     html = portal.page(case)
     assert all(f'value="{n.id}"' in html and n.reference in html for n in notes)
+
+
+def test_the_case_page_reads_the_application_once(portal, school, monkeypatch):
+    """The student's page with the choice of absence notes to link, then with the note
+    linked: the application is read once (the choices and the linked note come with it)."""
+    from portal import db as database
+
+    monkeypatch.setattr(database, "server_prepared", False)  # the statements' text, to read
+    db = database.database.obj
+    texts = []
+
+    def execute_sql(sql, *args, **kwargs):
+        texts.append(sql)
+        return type(db).execute_sql(db, sql, *args, **kwargs)
+
+    case = granted(portal, school)
+    note = _absence_note(portal, "2026-11-30", "2026-12-02")
+    portal.login("elev1")
+    for step in ("choice", "linked"):
+        portal.page(case)  # (once first: the prepared statements are made)
+        texts.clear()
+        monkeypatch.setattr(db, "execute_sql", execute_sql, raising=False)
+        html = portal.page(case)
+        monkeypatch.delattr(db, "execute_sql")
+        assert ("Koblet til:" in html) == (step == "linked"), step
+        assert len([t for t in texts if 'FROM "study_leave" AS' in t]) == 1, (step, texts)
+        if step == "choice":
+            assert portal.step(case, "absence-note", note=note.id).status_code == 303

@@ -153,7 +153,7 @@ def case_extras(case, parts):
             "text": a.text}) for a in answers if a.teacher_id == user_id}
     context["note_case"], context["note"] = flow.linked_note(leave)
     if "link_absence_note" in context["can"]:
-        candidates = flow.note_candidates(case)
+        candidates = flow.note_candidates(case, leave)
         link = LinkNoteForm(data=version)
         _note_choices(link, candidates)
         context["forms"]["link_note"] = link

@@ -22,19 +22,31 @@ from portal.security import (
 )
 from portal.urls import install_url_cache
 
+MIN_SECRET_KEY_LENGTH = 32  # characters; `secrets.token_hex(32)` gives 64
+_NEW_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
 
 def _secret_key(app: Flask) -> str:
     """SECRET_KEY from the environment; in development one is generated into instance/."""
     key = os.environ.get("SECRET_KEY")
+    production = os.environ.get("PORTAL_ENV", "development") == "production"
+    if key and production and len(key.strip()) < MIN_SECRET_KEY_LENGTH:
+        # (a placeholder copied from the documentation, a word): anyone who guesses it can
+        # sign a session cookie for any user
+        raise RuntimeError(
+            f"SECRET_KEY has {len(key.strip())} characters. A production portal refuses to "
+            f"start with fewer than {MIN_SECRET_KEY_LENGTH}: set a random one "
+            f"(e.g. {_NEW_KEY})."
+        )
     if key:
         return key
-    if os.environ.get("PORTAL_ENV", "development") == "production":
+    if production:
         raise RuntimeError(
             "SECRET_KEY is not set. A production portal refuses to start without one: "
-            "set SECRET_KEY in the environment (e.g. python -c 'import secrets; "
-            "print(secrets.token_hex(32))')."
+            f"set SECRET_KEY in the environment (e.g. {_NEW_KEY})."
         )
     path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
@@ -95,15 +107,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
         instance_relative_config=True,
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     production = os.environ.get("PORTAL_ENV", "development") == "production"
-    from portal import fragments
+    from portal import catalogues, fragments
 
+    database_url = os.environ.get("PORTAL_DATABASE_URL")
+    if not database_url:  # the embedded default: a SQLite file in instance/
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
     app.config.from_mapping(
-        DATABASE_URL=os.environ.get(
-            "PORTAL_DATABASE_URL",
-            f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}",
-        ),
+        DATABASE_URL=database_url,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production or os.environ.get("PORTAL_HTTPS") == "1",
@@ -112,7 +124,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         MAX_CONTENT_LENGTH=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)) + 65536,
         BABEL_DEFAULT_LOCALE="nb",
-        BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories()),
+        # (compiled here when missing: portal/catalogues.py)
+        BABEL_TRANSLATION_DIRECTORIES=";".join(
+            catalogues.compiled(tuple(translation_directories()))),
         BABEL_DEFAULT_TIMEZONE="Europe/Oslo",
         WTF_CSRF_TIME_LIMIT=None,
         PORTAL_MAX_UPLOAD_BYTES=int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),

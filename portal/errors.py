@@ -115,4 +115,12 @@ def register_error_handlers(app):
     def _csrf(e):
         from portal.i18n import gettext as _
 
+        if "referrer" in (e.description or "").lower():
+            # (over https the form's page must be the portal's own: a proxy that hands the
+            # app another Host than the browser's, its port left out, fails every form)
+            current_app.logger.warning(
+                "form refused: %s (Referer %r, Host %r; docs/production.md, the proxy's Host)",
+                e.description, request.headers.get("Referer"), request.host)
+            return _render(400, _("The form was not sent from the portal's own address. Open "
+                                  "the portal at its address and send the form again."))
         return _render(400, _("The form had expired. Reload the page and send it again."))

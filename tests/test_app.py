@@ -1,5 +1,7 @@
 """The application shell: configuration, headers, error pages, static files."""
 
+import re
+
 import pytest
 
 from portal import create_app
@@ -34,6 +36,33 @@ def test_production_links_mails_to_its_address(monkeypatch, database_url):
 
     with app.app_context():
         assert external_url("cases.show", case_id=7) == "https://portal.skole.no/cases/7"
+
+
+@pytest.mark.parametrize("key", ["0f6c…", "changeme", " " * 40 + "short"])
+def test_production_refuses_a_short_secret_key(monkeypatch, database_url, key):
+    """A placeholder copied from the documentation or a word is a key anyone may guess, and
+    with it sign a session for any user."""
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.skole.no")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY has .* characters"):
+        create_app({"DATABASE_URL": database_url})
+
+
+def test_production_needs_no_instance_directory(monkeypatch, tmp_path, database_url):
+    """A second app server, started as the portal's user, has no instance/ of its own to
+    make (the source tree belongs to another user): with the database and the key from the
+    environment it needs none."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.skole.no")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", database_url)
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(blocked / "instance"))  # cannot be made
+    app = create_app()
+    assert app.config["DATABASE_URL"] == database_url
+    assert app.test_client().get("/healthz").status_code == 200
 
 
 def test_development_key_is_generated_once_into_instance(monkeypatch, tmp_path, database_url):
@@ -105,3 +134,25 @@ def test_staff_home_is_a_work_queue(client, auth, school):
     auth.login("trinn1")
     page = client.get("/home").get_data(as_text=True)
     assert "Arbeidsliste" in page and "Ingenting venter på deg nå." in page
+
+
+def test_a_form_from_another_address_is_told_apart_from_an_expired_one(client, caplog):
+    """Over https a form must come from the portal's own address (flask-wtf's referrer
+    check). A proxy that hands the app another Host than the browser used (its port left out)
+    fails every form that way: the user is told that, not that the form expired, and the log
+    says what was compared."""
+    page = client.get("/login", base_url="https://portal.skole.no:8443")
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
+                      page.get_data(as_text=True)).group(1)
+    form = {"username": "x", "password": "y", "csrf_token": token}
+    response = client.post("/login", data=form, base_url="https://portal.skole.no",
+                           headers={"Referer": "https://portal.skole.no:8443/login"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Skjemaet ble ikke sendt fra portalens egen adresse." in html
+    assert "portal.skole.no:8443/login" in caplog.text and "'portal.skole.no'" in caplog.text
+    expired = client.post("/login", data={**form, "csrf_token": "not-a-token"},
+                          base_url="https://portal.skole.no:8443",
+                          headers={"Referer": "https://portal.skole.no:8443/login"})
+    assert expired.status_code == 400
+    assert "Skjemaet var utløpt." in expired.get_data(as_text=True)

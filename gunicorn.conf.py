@@ -4,10 +4,30 @@ Everything can be set from the environment (docs/production.md). The app servers
 state of their own, so several of them behind one load balancer share one PostgreSQL.
 """
 
+import ipaddress
 import multiprocessing
 import os
 
-bind = f"{os.environ.get('BIND', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+def _bind(address: str, port: str) -> str:
+    """BIND as gunicorn's --bind takes it: a host or an IPv4 address, with PORT; an IPv6
+    address, bracketed, with PORT; an address that names its own port; or a unix socket
+    (unix:/run/portal/portal.sock, for a proxy on the same host)."""
+    if address.startswith(("unix:", "fd://")):
+        return address
+    try:
+        if ipaddress.ip_address(address).version == 6:
+            return f"[{address}]:{port}"
+    except ValueError:
+        pass
+    if address.startswith("[") and address.endswith("]"):
+        return f"{address}:{port}"
+    if address.startswith("[") or address.count(":") == 1:
+        return address  # [::1]:8000, host:8000
+    return f"{address}:{port}"
+
+
+bind = _bind(os.environ.get("BIND", "127.0.0.1"), os.environ.get("PORT", "8000"))
 # Sync workers: one request at a time each, CPU-bound rendering; 2 per core keeps the cores
 # busy while a worker waits on the database. A reverse proxy buffers slow clients.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
@@ -28,6 +48,13 @@ errorlog = "-"
 # Behind a reverse proxy on the same host; set FORWARDED_ALLOW_IPS to the proxy's address.
 # gunicorn trusts its X-Forwarded-Proto, the portal its X-Forwarded-For (portal/proxy.py).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn 25.1 and later open a control socket for `gunicornc`, by default at one path per
+# user ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): two gunicorns of one user
+# on a host would share it, and stopping either removes it. The portal's servers are managed
+# with signals (docs/production.md); GUNICORN_CONTROL_SOCKET=<path> opens one at that path.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
 
 def when_ready(server):

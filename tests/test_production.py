@@ -5,6 +5,7 @@ coordinator's queue filters and pages. (Speed is measured by `make bench`, never
 import http.client
 import os
 import re
+import runpy
 import shutil
 import socket
 import sqlite3
@@ -441,3 +442,52 @@ def test_the_filter_by_kind_offers_every_kind_by_its_label(app, client, auth, sc
         labels.items(), key=lambda pair: pair[1])
     assert [code for code, sel, _label in options if sel] == [chosen]
     assert all(label != code for code, _sel, label in options)  # translated, not the code
+
+
+@pytest.mark.parametrize("bind, expected", [
+    ("127.0.0.1", "127.0.0.1:8000"), ("portal.internal", "portal.internal:8000"),
+    ("::1", "[::1]:8000"), ("[::1]", "[::1]:8000"), ("[::1]:9000", "[::1]:9000"),
+    ("0.0.0.0:9000", "0.0.0.0:9000"),
+    ("unix:/run/portal/portal.sock", "unix:/run/portal/portal.sock"),
+])
+def test_gunicorn_binds_where_bind_says(monkeypatch, bind, expected):
+    monkeypatch.setenv("BIND", bind)
+    monkeypatch.delenv("PORT", raising=False)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["bind"] == expected
+
+
+def test_gunicorn_serves_on_a_unix_socket_without_a_control_socket(tmp_path):
+    """A proxy on the same host may reach the portal over a unix socket; and gunicorn's
+    control socket, one path per user by default, is not opened (two gunicorns of one user
+    would share it)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    sock = tmp_path / "portal.sock"
+    env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "SECRET_KEY": "k" * 64,
+           "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"), "WEB_CONCURRENCY": "1",
+           "BIND": f"unix:{sock}", "HOME": str(home)}
+    env.pop("PORTAL_ENV", None)
+    env.pop("XDG_RUNTIME_DIR", None)
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+                                cwd=ROOT, env=env, stdout=out, stderr=out)
+    try:
+        deadline, answer = time.monotonic() + 30, None
+        while answer is None and time.monotonic() < deadline:
+            try:
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.settimeout(10)
+                    s.connect(str(sock))
+                    s.sendall(b"GET /healthz HTTP/1.0\r\nHost: portal\r\n\r\n")
+                    answer = b"".join(iter(lambda: s.recv(65536), b""))
+            except OSError:
+                time.sleep(0.1)
+        assert answer is not None, log.read_text()
+        assert answer.startswith(b"HTTP/1.1 200") or answer.startswith(b"HTTP/1.0 200"), answer
+        assert not (home / ".gunicorn").exists()
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -41,6 +41,31 @@ def register_cli(app):
         for names, what in demo.demo_logins():
             click.echo(f"  {names:<48} {what}")
 
+    @app.cli.command("create-school")
+    @click.argument("code")
+    @click.option("--name", required=True, help="The school's name.")
+    @click.option("--profile", required=True,
+                  help="Its rule profile (portal/rules/profiles/: vgs, havbruk, ...).")
+    def create_school_cmd(code, name, profile):
+        """Create a school: the code that imports and users name it by, its rule profile."""
+        from portal.importer import create_school
+
+        with db.database.connection_context():
+            _created(create_school(code, name, profile), f"school {code}")
+
+    @app.cli.command("create-school-year")
+    @click.argument("school")
+    @click.argument("name")
+    @click.option("--starts", required=True, help="First day, YYYY-MM-DD.")
+    @click.option("--ends", required=True, help="Last day, YYYY-MM-DD.")
+    def create_school_year_cmd(school, name, starts, ends):
+        """Create a school year (e.g. 2026/2027) of the school with code SCHOOL."""
+        from portal.importer import create_school_year
+
+        with db.database.connection_context():
+            _created(create_school_year(school, name, starts, ends),
+                     f"school year {name} of {school}")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--name", "full_name", required=True, help="Full name.")
@@ -91,6 +116,14 @@ def register_cli(app):
 
 def _csv(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
+
+
+def _created(result, what: str):
+    if result.errors:
+        for line in result.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{what.capitalize()} was not created.")
+    click.echo(f"Created {what}.")
 
 
 def _report(result):

@@ -1,4 +1,5 @@
-"""CSV imports of users and class lists: every row checked first, then all or nothing.
+"""Schools and their school years, then CSV imports of users and class lists: every row
+checked first, then all or nothing.
 
 users.csv:   username,full_name,email,roles,school[,password]
              roles separated by ";" (student;teacher), school is a school code or empty
@@ -10,8 +11,10 @@ classes.csv: school,year,class,username,part[,subject_code,subject_name,planned_
 
 import csv
 import io
+import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 
 from portal.auth.passwords import hash_password
 from portal.db import database
@@ -43,6 +46,62 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+SCHOOL_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+def create_school(code: str, name: str, profile: str) -> ImportResult:
+    """A school with the rule profile its regulations are in (portal/rules/profiles/)."""
+    from portal.rules import profile_names
+
+    result = ImportResult()
+    code, name = code.strip(), name.strip()
+    if not SCHOOL_CODE.fullmatch(code):
+        result.errors.append(f"code {code!r}: 1-32 lower-case letters, digits and hyphens, "
+                             "starting with a letter or digit (e.g. solberg-vgs)")
+    elif School.select().where(School.code == code).exists():
+        result.errors.append(f"a school with code {code!r} exists already")
+    if not name or len(name) > 200:
+        result.errors.append("name: 1-200 characters")
+    if profile not in profile_names():
+        result.errors.append(f"profile {profile!r} is none of {', '.join(profile_names())}")
+    if result.ok:
+        School.create(code=code, name=name, profile=profile)
+        result.created = 1
+    return result
+
+
+def create_school_year(school_code: str, name: str, starts_on: str,
+                       ends_on: str) -> ImportResult:
+    """A school year of a school: the days its deadlines and absence are counted within.
+    It may not overlap the school's other years (a day belongs to one school year)."""
+    result = ImportResult()
+    school = School.get_or_none(School.code == school_code.strip())
+    if school is None:
+        result.errors.append(f"no school with code {school_code!r} (create-school first)")
+    name = name.strip()
+    if not name or len(name) > 16:
+        result.errors.append(f"name {name!r}: 1-16 characters (e.g. 2026/2027)")
+    days = []
+    for label, text in (("starts", starts_on), ("ends", ends_on)):
+        try:
+            days.append(date.fromisoformat(text.strip()))
+        except ValueError:
+            result.errors.append(f"{label} {text!r} is not a date (YYYY-MM-DD)")
+    if len(days) == 2 and days[0] >= days[1]:
+        result.errors.append(f"the year must end after it starts ({days[0]} – {days[1]})")
+    if school is not None and result.ok:
+        for other in SchoolYear.select().where(SchoolYear.school == school):
+            if other.name == name:
+                result.errors.append(f"{school.code} has a school year {name!r} already")
+            elif other.starts_on <= days[1] and days[0] <= other.ends_on:
+                result.errors.append(f"overlaps {school.code}'s school year {other.name} "
+                                     f"({other.starts_on} – {other.ends_on})")
+    if result.ok:
+        SchoolYear.create(school=school, name=name, starts_on=days[0], ends_on=days[1])
+        result.created = 1
+    return result
 
 
 def _rows(text: str, required: list[str], result: ImportResult):

@@ -1,11 +1,18 @@
-"""CSV import of users and class lists: bad rows named by line, nothing half-imported."""
+"""Schools, school years and the CSV import of users and class lists: bad rows named by
+line, nothing half-imported."""
+
+import re
+
+import pytest
 
 from portal.auth.passwords import verify_password
 from portal.importer import import_classes, import_users
 from portal.models import (
     Enrolment,
     RoleGrant,
+    School,
     SchoolClass,
+    SchoolYear,
     Subject,
     TeachingAssignment,
     User,
@@ -140,3 +147,72 @@ def test_cli_create_user(runner, school):
     )
     assert result.exit_code == 0, result.output
     assert verify_password(User.by_username("nyansatt").password_hash, "langtpassord")
+
+
+def test_a_new_school_is_set_up_from_the_command_line_alone(runner, client, db, tmp_path):
+    """What a school's IT staff do on an empty database (docs/production.md): the school and
+    its year, the users, the classes; then a student logs in to their school's home page."""
+    from portal.rules.calendar import today
+
+    year = today().year if today().month >= 8 else today().year - 1
+    steps = [
+        ["create-school", "berg-vgs", "--name", "Berg videregående skole", "--profile", "vgs"],
+        ["create-school-year", "berg-vgs", f"{year}/{year + 1}", "--starts",
+         f"{year}-08-17", "--ends", f"{year + 1}-06-18"],
+    ]
+    for args in steps:
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Created ")
+    users = tmp_path / "users.csv"
+    users.write_text("username,full_name,email,roles,school,password\n"
+                     "kari,Kari Elev,,student,berg-vgs,langtpassord\n"
+                     "ola,Ola Lærer,,teacher;contact_teacher,berg-vgs,langtpassord\n")
+    classes = tmp_path / "classes.csv"
+    classes.write_text("school,year,class,username,part,subject_code,subject_name\n"
+                       f"berg-vgs,{year}/{year + 1},1STA,kari,student,,\n"
+                       f"berg-vgs,{year}/{year + 1},1STA,ola,contact_teacher,,\n"
+                       f"berg-vgs,{year}/{year + 1},1STA,ola,teacher,NOR1260,Norsk\n")
+    for command, path in (("import-users", users), ("import-classes", classes)):
+        result = runner.invoke(args=[command, str(path)])
+        assert result.exit_code == 0, result.output
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": "kari", "password": "langtpassord",
+                                           "csrf_token": token})
+    assert response.status_code == 302
+    home = client.get("/home").get_data(as_text=True)
+    assert "Kari Elev" in home and "Selvstendig studiearbeid" in home
+
+
+@pytest.mark.parametrize("args, message", [
+    (["create-school", "Berg VGS", "--name", "Berg", "--profile", "vgs"], "lower-case"),
+    (["create-school", "berg", "--name", "Berg", "--profile", "nope"], "profile 'nope'"),
+    (["create-school", "test-vgs", "--name", "Igjen", "--profile", "vgs"], "exists already"),
+    (["create-school-year", "nope", "2026/2027", "--starts", "2026-08-17", "--ends",
+      "2027-06-18"], "no school with code 'nope'"),
+    (["create-school-year", "test-vgs", "2026/2027", "--starts", "2026-18-08", "--ends",
+      "2027-06-18"], "is not a date"),
+    (["create-school-year", "test-vgs", "2027/2028", "--starts", "2027-08-17", "--ends",
+      "2027-06-18"], "must end after it starts"),
+])
+def test_a_school_or_year_that_cannot_be_is_not_created(runner, school, args, message):
+    before = (School.select().count(), SchoolYear.select().count())
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert message in result.output and "was not created" in result.output
+    assert (School.select().count(), SchoolYear.select().count()) == before
+
+
+def test_school_years_of_one_school_may_not_overlap(runner, school):
+    year = SchoolYear.get(SchoolYear.school == School.get(School.code == "test-vgs"))
+    code = "test-vgs"
+    result = runner.invoke(args=[
+        "create-school-year", code, "ekstra", "--starts", str(year.ends_on),
+        "--ends", str(year.ends_on.replace(year=year.ends_on.year + 1))])
+    assert result.exit_code != 0 and f"overlaps {code}'s school year" in result.output
+    result = runner.invoke(args=[
+        "create-school-year", code, "neste", "--starts",
+        str(year.ends_on.replace(day=year.ends_on.day + 1)), "--ends",
+        str(year.ends_on.replace(year=year.ends_on.year + 1))])
+    assert result.exit_code == 0, result.output

@@ -95,18 +95,17 @@ def test_a_schools_shared_address_does_not_lock_its_students_out(db):
         == throttle.ADDRESS_MAX_DELAY
 
 
-def test_the_address_is_counted_in_fixed_windows(db):
+def test_the_address_is_counted_per_minute(db):
     last_second = datetime(2026, 12, 7, 8, 14, 59)
-    next_window = datetime(2026, 12, 7, 8, 15)
-    assert throttle.keys("x", "203.0.113.5", datetime(2026, 12, 7, 8, 0)) \
+    next_minute = datetime(2026, 12, 7, 8, 15)
+    assert throttle.keys("x", "203.0.113.5", datetime(2026, 12, 7, 8, 14)) \
         == throttle.keys("x", "203.0.113.5", last_second)
     assert throttle.keys("x", "203.0.113.5", last_second)[1] \
-        != throttle.keys("x", "203.0.113.5", next_window)[1]
+        != throttle.keys("x", "203.0.113.5", next_minute)[1]
     for _ in range(5):
         throttle.record_failure(throttle.keys("x", "203.0.113.5", last_second), last_second)
-    # the next window's count starts from one (the previous one's is read beside it)
-    throttle.record_failure(throttle.keys("y", "203.0.113.5", next_window), next_window)
-    key = throttle.keys("y", "203.0.113.5", next_window)[1]
+    throttle.record_failure(throttle.keys("y", "203.0.113.5", next_minute), next_minute)
+    key = throttle.keys("y", "203.0.113.5", next_minute)[1]
     assert LoginThrottle.get(LoginThrottle.key == key).failures == 1
 
 
@@ -115,35 +114,31 @@ def _address_failures(n: int, at: datetime, address: str = "203.0.113.5") -> Non
         throttle.record_failure(throttle.keys(f"name{i}", address, at), at)
 
 
-def test_a_new_window_does_not_free_an_address_that_just_failed_many_times(db):
-    """The address's failures are read over the last WINDOW, not from the start of the
-    current fixed window: failing a burst at the end of one window leaves no fresh allowance
-    at the start of the next; the previous window counts less the further the new one has
-    gone."""
-    last_second = datetime(2026, 12, 7, 8, 14, 59)
+def test_an_address_counts_its_failures_of_the_last_window_whenever_they_were(db):
+    """No moment frees an address that has just failed many times: failures are summed over
+    the minutes of the last WINDOW (a count that began again every quarter of an hour gave
+    one machine 100 free failures at 8:14:59 and 100 more at 8:15:00)."""
+    burst = datetime(2026, 12, 7, 8, 14, 59)
     over = throttle.ADDRESS_FREE_FAILURES + 5  # a wait of 2**5 seconds after the last
-    _address_failures(over, last_second)
-    keys = throttle.keys("someone", "203.0.113.5", datetime(2026, 12, 7, 8, 15))
-    assert throttle.wait_needed(keys, datetime(2026, 12, 7, 8, 15)) == timedelta(seconds=31)
-    # another address, and the same address once the burst has slid out of the window
-    other = throttle.keys("someone", "192.0.2.9", datetime(2026, 12, 7, 8, 15))
-    assert throttle.wait_needed(other, datetime(2026, 12, 7, 8, 15)) == timedelta(0)
-    later = datetime(2026, 12, 7, 8, 30)
-    assert throttle.wait_needed(throttle.keys("someone", "203.0.113.5", later), later) \
-        == timedelta(0)
+    _address_failures(over, burst)
 
+    def wait(at, address="203.0.113.5"):
+        return throttle.wait_needed(throttle.keys("someone", address, at), at)
 
-def test_the_previous_window_counts_by_the_share_still_within_the_last_window(db):
-    start = datetime(2026, 12, 7, 8, 0)
-    _address_failures(60, datetime(2026, 12, 7, 8, 10))
-    halfway = datetime(2026, 12, 7, 8, 22, 30)  # half of the 8:00 window is still covered
-    _address_failures(throttle.ADDRESS_FREE_FAILURES - 30, halfway)
-    keys = throttle.keys("someone", "203.0.113.5", halfway)
-    assert throttle.wait_needed(keys, halfway) == timedelta(seconds=1)  # 70 + 60 / 2 = 100
-    assert keys[1] != throttle.keys("someone", "203.0.113.5", start)[1]
-    quieter = datetime(2026, 12, 7, 8, 22, 31)  # the 8:00 window's share: 29.9 -> 29
-    keys = throttle.keys("someone", "203.0.113.5", quieter)
-    assert throttle.wait_needed(keys, quieter) == timedelta(0)
+    assert wait(datetime(2026, 12, 7, 8, 15)) == timedelta(seconds=31)
+    assert wait(datetime(2026, 12, 7, 8, 15), "192.0.2.9") == timedelta(0)  # another address
+    # spread over the window, as one machine trying one name after another would
+    _address_failures(50, datetime(2026, 12, 7, 8, 3))
+    _address_failures(49, datetime(2026, 12, 7, 8, 10), address="198.51.100.3")
+    _address_failures(50, datetime(2026, 12, 7, 8, 12), address="198.51.100.3")
+    assert wait(datetime(2026, 12, 7, 8, 12), "198.51.100.3") == timedelta(0)  # 99
+    _address_failures(1, datetime(2026, 12, 7, 8, 12, 30), address="198.51.100.3")
+    assert wait(datetime(2026, 12, 7, 8, 12, 30), "198.51.100.3") == timedelta(seconds=1)
+    # the 8:10 minute's 49 still count at 8:24:59, and have left the window at 8:25:30
+    _address_failures(1, datetime(2026, 12, 7, 8, 24, 59), address="198.51.100.3")
+    assert wait(datetime(2026, 12, 7, 8, 24, 59), "198.51.100.3") == timedelta(seconds=2)
+    _address_failures(1, datetime(2026, 12, 7, 8, 25, 30), address="198.51.100.3")
+    assert wait(datetime(2026, 12, 7, 8, 25, 30), "198.51.100.3") == timedelta(0)  # 53
 
 
 def test_how_addresses_are_counted():
@@ -178,16 +173,14 @@ def test_throttle_delay_doubles_and_is_capped(db):
     assert throttle._delay(10_000, "ip:x") == throttle.ADDRESS_MAX_DELAY
 
 
-def test_counts_older_than_two_windows_are_deleted(db):
+def test_counts_older_than_the_window_are_deleted(db):
     then = datetime(2026, 12, 7, 8, 0)
     throttle.record_failure(["user:ola", "ip:192.0.2.1@1"], then)
-    throttle.record_failure(["user:kari"], then + timedelta(minutes=20))
+    throttle.record_failure(["user:kari"], then + timedelta(minutes=10))
     throttle.record_failure(["user:per"], then + throttle.WINDOW + timedelta(seconds=1))
-    assert len(LoginThrottle.select()) == 4  # (an address's count still counts a window on)
-    throttle.record_failure(["user:per"], then + 2 * throttle.WINDOW + timedelta(seconds=1))
     assert sorted(r.key for r in LoginThrottle.select()) == ["user:kari", "user:per"]
     # a key's own old count starts again from one
-    throttle.record_failure(["user:kari"], then + timedelta(minutes=36))
+    throttle.record_failure(["user:kari"], then + timedelta(minutes=30))
     assert LoginThrottle.get(LoginThrottle.key == "user:kari").failures == 1
 
 
@@ -196,7 +189,7 @@ def test_clearing_old_counts_waits_for_no_other_login(db):
     """Two logins failing at once must not wait on (or deadlock over) each other's old rows:
     the old counts another transaction holds are left for a later failure to delete."""
     then = datetime(2026, 12, 7, 8, 0)
-    later = then + 2 * throttle.WINDOW + timedelta(minutes=1)
+    later = then + throttle.WINDOW + timedelta(minutes=1)
     throttle.record_failure(["user:ola"], then)
     holding, release, errors = threading.Event(), threading.Event(), []
 

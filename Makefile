@@ -4,8 +4,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
-POS    := $(wildcard portal/translations/nb/LC_MESSAGES/messages.po portal/*/translations/nb/LC_MESSAGES/messages.po portal/kinds/*/translations/nb/LC_MESSAGES/messages.po)
-MOS    := $(POS:.po=.mo)
 
 .PHONY: run test lint install translations extract-messages bench clean
 
@@ -17,13 +15,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-install: $(STAMP) $(MOS)
+install: $(STAMP)
 	scripts/ensure-pdf-libs.sh
 
-%.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile -i $< -o $@ -l nb
-
-translations: $(MOS)
+# The catalogues (.mo) are compiled from the .po files when the app starts, where missing or
+# changed (portal/catalogues.py); this compiles them without starting it.
+translations: $(STAMP)
+	$(BIN)/python -c 'from portal import catalogues, translation_directories; catalogues.compiled(tuple(translation_directories()))'
 
 # Refresh the catalogues from the code: the core one and one per feature package
 # (portal/<pkg>/translations, portal/kinds/<kind>/translations). Lists untranslated msgids.

@@ -95,7 +95,10 @@ def release_token() -> str:
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+        # (not what is made from the files: bytecode, and the catalogues compiled from the
+        # .po sources on some servers and not others, or in a temporary file meanwhile)
+        if (path.is_file() and "__pycache__" not in path.parts
+                and path.suffix not in (".pyc", ".mo") and not path.name.startswith(".")):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -20,8 +20,12 @@ from babel.messages.pofile import read_po
 
 
 def _needs_compiling(po: Path) -> bool:
+    """Whether the catalogue is missing, unreadable, or not made from the source as it is
+    now: a compiled catalogue carries its source's modification time, so a source older
+    than it (a release unpacked with its files' own times, a rollback) counts as changed."""
     mo = po.with_suffix(".mo")
-    return not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime
+    return (not mo.exists() or not os.access(mo, os.R_OK)
+            or mo.stat().st_mtime_ns != po.stat().st_mtime_ns)
 
 
 def compile_catalogue(po: Path, mo: Path) -> None:
@@ -33,12 +37,24 @@ def compile_catalogue(po: Path, mo: Path) -> None:
     mo.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=mo.parent, prefix=f".{mo.name}.")
     try:
+        # readable by all, as the sources are: compiled by root in a deploy step, read by
+        # the app servers running as the portal's user (mkstemp's file is its owner's alone)
+        os.fchmod(handle, 0o644)
         with os.fdopen(handle, "wb") as out:
             write_mo(out, catalog)
+        source = po.stat()
+        os.utime(partial, ns=(source.st_atime_ns, source.st_mtime_ns))
         os.replace(partial, mo)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
+
+
+def _remove(directory: Path, owner: int) -> None:
+    """At exit, the private directory goes with the process that made it: not with the
+    workers gunicorn forks from it, which read it until the master ends."""
+    if os.getpid() == owner:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @functools.cache
@@ -57,7 +73,7 @@ def compiled(directories: tuple[str, ...]) -> tuple[str, ...]:
         except OSError:  # not ours to write: compile into the process's own directory
             if private is None:
                 private = Path(tempfile.mkdtemp(prefix="portal-catalogues-"))
-                atexit.register(shutil.rmtree, private, ignore_errors=True)
+                atexit.register(_remove, private, os.getpid())
             target = private / str(index)
             for po in sources:
                 compile_catalogue(po, target / po.relative_to(directory).with_suffix(".mo"))

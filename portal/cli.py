@@ -73,17 +73,22 @@ def register_cli(app):
     @click.option("--role", "roles", multiple=True, required=True, help="Repeat for several.")
     @click.option("--school", default=None, help="School code the roles apply to.")
     def create_user(username, full_name, email, roles, school):
-        """Create a user; the password is asked for (or read from stdin when not a tty)."""
+        """Create a user, or update one (a forgotten password is set anew this way); the
+        password is asked for (or read from stdin when not a tty)."""
         from portal.importer import import_users
+        from portal.models import User
 
         password = (getpass.getpass("Password: ") if sys.stdin.isatty()
                     else sys.stdin.readline().rstrip("\n"))
         if len(password) < 8:
             raise click.ClickException("The password must have at least 8 characters.")
-        row = ",".join([username, _csv(full_name), email or "", ";".join(roles), school or "",
-                        _csv(password)])
-        text = "username,full_name,email,roles,school,password\n" + row + "\n"
         with db.database.connection_context():
+            if email is None:  # an existing user keeps their address (a password reset)
+                existing = User.by_username(username.strip().lower())
+                email = existing.email if existing is not None else None
+            row = ",".join([username, _csv(full_name), _csv(email or ""), ";".join(roles),
+                            school or "", _csv(password)])
+            text = "username,full_name,email,roles,school,password\n" + row + "\n"
             result = import_users(text)
         _report(result)
 
@@ -119,16 +124,14 @@ def _csv(value: str) -> str:
 
 
 def _created(result, what: str):
+    _report(result, failed=f"{what.capitalize()} was not created.", done=f"Created {what}.")
+
+
+def _report(result, failed: str | None = None, done: str | None = None):
+    """Each error on its own line and a failing exit, or what was done."""
     if result.errors:
         for line in result.errors:
             click.echo(line, err=True)
-        raise click.ClickException(f"{what.capitalize()} was not created.")
-    click.echo(f"Created {what}.")
-
-
-def _report(result):
-    if result.errors:
-        for line in result.errors:
-            click.echo(line, err=True)
-        raise click.ClickException(f"{len(result.errors)} bad row(s); nothing was imported.")
-    click.echo(f"Imported: {result.created} created, {result.updated} updated.")
+        raise click.ClickException(
+            failed or f"{len(result.errors)} bad row(s); nothing was imported.")
+    click.echo(done or f"Imported: {result.created} created, {result.updated} updated.")

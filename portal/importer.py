@@ -49,6 +49,8 @@ class ImportResult:
 
 
 SCHOOL_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+LONGEST_SCHOOL_YEAR = 366  # days: a typo in a year (2072 for 2027) is caught
 
 
 def create_school(code: str, name: str, profile: str) -> ImportResult:
@@ -75,7 +77,9 @@ def create_school(code: str, name: str, profile: str) -> ImportResult:
 def create_school_year(school_code: str, name: str, starts_on: str,
                        ends_on: str) -> ImportResult:
     """A school year of a school: the days its deadlines and absence are counted within.
-    It may not overlap the school's other years (a day belongs to one school year)."""
+    It may not overlap the school's other years (a day belongs to one school year), nor
+    start in the calendar year another one starts in (case numbers are the starting year
+    and a number counted per school year: 2026-0001 would be given twice)."""
     result = ImportResult()
     school = School.get_or_none(School.code == school_code.strip())
     if school is None:
@@ -86,11 +90,15 @@ def create_school_year(school_code: str, name: str, starts_on: str,
     days = []
     for label, text in (("starts", starts_on), ("ends", ends_on)):
         try:
+            if not ISO_DATE.fullmatch(text.strip()):
+                raise ValueError(text)
             days.append(date.fromisoformat(text.strip()))
         except ValueError:
             result.errors.append(f"{label} {text!r} is not a date (YYYY-MM-DD)")
     if len(days) == 2 and days[0] >= days[1]:
         result.errors.append(f"the year must end after it starts ({days[0]} – {days[1]})")
+    elif len(days) == 2 and (days[1] - days[0]).days > LONGEST_SCHOOL_YEAR:
+        result.errors.append(f"{days[0]} – {days[1]} is longer than a year")
     if school is not None and result.ok:
         for other in SchoolYear.select().where(SchoolYear.school == school):
             if other.name == name:
@@ -98,6 +106,9 @@ def create_school_year(school_code: str, name: str, starts_on: str,
             elif other.starts_on <= days[1] and days[0] <= other.ends_on:
                 result.errors.append(f"overlaps {school.code}'s school year {other.name} "
                                      f"({other.starts_on} – {other.ends_on})")
+            elif other.starts_on.year == days[0].year:
+                result.errors.append(f"{school.code}'s school year {other.name} starts in "
+                                     f"{days[0].year} too (case numbers begin with the year)")
     if result.ok:
         SchoolYear.create(school=school, name=name, starts_on=days[0], ends_on=days[1])
         result.created = 1
@@ -142,7 +153,8 @@ def import_users(text: str) -> ImportResult:
         if not roles:
             problems.append("roles is empty")
         if unknown:
-            problems.append(f"unknown role(s): {', '.join(unknown)}")
+            problems.append(f"unknown role(s): {', '.join(unknown)} "
+                            f"(roles: {', '.join(sorted(ROLES))})")
         school = None
         if row["school"]:
             school = schools.get(row["school"])

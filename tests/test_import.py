@@ -195,6 +195,12 @@ def test_a_new_school_is_set_up_from_the_command_line_alone(runner, client, db, 
       "2027-06-18"], "is not a date"),
     (["create-school-year", "test-vgs", "2027/2028", "--starts", "2027-08-17", "--ends",
       "2027-06-18"], "must end after it starts"),
+    (["create-school-year", "test-vgs", "2027/2028", "--starts", "20270817", "--ends",
+      "2028-06-18"], "is not a date"),
+    (["create-school-year", "test-vgs", "2027/2028", "--starts", "2027-08-17", "--ends",
+      "2072-06-18"], "longer than a year"),
+    (["create-school-year", "test-vgs", "2026vår", "--starts", "2026-01-05", "--ends",
+      "2026-06-19"], "starts in 2026 too"),
 ])
 def test_a_school_or_year_that_cannot_be_is_not_created(runner, school, args, message):
     before = (School.select().count(), SchoolYear.select().count())
@@ -216,3 +222,23 @@ def test_school_years_of_one_school_may_not_overlap(runner, school):
         str(year.ends_on.replace(day=year.ends_on.day + 1)), "--ends",
         str(year.ends_on.replace(year=year.ends_on.year + 1))])
     assert result.exit_code == 0, result.output
+
+
+def test_create_user_again_sets_a_new_password_and_keeps_the_address(runner, school):
+    """The way to set a forgotten password (docs/production.md): the user's e-mail address
+    stays when --email is not given."""
+    args = ["create-user", "nyansatt", "--name", "Ny Ansatt", "--role", "teacher",
+            "--school", "test-vgs"]
+    assert runner.invoke(args=[*args, "--email", "ny@skole.no"],
+                         input="langtpassord\n").exit_code == 0
+    result = runner.invoke(args=args, input="nyttpassord\n")
+    assert result.exit_code == 0, result.output
+    user = User.by_username("nyansatt")
+    assert verify_password(user.password_hash, "nyttpassord")
+    assert user.email == "ny@skole.no"
+
+
+def test_an_unknown_role_is_named_with_the_roles_there_are(school):
+    result = import_users("username,full_name,email,roles,school\nny,Ny,,lærer,test-vgs\n")
+    assert "unknown role(s): lærer (roles: " in result.errors[0]
+    assert "teacher" in result.errors[0] and "student" in result.errors[0]

@@ -27,7 +27,7 @@ def _bind(address: str, port: str) -> str:
     return f"{address}:{port}"
 
 
-bind = _bind(os.environ.get("BIND", "127.0.0.1"), os.environ.get("PORT", "8000"))
+bind = _bind(os.environ.get("BIND") or "127.0.0.1", os.environ.get("PORT") or "8000")
 # Sync workers: one request at a time each, CPU-bound rendering; 2 per core keeps the cores
 # busy while a worker waits on the database. A reverse proxy buffers slow clients.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))

@@ -115,12 +115,17 @@ def register_error_handlers(app):
     def _csrf(e):
         from portal.i18n import gettext as _
 
-        if "referrer" in (e.description or "").lower():
+        why = (e.description or "").lower()
+        if "referrer" in why:
             # (over https the form's page must be the portal's own: a proxy that hands the
             # app another Host than the browser's, its port left out, fails every form)
             current_app.logger.warning(
                 "form refused: %s (Referer %r, Host %r; docs/production.md, the proxy's Host)",
                 e.description, request.headers.get("Referer"), request.host)
+            if "missing" in why:  # (a browser setting or an extension that leaves it out)
+                return _render(400, _("Your browser did not say which page the form was sent "
+                                      "from. Allow it to for the portal's address and send "
+                                      "the form again."))
             return _render(400, _("The form was not sent from the portal's own address. Open "
                                   "the portal at its address and send the form again."))
         return _render(400, _("The form had expired. Reload the page and send it again."))

@@ -151,6 +151,9 @@ def test_a_form_from_another_address_is_told_apart_from_an_expired_one(client, c
     html = response.get_data(as_text=True)
     assert "Skjemaet ble ikke sendt fra portalens egen adresse." in html
     assert "portal.skole.no:8443/login" in caplog.text and "'portal.skole.no'" in caplog.text
+    stripped = client.post("/login", data=form, base_url="https://portal.skole.no:8443")
+    assert stripped.status_code == 400
+    assert "Nettleseren oppga ikke hvilken side" in stripped.get_data(as_text=True)
     expired = client.post("/login", data={**form, "csrf_token": "not-a-token"},
                           base_url="https://portal.skole.no:8443",
                           headers={"Referer": "https://portal.skole.no:8443/login"})

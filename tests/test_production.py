@@ -445,7 +445,8 @@ def test_the_filter_by_kind_offers_every_kind_by_its_label(app, client, auth, sc
 
 
 @pytest.mark.parametrize("bind, expected", [
-    ("127.0.0.1", "127.0.0.1:8000"), ("portal.internal", "portal.internal:8000"),
+    ("127.0.0.1", "127.0.0.1:8000"), ("", "127.0.0.1:8000"),  # (set but empty: not every address)
+    ("portal.internal", "portal.internal:8000"),
     ("::1", "[::1]:8000"), ("[::1]", "[::1]:8000"), ("[::1]:9000", "[::1]:9000"),
     ("0.0.0.0:9000", "0.0.0.0:9000"),
     ("unix:/run/portal/portal.sock", "unix:/run/portal/portal.sock"),

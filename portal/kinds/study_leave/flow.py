@@ -350,59 +350,52 @@ def _note_period(note) -> tuple[date, date] | None:
 
 
 @functools.cache
-def _standing_notes() -> Prepared | None:
-    """The student's absence notes this school year that still stand (not refused or
-    withdrawn, not a correction request), with their cases and school years, newest first;
-    None without the absence-note kind."""
+def _note_queries() -> tuple[Prepared, Prepared] | None:
+    """(the student's absence notes this school year that still stand: not refused or
+    withdrawn, not a correction request, with their cases and school years, newest first;
+    an absence note with its case, by the case's id), or None without the absence-note
+    kind."""
     try:
         from portal.kinds.absence_note.models import AbsenceNote
     except ImportError:
         return None
-    return Prepared(lambda student_id, school_year_id: (
+    standing = Prepared(lambda student_id, school_year_id: (
         AbsenceNote.select(AbsenceNote, Case, SchoolYear)
         .join(Case).join(SchoolYear)
         .where((Case.student == student_id) & (Case.school_year == school_year_id)
                & (Case.kind == NOTE_KIND) & Case.state.not_in(NOTE_UNUSABLE_STATES)
                & (AbsenceNote.category != "correction"))
         .order_by(Case.id.desc())))
+    by_case = Prepared(lambda case_id: (
+        AbsenceNote.select(AbsenceNote, Case).join(Case)
+        .where(AbsenceNote.case == case_id).limit(1)))
+    return standing, by_case
 
 
 def note_candidates(case, leave: StudyLeave | None = None) -> list[tuple[Case, object]]:
     """The student's standing absence notes this school year that overlap the period:
     (case, note), newest first. The school year comes along: the choices show each case's
     reference, which reads it. `leave`: the application, when the caller has it."""
-    notes = _standing_notes()
-    if notes is None:
+    queries = _note_queries()
+    if queries is None:
         return []
     leave = leave or leave_of(case)
     result = []
-    for note in notes(case.student_id, case.school_year_id):
+    for note in queries[0](case.student_id, case.school_year_id):
         period = _note_period(note)
         if period and period[0] <= leave.last_day and period[1] >= leave.first_day:
             result.append((note.case, note))
     return result
 
 
-@functools.cache
-def _note_of() -> Prepared | None:
-    """An absence note with its case, by the case's id; None without the absence-note kind."""
-    try:
-        from portal.kinds.absence_note.models import AbsenceNote
-    except ImportError:
-        return None
-    return Prepared(lambda case_id: (
-        AbsenceNote.select(AbsenceNote, Case).join(Case)
-        .where(AbsenceNote.case == case_id).limit(1)))
-
-
 def linked_note(leave: StudyLeave):
     """The linked absence note's case and note, or (None, None)."""
     if leave.absence_note_id is None:
         return None, None
-    note_of = _note_of()
-    if note_of is None:
+    queries = _note_queries()
+    if queries is None:
         return Case.get_or_none(Case.id == leave.absence_note_id), None
-    note = note_of.first(leave.absence_note_id)
+    note = queries[1].first(leave.absence_note_id)
     return (note.case, note) if note is not None else (None, None)
 
 

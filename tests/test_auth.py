@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal.auth import throttle
+from portal.auth.passwords import verify_password
 from portal.db import database
 from portal.models import LoginThrottle, User
 from portal.security import unmask_csrf_token
@@ -564,3 +565,86 @@ def test_a_session_a_request_could_change_in_place_is_not_kept(app, school):
         opened = app.session_interface.open_session(app, request)
     assert opened["_flashes"] == [("error", "Noe gikk galt")]
     assert not app.session_interface.kept.entries
+
+
+def _change_password(client, current, new, repeat=None):
+    from tests.conftest import _csrf_from
+
+    token = _csrf_from(client.get("/password").get_data(as_text=True))
+    return client.post("/password", data={"current": current, "new": new,
+                                          "repeat": new if repeat is None else repeat,
+                                          "csrf_token": token})
+
+
+def test_a_user_changes_their_password_and_their_other_sessions_end(app, client, auth,
+                                                                    school):
+    """From the link in every page's header: this browser stays logged in, every other one
+    is logged out, and the new password is the one that logs in."""
+    auth.login("elev1")
+    other = app.test_client()
+    Auth = type(auth)
+    Auth(other).login("elev1")
+    assert other.get("/home").status_code == 200
+    page = client.get("/home").get_data(as_text=True)
+    assert 'href="/password">Bytt passord</a>' in page
+    response = _change_password(client, "demo", "et-langt-passord")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/home")
+    home = client.get("/home")
+    assert home.status_code == 200
+    assert "Passordet er endret. Andre nettlesere du var logget inn med, er logget ut." in \
+        home.get_data(as_text=True)
+    assert other.get("/home").status_code == 302  # the other browser's session ended
+    auth.logout()
+    assert auth.login("elev1", "demo").status_code == 401
+    assert auth.login("elev1", "et-langt-passord").status_code == 302
+
+
+@pytest.mark.parametrize("current, new, repeat, field, message", [
+    ("feil-passord", "et-langt-passord", None, "current", "Nåværende passord er feil."),
+    ("demo", "kort", None, "new", "Det nye passordet må ha 8 til 512 tegn."),
+    ("demo", "et-langt-passord", "et-annet-passord", "repeat",
+     "De to nye passordene er ikke like."),
+    ("demo12345", "demo12345", None, "new", "Velg et annet passord enn det nåværende."),
+    ("", "et-langt-passord", None, "current", "Skriv inn nåværende passord."),
+])
+def test_a_password_that_cannot_be_is_refused_naming_the_field(client, auth, school, current,
+                                                               new, repeat, field, message):
+    from portal.auth.passwords import hash_password
+
+    if current == "demo12345":
+        User.update(password_hash=hash_password("demo12345")).where(
+            User.username == "elev1").execute()
+    auth.login("elev1", "demo12345" if current == "demo12345" else "demo")
+    before = User.get(User.username == "elev1").password_hash
+    response = _change_password(client, current, new, repeat)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert f'id="{field}-error"' in html
+    assert re.search(f'id="{field}"[^>]*aria-describedby="[^"]*{field}-error|'
+                     f'aria-describedby="[^"]*{field}-error[^>]*id="{field}"', html)
+    assert 'value="' + new + '"' not in html  # nothing typed is sent back
+    assert User.get(User.username == "elev1").password_hash == before
+    assert client.get("/home").status_code == 200  # still logged in
+
+
+def test_guessing_the_current_password_is_throttled_as_a_login_is(client, auth, school):
+    """A session left open on a shared computer must not become a way to guess the
+    password: wrong current passwords count as failed logins of the account."""
+    auth.login("elev1")
+    for _ in range(throttle.FREE_FAILURES):
+        assert _change_password(client, "gjetning", "et-langt-passord").status_code == 400
+    refused = _change_password(client, "demo", "et-langt-passord")
+    assert refused.status_code == 429
+    assert "Wait" not in refused.get_data(as_text=True)  # (in bokmål)
+    assert LoginThrottle.get(LoginThrottle.key == "user:elev1").failures \
+        == throttle.FREE_FAILURES
+
+
+def test_changing_the_password_needs_a_login_and_the_form_token(client, auth, school):
+    assert client.get("/password").status_code == 302
+    auth.login("elev1")
+    response = client.post("/password", data={"current": "demo", "new": "et-langt-passord",
+                                              "repeat": "et-langt-passord"})
+    assert response.status_code == 400
+    assert verify_password(User.get(User.username == "elev1").password_hash, "demo")

@@ -1,6 +1,7 @@
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 
@@ -13,10 +14,35 @@ class LoginForm(PortalForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(message=_l("Enter your password.")), Length(max=512)],
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 class ActionForm(PortalForm):
     """A CSRF-only form for POST buttons."""
+
+
+class PasswordForm(PortalForm):
+    """A logged-in user's new password. Nothing typed is sent back in the page."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password.")),
+                    Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Enter a new password.")),
+                    Length(min=MIN_LENGTH, max=MAX_LENGTH,
+                           message=_l("The new password must have %(min)d to %(max)d "
+                                      "characters.", min=MIN_LENGTH, max=MAX_LENGTH))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(message=_l("Repeat the new password.")),
+                    EqualTo("new", message=_l("The two new passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -3,6 +3,9 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+MIN_LENGTH = 8  # characters: a password set by a user or by staff (create-user)
+MAX_LENGTH = 512  # what the login form takes
+
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not tell who exists.
 _DUMMY = _hasher.hash("not a real password")

@@ -3,11 +3,11 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import throttle
-from portal.auth.forms import ActionForm, LoginForm
-from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.forms import ActionForm, LoginForm, PasswordForm
+from portal.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from portal.extensions import login_manager
 from portal.i18n import gettext as _
 from portal.models import User
@@ -57,6 +57,16 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _must_wait(keys: list[str]) -> bool:
+    """Whether the throttle refuses an attempt now; the page then says how long to wait."""
+    wait = throttle.wait_needed(keys)
+    if wait.total_seconds() <= 0:
+        return False
+    flash(_("Too many failed attempts. Wait %(seconds)s seconds and try again.",
+            seconds=int(wait.total_seconds()) + 1), "error")
+    return True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Log in with username and password."""
@@ -66,11 +76,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         keys = throttle.keys(form.username.data, request.remote_addr)
-        wait = throttle.wait_needed(keys)
-        if wait.total_seconds() > 0:
-            seconds = int(wait.total_seconds()) + 1
-            flash(_("Too many failed attempts. Wait %(seconds)s seconds and try again.",
-                    seconds=seconds), "error")
+        if _must_wait(keys):
             status = 429
         else:
             user = User.by_username(form.username.data)
@@ -91,6 +97,40 @@ def login():
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """The logged-in user sets a new password, giving their current one: counted against the
+    account's login throttle like a failed login (a borrowed session must not become a way
+    to guess it). The user's other sessions end (their ids carry the password's
+    fingerprint); this one goes on with the new one."""
+    user = current_user._get_current_object()
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        keys = throttle.keys(user.username, request.remote_addr)
+        if _must_wait(keys):
+            status = 429
+        elif not verify_password(user.password_hash, form.current.data):
+            throttle.record_failure(keys)
+            form.current.errors.append(_("The current password is wrong."))
+            status = 400
+        elif form.new.data == form.current.data:
+            form.new.errors.append(_("Choose a password other than the current one."))
+            status = 400
+        else:
+            user.password_hash = hash_password(form.new.data)
+            user.save()
+            throttle.clear(keys[0])
+            login_user(user)  # this session's id with the new password's fingerprint
+            flash(_("Your password is changed. Other browsers you were logged in with are "
+                    "logged out."), "info")
+            return redirect(url_for("main.home"), 303)
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/password.html", form=form, min_length=MIN_LENGTH), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -587,6 +587,14 @@ def test_a_user_changes_their_password_and_their_other_sessions_end(app, client,
     assert other.get("/home").status_code == 200
     page = client.get("/home").get_data(as_text=True)
     assert 'href="/password">Bytt passord</a>' in page
+    form = client.get("/password").get_data(as_text=True)
+    assert 'href="/password" aria-current="page">Bytt passord</a>' in form
+    assert 'autocomplete="username" value="elev1"' in form
+    assert form.count('autocomplete="new-password"') == 2
+    assert 'autocomplete="current-password"' in form
+    throttle.record_failure(["user:elev1"])  # a mistyped login earlier
+    with client.session_transaction() as session:
+        token_before = session["csrf_token"]
     response = _change_password(client, "demo", "et-langt-passord")
     assert response.status_code == 303 and response.headers["Location"].endswith("/home")
     home = client.get("/home")
@@ -594,6 +602,9 @@ def test_a_user_changes_their_password_and_their_other_sessions_end(app, client,
     assert "Passordet er endret. Andre nettlesere du var logget inn med, er logget ut." in \
         home.get_data(as_text=True)
     assert other.get("/home").status_code == 302  # the other browser's session ended
+    assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
+    with client.session_transaction() as session:  # a new form token, as at login
+        assert session["csrf_token"] != token_before
     auth.logout()
     assert auth.login("elev1", "demo").status_code == 401
     assert auth.login("elev1", "et-langt-passord").status_code == 302
@@ -606,6 +617,7 @@ def test_a_user_changes_their_password_and_their_other_sessions_end(app, client,
      "De to nye passordene er ikke like."),
     ("demo12345", "demo12345", None, "new", "Velg et annet passord enn det nåværende."),
     ("", "et-langt-passord", None, "current", "Skriv inn nåværende passord."),
+    ("demo", " " * 8, None, "new", "Skriv inn et nytt passord (ikke bare mellomrom)."),
 ])
 def test_a_password_that_cannot_be_is_refused_naming_the_field(client, auth, school, current,
                                                                new, repeat, field, message):
@@ -623,7 +635,8 @@ def test_a_password_that_cannot_be_is_refused_naming_the_field(client, auth, sch
     assert f'id="{field}-error"' in html
     assert re.search(f'id="{field}"[^>]*aria-describedby="[^"]*{field}-error|'
                      f'aria-describedby="[^"]*{field}-error[^>]*id="{field}"', html)
-    assert 'value="' + new + '"' not in html  # nothing typed is sent back
+    for typed in (current, new, repeat):  # nothing typed is sent back
+        assert not typed or f'value="{typed}"' not in html
     assert User.get(User.username == "elev1").password_hash == before
     assert client.get("/home").status_code == 200  # still logged in
 
@@ -634,11 +647,36 @@ def test_guessing_the_current_password_is_throttled_as_a_login_is(client, auth, 
     auth.login("elev1")
     for _ in range(throttle.FREE_FAILURES):
         assert _change_password(client, "gjetning", "et-langt-passord").status_code == 400
-    refused = _change_password(client, "demo", "et-langt-passord")
-    assert refused.status_code == 429
-    assert "Wait" not in refused.get_data(as_text=True)  # (in bokmål)
+    before = User.get(User.username == "elev1").password_hash
+    refused = _change_password(client, "demo", "et-langt-passord")  # right, but too soon
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert re.search(r"Vent \d+ sekunder", refused.get_data(as_text=True))
+    assert User.get(User.username == "elev1").password_hash == before
     assert LoginThrottle.get(LoginThrottle.key == "user:elev1").failures \
         == throttle.FREE_FAILURES
+
+
+def test_a_password_set_by_staff_meanwhile_is_not_undone(client, auth, school):
+    """The change is written over the password it verified only: staff setting a new one
+    (create-user) while the user's request runs win, and the session must log in again."""
+    from portal.auth import views
+
+    auth.login("elev1")
+    original = views.hash_password
+
+    def staff_reset_first(password):  # staff's reset lands while the new hash is made
+        User.update(password_hash=original("satt-av-skolen")).where(
+            User.username == "elev1").execute()
+        return original(password)
+
+    views.hash_password = staff_reset_first
+    try:
+        response = _change_password(client, "demo", "et-langt-passord")
+    finally:
+        views.hash_password = original
+    assert response.status_code == 303 and "/login" in response.headers["Location"]
+    assert verify_password(User.get(User.username == "elev1").password_hash, "satt-av-skolen")
+    assert "endret et annet sted" in client.get("/login").get_data(as_text=True)
 
 
 def test_changing_the_password_needs_a_login_and_the_form_token(client, auth, school):

@@ -34,7 +34,7 @@ class PasswordForm(PortalForm):
     )
     new = PasswordField(
         _l("New password"),
-        validators=[DataRequired(message=_l("Enter a new password.")),
+        validators=[DataRequired(message=_l("Enter a new password (not only spaces).")),
                     Length(min=MIN_LENGTH, max=MAX_LENGTH,
                            message=_l("The new password must have %(min)d to %(max)d "
                                       "characters.", min=MIN_LENGTH, max=MAX_LENGTH))],

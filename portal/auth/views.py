@@ -57,14 +57,16 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _must_wait(keys: list[str]) -> bool:
-    """Whether the throttle refuses an attempt now; the page then says how long to wait."""
+def _must_wait(keys: list[str]) -> int:
+    """The seconds the throttle makes the caller wait before an attempt (0: go ahead); the
+    page then says how long, as does the answer's Retry-After."""
     wait = throttle.wait_needed(keys)
     if wait.total_seconds() <= 0:
-        return False
+        return 0
+    seconds = int(wait.total_seconds()) + 1
     flash(_("Too many failed attempts. Wait %(seconds)s seconds and try again.",
-            seconds=int(wait.total_seconds()) + 1), "error")
-    return True
+            seconds=seconds), "error")
+    return seconds
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -73,11 +75,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         keys = throttle.keys(form.username.data, request.remote_addr)
-        if _must_wait(keys):
-            status = 429
+        if wait := _must_wait(keys):
+            status, headers = 429, {"Retry-After": str(wait)}
         else:
             user = User.by_username(form.username.data)
             ok = verify_password(user.password_hash if user else None, form.password.data)
@@ -96,7 +98,7 @@ def login():
             status = 401
     elif form.is_submitted():
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -108,11 +110,11 @@ def password():
     fingerprint); this one goes on with the new one."""
     user = current_user._get_current_object()
     form = PasswordForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         keys = throttle.keys(user.username, request.remote_addr)
-        if _must_wait(keys):
-            status = 429
+        if wait := _must_wait(keys):
+            status, headers = 429, {"Retry-After": str(wait)}
         elif not verify_password(user.password_hash, form.current.data):
             throttle.record_failure(keys)
             form.current.errors.append(_("The current password is wrong."))
@@ -121,16 +123,26 @@ def password():
             form.new.errors.append(_("Choose a password other than the current one."))
             status = 400
         else:
-            user.password_hash = hash_password(form.new.data)
-            user.save()
+            verified, new = user.password_hash, hash_password(form.new.data)
+            # only over the password just verified: staff setting one meanwhile (create-user)
+            # is not undone by this request, which read the user before them
+            changed = User.update(password_hash=new).where(
+                (User.id == user.id) & (User.password_hash == verified)).execute()
+            if not changed:
+                flash(_("Your password was changed elsewhere in the meantime. Log in with "
+                        "the new one."), "error")
+                return redirect(url_for("auth.login"), 303)
+            user.password_hash = new
             throttle.clear(keys[0])
+            new_csrf_token()  # as at login: the session's next token is not the one before
             login_user(user)  # this session's id with the new password's fingerprint
             flash(_("Your password is changed. Other browsers you were logged in with are "
                     "logged out."), "info")
             return redirect(url_for("main.home"), 303)
     elif form.is_submitted():
         status = 400
-    return render_template("auth/password.html", form=form, min_length=MIN_LENGTH), status
+    return (render_template("auth/password.html", form=form, min_length=MIN_LENGTH), status,
+            headers)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -52,9 +52,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # user ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): two gunicorns of one user
 # on a host would share it, and stopping either removes it. The portal's servers are managed
 # with signals (docs/production.md); GUNICORN_CONTROL_SOCKET=<path> opens one at that path.
-control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
-if os.environ.get("GUNICORN_CONTROL_SOCKET"):
-    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET")
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
 
 
 def when_ready(server):

@@ -26,10 +26,9 @@ MIN_SECRET_KEY_LENGTH = 32  # characters; `secrets.token_hex(32)` gives 64
 _NEW_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
-def _secret_key(app: Flask) -> str:
+def _secret_key(app: Flask, production: bool) -> str:
     """SECRET_KEY from the environment; in development one is generated into instance/."""
     key = os.environ.get("SECRET_KEY")
-    production = os.environ.get("PORTAL_ENV", "development") == "production"
     if key and production and len(key.strip()) < MIN_SECRET_KEY_LENGTH:
         # (a placeholder copied from the documentation, a word): anyone who guesses it can
         # sign a session cookie for any user
@@ -149,7 +148,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     validate_all()  # a bad profile file stops start-up, naming the file and the key
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(app)
+        app.config["SECRET_KEY"] = _secret_key(app, production)
     if production:
         _check_base_url(app.config.get("PORTAL_BASE_URL"))
 

@@ -65,6 +65,44 @@ def test_repeated_failures_are_slowed_down_per_account(auth, school):
     assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
 
 
+def test_guesses_sent_at_once_get_no_more_tries_than_one_after_another(app, school, csrf):
+    """Guesses at one account sent all at once, each checked before any of them had failed,
+    must not all get past the throttle: each attempt is checked and counted in one step, so
+    FREE_FAILURES of them reach the password check and the rest must wait."""
+    extra = 5
+    clients = [app.test_client() for _ in range(throttle.FREE_FAILURES + extra)]
+    tokens = [csrf(c.get("/login").get_data(as_text=True)) for c in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses, errors = [], []
+
+    def guess(client, token):
+        barrier.wait(30)
+        try:
+            statuses.append(client.post("/login", data={
+                "username": "elev1", "password": "guess", "csrf_token": token}).status_code)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=pair)
+               for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert sorted(statuses) == [401] * throttle.FREE_FAILURES + [429] * extra
+    assert LoginThrottle.get(LoginThrottle.key == "user:elev1").failures \
+        == throttle.FREE_FAILURES
+
+
+def test_the_right_password_clears_the_attempt_it_counted(client, auth, school):
+    """An attempt is counted against the account before its password is checked; a right
+    one takes the count away again, so logging in leaves nothing that slows the next."""
+    assert auth.login("elev1", "wrong").status_code == 401
+    assert auth.login("elev1").status_code == 302
+    assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
+
+
 def test_failures_are_counted_per_address_across_accounts(client, auth, school, monkeypatch):
     monkeypatch.setattr(throttle, "ADDRESS_FREE_FAILURES", 3)
     client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"  # one machine, via the proxy
@@ -639,6 +677,10 @@ def test_a_password_that_cannot_be_is_refused_naming_the_field(client, auth, sch
         assert not typed or f'value="{typed}"' not in html
     assert User.get(User.username == "elev1").password_hash == before
     assert client.get("/home").status_code == 200  # still logged in
+    # only a wrong current password counts against the account: a right one takes back the
+    # count its attempt began with
+    counted = LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
+    assert counted == (current == "feil-passord")
 
 
 def test_guessing_the_current_password_is_throttled_as_a_login_is(client, auth, school):

@@ -18,8 +18,13 @@ such a time and as many again just after). An
 IPv6 client is counted by its /64 network, which one machine can pick its addresses from. The
 client's address behind the reverse proxy comes from X-Forwarded-For (portal/proxy.py); a
 request whose address is unknown is counted by its account alone.
+
+An attempt on an account is checked and counted in one step (`attempt`), before its password
+is checked: attempts sent all at once, each checked before any of them had failed, would
+otherwise all get past a check that lets FREE_FAILURES through.
 """
 
+import hashlib
 import ipaddress
 from datetime import datetime, timedelta
 
@@ -90,28 +95,65 @@ def wait_needed(key_list: list[str], now: datetime | None = None) -> timedelta:
     return longest
 
 
+# PostgreSQL's advisory locks taken here are of this class (the first of the two keys), so
+# that they can never be mistaken for another part's
+_LOCK_CLASS = 0x7468  # "th"
+
+
+def _lock_id(key: str) -> int:
+    """The second key of an account's advisory lock: 32 bits of the key's hash."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big", signed=True)
+
+
+def attempt(key_list: list[str], now: datetime | None = None) -> timedelta:
+    """How long the caller must wait (as `wait_needed`), decided together with counting the
+    attempt: when it may go ahead (zero), it is counted at once as a failure of the account
+    (the first key), before its password is checked; a right password then clears the count
+    (`clear`), a wrong one adds the address's failure (`record_failure` with the other keys).
+    Attempts on one account wait here for each other: PostgreSQL locks the account's key until
+    the transaction ends, and SQLite lets one writer at a time begin a transaction. The
+    address is not counted before the password is checked: students logging in at once
+    behind one address must not hold each other up with attempts that will succeed."""
+    now = now or utcnow()
+    with database.atomic():
+        if is_postgresql():
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
+                                 (_LOCK_CLASS, _lock_id(key_list[0])))
+        wait = wait_needed(key_list, now)
+        if wait <= timedelta(0):
+            _count(key_list[:1], now)
+    return wait
+
+
+def _count(key_list: list[str], now: datetime) -> None:
+    """One more failure for each key (a count older than the window starts again from one);
+    inside the caller's transaction."""
+    cutoff = now - WINDOW
+    for key in key_list:
+        counted = (LoginThrottle
+                   .update(failures=LoginThrottle.failures + 1, last_failure_at=now)
+                   .where((LoginThrottle.key == key)
+                          & (LoginThrottle.last_failure_at >= cutoff))
+                   .execute())
+        if counted:
+            continue
+        restarted = (LoginThrottle.update(failures=1, last_failure_at=now)
+                     .where(LoginThrottle.key == key).execute())
+        if not restarted:
+            LoginThrottle.insert(key=key, failures=1, last_failure_at=now
+                                 ).on_conflict_ignore().execute()
+
+
 def record_failure(key_list: list[str], now: datetime | None = None) -> None:
-    """One more failure for each key, in one transaction (a count older than the window
-    starts again from one); then, apart, the counts that old are deleted: they no longer slow
-    anyone down, and would otherwise pile up, one row for every name ever tried. The deletion
-    waits for no row another login holds (PostgreSQL: SKIP LOCKED), so two failing logins
-    cannot deadlock over each other's old rows."""
+    """One more failure for each key, in one transaction; then, apart, the counts older than
+    the window are deleted: they no longer slow anyone down, and would otherwise pile up, one
+    row for every name ever tried. The deletion waits for no row another login holds
+    (PostgreSQL: SKIP LOCKED), so two failing logins cannot deadlock over each other's old
+    rows."""
     now = now or utcnow()
     cutoff = now - WINDOW
     with database.atomic():
-        for key in key_list:
-            counted = (LoginThrottle
-                       .update(failures=LoginThrottle.failures + 1, last_failure_at=now)
-                       .where((LoginThrottle.key == key)
-                              & (LoginThrottle.last_failure_at >= cutoff))
-                       .execute())
-            if counted:
-                continue
-            restarted = (LoginThrottle.update(failures=1, last_failure_at=now)
-                         .where(LoginThrottle.key == key).execute())
-            if not restarted:
-                LoginThrottle.insert(key=key, failures=1, last_failure_at=now
-                                     ).on_conflict_ignore().execute()
+        _count(key_list, now)
     old = LoginThrottle.select(LoginThrottle.id).where(LoginThrottle.last_failure_at < cutoff)
     if is_postgresql():
         old = old.for_update(skip_locked=True)

@@ -58,9 +58,10 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _must_wait(keys: list[str]) -> int:
-    """The seconds the throttle makes the caller wait before an attempt (0: go ahead); the
-    page then says how long, as does the answer's Retry-After."""
-    wait = throttle.wait_needed(keys)
+    """The seconds the throttle makes the caller wait before an attempt (0: go ahead, and the
+    attempt is counted against the account until its password proves right); the page then
+    says how long, as does the answer's Retry-After."""
+    wait = throttle.attempt(keys)
     if wait.total_seconds() <= 0:
         return 0
     seconds = int(wait.total_seconds()) + 1
@@ -93,7 +94,7 @@ def login():
                 new_csrf_token()
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-            throttle.record_failure(keys)
+            throttle.record_failure(keys[1:])  # (the account's was counted with the attempt)
             flash(_("Wrong username or password."), "error")
             status = 401
     elif form.is_submitted():
@@ -116,33 +117,39 @@ def password():
         if wait := _must_wait(keys):
             status, headers = 429, {"Retry-After": str(wait)}
         elif not verify_password(user.password_hash, form.current.data):
-            throttle.record_failure(keys)
+            throttle.record_failure(keys[1:])  # (the account's was counted with the attempt)
             form.current.errors.append(_("The current password is wrong."))
             status = 400
-        elif form.new.data == form.current.data:
+        else:
+            throttle.clear(keys[0])  # the current password proved right
+            if form.new.data != form.current.data:
+                return _change_password(user, form.new.data)
             form.new.errors.append(_("Choose a password other than the current one."))
             status = 400
-        else:
-            verified, new = user.password_hash, hash_password(form.new.data)
-            # only over the password just verified: staff setting one meanwhile (create-user)
-            # is not undone by this request, which read the user before them
-            changed = User.update(password_hash=new).where(
-                (User.id == user.id) & (User.password_hash == verified)).execute()
-            if not changed:
-                flash(_("Your password was changed elsewhere in the meantime. Log in with "
-                        "the new one."), "error")
-                return redirect(url_for("auth.login"), 303)
-            user.password_hash = new
-            throttle.clear(keys[0])
-            new_csrf_token()  # as at login: the session's next token is not the one before
-            login_user(user)  # this session's id with the new password's fingerprint
-            flash(_("Your password is changed. Other browsers you were logged in with are "
-                    "logged out."), "info")
-            return redirect(url_for("main.home"), 303)
     elif form.is_submitted():
         status = 400
     return (render_template("auth/password.html", form=form, min_length=MIN_LENGTH), status,
             headers)
+
+
+def _change_password(user: User, password: str):
+    """Set the new password of the user whose current one was just verified, and go on home
+    with this session."""
+    verified, new = user.password_hash, hash_password(password)
+    # only over the password just verified: staff setting one meanwhile (create-user) is not
+    # undone by this request, which read the user before them
+    changed = User.update(password_hash=new).where(
+        (User.id == user.id) & (User.password_hash == verified)).execute()
+    if not changed:
+        flash(_("Your password was changed elsewhere in the meantime. Log in with the new "
+                "one."), "error")
+        return redirect(url_for("auth.login"), 303)
+    user.password_hash = new
+    new_csrf_token()  # as at login: the session's next token is not the one before
+    login_user(user)  # this session's id with the new password's fingerprint
+    flash(_("Your password is changed. Other browsers you were logged in with are logged "
+            "out."), "info")
+    return redirect(url_for("main.home"), 303)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -36,11 +36,49 @@ def test_import_users_creates_accounts_with_roles(school):
     assert not verify_password(kari.password_hash, "")
 
 
+def test_an_account_imported_without_a_password_cannot_be_logged_in_to(client, auth, school):
+    """No password is made up and hashed for it (0.1 s an account: an hour for a county's
+    students): it stores a value no password matches, a different one for each account, so
+    that sessions of two such accounts could never share a fingerprint."""
+    from portal.auth.passwords import unusable_password
+
+    result = import_users("username,full_name,email,roles,school\n"
+                          "per,Per,,student,test-vgs\npål,Pål,,student,test-vgs\n")
+    assert result.ok and result.created == 2
+    per, pal = User.by_username("per"), User.by_username("pål")
+    assert per.password_hash != pal.password_hash
+    assert not per.password_hash.startswith("$argon2")  # nothing was hashed for it
+    for guess in ("", "demo", "not a real password"):  # (the last: what the dummy hash is of)
+        assert not verify_password(per.password_hash, guess)
+        assert not verify_password(unusable_password(), guess)
+    assert auth.login("per", "not a real password").status_code == 401
+    # a password given later works as any other
+    import_users("username,full_name,email,roles,school,password\n"
+                 "per,Per,,student,test-vgs,langtpassord\n")
+    assert auth.login("per", "langtpassord").status_code == 302
+
+
 def test_reimport_updates_instead_of_duplicating(school):
     import_users(USERS)
     result = import_users(USERS.replace("Ola Nordmann", "Ola N. Nordmann"))
     assert result.ok and result.updated == 2
     assert User.by_username("ola").full_name == "Ola N. Nordmann"
+
+
+def test_reimport_without_a_password_keeps_the_one_the_user_has(school):
+    import_users(USERS)
+    result = import_users(USERS.replace("hemmelig123", ""))
+    assert result.ok and result.updated == 2
+    assert verify_password(User.by_username("ola").password_hash, "hemmelig123")
+
+
+@pytest.mark.parametrize("password", ["kort", "x" * 513, " " * 9])
+def test_a_password_in_the_file_is_held_to_what_users_may_choose(school, password):
+    result = import_users("username,full_name,email,roles,school,password\n"
+                          f"per,Per,,student,test-vgs,{password}\n")
+    assert result.errors == ["line 2: password must have 8 to 512 characters (not only "
+                             "spaces), or be left empty"]
+    assert User.by_username("per") is None
 
 
 def test_bad_user_rows_are_named_by_line_and_nothing_is_imported(school):
@@ -139,14 +177,16 @@ def test_cli_import_reports_bad_rows(runner, school, tmp_path):
     assert "line 2" in result.output and "nothing was imported" in result.output
 
 
-def test_cli_create_user(runner, school):
+@pytest.mark.parametrize("password", ["langtpassord", " to ord med mellomrom "])
+def test_cli_create_user(runner, school, password):
     result = runner.invoke(
         args=["create-user", "nyansatt", "--name", "Ny Ansatt", "--role", "teacher",
               "--school", "test-vgs"],
-        input="langtpassord\n",
+        input=password + "\n",
     )
     assert result.exit_code == 0, result.output
-    assert verify_password(User.by_username("nyansatt").password_hash, "langtpassord")
+    # exactly as typed: the spaces a password begins or ends with are part of it
+    assert verify_password(User.by_username("nyansatt").password_hash, password)
 
 
 def test_a_new_school_is_set_up_from_the_command_line_alone(runner, client, db, tmp_path):

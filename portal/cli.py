@@ -137,4 +137,4 @@ def _report(result, failed: str | None = None, done: str | None = None):
             click.echo(line, err=True)
         raise click.ClickException(
             failed or f"{len(result.errors)} bad row(s); nothing was imported.")
-    click.echo(done or f"Imported: {result.created} created, {result.updated} updated.")
+    click.echo(done or result.summary())

@@ -35,6 +35,9 @@ USER_COLUMNS = ["username", "full_name", "email", "roles", "school"]
 CLASS_COLUMNS = ["school", "year", "class", "username", "part"]
 MAX_PLANNED_LESSONS = 2000  # more lessons than a school year has; catches typos
 YES, NO = frozenset({"ja", "yes", "1", "true"}), frozenset({"nei", "no", "0", "false"})
+# What import_classes reports, in this order
+CLASS_COUNTS = ("classes created", "students enrolled", "teaching assignments added",
+                "class roles set")
 CLASS_PARTS = {"student", "contact_teacher", "year_coordinator", "cohort_coordinator", "teacher"}
 
 
@@ -43,10 +46,22 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[str] = field(default_factory=list)
+    # what an import of several things did, each counted apart: {what: how many}
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+    def summary(self) -> str:
+        if self.counts:
+            return "Imported. " + "; ".join(f"{what.capitalize() if i == 0 else what}: {n}"
+                                            for i, (what, n) in enumerate(self.counts.items())) \
+                + "."
+        return f"Imported: {self.created} created, {self.updated} updated."
 
 
 SCHOOL_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -253,13 +268,18 @@ def import_classes(text: str) -> ImportResult:
         plan.append((school, year, row, user, part))
     if result.errors:
         return result
+    for what in CLASS_COUNTS:  # (each named in the summary, none done or not)
+        result.count(what, 0)
     with database.atomic():
         for school, year, row, user, part in plan:
             klass, created = SchoolClass.get_or_create(school=school, school_year=year,
                                                        name=row["class"])
             result.created += int(created)
+            result.count("classes created", int(created))
             if part == "student":
-                Enrolment.insert(student=user, school_class=klass).on_conflict_ignore().execute()
+                result.count("students enrolled", Enrolment.insert(
+                    student=user, school_class=klass).on_conflict_ignore().as_rowcount()
+                    .execute())
             elif part == "teacher":
                 subject, _ = Subject.get_or_create(school=school, code=row["subject_code"],
                                                    defaults={"name": row["subject_name"]})
@@ -267,8 +287,9 @@ def import_classes(text: str) -> ImportResult:
                 if practice and subject.practice != (practice in YES):
                     subject.practice = practice in YES
                     subject.save()
-                TeachingAssignment.insert(teacher=user, subject=subject,
-                                          school_class=klass).on_conflict_ignore().execute()
+                result.count("teaching assignments added", TeachingAssignment.insert(
+                    teacher=user, subject=subject, school_class=klass).on_conflict_ignore()
+                    .as_rowcount().execute())
                 planned = (row.get("planned_lessons") or "").strip()
                 if planned:
                     (TeachingAssignment.update(planned_lessons=int(planned))
@@ -279,4 +300,5 @@ def import_classes(text: str) -> ImportResult:
                 setattr(klass, part, user)
                 klass.save()
                 result.updated += 1
+                result.count("class roles set")
     return result

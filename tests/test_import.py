@@ -213,9 +213,17 @@ def test_a_new_school_is_set_up_from_the_command_line_alone(runner, client, db, 
                        f"berg-vgs,{year}/{year + 1},1STA,kari,student,,\n"
                        f"berg-vgs,{year}/{year + 1},1STA,ola,contact_teacher,,\n"
                        f"berg-vgs,{year}/{year + 1},1STA,ola,teacher,NOR1260,Norsk\n")
+    reports = {"import-users": "Imported: 2 created, 0 updated.",
+               "import-classes": "Imported. Classes created: 1; students enrolled: 1; "
+                                 "teaching assignments added: 1; class roles set: 1."}
     for command, path in (("import-users", users), ("import-classes", classes)):
         result = runner.invoke(args=[command, str(path)])
         assert result.exit_code == 0, result.output
+        assert result.output.strip() == reports[command]
+    # the same file again changes nothing, and says so
+    again = runner.invoke(args=["import-classes", str(classes)])
+    assert again.output.strip() == ("Imported. Classes created: 0; students enrolled: 0; "
+                                    "teaching assignments added: 0; class roles set: 1.")
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"username": "kari", "password": "langtpassord",

@@ -72,6 +72,11 @@ def test_principal_grants_new_exam_for_all(hav, client, auth, csrf, monkeypatch)
     appeal = FormalErrorAppeal.get()
     assert (appeal.outcome, appeal.scope) == ("new_exam", "all")
     assert Decision.get(Decision.case == case).outcome == "new_exam"
+    # the decision names its outcome in words, on the case page and in its letter
+    decision = Decision.get(Decision.case == case)
+    for url in (page, f"/cases/{case.id}/decisions/{decision.id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Vedtak: Ny eksamen" in html and "new_exam" not in html, url
 
 
 def test_forwarded_and_rejected_by_the_board(hav, client, auth, csrf, monkeypatch):

@@ -4,13 +4,19 @@ or new exam. Final."""
 
 from flask import Blueprint
 
+from portal.cases import decisions
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.i18n import lazy_gettext as _l
+from portal.kinds.formal_error_appeal.forms import OUTCOMES
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 
 KIND = "formal_error_appeal"
 
 bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/formal-error-appeals")
+
+# the principal's decision is a new grading or a new exam: the decision and its letter name it
+for _code, _label in OUTCOMES.items():
+    decisions.OUTCOMES.setdefault(_code, _label)
 
 
 def _context(case, parts):

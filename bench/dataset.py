@@ -1,25 +1,32 @@
 """A county-sized dataset built with bulk inserts through the core models.
 
-At scale 1.0: 10 upper-secondary schools (profile `vgs`), 30,000 students in classes of 30,
-5 cases a student (150,000) with realistic timelines (about 1.5 million events), participants,
-decisions, attachments and the notifications the events sent (to those who may act next and to
-the student; read some hours later, but for about half of the last days' ones), and the
-absence the teachers registered (bench/dataset.py, `absence`): every lesson of the days the
-students' absence notes are about, and single lessons and late arrivals besides, about
-ABSENCE_MEAN a student so far this year, skewed; documented and struck as the accepted notes'
-days are, and warnings where the profile's thresholds are crossed.
-Kinds are handled by their code: study_leave gets its own rows (the application and each
-subject teacher's answer) and a scripted timeline; every other registered kind gets a random
-walk through its transition table, with the rows its own code would have written by the
-walk's last state (bench/kinds.py: its application, note or appeal, the exam and published
-grade an appeal is about, the earlier decision a decision appeal is about).
+At scale 1.0: 10 schools, nine upper-secondary schools (profile `vgs`) and, last, a fagskole
+(profile `havbruk`; every scale has at least two schools, the last of them the fagskole),
+30,000 students in classes of 30, 5 cases a student (150,000) with realistic timelines (about
+1.5 million events), participants, decisions, attachments and the notifications the events
+sent (to those who may act next and to the student; read some hours later, but for about half
+of the last days' ones), and the absence the teachers registered (bench/dataset.py,
+`absence`): every lesson of the days the students' absence notes are about, and single lessons
+and late arrivals besides, about ABSENCE_MEAN a student so far this year, skewed; documented
+and struck as the accepted notes' days are, and warnings where the profile's thresholds are
+crossed (at the fagskole all absence counts, documented or not, as its profile says).
+Each school has the kinds its own profile has rules for, and its rows are those the portal
+would have written under that profile (deadlines, decisions' appeal body and rule, absence
+thresholds and lesson length): the vgs schools study leave, absence notes, grade appeals and
+decision appeals; the fagskole every registered kind but study leave (absence notes, grade
+justifications, grade and formal-error appeals, exam adaptations, follow-ups, decision
+appeals). Kinds are handled by their code: study_leave gets its own rows (the application
+and each subject teacher's answer) and a scripted timeline; every other registered kind gets
+a random walk through its transition table, with the rows its own code would have written by
+the walk's last state (bench/kinds.py: its application, request, note, appeal or follow-up,
+the exam and published grade it is about, the earlier decision a decision appeal is about).
 
 Every account's password is `bench`. Usernames: b<school>-elev<n>, b<school>-laerer<n>,
-b<school>-trinn<n> (year coordinators), b<school>-<role> for the other staff. Every account has
-an e-mail address, as a school's do (the portal mails each notification to those who have one
-and did not switch its kind off); one in EMAIL_OFF_EVERY has switched off e-mail of updates to
-cases they take part in. The outbox starts empty: the mailer has sent what the dataset's
-events queued.
+b<school>-trinn<n> (year coordinators, at the vgs schools only: a fagskole has none),
+b<school>-<role> for the other staff. Every account has an e-mail address, as a school's do
+(the portal mails each notification to those who have one and did not switch its kind off);
+one in EMAIL_OFF_EVERY has switched off e-mail of updates to cases they take part in. The
+outbox starts empty: the mailer has sent what the dataset's events queued.
 """
 
 import math
@@ -32,6 +39,7 @@ from bench.kinds import Exams, Walk, kind_rows
 from bench.kinds import models as kind_models
 from portal.absence import rules as absence_rules
 from portal.absence.models import AbsenceRecord, AbsenceWarning
+from portal.absence.services import lesson_minutes
 from portal.auth.passwords import hash_password
 from portal.cases.kinds import REGISTRY
 from portal.models import (
@@ -65,11 +73,25 @@ SUBJECTS = [
     ("NAT1007", "Naturfag"), ("SAK1001", "Samfunnskunnskap"), ("GEO1001", "Geografi"),
     ("KRO1017", "Kroppsøving"), ("SPR3031", "Spansk I"),
 ]
+# the fagskole's (a two-year aquaculture programme)
+FAGSKOLE_SUBJECTS = [
+    ("HAV101", "Fiskehelse og fiskevelferd"), ("HAV102", "Havbruksteknologi"),
+    ("HAV103", "HMS og kvalitetsledelse"), ("HAV104", "Biologi for havbruk"),
+    ("HAV105", "Fôr og fôring"), ("HAV106", "Driftsledelse"), ("HAV107", "Miljø og lovverk"),
+    ("HAV108", "Hovedprosjekt"),
+]
+VGS, FAGSKOLE = "vgs", "havbruk"  # the profiles: the last school is the fagskole
+MIN_SCHOOLS = 2  # (so every scale has a fagskole)
 OTHER_STAFF = ["cohort_coordinator", "department_head", "principal", "exam_office", "examiner",
                "appeals_board", "admin"]
-# Relative frequency of each kind; kinds not named get DEFAULT_WEIGHT.
-WEIGHTS = {"study_leave": 6.0, "decision_appeal": 0.5}
+# Relative frequency of each kind a school has; kinds not named get DEFAULT_WEIGHT (study
+# leave dominates at a vgs; the fagskole's are absence notes, justifications and appeals)
+WEIGHTS = {"study_leave": 6.0, "decision_appeal": 0.5, "exam_adaptation": 1.0,
+           "follow_up": 0.5, "formal_error_appeal": 0.3}
 DEFAULT_WEIGHT = 2.0
+# a profile's own, over WEIGHTS: more of the fagskole's decisions go against the student (a
+# refused adaptation, a warning after a follow-up), and more of them are appealed
+PROFILE_WEIGHTS = {FAGSKOLE: {"decision_appeal": 1.0}}
 REASONS = [
     "Jeg skal delta i NM i langrenn med klubben min og reiser fredag morgen.",
     "Familien skal i begravelse i Tromsø, og vi må reise to dager før.",
@@ -158,14 +180,12 @@ class Builder:
         self.now = now
         self.ids = Ids()
         self.students_total = max(CLASS_SIZE, round(30_000 * scale))
-        self.schools = max(1, min(10, round(10 * scale)))
+        self.schools = max(MIN_SCHOOLS, min(10, round(10 * scale)))
+        self.profiles = [VGS] * (self.schools - 1) + [FAGSKOLE]
         self.hash = hash_password(PASSWORD)
-        self.profile = get_profile("vgs")
-        self.appeal_rule = self.profile.rule("decision_appeal_deadline")
         self.sl = study_leave_models()
-        self.own = kind_rows(self)  # the other kinds a vgs has (bench/kinds.py)
-        self.kinds = sorted({*self.own, *(["study_leave"] if self.sl else [])})
-        self.kind_weights = [WEIGHTS.get(k, DEFAULT_WEIGHT) for k in self.kinds]
+        self.own = kind_rows(self)  # every other kind (bench/kinds.py)
+        self.names: dict[int, str] = {}  # user -> full name
         self.order = list(ORDER)
         if self.sl:
             self.order += list(self.sl)
@@ -176,7 +196,7 @@ class Builder:
         self.decided: dict[int, list] = {}
         self.struck: dict[int, set] = {}  # student -> days kept off the diploma so far
         self.sha = __import__("hashlib").sha256(PDF).hexdigest()
-        self.deadline_cache: dict[date, date] = {}
+        self.deadline_cache: dict[tuple, date] = {}  # (profile, day) -> appeal deadline
         self.acts_cache: dict[tuple, bool] = {}
         # student -> {day: (category, documented, struck)}: the days their absence notes are
         # about (bench/kinds.py), registered as absence here
@@ -185,13 +205,26 @@ class Builder:
         self.absence_rnd = random.Random(seed + 1)
         self.order += [AbsenceRecord, AbsenceWarning]
         self.school_days = absence_rules.school_days(YEAR[0], min(oslo_date(now), YEAR[1]))
-        self.thresholds = absence_rules.thresholds(self.profile)
-        self.lesson_minutes = int(self.profile.value("lesson_length"))
+        self.use_profile(VGS)
+
+    def use_profile(self, name: str) -> None:
+        """The rules of the school being built, from its own profile (bench/kinds.py reads
+        them here too), and the kinds it has."""
+        p = self.profile = get_profile(name)
+        self.appeal_rule = p.rule("decision_appeal_deadline")
+        self.thresholds = absence_rules.thresholds(p)
+        self.lesson_minutes = lesson_minutes(p)
+        self.study_leave_here = bool(self.sl) and p.has(*REGISTRY["study_leave"].requires_rules)
+        self.kinds = sorted([*(k for k, own in self.own.items() if own.offered(p, k)),
+                             *(["study_leave"] if self.study_leave_here else [])])
+        weights = {**WEIGHTS, **PROFILE_WEIGHTS.get(name, {})}
+        self.kind_weights = [weights.get(k, DEFAULT_WEIGHT) for k in self.kinds]
 
     # --- people and structure -------------------------------------------------------------
 
     def user(self, rows, username, full_name, roles, school_id):
         uid = self.ids(User)
+        self.names[uid] = full_name
         rows.add(User, USER_F, (uid, username, full_name, f"{username}@example.org", self.hash,
                                 True, self.now - timedelta(days=120)))
         if uid % EMAIL_OFF_EVERY == 0:
@@ -214,23 +247,29 @@ class Builder:
         return dict(self.loader.counts)
 
     def school(self, rows, n, students):
+        profile = self.profiles[n - 1]
+        self.use_profile(profile)
+        vgs = profile == VGS
         sid = self.ids(School)
         rows.add(School, ("id", "name", "code", "profile"),
-                 (sid, f"Benk videregående skole {n}", f"bench-{n}", "vgs"))
+                 (sid, f"Benk videregående skole {n}" if vgs else f"Benk fagskole {n}",
+                  f"bench-{n}", profile))
         yid = self.ids(SchoolYear)
         rows.add(SchoolYear, ("id", "school", "name", "starts_on", "ends_on"),
                  (yid, sid, "2026/2027", *YEAR))
         prefix = f"b{n}-"
         subjects, coded = [], []
-        for code, name in SUBJECTS:
+        for code, name in SUBJECTS if vgs else FAGSKOLE_SUBJECTS:
             sub = self.ids(Subject)
             rows.add(Subject, ("id", "school", "code", "name", "practice"),
                      (sub, sid, code, name, False))
             subjects.append((sub, name))
             coded.append((sub, code, name))
         n_classes = math.ceil(students / CLASS_SIZE)
-        n_teachers = max(len(SUBJECTS), math.ceil(n_classes * len(SUBJECTS) / 6))
-        n_coord = max(1, math.ceil(n_classes / CLASSES_PER_COORDINATOR))
+        n_teachers = max(len(subjects), math.ceil(n_classes * len(subjects) / 6))
+        # year coordinators decide study leave: a school without it has none
+        n_coord = max(1, math.ceil(n_classes / CLASSES_PER_COORDINATOR)) \
+            if self.study_leave_here else 0
         teachers = [self.user(rows, f"{prefix}laerer{i}", f"Lærer {i} ved skole {n}",
                               ["teacher", "contact_teacher"] if i <= n_classes else ["teacher"],
                               sid) for i in range(1, n_teachers + 1)]
@@ -242,16 +281,21 @@ class Builder:
         staff["new_examiner"] = self.user(rows, f"{prefix}examiner2", f"examiner 2 ved skole {n}",
                                           ["examiner"], sid)
         self.exams.add_school(rows, sid, yid, coded, staff["examiner"],
-                              self.now - timedelta(days=120))
+                              self.now - timedelta(days=120),
+                              final=self.profile.has("grade_appeal_scope")
+                              and self.profile.value("grade_appeal_scope") == "final_assessment")
         classes = []
         for c in range(n_classes):
             cid = self.ids(SchoolClass)
             klass = {"id": cid, "contact": teachers[c % n_teachers],
-                     "coord": coords[c // CLASSES_PER_COORDINATOR], "teachers": []}
+                     "coord": coords[c // CLASSES_PER_COORDINATOR] if coords else None,
+                     "teachers": []}
+            class_name = (f"{1 + c % 3}ST{c // 3 + 1:02d}" if vgs
+                          else f"{1 + c % 2}HAV{c // 2 + 1:02d}")
             rows.add(SchoolClass, ("id", "school", "school_year", "name", "contact_teacher",
                                    "year_coordinator", "cohort_coordinator"),
-                     (cid, sid, yid, f"{1 + c % 3}ST{c // 3 + 1:02d}", klass["contact"],
-                      klass["coord"], staff["cohort_coordinator"]))
+                     (cid, sid, yid, class_name, klass["contact"], klass["coord"],
+                      staff["cohort_coordinator"]))
             klass["assignments"] = []
             for j, (sub, name) in enumerate(subjects):
                 teacher = teachers[(c * len(subjects) + j) // 6 % n_teachers]
@@ -277,7 +321,7 @@ class Builder:
                     kind = self.rnd.choices(self.kinds, self.kind_weights)[0]
                     ctx = {"school": sid, "year": yid, "number": number, "student": uid,
                            "klass": klass, "staff": staff}
-                    if kind == "study_leave" and self.sl:
+                    if kind == "study_leave":
                         self.study_leave(rows, ctx)
                         break
                     if self.generic(rows, kind, ctx) is not False:
@@ -304,8 +348,8 @@ class Builder:
             for lesson in range(1, LESSONS_A_DAY + 1):
                 aid, teacher, _name = subject_of(day, lesson)
                 records[day, lesson] = [aid, teacher, 0, documented, struck, category]
-        undocumented = self._undocumented(records)
-        first = min(t.percent for t in self.thresholds) * PLANNED_LESSONS / 100
+        counted = self._counted(records)
+        first = min((t.percent for t in self.thresholds), default=100) * PLANNED_LESSONS / 100
         for _ in range(min(ABSENCE_MAX, int(rnd.expovariate(1 / ABSENCE_MEAN)))):
             day, lesson = rnd.choice(self.school_days), rnd.randint(1, LESSONS_A_DAY)
             if (day, lesson) in records:
@@ -313,9 +357,9 @@ class Builder:
             aid, teacher, _name = subject_of(day, lesson)
             late = rnd.choice((5, 10, 15, 20, 30)) if rnd.random() < LATE_SHARE else 0
             counts = self._lessons(late)
-            if undocumented.get(aid, 0) + counts >= first:
+            if counted.get(aid, 0) + counts >= first:
                 continue
-            undocumented[aid] = undocumented.get(aid, 0) + counts
+            counted[aid] = counted.get(aid, 0) + counts
             records[day, lesson] = [aid, teacher, late, False, False, None]
         for (day, lesson), (aid, teacher, late, documented, struck, category) in sorted(
                 records.items()):
@@ -324,10 +368,11 @@ class Builder:
                      (self.ids(AbsenceRecord), student, aid, year, day, lesson, late,
                       documented, struck, category, False, teacher, min(at, self.now)))
         names = {aid: name for aid, _t, name in lessons}
-        for aid, lesson_equivalents in self._undocumented(records).items():
+        undocumented = self._undocumented(records)
+        for aid, absent in self._undocumented(records, everything=True).items():
             figures = absence_rules.SubjectFigures(
                 assignment_id=aid, subject=names[aid], subject_code="", planned=PLANNED_LESSONS,
-                planned_to_date=0, undocumented=lesson_equivalents, absent=lesson_equivalents)
+                planned_to_date=0, undocumented=undocumented.get(aid, 0), absent=absent)
             for threshold in absence_rules.crossed(self.profile, figures):
                 rows.add(AbsenceWarning, WARNING_F,
                          (self.ids(AbsenceWarning), student, aid, year, threshold.key,
@@ -339,14 +384,21 @@ class Builder:
         return absence_rules.lesson_equivalents(0 if minutes_late else 1, minutes_late,
                                                 self.lesson_minutes)
 
-    def _undocumented(self, records) -> dict[int, float]:
-        """Undocumented absence in lessons (late minutes as parts of a lesson) by assignment,
-        as the portal counts it (categories R and corrected records are none here)."""
+    def _undocumented(self, records, *, everything=False) -> dict[int, float]:
+        """Undocumented absence (`everything`: all absence) in lessons (late minutes as parts
+        of a lesson) by assignment, as the portal counts it (categories R and corrected
+        records are none here)."""
         out: dict[int, float] = {}
         for aid, _teacher, late, documented, _struck, _category in records.values():
-            if not documented:
+            if everything or not documented:
                 out[aid] = out.get(aid, 0) + self._lessons(late)
         return out
+
+    def _counted(self, records) -> dict[int, float]:
+        """The absence the profile's thresholds count: undocumented at a vgs, all of it at a
+        fagskole."""
+        return self._undocumented(records, everything=any(t.counts_documented
+                                                          for t in self.thresholds))
 
     # --- cases ----------------------------------------------------------------------------
 
@@ -359,9 +411,10 @@ class Builder:
         return t + timedelta(hours=self.rnd.uniform(*hours))
 
     def _appeal_deadline(self, day: date) -> date:
-        if day not in self.deadline_cache:
-            self.deadline_cache[day] = deadline_after(day, self.appeal_rule)
-        return self.deadline_cache[day]
+        key = (self.profile.name, day)
+        if key not in self.deadline_cache:
+            self.deadline_cache[key] = deadline_after(day, self.appeal_rule)
+        return self.deadline_cache[key]
 
     def _case(self, rows, ctx, kind, title, events, parts, t0):
         """Write a case with its events [(actor, role, action, before, after, text, data, t)]
@@ -416,7 +469,7 @@ class Builder:
         rows.add(Decision, DEC_F, (
             did, cid, outcome, summary, summary, reference,
             actor, role, t, self.profile.value("appeal_body"),
-            self._appeal_deadline(t.date()), self.appeal_rule.cite()))
+            self._appeal_deadline(oslo_date(t)), self.appeal_rule.cite()))
         self.decided.setdefault(student, []).append((did, t, outcome, summary))
 
     def _attachment(self, rows, cid, user, purpose, t, *, health=False):
@@ -529,11 +582,11 @@ class Builder:
         cid = ctx["case_id"] = self.ids(Case)
         klass, staff, student = ctx["klass"], ctx["staff"], ctx["student"]
         people = {"student": student, "contact_teacher": klass["contact"],
-                  "year_coordinator": klass["coord"], "teacher": klass["teachers"][0][0],
-                  **staff}
+                  "year_coordinator": klass["coord"],
+                  "teacher": ctx.get("teacher", klass["teachers"][0][0]), **staff}
         state = kind.initial
         title = own.title(ctx)
-        events = [(student, "student", "file", None, state, "Søknad sendt.", None, t)]
+        events = [own.filing(ctx, state, t)]  # (the student's, or a teacher's report)
         parts = dict.fromkeys([(student, "student"), *((people[r], r) for r in own.takes_part)],
                               t0)
         taken: dict[str, int] = {}

@@ -141,7 +141,8 @@ def prepare(backend: str, name: str, scale: float, rebuild: bool) -> tuple[str, 
 
 def pick_subjects(n_students: int) -> dict:
     """The users and cases the scenarios use: students with a completed study-leave case (one
-    per school in turn), and each school's first year coordinator."""
+    per school in turn, where there are any), and each school's first year coordinator,
+    where it has one."""
     from portal.models import Case, School, User
 
     kind = "study_leave" if _has_study_leave() else None
@@ -160,7 +161,9 @@ def pick_subjects(n_students: int) -> dict:
             picked.append((User.get_by_id(case.student_id).username, case.id))
         if len(picked) >= n_students:
             break
-    coordinators = [f"b{n}-trinn1" for n in range(1, len(schools) + 1)]
+    # (a school without study leave, the dataset's fagskole, has no year coordinators)
+    coordinators = [u.username for u in User.select(User.username).where(User.username.in_(
+        [f"b{n}-trinn1" for n in range(1, len(schools) + 1)])).order_by(User.id)]
     return {"students": picked, "coordinators": coordinators, "kind": kind,
             "deciders": [(_year_coordinator_of(case), case) for _, case in picked]}
 

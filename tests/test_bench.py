@@ -133,7 +133,7 @@ def test_the_datasets_absence_is_what_the_portal_would_have_registered(app, db):
     from bench import dataset
     from portal.absence import absence_summary, rules
     from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
-    from portal.models import Enrolment, SchoolYear, User
+    from portal.models import Enrolment, SchoolClass, SchoolYear, User
 
     with app.app_context():
         rows = dataset.build(db.obj, scale=0.01, now=datetime(2026, 12, 4, 12, 0))
@@ -156,14 +156,16 @@ def test_the_datasets_absence_is_what_the_portal_would_have_registered(app, db):
         assert len(lessons) == dataset.LESSONS_A_DAY
         assert all(r.documented >= cover.documented and r.struck >= cover.struck
                    for r in lessons)
-    year = SchoolYear.get()
     on = date(2026, 12, 4)
+    years = {y.id: y for y in SchoolYear.select()}
+    assert len(years) >= 2  # (a vgs and the fagskole: each school's own profile counts)
     with app.test_request_context():
-        students = [u.id for u in User.select(User.id).join(
-            Enrolment, on=(Enrolment.student == User.id))]
+        students = [(u.id, years[u.enrolment.school_class.school_year_id])
+                    for u in User.select(User.id, Enrolment, SchoolClass).join(
+                        Enrolment, on=(Enrolment.student == User.id)).join(SchoolClass)]
         warned = {(w.student_id, w.assignment_id, w.rule_key) for w in AbsenceWarning.select()}
         crossing = set()
-        for student in students:
+        for student, year in students:
             for f in absence_summary(student, year, on):
                 crossing |= {(student, f.assignment_id, t.key)
                              for t in rules.crossed(year.school.rules, f)}
@@ -198,9 +200,10 @@ def test_generic_plans_name_the_large_tables_a_prepared_statement_reads_whole(sc
 
 
 def test_every_case_of_the_dataset_opens_for_each_of_its_participants(app, db):
-    """The dataset's cases carry their kinds' own rows (bench/kinds.py): one case of each kind
-    and state, opened by each of its participants as they would open it, answers 200; and
-    no case lacks its kind's own row."""
+    """The dataset has every registered kind (the vgs schools theirs, the fagskole the rest)
+    and its cases carry their kinds' own rows (bench/kinds.py): one case of each kind and
+    state, opened by each of its participants as they would open it, answers 200; and no case
+    lacks its kind's own row."""
     from datetime import datetime
 
     from peewee import fn
@@ -223,14 +226,14 @@ def test_every_case_of_the_dataset_opens_for_each_of_its_participants(app, db):
             model.select(model.id).where(model.case == Case.id))).count()
         assert missing == 0, f"{missing} {kind} cases without their {model.__name__}"
         checked.append(kind)
-    # the kinds a vgs has (the dataset's schools are all vgs); a kind new to the portal makes
-    # the build fail until bench/kinds.py says what its cases need
-    at_a_vgs = {"study_leave", "absence_note", "grade_appeal", "decision_appeal"}
+    # every registered kind; a kind new to the portal makes the build fail until
+    # bench/kinds.py says what its cases need
     assert set(kinds.BY_KIND) | {"study_leave"} == set(REGISTRY)
-    assert sorted(checked) == sorted(at_a_vgs - {"study_leave"})
+    assert sorted(checked) == sorted(set(REGISTRY) - {"study_leave"})
+    # (each school's: a vgs's and the fagskole's absence notes, appeals and decisions)
     firsts = list(Case.select(Case.kind, Case.state, fn.MIN(Case.id).alias("first"))
-                  .group_by(Case.kind, Case.state).tuples())
-    assert {kind for kind, _state, _id in firsts} == at_a_vgs
+                  .group_by(Case.school, Case.kind, Case.state).tuples())
+    assert {kind for kind, _state, _id in firsts} == set(REGISTRY)
     clients = {}
     opened = 0
     for kind, state, case_id in firsts:
@@ -245,6 +248,57 @@ def test_every_case_of_the_dataset_opens_for_each_of_its_participants(app, db):
             assert status == 200, (kind, state, part, status)
             opened += 1
     assert opened > 2 * len(firsts)
+
+
+def test_the_fagskole_has_no_study_leave_and_its_decisions_name_its_own_profile(app, db):
+    """From two schools on, the dataset's last school is a fagskole on its own profile
+    (bench/dataset.py; every scale has two): it has every kind but study leave, and no year
+    coordinators, so the benchmark's students and coordinators are the vgs schools'
+    (bench/run.py); every school's decisions name its own profile's appeal body, appeal rule
+    and deadline, and rules of that profile."""
+    from datetime import datetime
+
+    from bench import dataset
+    from bench.run import pick_subjects
+    from portal.cases.kinds import REGISTRY
+    from portal.models import Case, Decision, RoleGrant, School
+    from portal.rules import get_profile
+    from portal.rules.calendar import oslo_date
+    from portal.rules.deadlines import deadline_after
+
+    with app.app_context():
+        dataset.build(db.obj, scale=0.004, now=datetime(2026, 12, 4, 12, 0))
+    schools = list(School.select().order_by(School.id))
+    assert [s.profile for s in schools] == ["vgs", "havbruk"]
+    vgs, fagskole = schools
+
+    def kinds_at(school):
+        return {k for (k,) in Case.select(Case.kind).where(Case.school == school).tuples()}
+
+    assert kinds_at(fagskole) == set(REGISTRY) - {"study_leave"}
+    assert "study_leave" in kinds_at(vgs)
+    assert not RoleGrant.select().where((RoleGrant.school == fagskole)
+                                        & (RoleGrant.role == "year_coordinator")).exists()
+    subjects = pick_subjects(4)
+    assert subjects["coordinators"] == ["b1-trinn1"]
+    assert subjects["students"] and all(u.startswith("b1-") for u, _ in subjects["students"])
+    for school in schools:
+        profile = get_profile(school.profile)
+        appeal = profile.rule("decision_appeal_deadline")
+        references = {r.reference for r in profile.rules.values()} | {
+            r.cite() for r in profile.rules.values()}
+        decisions = list(Decision.select().join(Case).where(Case.school == school))
+        decided = {d.case.kind for d in decisions}
+        assert decided >= ({"study_leave", "absence_note"} if school == vgs
+                           else {"absence_note", "exam_adaptation", "follow_up"}), decided
+        for d in decisions:
+            assert d.appeal_body == profile.value("appeal_body"), (school.profile, d.case.kind)
+            assert d.appeal_rule == appeal.cite(), (school.profile, d.case.kind)
+            assert d.appeal_deadline == deadline_after(oslo_date(d.decided_at), appeal)
+            # (one rule, or several cited together, as an exam adaptation's decision does)
+            assert d.rule_reference in references or set(
+                d.rule_reference.split("; ")) <= references, (school.profile, d.case.kind,
+                                                              d.rule_reference)
 
 
 def test_the_benchmarks_requests_send_only_statements_whose_text_is_kept(app, db):

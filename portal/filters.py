@@ -11,7 +11,7 @@ from markupsafe import Markup
 from portal.cases.kinds import REGISTRY
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
-from portal.roles import ROLES
+from portal.roles import PARTS
 
 GENERIC_EVENTS = {
     "file": _l("Sent"),
@@ -148,7 +148,7 @@ def role_label(code: str) -> str:
     cache = _labels()
     key = ("role", code)
     if key not in cache:
-        cache[key] = str(ROLES.get(code, code))
+        cache[key] = str(PARTS.get(code, code))
     return cache[key]
 
 

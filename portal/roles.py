@@ -17,3 +17,12 @@ ROLES = {
 }
 
 STAFF_ROLES = frozenset(ROLES) - {"student"}
+
+# What a case's timeline and decisions call those who take part: the roles, and the parts a
+# case gives beyond them (the examiners appointed to regrade, a board member who may not
+# sit on this appeal)
+PARTS = {
+    **ROLES,
+    "new_examiner": _l("New examiner"),
+    "board_recused": _l("Appeals board member, recused"),
+}

@@ -95,3 +95,21 @@ def test_templates_translate_as_jinjas_newstyle_gettext_does(app):
             filters.init_app(app)  # puts ours back
         with force_locale("en"):
             assert render_template_string(source, when="1 & 2").startswith("Absence|due &lt;b&gt;")
+
+
+def test_every_part_a_step_is_taken_in_has_a_label(app):
+    """The timeline says who took a step by their part in the case (`role_label`): every
+    part a kind's steps are taken in, and the parts the kinds' code gives beyond the roles,
+    are named in bokmål, never by their code."""
+    from portal.cases.kinds import REGISTRY
+    from portal.filters import role_label
+
+    parts = {"board_recused"}  # (a board member who may not sit: given by decision_appeal)
+    for kind in REGISTRY.values():
+        parts |= set(kind.deciders)
+        for transition in kind.transitions:
+            parts |= set(transition.roles)
+    with app.test_request_context():
+        unnamed = {part for part in parts if role_label(part) == part}
+        assert not unnamed
+        assert role_label("new_examiner") == "Ny sensor"

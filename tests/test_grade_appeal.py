@@ -174,6 +174,8 @@ def test_new_examiners_never_see_the_old_grade_justification_or_reasons(
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert JUSTIFICATION not in html and REASONS not in html
     assert not re.search(r"(?<![\w-])D(?![\w-])", _visible_text(html))
+    # the timeline names the new examiner's part in words, as it does every role's
+    assert "(Ny sensor)" in html and "new_examiner" not in _visible_text(html)
     old = Grade.get_by_id(grade.id)
     new = Grade.get_by_id(old.replaced_by_id)
     assert (new.grade, new.is_final, new.origin) == ("B", True, "regrading")

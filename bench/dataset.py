@@ -84,6 +84,13 @@ VGS, FAGSKOLE = "vgs", "havbruk"  # the profiles: the last school is the fagskol
 MIN_SCHOOLS = 2  # (so every scale has a fagskole)
 OTHER_STAFF = ["cohort_coordinator", "department_head", "principal", "exam_office", "examiner",
                "appeals_board", "admin"]
+# the names the students' uploads have, by what they are for
+FILE_NAMES = {"sports_confirmation": "bekreftelse-fra-klubben.pdf",
+              "documentation": "dokumentasjon.pdf"}
+# what their accounts are called (as a school's staff are named in its pages: not by a code)
+STAFF_NAMES = {"cohort_coordinator": "Kullkoordinator", "department_head": "Avdelingsleder",
+               "principal": "Rektor", "exam_office": "Eksamenskontoret", "examiner": "Sensor 1",
+               "appeals_board": "Klagenemndas leder", "admin": "Administrator"}
 # Relative frequency of each kind a school has; kinds not named get DEFAULT_WEIGHT (study
 # leave dominates at a vgs; the fagskole's are absence notes, justifications and appeals)
 WEIGHTS = {"study_leave": 6.0, "decision_appeal": 0.5, "exam_adaptation": 1.0,
@@ -275,10 +282,11 @@ class Builder:
                               sid) for i in range(1, n_teachers + 1)]
         coords = [self.user(rows, f"{prefix}trinn{i}", f"Trinnoppfølger {i} ved skole {n}",
                             ["year_coordinator"], sid) for i in range(1, n_coord + 1)]
-        staff = {role: self.user(rows, f"{prefix}{role}", f"{role} ved skole {n}", [role], sid)
+        staff = {role: self.user(rows, f"{prefix}{role}", f"{STAFF_NAMES[role]} ved skole {n}",
+                                 [role], sid)
                  for role in OTHER_STAFF}
         # the new examiner of grade appeals: never the one who set the grade
-        staff["new_examiner"] = self.user(rows, f"{prefix}examiner2", f"examiner 2 ved skole {n}",
+        staff["new_examiner"] = self.user(rows, f"{prefix}examiner2", f"Sensor 2 ved skole {n}",
                                           ["examiner"], sid)
         self.exams.add_school(rows, sid, yid, coded, staff["examiner"],
                               self.now - timedelta(days=120),
@@ -473,7 +481,7 @@ class Builder:
         self.decided.setdefault(student, []).append((did, t, outcome, summary))
 
     def _attachment(self, rows, cid, user, purpose, t, *, health=False):
-        rows.add(Attachment, ATT_F, (self.ids(Attachment), cid, user, f"{purpose}.pdf",
+        rows.add(Attachment, ATT_F, (self.ids(Attachment), cid, user, FILE_NAMES[purpose],
                                      "application/pdf", len(PDF), self.sha, health, purpose,
                                      PDF, t))
 

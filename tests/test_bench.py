@@ -1,6 +1,8 @@
 """The benchmark's own measuring (bench/run.py): where a request's CPU goes. (The benchmark
 itself runs with `make bench`, never here.)"""
 
+import html
+import re
 import subprocess
 import sys
 import textwrap
@@ -244,8 +246,13 @@ def test_every_case_of_the_dataset_opens_for_each_of_its_participants(app, db):
             if username not in clients:
                 clients[username] = app.test_client()
                 queries.login(clients[username], username, dataset.PASSWORD)
-            status = clients[username].get(f"/cases/{case_id}").status_code
-            assert status == 200, (kind, state, part, status)
+            response = clients[username].get(f"/cases/{case_id}")
+            assert response.status_code == 200, (kind, state, part, response.status_code)
+            # what the page shows names every part, outcome and state in words: no code
+            shown = html.unescape(re.sub(r"<script.*?</script>|<[^>]+>", " ",
+                                         response.get_data(as_text=True), flags=re.S))
+            codes = set(re.findall(r"\b[a-z]+_[a-z_]+\b", shown))
+            assert not codes, (kind, state, part, codes)
             opened += 1
     assert opened > 2 * len(firsts)
 

@@ -4,10 +4,12 @@ At scale 1.0: 10 schools, nine upper-secondary schools (profile `vgs`) and, last
 (profile `havbruk`; every scale has at least two schools, the last of them the fagskole),
 30,000 students in classes of 30, 5 cases a student (150,000) with realistic timelines (about
 1.5 million events), participants, decisions, attachments and the notifications the events
-sent (to those who may act next and to the student; read some hours later, but for about half
-of the last days' ones), and the absence the teachers registered (bench/dataset.py,
-`absence`): every lesson of the days the students' absence notes are about, and single lessons
-and late arrivals besides, about ABSENCE_MEAN a student so far this year, skewed; documented
+sent (to whom the app's rule sends them, `notify.audience`: those who may act next, the
+student of every change, the deciders of a note, and a copy of a filing, a decision and a
+closing to those the kind keeps informed; read some hours later, but for about half of the
+last days' ones), and the absence the teachers registered (bench/dataset.py, `absence`):
+every lesson of the days the students' absence notes are about, and single lessons and late
+arrivals besides, about ABSENCE_MEAN a student so far this year, skewed; documented
 and struck as the accepted notes' days are, and warnings where the profile's thresholds are
 crossed (at the fagskole all absence counts, documented or not, as its profile says).
 Each school has the kinds its own profile has rules for, and its rows are those the portal
@@ -59,6 +61,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.models import Notification, NotificationPreference
+from portal.notifications.notify import copy_parts
 from portal.rules import get_profile
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import deadline_after
@@ -204,7 +207,8 @@ class Builder:
         self.struck: dict[int, set] = {}  # student -> days kept off the diploma so far
         self.sha = __import__("hashlib").sha256(PDF).hexdigest()
         self.deadline_cache: dict[tuple, date] = {}  # (profile, day) -> appeal deadline
-        self.acts_cache: dict[tuple, bool] = {}
+        self.heard_cache: dict[tuple, tuple | None] = {}
+        self.note_rnd = random.Random(seed + 2)
         # student -> {day: (category, documented, struck)}: the days their absence notes are
         # about (bench/kinds.py), registered as absence here
         self.note_days: dict[int, dict] = {}
@@ -438,37 +442,52 @@ class Builder:
         for user, part in sorted(parts):
             rows.add(Participant, PART_F, (self.ids(Participant), cid, user, part,
                                            joined[user, part]))
-        held: dict[int, set] = {}
+        held: dict[int, frozenset] = {}
         for user, part in parts:
-            held.setdefault(user, set()).add(part)
-        student = ctx["student"]
+            held[user] = held.get(user, frozenset()) | {part}
         for actor, role, action, before, after, text, data, t in events:
             eid = self.ids(Event)
             rows.add(Event, EVENT_F, (eid, cid, actor, role, action, before, after, text, data,
                                       t))
-            # as the app's notifications.notify.audience: never the actor; those who may act
-            # next, and the student on every change
             for user in sorted(held):
                 if user == actor:
                     continue
-                if self._acts(kind, after, held[user]):
-                    self._notification(rows, user, cid, eid, "action_needed", t)
-                elif user == student:
-                    self._notification(rows, user, cid, eid, "case_update", t)
+                heard = self._heard(kind, before, action, after, held[user])
+                if heard is not None:
+                    self._notification(rows, user, cid, eid, *heard, t)
 
-    def _acts(self, kind: str, state: str, parts: set) -> bool:
-        key = (kind, state, frozenset(parts))
-        found = self.acts_cache.get(key)
-        if found is None:
+    def _heard(self, kind: str, before, action: str, after: str, parts: frozenset):
+        """(kind, text key) of the notification someone holding `parts` gets of an event, or
+        None: the rule of the app's notifications.notify.audience (those who may act next;
+        the student of every change, a decision as one; the deciders of a note; the parts
+        kept informed of a filing, a decision and a closing)."""
+        key = (kind, before, action, after, parts)
+        if key not in self.heard_cache:
             k = REGISTRY[kind]
-            found = self.acts_cache[key] = k.is_open(state) and k.may_act(state, parts)
-        return found
+            transition = None if action == "file" else k.transition(before, action)
+            filed = transition is None and action == "file"
+            is_note = transition is None and not filed
+            deciding = transition is not None and transition.decision
+            closing = transition is not None and not k.is_open(after)
+            acts = k.is_open(after) and k.may_act(after, parts)
+            heard = None
+            if acts and not is_note:
+                heard = ("action_needed", "action_needed")
+            elif "student" in parts:
+                heard = ("decision", "decision") if deciding else ("case_update", "case_update")
+            elif is_note and (acts or parts & k.deciders):
+                heard = ("case_update", "case_update")
+            elif parts & copy_parts(k) and (filed or deciding or closing):
+                heard = ("case_update", "copy")
+            self.heard_cache[key] = heard
+        return self.heard_cache[key]
 
-    def _notification(self, rows, user, cid, eid, key: str, t):
+    def _notification(self, rows, user, cid, eid, kind: str, key: str, t):
+        rnd = self.note_rnd  # (a stream of its own: the cases are the same whoever hears)
         recent = self.now - t < timedelta(days=UNREAD_DAYS)
-        read_at = (None if recent and self.rnd.random() < 0.5
-                   else min(self.now, t + timedelta(hours=self.rnd.uniform(0.2, 48))))
-        rows.add(Notification, NOTE_F, (self.ids(Notification), user, cid, eid, key, key, t,
+        read_at = (None if recent and rnd.random() < 0.5
+                   else min(self.now, t + timedelta(hours=rnd.uniform(0.2, 48))))
+        rows.add(Notification, NOTE_F, (self.ids(Notification), user, cid, eid, kind, key, t,
                                         read_at))
 
     def _decision(self, rows, cid, outcome, summary, actor, role, t, *, student,

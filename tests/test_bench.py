@@ -108,12 +108,43 @@ def test_the_datasets_notifications_go_where_the_app_sends_them(db):
     ).fetchone()[0]
     assert wrong == 0
     kinds = dict(db.execute_sql(
-        "SELECT n.kind, COUNT(*) FROM notification AS n GROUP BY n.kind").fetchall())
-    assert kinds.get("action_needed", 0) > 0 and kinds.get("case_update", 0) > 0
-    to_students = db.execute_sql(
-        'SELECT COUNT(*) FROM notification AS n JOIN "case" AS c ON c.id = n.case_id '
-        "WHERE n.kind = 'case_update' AND n.user_id <> c.student_id").fetchone()[0]
-    assert to_students == 0
+        "SELECT n.text_key, COUNT(*) FROM notification AS n GROUP BY n.text_key").fetchall())
+    assert all(kinds.get(key, 0) > 0 for key in ("action_needed", "case_update", "decision",
+                                                 "copy")), kinds
+    # each event's, exactly as the app's own rule has them (the case's participants as they
+    # stand at the end)
+    from types import SimpleNamespace
+
+    from portal.cases.kinds import REGISTRY
+    from portal.models import Case, Event, Participant, User
+    from portal.notifications.models import Notification
+    from portal.notifications.notify import audience
+
+    held = {}
+    for case_id, user_id, part in Participant.select(
+            Participant.case, Participant.user, Participant.part).tuples():
+        held.setdefault(case_id, {}).setdefault(user_id, set()).add(part)
+    users = {u.id: u for u in User.select()}
+    heard = {}
+    for event_id, user_id, kind, key in Notification.select(
+            Notification.event, Notification.user, Notification.kind,
+            Notification.text_key).tuples():
+        heard.setdefault(event_id, set()).add((user_id, kind, key))
+    kind_of = dict(Case.select(Case.id, Case.kind).tuples())
+    checked = 0
+    for event in Event.select().order_by(Event.id):
+        kind = REGISTRY[kind_of[event.case_id]]
+        transition = None if event.action == "file" else kind.transition(event.state_before,
+                                                                          event.action)
+        case = SimpleNamespace(kind=kind.code, state=event.state_after,
+                               is_open=kind.is_open(event.state_after))
+        participants = {uid: (users[uid], parts, set())
+                        for uid, parts in held[event.case_id].items()}
+        expected = {(uid, kind_, key) for uid, (_user, kind_, key) in audience(
+            case, event, transition, participants).items()}
+        assert heard.get(event.id, set()) == expected, (kind.code, event.action)
+        checked += 1
+    assert checked == rows["event"]
     unread = db.execute_sql(
         "SELECT COUNT(*) FROM notification WHERE read_at IS NULL").fetchone()[0]
     assert 0 < unread < rows["notification"] / 2
@@ -137,8 +168,11 @@ def test_the_datasets_absence_is_what_the_portal_would_have_registered(app, db):
     from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
     from portal.models import Enrolment, SchoolClass, SchoolYear, User
 
+    # (a county's 30,000 students get about 170 warnings; of these 300 students, the random
+    # stream of seed 8 has four cross a threshold, so the comparison below is not of two empty
+    # sets: a change to what the generator draws may need another seed)
     with app.app_context():
-        rows = dataset.build(db.obj, scale=0.01, now=datetime(2026, 12, 4, 12, 0))
+        rows = dataset.build(db.obj, scale=0.01, now=datetime(2026, 12, 4, 12, 0), seed=8)
     assert rows["absence_record"] > 4 * rows["enrolment"]
     outside = db.execute_sql(
         "SELECT COUNT(*) FROM absence_record AS r JOIN teaching_assignment AS a"

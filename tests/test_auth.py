@@ -65,34 +65,80 @@ def test_repeated_failures_are_slowed_down_per_account(auth, school):
     assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
 
 
-def test_guesses_sent_at_once_get_no_more_tries_than_one_after_another(app, school, csrf):
-    """Guesses at one account sent all at once, each checked before any of them had failed,
-    must not all get past the throttle: each attempt is checked and counted in one step, so
-    FREE_FAILURES of them reach the password check and the rest must wait."""
-    extra = 5
-    clients = [app.test_client() for _ in range(throttle.FREE_FAILURES + extra)]
-    tokens = [csrf(c.get("/login").get_data(as_text=True)) for c in clients]
-    barrier = threading.Barrier(len(clients))
+def _all_at_once(app, csrf, logins: list[tuple[str, str, str]]) -> list[int]:
+    """The statuses of logins (username, password, client address) sent all at once, each
+    from a client of its own, released together once every client has its form."""
+    clients = []
+    for _username, _password, address in logins:
+        client = app.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = address  # (via the proxy)
+        clients.append((client, csrf(client.get("/login").get_data(as_text=True))))
+    barrier = threading.Barrier(len(logins))
     statuses, errors = [], []
 
-    def guess(client, token):
+    def send(client, token, username, password):
         barrier.wait(30)
         try:
             statuses.append(client.post("/login", data={
-                "username": "elev1", "password": "guess", "csrf_token": token}).status_code)
+                "username": username, "password": password, "csrf_token": token}).status_code)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=guess, args=pair)
-               for pair in zip(clients, tokens, strict=True)]
+    threads = [threading.Thread(target=send, args=(client, token, username, password))
+               for (client, token), (username, password, _address)
+               in zip(clients, logins, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
     assert not errors
-    assert sorted(statuses) == [401] * throttle.FREE_FAILURES + [429] * extra
+    return sorted(statuses)
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """The throttle's clock stopped: every attempt of a test at the same moment, however
+    slowly a loaded machine sends them (a wait of 1 s is not over by the last of them)."""
+    now = datetime(2026, 12, 7, 8, 0, 30)
+    monkeypatch.setattr(throttle, "utcnow", lambda: now)
+    return now
+
+
+def test_guesses_sent_at_once_get_no_more_tries_than_one_after_another(app, school, csrf,
+                                                                        frozen):
+    """Guesses at one account sent all at once, each checked before any of them had failed,
+    must not all get past the throttle: each attempt is checked and counted in one step, so
+    FREE_FAILURES of them reach the password check and the rest must wait."""
+    extra = 5
+    statuses = _all_at_once(app, csrf, [("elev1", "guess", f"198.51.100.{n}")
+                                        for n in range(throttle.FREE_FAILURES + extra)])
+    assert statuses == [401] * throttle.FREE_FAILURES + [429] * extra
     assert LoginThrottle.get(LoginThrottle.key == "user:elev1").failures \
         == throttle.FREE_FAILURES
+
+
+def test_one_machine_guessing_many_accounts_at_once_gets_the_addresss_tries(
+        app, school, csrf, frozen, monkeypatch):
+    """The same for one address trying a password on many accounts at once: no more reach
+    the password check than the address's free failures."""
+    monkeypatch.setattr(throttle, "ADDRESS_FREE_FAILURES", 3)
+    statuses = _all_at_once(app, csrf, [(f"navn{n}", "guess", "203.0.113.9")
+                                        for n in range(8)])
+    assert statuses == [401] * 3 + [429] * 5
+
+
+def test_students_logging_in_behind_one_address_give_their_attempts_back(
+        client, auth, school, frozen, monkeypatch):
+    """An attempt counts against the address until its password proves right: students
+    logging in one after another behind a school's address never add up to a wait."""
+    monkeypatch.setattr(throttle, "ADDRESS_FREE_FAILURES", 3)
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.5"
+    for _ in range(2 * throttle.ADDRESS_FREE_FAILURES):
+        assert auth.login("elev1").status_code == 302
+        auth.logout()
+    assert not LoginThrottle.select().exists()
+    assert auth.login("elev1", "wrong").status_code == 401  # a failure still counts
+    assert LoginThrottle.select().where(LoginThrottle.key.startswith("ip:")).get().failures == 1
 
 
 def test_the_right_password_clears_the_attempt_it_counted(client, auth, school):

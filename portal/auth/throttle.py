@@ -19,9 +19,10 @@ IPv6 client is counted by its /64 network, which one machine can pick its addres
 client's address behind the reverse proxy comes from X-Forwarded-For (portal/proxy.py); a
 request whose address is unknown is counted by its account alone.
 
-An attempt on an account is checked and counted in one step (`attempt`), before its password
-is checked: attempts sent all at once, each checked before any of them had failed, would
-otherwise all get past a check that lets FREE_FAILURES through.
+An attempt is checked and counted, against its account and its address, in one step
+(`attempt`), before its password is checked: attempts sent all at once, each checked before
+any of them had failed, would otherwise all get past a check that lets FREE_FAILURES (or
+ADDRESS_FREE_FAILURES) through. A right password takes the counts back (`succeeded`).
 """
 
 import hashlib
@@ -101,28 +102,49 @@ _LOCK_CLASS = 0x7468  # "th"
 
 
 def _lock_id(key: str) -> int:
-    """The second key of an account's advisory lock: 32 bits of the key's hash."""
+    """The second key of an advisory lock: 32 bits of the hash of what it locks."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big", signed=True)
 
 
 def attempt(key_list: list[str], now: datetime | None = None) -> timedelta:
     """How long the caller must wait (as `wait_needed`), decided together with counting the
     attempt: when it may go ahead (zero), it is counted at once as a failure of the account
-    (the first key), before its password is checked; a right password then clears the count
-    (`clear`), a wrong one adds the address's failure (`record_failure` with the other keys).
-    Attempts on one account wait here for each other: PostgreSQL locks the account's key until
-    the transaction ends, and SQLite lets one writer at a time begin a transaction. The
-    address is not counted before the password is checked: students logging in at once
-    behind one address must not hold each other up with attempts that will succeed."""
-    now = now or utcnow()
+    and of the address, before its password is checked. A right password then takes the
+    counts back (`succeeded`); a wrong one leaves them (`failed`). Attempts on one account,
+    and attempts from one address, wait here for each other: PostgreSQL locks the account's
+    key and the address (in that order, so two attempts cannot wait for each other) until
+    the transaction ends, and SQLite lets one writer at a time begin a transaction. The time
+    counted is read once the locks are held. Students logging in at once behind one address
+    hold each other's attempts only while their passwords are checked (0.1 s each): a
+    hundred would have to be in flight at once to make the next one wait."""
     with database.atomic():
         if is_postgresql():
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
-                                 (_LOCK_CLASS, _lock_id(key_list[0])))
+            for locked in [key_list[0], *(key.rsplit("@", 1)[0] for key in key_list[1:])]:
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
+                                     (_LOCK_CLASS, _lock_id(locked)))
+        now = now or utcnow()
         wait = wait_needed(key_list, now)
         if wait <= timedelta(0):
-            _count(key_list[:1], now)
+            _count(key_list, now)
     return wait
+
+
+def succeeded(key_list: list[str]) -> None:
+    """The attempt's password was right: the account's count goes (a login that works starts
+    it again), and the address's minute gives back the failure `attempt` counted."""
+    with database.atomic():
+        LoginThrottle.delete().where(LoginThrottle.key == key_list[0]).execute()
+        for key in key_list[1:]:
+            (LoginThrottle.update(failures=LoginThrottle.failures - 1)
+             .where((LoginThrottle.key == key) & (LoginThrottle.failures > 0)).execute())
+            LoginThrottle.delete().where((LoginThrottle.key == key)
+                                         & (LoginThrottle.failures <= 0)).execute()
+
+
+def failed(now: datetime | None = None) -> None:
+    """The attempt's password was wrong: its counts stand (`attempt` made them); the counts
+    older than the window are deleted."""
+    _forget_old(now or utcnow())
 
 
 def _count(key_list: list[str], now: datetime) -> None:
@@ -145,15 +167,20 @@ def _count(key_list: list[str], now: datetime) -> None:
 
 
 def record_failure(key_list: list[str], now: datetime | None = None) -> None:
-    """One more failure for each key, in one transaction; then, apart, the counts older than
-    the window are deleted: they no longer slow anyone down, and would otherwise pile up, one
-    row for every name ever tried. The deletion waits for no row another login holds
-    (PostgreSQL: SKIP LOCKED), so two failing logins cannot deadlock over each other's old
-    rows."""
+    """One more failure for each key, in one transaction (as `attempt` counts one that goes
+    ahead); then, apart, the counts older than the window are deleted (`_forget_old`)."""
     now = now or utcnow()
-    cutoff = now - WINDOW
     with database.atomic():
         _count(key_list, now)
+    _forget_old(now)
+
+
+def _forget_old(now: datetime) -> None:
+    """Delete the counts older than the window: they no longer slow anyone down, and would
+    otherwise pile up, one row for every name ever tried. The deletion waits for no row
+    another login holds (PostgreSQL: SKIP LOCKED), so two failing logins cannot deadlock over
+    each other's old rows."""
+    cutoff = now - WINDOW
     old = LoginThrottle.select(LoginThrottle.id).where(LoginThrottle.last_failure_at < cutoff)
     if is_postgresql():
         old = old.for_update(skip_locked=True)
@@ -162,4 +189,5 @@ def record_failure(key_list: list[str], now: datetime | None = None) -> None:
 
 
 def clear(key: str) -> None:
-    LoginThrottle.delete().where(LoginThrottle.key == key).execute()
+    with database.atomic():  # (on SQLite, as the writer: not polling for the database's lock)
+        LoginThrottle.delete().where(LoginThrottle.key == key).execute()

@@ -88,13 +88,13 @@ def login():
                 if needs_rehash(user.password_hash):
                     user.password_hash = hash_password(form.password.data)
                     user.save()
-                throttle.clear(keys[0])
+                throttle.succeeded(keys)
                 # a new session: a CSRF token of its own (not the one the login page, or
                 # whoever used this browser before, was given), made as flask-wtf makes it
                 new_csrf_token()
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-            throttle.record_failure(keys[1:])  # (the account's was counted with the attempt)
+            throttle.failed()  # (counted with the attempt)
             flash(_("Wrong username or password."), "error")
             status = 401
     elif form.is_submitted():
@@ -117,11 +117,11 @@ def password():
         if wait := _must_wait(keys):
             status, headers = 429, {"Retry-After": str(wait)}
         elif not verify_password(user.password_hash, form.current.data):
-            throttle.record_failure(keys[1:])  # (the account's was counted with the attempt)
+            throttle.failed()  # (counted with the attempt)
             form.current.errors.append(_("The current password is wrong."))
             status = 400
         else:
-            throttle.clear(keys[0])  # the current password proved right
+            throttle.succeeded(keys)  # the current password proved right
             if form.new.data != form.current.data:
                 return _change_password(user, form.new.data)
             form.new.errors.append(_("Choose a password other than the current one."))

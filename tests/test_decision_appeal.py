@@ -3,6 +3,7 @@
 decision in the student's favour; the board without members who took part, by majority with
 the chair's casting vote, minutes kept; the student sees where it is and when it is due."""
 
+import re
 from datetime import date
 
 import pytest
@@ -89,6 +90,29 @@ def test_file_from_the_letter_signed_with_receipt(hav, client, auth, csrf, monke
     # Only one appeal per decision.
     again = client.get(f"/decision-appeals/new?decision={d.id}")
     assert again.status_code == 303
+
+
+def test_guessing_the_signature_is_throttled_as_a_login_is(hav, client, auth, csrf,
+                                                           monkeypatch):
+    """A session left open must not become a way to guess the student's password through the
+    appeal's signature: wrong signatures count as failed logins of the account, and once the
+    throttle asks for a wait even the right one is refused, saying how long, with what the
+    student wrote kept."""
+    from portal.auth import throttle
+    from portal.models import LoginThrottle
+
+    d = _decision(hav)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    for _ in range(throttle.FREE_FAILURES):
+        assert _file(client, csrf, d, password="gjetning").status_code == 422
+    assert LoginThrottle.get(LoginThrottle.key == "user:elev1").failures \
+        == throttle.FREE_FAILURES
+    refused = _file(client, csrf, d)  # the right password, but too soon
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and re.search(r"Vent \d+ sekunder", html)
+    assert "Legeerklæringen sier 60." in html
+    assert not DecisionAppeal.select().exists()
 
 
 def test_late_appeal_needs_explanation_and_is_flagged(hav, client, auth, csrf, monkeypatch):

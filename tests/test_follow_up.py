@@ -7,7 +7,7 @@ import pytest
 
 from portal.kinds.follow_up import report_concern
 from portal.kinds.follow_up.models import Concern, FollowUp
-from portal.models import Case, Decision, Event, Participant
+from portal.models import Case, Decision, Event, LoginThrottle, Participant
 from portal.notifications.models import Notification
 from portal.rules.calendar import today
 from tests.factories import make_school, make_user
@@ -92,11 +92,14 @@ def test_teacher_reports_and_every_role_takes_its_step(app, client, auth, csrf, 
     assert "Passordet er feil" in wrong.get_data(as_text=True)
     assert Case.get_by_id(case.id).state == "awaiting_signature"
     assert FollowUp.get(FollowUp.case == case).signed_at is None
+    # (a wrong signature counts as a failed login of the account: the throttle's, as at login)
+    assert LoginThrottle.get(LoginThrottle.key == "user:elev1").failures == 1
     ok = _form(client, csrf, f"/follow-up/{case.id}/sign", url,
                {"version": _version(case.id), "password": "demo"})
     assert ok.status_code == 303
     assert Case.get_by_id(case.id).state == "signed"
     assert FollowUp.get(FollowUp.case == case).signed_at is not None
+    assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
     auth.logout()
 
     # The teacher sees where the case stands, but not the protocol.

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import throttle
+from portal.auth import confirm_password, throttle, wait_text
 from portal.auth.forms import ActionForm, LoginForm, PasswordForm
 from portal.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from portal.extensions import login_manager
@@ -64,10 +64,13 @@ def _must_wait(keys: list[str]) -> int:
     wait = throttle.attempt(keys)
     if wait.total_seconds() <= 0:
         return 0
-    seconds = int(wait.total_seconds()) + 1
-    flash(_("Too many failed attempts. Wait %(seconds)s seconds and try again.",
-            seconds=seconds), "error")
+    return _wait_message(int(wait.total_seconds()) + 1)
+
+
+def _wait_message(seconds: int) -> int:
+    flash(wait_text(seconds), "error")
     return seconds
+
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -113,17 +116,16 @@ def password():
     form = PasswordForm()
     status, headers = 200, {}
     if form.validate_on_submit():
-        keys = throttle.keys(user.username, request.remote_addr)
-        if wait := _must_wait(keys):
+        right, wait = confirm_password(user, form.current.data)
+        if wait:
+            _wait_message(wait)
             status, headers = 429, {"Retry-After": str(wait)}
-        elif not verify_password(user.password_hash, form.current.data):
-            throttle.failed()  # (counted with the attempt)
+        elif not right:
             form.current.errors.append(_("The current password is wrong."))
             status = 400
+        elif form.new.data != form.current.data:
+            return _change_password(user, form.new.data)
         else:
-            throttle.succeeded(keys)  # the current password proved right
-            if form.new.data != form.current.data:
-                return _change_password(user, form.new.data)
             form.new.errors.append(_("Choose a password other than the current one."))
             status = 400
     elif form.is_submitted():

@@ -21,13 +21,15 @@ class SignedForm(PortalForm):
         render_kw={"autocomplete": "current-password"})
 
     def signature_ok(self, user) -> bool:
-        """The password is the signature; a wrong one is a field error."""
-        from portal.auth.passwords import verify_password
+        """The password is the signature, checked under the login throttle; a wrong one (or
+        a wait the throttle asks for) is a field error."""
+        from portal.auth import confirm_password, wait_text
 
-        if verify_password(user.password_hash, self.password.data):
-            return True
-        self.password.errors = [_l("The password is wrong; the appeal is not signed.")]
-        return False
+        right, wait = confirm_password(user, self.password.data)
+        if not right:
+            self.password.errors = [wait_text(wait) if wait else
+                                    _l("The password is wrong; the appeal is not signed.")]
+        return right
 
 
 class AppealForm(SignedForm):

@@ -5,8 +5,7 @@ from flask_login import current_user, login_required
 from peewee import JOIN
 from wtforms import SelectChoice
 
-from portal.auth import roles_required
-from portal.auth.passwords import verify_password
+from portal.auth import confirm_password, roles_required, wait_text
 from portal.cases import decisions
 from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
@@ -204,10 +203,12 @@ def write_protocol(case_id):
 
 
 def _password_ok(case, form):
-    if not verify_password(current_user.password_hash, form.password.data):
-        form.password.errors = [_("The password is wrong; the protocol is not signed.")]
-        return False
-    return True
+    """The student's password is their signature, checked under the login throttle."""
+    right, wait = confirm_password(current_user, form.password.data)
+    if not right:
+        form.password.errors = [wait_text(wait) if wait else
+                                _("The password is wrong; the protocol is not signed.")]
+    return right
 
 
 @bp.route("/<int:case_id>/sign", methods=["POST"])

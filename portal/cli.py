@@ -75,13 +75,13 @@ def register_cli(app):
     def create_user(username, full_name, email, roles, school):
         """Create a user, or update one (a forgotten password is set anew this way); the
         password is asked for (or read from stdin when not a tty)."""
-        from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH
+        from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH, acceptable
         from portal.importer import import_users
         from portal.models import User
 
         password = (getpass.getpass("Password: ") if sys.stdin.isatty()
                     else sys.stdin.readline().rstrip("\n"))
-        if not MIN_LENGTH <= len(password) <= MAX_LENGTH or not password.strip():
+        if not acceptable(password):
             raise click.ClickException(
                 f"The password must have {MIN_LENGTH} to {MAX_LENGTH} characters "
                 "(not only spaces).")

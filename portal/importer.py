@@ -17,7 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
-from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, unusable_password
+from portal.auth.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    acceptable,
+    hash_password,
+    unusable_password,
+)
 from portal.db import database
 from portal.models import (
     Enrolment,
@@ -35,6 +41,7 @@ USER_COLUMNS = ["username", "full_name", "email", "roles", "school"]
 CLASS_COLUMNS = ["school", "year", "class", "username", "part"]
 MAX_PLANNED_LESSONS = 2000  # more lessons than a school year has; catches typos
 YES, NO = frozenset({"ja", "yes", "1", "true"}), frozenset({"nei", "no", "0", "false"})
+HASHING_THREADS = 4  # at most, for the passwords of an import
 # What import_classes reports, in this order
 CLASS_COUNTS = ("classes created", "students enrolled", "teaching assignments added",
                 "class roles set")
@@ -179,8 +186,7 @@ def import_users(text: str) -> ImportResult:
             if school is None:
                 problems.append(f"no school with code {row['school']!r}")
         password = row.get("password") or ""
-        if password and (not MIN_LENGTH <= len(password) <= MAX_LENGTH
-                         or not password.strip()):
+        if password and not acceptable(password):
             problems.append(f"password must have {MIN_LENGTH} to {MAX_LENGTH} characters "
                             "(not only spaces), or be left empty")
         if problems:
@@ -215,11 +221,15 @@ def import_users(text: str) -> ImportResult:
 def _hashes(passwords: list[str]) -> list[str | None]:
     """The hash of each password given (None where none is), made before the import's
     transaction begins, which would otherwise hold the database's writer for 0.1 s an account,
-    and on every core (argon2 lets go of Python's lock while it works)."""
+    and on up to HASHING_THREADS of the cores this process may use (argon2 lets go of
+    Python's lock while it works; each hash takes 64 MiB while it is made, and the app
+    servers on the same machine keep cores for logins)."""
     given = [p for p in passwords if p]
     if not given:
         return [None] * len(passwords)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    usable = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count() or 1)  # (the cores this process may use, where known)
+    with ThreadPoolExecutor(max_workers=min(HASHING_THREADS, usable)) as pool:
         made = iter(list(pool.map(hash_password, given)))
     return [next(made) if p else None for p in passwords]
 
@@ -296,7 +306,7 @@ def import_classes(text: str) -> ImportResult:
                      .where((TeachingAssignment.teacher == user)
                             & (TeachingAssignment.subject == subject)
                             & (TeachingAssignment.school_class == klass)).execute())
-            else:
+            elif getattr(klass, f"{part}_id") != user.id:  # (set already: nothing to do)
                 setattr(klass, part, user)
                 klass.save()
                 result.updated += 1

@@ -20,6 +20,12 @@ _DUMMY = _hasher.hash("not a real password")
 UNUSABLE_PREFIX = "!"
 
 
+def acceptable(password: str) -> bool:
+    """Whether a password may be set: MIN_LENGTH to MAX_LENGTH characters, not only spaces
+    (the password page's rule, for create-user and import-users too)."""
+    return MIN_LENGTH <= len(password) <= MAX_LENGTH and bool(password.strip())
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

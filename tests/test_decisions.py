@@ -216,3 +216,15 @@ def test_a_letter_on_the_case_page_is_kept_as_it_would_be_rendered_now(decided, 
     assert asked != first and not _tokens(asked)
     decisions.reasons_given(Decision.get_by_id(decided.decision.id), "Dokumentert behov.")
     assert "Dokumentert behov." in _letters(client, case)
+
+
+def test_a_kinds_outcomes_are_named_once(monkeypatch):
+    """A kind registers its own decision outcomes; one another kind labels differently is
+    refused when the kind is loaded, not shown with either label by chance."""
+    from portal.i18n import lazy_gettext as _l
+
+    monkeypatch.setattr(decisions, "OUTCOMES", dict(decisions.OUTCOMES))
+    decisions.register_outcomes({"new_grading": _l("New grading"), "test_only": _l("Test")})
+    assert str(decisions.OUTCOMES["test_only"]) == "Test"
+    with pytest.raises(ValueError, match="granted"):
+        decisions.register_outcomes({"granted": _l("Given")})

@@ -103,6 +103,18 @@ OUTCOMES = {
     "upheld": _l("Upheld"),
 }
 
+
+
+def register_outcomes(outcomes: dict) -> None:
+    """A kind's own decision outcomes ({code: label}), so that its decisions and their
+    letters name them in words; an outcome another kind labels differently is an error."""
+    for code, label in outcomes.items():
+        known = OUTCOMES.setdefault(code, label)
+        # (compared as registered, at import: outside a request a lazy label is its msgid)
+        if known is not label and str(known) != str(label):
+            raise ValueError(f"decision outcome {code!r} is labelled twice")
+
+
 bp = Blueprint("decisions", __name__, url_prefix="/cases")
 
 

@@ -22,8 +22,7 @@ OUTCOMES = {
     "loss_of_study_place": _l("Loss of study place"),
     "no_measures": _l("No further measures"),
 }
-for _code, _label in OUTCOMES.items():
-    decisions.OUTCOMES.setdefault(_code, _label)
+decisions.register_outcomes(OUTCOMES)
 
 
 @source(30, bp.name)

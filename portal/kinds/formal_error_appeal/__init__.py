@@ -15,8 +15,8 @@ KIND = "formal_error_appeal"
 bp = Blueprint(KIND, __name__, template_folder="templates", url_prefix="/formal-error-appeals")
 
 # the principal's decision is a new grading or a new exam: the decision and its letter name it
-for _code, _label in OUTCOMES.items():
-    decisions.OUTCOMES.setdefault(_code, _label)
+decisions.register_outcomes({code: label for code, label in OUTCOMES.items()
+                             if code != "rejected"})  # (the board's, not a decision's)
 
 
 def _context(case, parts):

@@ -61,7 +61,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.models import Notification, NotificationPreference
-from portal.notifications.notify import copy_parts
+from portal.notifications.notify import heard
 from portal.rules import get_profile
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import deadline_after
@@ -458,28 +458,13 @@ class Builder:
 
     def _heard(self, kind: str, before, action: str, after: str, parts: frozenset):
         """(kind, text key) of the notification someone holding `parts` gets of an event, or
-        None: the rule of the app's notifications.notify.audience (those who may act next;
-        the student of every change, a decision as one; the deciders of a note; the parts
-        kept informed of a filing, a decision and a closing)."""
+        None: the app's own rule (notifications.notify.heard), worked out once for each
+        kind, step and parts."""
         key = (kind, before, action, after, parts)
         if key not in self.heard_cache:
             k = REGISTRY[kind]
             transition = None if action == "file" else k.transition(before, action)
-            filed = transition is None and action == "file"
-            is_note = transition is None and not filed
-            deciding = transition is not None and transition.decision
-            closing = transition is not None and not k.is_open(after)
-            acts = k.is_open(after) and k.may_act(after, parts)
-            heard = None
-            if acts and not is_note:
-                heard = ("action_needed", "action_needed")
-            elif "student" in parts:
-                heard = ("decision", "decision") if deciding else ("case_update", "case_update")
-            elif is_note and (acts or parts & k.deciders):
-                heard = ("case_update", "case_update")
-            elif parts & copy_parts(k) and (filed or deciding or closing):
-                heard = ("case_update", "copy")
-            self.heard_cache[key] = heard
+            self.heard_cache[key] = heard(k, transition, action, after, k.is_open(after), parts)
         return self.heard_cache[key]
 
     def _notification(self, rows, user, cid, eid, kind: str, key: str, t):

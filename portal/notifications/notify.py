@@ -154,25 +154,36 @@ def audience(case: Case, event: Event, transition: Transition | None,
     an event that is not `_quiet`; never the one who did it. `participants` as
     `_participants` reads them."""
     kind = REGISTRY[case.kind]
-    filed = transition is None and event.action == "file"
-    is_note = transition is None and not filed
-    deciding = transition is not None and transition.decision
-    closing = transition is not None and not case.is_open
     result = {}
     for user_id, (user, parts, _off) in participants.items():
         if user_id == event.actor_id or not user.active:
             continue
-        acts = case.is_open and kind.may_act(case.state, parts)
-        if acts and not is_note:
-            result[user_id] = (user, "action_needed", "action_needed")
-        elif "student" in parts:
-            key = "decision" if deciding else "case_update"
-            result[user_id] = (user, key, key)
-        elif is_note and (acts or parts & set(kind.deciders)):
-            result[user_id] = (user, "case_update", "case_update")
-        elif parts & copy_parts(kind) and (filed or deciding or closing):
-            result[user_id] = (user, "case_update", "copy")
+        found = heard(kind, transition, event.action, case.state, case.is_open, parts)
+        if found is not None:
+            result[user_id] = (user, *found)
     return result
+
+
+def heard(kind, transition: Transition | None, action: str, state: str, is_open: bool,
+          parts: set[str]) -> tuple[str, str] | None:
+    """(kind, text key) of the notification someone holding `parts` (not the one who acted)
+    gets of an event that left the case in `state`, or None: those who may act next; the
+    student of every change (a decision as one); the deciders of a note; and the parts the
+    kind keeps informed (copy_parts) of a filing, a decision and a closing."""
+    filed = transition is None and action == "file"
+    is_note = transition is None and not filed
+    deciding = transition is not None and transition.decision
+    closing = transition is not None and not is_open
+    acts = is_open and kind.may_act(state, parts)
+    if acts and not is_note:
+        return "action_needed", "action_needed"
+    if "student" in parts:
+        return ("decision", "decision") if deciding else ("case_update", "case_update")
+    if is_note and (acts or parts & set(kind.deciders)):
+        return "case_update", "case_update"
+    if parts & copy_parts(kind) and (filed or deciding or closing):
+        return "case_update", "copy"
+    return None
 
 
 def wants_email(user: User, kind: str, switched_off) -> bool:

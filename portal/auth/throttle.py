@@ -114,7 +114,8 @@ def attempt(key_list: list[str], now: datetime | None = None) -> timedelta:
     and attempts from one address, wait here for each other: PostgreSQL locks the account's
     key and the address (in that order, so two attempts cannot wait for each other) until
     the transaction ends, and SQLite lets one writer at a time begin a transaction. The time
-    counted is read once the locks are held. Students logging in at once behind one address
+    counted, and the counts (PostgreSQL's READ COMMITTED, the default: each statement sees
+    what the last holder of the locks committed), are read once the locks are held. Students logging in at once behind one address
     hold each other's attempts only while their passwords are checked (0.1 s each): a
     hundred would have to be in flight at once to make the next one wait."""
     with database.atomic():

@@ -115,9 +115,10 @@ def attempt(key_list: list[str], now: datetime | None = None) -> timedelta:
     key and the address (in that order, so two attempts cannot wait for each other) until
     the transaction ends, and SQLite lets one writer at a time begin a transaction. The time
     counted, and the counts (PostgreSQL's READ COMMITTED, the default: each statement sees
-    what the last holder of the locks committed), are read once the locks are held. Students logging in at once behind one address
-    hold each other's attempts only while their passwords are checked (0.1 s each): a
-    hundred would have to be in flight at once to make the next one wait."""
+    what the last holder of the locks committed), are read once the locks are held.
+    Students logging in at once behind one address hold each other's attempts only while
+    their passwords are checked (0.1 s each): a hundred would have to be in flight at once to
+    make the next one wait."""
     with database.atomic():
         if is_postgresql():
             for locked in [key_list[0], *(key.rsplit("@", 1)[0] for key in key_list[1:])]:

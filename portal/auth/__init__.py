@@ -22,24 +22,42 @@ def roles_required(*roles: str):
     return decorator
 
 
-def confirm_password(user, password: str) -> tuple[bool, int]:
-    """Whether `password` is `user`'s, as (right, seconds to wait first): checked under the
-    login throttle as a login is (portal/auth/throttle.py), since a password asked of a
-    logged-in user (a new password's current one, a signature) must not become a way for
-    whoever holds the session to guess it. When the throttle makes them wait, the password is
-    not checked: (False, seconds)."""
+def check_password(username: str, stored_hash: str | None, password: str, *,
+                   usable: bool = True) -> tuple[bool, int]:
+    """Whether `password` matches `stored_hash` (the account named `username`; `usable`
+    False: an account that may not log in, whose right password counts as wrong), as (right,
+    seconds to wait first), under the login throttle (portal/auth/throttle.py): the attempt
+    is counted before the password is checked and taken back if it was right. When the
+    throttle makes the caller wait, the password is not checked: (False, seconds)."""
     from portal.auth import throttle
     from portal.auth.passwords import verify_password
 
-    keys = throttle.keys(user.username, request.remote_addr)
+    keys = throttle.keys(username, request.remote_addr)
     wait = throttle.attempt(keys)
     if wait.total_seconds() > 0:
         return False, int(wait.total_seconds()) + 1
-    if verify_password(user.password_hash, password):
+    if verify_password(stored_hash, password) and usable:
         throttle.succeeded(keys)
         return True, 0
     throttle.failed()
     return False, 0
+
+
+def confirm_password(user, password: str) -> tuple[bool, int]:
+    """Whether `password` is the logged-in `user`'s, as `check_password` says: a password
+    asked of a logged-in user (a new password's current one, a signature) is checked under
+    the login throttle, since it must not become a way for whoever holds the session to
+    guess it."""
+    return check_password(user.username, user.password_hash, password)
+
+
+def signed(user, field, wrong: str) -> bool:
+    """Whether the password in a form's `field`, a signature, is `user`'s; if not, the field
+    says why: `wrong`, or how long the throttle makes them wait."""
+    right, wait = confirm_password(user, field.data)
+    if not right:
+        field.errors = [wait_text(wait) if wait else wrong]
+    return right
 
 
 def wait_text(seconds: int) -> str:

@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import confirm_password, throttle, wait_text
+from portal.auth import check_password, confirm_password, wait_text
 from portal.auth.forms import ActionForm, LoginForm, PasswordForm
-from portal.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from portal.auth.passwords import MIN_LENGTH, hash_password, needs_rehash
 from portal.extensions import login_manager
 from portal.i18n import gettext as _
 from portal.models import User
@@ -57,20 +57,10 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _must_wait(keys: list[str]) -> int:
-    """The seconds the throttle makes the caller wait before an attempt (0: go ahead, and the
-    attempt is counted against the account until its password proves right); the page then
-    says how long, as does the answer's Retry-After."""
-    wait = throttle.attempt(keys)
-    if wait.total_seconds() <= 0:
-        return 0
-    return _wait_message(int(wait.total_seconds()) + 1)
-
-
-def _wait_message(seconds: int) -> int:
+def _refused(seconds: int) -> tuple[int, dict]:
+    """The throttle makes the caller wait: the page says how long, as does Retry-After."""
     flash(wait_text(seconds), "error")
-    return seconds
-
+    return 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,23 +71,21 @@ def login():
     form = LoginForm()
     status, headers = 200, {}
     if form.validate_on_submit():
-        keys = throttle.keys(form.username.data, request.remote_addr)
-        if wait := _must_wait(keys):
-            status, headers = 429, {"Retry-After": str(wait)}
+        user = User.by_username(form.username.data)
+        right, wait = check_password(form.username.data, user.password_hash if user else None,
+                                     form.password.data, usable=user is not None and user.active)
+        if wait:
+            status, headers = _refused(wait)
+        elif right:
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+                user.save()
+            # a new session: a CSRF token of its own (not the one the login page, or whoever
+            # used this browser before, was given), made as flask-wtf makes it
+            new_csrf_token()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         else:
-            user = User.by_username(form.username.data)
-            ok = verify_password(user.password_hash if user else None, form.password.data)
-            if ok and user.active:
-                if needs_rehash(user.password_hash):
-                    user.password_hash = hash_password(form.password.data)
-                    user.save()
-                throttle.succeeded(keys)
-                # a new session: a CSRF token of its own (not the one the login page, or
-                # whoever used this browser before, was given), made as flask-wtf makes it
-                new_csrf_token()
-                login_user(user)
-                return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-            throttle.failed()  # (counted with the attempt)
             flash(_("Wrong username or password."), "error")
             status = 401
     elif form.is_submitted():
@@ -118,8 +106,7 @@ def password():
     if form.validate_on_submit():
         right, wait = confirm_password(user, form.current.data)
         if wait:
-            _wait_message(wait)
-            status, headers = 429, {"Retry-After": str(wait)}
+            status, headers = _refused(wait)
         elif not right:
             form.current.errors.append(_("The current password is wrong."))
             status = 400

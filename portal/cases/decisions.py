@@ -104,7 +104,6 @@ OUTCOMES = {
 }
 
 
-
 def register_outcomes(outcomes: dict) -> None:
     """A kind's own decision outcomes ({code: label}), so that its decisions and their
     letters name them in words; an outcome another kind labels differently is an error."""

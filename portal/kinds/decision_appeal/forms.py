@@ -23,13 +23,9 @@ class SignedForm(PortalForm):
     def signature_ok(self, user) -> bool:
         """The password is the signature, checked under the login throttle; a wrong one (or
         a wait the throttle asks for) is a field error."""
-        from portal.auth import confirm_password, wait_text
+        from portal.auth import signed
 
-        right, wait = confirm_password(user, self.password.data)
-        if not right:
-            self.password.errors = [wait_text(wait) if wait else
-                                    _l("The password is wrong; the appeal is not signed.")]
-        return right
+        return signed(user, self.password, _l("The password is wrong; the appeal is not signed."))
 
 
 class AppealForm(SignedForm):

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from peewee import JOIN
 from wtforms import SelectChoice
 
-from portal.auth import confirm_password, roles_required, wait_text
+from portal.auth import roles_required, signed
 from portal.cases import decisions
 from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
@@ -204,11 +204,8 @@ def write_protocol(case_id):
 
 def _password_ok(case, form):
     """The student's password is their signature, checked under the login throttle."""
-    right, wait = confirm_password(current_user, form.password.data)
-    if not right:
-        form.password.errors = [wait_text(wait) if wait else
-                                _("The password is wrong; the protocol is not signed.")]
-    return right
+    return signed(current_user, form.password,
+                  _("The password is wrong; the protocol is not signed."))
 
 
 @bp.route("/<int:case_id>/sign", methods=["POST"])

@@ -92,7 +92,7 @@ def register_cli(app):
             row = ",".join([username, _csv(full_name), _csv(email or ""), ";".join(roles),
                             school or "", _csv(password)])
             text = "username,full_name,email,roles,school,password\n" + row + "\n"
-            result = import_users(text)
+            result = import_users(text, typed=True)
         _report(result)
 
     @app.cli.command("import-users")

@@ -157,7 +157,9 @@ def _rows(text: str, required: list[str], result: ImportResult):
     return rows
 
 
-def import_users(text: str) -> ImportResult:
+def import_users(text: str, typed: bool = False) -> ImportResult:
+    """`typed`: the passwords were typed (create-user), not read from a file, so a space they
+    begin or end with is meant."""
     result = ImportResult()
     rows = _rows(text, USER_COLUMNS, result)
     schools = {s.code: s for s in School.select()}
@@ -189,6 +191,11 @@ def import_users(text: str) -> ImportResult:
         if password and not acceptable(password):
             problems.append(f"password must have {MIN_LENGTH} to {MAX_LENGTH} characters "
                             "(not only spaces), or be left empty")
+        elif password != password.strip() and not typed:
+            # (a spreadsheet's padding would become part of a password nobody knows to type;
+            # such a password, if meant, is set with create-user, which takes it as typed)
+            problems.append("password begins or ends with a space or tab: remove it, or set "
+                            "such a password with create-user")
         if problems:
             result.errors.append(f"line {line}: " + "; ".join(problems))
             continue

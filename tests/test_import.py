@@ -79,6 +79,23 @@ def test_a_password_in_the_file_is_held_to_what_users_may_choose(school, passwor
     assert User.by_username("per") is None
 
 
+@pytest.mark.parametrize("password", ["hemmelig123 ", " hemmelig123", "hemmelig123\t"])
+def test_a_password_padded_with_spaces_is_refused(school, password):
+    """A spreadsheet's padding would be part of a password nobody knows to type."""
+    result = import_users("username,full_name,email,roles,school,password\n"
+                          f"per,Per,,student,test-vgs,{password}\n")
+    assert result.errors == ["line 2: password begins or ends with a space or tab: remove it, "
+                             "or set such a password with create-user"]
+    assert User.by_username("per") is None
+
+
+def test_a_password_with_spaces_inside_is_taken_as_written(school):
+    result = import_users("username,full_name,email,roles,school,password\n"
+                          "per,Per,,student,test-vgs,to ord her\n")
+    assert result.ok
+    assert verify_password(User.by_username("per").password_hash, "to ord her")
+
+
 def test_bad_user_rows_are_named_by_line_and_nothing_is_imported(school):
     text = (
         "username,full_name,email,roles,school\n"

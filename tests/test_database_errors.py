@@ -2,7 +2,6 @@
 500 page and a traceback): portal/errors.py `passing`, given errors the databases really
 raise, as peewee raises them. The pages themselves: tests/test_production.py."""
 
-import socket
 import sqlite3
 import threading
 
@@ -11,6 +10,7 @@ import psycopg2
 import pytest
 
 from portal.errors import passing
+from tests.net import free_port
 
 
 def _raised(run) -> Exception:
@@ -53,9 +53,7 @@ def test_the_portals_own_errors():
 
 @pytest.mark.postgresql_only
 def test_postgresql_errors(database_url):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with pytest.raises(psycopg2.OperationalError) as refused:
         psycopg2.connect(host="127.0.0.1", port=port, user="portal", connect_timeout=5)
     assert passing(_wrapped(refused.value))

@@ -4,7 +4,6 @@ delivered exactly once, on SQLite and PostgreSQL."""
 
 import asyncio
 import io
-import socket
 import threading
 from datetime import timedelta
 from email import message_from_bytes
@@ -16,6 +15,7 @@ from portal.db import database
 from portal.models import utcnow
 from portal.notifications import mailer
 from portal.notifications.models import Outbox
+from tests.net import free_port
 
 
 class Collector:
@@ -38,16 +38,10 @@ class Collector:
         return "250 Message accepted"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.config = mailer.SmtpConfig(host="127.0.0.1", port=controller.port, starttls=False,
                                        sender="Skoleportalen <portal@skole.test>", timeout=10)
@@ -78,7 +72,7 @@ def test_worker_delivers_each_mail_and_marks_it_sent(db, smtp):
 
 def test_smtp_down_keeps_mail_and_retries_with_backoff(db, smtp):
     _queue(2)
-    down = mailer.SmtpConfig(host="127.0.0.1", port=_free_port(), starttls=False, timeout=2)
+    down = mailer.SmtpConfig(host="127.0.0.1", port=free_port(), starttls=False, timeout=2)
     assert mailer.deliver_batch("w1", down) == {"sent": 0, "failed": 2}
     rows = list(Outbox.select())
     assert all(r.status == "pending" and r.attempts == 1 and r.last_error for r in rows)

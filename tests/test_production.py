@@ -20,23 +20,18 @@ import pytest
 
 from portal.cases.kinds import REGISTRY
 from portal.rules.calendar import today
+from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 UA = {"User-Agent": "portal-test"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """One gunicorn process (one worker) serving wsgi:app on loopback."""
 
     def __init__(self, url: str, secret: str, instance: Path):
-        self.port = _free_port()
+        self.port = free_port()
         env = {**os.environ, "PORTAL_DATABASE_URL": url, "SECRET_KEY": secret,
                "PORTAL_INSTANCE_PATH": str(instance), "WEB_CONCURRENCY": "1",
                "BIND": "127.0.0.1", "PORT": str(self.port)}
@@ -188,7 +183,7 @@ def _unreachable(database_url: str, tmp_path: Path) -> str:
     listens on, SQLite in a directory that does not exist."""
     if database_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'gone' / 'portal.sqlite3'}"
-    return f"postgresql://portal@127.0.0.1:{_free_port()}/portal"
+    return f"postgresql://portal@127.0.0.1:{free_port()}/portal"
 
 
 def test_an_unreachable_database_gets_a_page_that_says_so(app, database_url, school, tmp_path):

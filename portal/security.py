@@ -68,30 +68,42 @@ STATIC_MAX_AGE = 365 * 24 * 3600
 
 def install_static_versions(app: Flask) -> None:
     """Static URLs carry a hash of the file's content (?v=...), so a browser or proxy may keep
-    them for a year; a release that changes a file changes its URL."""
+    them for a year; a release that changes a file changes its URL. Only the file's own hash
+    gets the year: during a release, one server at a time, a page from a new server may ask an
+    old one for the new hash (or the other way round), and the file it gets then must not be
+    kept as that version (`Cache-Control: no-cache`, as for a URL without ?v=)."""
     versions: dict[str, tuple[int, str]] = {}
+
+    def digest_of(name: str) -> str | None:
+        """The hash of static file `name` as it is on disk now (None: no such file)."""
+        path = Path(app.static_folder) / name
+        try:
+            stamp = path.stat().st_mtime_ns
+        except (OSError, ValueError):
+            return None
+        cached = versions.get(name)
+        if cached is None or cached[0] != stamp:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            cached = versions[name] = (stamp, digest)
+        return cached[1]
 
     @app.url_defaults
     def _version(endpoint, values):
         if endpoint != "static" or "filename" not in values or "v" in values:
             return
-        name = values["filename"]
-        path = Path(app.static_folder) / name
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            return
-        cached = versions.get(name)
-        if cached is None or cached[0] != stamp:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-            cached = versions[name] = (stamp, digest)
-        values["v"] = cached[1]
+        digest = digest_of(values["filename"])
+        if digest is not None:
+            values["v"] = digest
 
     @app.after_request
     def _long_cache(response):
-        if request.path.startswith("/static/") and request.args.get("v") and (
-                response.status_code in (200, 304)):
+        if request.endpoint != "static" or response.status_code not in (200, 304):
+            return response
+        asked = request.args.get("v")
+        if asked and asked == digest_of(request.view_args.get("filename", "")):
             response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
+        else:
+            response.headers["Cache-Control"] = "no-cache"
         return response
 
 
@@ -306,6 +318,15 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         if all(type(v) in _KEEPABLE for v in data.values()):
             self.kept.put(key, (dict(data), int(signed.timestamp())))
         return self.session_class(data)
+
+    def save_session(self, app: Flask, session, response):
+        """As Flask's, except for a static file: it says nothing of the session, so its
+        response neither sets the cookie nor varies with it (Flask adds `Vary: Cookie` when
+        anything read the session, as flask-login does on every response), and a shared
+        cache may keep one copy for everyone."""
+        if request.endpoint == "static" and not session.modified:
+            return
+        super().save_session(app, session, response)
 
 
 def _names(processor) -> list:

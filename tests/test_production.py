@@ -388,9 +388,37 @@ def test_static_urls_are_versioned_and_cached_for_a_year(client, auth, school):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     response.close()
+    # a static file says nothing of the session: no cookie and no Vary: Cookie, so that a
+    # shared cache keeps one copy for everyone
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+    response.close()
     plain = client.get(urls[0].split("?")[0])
-    assert "immutable" not in plain.headers.get("Cache-Control", "")
+    assert plain.headers["Cache-Control"] == "no-cache"
     plain.close()
+
+
+def test_a_static_url_of_another_release_is_not_kept_as_that_release(client, app, tmp_path):
+    """During a release one server at a time, a page from a new server may ask an old one for
+    a file by its new hash (or the other way round): what it gets then is not this version,
+    so no browser or proxy may keep it for a year as if it were."""
+    html = client.get("/login").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/portal\.css\?v=[0-9a-f]{12})"', html).group(1)
+    path, _, digest = url.partition("?v=")
+    for other in ("0" * 12, "nothing-else", ""):
+        response = client.get(f"{path}?v={other}")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-cache", other
+        response.close()
+    # the file changes on disk (a release's new file; here in a copy of the static files):
+    # its old hash is no longer its own
+    shutil.copytree(app.static_folder, tmp_path / "static")
+    app.static_folder = str(tmp_path / "static")
+    css = tmp_path / "static" / "css" / "portal.css"
+    css.write_bytes(css.read_bytes() + b"\n/* a release later */\n")
+    stale = client.get(url)
+    assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
+    stale.close()
 
 
 def _open_cases(school, n, kind):

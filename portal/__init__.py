@@ -113,7 +113,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal import catalogues, fragments
 
     database_url = os.environ.get("PORTAL_DATABASE_URL")
-    if not database_url:  # the embedded default: a SQLite file in instance/
+    if not database_url and not production:  # the embedded default: a SQLite file in instance/
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
     app.config.from_mapping(
@@ -151,6 +151,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(app, production)
     if production:
         _check_base_url(app.config.get("PORTAL_BASE_URL"))
+        if not app.config.get("DATABASE_URL"):
+            # (a typo in the environment file would otherwise migrate and serve a new, empty
+            # SQLite file inside the source tree, and nobody would notice until users did)
+            raise RuntimeError(
+                "PORTAL_DATABASE_URL is not set. A production portal refuses to start without "
+                "it: set postgresql://user:password@host/dbname (or sqlite:////path/to/file "
+                "for SQLite on purpose).")
 
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     template_i18n.install(app)  # before anything uses app.jinja_env

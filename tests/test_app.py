@@ -49,6 +49,19 @@ def test_production_refuses_a_short_secret_key(monkeypatch, database_url, key):
         create_app({"DATABASE_URL": database_url})
 
 
+def test_production_refuses_to_start_without_its_database(monkeypatch, tmp_path):
+    """Not the development default: a typo in the environment file would migrate and serve an
+    empty SQLite file in the source tree."""
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.skole.no")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
+    with pytest.raises(RuntimeError, match="PORTAL_DATABASE_URL is not set"):
+        create_app()
+    assert not (tmp_path / "instance").exists()
+
+
 def test_production_needs_no_instance_directory(monkeypatch, tmp_path, database_url):
     """A second app server, started as the portal's user, has no instance/ of its own to
     make (the source tree belongs to another user): with the database and the key from the

@@ -75,16 +75,10 @@ def register_cli(app):
     def create_user(username, full_name, email, roles, school):
         """Create a user, or update one (a forgotten password is set anew this way); the
         password is asked for (or read from stdin when not a tty)."""
-        from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH, acceptable
         from portal.importer import import_users
         from portal.models import User
 
-        password = (getpass.getpass("Password: ") if sys.stdin.isatty()
-                    else sys.stdin.readline().rstrip("\n"))
-        if not acceptable(password):
-            raise click.ClickException(
-                f"The password must have {MIN_LENGTH} to {MAX_LENGTH} characters "
-                "(not only spaces).")
+        password = _read_password()
         with db.database.connection_context():
             if email is None:  # an existing user keeps their address (a password reset)
                 existing = User.by_username(username.strip().lower())
@@ -93,7 +87,31 @@ def register_cli(app):
                             school or "", _csv(password)])
             text = "username,full_name,email,roles,school,password\n" + row + "\n"
             result = import_users(text, typed=True)
-        _report(result)
+        name = username.strip().lower()
+        _report(result, failed=f"User {name} was not created or updated.",
+                done=f"Created user {name}." if result.created else f"Updated user {name}.")
+
+    @app.cli.command("set-password")
+    @click.argument("username")
+    def set_password(username):
+        """Set a user's password (a forgotten one, where no e-mail link can reach them): asked
+        for twice (or read from stdin when not a tty). The user's sessions end, and a login
+        throttle on the account is lifted. Roles and everything else stay as they are."""
+        from portal.auth import throttle
+        from portal.auth.passwords import hash_password
+        from portal.models import User
+
+        name = username.strip().lower()
+        with db.database.connection_context():
+            if User.by_username(name) is None:
+                raise click.ClickException(f"No user {name}.")
+        password = _read_password()
+        new = hash_password(password)
+        with db.database.connection_context():
+            with db.database.atomic():
+                User.update(password_hash=new).where(User.username == name).execute()
+            throttle.clear(throttle.keys(name, None)[0])
+        click.echo(f"Password set for {name}; sessions they had are logged out.")
 
     @app.cli.command("import-users")
     @click.argument("path", type=click.File("r", encoding="utf-8-sig"))
@@ -120,6 +138,23 @@ def register_cli(app):
 
         names = validate_all()
         click.echo(f"{len(names)} profile(s) OK: {', '.join(sorted(names))}")
+
+
+def _read_password() -> str:
+    """A password typed twice at a terminal, or one line of stdin; refused unless acceptable."""
+    from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH, acceptable
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise click.ClickException("The two passwords are not the same.")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if not acceptable(password):
+        raise click.ClickException(
+            f"The password must have {MIN_LENGTH} to {MAX_LENGTH} characters "
+            "(not only spaces).")
+    return password
 
 
 def _csv(value: str) -> str:

@@ -285,8 +285,8 @@ def test_school_years_of_one_school_may_not_overlap(runner, school):
 
 
 def test_create_user_again_sets_a_new_password_and_keeps_the_address(runner, school):
-    """The way to set a forgotten password (docs/production.md): the user's e-mail address
-    stays when --email is not given."""
+    """Run again for a user who exists: the user's e-mail address stays when --email is not
+    given."""
     args = ["create-user", "nyansatt", "--name", "Ny Ansatt", "--role", "teacher",
             "--school", "test-vgs"]
     assert runner.invoke(args=[*args, "--email", "ny@skole.no"],
@@ -302,3 +302,44 @@ def test_an_unknown_role_is_named_with_the_roles_there_are(school):
     result = import_users("username,full_name,email,roles,school\nny,Ny,,lærer,test-vgs\n")
     assert "unknown role(s): lærer (roles: " in result.errors[0]
     assert "teacher" in result.errors[0] and "student" in result.errors[0]
+
+
+def test_set_password_sets_only_the_password(app, runner, client, auth, school):
+    """A forgotten password set by staff (docs/production.md): the roles stay as they were
+    (create-user without --school would have added a role at every school), the user's
+    sessions end and a throttled account opens again."""
+    from portal.auth import throttle
+    from portal.models import LoginThrottle
+
+    before = sorted((g.role, g.school_id) for g in RoleGrant.select().join(User).where(
+        User.username == "laerer1"))
+    auth.login("laerer1")
+    assert client.get("/home").status_code == 200
+    for _ in range(3):
+        throttle.record_failure(["user:laerer1"])
+    result = runner.invoke(args=["set-password", "Laerer1"], input="nytt-passord\n")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Password set for laerer1; sessions they had are logged out.\n"
+    assert verify_password(User.by_username("laerer1").password_hash, "nytt-passord")
+    assert sorted((g.role, g.school_id) for g in RoleGrant.select().join(User).where(
+        User.username == "laerer1")) == before
+    assert client.get("/home").status_code == 302  # the session ended
+    assert not LoginThrottle.select().where(LoginThrottle.key == "user:laerer1").exists()
+    assert auth.login("laerer1", "nytt-passord").status_code == 302
+
+
+@pytest.mark.parametrize("username, password, message", [
+    ("ingen", "nytt-passord", "No user ingen."),
+    ("laerer1", "kort", "The password must have 8 to 512 characters"),
+])
+def test_set_password_refuses_what_it_cannot_do(runner, school, username, password, message):
+    result = runner.invoke(args=["set-password", username], input=password + "\n")
+    assert result.exit_code != 0 and message in result.output
+    assert verify_password(User.by_username("laerer1").password_hash, "demo")
+
+
+def test_create_user_says_whom_it_created_or_updated(runner, school):
+    args = ["create-user", "NyAnsatt", "--name", "Ny Ansatt", "--role", "teacher",
+            "--school", "test-vgs"]
+    assert runner.invoke(args=args, input="langtpassord\n").output == "Created user nyansatt.\n"
+    assert runner.invoke(args=args, input="langtpassord\n").output == "Updated user nyansatt.\n"

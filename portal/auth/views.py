@@ -2,11 +2,20 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import check_password, confirm_password, wait_text
-from portal.auth.forms import ActionForm, LoginForm, PasswordForm
+from portal.auth import check_password, confirm_password, reset, throttle, wait_text
+from portal.auth.forms import ActionForm, ForgottenForm, LoginForm, NewPasswordForm, PasswordForm
 from portal.auth.passwords import MIN_LENGTH, hash_password, needs_rehash
 from portal.extensions import login_manager
 from portal.i18n import gettext as _
@@ -90,7 +99,8 @@ def login():
             status = 401
     elif form.is_submitted():
         status = 400
-    return render_template("auth/login.html", form=form), status, headers
+    return (render_template("auth/login.html", form=form, password_links=reset.available()),
+            status, headers)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -111,7 +121,9 @@ def password():
             form.current.errors.append(_("The current password is wrong."))
             status = 400
         elif form.new.data != form.current.data:
-            return _change_password(user, form.new.data)
+            return _change_password(user, form.new.data, _(
+                "Your password is changed. Other browsers you were logged in with are logged "
+                "out."))
         else:
             form.new.errors.append(_("Choose a password other than the current one."))
             status = 400
@@ -121,9 +133,9 @@ def password():
             headers)
 
 
-def _change_password(user: User, password: str):
-    """Set the new password of the user whose current one was just verified, and go on home
-    with this session."""
+def _change_password(user: User, password: str, done: str):
+    """Set the new password of the user whose current one (or link, reset.user_for) was just
+    verified, and go on home with this session, saying `done`."""
     verified, new = user.password_hash, hash_password(password)
     # only over the password just verified: staff setting one meanwhile (create-user) is not
     # undone by this request, which read the user before them
@@ -136,9 +148,58 @@ def _change_password(user: User, password: str):
     user.password_hash = new
     new_csrf_token()  # as at login: the session's next token is not the one before
     login_user(user)  # this session's id with the new password's fingerprint
-    flash(_("Your password is changed. Other browsers you were logged in with are logged "
-            "out."), "info")
+    flash(done, "info")
     return redirect(url_for("main.home"), 303)
+
+
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+def forgotten():
+    """Ask for a link to set a new password (portal/auth/reset.py). The answer is the same
+    whether an account matched or not."""
+    if not reset.available():
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.password"))
+    form = ForgottenForm()
+    if form.validate_on_submit():
+        reset.send_links(form.account.data)
+        flash(_("If the portal knows an account by that name or address and has an e-mail "
+                "address for it, a link to set a new password is on its way there. The link "
+                "works for %(minutes)s minutes. Look in the spam folder too.",
+                minutes=reset.LINK_MINUTES), "info")
+        return redirect(url_for("auth.login"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/forgotten.html", form=form), status
+
+
+@bp.route("/password/reset/<token>")
+def reset_link(token: str):
+    """The link in the e-mail: its token goes into the session and the browser on to the
+    form, so that the token is not in the address bar, the history or a Referer."""
+    session["password_reset"] = token
+    return redirect(url_for("auth.reset_password"), 303)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
+    """Choose a new password with the link's token; then logged in, other sessions ended."""
+    user = reset.user_for(session.get("password_reset"))
+    if user is None:
+        session.pop("password_reset", None)
+        return render_template("auth/reset_invalid.html",
+                               minutes=reset.LINK_MINUTES), 400
+    form = NewPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        session.pop("password_reset", None)
+        throttle.clear(throttle.keys(user.username, None)[0])  # a locked account opens again
+        return _change_password(user, form.new.data, _(
+            "Your new password is set and you are logged in. Other browsers you were logged in "
+            "with are logged out."))
+    if form.is_submitted():
+        status = 400
+    return render_template("auth/reset.html", form=form, user=user,
+                           min_length=MIN_LENGTH), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -288,9 +288,21 @@ def _outbox_row(user: User, case: Case | None, text_key: str, due_on: date | Non
                 dedupe_key: str) -> dict:
     with _app_context():
         subject, body = _mail(user, case, text_key, due_on)
+    return mail_row(user.email, subject, body, dedupe_key)
+
+
+def mail_row(recipient: str, subject: str, body: str, dedupe_key: str) -> dict:
+    """An outbox row, due now; a second row with its dedupe_key is never queued."""
     now = utcnow()
-    return {"recipient": user.email, "subject": subject, "body": body, "dedupe_key": dedupe_key,
+    return {"recipient": recipient, "subject": subject, "body": body, "dedupe_key": dedupe_key,
             "status": "pending", "next_attempt_at": now, "created_at": now}
+
+
+def queue_mail(recipient: str, subject: str, body: str, dedupe_key: str) -> bool:
+    """One e-mail that is not a notification (a password link) in the outbox; False when one
+    with `dedupe_key` is there already."""
+    return bool(Outbox.insert(mail_row(recipient, subject, body, dedupe_key)
+                              ).on_conflict_ignore().as_rowcount().execute())
 
 
 def on_event(case: Case, event: Event, transition: Transition | None) -> None:

@@ -7,6 +7,7 @@ Fixtures:
 - `live_server`: the app served on 127.0.0.1 in a thread; `live_server.url(path)`.
 - `browser`: one Chromium for the session.
 - `login`: `login("elev1")` -> a Page logged in as that user, in its own browser context.
+- `visitor`: `visitor()` -> a Page at the login page, logged in as nobody, in its own context.
 - `axe`: `axe(page)` runs axe-core (WCAG 2.0/2.1 A and AA) on the page and fails on any
   violation; pages also fail on Content-Security-Policy violations (see `login`). It needs
   JavaScript in the page: do not call it in a context made with java_script_enabled=False.
@@ -88,11 +89,11 @@ def live_server(app):
 
 
 @pytest.fixture
-def login(browser, live_server):
-    """login(username) -> a Page logged in as `username` in a context of its own."""
+def visitor(browser, live_server):
+    """visitor() -> a Page at the login page, logged in as nobody, in a context of its own."""
     contexts = []
 
-    def _login(username, password="demo"):
+    def _visitor():
         context = browser.new_context(viewport=VIEWPORT, locale="nb-NO",
                                       timezone_id="Europe/Oslo")
         context.set_default_timeout(10_000)
@@ -102,15 +103,26 @@ def login(browser, live_server):
         page.on("console", lambda msg: "Content Security Policy" in msg.text
                 and page.csp_errors.append(msg.text))
         page.goto(live_server.url("/login"))
+        return page
+
+    yield _visitor
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def login(visitor):
+    """login(username) -> a Page logged in as `username` in a context of its own."""
+
+    def _login(username, password="demo"):
+        page = visitor()
         page.fill("#username", username)
         page.fill("#password", password)
         page.click("button[type=submit]")
         page.wait_for_url("**/home")
         return page
 
-    yield _login
-    for context in contexts:
-        context.close()
+    return _login
 
 
 @pytest.fixture

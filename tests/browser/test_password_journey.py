@@ -27,3 +27,45 @@ def test_a_student_changes_their_password(school, live_server, login, axe):
     axe(student)
     again = login("elev1", "et-langt-passord")
     expect(again.locator("h1")).to_be_visible()
+
+
+def test_a_student_who_forgot_their_password_sets_a_new_one_from_the_email(
+        school, visitor, live_server, login, axe):
+    """From the login page, on the phone: ask for a link, open it from the e-mail, choose a
+    new password, and be logged in with it."""
+    import re
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import expect
+
+    from portal.models import User
+    from portal.notifications.models import Outbox
+    from tests.factories import give_emails
+
+    give_emails(User.by_username("elev1"))
+    page = visitor()
+    page.get_by_role("link", name="Glemt passordet?").click()
+    expect(page.locator("h1")).to_have_text("Glemt passord")
+    axe(page)
+    page.get_by_role("button", name="Send meg en lenke").click()
+    expect(page.locator(".error-summary")).to_contain_text(
+        "Skriv inn brukernavnet eller e-postadressen din.")
+    axe(page)
+    page.fill("#account", "elev1@skole.test")
+    page.get_by_role("button", name="Send meg en lenke").click()
+    page.wait_for_url("**/login")
+    expect(page.locator(".flash")).to_contain_text("er en lenke for å sette nytt passord")
+    mail = Outbox.get(Outbox.recipient == "elev1@skole.test")
+    page.goto(live_server.url(urlsplit(re.search(r"https?://\S+", mail.body).group()).path))
+    page.wait_for_url("**/password/reset")  # the token is no longer in the address
+    expect(page.locator("h1")).to_have_text("Velg nytt passord")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe(page)
+    page.fill("#new", "et-nytt-passord")
+    page.fill("#repeat", "et-nytt-passord")
+    page.get_by_role("button", name="Sett det nye passordet").click()
+    page.wait_for_url("**/home")
+    expect(page.locator(".flash")).to_contain_text("Det nye passordet ditt er satt")
+    axe(page)
+    again = login("elev1", "et-nytt-passord")
+    expect(again.locator("h1")).to_be_visible()

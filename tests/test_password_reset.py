@@ -1,0 +1,236 @@
+"""A forgotten password set anew through a link sent by e-mail (portal/auth/reset.py), on
+SQLite and PostgreSQL, through the Flask test client."""
+
+import re
+import time
+from urllib.parse import urlsplit
+
+import itsdangerous.timed
+import pytest
+from peewee import fn
+
+from portal.auth import reset, throttle
+from portal.auth.passwords import verify_password
+from portal.db import is_postgresql
+from portal.importer import import_users
+from portal.models import LoginThrottle, User
+from portal.notifications.models import Outbox
+from tests.factories import give_emails
+
+SENT = ("Hvis portalen kjenner en bruker med det navnet eller den adressen og har en "
+        "e-postadresse til den, er en lenke for å sette nytt passord på vei dit.")
+INVALID = "Lenken virker ikke"
+
+
+def _ask(client, csrf, account):
+    token = csrf(client.get("/password/forgotten").get_data(as_text=True))
+    return client.post("/password/forgotten", data={"account": account, "csrf_token": token})
+
+
+def _mails() -> list[Outbox]:
+    return list(Outbox.select().where(Outbox.dedupe_key.startswith("password-reset:"))
+                .order_by(Outbox.id))
+
+
+def _link(mail: Outbox) -> str:
+    """The path of the link in a password e-mail."""
+    found = re.search(r"https?://\S+", mail.body)
+    assert found, mail.body
+    return urlsplit(found.group()).path
+
+
+def _set(client, csrf, new, repeat=None):
+    page = client.get("/password/reset")
+    assert page.status_code == 200, page.status_code
+    return client.post("/password/reset", data={
+        "new": new, "repeat": new if repeat is None else repeat,
+        "csrf_token": csrf(page.get_data(as_text=True))})
+
+
+@pytest.fixture
+def emails(school):
+    give_emails(User.by_username("elev1"), User.by_username("elev2"))
+
+
+def test_the_login_page_leads_to_the_forgotten_password_page(client, school):
+    login = client.get("/login").get_data(as_text=True)
+    assert '<a href="/password/forgotten">Glemt passordet?</a>' in login
+    page = client.get("/password/forgotten").get_data(as_text=True)
+    assert "<h1>Glemt passord</h1>" in page
+    assert 'autocomplete="username"' in page
+
+
+def test_a_user_gets_a_link_and_sets_a_new_password_with_it(app, client, auth, csrf, emails):
+    other = app.test_client()
+    type(auth)(other).login("elev1")  # a browser left logged in elsewhere
+    response = _ask(client, csrf, "Elev1")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/login")
+    assert SENT in client.get("/login").get_data(as_text=True)
+    [mail] = _mails()
+    assert mail.recipient == "elev1@skole.test"
+    assert mail.subject == "Skoleportalen: sett nytt passord"
+    assert "brukeren din elev1" in mail.body and "innen 60 minutter" in mail.body
+    assert "http://127.0.0.1:5000/password/reset/" in mail.body  # PORTAL_BASE_URL's
+    # the link puts its token in the session and the browser on to a page without it
+    opened = client.get(_link(mail))
+    assert opened.status_code == 303 and opened.headers["Location"].endswith("/password/reset")
+    page = client.get("/password/reset").get_data(as_text=True)
+    assert "For brukeren elev1." in page and 'autocomplete="username" value="elev1"' in page
+    assert page.count('autocomplete="new-password"') == 2
+    done = _set(client, csrf, "et-nytt-passord")
+    assert done.status_code == 303 and done.headers["Location"].endswith("/home")
+    home = client.get("/home").get_data(as_text=True)
+    assert "Det nye passordet ditt er satt, og du er logget inn." in home
+    assert other.get("/home").status_code == 302  # the other browser's session ended
+    auth.logout()
+    assert auth.login("elev1", "demo").status_code == 401
+    assert auth.login("elev1", "et-nytt-passord").status_code == 302
+    # the link works once
+    auth.logout()
+    client.get(_link(mail))
+    again = client.get("/password/reset")
+    assert again.status_code == 400 and INVALID in again.get_data(as_text=True)
+    assert '<a href="/password/forgotten">Be om en ny lenke</a>' in again.get_data(as_text=True)
+
+
+def test_the_answer_does_not_tell_who_has_an_account(client, csrf, emails, db):
+    """Unknown, without an e-mail address, inactive: the same answer, and no mail."""
+    User.update(active=False).where(User.username == "elev2").execute()
+    pages = []
+    for account in ("ingen-slik", "elev3", "elev2", "ingen@skole.test", "elev1"):
+        response = _ask(client, csrf, account)
+        assert response.status_code == 303
+        pages.append(client.get("/login").get_data(as_text=True).replace(
+            csrf(client.get("/login").get_data(as_text=True)), ""))
+        assert SENT in pages[-1]
+    assert [m.recipient for m in _mails()] == ["elev1@skole.test"]
+
+
+def test_an_address_gets_a_link_for_each_account_it_belongs_to(client, csrf, emails, db):
+    User.update(email="Felles@Skole.test").where(
+        User.username.in_(["elev1", "elev2"])).execute()
+    _ask(client, csrf, " felles@SKOLE.test ")
+    mails = _mails()
+    assert [m.recipient for m in mails] == ["Felles@Skole.test"] * 2
+    assert "brukeren din elev1" in mails[0].body and "brukeren din elev2" in mails[1].body
+
+
+def test_an_address_is_found_through_its_index(db, emails):
+    """Migration 019: `lower(email) = ?` reads the expression's index, not every user."""
+    query = User.select().where(fn.LOWER(User.email) == "elev1@skole.test")
+    sql, params = query.sql()
+    if is_postgresql():
+        db.execute_sql("SET enable_seqscan = off")  # (a handful of users: force the choice)
+        plan = " ".join(r[0] for r in db.execute_sql("EXPLAIN " + sql, params))
+        db.execute_sql("RESET enable_seqscan")
+    else:
+        plan = " ".join(str(r) for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "user_email_lower" in plan, plan
+    assert [u.username for u in reset.accounts_for("ELEV1@skole.test")] == ["elev1"]
+
+
+def test_asking_again_soon_sends_no_second_mail(client, csrf, emails):
+    for _ in range(3):
+        assert _ask(client, csrf, "elev1").status_code == 303
+    assert len(_mails()) == 1
+
+
+def test_a_link_stops_working_after_its_time(app, client, csrf, emails, monkeypatch):
+    user = User.by_username("elev1")
+    with app.test_request_context():
+        monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                            lambda self: int(time.time()) - (reset.LINK_MINUTES * 60 + 5))
+        old = reset.make_token(user)
+        monkeypatch.undo()
+        fresh = reset.make_token(user)
+    for token, status in ((old, 400), (fresh, 200)):
+        client.get(f"/password/reset/{token}")
+        assert client.get("/password/reset").status_code == status
+
+
+def test_a_link_is_void_once_the_password_changes_or_the_user_leaves(app, client, csrf,
+                                                                     emails):
+    user = User.by_username("elev1")
+    with app.test_request_context():
+        token = reset.make_token(user)
+    client.get(f"/password/reset/{token}")
+    assert client.get("/password/reset").status_code == 200
+    # staff set another password meanwhile (create-user)
+    import_users("username,full_name,email,roles,school,password\n"
+                 "elev1,Elev En,,student,test-vgs,satt-av-kontoret\n", typed=True)
+    client.get(f"/password/reset/{token}")
+    page = client.get("/password/reset")
+    assert page.status_code == 400 and INVALID in page.get_data(as_text=True)
+    with app.test_request_context():
+        token = reset.make_token(User.by_username("elev1"))
+    User.update(active=False).where(User.username == "elev1").execute()
+    client.get(f"/password/reset/{token}")
+    assert client.get("/password/reset").status_code == 400
+
+
+def test_a_changed_or_foreign_token_does_not_work(app, client, emails):
+    with app.test_request_context():
+        token = reset.make_token(User.by_username("elev1"))
+        # signed as the portal signs, with another key
+        foreign = itsdangerous.URLSafeTimedSerializer(
+            "another-secret", salt="portal-password-reset").dumps(
+                [User.by_username("elev1").id, reset._fingerprint(
+                    User.by_username("elev1").password_hash)])
+    for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), foreign, "x", ""):
+        client.get(f"/password/reset/{bad}" if bad else "/password/reset")
+        assert client.get("/password/reset").status_code == 400
+
+
+def test_a_new_password_that_cannot_be_is_refused_naming_the_field(app, client, csrf, emails):
+    with app.test_request_context():
+        token = reset.make_token(User.by_username("elev1"))
+    client.get(f"/password/reset/{token}")
+    short = _set(client, csrf, "kort")
+    assert short.status_code == 400
+    page = short.get_data(as_text=True)
+    assert "Det nye passordet må ha 8 til 512 tegn." in page and "For brukeren elev1." in page
+    differ = _set(client, csrf, "et-nytt-passord", "et-annet-passord")
+    assert differ.status_code == 400
+    assert "De to nye passordene er ikke like." in differ.get_data(as_text=True)
+    assert verify_password(User.by_username("elev1").password_hash, "demo")
+    assert _set(client, csrf, "et-nytt-passord").status_code == 303  # the link still works
+
+
+def test_posts_without_the_form_token_are_refused(app, client, emails):
+    assert client.post("/password/forgotten", data={"account": "elev1"}).status_code == 400
+    assert _mails() == []
+    with app.test_request_context():
+        token = reset.make_token(User.by_username("elev1"))
+    client.get(f"/password/reset/{token}")
+    refused = client.post("/password/reset", data={"new": "et-nytt-passord",
+                                                   "repeat": "et-nytt-passord"})
+    assert refused.status_code == 400
+    assert verify_password(User.by_username("elev1").password_hash, "demo")
+
+
+def test_a_locked_account_opens_again_with_a_new_password(app, client, auth, csrf, emails):
+    for _ in range(3):
+        throttle.record_failure(["user:elev1"])
+    assert auth.login("elev1", "demo").status_code == 429
+    with app.test_request_context():
+        token = reset.make_token(User.by_username("elev1"))
+    client.get(f"/password/reset/{token}")
+    assert _set(client, csrf, "et-nytt-passord").status_code == 303
+    assert not LoginThrottle.select().where(LoginThrottle.key == "user:elev1").exists()
+
+
+def test_an_account_imported_without_a_password_gets_its_first_one(client, auth, csrf, school):
+    import_users("username,full_name,email,roles,school\n"
+                 "ny-elev,Ny Elev,ny.elev@skole.test,student,test-vgs\n")
+    _ask(client, csrf, "ny.elev@skole.test")
+    [mail] = _mails()
+    client.get(_link(mail))
+    assert _set(client, csrf, "mitt-forste-passord").status_code == 303
+    auth.logout()
+    assert auth.login("ny-elev", "mitt-forste-passord").status_code == 302
+
+
+def test_a_logged_in_user_changes_their_password_the_usual_way(client, auth, emails):
+    auth.login("elev1")
+    response = client.get("/password/forgotten")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/password")

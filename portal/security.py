@@ -97,7 +97,11 @@ def install_static_versions(app: Flask) -> None:
 
     @app.after_request
     def _long_cache(response):
-        if request.endpoint != "static" or response.status_code not in (200, 304):
+        if request.endpoint != "static":
+            return response
+        if response.status_code not in (200, 304):
+            # (a 404 for a missing file is a page for whoever asked: kept by nobody)
+            response.headers["Cache-Control"] = "no-store"
             return response
         asked = request.args.get("v")
         if asked and asked == digest_of(request.view_args.get("filename", "")):
@@ -324,7 +328,8 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         response neither sets the cookie nor varies with it (Flask adds `Vary: Cookie` when
         anything read the session, as flask-login does on every response), and a shared
         cache may keep one copy for everyone."""
-        if request.endpoint == "static" and not session.modified:
+        if (request.endpoint == "static" and response.status_code in (200, 304)
+                and not session.modified):
             return
         super().save_session(app, session, response)
 

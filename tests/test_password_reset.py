@@ -9,7 +9,7 @@ import itsdangerous.timed
 import pytest
 from peewee import fn
 
-from portal.auth import reset, throttle
+from portal.auth import reset, throttle, views
 from portal.auth.passwords import verify_password
 from portal.db import is_postgresql
 from portal.importer import import_users
@@ -23,8 +23,19 @@ INVALID = "Lenken virker ikke"
 
 
 def _ask(client, csrf, account):
+    """Ask for a link; the response closed, as a server closes it once it is sent (the mails
+    are queued then: reset.send_links_after)."""
     token = csrf(client.get("/password/forgotten").get_data(as_text=True))
-    return client.post("/password/forgotten", data={"account": account, "csrf_token": token})
+    response = client.post("/password/forgotten", data={"account": account, "csrf_token": token})
+    response.close()
+    return response
+
+
+def _open(client, app, user):
+    """Open a link made for `user` now, in `client`'s browser."""
+    with app.test_request_context():
+        token = reset.make_token(user)
+    client.get(f"/password/reset/{token}")
 
 
 def _mails() -> list[Outbox]:
@@ -174,8 +185,7 @@ def test_a_changed_or_foreign_token_does_not_work(app, client, emails):
         # signed as the portal signs, with another key
         foreign = itsdangerous.URLSafeTimedSerializer(
             "another-secret", salt="portal-password-reset").dumps(
-                [User.by_username("elev1").id, reset._fingerprint(
-                    User.by_username("elev1").password_hash)])
+                [User.by_username("elev1").id, reset._fingerprint(User.by_username("elev1"))])
     for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), foreign, "x", ""):
         client.get(f"/password/reset/{bad}" if bad else "/password/reset")
         assert client.get("/password/reset").status_code == 400
@@ -234,3 +244,85 @@ def test_a_logged_in_user_changes_their_password_the_usual_way(client, auth, ema
     auth.login("elev1")
     response = client.get("/password/forgotten")
     assert response.status_code == 302 and response.headers["Location"].endswith("/password")
+
+
+def test_the_mails_are_queued_after_the_answer_is_sent(client, csrf, emails):
+    """The answer takes the same time whether an account matched: nothing is looked up or
+    written before it has gone."""
+    token = csrf(client.get("/password/forgotten").get_data(as_text=True))
+    response = client.post("/password/forgotten", data={"account": "elev1", "csrf_token": token})
+    assert response.status_code == 303 and _mails() == []
+    response.close()
+    assert [m.recipient for m in _mails()] == ["elev1@skole.test"]
+
+
+def test_an_opened_link_leaves_the_browser_at_login_logout_and_after_a_while(
+        app, client, auth, csrf, emails, monkeypatch):
+    """A shared school computer: a link opened and not used must not let the next person at
+    the browser set the password."""
+    elev1 = User.by_username("elev1")
+    _open(client, app, elev1)
+    auth.login("elev2")  # someone logs in on that browser
+    assert client.get("/password/reset").status_code == 400
+    _open(client, app, elev1)  # (opened while elev2 is logged in)
+    assert client.get("/password/reset").status_code == 200
+    auth.logout()
+    assert client.get("/password/reset").status_code == 400
+    _open(client, app, elev1)
+    later = time.time() + views.RESET_SESSION_MINUTES * 60 + 5
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    page = client.get("/password/reset")
+    assert page.status_code == 400 and INVALID in page.get_data(as_text=True)
+
+
+def test_a_link_is_void_once_the_address_changes(app, client, emails):
+    """Staff replace an address someone else could read: links sent there stop working."""
+    elev1 = User.by_username("elev1")
+    with app.test_request_context():
+        token = reset.make_token(elev1)
+    User.update(email="ny@skole.test").where(User.id == elev1.id).execute()
+    client.get(f"/password/reset/{token}")
+    assert client.get("/password/reset").status_code == 400
+
+
+def test_an_account_gets_a_few_links_a_day_at_most(client, csrf, emails, monkeypatch):
+    now = time.time()
+    for step in range(reset.DAILY_LINKS + 2):  # one request in each window
+        monkeypatch.setattr(reset.time, "time",
+                            lambda step=step: now + step * reset.REQUEST_MINUTES * 60)
+        _ask(client, csrf, "elev1")
+    assert len(_mails()) == reset.DAILY_LINKS
+    monkeypatch.setattr(reset.time, "time", lambda: now + 25 * 3600)  # the next day
+    _ask(client, csrf, "elev1")
+    assert len(_mails()) == reset.DAILY_LINKS + 1
+
+
+def test_asking_counts_against_the_address_as_a_failed_login(client, csrf, emails):
+    """One machine asking for links for account after account is slowed down as one guessing
+    passwords is; what it typed stays in the form."""
+    for _ in range(throttle.ADDRESS_FREE_FAILURES):
+        throttle.record_failure(throttle.address_keys("127.0.0.1"))
+    response = _ask(client, csrf, "elev1")
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    page = response.get_data(as_text=True)
+    assert "For mange mislykkede forsøk. Vent" in page and 'value="elev1"' in page
+    assert _mails() == []
+
+
+def test_a_password_mail_past_its_hour_is_not_sent_or_retried(client, csrf, emails):
+    from datetime import timedelta
+
+    from portal.models import utcnow
+    from portal.notifications import mailer
+
+    _ask(client, csrf, "elev1")
+    [mail] = _mails()
+    later = utcnow() + timedelta(minutes=reset.LINK_MINUTES, seconds=5)
+    assert mail.expires_at is not None
+    _token, claimed = mailer.claim("w1", 10, later)
+    assert claimed == []
+    mail = Outbox.get_by_id(mail.id)
+    assert mail.status == "failed" and mail.last_error == mailer.EXPIRED
+    Outbox.update(expires_at=utcnow() - timedelta(seconds=1)).where(
+        Outbox.id == mail.id).execute()
+    assert mailer.retry_failed() == 0

@@ -396,6 +396,11 @@ def test_static_urls_are_versioned_and_cached_for_a_year(client, auth, school):
     plain = client.get(urls[0].split("?")[0])
     assert plain.headers["Cache-Control"] == "no-cache"
     plain.close()
+    # a file that is not there: a page for whoever asked (with their name): kept by nobody
+    missing = client.get("/static/css/no-such-file.css?v=0123456789ab")
+    assert missing.status_code == 404
+    assert missing.headers["Cache-Control"] == "no-store"
+    assert "Cookie" in missing.headers.get("Vary", "")
 
 
 def test_a_static_url_of_another_release_is_not_kept_as_that_release(client, app, tmp_path):

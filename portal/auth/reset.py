@@ -1,18 +1,23 @@
 """A forgotten password set anew through a link sent by e-mail.
 
 Whoever asks names an account (its username) or an e-mail address; each active account that
-matches and has an e-mail address gets a link there. The page answers the same whether any
-account matched or not, so it does not tell who has an account. The link carries the
-account's id and a fingerprint of its current password hash, signed with SECRET_KEY: it
-works for LINK_MINUTES, and only until the password changes (so once). An account gets at
-most one link per REQUEST_MINUTES, however often it is asked for (the outbox's dedupe key),
-so the page cannot be used to flood someone's inbox. An account imported without a password
-gets its first one this way.
+matches and has an e-mail address gets a link there (at most MAX_ACCOUNTS for one address).
+The page answers the same whether any account matched or not, and in the same time: the
+accounts are looked up and the mails queued after the answer has been sent
+(`send_links_after`). The link carries the account's id and a fingerprint of its current
+password hash and e-mail address, signed with SECRET_KEY: it works for LINK_MINUTES, and only
+until the password or the address changes (so once). An account gets at most one link per
+REQUEST_MINUTES and DAILY_LINKS a day, however often it is asked for, and the asking counts
+against the client's address as a failed login does (portal/auth/throttle.py), so the page
+cannot be used to flood an inbox. An e-mail not sent within LINK_MINUTES is not sent (its
+link would not work). An account imported without a password gets its first one this way.
 """
 
 import hashlib
 import hmac
+import logging
 import time
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -20,10 +25,11 @@ from peewee import fn
 
 from portal.db import database
 from portal.i18n import gettext as _
-from portal.models import User
+from portal.models import User, utcnow
 
 LINK_MINUTES = 60  # how long a link works
 REQUEST_MINUTES = 15  # at most one link an account in this time
+DAILY_LINKS = 5  # and at most this many in 24 hours
 MAX_ACCOUNTS = 5  # accounts an e-mail address gets links for at once
 _SALT = "portal-password-reset"  # (a link is no other signed value of the portal)
 
@@ -41,14 +47,15 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
 
 
-def _fingerprint(password_hash: str) -> str:
-    """What binds a link to the password it replaces (not the hash itself: the link is
-    readable)."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
+def _fingerprint(user: User) -> str:
+    """What binds a link to the password it replaces and the address it was sent to (not
+    the hash itself: the link is readable)."""
+    bound = f"{user.password_hash}\0{user.email or ''}"
+    return hashlib.sha256(bound.encode()).hexdigest()[:20]
 
 
 def make_token(user: User) -> str:
-    return _serializer().dumps([user.id, _fingerprint(user.password_hash)])
+    return _serializer().dumps([user.id, _fingerprint(user)])
 
 
 def user_for(token: str | None) -> User | None:
@@ -63,8 +70,8 @@ def user_for(token: str | None) -> User | None:
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
         return None
     user = User.get_or_none(User.id == user_id)
-    if user is None or not user.active or not hmac.compare_digest(
-            _fingerprint(user.password_hash), fingerprint):
+    if user is None or not user.active or not hmac.compare_digest(_fingerprint(user),
+                                                                  fingerprint):
         return None
     return user
 
@@ -74,7 +81,9 @@ def accounts_for(name_or_address: str) -> list[User]:
     or an e-mail address (any letter case; several accounts may share one)."""
     value = name_or_address.strip()
     if "@" in value:
-        where = fn.LOWER(User.email) == value.lower()
+        # (lower() on both sides in SQL: SQLite's folds ASCII letters only, and an address
+        # must compare as the index holds it)
+        where = fn.LOWER(User.email) == fn.LOWER(value)
     else:
         where = User.username == value.lower()
     query = (User.select().where(where & (User.active == True)  # noqa: E712 (SQL)
@@ -83,20 +92,47 @@ def accounts_for(name_or_address: str) -> list[User]:
     return list(query)
 
 
+def send_links_after(response, name_or_address: str):
+    """`response`, which sends the links (`send_links`) once it has been sent: the time the
+    answer takes does not tell whether an account matched."""
+    app = current_app._get_current_object()
+
+    def send():
+        try:
+            with app.app_context(), database.connection_context():
+                send_links(name_or_address)
+        except Exception:  # noqa: BLE001  (the answer is gone: log, as the mail worker does)
+            logging.getLogger(__name__).exception("password links for a request not queued")
+
+    response.call_on_close(send)
+    return response
+
+
 def send_links(name_or_address: str) -> int:
     """Queue a link to each account `name_or_address` names (accounts_for); how many were
-    queued (none for an account that got one in this REQUEST_MINUTES window)."""
+    queued (none for an account that got one in this REQUEST_MINUTES window, or DAILY_LINKS
+    in the last 24 hours)."""
+    from portal.notifications.models import Outbox
     from portal.notifications.notify import external_url, queue_mail
 
     window = int(time.time() // (REQUEST_MINUTES * 60))
+    per_day = 24 * 60 // REQUEST_MINUTES
+    expires = utcnow() + timedelta(minutes=LINK_MINUTES)
     sent = 0
     with database.atomic():
         for user in accounts_for(name_or_address):
+            recent = [_dedupe_key(user, w) for w in range(window - per_day + 1, window + 1)]
+            if Outbox.select().where(Outbox.dedupe_key.in_(recent)).count() >= DAILY_LINKS:
+                continue
             link = external_url("auth.reset_link", token=make_token(user))
             subject, body = _mail(user, link)
-            sent += queue_mail(user.email, subject, body,
-                               dedupe_key=f"password-reset:{user.id}:{window}")
+            sent += queue_mail(user.email, subject, body, dedupe_key=_dedupe_key(user, window),
+                               expires_at=expires)
     return sent
+
+
+def _dedupe_key(user: User, window: int) -> str:
+    return f"password-reset:{user.id}:{window}"
 
 
 def _mail(user: User, link: str) -> tuple[str, str]:

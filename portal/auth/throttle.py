@@ -63,6 +63,12 @@ def keys(username: str, address: str | None, now: datetime | None = None) -> lis
     return found
 
 
+def address_keys(address: str | None, now: datetime | None = None) -> list[str]:
+    """The address's key for the current minute alone (none when the address is not known):
+    what a request that names no password is counted under (asking for a password link)."""
+    return keys("", address, now)[1:]
+
+
 def _window_of(key: str) -> list[str]:
     """An address's keys for the minutes of the WINDOW that ends with the minute of `key`."""
     address, minute = key.rsplit("@", 1)

@@ -1,5 +1,6 @@
-"""Login and logout."""
+"""Login and logout, and a password changed or forgotten."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -23,6 +24,9 @@ from portal.models import User
 from portal.security import new_csrf_token
 
 bp = Blueprint("auth", __name__)
+
+RESET_KEY = "password_reset"  # the session's copy of an opened password link's token
+RESET_SESSION_MINUTES = 15  # a link opened and left in a shared browser stops working there
 
 
 def parse_session_id(session_id: str) -> tuple[int, str] | None:
@@ -92,6 +96,7 @@ def login():
             # a new session: a CSRF token of its own (not the one the login page, or whoever
             # used this browser before, was given), made as flask-wtf makes it
             new_csrf_token()
+            session.pop(RESET_KEY, None)  # (a password link opened in this browser)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         else:
@@ -146,6 +151,7 @@ def _change_password(user: User, password: str, done: str):
                 "one."), "error")
         return redirect(url_for("auth.login"), 303)
     user.password_hash = new
+    session.pop(RESET_KEY, None)  # (a password link opened in this browser is spent)
     new_csrf_token()  # as at login: the session's next token is not the one before
     login_user(user)  # this session's id with the new password's fingerprint
     flash(done, "info")
@@ -161,37 +167,55 @@ def forgotten():
     if current_user.is_authenticated:
         return redirect(url_for("auth.password"))
     form = ForgottenForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
-        reset.send_links(form.account.data)
-        flash(_("If the portal knows an account by that name or address and has an e-mail "
-                "address for it, a link to set a new password is on its way there. The link "
-                "works for %(minutes)s minutes. Look in the spam folder too.",
-                minutes=reset.LINK_MINUTES), "info")
-        return redirect(url_for("auth.login"), 303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/forgotten.html", form=form), status
+        # counted against the client's address as a failed login is: no flooding of inboxes
+        addresses = throttle.address_keys(request.remote_addr)
+        wait = throttle.attempt(addresses) if addresses else None
+        if wait is not None and wait.total_seconds() > 0:
+            status, headers = _refused(int(wait.total_seconds()) + 1)
+        else:
+            flash(_("If the portal knows an account by that name or address and has an "
+                    "e-mail address for it, a link to set a new password is on its way there. "
+                    "The link works for %(minutes)s minutes. Look in the spam folder too.",
+                    minutes=reset.LINK_MINUTES), "info")
+            return reset.send_links_after(redirect(url_for("auth.login"), 303),
+                                          form.account.data)
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/forgotten.html", form=form), status, headers
 
 
 @bp.route("/password/reset/<token>")
 def reset_link(token: str):
-    """The link in the e-mail: its token goes into the session and the browser on to the
-    form, so that the token is not in the address bar, the history or a Referer."""
-    session["password_reset"] = token
+    """The link in the e-mail: its token goes into the session (with when it came: it is
+    taken out again after RESET_SESSION_MINUTES, at login and at logout) and the browser on
+    to the form, so that the token is not in the address bar or a Referer. The proxy's
+    access log still has the link's address (docs/production.md)."""
+    session[RESET_KEY] = [token, int(time.time())]
     return redirect(url_for("auth.reset_password"), 303)
+
+
+def _reset_token() -> str | None:
+    """The token of the link this browser opened, while its session may use it."""
+    kept = session.get(RESET_KEY)
+    if not isinstance(kept, list) or len(kept) != 2 or not isinstance(kept[1], int):
+        return None
+    token, since = kept
+    return token if 0 <= time.time() - since <= RESET_SESSION_MINUTES * 60 else None
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 def reset_password():
     """Choose a new password with the link's token; then logged in, other sessions ended."""
-    user = reset.user_for(session.get("password_reset"))
+    user = reset.user_for(_reset_token())
     if user is None:
-        session.pop("password_reset", None)
+        session.pop(RESET_KEY, None)
         return render_template("auth/reset_invalid.html",
                                minutes=reset.LINK_MINUTES), 400
     form = NewPasswordForm()
     status = 200
     if form.validate_on_submit():
-        session.pop("password_reset", None)
         throttle.clear(throttle.keys(user.username, None)[0])  # a locked account opens again
         return _change_password(user, form.new.data, _(
             "Your new password is set and you are logged in. Other browsers you were logged in "
@@ -207,6 +231,7 @@ def logout():
     """Log out (POST with CSRF, so no page can log a user out behind their back)."""
     if ActionForm().validate_on_submit():
         logout_user()
+        session.pop(RESET_KEY, None)  # (a password link opened in this browser)
         new_csrf_token()
         flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -40,6 +40,7 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
 CLAIM_TIMEOUT = timedelta(minutes=15)
+EXPIRED = "not sent: past its end (expires_at)"
 KEEP_SENT_DAYS = 30  # PORTAL_OUTBOX_KEEP_DAYS; 0 keeps sent mails for good
 PRUNE_EVERY = timedelta(hours=1)  # how often a running worker deletes what has been kept enough
 PRUNE_BATCH = 1000  # rows a transaction: SQLite's writers (the filings) wait for none longer
@@ -114,7 +115,8 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> tuple[str, li
     """Take up to `limit` due rows for this worker; no other worker can take them meanwhile."""
     now = now or utcnow()
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
-    due = (
+    live = Outbox.expires_at.is_null() | (Outbox.expires_at > now)
+    due = live & (
         ((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
         | ((Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT))
     )
@@ -124,6 +126,13 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> tuple[str, li
     with database.atomic():
         (Outbox.update(status="sending", claimed_by=token, claimed_at=now)
          .where(Outbox.id.in_(candidates) & due)
+         .execute())
+        # a mail past its end is not sent (a password link that would no longer work)
+        # (not one another worker is sending: its claim has not timed out)
+        (Outbox.update(status="failed", last_error=EXPIRED, claimed_by=None, claimed_at=None)
+         .where(((Outbox.status == "pending") | ((Outbox.status == "sending")
+                                                 & (Outbox.claimed_at < now - CLAIM_TIMEOUT)))
+                & Outbox.expires_at.is_null(False) & (Outbox.expires_at <= now))
          .execute())
     rows = list(Outbox.select().where((Outbox.claimed_by == token)
                                       & (Outbox.status == "sending")).order_by(Outbox.id))
@@ -241,9 +250,12 @@ def run(worker: str | None = None, *, config: SmtpConfig | None = None, once: bo
 
 
 def retry_failed() -> int:
-    """Give mails that used up their attempts a new round (after fixing SMTP)."""
-    return (Outbox.update(status="pending", attempts=0, next_attempt_at=utcnow())
-            .where(Outbox.status == "failed")
+    """Give mails that used up their attempts a new round (after fixing SMTP); not those past
+    their end (a password link that would no longer work)."""
+    now = utcnow()
+    return (Outbox.update(status="pending", attempts=0, next_attempt_at=now)
+            .where((Outbox.status == "failed")
+                   & (Outbox.expires_at.is_null() | (Outbox.expires_at > now)))
             .execute())
 
 

@@ -57,6 +57,8 @@ class Outbox(BaseModel):
     last_error = TextField(null=True)
     dedupe_key = CharField(max_length=200, unique=True)
     created_at = DateTimeField(default=utcnow)
+    # not sent after this (a password link that no longer works); NULL: no end
+    expires_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("status", "next_attempt_at"), False),)

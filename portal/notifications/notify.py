@@ -298,11 +298,12 @@ def mail_row(recipient: str, subject: str, body: str, dedupe_key: str) -> dict:
             "status": "pending", "next_attempt_at": now, "created_at": now}
 
 
-def queue_mail(recipient: str, subject: str, body: str, dedupe_key: str) -> bool:
-    """One e-mail that is not a notification (a password link) in the outbox; False when one
-    with `dedupe_key` is there already."""
-    return bool(Outbox.insert(mail_row(recipient, subject, body, dedupe_key)
-                              ).on_conflict_ignore().as_rowcount().execute())
+def queue_mail(recipient: str, subject: str, body: str, dedupe_key: str,
+               expires_at=None) -> bool:
+    """One e-mail that is not a notification (a password link) in the outbox, not sent after
+    `expires_at` if given; False when one with `dedupe_key` is there already."""
+    row = {**mail_row(recipient, subject, body, dedupe_key), "expires_at": expires_at}
+    return bool(Outbox.insert(row).on_conflict_ignore().as_rowcount().execute())
 
 
 def on_event(case: Case, event: Event, transition: Transition | None) -> None:

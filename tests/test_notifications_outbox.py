@@ -152,6 +152,22 @@ def test_without_an_smtp_host_mail_is_printed(db):
     assert "user0@skole.test" in out.getvalue() and "Body 0" in out.getvalue()
 
 
+def test_a_printed_mail_reads_as_written(db):
+    """In development a link is copied from the console: whole, and the text not encoded for
+    SMTP (a body with æøå went out as quoted-printable, its long lines broken with '=')."""
+    link = "http://127.0.0.1:5000/password/reset/" + "WzE4LCJkYWM3NWVlZThhMjRlODU5MGE2NSJd" * 3
+    now = utcnow()
+    Outbox.create(recipient="elev@skole.test", subject="Skoleportalen: sett nytt passord",
+                  body=f"Åpne denne lenken innen 60 minutter for å velge nytt passord: {link}\n",
+                  dedupe_key="test:print", next_attempt_at=now, created_at=now)
+    out = io.StringIO()
+    mailer.deliver_batch("dev", mailer.SmtpConfig(host=None), out=out)
+    printed = out.getvalue()
+    assert f"for å velge nytt passord: {link}\n" in printed
+    assert "Subject: Skoleportalen: sett nytt passord" in printed
+    assert "To: elev@skole.test" in printed
+
+
 def test_config_from_environment():
     config = mailer.SmtpConfig.from_env({
         "PORTAL_SMTP_HOST": "smtp.skole.no", "PORTAL_SMTP_PORT": "25",

@@ -162,7 +162,13 @@ class Transport:
 
     def send(self, msg: EmailMessage) -> None:
         if not self.config.host:
-            print(f"--- e-mail (no PORTAL_SMTP_HOST: printed, not sent) ---\n{msg}", file=self.out)
+            # as a person reads it: the headers, and the text decoded (a link whole, where the
+            # message itself breaks its lines for SMTP)
+            headers = "".join(f"{name}: {value}\n" for name, value in msg.items()
+                              if name.lower() not in ("content-type", "content-transfer-encoding",
+                                                      "mime-version"))
+            print(f"--- e-mail (no PORTAL_SMTP_HOST: printed, not sent) ---\n{headers}\n"
+                  f"{msg.get_content()}", file=self.out)
             return
         if self.smtp is None:
             smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout)

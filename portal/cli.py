@@ -73,8 +73,9 @@ def register_cli(app):
     @click.option("--role", "roles", multiple=True, required=True, help="Repeat for several.")
     @click.option("--school", default=None, help="School code the roles apply to.")
     def create_user(username, full_name, email, roles, school):
-        """Create a user, or update one (a forgotten password is set anew this way); the
-        password is asked for (or read from stdin when not a tty)."""
+        """Create a user, or update one (the roles given are added; a forgotten password is
+        set with set-password); the password is asked for twice (or read from stdin when not
+        a tty)."""
         from portal.importer import import_users
         from portal.models import User
 

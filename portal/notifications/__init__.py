@@ -62,7 +62,8 @@ def send_mail(once, interval, batch, retry_failed):
         with database.connection_context():
             click.echo(f"{mailer.retry_failed()} failed mail(s) queued again.")
     total = mailer.run(config=config, once=once, interval=interval, limit=batch)
-    click.echo(f"Sent {total['sent']}, failed {total['failed']} (will be retried).")
+    failed = f", failed {total['failed']} (tried again later)" if total["failed"] else ""
+    click.echo(f"Sent {total['sent']}{failed}.")
 
 
 @bp.cli.command("send-reminders")

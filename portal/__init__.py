@@ -22,6 +22,12 @@ from portal.security import (
 )
 from portal.urls import install_url_cache
 
+
+class ConfigurationError(RuntimeError):
+    """A setting the portal refuses to start with (production): the message says which and
+    what to set. wsgi.py ends the process with the message alone, not a traceback."""
+
+
 MIN_SECRET_KEY_LENGTH = 32  # characters; `secrets.token_hex(32)` gives 64
 _NEW_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
@@ -32,7 +38,7 @@ def _secret_key(app: Flask, production: bool) -> str:
     if key and production and len(key.strip()) < MIN_SECRET_KEY_LENGTH:
         # (a placeholder copied from the documentation, a word): anyone who guesses it can
         # sign a session cookie for any user
-        raise RuntimeError(
+        raise ConfigurationError(
             f"SECRET_KEY has {len(key.strip())} characters. A production portal refuses to "
             f"start with fewer than {MIN_SECRET_KEY_LENGTH}: set a random one "
             f"(e.g. {_NEW_KEY})."
@@ -40,7 +46,7 @@ def _secret_key(app: Flask, production: bool) -> str:
     if key:
         return key
     if production:
-        raise RuntimeError(
+        raise ConfigurationError(
             "SECRET_KEY is not set. A production portal refuses to start without one: "
             f"set SECRET_KEY in the environment (e.g. {_NEW_KEY})."
         )
@@ -58,7 +64,7 @@ def _check_base_url(base: str | None) -> None:
     be wrong, and nobody would notice until someone clicked one."""
     parts = urlsplit(base or "")
     if parts.scheme != "https" or not parts.hostname:
-        raise RuntimeError(
+        raise ConfigurationError(
             f"PORTAL_BASE_URL is {'not set' if not base else repr(base)}. A production portal "
             "refuses to start without the https address its users open (e.g. "
             "https://portal.skole.no): it is the link in every e-mail."
@@ -154,7 +160,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not app.config.get("DATABASE_URL"):
             # (a typo in the environment file would otherwise migrate and serve a new, empty
             # SQLite file inside the source tree, and nobody would notice until users did)
-            raise RuntimeError(
+            raise ConfigurationError(
                 "PORTAL_DATABASE_URL is not set. A production portal refuses to start without "
                 "it: set postgresql://user:password@host/dbname (or sqlite:////path/to/file "
                 "for SQLite on purpose).")

@@ -62,6 +62,27 @@ def test_production_refuses_to_start_without_its_database(monkeypatch, tmp_path)
     assert not (tmp_path / "instance").exists()
 
 
+def test_a_refused_start_says_what_to_set_without_a_traceback(tmp_path):
+    """What an operator reads when a flask command (or gunicorn) meets a missing setting:
+    the portal's message, not a Python traceback ending in it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PORTAL_DATABASE_URL", "SECRET_KEY", "PORTAL_BASE_URL")}
+    env.update(PORTAL_ENV="production", PORTAL_BASE_URL="https://portal.skole.no",
+               SECRET_KEY="k" * 64, PORTAL_INSTANCE_PATH=str(tmp_path / "instance"))
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi",
+                           "db-upgrade"], cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith("portal: PORTAL_DATABASE_URL is not set."), done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "instance").exists()
+
+
 def test_production_needs_no_instance_directory(monkeypatch, tmp_path, database_url):
     """A second app server, started as the portal's user, has no instance/ of its own to
     make (the source tree belongs to another user): with the database and the key from the

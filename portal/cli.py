@@ -98,7 +98,7 @@ def register_cli(app):
         """Set a user's password (a forgotten one, where no e-mail link can reach them): asked
         for twice (or read from stdin when not a tty). The user's sessions end, and a login
         throttle on the account is lifted. Roles and everything else stay as they are."""
-        from portal.auth import throttle
+        from portal.auth import reset, throttle
         from portal.auth.passwords import hash_password
         from portal.models import User
 
@@ -111,6 +111,7 @@ def register_cli(app):
         with db.database.connection_context():
             with db.database.atomic():
                 User.update(password_hash=new).where(User.username == name).execute()
+                reset.tell_changed(User.by_username(name))  # (an e-mail, where they have one)
             throttle.clear(throttle.keys(name, None)[0])
         click.echo(f"Password set for {name}; sessions they had are logged out.")
 

@@ -326,3 +326,30 @@ def test_a_password_mail_past_its_hour_is_not_sent_or_retried(client, csrf, emai
     Outbox.update(expires_at=utcnow() - timedelta(seconds=1)).where(
         Outbox.id == mail.id).execute()
     assert mailer.retry_failed() == 0
+
+
+def _changed_mails() -> list[Outbox]:
+    return list(Outbox.select().where(Outbox.dedupe_key.startswith("password-changed:"))
+                .order_by(Outbox.id))
+
+
+def test_a_changed_password_is_told_by_e_mail(app, client, auth, csrf, runner, emails):
+    """However it was changed (the password page, a link, staff), the user hears of it, with
+    what to do if it was not them; a user without an address hears nothing."""
+    auth.login("elev1")
+    page = client.get("/password").get_data(as_text=True)
+    client.post("/password", data={"current": "demo", "new": "et-nytt-passord",
+                                   "repeat": "et-nytt-passord", "csrf_token": csrf(page)})
+    [mail] = _changed_mails()
+    assert mail.recipient == "elev1@skole.test"
+    assert mail.subject == "Skoleportalen: passordet ditt er endret"
+    assert "Passordet til brukeren din elev1 i skoleportalen er endret." in mail.body
+    assert "si fra til skolen: http://127.0.0.1:5000/password/forgotten" in mail.body
+    auth.logout()
+    _open(client, app, User.by_username("elev1"))
+    assert _set(client, csrf, "et-tredje-passord").status_code == 303
+    assert runner.invoke(args=["set-password", "elev1"], input="et-fjerde-passord\n"
+                         ).exit_code == 0
+    assert runner.invoke(args=["set-password", "elev3"], input="et-femte-passord\n"
+                         ).exit_code == 0  # (no e-mail address)
+    assert [m.recipient for m in _changed_mails()] == ["elev1@skole.test"] * 3

@@ -147,3 +147,25 @@ def _mail(user: User, link: str) -> tuple[str, str]:
     ]
     return (str(_("Student portal: set a new password")),
             "\n".join(str(line) for line in lines) + "\n")
+
+
+def tell_changed(user: User) -> None:
+    """Queue an e-mail to `user` saying that their password was changed (by them on the
+    password page or through a link, or by staff): someone who changed it without them
+    learns nothing from it, and they learn to act. Call in the change's transaction, with
+    the new hash on `user`; nothing without an address or the outbox."""
+    if not user.email or not available():
+        return
+    from portal.notifications.notify import external_url, queue_mail
+
+    lines = [
+        _("Hello %(name)s,", name=user.full_name), "",
+        _("The password of your user %(username)s in the student portal has been changed.",
+          username=user.username),
+        _("If you changed it, you need not do anything."),
+        _("If you did not, choose a new password at once, and tell the school: %(link)s",
+          link=external_url("auth.forgotten")),
+    ]
+    queue_mail(user.email, str(_("Student portal: your password has been changed")),
+               "\n".join(str(line) for line in lines) + "\n",
+               dedupe_key=f"password-changed:{user.id}:{_fingerprint(user)}")

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth import check_password, confirm_password, reset, throttle, wait_text
 from portal.auth.forms import ActionForm, ForgottenForm, LoginForm, NewPasswordForm, PasswordForm
 from portal.auth.passwords import MIN_LENGTH, hash_password, needs_rehash
+from portal.db import database
 from portal.extensions import login_manager
 from portal.i18n import gettext as _
 from portal.models import User
@@ -144,13 +145,16 @@ def _change_password(user: User, password: str, done: str):
     verified, new = user.password_hash, hash_password(password)
     # only over the password just verified: staff setting one meanwhile (create-user) is not
     # undone by this request, which read the user before them
-    changed = User.update(password_hash=new).where(
-        (User.id == user.id) & (User.password_hash == verified)).execute()
+    with database.atomic():
+        changed = User.update(password_hash=new).where(
+            (User.id == user.id) & (User.password_hash == verified)).execute()
+        if changed:
+            user.password_hash = new
+            reset.tell_changed(user)
     if not changed:
         flash(_("Your password was changed elsewhere in the meantime. Log in with the new "
                 "one."), "error")
         return redirect(url_for("auth.login"), 303)
-    user.password_hash = new
     session.pop(RESET_KEY, None)  # (a password link opened in this browser is spent)
     new_csrf_token()  # as at login: the session's next token is not the one before
     login_user(user)  # this session's id with the new password's fingerprint

@@ -3,8 +3,8 @@
 Whoever asks names an account (its username) or an e-mail address; each active account that
 matches and has an e-mail address gets a link there (at most MAX_ACCOUNTS for one address).
 The page answers the same whether any account matched or not, and in the same time: the
-accounts are looked up and the mails queued after the answer has been sent
-(`send_links_after`). The link carries the account's id and a fingerprint of its current
+accounts are looked up and the mails queued beside the answer, in a thread of their own
+(`send_links_later`). The link carries the account's id and a fingerprint of its current
 password hash and e-mail address, signed with SECRET_KEY: it works for LINK_MINUTES, and only
 until the password or the address changes (so once). An account gets at most one link per
 REQUEST_MINUTES and DAILY_LINKS a day, however often it is asked for, and the asking counts
@@ -16,6 +16,7 @@ link would not work). An account imported without a password gets its first one 
 import hashlib
 import hmac
 import logging
+import threading
 import time
 from datetime import timedelta
 
@@ -92,20 +93,34 @@ def accounts_for(name_or_address: str) -> list[User]:
     return list(query)
 
 
-def send_links_after(response, name_or_address: str):
-    """`response`, which sends the links (`send_links`) once it has been sent: the time the
-    answer takes does not tell whether an account matched."""
+_sending: set[threading.Thread] = set()  # lookups not finished yet (wait_for_links)
+
+
+def send_links_later(name_or_address: str) -> None:
+    """Send the links (`send_links`) beside the request, in a thread of their own, so that the
+    time the answer takes does not tell whether an account matched. (Not once the response
+    has been sent: a WSGI server need not say when that is, and Werkzeug's does not when the
+    browser drops the connection first.)"""
     app = current_app._get_current_object()
 
     def send():
         try:
             with app.app_context(), database.connection_context():
                 send_links(name_or_address)
-        except Exception:  # noqa: BLE001  (the answer is gone: log, as the mail worker does)
+        except Exception:  # noqa: BLE001  (nobody waits for it: log, as the mail worker does)
             logging.getLogger(__name__).exception("password links for a request not queued")
+        finally:
+            _sending.discard(thread)
 
-    response.call_on_close(send)
-    return response
+    thread = threading.Thread(target=send, name="password-links")
+    _sending.add(thread)
+    thread.start()
+
+
+def wait_for_links(timeout: float = 30) -> None:
+    """Wait until the links asked for so far are queued (tests; a process about to end)."""
+    for thread in list(_sending):
+        thread.join(timeout)
 
 
 def send_links(name_or_address: str) -> int:

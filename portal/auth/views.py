@@ -183,8 +183,8 @@ def forgotten():
                     "e-mail address for it, a link to set a new password is on its way there. "
                     "The link works for %(minutes)s minutes. Look in the spam folder too.",
                     minutes=reset.LINK_MINUTES), "info")
-            return reset.send_links_after(redirect(url_for("auth.login"), 303),
-                                          form.account.data)
+            reset.send_links_later(form.account.data)
+            return redirect(url_for("auth.login"), 303)
     elif form.is_submitted():
         status = 400
     return render_template("auth/forgotten.html", form=form), status, headers

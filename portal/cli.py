@@ -87,7 +87,7 @@ def register_cli(app):
             row = ",".join([username, _csv(full_name), _csv(email or ""), ";".join(roles),
                             school or "", _csv(password)])
             text = "username,full_name,email,roles,school,password\n" + row + "\n"
-            result = import_users(text, typed=True)
+            result = import_users(text, typed=True, tell=True)
         name = username.strip().lower()
         _report(result, failed=f"User {name} was not created or updated.",
                 done=f"Created user {name}." if result.created else f"Updated user {name}.")
@@ -110,7 +110,8 @@ def register_cli(app):
         new = hash_password(password)
         with db.database.connection_context():
             with db.database.atomic():
-                User.update(password_hash=new).where(User.username == name).execute()
+                if not User.update(password_hash=new).where(User.username == name).execute():
+                    raise click.ClickException(f"No user {name}.")  # (gone meanwhile)
                 reset.tell_changed(User.by_username(name))  # (an e-mail, where they have one)
             throttle.clear(throttle.keys(name, None)[0])
         click.echo(f"Password set for {name}; sessions they had are logged out.")

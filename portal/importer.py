@@ -157,9 +157,11 @@ def _rows(text: str, required: list[str], result: ImportResult):
     return rows
 
 
-def import_users(text: str, typed: bool = False) -> ImportResult:
+def import_users(text: str, typed: bool = False, tell: bool = False) -> ImportResult:
     """`typed`: the passwords were typed (create-user), not read from a file, so a space they
-    begin or end with is meant."""
+    begin or end with is meant. `tell`: a user who was there and gets a password hears of it
+    by e-mail (create-user; not a file's import, which would tell every user it names each
+    time it is run, whether their password changed or not)."""
     result = ImportResult()
     rows = _rows(text, USER_COLUMNS, result)
     schools = {s.code: s for s in School.select()}
@@ -220,6 +222,10 @@ def import_users(text: str, typed: bool = False) -> ImportResult:
                     changes[User.password_hash] = password_hash
                 User.update(changes).where(User.id == user.id).execute()
                 result.updated += 1
+                if tell and password_hash:
+                    from portal.auth.reset import tell_changed
+
+                    tell_changed(User.get_by_id(user.id))
             for role in roles:
                 RoleGrant.insert(user=user, role=role, school=school).on_conflict_ignore().execute()
     return result

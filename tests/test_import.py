@@ -338,6 +338,21 @@ def test_set_password_refuses_what_it_cannot_do(runner, school, username, passwo
     assert verify_password(User.by_username("laerer1").password_hash, "demo")
 
 
+def test_set_password_for_a_user_gone_meanwhile_says_so(runner, school, monkeypatch):
+    """The user is deleted while the password is typed: a message, not a traceback."""
+    from portal import cli
+
+    read = cli._read_password
+
+    def typed_while_deleted():
+        User.delete().where(User.username == "elev3").execute()
+        return read()
+
+    monkeypatch.setattr(cli, "_read_password", typed_while_deleted)
+    result = runner.invoke(args=["set-password", "elev3"], input="nytt-passord\n")
+    assert result.exit_code == 1 and "No user elev3." in result.output
+
+
 def test_create_user_says_whom_it_created_or_updated(runner, school):
     args = ["create-user", "NyAnsatt", "--name", "Ny Ansatt", "--role", "teacher",
             "--school", "test-vgs"]

@@ -357,4 +357,38 @@ def test_a_changed_password_is_told_by_e_mail(app, client, auth, csrf, runner, e
                          ).exit_code == 0
     assert runner.invoke(args=["set-password", "elev3"], input="et-femte-passord\n"
                          ).exit_code == 0  # (no e-mail address)
-    assert [m.recipient for m in _changed_mails()] == ["elev1@skole.test"] * 3
+    assert runner.invoke(args=["create-user", "elev1", "--name", "Elev En", "--role",
+                               "student", "--school", "test-vgs"],
+                         input="et-sjette-passord\n").exit_code == 0
+    assert [m.recipient for m in _changed_mails()] == ["elev1@skole.test"] * 4
+    # an import of a file does not tell (it would tell everyone in it at every run)
+    import_users("username,full_name,email,roles,school,password\n"
+                 "elev1,Elev En,elev1@skole.test,student,test-vgs,et-sjuende-passord\n")
+    assert len(_changed_mails()) == 4
+
+
+def test_a_flood_of_requests_waits_in_a_bounded_queue(client, csrf, emails, monkeypatch,
+                                                       caplog):
+    """One thread a process looks the accounts up, one request after another; requests
+    beyond the queue's bound are dropped (and logged), their answer the same."""
+    from tests.factories import give_emails
+
+    give_emails(User.by_username("elev3"))
+    monkeypatch.setattr(reset, "QUEUE_SIZE", 1)
+    go = threading.Event()
+    send = reset.send_links
+    monkeypatch.setattr(reset, "send_links", lambda account: go.wait(10) and send(account))
+    token = csrf(client.get("/password/forgotten").get_data(as_text=True))
+    answers = []
+    for account in ("elev1", "elev2", "elev3"):  # the first is being looked up, one waits
+        answers.append(client.post("/password/forgotten",
+                                   data={"account": account, "csrf_token": token}))
+        for _ in range(500):  # (the thread takes the first from the queue before the next)
+            if reset._queue.qsize() == (0 if account == "elev1" else 1):
+                break
+            time.sleep(0.01)
+    assert [a.status_code for a in answers] == [303] * 3
+    go.set()
+    reset.wait_for_links()
+    assert sorted(m.recipient for m in _mails()) == ["elev1@skole.test", "elev2@skole.test"]
+    assert "password links for a request dropped" in caplog.text

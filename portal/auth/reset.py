@@ -3,8 +3,8 @@
 Whoever asks names an account (its username) or an e-mail address; each active account that
 matches and has an e-mail address gets a link there (at most MAX_ACCOUNTS for one address).
 The page answers the same whether any account matched or not, and in the same time: the
-accounts are looked up and the mails queued beside the answer, in a thread of their own
-(`send_links_later`). The link carries the account's id and a fingerprint of its current
+accounts are looked up and the mails queued beside the answer, by a thread of the process's
+own (`send_links_later`). The link carries the account's id and a fingerprint of its current
 password hash and e-mail address, signed with SECRET_KEY: it works for LINK_MINUTES, and only
 until the password or the address changes (so once). An account gets at most one link per
 REQUEST_MINUTES and DAILY_LINKS a day, however often it is asked for, and the asking counts
@@ -16,6 +16,8 @@ link would not work). An account imported without a password gets its first one 
 import hashlib
 import hmac
 import logging
+import os
+import queue
 import threading
 import time
 from datetime import timedelta
@@ -93,34 +95,58 @@ def accounts_for(name_or_address: str) -> list[User]:
     return list(query)
 
 
-_sending: set[threading.Thread] = set()  # lookups not finished yet (wait_for_links)
+# The lookups wait in one queue per process, served by one thread: beside the requests, and
+# bounded, so that a flood of requests (from many addresses) neither starts a thread each nor
+# takes more than one of the worker's database connections. A request that finds the queue
+# full is dropped and logged (its answer is the same; it may be asked again). The thread is a
+# daemon: what waits in the queue when the process ends is lost, as a request is.
+QUEUE_SIZE = 200  # requests waiting, at most (about: two requests may both find room)
+_queue: queue.Queue = queue.Queue()
+_server: tuple[int, threading.Thread] | None = None  # (process id, thread)
+_server_lock = threading.Lock()
 
 
 def send_links_later(name_or_address: str) -> None:
-    """Send the links (`send_links`) beside the request, in a thread of their own, so that the
-    time the answer takes does not tell whether an account matched. (Not once the response
-    has been sent: a WSGI server need not say when that is, and Werkzeug's does not when the
-    browser drops the connection first.)"""
+    """Send the links (`send_links`) beside the request, on the process's own thread, so
+    that the time the answer takes does not tell whether an account matched. (Not once the
+    response has been sent: a WSGI server need not say when that is, and Werkzeug's does not
+    when the browser drops the connection first.)"""
     app = current_app._get_current_object()
+    _ensure_server()
+    if _queue.qsize() >= QUEUE_SIZE:
+        logging.getLogger(__name__).warning(
+            "password links for a request dropped: %s requests wait already", QUEUE_SIZE)
+        return
+    _queue.put((app, name_or_address))
 
-    def send():
+
+def _ensure_server() -> None:
+    """The queue's thread, started in this process (after a fork, anew)."""
+    global _server
+    with _server_lock:
+        if _server is None or _server[0] != os.getpid() or not _server[1].is_alive():
+            thread = threading.Thread(target=_serve, name="password-links", daemon=True)
+            thread.start()
+            _server = (os.getpid(), thread)
+
+
+def _serve() -> None:
+    while True:
+        app, name_or_address = _queue.get()
         try:
             with app.app_context(), database.connection_context():
                 send_links(name_or_address)
         except Exception:  # noqa: BLE001  (nobody waits for it: log, as the mail worker does)
             logging.getLogger(__name__).exception("password links for a request not queued")
         finally:
-            _sending.discard(thread)
-
-    thread = threading.Thread(target=send, name="password-links")
-    _sending.add(thread)
-    thread.start()
+            _queue.task_done()
 
 
 def wait_for_links(timeout: float = 30) -> None:
-    """Wait until the links asked for so far are queued (tests; a process about to end)."""
-    for thread in list(_sending):
-        thread.join(timeout)
+    """Wait until the links asked for so far are queued (tests)."""
+    end = time.monotonic() + timeout
+    while _queue.unfinished_tasks and time.monotonic() < end:
+        time.sleep(0.01)
 
 
 def send_links(name_or_address: str) -> int:

@@ -104,16 +104,17 @@ def register_cli(app):
 
         name = username.strip().lower()
         with db.database.connection_context():
-            if User.by_username(name) is None:
-                raise click.ClickException(f"No user {name}.")
-        password = _read_password()
-        new = hash_password(password)
+            user = User.by_username(name)
+        if user is None:
+            raise click.ClickException(f"No user {name}.")
+        user.password_hash = hash_password(_read_password())
         with db.database.connection_context():
             with db.database.atomic():
-                if not User.update(password_hash=new).where(User.username == name).execute():
+                if not User.update(password_hash=user.password_hash).where(
+                        User.id == user.id).execute():
                     raise click.ClickException(f"No user {name}.")  # (gone meanwhile)
-                reset.tell_changed(User.by_username(name))  # (an e-mail, where they have one)
-            throttle.clear(throttle.keys(name, None)[0])
+                reset.tell_changed(user)  # (an e-mail, where they have one)
+            throttle.clear(throttle.account_key(name))
         click.echo(f"Password set for {name}; sessions they had are logged out.")
 
     @app.cli.command("import-users")

@@ -33,9 +33,9 @@ def check_password(username: str, stored_hash: str | None, password: str, *,
     from portal.auth.passwords import verify_password
 
     keys = throttle.keys(username, request.remote_addr)
-    wait = throttle.attempt(keys)
-    if wait.total_seconds() > 0:
-        return False, int(wait.total_seconds()) + 1
+    wait = throttle.wait_seconds(throttle.attempt(keys))
+    if wait:
+        return False, wait
     if verify_password(stored_hash, password) and usable:
         throttle.succeeded(keys)
         return True, 0

@@ -55,12 +55,22 @@ def _address_key(address: str | None) -> str | None:
 def keys(username: str, address: str | None, now: datetime | None = None) -> list[str]:
     """The account's key first (a successful login clears it), then, when the address is
     known, the address's key for the current minute."""
-    found = [f"user:{username.strip().lower()}"]
+    found = [account_key(username)]
     address = _address_key(address)
     if address is not None:
         minute = ((now or utcnow()) - _EPOCH) // BUCKET
         found.append(f"ip:{address}@{minute}")
     return found
+
+
+def account_key(username: str) -> str:
+    """The account's key (cleared when a login, or a new password, proves it its owner's)."""
+    return f"user:{username.strip().lower()}"
+
+
+def wait_seconds(wait: timedelta) -> int:
+    """A wait as the whole seconds a page and Retry-After say (0: none; else rounded up)."""
+    return int(wait.total_seconds()) + 1 if wait.total_seconds() > 0 else 0
 
 
 def address_keys(address: str | None, now: datetime | None = None) -> list[str]:

@@ -175,9 +175,9 @@ def forgotten():
     if form.validate_on_submit():
         # counted against the client's address as a failed login is: no flooding of inboxes
         addresses = throttle.address_keys(request.remote_addr)
-        wait = throttle.attempt(addresses) if addresses else None
-        if wait is not None and wait.total_seconds() > 0:
-            status, headers = _refused(int(wait.total_seconds()) + 1)
+        wait = throttle.wait_seconds(throttle.attempt(addresses)) if addresses else 0
+        if wait:
+            status, headers = _refused(wait)
         else:
             flash(_("If the portal knows an account by that name or address and has an "
                     "e-mail address for it, a link to set a new password is on its way there. "
@@ -220,7 +220,7 @@ def reset_password():
     form = NewPasswordForm()
     status = 200
     if form.validate_on_submit():
-        throttle.clear(throttle.keys(user.username, None)[0])  # a locked account opens again
+        throttle.clear(throttle.account_key(user.username))  # a locked account opens again
         return _change_password(user, form.new.data, _(
             "Your new password is set and you are logged in. Other browsers you were logged in "
             "with are logged out."))

@@ -66,6 +66,11 @@ def install_security_headers(app: Flask) -> None:
 STATIC_MAX_AGE = 365 * 24 * 3600
 
 
+def is_static_file(response) -> bool:
+    """Whether `response` gives a static file (or says it is unchanged): not a page."""
+    return request.endpoint == "static" and response.status_code in (200, 304)
+
+
 def install_static_versions(app: Flask) -> None:
     """Static URLs carry a hash of the file's content (?v=...), so a browser or proxy may keep
     them for a year; a release that changes a file changes its URL. Only the file's own hash
@@ -99,7 +104,7 @@ def install_static_versions(app: Flask) -> None:
     def _long_cache(response):
         if request.endpoint != "static":
             return response
-        if response.status_code not in (200, 304):
+        if not is_static_file(response):
             # (a 404 for a missing file is a page for whoever asked: kept by nobody)
             response.headers["Cache-Control"] = "no-store"
             return response
@@ -328,8 +333,7 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         response neither sets the cookie nor varies with it (Flask adds `Vary: Cookie` when
         anything read the session, as flask-login does on every response), and a shared
         cache may keep one copy for everyone."""
-        if (request.endpoint == "static" and response.status_code in (200, 304)
-                and not session.modified):
+        if is_static_file(response) and not session.modified:
             return
         super().save_session(app, session, response)
 

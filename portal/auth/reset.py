@@ -177,6 +177,8 @@ def _dedupe_key(user: User, window: int) -> str:
 
 
 def _mail(user: User, link: str) -> tuple[str, str]:
+    from portal.notifications.notify import mail_body
+
     lines = [
         _("Hello %(name)s,", name=user.full_name), "",
         _("Someone asked to set a new password for your user %(username)s in the student "
@@ -186,8 +188,7 @@ def _mail(user: User, link: str) -> tuple[str, str]:
         "",
         _("If it was not you, ignore this e-mail: your password stays as it is."),
     ]
-    return (str(_("Student portal: set a new password")),
-            "\n".join(str(line) for line in lines) + "\n")
+    return str(_("Student portal: set a new password")), mail_body(lines)
 
 
 def tell_changed(user: User) -> None:
@@ -197,7 +198,7 @@ def tell_changed(user: User) -> None:
     the new hash on `user`; nothing without an address or the outbox."""
     if not user.email or not available():
         return
-    from portal.notifications.notify import external_url, queue_mail
+    from portal.notifications.notify import external_url, mail_body, queue_mail
 
     lines = [
         _("Hello %(name)s,", name=user.full_name), "",
@@ -208,5 +209,5 @@ def tell_changed(user: User) -> None:
           link=external_url("auth.forgotten")),
     ]
     queue_mail(user.email, str(_("Student portal: your password has been changed")),
-               "\n".join(str(line) for line in lines) + "\n",
+               mail_body(lines),
                dedupe_key=f"password-changed:{user.id}:{_fingerprint(user)}")

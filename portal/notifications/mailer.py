@@ -111,12 +111,16 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
 
 
+def _before_end(now: datetime):
+    """SQL: the mail has no end (expires_at), or it has not come by `now`."""
+    return Outbox.expires_at.is_null() | (Outbox.expires_at > now)
+
+
 def claim(worker: str, limit: int, now: datetime | None = None) -> tuple[str, list[Outbox]]:
     """Take up to `limit` due rows for this worker; no other worker can take them meanwhile."""
     now = now or utcnow()
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
-    live = Outbox.expires_at.is_null() | (Outbox.expires_at > now)
-    due = live & (
+    due = _before_end(now) & (
         ((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
         | ((Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT))
     )
@@ -260,8 +264,7 @@ def retry_failed() -> int:
     their end (a password link that would no longer work)."""
     now = utcnow()
     return (Outbox.update(status="pending", attempts=0, next_attempt_at=now)
-            .where((Outbox.status == "failed")
-                   & (Outbox.expires_at.is_null() | (Outbox.expires_at > now)))
+            .where((Outbox.status == "failed") & _before_end(now))
             .execute())
 
 

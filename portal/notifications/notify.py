@@ -227,7 +227,7 @@ def _caseless_mail(user: User, text_key: str) -> tuple[str, str]:
         _("You can turn these e-mails off in the portal: %(link)s",
           link=external_url("notifications.preferences")),
     ]
-    return str(subject), "\n".join(str(line) for line in lines) + "\n"
+    return str(subject), mail_body(lines)
 
 
 def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> tuple[str, str]:
@@ -263,7 +263,7 @@ def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> 
         _("You can turn these e-mails off in the portal: %(link)s",
           link=external_url("notifications.preferences")),
     ]
-    return str(subject), "\n".join(str(line) for line in lines) + "\n"
+    return str(subject), mail_body(lines)
 
 
 def deliver(user: User, case: Case | None, kind: str, text_key: str, *, dedupe_key: str,
@@ -289,6 +289,11 @@ def _outbox_row(user: User, case: Case | None, text_key: str, due_on: date | Non
     with _app_context():
         subject, body = _mail(user, case, text_key, due_on)
     return mail_row(user.email, subject, body, dedupe_key)
+
+
+def mail_body(lines) -> str:
+    """An e-mail's text from its lines (lazy or plain strings), each ended by a newline."""
+    return "\n".join(str(line) for line in lines) + "\n"
 
 
 def mail_row(recipient: str, subject: str, body: str, dedupe_key: str) -> dict:

@@ -165,6 +165,16 @@ def create_app(test_config: dict | None = None) -> Flask:
                 "it: set postgresql://user:password@host/dbname (or sqlite:////path/to/file "
                 "for SQLite on purpose).")
 
+    url = app.config.get("DATABASE_URL")
+    if url and not db.supports_url(url):
+        # (a URL copied with a typo, or from another program: "postgresq://", "mysql://")
+        # (only the scheme is repeated: the rest may hold a password)
+        what = (f"starts with {url.split(':', 1)[0]!r}, a kind of database the portal does "
+                "not know" if ":" in url else "has no scheme")
+        raise ConfigurationError(
+            f"PORTAL_DATABASE_URL {what}. Use postgresql://user:password@host/dbname or "
+            "sqlite:////path/to/file.")
+
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     template_i18n.install(app)  # before anything uses app.jinja_env
     db.init_app(app)

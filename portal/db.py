@@ -394,6 +394,14 @@ def _after_response(work) -> None:
         return response
 
 
+# the URL schemes open_database knows (create_app refuses any other, naming these)
+URL_SCHEMES = ("sqlite:", "postgresql://", "postgres://")
+
+
+def supports_url(url: str) -> bool:
+    return url.startswith(URL_SCHEMES)
+
+
 def open_database(url: str):
     """A peewee Database for a URL; SQLite gets safe pragmas, both are thread-safe and pool
     their connections."""
@@ -410,7 +418,7 @@ def open_database(url: str):
         params = {"connect_timeout": CONNECT_TIMEOUT, **db.connect_params}
         db = PostgresqlPool(db.database, **params, **POOL)
     else:
-        raise RuntimeError(f"Unsupported PORTAL_DATABASE_URL scheme: {url.split(':', 1)[0]}")
+        raise ValueError(f"Unsupported database URL scheme: {url.split(':', 1)[0]}")
     return db
 
 

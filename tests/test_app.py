@@ -62,6 +62,24 @@ def test_production_refuses_to_start_without_its_database(monkeypatch, tmp_path)
     assert not (tmp_path / "instance").exists()
 
 
+@pytest.mark.parametrize("url, said", [
+    ("postgresq://portal:s3cret@db.skole.no/portal", "starts with 'postgresq'"),
+    ("mysql://portal:s3cret@db/portal", "starts with 'mysql'"),
+    ("/srv/portal/portal.sqlite3", "has no scheme"),
+])
+def test_an_unknown_kind_of_database_is_refused_by_name(monkeypatch, url, said):
+    """A database URL with a typo in its scheme, or from another program, stops the start
+    with the portal's message (which repeats no password), not an error from deep inside."""
+    from portal import ConfigurationError
+
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app({"DATABASE_URL": url})
+    assert str(refused.value).startswith(f"PORTAL_DATABASE_URL {said}")
+    assert "postgresql://user:password@host/dbname" in str(refused.value)
+    assert "s3cret" not in str(refused.value)
+
+
 def test_a_refused_start_says_what_to_set_without_a_traceback(tmp_path):
     """What an operator reads when a flask command (or gunicorn) meets a missing setting:
     the portal's message, not a Python traceback ending in it."""

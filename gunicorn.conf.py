@@ -65,3 +65,21 @@ def when_ready(server):
 
     done = warm_up(server.app.wsgi())
     server.log.info("warmed up: %(templates)d templates, %(frozen_objects)d objects frozen", done)
+
+
+def post_worker_init(worker):
+    """In each worker, once it has the app: say in the log when the database lacks migrations
+    of this code (a release's `flask db-upgrade` not run: pages that read what they add
+    fail). One query at a worker's start; `/healthz/db` answers 503 for the same."""
+    from portal.db import check_schema, database
+
+    app = worker.wsgi
+    try:
+        with app.app_context(), database.connection_context():
+            pending = check_schema(app)
+    except Exception as error:  # noqa: BLE001  (the database away: its pages say so, 503)
+        worker.log.warning("migrations not checked, the database did not answer: %s", error)
+        return
+    if pending:
+        worker.log.error("the database lacks this code's migrations %s: run flask db-upgrade",
+                         ", ".join(pending))

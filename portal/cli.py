@@ -10,9 +10,18 @@ from portal import db
 
 def register_cli(app):
     @app.cli.command("db-upgrade")
-    def db_upgrade():
+    @click.option("--check", is_flag=True,
+                  help="Apply nothing: list the pending migrations, and exit with 1 if any.")
+    def db_upgrade(check):
         """Apply pending migrations (a deploy step)."""
         with db.database.connection_context():
+            if check:
+                pending = db.pending_migrations()
+                for name in pending:
+                    click.echo(f"pending: {name}")
+                click.echo(f"{len(pending)} migration(s) pending." if pending
+                           else "Database is up to date.")
+                sys.exit(1 if pending else 0)
             applied = db.migrate()
         click.echo(f"Applied {len(applied)} migration(s)." if applied
                    else "Database is up to date.")

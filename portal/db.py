@@ -467,6 +467,32 @@ def migrate() -> list[str]:
     return todo
 
 
+def pending_migrations() -> list[str]:
+    """The code's migrations the database has not had (all of them for a new database), read
+    without writing: peewee-migrate's own `done` creates its table when it is missing."""
+    r = router()
+    if is_postgresql():  # the table as the search path finds it, as the migrations made it
+        (exists,) = database.execute_sql("SELECT to_regclass(%s) IS NOT NULL",
+                                         (r.migrate_table,)).fetchone()
+    else:
+        exists = database.table_exists(r.migrate_table)
+    if not exists:
+        return list(r.todo)
+    done = {name for (name,) in database.execute_sql(f"SELECT name FROM {r.migrate_table}")}
+    return [name for name in r.todo if name not in done]
+
+
+def check_schema(app: Flask) -> list[str]:
+    """`pending_migrations`, asked of the database once per process until it has them all
+    (the code's migrations do not change while it runs): for `/healthz/db` and the log of a
+    worker's start."""
+    if app.extensions.get("portal_schema_current"):
+        return []
+    pending = pending_migrations()
+    app.extensions["portal_schema_current"] = not pending
+    return pending
+
+
 # --- prepared queries -----------------------------------------------------------------------
 
 _STANDIN_BASE = -(2**62) + 7_000_003  # stand-in values no real id or code takes

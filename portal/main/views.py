@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from portal.cases.access import LISTING_ORDER, parts_of_text, visible_cases
 from portal.cases.kinds import REGISTRY
-from portal.db import Prepared, database
+from portal.db import Prepared, check_schema, database
 from portal.filters import kind_choices
 from portal.models import Case, CaseListing
 
@@ -35,9 +35,15 @@ def healthz():
 @bp.route("/healthz/db")
 def healthz_db():
     """For monitoring: the database answers a query from this app server (else the 503
-    page, portal/errors.py). Not for the load balancer: with the database away it would take
-    every server out, where each can still tell its users what is going on."""
+    page, portal/errors.py) and has every migration of this server's code (else 503 naming
+    those missing: the release's `flask db-upgrade` was not run, and pages that read what
+    they add fail). Not for the load balancer: with the database away it would take every
+    server out, where each can still tell its users what is going on."""
     database.execute_sql("SELECT 1").fetchall()
+    pending = check_schema(current_app)
+    if pending:
+        return (f"migrations pending: {', '.join(pending)} (run flask db-upgrade)", 503,
+                {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"})
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 

@@ -1,5 +1,10 @@
 """The migrations build exactly the schema the models describe, on both backends."""
 
+import ast
+import re
+
+import pytest
+
 from portal.db import router
 from portal.models import all_tables
 
@@ -60,3 +65,89 @@ def test_mostly_null_foreign_keys_are_indexed_where_set_and_lookups_use_it(db):
                                                                  (1,)))
         assert "IS NOT NULL" in definition, definition
         assert index in plan, plan
+
+
+# --- migrations keep the previous release working ---------------------------------------------
+# A release is rolled out one server at a time after its `db-upgrade` (docs/production.md): the
+# servers still on the previous release serve from the migrated database meanwhile. So a
+# migration only adds (tables, indexes, columns that may be NULL or have a default) or drops
+# indexes; a column or table the previous release reads is removed, renamed or retyped a
+# release after the code stops reading it.
+
+BREAKING_CALLS = {"remove_model", "remove_fields", "rename_field", "rename_table",
+                  "rename_column", "add_not_null", "change_fields", "change_columns",
+                  "drop_constraints"}
+BREAKING_SQL = re.compile(
+    r"\bDROP\s+(TABLE|COLUMN)\b|\bRENAME\b|\bSET\s+NOT\s+NULL\b|\bSET\s+DATA\s+TYPE\b"
+    r"|\bALTER\s+COLUMN\s+\S+\s+TYPE\b|\bADD\s+(COLUMN\s+)?(?![^,;]*\bDEFAULT\b)[^,;]*\bNOT\s+NULL\b")
+
+
+def _may_be_left_out(field: ast.expr) -> bool:
+    """A field added by add_fields that an INSERT of the previous release may leave out."""
+    keywords = {k.arg: k.value for k in getattr(field, "keywords", [])}
+    null = keywords.get("null")
+    return "default" in keywords or (isinstance(null, ast.Constant) and null.value is True)
+
+
+def breaking_steps(source: str) -> list[str]:
+    """What a migration's text does (outside its rollback) that the previous release's code
+    would fail on."""
+    tree = ast.parse(source)
+    skip = {id(node) for f in tree.body if isinstance(f, ast.FunctionDef)
+            and f.name == "rollback" for node in ast.walk(f)}
+    skip |= {id(n.value) for n in ast.walk(tree)  # docstrings, comments' strings
+             if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in BREAKING_CALLS:
+                found.append(f"line {node.lineno}: {node.func.attr}")
+            if node.func.attr == "add_fields":
+                found += [f"line {node.lineno}: {k.arg} added NOT NULL without a default"
+                          for k in node.keywords if not _may_be_left_out(k.value)]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found += [f"line {node.lineno}: {m.group(0)!r}"
+                      for m in BREAKING_SQL.finditer(node.value.upper())]
+    return found
+
+
+def test_every_migration_keeps_the_previous_release_working():
+    from portal.db import MIGRATIONS_DIR
+
+    for path in sorted(MIGRATIONS_DIR.glob("[0-9]*_*.py")):
+        assert breaking_steps(path.read_text()) == [], (
+            f"{path.name} changes what the previous release reads; its servers serve from the "
+            "migrated database until they restart (docs/production.md): add now, remove later")
+
+
+@pytest.mark.parametrize("step, found", [
+    ('migrator.remove_fields("outbox", "expires_at")', "remove_fields"),
+    ('migrator.rename_field("outbox", "sent_at", "delivered_at")', "rename_field"),
+    ('migrator.add_not_null("outbox", "expires_at")', "add_not_null"),
+    ('migrator.add_fields("outbox", tries=pw.IntegerField())', "tries added NOT NULL"),
+    ('migrator.sql("ALTER TABLE outbox DROP COLUMN expires_at")', "'DROP COLUMN'"),
+    ('migrator.sql(f"ALTER TABLE {t} RENAME TO outbox_old")', "'RENAME'"),
+    ('migrator.sql("ALTER TABLE outbox ALTER COLUMN tries TYPE bigint")', "TYPE'"),
+    ('migrator.sql("ALTER TABLE outbox ADD COLUMN tries integer NOT NULL")', "NOT NULL'"),
+    ('migrator.sql("drop table outbox")', "'DROP TABLE'"),
+])
+def test_a_migration_that_would_break_the_previous_release_is_found(step, found):
+    source = f'"""A migration."""\n\ndef migrate(migrator, database, *, fake=False):\n    {step}\n'
+    steps = breaking_steps(source)
+    assert len(steps) == 1 and found in steps[0], steps
+    # the same in its rollback is what a rollback is for
+    assert breaking_steps(source.replace("def migrate", "def rollback")) == []
+
+
+@pytest.mark.parametrize("step", [
+    'migrator.add_fields("outbox", expires_at=pw.DateTimeField(null=True))',
+    'migrator.add_fields("outbox", tries=pw.IntegerField(default=0))',
+    """migrator.sql("ALTER TABLE listing ADD COLUMN parts VARCHAR(255) NOT NULL DEFAULT ''")""",
+    'migrator.sql(f\'DROP INDEX "{index}"\')',
+    'migrator.sql("CREATE INDEX user_email ON \\"user\\" (lower(email))")',
+])
+def test_what_only_adds_is_not_taken_for_a_break(step):
+    source = f'"""A migration: DROP TABLE in a docstring."""\n\ndef migrate(m, d):\n    {step}\n'
+    assert breaking_steps(source) == []

@@ -70,7 +70,16 @@ def when_ready(server):
 def post_worker_init(worker):
     """In each worker, once it has the app: say in the log when the database lacks migrations
     of this code (a release's `flask db-upgrade` not run: pages that read what they add
-    fail). One query at a worker's start; `/healthz/db` answers 503 for the same."""
+    fail); `/healthz/db` answers 503 for the same. One query, on a thread of its own: a
+    database that does not answer (down behind a pooler that holds the query) must not keep
+    the worker from serving, nor get it killed for not starting within `timeout`."""
+    import threading
+
+    threading.Thread(target=_log_pending_migrations, args=(worker,), daemon=True,
+                     name="migrations-check").start()
+
+
+def _log_pending_migrations(worker):
     from portal.db import check_schema, database
 
     app = worker.wsgi

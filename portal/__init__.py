@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ class ConfigurationError(RuntimeError):
     what to set. wsgi.py ends the process with the message alone, not a traceback."""
 
 
+URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}")  # RFC 3986's, kept short
 MIN_SECRET_KEY_LENGTH = 32  # characters; `secrets.token_hex(32)` gives 64
 _NEW_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
@@ -168,9 +170,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     url = app.config.get("DATABASE_URL")
     if url and not db.supports_url(url):
         # (a URL copied with a typo, or from another program: "postgresq://", "mysql://")
-        # (only the scheme is repeated: the rest may hold a password)
-        what = (f"starts with {url.split(':', 1)[0]!r}, a kind of database the portal does "
-                "not know" if ":" in url else "has no scheme")
+        # (only a scheme is repeated: the rest may hold a password, and so may the text
+        # before a colon that is not a scheme, as in "password=… host=fe80::1")
+        scheme = url.split(":", 1)[0]
+        what = (f"starts with {scheme!r}, a kind of database the portal does not know"
+                if ":" in url and URL_SCHEME.fullmatch(scheme) else "has no scheme")
         raise ConfigurationError(
             f"PORTAL_DATABASE_URL {what}. Use postgresql://user:password@host/dbname or "
             "sqlite:////path/to/file.")

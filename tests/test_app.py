@@ -66,6 +66,8 @@ def test_production_refuses_to_start_without_its_database(monkeypatch, tmp_path)
     ("postgresq://portal:s3cret@db.skole.no/portal", "starts with 'postgresq'"),
     ("mysql://portal:s3cret@db/portal", "starts with 'mysql'"),
     ("/srv/portal/portal.sqlite3", "has no scheme"),
+    ("password=s3cret host=db hostaddr=fe80::1", "has no scheme"),  # libpq's keywords
+    ("portal:s3cret@db/portal", "starts with 'portal'"),  # user:password@, no scheme
 ])
 def test_an_unknown_kind_of_database_is_refused_by_name(monkeypatch, url, said):
     """A database URL with a typo in its scheme, or from another program, stops the start

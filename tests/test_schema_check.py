@@ -1,6 +1,10 @@
 """A database behind the code (a release's `flask db-upgrade` not run): said by
 `/healthz/db`, by `flask db-upgrade --check` and in the log of each gunicorn worker."""
 
+import time
+
+import pytest
+
 from portal import create_app
 from portal.db import MIGRATIONS_DIR, database
 from tests.test_production import Server
@@ -56,11 +60,30 @@ def test_db_upgrade_check_lists_what_is_pending_and_applies_nothing(tmp_path, mo
 
 
 def test_a_gunicorn_worker_on_a_database_behind_the_code_says_so(tmp_path):
+    said = f"the database lacks this code's migrations {', '.join(ALL)}: run flask db-upgrade"
     server = Server(f"sqlite:///{tmp_path / 'new.sqlite3'}", "one-secret", tmp_path)
     try:
         status, _, text = server.request("GET", "/healthz/db")
+        deadline = time.monotonic() + 10  # (the worker checks on a thread of its own)
+        while said not in server.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         server.stop()
     assert status == 503 and text.startswith(f"migrations pending: {ALL[0]}, ")
-    assert (f"the database lacks this code's migrations {', '.join(ALL)}: run flask db-upgrade"
-            in server.log.read_text())
+    assert said in server.log.read_text()
+
+
+@pytest.mark.postgresql_only
+def test_the_history_table_is_found_where_the_search_path_finds_it(app, db):
+    """Found as the portal's statements find their tables, through the whole search_path:
+    not only in its first schema (peewee's table_exists), which is the role's own where one
+    exists ("$user", public: PostgreSQL's default)."""
+    from portal.db import pending_migrations
+
+    with database.atomic() as txn:
+        database.execute_sql("CREATE SCHEMA portal_own")
+        database.execute_sql("SET LOCAL search_path TO portal_own, public")
+        assert pending_migrations() == []
+        database.execute_sql("SET LOCAL search_path TO portal_own")
+        assert pending_migrations() == ALL
+        txn.rollback()

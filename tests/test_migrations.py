@@ -72,7 +72,9 @@ def test_mostly_null_foreign_keys_are_indexed_where_set_and_lookups_use_it(db):
 # servers still on the previous release serve from the migrated database meanwhile. So a
 # migration only adds (tables, non-unique indexes, columns that may be NULL or have a DEFAULT
 # in the database) or drops non-unique indexes; a column or table the previous release reads
-# is removed, renamed or retyped a release after the code stops reading it.
+# is removed, renamed or retyped a release after the code stops reading it. (A NOT NULL column
+# with a database DEFAULT, on both databases: raw SQL, as migration 018's
+# `ADD COLUMN parts VARCHAR(255) NOT NULL DEFAULT ''`.)
 
 BREAKING_CALLS = {"remove_model", "remove_fields", "rename_field", "rename_table",
                   "rename_column", "add_not_null", "change_fields", "change_columns",

@@ -34,6 +34,27 @@ def test_failed_login_gives_one_generic_message(client, auth, school, username, 
     assert "Feil brukernavn eller passord." in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("stored, error", [
+    ("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",  # bcrypt, another system's
+     "InvalidHashError"),
+    ("$argon2id$v=19$m=65536,t=3,p=4$broken", "VerificationError"),  # cut short by hand
+])
+def test_an_unreadable_password_hash_is_a_failed_login_said_in_the_log(auth, school, stored,
+                                                                        error, caplog):
+    """A hash the portal cannot read: its user cannot log in (with any password) and gets the
+    one generic message, and IT staff find the account and what to do in the log."""
+    from portal.models import User
+
+    User.update(password_hash=stored).where(User.username == "elev1").execute()
+    with caplog.at_level("ERROR", logger="portal.auth.passwords"):
+        response = auth.login("elev1", "demo")
+    assert response.status_code == 401
+    assert "Feil brukernavn eller passord." in response.get_data(as_text=True)
+    assert [r.getMessage() for r in caplog.records if r.name == "portal.auth.passwords"] == [
+        f"the stored password hash of elev1 cannot be read ({error}): no password matches "
+        "it; set a new one with `flask set-password`"]
+
+
 def test_username_is_case_insensitive(auth, school):
     assert auth.login("ELEV1").status_code == 302
 

@@ -36,7 +36,7 @@ def check_password(username: str, stored_hash: str | None, password: str, *,
     wait = throttle.wait_seconds(throttle.attempt(keys))
     if wait:
         return False, wait
-    if verify_password(stored_hash, password) and usable:
+    if verify_password(stored_hash, password, account=username) and usable:
         throttle.succeeded(keys)
         return True, 0
     throttle.failed()

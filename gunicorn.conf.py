@@ -92,3 +92,13 @@ def _log_pending_migrations(worker):
     if pending:
         worker.log.error("the database lacks this code's migrations %s: run flask db-upgrade",
                          ", ".join(pending))
+
+
+def worker_exit(server, worker):
+    """In a worker that is stopping (a restart, a release, `max_requests`): the password-link
+    requests still waiting in its queue are looked up and their mails queued before it ends
+    (portal/auth/reset.py; a few milliseconds each), waiting at most 5 s of the 20 s a
+    stopping worker has (`graceful_timeout`)."""
+    from portal.auth.reset import wait_for_links
+
+    wait_for_links(timeout=5)

@@ -392,3 +392,37 @@ def test_a_flood_of_requests_waits_in_a_bounded_queue(client, csrf, emails, monk
     reset.wait_for_links()
     assert sorted(m.recipient for m in _mails()) == ["elev1@skole.test", "elev2@skole.test"]
     assert "password links for a request dropped" in caplog.text
+
+
+@pytest.mark.postgresql_only  # (where the outbox alone can be held: SQLite locks every table)
+def test_a_stopping_gunicorn_worker_queues_the_links_it_was_asked_for(app, database_url, school,
+                                                                       tmp_path):
+    """A link asked for just before a restart is sent: the stopping worker looks the account
+    up before it ends (gunicorn.conf.py, worker_exit), where the queue's thread would die with
+    it. Here the lookup is still waiting for the outbox when the worker is told to stop."""
+    import signal
+    from urllib.parse import urlencode
+
+    from portal.db import database
+    from tests.test_production import Server, _cookie, _token
+
+    give_emails(User.by_username("elev1"))
+    server = Server(database_url, "one-secret", tmp_path)
+    try:
+        status, headers, html = server.request("GET", "/password/forgotten")
+        cookie, token = _cookie(headers), _token(html)
+        with database.atomic():
+            # the outbox held by this transaction: the worker's insert of the mail waits
+            database.execute_sql("LOCK TABLE outbox IN EXCLUSIVE MODE")
+            status, _, _ = server.request(
+                "POST", "/password/forgotten",
+                {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                urlencode({"account": "elev1", "csrf_token": token}))
+            assert status == 303
+            server.proc.send_signal(signal.SIGTERM)
+            time.sleep(1)
+        assert server.proc.wait(20) == 0
+    finally:
+        server.stop()
+    assert [mail.recipient for mail in _mails()] == ["elev1@skole.test"]
+    assert "Worker exiting" in server.log.read_text()

@@ -99,7 +99,8 @@ def accounts_for(name_or_address: str) -> list[User]:
 # bounded, so that a flood of requests (from many addresses) neither starts a thread each nor
 # takes more than one of the worker's database connections. A request that finds the queue
 # full is dropped and logged (its answer is the same; it may be asked again). The thread is a
-# daemon: what waits in the queue when the process ends is lost, as a request is.
+# daemon: a gunicorn worker that stops waits for the queue first (gunicorn.conf.py,
+# worker_exit); a process killed outright loses what waits in it, as it loses a request.
 QUEUE_SIZE = 200  # requests waiting, at most (about: two requests may both find room)
 _queue: queue.Queue = queue.Queue()
 _server: tuple[int, threading.Thread] | None = None  # (process id, thread)
@@ -143,7 +144,8 @@ def _serve() -> None:
 
 
 def wait_for_links(timeout: float = 30) -> None:
-    """Wait until the links asked for so far are queued (tests)."""
+    """Wait until the links asked for so far are queued (at most `timeout` seconds): a
+    stopping worker, and tests."""
     end = time.monotonic() + timeout
     while _queue.unfinished_tasks and time.monotonic() < end:
         time.sleep(0.01)

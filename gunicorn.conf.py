@@ -28,6 +28,11 @@ def _bind(address: str, port: str) -> str:
 
 
 bind = _bind(os.environ.get("BIND") or "127.0.0.1", os.environ.get("PORT") or "8000")
+# The release's real directory, not the path it was started through: /srv/portal/src is a
+# link to the current release (docs/production.md), and gunicorn would otherwise keep the
+# link's path from $PWD, so that a worker importing a module after the link moved on to the
+# next release would read that release's file.
+chdir = os.path.realpath(os.getcwd())
 # Sync workers: one request at a time each, CPU-bound rendering; 2 per core keeps the cores
 # busy while a worker waits on the database. A reverse proxy buffers slow clients.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))

@@ -486,6 +486,21 @@ def test_gunicorn_binds_where_bind_says(monkeypatch, bind, expected):
     assert settings["bind"] == expected
 
 
+def test_gunicorn_runs_in_the_release_directory_not_through_the_link(monkeypatch, tmp_path):
+    """/srv/portal/src links to the current release (docs/production.md). Started through it
+    (the shell's $PWD the link's path), gunicorn would put the link's path on sys.path, and a
+    worker importing a module after the link moved to the next release would read that
+    release's file; gunicorn.conf.py's chdir is the release's own directory."""
+    from gunicorn.util import getcwd
+
+    link = tmp_path / "src"
+    link.symlink_to(ROOT, target_is_directory=True)
+    monkeypatch.chdir(link)
+    monkeypatch.setenv("PWD", str(link))
+    assert getcwd() == str(link)  # gunicorn's own default: the link
+    assert runpy.run_path(str(link / "gunicorn.conf.py"))["chdir"] == str(ROOT.resolve())
+
+
 def test_gunicorn_serves_on_a_unix_socket_without_a_control_socket(tmp_path):
     """A proxy on the same host may reach the portal over a unix socket; and gunicorn's
     control socket, one path per user by default, is not opened (two gunicorns of one user

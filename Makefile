@@ -5,15 +5,28 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint install translations extract-messages bench clean
+.PHONY: run test lint install translations extract-messages bench clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+# the versions in constraints.txt: those `make test` last passed with (`make constraints`)
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
+
+# constraints.txt anew: every dependency at its newest version pyproject.toml allows, in a
+# throw-away virtualenv; then run `make test` and commit both.
+constraints:
+	rm -rf build/constraints-venv
+	$(PYTHON) -m venv build/constraints-venv
+	build/constraints-venv/bin/pip install -q --upgrade pip
+	build/constraints-venv/bin/pip install -q '.[test]'
+	{ sed -n '/^#/p' constraints.txt; build/constraints-venv/bin/pip freeze --exclude-editable \
+	  | grep -v '^portal[ =@]'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf build/constraints-venv
 
 install: $(STAMP)
 	scripts/ensure-pdf-libs.sh

@@ -333,6 +333,29 @@ def test_a_password_mail_past_its_hour_is_not_sent_or_retried(client, csrf, emai
     assert mailer.retry_failed() == 0
 
 
+def test_a_password_mail_past_its_hour_that_a_worker_claimed_waits_for_its_claim(client, csrf,
+                                                                                  emails):
+    """A worker sending it now keeps it; once that worker's claim is abandoned (killed while
+    sending), the mail is past its end and is not taken over but failed."""
+    from datetime import timedelta
+
+    from portal.notifications import mailer
+
+    _ask(client, csrf, "elev1")
+    [mail] = _mails()
+    end = mail.expires_at
+    claimed_at = end - timedelta(minutes=5)  # near the end of its hour
+    _token, [claimed] = mailer.claim("w1", 10, claimed_at)
+    past = end + timedelta(minutes=1)  # past its end, w1's claim not yet timed out
+    assert past - claimed_at < mailer.CLAIM_TIMEOUT
+    assert mailer.claim("w2", 10, past)[1] == []
+    assert Outbox.get_by_id(mail.id).status == "sending"
+    abandoned = claimed_at + mailer.CLAIM_TIMEOUT + timedelta(minutes=1)
+    assert mailer.claim("w2", 10, abandoned)[1] == []
+    mail = Outbox.get_by_id(mail.id)
+    assert (mail.status, mail.last_error, mail.claimed_by) == ("failed", mailer.EXPIRED, None)
+
+
 def _changed_mails() -> list[Outbox]:
     return list(Outbox.select().where(Outbox.dedupe_key.startswith("password-changed:"))
                 .order_by(Outbox.id))

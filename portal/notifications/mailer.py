@@ -120,9 +120,10 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> tuple[str, li
     """Take up to `limit` due rows for this worker; no other worker can take them meanwhile."""
     now = now or utcnow()
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    # a mail a worker claimed and did not finish in CLAIM_TIMEOUT (killed while sending)
+    abandoned = (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT)
     due = _before_end(now) & (
-        ((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
-        | ((Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT))
+        ((Outbox.status == "pending") & (Outbox.next_attempt_at <= now)) | abandoned
     )
     candidates = Outbox.select(Outbox.id).where(due).order_by(Outbox.id).limit(limit)
     if is_postgresql():
@@ -134,9 +135,7 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> tuple[str, li
         # a mail past its end is not sent (a password link that would no longer work)
         # (not one another worker is sending: its claim has not timed out)
         (Outbox.update(status="failed", last_error=EXPIRED, claimed_by=None, claimed_at=None)
-         .where(((Outbox.status == "pending") | ((Outbox.status == "sending")
-                                                 & (Outbox.claimed_at < now - CLAIM_TIMEOUT)))
-                & Outbox.expires_at.is_null(False) & (Outbox.expires_at <= now))
+         .where(((Outbox.status == "pending") | abandoned) & ~_before_end(now))
          .execute())
     rows = list(Outbox.select().where((Outbox.claimed_by == token)
                                       & (Outbox.status == "sending")).order_by(Outbox.id))

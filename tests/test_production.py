@@ -20,7 +20,7 @@ import pytest
 
 from portal.cases.kinds import REGISTRY
 from portal.rules.calendar import today
-from tests.net import free_port
+from tests.net import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -30,12 +30,13 @@ UA = {"User-Agent": "portal-test"}
 class Server:
     """One gunicorn process (one worker) serving wsgi:app on loopback."""
 
-    def __init__(self, url: str, secret: str, instance: Path):
+    def __init__(self, url: str, secret: str, instance: Path, env: dict | None = None):
         self.port = free_port()
-        env = {**os.environ, "PORTAL_DATABASE_URL": url, "SECRET_KEY": secret,
+        base = {**os.environ}
+        base.pop("PORTAL_ENV", None)
+        env = {**base, "PORTAL_DATABASE_URL": url, "SECRET_KEY": secret,
                "PORTAL_INSTANCE_PATH": str(instance), "WEB_CONCURRENCY": "1",
-               "BIND": "127.0.0.1", "PORT": str(self.port)}
-        env.pop("PORTAL_ENV", None)
+               "BIND": "127.0.0.1", "PORT": str(self.port), **(env or {})}
         self.log = instance / f"gunicorn-{self.port}.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -59,12 +60,7 @@ class Server:
         return response.status, response.headers, data
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
 
 def _cookie(headers) -> str:

@@ -1,0 +1,297 @@
+"""The reverse proxy exactly as docs/production.md gives it, run for real: Debian's nginx in
+front of gunicorn (gunicorn.conf.py, PORTAL_ENV=production), HTTPS with a throw-away
+certificate, and a client that talks to nginx as a browser does.
+
+The nginx block is read from the document, so what is tested is what a school's IT staff
+copies. Only what cannot be the same on this machine is replaced, each exactly once: the
+upstream's servers (the test's gunicorn), the two `listen` ports (loopback) and the
+certificate. `scripts/ensure-nginx.sh` installs nginx and openssl for `make test`."""
+
+import gzip
+import http.client
+import os
+import re
+import secrets
+import shutil
+import ssl
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.net import free_port, stop_process
+from tests.test_production import ROOT, UA, Server, _cookie, _token
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+DOCUMENT = ROOT / "docs" / "production.md"
+FIRST_LOAD_LIMIT = 60 * 1024  # the issue's target for the student's home, htmx and CSS included
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def documented_block() -> str:
+    """The one ```nginx block of docs/production.md."""
+    blocks = re.findall(r"^```nginx\n(.*?)^```", DOCUMENT.read_text(), re.S | re.M)
+    assert len(blocks) == 1, "docs/production.md should give one nginx block"
+    return blocks[0]
+
+
+def _replace_once(text: str, pattern: str, replacement: str) -> str:
+    new, count = re.subn(pattern, lambda _: replacement, text)
+    assert count == 1, f"docs/production.md's nginx block no longer has {pattern!r} once"
+    return new
+
+
+def configuration(block: str, *, upstream: int, http_port: int, https_port: int,
+                  cert: Path, key: Path, work: Path) -> str:
+    """nginx.conf for this machine: the documented block in an http context like Debian's
+    (mime types, an access log), with its ports, upstream and certificate made local."""
+    block = _replace_once(block, r"upstream portal \{[^}]*\}",
+                          f"upstream portal {{ server 127.0.0.1:{upstream}; }}")
+    block = _replace_once(block, r"listen 80;", f"listen 127.0.0.1:{http_port};")
+    block = _replace_once(block, r"listen 443 ssl http2;",
+                          f"listen 127.0.0.1:{https_port} ssl http2;")
+    block = _replace_once(block, r"# ssl_certificate \.\.\.;",
+                          f"ssl_certificate {cert}; ssl_certificate_key {key};")
+    # nginx started by root hands its workers to an unprivileged user, who could not write
+    # the temporary files of a large upload in the test's directory
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "\n".join(f"  {kind}_temp_path {work / kind};"
+                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return (f"{user}worker_processes 1;\npid {work / 'nginx.pid'};\n"
+            f"error_log {work / 'error.log'};\nevents {{ worker_connections 64; }}\n"
+            f"http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n"
+            f"  access_log {work / 'access.log'};\n{temp}\n{block}}}\n")
+
+
+class Proxy:
+    """nginx serving the documented block in front of `server`."""
+
+    def __init__(self, server: Server, work: Path, https_port: int):
+        self.work = work
+        self.http_port, self.https_port = free_port(), https_port
+        cert, key = work / "cert.pem", work / "key.pem"
+        subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+        conf = work / "nginx.conf"
+        conf.write_text(configuration(documented_block(), upstream=server.port,
+                                      http_port=self.http_port, https_port=self.https_port,
+                                      cert=cert, key=key, work=work))
+        command = [NGINX, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")]
+        checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+        self.proc = subprocess.Popen([*command, "-g", "daemon off;"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                self.request("GET", "/healthz")
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("nginx did not start: " + (work / "error.log").read_text())
+
+    @property
+    def origin(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+    def request(self, method, path, headers=None, body=None, *, source="127.0.0.1",
+                https=True):
+        """One request as a browser sends it; the status, headers and the body as sent
+        (compressed, if it was)."""
+        if https:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # the test's own certificate
+            conn = http.client.HTTPSConnection("127.0.0.1", self.https_port, timeout=30,
+                                               context=context, source_address=(source, 0))
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=30,
+                                              source_address=(source, 0))
+        try:
+            conn.request(method, path, body=body, headers={**UA, **(headers or {})})
+            response = conn.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            conn.close()
+
+    def page(self, path, cookie=None, **headers):
+        """A page as text, asked for with gzip, as every browser does."""
+        status, response, body = self.request(
+            "GET", path, {"Accept-Encoding": "gzip", **({"Cookie": cookie} if cookie else {}),
+                          **headers})
+        if response.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return status, response, body.decode("utf-8")
+
+    def post(self, path, fields, cookie, referer_path):
+        """A form's POST as a browser sends it over HTTPS (with its Referer and Origin)."""
+        return self.request("POST", path, {
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": self.origin + referer_path, "Origin": self.origin},
+            urlencode(fields))
+
+    def access_log(self) -> str:
+        return (self.work / "access.log").read_text()
+
+    def stop(self):
+        stop_process(self.proc)
+
+
+@pytest.fixture
+def proxied(app, database_url, school, tmp_path):
+    """gunicorn as deployed (production mode, its address the proxy's) behind nginx."""
+    for program in (NGINX, OPENSSL):
+        if not os.access(program, os.X_OK):
+            _unavailable(f"{program} is missing (scripts/ensure-nginx.sh installs it)")
+    # readable by nginx's workers whoever runs the suite (pytest's own directory is not)
+    work = Path(tempfile.mkdtemp(prefix="portal-nginx-"))
+    work.chmod(0o755)
+    https_port = free_port()
+    server = Server(database_url, secrets.token_hex(32), tmp_path, env={
+        "PORTAL_ENV": "production", "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}"})
+    proxy = None
+    try:
+        proxy = Proxy(server, work, https_port)
+        yield proxy
+    finally:
+        if proxy:
+            proxy.stop()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _login(proxy: Proxy, username: str, password: str = "demo", source: str = "127.0.0.1"):
+    status, headers, html = proxy.request("GET", "/login", source=source)
+    cookie, token = _cookie(headers), _token(html.decode())
+    return proxy.request("POST", "/login", {
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": proxy.origin + "/login", "Origin": proxy.origin},
+        urlencode({"username": username, "password": password, "csrf_token": token}),
+        source=source)
+
+
+def test_plain_http_is_sent_to_https(proxied):
+    status, headers, _ = proxied.request("GET", "/login?next=%2Fhome", https=False)
+    assert status == 301
+    assert headers["Location"] == "https://127.0.0.1/login?next=%2Fhome"
+
+
+def test_a_student_logs_in_and_loads_the_home_page_through_the_proxy(proxied):
+    """HTTPS end to end: the login form's POST passes the CSRF check with the Host and
+    scheme nginx forwards (and a form from another site does not), the session cookie is
+    Secure, pages and text files arrive
+    compressed, static files with a year's cache, and the first load of the student's home
+    keeps to 60 KB."""
+    status, headers, login_page = proxied.page("/login")
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in headers["Vary"]
+    assert "Logg inn" in login_page
+
+    status, headers, _ = _login(proxied, "elev1")
+    assert status == 302, "the login's POST should pass the CSRF check behind the proxy"
+    set_cookie = next(v for v in headers.get_all("Set-Cookie") if v.startswith("session="))
+    assert "Secure" in set_cookie and "HttpOnly" in set_cookie
+    cookie = _cookie(headers)
+
+    status, headers, body = proxied.request("GET", "/home",
+                                            {"Cookie": cookie, "Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    home = gzip.decompress(body).decode()
+    transferred = len(body)
+    assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"|<script src="([^"]+)"', home)
+    urls = [(css or js).replace("&amp;", "&") for css, js in assets]
+    assert any(u.startswith("/static/css/") for u in urls)
+    assert any("htmx" in u for u in urls)
+    for url in urls:
+        status, headers, body = proxied.request("GET", url, {"Accept-Encoding": "gzip"})
+        assert status == 200, url
+        assert headers["Content-Encoding"] == "gzip", f"{url} ({headers['Content-Type']})"
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+        assert "Set-Cookie" not in headers, url
+        transferred += len(body)
+    assert transferred <= FIRST_LOAD_LIMIT, transferred
+
+    # the portal knows the request came over HTTPS (X-Forwarded-Proto): a form sent from
+    # another site is refused even with the right token (flask-wtf's check of the Referer)
+    status, _, _ = proxied.request("POST", "/logout", {
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": "https://elsewhere.example/"}, urlencode({"csrf_token": _token(home)}))
+    assert status == 400
+    # the logout form's POST from the portal's own page passes
+    status, headers, _ = proxied.post("/logout", {"csrf_token": _token(home)}, cookie, "/home")
+    assert status in (302, 303)
+
+
+def test_the_client_address_is_the_one_nginx_saw(proxied, app):
+    """nginx appends its client's address to X-Forwarded-For and the portal reads it from
+    there: failed logins count against the client (here 127.0.0.2, which is no proxy), not
+    against nginx's own address, and an address the client put in the header itself is not
+    believed."""
+    from portal.models import LoginThrottle
+
+    for forwarded in (None, "203.0.113.66"):
+        status, headers, html = proxied.request("GET", "/login", source="127.0.0.2")
+        extra = {"X-Forwarded-For": forwarded} if forwarded else {}
+        status, _, _ = proxied.request("POST", "/login", {
+            "Cookie": _cookie(headers), "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": proxied.origin + "/login", **extra},
+            urlencode({"username": "elev1", "password": "wrong",
+                       "csrf_token": _token(html.decode())}), source="127.0.0.2")
+        assert status == 401
+    addresses = {r.key.split("@")[0] for r in LoginThrottle.select() if r.key.startswith("ip:")}
+    assert addresses == {"ip:127.0.0.2"}
+
+
+def test_a_password_link_stays_out_of_the_access_log(proxied):
+    token = "Zq8-secret-token-of-the-link"
+    status, headers, _ = proxied.request("GET", f"/password/reset/{token}")
+    assert status == 303 and headers["Location"].endswith("/password/reset")
+    status, _, _ = proxied.request("GET", "/login")
+    assert status == 200
+    log = proxied.access_log()
+    assert "GET /login" in log, "the access log should have the other requests"
+    assert token not in log and "/password/reset" not in log
+
+
+def test_the_proxy_lets_through_what_the_portal_itself_refuses_in_norwegian(proxied, app):
+    """nginx's `client_max_body_size` is above the portal's own limit: a file of the largest
+    size the portal takes, with its form, reaches the portal, and a request beyond the
+    portal's limit gets the portal's Norwegian page, not nginx's English one."""
+    largest, limit = app.config["PORTAL_MAX_UPLOAD_BYTES"], app.config["MAX_CONTENT_LENGTH"]
+    status, headers, html = proxied.request("GET", "/login")
+    cookie = _cookie(headers)
+    fields = {"username": "elev1", "password": "wrong", "csrf_token": _token(html.decode())}
+    overhead = len(_multipart(fields, 0)[1])
+    for size, expected in ((largest, 401), (limit + 1 - overhead, 413)):
+        content_type, body = _multipart(fields, size)
+        status, _, page = proxied.request("POST", "/login", {
+            "Cookie": cookie, "Content-Type": content_type,
+            "Referer": proxied.origin + "/login"}, body)
+        assert status == expected, len(body)
+        assert "Elevportalen" in page.decode(), "the portal's page, not nginx's"
+
+
+def _multipart(fields: dict, file_size: int) -> tuple[str, bytes]:
+    """A form as a browser sends it with a file of `file_size` bytes."""
+    boundary = "portal-test-boundary"
+    parts = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        .encode() for name, value in fields.items())
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="attachment"; '
+            f'filename="large.pdf"\r\nContent-Type: application/pdf\r\n\r\n').encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    return f"multipart/form-data; boundary={boundary}", parts + head + b"x" * file_size + tail

@@ -17,13 +17,23 @@ import ssl
 import subprocess
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
+from portal.rules.calendar import today
 from tests.net import free_port, stop_process
-from tests.test_production import ROOT, UA, Server, _cookie, _token
+from tests.test_production import (
+    ROOT,
+    UA,
+    Server,
+    _cookie,
+    _file_study_leave,
+    _token,
+    school_today,  # noqa: F401  (a fixture)
+)
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -234,6 +244,53 @@ def test_a_student_logs_in_and_loads_the_home_page_through_the_proxy(proxied):
     # the logout form's POST from the portal's own page passes
     status, headers, _ = proxied.post("/logout", {"csrf_token": _token(home)}, cookie, "/home")
     assert status in (302, 303)
+
+
+def test_unchanged_pages_and_polls_are_304_through_the_compressing_proxy(
+        proxied, school_today):  # noqa: F811
+    """nginx makes the ETag of a response it compresses weak (W/"..."), and the browser sends
+    that back: the student's home and the status poll of a case still answer 304 while
+    nothing changed, through the proxy, and 200 once the case changed."""
+    from portal.kinds.study_leave import flow
+    from portal.models import Case
+
+    status, headers, _ = _login(proxied, "elev1")
+    cookie = _cookie(headers)
+    status, _, home = proxied.page("/home", cookie)
+    # filed through the proxy: a form's POST as the browser sends it
+    case_id = _file_study_leave(_Through(proxied, "/study-leave/new"), cookie, _token(home),
+                                today() + timedelta(days=14))
+
+    for path, headers in ((f"/cases/{case_id}/status", {"HX-Request": "true"}), ("/home", {})):
+        status, first, _ = proxied.page(path, cookie, **headers)
+        assert status == 200 and first["ETag"], path
+        if path == "/home":  # (long enough for gzip_min_length)
+            assert first["Content-Encoding"] == "gzip"
+            assert first["ETag"].startswith('W/"')  # made weak by nginx's gzip
+        status, again, body = proxied.request("GET", path, {
+            "Cookie": cookie, "Accept-Encoding": "gzip", "If-None-Match": first["ETag"],
+            **headers})
+        assert (status, body) == (304, b""), path
+
+    case = Case.get_by_id(case_id)
+    flow.send_to_teachers(case, actor=school_today.trinn, version=case.version)
+    status, changed, fragment = proxied.page(f"/cases/{case_id}/status", cookie,
+                                             **{"If-None-Match": first["ETag"],
+                                                "HX-Request": "true"})
+    assert status == 200 and changed["ETag"] != first["ETag"]
+
+
+class _Through:
+    """What `_file_study_leave` asks of a server (its `request`), sent through the proxy
+    as the browser sends a form from `page` (with its Referer)."""
+
+    def __init__(self, proxy: Proxy, page: str):
+        self.proxy, self.page = proxy, page
+
+    def request(self, method, path, headers=None, body=None):
+        status, response, data = self.proxy.request(
+            method, path, {"Referer": self.proxy.origin + self.page, **(headers or {})}, body)
+        return status, response, data.decode()
 
 
 def test_the_client_address_is_the_one_nginx_saw(proxied, app):

@@ -60,12 +60,12 @@ def _replace_once(text: str, pattern: str, replacement: str) -> str:
     return new
 
 
-def configuration(block: str, *, upstream: int, http_port: int, https_port: int,
+def configuration(block: str, *, upstream: str, http_port: int, https_port: int,
                   cert: Path, key: Path, work: Path) -> str:
     """nginx.conf for this machine: the documented block in an http context like Debian's
     (mime types, an access log), with its ports, upstream and certificate made local."""
     block = _replace_once(block, r"upstream portal \{[^}]*\}",
-                          f"upstream portal {{ server 127.0.0.1:{upstream}; }}")
+                          f"upstream portal {{ server {upstream}; }}")
     block = _replace_once(block, r"listen 80;", f"listen 127.0.0.1:{http_port};")
     block = _replace_once(block, r"listen 443 ssl http2;",
                           f"listen 127.0.0.1:{https_port} ssl http2;")
@@ -89,11 +89,14 @@ class Proxy:
         self.work = work
         self.http_port, self.https_port = free_port(), https_port
         cert, key = work / "cert.pem", work / "key.pem"
-        subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        subprocess.run([OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
                         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
                        check=True, capture_output=True)
         conf = work / "nginx.conf"
-        conf.write_text(configuration(documented_block(), upstream=server.port,
+        upstream = (f"unix:{server.socket_path}" if server.socket_path else
+                    f"127.0.0.1:{server.port}")
+        conf.write_text(configuration(documented_block(), upstream=upstream,
                                       http_port=self.http_port, https_port=self.https_port,
                                       cert=cert, key=key, work=work))
         command = [NGINX, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")]
@@ -160,9 +163,10 @@ class Proxy:
         stop_process(self.proc)
 
 
-@pytest.fixture
-def proxied(app, database_url, school, tmp_path):
-    """gunicorn as deployed (production mode, its address the proxy's) behind nginx."""
+@pytest.fixture(params=["tcp", "unix"])
+def proxied(request, app, database_url, school, tmp_path):
+    """gunicorn as deployed (production mode, its address the proxy's) behind nginx, which
+    reaches it over loopback TCP or over a unix socket (BIND=unix:..., docs/production.md)."""
     for program in (NGINX, OPENSSL):
         if not os.access(program, os.X_OK):
             _unavailable(f"{program} is missing (scripts/ensure-nginx.sh installs it)")
@@ -171,7 +175,8 @@ def proxied(app, database_url, school, tmp_path):
     work.chmod(0o755)
     https_port = free_port()
     server = Server(database_url, secrets.token_hex(32), tmp_path, env={
-        "PORTAL_ENV": "production", "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}"})
+        "PORTAL_ENV": "production", "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}"},
+        socket_path=work / "portal.sock" if request.param == "unix" else None)
     proxy = None
     try:
         proxy = Proxy(server, work, https_port)

@@ -27,16 +27,31 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 UA = {"User-Agent": "portal-test"}
 
 
-class Server:
-    """One gunicorn process (one worker) serving wsgi:app on loopback."""
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
 
-    def __init__(self, url: str, secret: str, instance: Path, env: dict | None = None):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+class Server:
+    """One gunicorn process (one worker) serving wsgi:app on loopback, or on the unix socket
+    `socket_path`."""
+
+    def __init__(self, url: str, secret: str, instance: Path, env: dict | None = None,
+                 socket_path: Path | None = None):
         self.port = free_port()
+        self.socket_path = socket_path
         base = {**os.environ}
         base.pop("PORTAL_ENV", None)
         env = {**base, "PORTAL_DATABASE_URL": url, "SECRET_KEY": secret,
                "PORTAL_INSTANCE_PATH": str(instance), "WEB_CONCURRENCY": "1",
-               "BIND": "127.0.0.1", "PORT": str(self.port), **(env or {})}
+               "BIND": f"unix:{socket_path}" if socket_path else "127.0.0.1",
+               "PORT": str(self.port), **(env or {})}
         self.log = instance / f"gunicorn-{self.port}.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -52,11 +67,14 @@ class Server:
         raise RuntimeError("gunicorn did not start: " + self.log.read_text())
 
     def request(self, method, path, headers=None, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        conn.request(method, path, body=body, headers={**UA, **(headers or {})})
-        response = conn.getresponse()
-        data = response.read().decode("utf-8", "replace")
-        conn.close()
+        conn = (_UnixConnection(str(self.socket_path), timeout=20) if self.socket_path else
+                http.client.HTTPConnection("127.0.0.1", self.port, timeout=20))
+        try:
+            conn.request(method, path, body=body, headers={**UA, **(headers or {})})
+            response = conn.getresponse()
+            data = response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
         return response.status, response.headers, data
 
     def stop(self):

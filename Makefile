@@ -55,7 +55,7 @@ lint: $(STAMP)
 # browser journeys in Debian's Chromium.
 test: install lint
 	scripts/ensure-chromium.sh
-	scripts/ensure-nginx.sh
+	scripts/ensure-production-tools.sh
 	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Load benchmark at county scale (never part of `make test`): builds the dataset, runs

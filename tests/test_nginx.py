@@ -5,7 +5,7 @@ certificate, and a client that talks to nginx as a browser does.
 The nginx block is read from the document, so what is tested is what a school's IT staff
 copies. Only what cannot be the same on this machine is replaced, each exactly once: the
 upstream's servers (the test's gunicorn), the two `listen` ports (loopback) and the
-certificate. `scripts/ensure-nginx.sh` installs nginx and openssl for `make test`."""
+certificate. `scripts/ensure-production-tools.sh` installs nginx and openssl for `make test`."""
 
 import gzip
 import http.client
@@ -169,7 +169,7 @@ def proxied(request, app, database_url, school, tmp_path):
     reaches it over loopback TCP or over a unix socket (BIND=unix:..., docs/production.md)."""
     for program in (NGINX, OPENSSL):
         if not os.access(program, os.X_OK):
-            _unavailable(f"{program} is missing (scripts/ensure-nginx.sh installs it)")
+            _unavailable(f"{program} is missing (scripts/ensure-production-tools.sh installs it)")
     # readable by nginx's workers whoever runs the suite (pytest's own directory is not)
     work = Path(tempfile.mkdtemp(prefix="portal-nginx-"))
     work.chmod(0o755)

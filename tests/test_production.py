@@ -549,3 +549,52 @@ def test_gunicorn_serves_on_a_unix_socket_without_a_control_socket(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+
+
+def _documented_units() -> list[tuple[str, str]]:
+    """Every systemd unit the docs give: (the document, the unit's text)."""
+    units = []
+    for doc in ("production.md", "operations.md"):
+        for block in re.findall(r"^```ini\n(.*?)^```", (ROOT / "docs" / doc).read_text(),
+                                re.S | re.M):
+            if "[Service]" in block:
+                units.append((doc, block))
+    return units
+
+
+def _verify_unit(text: str, where: Path) -> list[str]:
+    """What `systemd-analyze verify` says of the unit `text`, with its /srv/portal and
+    /etc/portal under `where` (the programs it starts and the environment file there)."""
+    text = text.replace("/srv/portal", f"{where}/srv/portal").replace(
+        "/etc/portal", f"{where}/etc/portal")
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key in ("ExecStart", "EnvironmentFile") and value.startswith(str(where)):
+            path = Path(value.split()[0])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("#!/bin/sh\n")
+            path.chmod(0o755)
+    unit = where / "portal-under-test.service"
+    unit.write_text(text)
+    checked = subprocess.run([SYSTEMD_ANALYZE, "verify", str(unit)], capture_output=True,
+                             text=True)
+    return [line for line in (checked.stdout + checked.stderr).splitlines()
+            if unit.name in line]
+
+
+@pytest.mark.parametrize("doc, unit", _documented_units(),
+                         ids=lambda v: v if v.endswith(".md") else None)
+def test_the_documented_systemd_units_are_valid(doc, unit, tmp_path):
+    """systemd reads each unit the docs give without a complaint (a misspelt key or value is
+    only a warning in the journal, and the service then runs without it)."""
+    if not os.access(SYSTEMD_ANALYZE, os.X_OK):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true: systemd-analyze is missing (scripts/ensure-production-tools.sh "
+                        "installs it)", pytrace=False)
+        pytest.skip("systemd-analyze is missing (scripts/ensure-production-tools.sh)")
+    assert _verify_unit(unit, tmp_path / "ok") == []
+    # ... and the checker does complain here: the same unit with a value systemd cannot read
+    assert _verify_unit(unit.replace("Restart=always", "Restart=alwayz"), tmp_path / "bad")

@@ -13,6 +13,9 @@ from portal.i18n import lazy_gettext as _l
 
 # what the 503 page asks browsers and proxies to wait before trying again, in seconds
 RETRY_AFTER = 30
+# a request refused as too large is read to its end before the answer, up to this many times
+# the largest request the portal takes (MAX_CONTENT_LENGTH); a larger one is left unread
+DRAIN_FACTOR = 4
 
 DATABASE_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
 # errors that pass, by their SQLSTATE: a connection failing (08), a transaction the server
@@ -94,9 +97,40 @@ def _render(code: int, detail: str | None = None):
     return _page(code, detail)
 
 
+def _drain_request_body() -> None:
+    """Read what is left of the request's body, and let it go.
+
+    A request larger than MAX_CONTENT_LENGTH is refused from its Content-Length before any of
+    its body is read. gunicorn then closes the connection with the body still arriving, and
+    the kernel answers the rest with a reset: the sender (nginx, a load balancer, a browser)
+    gets an error while it is still sending and never reads the answer. nginx shows its own
+    English 502 page, a browser "connection reset", instead of the portal's Norwegian page
+    that says what to do. So the body is read to its end first, when the server says where it
+    ends (a Content-Length, or a stream the server ends) and it is not absurdly large."""
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length
+    if stream is None or (length is None and not request.environ.get("wsgi.input_terminated")):
+        return  # (no end known: reading could wait for ever)
+    limit = DRAIN_FACTOR * (current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    if length is not None and length > limit:
+        return
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(64 * 1024, left))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
+def _too_large(e):
+    _drain_request_body()
+    return _render(413)
+
+
 def register_error_handlers(app):
     for code in MESSAGES:
-        app.register_error_handler(code, lambda e, code=code: _render(code))
+        app.register_error_handler(code, _too_large if code == 413 else
+                                   lambda e, code=code: _render(code))
 
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)

@@ -2,14 +2,15 @@
 # The tests of the production set-up as docs/production.md gives it: tests/test_nginx.py runs
 # its nginx block in front of gunicorn with a throw-away certificate from openssl, and
 # tests/test_production.py checks its systemd units with systemd-analyze. Install Debian's
-# nginx, openssl and systemd when missing. No service is started by the packages' scripts
-# (the test starts nginx with its own configuration; systemd is not run, only its checker).
+# nginx, openssl, systemd and procps (the units' /bin/kill) when missing. No service is
+# started by the packages' scripts (the test starts nginx with its own configuration; systemd
+# is not run, only its checker).
 set -euo pipefail
-if [ -x /usr/sbin/nginx ] && command -v openssl >/dev/null && command -v systemd-analyze >/dev/null
-then
+if [ -x /usr/sbin/nginx ] && [ -x /bin/kill ] && command -v openssl >/dev/null \
+  && command -v systemd-analyze >/dev/null; then
   exit 0
 fi
-echo "ensure-production-tools: installing Debian's nginx, openssl and systemd" >&2
+echo "ensure-production-tools: installing Debian's nginx, openssl, systemd and procps" >&2
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # no service started on port 80 by the package's scripts (policy-rc.d: "not allowed")
 policy=/usr/sbin/policy-rc.d
@@ -19,6 +20,6 @@ if [ ! -e "$policy" ]; then
 fi
 as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  nginx openssl systemd >/dev/null
+  nginx openssl systemd procps >/dev/null
 /usr/sbin/nginx -v
 systemd-analyze --version | sed -n 1p

@@ -192,6 +192,26 @@ def test_behind_the_proxy_logins_are_counted_for_each_client(app, database_url, 
     assert addresses == ["ip:198.51.100.7", "ip:198.51.100.8"]
 
 
+def test_a_request_too_large_gets_the_portal_s_page_not_a_reset(app, database_url, tmp_path):
+    """A request beyond the portal's limit is refused from its Content-Length, and its body is
+    read to the end before the answer: gunicorn closing the connection on a body still
+    arriving made the kernel reset it, and the sender (a browser, nginx) got "connection
+    reset" (nginx: its own 502 page) instead of the portal's page that says what to do."""
+    server = Server(database_url, "k" * 64, tmp_path)
+    try:
+        body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
+            conn.sendall(b"POST /login HTTP/1.1\r\nHost: portal\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body))
+            conn.sendall(body)  # (a BrokenPipeError here: the body was left unread)
+            answer = b"".join(iter(lambda: conn.recv(65536), b""))
+    finally:
+        server.stop()
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert "Elevportalen" in answer.decode("utf-8", "replace")
+
+
 def _unreachable(database_url: str, tmp_path: Path) -> str:
     """A database URL of the same kind that cannot be reached: PostgreSQL on a port nobody
     listens on, SQLite in a directory that does not exist."""
@@ -583,6 +603,11 @@ def _verify_unit(text: str, where: Path) -> list[str]:
                              text=True)
     return [line for line in (checked.stdout + checked.stderr).splitlines()
             if unit.name in line]
+
+
+def test_each_document_gives_its_systemd_unit():
+    """(The test below has one case per unit found: none found would be no test.)"""
+    assert [doc for doc, _ in _documented_units()] == ["production.md", "operations.md"]
 
 
 @pytest.mark.parametrize("doc, unit", _documented_units(),

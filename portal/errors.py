@@ -114,7 +114,9 @@ def _drain_request_body() -> None:
     limit = DRAIN_FACTOR * (current_app.config.get("MAX_CONTENT_LENGTH") or 0)
     if length is not None and length > limit:
         return
-    left = limit
+    # no more than the Content-Length: a server that hands the socket itself over as the
+    # input (werkzeug's, `make run`) would wait for bytes that never come
+    left = limit if length is None else length
     while left > 0:
         chunk = stream.read(min(64 * 1024, left))
         if not chunk:

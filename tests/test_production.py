@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -192,6 +193,16 @@ def test_behind_the_proxy_logins_are_counted_for_each_client(app, database_url, 
     assert addresses == ["ip:198.51.100.7", "ip:198.51.100.8"]
 
 
+def _send_too_large(port: int, size: int) -> bytes:
+    """A login POST of `size` bytes, sent as one piece, and all of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
+        conn.sendall(b"POST /login HTTP/1.1\r\nHost: portal\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: %d\r\n\r\n" % size)
+        conn.sendall(b"x" * size)  # (a BrokenPipeError here: the body was left unread)
+        return b"".join(iter(lambda: conn.recv(65536), b""))
+
+
 def test_a_request_too_large_gets_the_portal_s_page_not_a_reset(app, database_url, tmp_path):
     """A request beyond the portal's limit is refused from its Content-Length, and its body is
     read to the end before the answer: gunicorn closing the connection on a body still
@@ -199,15 +210,26 @@ def test_a_request_too_large_gets_the_portal_s_page_not_a_reset(app, database_ur
     reset" (nginx: its own 502 page) instead of the portal's page that says what to do."""
     server = Server(database_url, "k" * 64, tmp_path)
     try:
-        body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
-        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
-            conn.sendall(b"POST /login HTTP/1.1\r\nHost: portal\r\n"
-                         b"Content-Type: application/x-www-form-urlencoded\r\n"
-                         b"Content-Length: %d\r\n\r\n" % len(body))
-            conn.sendall(body)  # (a BrokenPipeError here: the body was left unread)
-            answer = b"".join(iter(lambda: conn.recv(65536), b""))
+        answer = _send_too_large(server.port, app.config["MAX_CONTENT_LENGTH"] + 1)
     finally:
         server.stop()
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert "Elevportalen" in answer.decode("utf-8", "replace")
+
+
+def test_a_request_too_large_is_answered_by_the_development_server_too(app):
+    """werkzeug's server (`make run`) hands over the socket itself as the request's input:
+    the portal reads no further than the request's Content-Length, or it would wait for ever
+    for bytes that never come."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answer = _send_too_large(server.server_port, app.config["MAX_CONTENT_LENGTH"] + 1)
+    finally:
+        server.shutdown()
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert "Elevportalen" in answer.decode("utf-8", "replace")
 

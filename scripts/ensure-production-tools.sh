@@ -18,8 +18,14 @@ if [ ! -e "$policy" ]; then
   as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
   trap 'as_root rm -f "$policy"' EXIT
 fi
+had_nginx=no
+[ -x /usr/sbin/nginx ] && had_nginx=yes
 as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   nginx openssl systemd procps >/dev/null
+if [ "$had_nginx" = no ]; then
+  # nor at the next boot: Debian's package enables its service, with a default site on port 80
+  as_root systemctl disable --quiet nginx.service 2>/dev/null || true
+fi
 /usr/sbin/nginx -v
 systemd-analyze --version | sed -n 1p

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import ssl
 import subprocess
 import tempfile
@@ -203,10 +204,18 @@ def _login(proxy: Proxy, username: str, password: str = "demo", source: str = "1
         source=source)
 
 
-def test_plain_http_is_sent_to_https(proxied):
+def test_plain_http_is_sent_to_https_which_offers_http2(proxied):
     status, headers, _ = proxied.request("GET", "/login?next=%2Fhome", https=False)
     assert status == 301
     assert headers["Location"] == "https://127.0.0.1/login?next=%2Fhome"
+    # a browser that speaks HTTP/2 gets it (ALPN; the requests above are HTTP/1.1)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with socket.create_connection(("127.0.0.1", proxied.https_port), timeout=10) as raw, \
+            context.wrap_socket(raw) as tls:
+        assert tls.selected_alpn_protocol() == "h2"
 
 
 def test_a_student_logs_in_and_loads_the_home_page_through_the_proxy(proxied):

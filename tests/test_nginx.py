@@ -7,6 +7,7 @@ copies. Only what cannot be the same on this machine is replaced, each exactly o
 upstream's servers (the test's gunicorn), the two `listen` ports (loopback) and the
 certificate. `scripts/ensure-production-tools.sh` installs nginx and openssl for `make test`."""
 
+import contextlib
 import gzip
 import http.client
 import os
@@ -61,12 +62,12 @@ def _replace_once(text: str, pattern: str, replacement: str) -> str:
     return new
 
 
-def configuration(block: str, *, upstream: str, http_port: int, https_port: int,
+def configuration(block: str, *, upstream: list[str], http_port: int, https_port: int,
                   cert: Path, key: Path, work: Path) -> str:
     """nginx.conf for this machine: the documented block in a minimal http context (Debian's
     mime types, an access log), with its ports, upstream and certificate made local."""
-    block = _replace_once(block, r"upstream portal \{[^}]*\}",
-                          f"upstream portal {{ server {upstream}; }}")
+    servers = " ".join(f"server {address};" for address in upstream)
+    block = _replace_once(block, r"upstream portal \{[^}]*\}", f"upstream portal {{ {servers} }}")
     block = _replace_once(block, r"listen 80;", f"listen 127.0.0.1:{http_port};")
     block = _replace_once(block, r"listen 443 ssl http2;",
                           f"listen 127.0.0.1:{https_port} ssl http2;")
@@ -88,9 +89,9 @@ def configuration(block: str, *, upstream: str, http_port: int, https_port: int,
 
 
 class Proxy:
-    """nginx serving the documented block in front of `server`."""
+    """nginx serving the documented block in front of `servers`."""
 
-    def __init__(self, server: Server, work: Path, https_port: int):
+    def __init__(self, servers: list[Server], work: Path, https_port: int):
         self.work = work
         self.http_port, self.https_port = free_port(), https_port
         cert, key = work / "cert.pem", work / "key.pem"
@@ -99,8 +100,8 @@ class Proxy:
                         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
                        check=True, capture_output=True)
         conf = work / "nginx.conf"
-        upstream = (f"unix:{server.socket_path}" if server.socket_path else
-                    f"127.0.0.1:{server.port}")
+        upstream = [f"unix:{server.socket_path}" if server.socket_path else
+                    f"127.0.0.1:{server.port}" for server in servers]
         conf.write_text(configuration(documented_block(), upstream=upstream,
                                       http_port=self.http_port, https_port=self.https_port,
                                       cert=cert, key=key, work=work))
@@ -168,30 +169,40 @@ class Proxy:
         stop_process(self.proc)
 
 
-@pytest.fixture(params=["tcp", "unix"])
-def proxied(request, app, database_url, school, tmp_path):
-    """gunicorn as deployed (production mode, its address the proxy's) behind nginx, which
-    reaches it over loopback TCP or over a unix socket (BIND=unix:..., docs/production.md)."""
+@contextlib.contextmanager
+def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = False):
+    """nginx in front of `servers` gunicorns as deployed (production mode, one secret, their
+    addresses the proxy's, each its requests logged), reached over loopback TCP or over unix
+    sockets (BIND=unix:..., docs/production.md); the proxy, and the servers."""
     for program in (NGINX, OPENSSL):
         if not os.access(program, os.X_OK):
             _unavailable(f"{program} is missing (scripts/ensure-production-tools.sh installs it)")
     # readable by nginx's workers whoever runs the suite (pytest's own directory is not)
     work = Path(tempfile.mkdtemp(prefix="portal-nginx-"))
-    server = proxy = None
+    started, proxy = [], None
     try:
         work.chmod(0o755)
-        https_port = free_port()
-        server = Server(database_url, secrets.token_hex(32), tmp_path, env={
-            "PORTAL_ENV": "production", "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}"},
-            socket_path=work / "portal.sock" if request.param == "unix" else None)
-        proxy = Proxy(server, work, https_port)
-        yield proxy
+        https_port, secret = free_port(), secrets.token_hex(32)
+        for n in range(servers):
+            started.append(Server(database_url, secret, tmp_path, env={
+                "PORTAL_ENV": "production", "GUNICORN_ACCESS_LOG": "-",
+                "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}"},
+                socket_path=work / f"portal-{n}.sock" if unix else None))
+        proxy = Proxy(started, work, https_port)
+        yield proxy, started
     finally:
         if proxy:
             proxy.stop()
-        if server:
+        for server in started:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(params=["tcp", "unix"])
+def proxied(request, app, database_url, school, tmp_path):
+    """One gunicorn behind nginx, over TCP or a unix socket."""
+    with _stack(database_url, tmp_path, unix=request.param == "unix") as (proxy, _):
+        yield proxy
 
 
 def _login(proxy: Proxy, username: str, password: str = "demo", source: str = "127.0.0.1"):
@@ -380,3 +391,38 @@ def _multipart(fields: dict, file_size: int) -> tuple[str, bytes]:
             f'filename="large.pdf"\r\nContent-Type: application/pdf\r\n\r\n').encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     return f"multipart/form-data; boundary={boundary}", parts + head + b"x" * file_size + tail
+
+
+def test_two_app_servers_behind_the_proxy_one_of_them_restarting(app, database_url,
+                                                                 school_today, tmp_path):  # noqa: F811
+    """The documented upstream's two app servers, both here: nginx spreads one student's
+    requests over both with no sticky sessions, and while one is down (a release restarts
+    the servers one at a time) the other answers everything, forms included."""
+    with _stack(database_url, tmp_path, servers=2) as (proxy, (first, second)):
+        status, headers, _ = _login(proxy, "elev1")
+        assert status == 302
+        cookie = _cookie(headers)
+        for _ in range(4):
+            status, _, home = proxy.page("/home", cookie)
+            assert status == 200
+        filed = _file_study_leave(_Through(proxy, "/study-leave/new"), cookie, _token(home),
+                                  today() + timedelta(days=14))
+        poll = f"/cases/{filed}/status"
+        status, answer, _ = proxy.page(poll, cookie, **{"HX-Request": "true"})
+        etag = answer["ETag"]
+        for _ in range(4):  # the same answer from either server
+            status, _, _ = proxy.page(poll, cookie, **{"HX-Request": "true", "If-None-Match": etag})
+            assert status == 304
+        for server in (first, second):
+            assert '"GET /home ' in server.log.read_text(), "both servers answered the student"
+
+        first.stop()
+        for _ in range(4):
+            status, _, home = proxy.page("/home", cookie)
+            assert status == 200 and f"/cases/{filed}" in home
+        another = _file_study_leave(_Through(proxy, "/study-leave/new"), cookie, _token(home),
+                                    today() + timedelta(days=21))
+        status, _, page = proxy.page(f"/cases/{another}", cookie)
+        assert status == 200
+        status, _, _ = proxy.page(poll, cookie, **{"HX-Request": "true", "If-None-Match": etag})
+        assert status == 304

@@ -1,0 +1,81 @@
+"""The cron lines of docs/operations.md, run as cron runs them: each line's command through
+/bin/sh with cron's bare environment, reading the environment file exactly as
+docs/production.md gives it. Only what cannot be the same here is replaced: the release's
+directory and virtualenv (this checkout's), the file's path, and the values that name other
+machines (the database, the SMTP server: the test's own) or hold a secret."""
+
+import re
+import secrets
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from portal.rules.calendar import today
+from tests.test_notifications_outbox import _queue, smtp  # noqa: F401  (smtp: a fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = Path(sys.executable).parent / "flask"
+
+
+def _blocks(doc: str, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", (ROOT / "docs" / doc).read_text(),
+                      re.S | re.M)
+
+
+def documented_environment() -> str:
+    """The environment file of docs/production.md."""
+    [block] = [b for b in _blocks("production.md", "sh") if b.startswith("PORTAL_ENV=")]
+    return block
+
+
+def documented_cron_commands() -> list[str]:
+    """The command of every crontab line in docs/operations.md."""
+    commands = []
+    for block in _blocks("operations.md", "cron"):
+        for line in block.splitlines():
+            if line.strip() and not line.startswith("#"):
+                commands.append(line.split(None, 5)[5])
+    return commands
+
+
+def _set(text: str, name: str, value: str) -> str:
+    new, count = re.subn(rf"^{name}=.*$", lambda _: f"{name}={value}", text, flags=re.M)
+    assert count == 1, f"docs/production.md's environment file no longer sets {name} once"
+    return new
+
+
+def test_the_documented_cron_lines_run_as_written(app, database_url, school, smtp,  # noqa: F811
+                                                  tmp_path):
+    env = documented_environment()
+    env = _set(env, "SECRET_KEY", secrets.token_hex(32))
+    env = _set(env, "PORTAL_DATABASE_URL", database_url)
+    env = _set(env, "PORTAL_SMTP_HOST", "127.0.0.1")
+    env += f"PORTAL_SMTP_PORT={smtp.config.port}\nPORTAL_SMTP_STARTTLS=0\n"
+    env_file = tmp_path / "env"
+    env_file.write_text(env)
+    archive = tmp_path / "arkiv"
+    archive.mkdir()
+
+    commands = documented_cron_commands()
+    assert [re.search(r"flask --app wsgi ([\w-]+)", c).group(1) for c in commands] == [
+        "send-reminders", "send-mail", "archive-export"]
+    _queue(2)  # two mails waiting for the cron line that sends them
+    for command in commands:
+        # cron ends a command at its first unescaped %: `date +%F` would not survive there
+        assert "%" not in command, command
+        command = (command.replace("/srv/portal/src/venv/bin/flask", str(FLASK))
+                   .replace("/srv/portal/src", str(ROOT))
+                   .replace("/etc/portal/env", str(env_file))
+                   .replace("/srv/arkiv", str(archive)))
+        # cron's environment: hardly more than a PATH
+        ran = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                                  "SHELL": "/bin/sh", "LOGNAME": "portal"}, timeout=120)
+        assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
+
+    # the mails went out, from the sender the file names (its quotes taken off by sh)
+    assert sorted(m["To"] for m in smtp.messages) == ["user0@skole.test", "user1@skole.test"]
+    assert {m["From"] for m in smtp.messages} == {"Skoleportalen <noreply@skole.no>"}
+    # and yesterday's archive is where the line puts it
+    assert (archive / f"{today() - timedelta(days=1):%Y-%m-%d}.zip").exists()

@@ -63,6 +63,19 @@ def browser():
         chromium.close()
 
 
+def phone_page(browser, timeout=10_000, **options):
+    """A new context at phone size in Norwegian and Oslo's time, and a page in it that keeps
+    the Content-Security-Policy complaints of its console (`page.csp_errors`)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="nb-NO", timezone_id="Europe/Oslo",
+                                  **options)
+    context.set_default_timeout(timeout)
+    page = context.new_page()
+    page.csp_errors = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text
+            and page.csp_errors.append(msg.text))
+    return context, page
+
+
 class LiveServer:
     def __init__(self, app):
         from werkzeug.serving import make_server
@@ -94,14 +107,8 @@ def visitor(browser, live_server):
     contexts = []
 
     def _visitor():
-        context = browser.new_context(viewport=VIEWPORT, locale="nb-NO",
-                                      timezone_id="Europe/Oslo")
-        context.set_default_timeout(10_000)
+        context, page = phone_page(browser)
         contexts.append(context)
-        page = context.new_page()
-        page.csp_errors = []
-        page.on("console", lambda msg: "Content Security Policy" in msg.text
-                and page.csp_errors.append(msg.text))
         page.goto(live_server.url("/login"))
         return page
 

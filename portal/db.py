@@ -53,6 +53,8 @@ from playhouse.db_url import connect
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
+from portal import collation
+
 database = DatabaseProxy()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -410,6 +412,7 @@ def open_database(url: str):
         # A pooled connection may be handed to another thread than the one that opened it
         # (the pool is per process; peewee keeps one connection per thread at a time).
         db = SqlitePool(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL)
+        db.register_collation(collation.compare, collation.NAME)  # (portal/collation.py)
     elif url.startswith(("postgres://", "postgresql://")):
         db = connect(url.replace("postgres://", "postgresql://", 1))
         # a server that does not answer a new connection within CONNECT_TIMEOUT seconds is

@@ -11,6 +11,7 @@ from peewee import Case as SqlCase
 
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
+from portal.collation import by_name, sort_key
 from portal.db import Prepared, database
 from portal.models import (
     Enrolment,
@@ -124,7 +125,7 @@ def _assignments_query(scope, year_id):
             .join(sums, JOIN.LEFT_OUTER, on=((sums.c.student_id == Enrolment.student)
                                              & (sums.c.assignment_id == TeachingAssignment.id)))
             .where(scope(Enrolment.student) & (SchoolClass.school_year == year_id))
-            .order_by(Subject.name, TeachingAssignment.id).tuples())
+            .order_by(by_name(Subject.name), TeachingAssignment.id).tuples())
 
 
 _assignments = _scoped(_assignments_query)
@@ -404,7 +405,7 @@ def class_overview(klass: SchoolClass, on: date | None = None):
     students = list(klass.students())
     summaries = _summaries(1, klass.id, [s.id for s in students], klass.school_year, on)
     rows = [(s, summaries[s.id]) for s in students]
-    return sorted(rows, key=lambda r: (-r[1].risk, r[0].full_name))
+    return sorted(rows, key=lambda r: (-r[1].risk, sort_key(r[0].full_name)))
 
 
 def teacher_assignments(user, school_year=None):

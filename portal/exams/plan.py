@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time
 
 from peewee import fn
 
+from portal.collation import by_name
 from portal.db import database
 from portal.exams.models import Exam, ExamRegistration, ExamSickNote
 from portal.i18n import gettext as _
@@ -192,12 +193,12 @@ def registrations_of(student: User, school_year=None):
 def classes_of(school, school_year):
     return (SchoolClass.select()
             .where((SchoolClass.school == school) & (SchoolClass.school_year == school_year))
-            .order_by(SchoolClass.name))
+            .order_by(by_name(SchoolClass.name)))
 
 
 def students_of_exam(exam: Exam):
     return (User.select(User, ExamRegistration)
             .join(ExamRegistration, on=(ExamRegistration.student == User.id))
             .where(ExamRegistration.exam == exam)
-            .order_by(User.full_name))
+            .order_by(by_name(User.full_name)))
 

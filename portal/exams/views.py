@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
 from portal.cases.uploads import UploadError, check_upload
+from portal.collation import by_name
 from portal.exams import plan
 from portal.exams.forms import (
     FORM_LABELS,
@@ -44,7 +45,7 @@ def office_school() -> School:
     school = (School.select()
               .join(RoleGrant, on=(RoleGrant.school == School.id))
               .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "exam_office"))
-              .order_by(School.name)
+              .order_by(by_name(School.name))
               .first())
     if school is None:
         abort(404)

@@ -2,6 +2,7 @@
 
 from peewee import BooleanField, CharField, ForeignKeyField, IntegerField
 
+from portal.collation import by_name
 from portal.db import Prepared
 from portal.models.base import BaseModel
 from portal.models.people import User
@@ -24,7 +25,7 @@ class SchoolClass(BaseModel):
             User.select()
             .join(Enrolment, on=(Enrolment.student == User.id))
             .where(Enrolment.school_class == self)
-            .order_by(User.full_name)
+            .order_by(by_name(User.full_name))
         )
 
     @classmethod
@@ -72,7 +73,7 @@ class TeachingAssignment(BaseModel):
             .join(SchoolClass)
             .join(Enrolment, on=(Enrolment.school_class == SchoolClass.id))
             .where((Enrolment.student == student) & (SchoolClass.school_year == school_year))
-            .order_by(Subject.name)
+            .order_by(by_name(Subject.name))
         )
 
 

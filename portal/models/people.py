@@ -13,6 +13,7 @@ from peewee import (
     fn,
 )
 
+from portal.collation import by_name
 from portal.db import Prepared
 from portal.models.base import BaseModel, utcnow
 from portal.models.school import School
@@ -70,7 +71,7 @@ class User(UserMixin, BaseModel):
     def schools(self) -> list:
         """The schools the user holds a role at, by name."""
         found = {at.id: at for _role, at in self._grants() if at is not None}
-        return list(found.values())  # in the database's order of names (its collation)
+        return list(found.values())  # by name, in Norwegian order (portal/collation.py)
 
     @classmethod
     def by_username(cls, username: str):
@@ -90,7 +91,7 @@ _grants_of = Prepared(lambda user_id: (
     RoleGrant.select(RoleGrant.role, RoleGrant.school, School)
     .join(School, JOIN.LEFT_OUTER)
     .where(RoleGrant.user == user_id)
-    .order_by(School.name, RoleGrant.id)))
+    .order_by(by_name(School.name), RoleGrant.id)))
 
 
 class LoginThrottle(BaseModel):
@@ -136,4 +137,4 @@ _loaded = Prepared(lambda user_id: (
     .join(RoleGrant, JOIN.LEFT_OUTER, on=(RoleGrant.user == User.id), attr="grant")
     .join(School, JOIN.LEFT_OUTER, on=(RoleGrant.school == School.id), attr="at")
     .where(User.id == user_id)
-    .order_by(School.name, RoleGrant.id)))
+    .order_by(by_name(School.name), RoleGrant.id)))

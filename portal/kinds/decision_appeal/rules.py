@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from portal.collation import by_name
 from portal.i18n import lazy_gettext as _l
 from portal.models import Decision, Event, RoleGrant, User
 from portal.rules.calendar import oslo_date
@@ -63,7 +64,7 @@ def users_with_role(school, role: str):
     return (User.select()
             .join(RoleGrant, on=(RoleGrant.user == User.id))
             .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
-            .order_by(User.full_name))
+            .order_by(by_name(User.full_name)))
 
 
 def conflicts(decision: Decision) -> dict[int, str]:

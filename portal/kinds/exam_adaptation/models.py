@@ -2,6 +2,7 @@
 
 from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
+from portal.collation import by_name
 from portal.exams.models import Exam
 from portal.models import Case
 from portal.models.base import BaseModel
@@ -53,7 +54,7 @@ def granted_for_exam(exam: Exam) -> list[dict]:
              .join(ExamAdaptationExam, on=(ExamAdaptationExam.case == Case.id))
              .where((ExamAdaptationExam.exam == exam) & (Case.state == "decided")
                     & ExamAdaptationItem.outcome.in_(("granted", "partly_granted")))
-             .order_by(User.full_name, ExamAdaptationItem.id))
+             .order_by(by_name(User.full_name), ExamAdaptationItem.id))
     from portal.kinds.exam_adaptation.forms import ADAPTATION_LABELS
 
     rows: dict[int, dict] = {}

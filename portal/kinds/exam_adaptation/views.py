@@ -10,6 +10,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
 from portal.cases.kinds import get_kind
 from portal.cases.uploads import UploadError, check_upload
+from portal.collation import by_name
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
 from portal.i18n import gettext as _
@@ -39,7 +40,7 @@ def student_school() -> School:
     school = (School.select()
               .join(RoleGrant, on=(RoleGrant.school == School.id))
               .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "student"))
-              .order_by(School.name).first())
+              .order_by(by_name(School.name)).first())
     if school is None:
         abort(404)
     return school

@@ -1,6 +1,7 @@
 """Reporting a concern: a new follow-up case, or one more concern on the student's open one."""
 
 from portal.cases.engine import add_participant, note, open_case
+from portal.collation import by_name
 from portal.db import database
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
@@ -25,7 +26,7 @@ def available(school) -> bool:
 def staff_with_role(school, role: str) -> list[User]:
     return list(User.select().join(RoleGrant, on=(RoleGrant.user == User.id))
                 .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
-                .order_by(User.full_name))
+                .order_by(by_name(User.full_name)))
 
 
 def coordinators(student, school, school_year) -> list[User]:

@@ -11,6 +11,7 @@ from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
 from portal.cases.steps import StepRefused, take_step
 from portal.cases.views import case_context as base_context
+from portal.collation import by_name
 from portal.i18n import gettext as _
 from portal.kinds.follow_up import OUTCOMES, bp
 from portal.kinds.follow_up.forms import (
@@ -109,7 +110,8 @@ def _teaching(user):
 def _report_choices(form, teaching):
     class_ids = {ta.school_class_id for ta in teaching}
     students = (User.select(User, Enrolment).join(Enrolment, on=(Enrolment.student == User.id))
-                .where(Enrolment.school_class.in_(class_ids)).order_by(User.full_name))
+                .where(Enrolment.school_class.in_(class_ids))
+                .order_by(by_name(User.full_name)))
     form.student.choices = [SelectChoice(0, _("Choose a student"))] + [
         SelectChoice(s.id, s.full_name) for s in students]
     subjects = {ta.subject.id: ta.subject.name for ta in teaching}

@@ -14,6 +14,7 @@ from peewee import Case as SqlCase
 
 from portal.cases import decisions, engine
 from portal.cases.uploads import CheckedFile
+from portal.collation import by_name
 from portal.db import Prepared, create_row, is_postgresql
 from portal.i18n import gettext as _
 from portal.kinds.study_leave import COORDINATOR
@@ -230,7 +231,7 @@ _leave_with_answers = Prepared(lambda case_id: (
     .switch(TeacherAnswer)
     .join(User, JOIN.LEFT_OUTER, on=(TeacherAnswer.teacher == User.id))
     .where(StudyLeave.case == case_id)
-    .order_by(Subject.name, TeacherAnswer.id)))
+    .order_by(by_name(Subject.name), TeacherAnswer.id)))
 
 
 def leave_and_answers(case) -> tuple[StudyLeave, list[TeacherAnswer]]:

@@ -2,6 +2,7 @@
 
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
+from portal.collation import by_name
 from portal.models import Case, SchoolClass, Subject, User
 from portal.models.base import BaseModel, utcnow
 
@@ -70,5 +71,5 @@ class TeacherAnswer(BaseModel):
             .switch(cls)
             .join(User, on=(cls.teacher == User.id))
             .where(cls.case == case)
-            .order_by(Subject.name, cls.id)
+            .order_by(by_name(Subject.name), cls.id)
         )

@@ -9,6 +9,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from portal.cases.kinds import REGISTRY
+from portal.collation import sort_key
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
 from portal.roles import PARTS
@@ -127,7 +128,7 @@ def kind_choices() -> list[tuple[str, str]]:
     found = cache.get(key)
     if found is None:
         found = cache[key] = sorted(((code, kind_label(code)) for code in REGISTRY),
-                                    key=lambda choice: choice[1])
+                                    key=lambda choice: sort_key(choice[1]))
     return found
 
 

@@ -213,7 +213,8 @@ def _summaries(scope: int, who: int, students: list[int], school_year, on,
     cap = (int(profile.value("absence_max_struck_days"))
            if rules.keeps_diploma_days(profile) else None)
     return {student_id: AbsenceSummary(
-                subjects=sorted(by_student.get(student_id, {}).values(), key=lambda f: f.subject),
+                subjects=sorted(by_student.get(student_id, {}).values(),
+                                 key=lambda f: sort_key(f.subject)),
                 struck_days=len(struck.get(student_id, ())), max_struck_days=cap,
                 warnings=warnings.get(student_id, []),
                 counts_documented=profile.school_type == "fagskole")
@@ -392,7 +393,7 @@ def visible_classes(user, on: date | None = None):
     if schools:
         condition |= SchoolClass.school.in_(schools)
     return (SchoolClass.select(SchoolClass, SchoolYear).join(SchoolYear)
-            .where(condition).order_by(SchoolClass.name))
+            .where(condition).order_by(by_name(SchoolClass.name)))
 
 
 def can_see_student(user, student, school_year) -> bool:
@@ -414,7 +415,7 @@ def teacher_assignments(user, school_year=None):
              .where(TeachingAssignment.teacher == user))
     if school_year is not None:
         query = query.where(SchoolClass.school_year == school_year)
-    return query.order_by(SchoolClass.name, Subject.name)
+    return query.order_by(by_name(SchoolClass.name), by_name(Subject.name))
 
 
 def enrolled(student, klass) -> bool:

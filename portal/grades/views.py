@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from portal.auth import roles_required
 from portal.cases.steps import options
+from portal.collation import by_name
 from portal.db import database
 from portal.exams.models import Exam, ExamRegistration
 from portal.grades import bp, current_grades
@@ -132,7 +133,7 @@ def _registrations(exam):
                 .join(User, on=(ExamRegistration.student == User.id))
                 .where((ExamRegistration.exam == exam)
                        & (ExamRegistration.status.in_(("registered", "attended"))))
-                .order_by(User.full_name))
+                .order_by(by_name(User.full_name)))
 
 
 def _exam_context(exam, form=None):

@@ -11,7 +11,7 @@ from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
 from portal.cases.steps import StepRefused, take_step
 from portal.cases.views import case_context as base_context
-from portal.collation import by_name
+from portal.collation import by_name, sort_key
 from portal.i18n import gettext as _
 from portal.kinds.follow_up import OUTCOMES, bp
 from portal.kinds.follow_up.forms import (
@@ -116,7 +116,7 @@ def _report_choices(form, teaching):
         SelectChoice(s.id, s.full_name) for s in students]
     subjects = {ta.subject.id: ta.subject.name for ta in teaching}
     form.subject.choices = [SelectChoice(0, _("Choose a subject"))] + [
-        SelectChoice(k, v) for k, v in sorted(subjects.items(), key=lambda kv: kv[1])]
+        SelectChoice(k, v) for k, v in sorted(subjects.items(), key=lambda kv: sort_key(kv[1]))]
 
 
 @bp.route("/new", methods=["GET", "POST"])

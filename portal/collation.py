@@ -16,25 +16,41 @@ from functools import lru_cache
 
 NAME = "portal_nb"
 
-# after z, in Norwegian order; the German and Swedish letters with their Norwegian twins
-_AFTER_Z = {"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}", "ü": "y"}
+# after z, in Norwegian order, each with what sets it apart from the letter it sorts with
+# (nothing for the Norwegian letter itself): the German, Swedish and Hungarian letters with
+# their Norwegian twins, and "aa" (as in Aasen) just after å, as ICU's nb does
+_AA = "\ue000"
+_AFTER_Z = {"æ": ("{", ""), "ä": ("{", "\x01"), "ø": ("|", ""), "ö": ("|", "\x01"),
+            "ő": ("|", "\x02"), "å": ("}", ""), _AA: ("}", "\x01"), "ü": ("y", "\x01"),
+            "ű": ("y", "\x02")}
+# letters of other alphabets with no accent to take off, as the letters they sort with
+_AS = {"ł": ("l", "\x01"), "đ": ("d", "\x01"), "ð": ("d", "\x02"), "ı": ("i", "\x01"),
+       "þ": ("th", "\x01"), "ß": ("ss", "\x01")}
 
 
-@lru_cache(maxsize=65536)
-def sort_key(text: str | None) -> tuple[str, str]:
-    """`text`'s place in Norwegian order: letters without case or accents (É as E), Æ Ø Å
-    after Z, "aa" as å (as in Aasen, as ICU's Norwegian does); the text itself breaks ties,
-    so that the order is the same on every run."""
+@lru_cache(maxsize=8192)
+def sort_key(text: str | None) -> tuple:
+    """`text`'s place in Norwegian order, as PostgreSQL's ICU collation for nb-NO gives it:
+    first the letters without case or accents (É as E, Ł as L), Æ Ø Å after Z, "aa" as å, any
+    white space as a space; then, for names alike in that, their accents, unaccented first
+    (Æ before Ä, Å before Aa); then lower case before upper case."""
     if text is None:
-        return ("", "")
-    folded = unicodedata.normalize("NFC", text).casefold().replace("aa", "å")
-    letters = []
+        return ("", (), "")
+    folded = unicodedata.normalize("NFC", text).casefold().replace("aa", _AA)
+    letters = []  # (the letter it sorts as, what sets it apart)
     for char in folded:
         if char in _AFTER_Z:
             letters.append(_AFTER_Z[char])
+        elif char in _AS:
+            letters.append(_AS[char])
+        elif char.isspace():
+            letters.append((" ", ""))
         else:
-            letters.append(unicodedata.normalize("NFD", char)[0])
-    return ("".join(letters), text)
+            parts = unicodedata.normalize("NFD", char)
+            letters.append(("".join(c for c in parts if not unicodedata.combining(c)),
+                            "".join(c for c in parts if unicodedata.combining(c))))
+    return ("".join(base for base, _ in letters), tuple(mark for _, mark in letters),
+            text.swapcase())
 
 
 def compare(a: str | None, b: str | None) -> int:

@@ -24,6 +24,46 @@ def test_the_sort_key_puts_names_in_norwegian_order():
     assert sort_key("A\u030ase Holm")[0] == sort_key("Åse Holm")[0]
 
 
+# names where code points, en_US and a key that only took accents off would all go wrong
+HARD = ["Łukasz Nowak", "Lars Lie", "Luna", "Đặng Văn", "Dag", "Ivar", "Ida", "İbrahim",
+        "Anne\xa0Lise", "Anne Lise", "Anne-Lise", "Annelise", "Annette", "Ola Nordmann",
+        "ola nordmann", "OLA NORDMANN", "Zahl", "Ærlig", "Ärlig", "Øst", "Öst", "Åse", "Aasen",
+        "Åsen", "Émile", "Emil", "Þór", "Thor", "Ödön", "Győző", "Müller", "Myhre", "de la Cruz",
+        "De la Cruz", "O'Brien", "Obrien", "Per 2", "Per 10", "St. Olav", "1STA", "Vg1 bygg",
+        "VG1 Bygg"]
+
+
+def test_the_database_orders_as_the_sort_key_does(db):
+    """PostgreSQL's ICU collation (migration 021) and SQLite's function (portal/db.py) give
+    the order of `sort_key`, which the portal also sorts by in Python: the same list in the
+    same order whichever database a school runs."""
+    from portal.db import database
+
+    values = ", ".join(["(?)" if database.param == "?" else "(%s)"] * len(HARD))
+    rows = database.execute_sql(f"SELECT column1 FROM (VALUES {values}) AS v "
+                                "ORDER BY column1 COLLATE portal_nb", HARD).fetchall()
+    assert [x for (x,) in rows] == sorted(HARD, key=sort_key)
+
+
+def test_names_alike_but_for_accents_and_case():
+    assert sorted(["Ärlig", "Ærlig", "Öst", "Øst", "Aasen", "Åsen"], key=sort_key) == [
+        "Ærlig", "Ärlig", "Øst", "Öst", "Åsen", "Aasen"]
+    assert sorted(["OLA NORDMANN", "Ola Nordmann", "ola nordmann"], key=sort_key) == [
+        "ola nordmann", "Ola Nordmann", "OLA NORDMANN"]
+
+
+def test_a_users_schools_are_in_norwegian_order(db):
+    """(The statement that loads the user for every page orders their roles' schools.)"""
+    from portal.models import RoleGrant, School, User
+
+    user = make_user("rektor", [], None, "Rita Rektor")
+    for code, name in (("asa", "Åsane vgs"), ("ber", "Bergen katedralskole"), ("ole", "Ølen vgs")):
+        RoleGrant.create(user=user, role="principal",
+                         school=School.create(name=name, code=code, profile="vgs"))
+    assert [s.name for s in User.load(user.id).schools()] == [
+        "Bergen katedralskole", "Ølen vgs", "Åsane vgs"]
+
+
 @pytest.fixture
 def class_of_names(school):
     klass = SchoolClass.create(school=school.school, school_year=school.year, name="2STA",

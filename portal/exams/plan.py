@@ -200,5 +200,5 @@ def students_of_exam(exam: Exam):
     return (User.select(User, ExamRegistration)
             .join(ExamRegistration, on=(ExamRegistration.student == User.id))
             .where(ExamRegistration.exam == exam)
-            .order_by(by_name(User.full_name)))
+            .order_by(by_name(User.full_name), User.id))
 

@@ -133,7 +133,7 @@ def _registrations(exam):
                 .join(User, on=(ExamRegistration.student == User.id))
                 .where((ExamRegistration.exam == exam)
                        & (ExamRegistration.status.in_(("registered", "attended"))))
-                .order_by(by_name(User.full_name)))
+                .order_by(by_name(User.full_name), User.id))
 
 
 def _exam_context(exam, form=None):

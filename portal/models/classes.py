@@ -25,7 +25,7 @@ class SchoolClass(BaseModel):
             User.select()
             .join(Enrolment, on=(Enrolment.student == User.id))
             .where(Enrolment.school_class == self)
-            .order_by(by_name(User.full_name))
+            .order_by(by_name(User.full_name), User.id)
         )
 
     @classmethod

@@ -64,7 +64,7 @@ def users_with_role(school, role: str):
     return (User.select()
             .join(RoleGrant, on=(RoleGrant.user == User.id))
             .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
-            .order_by(by_name(User.full_name)))
+            .order_by(by_name(User.full_name), User.id))
 
 
 def conflicts(decision: Decision) -> dict[int, str]:

@@ -8,6 +8,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import StepRefused, form_on_page, options, step_form, take_step
 from portal.cases.steps import withdraw as steps_withdraw
+from portal.collation import by_name
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal import KIND, bp
 from portal.kinds.decision_appeal import rules as r
@@ -120,7 +121,8 @@ def _holders(case):
     if part is None:
         return []
     return [p.user for p in Participant.select(Participant, User).join(User)
-            .where((Participant.case == case) & (Participant.part == part))]
+            .where((Participant.case == case) & (Participant.part == part))
+            .order_by(by_name(User.full_name), User.id)]
 
 
 @bp.route("/<int:case_id>/reverse", methods=["POST"])

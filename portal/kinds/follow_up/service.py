@@ -26,7 +26,7 @@ def available(school) -> bool:
 def staff_with_role(school, role: str) -> list[User]:
     return list(User.select().join(RoleGrant, on=(RoleGrant.user == User.id))
                 .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
-                .order_by(by_name(User.full_name)))
+                .order_by(by_name(User.full_name), User.id))
 
 
 def coordinators(student, school, school_year) -> list[User]:

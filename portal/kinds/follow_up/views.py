@@ -111,7 +111,7 @@ def _report_choices(form, teaching):
     class_ids = {ta.school_class_id for ta in teaching}
     students = (User.select(User, Enrolment).join(Enrolment, on=(Enrolment.student == User.id))
                 .where(Enrolment.school_class.in_(class_ids))
-                .order_by(by_name(User.full_name)))
+                .order_by(by_name(User.full_name), User.id))
     form.student.choices = [SelectChoice(0, _("Choose a student"))] + [
         SelectChoice(s.id, s.full_name) for s in students]
     subjects = {ta.subject.id: ta.subject.name for ta in teaching}
@@ -270,7 +270,8 @@ def decide(case_id):
                 if there:
                     present += [p.user.full_name for p in Participant.select(Participant, User)
                                 .join(User).where((Participant.case == case)
-                                                  & (Participant.part == part))]
+                                                  & (Participant.part == part))
+                                .order_by(by_name(User.full_name), User.id)]
             (FollowUp.update(decision_meeting_on=form.meeting_on.data,
                              decision_attendees="\n".join(present))
              .where(FollowUp.case == case).execute())

@@ -8,6 +8,7 @@ from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import StepRefused, form_on_page, options, step_form, take_step
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.cases.views import STATUS_EVENTS, _timeline
+from portal.collation import by_name
 from portal.exams.models import Exam, ExamRegistration
 from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
@@ -104,7 +105,8 @@ def case_context(case, parts):
                else None,
                "new_examiners": [p.user for p in Participant.select(Participant, User)
                                  .join(User).where((Participant.case == case)
-                                                   & (Participant.part == "new_examiner"))]}
+                                                   & (Participant.part == "new_examiner"))
+                                 .order_by(by_name(User.full_name), User.id)]}
     if sighted:
         context["old_grade"] = old
     else:

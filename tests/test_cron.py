@@ -12,27 +12,22 @@ from datetime import timedelta
 from pathlib import Path
 
 from portal.rules.calendar import today
+from tests.documents import ROOT, blocks
 from tests.test_notifications_outbox import _queue, smtp  # noqa: F401  (smtp: a fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).parent / "flask"
-
-
-def _blocks(doc: str, language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", (ROOT / "docs" / doc).read_text(),
-                      re.S | re.M)
 
 
 def documented_environment() -> str:
     """The environment file of docs/production.md."""
-    [block] = [b for b in _blocks("production.md", "sh") if b.startswith("PORTAL_ENV=")]
+    [block] = [b for b in blocks("production.md", "sh") if b.startswith("PORTAL_ENV=")]
     return block
 
 
 def documented_cron_commands() -> list[str]:
     """The command of every crontab line in docs/operations.md."""
     commands = []
-    for block in _blocks("operations.md", "cron"):
+    for block in blocks("operations.md", "cron"):
         for line in block.splitlines():
             if line.strip() and not line.startswith("#"):
                 commands.append(line.split(None, 5)[5])

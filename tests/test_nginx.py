@@ -26,9 +26,10 @@ from urllib.parse import urlencode
 import pytest
 
 from portal.rules.calendar import today
+from tests.ci import unavailable
+from tests.documents import blocks
 from tests.net import free_port, stop_process
 from tests.test_production import (
-    ROOT,
     UA,
     Server,
     _cookie,
@@ -39,21 +40,14 @@ from tests.test_production import (
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
-DOCUMENT = ROOT / "docs" / "production.md"
 FIRST_LOAD_LIMIT = 60 * 1024  # the issue's target for the student's home, htmx and CSS included
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def documented_block() -> str:
     """The one ```nginx block of docs/production.md."""
-    blocks = re.findall(r"^```nginx\n(.*?)^```", DOCUMENT.read_text(), re.S | re.M)
-    assert len(blocks) == 1, "docs/production.md should give one nginx block"
-    return blocks[0]
+    found = blocks("production.md", "nginx")
+    assert len(found) == 1, "docs/production.md should give one nginx block"
+    return found[0]
 
 
 def _replace_once(text: str, pattern: str, replacement: str) -> str:
@@ -86,6 +80,14 @@ def configuration(block: str, *, upstream: list[str], http_port: int, https_port
             f"error_log {work / 'error.log'};\nevents {{ worker_connections 64; }}\n"
             f"http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n"
             f"  access_log {work / 'access.log'};\n{temp}\n{block}}}\n")
+
+
+def _tls() -> ssl.SSLContext:
+    """A client's TLS that takes the test's own certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 class Proxy:
@@ -131,11 +133,8 @@ class Proxy:
         """One request as a browser sends it; the status, headers and the body as sent
         (compressed, if it was)."""
         if https:
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE  # the test's own certificate
             conn = http.client.HTTPSConnection("127.0.0.1", self.https_port, timeout=30,
-                                               context=context, source_address=(source, 0))
+                                               context=_tls(), source_address=(source, 0))
         else:
             conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=30,
                                               source_address=(source, 0))
@@ -155,12 +154,12 @@ class Proxy:
             body = gzip.decompress(body)
         return status, response, body.decode("utf-8")
 
-    def post(self, path, fields, cookie, referer_path):
+    def post(self, path, fields, cookie, referer_path, *, source="127.0.0.1", headers=None):
         """A form's POST as a browser sends it over HTTPS (with its Referer and Origin)."""
         return self.request("POST", path, {
             "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-            "Referer": self.origin + referer_path, "Origin": self.origin},
-            urlencode(fields))
+            "Referer": self.origin + referer_path, "Origin": self.origin, **(headers or {})},
+            urlencode(fields), source=source)
 
     def access_log(self) -> str:
         return (self.work / "access.log").read_text()
@@ -176,7 +175,7 @@ def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = 
     sockets (BIND=unix:..., docs/production.md); the proxy, and the servers."""
     for program in (NGINX, OPENSSL):
         if not os.access(program, os.X_OK):
-            _unavailable(f"{program} is missing (scripts/ensure-production-tools.sh installs it)")
+            unavailable(f"{program} is missing (scripts/ensure-production-tools.sh installs it)")
     # readable by nginx's workers whoever runs the suite (pytest's own directory is not)
     work = Path(tempfile.mkdtemp(prefix="portal-nginx-"))
     started, proxy = [], None
@@ -207,12 +206,9 @@ def proxied(request, app, database_url, school, tmp_path):
 
 def _login(proxy: Proxy, username: str, password: str = "demo", source: str = "127.0.0.1"):
     status, headers, html = proxy.request("GET", "/login", source=source)
-    cookie, token = _cookie(headers), _token(html.decode())
-    return proxy.request("POST", "/login", {
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-        "Referer": proxy.origin + "/login", "Origin": proxy.origin},
-        urlencode({"username": username, "password": password, "csrf_token": token}),
-        source=source)
+    return proxy.post("/login", {"username": username, "password": password,
+                                 "csrf_token": _token(html.decode())},
+                      _cookie(headers), "/login", source=source)
 
 
 def test_plain_http_is_sent_to_https_which_offers_http2(proxied):
@@ -220,9 +216,7 @@ def test_plain_http_is_sent_to_https_which_offers_http2(proxied):
     assert status == 301
     assert headers["Location"] == "https://127.0.0.1/login?next=%2Fhome"
     # a browser that speaks HTTP/2 gets it (ALPN; the requests above are HTTP/1.1)
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    context = _tls()
     context.set_alpn_protocols(["h2", "http/1.1"])
     with socket.create_connection(("127.0.0.1", proxied.https_port), timeout=10) as raw, \
             context.wrap_socket(raw) as tls:
@@ -340,11 +334,10 @@ def test_the_client_address_is_the_one_nginx_saw(proxied, app):
     for forwarded in (None, "203.0.113.66"):
         status, headers, html = proxied.request("GET", "/login", source="127.0.0.2")
         extra = {"X-Forwarded-For": forwarded} if forwarded else {}
-        status, _, _ = proxied.request("POST", "/login", {
-            "Cookie": _cookie(headers), "Content-Type": "application/x-www-form-urlencoded",
-            "Referer": proxied.origin + "/login", **extra},
-            urlencode({"username": "elev1", "password": "wrong",
-                       "csrf_token": _token(html.decode())}), source="127.0.0.2")
+        status, _, _ = proxied.post("/login", {"username": "elev1", "password": "wrong",
+                                               "csrf_token": _token(html.decode())},
+                                    _cookie(headers), "/login", source="127.0.0.2",
+                                    headers=extra)
         assert status == 401
     addresses = {r.key.split("@")[0] for r in LoginThrottle.select() if r.key.startswith("ip:")}
     assert addresses == {"ip:127.0.0.2"}

@@ -21,9 +21,10 @@ import pytest
 
 from portal.cases.kinds import REGISTRY
 from portal.rules.calendar import today
+from tests.ci import unavailable
+from tests.documents import ROOT, blocks
 from tests.net import free_port, stop_process
 
-ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 UA = {"User-Agent": "portal-test"}
 
@@ -591,8 +592,7 @@ def test_gunicorn_serves_on_a_unix_socket_without_a_control_socket(tmp_path):
         assert answer.startswith(b"HTTP/1.1 200") or answer.startswith(b"HTTP/1.0 200"), answer
         assert not (home / ".gunicorn").exists()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_process(proc)
 
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
@@ -600,13 +600,8 @@ SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
 
 def _documented_units() -> list[tuple[str, str]]:
     """Every systemd unit the docs give: (the document, the unit's text)."""
-    units = []
-    for doc in ("production.md", "operations.md"):
-        for block in re.findall(r"^```ini\n(.*?)^```", (ROOT / "docs" / doc).read_text(),
-                                re.S | re.M):
-            if "[Service]" in block:
-                units.append((doc, block))
-    return units
+    return [(doc, block) for doc in ("production.md", "operations.md")
+            for block in blocks(doc, "ini") if "[Service]" in block]
 
 
 def _verify_unit(text: str, where: Path) -> list[str]:
@@ -640,10 +635,7 @@ def test_the_documented_systemd_units_are_valid(doc, unit, tmp_path):
     """systemd reads each unit the docs give without a complaint (a misspelt key or value is
     only a warning in the journal, and the service then runs without it)."""
     if not os.access(SYSTEMD_ANALYZE, os.X_OK):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: systemd-analyze is missing (scripts/ensure-production-tools.sh "
-                        "installs it)", pytrace=False)
-        pytest.skip("systemd-analyze is missing (scripts/ensure-production-tools.sh)")
+        unavailable("systemd-analyze is missing (scripts/ensure-production-tools.sh installs it)")
     assert _verify_unit(unit, tmp_path / "ok") == []
     # ... and the checker does complain here: the same unit with a value systemd cannot read
     assert _verify_unit(unit.replace("Restart=always", "Restart=alwayz"), tmp_path / "bad")

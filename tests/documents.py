@@ -1,0 +1,13 @@
+"""The docs' code blocks, for the tests that run what the docs tell a school's IT staff to
+copy (the nginx block, the systemd units, the environment file, the cron lines)."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def blocks(doc: str, language: str) -> list[str]:
+    """The text of every ```language block of docs/`doc`, in order."""
+    return re.findall(rf"^```{language}\n(.*?)^```", (ROOT / "docs" / doc).read_text(),
+                      re.S | re.M)

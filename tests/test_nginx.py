@@ -434,21 +434,21 @@ def _held(proxy: Proxy, head: str, *, receive_buffer: int | None = None) -> ssl.
     return tls
 
 
+@pytest.mark.parametrize("unix", [False, True], ids=["tcp", "unix"])
 def test_slow_clients_do_not_hold_the_app_server(app, database_url, school_today,  # noqa: F811
-                                                 tmp_path):
-    """What the documented `proxy_buffering on` and nginx's buffering of request bodies are
-    for: a sync worker serves one request at a time, start to end, and phones on a poor line
-    send forms and take documents slowly. With one worker behind nginx, three clients that
-    stall while sending a form and three that take the largest document the portal stores
-    slowly do not keep it from answering everyone else: nginx sends a request on only once
-    it has all of it, and takes the answer from the worker as fast as the worker writes it.
-    (Over a unix socket, as on one host: over loopback TCP the kernel's own buffers would
-    swallow a 10 MB answer with or without nginx's.)"""
+                                                 tmp_path, unix):
+    """What the documented `proxy_buffering on` and `proxy_request_buffering on` are for: a
+    sync worker serves one request at a time, start to end, and phones on a poor line send
+    forms and take documents slowly. With one worker behind nginx, three clients that stall
+    while sending a form and three that take the largest document the portal stores slowly
+    do not keep it from answering other requests: nginx sends a request on only once it has
+    all of it, and takes the answer from the worker as fast as the worker writes it."""
     import hashlib
 
     from portal.models import Attachment, User
 
-    with _stack(database_url, tmp_path, unix=True) as (proxy, (server,)):
+    with _stack(database_url, tmp_path, unix=unix) as (proxy, (server,)), \
+            contextlib.ExitStack() as held:
         status, headers, _ = _login(proxy, "elev1")
         cookie = _cookie(headers)
         status, _, home = proxy.page("/home", cookie)
@@ -460,30 +460,42 @@ def test_slow_clients_do_not_hold_the_app_server(app, database_url, school_today
             content_type="application/pdf", size=len(data),
             sha256=hashlib.sha256(data).hexdigest(), data=data)
         host = f"Host: 127.0.0.1:{proxy.https_port}\r\nUser-Agent: {UA['User-Agent']}\r\n"
-        readers = [_held(proxy, f"GET /cases/{case_id}/documents/{document.id} HTTP/1.1\r\n"
-                                f"{host}Cookie: {cookie}\r\nConnection: close\r\n\r\n",
-                         receive_buffer=4096) for _ in range(3)]
-        for reader in readers:  # each answer under way: the worker has begun writing it
-            assert reader.recv(64).startswith(b"HTTP/1.1 200")
-        senders = [_held(proxy, f"POST /login?stalled={n} HTTP/1.1\r\n{host}Content-Type: "
-                                "application/x-www-form-urlencoded\r\nContent-Length: 4096\r\n"
-                                "\r\nusername=elev1&pass") for n in range(3)]
-        try:
-            status, _, page = proxy.page("/home", cookie)
-            assert status == 200 and f"/cases/{case_id}" in page
-            another = _file_study_leave(_Through(proxy, "/study-leave/new"), cookie,
-                                        _token(page), today() + timedelta(days=21))
-            assert another != case_id
-            # the one worker wrote each document to its end before it took the next request
-            log = server.log.read_text()
-            served = re.findall(rf'"GET /cases/{case_id}/documents/{document.id} HTTP/1\.[01]" '
-                                r"200 ", log)
-            assert len(served) == 3, log
-            # ... and the slow client still gets all of it, from nginx
-            received = b"".join(iter(lambda: readers[0].recv(1 << 16), b""))
-            head, _, body = received.partition(b"\r\n\r\n")
-            assert hashlib.sha256(body).hexdigest() == document.sha256, head
-        finally:
-            for client in readers + senders:
-                client.close()
+        readers = []
+        for _ in range(3):
+            reader = held.enter_context(_held(
+                proxy, f"GET /cases/{case_id}/documents/{document.id} HTTP/1.1\r\n{host}"
+                       f"Cookie: {cookie}\r\nConnection: close\r\n\r\n", receive_buffer=4096))
+            reader.settimeout(10)
+            try:  # its answer under way: the worker has begun writing it
+                assert reader.recv(64).startswith(b"HTTP/1.1 200")
+            except TimeoutError:
+                pytest.fail("no answer: the one worker is still writing an earlier document "
+                            "to a slow client (proxy_buffering?)")
+            readers.append(reader)
+        senders = [held.enter_context(_held(
+            proxy, f"POST /login?stalled={n} HTTP/1.1\r\n{host}Content-Type: "
+                   "application/x-www-form-urlencoded\r\nContent-Length: 4096\r\n\r\n"
+                   "username=elev1&pass")) for n in range(3)]
+
+        status, _, page = proxy.page("/home", cookie)
+        assert status == 200 and f"/cases/{case_id}" in page
+        another = _file_study_leave(_Through(proxy, "/study-leave/new"), cookie,
+                                    _token(page), today() + timedelta(days=21))
+        assert another != case_id
+        # the one worker wrote each document to its end before it took the next request
+        log = server.log.read_text()
+        served = re.findall(rf'"GET /cases/{case_id}/documents/{document.id} HTTP/1\.[01]" '
+                            r"200 ", log)
+        assert len(served) == 3, log
+        # ... and a slow client still gets all of it, from nginx
+        readers[0].settimeout(30)
+        received = b"".join(iter(lambda: readers[0].recv(1 << 16), b""))
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert hashlib.sha256(body).hexdigest() == document.sha256, head
+
+        for sender in senders:  # the stalled clients give up
+            sender.close()
+        # one more request: the one worker logs each request it answers before it takes the
+        # next, so anything nginx passed on before this one is in the log once this is answered
+        assert proxy.request("GET", "/healthz")[0] == 200
         assert "stalled=" not in server.log.read_text(), "a form's half reached the worker"

@@ -57,9 +57,11 @@ def _replace_once(text: str, pattern: str, replacement: str) -> str:
 
 
 def configuration(block: str, *, upstream: list[str], http_port: int, https_port: int,
-                  cert: Path, key: Path, work: Path) -> str:
+                  cert: Path, key: Path, work: Path, source: str | None = None) -> str:
     """nginx.conf for this machine: the documented block in a minimal http context (Debian's
-    mime types, an access log), with its ports, upstream and certificate made local."""
+    mime types, an access log), with its ports, upstream and certificate made local; with
+    `source`, nginx connects to the app servers from that address (as from a machine of its
+    own)."""
     servers = " ".join(f"server {address};" for address in upstream)
     block = _replace_once(block, r"upstream portal \{[^}]*\}", f"upstream portal {{ {servers} }}")
     block = _replace_once(block, r"listen 80;", f"listen 127.0.0.1:{http_port};")
@@ -79,7 +81,8 @@ def configuration(block: str, *, upstream: list[str], http_port: int, https_port
     return (f"{user}worker_processes 1;\npid {work / 'nginx.pid'};\n"
             f"error_log {work / 'error.log'};\nevents {{ worker_connections 64; }}\n"
             f"http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n"
-            f"  access_log {work / 'access.log'};\n{temp}\n{block}}}\n")
+            f"  access_log {work / 'access.log'};\n{temp}\n"
+            f"{f'  proxy_bind {source};' if source else ''}\n{block}}}\n")
 
 
 def _tls() -> ssl.SSLContext:
@@ -93,7 +96,8 @@ def _tls() -> ssl.SSLContext:
 class Proxy:
     """nginx serving the documented block in front of `servers`."""
 
-    def __init__(self, servers: list[Server], work: Path, https_port: int):
+    def __init__(self, servers: list[Server], work: Path, https_port: int,
+                 source: str | None = None):
         self.work = work
         self.http_port, self.https_port = free_port(), https_port
         cert, key = work / "cert.pem", work / "key.pem"
@@ -103,10 +107,10 @@ class Proxy:
                        check=True, capture_output=True)
         conf = work / "nginx.conf"
         upstream = [f"unix:{server.socket_path}" if server.socket_path else
-                    f"127.0.0.1:{server.port}" for server in servers]
+                    f"{server.host}:{server.port}" for server in servers]
         conf.write_text(configuration(documented_block(), upstream=upstream,
                                       http_port=self.http_port, https_port=self.https_port,
-                                      cert=cert, key=key, work=work))
+                                      cert=cert, key=key, work=work, source=source))
         command = [NGINX, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")]
         checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
@@ -169,10 +173,12 @@ class Proxy:
 
 
 @contextlib.contextmanager
-def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = False):
+def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = False,
+           host: str = "127.0.0.1", env: dict | None = None, source: str | None = None):
     """nginx in front of `servers` gunicorns as deployed (production mode, one secret, their
-    addresses the proxy's, each its requests logged), reached over loopback TCP or over unix
-    sockets (BIND=unix:..., docs/production.md); the proxy, and the servers."""
+    addresses the proxy's, each its requests logged), reached over loopback TCP (at `host`,
+    from `source` if given) or over unix sockets (BIND=unix:..., docs/production.md), `env`
+    added to the servers' environment; the proxy, and the servers."""
     for program in (NGINX, OPENSSL):
         if not os.access(program, os.X_OK):
             unavailable(f"{program} is missing (scripts/ensure-production-tools.sh installs it)")
@@ -185,9 +191,9 @@ def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = 
         for n in range(servers):
             started.append(Server(database_url, secret, tmp_path, env={
                 "PORTAL_ENV": "production", "GUNICORN_ACCESS_LOG": "-",
-                "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}"},
-                socket_path=work / f"portal-{n}.sock" if unix else None))
-        proxy = Proxy(started, work, https_port)
+                "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}", **(env or {})},
+                socket_path=work / f"portal-{n}.sock" if unix else None, host=host))
+        proxy = Proxy(started, work, https_port, source)
         yield proxy, started
     finally:
         if proxy:
@@ -341,6 +347,44 @@ def test_the_client_address_is_the_one_nginx_saw(proxied, app):
         assert status == 401
     addresses = {r.key.split("@")[0] for r in LoginThrottle.select() if r.key.startswith("ip:")}
     assert addresses == {"ip:127.0.0.2"}
+
+
+@pytest.mark.parametrize("documented", [True, False], ids=["as-documented", "left-at-default"])
+def test_an_app_server_on_another_machine_than_nginx(app, database_url, school, tmp_path,
+                                                     documented):
+    """docs/production.md: an app server on another machine than nginx listens on its own
+    address (`BIND=10.0.0.12`) and trusts nginx's (`FORWARDED_ALLOW_IPS=10.0.0.5`); the rest
+    of its environment is the same as on every server. Here nginx connects from 127.0.0.5 to
+    a gunicorn at 127.0.0.12, as from one machine to the other. So set, the portal knows a
+    request came over HTTPS (a form sent from another site is refused) and counts failed
+    logins against the client (127.0.0.2). With the trust left as on nginx's own host, it
+    believes neither of nginx's headers: the form from another site passes (the Referer is
+    checked on HTTPS only), and every client's failed logins count against nginx's one
+    address. That is why the setting is called for."""
+    from portal.models import LoginThrottle
+
+    trusted = "127.0.0.5" if documented else "127.0.0.1,::1"
+    with _stack(database_url, tmp_path, host="127.0.0.12", source="127.0.0.5",
+                env={"FORWARDED_ALLOW_IPS": trusted}) as (proxy, _):
+        status, headers, _ = _login(proxy, "elev1", source="127.0.0.2")
+        assert status == 302
+        cookie = _cookie(headers)
+        status, _, home = proxy.page("/home", cookie)
+        assert status == 200
+        status, _, _ = proxy.request("POST", "/logout", {
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": "https://elsewhere.example/"}, urlencode({"csrf_token": _token(home)}))
+        assert status == (400 if documented else 302)
+
+        status, headers, html = proxy.request("GET", "/login", source="127.0.0.2")
+        status, _, _ = proxy.post("/login", {"username": "elev1", "password": "wrong",
+                                             "csrf_token": _token(html.decode())},
+                                  _cookie(headers), "/login", source="127.0.0.2")
+        assert status == 401
+    # (nginx reached the app server from 127.0.0.5: the one address the documented set-up
+    # trusts, and the one the portal sees without that trust)
+    addresses = {r.key.split("@")[0] for r in LoginThrottle.select() if r.key.startswith("ip:")}
+    assert addresses == ({"ip:127.0.0.2"} if documented else {"ip:127.0.0.5"})
 
 
 def test_a_password_link_stays_out_of_the_access_log(proxied):

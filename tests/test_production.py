@@ -41,18 +41,18 @@ class _UnixConnection(http.client.HTTPConnection):
 
 
 class Server:
-    """One gunicorn process (one worker) serving wsgi:app on loopback, or on the unix socket
-    `socket_path`."""
+    """One gunicorn process (one worker) serving wsgi:app on loopback (at `host`, any
+    address of 127.0.0.0/8), or on the unix socket `socket_path`."""
 
     def __init__(self, url: str, secret: str, instance: Path, env: dict | None = None,
-                 socket_path: Path | None = None):
+                 socket_path: Path | None = None, host: str = "127.0.0.1"):
         self.port = free_port()
-        self.socket_path = socket_path
+        self.host, self.socket_path = host, socket_path
         base = {**os.environ}
         base.pop("PORTAL_ENV", None)
         env = {**base, "PORTAL_DATABASE_URL": url, "SECRET_KEY": secret,
                "PORTAL_INSTANCE_PATH": str(instance), "WEB_CONCURRENCY": "1",
-               "BIND": f"unix:{socket_path}" if socket_path else "127.0.0.1",
+               "BIND": f"unix:{socket_path}" if socket_path else host,
                "PORT": str(self.port), **(env or {})}
         self.log = instance / f"gunicorn-{self.port}.log"
         with open(self.log, "wb") as log:
@@ -70,7 +70,7 @@ class Server:
 
     def request(self, method, path, headers=None, body=None):
         conn = (_UnixConnection(str(self.socket_path), timeout=20) if self.socket_path else
-                http.client.HTTPConnection("127.0.0.1", self.port, timeout=20))
+                http.client.HTTPConnection(self.host, self.port, timeout=20))
         try:
             conn.request(method, path, body=body, headers={**UA, **(headers or {})})
             response = conn.getresponse()

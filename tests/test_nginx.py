@@ -37,6 +37,7 @@ from tests.test_production import (
     _token,
     school_today,  # noqa: F401  (a fixture)
 )
+from tests.test_proxy import _address_keys
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -210,11 +211,20 @@ def proxied(request, app, database_url, school, tmp_path):
         yield proxy
 
 
-def _login(proxy: Proxy, username: str, password: str = "demo", source: str = "127.0.0.1"):
-    status, headers, html = proxy.request("GET", "/login", source=source)
+def _login(proxy: Proxy, username: str, password: str = "demo", source: str = "127.0.0.1",
+           headers: dict | None = None):
+    status, cookie_headers, html = proxy.request("GET", "/login", source=source)
     return proxy.post("/login", {"username": username, "password": password,
                                  "csrf_token": _token(html.decode())},
-                      _cookie(headers), "/login", source=source)
+                      _cookie(cookie_headers), "/login", source=source, headers=headers)
+
+
+def _post_from_elsewhere(proxy: Proxy, cookie: str, page: str) -> int:
+    """The status of `page`'s logout form, with its right token, sent from another site."""
+    status, _, _ = proxy.request("POST", "/logout", {
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": "https://elsewhere.example/"}, urlencode({"csrf_token": _token(page)}))
+    return status
 
 
 def test_plain_http_is_sent_to_https_which_offers_http2(proxied):
@@ -272,10 +282,7 @@ def test_a_student_logs_in_and_loads_the_home_page_through_the_proxy(proxied):
 
     # the portal knows the request came over HTTPS (X-Forwarded-Proto): a form sent from
     # another site is refused even with the right token (flask-wtf's check of the Referer)
-    status, _, _ = proxied.request("POST", "/logout", {
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-        "Referer": "https://elsewhere.example/"}, urlencode({"csrf_token": _token(home)}))
-    assert status == 400
+    assert _post_from_elsewhere(proxied, cookie, home) == 400
     # the logout form's POST from the portal's own page passes
     status, headers, _ = proxied.post("/logout", {"csrf_token": _token(home)}, cookie, "/home")
     assert status in (302, 303)
@@ -335,18 +342,11 @@ def test_the_client_address_is_the_one_nginx_saw(proxied, app):
     there: failed logins count against the client (here 127.0.0.2, which is no proxy), not
     against nginx's own address, and an address the client put in the header itself is not
     believed."""
-    from portal.models import LoginThrottle
-
     for forwarded in (None, "203.0.113.66"):
-        status, headers, html = proxied.request("GET", "/login", source="127.0.0.2")
         extra = {"X-Forwarded-For": forwarded} if forwarded else {}
-        status, _, _ = proxied.post("/login", {"username": "elev1", "password": "wrong",
-                                               "csrf_token": _token(html.decode())},
-                                    _cookie(headers), "/login", source="127.0.0.2",
-                                    headers=extra)
+        status, _, _ = _login(proxied, "elev1", "wrong", source="127.0.0.2", headers=extra)
         assert status == 401
-    addresses = {r.key.split("@")[0] for r in LoginThrottle.select() if r.key.startswith("ip:")}
-    assert addresses == {"ip:127.0.0.2"}
+    assert set(_address_keys()) == {"ip:127.0.0.2"}
 
 
 @pytest.mark.parametrize("documented", [True, False], ids=["as-documented", "left-at-default"])
@@ -360,8 +360,6 @@ def test_an_app_server_on_another_machine_than_nginx(app, database_url, school, 
     logins against the client (127.0.0.2). With the trust left as on nginx's own host, it
     believes neither of nginx's headers: it takes the requests for plain HTTP, and every
     client's failed logins count against nginx's one address (which the test would catch)."""
-    from portal.models import LoginThrottle
-
     trusted = "127.0.0.5" if documented else "127.0.0.1,::1"
     with _stack(database_url, tmp_path, host="127.0.0.12", source="127.0.0.5",
                 env={"FORWARDED_ALLOW_IPS": trusted}) as (proxy, _):
@@ -370,21 +368,15 @@ def test_an_app_server_on_another_machine_than_nginx(app, database_url, school, 
         cookie = _cookie(headers)
         status, _, home = proxy.page("/home", cookie)
         assert status == 200
-        status, _, _ = proxy.request("POST", "/logout", {
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-            "Referer": "https://elsewhere.example/"}, urlencode({"csrf_token": _token(home)}))
+        status = _post_from_elsewhere(proxy, cookie, home)
         if documented:
             assert status == 400
 
-        status, headers, html = proxy.request("GET", "/login", source="127.0.0.2")
-        status, _, _ = proxy.post("/login", {"username": "elev1", "password": "wrong",
-                                             "csrf_token": _token(html.decode())},
-                                  _cookie(headers), "/login", source="127.0.0.2")
+        status, _, _ = _login(proxy, "elev1", "wrong", source="127.0.0.2")
         assert status == 401
     # (nginx reached the app server from 127.0.0.5: the one address the documented set-up
     # trusts, and the one the portal sees without that trust)
-    addresses = {r.key.split("@")[0] for r in LoginThrottle.select() if r.key.startswith("ip:")}
-    assert addresses == ({"ip:127.0.0.2"} if documented else {"ip:127.0.0.5"})
+    assert set(_address_keys()) == ({"ip:127.0.0.2"} if documented else {"ip:127.0.0.5"})
 
 
 def test_a_password_link_stays_out_of_the_access_log(proxied):

@@ -27,7 +27,7 @@ import pytest
 
 from portal.rules.calendar import today
 from tests.ci import unavailable
-from tests.documents import blocks
+from tests.documents import ROOT, blocks
 from tests.net import free_port, stop_process
 from tests.test_production import (
     UA,
@@ -57,22 +57,42 @@ def _replace_once(text: str, pattern: str, replacement: str) -> str:
     return new
 
 
+def ipv6_listens() -> list[str]:
+    """The `listen` lines docs/production.md says to add where the network has IPv6, in the
+    order of the block's own (plain HTTP, then HTTPS)."""
+    text = (ROOT / "docs" / "production.md").read_text()
+    found = re.findall(r"`(listen \[::\]:\d+[^`]*;)`", text)
+    assert len(found) == 2, "docs/production.md should say which two IPv6 `listen` lines to add"
+    return found
+
+
 def configuration(block: str, *, upstream: list[str], http_port: int, https_port: int,
-                  cert: Path, key: Path, work: Path, source: str | None = None) -> str:
+                  cert: Path, key: Path, work: Path, source: str | None = None,
+                  ipv6: bool = False) -> str:
     """nginx.conf for this machine: the documented block in a minimal http context (Debian's
     mime types, an access log), with its ports, upstream and certificate made local; with
     `source`, nginx connects to the app servers from that address (as from a machine of its
-    own)."""
+    own); with `ipv6`, it also listens on IPv6 loopback, by the lines the document says to add
+    for IPv6."""
     servers = " ".join(f"server {address};" for address in upstream)
     block = _replace_once(block, r"upstream portal \{[^}]*\}", f"upstream portal {{ {servers} }}")
-    block = _replace_once(block, r"listen 80;", f"listen 127.0.0.1:{http_port};")
-    block = _replace_once(block, r"listen 443 ssl http2;",
-                          f"listen 127.0.0.1:{https_port} ssl http2;")
+    listens = {80: f"listen 127.0.0.1:{http_port};",
+               443: f"listen 127.0.0.1:{https_port} ssl http2;"}
+    if ipv6:  # each after the block's own line for its port, as a school would add it
+        ports = {80: http_port, 443: https_port}
+        for line in ipv6_listens():
+            port = int(re.match(r"listen \[::\]:(\d+)", line).group(1))
+            listens[port] += "\n    " + line.replace(f"[::]:{port}", f"[::1]:{ports[port]}")
+    block = _replace_once(block, r"listen 80;", listens[80])
+    block = _replace_once(block, r"listen 443 ssl http2;", listens[443])
     block = _replace_once(block, r"# ssl_certificate \.\.\.;",
                           f"ssl_certificate {cert}; ssl_certificate_key {key};")
     # (run as root, a `listen` left as documented would take the machine's own port)
-    assert re.findall(r"^\s*listen\s+([^;]*);", block, re.M) == [
-        f"127.0.0.1:{http_port}", f"127.0.0.1:{https_port} ssl http2"], \
+    expected = [f"127.0.0.1:{http_port}", f"127.0.0.1:{https_port} ssl http2"]
+    if ipv6:
+        expected[1:1] = [f"[::1]:{http_port}"]
+        expected.append(f"[::1]:{https_port} ssl http2")
+    assert re.findall(r"^\s*listen\s+([^;]*);", block, re.M) == expected, \
         "docs/production.md's nginx block listens where the test does not know"
     # nginx started by root hands its workers to an unprivileged user, who could not write
     # the temporary files of a large upload in the test's directory
@@ -98,7 +118,7 @@ class Proxy:
     """nginx serving the documented block in front of `servers`."""
 
     def __init__(self, servers: list[Server], work: Path, https_port: int,
-                 source: str | None = None):
+                 source: str | None = None, ipv6: bool = False):
         self.work = work
         self.http_port, self.https_port = free_port(), https_port
         cert, key = work / "cert.pem", work / "key.pem"
@@ -108,10 +128,11 @@ class Proxy:
                        check=True, capture_output=True)
         conf = work / "nginx.conf"
         upstream = [f"unix:{server.socket_path}" if server.socket_path else
-                    f"{server.host}:{server.port}" for server in servers]
+                    f"{_host(server.host)}:{server.port}" for server in servers]
         conf.write_text(configuration(documented_block(), upstream=upstream,
                                       http_port=self.http_port, https_port=self.https_port,
-                                      cert=cert, key=key, work=work, source=source))
+                                      cert=cert, key=key, work=work, source=source,
+                                      ipv6=ipv6))
         command = [NGINX, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")]
         checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
@@ -137,24 +158,28 @@ class Proxy:
                 https=True):
         """One request as a browser sends it; the status, headers and the body as sent
         (compressed, if it was)."""
+        host, headers = "127.0.0.1", {**UA, **(headers or {})}
+        if ":" in source:  # from IPv6 to nginx's IPv6 listen, the site named as over IPv4
+            host = "::1"  # (a browser's Host is the site's name, whichever address it reached)
+            headers.setdefault("Host", f"127.0.0.1:{self.https_port if https else self.http_port}")
         if https:
-            conn = http.client.HTTPSConnection("127.0.0.1", self.https_port, timeout=30,
+            conn = http.client.HTTPSConnection(host, self.https_port, timeout=30,
                                                context=_tls(), source_address=(source, 0))
         else:
-            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=30,
+            conn = http.client.HTTPConnection(host, self.http_port, timeout=30,
                                               source_address=(source, 0))
         try:
-            conn.request(method, path, body=body, headers={**UA, **(headers or {})})
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             return response.status, response.headers, response.read()
         finally:
             conn.close()
 
-    def page(self, path, cookie=None, **headers):
+    def page(self, path, cookie=None, source="127.0.0.1", **headers):
         """A page as text, asked for with gzip, as every browser does."""
         status, response, body = self.request(
             "GET", path, {"Accept-Encoding": "gzip", **({"Cookie": cookie} if cookie else {}),
-                          **headers})
+                          **headers}, source=source)
         if response.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
         return status, response, body.decode("utf-8")
@@ -173,13 +198,20 @@ class Proxy:
         stop_process(self.proc)
 
 
+def _host(address: str) -> str:
+    """An address as a URL or nginx's `server` line writes it before its port."""
+    return f"[{address}]" if ":" in address else address
+
+
 @contextlib.contextmanager
 def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = False,
-           host: str = "127.0.0.1", env: dict | None = None, source: str | None = None):
+           host: str = "127.0.0.1", env: dict | None = None, source: str | None = None,
+           ipv6: bool = False):
     """nginx in front of `servers` gunicorns as deployed (production mode, one secret, their
     addresses the proxy's, each its requests logged), reached over loopback TCP (at `host`,
     from `source` if given) or over unix sockets (BIND=unix:..., docs/production.md), `env`
-    added to the servers' environment; the proxy, and the servers."""
+    added to the servers' environment, nginx listening on IPv6 loopback too with `ipv6`; the
+    proxy, and the servers."""
     for program in (NGINX, OPENSSL):
         if not os.access(program, os.X_OK):
             unavailable(f"{program} is missing (scripts/ensure-production-tools.sh installs it)")
@@ -194,7 +226,7 @@ def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = 
                 "PORTAL_ENV": "production", "GUNICORN_ACCESS_LOG": "-",
                 "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}", **(env or {})},
                 socket_path=work / f"portal-{n}.sock" if unix else None, host=host))
-        proxy = Proxy(started, work, https_port, source)
+        proxy = Proxy(started, work, https_port, source, ipv6)
         yield proxy, started
     finally:
         if proxy:
@@ -347,6 +379,47 @@ def test_the_client_address_is_the_one_nginx_saw(proxied, app):
         status, _, _ = _login(proxied, "elev1", "wrong", source="127.0.0.2", headers=extra)
         assert status == 401
     assert set(_address_keys()) == {"ip:127.0.0.2"}
+
+
+def _ipv6_loopback() -> None:
+    """Fails (CI=true) or skips the test where this machine has no IPv6 loopback."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError as error:
+        unavailable(f"no IPv6 loopback (::1) to listen on: {error}")
+
+
+def test_a_school_network_with_ipv6(app, database_url, school, tmp_path):
+    """docs/production.md: where the school's network has IPv6, nginx gets the two `listen`
+    lines the document gives; and gunicorn on nginx's host may listen on IPv6 loopback
+    (`BIND=::1`), which it and the portal trust as they trust 127.0.0.1. A phone over IPv6 is
+    sent from plain HTTP to HTTPS, logs in, and its failed logins count against its /64 (the
+    network one machine picks its addresses from, portal/auth/throttle.py). A client over
+    IPv4 reaches the same gunicorn through nginx's IPv6 connection to it: its failed logins
+    count against its own address (the portal believed nginx's X-Forwarded-For from ::1) and a
+    form from another site is refused (it believed X-Forwarded-Proto)."""
+    _ipv6_loopback()
+    with _stack(database_url, tmp_path, host="::1", ipv6=True) as (proxy, _):
+        status, headers, _ = proxy.request("GET", "/login?next=%2Fhome", https=False,
+                                           source="::1")
+        assert status == 301 and headers["Location"] == "https://127.0.0.1/login?next=%2Fhome"
+        status, headers, _ = _login(proxy, "elev1", source="::1")
+        assert status == 302
+        status, _, home = proxy.page("/home", _cookie(headers), source="::1")
+        assert status == 200 and "Logg ut" in home
+        status, _, _ = _login(proxy, "elev1", "wrong", source="::1")
+        assert status == 401
+
+        status, headers, _ = _login(proxy, "elev1", source="127.0.0.2")
+        assert status == 302
+        cookie = _cookie(headers)
+        status, _, home = proxy.page("/home", cookie, source="127.0.0.2")
+        assert status == 200
+        assert _post_from_elsewhere(proxy, cookie, home) == 400
+        status, _, _ = _login(proxy, "elev1", "wrong", source="127.0.0.2")
+        assert status == 401
+    assert set(_address_keys()) == {"ip:::/64", "ip:127.0.0.2"}
 
 
 @pytest.mark.parametrize("documented", [True, False], ids=["as-documented", "left-at-default"])

@@ -1,14 +1,30 @@
 """Network helpers of the tests."""
 
+import errno
 import socket
 import subprocess
 
 
 def free_port() -> int:
-    """A loopback port nothing listens on (the system's choice of a free one, let go)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on (the system's choice of a free one, let go), on
+    IPv6 loopback too where there is one (a test may listen on both)."""
+    for _ in range(20):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if _free_on_ipv6(port):
+            return port
+    raise RuntimeError("no loopback port free on both IPv4 and IPv6")
+
+
+def _free_on_ipv6(port: int) -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", port))
+    except OSError as error:
+        # taken; or no IPv6 loopback at all, where nothing can listen there either
+        return error.errno != errno.EADDRINUSE
+    return True
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:

@@ -6,6 +6,7 @@ machines (the database, the SMTP server: the test's own) or hold a secret."""
 
 import re
 import secrets
+import shlex
 import subprocess
 import sys
 from datetime import timedelta
@@ -35,7 +36,8 @@ def documented_cron_commands() -> list[str]:
 
 
 def _set(text: str, name: str, value: str) -> str:
-    new, count = re.subn(rf"^{name}=.*$", lambda _: f"{name}={value}", text, flags=re.M)
+    new, count = re.subn(rf"^{name}=.*$", lambda _: f"{name}={shlex.quote(value)}", text,
+                         flags=re.M)
     assert count == 1, f"docs/production.md's environment file no longer sets {name} once"
     return new
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import psycopg2
 import pytest
 
+from tests.ci import unavailable
 from tests.documents import ROOT
 from tests.net import free_port
 from tests.test_cron import documented_environment
@@ -82,15 +83,23 @@ class TlsCluster:
             for name in ("server.crt", "server.key"):
                 shutil.chown(self.data / name, "postgres", "postgres")
         (self.data / "server.key").chmod(0o600)
-        self._run(_pg_tool("pg_ctl"), "-D", str(self.data), "-w", "-l",
-                  str(work / "server.log"), "-o",
-                  f"-c listen_addresses=127.0.0.1 -p {self.port} -k {work} -c ssl=on "
-                  f"-c fsync=off", "start")
-        self._run(_pg_tool("createdb"), "-h", str(work), "-p", str(self.port), "-U", "portal",
-                  "portal")
+        try:
+            self._run(_pg_tool("pg_ctl"), "-D", str(self.data), "-w", "-l",
+                      str(work / "server.log"), "-o",
+                      f"-c listen_addresses=127.0.0.1 -p {self.port} -k {work} -c ssl=on "
+                      f"-c fsync=off", "start")
+            self._run(_pg_tool("createdb"), "-h", str(work), "-p", str(self.port), "-U",
+                      "portal", "portal")
+        except BaseException:
+            self.stop()  # (a server that started stays no longer than the test)
+            raise
 
     def _run(self, *command):
-        subprocess.run([*self.as_owner, *command], check=True, capture_output=True)
+        done = subprocess.run([*self.as_owner, *command], capture_output=True, text=True)
+        if done.returncode:
+            log = self.work / "server.log"
+            raise RuntimeError(f"{' '.join(command)}: {done.stderr}"
+                               + (log.read_text() if log.exists() else ""))
 
     def url(self, ca: Path) -> str:
         """The documented URL's TLS parameters, for this cluster, with `ca` as the authority."""
@@ -124,12 +133,14 @@ class TlsCluster:
 def tls_cluster(database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("TLS to the database server is PostgreSQL's")
+    if not os.access(OPENSSL, os.X_OK):
+        unavailable(f"{OPENSSL} is missing (scripts/ensure-production-tools.sh installs it)")
     work = Path(tempfile.mkdtemp(prefix="portal-pg-tls-"))
     cluster = None
     try:
         if os.geteuid() == 0:
-            shutil.chown(work, "postgres")
-        work.chmod(0o755)  # (the CA's certificate is read by the portal, run as root here)
+            shutil.chown(work, "postgres")  # the cluster's owner writes its log and socket
+        work.chmod(0o755)
         cluster = TlsCluster(work)
         yield cluster
     finally:

@@ -97,17 +97,19 @@ class Bouncer:
     def servers(self) -> list[dict]:
         return [s for s in self.admin("SHOW SERVERS") if s["database"] == self.dbname]
 
-    def replace_server_connections(self) -> set[int]:
-        """RECONNECT: every server connection closed (when idle) and opened anew on demand, as
-        server_lifetime and a reload do; the backends' pids that were closed."""
+    def replace_server_connections(self) -> None:
+        """RECONNECT: every server connection closed (when idle) and opened anew, as
+        server_lifetime and a reload do; back when the pool has its two new ones."""
         before = {s["remote_pid"] for s in self.servers()}
         assert before, "the pages before should have used server connections"
         self.admin("RECONNECT")
-        deadline = time.monotonic() + 10
-        while {s["remote_pid"] for s in self.servers()} & before:
-            assert time.monotonic() < deadline, "pgbouncer kept its server connections"
+        deadline = time.monotonic() + 15
+        while True:
+            now = {s["remote_pid"] for s in self.servers()}
+            if not now & before and len(now) == 2:
+                return
+            assert time.monotonic() < deadline, f"pgbouncer's servers: {before} -> {now}"
             time.sleep(0.05)
-        return before
 
     def stop(self):
         stop_process(self.proc)
@@ -150,8 +152,11 @@ def test_app_servers_behind_pgbouncer_in_transaction_mode(app, database_url, bou
     files (a transaction of many statements) through one and sees it through the other, and
     the coordinator, with the case open at both servers, takes two conflicting steps at once:
     one is taken, the other is told that the case changed under it (the case's lock and
-    version hold across pooled connections). With PORTAL_PG_PREPARED=1 the filing fails: its
-    transaction executes a statement prepared on another server connection."""
+    version hold across pooled connections). (With PORTAL_PG_PREPARED left on, a statement
+    prepared on one server connection and executed on another fails; outside a transaction
+    the portal sends it again as text, inside one the request fails. Which of a request's
+    statements meet that depends on the order the pool hands out its connections, so this
+    test does not count on it.)"""
     from portal.models import Case, Event
 
     secret = "one-secret-for-every-server"

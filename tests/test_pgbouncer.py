@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -24,8 +25,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import psycopg2
 import pytest
 
+from portal.db import MIGRATIONS_DIR
 from portal.rules.calendar import today
 from tests.ci import unavailable
+from tests.documents import ROOT
 from tests.net import free_port, stop_process
 from tests.test_production import (
     Server,
@@ -55,13 +58,13 @@ class Bouncer:
         users.write_text(f'"{self.user}" "{parts.password or ""}"\n')
         conf = work / "pgbouncer.ini"
         conf.write_text(
-            f"[databases]\n{self.dbname} = host={parts.hostname} port={parts.port or 5432} "
-            f"dbname={self.dbname}\n"
+            # (any other database of the same server by its own name: the migration test's)
+            f"[databases]\n* = host={parts.hostname} port={parts.port or 5432}\n"
             f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\n"
             f"unix_socket_dir =\npool_mode = transaction\ndefault_pool_size = 2\n"
             f"min_pool_size = 2\nserver_round_robin = 1\n"
             f"auth_type = trust\nauth_file = {users}\nadmin_users = {self.user}\n")
-        self.url = urlunsplit(parts._replace(netloc=f"{self.user}@127.0.0.1:{self.port}"))
+        self.url = self.url_of(database_url)
         # pgbouncer will not run as root: it then drops to nobody (-u), after reading its files
         command = [PGBOUNCER, *(["-u", "nobody"] if os.geteuid() == 0 else []), str(conf)]
         self.log = work / "pgbouncer.log"
@@ -78,6 +81,11 @@ class Bouncer:
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError("pgbouncer did not start: " + self.log.read_text())
+
+    def url_of(self, database_url: str) -> str:
+        """The URL of a database of the server behind pgbouncer, through pgbouncer."""
+        return urlunsplit(urlsplit(database_url)._replace(
+            netloc=f"{self.user}@127.0.0.1:{self.port}"))
 
     def admin(self, command: str) -> list[dict]:
         """A command of pgbouncer's admin console; its rows as dicts."""
@@ -208,3 +216,32 @@ def test_app_servers_behind_pgbouncer_in_transaction_mode(app, database_url, bou
     assert (Case.get_by_id(case_id).state == "refused") == (won == "refuse")
     for server in (a, b):
         assert "Traceback" not in server.log.read_text()
+
+
+@pytest.fixture
+def empty_database(database_url):
+    """A new, empty database on the test's PostgreSQL server (dropped afterwards)."""
+    from bench.run import _drop_postgres, _fresh_postgres
+
+    url = urlunsplit(urlsplit(database_url)._replace(path="/portal_through_pgbouncer"))
+    _fresh_postgres(url)
+    yield url
+    _drop_postgres(url)
+
+
+@pytest.mark.postgresql_only
+def test_the_deploy_step_migrates_a_new_database_through_pgbouncer(bouncer, empty_database):
+    """`flask db-upgrade` through PgBouncer in transaction mode (the environment file's URL,
+    with PORTAL_PG_PREPARED=0) takes a new database through every migration, and
+    `db-upgrade --check` then finds nothing pending."""
+    flask = str(Path(sys.executable).parent / "flask")
+    env = {**os.environ, "PORTAL_DATABASE_URL": bouncer.url_of(empty_database),
+           "PORTAL_PG_PREPARED": "0", "SECRET_KEY": "x" * 32}
+    said = []
+    for command in (["db-upgrade"], ["db-upgrade", "--check"]):
+        done = subprocess.run([flask, "--app", "wsgi", *command], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+        said.append(done.stdout.strip().splitlines()[-1])
+    migrations = len(list(MIGRATIONS_DIR.glob("[0-9]*.py")))
+    assert said == [f"Applied {migrations} migration(s).", "Database is up to date."]

@@ -1,13 +1,13 @@
 """PgBouncer in transaction mode between the app servers and PostgreSQL, set up as
 docs/production.md says (`PORTAL_PG_PREPARED=0`), run for real: Debian's pgbouncer in front of
-the test's PostgreSQL, two gunicorns (production mode) connecting through it.
+the test's PostgreSQL, two gunicorns connecting through it, and the deploy step.
 
 In transaction mode a client's transactions go to whichever server connection is free, so
 nothing a session keeps (a prepared statement, a SET, a session's advisory lock) may be
 counted on from one transaction to the next. PgBouncer also replaces its server connections
-(`server_lifetime`, a reload, `RECONNECT`): the test has it do so between the pages that
-prepare a session's statements and the writes that follow. `scripts/ensure-production-tools.sh`
-installs pgbouncer for `make test`."""
+(`server_lifetime`, a reload, `RECONNECT`): the test has it do so between the first pages and
+the writes that follow. `scripts/ensure-production-tools.sh` installs pgbouncer for
+`make test`."""
 
 import os
 import re
@@ -46,8 +46,8 @@ class Bouncer:
     """pgbouncer on loopback in transaction mode, in front of the database of `database_url`,
     its admin console open to the database's user. It keeps two server connections open and
     hands them out in turn (`server_round_robin`), so that one client's transactions land on
-    both, one after the other, as on a busy pool (with the one connection that a quiet pool
-    would reuse, a prepared statement would seem to work)."""
+    both, one after the other, as on a busy pool: state kept by one server session is missed
+    in the next transaction (a quiet pool would hand the same connection back, and hide it)."""
 
     def __init__(self, database_url: str, work: Path):
         parts = urlsplit(database_url)

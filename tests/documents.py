@@ -7,7 +7,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def text(doc: str) -> str:
+    """docs/`doc` as it stands."""
+    return (ROOT / "docs" / doc).read_text()
+
+
 def blocks(doc: str, language: str) -> list[str]:
     """The text of every ```language block of docs/`doc`, in order."""
-    return re.findall(rf"^```{language}\n(.*?)^```", (ROOT / "docs" / doc).read_text(),
-                      re.S | re.M)
+    return re.findall(rf"^```{language}\n(.*?)^```", text(doc), re.S | re.M)

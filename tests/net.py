@@ -1,8 +1,12 @@
 """Network helpers of the tests."""
 
+import contextlib
 import errno
+import shutil
 import socket
 import subprocess
+import tempfile
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -36,3 +40,18 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextlib.contextmanager
+def work_directory(prefix: str, owner: str | None = None):
+    """A temporary directory for the servers a test starts, readable by every user whoever
+    runs the suite (a server that drops to its own user must read its files there; pytest's
+    own directory is not), owned by `owner` when given and run as root; removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        if owner:
+            shutil.chown(work, owner)
+        work.chmod(0o755)
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

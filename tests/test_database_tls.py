@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -16,7 +15,7 @@ import pytest
 
 from tests.ci import unavailable
 from tests.documents import ROOT
-from tests.net import free_port
+from tests.net import free_port, work_directory
 from tests.test_cron import documented_environment
 from tests.test_production import Server, _pg_tool
 
@@ -131,22 +130,17 @@ class TlsCluster:
 
 @pytest.fixture
 def tls_cluster(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("TLS to the database server is PostgreSQL's")
+    """(For tests marked postgresql_only: TLS to the database server is PostgreSQL's.)"""
     if not os.access(OPENSSL, os.X_OK):
         unavailable(f"{OPENSSL} is missing (scripts/ensure-production-tools.sh installs it)")
-    work = Path(tempfile.mkdtemp(prefix="portal-pg-tls-"))
-    cluster = None
-    try:
-        if os.geteuid() == 0:
-            shutil.chown(work, "postgres")  # the cluster's owner writes its log and socket
-        work.chmod(0o755)
+    # the cluster's owner writes its log and socket there
+    owner = "postgres" if os.geteuid() == 0 else None
+    with work_directory("portal-pg-tls-", owner) as work:
         cluster = TlsCluster(work)
-        yield cluster
-    finally:
-        if cluster:
+        try:
+            yield cluster
+        finally:
             cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.mark.postgresql_only

@@ -17,7 +17,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -27,8 +26,8 @@ import pytest
 
 from portal.rules.calendar import today
 from tests.ci import unavailable
-from tests.documents import ROOT, blocks
-from tests.net import free_port, stop_process
+from tests.documents import blocks, text
+from tests.net import free_port, stop_process, work_directory
 from tests.test_production import (
     UA,
     Server,
@@ -60,8 +59,7 @@ def _replace_once(text: str, pattern: str, replacement: str) -> str:
 def ipv6_listens() -> list[str]:
     """The `listen` lines docs/production.md says to add where the network has IPv6, in the
     order of the block's own (plain HTTP, then HTTPS)."""
-    text = (ROOT / "docs" / "production.md").read_text()
-    found = re.findall(r"`(listen \[::\]:\d+[^`]*;)`", text)
+    found = re.findall(r"`(listen \[::\]:\d+[^`]*;)`", text("production.md"))
     assert len(found) == 2, "docs/production.md should say which two IPv6 `listen` lines to add"
     return found
 
@@ -88,11 +86,9 @@ def configuration(block: str, *, upstream: list[str], http_port: int, https_port
     block = _replace_once(block, r"# ssl_certificate \.\.\.;",
                           f"ssl_certificate {cert}; ssl_certificate_key {key};")
     # (run as root, a `listen` left as documented would take the machine's own port)
-    expected = [f"127.0.0.1:{http_port}", f"127.0.0.1:{https_port} ssl http2"]
-    if ipv6:
-        expected[1:1] = [f"[::1]:{http_port}"]
-        expected.append(f"[::1]:{https_port} ssl http2")
-    assert re.findall(r"^\s*listen\s+([^;]*);", block, re.M) == expected, \
+    listening = r"^\s*listen\s+([^;]*);"
+    expected = re.findall(listening, f"{listens[80]}\n{listens[443]}", re.M)
+    assert re.findall(listening, block, re.M) == expected, \
         "docs/production.md's nginx block listens where the test does not know"
     # nginx started by root hands its workers to an unprivileged user, who could not write
     # the temporary files of a large upload in the test's directory
@@ -215,25 +211,22 @@ def _stack(database_url: str, tmp_path: Path, *, servers: int = 1, unix: bool = 
     for program in (NGINX, OPENSSL):
         if not os.access(program, os.X_OK):
             unavailable(f"{program} is missing (scripts/ensure-production-tools.sh installs it)")
-    # readable by nginx's workers whoever runs the suite (pytest's own directory is not)
-    work = Path(tempfile.mkdtemp(prefix="portal-nginx-"))
-    started, proxy = [], None
-    try:
-        work.chmod(0o755)
-        https_port, secret = free_port(), secrets.token_hex(32)
-        for n in range(servers):
-            started.append(Server(database_url, secret, tmp_path, env={
-                "PORTAL_ENV": "production", "GUNICORN_ACCESS_LOG": "-",
-                "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}", **(env or {})},
-                socket_path=work / f"portal-{n}.sock" if unix else None, host=host))
-        proxy = Proxy(started, work, https_port, source, ipv6)
-        yield proxy, started
-    finally:
-        if proxy:
-            proxy.stop()
-        for server in started:
-            server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    with work_directory("portal-nginx-") as work:  # (nginx's workers read it)
+        started, proxy = [], None
+        try:
+            https_port, secret = free_port(), secrets.token_hex(32)
+            for n in range(servers):
+                started.append(Server(database_url, secret, tmp_path, env={
+                    "PORTAL_ENV": "production", "GUNICORN_ACCESS_LOG": "-",
+                    "PORTAL_BASE_URL": f"https://127.0.0.1:{https_port}", **(env or {})},
+                    socket_path=work / f"portal-{n}.sock" if unix else None, host=host))
+            proxy = Proxy(started, work, https_port, source, ipv6)
+            yield proxy, started
+        finally:
+            if proxy:
+                proxy.stop()
+            for server in started:
+                server.stop()
 
 
 @pytest.fixture(params=["tcp", "unix"])

@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ from portal.db import MIGRATIONS_DIR
 from portal.rules.calendar import today
 from tests.ci import unavailable
 from tests.documents import ROOT
-from tests.net import free_port, stop_process
+from tests.net import free_port, stop_process, work_directory
 from tests.test_production import (
     Server,
     _cookie,
@@ -125,21 +124,15 @@ class Bouncer:
 
 @pytest.fixture
 def bouncer(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PgBouncer pools PostgreSQL connections")
+    """(For tests marked postgresql_only: PgBouncer pools PostgreSQL's connections.)"""
     if not os.access(PGBOUNCER, os.X_OK):
         unavailable(f"{PGBOUNCER} is missing (scripts/ensure-production-tools.sh installs it)")
-    # readable by pgbouncer as nobody whoever runs the suite (pytest's own directory is not)
-    work = Path(tempfile.mkdtemp(prefix="portal-pgbouncer-"))
-    work.chmod(0o755)
-    bouncer = None
-    try:
+    with work_directory("portal-pgbouncer-") as work:  # (pgbouncer, as nobody, reads it)
         bouncer = Bouncer(database_url, work)
-        yield bouncer
-    finally:
-        if bouncer:
+        try:
+            yield bouncer
+        finally:
             bouncer.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _opened(server, cookie, case_id, **fields) -> dict:

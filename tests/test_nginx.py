@@ -86,9 +86,11 @@ def configuration(block: str, *, upstream: list[str], http_port: int, https_port
     block = _replace_once(block, r"# ssl_certificate \.\.\.;",
                           f"ssl_certificate {cert}; ssl_certificate_key {key};")
     # (run as root, a `listen` left as documented would take the machine's own port)
-    listening = r"^\s*listen\s+([^;]*);"
-    expected = re.findall(listening, f"{listens[80]}\n{listens[443]}", re.M)
-    assert re.findall(listening, block, re.M) == expected, \
+    expected = [f"127.0.0.1:{http_port}", f"127.0.0.1:{https_port} ssl http2"]
+    if ipv6:
+        expected[1:1] = [f"[::1]:{http_port}"]
+        expected.append(f"[::1]:{https_port} ssl http2")
+    assert re.findall(r"^\s*listen\s+([^;]*);", block, re.M) == expected, \
         "docs/production.md's nginx block listens where the test does not know"
     # nginx started by root hands its workers to an unprivileged user, who could not write
     # the temporary files of a large upload in the test's directory

@@ -12,6 +12,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from portal.models import utcnow
+from portal.notifications.models import Outbox
 from portal.rules.calendar import today
 from tests.documents import ROOT, blocks
 from tests.test_notifications_outbox import _queue, smtp  # noqa: F401  (smtp: a fixture)
@@ -55,10 +57,10 @@ def test_the_documented_cron_lines_run_as_written(app, database_url, school, smt
     archive.mkdir()
 
     commands = documented_cron_commands()
-    assert [re.search(r"flask --app wsgi ([\w-]+)", c).group(1) for c in commands] == [
-        "send-reminders", "send-mail", "archive-export"]
-    _queue(2)  # two mails waiting for the cron line that sends them
-    for command in commands:
+    names = [re.search(r"flask --app wsgi ([\w-]+)", c).group(1) for c in commands]
+    assert names == ["mail-status", "send-reminders", "send-mail", "archive-export"]
+
+    def run(command):
         # cron ends a command at its first unescaped %: `date +%F` would not survive there
         assert "%" not in command, command
         command = (command.replace("/srv/portal/src/venv/bin/flask", str(FLASK))
@@ -70,9 +72,23 @@ def test_the_documented_cron_lines_run_as_written(app, database_url, school, smt
                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
                                   "SHELL": "/bin/sh", "LOGNAME": "portal"}, timeout=120)
         assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
+        return ran.stdout
+
+    _queue(2)  # two mails waiting for the cron line that sends them
+    for name, command in zip(names, commands, strict=True):
+        printed = run(command)
+        if name == "mail-status":
+            assert printed == ""  # nothing late yet: cron has nothing to mail
 
     # the mails went out, from the sender the file names (its quotes taken off by sh)
     assert sorted(m["To"] for m in smtp.messages) == ["user0@skole.test", "user1@skole.test"]
     assert {m["From"] for m in smtp.messages} == {"Skoleportalen <noreply@skole.no>"}
     # and yesterday's archive is where the line puts it
     assert (archive / f"{today() - timedelta(days=1):%Y-%m-%d}.zip").exists()
+    # a mail that has waited 40 minutes: the check's line prints the status, for cron to mail
+    _queue(1, domain="late.test")
+    Outbox.update(created_at=utcnow() - timedelta(minutes=40)).where(
+        Outbox.status == "pending").execute()
+    printed = run(commands[names.index("mail-status")])
+    assert "late (waiting more than 30 min): 1" in printed
+    assert "PROBLEM: 1 mail(s) queued more than 30 min ago have not gone out" in printed

@@ -249,3 +249,92 @@ def test_the_worker_sends_then_deletes_what_was_kept_long_enough(db, smtp, monke
     total = mailer.run("w", config=smtp.config, once=True, interval=0)
     assert total == {"sent": 1, "failed": 0}
     assert [o.dedupe_key for o in Outbox.select()] == ["test:skole.test:0"]
+
+
+def _status(runner, *args):
+    result = runner.invoke(args=["mail-status", "--check", *args])
+    return result.exit_code, result.output
+
+
+def _smtp_env(monkeypatch, port):
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PORTAL_SMTP_PORT", str(port))
+    monkeypatch.setenv("PORTAL_SMTP_STARTTLS", "0")
+
+
+def test_mail_status_reports_a_worker_that_does_not_run(app, runner, smtp, monkeypatch):
+    """Monitoring's question: a mail queued longer ago than --late-after that has not gone
+    out means no worker runs; it is reported with exit 1 until the worker sends it."""
+    assert _status(runner) == (0, "waiting: 0\nlate (waiting more than 30 min): 0\nfailed: 0\n"
+                                  "not sent before their end: 0\n"
+                                  "sent in the last 24 hours: 0\nOK\n")
+    with database.connection_context():
+        _queue(2)
+        Outbox.update(created_at=utcnow() - timedelta(minutes=45)).where(
+            Outbox.dedupe_key == "test:skole.test:0").execute()
+    code, output = _status(runner)
+    assert code == 1
+    assert "waiting: 2 (the oldest queued 45 min ago, 0 after failed attempts)" in output
+    assert "late (waiting more than 30 min): 1" in output
+    assert "PROBLEM: 1 mail(s) queued more than 30 min ago have not gone out" in output
+    assert "OK" not in output
+    assert _status(runner, "--late-after", "60")[0] == 0  # the limit is the administrator's
+    _smtp_env(monkeypatch, smtp.config.port)
+    assert runner.invoke(args=["send-mail", "--once"]).exit_code == 0
+    code, output = _status(runner)
+    assert code == 0 and "waiting: 0\n" in output and "sent in the last 24 hours: 2" in output
+
+
+def test_mail_status_reports_smtp_that_fails_and_mails_that_used_up_their_attempts(
+        app, runner, smtp, monkeypatch):
+    """SMTP down: the mail is retried (waiting, with the error shown) and late once it has
+    waited --late-after; after its last attempt it is failed, a problem until an
+    administrator gives it a new round and it goes."""
+    down = mailer.SmtpConfig(host="127.0.0.1", port=free_port(), starttls=False, timeout=2)
+    with database.connection_context():
+        _queue(1)
+        assert mailer.deliver_batch("w1", down) == {"sent": 0, "failed": 1}
+        status = mailer.outbox_status()
+        assert (status.waiting, status.retrying, status.late, status.problems) == (1, 1, 0, [])
+        assert "ConnectionRefusedError" in status.last_error
+        later = mailer.outbox_status(utcnow() + timedelta(minutes=31))
+        assert later.late == 1 and len(later.problems) == 1
+        now = utcnow()
+        while Outbox.get().status != "failed":
+            now += mailer.MAX_RETRY
+            mailer.deliver_batch("w1", down, now=now)
+    code, output = _status(runner)
+    assert code == 1
+    assert "waiting: 0\n" in output and "failed: 1\n" in output
+    assert "last error: ConnectionRefusedError" in output
+    assert f"PROBLEM: 1 mail(s) failed after {mailer.MAX_ATTEMPTS} attempts" in output
+    _smtp_env(monkeypatch, smtp.config.port)
+    assert runner.invoke(args=["send-mail", "--retry-failed", "--once"]).exit_code == 0
+    assert len(smtp.messages) == 1
+    code, output = _status(runner)
+    assert code == 0 and "failed: 0\n" in output and "sent in the last 24 hours: 1" in output
+
+
+def test_mail_status_counts_links_past_their_end_and_old_sent_mails_apart(app, runner):
+    """A password link not sent before its end is kept as failed, but there is nothing left
+    to send: counted apart, not a problem. A mail sent days ago is not "in the last 24
+    hours"."""
+    from portal.notifications.notify import queue_mail
+
+    with database.connection_context():
+        now = utcnow()
+        queue_mail("elev@skole.test", "Passord", "Lenke\n", "reset:1",
+                   expires_at=now - timedelta(minutes=1))
+        mailer.claim("w1", 10)  # finds it past its end
+        _kept("sent", 2, "sent-two-days-ago", now)
+        _kept("sent", 0, "sent-today", now)
+        assert Outbox.get(Outbox.dedupe_key == "reset:1").status == "failed"
+    code, output = _status(runner)
+    assert code == 0, output
+    assert "failed: 0\nnot sent before their end: 1\nsent in the last 24 hours: 1\n" in output
+    assert "last error" not in output
+
+
+def test_mail_status_refuses_a_late_limit_under_a_minute(app, runner):
+    result = runner.invoke(args=["mail-status", "--late-after", "0"])
+    assert result.exit_code == 2 and "--late-after" in result.output

@@ -1,6 +1,7 @@
 """Notifications: in the portal (a count in the header, a list) and by e-mail through an
 outbox delivered by `flask --app wsgi send-mail`; deadline reminders by `send-reminders`."""
 
+import sys
 from datetime import date
 
 import click
@@ -64,6 +65,43 @@ def send_mail(once, interval, batch, retry_failed):
     total = mailer.run(config=config, once=once, interval=interval, limit=batch)
     failed = f", failed {total['failed']} (tried again later)" if total["failed"] else ""
     click.echo(f"Sent {total['sent']}{failed}.")
+
+
+@bp.cli.command("mail-status")
+@click.option("--check", is_flag=True, help="Exit with 1 when something needs an "
+              "administrator (for monitoring).")
+@click.option("--late-after", default=30, show_default=True,
+              help="Minutes a queued mail may wait before it counts as late.")
+def mail_status(check, late_after):
+    """How the e-mail outbox stands: waiting, late, failed, sent in the last 24 hours."""
+    from datetime import timedelta
+
+    from portal.db import database
+    from portal.models import utcnow
+    from portal.notifications import mailer
+
+    if late_after < 1:
+        raise click.BadParameter("at least 1 minute", param_hint="--late-after")
+    now = utcnow()
+    with database.connection_context():
+        status = mailer.outbox_status(now, timedelta(minutes=late_after))
+    oldest = ""
+    if status.oldest_waiting is not None:
+        minutes = int((now - status.oldest_waiting).total_seconds() // 60)
+        oldest = f" (the oldest queued {minutes} min ago, {status.retrying} after failed attempts)"
+    click.echo(f"waiting: {status.waiting}{oldest}")
+    click.echo(f"late (waiting more than {late_after} min): {status.late}")
+    click.echo(f"failed: {status.failed}")
+    click.echo(f"not sent before their end: {status.expired}")
+    click.echo(f"sent in the last 24 hours: {status.sent_last_day}")
+    if status.last_error:
+        click.echo(f"last error: {status.last_error}")
+    if check:
+        for problem in status.problems:
+            click.echo(f"PROBLEM: {problem}")
+        if not status.problems:
+            click.echo("OK")
+        sys.exit(1 if status.problems else 0)
 
 
 @bp.cli.command("send-reminders")

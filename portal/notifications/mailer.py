@@ -32,6 +32,8 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from peewee import Case, fn
+
 from portal.db import database, is_postgresql
 from portal.models import utcnow
 from portal.notifications.models import Outbox
@@ -258,6 +260,70 @@ def run(worker: str | None = None, *, config: SmtpConfig | None = None, once: bo
             time.sleep(interval)
 
 
+LATE_AFTER = timedelta(minutes=30)  # `mail-status --check`: a queued mail this old is late
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """What an administrator's monitoring asks of the outbox (`flask mail-status`)."""
+
+    waiting: int  # queued, not yet sent (pending, or being sent)
+    oldest_waiting: datetime | None  # when the oldest of them was queued
+    late: int  # waiting for longer than late_after: the worker does not run, or SMTP fails
+    late_after: timedelta
+    retrying: int  # waiting after at least one failed attempt
+    failed: int  # used up their attempts: --retry-failed after fixing, or deleted
+    expired: int  # not sent before their end (a password link): nothing left to do
+    sent_last_day: int
+    last_error: str | None  # of the newest mail that met one (not its end)
+
+    @property
+    def problems(self) -> list[str]:
+        """What needs an administrator, one sentence each; none: all is well."""
+        found = []
+        if self.late:
+            minutes = int(self.late_after.total_seconds() // 60)
+            found.append(f"{self.late} mail(s) queued more than {minutes} min ago have not "
+                         "gone out: is the worker (send-mail) running, and does SMTP take them?")
+        if self.failed:
+            found.append(f"{self.failed} mail(s) failed after {MAX_ATTEMPTS} attempts: "
+                         "send-mail --retry-failed once SMTP works, or delete them "
+                         "(docs/operations.md)")
+        return found
+
+
+def outbox_status(now: datetime | None = None,
+                  late_after: timedelta = LATE_AFTER) -> OutboxStatus:
+    """The outbox's state for monitoring: its counts in one statement (one snapshot, without a
+    transaction: on SQLite that would wait for, and hold up, the writers), then the last
+    error."""
+    now = now or utcnow()
+    waiting = Outbox.status.in_(("pending", "sending"))
+    failed = Outbox.status == "failed"
+    expired = failed & (Outbox.last_error == EXPIRED)
+    used_up = failed & (Outbox.last_error.is_null() | (Outbox.last_error != EXPIRED))
+
+    def count(condition):
+        return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+    row = Outbox.select(
+        count(waiting), fn.MIN(Case(None, [(waiting, Outbox.created_at)])),
+        count(waiting & (Outbox.created_at < now - late_after)),
+        count(waiting & (Outbox.attempts > 0)),
+        count(used_up), count(expired),
+        count((Outbox.status == "sent") & (Outbox.sent_at >= now - timedelta(days=1))),
+    ).tuples().get()
+    oldest = row[1]
+    if isinstance(oldest, str):  # SQLite gives an aggregate's datetime back as text
+        oldest = datetime.fromisoformat(oldest)
+    last_error = (Outbox.select(Outbox.last_error)
+                  .where((waiting | used_up) & Outbox.last_error.is_null(False))
+                  .order_by(Outbox.id.desc()).limit(1).scalar())
+    return OutboxStatus(waiting=row[0], oldest_waiting=oldest, late=row[2], late_after=late_after,
+                        retrying=row[3], failed=row[4], expired=row[5], sent_last_day=row[6],
+                        last_error=last_error)
+
+
 def retry_failed() -> int:
     """Give mails that used up their attempts a new round (after fixing SMTP); not those past
     their end (a password link that would no longer work)."""
@@ -267,4 +333,5 @@ def retry_failed() -> int:
             .execute())
 
 
-__all__ = ["SmtpConfig", "backoff", "claim", "deliver_batch", "retry_failed", "run"]
+__all__ = ["OutboxStatus", "SmtpConfig", "backoff", "claim", "deliver_batch", "outbox_status",
+           "retry_failed", "run"]

@@ -60,7 +60,7 @@ def test_the_documented_cron_lines_run_as_written(app, database_url, school, smt
     names = [re.search(r"flask --app wsgi ([\w-]+)", c).group(1) for c in commands]
     assert names == ["mail-status", "send-reminders", "send-mail", "archive-export"]
 
-    def run(command):
+    def run(command, exit_code=0):
         # cron ends a command at its first unescaped %: `date +%F` would not survive there
         assert "%" not in command, command
         command = (command.replace("/srv/portal/src/venv/bin/flask", str(FLASK))
@@ -71,24 +71,31 @@ def test_the_documented_cron_lines_run_as_written(app, database_url, school, smt
         ran = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True,
                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
                                   "SHELL": "/bin/sh", "LOGNAME": "portal"}, timeout=120)
-        assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
-        return ran.stdout
+        assert ran.returncode == exit_code, f"{command}\n{ran.stdout}\n{ran.stderr}"
+        return ran.stdout, ran.stderr
 
     _queue(2)  # two mails waiting for the cron line that sends them
     for name, command in zip(names, commands, strict=True):
         printed = run(command)
         if name == "mail-status":
-            assert printed == ""  # nothing late yet: cron has nothing to mail
+            assert printed == ("", "")  # nothing late yet: cron has nothing to mail
 
     # the mails went out, from the sender the file names (its quotes taken off by sh)
     assert sorted(m["To"] for m in smtp.messages) == ["user0@skole.test", "user1@skole.test"]
     assert {m["From"] for m in smtp.messages} == {"Skoleportalen <noreply@skole.no>"}
     # and yesterday's archive is where the line puts it
     assert (archive / f"{today() - timedelta(days=1):%Y-%m-%d}.zip").exists()
-    # a mail that has waited 40 minutes: the check's line prints the status, for cron to mail
+    # a mail tried once 40 minutes ago and due again since, which no worker sent: the check's
+    # line prints the status for cron to mail (exit 1, which cron ignores), the SMTP error's
+    # text as it is (a backslash in it is no escape)
     _queue(1, domain="late.test")
-    Outbox.update(created_at=utcnow() - timedelta(minutes=40)).where(
+    queued = utcnow() - timedelta(minutes=40)
+    Outbox.update(created_at=queued, next_attempt_at=queued, attempts=1,
+                  last_error="SMTPDataError: (451, b'try\\nlater \\c')").where(
         Outbox.status == "pending").execute()
-    printed = run(commands[names.index("mail-status")])
-    assert "late (waiting more than 30 min): 1" in printed
-    assert "PROBLEM: 1 mail(s) queued more than 30 min ago have not gone out" in printed
+    printed, errors = run(commands[names.index("mail-status")], exit_code=1)
+    assert "the newest one's error: SMTPDataError: (451, b'try\\nlater \\c')\n" in printed
+    assert "due for more than 30 min and not sent: 1\n" in printed
+    assert ("PROBLEM: 1 mail(s) due for more than 30 min have not been sent: is the worker "
+            "(send-mail) running?\n") in printed
+    assert errors == ""

@@ -43,8 +43,8 @@ def _menu(user, here):
 @click.option("--once", is_flag=True, help="Stop when nothing more is due (for cron).")
 @click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
 @click.option("--batch", default=50, show_default=True, help="Mails claimed per round.")
-@click.option("--retry-failed", is_flag=True, help="Give mails that used up their attempts "
-              "a new round first.")
+@click.option("--retry-failed", is_flag=True, help="After fixing SMTP: first give failed "
+              "mails a new round, and try those waiting for their next attempt now.")
 def send_mail(once, interval, batch, retry_failed):
     """Deliver the e-mail outbox over SMTP (PORTAL_SMTP_*; in development, printed when no
     host is set)."""
@@ -61,7 +61,8 @@ def send_mail(once, interval, batch, retry_failed):
             "the mails stay queued until it is set (docs/operations.md).")
     if retry_failed:
         with database.connection_context():
-            click.echo(f"{mailer.retry_failed()} failed mail(s) queued again.")
+            click.echo(f"{mailer.retry_failed()} failed mail(s) queued again, "
+                       f"{mailer.retry_waiting()} waiting for their next attempt due now.")
     total = mailer.run(config=config, once=once, interval=interval, limit=batch)
     failed = f", failed {total['failed']} (tried again later)" if total["failed"] else ""
     click.echo(f"Sent {total['sent']}{failed}.")
@@ -70,9 +71,11 @@ def send_mail(once, interval, batch, retry_failed):
 @bp.cli.command("mail-status")
 @click.option("--check", is_flag=True, help="Exit with 1 when something needs an "
               "administrator (for monitoring).")
-@click.option("--late-after", default=30, show_default=True,
-              help="Minutes a queued mail may wait before it counts as late.")
-def mail_status(check, late_after):
+@click.option("--quiet", is_flag=True, help="With --check: print nothing when all is well "
+              "(for cron, which mails any output).")
+@click.option("--late-after", default=30, show_default=True, type=click.IntRange(1, 7 * 24 * 60),
+              help="Minutes a mail may wait before it counts as late.")
+def mail_status(check, quiet, late_after):
     """How the e-mail outbox stands: waiting, late, failed, sent in the last 24 hours."""
     from datetime import timedelta
 
@@ -80,22 +83,26 @@ def mail_status(check, late_after):
     from portal.models import utcnow
     from portal.notifications import mailer
 
-    if late_after < 1:
-        raise click.BadParameter("at least 1 minute", param_hint="--late-after")
     now = utcnow()
     with database.connection_context():
         status = mailer.outbox_status(now, timedelta(minutes=late_after))
+    if check and quiet and not status.problems:
+        return
     oldest = ""
     if status.oldest_waiting is not None:
         minutes = int((now - status.oldest_waiting).total_seconds() // 60)
-        oldest = f" (the oldest queued {minutes} min ago, {status.retrying} after failed attempts)"
+        oldest = f" (the oldest queued {minutes} min ago)"
     click.echo(f"waiting: {status.waiting}{oldest}")
-    click.echo(f"late (waiting more than {late_after} min): {status.late}")
-    click.echo(f"failed: {status.failed}")
+    if status.retrying:
+        click.echo(f"  after failed attempts: {status.retrying}, the newest one's error: "
+                   f"{status.error_waiting}")
+    click.echo(f"due for more than {late_after} min and not sent: {status.not_taken}")
+    click.echo(f"queued more than {late_after} min ago and still failing: {status.failing}")
+    click.echo(f"failed for good: {status.failed}")
+    if status.error_failed:
+        click.echo(f"  the newest one's error: {status.error_failed}")
     click.echo(f"not sent before their end: {status.expired}")
     click.echo(f"sent in the last 24 hours: {status.sent_last_day}")
-    if status.last_error:
-        click.echo(f"last error: {status.last_error}")
     if check:
         for problem in status.problems:
             click.echo(f"PROBLEM: {problem}")

@@ -4,7 +4,9 @@ Each mail is sent at most once by a running worker and never dropped:
 - rows are claimed before sending (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two workers never
   claim the same row; SQLite: one atomic conditional UPDATE, which SQLite serialises);
 - a failed send puts the row back with a later `next_attempt_at` (doubling, capped); after
-  MAX_ATTEMPTS it is kept as `failed` for an administrator (`send-mail --retry-failed`);
+  MAX_ATTEMPTS, or at once when the server refuses the address for good (5xx), it is kept as
+  `failed` for an administrator (`send-mail --retry-failed`; `mail-status --check` reports
+  it);
 - a claim left by a worker that died is taken over after CLAIM_TIMEOUT. A worker killed in the
   instant between the SMTP server's "250 OK" and marking the row sent is the one case that
   can repeat a mail; its Message-ID is the same, so mail clients show it once.
@@ -197,9 +199,17 @@ class Transport:
             self.smtp = None
 
 
+def refused_for_good(error: Exception) -> bool:
+    """Whether the SMTP server refused the recipient with a permanent (5xx) answer: no such
+    user (a departed teacher's address). Trying again changes nothing; a 4xx (greylisting, a
+    full mailbox) is tried again."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and bool(error.recipients) and all(
+        code >= 500 for code, _answer in error.recipients.values())
+
+
 def _failed(row: Outbox, token: str, error: Exception, now: datetime) -> None:
     attempts = row.attempts + 1
-    status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+    status = "failed" if attempts >= MAX_ATTEMPTS or refused_for_good(error) else "pending"
     (Outbox.update(status=status, attempts=attempts, next_attempt_at=now + backoff(attempts),
                    last_error=f"{type(error).__name__}: {error}"[:1000], claimed_by=None,
                    claimed_at=None)
@@ -260,7 +270,7 @@ def run(worker: str | None = None, *, config: SmtpConfig | None = None, once: bo
             time.sleep(interval)
 
 
-LATE_AFTER = timedelta(minutes=30)  # `mail-status --check`: a queued mail this old is late
+LATE_AFTER = timedelta(minutes=30)  # `mail-status --check`: how long a mail may wait
 
 
 @dataclass(frozen=True)
@@ -269,34 +279,38 @@ class OutboxStatus:
 
     waiting: int  # queued, not yet sent (pending, or being sent)
     oldest_waiting: datetime | None  # when the oldest of them was queued
-    late: int  # waiting for longer than late_after: the worker does not run, or SMTP fails
-    late_after: timedelta
     retrying: int  # waiting after at least one failed attempt
-    failed: int  # used up their attempts: --retry-failed after fixing, or deleted
+    late_after: timedelta
+    not_taken: int  # due for longer than late_after, and no worker has sent it
+    failing: int  # queued longer ago than late_after, every attempt so far failed
+    failed: int  # failed for good (attempts used up, or refused): retry after fixing, or delete
     expired: int  # not sent before their end (a password link): nothing left to do
     sent_last_day: int
-    last_error: str | None  # of the newest mail that met one (not its end)
+    error_waiting: str | None  # the newest waiting mail's after a failed attempt
+    error_failed: str | None  # the newest failed mail's (not one past its end)
 
     @property
     def problems(self) -> list[str]:
         """What needs an administrator, one sentence each; none: all is well."""
+        minutes = int(self.late_after.total_seconds() // 60)
         found = []
-        if self.late:
-            minutes = int(self.late_after.total_seconds() // 60)
-            found.append(f"{self.late} mail(s) queued more than {minutes} min ago have not "
-                         "gone out: is the worker (send-mail) running, and does SMTP take them?")
+        if self.not_taken:
+            found.append(f"{self.not_taken} mail(s) due for more than {minutes} min have not "
+                         "been sent: is the worker (send-mail) running?")
+        if self.failing:
+            found.append(f"{self.failing} mail(s) queued more than {minutes} min ago still fail "
+                         "(the error above): fix SMTP, then send-mail --retry-failed --once")
         if self.failed:
-            found.append(f"{self.failed} mail(s) failed after {MAX_ATTEMPTS} attempts: "
-                         "send-mail --retry-failed once SMTP works, or delete them "
-                         "(docs/operations.md)")
+            found.append(f"{self.failed} mail(s) failed for good: fix SMTP or the address, then "
+                         "send-mail --retry-failed --once, or delete them (docs/operations.md)")
         return found
 
 
 def outbox_status(now: datetime | None = None,
                   late_after: timedelta = LATE_AFTER) -> OutboxStatus:
-    """The outbox's state for monitoring: its counts in one statement (one snapshot, without a
-    transaction: on SQLite that would wait for, and hold up, the writers), then the last
-    error."""
+    """The outbox's state for monitoring: its counts in one statement (one snapshot), then the
+    two newest errors. No transaction: on SQLite that would wait for, and hold up, the
+    writers."""
     now = now or utcnow()
     waiting = Outbox.status.in_(("pending", "sending"))
     failed = Outbox.status == "failed"
@@ -306,32 +320,49 @@ def outbox_status(now: datetime | None = None,
     def count(condition):
         return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
 
+    def newest_error(condition):
+        return (Outbox.select(Outbox.last_error)
+                .where(condition & Outbox.last_error.is_null(False))
+                .order_by(Outbox.id.desc()).limit(1).scalar())
+
+    # A failed attempt moves next_attempt_at on, so a mail due long ago that still waits is
+    # one that no worker took: none runs (or the queue is longer than it sends).
     row = Outbox.select(
         count(waiting), fn.MIN(Case(None, [(waiting, Outbox.created_at)])),
-        count(waiting & (Outbox.created_at < now - late_after)),
         count(waiting & (Outbox.attempts > 0)),
+        count(waiting & (Outbox.next_attempt_at < now - late_after)),
+        count(waiting & (Outbox.attempts > 0) & (Outbox.created_at < now - late_after)),
         count(used_up), count(expired),
         count((Outbox.status == "sent") & (Outbox.sent_at >= now - timedelta(days=1))),
     ).tuples().get()
     oldest = row[1]
     if isinstance(oldest, str):  # SQLite gives an aggregate's datetime back as text
         oldest = datetime.fromisoformat(oldest)
-    last_error = (Outbox.select(Outbox.last_error)
-                  .where((waiting | used_up) & Outbox.last_error.is_null(False))
-                  .order_by(Outbox.id.desc()).limit(1).scalar())
-    return OutboxStatus(waiting=row[0], oldest_waiting=oldest, late=row[2], late_after=late_after,
-                        retrying=row[3], failed=row[4], expired=row[5], sent_last_day=row[6],
-                        last_error=last_error)
+    return OutboxStatus(
+        waiting=row[0], oldest_waiting=oldest, retrying=row[2], late_after=late_after,
+        not_taken=row[3], failing=row[4], failed=row[5], expired=row[6], sent_last_day=row[7],
+        error_waiting=newest_error(waiting & (Outbox.attempts > 0)),
+        error_failed=newest_error(used_up))
 
 
 def retry_failed() -> int:
-    """Give mails that used up their attempts a new round (after fixing SMTP); not those past
-    their end (a password link that would no longer work)."""
+    """Give mails that failed for good a new round (after fixing SMTP or the address); not
+    those past their end (a password link that would no longer work)."""
     now = utcnow()
     return (Outbox.update(status="pending", attempts=0, next_attempt_at=now)
             .where((Outbox.status == "failed") & _before_end(now))
             .execute())
 
 
+def retry_waiting() -> int:
+    """Mails waiting for their next attempt after a failure (up to MAX_RETRY away) are due
+    now: SMTP has been fixed. Their attempts so far still count."""
+    now = utcnow()
+    return (Outbox.update(next_attempt_at=now)
+            .where((Outbox.status == "pending") & (Outbox.attempts > 0)
+                   & (Outbox.next_attempt_at > now))
+            .execute())
+
+
 __all__ = ["OutboxStatus", "SmtpConfig", "backoff", "claim", "deliver_batch", "outbox_status",
-           "retry_failed", "run"]
+           "refused_for_good", "retry_failed", "retry_waiting", "run"]

@@ -19,8 +19,8 @@ from tests.net import free_port
 
 
 class Collector:
-    """Keeps every message; refuses recipients at bounce.test for good, at full.test for
-    now."""
+    """Keeps every message; refuses recipients at bounce.test as bad addresses, at full.test,
+    relay.test and busy.test for reasons that pass."""
 
     def __init__(self):
         self.messages = []
@@ -31,6 +31,10 @@ class Collector:
             return "550 5.1.1 no such user"
         if address.endswith("@full.test"):  # for now: tried again later
             return "452 4.2.2 mailbox full"
+        if address.endswith("@relay.test"):  # the portal's relay, not the address: again later
+            return "554 5.7.1 Relay access denied"
+        if address.endswith("@busy.test"):  # the server goes away (smtplib hangs up)
+            return "421 4.3.2 shutting down"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -98,14 +102,21 @@ def test_backoff_doubles_and_is_capped():
 
 
 def test_a_refused_recipient_does_not_stop_the_others_and_ends_failed(db, smtp):
-    """A recipient refused for now (4xx) is tried again until its attempts are used up; one
-    refused for good (5xx: no such user) fails at once. Either is kept, never dropped."""
+    """A recipient refused for a reason that may pass (4xx; the relay's policy, 5.7.1) is
+    tried again until its attempts are used up; a bad address (5.1.1: no such user) fails at
+    once. Either is kept, never dropped. A 421 hangs up: the next mail gets a new
+    connection."""
+    _queue(1, domain="busy.test")
     _queue(2)
     _queue(1, domain="full.test")
+    _queue(1, domain="relay.test")
     _queue(1, domain="bounce.test")
-    assert mailer.deliver_batch("w1", smtp.config) == {"sent": 2, "failed": 2}
+    assert mailer.deliver_batch("w1", smtp.config) == {"sent": 2, "failed": 4}
+    assert sorted(m["To"] for m in smtp.messages) == ["user0@skole.test", "user1@skole.test"]
+    for domain, code in (("busy.test", "421"), ("full.test", "452"), ("relay.test", "554")):
+        again = Outbox.get(Outbox.recipient == f"user0@{domain}")
+        assert again.status == "pending" and code in again.last_error
     full = Outbox.get(Outbox.recipient == "user0@full.test")
-    assert full.status == "pending" and "452" in full.last_error
     bounced = Outbox.get(Outbox.recipient == "user0@bounce.test")
     assert bounced.status == "failed" and bounced.attempts == 1 and "550" in bounced.last_error
     Outbox.update(attempts=mailer.MAX_ATTEMPTS - 1).where(Outbox.id == full.id).execute()
@@ -116,15 +127,23 @@ def test_a_refused_recipient_does_not_stop_the_others_and_ends_failed(db, smtp):
         "pending"}
 
 
-def test_only_a_permanent_refusal_of_every_recipient_is_for_good():
-    import smtplib
+def test_only_a_bad_address_is_refused_for_good():
+    from smtplib import SMTPDataError, SMTPRecipientsRefused
 
-    assert mailer.refused_for_good(smtplib.SMTPRecipientsRefused({"a@x": (550, b"no")}))
-    assert not mailer.refused_for_good(smtplib.SMTPRecipientsRefused({"a@x": (452, b"full")}))
-    assert not mailer.refused_for_good(smtplib.SMTPRecipientsRefused(
-        {"a@x": (550, b"no"), "b@x": (451, b"later")}))
-    assert not mailer.refused_for_good(smtplib.SMTPRecipientsRefused({}))
-    assert not mailer.refused_for_good(smtplib.SMTPDataError(554, b"rejected"))
+    def refused(*answers):
+        return mailer.refused_for_good(SMTPRecipientsRefused(
+            {f"u{i}@x": answer for i, answer in enumerate(answers)}))
+
+    assert refused((550, b"5.1.1 <u0@x>: Recipient address rejected: User unknown"))
+    assert refused((553, b"5.1.3 bad address syntax"), (550, b" 5.1.10 no such domain"))
+    assert not refused((550, b"5.1.1 no such user"), (451, b"4.3.0 try later"))
+    for answer in [(550, b"no such user"),  # no enhanced code: it might be the relay's policy
+                   (554, b"5.7.1 Relay access denied"), (530, b"5.7.0 Authentication required"),
+                   (550, b"5.4.5 Daily sending quota exceeded"), (552, b"5.2.2 Mailbox full"),
+                   (452, b"4.2.2 mailbox full"), (450, b"5.1.1 odd, but a 4xx")]:
+        assert not refused(answer), answer
+    assert not refused()
+    assert not mailer.refused_for_good(SMTPDataError(554, b"5.1.1 rejected"))
     assert not mailer.refused_for_good(ConnectionRefusedError())
 
 
@@ -296,7 +315,8 @@ def test_mail_status_reports_a_worker_that_does_not_run(app, runner, smtp, monke
     has sent (nor left claimed when it died) means none runs; exit 1 until one sends it."""
     assert _status(runner) == (0, "waiting: 0\ndue for more than 30 min and not sent: 0\n"
                                   "queued more than 30 min ago and still failing: 0\n"
-                                  "failed for good: 0\nnot sent before their end: 0\n"
+                                  "failed for good: 0\n"
+                                  "not sent before their end: 0 (0 queued in the last 24 hours)\n"
                                   "sent in the last 24 hours: 0\nOK\n")
     with database.connection_context():
         _queue(3)
@@ -310,7 +330,7 @@ def test_mail_status_reports_a_worker_that_does_not_run(app, runner, smtp, monke
     assert "due for more than 30 min and not sent: 2\n" in output
     assert "queued more than 30 min ago and still failing: 0\n" in output
     assert ("PROBLEM: 2 mail(s) due for more than 30 min have not been sent: is the worker "
-            "(send-mail) running?") in output
+            "(send-mail) running, or is it slowed down (SMTP timing out, a burst)?") in output
     assert "OK" not in output
     assert _status(runner, "--late-after", "60")[0] == 0  # the limit is the administrator's
     without_check = runner.invoke(args=["mail-status"])
@@ -347,8 +367,9 @@ def test_mail_status_reports_smtp_that_keeps_failing_until_the_mail_goes(
     assert "  after failed attempts: 1, the newest one's error: ConnectionRefusedError" in output
     assert "due for more than 30 min and not sent: 0\n" in output
     assert "queued more than 30 min ago and still failing: 1\n" in output
-    assert ("PROBLEM: 1 mail(s) queued more than 30 min ago still fail (the error above): fix "
-            "SMTP, then send-mail --retry-failed --once") in output
+    assert ("PROBLEM: 1 mail(s) queued more than 30 min ago still fail (the newest error "
+            "above): fix SMTP (or, for one recipient, see docs/operations.md), then send-mail "
+            "--retry-failed --once") in output
     _smtp_env(monkeypatch, smtp.config.port)
     assert runner.invoke(args=["send-mail", "--once"]).exit_code == 0
     assert smtp.messages == []  # its next attempt has not come
@@ -374,12 +395,18 @@ def test_mail_status_reports_mails_that_failed_for_good(app, runner, smtp, monke
     assert code == 1
     assert "failed for good: 1\n  the newest one's error: SMTPRecipientsRefused" in output
     assert "550" in output and "452" in output  # each with its own error
-    assert "PROBLEM: 1 mail(s) failed for good: fix SMTP or the address" in output
+    assert "PROBLEM: 1 mail(s) failed for good: fix SMTP, then send-mail --retry-failed" in output
     _smtp_env(monkeypatch, smtp.config.port)
     retried = runner.invoke(args=["send-mail", "--retry-failed", "--once"])
     assert "1 failed mail(s) queued again, 1 waiting for their next attempt due now." \
         in retried.output
-    assert _status(runner)[0] == 1  # refused again
+    assert _status(runner)[0] == 1
+    with database.connection_context():  # tried again, and refused again
+        bounced = Outbox.get(Outbox.recipient == "user0@bounce.test")
+        assert (bounced.status, bounced.attempts) == ("failed", 1)
+        assert bounced.next_attempt_at > utcnow()
+        full = Outbox.get(Outbox.recipient == "user0@full.test")
+        assert full.attempts == 2  # its attempts so far still count
     with database.connection_context():
         # what docs/operations.md gives for an address that will never take it
         database.execute_sql("DELETE FROM outbox WHERE status = 'failed' "
@@ -388,25 +415,56 @@ def test_mail_status_reports_mails_that_failed_for_good(app, runner, smtp, monke
     assert code == 0 and "failed for good: 0\n" in output
 
 
-def test_mail_status_counts_links_past_their_end_and_old_sent_mails_apart(app, runner):
-    """A password link not sent before its end is kept as failed, but there is nothing left
-    to send: counted apart, not a problem. A mail sent days ago is not "in the last 24
-    hours"."""
+def test_mail_status_reports_password_links_not_sent_before_their_end(app, runner, smtp):
+    """A password link not sent before its end (the worker did not run, or SMTP failed all
+    its hour) is nothing left to send, but a user went without it: a problem for the 24 hours
+    after it was asked for, counted apart from mails to retry. One refused as a bad address
+    is failed for good until its end, then counted with them, and --retry-failed leaves it.
+    A mail sent days ago is not "in the last 24 hours"."""
     from portal.notifications.notify import queue_mail
 
     with database.connection_context():
         now = utcnow()
         queue_mail("elev@skole.test", "Passord", "Lenke\n", "reset:1",
-                   expires_at=now - timedelta(minutes=1))
+                   expires_at=now - timedelta(days=2) + timedelta(hours=1))
+        _back(2 * 24 * 60, "reset:1")
         mailer.claim("w1", 10)  # finds it past its end
+        assert Outbox.get(Outbox.dedupe_key == "reset:1").status == "failed"
         _kept("sent", 2, "sent-two-days-ago", now)
         _kept("sent", 0, "sent-today", now)
-        assert Outbox.get(Outbox.dedupe_key == "reset:1").status == "failed"
     code, output = _status(runner)
     assert code == 0, output
-    assert "failed for good: 0\nnot sent before their end: 1\nsent in the last 24 hours: 1\n" \
-        in output
+    assert ("failed for good: 0\nnot sent before their end: 1 (0 queued in the last 24 hours)"
+            "\nsent in the last 24 hours: 1\n") in output
     assert "error" not in output
+
+    with database.connection_context():
+        queue_mail("elev@skole.test", "Passord", "Lenke\n", "reset:2",
+                   expires_at=utcnow() - timedelta(minutes=1))
+        mailer.claim("w1", 10)
+    code, output = _status(runner)
+    assert code == 1
+    assert "not sent before their end: 2 (1 queued in the last 24 hours)" in output
+    assert ("PROBLEM: 1 password link(s) of the last 24 hours were not sent before their end"
+            in output)
+
+    with database.connection_context():
+        queue_mail("borte@bounce.test", "Passord", "Lenke\n", "reset:3",
+                   expires_at=utcnow() + timedelta(hours=1))
+        assert mailer.deliver_batch("w1", smtp.config) == {"sent": 0, "failed": 1}
+        status = mailer.outbox_status()
+        assert (status.failed, status.expired) == (1, 2) and "5.1.1" in status.error_failed
+        later = utcnow() + timedelta(hours=2)
+        status = mailer.outbox_status(later)
+        assert (status.failed, status.expired, status.error_failed) == (0, 3, None)
+        queue_mail("elev@full.test", "Passord", "Lenke\n", "reset:4",
+                   expires_at=utcnow() + timedelta(hours=1))
+        assert mailer.deliver_batch("w1", smtp.config) == {"sent": 0, "failed": 1}
+        assert Outbox.get(Outbox.dedupe_key == "reset:4").status == "pending"  # (452)
+        Outbox.update(expires_at=utcnow() - timedelta(minutes=1)).where(
+            Outbox.dedupe_key.in_(["reset:3", "reset:4"])).execute()
+        # past their end: neither a new round nor an attempt now
+        assert mailer.retry_failed() == 0 and mailer.retry_waiting() == 0
 
 
 def test_mail_status_refuses_a_late_limit_under_a_minute(app, runner):

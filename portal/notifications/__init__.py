@@ -101,7 +101,8 @@ def mail_status(check, quiet, late_after):
     click.echo(f"failed for good: {status.failed}")
     if status.error_failed:
         click.echo(f"  the newest one's error: {status.error_failed}")
-    click.echo(f"not sent before their end: {status.expired}")
+    click.echo(f"not sent before their end: {status.expired} "
+               f"({status.expired_last_day} queued in the last 24 hours)")
     click.echo(f"sent in the last 24 hours: {status.sent_last_day}")
     if check:
         for problem in status.problems:

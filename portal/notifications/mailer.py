@@ -4,7 +4,7 @@ Each mail is sent at most once by a running worker and never dropped:
 - rows are claimed before sending (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two workers never
   claim the same row; SQLite: one atomic conditional UPDATE, which SQLite serialises);
 - a failed send puts the row back with a later `next_attempt_at` (doubling, capped); after
-  MAX_ATTEMPTS, or at once when the server refuses the address for good (5xx), it is kept as
+  MAX_ATTEMPTS, or at once when the server refuses the address as bad (5.1.x), it is kept as
   `failed` for an administrator (`send-mail --retry-failed`; `mail-status --check` reports
   it);
 - a claim left by a worker that died is taken over after CLAIM_TIMEOUT. A worker killed in the
@@ -23,6 +23,7 @@ Without PORTAL_SMTP_HOST (development) mails are printed to the console instead.
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -199,12 +200,26 @@ class Transport:
             self.smtp = None
 
 
+# RFC 3463's enhanced status codes: 5.1.x is a permanent fault of the address itself (no such
+# mailbox, no such domain, bad syntax). Other 5xx answers to RCPT are often about the portal's
+# relay or its policy (relaying denied 5.7.1, authentication 5.7.0, a sending quota 5.4.5; a
+# full mailbox 5.2.2, which RFC 5321 has handled as a 4xx): those are tried again.
+_BAD_ADDRESS = re.compile(rb"^5\.1\.\d{1,3}\b")
+
+
 def refused_for_good(error: Exception) -> bool:
-    """Whether the SMTP server refused the recipient with a permanent (5xx) answer: no such
-    user (a departed teacher's address). Trying again changes nothing; a 4xx (greylisting, a
-    full mailbox) is tried again."""
+    """Whether the SMTP server refused every recipient because the address itself is bad (a
+    5xx with an enhanced code 5.1.x: a departed teacher's mailbox): trying again changes
+    nothing. Any other refusal is tried again."""
     return isinstance(error, smtplib.SMTPRecipientsRefused) and bool(error.recipients) and all(
-        code >= 500 for code, _answer in error.recipients.values())
+        500 <= code < 600 and _BAD_ADDRESS.match(answer.lstrip())
+        for code, answer in error.recipients.values())
+
+
+def _closed_connection(error: Exception) -> bool:
+    """Whether smtplib dropped the connection with this refusal (421: the server closes)."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and any(
+        code == 421 for code, _answer in error.recipients.values())
 
 
 def _failed(row: Outbox, token: str, error: Exception, now: datetime) -> None:
@@ -230,7 +245,8 @@ def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
             except (smtplib.SMTPException, OSError) as error:
                 _failed(row, token, error, now or utcnow())
                 counts["failed"] += 1
-                if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                if (not isinstance(error, smtplib.SMTPRecipientsRefused)
+                        or _closed_connection(error)):
                     transport.close()  # the connection may be dead; a fresh one for the next
                 continue
             (Outbox.update(status="sent", sent_at=utcnow(), attempts=row.attempts + 1,
@@ -284,7 +300,8 @@ class OutboxStatus:
     not_taken: int  # due for longer than late_after, and no worker has sent it
     failing: int  # queued longer ago than late_after, every attempt so far failed
     failed: int  # failed for good (attempts used up, or refused): retry after fixing, or delete
-    expired: int  # not sent before their end (a password link): nothing left to do
+    expired: int  # not sent before their end (a password link): nothing left to send
+    expired_last_day: int  # of them, queued in the last 24 hours: a user went without a link
     sent_last_day: int
     error_waiting: str | None  # the newest waiting mail's after a failed attempt
     error_failed: str | None  # the newest failed mail's (not one past its end)
@@ -296,13 +313,19 @@ class OutboxStatus:
         found = []
         if self.not_taken:
             found.append(f"{self.not_taken} mail(s) due for more than {minutes} min have not "
-                         "been sent: is the worker (send-mail) running?")
+                         "been sent: is the worker (send-mail) running, or is it slowed down "
+                         "(SMTP timing out, a burst)?")
         if self.failing:
             found.append(f"{self.failing} mail(s) queued more than {minutes} min ago still fail "
-                         "(the error above): fix SMTP, then send-mail --retry-failed --once")
+                         "(the newest error above): fix SMTP (or, for one recipient, see "
+                         "docs/operations.md), then send-mail --retry-failed --once")
         if self.failed:
-            found.append(f"{self.failed} mail(s) failed for good: fix SMTP or the address, then "
-                         "send-mail --retry-failed --once, or delete them (docs/operations.md)")
+            found.append(f"{self.failed} mail(s) failed for good: fix SMTP, then send-mail "
+                         "--retry-failed --once, or delete them (docs/operations.md)")
+        if self.expired_last_day:
+            found.append(f"{self.expired_last_day} password link(s) of the last 24 hours were "
+                         "not sent before their end (the worker did not run or SMTP failed): "
+                         "those users must ask again")
         return found
 
 
@@ -314,8 +337,10 @@ def outbox_status(now: datetime | None = None,
     now = now or utcnow()
     waiting = Outbox.status.in_(("pending", "sending"))
     failed = Outbox.status == "failed"
-    expired = failed & (Outbox.last_error == EXPIRED)
-    used_up = failed & (Outbox.last_error.is_null() | (Outbox.last_error != EXPIRED))
+    # past its end: marked so by a worker, or failed before it and the end has come since
+    expired = failed & ((Outbox.last_error == EXPIRED) | ~_before_end(now))
+    used_up = (failed & (Outbox.last_error.is_null() | (Outbox.last_error != EXPIRED))
+               & _before_end(now))
 
     def count(condition):
         return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
@@ -333,6 +358,7 @@ def outbox_status(now: datetime | None = None,
         count(waiting & (Outbox.next_attempt_at < now - late_after)),
         count(waiting & (Outbox.attempts > 0) & (Outbox.created_at < now - late_after)),
         count(used_up), count(expired),
+        count(expired & (Outbox.created_at >= now - timedelta(days=1))),
         count((Outbox.status == "sent") & (Outbox.sent_at >= now - timedelta(days=1))),
     ).tuples().get()
     oldest = row[1]
@@ -340,7 +366,8 @@ def outbox_status(now: datetime | None = None,
         oldest = datetime.fromisoformat(oldest)
     return OutboxStatus(
         waiting=row[0], oldest_waiting=oldest, retrying=row[2], late_after=late_after,
-        not_taken=row[3], failing=row[4], failed=row[5], expired=row[6], sent_last_day=row[7],
+        not_taken=row[3], failing=row[4], failed=row[5], expired=row[6],
+        expired_last_day=row[7], sent_last_day=row[8],
         error_waiting=newest_error(waiting & (Outbox.attempts > 0)),
         error_failed=newest_error(used_up))
 
@@ -360,7 +387,7 @@ def retry_waiting() -> int:
     now = utcnow()
     return (Outbox.update(next_attempt_at=now)
             .where((Outbox.status == "pending") & (Outbox.attempts > 0)
-                   & (Outbox.next_attempt_at > now))
+                   & (Outbox.next_attempt_at > now) & _before_end(now))
             .execute())
 
 

@@ -96,6 +96,39 @@ def test_smtp_down_keeps_mail_and_retries_with_backoff(db, smtp):
     assert len(smtp.messages) == 2 and len(set(_ids(smtp.messages))) == 2
 
 
+def test_smtp_that_does_not_answer_fails_the_batch_once(db):
+    """A server that takes the connection and never greets: the first mail waits out the time
+    limit, and the rest of the batch fails with it without a connection each (each would wait
+    as long, and 50 of them hold their claims past CLAIM_TIMEOUT)."""
+    import socket as sockets
+
+    listener = sockets.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(connection)  # and never a word
+
+    threading.Thread(target=accept, daemon=True).start()
+    silent = mailer.SmtpConfig(host="127.0.0.1", port=listener.getsockname()[1],
+                               starttls=False, timeout=0.5)
+    try:
+        _queue(3)
+        assert mailer.deliver_batch("w1", silent) == {"sent": 0, "failed": 3}
+        assert len(accepted) == 1
+        rows = list(Outbox.select())
+        assert {(r.status, r.attempts, r.claimed_by) for r in rows} == {("pending", 1, None)}
+        assert all("timed out" in r.last_error for r in rows)
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+
 def test_backoff_doubles_and_is_capped():
     assert [mailer.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert mailer.backoff(30) == mailer.MAX_RETRY

@@ -3,7 +3,8 @@
 Each mail is sent at most once by a running worker and never dropped:
 - rows are claimed before sending (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two workers never
   claim the same row; SQLite: one atomic conditional UPDATE, which SQLite serialises);
-- a failed send puts the row back with a later `next_attempt_at` (doubling, capped); after
+- a failed send puts the row back with a later `next_attempt_at` (doubling, capped; when
+  SMTP cannot be reached, the rest of the batch with it, without trying each); after
   MAX_ATTEMPTS, or at once when the server refuses the address as bad (5.1.x), it is kept as
   `failed` for an administrator (`send-mail --retry-failed`; `mail-status --check` reports
   it);
@@ -167,6 +168,9 @@ class Transport:
         self.config = config
         self.out = out or sys.stdout
         self.smtp: smtplib.SMTP | None = None
+        # the last send failed before a connection was made (refused, no answer in time,
+        # STARTTLS or the login failed): the same for every mail it would send now
+        self.unreachable = False
 
     def send(self, msg: EmailMessage) -> None:
         if not self.config.host:
@@ -179,6 +183,7 @@ class Transport:
                   f"{msg.get_content()}", file=self.out)
             return
         if self.smtp is None:
+            self.unreachable = True
             smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout)
             try:
                 if self.config.starttls:
@@ -189,6 +194,7 @@ class Transport:
                 smtp.close()
                 raise
             self.smtp = smtp
+            self.unreachable = False
         self.smtp.send_message(msg)
 
     def close(self) -> None:
@@ -239,10 +245,18 @@ def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
     counts = {"sent": 0, "failed": 0}
     transport = Transport(config, out)
     try:
-        for row in rows:
+        for position, row in enumerate(rows):
             try:
                 transport.send(message_for(row, config))
             except (smtplib.SMTPException, OSError) as error:
+                if transport.unreachable:
+                    # SMTP cannot be reached: the rest of the batch fails as this one did, at
+                    # once, rather than each waiting out its own time limit (50 mails at 30 s
+                    # would hold their claims past CLAIM_TIMEOUT, for another worker to take)
+                    for unsent in rows[position:]:
+                        _failed(unsent, token, error, now or utcnow())
+                    counts["failed"] += len(rows) - position
+                    break
                 _failed(row, token, error, now or utcnow())
                 counts["failed"] += 1
                 if (not isinstance(error, smtplib.SMTPRecipientsRefused)

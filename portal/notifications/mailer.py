@@ -317,8 +317,8 @@ class OutboxStatus:
     expired: int  # not sent before their end (a password link): nothing left to send
     expired_last_day: int  # of them, queued in the last 24 hours: a user went without a link
     sent_last_day: int
-    error_waiting: str | None  # the newest waiting mail's after a failed attempt
-    error_failed: str | None  # the newest failed mail's (not one past its end)
+    error_waiting: str | None  # of the newest waiting mail that has failed an attempt
+    error_failed: str | None  # of the newest mail failed for good (not one past its end)
 
     @property
     def problems(self) -> list[str]:
@@ -328,7 +328,7 @@ class OutboxStatus:
         if self.not_taken:
             found.append(f"{self.not_taken} mail(s) due for more than {minutes} min have not "
                          "been sent: is the worker (send-mail) running, or is it slowed down "
-                         "(SMTP timing out, a burst)?")
+                         "(a slow relay, a burst)?")
         if self.failing:
             found.append(f"{self.failing} mail(s) queued more than {minutes} min ago still fail "
                          "(the newest error above): fix SMTP (or, for one recipient, see "
@@ -365,7 +365,7 @@ def outbox_status(now: datetime | None = None,
                 .order_by(Outbox.id.desc()).limit(1).scalar())
 
     # A failed attempt moves next_attempt_at on, so a mail due long ago that still waits is
-    # one that no worker took: none runs (or the queue is longer than it sends).
+    # one that no worker took: none runs (or it is slowed down: a slow relay, a burst).
     row = Outbox.select(
         count(waiting), fn.MIN(Case(None, [(waiting, Outbox.created_at)])),
         count(waiting & (Outbox.attempts > 0)),
@@ -387,8 +387,8 @@ def outbox_status(now: datetime | None = None,
 
 
 def retry_failed() -> int:
-    """Give mails that failed for good a new round (after fixing SMTP or the address); not
-    those past their end (a password link that would no longer work)."""
+    """Give mails that failed for good a new round (after fixing SMTP); not those past their
+    end (a password link that would no longer work)."""
     now = utcnow()
     return (Outbox.update(status="pending", attempts=0, next_attempt_at=now)
             .where((Outbox.status == "failed") & _before_end(now))

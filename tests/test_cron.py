@@ -12,11 +12,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from portal.models import utcnow
-from portal.notifications.models import Outbox
 from portal.rules.calendar import today
 from tests.documents import ROOT, blocks
-from tests.test_notifications_outbox import _queue, smtp  # noqa: F401  (smtp: a fixture)
+from tests.test_notifications_outbox import _back, _queue, smtp  # noqa: F401  (smtp: a fixture)
 
 FLASK = Path(sys.executable).parent / "flask"
 
@@ -89,10 +87,8 @@ def test_the_documented_cron_lines_run_as_written(app, database_url, school, smt
     # line prints the status for cron to mail (exit 1, which cron ignores), the SMTP error's
     # text as it is (a backslash in it is no escape)
     _queue(1, domain="late.test")
-    queued = utcnow() - timedelta(minutes=40)
-    Outbox.update(created_at=queued, next_attempt_at=queued, attempts=1,
-                  last_error="SMTPDataError: (451, b'try\\nlater \\c')").where(
-        Outbox.status == "pending").execute()
+    _back(40, "test:late.test:0", attempts=1,
+          last_error="SMTPDataError: (451, b'try\\nlater \\c')")
     printed, errors = run(commands[names.index("mail-status")], exit_code=1)
     assert "the newest one's error: SMTPDataError: (451, b'try\\nlater \\c')\n" in printed
     assert "due for more than 30 min and not sent: 1\n" in printed

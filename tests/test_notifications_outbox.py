@@ -4,6 +4,7 @@ delivered exactly once, on SQLite and PostgreSQL."""
 
 import asyncio
 import io
+import socket
 import threading
 from datetime import timedelta
 from email import message_from_bytes
@@ -56,6 +57,13 @@ def smtp():
     controller.stop()
 
 
+def _smtp_env(monkeypatch, port):
+    """The SMTP server of the `smtp` fixture, for the commands (as PORTAL_SMTP_*)."""
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PORTAL_SMTP_PORT", str(port))
+    monkeypatch.setenv("PORTAL_SMTP_STARTTLS", "0")
+
+
 def _queue(n, domain="skole.test"):
     now = utcnow()
     for i in range(n):
@@ -100,9 +108,7 @@ def test_smtp_that_does_not_answer_fails_the_batch_once(db):
     """A server that takes the connection and never greets: the first mail waits out the time
     limit, and the rest of the batch fails with it without a connection each (each would wait
     as long, and 50 of them hold their claims past CLAIM_TIMEOUT)."""
-    import socket as sockets
-
-    listener = sockets.create_server(("127.0.0.1", 0))
+    listener = socket.create_server(("127.0.0.1", 0))
     accepted = []
 
     def accept():
@@ -257,9 +263,7 @@ def test_config_from_environment():
 def test_cli_sends_the_outbox(app, runner, smtp, monkeypatch):
     with database.connection_context():
         _queue(2)
-    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("PORTAL_SMTP_PORT", str(smtp.config.port))
-    monkeypatch.setenv("PORTAL_SMTP_STARTTLS", "0")
+    _smtp_env(monkeypatch, smtp.config.port)
     result = runner.invoke(args=["send-mail", "--once"])
     assert result.exit_code == 0, result.output
     assert "Sent 2" in result.output and len(smtp.messages) == 2
@@ -328,12 +332,6 @@ def test_the_worker_sends_then_deletes_what_was_kept_long_enough(db, smtp, monke
 def _status(runner, *args):
     result = runner.invoke(args=["mail-status", "--check", *args])
     return result.exit_code, result.output
-
-
-def _smtp_env(monkeypatch, port):
-    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("PORTAL_SMTP_PORT", str(port))
-    monkeypatch.setenv("PORTAL_SMTP_STARTTLS", "0")
 
 
 def _back(minutes, *keys, **fields):

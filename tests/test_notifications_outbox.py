@@ -21,7 +21,9 @@ from tests.net import free_port
 
 class Collector:
     """Keeps every message; refuses recipients at bounce.test as bad addresses, at full.test,
-    relay.test and busy.test for reasons that pass."""
+    relay.test and busy.test for reasons that pass; takes SLOW seconds for each at slow.test."""
+
+    SLOW = 0.2
 
     def __init__(self):
         self.messages = []
@@ -36,6 +38,8 @@ class Collector:
             return "554 5.7.1 Relay access denied"
         if address.endswith("@busy.test"):  # the server goes away (smtplib hangs up)
             return "421 4.3.2 shutting down"
+        if address.endswith("@slow.test"):  # a relay that answers slowly
+            await asyncio.sleep(self.SLOW)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -194,6 +198,26 @@ def test_a_dead_workers_claim_is_taken_over_after_the_timeout(db, smtp):
     later = utcnow() + mailer.CLAIM_TIMEOUT + timedelta(seconds=5)
     assert mailer.deliver_batch("w2", smtp.config, now=later) == {"sent": 3, "failed": 0}
     assert len(smtp.messages) == 3
+
+
+def test_a_batch_gives_back_what_a_slow_relay_has_not_taken_in_its_time(db, smtp):
+    """A relay slow enough that a batch would run past CLAIM_TIMEOUT (another worker would take
+    over mails this one still holds): after its time the batch stops and gives the rest back,
+    unsent, untried and due; the next round sends them, each once."""
+    _queue(5, domain="slow.test")
+    budget = timedelta(seconds=smtp.SLOW * 1.5)  # time for one or two mails, not three
+    counts = mailer.deliver_batch("w1", smtp.config, budget=budget)
+    sent = counts["sent"]
+    assert counts["failed"] == 0 and 1 <= sent <= 2 and len(smtp.messages) == sent
+    back = list(Outbox.select().where(Outbox.status != "sent"))
+    assert len(back) == 5 - sent
+    assert all((row.status, row.attempts, row.claimed_by, row.claimed_at, row.last_error)
+               == ("pending", 0, None, None, None) and row.next_attempt_at <= utcnow()
+               for row in back)
+    total = mailer.run("w1", config=smtp.config, once=True)
+    assert total["failed"] == 0 and sent + total["sent"] == 5
+    ids = _ids(smtp.messages)
+    assert len(ids) == 5 and len(set(ids)) == 5
 
 
 def test_two_workers_racing_deliver_every_mail_exactly_once(db, smtp):

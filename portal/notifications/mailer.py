@@ -8,6 +8,8 @@ Each mail is sent at most once by a running worker and never dropped:
   MAX_ATTEMPTS, or at once when the server refuses the address as bad (5.1.x), it is kept as
   `failed` for an administrator (`send-mail --retry-failed`; `mail-status --check` reports
   it);
+- a batch gives back, unsent and untried, what it has not sent after BATCH_TIME (a slow relay),
+  well before CLAIM_TIMEOUT;
 - a claim left by a worker that died is taken over after CLAIM_TIMEOUT. A worker killed in the
   instant between the SMTP server's "250 OK" and marking the row sent is the one case that
   can repeat a mail; its Message-ID is the same, so mail clients show it once.
@@ -46,6 +48,10 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
 CLAIM_TIMEOUT = timedelta(minutes=15)
+# A batch sends for at most this long, then gives back what it has not sent (for the next
+# round, or another worker): a relay that answers slowly does not hold claims till they time out
+# (a mail at a time stays well inside CLAIM_TIMEOUT: SMTP's time limit is 30 s an answer)
+BATCH_TIME = timedelta(minutes=5)
 EXPIRED = "not sent: past its end (expires_at)"
 KEEP_SENT_DAYS = 30  # PORTAL_OUTBOX_KEEP_DAYS; 0 keeps sent mails for good
 PRUNE_EVERY = timedelta(hours=1)  # how often a running worker deletes what has been kept enough
@@ -238,14 +244,28 @@ def _failed(row: Outbox, token: str, error: Exception, now: datetime) -> None:
      .execute())
 
 
+def _give_back(rows: list[Outbox], token: str) -> None:
+    """Unclaim these rows, as they were before: due, their attempts unchanged."""
+    (Outbox.update(status="pending", claimed_by=None, claimed_at=None)
+     .where(Outbox.id.in_([row.id for row in rows]) & (Outbox.claimed_by == token)
+            & (Outbox.status == "sending"))
+     .execute())
+
+
 def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
-                  now: datetime | None = None, out=None) -> dict[str, int]:
-    """Claim and send one batch; returns counts of sent and failed."""
+                  now: datetime | None = None, out=None,
+                  budget: timedelta = BATCH_TIME) -> dict[str, int]:
+    """Claim and send one batch; returns counts of sent and failed. What is left unsent after
+    `budget` is given back for the next round."""
     token, rows = claim(worker, limit, now)
     counts = {"sent": 0, "failed": 0}
     transport = Transport(config, out)
+    ends = time.monotonic() + budget.total_seconds()
     try:
         for position, row in enumerate(rows):
+            if position and time.monotonic() > ends:
+                _give_back(rows[position:], token)
+                break
             try:
                 transport.send(message_for(row, config))
             except (smtplib.SMTPException, OSError) as error:

@@ -462,12 +462,57 @@ def test_mail_status_reports_mails_that_failed_for_good(app, runner, smtp, monke
         assert bounced.next_attempt_at > utcnow()
         full = Outbox.get(Outbox.recipient == "user0@full.test")
         assert full.attempts == 2  # its attempts so far still count
-    with database.connection_context():
-        # what docs/operations.md gives for an address that will never take it
-        database.execute_sql("DELETE FROM outbox WHERE status = 'failed' "
-                             "AND recipient = 'user0@bounce.test'")
+    # what docs/operations.md gives for an address that will never take it
+    deleted = runner.invoke(args=["mail-failed", "--delete", "user0@bounce.test"])
+    assert deleted.exit_code == 0, deleted.output
     code, output = _status(runner)
     assert code == 0 and "failed for good: 0\n" in output
+
+
+def test_mail_failed_lists_them_and_deletes_those_to_an_address(app, runner, smtp):
+    """For IT staff without SQL: the mails failed for good, newest first, each with whether a
+    user still has its address; `--delete ADDRESS` removes the failed ones to it (any case,
+    those past their end with them), leaves what still waits, and says who still has it."""
+    from portal.models import User
+    from portal.notifications.notify import queue_mail
+
+    with database.connection_context():
+        User.create(username="ola", full_name="Ola", email="User0@Bounce.test", password_hash="x")
+        _queue(2, domain="bounce.test")
+        assert mailer.deliver_batch("w1", smtp.config) == {"sent": 0, "failed": 2}
+        queue_mail("User0@Bounce.test", "Passord", "Lenke\n", "reset:1",
+                   expires_at=utcnow() - timedelta(minutes=1))
+        mailer.claim("w1", 10)  # past its end: failed, and not listed
+        _queue(1, domain="full.test")
+        _back(60, "test:bounce.test:0")
+        first, second = (Outbox.get(Outbox.dedupe_key == f"test:bounce.test:{i}").id
+                         for i in (0, 1))
+        total, rows = mailer.failed_for_good(limit=1)
+        assert total == 2 and [row.id for row in rows] == [second]
+    listed = runner.invoke(args=["mail-failed"])
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert lines[0] == "failed for good: 2" and len(lines) == 3
+    assert lines[1].startswith(f"#{second} queued ") and lines[2].startswith(f"#{first} queued ")
+    assert " UTC to user1@bounce.test (no user has this address now), 1 attempt(s): " \
+        "SMTPRecipientsRefused" in lines[1]
+    assert "to user0@bounce.test (still the address of: ola)" in lines[2]
+    assert "5.1.1" in lines[2]
+
+    deleted = runner.invoke(args=["mail-failed", "--delete", " USER0@bounce.test "])
+    assert deleted.exit_code == 0
+    assert deleted.output == ("Deleted 2 failed mail(s) to USER0@bounce.test.\n"
+                              "It is still the address of: ola. Correct it (import-users), or "
+                              "their next mails fail as well.\n")
+    again = runner.invoke(args=["mail-failed", "--delete", "user0@bounce.test"])
+    assert again.exit_code == 1 and "No failed mail to user0@bounce.test." in again.output
+    waiting = runner.invoke(args=["mail-failed", "--delete", "user0@full.test"])
+    assert waiting.exit_code == 1  # still waiting: the worker's, not deleted
+    assert runner.invoke(args=["mail-failed", "--delete", "user1@bounce.test"]).output == \
+        "Deleted 1 failed mail(s) to user1@bounce.test.\n"
+    assert runner.invoke(args=["mail-failed"]).output == "failed for good: 0\n"
+    with database.connection_context():
+        assert [row.recipient for row in Outbox.select()] == ["user0@full.test"]
 
 
 def test_mail_status_reports_password_links_not_sent_before_their_end(app, runner, smtp):

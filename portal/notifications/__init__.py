@@ -5,6 +5,7 @@ import sys
 from datetime import date
 
 import click
+from peewee import fn
 
 from portal.cases import engine
 from portal.i18n import gettext as _
@@ -110,6 +111,49 @@ def mail_status(check, quiet, late_after):
         if not status.problems:
             click.echo("OK")
         sys.exit(1 if status.problems else 0)
+
+
+@bp.cli.command("mail-failed")
+@click.option("--delete", "address", default=None, metavar="ADDRESS",
+              help="Delete the failed mails to this address (one that can never take them).")
+def mail_failed(address):
+    """List the mails that failed for good (the newest 50), or delete those to one address."""
+    from portal.db import database
+    from portal.models import User
+    from portal.notifications import mailer
+
+    def users_of(addresses):
+        """Who has each address now (lower case): a wrong one still on a user fails again."""
+        found = {}
+        if addresses:
+            for username, email in (User.select(User.username, fn.LOWER(User.email))
+                                    .where(fn.LOWER(User.email).in_(sorted(addresses)))
+                                    .order_by(User.username).tuples()):
+                found.setdefault(email, []).append(username)
+        return found
+
+    with database.connection_context():
+        if address is not None:
+            with database.atomic():
+                deleted = mailer.delete_failed(address)
+            if not deleted:
+                raise click.ClickException(f"No failed mail to {address.strip()}.")
+            click.echo(f"Deleted {deleted} failed mail(s) to {address.strip()}.")
+            users = users_of({address.strip().lower()}).get(address.strip().lower())
+            if users:
+                click.echo(f"It is still the address of: {', '.join(users)}. Correct it "
+                           "(import-users), or their next mails fail as well.")
+            return
+        total, rows = mailer.failed_for_good()
+        users = users_of({row.recipient.lower() for row in rows})
+    click.echo(f"failed for good: {total}" + (f" (the newest {len(rows)} below)"
+                                              if total > len(rows) else ""))
+    for row in rows:
+        whose = users.get(row.recipient.lower())
+        now_of = (f"still the address of: {', '.join(whose)}" if whose
+                  else "no user has this address now")
+        click.echo(f"#{row.id} queued {row.created_at:%Y-%m-%d %H:%M} UTC to {row.recipient} "
+                   f"({now_of}), {row.attempts} attempt(s): {row.last_error}")
 
 
 @bp.cli.command("send-reminders")

@@ -355,12 +355,19 @@ class OutboxStatus:
                          "docs/operations.md), then send-mail --retry-failed --once")
         if self.failed:
             found.append(f"{self.failed} mail(s) failed for good: fix SMTP, then send-mail "
-                         "--retry-failed --once, or delete them (docs/operations.md)")
+                         "--retry-failed --once; a wrong address: mail-failed")
         if self.expired_last_day:
             found.append(f"{self.expired_last_day} password link(s) of the last 24 hours were "
                          "not sent before their end (the worker did not run or SMTP failed): "
                          "those users must ask again")
         return found
+
+
+def _failed_for_good(now: datetime):
+    """SQL: failed, and not for being past its end (attempts used up, or the address refused):
+    what an administrator retries or deletes."""
+    return ((Outbox.status == "failed")
+            & (Outbox.last_error.is_null() | (Outbox.last_error != EXPIRED)) & _before_end(now))
 
 
 def outbox_status(now: datetime | None = None,
@@ -373,8 +380,7 @@ def outbox_status(now: datetime | None = None,
     failed = Outbox.status == "failed"
     # past its end: marked so by a worker, or failed before it and the end has come since
     expired = failed & ((Outbox.last_error == EXPIRED) | ~_before_end(now))
-    used_up = (failed & (Outbox.last_error.is_null() | (Outbox.last_error != EXPIRED))
-               & _before_end(now))
+    used_up = _failed_for_good(now)
 
     def count(condition):
         return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
@@ -427,3 +433,23 @@ def retry_waiting() -> int:
 
 __all__ = ["OutboxStatus", "SmtpConfig", "backoff", "claim", "deliver_batch", "outbox_status",
            "refused_for_good", "retry_failed", "retry_waiting", "run"]
+
+
+def failed_for_good(limit: int = 50) -> tuple[int, list[Outbox]]:
+    """How many mails failed for good, and the newest `limit` of them (`flask mail-failed`)."""
+    condition = _failed_for_good(utcnow())
+    rows = list(Outbox.select(Outbox.id, Outbox.created_at, Outbox.recipient, Outbox.attempts,
+                              Outbox.last_error)
+                .where(condition).order_by(Outbox.id.desc()).limit(limit))
+    total = len(rows) if len(rows) < limit else Outbox.select().where(condition).count()
+    return total, rows
+
+
+def delete_failed(address: str) -> int:
+    """Delete the failed mails to this address (any case), those past their end with them: an
+    address that can never take them (a mail keeps the address it was queued with). Mails
+    still waiting are left to the worker."""
+    return (Outbox.delete()
+            .where((Outbox.status == "failed")
+                   & (fn.LOWER(Outbox.recipient) == address.strip().lower()))
+            .execute())

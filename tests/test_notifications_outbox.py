@@ -448,7 +448,8 @@ def test_mail_status_reports_mails_that_failed_for_good(app, runner, smtp, monke
         assert Outbox.get(Outbox.recipient == "user0@full.test").status == "pending"
     code, output = _status(runner)
     assert code == 1
-    assert "failed for good: 1\n  the newest one's error: SMTPRecipientsRefused" in output
+    assert ("failed for good: 1\n  the newest one's error: address refused: "
+            "SMTPRecipientsRefused") in output
     assert "550" in output and "452" in output  # each with its own error
     assert "PROBLEM: 1 mail(s) failed for good: fix SMTP, then send-mail --retry-failed" in output
     _smtp_env(monkeypatch, smtp.config.port)
@@ -495,7 +496,7 @@ def test_mail_failed_lists_them_and_deletes_those_to_an_address(app, runner, smt
     assert lines[0] == "failed for good: 2" and len(lines) == 3
     assert lines[1].startswith(f"#{second} queued ") and lines[2].startswith(f"#{first} queued ")
     assert " UTC to user1@bounce.test (no user has this address now), 1 attempt(s): " \
-        "SMTPRecipientsRefused" in lines[1]
+        "address refused: SMTPRecipientsRefused" in lines[1]
     assert "to user0@bounce.test (still the address of: ola)" in lines[2]
     assert "5.1.1" in lines[2]
 
@@ -570,3 +571,44 @@ def test_mail_status_reports_password_links_not_sent_before_their_end(app, runne
 def test_mail_status_refuses_a_late_limit_under_a_minute(app, runner):
     result = runner.invoke(args=["mail-status", "--late-after", "0"])
     assert result.exit_code == 2 and "--late-after" in result.output
+
+
+def test_a_user_whose_address_the_server_refused_is_told_in_the_portal(
+        app, client, auth, school, smtp, runner):
+    """An address refused for good (no such mailbox) is one only the school can correct: its
+    owner reads so on the notifications and e-mail settings pages. Not for a mail that used up
+    its attempts (SMTP down is not theirs to fix), another user's address, or once the address
+    is corrected or the failed mail deleted."""
+    from portal.models import User
+    from portal.notifications.notify import queue_mail
+
+    User.update(email="Elev1@Bounce.test").where(User.id == school.elev1.id).execute()
+    User.update(email="laerer1@full.test").where(User.id == school.laerer1.id).execute()
+    queue_mail("elev1@bounce.test", "Sak", "Lenke\n", "refused:1")
+    queue_mail("laerer1@full.test", "Sak", "Lenke\n", "full:1")
+    assert mailer.deliver_batch("w1", smtp.config) == {"sent": 0, "failed": 2}
+    Outbox.update(attempts=mailer.MAX_ATTEMPTS - 1, next_attempt_at=utcnow()).where(
+        Outbox.dedupe_key == "full:1").execute()
+    assert mailer.deliver_batch("w1", smtp.config) == {"sent": 0, "failed": 1}
+    full = Outbox.get(Outbox.dedupe_key == "full:1")
+    assert full.status == "failed" and not full.last_error.startswith(mailer.ADDRESS_REFUSED)
+    assert Outbox.get(Outbox.dedupe_key == "refused:1").last_error.startswith(
+        "address refused: SMTPRecipientsRefused")
+    told = ("E-post til Elev1@Bounce.test kommer ikke fram: e-posttjeneren svarer at adressen "
+            "ikke finnes. Be skolekontoret rette den.")
+
+    auth.login("elev1")
+    for url in ("/notifications/", "/notifications/preferences"):
+        assert told in client.get(url).get_data(as_text=True)
+    auth.logout()
+    auth.login("laerer1")
+    for url in ("/notifications/", "/notifications/preferences"):
+        assert "kommer ikke fram" not in client.get(url).get_data(as_text=True)
+    auth.logout()
+    auth.login("elev1")
+    User.update(email="elev1@skole.test").where(User.id == school.elev1.id).execute()
+    assert "kommer ikke fram" not in client.get("/notifications/").get_data(as_text=True)
+    User.update(email="elev1@bounce.test").where(User.id == school.elev1.id).execute()
+    assert "kommer ikke fram" in client.get("/notifications/").get_data(as_text=True)
+    assert runner.invoke(args=["mail-failed", "--delete", "elev1@bounce.test"]).exit_code == 0
+    assert "kommer ikke fram" not in client.get("/notifications/").get_data(as_text=True)

@@ -53,6 +53,9 @@ CLAIM_TIMEOUT = timedelta(minutes=15)
 # (a mail at a time stays well inside CLAIM_TIMEOUT: SMTP's time limit is 30 s an answer)
 BATCH_TIME = timedelta(minutes=5)
 EXPIRED = "not sent: past its end (expires_at)"
+# begins last_error when the server refused the address for good (5.1.x): the user is told
+# (address_refused), as a mail that used up its attempts (SMTP down) is not theirs to fix
+ADDRESS_REFUSED = "address refused: "
 KEEP_SENT_DAYS = 30  # PORTAL_OUTBOX_KEEP_DAYS; 0 keeps sent mails for good
 PRUNE_EVERY = timedelta(hours=1)  # how often a running worker deletes what has been kept enough
 PRUNE_BATCH = 1000  # rows a transaction: SQLite's writers (the filings) wait for none longer
@@ -236,10 +239,11 @@ def _closed_connection(error: Exception) -> bool:
 
 def _failed(row: Outbox, token: str, error: Exception, now: datetime) -> None:
     attempts = row.attempts + 1
-    status = "failed" if attempts >= MAX_ATTEMPTS or refused_for_good(error) else "pending"
+    refused = refused_for_good(error)
+    status = "failed" if attempts >= MAX_ATTEMPTS or refused else "pending"
+    text = f"{ADDRESS_REFUSED if refused else ''}{type(error).__name__}: {error}"
     (Outbox.update(status=status, attempts=attempts, next_attempt_at=now + backoff(attempts),
-                   last_error=f"{type(error).__name__}: {error}"[:1000], claimed_by=None,
-                   claimed_at=None)
+                   last_error=text[:1000], claimed_by=None, claimed_at=None)
      .where((Outbox.id == row.id) & (Outbox.claimed_by == token))
      .execute())
 
@@ -453,3 +457,15 @@ def delete_failed(address: str) -> int:
             .where((Outbox.status == "failed")
                    & (fn.LOWER(Outbox.recipient) == address.strip().lower()))
             .execute())
+
+
+def address_refused(address: str | None) -> bool:
+    """Whether the SMTP server refused this address for good (no such mailbox or domain), on a
+    mail still kept as failed: its owner is told to have it corrected."""
+    if not address:
+        return False
+    return (Outbox.select(Outbox.id)
+            .where((Outbox.status == "failed")
+                   & (fn.LOWER(Outbox.recipient) == address.strip().lower())
+                   & Outbox.last_error.startswith(ADDRESS_REFUSED))
+            .exists())

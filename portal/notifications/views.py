@@ -9,6 +9,7 @@ from portal.db import database
 from portal.i18n import gettext as _
 from portal.models import Case, SchoolClass, SchoolYear, utcnow
 from portal.notifications.forms import LEGEND, preferences_form
+from portal.notifications.mailer import address_refused
 from portal.notifications.models import Notification, NotificationPreference
 from portal.notifications.notify import KINDS, link_for, text_for
 
@@ -42,7 +43,9 @@ def index():
     )
     items = [{"n": n, "text": text_for(n)} for n in rows]
     return render_template("notifications/index.html", items=items, form=ActionForm(),
-                           unread=sum(1 for n in rows if n.read_at is None))
+                           unread=sum(1 for n in rows if n.read_at is None),
+                           email=current_user.email,
+                           refused=address_refused(current_user.email))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
@@ -101,4 +104,5 @@ def preferences():
         return redirect(url_for("notifications.preferences"), code=303)
     fields = [getattr(form, f"email_{kind}") for kind in KINDS]
     return render_template("notifications/preferences.html", form=form, fields=fields,
-                           legend=LEGEND, email=current_user.email)
+                           legend=LEGEND, email=current_user.email,
+                           refused=address_refused(current_user.email))

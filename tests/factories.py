@@ -72,3 +72,17 @@ def make_school(today: date = date(2026, 11, 23), profile="vgs", code="test-vgs"
         laerer1=laerer1, laerer2=laerer2, admin=admin, students=students,
         elev1=students[0], elev2=students[1], elev3=students[2], norsk=norsk, matte=matte,
     )
+
+
+def second_school(student, *, profile="vgs", code="andre-vgs", name="Andre vgs"):
+    """`student` also a student at another school (changed schools, or a subject there), in a
+    class with a contact teacher there: (school, contact teacher)."""
+    school = School.create(name=name, code=code, profile=profile)
+    year = SchoolYear.create(school=school, name="2026/2027", starts_on=date(2026, 8, 17),
+                             ends_on=date(2027, 6, 18))
+    teacher = make_user(f"kontakt-{code}", ["teacher", "contact_teacher"], school)
+    klass = SchoolClass.create(school=school, school_year=year, name="2STA",
+                               contact_teacher=teacher)
+    Enrolment.create(student=student, school_class=klass)
+    RoleGrant.create(user=student, role="student", school=school)
+    return school, teacher

@@ -468,6 +468,7 @@ def test_the_absence_note_form_opens_filled_in_for_the_period(portal, school):
     portal.login("elev1")
     html = portal.page(case)
     link = re.search(r'href="(/absence-notes/new\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    assert f"school={school.school.id}" in link  # the case's school, for a student at several
     form = portal.client.get(link).get_data(as_text=True)
     assert 'value="2026-11-30"' in form and 'value="2026-12-02"' in form
     assert re.search(r'<input[^>]*checked[^>]*value="R"|<input[^>]*value="R"[^>]*checked', form)

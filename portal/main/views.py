@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal.cases.access import LISTING_ORDER, parts_of_text, visible_cases
+from portal.cases.filing import student_schools
 from portal.cases.kinds import REGISTRY
 from portal.db import Prepared, check_schema, database
 from portal.filters import kind_choices
@@ -164,7 +165,7 @@ def home():
     waiting = overdue_first(waiting, today())  # overdue first, with how late
     is_student = user.has_role("student")
     # students get the buttons for new requests, staff the filter by kind
-    schools = user.schools() if is_student else []
+    schools = student_schools(user) if is_student else []
     new_requests = [k for k in REGISTRY.values()
                     if k.new_endpoint and any(k.offered_at(s) for s in schools)]
     html = render_template(

@@ -12,6 +12,7 @@ from portal.auth import roles_required
 from portal.cases.access import case_for
 from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
+from portal.cases.filing import filing_school
 from portal.cases.uploads import UploadError, check_upload
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
@@ -23,17 +24,17 @@ from portal.kinds.absence_note.forms import (
     ReviewForm,
 )
 from portal.kinds.absence_note.models import AbsenceNote
-from portal.models import Attachment, RoleGrant, School, SchoolClass
+from portal.models import Attachment, SchoolClass
 from portal.rules.deadlines import Deadline, format_date
 
 HEALTH_CATEGORIES = {rules.HEALTH}
 
 
 def student_school_year(user):
-    """The school and current school year where `user` is a student; 404 when none."""
-    school = (School.select().join(RoleGrant, on=(RoleGrant.school == School.id))
-              .where((RoleGrant.user == user) & (RoleGrant.role == "student")).first())
-    year = school.current_year() if school else None
+    """The school the note goes to (the student's, or the one they chose among theirs) and its
+    current school year; 404 when none."""
+    school = filing_school(user)
+    year = school.current_year()
     if year is None:
         abort(404)
     return school, year

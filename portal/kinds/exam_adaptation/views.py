@@ -1,6 +1,6 @@
 """Pages of the exam adaptation kind: apply, ask for / add documentation, decide, withdraw."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -8,9 +8,9 @@ from portal.auth import roles_required
 from portal.cases import decisions
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
+from portal.cases.filing import filing_school
 from portal.cases.kinds import get_kind
 from portal.cases.uploads import UploadError, check_upload
-from portal.collation import by_name
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
 from portal.i18n import gettext as _
@@ -34,16 +34,6 @@ from portal.models import Attachment, RoleGrant, School, SchoolYear, Subject, Us
 bp = Blueprint("exam_adaptation", __name__, url_prefix="/exam-adaptation",
                template_folder="templates")
 KIND = "exam_adaptation"
-
-
-def student_school() -> School:
-    school = (School.select()
-              .join(RoleGrant, on=(RoleGrant.school == School.id))
-              .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "student"))
-              .order_by(by_name(School.name)).first())
-    if school is None:
-        abort(404)
-    return school
 
 
 def upcoming_exams(student, year, now=None) -> list[Exam]:
@@ -120,7 +110,7 @@ def _late_text(exam) -> str:
 @roles_required("student")
 def new():
     """Apply for adaptation at one or more exams (or all of the school year)."""
-    school = student_school()
+    school = filing_school(current_user)
     year = SchoolYear.current(school)
     decider = rules.decider_role(school)
     now = utcnow()

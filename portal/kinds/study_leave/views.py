@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 from portal.auth import roles_required
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
+from portal.cases.filing import filing_school
 from portal.cases.uploads import UploadError, check_upload
 from portal.cases.views import case_context
 from portal.filters import state_label
@@ -30,11 +31,6 @@ from portal.models import SchoolClass, SchoolYear
 NEW_TEMPLATE = "study_leave/new.html"
 
 
-def _school():
-    schools = list(current_user.schools())
-    return schools[0] if schools else None
-
-
 def _deadline_context(school, first_day):
     on = flow.today()
     rule = school.rules.rule(flow.LEAD_RULE)
@@ -50,9 +46,7 @@ def _deadline_context(school, first_day):
 @roles_required("student")
 def new():
     """The application: period, reason, and for a sports event who is informed."""
-    school = _school()
-    if school is None or not flow.offered_at(school):
-        abort(404)
+    school = filing_school(current_user, flow.offered_at)
     form = ApplyForm()
     year = SchoolYear.current(school, flow.today())
     if form.validate_on_submit():
@@ -89,9 +83,7 @@ def new():
 @roles_required("student")
 def deadline():
     """The last day to apply for the first day being typed (fragment of the form)."""
-    school = _school()
-    if school is None or not flow.offered_at(school):
-        abort(404)
+    school = filing_school(current_user, flow.offered_at)
     form = ApplyForm(request.args, meta={"csrf": False})
     form.first_day.validate(form)
     return render_block(NEW_TEMPLATE, "deadline", form=form,
@@ -158,7 +150,7 @@ def case_extras(case, parts):
         _note_choices(link, candidates)
         context["forms"]["link_note"] = link
         context["note_candidates"] = candidates
-        context["new_note_url"] = _new_note_url(leave)
+        context["new_note_url"] = _new_note_url(case, leave)
     if "year_coordinator" in parts:
         context["earlier"] = flow.earlier_grants(case)
         context["absence"] = flow.absence_summary(case)
@@ -171,12 +163,14 @@ def _note_choices(form, candidates):
         for c, _note in candidates]
 
 
-def _new_note_url(leave):
-    """The absence-note form filled in for the period, as organised study work (R)."""
+def _new_note_url(case, leave):
+    """The absence-note form filled in for the period, as organised study work (R), to the
+    case's school."""
     if "absence_note.new" not in current_app.view_functions:
         return None
     return url_for("absence_note.new", category="R", scope="days",
-                   first_day=leave.first_day.isoformat(), last_day=leave.last_day.isoformat())
+                   first_day=leave.first_day.isoformat(), last_day=leave.last_day.isoformat(),
+                   school=case.school_id)
 
 
 def _load(case_id, *actions):

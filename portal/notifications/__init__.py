@@ -122,15 +122,12 @@ def mail_failed(address):
     from portal.models import User
     from portal.notifications import mailer
 
-    def users_of(addresses):
-        """Who has each address now (lower case): a wrong one still on a user fails again."""
-        found = {}
-        if addresses:
-            for username, email in (User.select(User.username, fn.LOWER(User.email))
-                                    .where(fn.LOWER(User.email).in_(sorted(addresses)))
-                                    .order_by(User.username).tuples()):
-                found.setdefault(email, []).append(username)
-        return found
+    def users_of(address):
+        """Who has this address now (any case, compared as the outbox is: in SQL): a wrong
+        one still on a user fails again."""
+        return [name for (name,) in User.select(User.username)
+                .where(fn.LOWER(User.email) == fn.LOWER(address.strip()))
+                .order_by(User.username).tuples()]
 
     with database.connection_context():
         if address is not None:
@@ -139,17 +136,18 @@ def mail_failed(address):
             if not deleted:
                 raise click.ClickException(f"No failed mail to {address.strip()}.")
             click.echo(f"Deleted {deleted} failed mail(s) to {address.strip()}.")
-            users = users_of({address.strip().lower()}).get(address.strip().lower())
+            users = users_of(address)
             if users:
                 click.echo(f"It is still the address of: {', '.join(users)}. Correct it "
                            "(import-users), or their next mails fail as well.")
             return
         total, rows = mailer.failed_for_good()
-        users = users_of({row.recipient.lower() for row in rows})
+        # (a query an address: up to 50, for an administrator's command)
+        users = {row.recipient: users_of(row.recipient) for row in rows}
     click.echo(f"failed for good: {total}" + (f" (the newest {len(rows)} below)"
                                               if total > len(rows) else ""))
     for row in rows:
-        whose = users.get(row.recipient.lower())
+        whose = users[row.recipient]
         now_of = (f"still the address of: {', '.join(whose)}" if whose
                   else "no user has this address now")
         click.echo(f"#{row.id} queued {row.created_at:%Y-%m-%d %H:%M} UTC to {row.recipient} "

@@ -5,11 +5,11 @@ Each mail is sent at most once by a running worker and never dropped:
   claim the same row; SQLite: one atomic conditional UPDATE, which SQLite serialises);
 - a failed send puts the row back with a later `next_attempt_at` (doubling, capped; when
   SMTP cannot be reached, the rest of the batch with it, without trying each); after
-  MAX_ATTEMPTS, or at once when the server refuses the address as bad (5.1.x), it is kept as
-  `failed` for an administrator (`send-mail --retry-failed`; `mail-status --check` reports
-  it);
-- a batch gives back, unsent and untried, what it has not sent after BATCH_TIME (a slow relay),
-  well before CLAIM_TIMEOUT;
+  MAX_ATTEMPTS, or at once when the server refuses the address as bad (5.1.1, 5.1.2 …), it
+  is kept as `failed` for an administrator (`send-mail --retry-failed`; `mail-status --check`
+  reports it; `mail-failed` lists them);
+- a batch starts no new mail after BATCH_TIME (a slow relay): it gives the rest back, unsent
+  and untried, well before CLAIM_TIMEOUT;
 - a claim left by a worker that died is taken over after CLAIM_TIMEOUT. A worker killed in the
   instant between the SMTP server's "250 OK" and marking the row sent is the one case that
   can repeat a mail; its Message-ID is the same, so mail clients show it once.
@@ -25,6 +25,7 @@ Without PORTAL_SMTP_HOST (development) mails are printed to the console instead.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import smtplib
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
+from functools import reduce
 
 from peewee import Case, fn
 
@@ -48,13 +50,13 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
 CLAIM_TIMEOUT = timedelta(minutes=15)
-# A batch sends for at most this long, then gives back what it has not sent (for the next
-# round, or another worker): a relay that answers slowly does not hold claims till they time out
-# (a mail at a time stays well inside CLAIM_TIMEOUT: SMTP's time limit is 30 s an answer)
+# A batch starts no new mail after this long, and gives back what it has not sent (for the
+# next round, or another worker): a relay that answers slowly does not hold claims till they
+# time out (the mail being sent goes on: SMTP's time limit is 30 s an answer)
 BATCH_TIME = timedelta(minutes=5)
 EXPIRED = "not sent: past its end (expires_at)"
-# begins last_error when the server refused the address for good (5.1.x): the user is told
-# (address_refused), as a mail that used up its attempts (SMTP down) is not theirs to fix
+# begins last_error when the server refused the address for good (_BAD_ADDRESS): the user is
+# told (address_refused), as a mail that used up its attempts (SMTP down) is not theirs to fix
 ADDRESS_REFUSED = "address refused: "
 KEEP_SENT_DAYS = 30  # PORTAL_OUTBOX_KEEP_DAYS; 0 keeps sent mails for good
 PRUNE_EVERY = timedelta(hours=1)  # how often a running worker deletes what has been kept enough
@@ -215,17 +217,20 @@ class Transport:
             self.smtp = None
 
 
-# RFC 3463's enhanced status codes: 5.1.x is a permanent fault of the address itself (no such
-# mailbox, no such domain, bad syntax). Other 5xx answers to RCPT are often about the portal's
-# relay or its policy (relaying denied 5.7.1, authentication 5.7.0, a sending quota 5.4.5; a
-# full mailbox 5.2.2, which RFC 5321 has handled as a 4xx): those are tried again.
-_BAD_ADDRESS = re.compile(rb"^5\.1\.\d{1,3}\b")
+# RFC 3463's enhanced status codes (and RFC 3886's 5.1.10): 5.1.1 no such mailbox, 5.1.2 no such
+# domain, 5.1.3 bad syntax, 5.1.6 the mailbox has moved, 5.1.10 a null MX: a permanent fault of
+# the address itself. Not the other 5.1.x, which are about the sender's address, i.e. the
+# portal's (5.1.7, 5.1.8, Postfix's "5.1.0 Sender address rejected"). Other 5xx answers to RCPT
+# are often about the portal's relay or its policy (relaying denied 5.7.1, authentication 5.7.0,
+# a sending quota 5.4.5; a full mailbox 5.2.2, which RFC 5321 has handled as a 4xx): those are
+# tried again.
+_BAD_ADDRESS = re.compile(rb"^5\.1\.(?:1|2|3|6|10)\b")
 
 
 def refused_for_good(error: Exception) -> bool:
     """Whether the SMTP server refused every recipient because the address itself is bad (a
-    5xx with an enhanced code 5.1.x: a departed teacher's mailbox): trying again changes
-    nothing. Any other refusal is tried again."""
+    5xx with an enhanced code of _BAD_ADDRESS: a departed teacher's mailbox): trying again
+    changes nothing. Any other refusal is tried again."""
     return isinstance(error, smtplib.SMTPRecipientsRefused) and bool(error.recipients) and all(
         500 <= code < 600 and _BAD_ADDRESS.match(answer.lstrip())
         for code, answer in error.recipients.values())
@@ -256,6 +261,20 @@ def _give_back(rows: list[Outbox], token: str) -> None:
      .execute())
 
 
+def _accepted_since(addresses: set[str], now: datetime) -> int:
+    """Mails refused for good to an address that has since taken a mail were not refused for
+    good (a mailbox created after the import): they are due again, and their user no longer
+    told that the address does not exist."""
+    if not addresses:
+        return 0
+    same = reduce(operator.or_, (fn.LOWER(Outbox.recipient) == fn.LOWER(address)
+                                 for address in sorted(addresses)))
+    return (Outbox.update(status="pending", next_attempt_at=now)
+            .where((Outbox.status == "failed") & Outbox.last_error.startswith(ADDRESS_REFUSED)
+                   & same)
+            .execute())
+
+
 def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
                   now: datetime | None = None, out=None,
                   budget: timedelta = BATCH_TIME) -> dict[str, int]:
@@ -265,6 +284,7 @@ def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
     counts = {"sent": 0, "failed": 0}
     transport = Transport(config, out)
     ends = time.monotonic() + budget.total_seconds()
+    accepted = set()  # the addresses that took a mail
     try:
         for position, row in enumerate(rows):
             if position and time.monotonic() > ends:
@@ -292,8 +312,10 @@ def deliver_batch(worker: str, config: SmtpConfig, *, limit: int = 50,
              .where((Outbox.id == row.id) & (Outbox.claimed_by == token))
              .execute())
             counts["sent"] += 1
+            accepted.add(row.recipient)
     finally:
         transport.close()
+    _accepted_since(accepted, now or utcnow())
     return counts
 
 
@@ -455,7 +477,7 @@ def delete_failed(address: str) -> int:
     still waiting are left to the worker."""
     return (Outbox.delete()
             .where((Outbox.status == "failed")
-                   & (fn.LOWER(Outbox.recipient) == address.strip().lower()))
+                   & (fn.LOWER(Outbox.recipient) == fn.LOWER(address.strip())))
             .execute())
 
 
@@ -466,6 +488,6 @@ def address_refused(address: str | None) -> bool:
         return False
     return (Outbox.select(Outbox.id)
             .where((Outbox.status == "failed")
-                   & (fn.LOWER(Outbox.recipient) == address.strip().lower())
+                   & (fn.LOWER(Outbox.recipient) == fn.LOWER(address.strip()))
                    & Outbox.last_error.startswith(ADDRESS_REFUSED))
             .exists())

@@ -33,7 +33,7 @@ HEALTH_CATEGORIES = {rules.HEALTH}
 def student_school_year(user):
     """The school the note goes to (the student's, or the one they chose among theirs) and its
     current school year; 404 when none."""
-    school = filing_school(user)
+    school = filing_school(user, KIND.code)
     year = school.current_year()
     if year is None:
         abort(404)

@@ -1,6 +1,6 @@
 """Pages of the exam adaptation kind: apply, ask for / add documentation, decide, withdraw."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -110,8 +110,10 @@ def _late_text(exam) -> str:
 @roles_required("student")
 def new():
     """Apply for adaptation at one or more exams (or all of the school year)."""
-    school = filing_school(current_user)
+    school = filing_school(current_user, KIND)
     year = SchoolYear.current(school)
+    if year is None:  # (a school with no school year yet)
+        abort(404)
     decider = rules.decider_role(school)
     now = utcnow()
     upcoming = upcoming_exams(current_user, year, now)

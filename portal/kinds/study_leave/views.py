@@ -46,7 +46,7 @@ def _deadline_context(school, first_day):
 @roles_required("student")
 def new():
     """The application: period, reason, and for a sports event who is informed."""
-    school = filing_school(current_user, flow.offered_at)
+    school = filing_school(current_user, KIND.code, flow.offered_at)
     form = ApplyForm()
     year = SchoolYear.current(school, flow.today())
     if form.validate_on_submit():
@@ -83,7 +83,7 @@ def new():
 @roles_required("student")
 def deadline():
     """The last day to apply for the first day being typed (fragment of the form)."""
-    school = filing_school(current_user, flow.offered_at)
+    school = filing_school(current_user, KIND.code, flow.offered_at)
     form = ApplyForm(request.args, meta={"csrf": False})
     form.first_day.validate(form)
     return render_block(NEW_TEMPLATE, "deadline", form=form,

@@ -1,9 +1,12 @@
 """Uploaded documents: the type is decided from the content, never from the name or browser."""
 
 import hashlib
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
+from flask_login import current_user
 
 from portal.i18n import gettext as _
 
@@ -27,6 +30,7 @@ class CheckedFile:
     data: bytes
     size: int
     sha256: str
+    held: str | None = None  # the token it is held under (HeldUpload), once held
 
 
 def sniff(data: bytes) -> str | None:
@@ -77,3 +81,65 @@ def check_upload(storage, max_bytes: int | None = None) -> CheckedFile:
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+# How long a file chosen in a form that came back with errors is held for the next try.
+HOLD_FOR = timedelta(hours=2)
+
+
+def _held_name(field) -> str:
+    return f"{field.name}-held"
+
+
+def upload_for(field) -> CheckedFile | None:
+    """The file of this form field: the one chosen now, checked (UploadError otherwise), or
+    else the one held for this user from an earlier try of the form; None: neither."""
+    storage = field.data
+    if storage is not None and getattr(storage, "filename", ""):
+        return check_upload(storage)
+    token = request.form.get(_held_name(field), "")
+    if not token:
+        return None
+    from portal.models import HeldUpload, utcnow
+
+    held = HeldUpload.get_or_none((HeldUpload.token == token)
+                                  & (HeldUpload.user == current_user.id)
+                                  & (HeldUpload.created_at >= utcnow() - HOLD_FOR))
+    if held is None:  # (sent meanwhile, or too old: the field asks for the file again)
+        return None
+    return CheckedFile(filename=held.filename, content_type=held.content_type,
+                       data=bytes(held.data), size=held.size, sha256=held.sha256, held=token)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the form's field shows of a file it holds."""
+
+    token: str
+    filename: str
+    size: str
+
+
+def hold(field, checked: CheckedFile) -> CheckedFile:
+    """Keep `checked` for the form's next try (the form came back with errors elsewhere):
+    the field shows it and carries its token. Held files older than HOLD_FOR go."""
+    from portal.models import HeldUpload, utcnow
+
+    if checked.held is None:
+        now = utcnow()
+        HeldUpload.delete().where(HeldUpload.created_at < now - HOLD_FOR).execute()
+        token = secrets.token_hex(16)
+        HeldUpload.create(token=token, user=current_user.id, filename=checked.filename,
+                          content_type=checked.content_type, size=checked.size,
+                          sha256=checked.sha256, data=checked.data, created_at=now)
+        checked = replace(checked, held=token)
+    field.held = Held(checked.held, checked.filename, _human_size(checked.size))
+    return checked
+
+
+def release(checked: CheckedFile | None) -> None:
+    """The form is sent: its held file is no longer held (in the transaction that stores it)."""
+    if checked is not None and checked.held is not None:
+        from portal.models import HeldUpload
+
+        HeldUpload.delete().where(HeldUpload.token == checked.held).execute()

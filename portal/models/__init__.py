@@ -9,6 +9,7 @@ from portal.models.cases import (
     CaseListing,
     Decision,
     Event,
+    HeldUpload,
     Participant,
 )
 from portal.models.classes import Enrolment, SchoolClass, Subject, TeachingAssignment
@@ -31,6 +32,7 @@ ALL_MODELS = [
     CaseListing,
     Event,
     Attachment,
+    HeldUpload,
     AttachmentAccess,
     Decision,
 ]

@@ -135,6 +135,22 @@ class Attachment(BaseModel):
         indexes = ((("case",), False),)
 
 
+class HeldUpload(BaseModel):
+    """A checked file from a form that came back with errors elsewhere, held so that the user
+    need not choose it again (a photo found again on a phone); the form carries its token.
+    Only its uploader can use it; deleted when the form is sent, else after HOLD_FOR
+    (portal/cases/uploads.py). It may be a health document: nobody opens it from here."""
+
+    token = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    filename = CharField(max_length=255)
+    content_type = CharField(max_length=100)
+    size = IntegerField()
+    sha256 = CharField(max_length=64)
+    data = BlobField()
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
 class AttachmentAccess(BaseModel):
     """Every opening of a document, health documents above all."""
 

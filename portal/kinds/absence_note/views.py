@@ -13,7 +13,7 @@ from portal.cases.access import case_for
 from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
-from portal.cases.uploads import UploadError, check_upload
+from portal.cases.uploads import UploadError, hold, release, upload_for
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
 from portal.kinds.absence_note.forms import (
@@ -56,13 +56,10 @@ def _attach(case, checked, user, *, health: bool):
 
 
 def _checked_document(field):
-    """The uploaded file checked by content and size, None when none was chosen; errors go
-    to the field."""
-    storage = field.data
-    if storage is None or not getattr(storage, "filename", ""):
-        return None, True
+    """The uploaded file checked by content and size (or the one held from the form's last
+    try), None when none was chosen; errors go to the field."""
     try:
-        return check_upload(storage), True
+        return upload_for(field), True
     except UploadError as exc:
         field.errors.append(str(exc))
         return None, False
@@ -91,6 +88,7 @@ def _open(title, student, school, year, note_fields, checked, health, text):
         AbsenceNote.create(case=case, **note_fields)
         if checked is not None:
             _attach(case, checked, student, health=health)
+            release(checked)
 
     return open_case("absence_note", school=school, school_year=year, student=student,
                      title=title, actor=student, participants=[(reviewer, part)], text=text,
@@ -104,8 +102,11 @@ def new():
     school, year = student_school_year(current_user)
     form = NoteForm(school_year=year, data=_prefill(request.args) if request.method == "GET"
                     else None)
-    if form.validate_on_submit():
-        checked, ok = _checked_document(form.document)
+    valid = form.validate_on_submit()
+    checked, ok = None, True
+    if request.method == "POST" and "csrf_token" not in form.errors:
+        checked, ok = _checked_document(form.document)  # (held if the form comes back)
+    if valid:
         if ok:
             health = form.category.data in HEALTH_CATEGORIES or form.chronic.data
             fields = dict(category=form.category.data, scope=form.scope.data,
@@ -120,6 +121,8 @@ def new():
             if case is not None:
                 flash(_("Your absence note is sent."), "success")
                 return redirect(url_for("cases.show", case_id=case.id), 303)
+    if checked is not None:
+        hold(form.document, checked)
     return render_template("absence_note/new.html", form=form, profile=school.rules,
                            year=year)
 

@@ -1,0 +1,104 @@
+"""A file chosen in a form that comes back with an error elsewhere is kept for the next try:
+the student does not have to find the photo again. Only they can use it; it goes when the
+form is sent, or after HOLD_FOR; a file chosen anew replaces it."""
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from portal.cases.uploads import HOLD_FOR
+from portal.models import Attachment, Case, HeldUpload, utcnow
+
+TODAY = date(2026, 11, 23)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PDF = b"%PDF-1.7\n" + b"\0" * 64
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    app.config["PORTAL_TODAY"] = TODAY
+
+
+def _note(client, csrf, page_html, **fields):
+    data = {"csrf_token": csrf(page_html), "category": "a", "scope": "days",
+            "first_day": "2026-11-19", "last_day": "2026-11-20", **fields}
+    return client.post("/absence-notes/new", data=data, content_type="multipart/form-data")
+
+
+def _held(html):
+    found = re.search(r'name="document-held" value="([0-9a-f]+)"', html)
+    return found.group(1) if found else None
+
+
+def test_a_file_is_kept_through_an_error_and_stored_with_the_note(client, auth, csrf, school):
+    auth.login("elev1")
+    form = client.get("/absence-notes/new").get_data(as_text=True)
+    # the last day before the first: the form comes back, the photo with it
+    back = _note(client, csrf, form, last_day="2026-11-18",
+                 document=(io.BytesIO(PNG), "legeerklaering.png"))
+    html = back.get_data(as_text=True)
+    assert back.status_code == 200 and "Siste dag kan ikke være før første dag" in html
+    assert ("Tatt vare på fra forrige forsøk: legeerklaering.png (1 kB). Velg en annen fil "
+            "bare hvis du vil bytte den ut.") in html
+    assert re.search(r'aria-describedby="[^"]*document-held', html)
+    token = _held(html)
+    assert token and HeldUpload.get(HeldUpload.token == token).data == PNG
+    # sent again with the dates right and no file chosen: the kept one goes with it
+    sent = _note(client, csrf, html, **{"document-held": token})
+    assert sent.status_code == 303
+    case = Case.get(Case.student == school.elev1)
+    [attachment] = Attachment.select().where(Attachment.case == case)
+    assert (attachment.filename, bytes(attachment.data)) == ("legeerklaering.png", PNG)
+    assert attachment.is_health  # category a: illness
+    assert not HeldUpload.select().exists()
+
+
+def test_a_new_file_replaces_the_kept_one(client, auth, csrf, school):
+    auth.login("elev1")
+    form = client.get("/absence-notes/new").get_data(as_text=True)
+    html = _note(client, csrf, form, last_day="2026-11-18",
+                 document=(io.BytesIO(PNG), "gammel.png")).get_data(as_text=True)
+    token = _held(html)
+    again = _note(client, csrf, html, last_day="2026-11-18",
+                  document=(io.BytesIO(PDF), "ny.pdf"), **{"document-held": token})
+    assert "ny.pdf" in again.get_data(as_text=True)
+    assert _held(again.get_data(as_text=True)) != token
+    sent = _note(client, csrf, html, document=(io.BytesIO(PDF), "ny.pdf"),
+                 **{"document-held": token})
+    assert sent.status_code == 303
+    [attachment] = Attachment.select()
+    assert attachment.filename == "ny.pdf"
+
+
+def test_a_kept_file_is_only_its_uploaders_and_not_for_long(client, auth, csrf, school):
+    auth.login("elev1")
+    form = client.get("/absence-notes/new").get_data(as_text=True)
+    token = _held(_note(client, csrf, form, last_day="2026-11-18",
+                        document=(io.BytesIO(PNG), "legeerklaering.png")).get_data(as_text=True))
+    auth.logout()
+    auth.login("elev2")
+    other = client.get("/absence-notes/new").get_data(as_text=True)
+    assert _note(client, csrf, other, **{"document-held": token}).status_code == 303
+    assert not Attachment.select().exists()  # elev2's note went without elev1's file
+    assert HeldUpload.select().count() == 1
+    auth.logout()
+    auth.login("elev1")
+    HeldUpload.update(created_at=utcnow() - HOLD_FOR - timedelta(minutes=1)).execute()
+    form = client.get("/absence-notes/new").get_data(as_text=True)
+    assert _note(client, csrf, form, **{"document-held": token}).status_code == 303
+    assert not Attachment.select().exists()  # too old: not used
+    # the next file held clears those too old
+    _note(client, csrf, form, last_day="2026-11-18", document=(io.BytesIO(PNG), "ny.png"))
+    assert [h.filename for h in HeldUpload.select()] == ["ny.png"]
+
+
+def test_no_file_is_held_for_a_request_without_a_valid_csrf_token(client, auth, school):
+    auth.login("elev1")
+    response = client.post("/absence-notes/new", data={
+        "csrf_token": "forged", "category": "a", "scope": "days", "first_day": "2026-11-19",
+        "last_day": "2026-11-18", "document": (io.BytesIO(PNG), "x.png")},
+        content_type="multipart/form-data")
+    assert response.status_code in (200, 400)
+    assert not HeldUpload.select().exists()

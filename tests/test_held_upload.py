@@ -102,3 +102,35 @@ def test_no_file_is_held_for_a_request_without_a_valid_csrf_token(client, auth, 
         content_type="multipart/form-data")
     assert response.status_code in (200, 400)
     assert not HeldUpload.select().exists()
+
+
+def test_a_sports_confirmation_is_kept_through_a_late_first_day(client, auth, csrf, school):
+    """Study leave for a sports event: the first day too soon (the 7-day rule) sends the form
+    back; the club's confirmation is kept and goes with the application when the day is
+    put right. A kept file that is gone meanwhile is asked for again."""
+    auth.login("elev1")
+    form = client.get("/study-leave/new").get_data(as_text=True)
+    fields = {"csrf_token": csrf(form), "first_day": "2026-11-27", "last_day": "2026-11-27",
+              "reason": "Landsfinale i orientering", "is_sports_event": "y",
+              "parents_informed": "y", "club_informed": "y"}
+    back = client.post("/study-leave/new", data={
+        **fields, "confirmation": (io.BytesIO(PDF), "klubben.pdf")},
+        content_type="multipart/form-data")
+    html = back.get_data(as_text=True)
+    assert back.status_code == 422 and "Tatt vare på fra forrige forsøk: klubben.pdf" in html
+    token = re.search(r'name="confirmation-held" value="([0-9a-f]+)"', html).group(1)
+    sent = client.post("/study-leave/new", data={
+        **fields, "first_day": "2026-11-30", "last_day": "2026-11-30",
+        "confirmation-held": token}, content_type="multipart/form-data")
+    assert sent.status_code == 303
+    [attachment] = Attachment.select()
+    assert (attachment.filename, attachment.purpose, bytes(attachment.data)) == (
+        "klubben.pdf", "sports_confirmation", PDF)
+    assert not HeldUpload.select().exists()
+    # the token again (a second tab): the file is no longer held, so it is asked for
+    again = client.post("/study-leave/new", data={
+        **fields, "first_day": "2026-12-07", "last_day": "2026-12-07",
+        "confirmation-held": token}, content_type="multipart/form-data")
+    assert again.status_code == 422
+    assert ("Ved et idrettsarrangement: legg ved bekreftelsen fra klubben eller de foresatte."
+            in again.get_data(as_text=True))

@@ -91,13 +91,18 @@ def _held_name(field) -> str:
     return f"{field.name}-held"
 
 
+def held_token(field) -> str:
+    """The token of the file the form says it holds for this field ("" when none)."""
+    return request.form.get(_held_name(field), "")
+
+
 def upload_for(field) -> CheckedFile | None:
     """The file of this form field: the one chosen now, checked (UploadError otherwise), or
     else the one held for this user from an earlier try of the form; None: neither."""
     storage = field.data
     if storage is not None and getattr(storage, "filename", ""):
         return check_upload(storage)
-    token = request.form.get(_held_name(field), "")
+    token = held_token(field)
     if not token:
         return None
     from portal.models import HeldUpload, utcnow

@@ -13,7 +13,7 @@ from peewee import JOIN, SQL, fn
 from peewee import Case as SqlCase
 
 from portal.cases import decisions, engine
-from portal.cases.uploads import CheckedFile
+from portal.cases.uploads import CheckedFile, release
 from portal.collation import by_name
 from portal.db import Prepared, create_row, is_postgresql
 from portal.i18n import gettext as _
@@ -130,9 +130,11 @@ def file(*, student, school, first: date, last: date, reason: str, is_sports_eve
 
 
 def _attach(case, user, checked: CheckedFile, purpose: str) -> Attachment:
-    return Attachment.create(case=case, uploaded_by=user, filename=checked.filename,
-                             content_type=checked.content_type, size=checked.size,
-                             sha256=checked.sha256, purpose=purpose, data=checked.data)
+    attachment = Attachment.create(case=case, uploaded_by=user, filename=checked.filename,
+                                   content_type=checked.content_type, size=checked.size,
+                                   sha256=checked.sha256, purpose=purpose, data=checked.data)
+    release(checked)  # (a file kept from the form's last try: no longer held)
+    return attachment
 
 
 _leave_of = Prepared(lambda case_id: (

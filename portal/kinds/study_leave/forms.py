@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from portal.cases.uploads import held_token
 from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
 
@@ -33,7 +34,8 @@ class ApplyForm(PortalForm):
     confirmation = FileField(_l("Confirmation from the club or your parents (photo or PDF)"))
 
     def validate_confirmation(self, field):
-        if self.is_sports_event.data and not field.data:
+        # (a file kept from the last try counts; the view checks that it is still there)
+        if self.is_sports_event.data and not field.data and not held_token(field):
             raise ValidationError(_l("For a sports event, attach the confirmation from the club "
                                      "or your parents."))
 

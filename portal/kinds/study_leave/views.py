@@ -9,7 +9,7 @@ from portal.auth import roles_required
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.filing import filing_school
-from portal.cases.uploads import UploadError, check_upload
+from portal.cases.uploads import UploadError, check_upload, hold, upload_for
 from portal.cases.views import case_context
 from portal.filters import state_label
 from portal.i18n import gettext as _
@@ -49,17 +49,22 @@ def new():
     school = filing_school(current_user, KIND.code, flow.offered_at)
     form = ApplyForm()
     year = SchoolYear.current(school, flow.today())
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    checked = None
+    if request.method == "POST" and "csrf_token" not in form.errors \
+            and form.is_sports_event.data:
+        try:  # (checked whatever else is wrong, so that it is kept if the form comes back)
+            checked = upload_for(form.confirmation)
+        except UploadError as exc:
+            form.confirmation.errors.append(str(exc))
+        if checked is None and not form.confirmation.errors:  # (kept, and gone meanwhile)
+            form.confirmation.errors.append(_("For a sports event, attach the confirmation "
+                                              "from the club or your parents."))
+    if valid:
         problems = flow.check_period(school, form.first_day.data, form.last_day.data,
                                      flow.today(), year)
         for p in problems:
             getattr(form, p.field).errors.append(p.message)
-        checked = None
-        if not problems and form.is_sports_event.data:
-            try:
-                checked = check_upload(form.confirmation.data)
-            except UploadError as exc:
-                form.confirmation.errors.append(str(exc))
         if not form.errors:
             try:
                 case = flow.file(
@@ -73,6 +78,8 @@ def new():
             else:
                 flash(_("Your application is sent. You can follow it here."), "success")
                 return redirect(url_for("cases.show", case_id=case.id), 303)
+    if checked is not None:
+        hold(form.confirmation, checked)
     status = 422 if request.method == "POST" else 200
     klass = SchoolClass.of_student(current_user.id, year)
     return render_template(NEW_TEMPLATE, form=form, klass=klass,

@@ -2,6 +2,7 @@
 the deciding role from the profile, and access to the health documentation."""
 
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from io import BytesIO
 
 import pytest
@@ -167,6 +168,79 @@ def test_principal_partly_grants_and_the_exam_office_sees_the_list(filed, client
     page = client.get(f"/exams/{filed.exam.id}/adaptations").get_data(as_text=True)
     assert "Elev Nummer1" in page and "+30 min" in page
     assert client.get(f"/cases/{case.id}").status_code == 404  # not a decider on havbruk
+
+
+class _Page(HTMLParser):
+    """The attributes of each element with an id, and the error summary's links."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.by_id, self.links, self._in_summary, self._href = {}, [], False, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.by_id[attrs["id"]] = attrs
+        if "error-summary" in (attrs.get("class") or ""):
+            self._in_summary = True
+        elif self._in_summary and tag == "a":
+            self._href = attrs["href"]
+            self.links.append([self._href, ""])
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self._in_summary = False
+        elif tag == "a":
+            self._href = None
+
+    def handle_data(self, data):
+        if self._href is not None:
+            self.links[-1][1] += data
+
+
+def test_decision_errors_keep_what_was_typed_and_name_their_own_fields(filed, client, auth,
+                                                                       csrf):
+    auth.login("rektor")
+    case = filed.case
+    items = {i.adaptation: i for i in case.adaptation_items}
+    extra, room, book = items["extra_time"], items["separate_room"], items["dictionary"]
+    assert extra.minutes == 60
+    response = _decide(client, csrf, case, {"extra_time": ("partly_granted", "90", ""),
+                                            "separate_room": ("", None, ""),
+                                            "dictionary": ("refused", None, "Ikke nødvendig")},
+                       reasons="")
+    assert response.status_code == 422
+    page = _Page(response.get_data(as_text=True))
+    assert page.by_id[f"minutes_{extra.id}"]["value"] == "90"  # what was typed, not the 60
+    assert page.by_id[f"reason_{book.id}"]["value"] == "Ikke nødvendig"
+    assert "checked" in page.by_id[f"outcome_{extra.id}-partly_granted"]
+    links = dict(page.links)
+    assert list(links) == [f"#minutes_{extra.id}", f"#reason_{extra.id}",
+                           f"#outcome_{room.id}-granted"]  # in the order of the page
+    assert links[f"#minutes_{extra.id}"] == (
+        "Utvidet tid – Ekstra minutter innvilget: Det kan gis høyst 60 ekstra minutter "
+        "(jf. forskriften § 4-5 (2) a og (3)).")
+    assert links[f"#reason_{extra.id}"].startswith(
+        "Utvidet tid – Begrunnelse (må fylles ut hvis ikke innvilget): Begrunn hvorfor")
+    assert links[f"#outcome_{room.id}-granted"].startswith("Eget rom: Velg innvilg")
+    assert not any("Begrunnelse for vedtaket" in text for text in links.values())
+    for anchor, described in ((f"minutes_{extra.id}", f"minutes_{extra.id}"),
+                              (f"reason_{extra.id}", f"reason_{extra.id}"),
+                              (f"outcome_{room.id}-granted", f"item_{room.id}")):  # (radios)
+        assert page.by_id[anchor]["aria-invalid"] == "true"
+        error_id = page.by_id[described]["aria-describedby"].split()[-1]
+        assert error_id == f"{anchor.split('-')[0]}-error" and error_id in page.by_id
+    assert "aria-invalid" not in page.by_id[f"reason_{book.id}"]
+    assert "aria-invalid" not in page.by_id["reasons"]
+    # a number that is not one is said to be so, and kept as typed
+    response = _decide(client, csrf, case, {"extra_time": ("partly_granted", "45 min", "Nok"),
+                                            "separate_room": ("granted", None, ""),
+                                            "dictionary": ("granted", None, "")})
+    page = _Page(response.get_data(as_text=True))
+    assert page.by_id[f"minutes_{extra.id}"]["value"] == "45 min"
+    assert dict(page.links)[f"#minutes_{extra.id}"].endswith("som et helt tall.")
+    assert Case.get_by_id(case.id).state == "submitted"
 
 
 def test_documentation_loop(filed, client, auth, csrf):

@@ -30,6 +30,11 @@ OUTCOME_LABELS = {
     "partly_granted": _l("Grant in part"),
     "refused": _l("Refuse"),
 }
+# the labels of the decider's fields for each adaptation (beside its outcome)
+DECISION_FIELD_LABELS = {
+    "minutes": _l("Extra minutes granted"),
+    "reason": _l("Reason (required unless granted)"),
+}
 
 
 class CheckboxesField(SelectMultipleField):

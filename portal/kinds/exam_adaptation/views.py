@@ -14,9 +14,10 @@ from portal.cases.uploads import UploadError, check_upload
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
 from portal.i18n import gettext as _
-from portal.kinds.exam_adaptation import rules
+from portal.kinds.exam_adaptation import decision, rules
 from portal.kinds.exam_adaptation.forms import (
     ADAPTATION_LABELS,
+    DECISION_FIELD_LABELS,
     OUTCOME_LABELS,
     AddDocumentationForm,
     ApplicationForm,
@@ -193,6 +194,7 @@ def case_extra(case, parts) -> dict:
         "items": items,
         "adaptation_labels": ADAPTATION_LABELS,
         "outcome_labels": OUTCOME_LABELS,
+        "decision_field_labels": DECISION_FIELD_LABELS,
         "extra_rule": rules.extra_time_rule(case.school),
         "ask_form": AskDocumentationForm(data=version),
         "add_form": AddDocumentationForm(data=version),
@@ -273,54 +275,6 @@ def withdraw(case_id):
     return _back(case)
 
 
-def parse_decision(case, items, data) -> tuple[dict, dict]:
-    """Each item's outcome, minutes and reason from the posted form; errors by item id."""
-    rule = rules.extra_time_rule(case.school)
-    chosen, errors = {}, {}
-    for item in items:
-        outcome = data.get(f"outcome_{item.id}", "")
-        reason = (data.get(f"reason_{item.id}") or "").strip()
-        minutes = None
-        label = ADAPTATION_LABELS[item.adaptation]
-        if outcome not in OUTCOME_LABELS:
-            errors[item.id] = _("Choose grant, grant in part or refuse for %(a)s.", a=label)
-        elif outcome != "granted" and not reason:
-            errors[item.id] = _("Give the reason for refusing %(a)s fully or in part.", a=label)
-        elif item.adaptation == "extra_time" and outcome != "refused":
-            raw = (data.get(f"minutes_{item.id}") or "").strip()
-            minutes = int(raw) if raw.isdigit() else (item.minutes if outcome == "granted"
-                                                      else None)
-            if not minutes:
-                errors[item.id] = _("Write how many extra minutes are granted.")
-            elif rule is not None and minutes > int(rule.value):
-                errors[item.id] = _("At most %(n)s extra minutes can be given (%(rule)s).",
-                                    n=rule.value, rule=rule.cite())
-            elif outcome == "partly_granted" and item.minutes and minutes >= item.minutes:
-                errors[item.id] = _("A part grant of extended time gives fewer minutes than "
-                                    "asked for (%(n)s).", n=item.minutes)
-        chosen[item.id] = (outcome, minutes, reason)
-    return chosen, errors
-
-
-def decision_summary(items, chosen) -> tuple[str, str]:
-    outcomes = {chosen[i.id][0] for i in items}
-    overall = (outcomes.pop() if len(outcomes) == 1 and outcomes <= {"granted", "refused"}
-               else "partly_granted")
-    lines = []
-    for item in items:
-        outcome, minutes, reason = chosen[item.id]
-        text = f"{ADAPTATION_LABELS[item.adaptation]}"
-        if item.detail:
-            text += f" ({item.detail})"
-        text += f": {decisions.OUTCOMES[outcome]}"
-        if minutes:
-            text += f", {minutes} min"
-        if reason:
-            text += f" – {reason}"
-        lines.append(text)
-    return overall, "\n".join(lines)
-
-
 @bp.route("/<int:case_id>/decide", methods=["POST"])
 @login_required
 def decide(case_id):
@@ -329,12 +283,12 @@ def decide(case_id):
     form = DecideForm()
     items = list(ExamAdaptationItem.select().where(ExamAdaptationItem.case == case)
                  .order_by(ExamAdaptationItem.id))
-    chosen, errors = parse_decision(case, items, request.form)
+    chosen, errors = decision.parse(case, items, request.form)
     if not form.validate_on_submit() or errors:
-        form.reasons.errors = [*form.reasons.errors, *errors.values()]
-        return _rerender(case, parts, decide_form=form, item_errors=errors,
-                         chosen=chosen)
-    overall, summary = decision_summary(items, chosen)
+        return _rerender(case, parts, decide_form=form, chosen=chosen,
+                         item_errors={(e.item_id, e.field): e.message for e in errors},
+                         item_error_summary=[(e.anchor, e.label, e.message) for e in errors])
+    overall, summary = decision.summary(items, chosen)
     role = sorted(parts & {rules.decider_role(case.school)} or parts)[0]
     profile = case.school.rules
     references = [profile.rule(rules.DECIDER).cite()]
@@ -344,8 +298,9 @@ def decide(case_id):
 
     def effect(c, event):
         for item in items:
-            outcome, minutes, reason = chosen[item.id]
-            item.outcome, item.granted_minutes, item.decision_reason = outcome, minutes, reason
+            choice = chosen[item.id]
+            item.outcome, item.granted_minutes = choice.outcome, choice.minutes
+            item.decision_reason = choice.reason
             item.save()
         decisions.issue(c, outcome=overall, summary=summary,
                         reasons=(form.reasons.data or "").strip(),

@@ -104,6 +104,45 @@ def test_no_extra_time_on_a_project_exam(hav, client, auth, csrf):
     assert "forskriften § 4-5 (2) a og (3)" in response.get_data(as_text=True)
 
 
+def test_an_empty_application_reports_every_error_at_once(hav, client, auth, csrf):
+    exam = make_exam(hav, oslo(2027, 5, 26))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    page = client.get("/exam-adaptation/new").get_data(as_text=True)
+    response = client.post("/exam-adaptation/new", data={"csrf_token": csrf(page)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    summary = dict(_Page(response.get_data(as_text=True)).links)
+    assert summary == {
+        "#exams": "Eksamener: Velg minst én eksamen.",
+        "#adaptations": "Tilrettelegging du søker om: Velg minst én tilrettelegging.",
+        "#reason": "Hvorfor du trenger tilrettelegging: Skriv hvorfor du trenger "
+                   "tilrettelegging.",
+        "#documentation": "Dokumentasjon fra sakkyndig (bilde eller PDF): Last opp "
+                          "dokumentasjon fra sakkyndig (lege, psykolog, logoped …).",
+    }
+    page = _Page(response.get_data(as_text=True))
+    assert all(anchor[1:] in page.by_id for anchor in summary)
+
+
+def test_the_rules_are_checked_with_the_fields_own_errors(hav, client, auth, csrf):
+    exam = make_exam(hav, oslo(2027, 5, 26))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    response = _apply(client, csrf, [exam], extra="90", reason="")  # both wrong at once
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Det kan gis høyst 60 ekstra minutter" in html
+    assert "Skriv hvorfor du trenger tilrettelegging." in html
+    assert 'value="90"' in html  # kept
+    response = _apply(client, csrf, [exam], extra="mange", reason="")
+    links = dict(_Page(response.get_data(as_text=True)).links)
+    assert set(links) == {"#extra_minutes", "#reason"}
+    assert links["#extra_minutes"] == ("Utvidet tid (minutter): Skriv antall minutter som et "
+                                       "helt tall.")  # one message, naming the field
+    assert Case.select().count() == 0
+
+
 def test_all_exams_of_the_year(hav, client, auth, csrf):
     exams = [make_exam(hav, oslo(2027, 5, 26)), make_exam(hav, oslo(2027, 6, 2), hav.matte)]
     for e in exams:

@@ -10,7 +10,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import PortalForm
@@ -42,13 +42,27 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class MinutesField(IntegerField):
+    """A number of minutes: text that is not a whole number gets one message, ours."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Write the number of minutes as a whole number.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # (said already: the range check has no number to check)
+            raise StopValidation()
+
+
 class ApplicationForm(PortalForm):
     exams = CheckboxesField(_l("Exams"), coerce=int, validate_choice=False)
     all_exams = BooleanField(_l("All my exams this school year"))
     adaptations = CheckboxesField(
         _l("Adaptations you apply for"),
         choices=[SelectChoice(k, v) for k, v in ADAPTATION_LABELS.items()])
-    extra_minutes = IntegerField(_l("Extended time (minutes)"),
+    extra_minutes = MinutesField(_l("Extended time (minutes)"),
                                  validators=[Optional(), NumberRange(
                                      min=1, message=_l("Write the number of minutes."))])
     details = StringField(_l("Which aids or exam form"), validators=[Optional(), Length(max=500)])

@@ -82,7 +82,9 @@ def check_application(form, school, upcoming: list[Exam], now) -> list[Exam]:
 def _check_extra_time(form, school, exams):
     rule = rules.extra_time_rule(school)
     minutes = form.extra_minutes.data
-    if not minutes:
+    if form.extra_minutes.errors:  # (not a number: said already)
+        pass
+    elif not minutes:
         form.extra_minutes.errors.append(_("Write how many extra minutes you need."))
     elif rule is not None and minutes > int(rule.value):
         form.extra_minutes.errors.append(
@@ -122,7 +124,9 @@ def new():
     form.exams.choices = [SelectChoice(e.id, e.subject.name) for e in upcoming]
     deadlines = {e.id: rules.application_deadline(e) for e in upcoming}
     checked = None
-    if decider and form.validate_on_submit():
+    if decider and form.is_submitted():
+        # every field at once: the fields' own validators, then the profile's rules
+        form.validate()
         exams = check_application(form, school, upcoming, now)
         try:
             if form.documentation.data:

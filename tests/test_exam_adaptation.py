@@ -206,6 +206,9 @@ def test_principal_partly_grants_and_the_exam_office_sees_the_list(filed, client
     assert rows[0]["extra_minutes"] == 30 and rows[0]["separate_room"]
     page = client.get(f"/exams/{filed.exam.id}/adaptations").get_data(as_text=True)
     assert "Elev Nummer1" in page and "+30 min" in page
+    # on a phone the table scrolls inside a region the keyboard reaches, named by its heading
+    assert ('<div class="table-wrap" role="region" aria-labelledby="adaptations-heading" '
+            'tabindex="0">') in page and '<h2 id="adaptations-heading">' in page
     assert client.get(f"/cases/{case.id}").status_code == 404  # not a decider on havbruk
 
 

@@ -14,6 +14,7 @@ from portal.kinds.study_leave import flow
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.models import Attachment, Case, Decision, Event, Participant
 from portal.rules.calendar import next_working_day, oslo_date
+from portal.rules.deadlines import format_date
 
 TODAY = date(2026, 11, 23)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -125,8 +126,9 @@ def _answers(case):
 def test_form_shows_the_rule_and_the_earliest_first_day_before_any_input(portal):
     portal.login("elev1")
     html = portal.client.get("/study-leave/new").get_data(as_text=True)
-    assert "7 dager, jf. skolens rutine for selvstendig studiearbeid" in html
-    assert "30. november 2026" in html  # earliest first day today
+    assert ("Søk senest 7 dager før første dag (jf. skolens rutine for selvstendig "
+            "studiearbeid).") in html
+    assert "Søker du i dag, kan første dag tidligst være 30. november 2026." in html
     assert "1STA" in html  # the class is known
     assert 'hx-get="/study-leave/deadline"' in html
 
@@ -140,7 +142,12 @@ def test_deadline_fragment_follows_the_first_day(portal, first, due, late):
     response = portal.client.get(f"/study-leave/deadline?first_day={first}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<div id="deadline"')
-    assert f"Fristen er {due} (7 dager, jf. skolens rutine for selvstendig studiearbeid)" in html
+    text = " ".join(html.split())
+    assert f"<strong>Søknadsfrist: {due}.</strong>" in text  # the date once, then the rule
+    assert (f"For en periode som begynner {format_date(date.fromisoformat(first))}, må "
+            "søknaden sendes senest 7 dager før (jf. skolens rutine for selvstendig "
+            "studiearbeid).") in text
+    assert "Fristen er" not in text and text.count(due) == 1
     assert ("rule-late" in html) is late
 
 

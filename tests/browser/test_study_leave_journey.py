@@ -37,7 +37,7 @@ def test_study_leave_journey(school, live_server, login, axe):
     expect(student.locator("#deadline")).to_contain_text("22. november 2026")
     expect(student.locator("#deadline")).to_have_class("rule rule-late")
     student.fill("#first_day", "2026-11-30")
-    expect(student.locator("#deadline")).to_contain_text("Fristen er 23. november 2026")
+    expect(student.locator("#deadline")).to_contain_text("Søknadsfrist: 23. november 2026")
     student.fill("#last_day", "2026-12-02")
     student.fill("#reason", "Landsfinale i orientering med kretslaget.")
     axe(student)

@@ -35,7 +35,7 @@ def _deadline_context(school, first_day):
     on = flow.today()
     rule = school.rules.rule(flow.LEAD_RULE)
     context = {"rule": rule, "today": on, "earliest": flow.earliest_first_day(school, on),
-               "deadline": None, "late": False}
+               "first_day": first_day, "deadline": None, "late": False}
     if first_day is not None:
         deadline = flow.deadline_for(school, first_day)
         context.update(deadline=deadline, late=deadline.is_late(on))

@@ -58,6 +58,28 @@ def _apply(client, csrf, exams, extra=None, **fields):
     return client.post("/exam-adaptation/new", data=data, content_type="multipart/form-data")
 
 
+def test_offered_on_the_home_page_only_where_the_portal_has_the_decider(hav, client, auth):
+    auth.login("elev1")
+    assert 'href="/exam-adaptation/new"' in client.get("/home").get_data(as_text=True)
+
+
+def test_a_vgs_deciding_outside_the_portal_is_not_offered_and_says_how_to_apply(
+        school, client, auth, csrf):
+    assert rules.decider_role(school.school) is None  # the vgs profile names no decider
+    auth.login("elev1")
+    assert 'href="/exam-adaptation/new"' not in client.get("/home").get_data(as_text=True)
+    page = client.get("/exam-adaptation/new")  # reached by its address
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "multipart/form-data" not in html  # no form
+    assert ("Testskolen vgs tar ikke imot søknader om tilrettelegging av eksamen i "
+            "portalen.") in html
+    assert "Søk skriftlig til skolen, med dokumentasjon fra en sakkyndig" in html
+    assert 'href="/exams/mine"' in html and 'href="/home"' in html
+    posted = client.post("/exam-adaptation/new", data={"csrf_token": csrf(html),
+                                                         "reason": "Dysleksi"})
+    assert posted.status_code == 200 and Case.select().count() == 0
+
+
 def test_the_form_shows_the_last_day_per_exam(hav, client, auth):
     exam = make_exam(hav, oslo(2027, 3, 31))
     plan.register(exam, hav.elev1)

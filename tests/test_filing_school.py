@@ -88,7 +88,8 @@ def test_a_school_without_a_school_year_is_not_offered(client, auth, school):
 
 def test_only_the_schools_that_offer_a_kind_are_offered(client, auth, csrf, school):
     """Study leave exists under opplæringslova only: a student also at a fagskole applies at
-    the vgs without being asked, where an absence note asks."""
+    the vgs without being asked, where an absence note asks; exam adaptation is decided in
+    the portal at the fagskole only, so it goes there without asking."""
     fagskole, _teacher = second_school(school.elev1, profile="havbruk", code="havbruk",
                                         name="Havbruksfagskolen")
     auth.login("elev1")
@@ -102,7 +103,9 @@ def test_only_the_schools_that_offer_a_kind_are_offered(client, auth, csrf, scho
     assert [name for name, _href in _choices(
         client.get("/absence-notes/new").get_data(as_text=True))] == [
         "Havbruksfagskolen", "Testskolen vgs"]
-    assert ASK in client.get("/exam-adaptation/new").get_data(as_text=True)
+    form = client.get("/exam-adaptation/new").get_data(as_text=True)
+    assert ASK not in form and FORMS["/exam-adaptation/new"] in form
+    assert "tar ikke imot søknader" not in form
 
 
 def test_the_study_leave_form_keeps_the_chosen_school_through_its_fragment_and_post(

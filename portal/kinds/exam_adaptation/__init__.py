@@ -10,6 +10,7 @@ from portal.kinds.exam_adaptation.models import (
     ExamAdaptationExam,
     ExamAdaptationItem,
 )
+from portal.kinds.exam_adaptation.rules import DECIDER
 
 DECIDERS = frozenset({"principal", "exam_office"})  # which one: the profile's rule
 
@@ -31,6 +32,8 @@ KIND = register(Kind(
     initial="submitted",
     deciders=DECIDERS,
     new_endpoint="exam_adaptation.new",
+    # offered where the profile names who decides in the portal (a vgs decides outside it)
+    requires_rules=(DECIDER,),
     template="exam_adaptation/case.html",
     event_labels={
         "file": _l("Application sent"),

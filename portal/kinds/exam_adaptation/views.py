@@ -8,7 +8,7 @@ from portal.auth import roles_required
 from portal.cases import decisions
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
-from portal.cases.filing import filing_school
+from portal.cases.filing import filing_school, student_schools
 from portal.cases.kinds import get_kind
 from portal.cases.uploads import UploadError, check_upload
 from portal.exams.models import Exam
@@ -113,7 +113,10 @@ def _late_text(exam) -> str:
 @roles_required("student")
 def new():
     """Apply for adaptation at one or more exams (or all of the school year)."""
-    school = filing_school(current_user, KIND)
+    offered = get_kind(KIND).offered_at
+    if not student_schools(current_user, offered):  # (read with the user: no query)
+        return _elsewhere()
+    school = filing_school(current_user, KIND, offered)
     year = SchoolYear.current(school)
     if year is None:  # (a school with no school year yet)
         abort(404)
@@ -124,7 +127,7 @@ def new():
     form.exams.choices = [SelectChoice(e.id, e.subject.name) for e in upcoming]
     deadlines = {e.id: rules.application_deadline(e) for e in upcoming}
     checked = None
-    if decider and form.is_submitted():
+    if form.is_submitted():
         # every field at once: the fields' own validators, then the profile's rules
         form.validate()
         exams = check_application(form, school, upcoming, now)
@@ -142,10 +145,19 @@ def new():
             return redirect(url_for("cases.show", case_id=case.id), code=303)
     status = 422 if any(f.errors for f in form) else 200
     return render_template("exam_adaptation/new.html", form=form, upcoming=upcoming,
-                           deadlines=deadlines, decider=decider, school=school,
+                           deadlines=deadlines, school=school,
                            extra_rule=rules.extra_time_rule(school),
                            guidance=school.rules.rule(rules.GUIDANCE)
                            if rules.GUIDANCE in school.rules else None), status
+
+
+def _elsewhere():
+    """The answer where none of the student's schools decides exam adaptation in the portal
+    (a vgs): how to apply instead, not a form that cannot be sent."""
+    schools = student_schools(current_user)
+    if not schools:
+        abort(404)
+    return render_template("exam_adaptation/elsewhere.html", schools=schools)
 
 
 def _file(form, school, year, decider, exams, checked):

@@ -50,6 +50,14 @@ def test_apply_and_decide_exam_adaptation(app, live_server, login, axe):
     extra = principal.locator("fieldset", has_text="Utvidet tid")
     extra.get_by_label("Innvilg delvis", exact=True).check()
     extra.get_by_label("Ekstra minutter innvilget").fill("30")
+    principal.get_by_role("button", name="Fatt vedtak").click()  # no reason for the part
+    link = principal.locator(".error-summary a", has_text="Utvidet tid – Begrunnelse")
+    expect(link).to_be_visible()
+    axe(principal)  # the error state is accessible too
+    link.click()  # the summary leads to the field itself, which keeps what was typed
+    extra = principal.locator("fieldset", has_text="Utvidet tid")
+    expect(extra.get_by_label("Begrunnelse (må fylles ut hvis ikke innvilget)")).to_be_focused()
+    expect(extra.get_by_label("Ekstra minutter innvilget")).to_have_value("30")
     extra.get_by_label("Begrunnelse (må fylles ut hvis ikke innvilget)").fill(
         "Vurderingen dokumenterer behov for 30 minutter.")
     axe(principal)

@@ -522,7 +522,8 @@ class ExamAdaptation(KindRows):
         from types import SimpleNamespace
 
         from portal.kinds.exam_adaptation import rules
-        from portal.kinds.exam_adaptation.views import decision_summary
+        from portal.kinds.exam_adaptation.decision import Choice
+        from portal.kinds.exam_adaptation.decision import summary as decision_summary
 
         items = [SimpleNamespace(id=i, adaptation=a, minutes=m, detail=d)
                  for i, (a, m, d) in enumerate(ctx["asked"])]
@@ -535,7 +536,9 @@ class ExamAdaptation(KindRows):
                 chosen[item.id] = ("partly_granted", 30, "Eksamen er kort; 30 minutter er nok.")
             else:
                 chosen[item.id] = ("refused", None, self.REFUSED)
-        overall, summary = decision_summary(items, chosen)
+        overall, summary = decision_summary(items, {
+            i: Choice(outcome, minutes, reason, str(minutes or ""))
+            for i, (outcome, minutes, reason) in chosen.items()})
         ctx["chosen"], ctx["summary"] = chosen, summary
         profile = self.b.profile
         references = [profile.rule(rules.DECIDER).cite()]

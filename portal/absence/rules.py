@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from portal.rules import Profile
-from portal.rules.calendar import is_working_day, working_days_between
+from portal.rules.calendar import (
+    is_public_holiday,
+    is_working_day,
+    previous_working_day,
+    working_days_between,
+)
 
 HEALTH = "a"
 RELIGIOUS = "religious"
@@ -34,6 +39,32 @@ def school_days(first: date, last: date) -> list[date]:
             days.append(d)
         d += timedelta(days=1)
     return days
+
+
+# Why a date is no school day of a school year (school_day_problem).
+OUTSIDE_YEAR = "outside_year"
+WEEKEND = "weekend"
+HOLIDAY = "holiday"
+
+
+def school_day_problem(day: date, starts_on: date, ends_on: date) -> str | None:
+    """Why `day` is no school day of the school year `starts_on`-`ends_on` (OUTSIDE_YEAR,
+    WEEKEND or HOLIDAY), or None when it is one: the calendar of school_days()."""
+    if not starts_on <= day <= ends_on:
+        return OUTSIDE_YEAR
+    if day.weekday() >= 5:
+        return WEEKEND
+    if is_public_holiday(day):
+        return HOLIDAY
+    return None
+
+
+def last_school_day(on: date, starts_on: date, ends_on: date) -> date | None:
+    """The last school day of the school year on or before `on`; None before its first."""
+    if on < starts_on:
+        return None
+    day = previous_working_day(min(on, ends_on))
+    return day if day >= starts_on else None
 
 
 def keeps_diploma_days(profile: Profile) -> bool:

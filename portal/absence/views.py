@@ -1,6 +1,7 @@
 """Absence pages: the student's overview, the teacher's lesson register, the class overview
 sorted by risk, one student for staff, and the administrator's CSV upload."""
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -25,10 +26,12 @@ from portal.absence.services import (
 )
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
+from portal.filters import local_date
 from portal.i18n import gettext as _
 from portal.menu import link, source
 from portal.models import RoleGrant, School, SchoolClass, Subject, TeachingAssignment, User
 from portal.roles import STAFF_ROLES
+from portal.rules.calendar import holiday_name
 from portal.rules.deadlines import Deadline
 
 RECENT_RECORDS = 30
@@ -122,30 +125,71 @@ def _assignment_of_teacher(assignment_id):
     return assignment
 
 
-def _lesson_args(source, year):
-    """(date, lesson, error) from the query or the form."""
-    try:
-        day = date.fromisoformat(source.get("date") or today().isoformat())
-    except ValueError:
-        return today(), 1, _("The date is not valid. Use the date picker.")
-    lesson_text = source.get("lesson") or "1"
-    lesson = int(lesson_text) if lesson_text.isdigit() else 0
-    if not 1 <= lesson <= rules.MAX_LESSON:
-        return day, 1, _("The lesson must be a number from 1 to %(max)s.", max=rules.MAX_LESSON)
-    if not year.contains(day):
-        return day, lesson, _("The date is not in the school year %(year)s.", year=year.name)
+@dataclass
+class LessonChoice:
+    """The register's date and lesson: as typed, as read, and what is wrong with each (by the
+    id of its field in the page)."""
+
+    date_text: str
+    lesson_text: str
+    day: date | None = None
+    lesson: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _not_a_school_day(day: date, year) -> str | None:
+    """Why absence cannot be registered on `day`, in words naming the date; None if it can."""
+    named = local_date(day, "EEEE d. MMMM yyyy")
+    problem = rules.school_day_problem(day, year.starts_on, year.ends_on)
+    if problem == rules.OUTSIDE_YEAR:
+        return _("%(date)s is not a school day: it is outside the school year %(year)s "
+                 "(%(start)s – %(end)s).", date=named, year=year.name,
+                 start=local_date(year.starts_on), end=local_date(year.ends_on))
+    if problem == rules.WEEKEND:
+        return _("%(date)s is not a school day: it is a weekend. Choose a day from Monday to "
+                 "Friday.", date=named)
+    if problem == rules.HOLIDAY:
+        return _("%(date)s is not a school day: it is a public holiday (%(holiday)s).",
+                 date=named, holiday=holiday_name(day))
     if day > today():
-        return day, lesson, _("You cannot register absence for a day that has not come yet.")
-    return day, lesson, None
+        return _("You cannot register absence for a day that has not come yet.")
+    return None
 
 
-def _register_context(assignment, day, lesson, error=None):
+def _lesson_args(source, year) -> LessonChoice:
+    """The date and lesson from the query or the form; without a date, the last school day
+    of the year on or before today."""
+    date_text = (source.get("date") or "").strip()
+    if not date_text:
+        default = rules.last_school_day(today(), year.starts_on, year.ends_on) or today()
+        date_text = default.isoformat()
+    choice = LessonChoice(date_text, (source.get("lesson") or "1").strip())
+    try:
+        choice.day = date.fromisoformat(date_text)
+    except ValueError:
+        choice.errors["date"] = _("The date is not valid. Use the date picker.")
+    else:
+        problem = _not_a_school_day(choice.day, year)
+        if problem:
+            choice.errors["date"] = problem
+    if choice.lesson_text.isdigit() and 1 <= int(choice.lesson_text) <= rules.MAX_LESSON:
+        choice.lesson = int(choice.lesson_text)
+    else:
+        choice.errors["lesson"] = _("The lesson must be a number from 1 to %(max)s.",
+                                    max=rules.MAX_LESSON)
+    return choice
+
+
+def _register_context(assignment, choice: LessonChoice, **row):
     klass = assignment.school_class
-    return {"assignment": assignment, "klass": klass, "day": day, "lesson": lesson,
-            "students": list(klass.students()), "records": records_of_lesson(assignment, day,
-                                                                             lesson),
-            "error": error, "max_lesson": rules.MAX_LESSON,
-            "lesson_length": lesson_minutes(klass.school.rules), "form": ActionForm()}
+    records = (records_of_lesson(assignment, choice.day, choice.lesson)
+               if choice.day and choice.lesson else {})
+    return {"assignment": assignment, "klass": klass, "choice": choice,
+            "day": choice.day, "lesson": choice.lesson,
+            "students": list(klass.students()), "records": records,
+            "max_lesson": rules.MAX_LESSON,
+            "lesson_length": lesson_minutes(klass.school.rules), "form": ActionForm(),
+            "row_student": None, "row_error": None, "typed_minutes": None, **row}
 
 
 @bp.route("/register/<int:assignment_id>", methods=["GET", "POST"])
@@ -155,38 +199,41 @@ def register(assignment_id):
     assignment = _assignment_of_teacher(assignment_id)
     year = assignment.school_class.school_year
     if request.method == "GET":
-        day, lesson, error = _lesson_args(request.args, year)
         return render_template("absence/register.html",
-                               **_register_context(assignment, day, lesson, error))
+                               **_register_context(assignment, _lesson_args(request.args, year)))
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    day, lesson, error = _lesson_args(request.form, year)
+    choice = _lesson_args(request.form, year)
     person = User.get_or_none(User.id == request.form.get("student", type=int))
     if person is None or not enrolled(person, assignment.school_class):
         abort(404)
     status = request.form.get("status")
-    minutes_text = request.form.get("minutes") or ""
+    minutes_text = (request.form.get("minutes") or "").strip()
     longest = lesson_minutes(assignment.school_class.school.rules)
+    error = next(iter(choice.errors.values()), None)
     if error is None and status == "late" and not (
             minutes_text.isdigit() and 1 <= int(minutes_text) < longest):
         error = _("Minutes late must be a whole number from 1 to %(max)s.", max=longest - 1)
     if error is None:
         if status == "absent":
-            record_absence(assignment, person, day, lesson, 0, by=current_user)
+            record_absence(assignment, person, choice.day, choice.lesson, 0, by=current_user)
         elif status == "late":
-            record_absence(assignment, person, day, lesson, int(minutes_text), by=current_user)
+            record_absence(assignment, person, choice.day, choice.lesson, int(minutes_text),
+                           by=current_user)
         else:
-            clear_absence(assignment, person, day, lesson)
-    context = _register_context(assignment, day, lesson)
+            clear_absence(assignment, person, choice.day, choice.lesson)
+    row = {"row_student": person.id, "row_error": error,
+           "typed_minutes": minutes_text if error else None}
+    context = _register_context(assignment, choice, **row)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == \
             f"student-{person.id}":
-        return render_block("absence/register.html", "row", student=person,
-                            row_error=error, **context)
-    if error:
-        flash(error, "error")
+        return render_block("absence/register.html", "row", student=person, **context)
+    if error:  # the page again, the error at the row (the form's action lands there)
+        return render_template("absence/register.html", **context), 422
     return redirect(url_for("absence.register", assignment_id=assignment.id,
-                            date=day.isoformat(), lesson=lesson) + f"#student-{person.id}", 303)
+                            date=choice.day.isoformat(), lesson=choice.lesson)
+                    + f"#student-{person.id}", 303)
 
 
 # -- the administrator's import ----------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from portal.absence import absence_summary, record_absence
+from portal.absence import absence_summary, record_absence, rules
 from portal.absence.models import AbsenceRecord, ChronicCondition
 from portal.kinds.absence_note.models import AbsenceNote
 from portal.models import Attachment, Case, Decision, Participant, TeachingAssignment
@@ -260,3 +260,28 @@ def test_access_to_notes(client, auth, csrf, db, school):
     assert r.status_code == 404 and Case.get_by_id(case.id).state == "submitted"
     attachment = Attachment.get(Attachment.case == case)
     assert client.get(f"/cases/{case.id}/documents/{attachment.id}").status_code == 404
+
+
+@pytest.mark.parametrize(("lessons", "message"), [
+    ("13", f"Timene er nummerert fra 1 til {rules.MAX_LESSON}; time 13 finnes ikke."),
+    ("0", f"Timene er nummerert fra 1 til {rules.MAX_LESSON}; time 0 finnes ikke."),
+    ("1, 13 14, 13", f"Timene er nummerert fra 1 til {rules.MAX_LESSON}; time 13, 14 finnes "
+                     "ikke."),
+    ("første", "Skriv timenumrene med komma mellom, for eksempel 1, 2."),
+    ("1-3", "Skriv timenumrene med komma mellom, for eksempel 1, 2."),
+], ids=["13", "0", "several", "words", "range"])
+def test_lesson_numbers_out_of_range_name_the_range(client, auth, csrf, school, lessons,
+                                                    message):
+    auth.login("elev1")
+    response = _file(client, csrf, scope="lessons", lesson_day="2026-11-18", lessons=lessons)
+    html = response.get_data(as_text=True)
+    assert response.status_code != 303 and message in html
+    assert f'value="{lessons}"' in html  # what was typed stays
+    assert not Case.select().exists()
+
+
+def test_single_lessons_on_a_day_that_is_no_school_day_are_refused(client, auth, csrf, school):
+    auth.login("elev1")
+    response = _file(client, csrf, scope="lessons", lesson_day="2026-11-22", lessons="1")
+    assert "Disse datoene har ingen skoledager" in response.get_data(as_text=True)
+    assert not Case.select().exists()

@@ -97,7 +97,16 @@ class NoteForm(PortalForm):
             return False
         if not self._in_year(self.lesson_day):
             return False
-        numbers = parse_lessons(self.lessons.data)
+        if not rules.school_days(self.lesson_day.data, self.lesson_day.data):
+            self.lesson_day.errors.append(
+                _l("These dates have no school days (weekends and public holidays)."))
+            return False
+        numbers, outside = parse_lessons(self.lessons.data)
+        if outside:
+            self.lessons.errors.append(
+                _l("Lessons are numbered from 1 to %(max)s; there is no lesson %(numbers)s.",
+                   max=rules.MAX_LESSON, numbers=", ".join(outside)))
+            return False
         if not numbers:
             self.lessons.errors.append(
                 _l("Write the lesson numbers, separated by commas, for example 1, 2."))
@@ -106,12 +115,16 @@ class NoteForm(PortalForm):
         return True
 
 
-def parse_lessons(text: str | None) -> list[int]:
-    """ "1, 2 3" -> [1, 2, 3]; an empty list when any part is not a lesson number."""
+def parse_lessons(text: str | None) -> tuple[list[int], list[str]]:
+    """ "1, 2 3" -> ([1, 2, 3], []): the lesson numbers, and the whole numbers written that
+    are outside 1 to MAX_LESSON ("13"). No numbers when any part is not a whole number."""
     parts = (text or "").replace(",", " ").split()
-    if not parts or not all(p.isdigit() and 1 <= int(p) <= rules.MAX_LESSON for p in parts):
-        return []
-    return sorted({int(p) for p in parts})
+    if not parts or not all(p.isdigit() for p in parts):
+        return [], []
+    outside = list(dict.fromkeys(p for p in parts if not 1 <= int(p) <= rules.MAX_LESSON))
+    if outside:
+        return [], outside
+    return sorted({int(p) for p in parts}), []
 
 
 class CorrectionForm(PortalForm):

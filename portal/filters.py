@@ -2,9 +2,12 @@
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from babel import Locale
 from babel.dates import parse_pattern
+from babel.numbers import format_decimal
+from babel.numbers import parse_pattern as parse_number_pattern
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -83,6 +86,27 @@ def local_date(value: date | None, fmt: str = "d. MMMM yyyy") -> str:
     if isinstance(value, datetime):
         return local_datetime(value, fmt)
     return _formatter(fmt, _request_locale()[1] or _NB)(value)
+
+
+_PERCENT_PATTERNS: dict = {}
+
+
+def percent(value: float) -> str:
+    """A percentage (10.6 for 10.6 %) with one decimal as the request's language writes it:
+    "10,6 %" in Norwegian, a no-break space before the sign, so it never breaks."""
+    locale = _request_locale()[1] or _NB
+    key = _locale_key(locale)
+    pattern = _PERCENT_PATTERNS.get(key)
+    if pattern is None:
+        pattern = parse_number_pattern(locale.percent_formats[None].pattern)
+        pattern.frac_prec = (1, 1)
+        _PERCENT_PATTERNS[key] = pattern
+    return pattern.apply(Decimal(str(value)) / 100, locale)
+
+
+def number(value: float) -> str:
+    """A number with at most one decimal as the request's language writes it ("0,4", "5")."""
+    return format_decimal(value, "#,##0.#", locale=_request_locale()[1] or _NB)
 
 
 _LABELS: dict = {}  # locale -> {key: label}; the catalogues do not change while a process runs
@@ -179,6 +203,8 @@ def init_app(app):
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
+    app.add_template_filter(percent)
+    app.add_template_filter(number)
     app.add_template_filter(state_label)
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)

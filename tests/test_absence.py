@@ -123,7 +123,7 @@ def test_threshold_crossed_creates_exactly_one_warning(client, auth, db, school)
     keys = sorted(w.rule_key for w in AbsenceWarning.select())
     assert keys == ["attendance_absence_limit", "attendance_early_warning"]
     page = client.get("/absence/").get_data(as_text=True)
-    assert "opplæringsforskrifta § 9-8" in page and "10.6" in page
+    assert "opplæringsforskrifta § 9-8" in page and "10,6\u00a0% fravær" in page
 
 
 def test_student_sees_own_absence_never_another_students(client, auth, db, school):
@@ -151,7 +151,7 @@ def test_class_overview_sorted_by_risk_with_warnings(client, auth, db, school):
     auth.login("laerer1")
     html = client.get(f"/absence/classes/{school.klass.id}").get_data(as_text=True)
     assert html.index("Elev Nummer2") < html.index("Elev Nummer1")
-    assert "10.6 %" in html and "Norsk (10.6 %)" in html
+    assert "10,6\u00a0%" in html and "Norsk (10,6\u00a0%)" in html
 
 
 def test_fagskole_loss_of_place_opens_a_follow_up_case_once(db):
@@ -337,8 +337,8 @@ def test_the_class_overview_asks_as_many_statements_for_more_warnings(client, au
     _warn(school, school.elev1, _matte(school), "attendance_early_warning", 9.3)
     assert statements(client, url) == few
     html = client.get(url).get_data(as_text=True)
-    assert "Norsk (8.0 %), Norsk (10.6 %), Matematikk 1T (8.6 %)" in html
-    assert "Matematikk 1T (9.3 %)" in html
+    assert "Norsk (8,0\u00a0%), Norsk (10,6\u00a0%), Matematikk 1T (8,6\u00a0%)" in html
+    assert "Matematikk 1T (9,3\u00a0%)" in html
 
 
 def test_the_summary_counts_what_counts_summed_by_the_database(db, school):

@@ -113,3 +113,21 @@ def test_every_part_a_step_is_taken_in_has_a_label(app):
         unnamed = {part for part in parts if role_label(part) == part}
         assert not unnamed
         assert role_label("new_examiner") == "Ny sensor"
+
+
+@pytest.mark.parametrize(("language", "value", "percent", "number"), [
+    ("nb", 0.4, "0,4\u00a0%", "0,4"),
+    ("nb", 0.0, "0,0\u00a0%", "0"),
+    ("nb", 10.6, "10,6\u00a0%", "10,6"),
+    ("nb", 3.0, "3,0\u00a0%", "3"),
+    ("nn", 0.4444, "0,4\u00a0%", "0,4"),
+    ("en", 0.4, "0.4%", "0.4"),
+])
+def test_percentages_and_numbers_as_the_language_writes_them(app, language, value, percent,
+                                                             number):
+    """A decimal comma in Norwegian and a no-break space before the sign ("0,4 %", never a
+    line break between the number and %)."""
+    with app.test_request_context("/"), force_locale(language):
+        assert filters.percent(value) == percent
+        assert filters.number(value) == number
+    assert filters.percent(12.5) == "12,5\u00a0%"  # outside a request: Norwegian

@@ -286,6 +286,25 @@ def test_coordinator_sees_the_students_absence_per_subject(portal, school):
     assert "Dager holdt utenfor vitnemålet: 0 av 10." in html
 
 
+def test_the_absence_beside_the_application_counts_late_arrivals_in_both_figures(portal,
+                                                                                 school):
+    """"Geografi: 0 av 56 timer fravær (0.4 %)" contradicted itself: the count was whole
+    lessons missed, the percentage counted 10 minutes late as part of a lesson. Both now count
+    them, with the minutes named, in Norwegian numbers."""
+    from portal.absence import record_absence
+    from portal.models import Subject, TeachingAssignment
+
+    geografi = Subject.create(school=school.school, code="GEO1001", name="Geografi")
+    assignment = TeachingAssignment.create(teacher=school.laerer1, subject=geografi,
+                                           school_class=school.klass, planned_lessons=56)
+    record_absence(assignment, school.elev1, date(2026, 11, 16), 2, minutes_late=10)
+    case = filed(portal)
+    portal.login("trinn1")
+    html = portal.page(case)
+    assert ("Geografi: 0,2 av 56 timer fravær (0,4\u00a0%), 0,4\u00a0% udokumentert – herav "
+            "10 min for sent") in html
+
+
 def test_coordinator_queue_lists_the_new_application(portal):
     case = filed(portal)
     portal.login("trinn1")

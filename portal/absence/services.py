@@ -362,7 +362,9 @@ def _open_follow_up(warning: AbsenceWarning, figures) -> None:
         return
     rule = school_year.school.rules.rule(warning.rule_key)
     subject = warning.assignment.subject
-    text = f"{subject.name}: {warning.percent:g} % – {rule.explanation} ({rule.cite()})"
+    from portal.filters import percent
+
+    text = f"{subject.name}: {percent(warning.percent)} – {rule.explanation} ({rule.cite()})"
     case = service.report_concern(warning.student, subject, "low_attendance", None, text,
                                   school=school_year.school, school_year=school_year)
     warning.follow_up = case

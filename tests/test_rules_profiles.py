@@ -48,6 +48,36 @@ def test_shipped_profile_matches_its_file(name):
     assert get_profile(name) == load_profile(PROFILE_DIR / f"{name}.toml")
 
 
+SECOND_PERSON = re.compile(r"\b(du|deg|din|ditt|dine)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_rules_staff_read_about_a_student_speak_about_the_student(name):
+    """The class overview and a student's page for staff show the absence thresholds and the
+    10-day rule: to staff they say "eleven"/"studenten", never "du", and state the same
+    numbers as the student's wording."""
+    from portal.absence import rules as absence_rules
+
+    profile = get_profile(name)
+    keys = [t.key for t in absence_rules.thresholds(profile)]
+    keys += [k for k in ("absence_max_struck_days",) if k in profile]
+    assert keys
+    for key in keys:
+        rule = profile.rule(key)
+        assert not SECOND_PERSON.search(rule.explain(staff=True)), (name, key)
+        assert rule.explain() == rule.explanation
+
+
+def test_a_staff_explanation_is_read_and_used_for_staff_only(tmp_path):
+    text = with_rule("attendance_absence_limit", "10", "percent",
+                     staff_explanation='"Har eleven mer enn 10 prosent fravær."')
+    text = edit_field(text, "attendance_absence_limit", "explanation",
+                      'explanation = "Har du mer enn 10 prosent fravær."')
+    rule = load_profile(write(tmp_path, text)).rule("attendance_absence_limit")
+    assert rule.explain() == "Har du mer enn 10 prosent fravær."
+    assert rule.explain(staff=True) == "Har eleven mer enn 10 prosent fravær."
+
+
 @pytest.mark.parametrize(
     ("name", "school_type"),
     [("vgs", "vgs"), ("nki", "fagskole"), ("havbruk", "fagskole"), ("more-og-romsdal", "fagskole")],
@@ -447,6 +477,19 @@ BAD_PROFILES = [
         "rules.study_leave_lead_time",
         "unknown field(s) refrence",
         id="unknown-field",
+    ),
+    pytest.param(
+        with_rule("attendance_absence_limit", "10", "percent",
+                  staff_explanation='"Over 15 prosent."'),
+        "rules.attendance_absence_limit.staff_explanation",
+        "both texts must state the same rule",
+        id="staff-explanation-with-other-numbers",
+    ),
+    pytest.param(
+        with_rule("attendance_absence_limit", "10", "percent", staff_explanation='" "'),
+        "rules.attendance_absence_limit.staff_explanation",
+        "non-empty",
+        id="blank-staff-explanation",
     ),
     pytest.param(
         edit_field(profile_text(), "document_retention", "unit"),

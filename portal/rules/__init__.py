@@ -2,12 +2,15 @@
 
 A profile is one TOML file in `profiles/` (see `vgs.toml` for the format).  Each rule has
 a value, a unit, the legal reference the UI shows beside it ("jf. forvaltningsloven § 29")
-and a short Norwegian explanation.  A bad file stops the application at start-up with the
-file and the key named, so a school never runs on a half-read profile.
+and a short Norwegian explanation, written to the student ("du"); a rule that staff also read
+about a student has a `staff_explanation` too ("eleven"), naming the same numbers.  A bad
+file stops the application at start-up with the file and the key named, so a school never
+runs on a half-read profile.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -40,6 +43,7 @@ class Rule:
     unit: str
     reference: str
     explanation: str
+    staff_explanation: str = ""  # about the student, for staff; "" when `explanation` serves
 
     @property
     def period(self) -> Period:
@@ -50,6 +54,11 @@ class Rule:
     @property
     def is_period(self) -> bool:
         return self.unit in PERIOD_UNITS
+
+    def explain(self, *, staff: bool = False) -> str:
+        """The explanation for the student, about themselves; with `staff`, for staff about
+        the student (the same text where the rule speaks to no one in particular)."""
+        return (self.staff_explanation or self.explanation) if staff else self.explanation
 
     def cite(self) -> str:
         """The reference as the UI shows it: "jf. forvaltningsloven § 29"."""
@@ -108,7 +117,7 @@ def _rule(path: Path, key: str, table) -> Rule:
     where = f"rules.{key}"
     if not isinstance(table, dict):
         raise ProfileError(f"{path}: {where}: must be a table with value, unit, reference")
-    unknown = set(table) - {"value", "unit", "reference", "explanation"}
+    unknown = set(table) - {"value", "unit", "reference", "explanation", "staff_explanation"}
     if unknown:
         raise ProfileError(f"{path}: {where}: unknown field(s) {', '.join(sorted(unknown))}")
     unit = table.get("unit")
@@ -123,13 +132,27 @@ def _rule(path: Path, key: str, table) -> Rule:
             raise ProfileError(f"{path}: {where}.value: a percentage from 0 to 100, got {value!r}")
     elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ProfileError(f"{path}: {where}.value: a whole number >= 0, got {value!r}")
+    explanation = _text(path, where, table, "explanation")
+    staff_explanation = ""
+    if "staff_explanation" in table:
+        staff_explanation = _text(path, where, table, "staff_explanation")
+        if _numbers(staff_explanation) != _numbers(explanation):
+            raise ProfileError(
+                f"{path}: {where}.staff_explanation: names the numbers "
+                f"{_numbers(staff_explanation)} where explanation names {_numbers(explanation)}; "
+                "both texts must state the same rule")
     return Rule(
         key=key,
         value=value,
         unit=unit,
         reference=_text(path, where, table, "reference"),
-        explanation=_text(path, where, table, "explanation"),
+        explanation=explanation,
+        staff_explanation=staff_explanation,
     )
+
+
+def _numbers(text: str) -> list[str]:
+    return sorted(re.findall(r"\d+(?:[.,]\d+)?", text))
 
 
 def load_profile(path: Path) -> Profile:

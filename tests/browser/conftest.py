@@ -59,10 +59,10 @@ def browser():
         chromium.close()
 
 
-def phone_page(browser, timeout=10_000, **options):
+def phone_page(browser, timeout=10_000, viewport=VIEWPORT, **options):
     """A new context at phone size in Norwegian and Oslo's time, and a page in it that keeps
     the Content-Security-Policy complaints of its console (`page.csp_errors`)."""
-    context = browser.new_context(viewport=VIEWPORT, locale="nb-NO", timezone_id="Europe/Oslo",
+    context = browser.new_context(viewport=viewport, locale="nb-NO", timezone_id="Europe/Oslo",
                                   **options)
     context.set_default_timeout(timeout)
     page = context.new_page()

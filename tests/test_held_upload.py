@@ -134,3 +134,32 @@ def test_a_sports_confirmation_is_kept_through_a_late_first_day(client, auth, cs
     assert again.status_code == 422
     assert ("Ved et idrettsarrangement: legg ved bekreftelsen fra klubben eller de foresatte."
             in again.get_data(as_text=True))
+
+
+def test_the_expert_documentation_is_kept_through_an_exam_adaptation_error(client, auth, csrf):
+    """Exam adaptation at a fagskole: extra time above the profile's limit sends the form back;
+    the expert's report is kept, and goes with the application (a health document)."""
+    from portal.exams import plan
+    from tests.test_exams import make_exam, make_hav, oslo
+
+    hav = make_hav()
+    exam = make_exam(hav, oslo(2027, 5, 26))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    page = client.get("/exam-adaptation/new").get_data(as_text=True)
+    fields = {"csrf_token": csrf(page), "exams": [exam.id], "adaptations": ["extra_time"],
+              "reason": "Dysleksi, se sakkyndig vurdering."}
+    back = client.post("/exam-adaptation/new", data={
+        **fields, "extra_minutes": "90", "documentation": (io.BytesIO(PDF), "sakkyndig.pdf")},
+        content_type="multipart/form-data")
+    html = back.get_data(as_text=True)
+    assert back.status_code == 422 and "Tatt vare på fra forrige forsøk: sakkyndig.pdf" in html
+    token = re.search(r'name="documentation-held" value="([0-9a-f]+)"', html).group(1)
+    sent = client.post("/exam-adaptation/new", data={
+        **fields, "extra_minutes": "60", "documentation-held": token},
+        content_type="multipart/form-data")
+    assert sent.status_code == 303
+    [attachment] = Attachment.select()
+    assert (attachment.filename, attachment.is_health, bytes(attachment.data)) == (
+        "sakkyndig.pdf", True, PDF)
+    assert not HeldUpload.select().exists()

@@ -10,7 +10,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
 from portal.cases.filing import filing_school, student_schools
 from portal.cases.kinds import get_kind
-from portal.cases.uploads import UploadError, check_upload
+from portal.cases.uploads import UploadError, check_upload, hold, release, upload_for
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
 from portal.i18n import gettext as _
@@ -48,6 +48,7 @@ def _attach(case, user, checked, purpose="documentation"):
                       content_type=checked.content_type, size=checked.size,
                       sha256=checked.sha256, data=checked.data, is_health=True,
                       purpose=purpose, created_at=utcnow())
+    release(checked)  # (a file kept from the form's last try: no longer held)
 
 
 def check_application(form, school, upcoming: list[Exam], now) -> list[Exam]:
@@ -131,10 +132,9 @@ def new():
         # every field at once: the fields' own validators, then the profile's rules
         form.validate()
         exams = check_application(form, school, upcoming, now)
-        try:
-            if form.documentation.data:
-                checked = check_upload(form.documentation.data)
-            elif not form.acute.data:
+        try:  # a file chosen now, or kept from the last try
+            checked = upload_for(form.documentation)
+            if checked is None and not form.acute.data:
                 raise UploadError(_("Upload the documentation from an expert (doctor, "
                                     "psychologist, speech therapist…)."))
         except UploadError as exc:
@@ -143,6 +143,8 @@ def new():
             case = _file(form, school, year, decider, exams, checked)
             flash(_("Your application is sent."), "success")
             return redirect(url_for("cases.show", case_id=case.id), code=303)
+    if checked is not None and "csrf_token" not in form.errors:
+        hold(form.documentation, checked)  # the form comes back: the file is kept
     status = 422 if any(f.errors for f in form) else 200
     return render_template("exam_adaptation/new.html", form=form, upcoming=upcoming,
                            deadlines=deadlines, school=school,

@@ -15,7 +15,7 @@ from portal.cases.kinds import REGISTRY
 from portal.collation import sort_key
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
-from portal.roles import PARTS
+from portal.roles import PARTS, school_type, student_word
 
 GENERIC_EVENTS = {
     "file": _l("Sent"),
@@ -169,11 +169,17 @@ def event_label(action: str, kind_code: str) -> str:
     return cache[key]
 
 
-def role_label(code: str) -> str:
+def role_label(code: str, school=None) -> str:
+    """The label of a part in a case; the student's by the kind of `school` (a School or
+    its kind: roles.student_word) when given."""
+    if code == "student" and school is not None:
+        kind = school_type(school)
+        key = ("role", code, kind)
+    else:
+        key = ("role", code)
     cache = _labels()
-    key = ("role", code)
     if key not in cache:
-        cache[key] = str(PARTS.get(code, code))
+        cache[key] = (student_word(kind) if len(key) == 3 else str(PARTS.get(code, code)))
     return cache[key]
 
 
@@ -208,4 +214,5 @@ def init_app(app):
     app.add_template_filter(state_label)
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)
+    app.add_template_global(school_type)
     app.add_template_filter(event_label)

@@ -12,7 +12,8 @@ or is worked out from), the values passed with the macro (such as the case's kin
 request's locale (the labels and dates) and where the app is mounted (the link). The key is
 that whole input, not a version number: a kept row is what rendering it now would give,
 whoever asks, however the case came to be as it is. Rows of different users share entries:
-nothing in a row depends on who looks at it (what they may do with it is decided outside).
+a row depends on who looks at it only through its key (a work queue's row names the student,
+the student's own row does not; what they may do with it is decided outside).
 (Whether a browser's copy of a whole page is current is the page's validator's business:
 main.views, cases.views.)
 
@@ -78,14 +79,15 @@ class RowCache:
 
 
 def case_row_key(row) -> tuple:
-    """What a row of the home page's case lists shows (templates/_macros.html, case_row).
+    """What a row of the home page's case lists shows (templates/_macros.html, case_row),
+    whose case it is included (the student's name and class, on staff's rows).
     (Read from the rows' field dicts: a page has 25 rows, ten values each, and each field
     read through its descriptor is a call.)"""
     case = row.case
     d = case.__data__
     return (d.get("id"), d.get("version"), d.get("kind"), d.get("state"), d.get("title"),
             d.get("number"), _joined(case, "school_year").__data__.get("starts_on"),
-            row.latest_stored, row.days_late, row.due_on)
+            row.latest_stored, row.days_late, row.due_on, row.student_name, row.student_class)
 
 
 def event_key(event) -> tuple:

@@ -26,3 +26,28 @@ PARTS = {
     "new_examiner": _l("New examiner"),
     "board_recused": _l("Appeals board member, recused"),
 }
+
+# What the student of a case is called: an elev at a vgs, a student at a fagskole (domain.md:
+# "elev / student"). ROLES["student"] names the role itself, in lists of roles; a case names
+# its student, in its timeline and its messages, by the kind of their school. Each form of the
+# word is its own msgid ("the pupil's": elevens), for messages such as "Sent to %(student)s."
+STUDENT_WORDS = {
+    "vgs": {"label": _l("Pupil"), "the": _l("the pupil"), "the's": _l("the pupil's")},
+    "fagskole": {"label": _l("College student"), "the": _l("the college student"),
+                 "the's": _l("the college student's")},
+}
+
+
+def school_type(school) -> str:
+    """`school`'s kind, "vgs" or "fagskole" (its rule profile's), or a kind given as such."""
+    return school if isinstance(school, str) else school.rules.school_type
+
+
+def student_word(school, form: str = "label") -> str:
+    """What the student is called at `school` (a School or its kind), in `form`: "label"
+    (Elev, Student), "the" (eleven, studenten), "the's" (elevens, studentens), or "The" (the
+    definite form at the start of a sentence)."""
+    words = STUDENT_WORDS[school_type(school)]
+    if form == "The":
+        return str(words["the"]).capitalize()
+    return str(words[form])

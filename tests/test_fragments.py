@@ -25,6 +25,10 @@ def _rows(client) -> list[str]:
     return re.findall(r'<li class="case-row">.*?</li>', html, re.S)
 
 
+def _plain(html: str) -> str:
+    return re.sub(r"\s+", " ", html)
+
+
 def _uncached(app, client) -> list[str]:
     kept, app.jinja_env.portal_rows = app.jinja_env.portal_rows, None
     try:
@@ -43,9 +47,18 @@ def test_a_row_is_rendered_once_for_everyone_who_sees_it(app, client, auth, scho
     staff = app.test_client()
     Auth(staff).login("trinn1")
     staff_rows = _rows(staff)
-    # the coordinator's queue shows the same two cases: no new entries
-    assert len(app.jinja_env.portal_rows.rows) == 2
-    assert sorted(staff_rows) == sorted(rows)
+    # staff's rows name whose case it is: two entries of their own ...
+    assert len(app.jinja_env.portal_rows.rows) == 4
+    named = '<span class="case-student">Elev Nummer1, 1STA</span>'
+    assert all(named in row for row in staff_rows)
+    assert sorted(_plain(r.replace(named, "")) for r in staff_rows) == sorted(map(_plain, rows))
+    # ... which every staff member who follows the cases shares: no new entries
+    for case in (first, second):
+        engine.add_participant(case, school.laerer1, "contact_teacher")
+    other = app.test_client()
+    Auth(other).login("laerer1")
+    assert sorted(_rows(other)) == sorted(staff_rows)
+    assert len(app.jinja_env.portal_rows.rows) == 4
     assert {first.id, second.id} == {key[1][0] for key in app.jinja_env.portal_rows.rows}
 
 

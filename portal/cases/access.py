@@ -10,8 +10,10 @@ from portal.models import (
     Case,
     CaseListing,
     Decision,
+    Enrolment,
     Participant,
     School,
+    SchoolClass,
     SchoolYear,
     User,
 )
@@ -21,24 +23,45 @@ from portal.models import (
 LISTING_ORDER = (CaseListing.updated_at.desc(), CaseListing.case.desc())
 
 
+def student_class_name():
+    """A correlated subquery: the name of the outer query's case's student's class in the
+    case's school year (the first by name if they have several; NULL if none). Written to
+    be read from the student's few enrolments (enrolment's (student, school_class) index),
+    each class by its key: as a join, a planner without statistics may instead go through
+    every class of the school year and probe each for the student."""
+    name_in_year = (SchoolClass.select(SchoolClass.name)
+                    .where((SchoolClass.id == Enrolment.school_class)
+                           & (SchoolClass.school_year == Case.school_year)))
+    return Enrolment.select(fn.MIN(name_in_year)).where(Enrolment.student == Case.student)
+
+
 def visible_cases(user: User):
     """Cases in which `user` has a part, newest activity first: what a list row shows (title,
-    kind, state, reference, due date), nothing more. Read through the user's case_listing rows
-    (kept by the database, migration 015): the newest come first from their index, however
-    many cases the user has had; filter on CaseListing's kind and is_open to stay on it."""
+    kind, state, reference, due date, whose case: the student's name and class as the case's
+    `student_name` and `student_class`), nothing more. Read through the user's case_listing
+    rows (kept by the database, migration 015): the newest come first from their index,
+    however many cases the user has had; filter on CaseListing's kind and is_open to stay on
+    it. The student's name and class come in the same statement (a join on the student's key
+    and a probe of their enrolments): a row of a work queue names whose case it is."""
     return (
         Case.select(Case.id, Case.school_year, Case.number, Case.kind, Case.state, Case.is_open,
-                    Case.title, Case.version, Case.staff_due_on, SchoolYear.id,
-                    SchoolYear.starts_on)
+                    Case.title, Case.version, Case.staff_due_on, Case.student, SchoolYear.id,
+                    SchoolYear.starts_on,
+                    # (expressions, not User's field: peewee gives them to the case, and makes
+                    # no User for a row)
+                    User.full_name.concat("").alias("student_name"),
+                    student_class_name().alias("student_class"))
         .join(CaseListing, on=((CaseListing.case == Case.id) & (CaseListing.user == user)))
         .switch(Case)
         .join(SchoolYear)
+        .switch(Case)
+        .join(User, on=(Case.student == User.id))
         .order_by(*LISTING_ORDER)
     )
 
 
 _case_by_id = Prepared(lambda case_id: (
-    Case.select(Case, SchoolYear, School, User)
+    Case.select(Case, SchoolYear, School, User, student_class_name().alias("student_class"))
     .join(SchoolYear)
     .switch(Case)
     .join(School)

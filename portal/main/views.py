@@ -158,6 +158,8 @@ def home():
     waiting, others = [], []
     for case in cases:
         row = ListRow(case, case.latest_at)
+        if case.student_id != user.id:  # staff's rows name whose case it is
+            row.student_name, row.student_class = case.student_name, case.student_class
         (waiting if case.id in waiting_ids else others).append(row)
     from portal.notifications.queue import overdue_first
     from portal.rules.calendar import today
@@ -189,13 +191,17 @@ class ListRow:
     as an attribute first, and a dict's failed lookup costs a caught AttributeError each
     time (about ten a row)."""
 
-    __slots__ = ("case", "latest_stored", "due_on", "days_late")
+    __slots__ = ("case", "latest_stored", "due_on", "days_late", "student_name",
+                 "student_class")
 
     def __init__(self, case, latest_stored):
         self.case = case
         self.latest_stored = latest_stored  # the newest event's time as the database gives it
         self.due_on = None  # the work queue's (notifications.queue.overdue_first)
         self.days_late = 0
+        # whose case, on rows of someone else's (a student's own rows leave them out)
+        self.student_name = None
+        self.student_class = None  # their class in the case's school year, when they have one
 
     @property
     def latest_at(self):
@@ -219,7 +225,10 @@ def _lists_version(user, state: str) -> str:
     the user and the roles when the request loaded its user); the day changes (overdue, the
     requests offered); the user's name, the address and its filters; a new release of the
     portal; or a new session (the page's forms carry the session's CSRF token: a page cached
-    in an earlier session could not log out)."""
+    in an earlier session could not log out). Not a listed student's new name or class
+    alone (an import's): the rows show them, but reading them here would take every row's
+    case, student and enrolment into the unchanged page's answer, which reads case_listing's
+    index alone; such a page is right again the next day, or when one of its cases changes."""
     from portal.rules.calendar import today
 
     grants = [(role, at and (at.id, at.name, at.profile)) for role, at in user._grants()]

@@ -166,6 +166,11 @@ def test_first_instance_only_in_the_students_favour(hav, client, auth, csrf, mon
     assert Case.get_by_id(case.id).state == "reversed"
     new = Decision.get(Decision.case == case)
     assert new.outcome == "granted" and new.decided_by_id == hav.rektor.id
+    # the appeal's decision in an appeal's words; the decision appealed, an application's
+    html = client.get(page).get_data(as_text=True)
+    assert "Vedtak: Medhold" in html and "Innvilget" not in html
+    original = client.get(f"/cases/{d.case_id}").get_data(as_text=True)
+    assert "Vedtak: Delvis innvilget" in original and "medhold" not in original.lower()
 
 
 def test_nothing_better_than_granted_so_only_forward(hav, client, auth, csrf, monkeypatch):

@@ -1,6 +1,7 @@
 """Exam adaptation: deadlines per exam on real dates, limits, acute filing, partial grants,
 the deciding role from the profile, and access to the health documentation."""
 
+import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from io import BytesIO
@@ -426,3 +427,20 @@ def test_case_page_sends_the_same_statements_for_more_exams(filed, client, auth)
     auth.logout()
     auth.login("elev1")
     assert statements(client, url) == few_student
+
+
+def test_a_granted_application_reads_innvilget_not_medhold(filed, client, auth, csrf):
+    """'Medhold' is an appeal's word: an application is innvilget, delvis innvilget, avslått,
+    in the decision's heading, in each adaptation's line and in the decision's summary."""
+    auth.login("rektor")
+    case = filed.case
+    assert _decide(client, csrf, case, {
+        "extra_time": ("granted", None, ""), "separate_room": ("granted", None, ""),
+        "dictionary": ("refused", None, "Ordbok er allerede tillatt.")}).status_code == 303
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Vedtak: Delvis innvilget" in html
+    text = re.sub(r"\s+", " ", html)
+    assert "Utvidet tid (+60 min) – <strong>Innvilget</strong> (+60 min)" in text
+    assert "<strong>Avslått</strong>" in text
+    assert "Medhold" not in html and "medhold" not in html
+    assert ": Innvilget, 60 min" in Decision.get(Decision.case == case).summary

@@ -95,8 +95,10 @@ def for_case(case: Case) -> list[Decision]:
 # The decision letter: a page and a PDF, for every kind.
 
 APPEAL_ENDPOINT = "decision_appeal.new"
+# An application's words (innvilget); a kind whose decisions are something else says so in
+# its outcome_labels (an appeal: medhold)
 OUTCOMES = {
-    "granted": _l("Granted"),
+    "granted": _l("Granted in full"),
     "partly_granted": _l("Partly granted"),
     "refused": _l("Refused"),
     "reversed": _l("Reversed"),
@@ -118,8 +120,12 @@ bp = Blueprint("decisions", __name__, url_prefix="/cases")
 
 
 @bp.app_template_global("decision_outcome")
-def outcome_label(code: str) -> str:
-    return str(OUTCOMES.get(code, code))
+def outcome_label(code: str, kind: str | None = None) -> str:
+    """A decision's outcome in words, as the case's `kind` words it."""
+    from portal.cases.kinds import REGISTRY
+
+    own = REGISTRY[kind].outcome_labels.get(code) if kind in REGISTRY else None
+    return str(own if own is not None else OUTCOMES.get(code, code))
 
 
 @bp.app_template_global("decision_appeal_endpoint")

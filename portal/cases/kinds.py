@@ -52,6 +52,10 @@ class Kind:
     # e.g. where extra_context hides events from some parts, but slower).
     status_context: Callable[..., dict] | None = None
     event_labels: dict[str, str] = field(default_factory=dict)
+    # Its own words for decision outcomes, where the common ones (cases.decisions.OUTCOMES,
+    # an application's: Innvilget, Delvis innvilget, Avslått) are not this kind's: an appeal's
+    # "granted" is Medhold
+    outcome_labels: dict[str, str] = field(default_factory=dict)
     # Where several people act in one state (each subject teacher answers), the ids of the
     # cases among `cases` in which `user` has already done their part:
     # (user, cases, parts by case id) -> set. Queues and reminders leave those out. At most

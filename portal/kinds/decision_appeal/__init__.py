@@ -40,6 +40,10 @@ register(Kind(
     template="decision_appeal/case.html",
     extra_context=_context,
     status_context=no_status_extras,  # the status block shows the basics only
+    outcome_labels={  # the principal's change in the student's favour: the appeal's words
+        "granted": _l("Appeal granted"),
+        "partly_granted": _l("Appeal partly granted"),
+    },
     event_labels={
         "file": _l("Appeal received (signed)"),
         "reverse": _l("Decision changed in the student's favour"),

@@ -94,7 +94,7 @@ def summary(items, chosen) -> tuple[str, str]:
         text = f"{ADAPTATION_LABELS[item.adaptation]}"
         if item.detail:
             text += f" ({item.detail})"
-        text += f": {decisions.OUTCOMES[choice.outcome]}"
+        text += f": {decisions.outcome_label(choice.outcome, 'exam_adaptation')}"
         if choice.minutes:
             text += f", {choice.minutes} min"
         if choice.reason:

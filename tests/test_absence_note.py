@@ -5,6 +5,7 @@ Today is pinned to Monday 23 November 2026.
 """
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -285,3 +286,56 @@ def test_single_lessons_on_a_day_that_is_no_school_day_are_refused(client, auth,
     response = _file(client, csrf, scope="lessons", lesson_day="2026-11-22", lessons="1")
     assert "Disse datoene har ingen skoledager" in response.get_data(as_text=True)
     assert not Case.select().exists()
+
+
+def _add_document(client, csrf, case, document=None, comment=""):
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf(page), "version": Case.get_by_id(case.id).version,
+            "comment": comment}
+    if document is not None:
+        data["document"] = (io.BytesIO(document[0]), document[1])
+    return client.post(f"/absence-notes/{case.id}/documents", data=data,
+                       content_type="multipart/form-data")
+
+
+def _added_section(html: str) -> str:
+    return html[html.index('id="add-document"'):html.index("</section>",
+                                                            html.index('id="add-document"'))]
+
+
+@pytest.mark.parametrize("document, message", [
+    (None, "Velg en fil eller ta et bilde av dokumentasjonen."),
+    ((b"GIF89a" + b"\0" * 40, "bilde.gif"), "JPEG, PNG eller HEIC"),
+])
+def test_adding_no_or_a_bad_document_says_so_at_the_form_and_keeps_the_comment(
+        client, auth, csrf, school, document, message):
+    """At 360 px the message used to come as a flash at the top of the page while the page
+    opened at the form, 570 px below; the comment was gone. Now the form comes back with the
+    message at its file field and the page's address ends in the form's anchor."""
+    auth.login("elev1")
+    _file(client, csrf, document=None)
+    case = Case.get(Case.kind == "absence_note")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'action="/absence-notes/{case.id}/documents#add-document"' in page
+    r = _add_document(client, csrf, case, document, comment="Legeerklæringen kommer i morgen")
+    assert r.status_code == 422
+    form = _added_section(r.get_data(as_text=True))
+    assert message in re.search(r'<p class="error" id="document-error">([^<]*)</p>', form)[1]
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="document"|'
+                     r'<input[^>]*id="document"[^>]*aria-invalid="true"', form)
+    assert 'aria-describedby="document-hint document-error"' in form
+    assert "Legeerklæringen kommer i morgen</textarea>" in form
+    assert "flash-error" not in r.get_data(as_text=True)  # not also at the top
+    assert Attachment.select().count() == 0 and Case.get_by_id(case.id).events.count() == 1
+
+
+def test_a_too_long_comment_is_named_at_its_field_and_kept(client, auth, csrf, school):
+    auth.login("elev1")
+    _file(client, csrf, document=None)
+    case = Case.get(Case.kind == "absence_note")
+    r = _add_document(client, csrf, case, (b"%PDF-1.4\n" + b"0" * 50, "lege.pdf"),
+                      comment="x" * 2001)
+    assert r.status_code == 422
+    form = _added_section(r.get_data(as_text=True))
+    assert 'id="comment-error"' in form and "x" * 2001 + "</textarea>" in form
+    assert Attachment.select().count() == 0

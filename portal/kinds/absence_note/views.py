@@ -229,13 +229,14 @@ def add_document(case_id):
     if "student" not in parts or not case.is_open:
         abort(404)
     form = DocumentForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
         abort(400)
     checked, ok = _checked_document(form.document)
-    if not ok or checked is None:
-        flash(form.document.errors[0] if form.document.errors
-              else _("Choose a file or take a photo of the documentation."), "error")
-        return redirect(url_for("cases.show", case_id=case.id) + "#add-document", 303)
+    if ok and checked is None:
+        form.document.errors.append(_("Choose a file or take a photo of the documentation."))
+    if not valid or checked is None:
+        return _document_refused(case, parts, form)
     note_row = AbsenceNote.get(AbsenceNote.case == case)
     health = note_row.category in HEALTH_CATEGORIES or note_row.chronic
     user = current_user._get_current_object()
@@ -251,6 +252,17 @@ def add_document(case_id):
         _stale()
     flash(_("The documentation is added."), "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def _document_refused(case, parts, form):
+    """The case page again with the form as sent, its errors at its fields (the form's
+    action ends in its own anchor, so the browser shows it there) and the comment kept; a
+    browser cannot be given the file back."""
+    from portal.cases.views import case_context
+
+    context = case_context(case, parts)
+    context["document_form"] = form
+    return render_template(KIND.template, **context), 422
 
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])

@@ -146,7 +146,13 @@ def test_student_withdraws_before_routing(hav, client, auth, csrf, monkeypatch):
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
     case = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
     auth.login("elev1")
+    # not from the confirmation page: sent there, nothing withdrawn
     r = post_form(client, csrf, f"/cases/{case.id}", f"/justifications/{case.id}/withdraw",
                   {"version": case.version})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{case.id}/withdraw")
+    assert Case.get_by_id(case.id).state == "requested"
+    r = post_form(client, csrf, f"/cases/{case.id}/withdraw",
+                  f"/justifications/{case.id}/withdraw",
+                  {"version": case.version, "confirmed": "yes"})
     assert r.status_code == 303
     assert Case.get_by_id(case.id).state == "withdrawn"

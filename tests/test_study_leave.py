@@ -583,7 +583,10 @@ def test_close_as_not_completed_needs_a_reason(portal, school):
 def test_student_can_withdraw_before_the_answer(portal, school, stage):
     case = filed(portal) if stage == "submitted" else with_teachers(portal, school)
     portal.login("elev1")
-    assert portal.step(case, "withdraw").status_code == 303
+    unconfirmed = portal.step(case, "withdraw")  # asked to confirm first: nothing changes
+    assert unconfirmed.headers["Location"].endswith(f"/cases/{case.id}/withdraw")
+    assert _state(case) == stage
+    assert portal.step(case, "withdraw", confirmed="yes").status_code == 303
     assert _state(case) == "withdrawn"
     assert Event.select().where((Event.case == case) & (Event.action == "withdraw")).exists()
 
@@ -591,10 +594,12 @@ def test_student_can_withdraw_before_the_answer(portal, school, stage):
 def test_no_withdrawal_after_the_answer(portal, school):
     case = granted(portal, school)
     portal.login("elev1")
-    response = portal.step(case, "withdraw")
+    response = portal.step(case, "withdraw", confirmed="yes")  # a page open since before
     assert response.status_code == 303
     html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "ikke lenger mulig" in html
+    response = portal.client.get(f"/cases/{case.id}/withdraw", follow_redirects=True)
+    assert "Det steget er ikke mulig nå" in response.get_data(as_text=True)
     assert _state(case) == "granted"
 
 
@@ -604,7 +609,7 @@ def test_a_stale_page_is_refused_with_a_clear_message(portal, school):
     portal.login("trinn1")
     assert portal.step(case, "decide", choice="grounds").status_code == 303
     portal.login("elev1")  # the student's tab still shows the old version
-    response = portal.step(case, "withdraw", version=stale_version)
+    response = portal.step(case, "withdraw", version=stale_version, confirmed="yes")
     html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Noen andre endret saken" in html
     assert _state(case) == "with_teachers"

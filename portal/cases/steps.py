@@ -52,6 +52,23 @@ def take_step(case, action, form: StepForm, *, actor, text="", data=None, effect
     return redirect(url_for("cases.show", case_id=case.id), code=303)
 
 
+CONFIRMED = "yes"  # the confirmation page's `confirmed` field
+
+
+def unconfirmed_withdrawal(case, parts):
+    """None when the case's student posted a withdrawal from its confirmation page
+    (cases.confirm_withdraw); else the redirect (303) to that page, or 404 for anyone but
+    the student. Every kind's withdraw asks this once it has the case: one tap on the case
+    page never withdraws it."""
+    from flask import abort, request
+
+    if "student" not in parts:
+        abort(404)
+    if request.form.get("confirmed") == CONFIRMED:
+        return None
+    return redirect(url_for("cases.confirm_withdraw", case_id=case.id), code=303)
+
+
 def withdraw(case, parts, *, actor):
     """The student withdraws an open case (it stays in the timeline)."""
     form = StepForm()

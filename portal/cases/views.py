@@ -1,14 +1,27 @@
 """Pages every case has: the case page, its live status fragment, its documents."""
 
-from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from peewee import JOIN
 
 from portal.auth.views import session_still_valid, session_user_id
 from portal.cases.access import case_for
 from portal.cases.kinds import get_kind
+from portal.cases.steps import CONFIRMED
 from portal.db import Prepared
 from portal.extensions import login_manager
+from portal.i18n import gettext as _
 from portal.models import Attachment, AttachmentAccess, Case, Event, Participant, User
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -139,6 +152,25 @@ def status(case_id):
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.route("/<int:case_id>/withdraw")
+@login_required
+def confirm_withdraw(case_id):
+    """Asks the student to confirm that they withdraw the case; its form posts to the kind's
+    withdraw (which sends a post without the confirmation here: steps.unconfirmed_withdrawal).
+    A page, not a script's dialog: it works without JavaScript."""
+    case, parts = case_for(case_id)
+    if "student" not in parts:
+        abort(404)
+    kind = get_kind(case.kind)
+    step = kind.transition(case.state, "withdraw")
+    endpoint = f"{case.kind}.withdraw"
+    if step is None or "student" not in step.roles or endpoint not in current_app.view_functions:
+        flash(_("That step is not possible now. The page shows what you can do."), "error")
+        return redirect(url_for("cases.show", case_id=case.id), 303)
+    return render_template("cases/withdraw.html", case=case, kind=kind, endpoint=endpoint,
+                           confirmed=CONFIRMED)
 
 
 _PARENTS: dict = {}  # template name -> (loaded template, name of the template it extends)

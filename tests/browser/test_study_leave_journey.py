@@ -154,7 +154,10 @@ def test_withdraw_without_javascript(school, live_server, browser):
         page.fill("#last_day", "2026-12-08")
         page.get_by_role("button", name="Send søknaden").click()
         expect(_badge(page)).to_have_text("Sendt, venter på trinnoppfølger")
-        page.get_by_role("button", name="Trekk søknaden").click()
+        page.get_by_role("link", name="Trekk søknaden").click()  # asks first
+        expect(page.locator("h1")).to_have_text("Vil du trekke saken?")
+        page.get_by_role("button", name="Ja, trekk saken").click()
         expect(_badge(page)).to_have_text("Trukket tilbake")
+        expect(page.locator(".flash-success")).to_contain_text("trukket")
     finally:
         context.close()

@@ -13,6 +13,7 @@ from portal.cases.access import case_for
 from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
+from portal.cases.steps import unconfirmed_withdrawal
 from portal.cases.uploads import UploadError, hold, release, upload_for
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
@@ -269,7 +270,9 @@ def _document_refused(case, parts, form):
 @roles_required("student")
 def withdraw(case_id):
     """The student withdraws the note; it stays in the timeline."""
-    case, _parts = case_for(case_id, kind="absence_note")
+    case, parts = case_for(case_id, kind="absence_note")
+    if (ask := unconfirmed_withdrawal(case, parts)) is not None:
+        return ask
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
@@ -280,6 +283,9 @@ def withdraw(case_id):
         _stale()
     except TransitionRefused:
         abort(404)
+    else:
+        flash(_("Your absence note is withdrawn. It stays in your list as withdrawn."),
+              "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
 
 

@@ -10,6 +10,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
 from portal.cases.filing import filing_school, student_schools
 from portal.cases.kinds import get_kind
+from portal.cases.steps import unconfirmed_withdrawal
 from portal.cases.uploads import UploadError, check_upload, hold, release, upload_for
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
@@ -217,7 +218,6 @@ def case_extra(case, parts) -> dict:
         "ask_form": AskDocumentationForm(data=version),
         "add_form": AddDocumentationForm(data=version),
         "decide_form": DecideForm(data=version),
-        "withdraw_form": WithdrawForm(data=version),
         "may": {t.action for t in get_kind(KIND).actions(case.state, parts)},
     }
 
@@ -287,6 +287,8 @@ def add_documentation(case_id):
 def withdraw(case_id):
     """The student withdraws the application."""
     case, parts = case_for(case_id, kind=KIND)
+    if (ask := unconfirmed_withdrawal(case, parts)) is not None:
+        return ask
     form = WithdrawForm()
     if form.validate_on_submit() and _do(case, "withdraw", form):
         flash(_("The application is withdrawn."), "success")

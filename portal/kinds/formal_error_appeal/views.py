@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from portal.cases import decisions
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
-from portal.cases.steps import form_on_page, options, step_form, take_step
+from portal.cases.steps import form_on_page, options, step_form, take_step, unconfirmed_withdrawal
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
@@ -172,4 +172,6 @@ def decide(case_id):
 def withdraw(case_id):
     """The student withdraws the appeal."""
     case, parts = case_for(case_id, kind=KIND)
+    if (ask := unconfirmed_withdrawal(case, parts)) is not None:
+        return ask
     return steps_withdraw(case, parts, actor=current_user._get_current_object())

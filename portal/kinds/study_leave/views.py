@@ -9,6 +9,7 @@ from portal.auth import roles_required
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.filing import filing_school
+from portal.cases.steps import unconfirmed_withdrawal
 from portal.cases.uploads import UploadError, check_upload, hold, upload_for
 from portal.cases.views import case_context
 from portal.filters import state_label
@@ -346,6 +347,8 @@ def finish(case_id):
 def withdraw(case_id):
     """Student: withdraw the application before the answer."""
     case, parts = _load(case_id, "withdraw")
+    if (ask := unconfirmed_withdrawal(case, parts)) is not None:
+        return ask
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _invalid(case, parts, "withdraw", form)

@@ -15,11 +15,11 @@ from portal.cases.kinds import REGISTRY
 from portal.collation import sort_key
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
-from portal.roles import PARTS, school_type, student_word
+from portal.roles import PARTS, school_type, student_word, student_words
 
 GENERIC_EVENTS = {
     "file": _l("Sent"),
-    "withdraw": _l("Withdrawn by the student"),
+    "withdraw": _l("Withdrawn by %(student)s"),
     "reasons_requested": _l("Reasons for the decision asked for"),
     "reasons_given": _l("Reasons for the decision given"),
 }
@@ -156,16 +156,23 @@ def kind_choices() -> list[tuple[str, str]]:
     return found
 
 
-def event_label(action: str, kind_code: str) -> str:
+def event_label(action: str, kind_code: str, school=None) -> str:
+    """What an event of a case of `kind_code` is called; one that names the student
+    (%(student)s) names them as `school` (a School or its kind) does (roles.student_words)."""
     cache = _labels()
     key = ("event", kind_code, action)
+    if school is not None:
+        key += (school_type(school),)
     if key not in cache:
         kind = REGISTRY.get(kind_code)
         labels = getattr(kind, "event_labels", {}) if kind else {}
         label = labels.get(action)  # (not `or`: a lazy string's truth translates it)
         if label is None:
             label = GENERIC_EVENTS.get(action, action)
-        cache[key] = str(label)
+        label = str(label)
+        if "%(" in label:
+            label = label % student_words(school or "vgs")
+        cache[key] = label
     return cache[key]
 
 
@@ -215,4 +222,5 @@ def init_app(app):
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)
     app.add_template_global(school_type)
+    app.add_template_global(student_words)
     app.add_template_filter(event_label)

@@ -43,11 +43,21 @@ def school_type(school) -> str:
     return school if isinstance(school, str) else school.rules.school_type
 
 
+def student_words(school) -> dict[str, str]:
+    """The forms of the word for `school`'s student, as a message's placeholders:
+    %(student)s eleven/studenten, %(Student)s Eleven/Studenten (a sentence's start),
+    %(students)s elevens/studentens, %(Students)s Elevens/Studentens:
+    `_("Sent to %(student)s.", **student_words(case.school))`."""
+    kind = school_type(school)
+    return {"student": student_word(kind, "the"), "Student": student_word(kind, "The"),
+            "students": student_word(kind, "the's"), "Students": student_word(kind, "The's")}
+
+
 def student_word(school, form: str = "label") -> str:
     """What the student is called at `school` (a School or its kind), in `form`: "label"
-    (Elev, Student), "the" (eleven, studenten), "the's" (elevens, studentens), or "The" (the
-    definite form at the start of a sentence)."""
+    (Elev, Student), "the" (eleven, studenten), "the's" (elevens, studentens), or "The" and
+    "The's" (those at the start of a sentence)."""
     words = STUDENT_WORDS[school_type(school)]
-    if form == "The":
-        return str(words["the"]).capitalize()
+    if form in ("The", "The's"):
+        return str(words[form.lower()]).capitalize()
     return str(words[form])

@@ -50,7 +50,7 @@ def test_a_study_leave_through_the_proxy_in_a_browser(app, database_url, school_
             student.fill("#reason", "Landsfinale i orientering med kretslaget.")
             student.get_by_role("button", name="Send søknaden").click()
             badge = student.locator("#case-status .badge")
-            expect(badge).to_have_text("Sendt, venter på trinnoppfølger")
+            expect(badge).to_have_text("Sendt, venter på trinnoppfølgeren")
             case_url = student.url
 
             coordinator = _page(browser, proxy, contexts)

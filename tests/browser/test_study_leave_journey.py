@@ -42,7 +42,7 @@ def test_study_leave_journey(school, live_server, login, axe):
     student.fill("#reason", "Landsfinale i orientering med kretslaget.")
     axe(student)
     student.get_by_role("button", name="Send søknaden").click()
-    expect(_badge(student)).to_have_text("Sendt, venter på trinnoppfølger")
+    expect(_badge(student)).to_have_text("Sendt, venter på trinnoppfølgeren")
     axe(student)
     case_url = student.url
 
@@ -153,7 +153,7 @@ def test_withdraw_without_javascript(school, live_server, browser):
         page.fill("#first_day", "2026-12-07")
         page.fill("#last_day", "2026-12-08")
         page.get_by_role("button", name="Send søknaden").click()
-        expect(_badge(page)).to_have_text("Sendt, venter på trinnoppfølger")
+        expect(_badge(page)).to_have_text("Sendt, venter på trinnoppfølgeren")
         page.get_by_role("link", name="Trekk søknaden").click()  # asks first
         expect(page.locator("h1")).to_have_text("Vil du trekke saken?")
         page.get_by_role("button", name="Ja, trekk saken").click()

@@ -136,7 +136,7 @@ class CorrectionForm(PortalForm):
 
 class ReviewForm(PortalForm):
     version = HiddenField()
-    text = TextAreaField(_l("Message to the student"), validators=[Length(max=2000)])
+    text = TextAreaField(_l("Message to %(student)s"), validators=[Length(max=2000)])
 
 
 class DocumentForm(PortalForm):

@@ -26,6 +26,7 @@ from portal.kinds.absence_note.forms import (
 )
 from portal.kinds.absence_note.models import AbsenceNote
 from portal.models import Attachment, SchoolClass
+from portal.roles import student_words
 from portal.rules.deadlines import Deadline, format_date
 
 HEALTH_CATEGORIES = {rules.HEALTH}
@@ -196,7 +197,8 @@ def review_note(case_id):
         abort(400)
     text = (form.text.data or "").strip()
     if action in ("ask", "refuse") and not text:
-        flash(_("Write to the student what is missing or why the note is refused."), "error")
+        flash(_("Write to %(student)s what is missing or why the note is refused.",
+                **student_words(case.school)), "error")
         return redirect(url_for("cases.show", case_id=case.id), 303)
     note_row = AbsenceNote.get(AbsenceNote.case == case)
     effect = None
@@ -294,6 +296,8 @@ def case_extra(case, parts):
     note_row = AbsenceNote.get_or_none(AbsenceNote.case == case)
     actions = {t.action for t in KIND.actions(case.state, parts)}
     profile = case.school.rules
+    review_form = ReviewForm(version=case.version)
+    review_form.text.label.text = str(review_form.text.label.text) % student_words(case.school)
     return {
         "note": note_row,
         "category_label": CATEGORY_LABELS.get(note_row.category, "") if note_row else "",
@@ -301,7 +305,7 @@ def case_extra(case, parts):
         "can_review": bool(actions & {"accept", "ask", "refuse"}),
         "can_add": "student" in parts and case.is_open,
         "can_withdraw": "withdraw" in actions,
-        "review_form": ReviewForm(version=case.version),
+        "review_form": review_form,
         "document_form": DocumentForm(version=case.version),
         "profile": profile,
         "keeps_diploma_days": rules.keeps_diploma_days(profile),

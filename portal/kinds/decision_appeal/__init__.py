@@ -46,7 +46,7 @@ register(Kind(
     },
     event_labels={
         "file": _l("Appeal received (signed)"),
-        "reverse": _l("Decision changed in the student's favour"),
+        "reverse": _l("Decision changed in %(students)s favour"),
         "forward": _l("Sent to the appeals board with the principal's assessment"),
         "decide": _l("Decided by the appeals board"),
     },

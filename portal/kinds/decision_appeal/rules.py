@@ -13,9 +13,10 @@ from portal.rules.deadlines import Deadline, add_period
 
 # How good an outcome is for the student; the first instance may only move up this scale.
 OUTCOME_RANK = {"refused": 0, "partly_granted": 1, "granted": 2}
+# (%(students)s: roles.student_words of the case's school)
 REVERSAL_OUTCOMES = {
-    "partly_granted": _l("Partly in the student's favour"),
-    "granted": _l("In the student's favour: the change asked for"),
+    "partly_granted": _l("Partly in %(students)s favour"),
+    "granted": _l("In %(students)s favour: the change asked for"),
 }
 BOARD_OUTCOMES = {
     "upheld": _l("The decision is upheld"),

@@ -22,6 +22,7 @@ from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.forms import AppealForm, ForwardForm, ReverseForm, board_form
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision, SchoolYear, User
+from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import format_date
 
@@ -113,8 +114,10 @@ def case_context(case, parts):
     }
     if case.state == "filed" and "principal" in parts:
         context["reverse_form"] = step_form(ReverseForm, case)
+        words = student_words(case.school)
         context["reverse_form"].outcome.choices = options(
-            r.reversal_options(decision.outcome).items())
+            (code, str(label) % words)
+            for code, label in r.reversal_options(decision.outcome).items())
         context["forward_form"] = step_form(ForwardForm, case)
     if case.state == "with_board" and "appeals_board" in parts:
         context["board_form"] = step_form(lambda: board_form(members), case)
@@ -144,9 +147,9 @@ def reverse(case_id):
 
     def effect(case, event):
         if form.outcome.data not in r.reversal_options(appealed.outcome):
-            raise StepRefused(_("The first instance can only change the decision in the "
-                                "student's favour."))
-        label = str(r.REVERSAL_OUTCOMES[form.outcome.data])
+            raise StepRefused(_("The first instance can only change the decision in "
+                                "%(students)s favour.", **student_words(case.school)))
+        label = str(r.REVERSAL_OUTCOMES[form.outcome.data]) % student_words(case.school)
         decisions.issue(case, outcome=form.outcome.data, reasons=form.reasons.data.strip(),
                         summary=f"{label}: {appeal.change_wanted}"[:2000],
                         rule_reference=context["first_instance"].cite(),
@@ -156,7 +159,8 @@ def reverse(case_id):
         case.save()
 
     return take_step(case, "reverse", form, actor=actor, effect=effect,
-                     done=_("The decision is changed in the student's favour."))
+                     done=_("The decision is changed in %(students)s favour.",
+                            **student_words(case.school)))
 
 
 @bp.route("/<int:case_id>/forward", methods=["POST"])

@@ -80,7 +80,7 @@ class VersionedForm(PortalForm):
 
 class AskDocumentationForm(VersionedForm):
     text = TextAreaField(_l("What documentation is missing"), validators=[
-        DataRequired(message=_l("Write what the student must send.")), Length(max=2000)])
+        DataRequired(message=_l("Write what must be sent.")), Length(max=2000)])
 
 
 class AddDocumentationForm(VersionedForm):

@@ -32,6 +32,7 @@ from portal.kinds.exam_adaptation.models import (
     ExamAdaptationItem,
 )
 from portal.models import Attachment, RoleGrant, School, SchoolYear, Subject, User, utcnow
+from portal.roles import student_words
 
 bp = Blueprint("exam_adaptation", __name__, url_prefix="/exam-adaptation",
                template_folder="templates")
@@ -257,7 +258,8 @@ def ask_documentation(case_id):
     if not form.validate_on_submit():
         return _rerender(case, parts, ask_form=form)
     if _do(case, "ask_documentation", form, text=form.text.data.strip()):
-        flash(_("The student is asked for documentation."), "success")
+        flash(_("%(Student)s is asked for documentation.", **student_words(case.school)),
+              "success")
     return _back(case)
 
 
@@ -328,5 +330,6 @@ def decide(case_id):
                         role=role)
 
     if _do(case, "decide", form, text=summary, effect=effect):
-        flash(_("The decision is sent to the student."), "success")
+        flash(_("The decision is sent to %(student)s.", **student_words(case.school)),
+              "success")
     return _back(case)

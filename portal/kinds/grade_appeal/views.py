@@ -28,6 +28,7 @@ from portal.kinds.grade_appeal.forms import AppointForm, GradeAppealForm, Regrad
 from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.kinds.justification.models import JustificationRequest
 from portal.models import Event, Participant, SchoolYear, Subject, User
+from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline
 
@@ -201,7 +202,8 @@ def regrade(case_id):
         case.save()
 
     return take_step(case, "regrade", form, actor=actor, effect=effect,
-                     done=_("The new grade is set and published to the student."))
+                     done=_("The new grade is set and published to %(student)s.",
+                            **student_words(case.school)))
 
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])

@@ -23,5 +23,5 @@ class AnswerForm(StepForm):
 
 
 class DelayForm(StepForm):
-    expected_on = DateField(_l("When can the student expect the justification?"),
+    expected_on = DateField(_l("When can the justification be expected?"),
                             validators=[InputRequired(message=_l("Enter the date."))])

@@ -23,6 +23,7 @@ from portal.kinds.justification import KIND, bp
 from portal.kinds.justification.forms import AnswerForm, DelayForm, RequestForm, RouteForm
 from portal.kinds.justification.models import JustificationRequest
 from portal.models import SchoolYear, User
+from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date
 
@@ -150,7 +151,8 @@ def answer(case_id):
         case.save()
 
     return take_step(case, "answer", form, actor=current_user._get_current_object(),
-                     effect=effect, done=_("The justification is sent to the student."))
+                     effect=effect, done=_("The justification is sent to %(student)s.",
+                                           **student_words(case.school)))
 
 
 @bp.route("/<int:case_id>/delay", methods=["POST"])
@@ -175,7 +177,8 @@ def delay(case_id):
 
     return take_step(case, "delay", form, actor=current_user._get_current_object(),
                      effect=effect, data={"expected_on": form.expected_on.data.isoformat()},
-                     done=_("The student is told when to expect the justification."))
+                     done=_("%(Student)s is told when to expect the justification.",
+                            **student_words(case.school)))
 
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])

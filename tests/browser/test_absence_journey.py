@@ -123,3 +123,22 @@ def test_documentation_and_withdrawal_on_a_360_px_phone(school, live_server, bro
         expect(page.locator("#case-status .badge")).to_have_text("Trukket tilbake")
     finally:
         context.close()
+
+
+def test_the_case_page_with_a_refused_document_and_the_withdrawal_page_pass_axe(
+        school, live_server, login, axe):
+    from playwright.sync_api import expect
+
+    from portal.cases.engine import open_case
+
+    case = open_case("absence_note", school=school.school, school_year=school.year,
+                     student=school.elev1, title="Sykdom 1. oktober", actor=school.elev1,
+                     participants=[(school.laerer1, "contact_teacher")])
+    student = login("elev1")
+    student.goto(live_server.url(f"/cases/{case.id}"))
+    student.get_by_role("button", name="Legg til dokumentasjon").click()
+    expect(student.locator("#document-error")).to_be_visible()
+    axe(student)
+    student.get_by_role("link", name="Trekk meldingen").click()
+    expect(student.locator("h1")).to_have_text("Vil du trekke saken?")
+    axe(student)

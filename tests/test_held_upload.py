@@ -44,7 +44,7 @@ def test_a_file_is_kept_through_an_error_and_stored_with_the_note(client, auth, 
             "bare hvis du vil bytte den ut.") in html
     assert re.search(r'aria-describedby="[^"]*document-held', html)
     token = _held(html)
-    assert token and HeldUpload.get(HeldUpload.token == token).data == PNG
+    assert token and bytes(HeldUpload.get(HeldUpload.token == token).data) == PNG
     # sent again with the dates right and no file chosen: the kept one goes with it
     sent = _note(client, csrf, html, **{"document-held": token})
     assert sent.status_code == 303

@@ -279,7 +279,7 @@ def import_classes(text: str) -> ImportResult:
         if part == "teacher" and not (row.get("subject_code") and row.get("subject_name")):
             problems.append("teacher rows need subject_code and subject_name")
         planned = (row.get("planned_lessons") or "").strip()
-        if planned and not (planned.isdigit() and int(planned) <= MAX_PLANNED_LESSONS):
+        if planned and not (planned.isdecimal() and int(planned) <= MAX_PLANNED_LESSONS):
             problems.append(f"planned_lessons must be a whole number from 0 to "
                             f"{MAX_PLANNED_LESSONS}, not {planned!r}")
         practice = (row.get("practice") or "").strip().lower()

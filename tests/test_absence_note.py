@@ -266,11 +266,12 @@ def test_access_to_notes(client, auth, csrf, db, school):
 @pytest.mark.parametrize(("lessons", "message"), [
     ("13", f"Timene er nummerert fra 1 til {rules.MAX_LESSON}; time 13 finnes ikke."),
     ("0", f"Timene er nummerert fra 1 til {rules.MAX_LESSON}; time 0 finnes ikke."),
-    ("1, 13 14, 13", f"Timene er nummerert fra 1 til {rules.MAX_LESSON}; time 13, 14 finnes "
-                     "ikke."),
+    ("1, 13 14, 13", f"Timene er nummerert fra 1 til {rules.MAX_LESSON}; timene 13, 14 "
+                     "finnes ikke."),
+    ("²", "Skriv timenumrene med komma mellom, for eksempel 1, 2."),  # a digit, not a number
     ("første", "Skriv timenumrene med komma mellom, for eksempel 1, 2."),
     ("1-3", "Skriv timenumrene med komma mellom, for eksempel 1, 2."),
-], ids=["13", "0", "several", "words", "range"])
+], ids=["13", "0", "several", "superscript", "words", "range"])
 def test_lesson_numbers_out_of_range_name_the_range(client, auth, csrf, school, lessons,
                                                     message):
     auth.login("elev1")
@@ -284,7 +285,8 @@ def test_lesson_numbers_out_of_range_name_the_range(client, auth, csrf, school, 
 def test_single_lessons_on_a_day_that_is_no_school_day_are_refused(client, auth, csrf, school):
     auth.login("elev1")
     response = _file(client, csrf, scope="lessons", lesson_day="2026-11-22", lessons="1")
-    assert "Disse datoene har ingen skoledager" in response.get_data(as_text=True)
+    assert "Datoen søndag 22. november 2026 er ikke en skoledag: det er helg." in \
+        response.get_data(as_text=True)
     assert not Case.select().exists()
 
 

@@ -132,3 +132,10 @@ def test_late_without_minutes_with_htmx_keeps_the_row_and_what_was_typed(
     ok = _post(client, csrf, norsk, school.elev2, date(2026, 11, 20), status="late",
                minutes="12", htmx=True).get_data(as_text=True)
     assert "12 minutter for sent" in ok and 'class="error"' not in ok
+
+
+def test_a_lesson_written_as_a_superscript_digit_is_no_lesson_not_a_500(app, client, auth,
+                                                                       school, norsk):
+    app.config["PORTAL_TODAY"] = date(2026, 11, 23)
+    auth.login("laerer1")
+    assert _page(client, norsk, "?lesson=²").status_code == 200

@@ -444,3 +444,53 @@ def test_a_granted_application_reads_innvilget_not_medhold(filed, client, auth, 
     assert "<strong>Avslått</strong>" in text
     assert "Medhold" not in html and "medhold" not in html
     assert ": Innvilget, 60 min" in Decision.get(Decision.case == case).summary
+
+
+def test_documentation_sent_without_a_file_or_with_a_refused_one_says_so(filed, client, auth,
+                                                                         csrf):
+    """Once a 500 (the file's error cleared by validating twice, then no file to attach)."""
+    auth.login("rektor")
+    page = client.get(f"/cases/{filed.case.id}").get_data(as_text=True)
+    assert client.post(f"/exam-adaptation/{filed.case.id}/ask-documentation", data={
+        "csrf_token": csrf(page), "version": filed.case.version,
+        "text": "Send sakkyndig vurdering fra PPT."}).status_code == 303
+    auth.logout()
+    auth.login("elev1")
+    case = Case.get_by_id(filed.case.id)
+    for document, message in ((None, "Velg dokumentet du vil laste opp."),
+                              ((BytesIO(b"GIF89a" + b"\0" * 40), "x.gif"), "JPEG, PNG eller HEIC")):
+        page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        data = {"csrf_token": csrf(page), "version": case.version}
+        if document is not None:
+            data["documentation"] = document
+        response = client.post(f"/exam-adaptation/{case.id}/documentation", data=data,
+                               content_type="multipart/form-data")
+        assert response.status_code != 500 and message in response.get_data(as_text=True)
+    assert Case.get_by_id(case.id).state == "needs_documentation"
+    assert Attachment.select().where(Attachment.case == case).count() == 1
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999"])
+def test_minutes_that_are_no_number_or_beyond_a_day_are_refused_not_a_500(
+        db, client, auth, csrf, typed):
+    """NKI sets no maximum of extra time: a number beyond a day is a typing error (and beyond
+    PostgreSQL's integer); a superscript digit is no number. In the application and in the
+    decision."""
+    nki = make_school(profile="nki", code="nki-min")
+    make_user("eksamen", ["exam_office"], nki.school)
+    exam = make_exam(nki, oslo(2027, 5, 26))
+    plan.register(exam, nki.elev1)
+    auth.login("elev1")
+    response = _apply(client, csrf, [exam], extra=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and not Case.select().exists()
+    said = "Skriv høyst 1440 minutter." if typed != "²" else "som et helt tall"
+    assert said in html
+    assert _apply(client, csrf, [exam], extra="120").status_code == 303
+    auth.logout()
+    auth.login("eksamen")
+    response = _decide(client, csrf, Case.get(), {"extra_time": ("granted", typed, ""),
+                                                  "separate_room": ("granted", None, ""),
+                                                  "dictionary": ("granted", None, "")})
+    assert response.status_code != 500 and said in response.get_data(as_text=True)
+    assert not Decision.select().exists()

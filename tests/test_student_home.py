@@ -33,3 +33,24 @@ def test_a_later_page_with_nothing_on_it_does_not_say_no_cases_yet(client, auth,
     auth.login("elev1")
     html = client.get("/home?page=2").get_data(as_text=True)
     assert NONE_YET not in html and "Ingen andre saker." in html
+
+
+def test_cases_filtered_out_are_not_no_cases(client, auth, school):
+    """A student's address with a filter that leaves nothing (?kind=, ?open=1)."""
+    _note(school)
+    auth.login("elev1")
+    for query in ("?kind=exam_adaptation", "?kind=study_leave&open=1"):
+        html = client.get(f"/home{query}").get_data(as_text=True)
+        assert NONE_YET not in html and "Ingen andre saker." in html, query
+
+
+def test_the_buttons_are_named_only_where_there_are_some(client, auth, school):
+    from portal.models import RoleGrant
+
+    auth.login("elev1")
+    assert "Bruk knappene over" in client.get("/home").get_data(as_text=True)
+    # a student role held at no school: nothing to send, so no buttons to point to
+    RoleGrant.update(school=None).where((RoleGrant.user == school.elev1)
+                                        & (RoleGrant.role == "student")).execute()
+    html = client.get("/home").get_data(as_text=True)
+    assert NONE_YET in html and "Bruk knappene over" not in html

@@ -32,11 +32,11 @@ def _check(row, schools) -> tuple[list[str], tuple | None]:
         problems.append(f"no school with code {row['school']!r}")
     if day is None:
         problems.append(f"date {row['date']!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
-    lesson = int(row["lesson"]) if row["lesson"].isdigit() else 0
+    lesson = int(row["lesson"]) if row["lesson"].isdecimal() else 0
     if not 1 <= lesson <= rules.MAX_LESSON:
         problems.append(f"lesson must be a number from 1 to {rules.MAX_LESSON}")
     minutes_text = row.get("minutes_late") or "0"
-    minutes = int(minutes_text) if minutes_text.isdigit() else -1
+    minutes = int(minutes_text) if minutes_text.isdecimal() else -1
     if minutes < 0:
         problems.append("minutes_late must be a whole number of minutes, or empty")
     student = User.by_username(row["username"]) if row["username"] else None

@@ -59,6 +59,28 @@ def school_day_problem(day: date, starts_on: date, ends_on: date) -> str | None:
     return None
 
 
+def no_school_day_because(day: date, year) -> str | None:
+    """Why `day` is no school day of `year` (a SchoolYear), in words naming the date and the
+    reason; None when it is one."""
+    from portal.filters import local_date
+    from portal.i18n import gettext as _
+    from portal.rules.calendar import holiday_name
+
+    named = local_date(day, "EEEE d. MMMM yyyy")
+    problem = school_day_problem(day, year.starts_on, year.ends_on)
+    if problem == OUTSIDE_YEAR:
+        return _("%(date)s is not a school day: it is outside the school year %(year)s "
+                 "(%(start)s – %(end)s).", date=named, year=year.name,
+                 start=local_date(year.starts_on), end=local_date(year.ends_on))
+    if problem == WEEKEND:
+        return _("%(date)s is not a school day: it is a weekend. Choose a day from Monday to "
+                 "Friday.", date=named)
+    if problem == HOLIDAY:
+        return _("%(date)s is not a school day: it is a public holiday (%(holiday)s).",
+                 date=named, holiday=holiday_name(day))
+    return None
+
+
 def last_school_day(on: date, starts_on: date, ends_on: date) -> date | None:
     """The last school day of the school year on or before `on`; None before its first."""
     if on < starts_on:

@@ -26,12 +26,10 @@ from portal.absence.services import (
 )
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
-from portal.filters import local_date
 from portal.i18n import gettext as _
 from portal.menu import link, source
 from portal.models import RoleGrant, School, SchoolClass, Subject, TeachingAssignment, User
 from portal.roles import STAFF_ROLES
-from portal.rules.calendar import holiday_name
 from portal.rules.deadlines import Deadline
 
 RECENT_RECORDS = 30
@@ -139,18 +137,9 @@ class LessonChoice:
 
 def _not_a_school_day(day: date, year) -> str | None:
     """Why absence cannot be registered on `day`, in words naming the date; None if it can."""
-    named = local_date(day, "EEEE d. MMMM yyyy")
-    problem = rules.school_day_problem(day, year.starts_on, year.ends_on)
-    if problem == rules.OUTSIDE_YEAR:
-        return _("%(date)s is not a school day: it is outside the school year %(year)s "
-                 "(%(start)s – %(end)s).", date=named, year=year.name,
-                 start=local_date(year.starts_on), end=local_date(year.ends_on))
-    if problem == rules.WEEKEND:
-        return _("%(date)s is not a school day: it is a weekend. Choose a day from Monday to "
-                 "Friday.", date=named)
-    if problem == rules.HOLIDAY:
-        return _("%(date)s is not a school day: it is a public holiday (%(holiday)s).",
-                 date=named, holiday=holiday_name(day))
+    problem = rules.no_school_day_because(day, year)
+    if problem is not None:
+        return problem
     if day > today():
         return _("You cannot register absence for a day that has not come yet.")
     return None
@@ -172,7 +161,7 @@ def _lesson_args(source, year) -> LessonChoice:
         problem = _not_a_school_day(choice.day, year)
         if problem:
             choice.errors["date"] = problem
-    if choice.lesson_text.isdigit() and 1 <= int(choice.lesson_text) <= rules.MAX_LESSON:
+    if choice.lesson_text.isdecimal() and 1 <= int(choice.lesson_text) <= rules.MAX_LESSON:
         choice.lesson = int(choice.lesson_text)
     else:
         choice.errors["lesson"] = _("The lesson must be a number from 1 to %(max)s.",
@@ -213,7 +202,7 @@ def register(assignment_id):
     longest = lesson_minutes(assignment.school_class.school.rules)
     error = next(iter(choice.errors.values()), None)
     if error is None and status == "late" and not (
-            minutes_text.isdigit() and 1 <= int(minutes_text) < longest):
+            minutes_text.isdecimal() and 1 <= int(minutes_text) < longest):
         error = _("Minutes late must be a whole number from 1 to %(max)s.", max=longest - 1)
     if error is None:
         if status == "absent":

@@ -97,14 +97,16 @@ class NoteForm(PortalForm):
             return False
         if not self._in_year(self.lesson_day):
             return False
-        if not rules.school_days(self.lesson_day.data, self.lesson_day.data):
-            self.lesson_day.errors.append(
-                _l("These dates have no school days (weekends and public holidays)."))
+        problem = rules.no_school_day_because(self.lesson_day.data, self.school_year)
+        if problem is not None:
+            self.lesson_day.errors.append(problem)
             return False
         numbers, outside = parse_lessons(self.lessons.data)
         if outside:
             self.lessons.errors.append(
                 _l("Lessons are numbered from 1 to %(max)s; there is no lesson %(numbers)s.",
+                   max=rules.MAX_LESSON, numbers=outside[0]) if len(outside) == 1 else
+                _l("Lessons are numbered from 1 to %(max)s; there are no lessons %(numbers)s.",
                    max=rules.MAX_LESSON, numbers=", ".join(outside)))
             return False
         if not numbers:
@@ -119,7 +121,7 @@ def parse_lessons(text: str | None) -> tuple[list[int], list[str]]:
     """ "1, 2 3" -> ([1, 2, 3], []): the lesson numbers, and the whole numbers written that
     are outside 1 to MAX_LESSON ("13"). No numbers when any part is not a whole number."""
     parts = (text or "").replace(",", " ").split()
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(p.isdecimal() for p in parts):
         return [], []
     outside = list(dict.fromkeys(p for p in parts if not 1 <= int(p) <= rules.MAX_LESSON))
     if outside:

@@ -63,13 +63,16 @@ def parse(case, items, data) -> tuple[dict[int, Choice], list[FieldError]]:
                   outcome_anchor(item))
         minutes = None
         if item.adaptation == "extra_time" and outcome in ("granted", "partly_granted"):
-            if typed and not typed.isdigit():
-                error("minutes", _("Write the extra minutes granted as a whole number."))
+            if typed and not typed.isdecimal():
+                error("minutes", _("Write the number of extra minutes as a whole number."))
             else:
                 minutes = int(typed) if typed else (item.minutes if outcome == "granted"
                                                     else None)
                 if not minutes:
                     error("minutes", _("Write how many extra minutes are granted."))
+                elif minutes > rules.MINUTES_BEYOND_BELIEF:
+                    error("minutes", _("Write at most %(max)s minutes.",
+                                       max=rules.MINUTES_BEYOND_BELIEF))
                 elif rule is not None and minutes > int(rule.value):
                     error("minutes", _("At most %(n)s extra minutes can be given (%(rule)s).",
                                        n=rule.value, rule=rule.cite()))

@@ -15,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
+from portal.kinds.exam_adaptation.rules import MINUTES_BEYOND_BELIEF
 
 ADAPTATION_LABELS = {
     "extra_time": _l("Extended time"),
@@ -62,9 +63,11 @@ class ApplicationForm(PortalForm):
     adaptations = CheckboxesField(
         _l("Adaptations you apply for"),
         choices=[SelectChoice(k, v) for k, v in ADAPTATION_LABELS.items()])
-    extra_minutes = MinutesField(_l("Extended time (minutes)"),
-                                 validators=[Optional(), NumberRange(
-                                     min=1, message=_l("Write the number of minutes."))])
+    extra_minutes = MinutesField(_l("Extended time (minutes)"), validators=[
+        Optional(),
+        NumberRange(min=1, message=_l("Write the number of minutes.")),
+        NumberRange(max=MINUTES_BEYOND_BELIEF,
+                    message=_l("Write at most %(max)s minutes.", max=MINUTES_BEYOND_BELIEF))])
     details = StringField(_l("Which aids or exam form"), validators=[Optional(), Length(max=500)])
     reason = TextAreaField(_l("Why you need the adaptation"), validators=[
         DataRequired(message=_l("Write why you need the adaptation.")), Length(max=5000)])

@@ -7,6 +7,9 @@ LEAD_TIME = "exam_adaptation_lead_time"
 DECIDER = "exam_adaptation_decider"
 EXTRA_TIME_MAX = "exam_extra_time_max"
 GUIDANCE = "exam_adaptation_guidance"
+# Not a rule of any regulation: extra time beyond a day is a typing error, where a profile sets
+# no maximum of its own (and PostgreSQL's integer column would refuse a number too large)
+MINUTES_BEYOND_BELIEF = 24 * 60
 
 
 def application_deadline(exam) -> Deadline | None:

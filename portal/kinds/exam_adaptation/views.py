@@ -269,14 +269,15 @@ def add_documentation(case_id):
     """The student adds the documentation asked for."""
     case, parts = case_for(case_id, kind=KIND)
     form = AddDocumentationForm()
-    if form.validate_on_submit():
+    checked = None
+    if form.validate_on_submit():  # (once: validating again would clear the file's error)
         try:
             if not form.documentation.data:
                 raise UploadError(_("Choose the document to upload."))
             checked = check_upload(form.documentation.data)
         except UploadError as exc:
             form.documentation.errors = [str(exc)]
-    if not form.validate_on_submit() or form.documentation.errors:
+    if checked is None:
         return _rerender(case, parts, add_form=form)
     if _do(case, "add_documentation", form, text=(form.text.data or "").strip(),
            effect=lambda c, e: _attach(c, current_user.id, checked)):

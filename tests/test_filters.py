@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from flask_babel import force_locale
 
 from portal import filters
@@ -122,6 +123,10 @@ def test_every_part_a_step_is_taken_in_has_a_label(app):
     ("nb", 3.0, "3,0\u00a0%", "3"),
     ("nn", 0.4444, "0,4\u00a0%", "0,4"),
     ("en", 0.4, "0.4%", "0.4"),
+    ("nb", 0.25, "0,2\u00a0%", "0,2"),  # half to even, as babel rounds
+    ("nb", 0.35, "0,4\u00a0%", "0,4"),  # (the float 0.35 as written, not its binary value)
+    ("nb", 1234.56, "1\u00a0234,6\u00a0%", "1\u00a0234,6"),
+    ("en", 1234.56, "1,234.6%", "1,234.6"),
 ])
 def test_percentages_and_numbers_as_the_language_writes_them(app, language, value, percent,
                                                              number):
@@ -130,4 +135,7 @@ def test_percentages_and_numbers_as_the_language_writes_them(app, language, valu
     with app.test_request_context("/"), force_locale(language):
         assert filters.percent(value) == percent
         assert filters.number(value) == number
+        # as babel writes it, number for number (the filters only skip its work per call)
+        locale = filters._request_locale()[1]
+        assert filters.number(value) == format_decimal(value, "#,##0.#", locale=locale)
     assert filters.percent(12.5) == "12,5\u00a0%"  # outside a request: Norwegian

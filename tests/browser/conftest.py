@@ -99,11 +99,12 @@ def live_server(app):
 
 @pytest.fixture
 def visitor(browser, live_server):
-    """visitor() -> a Page at the login page, logged in as nobody, in a context of its own."""
+    """visitor(**options) -> a Page at the login page, logged in as nobody, in a context of its
+    own (phone_page's options: another viewport, java_script_enabled=False)."""
     contexts = []
 
-    def _visitor():
-        context, page = phone_page(browser)
+    def _visitor(**options):
+        context, page = phone_page(browser, **options)
         contexts.append(context)
         page.goto(live_server.url("/login"))
         return page
@@ -115,10 +116,11 @@ def visitor(browser, live_server):
 
 @pytest.fixture
 def login(visitor):
-    """login(username) -> a Page logged in as `username` in a context of its own."""
+    """login(username, **options) -> a Page logged in as `username` in a context of its own
+    (options as visitor's)."""
 
-    def _login(username, password="demo"):
-        page = visitor()
+    def _login(username, password="demo", **options):
+        page = visitor(**options)
         page.fill("#username", username)
         page.fill("#password", password)
         page.click("button[type=submit]")

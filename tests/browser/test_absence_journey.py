@@ -74,7 +74,7 @@ def test_absence_note_journey(school, live_server, login, axe):
     axe(student)
 
 
-def test_documentation_and_withdrawal_on_a_360_px_phone(school, live_server, browser):
+def test_documentation_and_withdrawal_on_a_360_px_phone(school, live_server, login):
     """At 360 px: documentation sent without a file comes back at the form, the message
     beside the file field and in view, the comment kept; withdrawing is apart from the
     documentation button and asks first. With JavaScript off, as a plain phone browser."""
@@ -85,44 +85,35 @@ def test_documentation_and_withdrawal_on_a_360_px_phone(school, live_server, bro
     case = open_case("absence_note", school=school.school, school_year=school.year,
                      student=school.elev1, title="Sykdom 1. oktober", actor=school.elev1,
                      participants=[(school.laerer1, "contact_teacher")])
-    context = browser.new_context(viewport={"width": 360, "height": 740},
-                                  java_script_enabled=False, locale="nb-NO")
-    try:
-        page = context.new_page()
-        page.goto(live_server.url("/login"))
-        page.fill("#username", "elev1")
-        page.fill("#password", "demo")
-        page.click("button[type=submit]")
-        page.goto(live_server.url(f"/cases/{case.id}"))
-        page.fill("#comment", "Legeerklæringen kommer i morgen")
-        add = page.get_by_role("button", name="Legg til dokumentasjon")
-        withdraw = page.get_by_role("link", name="Trekk meldingen")
-        gap = withdraw.bounding_box()["y"] - (add.bounding_box()["y"]
-                                              + add.bounding_box()["height"])
-        assert gap >= 24, gap  # not 2 px: a tap meant for one does not land on the other
-        assert withdraw.bounding_box()["height"] >= 44
-        add.click()
+    page = login("elev1", viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page.goto(live_server.url(f"/cases/{case.id}"))
+    page.fill("#comment", "Legeerklæringen kommer i morgen")
+    add = page.get_by_role("button", name="Legg til dokumentasjon")
+    withdraw = page.get_by_role("link", name="Trekk meldingen")
+    gap = withdraw.bounding_box()["y"] - (add.bounding_box()["y"]
+                                          + add.bounding_box()["height"])
+    assert gap >= 24, gap  # not 2 px: a tap meant for one does not land on the other
+    assert withdraw.bounding_box()["height"] >= 44
+    add.click()
 
-        assert page.url.endswith(f"/absence-notes/{case.id}/documents#add-document")
-        error = page.locator("#document-error")
-        expect(error).to_have_text("Velg en fil eller ta et bilde av dokumentasjonen.")
-        expect(page.locator("#document")).to_have_attribute("aria-invalid", "true")
-        expect(page.locator("#comment")).to_have_value("Legeerklæringen kommer i morgen")
-        box = error.bounding_box()  # (in the viewport's coordinates)
-        assert page.evaluate("() => window.scrollY") > 0  # opened at the form ...
-        assert 0 <= box["y"] and box["y"] + box["height"] <= 740  # ... the message in view
+    assert page.url.endswith(f"/absence-notes/{case.id}/documents#add-document")
+    error = page.locator("#document-error")
+    expect(error).to_have_text("Velg en fil eller ta et bilde av dokumentasjonen.")
+    expect(page.locator("#document")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#comment")).to_have_value("Legeerklæringen kommer i morgen")
+    box = error.bounding_box()  # (in the viewport's coordinates)
+    assert page.evaluate("() => window.scrollY") > 0  # opened at the form ...
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 740  # ... the message in view
 
-        page.get_by_role("link", name="Trekk meldingen").click()
-        expect(page.locator("h1")).to_have_text("Vil du trekke saken?")
-        page.get_by_role("link", name="Nei, tilbake til saken").click()
-        expect(page.locator("#case-status .badge")).to_have_text("Sendt, venter på behandling")
-        page.get_by_role("link", name="Trekk meldingen").click()
-        page.get_by_role("button", name="Ja, trekk saken").click()
-        expect(page.locator(".flash-success")).to_have_text(
-            "Fraværsmeldingen er trukket. Den blir stående i listen din som trukket.")
-        expect(page.locator("#case-status .badge")).to_have_text("Trukket tilbake")
-    finally:
-        context.close()
+    page.get_by_role("link", name="Trekk meldingen").click()
+    expect(page.locator("h1")).to_have_text("Vil du trekke saken?")
+    page.get_by_role("link", name="Nei, tilbake til saken").click()
+    expect(page.locator("#case-status .badge")).to_have_text("Sendt, venter på behandling")
+    page.get_by_role("link", name="Trekk meldingen").click()
+    page.get_by_role("button", name="Ja, trekk saken").click()
+    expect(page.locator(".flash-success")).to_have_text(
+        "Fraværsmeldingen er trukket. Den blir stående i listen din som trukket.")
+    expect(page.locator("#case-status .badge")).to_have_text("Trukket tilbake")
 
 
 def test_the_case_page_with_a_refused_document_and_the_withdrawal_page_pass_axe(

@@ -6,8 +6,6 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import phone_page
-
 SUNDAY = date(2026, 12, 6)
 NARROW = {"width": 360, "height": 740}
 
@@ -69,28 +67,20 @@ def test_register_on_a_sunday_and_a_late_arrival_without_minutes(
 
 
 def test_without_javascript_the_page_comes_back_at_the_row_with_the_error(
-        school, long_class, live_server, browser):
+        school, long_class, live_server, login):
     from playwright.sync_api import expect
 
-    context, page = phone_page(browser, viewport=NARROW, java_script_enabled=False)
-    try:
-        page.goto(live_server.url("/login"))
-        page.fill("#username", "laerer1")
-        page.fill("#password", "demo")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/home")
-        page.goto(live_server.url(f"/absence/register/{_norsk(school).id}"))
-        row = page.locator(f"#student-{long_class.id}")
-        row.get_by_role("button", name="For sent").click()  # no minutes (90 the browser stops)
-        error = row.locator(".error")
-        expect(error).to_have_text("Minutter for sent må være et helt tall fra 1 til 44.")
-        expect(error).to_be_in_viewport()  # where the teacher tapped, not 2,900 px above
-        expect(row.get_by_label("Minutter for sent")).to_be_empty()
-        summary = page.locator(".error-summary a")
-        expect(summary).to_have_attribute("href", f"#minutes-{long_class.id}")
-        expect(summary).to_contain_text("Ø Ekstra 24")
-    finally:
-        context.close()
+    page = login("laerer1", viewport=NARROW, java_script_enabled=False)
+    page.goto(live_server.url(f"/absence/register/{_norsk(school).id}"))
+    row = page.locator(f"#student-{long_class.id}")
+    row.get_by_role("button", name="For sent").click()  # no minutes (90 the browser stops)
+    error = row.locator(".error")
+    expect(error).to_have_text("Minutter for sent må være et helt tall fra 1 til 44.")
+    expect(error).to_be_in_viewport()  # where the teacher tapped, not 2,900 px above
+    expect(row.get_by_label("Minutter for sent")).to_be_empty()
+    summary = page.locator(".error-summary a")
+    expect(summary).to_have_attribute("href", f"#minutes-{long_class.id}")
+    expect(summary).to_contain_text("Ø Ekstra 24")
 
 
 def test_the_students_table_shows_what_counts_toward_the_limit_at_360_px(

@@ -128,36 +128,26 @@ def test_study_leave_journey(school, live_server, login, axe):
     axe(student)
 
 
-def test_withdraw_without_javascript(school, live_server, browser):
+def test_withdraw_without_javascript(school, live_server, login):
     """Plain forms and links: the application and the withdrawal work with JavaScript off.
     (axe needs JavaScript in the page; these pages are checked with it in the journey.)"""
     from playwright.sync_api import expect
 
-    from tests.browser.conftest import VIEWPORT
-
-    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(live_server.url("/login"))
-        page.fill("#username", "elev1")
-        page.fill("#password", "demo")
-        page.click("button[type=submit]")
-        page.goto(live_server.url("/study-leave/new"))
-        page.fill("#first_day", "2026-11-29")
-        page.fill("#last_day", "2026-12-01")
-        page.fill("#reason", "Cup i Danmark.")
-        page.get_by_role("button", name="Send søknaden").click()
-        expect(page.locator("#first_day-error")).to_contain_text("22. november 2026")
-        expect(page.locator("#deadline")).to_contain_text("22. november 2026")
-        expect(page.locator("#reason")).to_have_value("Cup i Danmark.")
-        page.fill("#first_day", "2026-12-07")
-        page.fill("#last_day", "2026-12-08")
-        page.get_by_role("button", name="Send søknaden").click()
-        expect(_badge(page)).to_have_text("Sendt, venter på trinnoppfølgeren")
-        page.get_by_role("link", name="Trekk søknaden").click()  # asks first
-        expect(page.locator("h1")).to_have_text("Vil du trekke saken?")
-        page.get_by_role("button", name="Ja, trekk saken").click()
-        expect(_badge(page)).to_have_text("Trukket tilbake")
-        expect(page.locator(".flash-success")).to_contain_text("trukket")
-    finally:
-        context.close()
+    page = login("elev1", java_script_enabled=False)
+    page.goto(live_server.url("/study-leave/new"))
+    page.fill("#first_day", "2026-11-29")
+    page.fill("#last_day", "2026-12-01")
+    page.fill("#reason", "Cup i Danmark.")
+    page.get_by_role("button", name="Send søknaden").click()
+    expect(page.locator("#first_day-error")).to_contain_text("22. november 2026")
+    expect(page.locator("#deadline")).to_contain_text("22. november 2026")
+    expect(page.locator("#reason")).to_have_value("Cup i Danmark.")
+    page.fill("#first_day", "2026-12-07")
+    page.fill("#last_day", "2026-12-08")
+    page.get_by_role("button", name="Send søknaden").click()
+    expect(_badge(page)).to_have_text("Sendt, venter på trinnoppfølgeren")
+    page.get_by_role("link", name="Trekk søknaden").click()  # asks first
+    expect(page.locator("h1")).to_have_text("Vil du trekke saken?")
+    page.get_by_role("button", name="Ja, trekk saken").click()
+    expect(_badge(page)).to_have_text("Trukket tilbake")
+    expect(page.locator(".flash-success")).to_contain_text("trukket")

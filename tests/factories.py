@@ -86,3 +86,9 @@ def second_school(student, *, profile="vgs", code="andre-vgs", name="Andre vgs")
     Enrolment.create(student=student, school_class=klass)
     RoleGrant.create(user=student, role="student", school=school)
     return school, teacher
+
+
+def norsk_assignment(s):
+    """make_school's teaching of Norsk in 1STA (laerer1): where absence is registered."""
+    return TeachingAssignment.get((TeachingAssignment.subject == s.norsk)
+                                  & (TeachingAssignment.school_class == s.klass))

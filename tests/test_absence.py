@@ -12,7 +12,7 @@ from portal.absence import absence_summary, check_warnings, record_absence
 from portal.absence.models import AbsenceRecord, AbsenceWarning
 from portal.absence.rules import school_days
 from portal.models import Case, TeachingAssignment
-from tests.factories import make_school, make_user
+from tests.factories import make_school, make_user, norsk_assignment
 
 TODAY = date(2026, 11, 23)
 
@@ -20,11 +20,6 @@ TODAY = date(2026, 11, 23)
 @pytest.fixture(autouse=True)
 def pinned_today(app):
     app.config["PORTAL_TODAY"] = TODAY
-
-
-def _norsk(s):
-    return TeachingAssignment.get((TeachingAssignment.subject == s.norsk)
-                                  & (TeachingAssignment.school_class == s.klass))
 
 
 def _matte(s):
@@ -47,11 +42,11 @@ def _register(client, csrf, assignment, student, status="absent", day=date(2026,
 
 def test_teacher_registers_with_one_tap_and_htmx_gets_the_row(client, auth, csrf, school):
     auth.login("laerer1")
-    page = client.get(f"/absence/register/{_norsk(school).id}?date=2026-11-20&lesson=2")
+    page = client.get(f"/absence/register/{norsk_assignment(school).id}?date=2026-11-20&lesson=2")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Elev Nummer1" in html and "Elev Nummer2" in html and "Elev Nummer3" not in html
-    response = _register(client, csrf, _norsk(school), school.elev1, htmx=True)
+    response = _register(client, csrf, norsk_assignment(school), school.elev1, htmx=True)
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith('<li id="student-') and "<html" not in fragment
@@ -59,20 +54,21 @@ def test_teacher_registers_with_one_tap_and_htmx_gets_the_row(client, auth, csrf
     record = AbsenceRecord.get(AbsenceRecord.student == school.elev1)
     assert (record.date, record.lesson, record.minutes_late) == (date(2026, 11, 20), 2, 0)
     # without JavaScript: a plain form post, 303 back to the list
-    response = _register(client, csrf, _norsk(school), school.elev2, status="late", minutes="10")
+    response = _register(client, csrf, norsk_assignment(school), school.elev2, status="late",
+                         minutes="10")
     assert response.status_code == 303 and "date=2026-11-20" in response.headers["Location"]
     assert AbsenceRecord.get(AbsenceRecord.student == school.elev2).minutes_late == 10
     # tapping back to present removes the registration
-    _register(client, csrf, _norsk(school), school.elev1, status="present")
+    _register(client, csrf, norsk_assignment(school), school.elev1, status="present")
     assert not AbsenceRecord.select().where(AbsenceRecord.student == school.elev1).exists()
 
 
 def test_register_refuses_future_days_and_bad_minutes(client, auth, csrf, school):
     auth.login("laerer1")
-    r = _register(client, csrf, _norsk(school), school.elev1, day=TODAY + timedelta(days=1),
-                  htmx=True)
+    r = _register(client, csrf, norsk_assignment(school), school.elev1,
+                  day=TODAY + timedelta(days=1), htmx=True)
     assert "ikke har kommet" in r.get_data(as_text=True)
-    r = _register(client, csrf, _norsk(school), school.elev1, status="late", minutes="90",
+    r = _register(client, csrf, norsk_assignment(school), school.elev1, status="late", minutes="90",
                   htmx=True)
     assert "Minutter for sent" in r.get_data(as_text=True) or "minutter" in r.get_data(
         as_text=True)
@@ -91,7 +87,7 @@ def test_a_teacher_registers_only_for_their_own_lessons(client, auth, csrf, scho
 
 def test_figures_per_subject_lessons_against_planned(db, school):
     for day in _days(5):
-        record_absence(_norsk(school), school.elev1, day, 1)
+        record_absence(norsk_assignment(school), school.elev1, day, 1)
     record_absence(_matte(school), school.elev1, _days(1)[0], 3, minutes_late=45 // 3)
     summary = absence_summary(school.elev1, school.year, TODAY)
     norsk = next(f for f in summary if f.subject == "Norsk")
@@ -104,7 +100,7 @@ def test_figures_per_subject_lessons_against_planned(db, school):
 
 
 def test_threshold_crossed_creates_exactly_one_warning(client, auth, db, school):
-    a = _norsk(school)  # 113 planned lessons: 9 = 8.0 %, 12 = 10.6 %
+    a = norsk_assignment(school)  # 113 planned lessons: 9 = 8.0 %, 12 = 10.6 %
     days = _days(14)
     for day in days[:8]:
         record_absence(a, school.elev1, day, 1)
@@ -127,13 +123,13 @@ def test_threshold_crossed_creates_exactly_one_warning(client, auth, db, school)
 
 
 def test_student_sees_own_absence_never_another_students(client, auth, db, school):
-    record_absence(_norsk(school), school.elev2, _days(1)[0], 1)
+    record_absence(norsk_assignment(school), school.elev2, _days(1)[0], 1)
     auth.login("elev1")
     page = client.get("/absence/").get_data(as_text=True)
     assert "Norsk" in page and "0 / 113" in page
     assert client.get(f"/absence/students/{school.elev2.id}").status_code == 404
     assert client.get(f"/absence/classes/{school.klass.id}").status_code == 404
-    assert client.get(f"/absence/register/{_norsk(school).id}").status_code == 404
+    assert client.get(f"/absence/register/{norsk_assignment(school).id}").status_code == 404
 
 
 def test_teacher_sees_only_their_classes(client, auth, db, school):
@@ -146,8 +142,8 @@ def test_teacher_sees_only_their_classes(client, auth, db, school):
 
 def test_class_overview_sorted_by_risk_with_warnings(client, auth, db, school):
     for day in _days(12):
-        record_absence(_norsk(school), school.elev2, day, 1)
-    record_absence(_norsk(school), school.elev1, _days(1)[0], 1)
+        record_absence(norsk_assignment(school), school.elev2, day, 1)
+    record_absence(norsk_assignment(school), school.elev1, _days(1)[0], 1)
     auth.login("laerer1")
     html = client.get(f"/absence/classes/{school.klass.id}").get_data(as_text=True)
     assert html.index("Elev Nummer2") < html.index("Elev Nummer1")
@@ -157,7 +153,7 @@ def test_class_overview_sorted_by_risk_with_warnings(client, auth, db, school):
 def test_fagskole_loss_of_place_opens_a_follow_up_case_once(db):
     s = make_school(profile="more-og-romsdal", code="mr")
     make_user("kull9", ["cohort_coordinator"], s.school)
-    a = _norsk(s)  # 113 planned: 23 lessons = 20.4 %
+    a = norsk_assignment(s)  # 113 planned: 23 lessons = 20.4 %
     for i, day in enumerate(_days(24)):
         record_absence(a, s.elev1, day, 1 + i % 2)
     warnings = {w.rule_key: w for w in AbsenceWarning.select()}
@@ -251,14 +247,14 @@ def test_the_class_overview_asks_as_many_statements_for_a_full_class(client, aut
         return count(client, f"/absence/classes/{school.klass.id}")
 
     for i, day in enumerate(_days(14)):
-        record_absence(_norsk(school), school.elev2, day, 1 + i % 2)
+        record_absence(norsk_assignment(school), school.elev2, day, 1 + i % 2)
     record_absence(_matte(school), school.elev1, _days(1)[0], 1, minutes_late=20)
     auth.login("laerer1")
     two = statements()
     for n in range(4, 8):
         student = make_user(f"elev{n}", ["student"], school.school, f"Elev Nummer{n}")
         Enrolment.create(student=student, school_class=school.klass)
-        record_absence(_norsk(school), student, _days(n)[-1], 3)
+        record_absence(norsk_assignment(school), student, _days(n)[-1], 3)
     assert statements() == two
     from portal.absence.services import class_overview
 
@@ -282,8 +278,8 @@ def test_the_student_pages_ask_as_many_statements_for_more_records_and_warnings(
     from tests.statements import statements
 
     days = _days(5)
-    record_absence(_norsk(school), school.elev1, days[0], 1)
-    _warn(school, school.elev1, _norsk(school), "attendance_early_warning", 8.0)
+    record_absence(norsk_assignment(school), school.elev1, days[0], 1)
+    _warn(school, school.elev1, norsk_assignment(school), "attendance_early_warning", 8.0)
     pages = (("elev1", "/absence/"), ("laerer1", f"/absence/students/{school.elev1.id}"))
     few = {}
     for username, url in pages:
@@ -291,9 +287,9 @@ def test_the_student_pages_ask_as_many_statements_for_more_records_and_warnings(
         few[url] = statements(client, url)
         auth.logout()
     for day in days[1:]:
-        record_absence(_norsk(school), school.elev1, day, 2)
+        record_absence(norsk_assignment(school), school.elev1, day, 2)
         record_absence(_matte(school), school.elev1, day, 3, minutes_late=10)
-    _warn(school, school.elev1, _norsk(school), "attendance_absence_limit", 10.6)
+    _warn(school, school.elev1, norsk_assignment(school), "attendance_absence_limit", 10.6)
     _warn(school, school.elev1, _matte(school), "attendance_early_warning", 8.6)
     for username, url in pages:
         auth.login(username)
@@ -328,11 +324,11 @@ def test_the_class_overview_asks_as_many_statements_for_more_warnings(client, au
     (it asked two for each)."""
     from tests.statements import statements
 
-    _warn(school, school.elev2, _norsk(school), "attendance_early_warning", 8.0)
+    _warn(school, school.elev2, norsk_assignment(school), "attendance_early_warning", 8.0)
     auth.login("laerer1")
     url = f"/absence/classes/{school.klass.id}"
     few = statements(client, url)
-    _warn(school, school.elev2, _norsk(school), "attendance_absence_limit", 10.6)
+    _warn(school, school.elev2, norsk_assignment(school), "attendance_absence_limit", 10.6)
     _warn(school, school.elev2, _matte(school), "attendance_early_warning", 8.6)
     _warn(school, school.elev1, _matte(school), "attendance_early_warning", 9.3)
     assert statements(client, url) == few
@@ -347,7 +343,7 @@ def test_the_summary_counts_what_counts_summed_by_the_database(db, school):
     study work (R) are no absence."""
     from portal.absence.rules import STUDY_WORK
 
-    norsk = _norsk(school)
+    norsk = norsk_assignment(school)
     co_teacher = TeachingAssignment.create(teacher=school.laerer2, subject=school.norsk,
                                            school_class=school.klass, planned_lessons=113)
     days = _days(10)
@@ -388,7 +384,7 @@ def test_a_student_without_subjects_keeps_their_warnings_and_struck_days(client,
                                    contact_teacher=school.laerer1)
     Enrolment.delete().where(Enrolment.student == school.elev1).execute()
     Enrolment.create(student=school.elev1, school_class=new_class)
-    warning = _warn(school, school.elev1, _norsk(school), "attendance_early_warning", 8.0)
+    warning = _warn(school, school.elev1, norsk_assignment(school), "attendance_early_warning", 8.0)
     note = Case.create(school=school.school, school_year=school.year, number=77,
                        kind="absence_note", state="accepted", is_open=False,
                        student=school.elev1, title="Fravær")

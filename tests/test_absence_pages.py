@@ -13,7 +13,7 @@ import pytest
 
 from portal.absence import record_absence
 from portal.absence.rules import school_days
-from portal.models import TeachingAssignment
+from tests.factories import norsk_assignment
 
 TODAY = date(2026, 11, 23)
 
@@ -23,14 +23,9 @@ def pinned_today(app):
     app.config["PORTAL_TODAY"] = TODAY
 
 
-def _norsk(s):
-    return TeachingAssignment.get((TeachingAssignment.subject == s.norsk)
-                                  & (TeachingAssignment.school_class == s.klass))
-
-
 def test_the_subject_table_is_a_labelled_region_with_the_limit_column_first(client, auth,
                                                                             school):
-    record_absence(_norsk(school), school.elev1, date(2026, 10, 1), 1, minutes_late=20)
+    record_absence(norsk_assignment(school), school.elev1, date(2026, 10, 1), 1, minutes_late=20)
     auth.login("elev1")
     html = client.get("/absence/").get_data(as_text=True)
     region = re.search(r'<div class="table-wrap"([^>]*)>\s*<table class="absence-table">\s*'
@@ -55,7 +50,7 @@ def test_the_subject_table_is_a_labelled_region_with_the_limit_column_first(clie
 
 
 def test_the_class_overview_writes_percentages_in_norwegian(client, auth, school):
-    record_absence(_norsk(school), school.elev1, date(2026, 10, 1), 1, minutes_late=20)
+    record_absence(norsk_assignment(school), school.elev1, date(2026, 10, 1), 1, minutes_late=20)
     auth.login("laerer1")
     html = client.get(f"/absence/classes/{school.klass.id}").get_data(as_text=True)
     assert '<span class="badge">0,4\u00a0%</span>' in html
@@ -68,7 +63,7 @@ SECOND_PERSON = re.compile(r"\b(du|deg|din|ditt|dine)\b", re.IGNORECASE)
 def _over_the_limit(school):
     """elev1 misses 12 of Norsk's 113 lessons (10.6 %): the early warning and the limit."""
     for day in school_days(date(2026, 9, 1), TODAY)[:12]:
-        record_absence(_norsk(school), school.elev1, day, 1)
+        record_absence(norsk_assignment(school), school.elev1, day, 1)
 
 
 def test_staff_read_the_rules_about_the_student_the_student_about_themselves(client, auth,

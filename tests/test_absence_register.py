@@ -8,13 +8,12 @@ from datetime import date
 import pytest
 
 from portal.absence.models import AbsenceRecord
-from portal.models import TeachingAssignment
+from tests.factories import norsk_assignment
 
 
 @pytest.fixture
 def norsk(school):
-    return TeachingAssignment.get((TeachingAssignment.subject == school.norsk)
-                                  & (TeachingAssignment.school_class == school.klass))
+    return norsk_assignment(school)
 
 
 def _page(client, assignment, query=""):

@@ -14,9 +14,9 @@ from portal.absence import check_warnings, record_absence
 from portal.absence.models import AbsenceWarning
 from portal.absence.rules import school_days
 from portal.db import database
-from portal.models import SchoolClass, TeachingAssignment
+from portal.models import SchoolClass
 from portal.notifications.models import Notification, NotificationPreference, Outbox
-from tests.factories import give_emails, make_school, make_user
+from tests.factories import give_emails, make_school, make_user, norsk_assignment
 
 TODAY = date(2026, 11, 23)
 
@@ -32,15 +32,10 @@ def people(school):
     return school
 
 
-def _norsk(s):
-    return TeachingAssignment.get((TeachingAssignment.subject == s.norsk)
-                                  & (TeachingAssignment.school_class == s.klass))
-
-
 def _absent(s, student, lessons):
     """`lessons` whole lessons of Norsk on distinct school days this autumn."""
     for day in school_days(date(2026, 9, 1), TODAY)[:lessons]:
-        record_absence(_norsk(s), student, day, 1)
+        record_absence(norsk_assignment(s), student, day, 1)
 
 
 def _notes():
@@ -92,7 +87,7 @@ def test_the_warning_and_its_notifications_share_one_transaction(people):
     _absent(s, s.elev1, 8)
     day = school_days(date(2026, 9, 1), TODAY)[8]
     with pytest.raises(RuntimeError), database.atomic():
-        record_absence(_norsk(s), s.elev1, day, 1)
+        record_absence(norsk_assignment(s), s.elev1, day, 1)
         assert Notification.select().count() == 2  # written with the warning...
         raise RuntimeError("the surrounding step fails")
     assert AbsenceWarning.select().count() == 0  # ...and gone with it

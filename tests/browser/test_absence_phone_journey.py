@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from tests.factories import norsk_assignment
+
 SUNDAY = date(2026, 12, 6)
 NARROW = {"width": 360, "height": 740}
 
@@ -28,13 +30,6 @@ def long_class(school):
     return last
 
 
-def _norsk(school):
-    from portal.models import TeachingAssignment
-
-    return TeachingAssignment.get((TeachingAssignment.subject == school.norsk)
-                                  & (TeachingAssignment.school_class == school.klass))
-
-
 def test_register_on_a_sunday_and_a_late_arrival_without_minutes(
         school, long_class, live_server, login, axe):
     from playwright.sync_api import expect
@@ -43,7 +38,7 @@ def test_register_on_a_sunday_and_a_late_arrival_without_minutes(
 
     teacher = login("laerer1")
     teacher.set_viewport_size(NARROW)
-    teacher.goto(live_server.url(f"/absence/register/{_norsk(school).id}"))
+    teacher.goto(live_server.url(f"/absence/register/{norsk_assignment(school).id}"))
     expect(teacher.locator("#date")).to_have_value("2026-12-04")  # Friday, not Sunday
     teacher.fill("#date", "2026-12-06")
     teacher.get_by_role("button", name="Vis").click()
@@ -71,7 +66,7 @@ def test_without_javascript_the_page_comes_back_at_the_row_with_the_error(
     from playwright.sync_api import expect
 
     page = login("laerer1", viewport=NARROW, java_script_enabled=False)
-    page.goto(live_server.url(f"/absence/register/{_norsk(school).id}"))
+    page.goto(live_server.url(f"/absence/register/{norsk_assignment(school).id}"))
     row = page.locator(f"#student-{long_class.id}")
     row.get_by_role("button", name="For sent").click()  # no minutes (90 the browser stops)
     error = row.locator(".error")
@@ -89,7 +84,7 @@ def test_the_students_table_shows_what_counts_toward_the_limit_at_360_px(
 
     from portal.absence import record_absence
 
-    record_absence(_norsk(school), school.elev1, date(2026, 10, 1), 1, minutes_late=20)
+    record_absence(norsk_assignment(school), school.elev1, date(2026, 10, 1), 1, minutes_late=20)
     student = login("elev1")
     student.set_viewport_size(NARROW)
     student.get_by_role("link", name="Fravær", exact=True).click()

@@ -116,6 +116,16 @@ def upload_for(field) -> CheckedFile | None:
                        data=bytes(held.data), size=held.size, sha256=held.sha256, held=token)
 
 
+def checked_upload(field) -> CheckedFile | None:
+    """The field's file as upload_for finds it; a refused one is None, with the reason on the
+    field (after the form's validation, which would clear it)."""
+    try:
+        return upload_for(field)
+    except UploadError as exc:
+        field.errors = [*field.errors, str(exc)]
+        return None
+
+
 @dataclass(frozen=True)
 class Held:
     """What the form's field shows of a file it holds."""
@@ -125,11 +135,15 @@ class Held:
     size: str
 
 
-def hold(field, checked: CheckedFile) -> CheckedFile:
-    """Keep `checked` for the form's next try (the form came back with errors elsewhere):
-    the field shows it and carries its token. Held files older than HOLD_FOR go."""
+def hold(form, field, checked: CheckedFile | None) -> CheckedFile | None:
+    """Keep `checked` (if any) for the form's next try (the form came back with errors
+    elsewhere): the field shows it and carries its token. Nothing is held for a request
+    without the form's valid CSRF token (another site's post). Held files older than HOLD_FOR
+    go."""
     from portal.models import HeldUpload, utcnow
 
+    if checked is None or "csrf_token" in form.errors:
+        return checked
     if checked.held is None:
         now = utcnow()
         HeldUpload.delete().where(HeldUpload.created_at < now - HOLD_FOR).execute()

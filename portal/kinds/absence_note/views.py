@@ -14,7 +14,7 @@ from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
 from portal.cases.steps import unconfirmed_withdrawal
-from portal.cases.uploads import UploadError, hold, release, upload_for
+from portal.cases.uploads import checked_upload, hold, release
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
 from portal.kinds.absence_note.forms import (
@@ -57,16 +57,6 @@ def _attach(case, checked, user, *, health: bool):
                       sha256=checked.sha256, is_health=health, data=checked.data)
 
 
-def _checked_document(field):
-    """The uploaded file checked by content and size (or the one held from the form's last
-    try), None when none was chosen; errors go to the field."""
-    try:
-        return upload_for(field), True
-    except UploadError as exc:
-        field.errors.append(str(exc))
-        return None, False
-
-
 def _title(form) -> str:
     label = CATEGORY_LABELS[form.category.data]
     if form.scope.data == "days":
@@ -105,11 +95,10 @@ def new():
     form = NoteForm(school_year=year, data=_prefill(request.args) if request.method == "GET"
                     else None)
     valid = form.validate_on_submit()
-    checked, ok = None, True
-    if request.method == "POST" and "csrf_token" not in form.errors:
-        checked, ok = _checked_document(form.document)  # (held if the form comes back)
+    # (read whatever else is wrong, so that it is held if the form comes back)
+    checked = checked_upload(form.document) if request.method == "POST" else None
     if valid:
-        if ok:
+        if not form.document.errors:
             health = form.category.data in HEALTH_CATEGORIES or form.chronic.data
             fields = dict(category=form.category.data, scope=form.scope.data,
                           explanation=form.explanation.data or "", chronic=form.chronic.data)
@@ -123,8 +112,7 @@ def new():
             if case is not None:
                 flash(_("Your absence note is sent."), "success")
                 return redirect(url_for("cases.show", case_id=case.id), 303)
-    if checked is not None:
-        hold(form.document, checked)
+    hold(form, form.document, checked)
     return render_template("absence_note/new.html", form=form, profile=school.rules,
                            year=year)
 
@@ -235,8 +223,8 @@ def add_document(case_id):
     valid = form.validate_on_submit()
     if form.csrf_token.errors:
         abort(400)
-    checked, ok = _checked_document(form.document)
-    if ok and checked is None:
+    checked = checked_upload(form.document)
+    if checked is None and not form.document.errors:
         form.document.errors.append(_("Choose a file or take a photo of the documentation."))
     if not valid or checked is None:
         return _document_refused(case, parts, form)

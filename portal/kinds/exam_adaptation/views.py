@@ -11,7 +11,7 @@ from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
 from portal.cases.filing import filing_school, student_schools
 from portal.cases.kinds import get_kind
 from portal.cases.steps import unconfirmed_withdrawal
-from portal.cases.uploads import UploadError, check_upload, hold, release, upload_for
+from portal.cases.uploads import UploadError, check_upload, checked_upload, hold, release
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
 from portal.i18n import gettext as _
@@ -134,19 +134,17 @@ def new():
         # every field at once: the fields' own validators, then the profile's rules
         form.validate()
         exams = check_application(form, school, upcoming, now)
-        try:  # a file chosen now, or kept from the last try
-            checked = upload_for(form.documentation)
-            if checked is None and not form.acute.data:
-                raise UploadError(_("Upload the documentation from an expert (doctor, "
-                                    "psychologist, speech therapist…)."))
-        except UploadError as exc:
-            form.documentation.errors = [*form.documentation.errors, str(exc)]
+        checked = checked_upload(form.documentation)  # chosen now, or held from the last try
+        if checked is None and not form.documentation.errors and not form.acute.data:
+            form.documentation.errors = [
+                *form.documentation.errors,
+                _("Upload the documentation from an expert (doctor, psychologist, speech "
+                  "therapist…).")]
         if not any(f.errors for f in form):
             case = _file(form, school, year, decider, exams, checked)
             flash(_("Your application is sent."), "success")
             return redirect(url_for("cases.show", case_id=case.id), code=303)
-    if checked is not None and "csrf_token" not in form.errors:
-        hold(form.documentation, checked)  # the form comes back: the file is kept
+    hold(form, form.documentation, checked)  # the form comes back: the file is kept
     status = 422 if any(f.errors for f in form) else 200
     return render_template("exam_adaptation/new.html", form=form, upcoming=upcoming,
                            deadlines=deadlines, school=school,

@@ -10,7 +10,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.filing import filing_school
 from portal.cases.steps import unconfirmed_withdrawal
-from portal.cases.uploads import UploadError, check_upload, hold, upload_for
+from portal.cases.uploads import UploadError, check_upload, checked_upload, hold
 from portal.cases.views import case_context
 from portal.filters import state_label
 from portal.i18n import gettext as _
@@ -52,13 +52,10 @@ def new():
     year = SchoolYear.current(school, flow.today())
     valid = form.validate_on_submit()
     checked = None
-    if request.method == "POST" and "csrf_token" not in form.errors \
-            and form.is_sports_event.data:
-        try:  # (checked whatever else is wrong, so that it is kept if the form comes back)
-            checked = upload_for(form.confirmation)
-        except UploadError as exc:
-            form.confirmation.errors.append(str(exc))
-        if checked is None and not form.confirmation.errors:  # (kept, and gone meanwhile)
+    if request.method == "POST" and form.is_sports_event.data:
+        # (read whatever else is wrong, so that it is held if the form comes back)
+        checked = checked_upload(form.confirmation)
+        if checked is None and not form.confirmation.errors:  # (held, and gone meanwhile)
             form.confirmation.errors.append(_("For a sports event, attach the confirmation "
                                               "from the club or your parents."))
     if valid:
@@ -79,8 +76,7 @@ def new():
             else:
                 flash(_("Your application is sent. You can follow it here."), "success")
                 return redirect(url_for("cases.show", case_id=case.id), 303)
-    if checked is not None:
-        hold(form.confirmation, checked)
+    hold(form, form.confirmation, checked)
     status = 422 if request.method == "POST" else 200
     klass = SchoolClass.of_student(current_user.id, year)
     return render_template(NEW_TEMPLATE, form=form, klass=klass,

@@ -131,11 +131,12 @@ def mail_failed(address):
 
     with database.connection_context():
         if address is not None:
+            address = address.strip()
             with database.atomic():
                 deleted = mailer.delete_failed(address)
             if not deleted:
-                raise click.ClickException(f"No failed mail to {address.strip()}.")
-            click.echo(f"Deleted {deleted} failed mail(s) to {address.strip()}.")
+                raise click.ClickException(f"No failed mail to {address}.")
+            click.echo(f"Deleted {deleted} failed mail(s) to {address}.")
             users = users_of(address)
             if users:
                 click.echo(f"It is still the address of: {', '.join(users)}. Correct it "

@@ -253,6 +253,12 @@ def _failed(row: Outbox, token: str, error: Exception, now: datetime) -> None:
      .execute())
 
 
+def _to(address: str):
+    """SQL: the mail is to `address`, in any case (lowered by the database on both sides, so
+    an address as it is stored always matches)."""
+    return fn.LOWER(Outbox.recipient) == fn.LOWER(address.strip())
+
+
 def _give_back(rows: list[Outbox], token: str) -> None:
     """Unclaim these rows, as they were before: due, their attempts unchanged."""
     (Outbox.update(status="pending", claimed_by=None, claimed_at=None)
@@ -267,8 +273,7 @@ def _accepted_since(addresses: set[str], now: datetime) -> int:
     told that the address does not exist."""
     if not addresses:
         return 0
-    same = reduce(operator.or_, (fn.LOWER(Outbox.recipient) == fn.LOWER(address)
-                                 for address in sorted(addresses)))
+    same = reduce(operator.or_, (_to(address) for address in sorted(addresses)))
     return (Outbox.update(status="pending", next_attempt_at=now)
             .where((Outbox.status == "failed") & Outbox.last_error.startswith(ADDRESS_REFUSED)
                    & same)
@@ -457,10 +462,6 @@ def retry_waiting() -> int:
             .execute())
 
 
-__all__ = ["OutboxStatus", "SmtpConfig", "backoff", "claim", "deliver_batch", "outbox_status",
-           "refused_for_good", "retry_failed", "retry_waiting", "run"]
-
-
 def failed_for_good(limit: int = 50) -> tuple[int, list[Outbox]]:
     """How many mails failed for good, and the newest `limit` of them (`flask mail-failed`)."""
     condition = _failed_for_good(utcnow())
@@ -476,8 +477,7 @@ def delete_failed(address: str) -> int:
     address that can never take them (a mail keeps the address it was queued with). Mails
     still waiting are left to the worker."""
     return (Outbox.delete()
-            .where((Outbox.status == "failed")
-                   & (fn.LOWER(Outbox.recipient) == fn.LOWER(address.strip())))
+            .where((Outbox.status == "failed") & _to(address))
             .execute())
 
 
@@ -487,7 +487,11 @@ def address_refused(address: str | None) -> bool:
     if not address:
         return False
     return (Outbox.select(Outbox.id)
-            .where((Outbox.status == "failed")
-                   & (fn.LOWER(Outbox.recipient) == fn.LOWER(address.strip()))
+            .where((Outbox.status == "failed") & _to(address)
                    & Outbox.last_error.startswith(ADDRESS_REFUSED))
             .exists())
+
+
+__all__ = ["OutboxStatus", "SmtpConfig", "address_refused", "backoff", "claim", "delete_failed",
+           "deliver_batch", "failed_for_good", "outbox_status", "refused_for_good",
+           "retry_failed", "retry_waiting", "run"]

@@ -203,14 +203,11 @@ def event_label(action: str, kind_code: str, school=None) -> str:
 def role_label(code: str, school=None) -> str:
     """The label of a part in a case; the student's by the kind of `school` (a School or
     its kind: roles.student_word) when given."""
-    if code == "student" and school is not None:
-        kind = school_type(school)
-        key = ("role", code, kind)
-    else:
-        key = ("role", code)
+    kind = school_type(school) if code == "student" and school is not None else None
     cache = _labels()
+    key = ("role", code, kind)
     if key not in cache:
-        cache[key] = (student_word(kind) if len(key) == 3 else str(PARTS.get(code, code)))
+        cache[key] = student_word(kind) if kind else str(PARTS.get(code, code))
     return cache[key]
 
 

@@ -75,6 +75,51 @@ def register_cli(app):
             _created(create_school_year(school, name, starts, ends),
                      f"school year {name} of {school}")
 
+    @app.cli.command("add-break")
+    @click.argument("school")
+    @click.argument("year")
+    @click.option("--name", required=True, help="What the school calls it, e.g. Høstferie.")
+    @click.option("--first", "first_day", required=True, help="First day, YYYY-MM-DD.")
+    @click.option("--last", "last_day", default=None,
+                  help="Last day, YYYY-MM-DD (the first day for a single day off).")
+    def add_break_cmd(school, year, name, first_day, last_day):
+        """Add a break to school year YEAR of SCHOOL: weekdays without teaching that are no
+        public holiday (autumn, Christmas, winter and Easter breaks, planning days). Absence
+        is neither registered nor counted on them."""
+        from portal.importer import add_break
+
+        with db.database.connection_context():
+            _created(add_break(school, year, name, first_day, last_day or first_day),
+                     f"break {name.strip()} in {year} of {school}")
+
+    @app.cli.command("remove-break")
+    @click.argument("school")
+    @click.argument("year")
+    @click.option("--first", "first_day", required=True, help="The break's first day.")
+    def remove_break_cmd(school, year, first_day):
+        """Remove the break of school year YEAR of SCHOOL that starts on --first."""
+        from portal.importer import remove_break
+
+        with db.database.connection_context():
+            _report(remove_break(school, year, first_day), failed="No break was removed.",
+                    done=f"Removed the break starting on {first_day.strip()}.")
+
+    @app.cli.command("breaks")
+    @click.argument("school")
+    @click.argument("year")
+    def breaks_cmd(school, year):
+        """List the breaks of school year YEAR of SCHOOL, with their school days."""
+        from portal.absence.rules import school_days
+        from portal.importer import list_breaks
+
+        with db.database.connection_context():
+            result, breaks = list_breaks(school, year)
+        _report(result, failed="No such school year.", done=f"{len(breaks)} break(s).")
+        for b in breaks:
+            n = len(school_days(b.first_day, b.last_day))
+            click.echo(f"{b.first_day} – {b.last_day}  {b.name} ({n} school day"
+                       f"{'' if n == 1 else 's'} without teaching)")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--name", "full_name", required=True, help="Full name.")

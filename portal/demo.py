@@ -3,7 +3,7 @@
 Development only: every account has the password `demo`.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from portal.auth.passwords import hash_password
 from portal.db import database
@@ -11,6 +11,7 @@ from portal.models import (
     Enrolment,
     RoleGrant,
     School,
+    SchoolBreak,
     SchoolClass,
     SchoolYear,
     Subject,
@@ -101,8 +102,32 @@ def _user(username, full_name, roles, school, pw_hash):
 
 def _year(school, today: date):
     start_year = today.year if today.month >= 8 else today.year - 1
-    return SchoolYear.create(school=school, name=f"{start_year}/{start_year + 1}",
+    year = SchoolYear.create(school=school, name=f"{start_year}/{start_year + 1}",
                              starts_on=date(start_year, 8, 17), ends_on=date(start_year + 1, 6, 18))
+    for name, first, last in demo_breaks(start_year):
+        SchoolBreak.create(school_year=year, name=name, first_day=first, last_day=last)
+    return year
+
+
+def demo_breaks(start_year: int) -> list[tuple[str, date, date]]:
+    """The breaks many Norwegian counties give a school year starting in August of
+    `start_year`: autumn break in week 40, Christmas from 22 December to 2 January, winter
+    break in week 8, and the three days before Maundy Thursday. A real school adds its own
+    with `flask add-break`."""
+    from portal.rules.calendar import public_holidays
+
+    def week(year, number):
+        monday = date.fromisocalendar(year, number, 1)
+        return monday, monday + timedelta(days=4)
+
+    # the year's first public holiday in March or April is Maundy Thursday (skjærtorsdag)
+    maundy_thursday = min(d for d in public_holidays(start_year + 1) if d.month in (3, 4))
+    return [
+        ("Høstferie", *week(start_year, 40)),
+        ("Juleferie", date(start_year, 12, 22), date(start_year + 1, 1, 2)),
+        ("Vinterferie", *week(start_year + 1, 8)),
+        ("Påskeferie", maundy_thursday - timedelta(days=3), maundy_thursday - timedelta(days=1)),
+    ]
 
 
 def load(today: date | None = None) -> None:

@@ -29,6 +29,7 @@ from portal.models import (
     Enrolment,
     RoleGrant,
     School,
+    SchoolBreak,
     SchoolClass,
     SchoolYear,
     Subject,
@@ -110,14 +111,8 @@ def create_school_year(school_code: str, name: str, starts_on: str,
     name = name.strip()
     if not name or len(name) > 16:
         result.errors.append(f"name {name!r}: 1-16 characters (e.g. 2026/2027)")
-    days = []
-    for label, text in (("starts", starts_on), ("ends", ends_on)):
-        try:
-            if not ISO_DATE.fullmatch(text.strip()):
-                raise ValueError(text)
-            days.append(date.fromisoformat(text.strip()))
-        except ValueError:
-            result.errors.append(f"{label} {text!r} is not a date (YYYY-MM-DD)")
+    days = [d for d in (_iso_day("starts", starts_on, result), _iso_day("ends", ends_on, result))
+            if d is not None]
     if len(days) == 2 and days[0] >= days[1]:
         result.errors.append(f"the year must end after it starts ({days[0]} – {days[1]})")
     elif len(days) == 2 and (days[1] - days[0]).days > LONGEST_SCHOOL_YEAR:
@@ -136,6 +131,89 @@ def create_school_year(school_code: str, name: str, starts_on: str,
         SchoolYear.create(school=school, name=name, starts_on=days[0], ends_on=days[1])
         result.created = 1
     return result
+
+
+def _iso_day(label: str, text: str, result: ImportResult) -> date | None:
+    try:
+        if not ISO_DATE.fullmatch(text.strip()):
+            raise ValueError(text)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        result.errors.append(f"{label} {text!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def _school_year(school_code: str, year_name: str, result: ImportResult):
+    """The school year named `year_name` of the school with `school_code`, or None with the
+    error in `result`."""
+    school = School.get_or_none(School.code == school_code.strip())
+    if school is None:
+        result.errors.append(f"no school with code {school_code!r}")
+        return None
+    year = SchoolYear.get_or_none((SchoolYear.school == school)
+                                  & (SchoolYear.name == year_name.strip()))
+    if year is None:
+        names = [y.name for y in SchoolYear.select().where(SchoolYear.school == school)
+                 .order_by(SchoolYear.starts_on)]
+        result.errors.append(f"{school.code} has no school year {year_name!r} (it has: "
+                             f"{', '.join(names) or 'none'})")
+    return year
+
+
+def add_break(school_code: str, year_name: str, name: str, first_day: str,
+              last_day: str) -> ImportResult:
+    """A break of a school year (autumn break, a planning day): weekdays without teaching
+    that are no public holiday. Inside the year, apart from its other breaks, and holding at
+    least one weekday that is no public holiday (a break of only weekend is a typo)."""
+    from portal.absence.rules import school_days
+
+    result = ImportResult()
+    year = _school_year(school_code, year_name, result)
+    name = name.strip()
+    if not name or len(name) > 80:
+        result.errors.append(f"name {name!r}: 1-80 characters (e.g. Høstferie)")
+    first = _iso_day("first", first_day, result)
+    last = _iso_day("last", last_day, result)
+    if first is not None and last is not None and last < first:
+        result.errors.append(f"the break must end on or after its first day ({first} – {last})")
+    if year is None or not result.ok:
+        return result
+    if not (year.contains(first) and year.contains(last)):
+        result.errors.append(f"{first} – {last} is not inside the school year {year.name} "
+                             f"({year.starts_on} – {year.ends_on})")
+    elif not school_days(first, last):
+        result.errors.append(f"{first} – {last} has only weekend days and public holidays, "
+                             "which are no school days already")
+    for other in SchoolBreak.of(year):
+        if other.first_day <= last and first <= other.last_day:
+            result.errors.append(f"overlaps the break {other.name} "
+                                 f"({other.first_day} – {other.last_day})")
+    if result.ok:
+        SchoolBreak.create(school_year=year, name=name, first_day=first, last_day=last)
+        result.created = 1
+    return result
+
+
+def remove_break(school_code: str, year_name: str, first_day: str) -> ImportResult:
+    """Remove the break of a school year that starts on `first_day`."""
+    result = ImportResult()
+    year = _school_year(school_code, year_name, result)
+    first = _iso_day("first", first_day, result)
+    if year is None or first is None:
+        return result
+    removed = SchoolBreak.delete().where((SchoolBreak.school_year == year)
+                                         & (SchoolBreak.first_day == first)).execute()
+    if not removed:
+        result.errors.append(f"{year.name} has no break starting on {first}")
+    result.updated = removed
+    return result
+
+
+def list_breaks(school_code: str, year_name: str) -> tuple[ImportResult, list]:
+    """The breaks of a school year, in order."""
+    result = ImportResult()
+    year = _school_year(school_code, year_name, result)
+    return result, ([] if year is None else SchoolBreak.of(year))
 
 
 def _rows(text: str, required: list[str], result: ImportResult):

@@ -9,6 +9,7 @@ single lessons never add up to days. Fagskole profiles: attendance thresholds pe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -31,43 +32,57 @@ CATEGORIES = (*STRIKABLE, STUDY_WORK, OTHER)
 MAX_LESSON = 12  # lesson numbers in one school day: a sanity bound on input, not a rule
 
 
-def school_days(first: date, last: date) -> list[date]:
-    """The school days (Monday-Friday, not public holidays) from `first` to `last`."""
+def school_days(first: date, last: date, breaks: Sequence = ()) -> list[date]:
+    """The school days from `first` to `last`: Monday-Friday, not public holidays, and not
+    in one of the school year's `breaks` (SchoolBreak rows, or anything with `first_day` and
+    `last_day`)."""
     days, d = [], first
     while d <= last:
-        if is_working_day(d):
+        if is_working_day(d) and in_break(d, breaks) is None:
             days.append(d)
         d += timedelta(days=1)
     return days
+
+
+def in_break(day: date, breaks: Sequence):
+    """The break of `breaks` that `day` falls in, or None."""
+    return next((b for b in breaks if b.first_day <= day <= b.last_day), None)
 
 
 # Why a date is no school day of a school year (school_day_problem).
 OUTSIDE_YEAR = "outside_year"
 WEEKEND = "weekend"
 HOLIDAY = "holiday"
+BREAK = "break"
 
 
-def school_day_problem(day: date, starts_on: date, ends_on: date) -> str | None:
-    """Why `day` is no school day of the school year `starts_on`-`ends_on` (OUTSIDE_YEAR,
-    WEEKEND or HOLIDAY), or None when it is one: the calendar of school_days()."""
+def school_day_problem(day: date, starts_on: date, ends_on: date,
+                       breaks: Sequence = ()) -> str | None:
+    """Why `day` is no school day of the school year `starts_on`-`ends_on` with `breaks`
+    (OUTSIDE_YEAR, WEEKEND, HOLIDAY or BREAK), or None when it is one: the calendar of
+    school_days()."""
     if not starts_on <= day <= ends_on:
         return OUTSIDE_YEAR
     if day.weekday() >= 5:
         return WEEKEND
     if is_public_holiday(day):
         return HOLIDAY
+    if in_break(day, breaks) is not None:
+        return BREAK
     return None
 
 
-def no_school_day_because(day: date, year) -> str | None:
+def no_school_day_because(day: date, year, breaks: Sequence | None = None) -> str | None:
     """Why `day` is no school day of `year` (a SchoolYear), in words naming the date and the
-    reason; None when it is one."""
+    reason; None when it is one. `breaks`: the year's, read when not given."""
     from portal.filters import local_date
     from portal.i18n import gettext as _
     from portal.rules.calendar import holiday_name
 
+    if breaks is None:
+        breaks = year_breaks(year)
     named = local_date(day, "EEEE d. MMMM yyyy")
-    problem = school_day_problem(day, year.starts_on, year.ends_on)
+    problem = school_day_problem(day, year.starts_on, year.ends_on, breaks)
     if problem == OUTSIDE_YEAR:
         return _("%(date)s is not a school day: it is outside the school year %(year)s "
                  "(%(start)s – %(end)s).", date=named, year=year.name,
@@ -78,14 +93,29 @@ def no_school_day_because(day: date, year) -> str | None:
     if problem == HOLIDAY:
         return _("%(date)s is not a school day: it is a public holiday (%(holiday)s).",
                  date=named, holiday=holiday_name(day))
+    if problem == BREAK:
+        b = in_break(day, breaks)
+        return _("%(date)s is not a school day: the school is off (%(name)s, %(start)s – "
+                 "%(end)s).", date=named, name=b.name,
+                 start=local_date(b.first_day), end=local_date(b.last_day))
     return None
 
 
-def last_school_day(on: date, starts_on: date, ends_on: date) -> date | None:
+def year_breaks(year) -> list:
+    """The breaks of a school year (a SchoolYear or its id), in order of their first day."""
+    from portal.models import SchoolBreak
+
+    return SchoolBreak.of(year)
+
+
+def last_school_day(on: date, starts_on: date, ends_on: date,
+                    breaks: Sequence = ()) -> date | None:
     """The last school day of the school year on or before `on`; None before its first."""
     if on < starts_on:
         return None
     day = previous_working_day(min(on, ends_on))
+    while day >= starts_on and (b := in_break(day, breaks)) is not None:
+        day = previous_working_day(b.first_day - timedelta(days=1))
     return day if day >= starts_on else None
 
 

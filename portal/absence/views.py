@@ -135,9 +135,9 @@ class LessonChoice:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _not_a_school_day(day: date, year) -> str | None:
+def _not_a_school_day(day: date, year, breaks) -> str | None:
     """Why absence cannot be registered on `day`, in words naming the date; None if it can."""
-    problem = rules.no_school_day_because(day, year)
+    problem = rules.no_school_day_because(day, year, breaks)
     if problem is not None:
         return problem
     if day > today():
@@ -149,8 +149,10 @@ def _lesson_args(source, year) -> LessonChoice:
     """The date and lesson from the query or the form; without a date, the last school day
     of the year on or before today."""
     date_text = (source.get("date") or "").strip()
+    breaks = rules.year_breaks(year)
     if not date_text:
-        default = rules.last_school_day(today(), year.starts_on, year.ends_on) or today()
+        default = (rules.last_school_day(today(), year.starts_on, year.ends_on, breaks)
+                   or today())
         date_text = default.isoformat()
     choice = LessonChoice(date_text, (source.get("lesson") or "1").strip())
     try:
@@ -158,7 +160,7 @@ def _lesson_args(source, year) -> LessonChoice:
     except ValueError:
         choice.errors["date"] = _("The date is not valid. Use the date picker.")
     else:
-        problem = _not_a_school_day(choice.day, year)
+        problem = _not_a_school_day(choice.day, year, breaks)
         if problem:
             choice.errors["date"] = problem
     if choice.lesson_text.isdecimal() and 1 <= int(choice.lesson_text) <= rules.MAX_LESSON:

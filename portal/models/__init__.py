@@ -14,11 +14,12 @@ from portal.models.cases import (
 )
 from portal.models.classes import Enrolment, SchoolClass, Subject, TeachingAssignment
 from portal.models.people import LoginThrottle, RoleGrant, User
-from portal.models.school import School, SchoolYear
+from portal.models.school import School, SchoolBreak, SchoolYear
 
 ALL_MODELS = [
     School,
     SchoolYear,
+    SchoolBreak,
     User,
     RoleGrant,
     LoginThrottle,

@@ -49,6 +49,27 @@ class SchoolYear(BaseModel):
         return year
 
 
+class SchoolBreak(BaseModel):
+    """Weekdays without teaching in a school year that are no public holiday: the autumn,
+    Christmas, winter and Easter breaks and the planning days, as the school owner decides
+    them each year. They are no school days: absence is neither registered nor counted on
+    them (portal/absence/rules.py)."""
+
+    school_year = ForeignKeyField(SchoolYear, backref="breaks", on_delete="CASCADE")
+    name = CharField(max_length=80)  # "Høstferie", "Planleggingsdag"
+    first_day = DateField()
+    last_day = DateField()
+
+    class Meta:
+        table_name = "school_break"
+        indexes = ((("school_year", "first_day"), True),)
+
+    @classmethod
+    def of(cls, year) -> list["SchoolBreak"]:
+        """The breaks of a school year (a SchoolYear or its id), in order."""
+        return list(cls.select().where(cls.school_year == year).order_by(cls.first_day))
+
+
 # the year holding the day first, then the latest; the day as ISO text (how SQLite stores a
 # date and compares it; PostgreSQL reads it as a date where the column gives the type)
 _current_year = Prepared(lambda school_id, day: (

@@ -62,6 +62,11 @@ def _holidays(year: int) -> dict[date, str]:
     return {day: name for day, name in calendar.items() if day.year == year}
 
 
+def public_holidays(year: int) -> list[date]:
+    """The Norwegian public holidays of a calendar year, in order (Sundays not counted)."""
+    return sorted(_holidays(year))
+
+
 def holiday_name(d: date) -> str | None:
     """The Norwegian name of the public holiday on `d`, or None (e.g. "Langfredag")."""
     return _holidays(d.year).get(d)

@@ -55,8 +55,24 @@ class NoteForm(PortalForm):
     def __init__(self, *args, school_year=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.school_year = school_year
+        self._breaks = None
         self.days: list = []
         self.lesson_list: list[tuple] = []
+
+    @property
+    def breaks(self) -> list:
+        """The school year's breaks (no school days), read once."""
+        if self._breaks is None:
+            self._breaks = [] if self.school_year is None else rules.year_breaks(self.school_year)
+        return self._breaks
+
+    def breaks_named(self) -> str:
+        """The year's breaks in words, for the form's hint: "Høstferie (28. september – 2.
+        oktober 2026), ..."; empty when it has none."""
+        from portal.filters import local_date
+
+        return ", ".join(f"{b.name} ({local_date(b.first_day, 'd. MMMM')} – "
+                         f"{local_date(b.last_day)})" for b in self.breaks)
 
     def _in_year(self, field) -> bool:
         year = self.school_year
@@ -84,10 +100,11 @@ class NoteForm(PortalForm):
             return False
         if not (self._in_year(self.first_day) and self._in_year(self.last_day)):
             return False
-        self.days = rules.school_days(self.first_day.data, self.last_day.data)
+        self.days = rules.school_days(self.first_day.data, self.last_day.data, self.breaks)
         if not self.days:
             self.first_day.errors.append(
-                _l("These dates have no school days (weekends and public holidays)."))
+                _l("These dates have no school days (weekends, public holidays and the "
+                   "school's breaks)."))
             return False
         return True
 
@@ -97,7 +114,8 @@ class NoteForm(PortalForm):
             return False
         if not self._in_year(self.lesson_day):
             return False
-        problem = rules.no_school_day_because(self.lesson_day.data, self.school_year)
+        problem = rules.no_school_day_because(self.lesson_day.data, self.school_year,
+                                              self.breaks)
         if problem is not None:
             self.lesson_day.errors.append(problem)
             return False

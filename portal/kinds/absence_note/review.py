@@ -9,10 +9,13 @@ from portal.models import utcnow
 from portal.rules.deadlines import format_date
 
 
-def note_days(note):
+def note_days(note, school_year):
+    """The school days a note of whole days covers, without the breaks of `school_year` (the
+    case's, or its id)."""
     if note.scope != "days" or note.first_day is None:
         return []
-    return rules.school_days(note.first_day, note.last_day or note.first_day)
+    return rules.school_days(note.first_day, note.last_day or note.first_day,
+                             rules.year_breaks(school_year))
 
 
 def note_lessons(note):
@@ -89,7 +92,7 @@ def accept(case, note, actor, text: str):
             total = len(before)
             religious = sum(1 for c in before.values() if c == rules.RELIGIOUS)
             outcome = rules.assess_note(
-                profile, category=note.category, days=note_days(note),
+                profile, category=note.category, days=note_days(note, year),
                 lessons=note_lessons(note), chronic=chronic, struck_so_far=total,
                 religious_so_far=religious, already_struck=set(before))
             documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)

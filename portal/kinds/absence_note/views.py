@@ -289,7 +289,7 @@ def case_extra(case, parts):
     return {
         "note": note_row,
         "category_label": CATEGORY_LABELS.get(note_row.category, "") if note_row else "",
-        "school_days": review.note_days(note_row) if note_row else [],
+        "school_days": review.note_days(note_row, case.school_year_id) if note_row else [],
         "can_review": bool(actions & {"accept", "ask", "refuse"}),
         "can_add": "student" in parts and case.is_open,
         "can_withdraw": "withdraw" in actions,

@@ -235,6 +235,25 @@ def test_principal_partly_grants_and_the_exam_office_sees_the_list(filed, client
     assert client.get(f"/cases/{case.id}").status_code == 404  # not a decider on havbruk
 
 
+def test_fewer_minutes_than_asked_is_no_full_grant(filed, client, auth, csrf):
+    """Asked for 60 minutes, "granted" with 30: the letter would read as a full grant, with
+    no reason to appeal against. The decider is sent to "grant in part"."""
+    auth.login("rektor")
+    response = _decide(client, csrf, filed.case, {"extra_time": ("granted", "30", ""),
+                                                  "separate_room": ("granted", None, ""),
+                                                  "dictionary": ("granted", None, "")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert ("30 av de 60 minuttene det er søkt om er en delvis innvilgelse: velg «Innvilg "
+            "delvis» og skriv begrunnelsen.") in html
+    assert not Decision.select().exists()
+    response = _decide(client, csrf, filed.case, {"extra_time": ("granted", "60", ""),
+                                                  "separate_room": ("granted", None, ""),
+                                                  "dictionary": ("granted", None, "")})
+    assert response.status_code == 303
+    assert Decision.get().outcome == "granted"
+
+
 class _Page(HTMLParser):
     """The attributes of each element with an id, and the error summary's links."""
 

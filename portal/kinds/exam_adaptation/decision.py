@@ -80,6 +80,13 @@ def parse(case, items, data) -> tuple[dict[int, Choice], list[FieldError]]:
                       and minutes >= item.minutes):
                     error("minutes", _("A part grant of extended time gives fewer minutes "
                                        "than asked for (%(n)s).", n=item.minutes))
+                elif outcome == "granted" and item.minutes and minutes < item.minutes:
+                    # fewer minutes than asked is a grant in part: the letter must say so,
+                    # with the reason the student may appeal against
+                    error("minutes", _("%(granted)s of the %(n)s minutes asked for is a grant "
+                                       "in part: choose «%(part)s» and give the "
+                                       "reason.", granted=minutes, n=item.minutes,
+                                       part=OUTCOME_LABELS["partly_granted"]))
         if outcome in ("partly_granted", "refused") and not reason:
             error("reason", _("Give the reason for refusing %(a)s fully or in part.", a=label))
         chosen[item.id] = Choice(outcome, minutes, reason, typed)

@@ -191,7 +191,7 @@ def test_rule_amount_and_describe(name, key, amount, describe):
     [
         ("school_days", 1, "1 skoledag"),
         ("school_days", 0, "0 skoledager"),
-        ("percent", 12.5, "12.5 %"),
+        ("percent", 12.5, "12,5 %"),  # the decimal comma: Norwegian, outside a request too
         ("percent", 100, "100 %"),
         ("count", 0, "0"),
         ("working_days", 10, "10 virkedager"),

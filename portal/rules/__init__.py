@@ -68,8 +68,10 @@ class Rule:
         """The value in words: "3 uker", "10 %", "10 skoledager"."""
         if self.is_period:
             return self.period.describe()
-        if self.unit == "percent":
-            return f"{self.value:g} %"
+        if self.unit == "percent":  # "12,5 %": the decimal comma of the request's language
+            from portal.filters import number
+
+            return f"{number(float(self.value))} %"
         if self.unit == "school_days":
             return f"{self.value} skoledag" + ("" if self.value == 1 else "er")
         return str(self.value)

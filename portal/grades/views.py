@@ -88,14 +88,26 @@ def mine():
     return render_template("grades/mine.html", rows=_rows_for_student(current_user.id))
 
 
+def _schools_as(user, role: str) -> list[int] | None:
+    """The ids of the schools where `user` holds `role`; None for all (a county-wide grant)."""
+    at = [school for granted, school in user._grants() if granted == role]
+    return None if any(school is None for school in at) else [school.id for school in at]
+
+
 def _exams_for(user):
-    query = (Exam.select(Exam, Subject).join(Subject)
-             .where(Exam.school.in_([s.id for s in user.schools()]))
-             .order_by(Exam.starts_at.desc()))
-    if not user.has_role("exam_office"):
-        query = query.where(Exam.id.in_(ExamExaminer.select(ExamExaminer.exam)
-                                        .where(ExamExaminer.examiner == user)))
-    return query
+    """The exams whose grades `user` records: every exam of a school where they are the exam
+    office, and the exams they are named examiner of at a school where they are an examiner.
+    An exam office at one school is no exam office at another where they hold another role."""
+    query = Exam.select(Exam, Subject).join(Subject).order_by(Exam.starts_at.desc())
+    office = _schools_as(user, "exam_office")
+    if office is None:
+        return query
+    examining = _schools_as(user, "examiner")
+    named = Exam.id.in_(ExamExaminer.select(ExamExaminer.exam)
+                        .where(ExamExaminer.examiner == user))
+    if examining is not None:
+        return query.where(Exam.school.in_(office) | named)
+    return query.where(Exam.school.in_(office) | (named & Exam.school.in_(examining)))
 
 
 def new_examiner_exams(user):
@@ -111,10 +123,14 @@ def new_examiner_exams(user):
             .where(GradeAppeal.case.in_(cases)))
 
 
-def _exam_for(exam_id, user):
+def _exam_for(exam_id, user, *, office: bool = False):
+    """The exam, if `user` records its grades (404 otherwise); with `office`, only if they
+    are the exam office of its school (publishing, naming examiners)."""
     exam = _exams_for(user).where(Exam.id == exam_id).first()
     blind = Exam.select().where((Exam.id == exam_id) & Exam.id.in_(new_examiner_exams(user)))
     if exam is None or blind.exists():
+        abort(404)
+    if office and not user.has_role("exam_office", school=exam.school_id):
         abort(404)
     return exam
 
@@ -199,7 +215,7 @@ def _record(exam, registrations, form):
 @roles_required("exam_office")
 def publish(exam_id):
     """Publish the recorded grades: the date and channel start the students' deadlines."""
-    exam = _exam_for(exam_id, current_user)
+    exam = _exam_for(exam_id, current_user, office=True)
     form = PublishForm()
     if not form.validate_on_submit():
         return render_template("grades/exam.html", **dict(_exam_context(exam),
@@ -216,7 +232,7 @@ def publish(exam_id):
 @roles_required("exam_office")
 def examiners(exam_id):
     """The exam office names the examiners of an exam."""
-    exam = _exam_for(exam_id, current_user)
+    exam = _exam_for(exam_id, current_user, office=True)
     form = ExaminersForm()
     allowed = {u.id for u in users_with_role(exam.school, "examiner")}
     form.examiners.choices = options((i, str(i)) for i in allowed)

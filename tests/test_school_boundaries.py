@@ -1,5 +1,6 @@
 """A role at one school gives nothing at another where the user holds some other role: the
-exam office of one school neither sees nor records nor publishes another's grades."""
+exam office of one school neither sees nor records nor publishes another's grades, and an
+administrator imports absence only into the schools they administer."""
 
 from datetime import date
 
@@ -76,3 +77,31 @@ def test_the_exam_office_there_publishes(two, client, auth, csrf):
                      {"channel": "electronic"}).status_code == 303
     assert Grade.get().published_at is not None
     assert client.get(f"/grades/exams/{two.own_exam.id}").status_code == 404
+
+
+def test_an_administrator_imports_absence_only_into_their_own_school(client, auth, csrf,
+                                                                     school):
+    """`admin` administers test-vgs; elev1 is also a student at andre-vgs, in 2STA, which has
+    Norsk: a row valid there is refused here as one of an unknown school, and names no user."""
+    from io import BytesIO
+
+    from portal.absence.models import AbsenceRecord
+    from portal.models import SchoolClass, TeachingAssignment
+    from tests.factories import second_school
+
+    other, teacher = second_school(school.elev1)
+    subject = Subject.create(school=other, code="NOR1260", name="Norsk")
+    TeachingAssignment.create(teacher=teacher, subject=subject, planned_lessons=100,
+                              school_class=SchoolClass.get(SchoolClass.school == other))
+    auth.login("admin")
+    head = "school,date,class,subject_code,username,lesson,minutes_late\n"
+    for row, error in (("andre-vgs,2026-11-02,2STA,NOR1260,elev1,1,", "no school with code"),
+                       ("andre-vgs,2026-11-02,2STA,NOR1260,nobody,1,", "no school with code")):
+        page = client.get("/absence/import").get_data(as_text=True)
+        response = client.post("/absence/import", data={
+            "csrf_token": csrf(page), "file": (BytesIO((head + row + "\n").encode()), "a.csv")},
+            content_type="multipart/form-data")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and error in html
+        assert "no user" not in html
+    assert not AbsenceRecord.select().exists()

@@ -39,8 +39,10 @@ def _check(row, schools) -> tuple[list[str], tuple | None]:
     minutes = int(minutes_text) if minutes_text.isdecimal() else -1
     if minutes < 0:
         problems.append("minutes_late must be a whole number of minutes, or empty")
-    student = User.by_username(row["username"]) if row["username"] else None
-    if student is None:
+    # (looked up only at a school the importer may import into: the answer tells whether a
+    # username exists)
+    student = User.by_username(row["username"]) if row["username"] and school else None
+    if school is not None and student is None:
         problems.append(f"no user {row['username']!r}")
     if problems:
         return problems, None
@@ -63,11 +65,13 @@ def _check(row, schools) -> tuple[list[str], tuple | None]:
     return problems, (assignment, student, day, lesson, minutes)
 
 
-def import_absence(text: str, by: User | None = None) -> ImportResult:
-    """Check every row first; write nothing unless all rows are good."""
+def import_absence(text: str, by: User | None = None, schools=None) -> ImportResult:
+    """Check every row first; write nothing unless all rows are good. `schools`: those the
+    importer administers (None: every school, as from the command line); a row of another
+    school is refused as one of a school that does not exist."""
     result = ImportResult()
     rows = _rows(text, ABSENCE_COLUMNS, result)
-    schools = {s.code: s for s in School.select()}
+    schools = {s.code: s for s in (School.select() if schools is None else schools)}
     plan, seen = [], {}
     for line, row in rows:
         problems, item = _check(row, schools)

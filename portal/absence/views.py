@@ -234,6 +234,7 @@ def register(assignment_id):
 def import_page():
     """Upload absence records as CSV: every bad row named by its line, nothing half-imported."""
     from portal.absence.importer import ABSENCE_COLUMNS, import_absence
+    from portal.archive.views import admin_schools
 
     form = ActionForm()
     result = None
@@ -250,7 +251,8 @@ def import_page():
                 flash(_("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again."),
                       "error")
             if text is not None:
-                result = import_absence(text, by=current_user._get_current_object())
+                result = import_absence(text, by=current_user._get_current_object(),
+                                        schools=admin_schools())
                 if result.ok:
                     flash(_("Imported %(n)s absence records.", n=result.created), "success")
                     return redirect(url_for("absence.import_page"), 303)

@@ -442,6 +442,27 @@ def test_grant_is_a_decision_with_the_tasks_and_a_teachers_refusal(portal, schoo
     assert "Merk Matematikk 1T som gjort" not in html  # declined: no task
 
 
+def test_the_documentation_of_the_period_is_opened_only_by_the_coordinator(portal, school):
+    """It stands in for an absence note, so it may be a doctor's note: the subject teachers
+    and the contact teacher (a copy of the case) do not open it; the year coordinator does,
+    and the opening is logged."""
+    from portal.models import AttachmentAccess
+
+    case = granted(portal, school)
+    portal.login("elev1")
+    assert portal.step(case, "documentation",
+                       document=(io.BytesIO(PNG), "legeerklaering.png")).status_code == 303
+    attachment = Attachment.get(Attachment.case == case)
+    assert attachment.is_health
+    url = f"/cases/{case.id}/documents/{attachment.id}"
+    for username in ("laerer1", "laerer2"):  # contact teacher and Norsk; Matematikk
+        portal.login(username)
+        assert portal.client.get(url).status_code == 404, username
+    portal.login("trinn1")
+    assert portal.client.get(url).status_code == 200
+    assert [a.user.username for a in AttachmentAccess.select()] == ["trinn1"]
+
+
 def test_coordinator_may_refuse_after_the_answers(portal, school):
     case = answered(portal, school, with_teachers(portal, school))
     portal.login("trinn1")

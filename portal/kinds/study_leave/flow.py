@@ -129,10 +129,11 @@ def file(*, student, school, first: date, last: date, reason: str, is_sports_eve
     )
 
 
-def _attach(case, user, checked: CheckedFile, purpose: str) -> Attachment:
+def _attach(case, user, checked: CheckedFile, purpose: str, *, health: bool = False) -> Attachment:
     attachment = Attachment.create(case=case, uploaded_by=user, filename=checked.filename,
                                    content_type=checked.content_type, size=checked.size,
-                                   sha256=checked.sha256, purpose=purpose, data=checked.data)
+                                   sha256=checked.sha256, purpose=purpose, data=checked.data,
+                                   is_health=health)
     release(checked)  # (a file kept from the form's last try: no longer held)
     return attachment
 
@@ -333,9 +334,13 @@ def answer_student(case, *, actor, version, grant: bool, message: str):
 
 
 def add_documentation(case, *, actor, version, checked: CheckedFile):
+    """The student's documentation of the absence in the period, in place of an absence
+    note: as a note's, it may be a doctor's note, so it is kept as a health document (only
+    the student and the year coordinator open it, and every opening is logged)."""
     return engine.apply(case, "add_documentation", actor=actor, expected_version=version,
                         text=checked.filename,
-                        effect=lambda c, ev: _attach(c, actor, checked, "documentation"))
+                        effect=lambda c, ev: _attach(c, actor, checked, "documentation",
+                                                     health=True))
 
 
 # --- the absence note for the period -------------------------------------------------------

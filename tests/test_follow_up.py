@@ -170,6 +170,56 @@ def test_student_may_comment_instead_of_signing(app, client, auth, csrf, fagskol
     assert ev.action == "comment" and ev.role == "student"
 
 
+def test_the_reporting_teacher_reads_neither_the_conversation_nor_the_decision(
+        app, client, auth, csrf, fagskole):
+    """The teacher who reported the concern sees each step taken, and their own report, but
+    not the student's comment, the meeting's place, the decision or its letter; the student
+    and the department head read them all. A comment stored in the timeline by an earlier
+    release is hidden from the teacher as well."""
+    from portal.cases import decisions
+    from portal.cases.engine import apply
+
+    s = fagskole
+    case = _summoned_with_protocol(s)
+    Event.update(text="Rom 101, kl. 10:15").where(
+        (Event.case == case) & (Event.action == "summon")).execute()
+    auth.login("elev1")
+    url = f"/cases/{case.id}"
+    comment = "Jeg var syk i tre uker, det står ikke her."
+    assert _form(client, csrf, f"/follow-up/{case.id}/comment", url,
+                 {"version": _version(case.id), "comment": comment}).status_code == 303
+    assert comment in client.get(url).get_data(as_text=True)  # with the protocol
+    auth.logout()
+    assert Event.get((Event.case == case) & (Event.action == "comment")).text == ""
+    Event.update(text=comment).where(  # as an earlier release stored it
+        (Event.case == case) & (Event.action == "comment")).execute()
+    case = Case.get_by_id(case.id)
+    apply(case, "decide", actor=s.avd, expected_version=case.version,
+          text="Skriftlig advarsel",
+          effect=lambda c, ev: decisions.issue(
+              c, outcome="written_warning", summary="Du får en skriftlig advarsel.",
+              reasons="Fravær over grensen.", rule_reference="forskriften § 3-3",
+              decided_by=s.avd, role="department_head"))
+    decision = Decision.get(Decision.case == case)
+    letter = f"/cases/{case.id}/decisions/{decision.id}"
+    auth.login("laerer1")
+    page = client.get(url).get_data(as_text=True)
+    status = client.get(f"{url}/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+    for html in (page, status):
+        assert comment not in html and "Rom 101" not in html
+        assert "skriftlig advarsel" not in html.lower() and "Fravær over grensen" not in html
+    assert "Lav progresjon." in page  # their own report
+    assert client.get(letter).status_code == 404
+    assert client.get(f"{letter}.pdf").status_code == 404
+    auth.logout()
+    for username in ("elev1", "avd1"):
+        auth.login(username)
+        page = client.get(url).get_data(as_text=True)
+        assert comment in page and "Du får en skriftlig advarsel." in page, username
+        assert client.get(letter).status_code == 200
+        auth.logout()
+
+
 def test_others_cannot_act_or_see(app, client, auth, csrf, fagskole):
     case = _summoned_with_protocol(fagskole)
     auth.login("elev2")

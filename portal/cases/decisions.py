@@ -153,7 +153,12 @@ def appeal_endpoint() -> str | None:
     return APPEAL_ENDPOINT if APPEAL_ENDPOINT in current_app.view_functions else None
 
 
-def decision_for(case: Case, decision_id: int) -> Decision:
+def decision_for(case: Case, decision_id: int, parts: set[str]) -> Decision:
+    """The decision of `case`, if one with `parts` in it reads its decisions (404 else)."""
+    from portal.cases.kinds import get_kind
+
+    if not get_kind(case.kind).reads_decisions(parts):
+        abort(404)
     decision = (
         Decision.select(Decision, User)
         .join(User, on=(Decision.decided_by == User.id))
@@ -211,7 +216,7 @@ def render_pdf(html: str) -> bytes:
 def letter(case_id, decision_id):
     """The decision letter as a page."""
     case, parts = case_for(case_id)
-    decision = decision_for(case, decision_id)
+    decision = decision_for(case, decision_id, parts)
     return render_template("cases/decision_letter.html",
                            **letter_context(case, decision, parts))
 
@@ -221,7 +226,7 @@ def letter(case_id, decision_id):
 def letter_pdf(case_id, decision_id):
     """The decision letter as a PDF."""
     case, parts = case_for(case_id)
-    decision = decision_for(case, decision_id)
+    decision = decision_for(case, decision_id, parts)
     html = render_template("cases/decision_letter_pdf.html",
                            **letter_context(case, decision, parts))
     response = make_response(render_pdf(html))
@@ -237,7 +242,7 @@ def letter_pdf(case_id, decision_id):
 def ask_reasons(case_id, decision_id):
     """The student asks for the reasons of a decision that came without them (fvl. § 24)."""
     case, parts = case_for(case_id)
-    decision = decision_for(case, decision_id)
+    decision = decision_for(case, decision_id, parts)
     if "student" not in parts or not ActionForm().validate_on_submit():
         abort(404 if "student" not in parts else 400)
     if decision.reasons or decision.reasons_requested_at:
@@ -258,7 +263,7 @@ def ask_reasons(case_id, decision_id):
 def give_reasons(case_id, decision_id):
     """The decider gives the reasons later: a full new appeal period runs from today."""
     case, parts = case_for(case_id)
-    decision = decision_for(case, decision_id)
+    decision = decision_for(case, decision_id, parts)
     if not may_give_reasons(decision, parts) or decision.reasons:
         abort(404)
     form = ReasonsForm()

@@ -61,6 +61,9 @@ class Kind:
     # (user, cases, parts by case id) -> set. Queues and reminders leave those out. At most
     # one query for all the cases, not one per case.
     done_by: Callable[..., set[int]] | None = None
+    # Parts that read the case's decisions (on the page and as letters), where not every part
+    # may: a follow-up's reporting teacher learns that it is decided, not what. None: all.
+    decision_readers: frozenset[str] | None = None
     _table: dict = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -76,6 +79,10 @@ class Kind:
             if key in self._table:
                 raise ValueError(f"{self.code}: {key} declared twice")
             self._table[key] = t
+
+    def reads_decisions(self, parts: set[str]) -> bool:
+        """Whether someone with `parts` in a case of this kind reads its decisions."""
+        return self.decision_readers is None or bool(parts & self.decision_readers)
 
     def offered_at(self, school) -> bool:
         """Whether students of `school` can file this kind (its profile has the rules)."""

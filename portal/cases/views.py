@@ -65,7 +65,8 @@ def case_context(case, parts):
     from portal.cases.decisions import for_case
 
     # decision letters, shown on the case page
-    context["decisions"] = for_case(case) if _may_have(case, "has_decisions") else []
+    context["decisions"] = (for_case(case) if _may_have(case, "has_decisions")
+                            and kind.reads_decisions(parts) else [])
     if kind.extra_context is not None:
         context.update(kind.extra_context(case, parts))
     return context

@@ -45,9 +45,14 @@ def _context(case, parts):
 
 
 def _status_context(case, parts):
+    from portal.cases.views import STATUS_EVENTS
     from portal.kinds.follow_up.models import FollowUp
+    from portal.kinds.follow_up.views import reporter_timeline, sees_protocol
 
-    return {"follow_up": FollowUp.get_or_none(FollowUp.case == case)}
+    context = {"follow_up": FollowUp.get_or_none(FollowUp.case == case)}
+    if not sees_protocol(parts):
+        context["latest"] = reporter_timeline(case, STATUS_EVENTS)
+    return context
 
 
 FOLLOW_UP = register(Kind(
@@ -74,6 +79,9 @@ FOLLOW_UP = register(Kind(
         Transition("commented", "decide", {"department_head"}, "decided", decision=True),
     ],
     deciders=frozenset({"department_head", "principal", "cohort_coordinator"}),
+    # the reporting teacher learns that the case is decided, not what or why
+    decision_readers=frozenset({"student", "department_head", "principal",
+                                "cohort_coordinator"}),
     template="follow_up/case.html",
     extra_context=_context,
     status_context=_status_context,

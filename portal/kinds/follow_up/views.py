@@ -41,6 +41,28 @@ FORMS = {"summon": SummonForm, "write_protocol": ProtocolForm, "sign": SignForm,
          "comment": CommentForm, "close": CloseForm, "decide": DecideForm}
 
 
+# Timeline entries whose words a reporting teacher reads: the reports. The rest (the meeting,
+# the protocol, the student's comment, the decision) are the conversation's: they see only
+# that each step was taken.
+REPORTS = frozenset({"file", "concern_added"})
+
+
+def sees_protocol(parts) -> bool:
+    """Whether someone with `parts` reads the conversation: all but the reporting teacher."""
+    return bool(parts - {"teacher"})
+
+
+def reporter_timeline(case, limit: int | None = None) -> list:
+    """The case's timeline (its `limit` newest entries) as a reporting teacher sees it."""
+    from portal.cases.views import _latest_events, _timeline
+
+    events = list(_timeline(case.id) if limit is None else _latest_events(case.id, limit))
+    for ev in events:
+        if ev.action not in REPORTS:
+            ev.text = ""
+    return events
+
+
 def case_context(case, parts, **forms):
     """What the follow-up case page shows beyond the basics, with a form for each step."""
     follow_up = FollowUp.get_or_none(FollowUp.case == case)
@@ -53,15 +75,21 @@ def case_context(case, parts, **forms):
     open_actions = {t.action for t in get_kind(KIND).actions(case.state, parts)}
     step_forms = {action: forms.get(action) or form_class(version=case.version)
                   for action, form_class in FORMS.items() if action in open_actions}
-    return {
+    context = {
         "follow_up": follow_up,
         "concerns": concerns,
         "reasons": REASONS,
         "outcomes": OUTCOMES,
         "forms": step_forms,
-        "sees_protocol": bool(parts - {"teacher"}),
+        "sees_protocol": sees_protocol(parts),
         "decision_rule": case.school.rules.rule(RULE) if RULE in case.school.rules else None,
     }
+    if not context["sees_protocol"]:
+        from portal.cases.views import STATUS_EVENTS
+
+        events = reporter_timeline(case)
+        context.update(events=events, latest=events[:STATUS_EVENTS])
+    return context
 
 
 def _case(case_id):
@@ -237,9 +265,10 @@ def comment(case_id):
              .where(FollowUp.case == case).execute())
         return effect
 
+    # (the comment is kept with the protocol, which the reporting teacher does not read; the
+    # timeline, which they do, says only that the student commented)
     return _step(case_id, "comment", _("Your comment is recorded and goes to the department "
-                                       "head with the protocol."),
-                 make_effect, text=lambda f: f.comment.data.strip())
+                                       "head with the protocol."), make_effect)
 
 
 def _meeting_held(case, form):

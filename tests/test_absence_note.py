@@ -189,6 +189,24 @@ def test_stale_review_is_a_clear_message(client, auth, csrf, school):
     assert Case.get_by_id(case.id).state == "submitted"
 
 
+def test_a_second_review_of_a_decided_note_is_a_clear_message(client, auth, csrf, school):
+    """Two browsers show the note; one accepts it, then the other refuses it from the old
+    page: the second is told the note is accepted now (not a page that is not found)."""
+    auth.login("elev1")
+    _file(client, csrf)
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert _review(client, csrf, case, "accept").status_code == 303
+    r = client.post(f"/absence-notes/{case.id}/review", follow_redirects=True, data={
+        "csrf_token": csrf(page), "action": "refuse", "text": "Mangler legeerklæring.",
+        "version": case.version})
+    assert r.status_code == 200
+    assert "Det er ikke lenger mulig: saken er nå «Godtatt" in r.get_data(as_text=True)
+    assert Case.get_by_id(case.id).state == "accepted"
+
+
 @pytest.mark.parametrize("document, message", [
     ((b"GIF89a" + b"\0" * 40, "bilde.gif"), "JPEG, PNG eller HEIC"),
     ((b"", "tom.jpg"), "tom"),

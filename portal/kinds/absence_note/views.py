@@ -25,7 +25,7 @@ from portal.kinds.absence_note.forms import (
     ReviewForm,
 )
 from portal.kinds.absence_note.models import AbsenceNote
-from portal.models import Attachment, SchoolClass
+from portal.models import Attachment, Case, SchoolClass
 from portal.roles import student_words
 from portal.rules.deadlines import Deadline, format_date
 
@@ -174,6 +174,15 @@ def _stale():
             "again before you act."), "error")
 
 
+def _no_longer(case_id):
+    """The step is not possible in the case's state now (another reviewer acted first, or
+    the student withdrew): say so, naming the state, instead of a page that is not found."""
+    from portal.filters import state_label
+
+    flash(_("That is no longer possible: the case is now \u201c%(state)s\u201d.",
+            state=state_label(Case.get_by_id(case_id))), "error")
+
+
 @bp.route("/<int:case_id>/review", methods=["POST"])
 @roles_required(*REVIEWERS)
 def review_note(case_id):
@@ -208,7 +217,7 @@ def review_note(case_id):
     except StaleCase:
         _stale()
     except TransitionRefused:
-        abort(404)
+        _no_longer(case.id)
     return redirect(url_for("cases.show", case_id=case.id), 303)
 
 
@@ -272,7 +281,7 @@ def withdraw(case_id):
     except StaleCase:
         _stale()
     except TransitionRefused:
-        abort(404)
+        _no_longer(case.id)
     else:
         flash(_("Your absence note is withdrawn. It stays in your list as withdrawn."),
               "success")

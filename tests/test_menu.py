@@ -39,6 +39,15 @@ def test_staff_get_the_links_of_their_roles(client, auth, school):
     assert [label for _h, _c, label in _menu(client)] == ["Start", "Varsler", "Fravær"]
 
 
+def test_an_administrator_finds_the_archive_export(client, auth, school):
+    auth.login("admin")
+    links = _menu(client, "/admin/archive/")
+    assert ("/admin/archive/", True, "Arkiveksport") in links
+    auth.logout()
+    auth.login("laerer1")
+    assert "/admin/archive/" not in [href for href, _c, _l in _menu(client)]
+
+
 def test_a_package_the_app_does_not_register_adds_no_link(client, auth, school):
     def links(user, here):
         return [menu_module.MenuLink("Borte", "/borte", False)]

@@ -8,7 +8,9 @@ from wtforms.validators import InputRequired
 from portal.archive.export import documents, zip_bytes
 from portal.auth import roles_required
 from portal.forms import PortalForm
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
+from portal.menu import link, source
 from portal.models import RoleGrant, School
 from portal.rules.calendar import today
 
@@ -30,6 +32,14 @@ def admin_schools():
     if any(g.school_id is None for g in grants):
         return None
     return list(School.select().where(School.id.in_([g.school_id for g in grants])))
+
+
+@source(70, bp.name)
+def _menu(user, here):
+    """Administrators: the archive export."""
+    if not user.has_role("admin"):
+        return []
+    return [link(_("Archive export"), "archive.index", here.startswith("archive."))]
 
 
 @bp.route("/")

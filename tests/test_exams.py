@@ -210,6 +210,22 @@ def test_my_exams_sends_the_same_statements_for_more_exams(hav, client, auth):
     assert "Fag nummer 4" in html and "Matematikk 1T" in html
 
 
+def test_the_plan_counts_who_sat_the_exam_not_who_withdrew(hav, client, auth):
+    """An exam already held: one student attended, one is still registered, one withdrew and
+    one was documented sick. The plan's count is the two who are (or were) registered."""
+    import re
+
+    exam = make_exam(hav, oslo(2026, 11, 12))
+    for student, status in ((hav.elev1, "attended"), (hav.elev2, "registered"),
+                            (hav.elev3, "withdrawn"),
+                            (make_user("elev9", ["student"], hav.school), "sick_documented")):
+        ExamRegistration.create(exam=exam, student=student, status=status)
+    auth.login("eksamen")
+    html = client.get("/exams/plan").get_data(as_text=True)
+    row = re.search(r"<tr>(?:(?!</tr>).)*Aud\. 1(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert re.findall(r"<td>(\d+)</td>", row) == ["2"]
+
+
 def test_exam_plan_sends_the_same_statements_for_more_exams(hav, client, auth):
     from tests.statements import statements
 

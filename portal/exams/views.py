@@ -80,7 +80,8 @@ def _registration_counts(exams):
 
     rows = (ExamRegistration.select(ExamRegistration.exam, fn.COUNT(ExamRegistration.id).alias("n"))
             .where(ExamRegistration.exam.in_([e.id for e in exams])
-                   & (ExamRegistration.status == "registered"))
+                   # attended: registered, and the exam held (not withdrawn or absent)
+                   & (ExamRegistration.status.in_(("registered", "attended"))))
             .group_by(ExamRegistration.exam))
     return {r.exam_id: r.n for r in rows}
 

@@ -47,3 +47,18 @@ def test_file_names_are_cleaned(app):
     with app.app_context():
         assert check_upload(_fs(PNG, name="../../etc/<evil>.png")).filename == "evil.png"
         assert check_upload(_fs(PNG, name="")).filename == "dokument.png"
+
+
+@pytest.mark.parametrize(("name", "data", "saved_as"), [
+    ("evil.html", PNG, "evil.png"),           # HTML in name only: saved as what it is
+    ("legeerklaering.JPG", JPEG, "legeerklaering.JPG"),
+    ("bilde.jpeg", JPEG, "bilde.jpeg"),
+    ("skann.png", PDF, "skann.pdf"),
+    ("brev.pdf.exe", PDF, "brev.pdf.pdf"),
+    ("IMG_0042.HEIF", HEIC, "IMG_0042.HEIF"),
+    ("uten-endelse", JPEG, "uten-endelse.jpg"),
+    (".html", PNG, "html.png"),
+])
+def test_a_download_is_named_by_what_the_file_is(app, name, data, saved_as):
+    with app.app_context():
+        assert check_upload(_fs(data, name=name)).filename == saved_as

@@ -42,13 +42,22 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+# The extensions a file of each type may keep; the first is given to one that has another
+# ("legeerklaering.JPG" stays, "skjema.html" whose content is a PNG becomes "skjema.png": a
+# download is saved under its name, and opened from the downloads folder by its extension).
+_EXTENSIONS = {"image/jpeg": (".jpg", ".jpeg", ".jpe"), "image/png": (".png",),
+               "application/pdf": (".pdf",), "image/heic": (".heic", ".heif")}
+
+
 def _clean_name(name: str | None, content_type: str) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
-    if not base:
-        ext = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf",
-               "image/heic": ".heic"}[content_type]
-        base = "dokument" + ext
+    allowed = _EXTENSIONS[content_type]
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem = base
+    if not (dot and f".{ext.lower()}" in allowed):
+        base = (stem.strip(" .") or "dokument")[:200 - len(allowed[0])] + allowed[0]
     return base[:200]
 
 

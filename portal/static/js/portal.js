@@ -14,6 +14,30 @@
     ];
   });
 
+  // A form sent in place that the server refuses (it expired with the session, the case
+  // moved on, the server failed) or that never reached it: send it again as the page would
+  // without this file, so that the answer is shown (the error page with its message, or the
+  // login page) instead of a button that seems to do nothing. The button pressed goes with it,
+  // as it would. Polls and a field's live check only try again later.
+  function sendPlainly(event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.closest || elt.closest("[data-poll]")) { return; }
+    var form = elt.closest("form");
+    if (!form || (form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
+    var config = event.detail.requestConfig || {};
+    var submitter = config.triggeringEvent && config.triggeringEvent.submitter;
+    if (submitter && submitter.name) {
+      var pressed = document.createElement("input");
+      pressed.type = "hidden";
+      pressed.name = submitter.name;
+      pressed.value = submitter.value;
+      form.appendChild(pressed);
+    }
+    HTMLFormElement.prototype.submit.call(form);
+  }
+  document.addEventListener("htmx:responseError", sendPlainly);
+  document.addEventListener("htmx:sendError", sendPlainly);
+
   // Live status polling pauses while the tab is hidden and refreshes when it is shown again.
   document.addEventListener("htmx:confirm", function (event) {
     var elt = event.detail.elt;

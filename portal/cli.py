@@ -177,7 +177,7 @@ def register_cli(app):
         """Import users from CSV: username,full_name,email,roles,school[,password]."""
         from portal.importer import import_users
 
-        with db.database.connection_context():
+        with db.database.connection_context(), english():
             _report(import_users(path.read()))
 
     @app.cli.command("import-classes")
@@ -186,7 +186,7 @@ def register_cli(app):
         """Import class lists from CSV: school,year,class,username,part[,subject_code,...]."""
         from portal.importer import import_classes
 
-        with db.database.connection_context():
+        with db.database.connection_context(), english():
             _report(import_classes(path.read()))
 
     @app.cli.command("check-profiles")
@@ -213,6 +213,15 @@ def _read_password() -> str:
             f"The password must have {MIN_LENGTH} to {MAX_LENGTH} characters "
             "(not only spaces).")
     return password
+
+
+def english():
+    """Messages the app writes for the web in the reader's language (the CSV imports' line
+    errors, shared with the administrator's pages) come out in English at the command line,
+    as all of its own do."""
+    from flask_babel import force_locale
+
+    return force_locale("en")
 
 
 def _csv(value: str) -> str:

@@ -25,6 +25,7 @@ from portal.auth.passwords import (
     unusable_password,
 )
 from portal.db import database
+from portal.i18n import gettext as _
 from portal.models import (
     Enrolment,
     RoleGrant,
@@ -220,7 +221,8 @@ def _rows(text: str, required: list[str], result: ImportResult):
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        result.errors.append(f"line 1: missing column(s): {', '.join(missing)}")
+        result.errors.append(_("line 1: missing column(s): %(columns)s",
+                               columns=", ".join(missing)))
         return []
     rows = []
     for row in reader:
@@ -228,7 +230,8 @@ def _rows(text: str, required: list[str], result: ImportResult):
         clean = {k: (v or "") if k == "password" else (v or "").strip()
                  for k, v in row.items() if k is not None}
         if None in row:
-            result.errors.append(f"line {reader.line_num}: more fields than columns")
+            result.errors.append(_("line %(line)s: more fields than columns",
+                                   line=reader.line_num))
             continue
         if any(clean.values()):
             rows.append((reader.line_num, clean))

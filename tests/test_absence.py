@@ -200,10 +200,52 @@ def test_csv_import_page_lists_bad_rows(client, auth, csrf, db, school):
     response = client.post("/absence/import", data={
         "csrf_token": csrf(page.get_data(as_text=True)),
         "file": (io.BytesIO(body.encode()), "x.csv")}, content_type="multipart/form-data")
-    assert response.status_code == 200 and "line 2" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "linje 2: ingen bruker &#39;nobody&#39;" in html
+    assert "<code>test-vgs</code> – Testskolen vgs" in html  # which code to write
     auth.logout()
     auth.login("laerer1")
     assert client.get("/absence/import").status_code == 404
+
+
+@pytest.mark.parametrize(("row", "why"), [
+    ("test-vgs,2026-11-22,1STA,NOR1260,elev1,1,", "Datoen søndag 22. november 2026 er ikke en "
+                                                  "skoledag: det er helg."),
+    ("test-vgs,2026-12-25,1STA,NOR1260,elev1,1,", "det er en helligdag (Første juledag)"),
+    ("test-vgs,2026-12-23,1STA,NOR1260,elev1,1,", "skolen har fri (Juleferie"),
+    ("test-vgs,2026-11-24,1STA,NOR1260,elev1,1,", "2026-11-24 har ikke kommet ennå"),
+    ("test-vgs,2026-11-20,1STA,NOR1260,elev1,1,45", "minutes_late må være mindre enn en time "
+                                                    "(45 minutter)"),
+], ids=["sunday", "christmas-day", "christmas-break", "tomorrow", "a-whole-lesson-late"])
+def test_csv_import_takes_only_what_the_register_would(app, client, auth, csrf, school, row,
+                                                       why):
+    """A row the teacher's register would refuse is refused by the import too, in Norwegian
+    on the page: not a school day, not come yet, or late for a whole lesson (which would
+    count as more than the lesson)."""
+    import io
+
+    from portal.models import SchoolBreak
+
+    SchoolBreak.create(school_year=school.year, name="Juleferie", first_day=date(2026, 12, 22),
+                       last_day=date(2027, 1, 2))
+    app.config["PORTAL_TODAY"] = date(2026, 11, 23) if "ennå" in why else date(2027, 1, 8)
+    auth.login("admin")
+    page = client.get("/absence/import")
+    response = client.post("/absence/import", data={
+        "csrf_token": csrf(page.get_data(as_text=True)),
+        "file": (io.BytesIO((CSV_HEAD + row + "\n").encode()), "x.csv")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "linje 2: " in html and why in html
+    assert not AbsenceRecord.select().exists()
+
+
+def test_csv_import_command_answers_in_english(runner, db, school, tmp_path):
+    path = tmp_path / "absence.csv"
+    path.write_text(CSV_HEAD + "test-vgs,2026-11-22,1STA,NOR1260,nobody,1,\n", encoding="utf-8")
+    result = runner.invoke(args=["import-absence", str(path)])
+    assert result.exit_code != 0
+    assert "line 2: no user 'nobody'" in result.output
 
 
 def test_csv_import_command(runner, db, school, tmp_path):

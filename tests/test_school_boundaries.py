@@ -95,13 +95,13 @@ def test_an_administrator_imports_absence_only_into_their_own_school(client, aut
                               school_class=SchoolClass.get(SchoolClass.school == other))
     auth.login("admin")
     head = "school,date,class,subject_code,username,lesson,minutes_late\n"
-    for row, error in (("andre-vgs,2026-11-02,2STA,NOR1260,elev1,1,", "no school with code"),
-                       ("andre-vgs,2026-11-02,2STA,NOR1260,nobody,1,", "no school with code")):
+    for row, error in (("andre-vgs,2026-11-02,2STA,NOR1260,elev1,1,", "ingen skole med koden"),
+                       ("andre-vgs,2026-11-02,2STA,NOR1260,nobody,1,", "ingen skole med koden")):
         page = client.get("/absence/import").get_data(as_text=True)
         response = client.post("/absence/import", data={
             "csrf_token": csrf(page), "file": (BytesIO((head + row + "\n").encode()), "a.csv")},
             content_type="multipart/form-data")
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and error in html
-        assert "no user" not in html
+        assert "ingen bruker" not in html
     assert not AbsenceRecord.select().exists()

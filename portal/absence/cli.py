@@ -11,7 +11,7 @@ from portal.absence import bp
 def import_absence_cmd(path):
     """Import absence records from CSV: school,date,class,subject_code,username,lesson[,...]."""
     from portal.absence.importer import import_absence
-    from portal.cli import _report
+    from portal.cli import _report, english
 
-    with db.database.connection_context():
+    with db.database.connection_context(), english():
         _report(import_absence(path.read()))

@@ -26,6 +26,7 @@ from portal.absence.services import (
 )
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
+from portal.collation import by_name, sort_key
 from portal.i18n import gettext as _
 from portal.menu import link, source
 from portal.models import RoleGrant, School, SchoolClass, Subject, TeachingAssignment, User
@@ -238,6 +239,9 @@ def import_page():
 
     form = ActionForm()
     result = None
+    mine = admin_schools()
+    schools = (list(School.select().order_by(by_name(School.name))) if mine is None
+               else sorted(mine, key=lambda s: sort_key(s.name)))
     if form.validate_on_submit():
         upload = request.files.get("file")
         raw = upload.read() if upload else b""
@@ -252,11 +256,11 @@ def import_page():
                       "error")
             if text is not None:
                 result = import_absence(text, by=current_user._get_current_object(),
-                                        schools=admin_schools())
+                                        schools=schools)
                 if result.ok:
                     flash(_("Imported %(n)s absence records.", n=result.created), "success")
                     return redirect(url_for("absence.import_page"), 303)
-    return render_template("absence/import.html", form=form, result=result,
+    return render_template("absence/import.html", form=form, result=result, schools=schools,
                            columns=[*ABSENCE_COLUMNS, "minutes_late"])
 
 

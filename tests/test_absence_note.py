@@ -90,6 +90,29 @@ def test_health_note_across_a_weekend_accepted_from_day_four(client, auth, csrf,
     assert "fra dag 4" in html and "6. oktober 2026" in html
 
 
+def test_the_reviewer_reads_what_accepting_would_do_before_accepting(client, auth, csrf,
+                                                                     school):
+    """Ill Thursday 1 – Tuesday 6 October 2026 (four school days), with one earlier diploma
+    day on record: before accepting, the contact teacher reads that only the 4th day is kept
+    off the diploma and that the year's count becomes 2 of 10; the acceptance then says the
+    same. The student does not get the preview."""
+    _accepted(client, auth, csrf, category="b", first_day="2026-09-15", last_day="2026-09-15")
+    auth.login("elev1")
+    assert _file(client, csrf).status_code == 303
+    case = Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).get()
+    assert "Hvis du godtar" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("laerer1")
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    preview = re.search(r'<p class="preview"><strong>Hvis du godtar:</strong> (.*?)</p>', html,
+                        re.S).group(1)
+    assert "Holdt utenfor vitnemålet: 6. oktober 2026." in preview
+    assert "2 av 10" in preview
+    _review(client, csrf, case, "accept")
+    note = AbsenceNote.get(AbsenceNote.case == case)
+    assert note.outcome["explanation"] == preview.replace("&#39;", "'")
+
+
 def test_note_in_advance_covers_absence_registered_later(client, auth, csrf, db, school):
     _accepted(client, auth, csrf, category="b", first_day="2026-11-24", last_day="2026-11-24")
     norsk = TeachingAssignment.get(TeachingAssignment.subject == school.norsk)

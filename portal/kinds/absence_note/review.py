@@ -71,6 +71,30 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) ->
     return " ".join(lines)
 
 
+def _assess(case, note, *, chronic: bool):
+    """What the rules make of the note against the diploma days already struck this school
+    year: (the outcome, those days by date)."""
+    year = case.school_year
+    before = struck_days(case.student_id, year)
+    religious = sum(1 for c in before.values() if c == rules.RELIGIOUS)
+    outcome = rules.assess_note(
+        case.school.rules, category=note.category, days=note_days(note, year),
+        lessons=note_lessons(note), chronic=chronic, struck_so_far=len(before),
+        religious_so_far=religious, already_struck=set(before))
+    return outcome, before
+
+
+def preview(case, note) -> str | None:
+    """What accepting the note now would do, in the words its acceptance will write, for the
+    reviewer to read before they accept; None for a correction (it strikes nothing)."""
+    if note.category == rules.CORRECTION:
+        return None
+    chronic = note.chronic or ChronicCondition.on_file(case.student_id, case.school_year)
+    outcome, before = _assess(case, note, chronic=chronic)
+    return explain(outcome, case.school.rules, chronic=chronic,
+                   used=len(set(before) | set(outcome.struck)))
+
+
 def accept(case, note, actor, text: str):
     """The effect of the accept transition: (case, event) -> None."""
 
@@ -88,13 +112,7 @@ def accept(case, note, actor, text: str):
                                          accepted_by=actor, accepted_at=utcnow())
                  .on_conflict_ignore().execute())
             chronic = ChronicCondition.on_file(student, year)
-            before = struck_days(student, year)
-            total = len(before)
-            religious = sum(1 for c in before.values() if c == rules.RELIGIOUS)
-            outcome = rules.assess_note(
-                profile, category=note.category, days=note_days(note, year),
-                lessons=note_lessons(note), chronic=chronic, struck_so_far=total,
-                religious_so_far=religious, already_struck=set(before))
+            outcome, before = _assess(case, note, chronic=chronic)
             documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
             for day in outcome.days:
                 AbsenceCover.create(student=student, school_year=year, case=case, date=day,

@@ -120,6 +120,24 @@ def test_stale_version_is_refused(school, kind):
     assert (stored.state, stored.version) == ("with_staff", 2)
 
 
+def test_a_step_on_the_state_alone_ignores_the_version_but_not_the_state(school, kind):
+    """expected_version=None (a step each of several people takes for their own share):
+    another step since the page was loaded is no conflict, a change of state is."""
+    case = _open(school)
+    engine.note(case, actor=school.trinn, role="year_coordinator", action="comment")
+    old_view = Case.get_by_id(case.id)
+    old_view.version = 1  # loaded before the note
+    engine.apply(old_view, "take", actor=school.trinn, expected_version=None)
+    assert old_view.version == 3 and Case.get_by_id(case.id).version == 3
+    old_view = Case.get_by_id(case.id)
+    old_view.state = "submitted"  # loaded before "take"
+    with pytest.raises(engine.TransitionRefused):
+        engine.apply(old_view, "withdraw", actor=school.elev1, expected_version=None)
+    stored = Case.get_by_id(case.id)
+    assert (stored.state, stored.version) == ("with_staff", 3)
+    assert Event.select().where(Event.case == case).count() == 3
+
+
 def test_effect_failure_rolls_back_state_and_event(school, kind):
     case = _open(school)
 

@@ -53,7 +53,7 @@ def _granted(s):
     flow.send_to_teachers(_fresh(case), actor=s.trinn, version=_fresh(case).version)
     for answer in TeacherAnswer.select().where(TeacherAnswer.case == case):
         flow.teacher_answer(_fresh(case), answer, actor=answer.teacher,
-                            version=_fresh(case).version, approve=True,
+                            seen="", approve=True,
                             text=TASKS[answer.subject.code])
     flow.answer_student(_fresh(case), actor=s.trinn, version=_fresh(case).version, grant=True,
                         message="Lykke til!")
@@ -161,7 +161,7 @@ def test_a_declined_subject_is_no_task(school):
     flow.send_to_teachers(_fresh(case), actor=school.trinn, version=_fresh(case).version)
     for answer in TeacherAnswer.select().where(TeacherAnswer.case == case):
         flow.teacher_answer(_fresh(case), answer, actor=answer.teacher,
-                            version=_fresh(case).version, approve=False, text="Prøve den uka.")
+                            seen="", approve=False, text="Prøve den uka.")
     flow.answer_student(_fresh(case), actor=school.trinn, version=_fresh(case).version,
                         grant=True, message="")
     _document(school, case)

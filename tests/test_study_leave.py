@@ -88,18 +88,22 @@ def with_teachers(portal, school):
     return case
 
 
+def _answer_form(answer, choice, text):
+    """A teacher's answer form as their page has it now, with `choice` and `text` filled in."""
+    p = f"a{answer.id}-"
+    return {p + "version": Case.get_by_id(answer.case_id).version,
+            p + "answered": flow.answered_token(TeacherAnswer.get_by_id(answer.id)),
+            p + "choice": choice, p + "text": text}
+
+
 def answered(portal, school, case):
     norsk, matte = _answers(case)
     portal.login("laerer1")
-    assert portal.step(case, f"teacher-answer/{norsk.id}", **{
-        f"a{norsk.id}-version": Case.get_by_id(case.id).version,
-        f"a{norsk.id}-choice": "approve", f"a{norsk.id}-text": "Les novellene i kapittel 4."},
-    ).status_code == 303
+    assert portal.step(case, f"teacher-answer/{norsk.id}", **_answer_form(
+        norsk, "approve", "Les novellene i kapittel 4.")).status_code == 303
     portal.login("laerer2")
-    assert portal.step(case, f"teacher-answer/{matte.id}", **{
-        f"a{matte.id}-version": Case.get_by_id(case.id).version,
-        f"a{matte.id}-choice": "approve", f"a{matte.id}-text": "Oppgave 3.1–3.20."},
-    ).status_code == 303
+    assert portal.step(case, f"teacher-answer/{matte.id}", **_answer_form(
+        matte, "approve", "Oppgave 3.1–3.20.")).status_code == 303
     return case
 
 
@@ -112,7 +116,7 @@ def granted(portal, school):
 
 def _teacher_answer(case, answer, **kw):
     fresh = Case.get_by_id(case.id)
-    return flow.teacher_answer(fresh, answer, version=fresh.version, **kw)
+    return flow.teacher_answer(fresh, answer, seen=flow.answered_token(answer), **kw)
 
 
 def _answers(case):
@@ -383,6 +387,98 @@ def test_teacher_answer_needs_choice_and_text_and_only_for_own_subject(portal, s
         f"a{matte.id}-text": "Ikke mitt fag"})
     assert other.status_code == 404
     assert TeacherAnswer.get_by_id(matte.id).decision is None
+
+
+def _page_form(html, answer):
+    """The hidden fields of the answer form as a page shows them: what a browser sends."""
+    p = f"a{answer.id}-"
+    return {p + name: re.search(rf'name="{p}{name}"[^>]*value="([^"]*)"', html).group(1)
+            for name in ("version", "answered")}
+
+
+def test_teachers_of_different_subjects_answer_side_by_side(portal, school):
+    """Each teacher answers for their own subject: an answer to another subject since the
+    page was loaded is no conflict, and every answer is kept."""
+    case = with_teachers(portal, school)
+    norsk, matte = _answers(case)
+    portal.login("laerer2")
+    opened_by_laerer2 = _page_form(portal.page(case), matte)
+    portal.login("laerer1")
+    assert portal.step(case, f"teacher-answer/{norsk.id}", **_answer_form(
+        norsk, "approve", "Les kapittel 4.")).status_code == 303
+    portal.login("laerer2")  # the page loaded before laerer1 answered
+    response = portal.step(case, f"teacher-answer/{matte.id}", **opened_by_laerer2, **{
+        f"a{matte.id}-choice": "decline", f"a{matte.id}-text": "Prøve i perioden."})
+    assert response.status_code == 303
+    assert "Noen andre endret saken" not in portal.client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    assert {(a.subject.code, a.decision, a.text) for a in TeacherAnswer.select()} == {
+        ("NOR1260", "approved", "Les kapittel 4."), ("MAT1021", "declined", "Prøve i perioden.")}
+    assert _state(case) == "with_teachers"
+    assert Event.select().where(Event.action == "teacher_answer").count() == 2
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_answer_saved_meanwhile_from_another_window_is_a_conflict_and_keeps_the_text(
+        portal, school, htmx):
+    case = with_teachers(portal, school)
+    norsk, _matte = _answers(case)
+    portal.login("laerer1")
+    window_a = _page_form(portal.page(case), norsk)
+    window_b = dict(window_a)
+    assert portal.step(case, f"teacher-answer/{norsk.id}", **window_a, **{
+        f"a{norsk.id}-choice": "approve", f"a{norsk.id}-text": "Les kapittel 4."}
+    ).status_code == 303
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = portal.client.post(f"/study-leave/{case.id}/teacher-answer/{norsk.id}", data={
+        "csrf_token": portal.token(), **window_b, f"a{norsk.id}-choice": "decline",
+        f"a{norsk.id}-text": "Heldagsprøve 2. desember."}, headers=headers)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "ble lagret fra et annet vindu" in html and "godkjent – Les kapittel 4." in html
+    assert "Heldagsprøve 2. desember.</textarea>" in html
+    assert re.search(r'value="decline"[^>]*checked|checked[^>]*value="decline"', html)
+    saved = TeacherAnswer.get_by_id(norsk.id)
+    assert (saved.decision, saved.text) == ("approved", "Les kapittel 4.")
+    assert Event.select().where(Event.action == "teacher_answer").count() == 1
+    # sent again from the page it came back on, it replaces the saved answer knowingly
+    again = _page_form(html, norsk)
+    assert portal.step(case, f"teacher-answer/{norsk.id}", **again, **{
+        f"a{norsk.id}-choice": "decline", f"a{norsk.id}-text": "Heldagsprøve 2. desember."}
+    ).status_code == 303
+    assert TeacherAnswer.get_by_id(norsk.id).text == "Heldagsprøve 2. desember."
+
+
+def test_two_answers_to_one_subject_on_what_was_seen_do_not_both_win(portal, school):
+    case = with_teachers(portal, school)
+    norsk, _matte = _answers(case)
+    seen = flow.answered_token(norsk)
+    flow.teacher_answer(Case.get_by_id(case.id), norsk, actor=school.laerer1, seen=seen,
+                        approve=True, text="Først.")
+    with pytest.raises(flow.AnswerChanged):
+        flow.teacher_answer(Case.get_by_id(case.id), norsk, actor=school.laerer1, seen=seen,
+                            approve=False, text="Samtidig.")
+    assert TeacherAnswer.get_by_id(norsk.id).text == "Først."
+    # the refused step left no trace: no event, no version
+    assert Event.select().where(Event.action == "teacher_answer").count() == 1
+    assert Case.get_by_id(case.id).version == 3
+
+
+def test_an_answer_after_the_case_moved_on_is_refused_and_keeps_the_text(portal, school):
+    case = with_teachers(portal, school)
+    norsk, _matte = _answers(case)
+    portal.login("laerer1")
+    form = _page_form(portal.page(case), norsk)
+    portal.login("elev1")
+    assert portal.step(case, "withdraw", confirmed="yes").status_code == 303
+    portal.login("laerer1")
+    response = portal.step(case, f"teacher-answer/{norsk.id}", **form, **{
+        f"a{norsk.id}-choice": "approve", f"a{norsk.id}-text": "Les kapittel 4."})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Svaret ditt ble ikke sendt" in html and "Trukket" in html
+    assert "Les kapittel 4." in html
+    assert TeacherAnswer.get_by_id(norsk.id).decision is None
 
 
 def _waiting_on_home(portal, case) -> bool:

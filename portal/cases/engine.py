@@ -2,7 +2,9 @@
 
 A transition is refused unless the kind's table allows the action from the case's state to a
 part the actor holds in the case. The state change is a compare-and-set on the case's version,
-so when two people act on one case at once exactly one wins; the other gets StaleCase.
+so when two people act on one case at once exactly one wins; the other gets StaleCase. A step
+that several people take side by side in one state, each for their own share (each subject
+teacher's answer), sets on the state instead (expected_version=None) and guards its own rows.
 Every event is written at the moment its case's `updated_at` is set to, in the same
 transaction: the home page's lists show that column as the case's newest event's time.
 """
@@ -134,7 +136,7 @@ def apply(
     action: str,
     *,
     actor: User,
-    expected_version: int,
+    expected_version: int | None,
     text: str = "",
     data: dict | None = None,
     effect: Callable[[Case, Event], None] | None = None,
@@ -143,11 +145,16 @@ def apply(
 
     `effect` runs inside the same transaction after the version check (rows that belong to
     the step, such as a teacher's answer or a decision) and so commits or rolls back with it.
+    With `expected_version` None the case need only still be in the state the step starts
+    from (whatever else changed since the user loaded it); the step's `effect` then checks
+    that its own rows are as the user saw them, and raises StaleCase where they are not.
     """
     transition, role = check(case, action, actor)
     kind = get_kind(case.kind)
     with database.atomic():
         now = utcnow()
+        seen = (Case.state == transition.state if expected_version is None
+                else Case.version == expected_version)
         updated = (
             Case.update(
                 state=transition.to,
@@ -155,15 +162,18 @@ def apply(
                 version=Case.version + 1,
                 updated_at=now,
             )
-            .where((Case.id == case.id) & (Case.version == expected_version))
+            .where((Case.id == case.id) & seen)
             .execute()
         )
         if updated != 1:
+            if expected_version is None:
+                raise TransitionRefused(f"the case is no longer {transition.state!r}")
             raise StaleCase(f"case {case.id} is no longer at version {expected_version}")
         before = case.state
         case.state = transition.to
         case.is_open = kind.is_open(transition.to)
-        case.version = expected_version + 1
+        case.version = (expected_version + 1 if expected_version is not None
+                        else Case.select(Case.version).where(Case.id == case.id).scalar())
         case.updated_at = now
         event = create_row(
             Event,

@@ -32,7 +32,7 @@ def load_demo(today: date) -> None:
                  "Deltar på Ungdommens fylkesting som valgt representant.")
     flow.send_to_teachers(case, actor=trinn, version=case.version)
     for answer in flow.answers(case):
-        flow.teacher_answer(case, answer, actor=answer.teacher, version=case.version,
+        flow.teacher_answer(case, answer, actor=answer.teacher, seen="",
                             approve=True, text=f"Les kapittelet vi går gjennom i "
                             f"{answer.subject.name} og lever en kort oppsummering.")
     flow.answer_student(case, actor=trinn, version=case.version, grant=True,

@@ -6,7 +6,7 @@ event and the rows that belong to the step (answers, decision, attachment) commi
 
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app, has_app_context
 from peewee import JOIN, SQL, fn
@@ -285,17 +285,39 @@ def done_by(user, cases: list[Case], parts: dict[int, set[str]]) -> set[int]:
             if cid not in mine_missing and not (cid in coordinating and cid not in all_missing)}
 
 
-def teacher_answer(case, answer: TeacherAnswer, *, actor, version, approve: bool, text: str):
-    """A subject teacher approves (with the tasks) or declines (with why) for one subject."""
+class AnswerChanged(engine.StaleCase):
+    """The teacher's answer for the subject was saved elsewhere (another window) since the
+    page with the form was loaded."""
+
+
+def answered_token(answer: TeacherAnswer) -> str:
+    """What the answer form carries of the answer the teacher saw: when it was last saved
+    ("" before the first answer)."""
+    return answer.answered_at.isoformat() if answer.answered_at is not None else ""
+
+
+def teacher_answer(case, answer: TeacherAnswer, *, actor, seen: str, approve: bool, text: str):
+    """A subject teacher approves (with the tasks) or declines (with why) for one subject.
+
+    Each teacher answers only for their own subjects, so another subject's answer since the
+    page was loaded is no conflict: the case need only still be with the teachers. The answer
+    row itself is claimed in the step's transaction on what the teacher saw of it (`seen`, as
+    answered_token gave it): when it was saved elsewhere meanwhile, AnswerChanged."""
     if answer.teacher_id != actor.id:
         raise engine.TransitionRefused("not this teacher's subject")
     decision = "approved" if approve else "declined"
+    seen_at = datetime.fromisoformat(seen) if seen else None
 
     def effect(c, ev):
-        TeacherAnswer.update(decision=decision, text=text, answered_at=ev.created_at).where(
-            TeacherAnswer.id == answer.id).execute()
+        claimed = (TeacherAnswer.update(decision=decision, text=text, answered_at=ev.created_at)
+                   .where((TeacherAnswer.id == answer.id)
+                          & (TeacherAnswer.answered_at.is_null() if seen_at is None
+                             else TeacherAnswer.answered_at == seen_at))
+                   .execute())
+        if claimed != 1:
+            raise AnswerChanged(f"answer {answer.id} changed since {seen or 'unanswered'}")
 
-    return engine.apply(case, "teacher_answer", actor=actor, expected_version=version,
+    return engine.apply(case, "teacher_answer", actor=actor, expected_version=None,
                         text=f"{answer.subject.name}: {text}",
                         data={"subject": answer.subject.code, "decision": decision},
                         effect=effect)

@@ -1,5 +1,7 @@
 """Forms of the study-leave case: the application and each step's small form."""
 
+from datetime import datetime
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -60,6 +62,10 @@ class DecideForm(StepForm):
 
 
 class TeacherAnswerForm(StepForm):
+    """`version` is not compared: only `answered`, the answer as the teacher saw it
+    (flow.answered_token), so that another subject's answer is no conflict."""
+
+    answered = HiddenField()
     choice = RadioField(_l("Your answer for this subject"), choices=[
         SelectChoice("approve", _l("Approve")),
         SelectChoice("decline", _l("Decline")),
@@ -68,6 +74,13 @@ class TeacherAnswerForm(StepForm):
         _l("Material and tasks for the period, or why you decline"),
         validators=[DataRequired(message=_l("Write the tasks for the period, or why you "
                                             "decline.")), Length(max=5000)])
+
+    def validate_answered(self, field):
+        try:
+            if field.data:
+                datetime.fromisoformat(field.data)
+        except ValueError:
+            raise ValidationError("not a time the portal gave") from None
 
 
 class AnswerForm(StepForm):

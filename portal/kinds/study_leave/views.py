@@ -144,7 +144,7 @@ def case_extras(case, parts):
     user_id = current_user.id  # (once, not through the proxy for every answer)
     context["forms"]["teacher"] = {
         a.id: TeacherAnswerForm(prefix=f"a{a.id}", data={
-            "version": case.version,
+            "version": case.version, "answered": flow.answered_token(a),
             "choice": {"approved": "approve", "declined": "decline"}.get(a.decision),
             "text": a.text}) for a in answers if a.teacher_id == user_id}
     context["note_case"], context["note"] = flow.linked_note(leave)
@@ -215,7 +215,7 @@ def _run(case, parts, step, form_name, form, success):
 
 
 def _invalid(case, parts, form_name, form):
-    if form.version.errors or "csrf_token" in form.errors:
+    if form.version.errors or "csrf_token" in form.errors or "answered" in form.errors:
         abort(400)
     return _show(case, parts, form_name, form)
 
@@ -250,11 +250,32 @@ def teacher_answer(case_id, answer_id):
     if not form.validate_on_submit():
         return _invalid(case, parts, "teacher", form)
     me = current_user._get_current_object()
-    return _run(case, parts, lambda: flow.teacher_answer(
-        case, answer, actor=me, version=form.version.data, approve=form.choice.data == "approve",
-        text=form.text.data.strip()), "teacher", form,
-        _("Your answer for %(subject)s is sent to the year coordinator.",
-          subject=answer.subject.name))
+    try:
+        flow.teacher_answer(case, answer, actor=me, seen=form.answered.data,
+                            approve=form.choice.data == "approve", text=form.text.data.strip())
+    except (StaleCase, TransitionRefused) as exc:
+        # The page again as it is now, with what the teacher wrote kept in the form: 422.
+        case, parts = case_for(case_id, kind=KIND.code)
+        saved = TeacherAnswer.get_by_id(answer.id)
+        form.version.data, form.answered.data = case.version, flow.answered_token(saved)
+        if isinstance(exc, StaleCase):
+            form.form_errors.append(_(
+                "Your answer for %(subject)s was saved from another window while you had "
+                "this page open (now saved: %(saved)s). What you wrote here is kept below: "
+                "send it to replace the saved answer.", subject=answer.subject.name,
+                saved=f"{_answer_word(saved)} – {saved.text}"))
+        else:
+            form.form_errors.append(_(
+                "Your answer was not sent: the case is now \u201c%(state)s\u201d. What you "
+                "wrote is kept below.", state=state_label(case)))
+        return _show(case, parts, "teacher", form)
+    flash(_("Your answer for %(subject)s is sent to the year coordinator.",
+            subject=answer.subject.name), "success")
+    return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def _answer_word(answer):
+    return _("approved") if answer.approved else _("declined")
 
 
 @bp.route("/<int:case_id>/answer", methods=["POST"])

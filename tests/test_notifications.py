@@ -229,3 +229,47 @@ def test_a_failing_notification_rolls_back_the_step(people, kind, monkeypatch):
     finally:
         engine.listeners.remove(broken)
     assert Case.get_by_id(case.id).state == "submitted"
+
+
+def test_a_study_leave_tells_each_teacher_once_and_the_coordinator_when_all_have_answered(
+        app, people):
+    """Each subject teacher is told once, when the case comes to the teachers, and nothing at
+    the others' answers nor after their own; the coordinator is told with the answer that
+    completes them, not at each one; a changed answer afterwards tells no staff again."""
+    from datetime import date
+
+    from portal.kinds.study_leave import flow
+    from portal.kinds.study_leave.models import TeacherAnswer
+
+    app.config["PORTAL_TODAY"] = today = date(2026, 11, 23)
+    case = flow.file(student=people.elev1, school=people.school, first=date(2026, 11, 30),
+                     last=date(2026, 12, 2), reason="Landsfinale", is_sports_event=False,
+                     parents_informed=False, club_informed=False, confirmation=None, on=today)
+    flow.send_to_teachers(case, actor=people.trinn, version=case.version)
+
+    def told():
+        staff = ("trinn1", "laerer1", "laerer2")
+        rows = (Notification.select().where((Notification.case == case)
+                                            & (Notification.kind == "action_needed")))
+        mails = [o.recipient.split("@")[0] for o in Outbox.select()
+                 if "venter på deg" in o.subject]
+        return ({u: [n.user.username for n in rows].count(u) for u in staff},
+                {u: mails.count(u) for u in staff})
+
+    waiting = ({"trinn1": 1, "laerer1": 1, "laerer2": 1},) * 2  # (trinn1: the filing)
+    assert told() == waiting
+    answers = {a.teacher.username: a for a in TeacherAnswer.select().where(
+        TeacherAnswer.case == case)}
+    flow.teacher_answer(Case.get_by_id(case.id), answers["laerer1"], actor=people.laerer1,
+                        seen="", approve=True, text="Les kapittel 4.")
+    assert told() == waiting
+    flow.teacher_answer(Case.get_by_id(case.id), answers["laerer2"], actor=people.laerer2,
+                        seen="", approve=True, text="Oppgave 3.1.")
+    assert told() == ({"trinn1": 2, "laerer1": 1, "laerer2": 1},) * 2
+    changed = TeacherAnswer.get_by_id(answers["laerer1"].id)
+    flow.teacher_answer(Case.get_by_id(case.id), changed, actor=people.laerer1,
+                        seen=flow.answered_token(changed), approve=False, text="Prøve.")
+    assert told() == ({"trinn1": 2, "laerer1": 1, "laerer2": 1},) * 2
+    # the student follows every step, as before
+    assert Notification.select().where((Notification.case == case)
+                                       & (Notification.user == people.elev1)).count() == 4

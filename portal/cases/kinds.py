@@ -61,6 +61,11 @@ class Kind:
     # (user, cases, parts by case id) -> set. Queues and reminders leave those out. At most
     # one query for all the cases, not one per case.
     done_by: Callable[..., set[int]] | None = None
+    # Where several people act in one state, each for their own share: whether someone holding
+    # `parts` learns with a step that keeps the case there that it now waits for them (their
+    # turn begins), from the step alone: (action, event data, parts) -> bool, or None for the
+    # rule of may_act. Notifications use it, so that those already told are not told again.
+    turn_begins: Callable[..., bool | None] | None = None
     # Parts that read the case's decisions (on the page and as letters), where not every part
     # may: a follow-up's reporting teacher learns that it is decided, not what. None: all.
     decision_readers: frozenset[str] | None = None
@@ -106,6 +111,15 @@ class Kind:
         if self.done_by is None or not cases:
             return set()
         return self.done_by(user, list(cases), parts)
+
+    def turn(self, transition: Transition | None, action: str, data: dict | None,
+             parts: set[str]) -> bool | None:
+        """turn_begins for a step that keeps the case in its state (None otherwise, and for
+        a kind without it)."""
+        if (self.turn_begins is None or transition is None
+                or transition.state != transition.to):
+            return None
+        return self.turn_begins(action, data, parts)
 
     def state(self, code: str) -> State:
         for s in self.states:

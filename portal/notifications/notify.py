@@ -158,24 +158,28 @@ def audience(case: Case, event: Event, transition: Transition | None,
     for user_id, (user, parts, _off) in participants.items():
         if user_id == event.actor_id or not user.active:
             continue
-        found = heard(kind, transition, event.action, case.state, case.is_open, parts)
+        found = heard(kind, transition, event.action, case.state, case.is_open, parts,
+                      turn=kind.turn(transition, event.action, event.data, parts))
         if found is not None:
             result[user_id] = (user, *found)
     return result
 
 
 def heard(kind, transition: Transition | None, action: str, state: str, is_open: bool,
-          parts: set[str]) -> tuple[str, str] | None:
+          parts: set[str], turn: bool | None = None) -> tuple[str, str] | None:
     """(kind, text key) of the notification someone holding `parts` (not the one who acted)
     gets of an event that left the case in `state`, or None: those who may act next; the
     student of every change (a decision as one); the deciders of a note; and the parts the
-    kind keeps informed (copy_parts) of a filing, a decision and a closing."""
+    kind keeps informed (copy_parts) of a filing, a decision and a closing. `turn`: what
+    Kind.turn says of the step, where several people act in one state — of those who may act
+    there, only those whose turn begins with it are told (each subject teacher once, when the
+    case comes to the teachers, and the coordinator with the last answer)."""
     filed = transition is None and action == "file"
     is_note = transition is None and not filed
     deciding = transition is not None and transition.decision
     closing = transition is not None and not is_open
     acts = is_open and kind.may_act(state, parts)
-    if acts and not is_note:
+    if acts and not is_note and turn is not False:
         return "action_needed", "action_needed"
     if "student" in parts:
         return ("decision", "decision") if deciding else ("case_update", "case_update")

@@ -75,6 +75,7 @@ from portal.kinds.study_leave.views import case_extras, status_extras  # noqa: E
 KIND.extra_context = case_extras
 KIND.status_context = status_extras
 KIND.done_by = flow.done_by
+KIND.turn_begins = flow.turn_begins
 
 if find_spec("portal.notifications") is not None:  # the student's deadline reminders
     from portal.kinds.study_leave import reminders  # noqa: F401

@@ -22,6 +22,7 @@ from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.models import (
     Attachment,
     Case,
+    Event,
     SchoolClass,
     SchoolYear,
     Subject,
@@ -302,11 +303,14 @@ def teacher_answer(case, answer: TeacherAnswer, *, actor, seen: str, approve: bo
     Each teacher answers only for their own subjects, so another subject's answer since the
     page was loaded is no conflict: the case need only still be with the teachers. The answer
     row itself is claimed in the step's transaction on what the teacher saw of it (`seen`, as
-    answered_token gave it): when it was saved elsewhere meanwhile, AnswerChanged."""
+    answered_token gave it): when it was saved elsewhere meanwhile, AnswerChanged.
+    The answer that completes the set says so in its event's data ("completes"): that is
+    when the coordinator is told that the case waits for them (turn_begins)."""
     if answer.teacher_id != actor.id:
         raise engine.TransitionRefused("not this teacher's subject")
     decision = "approved" if approve else "declined"
     seen_at = datetime.fromisoformat(seen) if seen else None
+    data = {"subject": answer.subject.code, "decision": decision}
 
     def effect(c, ev):
         claimed = (TeacherAnswer.update(decision=decision, text=text, answered_at=ev.created_at)
@@ -316,11 +320,24 @@ def teacher_answer(case, answer: TeacherAnswer, *, actor, seen: str, approve: bo
                    .execute())
         if claimed != 1:
             raise AnswerChanged(f"answer {answer.id} changed since {seen or 'unanswered'}")
+        if seen_at is None and not (TeacherAnswer.select()
+                                    .where((TeacherAnswer.case == c)
+                                           & TeacherAnswer.decision.is_null())
+                                    .exists()):
+            ev.data = {**data, "completes": True}
+            Event.update(data=ev.data).where(Event.id == ev.id).execute()
 
     return engine.apply(case, "teacher_answer", actor=actor, expected_version=None,
-                        text=f"{answer.subject.name}: {text}",
-                        data={"subject": answer.subject.code, "decision": decision},
-                        effect=effect)
+                        text=f"{answer.subject.name}: {text}", data=data, effect=effect)
+
+
+def turn_begins(action: str, data: dict | None, parts: set[str]) -> bool | None:
+    """Kind.turn_begins: a subject teacher's answer tells nobody that the case waits for them
+    (each teacher was told once, when it was sent to the teachers) but the coordinator, with
+    the answer that completes the set."""
+    if action != "teacher_answer":
+        return None
+    return COORDINATOR in parts and bool((data or {}).get("completes"))
 
 
 def _letter(case, leave, message: str) -> str:

@@ -9,10 +9,11 @@ Today is pinned to Monday 23 November 2026; the `vgs` and `havbruk` reminder lea
 """
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
+from flask import current_app
 
 from portal.cases import engine
 from portal.cases.uploads import CheckedFile
@@ -192,7 +193,9 @@ def test_only_granted_leaves_are_reminded(school, stage):
     else:
         case = _granted(school)
         _all_tasks_done(school, case)
-        flow.complete(_fresh(case), actor=school.trinn, version=_fresh(case).version)
+        with pytest.MonkeyPatch.context() as mp:  # completed once the period has ended
+            mp.setitem(current_app.config, "PORTAL_TODAY", LAST + timedelta(days=1))
+            flow.complete(_fresh(case), actor=school.trinn, version=_fresh(case).version)
     assert _fresh(case).state == stage
     assert list(study_leave_deadlines(date(2026, 11, 30))) == []
     assert _reminders() == []

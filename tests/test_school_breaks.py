@@ -161,6 +161,7 @@ def test_a_study_leave_records_no_r_on_a_planning_day(client, auth, csrf, school
     for answer in _answers(case):
         assert portal.step(case, f"task-done/{answer.id}").status_code == 303
     portal.login("trinn1")
+    client.application.config["PORTAL_TODAY"] = date(2026, 12, 3)  # the period has ended
     assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
     covered = sorted(c.date for c in AbsenceCover.select().where(AbsenceCover.case == case))
     assert covered == [date(2026, 11, 30), date(2026, 12, 2)]

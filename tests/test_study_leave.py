@@ -114,6 +114,11 @@ def granted(portal, school):
     return case
 
 
+def _after_the_period(portal, day=date(2026, 12, 3)):
+    """Today moves on to `day` (default the day after the period of 30 Nov – 2 Dec)."""
+    portal.client.application.config["PORTAL_TODAY"] = day
+
+
 def _teacher_answer(case, answer, **kw):
     fresh = Case.get_by_id(case.id)
     return flow.teacher_answer(fresh, answer, seen=flow.answered_token(answer), **kw)
@@ -578,6 +583,7 @@ def test_tasks_documentation_and_registering_r(portal, school):
     assert Attachment.get(Attachment.case == case).purpose == "documentation"
     assert portal.step(case, f"task-done/{norsk.id}").status_code == 303
     portal.login("trinn1")
+    _after_the_period(portal)
     early = portal.step(case, "finish", choice="complete")
     assert early.status_code == 422 and "Matematikk 1T" in early.get_data(as_text=True)
     assert _state(case) == "granted"
@@ -664,6 +670,7 @@ def test_completion_records_the_period_as_r_in_the_absence_register(portal, scho
     for answer in _answers(case):
         assert portal.step(case, f"task-done/{answer.id}").status_code == 303
     portal.login("trinn1")
+    _after_the_period(portal)
     assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
     inside = AbsenceRecord.get(AbsenceRecord.date == date(2026, 12, 1))
     after = AbsenceRecord.get(AbsenceRecord.date == date(2026, 12, 3))
@@ -671,6 +678,33 @@ def test_completion_records_the_period_as_r_in_the_absence_register(portal, scho
     figures = {f.subject: f for f in absence_summary(school.elev1, school.year).subjects}
     assert figures["Norsk"].lessons_absent == 1
     assert "Perioden er ført som R" in portal.page(case)
+
+
+@pytest.mark.parametrize("day", [TODAY, date(2026, 12, 2)])
+def test_completion_waits_until_the_period_has_ended(portal, school, day):
+    """The period of 30 November – 2 December is recorded as R from 3 December: not before
+    it has run, nor on its last day; closing as not completed stays open meanwhile."""
+    case = granted(portal, school)
+    portal.login("elev1")
+    for answer in _answers(case):
+        assert portal.step(case, f"task-done/{answer.id}").status_code == 303
+    _after_the_period(portal, day)
+    portal.login("trinn1")
+    hint = portal.page(case)
+    assert (f"Du kan godkjenne arbeidet og føre perioden som R fra "
+            f"{format_date(date(2026, 12, 3))}") in hint
+    refused = portal.step(case, "finish", choice="complete", text="Vist fram.")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert (f"Perioden varer til {format_date(date(2026, 12, 2))}: arbeidet kan godkjennes "
+            f"og perioden føres som R fra {format_date(date(2026, 12, 3))}") in html
+    assert "Vist fram.</textarea>" in html
+    assert _state(case) == "granted"
+    assert StudyLeave.get(StudyLeave.case == case).registered_r_at is None
+    _after_the_period(portal)
+    assert "Du kan godkjenne arbeidet" not in portal.page(case)
+    assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
+    assert _state(case) == "completed"
 
 
 def test_closing_as_not_completed_leaves_the_absence_as_absence(portal, school):

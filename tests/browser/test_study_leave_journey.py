@@ -24,7 +24,7 @@ def _open_case_from_home(page, live_server):
     page.wait_for_selector("#case-status")
 
 
-def test_study_leave_journey(school, live_server, login, axe):
+def test_study_leave_journey(app, school, live_server, login, axe):
     from playwright.sync_api import expect
 
     # The student applies on the phone; the deadline follows the first day as it is typed.
@@ -114,7 +114,8 @@ def test_study_leave_journey(school, live_server, login, axe):
     expect(student.locator("#note-heading + p")).to_contain_text(note_reference)
     axe(student)
 
-    # The work is shown: the coordinator records the period as R.
+    # After the period the work is shown: the coordinator records the period as R.
+    app.config["PORTAL_TODAY"] = date(2026, 12, 3)
     coordinator.reload()
     coordinator.get_by_label("Arbeidet er vist fram: godkjenn og før perioden som R").check()
     coordinator.get_by_role("button", name="Avslutt saken").click()

@@ -6,7 +6,7 @@ event and the rows that belong to the step (answers, decision, attachment) commi
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
 from peewee import JOIN, SQL, fn
@@ -494,8 +494,22 @@ def open_tasks(case) -> list[TeacherAnswer]:
     return [a for a in answers(case) if a.approved and not a.done]
 
 
+def completion_opens(leave: StudyLeave) -> date:
+    """The first day the work can be approved and the period recorded as R: the day after
+    its last day (Oslo time), when the period has run in full."""
+    return leave.last_day + timedelta(days=1)
+
+
 def complete(case, *, actor, version, text=""):
-    """Only when every task is done and the work shown: approved and recorded as R."""
+    """Only once the period has ended, every task is done and the work shown: approved and
+    recorded as R."""
+    leave = leave_of(case)
+    opens = completion_opens(leave)
+    if today() < opens:
+        raise StepRefused(_(
+            "The period runs until %(last)s: the work can be approved and the period "
+            "recorded as R from %(opens)s, the day after its last day.",
+            last=format_date(leave.last_day), opens=format_date(opens)))
     missing = open_tasks(case)
     if missing:
         raise StepRefused(_("Not every task is marked as done yet (missing: %(subjects)s).",
@@ -503,7 +517,7 @@ def complete(case, *, actor, version, text=""):
 
     def effect(c, ev):
         StudyLeave.update(registered_r_at=utcnow()).where(StudyLeave.case == c).execute()
-        _record_period_as_r(c, leave_of(c))
+        _record_period_as_r(c, leave)
 
     return engine.apply(case, "complete", actor=actor, expected_version=version, text=text,
                         effect=effect)

@@ -155,6 +155,9 @@ def case_extras(case, parts):
         context["forms"]["link_note"] = link
         context["note_candidates"] = candidates
         context["new_note_url"] = _new_note_url(case, leave)
+    if "complete" in can:
+        context["completion_opens"] = flow.completion_opens(leave)
+        context["period_running"] = flow.today() < context["completion_opens"]
     if "year_coordinator" in parts:
         context["earlier"] = flow.earlier_grants(case)
         context["absence"] = flow.absence_summary(case)

@@ -382,3 +382,42 @@ def test_a_too_long_comment_is_named_at_its_field_and_kept(client, auth, csrf, s
     form = _added_section(r.get_data(as_text=True))
     assert 'id="comment-error"' in form and "x" * 2001 + "</textarea>" in form
     assert Attachment.select().count() == 0
+
+
+def test_the_principal_reads_the_refused_note_that_is_appealed(client, auth, csrf, db, school):
+    """The usability review's path: a refused note with a doctor's note is appealed; the
+    principal (first instance) follows the appeal's link to the note, its decision letter
+    and the doctor's note (logged). Other staff still have no part in it."""
+    from portal.models import AttachmentAccess
+    from tests.factories import make_user
+
+    rektor = make_user("rektor", ["principal"], school.school, "Rita Rektor")
+    auth.login("elev1")
+    assert _file(client, csrf).status_code == 303
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, case, "refuse", "Legeerklæringen dekker ikke perioden.")
+    auth.logout()
+    decision = Decision.get(Decision.case == case)
+    document = Attachment.get(Attachment.case == case)
+    assert document.is_health
+    urls = [f"/cases/{case.id}", f"/cases/{case.id}/decisions/{decision.id}",
+            f"/cases/{case.id}/documents/{document.id}"]
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={decision.id}"
+    appealed = client.post(url, data={
+        "csrf_token": csrf(client.get(url).get_data(as_text=True)),
+        "change_wanted": "Godta fraværsmeldingen.", "reasons": "Legen skrev feil dato.",
+        "confirm": "y", "password": "demo"})
+    assert appealed.status_code == 303
+    auth.logout()
+    auth.login("rektor")
+    appeal_page = client.get(appealed.headers["Location"]).get_data(as_text=True)
+    assert f'href="/cases/{case.id}"' in appeal_page
+    assert [client.get(u).status_code for u in urls] == [200, 200, 200]
+    assert "Legeerklæringen dekker ikke perioden." in client.get(urls[1]).get_data(as_text=True)
+    assert AttachmentAccess.get(AttachmentAccess.user == rektor).part == "appeal_reviewer"
+    auth.logout()
+    auth.login("laerer2")
+    assert [client.get(u).status_code for u in urls] == [404, 404, 404]

@@ -271,3 +271,145 @@ def test_case_page_statements_do_not_grow_with_board_votes(hav, client, auth, cs
         assert all(m.full_name in html for m in extra) and "Klage Medlem3" in html
         BoardVote.delete().where(BoardVote.member.in_(extra)).execute()
         auth.logout()
+
+
+# ---------------------------------------------------------------------------------------------
+# Those who decide an appeal read the appealed case (its page, letters, documents), nobody else.
+
+def _attach(case, user, is_health, name="legeerklaering.pdf"):
+    from portal.models import Attachment
+
+    return Attachment.create(case=case, uploaded_by=user, filename=name,
+                             content_type="application/pdf", size=9, sha256="0" * 64,
+                             is_health=is_health, data=b"%PDF-1.4\n")
+
+
+def _urls(d, documents):
+    return [f"/cases/{d.case_id}", f"/cases/{d.case_id}/status",
+            f"/cases/{d.case_id}/decisions/{d.id}",
+            *(f"/cases/{d.case_id}/documents/{a.id}" for a in documents)]
+
+
+def _answers(client, auth, who, urls):
+    auth.login(who)
+    codes = [client.get(url).status_code for url in urls]
+    auth.logout()
+    return codes
+
+
+def _appeal_on_a_health_case(hav, client, auth, csrf, monkeypatch):
+    """A decision by klage1 (so rektor has no part in its case; klage2 took part in it and is
+    recused on the board), its case holding a doctor's note and another document."""
+    d = _decision(hav, by=hav.klage[0])
+    documents = [_attach(d.case, hav.elev1, True),
+                 _attach(d.case, hav.elev1, False, "timeplan.pdf")]
+    return d, documents
+
+
+def test_the_first_instance_and_the_board_read_the_appealed_case(hav, client, auth, csrf,
+                                                                 monkeypatch):
+    from portal.cases.engine import TransitionRefused, check
+    from portal.models import AttachmentAccess, CaseListing, Participant
+
+    d, documents = _appeal_on_a_health_case(hav, client, auth, csrf, monkeypatch)
+    urls = _urls(d, documents)
+    assert _answers(client, auth, "rektor", urls) == [404] * len(urls)  # no appeal yet
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    assert _file(client, csrf, d).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "decision_appeal")
+    # The principal follows the appeal's link to the decision appealed, its letter and its
+    # documents, the doctor's note included, and each opening is logged.
+    auth.login("rektor")
+    appeal_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="/cases/{d.case_id}"' in appeal_page
+    page = client.get(f"/cases/{d.case_id}").get_data(as_text=True)
+    assert "Utvidet tid 30 min." in page and "Uttalelse" in page
+    assert f"/cases/{d.case_id}/documents/{documents[0].id}" in page
+    assert client.get(f"/cases/{d.case_id}/status").status_code == 200
+    letter = client.get(f"/cases/{d.case_id}/decisions/{d.id}").get_data(as_text=True)
+    assert "Dokumentert behov." in letter
+    assert client.get(f"/cases/{d.case_id}/documents/{documents[0].id}").status_code == 200
+    assert [(a.user_id, a.part) for a in AttachmentAccess.select()] == [
+        (hav.rektor.id, "appeal_reviewer")]
+    auth.logout()
+    # ... but takes no part in it: no step, no list or work queue, no notifications
+    with pytest.raises(TransitionRefused):
+        check(Case.get_by_id(d.case_id), "decide", hav.rektor)
+    assert not Participant.select().where((Participant.case == d.case_id)
+                                          & (Participant.user == hav.rektor)).exists()
+    assert not CaseListing.select().where((CaseListing.case == d.case_id)
+                                          & (CaseListing.user == hav.rektor)).exists()
+    # The board reads nothing before the appeal is forwarded to it.
+    assert _answers(client, auth, "klage3", urls) == [404] * len(urls)
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/forward",
+                     {"version": case.version, "assessment": "Ingen grunn."}).status_code == 303
+    auth.logout()
+    assert _answers(client, auth, "klage3", urls) == [200] * len(urls)
+    assert AttachmentAccess.select().where(
+        (AttachmentAccess.user == hav.klage[2]) & (AttachmentAccess.part == "appeal_reviewer")
+        & (AttachmentAccess.attachment == documents[0])).exists()
+    # Nobody else: the recused member, the school's other staff and students, another
+    # school's principal.
+    from portal.models import School
+    from tests.factories import make_user
+
+    elsewhere = School.create(name="Annen skole", code="annen", profile="havbruk")
+    make_user("rektor2", ["principal"], elsewhere, "Rolf Rektor")
+    for who in ("klage2", "laerer1", "trinn1", "elev2", "eksamen", "rektor2"):
+        assert _answers(client, auth, who, urls) == [404] * len(urls), who
+
+
+def test_a_withdrawn_appeal_gives_nothing(hav, client, auth, csrf, monkeypatch):
+    from portal.cases.engine import apply
+
+    d, documents = _appeal_on_a_health_case(hav, client, auth, csrf, monkeypatch)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    assert _file(client, csrf, d).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "decision_appeal")
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/forward",
+                     {"version": case.version, "assessment": "Ingen grunn."}).status_code == 303
+    auth.logout()
+    urls = _urls(d, documents)
+    assert _answers(client, auth, "klage3", urls) == [200] * len(urls)
+    case = Case.get_by_id(case.id)
+    apply(case, "withdraw", actor=hav.elev1, expected_version=case.version)
+    for who in ("rektor", "klage3"):
+        assert _answers(client, auth, who, urls) == [404] * len(urls), who
+
+
+def test_an_appeal_reviewer_reads_decisions_kept_from_other_parts():
+    kind = Kind(code="x", label="x", initial="open", states=[State("open", "Åpen")],
+                transitions=[], decision_readers=frozenset({"student"}))
+    assert kind.reads_decisions({"appeal_reviewer"})
+    assert not kind.reads_decisions({"teacher"})
+
+
+def test_appealed_case_page_statements_do_not_grow(hav, client, auth, csrf, monkeypatch):
+    from tests.statements import statements
+
+    d, documents = _appeal_on_a_health_case(hav, client, auth, csrf, monkeypatch)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    assert _file(client, csrf, d).status_code == 303
+    auth.logout()
+    page = f"/cases/{d.case_id}"
+    auth.login("rektor")
+    few = statements(client, page)
+    for n in range(4):
+        _attach(d.case, hav.elev1, n % 2 == 0, f"vedlegg{n}.pdf")
+        note(d.case, actor=hav.klage[0], role="principal", action="comment", text=f"Notat {n}")
+        decisions.issue(d.case, outcome="refused", summary=f"Vedtak {n}", reasons="Grunn.",
+                        rule_reference="forskriften § 4-5", decided_by=hav.klage[0],
+                        role="principal")
+    for n in range(4):  # more principals on the appeal
+        from tests.factories import make_user
+
+        add_participant(Case.get(Case.kind == "decision_appeal"),
+                        make_user(f"rektor{n + 3}", ["principal"], hav.school), "principal")
+    assert statements(client, page) == few

@@ -1,9 +1,15 @@
-"""The one access check for cases: a user sees a case only if they have a part in it."""
+"""The one access check for cases: a user sees a case only if they have a part in it, or
+decide an appeal on one of its decisions (then they read it, as APPEAL_REVIEWER)."""
+
+import operator
+from collections.abc import Callable
+from functools import reduce
 
 from flask import abort
 from flask_login import current_user
 from peewee import SQL, fn
 
+from portal.cases.kinds import APPEAL_REVIEWER
 from portal.db import Prepared, is_postgresql
 from portal.models import (
     Attachment,
@@ -85,6 +91,21 @@ def parts_of_text(text: str | None) -> set[str]:
     return set(text.split(",")) if text else set()
 
 
+# Who reads a case through an appeal on one of its decisions: appeal kinds add a builder
+# (user_id) -> a query, correlated on the outer query's case, with a row when `user_id`
+# decides an appeal on one of that case's decisions now or did. They register at import,
+# before the first case is read (the statement below is built once).
+appeal_reviews: list[Callable] = []
+
+
+def reviews_appeal(user_id):
+    """A correlated expression: whether `user_id` decides an appeal on the outer query's
+    case (APPEAL_REVIEWER), or None when no appeal kind is installed."""
+    if not appeal_reviews:
+        return None
+    return reduce(operator.or_, (fn.EXISTS(review(user_id)) for review in appeal_reviews))
+
+
 def _any_of_case(model):
     """Whether the outer query's case has a row in `model` (one probe of its case index)."""
     return fn.EXISTS(model.select(SQL("1")).where(model.case == Case.id))
@@ -94,17 +115,31 @@ def _any_of_case(model):
 # statement. It also tells whether the case has documents and decisions at all, so that the
 # case page asks for them only then (most cases have neither: a statement each saved, a round
 # trip each on PostgreSQL).
-_case_with_parts = Prepared(lambda case_id, user_id: _case_by_id.builder(case_id).select_extend(
-    parts_text(user_id).alias("my_parts"),
-    _any_of_case(Attachment).alias("has_attachments"),
-    _any_of_case(Decision).alias("has_decisions")))
+def _with_parts(case_id, user_id):
+    query = _case_by_id.builder(case_id).select_extend(
+        parts_text(user_id).alias("my_parts"),
+        _any_of_case(Attachment).alias("has_attachments"),
+        _any_of_case(Decision).alias("has_decisions"))
+    review = reviews_appeal(user_id)
+    return query if review is None else query.select_extend(review.alias("reviews_appeal"))
+
+
+_case_with_parts = Prepared(_with_parts)
+
+
+def given_parts(case) -> set[str]:
+    """The parts a user is given in `case` (read by _case_with_parts) without a participant
+    row: APPEAL_REVIEWER when they decide an appeal on one of its decisions."""
+    return {APPEAL_REVIEWER} if getattr(case, "reviews_appeal", False) else set()
 
 
 def case_for(case_id: int, user: User | None = None, kind: str | None = None,
              parts: set[str] | None = None) -> tuple[Case, set]:
     """The case and the user's parts in it; 404 when it does not exist or is not theirs.
-    `parts`: the user's parts, when the caller has just read them for this same user from
-    the participant rows (the status poll); never parts taken from a request.
+    Besides the parts they hold, one who decides an appeal on one of the case's decisions
+    reads it as APPEAL_REVIEWER (given_parts). `parts`: the user's parts, when the caller has
+    just read them for this same user from the participant rows (the status poll); never
+    parts taken from a request.
 
     "Not theirs" and "does not exist" look the same, so case numbers reveal nothing.
     """
@@ -115,7 +150,8 @@ def case_for(case_id: int, user: User | None = None, kind: str | None = None,
         if not getattr(user, "is_authenticated", False):
             abort(404)
         case = _case_with_parts.first(case_id, user.id)
-        parts = parts_of_text(case.my_parts) if case is not None else set()
+        parts = (parts_of_text(case.my_parts) | given_parts(case)) if case is not None \
+            else set()
     if case is None or not parts or (kind is not None and case.kind != kind):
         abort(404)
     return case, parts

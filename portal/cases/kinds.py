@@ -3,6 +3,12 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# The part of someone who decides an appeal on one of a case's decisions, in that (appealed)
+# case: given by cases.access.case_for, held in no participant row and named by no transition,
+# so it reads the case as its deciders do (page, decision letters, health documents) and takes
+# no step there, and no list, work queue, notification or reminder counts it.
+APPEAL_REVIEWER = "appeal_reviewer"
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -87,7 +93,8 @@ class Kind:
 
     def reads_decisions(self, parts: set[str]) -> bool:
         """Whether someone with `parts` in a case of this kind reads its decisions."""
-        return self.decision_readers is None or bool(parts & self.decision_readers)
+        return (self.decision_readers is None or APPEAL_REVIEWER in parts
+                or bool(parts & self.decision_readers))
 
     def offered_at(self, school) -> bool:
         """Whether students of `school` can file this kind (its profile has the rules)."""

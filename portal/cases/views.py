@@ -17,7 +17,7 @@ from peewee import JOIN
 
 from portal.auth.views import session_still_valid, session_user_id
 from portal.cases.access import case_for
-from portal.cases.kinds import get_kind
+from portal.cases.kinds import APPEAL_REVIEWER, get_kind
 from portal.cases.steps import CONFIRMED
 from portal.db import Prepared
 from portal.extensions import login_manager
@@ -92,8 +92,9 @@ def status_context(case, parts):
 
 
 def health_readers(kind) -> set[str]:
-    """Parts that may open health documents: the student and those who decide the case."""
-    return {"student"} | set(kind.deciders)
+    """Parts that may open health documents: the student and those who decide the case or
+    an appeal on its decision."""
+    return {"student", APPEAL_REVIEWER} | set(kind.deciders)
 
 
 @bp.route("/<int:case_id>")
@@ -138,15 +139,20 @@ def status(case_id):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         rows = _member_rows(case_id, current_user.id)
-    if not rows:
-        abort(404)
-    etag = f"c{case_id}v{rows[0][0]}"
+    case = None
+    if rows:
+        version, parts = rows[0][0], {part for _v, part, _a, _h in rows}
+    else:  # no part held: one given (an appeal's decider reads the appealed case), or 404
+        case, parts = case_for(case_id)
+        version = case.version
+    etag = f"c{case_id}v{version}"
     # weak comparison, as If-None-Match asks: a proxy that compresses the answer (nginx's
     # gzip) hands the browser W/"...", and the browser sends that back
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        case, parts = case_for(case_id, parts={part for _v, part, _a, _h in rows})
+        if case is None:
+            case, parts = case_for(case_id, parts=parts)
         template = get_kind(case.kind).template
         html = render_inherited_block(template, "status", **status_context(case, parts))
         response = make_response(html)

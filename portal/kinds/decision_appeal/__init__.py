@@ -3,10 +3,13 @@ signed with the password, first the principal (may only change it in the student
 favour), then the appeals board (members who took part are blocked), final."""
 
 from flask import Blueprint
+from peewee import SQL
 
+from portal.cases import access
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
+from portal.models import Case, Decision, Participant
 
 KIND = "decision_appeal"
 
@@ -18,6 +21,25 @@ def _context(case, parts):
 
     return case_context(case, parts)
 
+
+DECIDERS = frozenset({"principal", "appeals_board"})
+
+
+def _reviews(user_id):
+    """Rows when `user_id` decides an appeal, not withdrawn, on a decision of the outer
+    query's case (access.appeal_reviews): the first instance from filing, the board's members
+    from forwarding (they are added then; the recused as board_recused, no deciding part)."""
+    appealing = Case.alias("appealing")
+    return (DecisionAppeal.select(SQL("1"))
+            .join(Decision, on=(DecisionAppeal.decision == Decision.id))
+            .join(appealing, on=(DecisionAppeal.case == appealing.id))
+            .join(Participant, on=(Participant.case == appealing.id))
+            .where((Decision.case == Case.id) & (Participant.user == user_id)
+                   & Participant.part.in_(sorted(DECIDERS))
+                   & (appealing.state != "withdrawn")))
+
+
+access.appeal_reviews.append(_reviews)
 
 register(Kind(
     code=KIND,
@@ -36,7 +58,7 @@ register(Kind(
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
         *withdrawals(["filed", "with_board"]),
     ],
-    deciders=frozenset({"principal", "appeals_board"}),
+    deciders=DECIDERS,
     template="decision_appeal/case.html",
     extra_context=_context,
     status_context=no_status_extras,  # the status block shows the basics only

@@ -169,7 +169,8 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
           parts: set[str], turn: bool | None = None) -> tuple[str, str] | None:
     """(kind, text key) of the notification someone holding `parts` (not the one who acted)
     gets of an event that left the case in `state`, or None: those who may act next; the
-    student of every change (a decision as one); the deciders of a note; and the parts the
+    student of every change (a decision as one) but the shares of a step taken side by side;
+    the deciders of a note; and the parts the
     kind keeps informed (copy_parts) of a filing, a decision and a closing. `turn`: what
     Kind.turn says of the step, where several people act in one state — of those who may act
     there, only those whose turn begins with it are told (each subject teacher once, when the
@@ -182,6 +183,10 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
     if acts and not is_note and turn is not False:
         return "action_needed", "action_needed"
     if "student" in parts:
+        if turn is False and not deciding:
+            # another's share of a step taken side by side (each subject teacher's answer):
+            # the student sees it on the case's page; the decision that follows tells them
+            return None
         return ("decision", "decision") if deciding else ("case_update", "case_update")
     if is_note and (acts or parts & set(kind.deciders)):
         return "case_update", "case_update"

@@ -514,6 +514,19 @@ def test_the_queue_waits_only_for_those_who_still_have_to_act(portal, school):
     assert _waiting_on_home(portal, case)
 
 
+def test_a_granted_leave_waits_for_the_coordinator_only_after_its_period(app, portal, school):
+    """Granted for 30 November – 2 December 2026: while the student works on the tasks the
+    coordinator has nothing to do (approving and recording R opens the day after the last
+    day), so the case is not among theirs waiting; from 3 December it is."""
+    case = granted(portal, school)
+    portal.login("trinn1")
+    for day in (date(2026, 11, 23), date(2026, 12, 2)):
+        app.config["PORTAL_TODAY"] = day
+        assert not _waiting_on_home(portal, case), day
+    app.config["PORTAL_TODAY"] = date(2026, 12, 3)
+    assert _waiting_on_home(portal, case)
+
+
 def test_coordinator_answers_only_when_every_teacher_has(portal, school):
     case = with_teachers(portal, school)
     portal.login("trinn1")

@@ -270,20 +270,33 @@ _missing_answers = Prepared(lambda case_ids, user_id: (
     .tuples()))
 
 
+# the granted leaves among `case_ids` whose period has not ended by `day`
+_running = Prepared(lambda case_ids, day: (
+    StudyLeave.select(StudyLeave.case)
+    .where(StudyLeave.case.in_(case_ids) & (StudyLeave.last_day >= day))
+    .tuples()))
+
+
 def done_by(user, cases: list[Case], parts: dict[int, set[str]]) -> set[int]:
-    """Kind.done_by: cases with the teachers where `user` has nothing to do now — a teacher
-    who has answered for each of their subjects, or the coordinator while answers are missing."""
+    """Kind.done_by: cases where `user` has nothing to do now — with the teachers, a teacher
+    who has answered for each of their subjects, or the coordinator while answers are missing;
+    granted, the coordinator until the period has ended (the student does the tasks, and the
+    work is approved and recorded as R only after the last day: complete())."""
+    granted = [c.id for c in cases
+               if c.state == "granted" and COORDINATOR in parts.get(c.id, ())]
+    waiting = ({case_id for (case_id,) in _running(granted, today().isoformat())} if granted
+               else set())  # (the day as ISO text: how SQLite stores and compares it)
     open_ids = [c.id for c in cases if c.state == "with_teachers"]
     if not open_ids:
-        return set()
+        return waiting
     mine_missing, all_missing = set(), set()
     for case_id, mine in _missing_answers(open_ids, user.id):
         all_missing.add(case_id)
         if mine:
             mine_missing.add(case_id)
     coordinating = {cid for cid in open_ids if COORDINATOR in parts.get(cid, ())}
-    return {cid for cid in open_ids
-            if cid not in mine_missing and not (cid in coordinating and cid not in all_missing)}
+    return waiting | {cid for cid in open_ids if cid not in mine_missing
+                      and not (cid in coordinating and cid not in all_missing)}
 
 
 class AnswerChanged(engine.StaleCase):

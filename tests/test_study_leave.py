@@ -527,6 +527,25 @@ def test_a_granted_leave_waits_for_the_coordinator_only_after_its_period(app, po
     assert _waiting_on_home(portal, case)
 
 
+def test_staff_answer_before_the_period_begins(app, portal, school):
+    """Applied on 23 November for 30 November – 2 December 2026: staff owe the answer by 29
+    November, the day before the period. The coordinator and the teachers read it at their
+    forms, their queue shows it, and the answer to the student clears it."""
+    case = filed(portal)
+    assert Case.get_by_id(case.id).staff_due_on == date(2026, 11, 29)
+    portal.login("trinn1")
+    due = "Svar innen 29. november 2026, dagen før perioden begynner"
+    assert due in portal.page(case)
+    assert "frist 29. nov" in portal.client.get("/home").get_data(as_text=True).lower()
+    case = with_teachers(portal, school)
+    portal.login("laerer1")
+    assert due in portal.page(case)
+    portal.login("elev1")
+    assert due not in portal.page(case)
+    case = granted(portal, school)
+    assert Case.get_by_id(case.id).staff_due_on is None
+
+
 def test_coordinator_answers_only_when_every_teacher_has(portal, school):
     case = with_teachers(portal, school)
     portal.login("trinn1")

@@ -10,6 +10,7 @@ transaction: the home page's lists show that column as the case's newest event's
 """
 
 from collections.abc import Callable
+from datetime import date
 
 from portal.cases.kinds import Kind, Transition, get_kind
 from portal.db import Prepared, create_row, database, insert_rows
@@ -79,8 +80,10 @@ def open_case(
     text: str = "",
     data: dict | None = None,
     effect: Callable[[Case], None] | None = None,
+    staff_due_on: date | None = None,
 ) -> Case:
-    """File a new case in the kind's initial state, in one transaction with its first event."""
+    """File a new case in the kind's initial state, in one transaction with its first event.
+    `staff_due_on`: when staff owe the answer, where the kind sets it at filing."""
     kind: Kind = get_kind(kind_code)
     with database.atomic():
         now = utcnow()
@@ -96,6 +99,7 @@ def open_case(
             title=title,
             created_at=now,
             updated_at=now,
+            **({"staff_due_on": staff_due_on} if staff_due_on is not None else {}),
         )
         rows = [{"case": case, "user": student, "part": "student", "added_at": now}]
         rows += [{"case": case, "user": user, "part": part, "added_at": now}

@@ -127,6 +127,9 @@ def file(*, student, school, first: date, last: date, reason: str, is_sports_eve
                                      (klass.year_coordinator_id, "year_coordinator")],
         text=reason, data={"first_day": first.isoformat(), "last_day": last.isoformat()},
         effect=effect,
+        # staff answer before the period begins: the student must know before they go (work
+        # queues put it first as the day nears, reminders; the decision clears it)
+        staff_due_on=answer_due(first),
     )
 
 
@@ -176,10 +179,17 @@ def absence_summary(case):
     return summary(case.student_id, case.school_year, school=case.school)
 
 
+def answer_due(first_day: date) -> date:
+    """When staff owe the student an answer: the day before the period begins."""
+    return first_day - timedelta(days=1)
+
+
 def _issue(case, event, *, outcome, summary, reasons, actor):
     decisions.issue(case, outcome=outcome, summary=summary, reasons=reasons,
                     rule_reference=case.school.rules.rule(BASIS_RULE).cite(),
                     decided_by=actor, role="year_coordinator", decided_at=event.created_at)
+    case.staff_due_on = None  # answered
+    Case.update(staff_due_on=None).where(Case.id == case.id).execute()
 
 
 def refuse(case, *, actor, version, reasons):

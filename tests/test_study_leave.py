@@ -530,7 +530,8 @@ def test_a_granted_leave_waits_for_the_coordinator_only_after_its_period(app, po
 def test_staff_answer_before_the_period_begins(app, portal, school):
     """Applied on 23 November for 30 November – 2 December 2026: staff owe the answer by 29
     November, the day before the period. The coordinator and the teachers read it at their
-    forms, their queue shows it, and the answer to the student clears it."""
+    forms, their queue shows it. A grant moves it to 3 December, the day after the period,
+    when the coordinator approves the work; a refusal clears it."""
     case = filed(portal)
     assert Case.get_by_id(case.id).staff_due_on == date(2026, 11, 29)
     portal.login("trinn1")
@@ -543,7 +544,13 @@ def test_staff_answer_before_the_period_begins(app, portal, school):
     portal.login("elev1")
     assert due not in portal.page(case)
     case = granted(portal, school)
-    assert Case.get_by_id(case.id).staff_due_on is None
+    assert Case.get_by_id(case.id).staff_due_on == date(2026, 12, 3)
+    refused = with_teachers(portal, school)
+    answered(portal, school, refused)
+    portal.login("trinn1")
+    assert portal.step(refused, "answer", choice="refuse", text="For mye fravær.").status_code \
+        == 303
+    assert Case.get_by_id(refused.id).staff_due_on is None
 
 
 def test_coordinator_answers_only_when_every_teacher_has(portal, school):

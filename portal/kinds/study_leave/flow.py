@@ -184,12 +184,13 @@ def answer_due(first_day: date) -> date:
     return first_day - timedelta(days=1)
 
 
-def _issue(case, event, *, outcome, summary, reasons, actor):
+def _issue(case, event, *, outcome, summary, reasons, actor, due=None):
+    """The decision; `due`: when the coordinator acts next (a grant's approval of the work)."""
     decisions.issue(case, outcome=outcome, summary=summary, reasons=reasons,
                     rule_reference=case.school.rules.rule(BASIS_RULE).cite(),
                     decided_by=actor, role="year_coordinator", decided_at=event.created_at)
-    case.staff_due_on = None  # answered
-    Case.update(staff_due_on=None).where(Case.id == case.id).execute()
+    case.staff_due_on = due  # the student is answered
+    Case.update(staff_due_on=due).where(Case.id == case.id).execute()
 
 
 def refuse(case, *, actor, version, reasons):
@@ -280,22 +281,15 @@ _missing_answers = Prepared(lambda case_ids, user_id: (
     .tuples()))
 
 
-# the granted leaves among `case_ids` whose period has not ended by `day`
-_running = Prepared(lambda case_ids, day: (
-    StudyLeave.select(StudyLeave.case)
-    .where(StudyLeave.case.in_(case_ids) & (StudyLeave.last_day >= day))
-    .tuples()))
-
-
 def done_by(user, cases: list[Case], parts: dict[int, set[str]]) -> set[int]:
     """Kind.done_by: cases where `user` has nothing to do now — with the teachers, a teacher
     who has answered for each of their subjects, or the coordinator while answers are missing;
     granted, the coordinator until the period has ended (the student does the tasks, and the
-    work is approved and recorded as R only after the last day: complete())."""
-    granted = [c.id for c in cases
-               if c.state == "granted" and COORDINATOR in parts.get(c.id, ())]
-    waiting = ({case_id for (case_id,) in _running(granted, today().isoformat())} if granted
-               else set())  # (the day as ISO text: how SQLite stores and compares it)
+    work is approved and recorded as R only after the last day: complete(); the grant sets
+    staff_due_on to that day, which the lists read with the case)."""
+    now = today()
+    waiting = {c.id for c in cases if c.state == "granted" and COORDINATOR in parts.get(c.id, ())
+               and c.staff_due_on is not None and c.staff_due_on > now}
     open_ids = [c.id for c in cases if c.state == "with_teachers"]
     if not open_ids:
         return waiting
@@ -392,7 +386,8 @@ def answer_student(case, *, actor, version, grant: bool, message: str):
         case, "grant" if grant else "refuse_answer", actor=actor, expected_version=version,
         text=message,
         effect=lambda c, ev: _issue(c, ev, outcome="granted" if grant else "refused",
-                                    summary=summary, reasons=reasons, actor=actor))
+                                    summary=summary, reasons=reasons, actor=actor,
+                                    due=completion_opens(leave) if grant else None))
 
 
 def add_documentation(case, *, actor, version, checked: CheckedFile):

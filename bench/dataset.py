@@ -523,6 +523,12 @@ class Builder:
             return True
 
         def finish():
+            # when staff owe the next answer, as the flow sets it: the day before the period
+            # until the student is answered, then the day after it (the work is approved)
+            state = events[-1][4]
+            ctx["staff_due_on"] = (first - timedelta(days=1) if state in (
+                "submitted", "with_teachers") else last + timedelta(days=1)
+                if state == "granted" else None)
             rows.add(StudyLeave, ("id", "case", "school_class", "first_day", "last_day",
                                   "reason", "is_sports_event", "parents_informed",
                                   "club_informed", "registered_r_at", "created_at"),
@@ -579,7 +585,9 @@ class Builder:
             if rnd.random() < 0.3 and step(student, "student", "add_documentation", "granted",
                                            "dokumentasjon.pdf"):
                 self._attachment(rows, cid, student, "documentation", t)
-            if all(a[7] or a[4] != "approved" for a in pending):
+            # (approved, or closed as not done, only once the period has run: flow.complete)
+            if (all(a[7] or a[4] != "approved" for a in pending)
+                    and t.date() > last):
                 if rnd.random() < 0.95:
                     step(coord, "year_coordinator", "complete", "completed")
                 else:

@@ -169,10 +169,10 @@ def test_the_datasets_absence_is_what_the_portal_would_have_registered(app, db):
     from portal.models import Enrolment, SchoolClass, SchoolYear, User
 
     # (a county's 30,000 students get about 170 warnings; of these 300 students, the random
-    # stream of seed 8 has four cross a threshold, so the comparison below is not of two empty
+    # stream of seed 2 has some cross a threshold, so the comparison below is not of two empty
     # sets: a change to what the generator draws may need another seed)
     with app.app_context():
-        rows = dataset.build(db.obj, scale=0.01, now=datetime(2026, 12, 4, 12, 0), seed=8)
+        rows = dataset.build(db.obj, scale=0.01, now=datetime(2026, 12, 4, 12, 0), seed=2)
     assert rows["absence_record"] > 4 * rows["enrolment"]
     outside = db.execute_sql(
         "SELECT COUNT(*) FROM absence_record AS r JOIN teaching_assignment AS a"

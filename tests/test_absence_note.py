@@ -199,13 +199,18 @@ def test_ask_for_more_then_student_adds_then_refuse_with_decision(client, auth, 
     assert Decision.get(Decision.case == case).reasons == "Innkallingen gjelder en annen dato."
 
 
-def test_stale_review_is_a_clear_message(client, auth, csrf, school):
+def _filed_and_open_as_reviewer(client, auth, csrf):
+    """elev1 files a note; laerer1 (the contact teacher) opens it: (the case, the page)."""
     auth.login("elev1")
     _file(client, csrf)
     case = Case.get(Case.kind == "absence_note")
     auth.logout()
     auth.login("laerer1")
-    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    return case, client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_stale_review_is_a_clear_message(client, auth, csrf, school):
+    case, page = _filed_and_open_as_reviewer(client, auth, csrf)
     r = client.post(f"/absence-notes/{case.id}/review", follow_redirects=True, data={
         "csrf_token": csrf(page), "action": "accept", "version": case.version - 1})
     assert "Noen andre endret saken" in r.get_data(as_text=True)
@@ -215,12 +220,7 @@ def test_stale_review_is_a_clear_message(client, auth, csrf, school):
 def test_a_second_review_of_a_decided_note_is_a_clear_message(client, auth, csrf, school):
     """Two browsers show the note; one accepts it, then the other refuses it from the old
     page: the second is told the note is accepted now (not a page that is not found)."""
-    auth.login("elev1")
-    _file(client, csrf)
-    case = Case.get(Case.kind == "absence_note")
-    auth.logout()
-    auth.login("laerer1")
-    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    case, page = _filed_and_open_as_reviewer(client, auth, csrf)
     assert _review(client, csrf, case, "accept").status_code == 303
     r = client.post(f"/absence-notes/{case.id}/review", follow_redirects=True, data={
         "csrf_token": csrf(page), "action": "refuse", "text": "Mangler legeerklæring.",

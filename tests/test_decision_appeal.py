@@ -314,11 +314,7 @@ def test_the_first_instance_and_the_board_read_the_appealed_case(hav, client, au
     d, documents = _appeal_on_a_health_case(hav, client, auth, csrf, monkeypatch)
     urls = _urls(d, documents)
     assert _answers(client, auth, "rektor", urls) == [404] * len(urls)  # no appeal yet
-    _on(monkeypatch, date(2026, 10, 12))
-    auth.login("elev1")
-    assert _file(client, csrf, d).status_code == 303
-    auth.logout()
-    case = Case.get(Case.kind == "decision_appeal")
+    case = _appealed(client, auth, csrf, monkeypatch, d)
     # The principal follows the appeal's link to the decision appealed, its letter and its
     # documents, the doctor's note included, and each opening is logged.
     auth.login("rektor")
@@ -343,10 +339,7 @@ def test_the_first_instance_and_the_board_read_the_appealed_case(hav, client, au
                                           & (CaseListing.user == hav.rektor)).exists()
     # The board reads nothing before the appeal is forwarded to it.
     assert _answers(client, auth, "klage3", urls) == [404] * len(urls)
-    auth.login("rektor")
-    assert post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/forward",
-                     {"version": case.version, "assessment": "Ingen grunn."}).status_code == 303
-    auth.logout()
+    _forward(client, auth, csrf, case)
     assert _answers(client, auth, "klage3", urls) == [200] * len(urls)
     assert AttachmentAccess.select().where(
         (AttachmentAccess.user == hav.klage[2]) & (AttachmentAccess.part == "appeal_reviewer")
@@ -366,21 +359,31 @@ def test_a_withdrawn_appeal_gives_nothing(hav, client, auth, csrf, monkeypatch):
     from portal.cases.engine import apply
 
     d, documents = _appeal_on_a_health_case(hav, client, auth, csrf, monkeypatch)
-    _on(monkeypatch, date(2026, 10, 12))
-    auth.login("elev1")
-    assert _file(client, csrf, d).status_code == 303
-    auth.logout()
-    case = Case.get(Case.kind == "decision_appeal")
-    auth.login("rektor")
-    assert post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/forward",
-                     {"version": case.version, "assessment": "Ingen grunn."}).status_code == 303
-    auth.logout()
+    case = _appealed(client, auth, csrf, monkeypatch, d)
+    _forward(client, auth, csrf, case)
     urls = _urls(d, documents)
     assert _answers(client, auth, "klage3", urls) == [200] * len(urls)
     case = Case.get_by_id(case.id)
     apply(case, "withdraw", actor=hav.elev1, expected_version=case.version)
     for who in ("rektor", "klage3"):
         assert _answers(client, auth, who, urls) == [404] * len(urls), who
+
+
+def _appealed(client, auth, csrf, monkeypatch, decision):
+    """elev1 appeals `decision` on 12 October 2026; the appeal's case."""
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    assert _file(client, csrf, decision).status_code == 303
+    auth.logout()
+    return Case.get(Case.kind == "decision_appeal")
+
+
+def _forward(client, auth, csrf, case):
+    """The principal forwards the appeal to the board."""
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/forward",
+                     {"version": case.version, "assessment": "Ingen grunn."}).status_code == 303
+    auth.logout()
 
 
 def test_an_appeal_reviewer_reads_decisions_kept_from_other_parts():
@@ -394,10 +397,7 @@ def test_appealed_case_page_statements_do_not_grow(hav, client, auth, csrf, monk
     from tests.statements import statements
 
     d, documents = _appeal_on_a_health_case(hav, client, auth, csrf, monkeypatch)
-    _on(monkeypatch, date(2026, 10, 12))
-    auth.login("elev1")
-    assert _file(client, csrf, d).status_code == 303
-    auth.logout()
+    appeal = _appealed(client, auth, csrf, monkeypatch, d)
     page = f"/cases/{d.case_id}"
     auth.login("rektor")
     few = statements(client, page)
@@ -410,6 +410,6 @@ def test_appealed_case_page_statements_do_not_grow(hav, client, auth, csrf, monk
     for n in range(4):  # more principals on the appeal
         from tests.factories import make_user
 
-        add_participant(Case.get(Case.kind == "decision_appeal"),
-                        make_user(f"rektor{n + 3}", ["principal"], hav.school), "principal")
+        add_participant(appeal, make_user(f"rektor{n + 3}", ["principal"], hav.school),
+                        "principal")
     assert statements(client, page) == few

@@ -115,29 +115,38 @@ def _any_of_case(model):
 # statement. It also tells whether the case has documents and decisions at all, so that the
 # case page asks for them only then (most cases have neither: a statement each saved, a round
 # trip each on PostgreSQL).
-def _with_parts(case_id, user_id):
-    query = _case_by_id.builder(case_id).select_extend(
-        parts_text(user_id).alias("my_parts"),
-        _any_of_case(Attachment).alias("has_attachments"),
-        _any_of_case(Decision).alias("has_decisions"))
+_case_with_parts = Prepared(lambda case_id, user_id: _case_by_id.builder(case_id).select_extend(
+    parts_text(user_id).alias("my_parts"),
+    _any_of_case(Attachment).alias("has_attachments"),
+    _any_of_case(Decision).alias("has_decisions")))
+
+
+def _reviewing(case_id, user_id):
     review = reviews_appeal(user_id)
-    return query if review is None else query.select_extend(review.alias("reviews_appeal"))
+    return Case.select(SQL("1")).where((Case.id == case_id) & review).limit(1)
 
 
-_case_with_parts = Prepared(_with_parts)
+# Asked only of one who holds no part in the case (else the page would be a 404): whether
+# they decide an appeal on one of its decisions. Not part of the statement above, which every
+# case page sends, because almost nobody who opens a case reads it that way.
+_reviews_appeal = Prepared(_reviewing)
 
 
-def given_parts(case) -> set[str]:
-    """The parts a user is given in `case` (read by _case_with_parts) without a participant
-    row: APPEAL_REVIEWER when they decide an appeal on one of its decisions."""
-    return {APPEAL_REVIEWER} if getattr(case, "reviews_appeal", False) else set()
+def given_parts(case_id: int, user_id: int) -> set[str]:
+    """The parts a user who holds none in the case is given without a participant row:
+    APPEAL_REVIEWER when they decide an appeal on one of its decisions. (One who holds a
+    part reads the case by it: a board member who is also, say, its contact teacher, reads
+    it as the contact teacher.)"""
+    if not appeal_reviews:
+        return set()
+    return {APPEAL_REVIEWER} if _reviews_appeal(case_id, user_id) else set()
 
 
 def case_for(case_id: int, user: User | None = None, kind: str | None = None,
              parts: set[str] | None = None) -> tuple[Case, set]:
     """The case and the user's parts in it; 404 when it does not exist or is not theirs.
-    Besides the parts they hold, one who decides an appeal on one of the case's decisions
-    reads it as APPEAL_REVIEWER (given_parts). `parts`: the user's parts, when the caller has
+    One who holds no part but decides an appeal on one of the case's decisions reads it as
+    APPEAL_REVIEWER (given_parts). `parts`: the user's parts, when the caller has
     just read them for this same user from the participant rows (the status poll); never
     parts taken from a request.
 
@@ -150,8 +159,9 @@ def case_for(case_id: int, user: User | None = None, kind: str | None = None,
         if not getattr(user, "is_authenticated", False):
             abort(404)
         case = _case_with_parts.first(case_id, user.id)
-        parts = (parts_of_text(case.my_parts) | given_parts(case)) if case is not None \
-            else set()
+        parts = parts_of_text(case.my_parts) if case is not None else set()
+        if case is not None and not parts:
+            parts = given_parts(case.id, user.id)
     if case is None or not parts or (kind is not None and case.kind != kind):
         abort(404)
     return case, parts

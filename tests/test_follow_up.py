@@ -183,6 +183,20 @@ def test_the_reporting_teacher_reads_neither_the_conversation_nor_the_decision(
     case = _summoned_with_protocol(s)
     Event.update(text="Rom 101, kl. 10:15").where(
         (Event.case == case) & (Event.action == "summon")).execute()
+    FollowUp.update(meeting_on=today() + timedelta(days=7), meeting_time="10:15",
+                    place="Rom 101").where(FollowUp.case == case).execute()
+    auth.login("laerer1")  # the conversation's time and place, while it is called
+    url = f"/cases/{case.id}"
+    Case.update(state="summoned").where(Case.id == case.id).execute()
+    for html in (client.get(url).get_data(as_text=True),
+                 client.get(f"{url}/status", headers={"HX-Request": "true"}).get_data(
+                     as_text=True)):
+        assert "Rom 101" not in html and "10:15" not in html
+    Case.update(state="awaiting_signature").where(Case.id == case.id).execute()
+    auth.logout()
+    auth.login("elev1")
+    assert "Rom 101" in client.get(url).get_data(as_text=True)  # the student reads it
+    auth.logout()
     auth.login("elev1")
     url = f"/cases/{case.id}"
     comment = "Jeg var syk i tre uker, det står ikke her."

@@ -49,8 +49,9 @@ def _status_context(case, parts):
     from portal.kinds.follow_up.models import FollowUp
     from portal.kinds.follow_up.views import reporter_timeline, sees_protocol
 
-    context = {"follow_up": FollowUp.get_or_none(FollowUp.case == case)}
-    if not sees_protocol(parts):
+    context = {"follow_up": FollowUp.get_or_none(FollowUp.case == case),
+               "sees_protocol": sees_protocol(parts)}
+    if not context["sees_protocol"]:
         context["latest"] = reporter_timeline(case, STATUS_EVENTS)
     return context
 

@@ -66,6 +66,38 @@ def test_named_examiner_there_records_but_does_not_publish(two, client, auth, cs
     assert "Kunngjør" not in client.get(page).get_data(as_text=True)
 
 
+def test_a_named_examiner_who_is_no_longer_one_there_records_nothing(two, client, auth,
+                                                                      csrf):
+    """Named examiner of the other school's exam, then the examiner role there is taken
+    away: the exam is no longer theirs."""
+    ExamExaminer.create(exam=two.other_exam, examiner=two.dual)
+    RoleGrant.delete().where((RoleGrant.user == two.dual) & (RoleGrant.role == "examiner")
+                             ).execute()
+    auth.login("dual")
+    page = f"/grades/exams/{two.other_exam.id}"
+    assert client.get(page).status_code == 404
+    assert post_form(client, csrf, f"/grades/exams/{two.own_exam.id}", page,
+                     {f"grade_{two.registration.id}": "C"}).status_code == 404
+    assert not Grade.select().exists()
+
+
+def test_a_county_wide_examiner_records_the_exams_they_are_named_for(two, client, auth, csrf):
+    """An examiner for every school (a grant without a school) sees the exams they are
+    named examiner of, wherever they are, and no others."""
+    county = make_user("fylkessensor", ["examiner"], None, "Frida Fylke")
+    ExamExaminer.create(exam=two.other_exam, examiner=county)
+    auth.login("fylkessensor")
+    listing = client.get("/grades/exams")
+    assert listing.status_code == 200
+    html = listing.get_data(as_text=True)
+    assert f"/grades/exams/{two.other_exam.id}" in html
+    assert f"/grades/exams/{two.own_exam.id}" not in html
+    page = f"/grades/exams/{two.other_exam.id}"
+    assert post_form(client, csrf, page, page,
+                     {f"grade_{two.registration.id}": "D"}).status_code == 303
+    assert client.get(f"/grades/exams/{two.own_exam.id}").status_code == 404
+
+
 def test_the_exam_office_there_publishes(two, client, auth, csrf):
     """The other school's own exam office still runs its exams."""
     make_user("eksamen2", ["exam_office"], two.other_exam.school, "Eva Eksamen")

@@ -105,7 +105,7 @@ def _exams_for(user):
     examining = _schools_as(user, "examiner")
     named = Exam.id.in_(ExamExaminer.select(ExamExaminer.exam)
                         .where(ExamExaminer.examiner == user))
-    if examining is not None:
+    if examining is None:  # an examiner everywhere: every exam they are named for
         return query.where(Exam.school.in_(office) | named)
     return query.where(Exam.school.in_(office) | (named & Exam.school.in_(examining)))
 

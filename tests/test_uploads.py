@@ -58,6 +58,8 @@ def test_file_names_are_cleaned(app):
     ("IMG_0042.HEIF", HEIC, "IMG_0042.HEIF"),
     ("uten-endelse", JPEG, "uten-endelse.jpg"),
     (".html", PNG, "html.png"),
+    ("x" * 195 + ".html" + "zz.png", PNG, "x" * 195 + ".png"),  # cut before the .png
+    ("a" * 250 + ".pdf", PDF, "a" * 196 + ".pdf"),
 ])
 def test_a_download_is_named_by_what_the_file_is(app, name, data, saved_as):
     with app.app_context():

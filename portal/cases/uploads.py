@@ -56,9 +56,10 @@ def _clean_name(name: str | None, content_type: str) -> str:
     stem, dot, ext = base.rpartition(".")
     if not dot:
         stem = base
-    if not (dot and f".{ext.lower()}" in allowed):
-        base = (stem.strip(" .") or "dokument")[:200 - len(allowed[0])] + allowed[0]
-    return base[:200]
+    kept = f".{ext}" if dot and f".{ext.lower()}" in allowed else allowed[0]
+    # (shortened before the extension, which stays: cut after it, a long name could end in
+    # another one)
+    return (stem.strip(" .") or "dokument")[:200 - len(kept)].rstrip(" .") + kept
 
 
 def _human_size(n: int) -> str:

@@ -152,3 +152,22 @@ def test_withdraw_without_javascript(school, live_server, login):
     page.get_by_role("button", name="Ja, trekk saken").click()
     expect(_badge(page)).to_have_text("Trukket tilbake")
     expect(page.locator(".flash-success")).to_contain_text("trukket")
+
+
+def test_a_failed_live_deadline_check_sends_nothing(school, live_server, login):
+    """The deadline check beside the first day fails (the network drops it): the form is
+    not sent for the student, who has not pressed "Send"; it stays as they typed it."""
+    from playwright.sync_api import expect
+
+    from portal.models import Case
+
+    student = login("elev1")
+    student.goto(live_server.url("/study-leave/new"))
+    student.route("**/study-leave/deadline**", lambda route: route.abort())
+    student.fill("#last_day", "2026-12-02")
+    student.fill("#reason", "Landsfinale i orientering med kretslaget.")
+    student.fill("#first_day", "2026-11-30")
+    student.wait_for_timeout(1500)  # the check's delay, its failure, and any wrong resend
+    expect(student.locator("h1")).to_have_text("Søk om selvstendig studiearbeid")
+    expect(student.locator("#reason")).to_have_value("Landsfinale i orientering med kretslaget.")
+    assert not Case.select().exists()

@@ -21,10 +21,13 @@
   // as it would. Polls and a field's live check only try again later.
   function sendPlainly(event) {
     var elt = event.detail.elt;
-    if (!elt || !elt.closest || elt.closest("[data-poll]")) { return; }
-    var form = elt.closest("form");
-    if (!form || (form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
     var config = event.detail.requestConfig || {};
+    // only a form that posts itself in place (hx-post on the form: the register's rows, a
+    // case's steps, each guarded by the version it was loaded at), never a field's live
+    // check inside a form, which would send the form unasked
+    if (!elt || elt.tagName !== "FORM" || !elt.hasAttribute("hx-post")
+        || (config.verb || "").toLowerCase() !== "post") { return; }
+    var form = elt;
     var submitter = config.triggeringEvent && config.triggeringEvent.submitter;
     if (submitter && submitter.name) {
       var pressed = document.createElement("input");

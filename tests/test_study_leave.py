@@ -6,7 +6,7 @@ of Monday 30 November is the last one that can be applied for; Sunday 29 Novembe
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -914,3 +914,33 @@ def test_the_case_page_reads_the_application_once(portal, school, monkeypatch):
         assert len([t for t in texts if 'FROM "study_leave" AS' in t]) == 1, (step, texts)
         if step == "choice":
             assert portal.step(case, "absence-note", note=note.id).status_code == 303
+
+
+def test_documentation_added_before_the_release_becomes_a_health_document(portal, school, db):
+    """Migration 024: a study leave's documentation stored as an ordinary document by an
+    earlier release is marked as a health document; its sports confirmation, and any other
+    kind's documents, are left as they are."""
+    import importlib
+
+    from portal.db import is_postgresql
+
+    migration = importlib.import_module("migrations.024_study_leave_documentation_health")
+    case = granted(portal, school)
+    portal.login("elev1")
+    assert portal.step(case, "documentation",
+                       document=(io.BytesIO(PNG), "legeerklaering.png")).status_code == 303
+    documentation = Attachment.get(Attachment.case == case)
+    confirmation = Attachment.create(case=case, uploaded_by=school.elev1, filename="klubb.png",
+                                     content_type="image/png", size=len(PNG), sha256="0" * 64,
+                                     purpose="sports_confirmation", data=PNG)
+    other = Case.create(school=school.school, school_year=school.year, number=999,
+                        kind="absence_note", state="submitted", is_open=True,
+                        student=school.elev1, title="Fravær", version=1,
+                        created_at=datetime(2026, 11, 1), updated_at=datetime(2026, 11, 1))
+    note_document = Attachment.create(case=other, uploaded_by=school.elev1, filename="a.png",
+                                      content_type="image/png", size=len(PNG),
+                                      sha256="0" * 64, data=PNG)
+    Attachment.update(is_health=False).where(Attachment.id == documentation.id).execute()
+    db.execute_sql(migration.statement(is_postgresql()))
+    health = {a.id: a.is_health for a in Attachment.select()}
+    assert health == {documentation.id: True, confirmation.id: False, note_document.id: False}

@@ -527,6 +527,25 @@ def test_a_granted_leave_waits_for_the_coordinator_only_after_its_period(app, po
     assert _waiting_on_home(portal, case)
 
 
+def test_a_granted_leave_is_shown_from_when_it_can_be_approved_never_late(app, portal,
+                                                                          school):
+    """The grant's date is when approval opens (3 December), not a deadline: a week after
+    it the queue says "fra 3. des.", not days late, and no reminder counts down to it or
+    calls it overdue."""
+    from portal.notifications.models import SentReminder
+    from portal.notifications.reminders import send_reminders
+
+    case = granted(portal, school)
+    portal.login("trinn1")
+    for day in (date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 10)):
+        app.config["PORTAL_TODAY"] = day
+        send_reminders(day)  # (the student's own, of the tasks, may go out)
+    html = portal.client.get("/home").get_data(as_text=True)
+    row = html.split(f'href="/cases/{case.id}"', 1)[1].split("</li>", 1)[0]
+    assert "fra 3. des" in row and "forsinket" not in row and "frist" not in row
+    assert not SentReminder.select().where(SentReminder.key.startswith("staff:")).exists()
+
+
 def test_staff_answer_before_the_period_begins(app, portal, school):
     """Applied on 23 November for 30 November – 2 December 2026: staff owe the answer by 29
     November, the day before the period. The coordinator and the teachers read it at their

@@ -72,6 +72,10 @@ class Kind:
     # turn begins), from the step alone: (action, event data, parts) -> bool, or None for the
     # rule of may_act. Notifications use it, so that those already told are not told again.
     turn_begins: Callable[..., bool | None] | None = None
+    # States in which Case.staff_due_on is when staff may act next, not a deadline (a study
+    # leave's approval opens the day after its period): work queues show it as "from" that
+    # day, never as late, and no reminder counts down to it.
+    due_opens_in: frozenset[str] = frozenset()
     # Parts that read the case's decisions (on the page and as letters), where not every part
     # may: a follow-up's reporting teacher learns that it is decided, not what. None: all.
     decision_readers: frozenset[str] | None = None

@@ -191,7 +191,7 @@ class ListRow:
     as an attribute first, and a dict's failed lookup costs a caught AttributeError each
     time (about ten a row)."""
 
-    __slots__ = ("case", "latest_stored", "due_on", "days_late", "student_name",
+    __slots__ = ("case", "latest_stored", "due_on", "days_late", "opens", "student_name",
                  "student_class")
 
     def __init__(self, case, latest_stored):
@@ -199,6 +199,7 @@ class ListRow:
         self.latest_stored = latest_stored  # the newest event's time as the database gives it
         self.due_on = None  # the work queue's (notifications.queue.overdue_first)
         self.days_late = 0
+        self.opens = False  # due_on is when staff may act, not a deadline
         # whose case, on rows of someone else's (a student's own rows leave them out)
         self.student_name = None
         self.student_class = None  # their class in the case's school year, when they have one

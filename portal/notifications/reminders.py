@@ -57,7 +57,7 @@ def staff_answers(today: date) -> Iterable[Due]:
         if case.staff_due_on > today + timedelta(days=lead_days(case.school)):
             continue
         kind = REGISTRY.get(case.kind)
-        if kind is None:
+        if kind is None or case.state in kind.due_opens_in:  # (a "from" date: no countdown)
             continue
         overdue = case.staff_due_on < today
         parts_by_user: dict[int, tuple[User, set[str]]] = {}

@@ -46,6 +46,9 @@ KIND = register(
             *withdrawals(["submitted", "with_teachers"]),
         ],
         deciders=frozenset({COORDINATOR}),
+        # granted, the coordinator approves the work from the day after the period (the date
+        # the grant sets): "from", not a deadline
+        due_opens_in=frozenset({"granted"}),
         new_endpoint="study_leave.new",
         requires_rules=("study_leave_lead_time",),
         template="study_leave/case.html",

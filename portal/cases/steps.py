@@ -34,6 +34,15 @@ STALE = _l("Someone else changed the case while you were looking at it. "
            "The page now shows the latest version; check it and try again.")
 
 
+def no_longer_possible(case) -> str:
+    """Why a step sent from an older page is refused (TransitionRefused): the case has moved
+    on, and this is its state now (`case` as read for the request)."""
+    from portal.filters import state_label
+
+    return _("That is no longer possible: the case is now \u201c%(state)s\u201d.",
+             state=state_label(case))
+
+
 def take_step(case, action, form: StepForm, *, actor, text="", data=None, effect=None,
               done=None):
     """Apply `action` and go back to the case page (303); stale or refused -> a message."""

@@ -13,7 +13,7 @@ from portal.cases.access import case_for
 from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
-from portal.cases.steps import unconfirmed_withdrawal
+from portal.cases.steps import no_longer_possible, unconfirmed_withdrawal
 from portal.cases.uploads import checked_upload, hold, release
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
@@ -25,7 +25,7 @@ from portal.kinds.absence_note.forms import (
     ReviewForm,
 )
 from portal.kinds.absence_note.models import AbsenceNote
-from portal.models import Attachment, Case, SchoolClass
+from portal.models import Attachment, SchoolClass
 from portal.roles import student_words
 from portal.rules.deadlines import Deadline, format_date
 
@@ -174,15 +174,6 @@ def _stale():
             "again before you act."), "error")
 
 
-def _no_longer(case_id):
-    """The step is not possible in the case's state now (another reviewer acted first, or
-    the student withdrew): say so, naming the state, instead of a page that is not found."""
-    from portal.filters import state_label
-
-    flash(_("That is no longer possible: the case is now \u201c%(state)s\u201d.",
-            state=state_label(Case.get_by_id(case_id))), "error")
-
-
 @bp.route("/<int:case_id>/review", methods=["POST"])
 @roles_required(*REVIEWERS)
 def review_note(case_id):
@@ -217,7 +208,8 @@ def review_note(case_id):
     except StaleCase:
         _stale()
     except TransitionRefused:
-        _no_longer(case.id)
+        # (another reviewer acted first, or the student withdrew: its state now, not a 404)
+        flash(no_longer_possible(case), "error")
     return redirect(url_for("cases.show", case_id=case.id), 303)
 
 
@@ -281,7 +273,8 @@ def withdraw(case_id):
     except StaleCase:
         _stale()
     except TransitionRefused:
-        _no_longer(case.id)
+        # (another reviewer acted first, or the student withdrew: its state now, not a 404)
+        flash(no_longer_possible(case), "error")
     else:
         flash(_("Your absence note is withdrawn. It stays in your list as withdrawn."),
               "success")

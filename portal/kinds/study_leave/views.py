@@ -9,7 +9,7 @@ from portal.auth import roles_required
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.filing import filing_school
-from portal.cases.steps import unconfirmed_withdrawal
+from portal.cases.steps import no_longer_possible, unconfirmed_withdrawal
 from portal.cases.uploads import UploadError, check_upload, checked_upload, hold
 from portal.cases.views import case_context
 from portal.filters import state_label
@@ -207,8 +207,7 @@ def _run(case, parts, step, form_name, form, success):
         flash(_("Someone else changed the case while you had it open. This is how it looks "
                 "now; check it and try again."), "error")
     except TransitionRefused:
-        flash(_("That is no longer possible: the case is now \u201c%(state)s\u201d.",
-                state=state_label(case)), "error")
+        flash(no_longer_possible(case), "error")
     except flow.StepRefused as exc:
         form.form_errors.append(str(exc))
         return _show(case, parts, form_name, form)

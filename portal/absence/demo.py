@@ -3,14 +3,14 @@ near the 10 % limit in one subject."""
 
 from datetime import date, timedelta
 
-from portal.absence.rules import school_days, year_breaks
+from portal.absence.rules import school_days
 from portal.absence.services import check_warnings, record_absence
-from portal.models import SchoolClass, SchoolYear, TeachingAssignment
+from portal.models import SchoolBreak, SchoolClass, SchoolYear, TeachingAssignment
 
 
 def _past_school_days(year: SchoolYear, today: date, count: int) -> list[date]:
     end = min(today - timedelta(days=1), year.ends_on)
-    days = school_days(year.starts_on, end, year_breaks(year)) if end >= year.starts_on else []
+    days = school_days(year.starts_on, end, SchoolBreak.of(year)) if end >= year.starts_on else []
     return days[-count:]
 
 

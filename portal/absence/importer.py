@@ -11,7 +11,15 @@ from portal.absence.services import check_warnings, lesson_minutes, record_absen
 from portal.db import database
 from portal.i18n import gettext as _
 from portal.importer import ImportResult, _rows
-from portal.models import School, SchoolClass, SchoolYear, Subject, TeachingAssignment, User
+from portal.models import (
+    School,
+    SchoolBreak,
+    SchoolClass,
+    SchoolYear,
+    Subject,
+    TeachingAssignment,
+    User,
+)
 
 ABSENCE_COLUMNS = ["school", "date", "class", "subject_code", "username", "lesson"]
 
@@ -65,7 +73,7 @@ def _check(row, schools, breaks: dict) -> tuple[list[str], tuple | None]:
         return [_("%(date)s is in no school year of %(school)s", date=day.isoformat(),
                   school=school.code)], None
     if year.id not in breaks:
-        breaks[year.id] = rules.year_breaks(year)
+        breaks[year.id] = SchoolBreak.of(year)
     why = rules.no_school_day_because(day, year, breaks[year.id])
     if why is not None:
         return [why], None

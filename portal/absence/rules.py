@@ -72,15 +72,13 @@ def school_day_problem(day: date, starts_on: date, ends_on: date,
     return None
 
 
-def no_school_day_because(day: date, year, breaks: Sequence | None = None) -> str | None:
-    """Why `day` is no school day of `year` (a SchoolYear), in words naming the date and the
-    reason; None when it is one. `breaks`: the year's, read when not given."""
+def no_school_day_because(day: date, year, breaks: Sequence) -> str | None:
+    """Why `day` is no school day of `year` (a SchoolYear) with its `breaks`, in words naming
+    the date and the reason; None when it is one."""
     from portal.filters import local_date
     from portal.i18n import gettext as _
     from portal.rules.calendar import holiday_name
 
-    if breaks is None:
-        breaks = year_breaks(year)
     named = local_date(day, "EEEE d. MMMM yyyy")
     problem = school_day_problem(day, year.starts_on, year.ends_on, breaks)
     if problem == OUTSIDE_YEAR:
@@ -99,13 +97,6 @@ def no_school_day_because(day: date, year, breaks: Sequence | None = None) -> st
                  "%(end)s).", date=named, name=b.name,
                  start=local_date(b.first_day), end=local_date(b.last_day))
     return None
-
-
-def year_breaks(year) -> list:
-    """The breaks of a school year (a SchoolYear or its id), in order of their first day."""
-    from portal.models import SchoolBreak
-
-    return SchoolBreak.of(year)
 
 
 def last_school_day(on: date, starts_on: date, ends_on: date,

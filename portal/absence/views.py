@@ -29,7 +29,15 @@ from portal.auth.forms import ActionForm
 from portal.collation import by_name, sort_key
 from portal.i18n import gettext as _
 from portal.menu import link, source
-from portal.models import RoleGrant, School, SchoolClass, Subject, TeachingAssignment, User
+from portal.models import (
+    RoleGrant,
+    School,
+    SchoolBreak,
+    SchoolClass,
+    Subject,
+    TeachingAssignment,
+    User,
+)
 from portal.roles import STAFF_ROLES
 from portal.rules.deadlines import Deadline
 
@@ -150,7 +158,7 @@ def _lesson_args(source, year) -> LessonChoice:
     """The date and lesson from the query or the form; without a date, the last school day
     of the year on or before today."""
     date_text = (source.get("date") or "").strip()
-    breaks = rules.year_breaks(year)
+    breaks = SchoolBreak.of(year)
     if not date_text:
         default = (rules.last_school_day(today(), year.starts_on, year.ends_on, breaks)
                    or today())

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from portal.absence import rules
 from portal.forms import PortalForm
 from portal.i18n import lazy_gettext as _l
+from portal.models import SchoolBreak
 
 CATEGORY_LABELS = {
     "a": _l("a) Health or welfare reasons"),
@@ -63,7 +64,7 @@ class NoteForm(PortalForm):
     def breaks(self) -> list:
         """The school year's breaks (no school days), read once."""
         if self._breaks is None:
-            self._breaks = [] if self.school_year is None else rules.year_breaks(self.school_year)
+            self._breaks = [] if self.school_year is None else SchoolBreak.of(self.school_year)
         return self._breaks
 
     def breaks_named(self) -> str:

@@ -5,7 +5,7 @@ from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
 from portal.absence.services import apply_covers, struck_days
 from portal.i18n import gettext as _
-from portal.models import utcnow
+from portal.models import SchoolBreak, utcnow
 from portal.rules.deadlines import format_date
 
 
@@ -15,7 +15,7 @@ def note_days(note, school_year):
     if note.scope != "days" or note.first_day is None:
         return []
     return rules.school_days(note.first_day, note.last_day or note.first_day,
-                             rules.year_breaks(school_year))
+                             SchoolBreak.of(school_year))
 
 
 def note_lessons(note):
@@ -71,26 +71,27 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) ->
     return " ".join(lines)
 
 
-def _assess(case, note, *, chronic: bool):
-    """What the rules make of the note against the diploma days already struck this school
-    year: (the outcome, those days by date)."""
+def _assess(case, note, *, chronic: bool, days: list):
+    """What the rules make of the note (its school days: note_days) against the diploma days
+    already struck this school year: (the outcome, those days by date)."""
     year = case.school_year
     before = struck_days(case.student_id, year)
     religious = sum(1 for c in before.values() if c == rules.RELIGIOUS)
     outcome = rules.assess_note(
-        case.school.rules, category=note.category, days=note_days(note, year),
+        case.school.rules, category=note.category, days=days,
         lessons=note_lessons(note), chronic=chronic, struck_so_far=len(before),
         religious_so_far=religious, already_struck=set(before))
     return outcome, before
 
 
-def preview(case, note) -> str | None:
+def preview(case, note, days: list) -> str | None:
     """What accepting the note now would do, in the words its acceptance will write, for the
-    reviewer to read before they accept; None for a correction (it strikes nothing)."""
+    reviewer to read before they accept; None for a correction (it strikes nothing). `days`:
+    its school days (note_days), as the page shows them."""
     if note.category == rules.CORRECTION:
         return None
     chronic = note.chronic or ChronicCondition.on_file(case.student_id, case.school_year)
-    outcome, before = _assess(case, note, chronic=chronic)
+    outcome, before = _assess(case, note, chronic=chronic, days=days)
     return explain(outcome, case.school.rules, chronic=chronic,
                    used=len(set(before) | set(outcome.struck)))
 
@@ -112,7 +113,7 @@ def accept(case, note, actor, text: str):
                                          accepted_by=actor, accepted_at=utcnow())
                  .on_conflict_ignore().execute())
             chronic = ChronicCondition.on_file(student, year)
-            outcome, before = _assess(case, note, chronic=chronic)
+            outcome, before = _assess(case, note, chronic=chronic, days=note_days(note, year))
             documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
             for day in outcome.days:
                 AbsenceCover.create(student=student, school_year=year, case=case, date=day,

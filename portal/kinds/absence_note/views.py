@@ -289,12 +289,13 @@ def case_extra(case, parts):
     review_form = ReviewForm(version=case.version)
     review_form.text.label.text = str(review_form.text.label.text) % student_words(case.school)
     can_review = bool(actions & {"accept", "ask", "refuse"})
+    days = review.note_days(note_row, case.school_year_id) if note_row else []
     return {
         "note": note_row,
         # what accepting would do, for the reviewer to weigh before they press "Accept"
-        "preview": review.preview(case, note_row) if can_review and note_row else None,
+        "preview": review.preview(case, note_row, days) if can_review and note_row else None,
         "category_label": CATEGORY_LABELS.get(note_row.category, "") if note_row else "",
-        "school_days": review.note_days(note_row, case.school_year_id) if note_row else [],
+        "school_days": days,
         "can_review": can_review,
         "can_add": "student" in parts and case.is_open,
         "can_withdraw": "withdraw" in actions,

@@ -23,6 +23,7 @@ from portal.models import (
     Attachment,
     Case,
     Event,
+    SchoolBreak,
     SchoolClass,
     SchoolYear,
     Subject,
@@ -484,10 +485,10 @@ def _record_period_as_r(case, leave: StudyLeave) -> int:
     absence register, and re-flag the lessons already recorded; returns the days covered."""
     try:
         from portal.absence import AbsenceCover, apply_covers
-        from portal.absence.rules import STUDY_WORK, school_days, year_breaks
+        from portal.absence.rules import STUDY_WORK, school_days
     except ImportError:
         return 0
-    days = school_days(leave.first_day, leave.last_day, year_breaks(case.school_year_id))
+    days = school_days(leave.first_day, leave.last_day, SchoolBreak.of(case.school_year_id))
     for day in days:
         AbsenceCover.create(student=case.student_id, school_year=case.school_year_id, case=case,
                             date=day, category=STUDY_WORK, documented=True, struck=False)

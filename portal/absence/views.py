@@ -26,7 +26,7 @@ from portal.absence.services import (
 )
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
-from portal.collation import by_name, sort_key
+from portal.collation import by_name
 from portal.i18n import gettext as _
 from portal.menu import link, source
 from portal.models import (
@@ -248,8 +248,7 @@ def import_page():
     form = ActionForm()
     result = None
     mine = admin_schools()
-    schools = (list(School.select().order_by(by_name(School.name))) if mine is None
-               else sorted(mine, key=lambda s: sort_key(s.name)))
+    schools = list(School.select().order_by(by_name(School.name))) if mine is None else mine
     if form.validate_on_submit():
         upload = request.files.get("file")
         raw = upload.read() if upload else b""

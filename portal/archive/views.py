@@ -11,7 +11,6 @@ from portal.forms import PortalForm
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.menu import link, source
-from portal.models import RoleGrant, School
 from portal.rules.calendar import today
 
 bp = Blueprint("archive", __name__, url_prefix="/admin/archive", template_folder="templates",
@@ -27,11 +26,7 @@ class DayForm(PortalForm):
 
 def admin_schools():
     """Schools the administrator holds the role for; None for a portal-wide administrator."""
-    grants = list(RoleGrant.select().where((RoleGrant.user == current_user.id)
-                                           & (RoleGrant.role == "admin")))
-    if any(g.school_id is None for g in grants):
-        return None
-    return list(School.select().where(School.id.in_([g.school_id for g in grants])))
+    return current_user.schools_as("admin")
 
 
 @source(70, bp.name)

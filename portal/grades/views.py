@@ -88,21 +88,15 @@ def mine():
     return render_template("grades/mine.html", rows=_rows_for_student(current_user.id))
 
 
-def _schools_as(user, role: str) -> list[int] | None:
-    """The ids of the schools where `user` holds `role`; None for all (a county-wide grant)."""
-    at = [school for granted, school in user._grants() if granted == role]
-    return None if any(school is None for school in at) else [school.id for school in at]
-
-
 def _exams_for(user):
     """The exams whose grades `user` records: every exam of a school where they are the exam
     office, and the exams they are named examiner of at a school where they are an examiner.
     An exam office at one school is no exam office at another where they hold another role."""
     query = Exam.select(Exam, Subject).join(Subject).order_by(Exam.starts_at.desc())
-    office = _schools_as(user, "exam_office")
+    office = user.schools_as("exam_office")
     if office is None:
         return query
-    examining = _schools_as(user, "examiner")
+    examining = user.schools_as("examiner")
     named = Exam.id.in_(ExamExaminer.select(ExamExaminer.exam)
                         .where(ExamExaminer.examiner == user))
     if examining is None:  # an examiner everywhere: every exam they are named for

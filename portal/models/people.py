@@ -68,6 +68,12 @@ class User(UserMixin, BaseModel):
     def has_role(self, *roles: str, school=None) -> bool:
         return bool(self.role_codes(school) & set(roles))
 
+    def schools_as(self, role: str) -> list | None:
+        """The schools where the user holds `role`, by name; None for every school (a grant
+        of it without a school: county-wide)."""
+        at = [school for granted, school in self._grants() if granted == role]
+        return None if any(school is None for school in at) else at
+
     def schools(self) -> list:
         """The schools the user holds a role at, by name."""
         found = {at.id: at for _role, at in self._grants() if at is not None}

@@ -33,11 +33,13 @@ def _file(client, csrf, document=(JPEG, "legeerklaering.jpg"), **fields):
     return client.post("/absence-notes/new", data=data, content_type="multipart/form-data")
 
 
-def _review(client, csrf, case, action, text=""):
-    page = client.get(f"/cases/{case.id}")
+def _review(client, csrf, case, action, text="", page=None, version=None):
+    """The review posted from `page` (as loaded now when None) at `version` (the case's
+    present one when None)."""
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True) if page is None else page
     return client.post(f"/absence-notes/{case.id}/review", data={
-        "csrf_token": csrf(page.get_data(as_text=True)), "action": action, "text": text,
-        "version": Case.get_by_id(case.id).version})
+        "csrf_token": csrf(page), "action": action, "text": text,
+        "version": Case.get_by_id(case.id).version if version is None else version})
 
 
 def _accepted(client, auth, csrf, **fields):
@@ -222,12 +224,30 @@ def test_a_second_review_of_a_decided_note_is_a_clear_message(client, auth, csrf
     page: the second is told the note is accepted now (not a page that is not found)."""
     case, page = _filed_and_open_as_reviewer(client, auth, csrf)
     assert _review(client, csrf, case, "accept").status_code == 303
-    r = client.post(f"/absence-notes/{case.id}/review", follow_redirects=True, data={
-        "csrf_token": csrf(page), "action": "refuse", "text": "Mangler legeerklæring.",
-        "version": case.version})
-    assert r.status_code == 200
-    assert "Det er ikke lenger mulig: saken er nå «Godtatt" in r.get_data(as_text=True)
+    r = _review(client, csrf, case, "refuse", "Mangler legeerklæring.", page, case.version)
+    # the page as it is now, with the reason and what the reviewer wrote, not sent
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Det er ikke lenger mulig: saken er nå «Godtatt" in html
+    assert "Ikke sendt: det du skrev" in html and "Mangler legeerklæring." in html
     assert Case.get_by_id(case.id).state == "accepted"
+
+
+def test_a_stale_review_keeps_what_the_reviewer_wrote(client, auth, csrf, school):
+    """The note changes (its version moves on) while the contact teacher writes what is
+    missing: the teacher's page comes back with their text in the form, ready to send again."""
+    case, page = _filed_and_open_as_reviewer(client, auth, csrf)
+    Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
+    r = _review(client, csrf, case, "ask", "Legg ved timebekreftelsen.", page, case.version)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Noen andre endret saken" in html
+    assert "Legg ved timebekreftelsen.</textarea>" in html
+    assert f'name="version" value="{case.version + 1}"' in html
+    assert Case.get_by_id(case.id).state == "submitted"
+    r = _review(client, csrf, case, "ask", "Legg ved timebekreftelsen.", html, case.version + 1)
+    assert r.status_code == 303
+    assert Case.get_by_id(case.id).state == "needs_documentation"
 
 
 @pytest.mark.parametrize("document, message", [

@@ -235,6 +235,48 @@ def test_principal_partly_grants_and_the_exam_office_sees_the_list(filed, client
     assert client.get(f"/cases/{case.id}").status_code == 404  # not a decider on havbruk
 
 
+def test_a_stale_decision_keeps_what_the_principal_wrote(filed, client, auth, csrf):
+    """The student adds a document while the principal writes the decision: the page comes
+    back as it is now, with each adaptation's choice and reason and the decision's reasons
+    kept, at the new version. Sent after the student withdrew, the text is shown, not sent."""
+    auth.login("rektor")
+    case = filed.case  # (the version the principal's page was loaded at)
+    items = {i.adaptation: i for i in case.adaptation_items}
+    choices = {"extra_time": ("partly_granted", "30", "Dokumentert behov for 30 minutter."),
+               "separate_room": ("granted", None, ""),
+               "dictionary": ("refused", None, "Ordbok er allerede tillatt.")}
+    Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
+    response = _decide(client, csrf, case, choices, reasons="Sakkyndig vurdering.")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Noen andre endret saken" in html
+    page = _Page(html)
+    assert page.by_id[f"reason_{items['dictionary'].id}"]["value"] == "Ordbok er allerede tillatt."
+    assert page.by_id[f"minutes_{items['extra_time'].id}"]["value"] == "30"
+    assert "checked" in page.by_id[f"outcome_{items['extra_time'].id}-partly_granted"]
+    assert "Sakkyndig vurdering.</textarea>" in html
+    assert page.by_id["version"]["value"] == str(case.version + 1)
+    assert not Decision.select().exists()
+    auth.logout()
+    auth.login("elev1")
+    withdraw = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert client.post(f"/exam-adaptation/{case.id}/withdraw", data={
+        "csrf_token": csrf(withdraw), "version": case.version + 1,
+        "confirmed": "yes"}).status_code == 303
+    assert Case.get_by_id(case.id).state == "withdrawn"
+    auth.logout()
+    auth.login("rektor")
+    response = _decide(client, csrf, Case.get_by_id(case.id), choices,
+                       reasons="Sakkyndig vurdering.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Det er ikke lenger mulig" in html
+    assert "Ikke sendt: det du skrev" in html
+    for text in ("Sakkyndig vurdering.", "Dokumentert behov for 30 minutter.",
+                 "Ordbok er allerede tillatt."):
+        assert text in html
+    assert not Decision.select().exists()
+
+
 def test_fewer_minutes_than_asked_is_no_full_grant(filed, client, auth, csrf):
     """Asked for 60 minutes, "granted" with 30: the letter would read as a full grant, with
     no reason to appeal against. The decider is sent to "grant in part"."""

@@ -152,6 +152,33 @@ def _summoned_with_protocol(s):
     return case
 
 
+def test_a_comment_not_taken_is_kept(app, client, auth, csrf, fagskole):
+    """The student writes a comment on the protocol on a page that is out of date: it comes
+    back in its form at the new version. Sent after they signed in another window, it is
+    shown, not sent."""
+    case = _summoned_with_protocol(fagskole)
+    seen = _version(case.id)
+    Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
+    auth.login("elev1")
+    url = f"/cases/{case.id}"
+    comment = "Jeg var på tannlegen den dagen, det står ikke her."
+    r = _form(client, csrf, f"/follow-up/{case.id}/comment", url,
+              {"version": seen, "comment": comment})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Noen andre endret saken" in html and f"{comment}</textarea>" in html
+    assert f'name="version" type="hidden" value="{_version(case.id)}"' in html
+    assert _form(client, csrf, f"/follow-up/{case.id}/sign", url,
+                 {"version": _version(case.id), "password": "demo"}).status_code == 303
+    r = _form(client, csrf, f"/follow-up/{case.id}/comment", url,
+              {"version": int(seen) + 1, "comment": comment})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Det er ikke lenger mulig" in html
+    assert "Ikke sendt: det du skrev" in html and comment in html
+    assert Case.get_by_id(case.id).state == "signed"
+    assert FollowUp.get(FollowUp.case == case).student_comment in (None, "")
+
+
 def test_student_may_comment_instead_of_signing(app, client, auth, csrf, fagskole):
     case = _summoned_with_protocol(fagskole)
     auth.login("elev1")

@@ -98,7 +98,8 @@ def test_flow_route_answer_and_appeal_deadline_restarts(hav, client, auth, csrf,
     assert "1. mars 2027" in client.get("/grades/").get_data(as_text=True)
 
 
-def test_delay_shows_expected_date(hav, client, auth, csrf, monkeypatch):
+def _with_examiner(hav, client, auth, csrf, monkeypatch):
+    """A request routed to sensor1, who is logged in: (the case, its page)."""
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
     case = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
     auth.login("eksamen")
@@ -107,6 +108,11 @@ def test_delay_shows_expected_date(hav, client, auth, csrf, monkeypatch):
               {"version": 1, "examiners": [hav.sensor1.id]})
     auth.logout()
     auth.login("sensor1")
+    return case, page
+
+
+def test_delay_shows_expected_date(hav, client, auth, csrf, monkeypatch):
+    case, page = _with_examiner(hav, client, auth, csrf, monkeypatch)
     r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
                   {"version": 2, "expected_on": "2027-02-01"})
     assert r.status_code == 422  # not after the deadline 8 February
@@ -129,6 +135,34 @@ def test_stale_version_gives_a_message(hav, client, auth, csrf, monkeypatch):
     assert r.status_code == 303
     assert "endret saken" in client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert Case.get_by_id(case.id).state == "requested"
+
+
+def test_a_step_not_taken_keeps_what_the_examiner_wrote(hav, client, auth, csrf,
+                                                         monkeypatch):
+    """The examiner writes the justification in one window after using "it will be late"
+    in another: the answer comes back in its form, at the case's new version, to send again.
+    Sent once more from a page where it was already given, the text is shown, not sent."""
+    case, page = _with_examiner(hav, client, auth, csrf, monkeypatch)
+    assert post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                     {"version": 2, "expected_on": "2027-02-15"}).status_code == 303
+    written = "Oppgave 2 manglet drøfting av kildene."
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                  {"version": 2, "answer": written})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Noen andre endret saken" in html and "det du skrev står fortsatt" in html
+    assert f"{written}</textarea>" in html
+    assert 'name="version" type="hidden" value="3"' in html
+    assert JustificationRequest.get(JustificationRequest.case == case).answer == ""
+    assert post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                     {"version": 3, "answer": written}).status_code == 303
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                  {"version": 3, "answer": "Et nytt utkast."})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Det er ikke lenger mulig" in html
+    assert "Ikke sendt: det du skrev" in html and "Et nytt utkast." in html
+    assert JustificationRequest.get(JustificationRequest.case == case).answer == written
 
 
 def test_access(hav, client, auth, csrf, monkeypatch):

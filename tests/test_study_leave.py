@@ -824,6 +824,32 @@ def test_a_stale_page_is_refused_with_a_clear_message(portal, school):
     assert _state(case) == "with_teachers"
 
 
+def test_a_stale_decision_keeps_what_the_coordinator_wrote(portal, school):
+    """Someone else changed the application while the coordinator wrote the refusal: the
+    page comes back as it is now with the refusal in the form, at the new version. When the
+    student has withdrawn it meanwhile, the refusal is shown as not sent."""
+    case = filed(portal)
+    seen = Case.get_by_id(case.id).version
+    Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
+    portal.login("trinn1")
+    reasons = "Perioden faller sammen med heldagsprøven i matematikk."
+    response = portal.step(case, "decide", version=seen, choice="refuse", text=reasons)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Noen andre endret saken" in html and f"{reasons}</textarea>" in html
+    assert f'name="version" type="hidden" value="{seen + 1}"' in html
+    assert _state(case) == "submitted"
+    portal.login("elev1")
+    assert portal.step(case, "withdraw", confirmed="yes").status_code == 303
+    portal.login("trinn1")
+    response = portal.step(case, "decide", version=seen + 1, choice="refuse", text=reasons)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Det er ikke lenger mulig: saken er nå «Trukket" in html
+    assert "Ikke sendt: det du skrev" in html and reasons in html
+    assert _state(case) == "withdrawn"
+
+
 def test_htmx_step_updates_the_page_in_place(portal):
     case = filed(portal)
     portal.login("trinn1")

@@ -1,7 +1,10 @@
 """Taking one step of a case from a staff form: the version the user saw, one transition,
-a clear message when someone else got there first, and 303 back to the case page."""
+a clear message when someone else got there first, and 303 back to the case page. A step
+that is not taken keeps what the user wrote (refused_page)."""
 
-from flask import flash, redirect, url_for
+from contextlib import contextmanager
+
+from flask import flash, redirect, render_template, url_for
 from wtforms import HiddenField
 
 from portal.cases.engine import StaleCase, TransitionRefused, apply
@@ -43,18 +46,103 @@ def no_longer_possible(case) -> str:
              state=state_label(case))
 
 
+NOT_NOW = _l("That step is not possible now. The page shows what you can do.")
+KEPT = _l("Someone else changed the case while you had it open, so your step was not taken. "
+          "The page now shows the case as it is, with what you wrote kept in the form: check "
+          "it and send it again.")
+
+
+def written(form) -> list[tuple[str, str]]:
+    """What the user wrote in `form`'s text fields, as (label, text): what a step that was not
+    taken must not lose."""
+    return [(str(field.label.text), field.data.strip()) for field in form
+            if field.type in ("StringField", "TextAreaField")
+            and isinstance(field.data, str) and field.data.strip()]
+
+
+def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also=()):
+    """The case page as it is now, after a step sent from the page was not taken, with what
+    the user wrote kept (422); None when they wrote nothing (the caller then goes back to
+    the case page with its message, as for a withdrawal).
+
+    `stale`: someone else changed the case first; `why`: the step's own rule refused it
+    (StepRefused's message); neither: the case's state no longer allows it. `also`: text
+    written outside the form's own fields, as (label, text). The case is read again;
+    `again(case, parts, form)` gives the page's context with `form` in its place and True
+    when the page still offers that step, else the context and False: then the page shows
+    the text that was not sent."""
+    from portal.cases.access import case_for
+    from portal.cases.kinds import get_kind
+
+    unsent = written(form) + [(str(label), text) for label, text in also]
+    if not unsent:
+        return None
+    with forms_unbound():  # the page's other forms as on a fresh page, at the new version
+        case, parts = case_for(case_id, kind=kind)
+        context, offered = again(case, parts, form)
+    if not offered:
+        flash(no_longer_possible(case), "error")
+        context["unsent"] = unsent
+    else:
+        form.version.data, form.version.raw_data = case.version, None  # (as sent: shown)
+        flash(why or str(KEPT if stale else NOT_NOW), "error")
+    return render_template(get_kind(kind).template, **context), 422
+
+
+@contextmanager
+def forms_unbound():
+    """Forms built inside take nothing from the request being answered, as on a page
+    loaded afresh: a page that keeps one form's input shows the others at the case's new
+    version, not at the version that was sent."""
+    from flask import request
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    sent = request.form, request.files
+    request.form = request.files = ImmutableMultiDict()
+    try:
+        yield
+    finally:
+        request.form, request.files = sent
+
+
+def in_slot(form_key: str):
+    """`again` for a kind whose case page holds each step's form under its own key
+    (form_on_page): the form goes back in its place when the page still offers it."""
+    def again(case, parts, form):
+        from portal.cases.views import case_context
+
+        context = case_context(case, parts)
+        if context.get(form_key) is None:
+            return context, False
+        context[form_key] = form
+        return context, True
+    return again
+
+
 def take_step(case, action, form: StepForm, *, actor, text="", data=None, effect=None,
-              done=None):
-    """Apply `action` and go back to the case page (303); stale or refused -> a message."""
+              done=None, again=None):
+    """Apply `action` and go back to the case page (303). Stale or refused: the case page as
+    it is now with what was written kept (refused_page, with `again` or the form's `kept_by`
+    from form_on_page), or without either (a step with nothing written, such as a
+    withdrawal) a message on the case page."""
+    again = again or getattr(form, "kept_by", None)
     try:
         apply(case, action, actor=actor, expected_version=form.expected_version(case),
               text=text, data=data, effect=effect)
     except StaleCase:
+        if again is not None and (page := refused_page(case.id, case.kind, form, again,
+                                                       stale=True)):
+            return page
         flash(str(STALE), "error")
     except StepRefused as exc:
+        if again is not None and (page := refused_page(case.id, case.kind, form, again,
+                                                       why=exc.message)):
+            return page
         flash(exc.message, "error")
     except TransitionRefused:
-        flash(_("That step is not possible now. The page shows what you can do."), "error")
+        if again is not None and (page := refused_page(case.id, case.kind, form, again)):
+            return page
+        flash(str(NOT_NOW), "error")
     else:
         if done:
             flash(str(done), "success")
@@ -98,22 +186,35 @@ def options(pairs) -> list:
 def step_form(factory, case):
     """A step form bound to the request when posted, else carrying the case's version."""
     form = factory()
-    if not form.is_submitted():
+    if not form.is_submitted() or form.version.data in (None, ""):  # (unbound: forms_unbound)
         form.version.data = case.version
     return form
 
 
-def form_on_page(case_id, kind: str, form_key: str):
-    """(case, page context, form) for a step posted from the case page; 404 when the form
-    is not offered to this user in the case's present state."""
-    from flask import abort
+def form_on_page(case_id, kind: str, form_key: str, form_class=None):
+    """(case, page context, form) for a step posted from the case page. A step not taken
+    puts the form back in its place (take_step, by its `kept_by`).
+
+    When the case's present state does not offer the form to this user: 404 unless the
+    user holds a part that takes this step (the step is the view's name: its endpoint
+    `kind.route` names the action) in some state; for them the page as it is now (422),
+    saying the step is no longer possible and showing what they wrote (`form_class`
+    builds the form from the request to find it)."""
+    from flask import abort, make_response, request
 
     from portal.cases.access import case_for
+    from portal.cases.kinds import get_kind
     from portal.cases.views import case_context
 
     case, parts = case_for(case_id, kind=kind)
     context = case_context(case, parts)
     form = context.get(form_key)
     if form is None:
-        abort(404)
+        action = (request.endpoint or "").rpartition(".")[2]
+        if not any(parts & t.roles for t in get_kind(kind).transitions if t.action == action):
+            abort(404)
+        flash(no_longer_possible(case), "error")
+        context["unsent"] = written(form_class()) if form_class is not None else []
+        abort(make_response(render_template(get_kind(kind).template, **context), 422))
+    form.kept_by = in_slot(form_key)
     return case, context, form

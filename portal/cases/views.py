@@ -18,10 +18,9 @@ from peewee import JOIN
 from portal.auth.views import session_still_valid, session_user_id
 from portal.cases.access import case_for
 from portal.cases.kinds import APPEAL_REVIEWER, get_kind
-from portal.cases.steps import CONFIRMED
+from portal.cases.steps import CONFIRMED, NOT_NOW
 from portal.db import Prepared
 from portal.extensions import login_manager
-from portal.i18n import gettext as _
 from portal.models import Attachment, AttachmentAccess, Case, Event, Participant, User
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -174,7 +173,7 @@ def confirm_withdraw(case_id):
     step = kind.transition(case.state, "withdraw")
     endpoint = f"{case.kind}.withdraw"
     if step is None or "student" not in step.roles or endpoint not in current_app.view_functions:
-        flash(_("That step is not possible now. The page shows what you can do."), "error")
+        flash(str(NOT_NOW), "error")
         return redirect(url_for("cases.show", case_id=case.id), 303)
     return render_template("cases/withdraw.html", case=case, kind=kind, endpoint=endpoint,
                            confirmed=CONFIRMED)

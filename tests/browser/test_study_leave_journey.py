@@ -171,3 +171,34 @@ def test_a_failed_live_deadline_check_sends_nothing(school, live_server, login):
     expect(student.locator("h1")).to_have_text("Søk om selvstendig studiearbeid")
     expect(student.locator("#reason")).to_have_value("Landsfinale i orientering med kretslaget.")
     assert not Case.select().exists()
+
+
+def test_a_stale_page_keeps_what_the_coordinator_wrote(school, live_server, login, axe):
+    """The application changes while the year coordinator writes a refusal: the answer,
+    sent in place, brings the page as it is now with the refusal still in its form, and
+    sending again from there decides the case."""
+    from playwright.sync_api import expect
+
+    from portal.models import Case
+
+    student = login("elev1")
+    student.goto(live_server.url("/study-leave/new"))
+    student.fill("#first_day", "2026-12-07")
+    student.fill("#last_day", "2026-12-08")
+    student.fill("#reason", "Cup i Danmark.")
+    student.get_by_role("button", name="Send søknaden").click()
+    expect(_badge(student)).to_have_text("Sendt, venter på trinnoppfølgeren")
+
+    coordinator = login("trinn1")
+    _open_case_from_home(coordinator, live_server)
+    coordinator.get_by_label("Avslå søknaden").check()
+    reasons = "Perioden faller sammen med heldagsprøven."
+    coordinator.get_by_label("Begrunnelse eller melding").fill(reasons)
+    Case.update(version=Case.version + 1).execute()  # someone else changed it meanwhile
+    coordinator.get_by_role("button", name="Lagre avgjørelsen").click()
+    expect(coordinator.locator(".flash-error")).to_contain_text("Noen andre endret saken")
+    expect(coordinator.get_by_label("Begrunnelse eller melding")).to_have_value(reasons)
+    axe(coordinator)
+    coordinator.get_by_role("button", name="Lagre avgjørelsen").click()
+    expect(_badge(coordinator)).to_have_text("Avslått")
+    assert Case.get().state == "refused"

@@ -13,7 +13,7 @@ from portal.cases.access import case_for
 from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
-from portal.cases.steps import no_longer_possible, unconfirmed_withdrawal
+from portal.cases.steps import no_longer_possible, refused_page, unconfirmed_withdrawal
 from portal.cases.uploads import checked_upload, hold, release
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
@@ -206,11 +206,29 @@ def review_note(case_id):
         apply(case, action, actor=current_user._get_current_object(),
               expected_version=int(form.version.data or 0), text=text, effect=effect)
     except StaleCase:
+        if page := refused_page(case.id, KIND.code, form, _review_again, stale=True):
+            return page
         _stale()
     except TransitionRefused:
-        # (another reviewer acted first, or the student withdrew: its state now, not a 404)
+        # (another reviewer acted first, or the student withdrew: its state now, not a 404,
+        # and what the reviewer wrote shown to them)
+        if page := refused_page(case.id, KIND.code, form, _review_again):
+            return page
         flash(no_longer_possible(case), "error")
     return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def _review_again(case, parts, form):
+    """For refused_page: the page as it is now, with the reviewer's form and text back in
+    place while the note can still be reviewed."""
+    from portal.cases.views import case_context
+
+    context = case_context(case, parts)
+    if not context["can_review"]:
+        return context, False
+    form.text.label = context["review_form"].text.label  # (it names the student)
+    context["review_form"] = form
+    return context, True
 
 
 @bp.route("/<int:case_id>/documents", methods=["POST"])

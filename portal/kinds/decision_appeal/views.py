@@ -139,7 +139,7 @@ def _holders(case):
 @login_required
 def reverse(case_id):
     """First instance: change the decision in the student's favour (never to their detriment)."""
-    case, context, form = form_on_page(case_id, KIND, "reverse_form")
+    case, context, form = form_on_page(case_id, KIND, "reverse_form", ReverseForm)
     if not form.validate_on_submit():
         return render_template("decision_appeal/case.html", **context), 422
     appeal, appealed = context["appeal"], context["appealed"]
@@ -167,7 +167,7 @@ def reverse(case_id):
 @login_required
 def forward(case_id):
     """First instance: send the appeal to the appeals board with an assessment."""
-    case, context, form = form_on_page(case_id, KIND, "forward_form")
+    case, context, form = form_on_page(case_id, KIND, "forward_form", ForwardForm)
     if not form.validate_on_submit():
         return render_template("decision_appeal/case.html", **context), 422
     appeal, appealed = context["appeal"], context["appealed"]

@@ -10,7 +10,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
 from portal.cases.filing import filing_school, student_schools
 from portal.cases.kinds import get_kind
-from portal.cases.steps import unconfirmed_withdrawal
+from portal.cases.steps import STALE, no_longer_possible, refused_page, unconfirmed_withdrawal
 from portal.cases.uploads import UploadError, check_upload, checked_upload, hold, release
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
@@ -221,18 +221,36 @@ def case_extra(case, parts) -> dict:
     }
 
 
-def _do(case, action, form, **kwargs):
-    """Apply one transition; a stale page or a refused action becomes a clear message."""
+def _do(case, action, form, slot=None, page=None, also=(), **kwargs):
+    """Apply one transition: None when it is taken. Else a response: the case page as it is
+    now, with the form back in its `slot` (and the `page` values it needs) where the step is
+    still offered and what was written kept (refused_page; `also`: text written outside the
+    form's fields); a step with nothing written (or no `slot`) goes back to the case page
+    with the reason."""
+    def again(case, parts, form):
+        from portal.cases.views import case_context
+
+        context = case_context(case, parts)
+        if action not in context["may"]:
+            return context, False
+        context.update({slot: form, **(page or {})})
+        return context, True
+
     try:
         apply(case, action, actor=current_user, expected_version=int(form.version.data or 0),
               **kwargs)
-        return True
+        return None
     except StaleCase:
-        flash(_("Someone else changed the case while you had it open. Look at it again and "
-                "repeat what you did if it is still needed."), "error")
+        if slot is not None and (refused := refused_page(case.id, KIND, form, again,
+                                                         stale=True, also=also)):
+            return refused
+        flash(str(STALE), "error")
     except TransitionRefused:
-        flash(_("That is no longer possible in this case."), "error")
-    return False
+        if slot is not None and (refused := refused_page(case.id, KIND, form, again,
+                                                         also=also)):
+            return refused
+        flash(no_longer_possible(case), "error")
+    return _back(case)
 
 
 def _back(case):
@@ -255,9 +273,11 @@ def ask_documentation(case_id):
     form = AskDocumentationForm()
     if not form.validate_on_submit():
         return _rerender(case, parts, ask_form=form)
-    if _do(case, "ask_documentation", form, text=form.text.data.strip()):
-        flash(_("%(Student)s is asked for documentation.", **student_words(case.school)),
-              "success")
+    if (refused := _do(case, "ask_documentation", form, "ask_form",
+                       text=form.text.data.strip())) is not None:
+        return refused
+    flash(_("%(Student)s is asked for documentation.", **student_words(case.school)),
+          "success")
     return _back(case)
 
 
@@ -277,9 +297,11 @@ def add_documentation(case_id):
             form.documentation.errors = [str(exc)]
     if checked is None:
         return _rerender(case, parts, add_form=form)
-    if _do(case, "add_documentation", form, text=(form.text.data or "").strip(),
-           effect=lambda c, e: _attach(c, current_user.id, checked)):
-        flash(_("The documentation is sent."), "success")
+    if (refused := _do(case, "add_documentation", form, "add_form",
+                       text=(form.text.data or "").strip(),
+                       effect=lambda c, e: _attach(c, current_user.id, checked))) is not None:
+        return refused
+    flash(_("The documentation is sent."), "success")
     return _back(case)
 
 
@@ -291,8 +313,11 @@ def withdraw(case_id):
     if (ask := unconfirmed_withdrawal(case, parts)) is not None:
         return ask
     form = WithdrawForm()
-    if form.validate_on_submit() and _do(case, "withdraw", form):
-        flash(_("The application is withdrawn."), "success")
+    if not form.validate_on_submit():
+        return _back(case)
+    if (refused := _do(case, "withdraw", form)) is not None:
+        return refused
+    flash(_("The application is withdrawn."), "success")
     return _back(case)
 
 
@@ -328,7 +353,11 @@ def decide(case_id):
                         rule_reference="; ".join(references), decided_by=current_user,
                         role=role)
 
-    if _do(case, "decide", form, text=summary, effect=effect):
-        flash(_("The decision is sent to %(student)s.", **student_words(case.school)),
-              "success")
+    reasons_written = [(ADAPTATION_LABELS[item.adaptation],
+                        chosen[item.id].reason) for item in items if chosen[item.id].reason]
+    if (refused := _do(case, "decide", form, "decide_form", page={"chosen": chosen},
+                       also=reasons_written, text=summary, effect=effect)) is not None:
+        return refused
+    flash(_("The decision is sent to %(student)s.", **student_words(case.school)),
+          "success")
     return _back(case)

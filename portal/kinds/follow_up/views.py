@@ -97,11 +97,17 @@ def _case(case_id):
     return case, parts
 
 
-def _again(case, parts, action, form):
-    """The case page again with the form's errors (422), input kept."""
+def _page_with(case, parts, action, form):
+    """The case page's context with `form` as the form of `action`, when it is offered."""
     context = base_context(case, parts)
     context.update(case_context(case, parts, **{action: form}))
-    return render_template("follow_up/case.html", **context), 422
+    return context
+
+
+def _again(case, parts, action, form):
+    """The case page again with the form's errors (422), input kept."""
+    return render_template("follow_up/case.html",
+                           **_page_with(case, parts, action, form)), 422
 
 
 def _step(case_id, action, done, make_effect=None, text=lambda form: "", extra_check=None):
@@ -112,8 +118,13 @@ def _step(case_id, action, done, make_effect=None, text=lambda form: "", extra_c
     if extra_check is not None and not extra_check(case, form):
         return _again(case, parts, action, form)
     effect = make_effect(form) if make_effect else None
+
+    def again(case, parts, form):  # a step not taken: the page as it is now, form kept
+        context = _page_with(case, parts, action, form)
+        return context, action in context["forms"]
+
     return take_step(case, action, form, actor=current_user._get_current_object(),
-                     text=text(form), effect=effect, done=done)
+                     text=text(form), effect=effect, done=done, again=again)
 
 
 # --- the teacher's report ------------------------------------------------------------------

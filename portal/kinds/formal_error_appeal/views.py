@@ -99,8 +99,8 @@ def case_context(case, parts):
     return context
 
 
-def _page(case_id, form_key):
-    case, context, form = form_on_page(case_id, KIND, form_key)
+def _page(case_id, form_key, form_class):
+    case, context, form = form_on_page(case_id, KIND, form_key, form_class)
     if not form.validate_on_submit():
         abort(_invalid(context))
     return case, context, form
@@ -116,7 +116,7 @@ def _invalid(context):
 @login_required
 def grant(case_id):
     """The principal grants: new grading or a new exam, for one or all candidates."""
-    case, context, form = _page(case_id, "grant_form")
+    case, context, form = _page(case_id, "grant_form", OutcomeForm)
     appeal, actor = context["appeal"], current_user._get_current_object()
 
     def effect(case, event):
@@ -136,7 +136,7 @@ def grant(case_id):
 @login_required
 def forward(case_id):
     """The principal does not grant: the appeals body decides."""
-    case, context, form = _page(case_id, "forward_form")
+    case, context, form = _page(case_id, "forward_form", ForwardForm)
     appeal = context["appeal"]
 
     def effect(case, event):
@@ -153,7 +153,7 @@ def forward(case_id):
 @login_required
 def decide(case_id):
     """The appeals body decides: rejected, new grading or a new exam. Final."""
-    case, context, form = _page(case_id, "board_form")
+    case, context, form = _page(case_id, "board_form", OutcomeForm)
     appeal = context["appeal"]
 
     def effect(case, event):

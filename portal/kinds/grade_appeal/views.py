@@ -158,7 +158,7 @@ def blind_events(case):
 @login_required
 def appoint(case_id):
     """The exam office appoints new examiners (never the original ones)."""
-    case, context, form = form_on_page(case_id, KIND, "appoint_form")
+    case, context, form = form_on_page(case_id, KIND, "appoint_form", AppointForm)
     if not form.validate_on_submit():
         return render_template("grade_appeal/case.html", **context), 422
     appeal = context["appeal"]
@@ -178,7 +178,7 @@ def appoint(case_id):
 @login_required
 def regrade(case_id):
     """The new examiners set the new grade: it replaces the old one and is final."""
-    case, context, form = form_on_page(case_id, KIND, "regrade_form")
+    case, context, form = form_on_page(case_id, KIND, "regrade_form", RegradeForm)
     if not form.validate_on_submit():
         return render_template("grade_appeal/case.html", **context), 422
     appeal = context["appeal"]

@@ -114,7 +114,7 @@ def _invalid(context):
 @login_required
 def route(case_id):
     """The exam office sends the request to the examiner(s)."""
-    case, context, form = form_on_page(case_id, KIND, "route_form")
+    case, context, form = form_on_page(case_id, KIND, "route_form", RouteForm)
     if not form.validate_on_submit():
         return _invalid(context)
 
@@ -130,7 +130,7 @@ def route(case_id):
 @login_required
 def answer(case_id):
     """The examiner gives the justification, in writing or noting it was given orally."""
-    case, context, form = form_on_page(case_id, KIND, "answer_form")
+    case, context, form = form_on_page(case_id, KIND, "answer_form", AnswerForm)
     ok = form.validate_on_submit()
     text = (form.answer.data or "").strip()
     if ok and not text and not form.given_orally.data:
@@ -159,7 +159,7 @@ def answer(case_id):
 @login_required
 def delay(case_id):
     """The examiner cannot answer in time: the student is told when to expect it."""
-    case, context, form = form_on_page(case_id, KIND, "delay_form")
+    case, context, form = form_on_page(case_id, KIND, "delay_form", DelayForm)
     ok = form.validate_on_submit()
     if ok and form.expected_on.data <= context["req"].answer_due:
         form.expected_on.errors = [_("The date must be after the deadline %(date)s.",

@@ -9,7 +9,7 @@ from portal.auth import roles_required
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.filing import filing_school
-from portal.cases.steps import no_longer_possible, unconfirmed_withdrawal
+from portal.cases.steps import STALE, no_longer_possible, refused_page, unconfirmed_withdrawal
 from portal.cases.uploads import UploadError, check_upload, checked_upload, hold
 from portal.cases.views import case_context
 from portal.filters import state_label
@@ -199,18 +199,34 @@ def _show(case, parts, form_name, form):
     return render_template(KIND.template, **context), 422
 
 
+def _again(form_name):
+    """For refused_page: the page as it is now, with the form back in its place when the
+    step is still offered."""
+    def again(case, parts, form):
+        context = case_context(case, parts)
+        if form_name not in context["forms"]:
+            return context, False
+        context["forms"][form_name] = form
+        return context, True
+    return again
+
+
 def _run(case, parts, step, form_name, form, success):
-    """Take a step; on a stale page or a refusal, show the case again with the reason."""
+    """Take a step; on a stale page or a refusal, show the case again (read again) with the
+    reason and what was written kept."""
     try:
         step()
     except StaleCase:
-        flash(_("Someone else changed the case while you had it open. This is how it looks "
-                "now; check it and try again."), "error")
-    except TransitionRefused:
-        flash(no_longer_possible(case), "error")
+        if page := refused_page(case.id, KIND.code, form, _again(form_name), stale=True):
+            return page
+        flash(str(STALE), "error")
     except flow.StepRefused as exc:
         form.form_errors.append(str(exc))
         return _show(case, parts, form_name, form)
+    except TransitionRefused:
+        if page := refused_page(case.id, KIND.code, form, _again(form_name)):
+            return page
+        flash(no_longer_possible(case), "error")
     else:
         flash(success, "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)

@@ -738,6 +738,47 @@ def test_completion_records_the_period_as_r_in_the_absence_register(portal, scho
     assert "Perioden er ført som R" in portal.page(case)
 
 
+def test_completion_records_r_only_where_the_teacher_approved(portal, school):
+    """Norsk approves, Matematikk declines: the completed leave is R in Norsk's lessons
+    only; Matematikk's lessons in the period stay absence, recorded before the completion
+    or after it, and the page says so."""
+    from portal.absence import record_absence
+    from portal.absence.models import AbsenceRecord
+    from portal.models import TeachingAssignment
+
+    def assignment(subject):
+        return TeachingAssignment.get(TeachingAssignment.school_class == school.klass,
+                                      TeachingAssignment.subject == subject)
+
+    norsk, matte = assignment(school.norsk), assignment(school.matte)
+    case = with_teachers(portal, school)
+    norsk_answer, matte_answer = _answers(case)
+    portal.login("laerer1")
+    assert portal.step(case, f"teacher-answer/{norsk_answer.id}", **_answer_form(
+        norsk_answer, "approve", "Les novellene i kapittel 4.")).status_code == 303
+    portal.login("laerer2")
+    assert portal.step(case, f"teacher-answer/{matte_answer.id}", **_answer_form(
+        matte_answer, "decline", "Heldagsprøve 1. desember.")).status_code == 303
+    portal.login("trinn1")
+    assert portal.step(case, "answer", choice="grant", text="Lykke til!").status_code == 303
+    record_absence(norsk, school.elev1, date(2026, 12, 1), 2, by=school.laerer1)
+    record_absence(matte, school.elev1, date(2026, 12, 1), 3, by=school.laerer2)
+    portal.login("elev1")
+    assert portal.step(case, f"task-done/{norsk_answer.id}").status_code == 303
+    portal.login("trinn1")
+    _after_the_period(portal)
+    assert "R føres bare i fagene der faglæreren godkjente (Norsk)" in portal.page(case)
+    assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
+    record_absence(norsk, school.elev1, date(2026, 12, 2), 1, by=school.laerer1)
+    record_absence(matte, school.elev1, date(2026, 12, 2), 4, by=school.laerer2)
+    categories = {(r.assignment_id, r.date): r.category for r in AbsenceRecord.select()}
+    assert categories == {(norsk.id, date(2026, 12, 1)): "R", (norsk.id, date(2026, 12, 2)): "R",
+                          (matte.id, date(2026, 12, 1)): None,
+                          (matte.id, date(2026, 12, 2)): None}
+    assert ("Perioden er ført som R (organisert studiearbeid) i fraværsregisteret i Norsk. "
+            "I Matematikk 1T, der faglæreren avslo, står timene som fravær.") in portal.page(case)
+
+
 @pytest.mark.parametrize("day", [TODAY, date(2026, 12, 2)])
 def test_completion_waits_until_the_period_has_ended(portal, school, day):
     """The period of 30 November – 2 December is recorded as R from 3 December: not before

@@ -10,7 +10,7 @@ from peewee import (
     IntegerField,
 )
 
-from portal.models import Case, SchoolYear, TeachingAssignment, User
+from portal.models import Case, SchoolYear, Subject, TeachingAssignment, User
 from portal.models.base import BaseModel, utcnow
 
 
@@ -49,14 +49,17 @@ class AbsenceRecord(BaseModel):
 
 
 class AbsenceCover(BaseModel):
-    """What an accepted note covers: a whole school day (lesson NULL) or one lesson, and
-    whether it is documented (outside the absence limit) and struck (kept off the diploma)."""
+    """What an accepted note covers: a whole school day (lesson NULL) or one lesson, in every
+    subject (subject NULL) or in one (a study leave's R, only where its teacher approved),
+    and whether it is documented (outside the absence limit) and struck (kept off the
+    diploma)."""
 
     student = ForeignKeyField(User, on_delete="CASCADE")
     school_year = ForeignKeyField(SchoolYear, on_delete="CASCADE")
     case = ForeignKeyField(Case, backref="absence_covers", on_delete="CASCADE")
     date = DateField()
     lesson = IntegerField(null=True)
+    subject = ForeignKeyField(Subject, null=True, on_delete="CASCADE")
     category = CharField(max_length=16)
     documented = BooleanField(default=True)
     struck = BooleanField(default=False)

@@ -229,11 +229,13 @@ def _covers_for(student, school_year, day):
         & (AbsenceCover.date == day)))
 
 
-def _flags(covers, lesson: int) -> dict:
-    """The flags a record on a day gets from the accepted notes covering that day."""
+def _flags(covers, lesson: int, subject_id: int) -> dict:
+    """The flags a record (of `lesson`, in the subject `subject_id`) on a day gets from the
+    covers of that day: those of its lesson or the whole day, in its subject or every one."""
     flags = {"documented": False, "struck": False, "category": None}
     for c in covers:
-        if c.lesson is None or c.lesson == lesson:
+        if ((c.lesson is None or c.lesson == lesson)
+                and (c.subject_id is None or c.subject_id == subject_id)):
             flags["documented"] |= c.documented
             flags["struck"] |= c.struck
             if c.category == rules.STUDY_WORK or flags["category"] is None:
@@ -250,7 +252,7 @@ def record_absence(assignment, student, day: date, lesson: int, minutes_late: in
         record = AbsenceRecord.get_or_none(
             (AbsenceRecord.student == student) & (AbsenceRecord.assignment == assignment)
             & (AbsenceRecord.date == day) & (AbsenceRecord.lesson == lesson))
-        flags = _flags(_covers_for(student, school_year, day), lesson)
+        flags = _flags(_covers_for(student, school_year, day), lesson, assignment.subject_id)
         if record is None:
             record = AbsenceRecord.create(student=student, assignment=assignment,
                                           school_year=school_year, date=day, lesson=lesson,
@@ -278,9 +280,11 @@ def apply_covers(student, school_year) -> None:
     for c in AbsenceCover.select().where((AbsenceCover.student == student)
                                          & (AbsenceCover.school_year == school_year)):
         covers.setdefault(c.date, []).append(c)
-    for r in AbsenceRecord.select().where((AbsenceRecord.student == student)
-                                          & (AbsenceRecord.school_year == school_year)):
-        flags = _flags(covers.get(r.date, []), r.lesson)
+    for r in (AbsenceRecord.select(AbsenceRecord, TeachingAssignment.subject.alias("subject_id"))
+              .join(TeachingAssignment)
+              .where((AbsenceRecord.student == student)
+                     & (AbsenceRecord.school_year == school_year)).objects()):
+        flags = _flags(covers.get(r.date, []), r.lesson, r.subject_id)
         if (r.documented, r.struck, r.category) != tuple(flags.values()):
             AbsenceRecord.update(**flags).where(AbsenceRecord.id == r.id).execute()
 

@@ -482,16 +482,21 @@ def link_absence_note(case, *, actor, version, note_case_id: int):
 
 def _record_period_as_r(case, leave: StudyLeave) -> int:
     """Cover each school day of the period as R (organised study work, not absence) in the
-    absence register, and re-flag the lessons already recorded; returns the days covered."""
+    absence register, in each subject whose teacher approved the leave (a declined subject's
+    lessons stay absence: the student had no study work agreed there), and re-flag the
+    lessons already recorded; returns the days covered."""
     try:
         from portal.absence import AbsenceCover, apply_covers
         from portal.absence.rules import STUDY_WORK, school_days
     except ImportError:
         return 0
     days = school_days(leave.first_day, leave.last_day, SchoolBreak.of(case.school_year_id))
-    for day in days:
-        AbsenceCover.create(student=case.student_id, school_year=case.school_year_id, case=case,
-                            date=day, category=STUDY_WORK, documented=True, struck=False)
+    subjects = [a.subject_id for a in answers(case) if a.approved]
+    rows = [{"student": case.student_id, "school_year": case.school_year_id, "case": case.id,
+             "date": day, "subject": subject, "category": STUDY_WORK, "documented": True,
+             "struck": False} for day in days for subject in subjects]
+    if rows:
+        AbsenceCover.insert_many(rows).execute()
     apply_covers(case.student, case.school_year)
     return len(days)
 

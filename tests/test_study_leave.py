@@ -96,14 +96,15 @@ def _answer_form(answer, choice, text):
             p + "choice": choice, p + "text": text}
 
 
-def answered(portal, school, case):
-    norsk, matte = _answers(case)
+def answered(portal, school, case, matte=("approve", "Oppgave 3.1–3.20.")):
+    """Norsk's teacher approves, Matematikk's answers `matte` (choice, text)."""
+    norsk, matte_answer = _answers(case)
     portal.login("laerer1")
     assert portal.step(case, f"teacher-answer/{norsk.id}", **_answer_form(
         norsk, "approve", "Les novellene i kapittel 4.")).status_code == 303
     portal.login("laerer2")
-    assert portal.step(case, f"teacher-answer/{matte.id}", **_answer_form(
-        matte, "approve", "Oppgave 3.1–3.20.")).status_code == 303
+    assert portal.step(case, f"teacher-answer/{matte_answer.id}", **_answer_form(
+        matte_answer, *matte)).status_code == 303
     return case
 
 
@@ -751,14 +752,9 @@ def test_completion_records_r_only_where_the_teacher_approved(portal, school):
                                       TeachingAssignment.subject == subject)
 
     norsk, matte = assignment(school.norsk), assignment(school.matte)
-    case = with_teachers(portal, school)
-    norsk_answer, matte_answer = _answers(case)
-    portal.login("laerer1")
-    assert portal.step(case, f"teacher-answer/{norsk_answer.id}", **_answer_form(
-        norsk_answer, "approve", "Les novellene i kapittel 4.")).status_code == 303
-    portal.login("laerer2")
-    assert portal.step(case, f"teacher-answer/{matte_answer.id}", **_answer_form(
-        matte_answer, "decline", "Heldagsprøve 1. desember.")).status_code == 303
+    case = answered(portal, school, with_teachers(portal, school),
+                    matte=("decline", "Heldagsprøve 1. desember."))
+    norsk_answer = _answers(case)[0]
     portal.login("trinn1")
     assert portal.step(case, "answer", choice="grant", text="Lykke til!").status_code == 303
     record_absence(norsk, school.elev1, date(2026, 12, 1), 2, by=school.laerer1)

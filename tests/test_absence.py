@@ -413,6 +413,29 @@ def test_the_summary_counts_what_counts_summed_by_the_database(db, school):
     assert (m.lessons_absent, m.late_minutes, m.undocumented) == (0, 15, pytest.approx(1 / 3))
 
 
+def test_the_summary_leaves_the_breaks_out_of_the_lessons_to_date(db, school):
+    """After the autumn break the lessons planned to date are those of the school days that
+    have passed, not of the break's week: the same absence is a larger share of them so far.
+    (The thresholds count against the year's planned lessons, which no break changes.)"""
+    from portal.absence import rules
+    from portal.models import SchoolBreak
+
+    record_absence(norsk_assignment(school), school.elev1, date(2026, 10, 5), 1)
+    before = absence_summary(school.elev1, school.year, date(2026, 10, 5)).subjects
+    SchoolBreak.create(school_year=school.year, name="Høstferie", first_day=date(2026, 9, 28),
+                       last_day=date(2026, 10, 2))
+    after = absence_summary(school.elev1, school.year, date(2026, 10, 5)).subjects
+    year = school.year
+    for f in after:
+        assert f.planned_to_date == rules.planned_to_date(
+            f.planned, year.starts_on, year.ends_on, date(2026, 10, 5), SchoolBreak.of(year))
+    norsk_before, norsk_after = before[1], after[1]
+    assert norsk_after.subject == "Norsk"
+    assert norsk_after.planned_to_date < norsk_before.planned_to_date
+    assert norsk_after.percent_to_date > norsk_before.percent_to_date
+    assert norsk_after.percent == norsk_before.percent
+
+
 def test_a_student_without_subjects_keeps_their_warnings_and_struck_days(client, auth, db,
                                                                            school):
     """A student moved to a class with no subjects yet: the warning given in the old class

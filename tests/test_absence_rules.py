@@ -1,6 +1,7 @@
 """The counting rules of portal/absence/rules.py on real 2026-27 school days."""
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
@@ -131,6 +132,45 @@ def test_planned_lessons_to_date():
     assert rules.planned_to_date(140, start, end, date(2026, 8, 1)) == 0
     assert rules.planned_to_date(140, start, end, date(2027, 6, 30)) == 140
     assert 40 < rules.planned_to_date(140, start, end, date(2026, 11, 23)) < 60
+
+
+def _break(first, last):
+    return SimpleNamespace(first_day=first, last_day=last)
+
+
+AUTUMN_2026 = _break(date(2026, 9, 28), date(2026, 10, 2))  # week 40
+CHRISTMAS_2026 = _break(date(2026, 12, 21), date(2027, 1, 1))
+WINTER_2027 = _break(date(2027, 2, 22), date(2027, 2, 26))  # week 8
+EASTER_2027 = _break(date(2027, 3, 22), date(2027, 3, 24))  # the days before Maundy Thursday
+
+
+def test_school_days_are_counted_without_the_breaks():
+    start = date(2026, 8, 17)
+    # 17 August - 5 October 2026: seven weeks and a day of weekdays, the autumn break's
+    # five of them no school days; inside the break, the count stops at its eve
+    assert rules.school_day_count(start, date(2026, 10, 5)) == 36
+    assert rules.school_day_count(start, date(2026, 10, 5), [AUTUMN_2026]) == 31
+    assert rules.school_day_count(start, date(2026, 9, 30), [AUTUMN_2026]) == 30
+    assert rules.school_day_count(date(2026, 10, 5), start, [AUTUMN_2026]) == 0
+    # the whole year, counted as school_days walks it (Christmas holidays, Easter, 17 May)
+    breaks = [AUTUMN_2026, CHRISTMAS_2026, WINTER_2027, EASTER_2027]
+    end = date(2027, 6, 18)
+    assert rules.school_day_count(start, end, breaks) == len(rules.school_days(start, end,
+                                                                               breaks))
+
+
+def test_planned_lessons_to_date_leave_out_the_breaks():
+    """On the Monday after the autumn break, 31 of the year's school days have passed, not
+    36: a subject's planned lessons to date do not count the week off, so the student's
+    absence share so far is not understated after a break."""
+    start, end = date(2026, 8, 17), date(2027, 6, 18)
+    breaks = [AUTUMN_2026, CHRISTMAS_2026, WINTER_2027, EASTER_2027]
+    year = len(rules.school_days(start, end, breaks))
+    on = date(2026, 10, 5)
+    assert rules.planned_to_date(190, start, end, on, breaks) == round(190 * 31 / year)
+    assert rules.planned_to_date(190, start, end, on, breaks) < rules.planned_to_date(
+        190, start, end, on)
+    assert rules.planned_to_date(190, start, end, date(2027, 6, 30), breaks) == 190
 
 
 def test_late_minutes_count_as_part_of_a_lesson():

@@ -208,13 +208,25 @@ def percent(lessons: float, planned: int) -> float:
     return round(100 * lessons / planned, 1) if planned else 0.0
 
 
-def planned_to_date(planned: int, starts_on: date, ends_on: date, on: date) -> int:
+def school_day_count(first: date, last: date, breaks: Sequence = ()) -> int:
+    """How many school days there are from `first` to `last` (both included), as
+    school_days counts them: counted, not walked (the absence summary asks it for every
+    subject it shows). `breaks` do not overlap (SchoolBreak rows are refused if they do)."""
+    if last < first:
+        return 0
+    return working_days_between(first, last) - sum(
+        working_days_between(max(b.first_day, first), min(b.last_day, last)) for b in breaks)
+
+
+def planned_to_date(planned: int, starts_on: date, ends_on: date, on: date,
+                    breaks: Sequence = ()) -> int:
     """The planned lessons of a subject that fall before `on`, spread evenly over the
-    school days of the year."""
+    school days of the year (not its `breaks`: no lessons are planned in them, so a week
+    off does not count as a week of lessons the student could have missed)."""
     if on < starts_on:
         return 0
-    total = working_days_between(starts_on, ends_on)
-    done = working_days_between(starts_on, min(on, ends_on))
+    total = school_day_count(starts_on, ends_on, breaks)
+    done = school_day_count(starts_on, min(on, ends_on), breaks)
     return round(planned * done / total) if total else planned
 
 

@@ -15,6 +15,7 @@ from portal.collation import by_name, sort_key
 from portal.db import Prepared, database
 from portal.models import (
     Enrolment,
+    SchoolBreak,
     SchoolClass,
     SchoolYear,
     Subject,
@@ -173,7 +174,9 @@ def _summaries(scope: int, who: int, students: list[int], school_year, on,
     profile = (school or school_year.school).rules
     minutes = lesson_minutes(profile)
     year_id = getattr(school_year, "id", school_year)
-    # planned_to_date depends on the lessons alone: the year's days are counted once
+    # planned_to_date depends on the lessons alone: the year's days are counted once, its
+    # breaks read once when there is a subject to count them for
+    breaks = None
     by_student: dict[int, dict[int, rules.SubjectFigures]] = {}  # student -> subject -> figures
     figures: dict[tuple[int, int], rules.SubjectFigures] = {}  # (student, assignment) -> same
     to_date: dict[int, int] = {}
@@ -183,8 +186,9 @@ def _summaries(scope: int, who: int, students: list[int], school_year, on,
         subjects = by_student.setdefault(student_id, {})
         if subject_id not in subjects:
             if planned not in to_date:
+                breaks = SchoolBreak.of(year_id) if breaks is None else breaks
                 to_date[planned] = rules.planned_to_date(
-                    planned, school_year.starts_on, school_year.ends_on, on)
+                    planned, school_year.starts_on, school_year.ends_on, on, breaks)
             subjects[subject_id] = rules.SubjectFigures(
                 assignment_id=a_id, subject=name, subject_code=code, planned=planned,
                 practice=bool(practice), planned_to_date=to_date[planned])

@@ -66,9 +66,14 @@ class SchoolBreak(BaseModel):
 
     @classmethod
     def of(cls, year) -> list["SchoolBreak"]:
-        """The breaks of a school year (a SchoolYear or its id), in order."""
-        return list(cls.select().where(cls.school_year == year).order_by(cls.first_day))
+        """The breaks of a school year (a SchoolYear or its id), in order. (Prepared: the
+        absence summary on the pages asks it.)"""
+        return _breaks_of(year)
 
+
+_breaks_of = Prepared(lambda year_id: (
+    SchoolBreak.select().where(SchoolBreak.school_year == year_id)
+    .order_by(SchoolBreak.first_day)))
 
 # the year holding the day first, then the latest; the day as ISO text (how SQLite stores a
 # date and compares it; PostgreSQL reads it as a date where the column gives the type)

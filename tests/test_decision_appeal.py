@@ -198,6 +198,10 @@ def test_board_conflicts_majority_and_casting_vote(hav, client, auth, csrf, monk
     html = client.get(page).get_data(as_text=True)
     assert "fattet vedtaket som er påklaget" in html
     assert "Før inn nemndas vedtak" not in html
+    # recused (forvaltningsloven § 6): told why, not what the appeal or the assessment says
+    assert "Du kan ikke delta i behandlingen av denne klagen" in html
+    for text in ("Utvidet tid 60 min.", "Legeerklæringen sier 60.", "Ingen grunn til endring."):
+        assert text not in html
     auth.logout()
     auth.login("klage3")
     html = client.get(page).get_data(as_text=True)
@@ -216,6 +220,10 @@ def test_board_conflicts_majority_and_casting_vote(hav, client, auth, csrf, monk
     assert appeal.outcome == "upheld"  # tie: the chair's vote decides
     assert {(v.member_id, v.vote, v.is_chair) for v in BoardVote.select()} == {
         (k3.id, "upheld", True), (k4.id, "changed", False)}
+    auth.logout()
+    auth.login("klage1")  # recused: not the board's minutes either
+    html = client.get(page).get_data(as_text=True)
+    assert "Møte 28.10" not in html and "Legeerklæringen sier 60." not in html
     auth.logout()
     auth.login("elev1")
     html = client.get(page).get_data(as_text=True)

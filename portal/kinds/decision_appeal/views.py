@@ -111,6 +111,9 @@ def case_context(case, parts):
         "first_instance": case.school.rules.rule("decision_appeal_first_instance"),
         "appeal_body": case.school.rules.rule("appeal_body"),
         "holders": _holders(case), "board_outcomes": r.BOARD_OUTCOMES,
+        # a board member who may not take part (forvaltningsloven § 6) learns that and why,
+        # not what the appeal says, the assessment or the board's minutes
+        "recused": parts == {"board_recused"},
     }
     if case.state == "filed" and "principal" in parts:
         context["reverse_form"] = step_form(ReverseForm, case)

@@ -532,15 +532,29 @@ def test_a_granted_leave_is_shown_from_when_it_can_be_approved_never_late(app, p
                                                                           school):
     """The grant's date is when approval opens (3 December), not a deadline: a week after
     it the queue says "fra 3. des.", not days late, and no reminder counts down to it or
-    calls it overdue."""
-    from portal.notifications.models import SentReminder
+    calls it overdue. On 3 December the coordinator is told once that the case waits for
+    them (the period has run; the work can be approved), and nobody else is."""
+    from portal.notifications.models import Notification, SentReminder
     from portal.notifications.reminders import send_reminders
 
     case = granted(portal, school)
     portal.login("trinn1")
-    for day in (date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 10)):
+
+    def told():
+        return [(n.user.username, n.kind, n.text_key, n.due_on) for n in Notification.select()
+                .where((Notification.case == case) & (Notification.kind != "case_update")
+                       & (Notification.kind != "decision") & (Notification.kind != "reminder")
+                       & (Notification.created_at > granted_at))]
+
+    granted_at = Notification.select(Notification.created_at).order_by(
+        Notification.created_at.desc()).scalar()
+    app.config["PORTAL_TODAY"] = date(2026, 12, 2)
+    send_reminders(date(2026, 12, 2))  # (the student's own, of the tasks, may go out)
+    assert told() == []
+    for day in (date(2026, 12, 3), date(2026, 12, 4), date(2026, 12, 10)):
         app.config["PORTAL_TODAY"] = day
-        send_reminders(day)  # (the student's own, of the tasks, may go out)
+        send_reminders(day)
+    assert told() == [("trinn1", "action_needed", "action_needed", date(2026, 12, 3))]
     html = portal.client.get("/home").get_data(as_text=True)
     row = html.split(f'href="/cases/{case.id}"', 1)[1].split("</li>", 1)[0]
     assert "fra 3. des" in row and "forsinket" not in row and "frist" not in row

@@ -34,6 +34,7 @@ class Due:
     case: Case
     due_on: date
     text_key: str
+    kind: str = "reminder"  # the notification's kind (what e-mail can be switched off for)
 
 
 # Request kinds add generators of students' own deadlines: fn(today) -> Iterable[Due]
@@ -47,7 +48,10 @@ def lead_days(school: School) -> int:
 
 
 def staff_answers(today: date) -> Iterable[Due]:
-    """Open cases whose staff answer is due within the lead time or overdue."""
+    """Open cases whose staff answer is due within the lead time or overdue; and in a state
+    whose date is when staff may act next (Kind.due_opens_in: a granted study leave, whose
+    work can be approved the day after its period), one notice once that day has come, that
+    the case waits for them: no countdown to it, and never "late"."""
     cases = (Case.select(Case, School)
              .join(School)
              .where(Case.is_open & Case.staff_due_on.is_null(False)
@@ -57,7 +61,10 @@ def staff_answers(today: date) -> Iterable[Due]:
         if case.staff_due_on > today + timedelta(days=lead_days(case.school)):
             continue
         kind = REGISTRY.get(case.kind)
-        if kind is None or case.state in kind.due_opens_in:  # (a "from" date: no countdown)
+        if kind is None:
+            continue
+        opens = case.state in kind.due_opens_in
+        if opens and case.staff_due_on > today:  # (a "from" date: no countdown to it)
             continue
         overdue = case.staff_due_on < today
         parts_by_user: dict[int, tuple[User, set[str]]] = {}
@@ -70,6 +77,11 @@ def staff_answers(today: date) -> Iterable[Due]:
             if not kind.may_act(case.state, staff):
                 continue
             if case.id in kind.already_done(user, [case], {case.id: staff}):
+                continue
+            if opens:
+                yield Due(key=f"opens:{case.id}:{case.state}:{case.staff_due_on}:{user.id}",
+                          user=user, case=case, due_on=case.staff_due_on,
+                          text_key="action_needed", kind="action_needed")
                 continue
             when = "overdue" if overdue else "soon"
             yield Due(key=f"staff:{case.id}:{case.state}:{case.staff_due_on}:{when}:{user.id}",
@@ -100,7 +112,7 @@ def send_one(due: Due) -> bool:
     try:
         with database.atomic():
             SentReminder.create(key=due.key, user=due.user, case=due.case, due_on=due.due_on)
-            deliver(due.user, due.case, "reminder", due.text_key, due_on=due.due_on,
+            deliver(due.user, due.case, due.kind, due.text_key, due_on=due.due_on,
                     dedupe_key=f"reminder:{due.key}")
     except IntegrityError:
         return False

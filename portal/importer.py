@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
+from peewee import fn
+
 from portal.auth.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -190,9 +192,36 @@ def add_break(school_code: str, year_name: str, name: str, first_day: str,
             result.errors.append(f"overlaps the break {other.name} "
                                  f"({other.first_day} – {other.last_day})")
     if result.ok:
+        result.errors += _absence_in(year, first, last)
+    if result.ok:
         SchoolBreak.create(school_year=year, name=name, first_day=first, last_day=last)
         result.created = 1
     return result
+
+
+def _absence_in(year, first: date, last: date) -> list[str]:
+    """Why a break cannot be added on days the school has already treated as school days:
+    absence registered in a lesson, or an accepted absence note counting them (a break has
+    no lessons, and its days would still count as absent, or toward the diploma's 10 days).
+    Checked before the break is added, so that nobody's figures change unseen."""
+    try:
+        from portal.absence.models import AbsenceCover, AbsenceRecord
+    except ImportError:  # (a portal without the absence register)
+        return []
+    errors = []
+    for model, what in ((AbsenceRecord, "lessons of absence are registered"),
+                        (AbsenceCover, "days of accepted absence notes fall")):
+        in_break = ((model.school_year == year) & (model.date >= first)
+                    & (model.date <= last))
+        if model is AbsenceRecord:
+            in_break &= ~AbsenceRecord.corrected
+        found = model.select(fn.COUNT(model.id), fn.MIN(model.date)).where(in_break).tuples()
+        count, earliest = found.get()
+        if count:
+            errors.append(f"{count} {what} in {first} – {last} (the first on {earliest}): "
+                          "correct them in the register or the notes first, or check the "
+                          "break's dates")
+    return errors
 
 
 def remove_break(school_code: str, year_name: str, first_day: str) -> ImportResult:

@@ -163,8 +163,11 @@ def test_a_study_leave_records_no_r_on_a_planning_day(client, auth, csrf, school
     portal.login("trinn1")
     client.application.config["PORTAL_TODAY"] = date(2026, 12, 3)  # the period has ended
     assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
-    covered = sorted(c.date for c in AbsenceCover.select().where(AbsenceCover.case == case))
-    assert covered == [date(2026, 11, 30), date(2026, 12, 2)]
+    covered = sorted((c.date, c.subject_id) for c in AbsenceCover.select().where(
+        AbsenceCover.case == case))  # (one cover per day and approved subject)
+    subjects = sorted(a.subject_id for a in _answers(case))
+    assert covered == [(day, s) for day in (date(2026, 11, 30), date(2026, 12, 2))
+                       for s in subjects]
 
 
 # IT staff add the breaks: `flask add-break`, `flask breaks`, `flask remove-break`
@@ -217,6 +220,32 @@ def test_a_bad_break_is_refused_and_says_why(school, autumn, args, error):
     result = add_break(*args)
     assert not result.ok and any(error in e for e in result.errors), result.errors
     assert SchoolBreak.select().count() == 1
+
+
+def test_a_break_on_days_with_registered_absence_is_refused(client, auth, csrf, school):
+    """A planning day added after a lesson of absence was registered on it, or an absence
+    note accepted for it: refused, naming how many and the first, so that nobody's figures
+    change unseen. A record corrected away does not stand in the way."""
+    from portal.absence import record_absence
+
+    day = date(2026, 11, 13)
+    record = record_absence(norsk_assignment(school), school.elev1, day, 2)
+    result = add_break("test-vgs", "2026/2027", "Planleggingsdag", "2026-11-13", "2026-11-13")
+    assert result.errors == [
+        "1 lessons of absence are registered in 2026-11-13 – 2026-11-13 (the first on "
+        "2026-11-13): correct them in the register or the notes first, or check the break's "
+        "dates"]
+    AbsenceRecord.update(corrected=True).where(AbsenceRecord.id == record.id).execute()
+    case = Case.get_by_id(granted(Portal(client, auth, csrf), school).id)  # (any case)
+    AbsenceCover.create(student=school.elev1, school_year=school.year, case=case, date=day,
+                        category="a")
+    result = add_break("test-vgs", "2026/2027", "Planleggingsdag", "2026-11-13", "2026-11-13")
+    assert len(result.errors) == 1 and result.errors[0].startswith(
+        "1 days of accepted absence notes fall in 2026-11-13 – 2026-11-13")
+    AbsenceCover.delete().execute()
+    assert add_break("test-vgs", "2026/2027", "Planleggingsdag", "2026-11-13",
+                     "2026-11-13").ok
+    assert [b.name for b in SchoolBreak.select()] == ["Planleggingsdag"]
 
 
 def test_breaks_go_with_their_school_year(school, autumn):

@@ -68,4 +68,16 @@ def test_exam_pages_fit_a_360_px_phone(app, live_server, login, axe):
     expect(region).to_be_focused()
     axe(office)
 
+    # the exam plan's table is wider than the phone: it scrolls in a region the keyboard
+    # reaches, and a shadow at its right edge shows that there is more of it
+    office.goto(live_server.url("/exams/plan"))
+    fits_the_screen(office)
+    plan = office.get_by_role("region", name="Eksamener 2026/2027")
+    plan.focus()
+    expect(plan).to_be_focused()
+    wider, cue = plan.evaluate("el => [el.scrollWidth > el.clientWidth, "
+                               "getComputedStyle(el).backgroundImage]")
+    assert wider and cue.count("gradient") == 4, cue
+    axe(office)
+
 

@@ -173,13 +173,9 @@ def test_a_failed_live_deadline_check_sends_nothing(school, live_server, login):
     assert not Case.select().exists()
 
 
-def test_a_stale_page_keeps_what_the_coordinator_wrote(school, live_server, login, axe):
-    """The application changes while the year coordinator writes a refusal: the answer,
-    sent in place, brings the page as it is now with the refusal still in its form, and
-    sending again from there decides the case."""
+def _filed_and_opened_by_the_coordinator(live_server, login):
+    """elev1 applies for 7-8 December; trinn1 opens the case: (student page, coordinator's)."""
     from playwright.sync_api import expect
-
-    from portal.models import Case
 
     student = login("elev1")
     student.goto(live_server.url("/study-leave/new"))
@@ -188,9 +184,20 @@ def test_a_stale_page_keeps_what_the_coordinator_wrote(school, live_server, logi
     student.fill("#reason", "Cup i Danmark.")
     student.get_by_role("button", name="Send søknaden").click()
     expect(_badge(student)).to_have_text("Sendt, venter på trinnoppfølgeren")
-
     coordinator = login("trinn1")
     _open_case_from_home(coordinator, live_server)
+    return student, coordinator
+
+
+def test_a_stale_page_keeps_what_the_coordinator_wrote(school, live_server, login, axe):
+    """The application changes while the year coordinator writes a refusal: the answer,
+    sent in place, brings the page as it is now with the refusal still in its form, and
+    sending again from there decides the case."""
+    from playwright.sync_api import expect
+
+    from portal.models import Case
+
+    student, coordinator = _filed_and_opened_by_the_coordinator(live_server, login)
     coordinator.get_by_label("Avslå søknaden").check()
     reasons = "Perioden faller sammen med heldagsprøven."
     coordinator.get_by_label("Begrunnelse eller melding").fill(reasons)
@@ -202,3 +209,30 @@ def test_a_stale_page_keeps_what_the_coordinator_wrote(school, live_server, logi
     coordinator.get_by_role("button", name="Lagre avgjørelsen").click()
     expect(_badge(coordinator)).to_have_text("Avslått")
     assert Case.get().state == "refused"
+
+
+def test_a_refusal_written_after_the_student_withdrew_is_shown_not_lost(school, live_server,
+                                                                       login, axe):
+    """The student withdraws while the year coordinator writes a refusal: sending it brings
+    the page as it is now, saying the step is no longer possible, with the refusal shown as
+    not sent so that it can be copied."""
+    from playwright.sync_api import expect
+
+    from portal.models import Case
+
+    student, coordinator = _filed_and_opened_by_the_coordinator(live_server, login)
+    coordinator.get_by_label("Avslå søknaden").check()
+    reasons = "Perioden faller sammen med heldagsprøven.\nSøk gjerne om en annen uke."
+    coordinator.get_by_label("Begrunnelse eller melding").fill(reasons)
+
+    student.get_by_role("link", name="Trekk søknaden").click()
+    student.get_by_role("button", name="Ja, trekk saken").click()
+    expect(_badge(student)).to_have_text("Trukket tilbake")
+
+    coordinator.get_by_role("button", name="Lagre avgjørelsen").click()
+    expect(coordinator.locator(".flash-error")).to_contain_text("Det er ikke lenger mulig")
+    unsent = coordinator.locator(".unsent")
+    expect(unsent.get_by_role("heading", name="Ikke sendt: det du skrev")).to_be_visible()
+    expect(unsent.locator(".unsent-text")).to_have_text(reasons)
+    axe(coordinator)
+    assert Case.get().state == "withdrawn"

@@ -392,6 +392,44 @@ def test_adding_no_or_a_bad_document_says_so_at_the_form_and_keeps_the_comment(
     assert Attachment.select().count() == 0 and Case.get_by_id(case.id).events.count() == 1
 
 
+def test_a_document_sent_from_a_stale_page_is_kept_not_reported_as_added(client, auth,
+                                                                          csrf, school):
+    """The note changed while the student chose a file (it said "added" and added nothing):
+    the page as it is now, saying why, with the comment and the file kept; sent again as it
+    stands, the kept file is added and no longer held."""
+    from portal.models import HeldUpload
+
+    auth.login("elev1")
+    _file(client, csrf, document=None, category="e")
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    _review(client, csrf, case, "ask", "Legg ved innkallingen fra retten.")
+    auth.logout()
+    auth.login("elev1")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    seen = Case.get_by_id(case.id).version
+    Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
+    r = client.post(f"/absence-notes/{case.id}/documents", data={
+        "csrf_token": csrf(page), "version": seen, "comment": "Innkallingen fra tingretten.",
+        "document": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 50), "innkalling.pdf")},
+        content_type="multipart/form-data")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Noen andre endret saken" in html and "Dokumentasjonen er lagt til" not in html
+    assert "Innkallingen fra tingretten.</textarea>" in html
+    assert "innkalling.pdf" in _added_section(html)
+    token = re.search(r'name="document-held" value="([0-9a-f]+)"', html)[1]
+    assert Attachment.select().count() == 0
+    assert Case.get_by_id(case.id).state == "needs_documentation"
+    r = client.post(f"/absence-notes/{case.id}/documents", data={
+        "csrf_token": csrf(html), "version": seen + 1, "comment": "Innkallingen fra tingretten.",
+        "document-held": token}, content_type="multipart/form-data")
+    assert r.status_code == 303 and Case.get_by_id(case.id).state == "submitted"
+    assert [a.filename for a in Attachment.select()] == ["innkalling.pdf"]
+    assert not HeldUpload.select().exists()
+
+
 def test_a_too_long_comment_is_named_at_its_field_and_kept(client, auth, csrf, school):
     auth.login("elev1")
     _file(client, csrf, document=None)

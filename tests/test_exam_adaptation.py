@@ -393,6 +393,42 @@ def test_documentation_loop(filed, client, auth, csrf):
     assert Attachment.select().where(Attachment.case == case).count() == 2
 
 
+def _documentation_asked_for(filed, client, auth, csrf):
+    """The principal asks for documentation; elev1 is logged in: the case as it is now."""
+    auth.login("rektor")
+    page = client.get(f"/cases/{filed.case.id}").get_data(as_text=True)
+    assert client.post(f"/exam-adaptation/{filed.case.id}/ask-documentation", data={
+        "csrf_token": csrf(page), "version": filed.case.version,
+        "text": "Send sakkyndig vurdering fra PPT."}).status_code == 303
+    auth.logout()
+    auth.login("elev1")
+    return Case.get_by_id(filed.case.id)
+
+
+def test_documentation_sent_from_a_stale_page_is_kept(filed, client, auth, csrf):
+    """The application changed while the student chose the file: the page as it is now with
+    the file and the text kept (the file held), sent again as it stands."""
+    from portal.models import HeldUpload
+
+    case = _documentation_asked_for(filed, client, auth, csrf)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
+    response = client.post(f"/exam-adaptation/{case.id}/documentation", data={
+        "csrf_token": csrf(page), "version": case.version, "text": "Vurderingen fra PPT.",
+        "documentation": (BytesIO(PNG), "ppt.png")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Noen andre endret saken" in html and "Vurderingen fra PPT.</textarea>" in html
+    token = re.search(r'name="documentation-held" value="([0-9a-f]+)"', html)[1]
+    assert Attachment.select().where(Attachment.case == case).count() == 1
+    response = client.post(f"/exam-adaptation/{case.id}/documentation", data={
+        "csrf_token": csrf(html), "version": case.version + 1, "text": "Vurderingen fra PPT.",
+        "documentation-held": token}, content_type="multipart/form-data")
+    assert response.status_code == 303 and Case.get_by_id(case.id).state == "submitted"
+    assert "ppt.png" in [a.filename for a in Attachment.select().where(Attachment.case == case)]
+    assert not HeldUpload.select().exists()
+
+
 def test_health_documentation_only_for_deciders_and_the_student(filed, client, auth):
     attachment = Attachment.get(Attachment.case == filed.case)
     assert attachment.is_health
@@ -510,14 +546,7 @@ def test_a_granted_application_reads_innvilget_not_medhold(filed, client, auth, 
 def test_documentation_sent_without_a_file_or_with_a_refused_one_says_so(filed, client, auth,
                                                                          csrf):
     """Once a 500 (the file's error cleared by validating twice, then no file to attach)."""
-    auth.login("rektor")
-    page = client.get(f"/cases/{filed.case.id}").get_data(as_text=True)
-    assert client.post(f"/exam-adaptation/{filed.case.id}/ask-documentation", data={
-        "csrf_token": csrf(page), "version": filed.case.version,
-        "text": "Send sakkyndig vurdering fra PPT."}).status_code == 303
-    auth.logout()
-    auth.login("elev1")
-    case = Case.get_by_id(filed.case.id)
+    case = _documentation_asked_for(filed, client, auth, csrf)
     for document, message in ((None, "Velg dokumentet du vil laste opp."),
                               ((BytesIO(b"GIF89a" + b"\0" * 40), "x.gif"), "JPEG, PNG eller HEIC")):
         page = client.get(f"/cases/{case.id}").get_data(as_text=True)

@@ -258,10 +258,29 @@ def add_document(case_id):
         else:
             _attach(case, checked, user, health=health)
             note(case, actor=user, role="student", action="upload", text=text)
-    except StaleCase:
-        _stale()
+    except StaleCase:  # (nothing was added: the transaction is undone)
+        return _document_not_added(case.id, form, checked)
+    release(checked)  # (a file kept from a try that was not taken: no longer held)
     flash(_("The documentation is added."), "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def _document_not_added(case_id, form, checked):
+    """The note changed while the student sent a document (the reviewer decided it, say), so
+    nothing was added: the page as it is now with the comment and the file kept to send
+    again while documents can still be added (422), else the reason and the file's name."""
+    from portal.cases.views import case_context
+
+    def again(case, parts, form):
+        context = case_context(case, parts)
+        if not context["can_add"]:
+            return context, False
+        hold(form, form.document, checked)
+        context["document_form"] = form
+        return context, True
+
+    return refused_page(case_id, KIND.code, form, again, stale=True,
+                        also=[(form.document.label.text, checked.filename)])
 
 
 def _document_refused(case, parts, form):

@@ -11,7 +11,7 @@ from portal.cases.engine import StaleCase, TransitionRefused, apply, open_case
 from portal.cases.filing import filing_school, student_schools
 from portal.cases.kinds import get_kind
 from portal.cases.steps import STALE, no_longer_possible, refused_page, unconfirmed_withdrawal
-from portal.cases.uploads import UploadError, check_upload, checked_upload, hold, release
+from portal.cases.uploads import checked_upload, hold, release
 from portal.exams.models import Exam
 from portal.exams.plan import registrations_of
 from portal.i18n import gettext as _
@@ -221,18 +221,20 @@ def case_extra(case, parts) -> dict:
     }
 
 
-def _do(case, action, form, slot=None, page=None, also=(), **kwargs):
+def _do(case, action, form, slot=None, page=None, also=(), kept=None, **kwargs):
     """Apply one transition: None when it is taken. Else a response: the case page as it is
-    now, with the form back in its `slot` (and the `page` values it needs) where the step is
-    still offered and what was written kept (refused_page; `also`: text written outside the
-    form's fields); a step with nothing written (or no `slot`) goes back to the case page
-    with the reason."""
+    now, with the form back in its `slot` (and the `page` values it needs; `kept(form)`
+    keeps its file) where the step is still offered and what was written kept (refused_page;
+    `also`: what was sent outside the form's text fields); a step with nothing written (or
+    no `slot`) goes back to the case page with the reason."""
     def again(case, parts, form):
         from portal.cases.views import case_context
 
         context = case_context(case, parts)
         if action not in context["may"]:
             return context, False
+        if kept is not None:
+            kept(form)
         context.update({slot: form, **(page or {})})
         return context, True
 
@@ -289,15 +291,14 @@ def add_documentation(case_id):
     form = AddDocumentationForm()
     checked = None
     if form.validate_on_submit():  # (once: validating again would clear the file's error)
-        try:
-            if not form.documentation.data:
-                raise UploadError(_("Choose the document to upload."))
-            checked = check_upload(form.documentation.data)
-        except UploadError as exc:
-            form.documentation.errors = [str(exc)]
+        checked = checked_upload(form.documentation)  # (or the one kept from a try before)
+        if checked is None and not form.documentation.errors:
+            form.documentation.errors = [_("Choose the document to upload.")]
     if checked is None:
         return _rerender(case, parts, add_form=form)
     if (refused := _do(case, "add_documentation", form, "add_form",
+                       also=[(form.documentation.label.text, checked.filename)],
+                       kept=lambda form: hold(form, form.documentation, checked),
                        text=(form.text.data or "").strip(),
                        effect=lambda c, e: _attach(c, current_user.id, checked))) is not None:
         return refused

@@ -230,6 +230,32 @@ def test_board_conflicts_majority_and_casting_vote(hav, client, auth, csrf, monk
     assert "Vedtaket opprettholdes" in html and "endelig" in html and "Møte 28.10" in html
 
 
+def test_minutes_written_after_the_student_withdrew_are_shown_not_lost(hav, client, auth,
+                                                                        csrf, monkeypatch):
+    """The student withdraws the appeal while the board writes its minutes: the member who
+    sends them is told it is no longer possible, and the minutes come back as not sent."""
+    from portal.cases.engine import apply
+
+    d, case = _filed(hav, client, auth, csrf, monkeypatch, by=hav.klage[0])
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    _on(monkeypatch, date(2026, 10, 15))
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Ingen grunn til endring."}).status_code == 303
+    auth.logout()
+    case = Case.get_by_id(case.id)
+    apply(case, "withdraw", actor=hav.elev1, expected_version=case.version)
+    auth.login("klage3")
+    minutes = "Møte 28.10 kl. 10-11. Til stede: leder og ett medlem."
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": case.version, "meeting_on": "2026-10-28", "chair": str(hav.klage[2].id),
+        "minutes": minutes, f"vote_{hav.klage[2].id}": "upheld"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Det er ikke lenger mulig" in html
+    assert "Ikke sendt: det du skrev" in html and minutes in html
+    assert not BoardVote.select().exists()
+
+
 def test_majority(hav):
     assert r.majority({1: "upheld", 2: "changed", 3: "changed"}, chair_id=1) == "changed"
     assert r.majority({1: "upheld", 2: "changed"}, chair_id=1) == "upheld"

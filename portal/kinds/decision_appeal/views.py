@@ -196,7 +196,8 @@ def forward(case_id):
 @login_required
 def decide(case_id):
     """The appeals board: the votes of the members present, the chair, the minutes."""
-    case, context, form = form_on_page(case_id, KIND, "board_form")
+    case, context, form = form_on_page(case_id, KIND, "board_form",
+                                       lambda: board_form([]))  # (its minutes, if not taken)
     members = context["members"]
     ok = form.validate_on_submit()
     votes = {m.id: getattr(form, f"vote_{m.id}").data for m in members}

@@ -303,9 +303,27 @@ def test_the_class_overview_asks_as_many_statements_for_a_full_class(client, aut
     rows = class_overview(school.klass, TODAY)
     assert len(rows) == 6 and rows[0][0] == school.elev2
     assert any(f.warnings for f in rows[0][1].subjects)  # elev2 crossed the 10 % line
-    for student, summary in rows:
-        assert _figures(summary) == _figures(absence_summary(student, school.klass.school_year,
-                                                             TODAY)), student.username
+    for student, summary in rows:  # (the overview shows no lessons planned to date)
+        assert _figures(summary) == _figures(absence_summary(
+            student, school.klass.school_year, TODAY, to_date=False)), student.username
+        assert {f.planned_to_date for f in summary.subjects} == {None}
+
+
+def test_a_summary_without_the_lessons_to_date_does_not_read_the_breaks(db, school):
+    """The lessons planned to date need the year's breaks: the student's absence page shows
+    them; the thresholds, the class overview and the study leave's facts count against the
+    year's planned lessons and ask one statement fewer."""
+    from bench.queries import counting
+
+    record_absence(norsk_assignment(school), school.elev1, _days(1)[0], 1)
+    with counting() as full:
+        with_to_date = absence_summary(school.elev1, school.year, TODAY)
+    with counting() as short:
+        without = absence_summary(school.elev1, school.year, TODAY, to_date=False)
+    assert short["n"] == full["n"] - 1
+    assert with_to_date.subjects[1].planned_to_date > 0
+    assert without.subjects[1].planned_to_date is None
+    assert _figures(without)[0][1][4:] == _figures(with_to_date)[0][1][4:]
 
 
 def _warn(school, student, assignment, rule_key, percent):

@@ -279,7 +279,7 @@ class SubjectFigures:
     subject: str
     subject_code: str
     planned: int
-    planned_to_date: int
+    planned_to_date: int | None  # (None: the summary was asked without it)
     lessons_absent: int = 0
     late_minutes: int = 0
     lessons_documented: int = 0

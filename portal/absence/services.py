@@ -157,41 +157,47 @@ def struck_day_counts(student, school_year) -> tuple[int, int]:
 
 
 def absence_summary(student, school_year, on: date | None = None,
-                    school=None) -> AbsenceSummary:
+                    school=None, to_date: bool = True) -> AbsenceSummary:
     """Per subject of the student's classes: absent lessons against planned lessons for the
     year and to date, how much is documented and struck, and the warnings given. `school`:
-    the school year's, when the caller has it loaded."""
+    the school year's, when the caller has it loaded. `to_date`: False where the lessons
+    planned to date are not shown (planned_to_date None): the thresholds and the class
+    overview count against the year's planned lessons, and then the year's breaks are not
+    read."""
     student_id = getattr(student, "id", student)
-    return _summaries(0, student_id, [student_id], school_year, on, school)[student_id]
+    return _summaries(0, student_id, [student_id], school_year, on, school,
+                      to_date)[student_id]
 
 
 def _summaries(scope: int, who: int, students: list[int], school_year, on,
-               school=None) -> dict[int, AbsenceSummary]:
+               school=None, to_date: bool = True) -> dict[int, AbsenceSummary]:
     """The summaries of `students` (ids), by id: of one student (scope 0, `who` their id) or
     of a class's students (scope 1, `who` the class's id), in as many statements either way.
-    `school`: the school year's, when the caller has it loaded."""
+    `school`: the school year's, when the caller has it loaded; `to_date`: as for
+    absence_summary."""
     on = on or today()
     profile = (school or school_year.school).rules
     minutes = lesson_minutes(profile)
     year_id = getattr(school_year, "id", school_year)
     # planned_to_date depends on the lessons alone: the year's days are counted once, its
     # breaks read once when there is a subject to count them for
-    breaks = None
+    breaks = None if to_date else ()
     by_student: dict[int, dict[int, rules.SubjectFigures]] = {}  # student -> subject -> figures
     figures: dict[tuple[int, int], rules.SubjectFigures] = {}  # (student, assignment) -> same
-    to_date: dict[int, int] = {}
+    so_far: dict[int, int | None] = {}
     late_undocumented: dict[int, int] = {}  # id() of the figures -> minutes
     for (student_id, a_id, subject_id, planned, name, code, practice, whole, documented, struck,
          late, late_not_documented) in _assignments[scope](who, year_id):
         subjects = by_student.setdefault(student_id, {})
         if subject_id not in subjects:
-            if planned not in to_date:
+            if planned not in so_far:
                 breaks = SchoolBreak.of(year_id) if breaks is None else breaks
-                to_date[planned] = rules.planned_to_date(
-                    planned, school_year.starts_on, school_year.ends_on, on, breaks)
+                so_far[planned] = rules.planned_to_date(
+                    planned, school_year.starts_on, school_year.ends_on, on,
+                    breaks) if to_date else None
             subjects[subject_id] = rules.SubjectFigures(
                 assignment_id=a_id, subject=name, subject_code=code, planned=planned,
-                practice=bool(practice), planned_to_date=to_date[planned])
+                practice=bool(practice), planned_to_date=so_far[planned])
         f = figures[student_id, a_id] = subjects[subject_id]
         if whole is not None:  # (co-teachers' assignments add up in their subject)
             f.lessons_absent += int(whole)
@@ -301,7 +307,7 @@ def check_warnings(student, school_year) -> list[AbsenceWarning]:
     new warning notifies those who must hear of it, in the warning's own transaction."""
     profile = school_year.school.rules
     created = []
-    summary = absence_summary(student, school_year)
+    summary = absence_summary(student, school_year, to_date=False)
     for f in summary.subjects:
         have = {w.rule_key for w in f.warnings}
         for threshold in rules.crossed(profile, f):
@@ -414,7 +420,8 @@ def can_see_student(user, student, school_year) -> bool:
 def class_overview(klass: SchoolClass, on: date | None = None):
     """The students of a class with their summaries, highest risk first."""
     students = list(klass.students())
-    summaries = _summaries(1, klass.id, [s.id for s in students], klass.school_year, on)
+    summaries = _summaries(1, klass.id, [s.id for s in students], klass.school_year, on,
+                           to_date=False)
     rows = [(s, summaries[s.id]) for s in students]
     return sorted(rows, key=lambda r: (-r[1].risk, sort_key(r[0].full_name)))
 

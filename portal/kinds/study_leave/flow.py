@@ -177,7 +177,8 @@ def absence_summary(case):
         from portal.absence import absence_summary as summary
     except ImportError:
         return None
-    return summary(case.student_id, case.school_year, school=case.school)
+    return summary(case.student_id, case.school_year, school=case.school,
+                   to_date=False)  # (the page shows shares of the year's lessons)
 
 
 def answer_due(first_day: date) -> date:

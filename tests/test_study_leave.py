@@ -789,6 +789,42 @@ def test_completion_records_r_only_where_the_teacher_approved(portal, school):
             "I Matematikk 1T, der faglæreren avslo, står timene som fravær.") in portal.page(case)
 
 
+def test_an_r_note_for_the_period_does_not_make_a_declined_subject_r(portal, school):
+    """The student's absence note for the period (R, as the case page fills it in) is
+    accepted for whole days; once the leave is completed, Matematikk, whose teacher declined,
+    keeps its lessons as documented absence, and Norsk's are R."""
+    from portal.absence import record_absence
+    from portal.absence.models import AbsenceRecord
+    from portal.models import TeachingAssignment
+
+    case = answered(portal, school, with_teachers(portal, school),
+                    matte=("decline", "Heldagsprøve 1. desember."))
+    portal.login("trinn1")
+    assert portal.step(case, "answer", choice="grant", text="Lykke til!").status_code == 303
+    note = _absence_note(portal, "2026-11-30", "2026-12-02")
+    portal.login("laerer1")  # the contact teacher accepts the note
+    assert portal.client.post(f"/absence-notes/{note.id}/review", data={
+        "csrf_token": portal.token(), "action": "accept", "text": "",
+        "version": Case.get_by_id(note.id).version}).status_code == 303
+    lessons = {}
+    for subject, lesson in ((school.norsk, 2), (school.matte, 3)):
+        a = TeachingAssignment.get(TeachingAssignment.school_class == school.klass,
+                                   TeachingAssignment.subject == subject)
+        lessons[subject.id] = record_absence(a, school.elev1, date(2026, 12, 1), lesson).id
+
+    def flags():
+        return {s: (r.category, r.documented) for s, r in (
+            (s, AbsenceRecord.get_by_id(i)) for s, i in lessons.items())}
+
+    assert flags() == {school.norsk.id: ("R", True), school.matte.id: ("R", True)}
+    portal.login("elev1")
+    assert portal.step(case, f"task-done/{_answers(case)[0].id}").status_code == 303
+    portal.login("trinn1")
+    _after_the_period(portal)
+    assert portal.step(case, "finish", choice="complete", text="Vist fram.").status_code == 303
+    assert flags() == {school.norsk.id: ("R", True), school.matte.id: (None, True)}
+
+
 @pytest.mark.parametrize("day", [TODAY, date(2026, 12, 2)])
 def test_completion_waits_until_the_period_has_ended(portal, school, day):
     """The period of 30 November – 2 December is recorded as R from 3 December: not before

@@ -243,11 +243,18 @@ def _flags(covers, lesson: int, subject_id: int) -> dict:
     """The flags a record (of `lesson`, in the subject `subject_id`) on a day gets from the
     covers of that day: those of its lesson or the whole day, in its subject or every one."""
     flags = {"documented": False, "struck": False, "category": None}
+    # A completed study leave's R holds in the subjects whose teacher approved it (its covers
+    # name them): on its days an R note for the whole day leaves a declined subject's lessons
+    # documented absence, not R.
+    r_subjects = {c.subject_id for c in covers
+                  if c.subject_id is not None and c.category == rules.STUDY_WORK}
     for c in covers:
         if ((c.lesson is None or c.lesson == lesson)
                 and (c.subject_id is None or c.subject_id == subject_id)):
             flags["documented"] |= c.documented
             flags["struck"] |= c.struck
+            if c.category == rules.STUDY_WORK and r_subjects and subject_id not in r_subjects:
+                continue
             if c.category == rules.STUDY_WORK or flags["category"] is None:
                 flags["category"] = c.category
     return flags

@@ -230,7 +230,30 @@ def test_a_second_review_of_a_decided_note_is_a_clear_message(client, auth, csrf
     html = r.get_data(as_text=True)
     assert "Det er ikke lenger mulig: saken er nå «Godtatt" in html
     assert "Ikke sendt: det du skrev" in html and "Mangler legeerklæring." in html
+    assert "<h3>Melding til eleven</h3>" in html  # (its label as the form has it)
     assert Case.get_by_id(case.id).state == "accepted"
+
+
+def test_a_document_for_a_note_decided_meanwhile_is_named_not_lost(client, auth, csrf, school):
+    """The contact teacher accepts the note while the student adds a document: the student
+    reads that it is no longer possible, with the comment and the file's name, not a 404."""
+    auth.login("elev1")
+    _file(client, csrf, document=None)
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "accept").status_code == 303
+    auth.logout()
+    auth.login("elev1")  # (the page the student had open was loaded at case.version)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    r = client.post(f"/absence-notes/{case.id}/documents", data={
+        "csrf_token": csrf(page), "version": case.version, "comment": "Legeerklæringen.",
+        "document": (io.BytesIO(JPEG), "lege.jpg")}, content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Det er ikke lenger mulig: saken er nå «Godtatt" in html
+    assert "Ikke sendt: det du skrev" in html
+    assert "Legeerklæringen." in html and "lege.jpg" in html
+    assert Attachment.select().count() == 0
 
 
 def test_a_stale_review_keeps_what_the_reviewer_wrote(client, auth, csrf, school):

@@ -1,6 +1,7 @@
 """Grade justification: request deadlines by exam form and channel on real dates, routing,
 answer or delay, and the restart of the grade-appeal deadline."""
 
+import re
 from datetime import date
 
 import pytest
@@ -145,6 +146,13 @@ def test_a_step_not_taken_keeps_what_the_examiner_wrote(hav, client, auth, csrf,
     case, page = _with_examiner(hav, client, auth, csrf, monkeypatch)
     assert post_form(client, csrf, page, f"/justifications/{case.id}/delay",
                      {"version": 2, "expected_on": "2027-02-15"}).status_code == 303
+    # "it will be late" sent again from the old page: no longer offered; the page's answer
+    # form is at the case's version, not the one sent
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                  {"version": 2, "expected_on": "2027-02-20"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Det er ikke lenger mulig" in html
+    assert re.findall(r'name="version" type="hidden" value="(\d+)"', html) == ["3"]
     written = "Oppgave 2 manglet drøfting av kildene."
     r = post_form(client, csrf, page, f"/justifications/{case.id}/answer",
                   {"version": 2, "answer": written})

@@ -214,7 +214,10 @@ def form_on_page(case_id, kind: str, form_key: str, form_class=None):
         if not any(parts & t.roles for t in get_kind(kind).transitions if t.action == action):
             abort(404)
         flash(no_longer_possible(case), "error")
-        context["unsent"] = written(form_class()) if form_class is not None else []
+        unsent = written(form_class()) if form_class is not None else []
+        with forms_unbound():  # (the page's other forms at the case's version, not the sent)
+            context = case_context(case, parts)
+        context["unsent"] = unsent
         abort(make_response(render_template(get_kind(kind).template, **context), 422))
     form.kept_by = in_slot(form_key)
     return case, context, form

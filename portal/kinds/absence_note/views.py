@@ -180,6 +180,7 @@ def review_note(case_id):
     """The reviewer accepts, asks for more documentation, or refuses with a reason."""
     case, parts = case_for(case_id, kind="absence_note")
     form = ReviewForm()
+    form.text.label.text = str(form.text.label.text) % student_words(case.school)
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in ("accept", "ask", "refuse"):
         abort(400)
@@ -226,7 +227,6 @@ def _review_again(case, parts, form):
     context = case_context(case, parts)
     if not context["can_review"]:
         return context, False
-    form.text.label = context["review_form"].text.label  # (it names the student)
     context["review_form"] = form
     return context, True
 
@@ -236,13 +236,18 @@ def _review_again(case, parts, form):
 def add_document(case_id):
     """The student adds documentation; when more was asked for, the note goes back."""
     case, parts = case_for(case_id, kind="absence_note")
-    if "student" not in parts or not case.is_open:
+    if "student" not in parts:
         abort(404)
     form = DocumentForm()
     valid = form.validate_on_submit()
     if form.csrf_token.errors:
         abort(400)
     checked = checked_upload(form.document)
+    if not case.is_open:  # (decided while the student chose the file: say so, name it)
+        if page := _document_not_added(case.id, form, checked, stale=False):
+            return page
+        flash(no_longer_possible(case), "error")
+        return redirect(url_for("cases.show", case_id=case.id), 303)
     if checked is None and not form.document.errors:
         form.document.errors.append(_("Choose a file or take a photo of the documentation."))
     if not valid or checked is None:
@@ -265,10 +270,11 @@ def add_document(case_id):
     return redirect(url_for("cases.show", case_id=case.id), 303)
 
 
-def _document_not_added(case_id, form, checked):
-    """The note changed while the student sent a document (the reviewer decided it, say), so
-    nothing was added: the page as it is now with the comment and the file kept to send
-    again while documents can still be added (422), else the reason and the file's name."""
+def _document_not_added(case_id, form, checked, stale=True):
+    """The note changed while the student sent a document (`stale`), or was decided before
+    (the reviewer accepted it, say), so nothing was added: the page as it is now with the
+    comment and the file kept to send again while documents can still be added (422), else
+    the reason and the file's name; None when nothing was sent to keep."""
     from portal.cases.views import case_context
 
     def again(case, parts, form):
@@ -279,8 +285,8 @@ def _document_not_added(case_id, form, checked):
         context["document_form"] = form
         return context, True
 
-    return refused_page(case_id, KIND.code, form, again, stale=True,
-                        also=[(form.document.label.text, checked.filename)])
+    return refused_page(case_id, KIND.code, form, again, stale=stale,
+                        also=[(form.document.label.text, checked.filename)] if checked else [])
 
 
 def _document_refused(case, parts, form):

@@ -210,12 +210,16 @@ def _absence_in(year, first: date, last: date) -> list[str]:
         return []
     errors = []
     for model, what in ((AbsenceRecord, "lessons of absence are registered"),
-                        (AbsenceCover, "days of accepted absence notes fall")):
+                        (AbsenceCover, "days are covered by accepted absence notes or "
+                                       "completed study leaves")):
         in_break = ((model.school_year == year) & (model.date >= first)
                     & (model.date <= last))
         if model is AbsenceRecord:
             in_break &= ~AbsenceRecord.corrected
-        found = model.select(fn.COUNT(model.id), fn.MIN(model.date)).where(in_break).tuples()
+            counted = fn.COUNT(model.id)
+        else:  # (a study leave covers a day once per subject)
+            counted = fn.COUNT(model.date.distinct())
+        found = model.select(counted, fn.MIN(model.date)).where(in_break).tuples()
         count, earliest = found.get()
         if count:
             errors.append(f"{count} {what} in {first} – {last} (the first on {earliest}): "

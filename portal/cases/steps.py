@@ -81,11 +81,19 @@ def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also
         case, parts = case_for(case_id, kind=kind)
         context, offered = again(case, parts, form)
     if not offered:
-        flash(no_longer_possible(case), "error")
-        context["unsent"] = unsent
-    else:
-        form.version.data, form.version.raw_data = case.version, None  # (as sent: shown)
-        flash(why or str(KEPT if stale else NOT_NOW), "error")
+        return _gone_page(case, kind, context, unsent)
+    form.version.data, form.version.raw_data = case.version, None  # (as sent: shown)
+    flash(why or str(KEPT if stale else NOT_NOW), "error")
+    return render_template(get_kind(kind).template, **context), 422
+
+
+def _gone_page(case, kind: str, context, unsent):
+    """The case page (its `context`) for a step the case's state no longer offers: why, and
+    what was sent shown as not sent; 422."""
+    from portal.cases.kinds import get_kind
+
+    flash(no_longer_possible(case), "error")
+    context["unsent"] = unsent
     return render_template(get_kind(kind).template, **context), 422
 
 
@@ -129,20 +137,13 @@ def take_step(case, action, form: StepForm, *, actor, text="", data=None, effect
     try:
         apply(case, action, actor=actor, expected_version=form.expected_version(case),
               text=text, data=data, effect=effect)
-    except StaleCase:
+    except (StaleCase, TransitionRefused) as exc:
+        stale = isinstance(exc, StaleCase)
+        why = exc.message if isinstance(exc, StepRefused) else None
         if again is not None and (page := refused_page(case.id, case.kind, form, again,
-                                                       stale=True)):
+                                                       stale=stale, why=why)):
             return page
-        flash(str(STALE), "error")
-    except StepRefused as exc:
-        if again is not None and (page := refused_page(case.id, case.kind, form, again,
-                                                       why=exc.message)):
-            return page
-        flash(exc.message, "error")
-    except TransitionRefused:
-        if again is not None and (page := refused_page(case.id, case.kind, form, again)):
-            return page
-        flash(str(NOT_NOW), "error")
+        flash(str(STALE) if stale else why or str(NOT_NOW), "error")
     else:
         if done:
             flash(str(done), "success")
@@ -213,11 +214,9 @@ def form_on_page(case_id, kind: str, form_key: str, form_class=None):
         action = (request.endpoint or "").rpartition(".")[2]
         if not any(parts & t.roles for t in get_kind(kind).transitions if t.action == action):
             abort(404)
-        flash(no_longer_possible(case), "error")
         unsent = written(form_class()) if form_class is not None else []
         with forms_unbound():  # (the page's other forms at the case's version, not the sent)
             context = case_context(case, parts)
-        context["unsent"] = unsent
-        abort(make_response(render_template(get_kind(kind).template, **context), 422))
+        abort(make_response(*_gone_page(case, kind, context, unsent)))
     form.kept_by = in_slot(form_key)
     return case, context, form

@@ -181,7 +181,7 @@ def _summaries(scope: int, who: int, students: list[int], school_year, on,
     year_id = getattr(school_year, "id", school_year)
     # planned_to_date depends on the lessons alone: the year's days are counted once, its
     # breaks read once when there is a subject to count them for
-    breaks = None if to_date else ()
+    breaks = None
     by_student: dict[int, dict[int, rules.SubjectFigures]] = {}  # student -> subject -> figures
     figures: dict[tuple[int, int], rules.SubjectFigures] = {}  # (student, assignment) -> same
     so_far: dict[int, int | None] = {}
@@ -191,10 +191,11 @@ def _summaries(scope: int, who: int, students: list[int], school_year, on,
         subjects = by_student.setdefault(student_id, {})
         if subject_id not in subjects:
             if planned not in so_far:
-                breaks = SchoolBreak.of(year_id) if breaks is None else breaks
-                so_far[planned] = rules.planned_to_date(
-                    planned, school_year.starts_on, school_year.ends_on, on,
-                    breaks) if to_date else None
+                so_far[planned] = None
+                if to_date:
+                    breaks = SchoolBreak.of(year_id) if breaks is None else breaks
+                    so_far[planned] = rules.planned_to_date(
+                        planned, school_year.starts_on, school_year.ends_on, on, breaks)
             subjects[subject_id] = rules.SubjectFigures(
                 assignment_id=a_id, subject=name, subject_code=code, planned=planned,
                 practice=bool(practice), planned_to_date=so_far[planned])

@@ -55,6 +55,7 @@ def _attach(case, checked, user, *, health: bool):
     Attachment.create(case=case, uploaded_by=user, filename=checked.filename,
                       content_type=checked.content_type, size=checked.size,
                       sha256=checked.sha256, is_health=health, data=checked.data)
+    release(checked)  # (a file kept from the form's last try: no longer held)
 
 
 def _title(form) -> str:
@@ -80,7 +81,6 @@ def _open(title, student, school, year, note_fields, checked, health, text):
         AbsenceNote.create(case=case, **note_fields)
         if checked is not None:
             _attach(case, checked, student, health=health)
-            release(checked)
 
     return open_case("absence_note", school=school, school_year=year, student=student,
                      title=title, actor=student, participants=[(reviewer, part)], text=text,
@@ -265,7 +265,6 @@ def add_document(case_id):
             note(case, actor=user, role="student", action="upload", text=text)
     except StaleCase:  # (nothing was added: the transaction is undone)
         return _document_not_added(case.id, form, checked)
-    release(checked)  # (a file kept from a try that was not taken: no longer held)
     flash(_("The documentation is added."), "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
 

@@ -316,7 +316,7 @@ class AbsenceNote(KindRows):
         return (str(self.b.profile.value("absence_reviewer")),)
 
     def start(self, rows, ctx):
-        from portal.absence.rules import school_days
+        from portal.rules.calendar import school_days
 
         t0 = super().start(rows, ctx)
         on = oslo_date(t0)

@@ -184,9 +184,10 @@ def _has_study_leave() -> bool:
 
 
 def filing_form() -> dict:
-    from portal.rules.calendar import today
+    from portal.rules.calendar import next_working_day, today
 
-    first = today() + timedelta(days=14)
+    # (a period that starts on a working day holds a school day: the dataset has no breaks)
+    first = next_working_day(today() + timedelta(days=14))
     return {"first_day": first.isoformat(), "last_day": (first + timedelta(days=2)).isoformat(),
             "reason": "Jeg skal delta i et idrettsstevne med klubben min."}
 

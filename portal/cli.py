@@ -109,8 +109,8 @@ def register_cli(app):
     @click.argument("year")
     def breaks_cmd(school, year):
         """List the breaks of school year YEAR of SCHOOL, with their school days."""
-        from portal.absence.rules import school_days
         from portal.importer import list_breaks
+        from portal.rules.calendar import school_days
 
         with db.database.connection_context():
             result, breaks = list_breaks(school, year)

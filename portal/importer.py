@@ -168,7 +168,7 @@ def add_break(school_code: str, year_name: str, name: str, first_day: str,
     """A break of a school year (autumn break, a planning day): weekdays without teaching
     that are no public holiday. Inside the year, apart from its other breaks, and holding at
     least one weekday that is no public holiday (a break of only weekend is a typo)."""
-    from portal.absence.rules import school_days
+    from portal.rules.calendar import school_days
 
     result = ImportResult()
     year = _school_year(school_code, year_name, result)

@@ -10,8 +10,8 @@ import pytest
 
 from portal.absence import absence_summary, check_warnings, record_absence
 from portal.absence.models import AbsenceRecord, AbsenceWarning
-from portal.absence.rules import school_days
 from portal.models import Case, TeachingAssignment
+from portal.rules.calendar import school_days
 from tests.factories import make_school, make_user, norsk_assignment
 
 TODAY = date(2026, 11, 23)

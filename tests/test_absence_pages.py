@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from portal.absence import record_absence
-from portal.absence.rules import school_days
+from portal.rules.calendar import school_days
 from tests.factories import norsk_assignment
 
 TODAY = date(2026, 11, 23)

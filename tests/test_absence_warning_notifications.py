@@ -12,10 +12,10 @@ import pytest
 
 from portal.absence import check_warnings, record_absence
 from portal.absence.models import AbsenceWarning
-from portal.absence.rules import school_days
 from portal.db import database
 from portal.models import SchoolClass
 from portal.notifications.models import Notification, NotificationPreference, Outbox
+from portal.rules.calendar import school_days
 from tests.factories import give_emails, make_school, make_user, norsk_assignment
 
 TODAY = date(2026, 11, 23)

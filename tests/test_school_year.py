@@ -28,6 +28,29 @@ def test_the_year_that_holds_the_day_else_the_latest(school, years, day, expecte
     assert SchoolYear.current(school.school, day).name == expected
     assert school.school.current_year(day).name == expected
     assert SchoolYear.current(school.school.id, day).name == expected  # an id will do
+    year, breaks = SchoolYear.current_with_breaks(school.school, day)
+    assert (year.name, breaks) == (expected, [])
+
+
+def test_the_current_year_with_its_breaks_in_one_statement(school, years):
+    from bench.queries import counting
+    from portal.models import SchoolBreak
+
+    before, now = years
+    for year, name, first, last in [
+            (now, "Vinterferie", date(2027, 2, 22), date(2027, 2, 26)),
+            (now, "Høstferie", date(2026, 9, 28), date(2026, 10, 2)),
+            (before, "Påskeferie", date(2026, 3, 30), date(2026, 4, 1))]:
+        SchoolBreak.create(school_year=year, name=name, first_day=first, last_day=last)
+    with counting() as counted:
+        year, breaks = SchoolYear.current_with_breaks(school.school, date(2026, 11, 23))
+    assert counted["n"] == 1
+    assert year.id == now.id and year.school is school.school
+    assert [(b.name, b.first_day) for b in breaks] == [
+        ("Høstferie", date(2026, 9, 28)), ("Vinterferie", date(2027, 2, 22))]
+    assert not hasattr(year, "school_break")
+    year, breaks = SchoolYear.current_with_breaks(school.school.id, date(2026, 4, 1))
+    assert (year.name, [b.name for b in breaks]) == ("2025/2026", ["Påskeferie"])
 
 
 def test_a_school_without_years_has_no_current_year(school):
@@ -35,6 +58,7 @@ def test_a_school_without_years_has_no_current_year(school):
 
     empty = School.create(name="Tom skole", code="tom", profile="vgs")
     assert SchoolYear.current(empty, date(2026, 11, 23)) is None
+    assert SchoolYear.current_with_breaks(empty, date(2026, 11, 23)) == (None, [])
 
 
 def test_a_students_class_is_the_one_of_that_year(school, years):

@@ -198,6 +198,42 @@ def test_bad_periods_are_refused_with_a_clear_message_and_the_input_kept(
     assert Case.select().count() == 0
 
 
+@pytest.mark.parametrize("first, last", [
+    ("2026-12-05", "2026-12-06"),  # Saturday and Sunday
+    ("2026-12-25", "2026-12-27"),  # Christmas Day (a Friday), then the weekend
+    ("2026-12-21", "2026-12-24"),  # Monday to Thursday of the school's Christmas break
+    ("2026-12-26", "2027-01-03"),  # the weekend, the break, New Year's Day, the weekend
+])
+def test_a_period_without_school_days_is_refused(portal, school, first, last):
+    from portal.models import SchoolBreak
+
+    SchoolBreak.create(school_year=school.year, name="Juleferie", first_day=date(2026, 12, 21),
+                       last_day=date(2027, 1, 1))
+    portal.login("elev1")
+    response = portal.apply(first=first, last=last, reason="Min egen begrunnelse")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    shown = [format_date(date.fromisoformat(d)) for d in (first, last)]
+    assert (f"Perioden {shown[0]} – {shown[1]} har ingen skoledager: den faller på helg, "
+            "helligdager eller skolens ferier. Selvstendig studiearbeid gjelder dager med "
+            "undervisning.") in html
+    assert 'id="first_day-error"' in html and "Min egen begrunnelse" in html
+    assert Case.select().count() == 0
+
+
+def test_a_period_with_one_school_day_beside_a_break_is_accepted(portal, school):
+    from portal.models import SchoolBreak
+
+    SchoolBreak.create(school_year=school.year, name="Juleferie", first_day=date(2026, 12, 21),
+                       last_day=date(2027, 1, 1))
+    portal.login("elev1")
+    # Saturday 19 December to Monday 4 January: the weekend, the break and New Year's Day,
+    # then Monday 4 January, the one school day
+    assert portal.apply(first="2026-12-19", last="2027-01-04").status_code == 303
+    assert (StudyLeave.get().first_day, StudyLeave.get().last_day) == (
+        date(2026, 12, 19), date(2027, 1, 4))
+
+
 def test_missing_reason_and_dates_name_the_fields(portal):
     portal.login("elev1")
     html = portal.apply(first="", last="", reason="").get_data(as_text=True)

@@ -3,9 +3,9 @@ near the 10 % limit in one subject."""
 
 from datetime import date, timedelta
 
-from portal.absence.rules import school_days
 from portal.absence.services import check_warnings, record_absence
 from portal.models import SchoolBreak, SchoolClass, SchoolYear, TeachingAssignment
+from portal.rules.calendar import school_days
 
 
 def _past_school_days(year: SchoolYear, today: date, count: int) -> list[date]:

@@ -15,10 +15,13 @@ from datetime import date, timedelta
 
 from portal.rules import Profile
 from portal.rules.calendar import (
+    in_break,
     is_public_holiday,
-    is_working_day,
     previous_working_day,
     working_days_between,
+)
+from portal.rules.calendar import (
+    school_days as school_days,  # (the calendar's, which the absence rules count on)
 )
 
 HEALTH = "a"
@@ -30,23 +33,6 @@ CORRECTION = "correction"
 STRIKABLE = ("a", "b", "c", "d", "e", "f", RELIGIOUS)
 CATEGORIES = (*STRIKABLE, STUDY_WORK, OTHER)
 MAX_LESSON = 12  # lesson numbers in one school day: a sanity bound on input, not a rule
-
-
-def school_days(first: date, last: date, breaks: Sequence = ()) -> list[date]:
-    """The school days from `first` to `last`: Monday-Friday, not public holidays, and not
-    in one of the school year's `breaks` (SchoolBreak rows, or anything with `first_day` and
-    `last_day`)."""
-    days, d = [], first
-    while d <= last:
-        if is_working_day(d) and in_break(d, breaks) is None:
-            days.append(d)
-        d += timedelta(days=1)
-    return days
-
-
-def in_break(day: date, breaks: Sequence):
-    """The break of `breaks` that `day` falls in, or None."""
-    return next((b for b in breaks if b.first_day <= day <= b.last_day), None)
 
 
 # Why a date is no school day of a school year (school_day_problem).

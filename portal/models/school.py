@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from peewee import CharField, DateField, ForeignKeyField
+from peewee import JOIN, CharField, DateField, ForeignKeyField
 
 from portal.db import Prepared
 from portal.models.base import BaseModel
@@ -48,6 +48,26 @@ class SchoolYear(BaseModel):
             year.school = school  # the caller's: `year.school` is not read again
         return year
 
+    @classmethod
+    def current_with_breaks(cls, school, on: date | None = None):
+        """`(current(school, on), its breaks in order)` in one statement: `(None, [])` when
+        the school has no year. (A form that checks school days reads both where it read the
+        year alone.)"""
+        from portal.rules.calendar import today
+
+        day = on or today()
+        if isinstance(day, datetime):
+            day = day.date()
+        rows = _current_year_with_breaks(school, day.isoformat())
+        if not rows:
+            return None, []
+        year = rows[0]
+        breaks = [row.school_break for row in rows if row.school_break is not None]
+        del year.school_break  # (the joined break of its row: the list is the breaks)
+        if isinstance(school, School):
+            year.school = school
+        return year, breaks
+
 
 class SchoolBreak(BaseModel):
     """Weekdays without teaching in a school year that are no public holiday: the autumn,
@@ -82,3 +102,15 @@ _current_year = Prepared(lambda school_id, day: (
     .order_by(((SchoolYear.starts_on <= day) & (SchoolYear.ends_on >= day)).desc(),
               SchoolYear.starts_on.desc())
     .limit(1)))
+
+# current()'s year with a row per break of it (one row with no break when it has none)
+_current_year_with_breaks = Prepared(lambda school_id, day: (
+    SchoolYear.select(SchoolYear, SchoolBreak)
+    .join(SchoolBreak, JOIN.LEFT_OUTER, on=(SchoolBreak.school_year == SchoolYear.id),
+          attr="school_break")
+    .where(SchoolYear.id == (
+        SchoolYear.select(SchoolYear.id).where(SchoolYear.school == school_id)
+        .order_by(((SchoolYear.starts_on <= day) & (SchoolYear.ends_on >= day)).desc(),
+                  SchoolYear.starts_on.desc())
+        .limit(1)))
+    .order_by(SchoolBreak.first_day)))

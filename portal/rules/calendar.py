@@ -7,6 +7,7 @@ package, country NO).  Naive datetimes in this project are UTC.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -79,6 +80,23 @@ def is_public_holiday(d: date) -> bool:
 def is_working_day(d: date) -> bool:
     """Monday to Friday and not a public holiday ("virkedag")."""
     return d.weekday() < 5 and not is_public_holiday(d)
+
+
+def school_days(first: date, last: date, breaks: Sequence = ()) -> list[date]:
+    """The school days from `first` to `last`: Monday-Friday, not public holidays, and not
+    in one of the school year's `breaks` (SchoolBreak rows, or anything with `first_day` and
+    `last_day`)."""
+    days, d = [], first
+    while d <= last:
+        if is_working_day(d) and in_break(d, breaks) is None:
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def in_break(day: date, breaks: Sequence):
+    """The break of `breaks` that `day` falls in, or None."""
+    return next((b for b in breaks if b.first_day <= day <= b.last_day), None)
 
 
 def next_working_day(d: date) -> date:

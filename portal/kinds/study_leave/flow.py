@@ -32,6 +32,7 @@ from portal.models import (
     utcnow,
 )
 from portal.rules import calendar
+from portal.rules.calendar import school_days
 from portal.rules.deadlines import Deadline, format_date
 
 LEAD_RULE = "study_leave_lead_time"
@@ -70,9 +71,10 @@ class PeriodProblem:
 
 
 def check_period(school, first: date, last: date, on: date,
-                 year: SchoolYear | None = None) -> list[PeriodProblem]:
+                 year: SchoolYear | None = None, breaks=None) -> list[PeriodProblem]:
     """Everything wrong with the period, each as a clear Norwegian message for its field.
-    `year`: the school's current year on `on`, when the caller has it."""
+    `year`: the school's current year on `on`, when the caller has it, with its `breaks`
+    (read with it when not given)."""
     problems = []
     if last < first:
         problems.append(PeriodProblem("last_day", _(
@@ -83,7 +85,8 @@ def check_period(school, first: date, last: date, on: date,
             "The period has already started: the first day (%(first)s) is in the past. "
             "Apply before a period, not afterwards.", first=format_date(first))))
         return problems
-    year = year or SchoolYear.current(school, on)
+    if year is None or breaks is None:
+        year, breaks = SchoolYear.current_with_breaks(school, on)
     outside = [d for d in (first, last) if year is None or not year.contains(d)]
     if outside:
         problems.append(PeriodProblem(
@@ -91,6 +94,13 @@ def check_period(school, first: date, last: date, on: date,
             _("The period must lie within the school year %(name)s (%(start)s – %(end)s).",
               name=year.name, start=format_date(year.starts_on), end=format_date(year.ends_on))
             if year else _("The school has no school year registered for this period.")))
+    elif first <= last and not school_days(first, last, breaks):
+        # independent study stands in for lessons (the tasks, then R in the register): a
+        # period with none has nothing to apply for
+        problems.append(PeriodProblem("first_day", _(
+            "The period %(first)s – %(last)s has no school days: it falls on a weekend, public "
+            "holidays or the school's breaks. Independent study is for days with teaching.",
+            first=format_date(first), last=format_date(last))))
     deadline = deadline_for(school, first)
     if deadline.is_late(on):
         problems.append(PeriodProblem("first_day", _(
@@ -488,7 +498,7 @@ def _record_period_as_r(case, leave: StudyLeave) -> int:
     lessons already recorded; returns the days covered."""
     try:
         from portal.absence import AbsenceCover, apply_covers
-        from portal.absence.rules import STUDY_WORK, school_days
+        from portal.absence.rules import STUDY_WORK
     except ImportError:
         return 0
     days = school_days(leave.first_day, leave.last_day, SchoolBreak.of(case.school_year_id))

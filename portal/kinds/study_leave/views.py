@@ -49,7 +49,8 @@ def new():
     """The application: period, reason, and for a sports event who is informed."""
     school = filing_school(current_user, KIND.code, flow.offered_at)
     form = ApplyForm()
-    year = SchoolYear.current(school, flow.today())
+    # (the breaks with the year, in its one statement: the period must hold school days)
+    year, breaks = SchoolYear.current_with_breaks(school, flow.today())
     valid = form.validate_on_submit()
     checked = None
     if request.method == "POST" and form.is_sports_event.data:
@@ -60,7 +61,7 @@ def new():
                                               "from the club or your parents."))
     if valid:
         problems = flow.check_period(school, form.first_day.data, form.last_day.data,
-                                     flow.today(), year)
+                                     flow.today(), year, breaks)
         for p in problems:
             getattr(form, p.field).errors.append(p.message)
         if not form.errors:

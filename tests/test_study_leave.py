@@ -570,20 +570,12 @@ def test_a_granted_leave_is_shown_from_when_it_can_be_approved_never_late(app, p
     it the queue says "fra 3. des.", not days late, and no reminder counts down to it or
     calls it overdue. On 3 December the coordinator is told once that the case waits for
     them (the period has run; the work can be approved), and nobody else is."""
-    from portal.notifications.models import Notification, SentReminder
+    from portal.notifications.models import SentReminder
     from portal.notifications.reminders import send_reminders
 
     case = granted(portal, school)
     portal.login("trinn1")
-
-    def told():
-        return [(n.user.username, n.kind, n.text_key, n.due_on) for n in Notification.select()
-                .where((Notification.case == case) & (Notification.kind != "case_update")
-                       & (Notification.kind != "decision") & (Notification.kind != "reminder")
-                       & (Notification.created_at > granted_at))]
-
-    granted_at = Notification.select(Notification.created_at).order_by(
-        Notification.created_at.desc()).scalar()
+    told = _told_after_now(case)
     app.config["PORTAL_TODAY"] = date(2026, 12, 2)
     send_reminders(date(2026, 12, 2))  # (the student's own, of the tasks, may go out)
     assert told() == []
@@ -595,6 +587,36 @@ def test_a_granted_leave_is_shown_from_when_it_can_be_approved_never_late(app, p
     row = html.split(f'href="/cases/{case.id}"', 1)[1].split("</li>", 1)[0]
     assert "fra 3. des" in row and "forsinket" not in row and "frist" not in row
     assert not SentReminder.select().where(SentReminder.key.startswith("staff:")).exists()
+
+
+def _told_after_now(case):
+    """What the parts of `case` are told from now on, reminders of their own tasks and
+    updates aside: a function giving (user, kind, text, due date) of each notice."""
+    from portal.notifications.models import Notification
+
+    since = Notification.select(Notification.created_at).order_by(
+        Notification.created_at.desc()).scalar()
+    return lambda: [
+        (n.user.username, n.kind, n.text_key, n.due_on) for n in Notification.select()
+        .where((Notification.case == case) & Notification.kind.not_in(
+            ("case_update", "decision", "reminder")) & (Notification.created_at > since))]
+
+
+@pytest.mark.parametrize("first_run, told", [
+    (date(2026, 12, 5), True),   # the job missed two days: within the 2-day lead, caught up
+    (date(2026, 12, 6), False),  # three days after: the case is in the list, not news
+    (date(2027, 2, 1), False),   # the first run after a release, weeks later
+])
+def test_a_missed_opening_day_is_caught_up_only_within_the_lead_time(app, portal, school,
+                                                                     first_run, told):
+    from portal.notifications.reminders import send_reminders
+
+    case = granted(portal, school)
+    notices = _told_after_now(case)
+    app.config["PORTAL_TODAY"] = first_run
+    send_reminders(first_run)
+    assert notices() == ([("trinn1", "action_needed", "action_needed", date(2026, 12, 3))]
+                         if told else [])
 
 
 def test_staff_answer_before_the_period_begins(app, portal, school):

@@ -51,7 +51,9 @@ def staff_answers(today: date) -> Iterable[Due]:
     """Open cases whose staff answer is due within the lead time or overdue; and in a state
     whose date is when staff may act next (Kind.due_opens_in: a granted study leave, whose
     work can be approved the day after its period), one notice once that day has come, that
-    the case waits for them: no countdown to it, and never "late"."""
+    the case waits for them: no countdown to it, and never "late". A day missed (the job did
+    not run) is caught up within the lead time; one further back is not news (the first run
+    after a release would tell of every such case at once: their lists show them)."""
     cases = (Case.select(Case, School)
              .join(School)
              .where(Case.is_open & Case.staff_due_on.is_null(False)
@@ -65,6 +67,8 @@ def staff_answers(today: date) -> Iterable[Due]:
             continue
         opens = case.state in kind.due_opens_in
         if opens and case.staff_due_on > today:  # (a "from" date: no countdown to it)
+            continue
+        if opens and case.staff_due_on < today - timedelta(days=lead_days(case.school)):
             continue
         overdue = case.staff_due_on < today
         parts_by_user: dict[int, tuple[User, set[str]]] = {}

@@ -695,6 +695,48 @@ def test_the_documentation_of_the_period_is_opened_only_by_the_coordinator(porta
     assert [a.user.username for a in AttachmentAccess.select()] == ["trinn1"]
 
 
+def test_documentation_sent_from_a_stale_page_is_kept_to_send_again(portal, school):
+    """The case changed while the student chose the file (a task marked done in another
+    tab): nothing is added, the page says why and holds the file; sent again as it stands,
+    the held file is added and no longer held."""
+    from portal.models import HeldUpload
+
+    case = granted(portal, school)
+    portal.login("elev1")
+    seen = Case.get_by_id(case.id).version
+    Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
+    r = portal.step(case, "documentation", version=seen,
+                    document=(io.BytesIO(PNG), "legeerklaering.png"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Noen andre endret saken" in html
+    assert "Dokumentasjonen er lagt til" not in html
+    assert "Tatt vare på fra forrige forsøk: legeerklaering.png" in html
+    token = re.search(r'name="document-held" value="([0-9a-f]+)"', html)[1]
+    assert not Attachment.select().exists()
+    r = portal.step(case, "documentation", **{"document-held": token})
+    assert r.status_code == 303
+    assert [(a.filename, a.purpose) for a in Attachment.select()] == [
+        ("legeerklaering.png", "documentation")]
+    assert not HeldUpload.select().exists()
+
+
+def test_documentation_for_a_case_closed_meanwhile_names_the_file_not_sent(portal, school):
+    case = granted(portal, school)
+    portal.login("elev1")
+    seen = Case.get_by_id(case.id).version
+    portal.login("trinn1")
+    assert portal.step(case, "finish", choice="close",
+                       text="Oppgavene ble ikke levert.").status_code == 303
+    portal.login("elev1")
+    r = portal.step(case, "documentation", version=seen,
+                    document=(io.BytesIO(PNG), "legeerklaering.png"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Ikke sendt: det du skrev" in html
+    unsent = html.split("Ikke sendt: det du skrev", 1)[1].split("</section>", 1)[0]
+    assert "Dokumentasjon for perioden" in unsent and "legeerklaering.png" in unsent
+    assert 'name="document-held"' not in html and not Attachment.select().exists()
+
+
 def test_coordinator_may_refuse_after_the_answers(portal, school):
     case = answered(portal, school, with_teachers(portal, school))
     portal.login("trinn1")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -100,8 +100,12 @@ class TaskDoneForm(StepForm):
 
 
 class DocumentationForm(StepForm):
-    document = FileField(_l("Documentation for the period (photo or PDF)"),
-                         validators=[FileRequired(message=_l("Choose a file."))])
+    document = FileField(_l("Documentation for the period (photo or PDF)"))
+
+    def validate_document(self, field):
+        # (a file kept from the last try counts; the view checks that it is still there)
+        if not field.data and not held_token(field):
+            raise ValidationError(_l("Choose a file."))
 
 
 class LinkNoteForm(StepForm):

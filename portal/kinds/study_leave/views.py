@@ -10,7 +10,7 @@ from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.filing import filing_school
 from portal.cases.steps import STALE, no_longer_possible, refused_page, unconfirmed_withdrawal
-from portal.cases.uploads import UploadError, check_upload, checked_upload, hold
+from portal.cases.uploads import checked_upload, hold
 from portal.cases.views import case_context
 from portal.filters import state_label
 from portal.i18n import gettext as _
@@ -200,32 +200,37 @@ def _show(case, parts, form_name, form):
     return render_template(KIND.template, **context), 422
 
 
-def _again(form_name):
-    """For refused_page: the page as it is now, with the form back in its place when the
-    step is still offered."""
+def _again(form_name, checked=None):
+    """For refused_page: the page as it is now, with the form back in its place (and the
+    file `checked` for its document held for the next try) when the step is still offered."""
     def again(case, parts, form):
         context = case_context(case, parts)
         if form_name not in context["forms"]:
             return context, False
+        if checked is not None:
+            hold(form, form.document, checked)
         context["forms"][form_name] = form
         return context, True
     return again
 
 
-def _run(case, parts, step, form_name, form, success):
+def _run(case, parts, step, form_name, form, success, checked=None):
     """Take a step; on a stale page or a refusal, show the case again (read again) with the
-    reason and what was written kept."""
+    reason and what was written kept; `checked`: the file the form sent, kept too (named
+    where the step is no longer offered)."""
+    again = _again(form_name, checked)
+    also = [(form.document.label.text, checked.filename)] if checked is not None else []
     try:
         step()
     except StaleCase:
-        if page := refused_page(case.id, KIND.code, form, _again(form_name), stale=True):
+        if page := refused_page(case.id, KIND.code, form, again, stale=True, also=also):
             return page
         flash(str(STALE), "error")
     except flow.StepRefused as exc:
         form.form_errors.append(str(exc))
         return _show(case, parts, form_name, form)
     except TransitionRefused:
-        if page := refused_page(case.id, KIND.code, form, _again(form_name)):
+        if page := refused_page(case.id, KIND.code, form, again, also=also):
             return page
         flash(no_longer_possible(case), "error")
     else:
@@ -318,17 +323,19 @@ def documentation(case_id):
     """Student: documentation for the period uploaded here (instead of an absence note)."""
     case, parts = _load(case_id, "add_documentation")
     form = DocumentationForm()
-    if not form.validate_on_submit():
-        return _invalid(case, parts, "documentation", form)
-    try:
-        checked = check_upload(form.document.data)
-    except UploadError as exc:
-        form.document.errors.append(str(exc))
+    valid = form.validate_on_submit()
+    if form.version.errors or "csrf_token" in form.errors:
+        abort(400)
+    checked = checked_upload(form.document)  # (chosen now, or held from the last try)
+    if checked is None and not form.document.errors:  # (held, and gone meanwhile)
+        form.document.errors.append(_("Choose a file."))
+    if not valid or checked is None:
+        hold(form, form.document, checked)
         return _show(case, parts, "documentation", form)
     me = current_user._get_current_object()
     return _run(case, parts, lambda: flow.add_documentation(
         case, actor=me, version=form.version.data, checked=checked), "documentation", form,
-        _("The documentation is added."))
+        _("The documentation is added."), checked)
 
 
 @bp.route("/<int:case_id>/absence-note", methods=["POST"])

@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pytest
 
 from portal.cases.kinds import REGISTRY
-from portal.rules.calendar import today
+from portal.rules.calendar import next_working_day, today
 from tests.ci import unavailable
 from tests.documents import ROOT, blocks
 from tests.net import free_port, stop_process
@@ -108,7 +108,10 @@ def _login(server, username, password="demo"):
 
 
 def _file_study_leave(server, cookie, token, first, reason="Stevne med klubben.") -> int:
-    """Apply for study leave from `first` (two days) through the server; the new case's id."""
+    """Apply for study leave from `first` (or the next working day: a period must hold a
+    school day, and the servers' today is the real one) for two days through the server;
+    the new case's id."""
+    first = next_working_day(first)
     status, headers, _ = server.request(
         "POST", "/study-leave/new",
         {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},

@@ -203,20 +203,26 @@ def test_bad_periods_are_refused_with_a_clear_message_and_the_input_kept(
     ("2026-12-25", "2026-12-27"),  # Christmas Day (a Friday), then the weekend
     ("2026-12-21", "2026-12-24"),  # Monday to Thursday of the school's Christmas break
     ("2026-12-26", "2027-01-03"),  # the weekend, the break, New Year's Day, the weekend
+    ("2027-05-17", "2027-05-17"),  # Constitution Day, a Monday
+    ("2027-01-04", "2027-01-04"),  # a planning day (Monday)
 ])
 def test_a_period_without_school_days_is_refused(portal, school, first, last):
     from portal.models import SchoolBreak
 
     SchoolBreak.create(school_year=school.year, name="Juleferie", first_day=date(2026, 12, 21),
                        last_day=date(2027, 1, 1))
+    SchoolBreak.create(school_year=school.year, name="Planleggingsdag",
+                       first_day=date(2027, 1, 4), last_day=date(2027, 1, 4))
     portal.login("elev1")
     response = portal.apply(first=first, last=last, reason="Min egen begrunnelse")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     shown = [format_date(date.fromisoformat(d)) for d in (first, last)]
-    assert (f"Perioden {shown[0]} – {shown[1]} har ingen skoledager: den faller på helg, "
-            "helligdager eller skolens ferier. Selvstendig studiearbeid gjelder dager med "
-            "undervisning.") in html
+    assert ((f"Perioden {shown[0]} – {shown[1]} har ingen skoledager: den faller på helg, "
+             "helligdager eller skolens ferie- og fridager.") if first != last else (
+            f"{shown[0]} er ingen skoledag: det er helg, en helligdag eller en av skolens "
+            "ferie- og fridager.")) in html
+    assert "Selvstendig studiearbeid gjelder dager med undervisning." in html
     assert 'id="first_day-error"' in html and "Min egen begrunnelse" in html
     assert Case.select().count() == 0
 
@@ -232,6 +238,7 @@ def test_a_period_with_one_school_day_beside_a_break_is_accepted(portal, school)
     assert portal.apply(first="2026-12-19", last="2027-01-04").status_code == 303
     assert (StudyLeave.get().first_day, StudyLeave.get().last_day) == (
         date(2026, 12, 19), date(2027, 1, 4))
+    assert portal.apply(first="2027-05-18", last="2027-05-18").status_code == 303  # a Tuesday
 
 
 def test_missing_reason_and_dates_name_the_fields(portal):

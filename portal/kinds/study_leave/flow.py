@@ -99,8 +99,11 @@ def check_period(school, first: date, last: date, on: date,
         # period with none has nothing to apply for
         problems.append(PeriodProblem("first_day", _(
             "The period %(first)s – %(last)s has no school days: it falls on a weekend, public "
-            "holidays or the school's breaks. Independent study is for days with teaching.",
-            first=format_date(first), last=format_date(last))))
+            "holidays or the school's breaks and days off. Independent study is for days with "
+            "teaching.", first=format_date(first), last=format_date(last)) if first < last else _(
+            "%(day)s is no school day: it is a weekend, a public holiday or one of the "
+            "school's breaks and days off. Independent study is for days with teaching.",
+            day=format_date(first))))
     deadline = deadline_for(school, first)
     if deadline.is_late(on):
         problems.append(PeriodProblem("first_day", _(

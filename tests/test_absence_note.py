@@ -415,6 +415,21 @@ def test_adding_no_or_a_bad_document_says_so_at_the_form_and_keeps_the_comment(
     assert Attachment.select().count() == 0 and Case.get_by_id(case.id).events.count() == 1
 
 
+def _filed_without_a_document(client, auth, csrf, asked):
+    """elev1's note for a court summons (category e) without a document, and when `asked`,
+    the teacher's request for it; elev1 is logged in."""
+    auth.login("elev1")
+    _file(client, csrf, document=None, category="e")
+    case = Case.get(Case.kind == "absence_note")
+    if asked:
+        auth.logout()
+        auth.login("laerer1")
+        _review(client, csrf, case, "ask", "Legg ved innkallingen fra retten.")
+        auth.logout()
+        auth.login("elev1")
+    return case
+
+
 def test_a_document_sent_from_a_stale_page_is_kept_not_reported_as_added(client, auth,
                                                                           csrf, school):
     """The note changed while the student chose a file (it said "added" and added nothing):
@@ -422,14 +437,7 @@ def test_a_document_sent_from_a_stale_page_is_kept_not_reported_as_added(client,
     stands, the kept file is added and no longer held."""
     from portal.models import HeldUpload
 
-    auth.login("elev1")
-    _file(client, csrf, document=None, category="e")
-    case = Case.get(Case.kind == "absence_note")
-    auth.logout()
-    auth.login("laerer1")
-    _review(client, csrf, case, "ask", "Legg ved innkallingen fra retten.")
-    auth.logout()
-    auth.login("elev1")
+    case = _filed_without_a_document(client, auth, csrf, asked=True)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     seen = Case.get_by_id(case.id).version
     Case.update(version=Case.version + 1).where(Case.id == case.id).execute()
@@ -451,6 +459,26 @@ def test_a_document_sent_from_a_stale_page_is_kept_not_reported_as_added(client,
     assert r.status_code == 303 and Case.get_by_id(case.id).state == "submitted"
     assert [a.filename for a in Attachment.select()] == ["innkalling.pdf"]
     assert not HeldUpload.select().exists()
+
+
+@pytest.mark.parametrize("asked", [True, False])
+def test_a_document_sent_twice_is_added_once(client, auth, csrf, school, asked):
+    """A double tap: both sends carry the page's version. Whether the first moved the note
+    on (documentation asked for) or only added the file, the second adds nothing and says
+    the file is already there."""
+    case = _filed_without_a_document(client, auth, csrf, asked=asked)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf(page), "version": Case.get_by_id(case.id).version,
+            "comment": "Innkallingen."}
+    for _ in range(2):
+        r = client.post(f"/absence-notes/{case.id}/documents", content_type="multipart/form-data",
+                        data={**data, "document": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 50),
+                                                   "innkalling.pdf")})
+        assert r.status_code == 303
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Filen innkalling.pdf ligger allerede i saken" in html
+    assert [a.filename for a in Attachment.select()] == ["innkalling.pdf"]
+    assert Case.get_by_id(case.id).state == "submitted"
 
 
 def test_a_too_long_comment_is_named_at_its_field_and_kept(client, auth, csrf, school):

@@ -429,6 +429,25 @@ def test_documentation_sent_from_a_stale_page_is_kept(filed, client, auth, csrf)
     assert not HeldUpload.select().exists()
 
 
+def test_documentation_sent_twice_is_added_once(filed, client, auth, csrf):
+    """A double tap (or the form sent again from a second tab): the first send added the
+    file and moved the case on; the second says the file is already there, adds nothing and
+    offers nothing to send again."""
+    case = _documentation_asked_for(filed, client, auth, csrf)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf(page), "version": case.version, "text": "Vurderingen fra PPT."}
+    for _ in range(2):
+        response = client.post(f"/exam-adaptation/{case.id}/documentation",
+                               data={**data, "documentation": (BytesIO(PNG), "ppt.png")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 303
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Filen ppt.png ligger allerede i saken, så den ble ikke lagt til en gang til." in html
+    assert "Ikke sendt" not in html
+    assert [a.filename for a in Attachment.select().where(
+        (Attachment.case == case) & (Attachment.filename == "ppt.png"))] == ["ppt.png"]
+
+
 def test_health_documentation_only_for_deciders_and_the_student(filed, client, auth):
     attachment = Attachment.get(Attachment.case == filed.case)
     assert attachment.is_health

@@ -727,6 +727,20 @@ def test_documentation_sent_from_a_stale_page_is_kept_to_send_again(portal, scho
     assert not HeldUpload.select().exists()
 
 
+def test_documentation_sent_twice_is_added_once(portal, school):
+    """A double tap: the second send, from the same page, finds the file added by the first
+    and says so, instead of holding it to be sent (and stored) again."""
+    case = granted(portal, school)
+    portal.login("elev1")
+    seen = Case.get_by_id(case.id).version
+    for _ in range(2):
+        assert portal.step(case, "documentation", version=seen,
+                           document=(io.BytesIO(PNG), "legeerklaering.png")).status_code == 303
+    html = portal.page(case)
+    assert "Filen legeerklaering.png ligger allerede i saken" in html
+    assert [a.filename for a in Attachment.select()] == ["legeerklaering.png"]
+
+
 def test_documentation_for_a_case_closed_meanwhile_names_the_file_not_sent(portal, school):
     case = granted(portal, school)
     portal.login("elev1")

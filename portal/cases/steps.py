@@ -60,7 +60,8 @@ def written(form) -> list[tuple[str, str]]:
             and isinstance(field.data, str) and field.data.strip()]
 
 
-def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also=()):
+def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also=(),
+                 file=None):
     """The case page as it is now, after a step sent from the page was not taken, with what
     the user wrote kept (422); None when they wrote nothing (the caller then goes back to
     the case page with its message, as for a withdrawal).
@@ -70,7 +71,10 @@ def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also
     written outside the form's own fields, as (label, text). The case is read again;
     `again(case, parts, form)` gives the page's context with `form` in its place and True
     when the page still offers that step, else the context and False: then the page shows
-    the text that was not sent."""
+    the text that was not sent. `file`: the CheckedFile the step would have added; when the
+    step is no longer offered and the case holds that file from this user, the form was
+    sent twice and its first send took the step: back to the case page (303), saying so.
+    (While the step is offered, the same file sent again may be meant: it is kept.)"""
     from portal.cases.access import case_for
     from portal.cases.kinds import get_kind
 
@@ -81,10 +85,24 @@ def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also
         case, parts = case_for(case_id, kind=kind)
         context, offered = again(case, parts, form)
     if not offered:
+        if file is not None and (back := added_before(case_id, file)):
+            return back
         return _gone_page(case, kind, context, unsent)
     form.version.data, form.version.raw_data = case.version, None  # (as sent: shown)
     flash(why or str(KEPT if stale else NOT_NOW), "error")
     return render_template(get_kind(kind).template, **context), 422
+
+
+def added_before(case_id, file):
+    """When the case already holds `file` (a CheckedFile) from this user, the form was sent
+    twice and its first send added it: 303 back to the case page, saying so; else None."""
+    from portal.cases.uploads import already_in
+
+    if not already_in(case_id, file):
+        return None
+    flash(_("The file %(name)s is already in the case, so it was not added again.",
+            name=file.filename), "info")
+    return redirect(url_for("cases.show", case_id=case_id), 303)
 
 
 def _gone_page(case, kind: str, context, unsent):

@@ -166,6 +166,16 @@ def hold(form, field, checked: CheckedFile | None) -> CheckedFile | None:
     return checked
 
 
+def already_in(case_id: int, checked: CheckedFile) -> bool:
+    """The case holds this very file (the same content) from the user already: a form sent
+    twice (a double tap, a second tab) whose first send added it."""
+    from portal.models import Attachment
+
+    return Attachment.select(Attachment.id).where(
+        (Attachment.case == case_id) & (Attachment.sha256 == checked.sha256)
+        & (Attachment.uploaded_by == current_user.id)).exists()
+
+
 def release(checked: CheckedFile | None) -> None:
     """The form is sent: its held file is no longer held (in the transaction that stores it)."""
     if checked is not None and checked.held is not None:

@@ -13,7 +13,12 @@ from portal.cases.access import case_for
 from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
-from portal.cases.steps import no_longer_possible, refused_page, unconfirmed_withdrawal
+from portal.cases.steps import (
+    added_before,
+    no_longer_possible,
+    refused_page,
+    unconfirmed_withdrawal,
+)
 from portal.cases.uploads import checked_upload, hold, release
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
@@ -260,6 +265,8 @@ def add_document(case_id):
         if case.state == "needs_documentation":
             apply(case, "add", actor=user, expected_version=int(form.version.data or 0),
                   text=text, effect=lambda c, e: _attach(c, checked, user, health=health))
+        elif back := added_before(case.id, checked):
+            return back
         else:
             _attach(case, checked, user, health=health)
             note(case, actor=user, role="student", action="upload", text=text)
@@ -284,7 +291,7 @@ def _document_not_added(case_id, form, checked, stale=True):
         context["document_form"] = form
         return context, True
 
-    return refused_page(case_id, KIND.code, form, again, stale=stale,
+    return refused_page(case_id, KIND.code, form, again, stale=stale, file=checked,
                         also=[(form.document.label.text, checked.filename)] if checked else [])
 
 

@@ -221,12 +221,12 @@ def case_extra(case, parts) -> dict:
     }
 
 
-def _do(case, action, form, slot=None, page=None, also=(), kept=None, **kwargs):
+def _do(case, action, form, slot=None, page=None, also=(), kept=None, file=None, **kwargs):
     """Apply one transition: None when it is taken. Else a response: the case page as it is
     now, with the form back in its `slot` (and the `page` values it needs; `kept(form)`
-    keeps its file) where the step is still offered and what was written kept (refused_page;
-    `also`: what was sent outside the form's text fields); a step with nothing written (or
-    no `slot`) goes back to the case page with the reason."""
+    keeps its `file`) where the step is still offered and what was written kept
+    (refused_page; `also`: what was sent outside the form's text fields); a step with
+    nothing written (or no `slot`) goes back to the case page with the reason."""
     def again(case, parts, form):
         from portal.cases.views import case_context
 
@@ -244,12 +244,12 @@ def _do(case, action, form, slot=None, page=None, also=(), kept=None, **kwargs):
         return None
     except StaleCase:
         if slot is not None and (refused := refused_page(case.id, KIND, form, again,
-                                                         stale=True, also=also)):
+                                                         stale=True, also=also, file=file)):
             return refused
         flash(str(STALE), "error")
     except TransitionRefused:
         if slot is not None and (refused := refused_page(case.id, KIND, form, again,
-                                                         also=also)):
+                                                         also=also, file=file)):
             return refused
         flash(no_longer_possible(case), "error")
     return _back(case)
@@ -299,7 +299,7 @@ def add_documentation(case_id):
     if (refused := _do(case, "add_documentation", form, "add_form",
                        also=[(form.documentation.label.text, checked.filename)],
                        kept=lambda form: hold(form, form.documentation, checked),
-                       text=(form.text.data or "").strip(),
+                       file=checked, text=(form.text.data or "").strip(),
                        effect=lambda c, e: _attach(c, current_user.id, checked))) is not None:
         return refused
     flash(_("The documentation is sent."), "success")

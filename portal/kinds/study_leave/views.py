@@ -9,7 +9,13 @@ from portal.auth import roles_required
 from portal.cases.access import case_for
 from portal.cases.engine import StaleCase, TransitionRefused
 from portal.cases.filing import filing_school
-from portal.cases.steps import STALE, no_longer_possible, refused_page, unconfirmed_withdrawal
+from portal.cases.steps import (
+    STALE,
+    added_before,
+    no_longer_possible,
+    refused_page,
+    unconfirmed_withdrawal,
+)
 from portal.cases.uploads import checked_upload, hold
 from portal.cases.views import case_context
 from portal.filters import state_label
@@ -223,14 +229,20 @@ def _run(case, parts, step, form_name, form, success, checked=None):
     try:
         step()
     except StaleCase:
+        # (a file this step adds leaves the case where it is: the same file again is the
+        # form sent twice, not something to keep for another send)
+        if checked is not None and (back := added_before(case.id, checked)):
+            return back
         if page := refused_page(case.id, KIND.code, form, again, stale=True, also=also):
             return page
         flash(str(STALE), "error")
     except flow.StepRefused as exc:
         form.form_errors.append(str(exc))
+        if checked is not None:
+            hold(form, form.document, checked)
         return _show(case, parts, form_name, form)
     except TransitionRefused:
-        if page := refused_page(case.id, KIND.code, form, again, also=also):
+        if page := refused_page(case.id, KIND.code, form, again, also=also, file=checked):
             return page
         flash(no_longer_possible(case), "error")
     else:

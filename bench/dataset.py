@@ -70,6 +70,8 @@ PASSWORD = "bench"
 CASES_PER_STUDENT = 5
 CLASS_SIZE = 30
 CLASSES_PER_COORDINATOR = 10
+# The school year the dataset is written for, 2026/27; a dataset built in another year has
+# every date moved by whole 52-week steps to the year of its `now` (school_year_of)
 YEAR = (date(2026, 8, 17), date(2027, 6, 18))
 SUBJECTS = [
     ("NOR1260", "Norsk"), ("MAT1021", "Matematikk 1T"), ("ENG1007", "Engelsk"),
@@ -182,12 +184,29 @@ def study_leave_models():
     return StudyLeave, TeacherAnswer
 
 
+def year_shift(day: date) -> timedelta:
+    """Whole 52-week steps (weekdays kept) from YEAR to the school year under way on `day`,
+    or, in the summer after it, the one just ended."""
+    weeks = 52 * ((day - YEAR[0]).days // 364)
+    return timedelta(weeks=weeks)
+
+
+def school_year_of(day: date) -> tuple[date, date, str]:
+    """The dataset's school year for a dataset built on `day`: its first and last day and
+    name (17 August 2026, 18 June 2027, "2026/2027" for a day of that year)."""
+    shift = year_shift(day)
+    first, last = YEAR[0] + shift, YEAR[1] + shift
+    return first, last, f"{first.year}/{first.year + 1}"
+
+
 class Builder:
     def __init__(self, database, *, scale: float, now: datetime, seed: int = 7):
         self.db = database
         self.loader = Loader(database)
         self.rnd = random.Random(seed)
         self.now = now
+        self.shift = year_shift(oslo_date(now))  # (the exam days' move to this year)
+        *self.year, self.year_name = school_year_of(oslo_date(now))
         self.ids = Ids()
         self.students_total = max(CLASS_SIZE, round(30_000 * scale))
         self.schools = max(MIN_SCHOOLS, min(10, round(10 * scale)))
@@ -200,7 +219,6 @@ class Builder:
         if self.sl:
             self.order += list(self.sl)
         self.order += kind_models()
-        self.year = YEAR
         self.exams = Exams(self)
         # student -> [(decision, decided at, outcome, summary)]
         self.decided: dict[int, list] = {}
@@ -215,7 +233,8 @@ class Builder:
         # a stream of its own: the cases are the same as without the absence
         self.absence_rnd = random.Random(seed + 1)
         self.order += [AbsenceRecord, AbsenceWarning]
-        self.school_days = absence_rules.school_days(YEAR[0], min(oslo_date(now), YEAR[1]))
+        self.school_days = absence_rules.school_days(self.year[0],
+                                                     min(oslo_date(now), self.year[1]))
         self.use_profile(VGS)
 
     def use_profile(self, name: str) -> None:
@@ -267,7 +286,7 @@ class Builder:
                   f"bench-{n}", profile))
         yid = self.ids(SchoolYear)
         rows.add(SchoolYear, ("id", "school", "name", "starts_on", "ends_on"),
-                 (yid, sid, "2026/2027", *YEAR))
+                 (yid, sid, self.year_name, *self.year))
         prefix = f"b{n}-"
         subjects, coded = [], []
         for code, name in SUBJECTS if vgs else FAGSKOLE_SUBJECTS:
@@ -416,7 +435,7 @@ class Builder:
 
     def _start(self) -> datetime:
         """When a case was filed: any working hour since the school year began."""
-        span = (self.now - datetime.combine(YEAR[0], datetime.min.time())).total_seconds()
+        span = (self.now - datetime.combine(self.year[0], datetime.min.time())).total_seconds()
         return self.now - timedelta(seconds=self.rnd.uniform(3600, span))
 
     def _later(self, t: datetime, hours=(2, 60)) -> datetime:

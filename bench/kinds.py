@@ -22,8 +22,9 @@ from portal.i18n import gettext as _
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import Deadline, format_date
 
-# Each school's exams: every subject on these days (UTC, 08:00), grades published two weeks
-# later (the autumn's are past by December).
+# Each school's exams: every subject on these days of 2026/27 (UTC, 08:00; moved with the
+# dataset's year, Builder.shift), grades published two weeks later (the autumn's are past by
+# December).
 EXAM_DAYS = [date(2026, 9, 15), date(2026, 10, 13), date(2026, 11, 10), date(2026, 12, 8),
              date(2027, 5, 25)]
 PUBLISHED_AFTER = timedelta(days=14)
@@ -120,7 +121,7 @@ class Exams:
 
         exams = []
         self.subjects.update((sub, (code, name)) for sub, code, name in subjects)
-        for day in EXAM_DAYS:
+        for day in (d + self.b.shift for d in EXAM_DAYS):
             for sub, _code, _name in subjects:
                 eid = self.b.ids(Exam)
                 at = datetime.combine(day, time(8, 0))

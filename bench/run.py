@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -46,7 +46,12 @@ def log(msg: str) -> None:
 # --- databases ----------------------------------------------------------------------------
 
 def _fingerprint(scale: float) -> str:
-    h = hashlib.sha256(f"{scale}".encode())
+    """What the kept dataset was built from: the scale, the school year it is written for
+    (a new year builds a new one) and the code that writes it."""
+    from bench.dataset import school_year_of
+    from portal.rules.calendar import today
+
+    h = hashlib.sha256(f"{scale} {school_year_of(today())[2]}".encode())
     for p in sorted([*ROOT.glob("bench/dataset.py"), *ROOT.glob("bench/bulk.py"),
                      *ROOT.glob("bench/kinds.py"),
                      *ROOT.glob("migrations/*.py"), *ROOT.glob("portal/**/models.py"),
@@ -143,7 +148,7 @@ def pick_subjects(n_students: int) -> dict:
     """The users and cases the scenarios use: students with a completed study-leave case (one
     per school in turn, where there are any), and each school's first year coordinator,
     where it has one."""
-    from portal.models import Case, School, User
+    from portal.models import Case, School, SchoolYear, User
 
     kind = "study_leave" if _has_study_leave() else None
     query = (Case.select(Case.id, Case.student, Case.school)
@@ -164,8 +169,12 @@ def pick_subjects(n_students: int) -> dict:
     # (a school without study leave, the dataset's fagskole, has no year coordinators)
     coordinators = [u.username for u in User.select(User.username).where(User.username.in_(
         [f"b{n}-trinn1" for n in range(1, len(schools) + 1)])).order_by(User.id)]
+    # (the dataset's one school year, the same at every school)
+    year = (SchoolYear.select(SchoolYear.ends_on).where(SchoolYear.school == schools[0])
+            .order_by(SchoolYear.ends_on.desc()).first())
     return {"students": picked, "coordinators": coordinators, "kind": kind,
-            "deciders": [(_year_coordinator_of(case), case) for _, case in picked]}
+            "deciders": [(_year_coordinator_of(case), case) for _, case in picked],
+            "year_ends": year.ends_on}
 
 
 def _year_coordinator_of(case_id: int) -> str:
@@ -183,18 +192,27 @@ def _has_study_leave() -> bool:
     return "study_leave" in REGISTRY
 
 
-def filing_form() -> dict:
-    from portal.rules.calendar import next_working_day, today
+def filing_form(on: date, year_ends: date) -> dict | None:
+    """The study-leave application the filing scenario sends on `on`: two weeks ahead, from
+    a working day (so the period holds a school day: the dataset has no breaks) for up to
+    three days within the school year ending `year_ends`; None when the year has no such
+    period left (its last two weeks and the summer after it)."""
+    from portal.rules.calendar import next_working_day
 
-    # (a period that starts on a working day holds a school day: the dataset has no breaks)
-    first = next_working_day(today() + timedelta(days=14))
-    return {"first_day": first.isoformat(), "last_day": (first + timedelta(days=2)).isoformat(),
+    first = next_working_day(on + timedelta(days=14))
+    if first > year_ends:
+        return None
+    return {"first_day": first.isoformat(),
+            "last_day": min(first + timedelta(days=2), year_ends).isoformat(),
             "reason": "Jeg skal delta i et idrettsstevne med klubben min."}
 
 
-def scenarios(subjects: dict) -> list[dict]:
+def scenarios(subjects: dict, on: date | None = None) -> list[dict]:
     """Each scenario: a name, a label, the status every answer must have, the request counted
-    in-process (as whom), and a function building wrk's requests from the logged-in users."""
+    in-process (as whom), and a function building wrk's requests from the logged-in users.
+    `on`: the day the portal takes as today (the real one when None). Filing is left out
+    when the school year has no period left to apply for (said in the log)."""
+    from portal.rules.calendar import today
     student, case = subjects["students"][0]
     coord = subjects["coordinators"][0]
     hx = {"HX-Request": "true"}
@@ -230,9 +248,14 @@ def scenarios(subjects: dict) -> list[dict]:
         out.append({"name": "case_staff", "label": "case page, the coordinator's view",
                     "expected": 200, "count_as": subjects["deciders"][0][0],
                     "count_request": {"method": "GET", "path": f"/cases/{case}"}})
-        out.append({"name": "file", "label": "filing an application (POST + CSRF)",
-                    "expected": 303, "count_as": student, "count_request": {
-                        "method": "POST", "path": "/study-leave/new", "form": filing_form()}})
+        form = filing_form(on or today(), subjects["year_ends"])
+        if form is None:
+            log(f"filing left out: the school year ends {subjects['year_ends']}, so no study "
+                "leave can be applied for now (make bench files two weeks ahead)")
+        else:
+            out.append({"name": "file", "label": "filing an application (POST + CSRF)",
+                        "expected": 303, "count_as": student, "count_request": {
+                            "method": "POST", "path": "/study-leave/new", "form": form}})
     return out
 
 

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from datetime import date
 
 import pytest
 
@@ -363,10 +364,57 @@ def test_the_benchmarks_requests_send_only_statements_whose_text_is_kept(app, db
 
     with app.app_context():
         dataset.build(db.obj, scale=0.004, now=datetime(2026, 12, 4, 12, 0))
-    scen = scenarios(pick_subjects(1))
+    app.config["PORTAL_TODAY"] = date(2026, 12, 4)  # (the filing's period: the dataset's year)
+    scen = scenarios(pick_subjects(1), on=date(2026, 12, 4))
     fill_etags(scen, lambda case_id: Case.get_by_id(case_id).etag)
     counted = queries.count(app, scen, dataset.PASSWORD)
     assert set(counted) == {s["name"] for s in scen} and "file" in counted
     assert {name: c.built for name, c in counted.items() if c.built} == {}
     assert all(c.statements <= 12 for name, c in counted.items() if name != "file")
     assert counted["floor"].statements >= 1 and counted["file"].statements >= 5
+
+
+@pytest.mark.parametrize("day, year", [
+    (date(2026, 8, 16), (date(2025, 8, 18), date(2026, 6, 19), "2025/2026")),  # the Sunday before
+    (date(2026, 8, 17), (date(2026, 8, 17), date(2027, 6, 18), "2026/2027")),
+    (date(2027, 7, 20), (date(2026, 8, 17), date(2027, 6, 18), "2026/2027")),  # summer: just ended
+    (date(2027, 8, 16), (date(2027, 8, 16), date(2028, 6, 16), "2027/2028")),  # Monday to Friday
+])
+def test_the_dataset_is_written_for_the_school_year_it_is_built_in(day, year):
+    from bench import dataset
+
+    assert dataset.school_year_of(day) == year
+
+
+@pytest.mark.parametrize("on, period", [
+    (date(2026, 12, 4), ("2026-12-18", "2026-12-20")),
+    (date(2026, 12, 11), ("2026-12-28", "2026-12-30")),  # not Christmas Day, a Friday
+    (date(2027, 3, 11), ("2027-03-30", "2027-04-01")),  # after Easter: Thursday to Monday off
+    (date(2027, 6, 4), ("2027-06-18", "2027-06-18")),  # the year's last day
+    (date(2027, 6, 5), None),  # nothing left to apply for before the year ends
+])
+def test_the_benchmarks_filing_asks_for_a_period_that_can_be_granted(on, period):
+    from bench.run import filing_form
+
+    form = filing_form(on, date(2027, 6, 18))
+    assert (form and (form["first_day"], form["last_day"])) == period
+
+
+def test_a_dataset_built_in_another_school_year_is_dated_in_it(app, db):
+    """Built on 5 October 2027: the school year 2027/28, its exams on the same weekdays a
+    year on, and every case filed between the year's start and then."""
+    from datetime import datetime
+
+    from bench import dataset
+    from portal.exams.models import Exam
+    from portal.models import Case, SchoolYear
+
+    with app.app_context():
+        dataset.build(db.obj, scale=0.001, now=datetime(2027, 10, 5, 12, 0))
+    assert {(y.name, y.starts_on, y.ends_on) for y in SchoolYear.select()} == {
+        ("2027/2028", date(2027, 8, 16), date(2028, 6, 16))}
+    days = sorted({e.starts_at.date() for e in Exam.select()})
+    assert days[0] == date(2027, 9, 14) and days[-1] == date(2028, 5, 23)
+    assert all(d.weekday() == 1 for d in days)  # Tuesdays, as in 2026/27
+    filed = [c.created_at for c in Case.select(Case.created_at)]
+    assert min(filed) >= datetime(2027, 8, 16) and max(filed) <= datetime(2027, 10, 5, 12, 0)

@@ -2,7 +2,7 @@
 the deciding role from the profile, and access to the health documentation."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from html.parser import HTMLParser
 from io import BytesIO
 
@@ -11,9 +11,18 @@ import pytest
 from portal.exams import plan
 from portal.kinds.exam_adaptation import rules
 from portal.kinds.exam_adaptation.models import ExamAdaptationItem, granted_for_exam
-from portal.models import Attachment, AttachmentAccess, Case, Decision, utcnow
+from portal.models import Attachment, AttachmentAccess, Case, Decision
 from tests.factories import make_school, make_user
 from tests.test_exams import PNG, make_exam, make_hav, oslo
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    """The school's 23 November 2026: the exams below are ahead and their deadlines open,
+    whenever the suite runs (the portal checks them at calendar.now())."""
+    app.config["PORTAL_TODAY"] = TODAY
 
 
 @pytest.fixture
@@ -90,7 +99,7 @@ def test_the_form_shows_the_last_day_per_exam(hav, client, auth):
 
 
 def test_late_application_refused_unless_acute_and_explained(hav, client, auth, csrf):
-    exam = make_exam(hav, utcnow() + timedelta(days=10))
+    exam = make_exam(hav, oslo(2026, 12, 3))  # ten days ahead: the month is gone
     plan.register(exam, hav.elev1)
     auth.login("elev1")
     late = _apply(client, csrf, [exam])

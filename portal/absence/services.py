@@ -28,13 +28,10 @@ OVERSEERS = ("principal", "department_head", "admin")
 
 
 def today() -> date:
-    """Today in Oslo; tests and demos may pin it with the PORTAL_TODAY setting."""
-    from flask import current_app, has_app_context
-
+    """Today in Oslo (calendar.today: tests and demos may pin it with PORTAL_TODAY)."""
     from portal.rules import calendar
 
-    pinned = current_app.config.get("PORTAL_TODAY") if has_app_context() else None
-    return pinned or calendar.today()
+    return calendar.today()
 
 
 def lesson_minutes(profile) -> int:

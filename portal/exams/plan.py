@@ -53,7 +53,7 @@ def withdrawal_text(exam: Exam) -> str | None:
 
 def can_withdraw(reg: ExamRegistration, at: datetime | None = None) -> bool:
     limit = withdrawal_limit(reg.exam)
-    at = cal.to_oslo(at or utcnow())
+    at = cal.to_oslo(at or cal.utcnow())
     return reg.status == "registered" and limit is not None and at <= limit
 
 
@@ -84,7 +84,7 @@ def sick_note_deadline(exam: Exam) -> Deadline | None:
 
 def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None) -> bool:
     deadline = sick_note_deadline(reg.exam)
-    at = at or utcnow()
+    at = at or cal.utcnow()
     return (reg.status in ("registered", "attended") and deadline is not None
             and reg.exam.starts_at <= at and deadline.is_on_time(at))
 
@@ -92,7 +92,7 @@ def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None) -> boo
 def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
     """Store the doctor's note; the attempt no longer counts."""
-    at = at or utcnow()
+    at = at or cal.utcnow()
     deadline = sick_note_deadline(reg.exam)
     if deadline is None:
         raise ExamRuleError(_("Your school takes sick notes for exams at the exam office."))

@@ -18,13 +18,32 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 
 def now() -> datetime:
-    """The current moment as an aware datetime in Oslo."""
-    return datetime.now(OSLO)
+    """The current moment as an aware datetime in Oslo: the moment the rules are checked at.
+    Tests and demos may pin the day with the app's PORTAL_TODAY setting (a date): then it is
+    that day at the present time of day, so that what a test files stays on time whenever
+    it runs."""
+    real = datetime.now(OSLO)
+    pinned = _pinned_day()
+    return real if pinned is None else datetime.combine(pinned, real.time(), tzinfo=OSLO)
+
+
+def _pinned_day() -> date | None:
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("PORTAL_TODAY") if has_app_context() else None
 
 
 def today() -> date:
-    """Today's date in Oslo (not the server's local date)."""
-    return now().date()
+    """Today's date in Oslo (not the server's local date); the pinned day where there is one
+    (now())."""
+    pinned = _pinned_day()
+    return pinned if pinned is not None else now().date()
+
+
+def utcnow() -> datetime:
+    """now() as naive UTC, as the database keeps times: for comparing with stored moments
+    (an exam's start). A row's own time of writing is the real one (models.utcnow)."""
+    return now().astimezone(UTC).replace(tzinfo=None)
 
 
 def to_oslo(dt: datetime) -> datetime:

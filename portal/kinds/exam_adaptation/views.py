@@ -33,6 +33,7 @@ from portal.kinds.exam_adaptation.models import (
 )
 from portal.models import Attachment, RoleGrant, School, SchoolYear, Subject, User, utcnow
 from portal.roles import student_words
+from portal.rules import calendar
 
 bp = Blueprint("exam_adaptation", __name__, url_prefix="/exam-adaptation",
                template_folder="templates")
@@ -40,7 +41,7 @@ KIND = "exam_adaptation"
 
 
 def upcoming_exams(student, year, now=None) -> list[Exam]:
-    now = now or utcnow()
+    now = now or calendar.utcnow()
     return [r.exam for r in registrations_of(student, year)
             if r.status == "registered" and r.exam.starts_at > now]
 
@@ -124,7 +125,7 @@ def new():
     if year is None:  # (a school with no school year yet)
         abort(404)
     decider = rules.decider_role(school)
-    now = utcnow()
+    now = calendar.utcnow()  # (the moment the deadlines are checked at)
     upcoming = upcoming_exams(current_user, year, now)
     form = ApplicationForm()
     form.exams.choices = [SelectChoice(e.id, e.subject.name) for e in upcoming]

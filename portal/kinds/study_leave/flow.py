@@ -8,7 +8,6 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app, has_app_context
 from peewee import JOIN, SQL, fn
 from peewee import Case as SqlCase
 
@@ -45,9 +44,8 @@ class StepRefused(ValueError):
 
 
 def today() -> date:
-    """Today in Oslo; tests and demos may pin it with the PORTAL_TODAY setting."""
-    pinned = current_app.config.get("PORTAL_TODAY") if has_app_context() else None
-    return pinned or calendar.today()
+    """Today in Oslo (calendar.today: tests and demos may pin it with PORTAL_TODAY)."""
+    return calendar.today()
 
 
 def offered_at(school) -> bool:

@@ -1,6 +1,6 @@
 """Oslo time, Norwegian public holidays and working days (portal.rules.calendar).
 
-Pure unit tests against real 2026-2027 calendars; no database or app needed.
+Pure unit tests against real 2026-2027 calendars; only the pinned day needs the app.
 Weekdays checked with `python -c 'import calendar; print(calendar.month(2027, 3))'`.
 """
 
@@ -368,3 +368,24 @@ def test_end_of_day_itself_is_on_time_and_one_second_later_is_not():
     naive_utc = end.astimezone(UTC).replace(tzinfo=None)
     assert cal.is_on_time(naive_utc, deadline)
     assert not cal.is_on_time(naive_utc + timedelta(seconds=1), deadline)
+
+
+def test_a_pinned_day_is_today_for_every_rule_at_the_present_time_of_day(app):
+    """PORTAL_TODAY (tests, demos) pins the day the rules see, the study leave's and the
+    exam adaptation's alike; the time of day stays the clock's. Without it, or outside the
+    app, the real day."""
+    from portal.rules.calendar import OSLO, now, today, utcnow
+
+    def minutes(t):
+        return t.hour * 60 + t.minute
+
+    with app.app_context():
+        assert abs(now() - datetime.now(OSLO)) < timedelta(minutes=1)
+        app.config["PORTAL_TODAY"] = date(2027, 3, 25)  # Maundy Thursday, winter time
+        assert today() == date(2027, 3, 25) and now().date() == date(2027, 3, 25)
+        moment, real = now(), datetime.now(OSLO)
+        assert moment.utcoffset() == timedelta(hours=1)
+        assert abs((minutes(moment) - minutes(real) + 720) % 1440 - 720) <= 1
+        assert utcnow().tzinfo is None
+        assert abs(utcnow() - moment.astimezone(UTC).replace(tzinfo=None)) < timedelta(seconds=5)
+    assert today() == datetime.now(OSLO).date()  # outside the app: the real day

@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from flask import current_app, has_app_context
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -28,16 +29,14 @@ def now() -> datetime:
 
 
 def _pinned_day() -> date | None:
-    from flask import current_app, has_app_context
-
     return current_app.config.get("PORTAL_TODAY") if has_app_context() else None
 
 
 def today() -> date:
     """Today's date in Oslo (not the server's local date); the pinned day where there is one
-    (now())."""
+    (now()). (Asked for each row of a list: no more than it needs.)"""
     pinned = _pinned_day()
-    return pinned if pinned is not None else now().date()
+    return pinned if pinned is not None else datetime.now(OSLO).date()
 
 
 def utcnow() -> datetime:

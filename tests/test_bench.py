@@ -374,16 +374,42 @@ def test_the_benchmarks_requests_send_only_statements_whose_text_is_kept(app, db
     assert counted["floor"].statements >= 1 and counted["file"].statements >= 5
 
 
+Y2526 = (date(2025, 8, 18), date(2026, 6, 19), "2025/2026")
+Y2627 = (date(2026, 8, 17), date(2027, 6, 18), "2026/2027")
+Y2728 = (date(2027, 8, 16), date(2028, 6, 16), "2027/2028")  # Monday to Friday, as 2026/27
+
+
 @pytest.mark.parametrize("day, year", [
-    (date(2026, 8, 16), (date(2025, 8, 18), date(2026, 6, 19), "2025/2026")),  # the Sunday before
-    (date(2026, 8, 17), (date(2026, 8, 17), date(2027, 6, 18), "2026/2027")),
-    (date(2027, 7, 20), (date(2026, 8, 17), date(2027, 6, 18), "2026/2027")),  # summer: just ended
-    (date(2027, 8, 16), (date(2027, 8, 16), date(2028, 6, 16), "2027/2028")),  # Monday to Friday
+    (date(2026, 8, 17), Y2526),  # 2026/27's first day: no study leave completed in it yet
+    (date(2026, 9, 27), Y2526),
+    (date(2026, 9, 28), Y2627),  # six weeks in
+    (date(2027, 7, 20), Y2627),  # the summer: the year just ended
+    (date(2027, 8, 16), Y2627),
+    (date(2027, 9, 27), Y2728),
 ])
 def test_the_dataset_is_written_for_the_school_year_it_is_built_in(day, year):
+    """The year under way for six weeks (the scenarios read completed study leaves), else
+    the one before it."""
     from bench import dataset
 
     assert dataset.school_year_of(day) == year
+
+
+def test_a_dataset_built_early_in_a_school_year_has_what_the_scenarios_read(app, db):
+    """Built on 20 August 2027 (the review found the scenarios without a student then): the
+    year before's dataset, with completed study leaves; filing is left out, as that year has
+    no period left to apply for."""
+    from datetime import datetime
+
+    from bench import dataset
+    from bench.run import pick_subjects, scenarios
+
+    with app.app_context():
+        dataset.build(db.obj, scale=0.004, now=datetime(2027, 8, 20, 12, 0))
+    subjects = pick_subjects(1)
+    assert subjects["students"] and subjects["year_ends"] == date(2027, 6, 18)
+    names = [s["name"] for s in scenarios(subjects, on=date(2027, 8, 20))]
+    assert "case_staff" in names and "file" not in names
 
 
 @pytest.mark.parametrize("on, period", [

@@ -741,6 +741,30 @@ def test_documentation_sent_twice_is_added_once(portal, school):
     assert [a.filename for a in Attachment.select()] == ["legeerklaering.png"]
 
 
+@pytest.mark.parametrize("change", ["older", "other_purpose"])
+def test_the_same_file_added_long_ago_or_for_another_purpose_is_no_second_send(
+        portal, school, change):
+    """The review's case: a club's confirmation sent with the application, or a file sent
+    long ago, is not this form's first send: sent again from an out-of-date page it is held
+    to send, not called "already in the case"."""
+    case = granted(portal, school)
+    portal.login("elev1")
+    seen = Case.get_by_id(case.id).version
+    assert portal.step(case, "documentation", version=seen,
+                       document=(io.BytesIO(PNG), "legeerklaering.png")).status_code == 303
+    if change == "older":
+        first = Attachment.get()
+        first.created_at -= timedelta(minutes=11)
+        first.save()
+    else:
+        Attachment.update(purpose="sports_confirmation").execute()
+    r = portal.step(case, "documentation", version=seen,
+                    document=(io.BytesIO(PNG), "legeerklaering.png"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "ligger allerede i saken" not in html
+    assert "Tatt vare på fra forrige forsøk: legeerklaering.png" in html
+
+
 def test_documentation_for_a_case_closed_meanwhile_names_the_file_not_sent(portal, school):
     case = granted(portal, school)
     portal.login("elev1")

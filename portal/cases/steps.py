@@ -94,12 +94,14 @@ def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also
 
 
 def added_before(case_id, file):
-    """When the case already holds `file` (a CheckedFile) from this user, the form was sent
-    twice and its first send added it: 303 back to the case page, saying so; else None."""
-    from portal.cases.uploads import already_in
+    """When the case already holds `file` (a CheckedFile) from this user, added moments ago
+    (uploads.already_in), the form was sent twice and its first send added it: 303 back to
+    the case page, saying so (a copy held from a try before is let go); else None."""
+    from portal.cases.uploads import already_in, release
 
     if not already_in(case_id, file):
         return None
+    release(file)
     flash(_("The file %(name)s is already in the case, so it was not added again.",
             name=file.filename), "info")
     return redirect(url_for("cases.show", case_id=case_id), 303)

@@ -166,14 +166,20 @@ def hold(form, field, checked: CheckedFile | None) -> CheckedFile | None:
     return checked
 
 
-def already_in(case_id: int, checked: CheckedFile) -> bool:
-    """The case holds this very file (the same content) from the user already: a form sent
-    twice (a double tap, a second tab) whose first send added it."""
-    from portal.models import Attachment
+# A form's second send of a file comes within seconds (a double tap) or minutes (a second
+# tab); the same file sent again later, or for another purpose, is meant
+SENT_TWICE_WITHIN = timedelta(minutes=10)
+
+
+def already_in(case_id: int, checked: CheckedFile, purpose: str = "documentation") -> bool:
+    """The case holds this very file (the same content) from the user for `purpose`, added
+    within SENT_TWICE_WITHIN: a form sent twice whose first send added it."""
+    from portal.models import Attachment, utcnow
 
     return Attachment.select(Attachment.id).where(
         (Attachment.case == case_id) & (Attachment.sha256 == checked.sha256)
-        & (Attachment.uploaded_by == current_user.id)).exists()
+        & (Attachment.uploaded_by == current_user.id) & (Attachment.purpose == purpose)
+        & (Attachment.created_at >= utcnow() - SENT_TWICE_WITHIN)).exists()
 
 
 def release(checked: CheckedFile | None) -> None:

@@ -271,7 +271,8 @@ def add_document(case_id):
             _attach(case, checked, user, health=health)
             note(case, actor=user, role="student", action="upload", text=text)
     except StaleCase:  # (nothing was added: the transaction is undone)
-        return _document_not_added(case.id, form, checked)
+        # (a double tap whose first send moved the note on: that send added the file)
+        return added_before(case.id, checked) or _document_not_added(case.id, form, checked)
     flash(_("The documentation is added."), "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
 

@@ -38,35 +38,39 @@ class SchoolYear(BaseModel):
     @classmethod
     def current(cls, school, on: date | None = None):
         """The school year that holds `on` (today in Oslo), else the latest one."""
-        from portal.rules.calendar import today
-
-        day = on or today()
-        if isinstance(day, datetime):  # compared as text on SQLite: the day, not the time
-            day = day.date()
-        year = _current_year.first(school, day.isoformat())
-        if year is not None and isinstance(school, School):
-            year.school = school  # the caller's: `year.school` is not read again
-        return year
+        return _with_school(_current_year.first(school, _day_text(on)), school)
 
     @classmethod
     def current_with_breaks(cls, school, on: date | None = None):
         """`(current(school, on), its breaks in order)` in one statement: `(None, [])` when
         the school has no year. (A form that checks school days reads both where it read the
         year alone.)"""
-        from portal.rules.calendar import today
-
-        day = on or today()
-        if isinstance(day, datetime):
-            day = day.date()
-        rows = _current_year_with_breaks(school, day.isoformat())
+        rows = _current_year_with_breaks(school, _day_text(on))
         if not rows:
             return None, []
         year = rows[0]
         breaks = [row.school_break for row in rows if row.school_break is not None]
         del year.school_break  # (the joined break of its row: the list is the breaks)
-        if isinstance(school, School):
-            year.school = school
-        return year, breaks
+        return _with_school(year, school), breaks
+
+
+def _day_text(on: date | None) -> str:
+    """`on` (today in Oslo when None) as current()'s queries take it: the day's ISO text
+    (compared as text on SQLite: the day, not the time)."""
+    from portal.rules.calendar import today
+
+    day = on or today()
+    if isinstance(day, datetime):
+        day = day.date()
+    return day.isoformat()
+
+
+def _with_school(year, school):
+    """`year` (or None) with the caller's School as its school: `year.school` is not read
+    again."""
+    if year is not None and isinstance(school, School):
+        year.school = school
+    return year
 
 
 class SchoolBreak(BaseModel):
@@ -97,20 +101,22 @@ _breaks_of = Prepared(lambda year_id: (
 
 # the year holding the day first, then the latest; the day as ISO text (how SQLite stores a
 # date and compares it; PostgreSQL reads it as a date where the column gives the type)
-_current_year = Prepared(lambda school_id, day: (
-    SchoolYear.select().where(SchoolYear.school == school_id)
-    .order_by(((SchoolYear.starts_on <= day) & (SchoolYear.ends_on >= day)).desc(),
-              SchoolYear.starts_on.desc())
-    .limit(1)))
+def _holding_first(query, school_id, day):
+    """`query` over the school's years, the one holding `day` first, then the latest: its
+    first row is current()'s year."""
+    return (query.where(SchoolYear.school == school_id)
+            .order_by(((SchoolYear.starts_on <= day) & (SchoolYear.ends_on >= day)).desc(),
+                      SchoolYear.starts_on.desc())
+            .limit(1))
+
+
+_current_year = Prepared(lambda school_id, day: _holding_first(SchoolYear.select(), school_id,
+                                                               day))
 
 # current()'s year with a row per break of it (one row with no break when it has none)
 _current_year_with_breaks = Prepared(lambda school_id, day: (
     SchoolYear.select(SchoolYear, SchoolBreak)
     .join(SchoolBreak, JOIN.LEFT_OUTER, on=(SchoolBreak.school_year == SchoolYear.id),
           attr="school_break")
-    .where(SchoolYear.id == (
-        SchoolYear.select(SchoolYear.id).where(SchoolYear.school == school_id)
-        .order_by(((SchoolYear.starts_on <= day) & (SchoolYear.ends_on >= day)).desc(),
-                  SchoolYear.starts_on.desc())
-        .limit(1)))
+    .where(SchoolYear.id == _holding_first(SchoolYear.select(SchoolYear.id), school_id, day))
     .order_by(SchoolBreak.first_day)))

@@ -271,8 +271,7 @@ def add_document(case_id):
             _attach(case, checked, user, health=health)
             note(case, actor=user, role="student", action="upload", text=text)
     except StaleCase:  # (nothing was added: the transaction is undone)
-        # (a double tap whose first send moved the note on: that send added the file)
-        return added_before(case.id, checked) or _document_not_added(case.id, form, checked)
+        return _document_not_added(case.id, form, checked)
     flash(_("The documentation is added."), "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
 
@@ -281,8 +280,12 @@ def _document_not_added(case_id, form, checked, stale=True):
     """The note changed while the student sent a document (`stale`), or was decided before
     (the reviewer accepted it, say), so nothing was added: the page as it is now with the
     comment and the file kept to send again while documents can still be added (422), else
-    the reason and the file's name; None when nothing was sent to keep."""
+    the reason and the file's name; None when nothing was sent to keep. A double tap whose
+    first send added the file (and moved the note on) is told so instead."""
     from portal.cases.views import case_context
+
+    if checked is not None and (back := added_before(case_id, checked)):
+        return back
 
     def again(case, parts, form):
         context = case_context(case, parts)
@@ -292,7 +295,7 @@ def _document_not_added(case_id, form, checked, stale=True):
         context["document_form"] = form
         return context, True
 
-    return refused_page(case_id, KIND.code, form, again, stale=stale, file=checked,
+    return refused_page(case_id, KIND.code, form, again, stale=stale,
                         also=[(form.document.label.text, checked.filename)] if checked else [])
 
 

@@ -211,8 +211,8 @@ class Builder:
         self.loader = Loader(database)
         self.rnd = random.Random(seed)
         self.now = now
-        self.shift = year_shift(oslo_date(now))  # (the exam days' move to this year)
         *self.year, self.year_name = school_year_of(oslo_date(now))
+        self.shift = self.year[0] - YEAR[0]  # (the exam days' move to this year)
         self.ids = Ids()
         self.students_total = max(CLASS_SIZE, round(30_000 * scale))
         self.schools = max(MIN_SCHOOLS, min(10, round(10 * scale)))

@@ -481,6 +481,54 @@ def test_a_document_sent_twice_is_added_once(client, auth, csrf, school, asked):
     assert Case.get_by_id(case.id).state == "submitted"
 
 
+def test_two_sends_of_a_document_at_once_add_it_once(app, client, auth, csrf, school):
+    """A double tap whose two requests overlap in time, where no version is checked (a
+    document the reviewer did not ask for): while another transaction holds the case, both
+    sends are under way; the second waits for the first and finds its file there."""
+    import threading
+
+    from portal.db import database
+
+    case = _filed_without_a_document(client, auth, csrf, asked=False)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf(page), "version": Case.get_by_id(case.id).version,
+            "comment": "Innkallingen."}
+    tabs = [client, app.test_client()]
+    tabs[1].set_cookie("session", client.get_cookie("session").value)
+    held, go, answers = threading.Event(), threading.Event(), []
+
+    def hold_the_case():  # (PostgreSQL: the case's row, FOR UPDATE; SQLite: the one writer)
+        with database.connection_context(), database.atomic():
+            row = Case.select(Case.id).where(Case.id == case.id)
+            row = row.for_update() if database.for_update else row
+            assert len(list(row)) == 1
+            held.set()
+            go.wait(30)
+
+    def send(tab):
+        answers.append(tab.post(
+            f"/absence-notes/{case.id}/documents", content_type="multipart/form-data",
+            data={**data, "document": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 50),
+                                       "innkalling.pdf")}).status_code)
+
+    holder = threading.Thread(target=hold_the_case)
+    holder.start()
+    assert held.wait(10)
+    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(1)  # (both under way, waiting for the case)
+    go.set()
+    for thread in [holder, *senders]:
+        thread.join(30)
+    assert answers == [303, 303]
+    assert [a.filename for a in Attachment.select()] == ["innkalling.pdf"]
+    assert Case.get_by_id(case.id).events.count() == 2  # filed, one upload
+    told = [tab.get(f"/cases/{case.id}").get_data(as_text=True) for tab in tabs]
+    assert sum("Filen innkalling.pdf ligger allerede i saken" in html for html in told) == 1
+
+
 def test_a_too_long_comment_is_named_at_its_field_and_kept(client, auth, csrf, school):
     auth.login("elev1")
     _file(client, csrf, document=None)

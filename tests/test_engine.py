@@ -151,6 +151,22 @@ def test_effect_failure_rolls_back_state_and_event(school, kind):
     assert Event.select().where(Event.case == case).count() == 1
 
 
+def test_a_notes_effect_sees_its_event_and_a_failure_undoes_the_note(school, kind):
+    case = _open(school)
+    seen = []
+    engine.note(case, actor=school.elev1, role="student", action="upload",
+                effect=lambda case, event: seen.append((case.version, event.action)))
+    assert seen == [(2, "upload")]
+
+    def broken(case, event):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        engine.note(case, actor=school.elev1, role="student", action="upload", effect=broken)
+    assert Case.get_by_id(case.id).version == 2
+    assert Event.select().where(Event.case == case).count() == 2
+
+
 def test_two_people_acting_at_once_cannot_both_win(school, kind):
     case = _open(school)
     barrier = threading.Barrier(2)

@@ -198,9 +198,14 @@ def apply(
 
 
 def note(case: Case, *, actor: User | None, role: str, action: str, text: str = "",
-         data: dict | None = None) -> Event:
+         data: dict | None = None,
+         effect: Callable[[Case, Event], None] | None = None) -> Event:
     """A timeline event that does not change the state (e.g. a document opened, a reminder);
-    it bumps the version so that live views refresh."""
+    it bumps the version so that live views refresh.
+
+    `effect` runs inside the same transaction after the bump, which holds the case row until
+    the transaction ends (PostgreSQL's row lock; SQLite's one writer): a second request that
+    notes on the case meanwhile waits there, and its effect sees what the first committed."""
     with database.atomic():
         now = utcnow()
         Case.update(version=Case.version + 1, updated_at=now).where(Case.id == case.id).execute()
@@ -208,5 +213,7 @@ def note(case: Case, *, actor: User | None, role: str, action: str, text: str = 
         event = create_row(Event, case=case, actor=actor, role=role, action=action,
                              state_before=case.state, state_after=case.state, text=text,
                              data=data, created_at=now)
+        if effect is not None:
+            effect(case, event)
         _notify(case, event, None)
         return event

@@ -93,14 +93,36 @@ def refused_page(case_id, kind: str, form, again, *, stale=False, why=None, also
     return render_template(get_kind(kind).template, **context), 422
 
 
+class SentTwice(Exception):
+    """Raised by add_once inside a step's transaction: nothing of the step is stored."""
+
+
+def add_once(case_id, file) -> None:
+    """In a step's effect, before it stores `file`: SentTwice when the case already holds it
+    (uploads.already_in). Called once the transaction holds the case row (the effect of
+    apply or note), a send that overlaps another's in time waits for it and sees its file."""
+    from portal.cases.uploads import already_in
+
+    if already_in(case_id, file):
+        raise SentTwice(f"case {case_id} already holds {file.filename!r}")
+
+
 def added_before(case_id, file):
     """When the case already holds `file` (a CheckedFile) from this user, added moments ago
     (uploads.already_in), the form was sent twice and its first send added it: 303 back to
     the case page, saying so (a copy held from a try before is let go); else None."""
-    from portal.cases.uploads import already_in, release
+    from portal.cases.uploads import already_in
 
     if not already_in(case_id, file):
         return None
+    return already_added(case_id, file)
+
+
+def already_added(case_id, file):
+    """303 back to the case page saying that `file` was already there (SentTwice, or
+    added_before found it), letting a copy held from a try before go."""
+    from portal.cases.uploads import release
+
     release(file)
     flash(_("The file %(name)s is already in the case, so it was not added again.",
             name=file.filename), "info")

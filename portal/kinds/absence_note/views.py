@@ -14,7 +14,10 @@ from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
 from portal.cases.steps import (
+    SentTwice,
+    add_once,
     added_before,
+    already_added,
     no_longer_possible,
     refused_page,
     unconfirmed_withdrawal,
@@ -265,13 +268,16 @@ def add_document(case_id):
         if case.state == "needs_documentation":
             apply(case, "add", actor=user, expected_version=int(form.version.data or 0),
                   text=text, effect=lambda c, e: _attach(c, checked, user, health=health))
-        elif back := added_before(case.id, checked):
-            return back
-        else:
-            _attach(case, checked, user, health=health)
-            note(case, actor=user, role="student", action="upload", text=text)
+        else:  # (no version to check: a send that overlaps another waits for it in note)
+            def effect(case, event):
+                add_once(case.id, checked)
+                _attach(case, checked, user, health=health)
+
+            note(case, actor=user, role="student", action="upload", text=text, effect=effect)
     except StaleCase:  # (nothing was added: the transaction is undone)
         return _document_not_added(case.id, form, checked)
+    except SentTwice:  # (the same)
+        return already_added(case.id, checked)
     flash(_("The documentation is added."), "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
 

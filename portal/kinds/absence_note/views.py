@@ -14,6 +14,7 @@ from portal.cases.decisions import issue
 from portal.cases.engine import StaleCase, TransitionRefused, apply, note, open_case
 from portal.cases.filing import filing_school
 from portal.cases.steps import (
+    STALE,
     SentTwice,
     add_once,
     added_before,
@@ -177,11 +178,6 @@ def _rule_applied(profile) -> str:
     return profile.rule(key).reference
 
 
-def _stale():
-    flash(_("Someone else changed this case while you were looking at it. Look at the case "
-            "again before you act."), "error")
-
-
 @bp.route("/<int:case_id>/review", methods=["POST"])
 @roles_required(*REVIEWERS)
 def review_note(case_id):
@@ -217,7 +213,7 @@ def review_note(case_id):
     except StaleCase:
         if page := refused_page(case.id, KIND.code, form, _review_again, stale=True):
             return page
-        _stale()
+        flash(str(STALE), "error")
     except TransitionRefused:
         # (another reviewer acted first, or the student withdrew: its state now, not a 404,
         # and what the reviewer wrote shown to them)
@@ -330,7 +326,7 @@ def withdraw(case_id):
         apply(case, "withdraw", actor=current_user._get_current_object(),
               expected_version=int(form.version.data or 0))
     except StaleCase:
-        _stale()
+        flash(str(STALE), "error")
     except TransitionRefused:
         # (another reviewer acted first, or the student withdrew: its state now, not a 404)
         flash(no_longer_possible(case), "error")

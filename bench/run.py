@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from bench.plans import LARGE, generic_plans
-from bench.queries import TOKEN  # a page's CSRF token
+from bench.queries import FORM_TOKEN_MARK, TOKEN  # (TOKEN: a page's CSRF token)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
@@ -204,7 +204,12 @@ def filing_form(on: date, year_ends: date) -> dict | None:
         return None
     return {"first_day": first.isoformat(),
             "last_day": min(first + timedelta(days=2), year_ends).isoformat(),
-            "reason": "Jeg skal delta i et idrettsstevne med klubben min."}
+            "reason": "Jeg skal delta i et idrettsstevne med klubben min.",
+            # each send a form of its own, as each application a student fills in: wrk puts a
+            # token of its own in every request (scenario.lua); one sent before would be
+            # answered with the case it filed, not filed again
+            "form_token": FORM_TOKEN_MARK}
+
 
 
 def scenarios(subjects: dict, on: date | None = None) -> list[dict]:
@@ -277,6 +282,14 @@ def fill_etags(scen: list[dict], etag_of) -> None:
         headers = s["count_request"].get("headers")
         if headers and headers.get("If-None-Match") == "@ETAG@":
             headers["If-None-Match"] = etag_of(int(s["count_request"]["path"].split("/")[2]))
+
+
+def _cases() -> int:
+    from portal.db import database
+    from portal.models import Case
+
+    with database.connection_context():
+        return Case.select().count()
 
 
 def _etag_from_db(case_id: int) -> str:
@@ -516,7 +529,9 @@ def run_wrk(requests: list[dict], expected: int, *, connections: int, duration: 
     template = (ROOT / "bench" / "scenario.lua").read_text()
     script = BUILD / f"{name}.lua"
     script.write_text(template.replace("@REQUESTS@", _lua(requests))
-                      .replace("@EXPECTED@", str(expected)))
+                      .replace("@EXPECTED@", str(expected))
+                      .replace("@FORM_TOKEN_MARK@", _lua(FORM_TOKEN_MARK))
+                      .replace("@RUN@", _lua(secrets.token_hex(4))))
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
            "-s", str(script), f"http://127.0.0.1:{_port}"]
     before = meter.sample() if meter else None
@@ -618,6 +633,9 @@ def check_targets(result: dict) -> list[str]:
         if s["queries_full"] > TARGETS["queries"] or s["queries_full"] != s["queries_small"]:
             misses.append(f"{s['label']}: {s['queries_small']} / {s['queries_full']} queries "
                           f"(target ≤ 12, same at both sizes)")
+        if s.get("cases_filed", s["requests"]) < s["requests"]:
+            misses.append(f"{s['label']}: {s['cases_filed']} cases filed by {s['requests']} "
+                          f"requests (each sends a form of its own: bench/scenario.lua)")
         if s["wrong_status"] or s["socket_errors"]:
             misses.append(f"{s['label']}: {s['wrong_status']} unexpected statuses, "
                           f"{s['socket_errors']} socket errors")
@@ -688,8 +706,11 @@ def main(argv=None) -> int:
             run_wrk(reqs, s["expected"], connections=args.connections, duration=2,
                     name=s["name"])  # warm-up: templates compiled, caches filled
             log(f"{s['name']}: {len(reqs)} request variants, {args.duration} s")
+            cases_before = _cases() if s["name"] == "file" else None
             m = run_wrk(reqs, s["expected"], connections=args.connections,
                         duration=args.duration, name=s["name"], meter=meter)
+            if cases_before is not None:  # (each request a new form: each files a case)
+                m["cases_filed"] = _cases() - cases_before
             results.append({"name": s["name"], "label": s["label"], **m,
                             "queries_small": queries_small.get(s["name"]),
                             "queries_full": queries_full.get(s["name"])})

@@ -130,6 +130,8 @@ def _too_large(e):
 
 
 def register_error_handlers(app):
+    from portal.cases.engine import AlreadyFiled
+
     for code in MESSAGES:
         app.register_error_handler(code, _too_large if code == 413 else
                                    lambda e, code=code: _render(code))
@@ -146,6 +148,18 @@ def register_error_handlers(app):
             return _unavailable(e)
         current_app.log_exception((type(e), e, e.__traceback__))
         return _render(500)
+
+    @app.errorhandler(AlreadyFiled)
+    def _already_filed(e):
+        """A filing form sent a second time (a double tap, the browser sending it again): its
+        first send filed the case, which is shown; nothing else was filed."""
+        from flask import flash, redirect, url_for
+
+        from portal.i18n import gettext as _
+
+        flash(_("This form had been sent already, so nothing was sent again. Here is the "
+                "case it filed."), "info")
+        return redirect(url_for("cases.show", case_id=e.case.id), 303)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -8,8 +8,12 @@ changed every second: ~20 µs of signing a request. The token is the same one fl
 would sign, masked anew for each response as the templates' is (portal.security); the check
 of a POST is flask-wtf's own, of the unmasked token."""
 
-from flask import current_app
+import re
+import secrets
+
+from flask import current_app, has_request_context, request
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from portal.security import csrf_settings, mask_csrf_token, unmask_csrf_token
 
@@ -35,3 +39,38 @@ class KeptTokenCSRF(FlaskForm.Meta.csrf_class):
 class PortalForm(FlaskForm):
     class Meta:
         csrf_class = KeptTokenCSRF
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+class FilingForm(PortalForm):
+    """A form that files a new case. It carries a token of its own, made when the form is
+    shown and kept while it comes back with errors: a second send of the same form (a
+    double tap, the browser sending it again after a slow or broken connection, the same
+    page sent from a second tab) finds the case the first filed (engine.open_case,
+    Case.form_token) instead of filing another. A form loaded anew (pages are not kept by
+    the browser: Cache-Control no-store) is a new form, and files a case of its own."""
+
+    form_token = HiddenField(default=new_form_token)
+
+
+def sent_form_token() -> str | None:
+    """The token of the filing form this request sent, when it sent a well-formed one (a page
+    from before the token, or a script, sends none: its case is filed as before); once a
+    request: a case it opens besides (a follow-up a rule opens, say) is filed without it."""
+    if (not has_request_context() or request.method != "POST"
+            or request.environ.get(TOKEN_TAKEN)):
+        return None
+    token = request.form.get("form_token", "")
+    if not FORM_TOKEN.fullmatch(token):
+        return None
+    request.environ[TOKEN_TAKEN] = True  # (the request's own: an app context may serve several)
+    return token
+
+
+TOKEN_TAKEN = "portal.form_token_taken"

@@ -529,6 +529,54 @@ def test_two_sends_of_a_document_at_once_add_it_once(app, client, auth, csrf, sc
     assert sum("Filen innkalling.pdf ligger allerede i saken" in html for html in told) == 1
 
 
+def test_a_note_sent_twice_at_once_is_filed_once(app, client, auth, csrf, school):
+    """A double tap on "Send": two requests with the same form under way at the same moment
+    (held up here by another transaction on the year's case counter, which filing takes
+    first). The second waits for the first, files nothing and shows the first's case."""
+    import threading
+
+    from portal.db import database
+    from portal.models import CaseCounter
+
+    auth.login("elev1")
+    _file(client, csrf, document=None)  # (the year's counter exists: a row to hold)
+    page = client.get("/absence-notes/new").get_data(as_text=True)
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page)[1]
+    data = {"csrf_token": csrf(page), "form_token": token, "category": "a", "scope": "days",
+            "first_day": "2026-11-16", "last_day": "2026-11-17"}
+    tabs = [client, app.test_client()]
+    tabs[1].set_cookie("session", client.get_cookie("session").value)
+    held, go, answers = threading.Event(), threading.Event(), []
+
+    def hold_the_counter():  # (PostgreSQL: its row, FOR UPDATE; SQLite: the one writer)
+        with database.connection_context(), database.atomic():
+            row = CaseCounter.select(CaseCounter.id)
+            assert len(list(row.for_update() if database.for_update else row)) == 1
+            held.set()
+            go.wait(30)
+
+    def send(tab):
+        answers.append(tab.post("/absence-notes/new", data=data,
+                                content_type="multipart/form-data").headers.get("Location"))
+
+    holder = threading.Thread(target=hold_the_counter)
+    holder.start()
+    assert held.wait(10)
+    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(1)  # (both under way, waiting for the counter)
+    go.set()
+    for thread in [holder, *senders]:
+        thread.join(30)
+    filed = Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).first()
+    assert Case.select().where(Case.kind == "absence_note").count() == 2  # the first, this
+    assert answers == [f"/cases/{filed.id}"] * 2
+    told = [tab.get(f"/cases/{filed.id}").get_data(as_text=True) for tab in tabs]
+    assert sum("Skjemaet var allerede sendt" in html for html in told) == 1
+
+
 def test_a_too_long_comment_is_named_at_its_field_and_kept(client, auth, csrf, school):
     auth.login("elev1")
     _file(client, csrf, document=None)

@@ -167,6 +167,21 @@ def test_a_notes_effect_sees_its_event_and_a_failure_undoes_the_note(school, kin
     assert Event.select().where(Event.case == case).count() == 2
 
 
+def test_a_request_gives_its_form_token_to_the_first_case_it_opens(app):
+    """Each request's own: one app context may serve several requests (a script, a test),
+    and a case a request opens besides (a rule's follow-up) is filed without the token."""
+    from portal.forms import sent_form_token
+
+    token = "a" * 22
+    with app.app_context():
+        for _ in range(2):
+            with app.test_request_context("/", method="POST", data={"form_token": token}):
+                assert sent_form_token() == token
+                assert sent_form_token() is None
+        with app.test_request_context("/", method="POST", data={"form_token": "<b>"}):
+            assert sent_form_token() is None
+
+
 def test_two_people_acting_at_once_cannot_both_win(school, kind):
     case = _open(school)
     barrier = threading.Barrier(2)

@@ -1221,3 +1221,44 @@ def test_documentation_added_before_the_release_becomes_a_health_document(portal
     db.execute_sql(migration.statement(is_postgresql()))
     health = {a.id: a.is_health for a in Attachment.select()}
     assert health == {documentation.id: True, confirmation.id: False, note_document.id: False}
+
+
+def _form_token(html):
+    return re.search(r'name="form_token" type="hidden" value="([^"]+)"', html)[1]
+
+
+def test_an_application_sent_twice_files_one_case(portal):
+    """A double tap, or the browser sending the form again: its second send files nothing,
+    and shows the case its first send filed, saying so."""
+    portal.login("elev1")
+    token = _form_token(portal.client.get("/study-leave/new").get_data(as_text=True))
+    first = portal.apply(form_token=token)
+    second = portal.apply(form_token=token, reason="Endret etter at den ble sendt")
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert Case.select().where(Case.kind == "study_leave").count() == 1
+    assert StudyLeave.get().reason == "Landsfinale i orientering"
+    html = portal.client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Skjemaet var allerede sendt, så ingenting ble sendt på nytt" in html
+
+
+def test_each_form_shown_files_a_case_of_its_own(portal):
+    """Two applications filled in one after the other (a new form each time) are two."""
+    portal.login("elev1")
+    tokens = [_form_token(portal.client.get("/study-leave/new").get_data(as_text=True))
+              for _ in range(2)]
+    assert tokens[0] != tokens[1]
+    assert portal.apply(form_token=tokens[0]).status_code == 303
+    assert portal.apply("2026-12-07", "2026-12-08", form_token=tokens[1]).status_code == 303
+    assert Case.select().where(Case.kind == "study_leave").count() == 2
+
+
+def test_a_form_sent_back_with_errors_keeps_its_token(portal):
+    """Refused (the period is missing), the form comes back with the same token: sending it
+    again once corrected files the case."""
+    portal.login("elev1")
+    token = _form_token(portal.client.get("/study-leave/new").get_data(as_text=True))
+    refused = portal.apply(first="", form_token=token)
+    assert refused.status_code == 422 and _form_token(refused.get_data(as_text=True)) == token
+    assert portal.apply(form_token=token).status_code == 303
+    assert Case.get(Case.kind == "study_leave").form_token == token

@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from portal.template_i18n import CompileTimeTranslations
 from tests.test_study_leave import TODAY, Portal, granted
 
-TOKEN = re.compile(r'(name="csrf_token"(?: type="hidden")? value=")[^"]+"')
+# the session's CSRF token (masked anew for each page) and a filing form's own token
+TOKEN = re.compile(r'(name="(?:csrf|form)_token"(?: type="hidden")? value=")[^"]+"')
 # the lists' validator covers the session's CSRF token, which each login makes anew
 VERSION = re.compile(r'(id="case-lists" data-poll data-version=")[^"]+"')
 

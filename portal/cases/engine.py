@@ -12,8 +12,11 @@ transaction: the home page's lists show that column as the case's newest event's
 from collections.abc import Callable
 from datetime import date
 
+from peewee import IntegrityError
+
 from portal.cases.kinds import Kind, Transition, get_kind
 from portal.db import Prepared, create_row, database, insert_rows
+from portal.forms import sent_form_token
 from portal.models import Case, CaseCounter, Event, Participant, User, utcnow
 
 
@@ -83,8 +86,40 @@ def open_case(
     staff_due_on: date | None = None,
 ) -> Case:
     """File a new case in the kind's initial state, in one transaction with its first event.
-    `staff_due_on`: when staff owe the answer, where the kind sets it at filing."""
+    `staff_due_on`: when staff owe the answer, where the kind sets it at filing.
+
+    The case keeps the token of the form that filed it (forms.FilingForm): when a case was
+    filed with it already, the case's unique index refuses the second (one sent at the same
+    moment waits for the first's transaction), nothing is filed, and AlreadyFiled names the
+    case the first filed. No statement is added to a filing for this."""
     kind: Kind = get_kind(kind_code)
+    token = sent_form_token()
+    try:
+        return _open(kind, school=school, school_year=school_year, student=student,
+                     title=title, actor=actor, role=role, participants=participants,
+                     text=text, data=data, effect=effect, staff_due_on=staff_due_on,
+                     token=token)
+    except IntegrityError:
+        if token is None or (filed := _filed_with.first(token, student.id)) is None:
+            raise
+        raise AlreadyFiled(filed) from None
+
+
+class AlreadyFiled(Exception):
+    """The form was sent before and filed `case` (errors: 303 to it, saying so)."""
+
+    def __init__(self, case):
+        super().__init__(f"the form filed case {case.id} already")
+        self.case = case
+
+
+# (the student's own: a token copied from another's form is not answered with their case)
+_filed_with = Prepared(lambda token, student_id: Case.select(Case.id).where(
+    (Case.form_token == token) & (Case.student == student_id)))
+
+
+def _open(kind, *, school, school_year, student, title, actor, role, participants, text, data,
+          effect, staff_due_on, token) -> Case:
     with database.atomic():
         now = utcnow()
         case = create_row(
@@ -100,6 +135,7 @@ def open_case(
             created_at=now,
             updated_at=now,
             **({"staff_due_on": staff_due_on} if staff_due_on is not None else {}),
+            **({"form_token": token} if token is not None else {}),
         )
         rows = [{"case": case, "user": student, "part": "student", "added_at": now}]
         rows += [{"case": case, "user": user, "part": part, "added_at": now}

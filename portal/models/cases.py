@@ -41,6 +41,8 @@ class Case(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     staff_due_on = DateField(null=True)  # when staff owe the next answer
+    # the filing form's own token (portal.forms.FilingForm): a form sent twice files one case
+    form_token = CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         indexes = (

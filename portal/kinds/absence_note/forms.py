@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.absence import rules
-from portal.forms import PortalForm
+from portal.forms import FilingForm, PortalForm
 from portal.i18n import lazy_gettext as _l
 from portal.models import SchoolBreak
 
@@ -33,7 +33,7 @@ CATEGORY_LABELS = {
 ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.heic,application/pdf"
 
 
-class NoteForm(PortalForm):
+class NoteForm(FilingForm):
     category = RadioField(
         _l("Reason for the absence"),
         choices=[SelectChoice(c, CATEGORY_LABELS[c]) for c in rules.CATEGORIES],
@@ -148,7 +148,7 @@ def parse_lessons(text: str | None) -> tuple[list[int], list[str]]:
     return sorted({int(p) for p in parts}), []
 
 
-class CorrectionForm(PortalForm):
+class CorrectionForm(FilingForm):
     explanation = TextAreaField(
         _l("What is wrong?"),
         validators=[DataRequired(message=_l("Say what is wrong with the registration.")),

@@ -2,14 +2,14 @@ from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.cases.steps import StepForm, options
-from portal.forms import PortalForm
+from portal.forms import FilingForm
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.rules import BOARD_OUTCOMES
 
 TEXT = [Length(max=8000)]
 
 
-class SignedForm(PortalForm):
+class SignedForm(FilingForm):
     """An appeal must be dated and signed: the student confirms with their password."""
 
     confirm = BooleanField(

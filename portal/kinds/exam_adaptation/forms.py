@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.forms import PortalForm
+from portal.forms import FilingForm, PortalForm
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.exam_adaptation.rules import MINUTES_BEYOND_BELIEF
 
@@ -57,7 +57,7 @@ class MinutesField(IntegerField):
             raise StopValidation()
 
 
-class ApplicationForm(PortalForm):
+class ApplicationForm(FilingForm):
     exams = CheckboxesField(_l("Exams"), coerce=int, validate_choice=False)
     all_exams = BooleanField(_l("All my exams this school year"))
     adaptations = CheckboxesField(

@@ -2,12 +2,12 @@ from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.cases.steps import StepForm
-from portal.forms import PortalForm
+from portal.forms import FilingForm
 from portal.grades.forms import MultiCheckboxField
 from portal.i18n import lazy_gettext as _l
 
 
-class RequestForm(PortalForm):
+class RequestForm(FilingForm):
     learned_on = DateField(_l("When did you learn the grade?"), validators=[Optional()])
 
 

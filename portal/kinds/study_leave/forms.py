@@ -15,13 +15,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.cases.uploads import held_token
-from portal.forms import PortalForm
+from portal.forms import FilingForm, PortalForm
 from portal.i18n import lazy_gettext as _l
 
 DATE_MESSAGE = _l("Enter a date, for example 30.11.2026.")
 
 
-class ApplyForm(PortalForm):
+class ApplyForm(FilingForm):
     first_day = DateField(_l("First day of the period"),
                           validators=[InputRequired(message=DATE_MESSAGE)])
     last_day = DateField(_l("Last day of the period"),

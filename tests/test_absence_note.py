@@ -481,29 +481,47 @@ def test_a_document_sent_twice_is_added_once(client, auth, csrf, school, asked):
     assert Case.get_by_id(case.id).state == "submitted"
 
 
-def test_two_sends_of_a_document_at_once_add_it_once(app, client, auth, csrf, school):
-    """A double tap whose two requests overlap in time, where no version is checked (a
-    document the reviewer did not ask for): while another transaction holds the case, both
-    sends are under way; the second waits for the first and finds its file there."""
+def _sent_from_two_tabs_at_once(app, client, held_rows, send):
+    """`send(tab)` from two tabs of the logged-in student (two clients, one session), both
+    under way while another transaction holds `held_rows` (a query; PostgreSQL: its rows,
+    FOR UPDATE; SQLite: the one writer), which it then lets go. The two tabs."""
     import threading
 
     from portal.db import database
 
+    tabs = [client, app.test_client()]
+    tabs[1].set_cookie("session", client.get_cookie("session").value)
+    held, go = threading.Event(), threading.Event()
+
+    def hold():
+        with database.connection_context(), database.atomic():
+            assert list(held_rows.for_update() if database.for_update else held_rows)
+            held.set()
+            go.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(1)  # (both under way, waiting for the held rows)
+    go.set()
+    for thread in [holder, *senders]:
+        thread.join(30)
+    return tabs
+
+
+def test_two_sends_of_a_document_at_once_add_it_once(app, client, auth, csrf, school):
+    """A double tap whose two requests overlap in time, where no version is checked (a
+    document the reviewer did not ask for): while another transaction holds the case, both
+    sends are under way; the second waits for the first and finds its file there."""
     case = _filed_without_a_document(client, auth, csrf, asked=False)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     data = {"csrf_token": csrf(page), "version": Case.get_by_id(case.id).version,
             "comment": "Innkallingen."}
-    tabs = [client, app.test_client()]
-    tabs[1].set_cookie("session", client.get_cookie("session").value)
-    held, go, answers = threading.Event(), threading.Event(), []
-
-    def hold_the_case():  # (PostgreSQL: the case's row, FOR UPDATE; SQLite: the one writer)
-        with database.connection_context(), database.atomic():
-            row = Case.select(Case.id).where(Case.id == case.id)
-            row = row.for_update() if database.for_update else row
-            assert len(list(row)) == 1
-            held.set()
-            go.wait(30)
+    answers = []
 
     def send(tab):
         answers.append(tab.post(
@@ -511,17 +529,8 @@ def test_two_sends_of_a_document_at_once_add_it_once(app, client, auth, csrf, sc
             data={**data, "document": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 50),
                                        "innkalling.pdf")}).status_code)
 
-    holder = threading.Thread(target=hold_the_case)
-    holder.start()
-    assert held.wait(10)
-    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
-    for thread in senders:
-        thread.start()
-    for thread in senders:
-        thread.join(1)  # (both under way, waiting for the case)
-    go.set()
-    for thread in [holder, *senders]:
-        thread.join(30)
+    tabs = _sent_from_two_tabs_at_once(app, client, Case.select(Case.id).where(
+        Case.id == case.id), send)
     assert answers == [303, 303]
     assert [a.filename for a in Attachment.select()] == ["innkalling.pdf"]
     assert Case.get_by_id(case.id).events.count() == 2  # filed, one upload
@@ -533,9 +542,6 @@ def test_a_note_sent_twice_at_once_is_filed_once(app, client, auth, csrf, school
     """A double tap on "Send": two requests with the same form under way at the same moment
     (held up here by another transaction on the year's case counter, which filing takes
     first). The second waits for the first, files nothing and shows the first's case."""
-    import threading
-
-    from portal.db import database
     from portal.models import CaseCounter
 
     auth.login("elev1")
@@ -544,32 +550,13 @@ def test_a_note_sent_twice_at_once_is_filed_once(app, client, auth, csrf, school
     token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page)[1]
     data = {"csrf_token": csrf(page), "form_token": token, "category": "a", "scope": "days",
             "first_day": "2026-11-16", "last_day": "2026-11-17"}
-    tabs = [client, app.test_client()]
-    tabs[1].set_cookie("session", client.get_cookie("session").value)
-    held, go, answers = threading.Event(), threading.Event(), []
-
-    def hold_the_counter():  # (PostgreSQL: its row, FOR UPDATE; SQLite: the one writer)
-        with database.connection_context(), database.atomic():
-            row = CaseCounter.select(CaseCounter.id)
-            assert len(list(row.for_update() if database.for_update else row)) == 1
-            held.set()
-            go.wait(30)
+    answers = []
 
     def send(tab):
         answers.append(tab.post("/absence-notes/new", data=data,
                                 content_type="multipart/form-data").headers.get("Location"))
 
-    holder = threading.Thread(target=hold_the_counter)
-    holder.start()
-    assert held.wait(10)
-    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
-    for thread in senders:
-        thread.start()
-    for thread in senders:
-        thread.join(1)  # (both under way, waiting for the counter)
-    go.set()
-    for thread in [holder, *senders]:
-        thread.join(30)
+    tabs = _sent_from_two_tabs_at_once(app, client, CaseCounter.select(CaseCounter.id), send)
     filed = Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).first()
     assert Case.select().where(Case.kind == "absence_note").count() == 2  # the first, this
     assert answers == [f"/cases/{filed.id}"] * 2

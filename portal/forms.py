@@ -56,7 +56,9 @@ class FilingForm(PortalForm):
     Case.form_token) instead of filing another. A form loaded anew (pages are not kept by
     the browser: Cache-Control no-store) is a new form, and files a case of its own."""
 
-    form_token = HiddenField(default=new_form_token)
+    # (a label of its own: without one WTForms makes "Form Token" and has it translated, and
+    # flask-wtf reads its catalogue from disk for that on every form built, 0.3 ms a filing)
+    form_token = HiddenField(label="", default=new_form_token)
 
 
 def sent_form_token() -> str | None:

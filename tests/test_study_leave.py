@@ -1262,3 +1262,24 @@ def test_a_form_sent_back_with_errors_keeps_its_token(portal):
     assert refused.status_code == 422 and _form_token(refused.get_data(as_text=True)) == token
     assert portal.apply(form_token=token).status_code == 303
     assert Case.get(Case.kind == "study_leave").form_token == token
+
+
+def test_wtforms_own_messages_are_norwegian_and_their_catalogue_read_once(portal,
+                                                                        monkeypatch):
+    """A date that is no date gets WTForms' own message, in bokmål; its catalogue is read
+    from disk once a process, not for every request that builds a form (flask-wtf's way)."""
+    from babel import support
+
+    from portal import forms
+
+    reads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *a, **k: (k.get("domain") == "wtforms" and reads.append(a))
+                        or load(*a, **k))
+    monkeypatch.setattr(forms, "_WTFORMS_CATALOGUES", {})
+    portal.login("elev1")
+    for _ in range(2):
+        r = portal.apply(first="31.11.2026")
+        assert r.status_code == 422 and "Ikke en gyldig datoverdi" in r.get_data(as_text=True)
+    assert len(reads) == 1

@@ -2,9 +2,8 @@
 Each filing form carries a token of its own (portal.forms.FilingForm); a second send of the
 same form (a double tap, the browser sending it again after a slow connection) finds its
 case by it instead of filing another, and the unique index settles two sends at the same
-moment. NULL
-for the cases before it, and for those the previous release files during an upgrade (it does
-not know the column)."""
+moment. NULL for the cases before it, and for those the previous release files during an
+upgrade (it does not know the column)."""
 
 import peewee as pw
 from peewee_migrate import Migrator

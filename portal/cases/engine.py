@@ -95,14 +95,47 @@ def open_case(
     kind: Kind = get_kind(kind_code)
     token = sent_form_token()
     try:
-        return _open(kind, school=school, school_year=school_year, student=student,
-                     title=title, actor=actor, role=role, participants=participants,
-                     text=text, data=data, effect=effect, staff_due_on=staff_due_on,
-                     token=token)
+        with database.atomic():
+            now = utcnow()
+            case = create_row(
+                Case,
+                school=school,
+                school_year=school_year,
+                number=_next_number(school, school_year),
+                kind=kind.code,
+                state=kind.initial,
+                is_open=kind.is_open(kind.initial),
+                student=student,
+                title=title,
+                created_at=now,
+                updated_at=now,
+                **({"staff_due_on": staff_due_on} if staff_due_on is not None else {}),
+                **({"form_token": token} if token is not None else {}),
+            )
+            rows = [{"case": case, "user": student, "part": "student", "added_at": now}]
+            rows += [{"case": case, "user": user, "part": part, "added_at": now}
+                     for user, part in participants if user is not None]
+            insert_rows(Participant, rows, ignore_conflicts=True)
+            if effect is not None:
+                effect(case)
+            event = create_row(
+                Event,
+                case=case,
+                actor=actor,
+                role=role,
+                action="file",
+                state_before=None,
+                state_after=case.state,
+                text=text,
+                data=data,
+                created_at=now,
+            )
+            _notify(case, event, None)
     except IntegrityError:
         if token is None or (filed := _filed_with.first(token, student.id)) is None:
             raise
         raise AlreadyFiled(filed) from None
+    return case
 
 
 class AlreadyFiled(Exception):
@@ -116,47 +149,6 @@ class AlreadyFiled(Exception):
 # (the student's own: a token copied from another's form is not answered with their case)
 _filed_with = Prepared(lambda token, student_id: Case.select(Case.id).where(
     (Case.form_token == token) & (Case.student == student_id)))
-
-
-def _open(kind, *, school, school_year, student, title, actor, role, participants, text, data,
-          effect, staff_due_on, token) -> Case:
-    with database.atomic():
-        now = utcnow()
-        case = create_row(
-            Case,
-            school=school,
-            school_year=school_year,
-            number=_next_number(school, school_year),
-            kind=kind.code,
-            state=kind.initial,
-            is_open=kind.is_open(kind.initial),
-            student=student,
-            title=title,
-            created_at=now,
-            updated_at=now,
-            **({"staff_due_on": staff_due_on} if staff_due_on is not None else {}),
-            **({"form_token": token} if token is not None else {}),
-        )
-        rows = [{"case": case, "user": student, "part": "student", "added_at": now}]
-        rows += [{"case": case, "user": user, "part": part, "added_at": now}
-                 for user, part in participants if user is not None]
-        insert_rows(Participant, rows, ignore_conflicts=True)
-        if effect is not None:
-            effect(case)
-        event = create_row(
-            Event,
-            case=case,
-            actor=actor,
-            role=role,
-            action="file",
-            state_before=None,
-            state_after=case.state,
-            text=text,
-            data=data,
-            created_at=now,
-        )
-        _notify(case, event, None)
-    return case
 
 
 def check(case: Case, action: str, actor: User) -> tuple[Transition, str]:

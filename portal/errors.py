@@ -152,13 +152,14 @@ def register_error_handlers(app):
     @app.errorhandler(AlreadyFiled)
     def _already_filed(e):
         """A filing form sent a second time (a double tap, the browser sending it again): its
-        first send filed the case, which is shown; nothing else was filed."""
+        first send filed the case (or added a teacher's concern to it), which is shown;
+        nothing else was filed."""
         from flask import flash, redirect, url_for
 
         from portal.i18n import gettext as _
 
-        flash(_("This form had been sent already, so nothing was sent again. Here is the "
-                "case it filed."), "info")
+        flash(_("This form had been sent already, so nothing was sent again. Here is its "
+                "case."), "info")
         return redirect(url_for("cases.show", case_id=e.case.id), 303)
 
     @app.errorhandler(CSRFError)

@@ -284,6 +284,63 @@ def test_a_second_concern_joins_the_open_case(fagskole):
     assert Case.select().where(Case.kind == "follow_up").count() == 1
 
 
+def _report_form(client, csrf):
+    """The report form as the teacher's browser has it: its CSRF token and its own form token."""
+    import re
+
+    html = client.get("/follow-up/new").get_data(as_text=True)
+    return csrf(html), re.search(r'name="form_token" type="hidden" value="([^"]+)"', html)[1]
+
+
+def _report(client, tokens, student, subject, text):
+    csrf_token, form_token = tokens
+    return client.post("/follow-up/new", data={
+        "csrf_token": csrf_token, "form_token": form_token, "student": student.id,
+        "subject": subject.id, "reason": "missing_work", "text": text})
+
+
+def test_a_report_sent_twice_adds_one_concern(app, client, auth, csrf, fagskole):
+    """A double tap, or the browser sending the report again, adds nothing the second time,
+    whether the first send opened the follow-up case or joined the open one; the teacher is
+    shown the case, and told so. A new form is a new report."""
+    s = fagskole
+    auth.login("laerer1")
+    opening = _report_form(client, csrf)
+    first = _report(client, opening, s.elev1, s.norsk, "Tre innleveringer mangler.")
+    again = _report(client, opening, s.elev1, s.norsk, "Tre innleveringer mangler.")
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    html = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Skjemaet var allerede sendt, så ingenting ble sendt på nytt. Her er saken." in html
+    case = Case.get(Case.kind == "follow_up")
+    assert [c.text for c in Concern.select().where(Concern.case == case)] == [
+        "Tre innleveringer mangler."]
+
+    joining = _report_form(client, csrf)
+    assert joining[1] != opening[1]
+    for _ in range(2):
+        response = _report(client, joining, s.elev1, s.norsk, "Fortsatt ingen innlevering.")
+        assert response.status_code == 303 and response.headers["Location"] == f"/cases/{case.id}"
+    assert [c.text for c in Concern.select().where(Concern.case == case).order_by(Concern.id)] == [
+        "Tre innleveringer mangler.", "Fortsatt ingen innlevering."]
+    assert Event.select().where((Event.case == case)
+                                & (Event.action == "concern_added")).count() == 1
+    assert Case.select().where(Case.kind == "follow_up").count() == 1
+
+
+def test_a_token_of_another_teachers_report_is_refused(app, client, auth, csrf, fagskole):
+    s = fagskole
+    auth.login("laerer1")
+    tokens = _report_form(client, csrf)
+    assert _report(client, tokens, s.elev1, s.norsk, "Fravær").status_code == 303
+    auth.logout()
+    auth.login("laerer2")
+    own_csrf, _token = _report_form(client, csrf)
+    refused = _report(client, (own_csrf, tokens[1]), s.elev1, s.matte, "Strever")
+    assert refused.status_code == 400
+    assert Concern.select().count() == 1
+
+
 def test_vgs_teachers_have_no_report_form(app, client, auth, school):
     auth.login("laerer1")
     assert client.get("/follow-up/new").status_code == 404

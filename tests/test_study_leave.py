@@ -1264,6 +1264,20 @@ def test_a_form_sent_back_with_errors_keeps_its_token(portal):
     assert Case.get(Case.kind == "study_leave").form_token == token
 
 
+def test_a_token_of_another_students_form_is_refused(portal):
+    """A token copied from another student's form (the only way to have one: pages are not
+    kept) is a bad request, not the database's error page; nothing is filed for it."""
+    portal.login("elev1")
+    token = _form_token(portal.client.get("/study-leave/new").get_data(as_text=True))
+    assert portal.apply(form_token=token).status_code == 303
+    portal.login("elev2")
+    refused = portal.apply(form_token=token)
+    assert refused.status_code == 400
+    assert "Noe var galt med forespørselen" in refused.get_data(as_text=True)
+    assert [c.student.username for c in Case.select().where(Case.kind == "study_leave")] == [
+        "elev1"]
+
+
 def test_wtforms_own_messages_are_norwegian_and_their_catalogue_read_once(portal,
                                                                         monkeypatch):
     """A date that is no date gets WTForms' own message, in bokmål; its catalogue is read

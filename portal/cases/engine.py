@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from peewee import IntegrityError
+from werkzeug.exceptions import BadRequest
 
 from portal.cases.kinds import Kind, Transition, get_kind
 from portal.db import Prepared, create_row, database, insert_rows
@@ -84,16 +85,19 @@ def open_case(
     data: dict | None = None,
     effect: Callable[[Case], None] | None = None,
     staff_due_on: date | None = None,
+    form_token: str | None = None,
 ) -> Case:
     """File a new case in the kind's initial state, in one transaction with its first event.
     `staff_due_on`: when staff owe the answer, where the kind sets it at filing.
 
-    The case keeps the token of the form that filed it (forms.FilingForm): when a case was
-    filed with it already, the case's unique index refuses the second (one sent at the same
-    moment waits for the first's transaction), nothing is filed, and AlreadyFiled names the
-    case the first filed. No statement is added to a filing for this."""
+    The case keeps the token of the form that filed it (forms.FilingForm; `form_token` when
+    the caller took it from the request already): when a case was filed with it already, the
+    case's unique index refuses the second (one sent at the same moment waits for the first's
+    transaction), nothing is filed, and AlreadyFiled names the case the first filed. A token
+    on another student's case (copied from their form) is refused as a bad request. No
+    statement is added to a filing for this."""
     kind: Kind = get_kind(kind_code)
-    token = sent_form_token()
+    token = form_token if form_token is not None else sent_form_token()
     try:
         with database.atomic():
             now = utcnow()
@@ -132,7 +136,12 @@ def open_case(
             )
             _notify(case, event, None)
     except IntegrityError:
-        if token is None or (filed := _filed_with.first(token, student.id)) is None:
+        if token is None:
+            raise
+        filed = _filed_with.first(token, student.id)
+        if filed is None:
+            if Case.select().where(Case.form_token == token).exists():
+                raise BadRequest("a filing form's token that is another student's") from None
             raise
         raise AlreadyFiled(filed) from None
     return case

@@ -13,14 +13,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from portal.auth.forms import ActionForm
 from portal.cases.steps import StepForm
+from portal.forms import FilingForm
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up import OUTCOMES
 from portal.kinds.follow_up.service import REASONS
 
 
-class ReportForm(ActionForm):
+class ReportForm(FilingForm):
     student = SelectField(_l("Student name"), coerce=int,
                           validators=[InputRequired(message=_l("Choose the student."))])
     subject = SelectField(_l("Course"), coerce=int,

@@ -15,6 +15,9 @@ class Concern(BaseModel):
     reported_by = ForeignKeyField(User, null=True)  # None: reported by the absence limits
     text = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+    # the token of the report form that sent it (portal.forms.FilingForm): a form sent twice
+    # adds one concern, whether its first send opened the case or joined the open one
+    form_token = CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         indexes = ((("case", "id"), False),)

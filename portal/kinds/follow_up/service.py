@@ -1,8 +1,12 @@
 """Reporting a concern: a new follow-up case, or one more concern on the student's open one."""
 
-from portal.cases.engine import add_participant, note, open_case
+from peewee import IntegrityError
+from werkzeug.exceptions import BadRequest
+
+from portal.cases.engine import AlreadyFiled, add_participant, note, open_case
 from portal.collation import by_name
 from portal.db import database
+from portal.forms import sent_form_token
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
 from portal.models import Case, RoleGrant, SchoolClass, User
@@ -46,37 +50,53 @@ def report_concern(student: User, subject, reason: str, reported_by: User | None
                    text: str, *, school=None, school_year=None) -> Case:
     """Report a concern about `student` in `subject` (a Subject or None); `reported_by` None
     means the absence limits reported it. Adds to the student's open follow-up case, or
-    opens one with the cohort coordinator, department head(s) and principal(s)."""
+    opens one with the cohort coordinator, department head(s) and principal(s).
+
+    A teacher's report keeps the token of the form it was sent with (forms.FilingForm) on
+    its concern: the same form sent again (a double tap, the browser sending it again) adds
+    nothing, and AlreadyFiled names the case the first send went to; a token of another
+    teacher's report is refused as a bad request."""
     if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}; known: {', '.join(REASONS)}")
     if school is None:
         school = subject.school if subject is not None else next(iter(student.schools()), None)
     school_year = school_year or school.current_year()
     role = "teacher" if reported_by is not None else "system"
-    with database.atomic():
-        case = open_case_of(student, school_year)
-        if case is not None:
-            Concern.create(case=case, subject=subject, reason=reason, reported_by=reported_by,
-                           text=text)
+    # (the limits report beside another request's own form: not with its token)
+    token = sent_form_token() if reported_by is not None else None
+    try:
+        with database.atomic():
+            case = open_case_of(student, school_year)
+            if case is not None:
+                Concern.create(case=case, subject=subject, reason=reason,
+                               reported_by=reported_by, text=text, form_token=token)
+                if reported_by is not None:
+                    add_participant(case, reported_by, "teacher")
+                note(case, actor=reported_by, role=role, action="concern_added",
+                     data={"reason": reason})
+                return case
+            participants = [(u, "cohort_coordinator")
+                            for u in coordinators(student, school, school_year)]
+            participants += [(u, "department_head")
+                             for u in staff_with_role(school, "department_head")]
+            participants += [(u, "principal") for u in staff_with_role(school, "principal")]
             if reported_by is not None:
-                add_participant(case, reported_by, "teacher")
-            note(case, actor=reported_by, role=role, action="concern_added",
-                 data={"reason": reason})
-            return case
-        participants = [(u, "cohort_coordinator")
-                        for u in coordinators(student, school, school_year)]
-        participants += [(u, "department_head") for u in staff_with_role(school,
-                                                                          "department_head")]
-        participants += [(u, "principal") for u in staff_with_role(school, "principal")]
-        if reported_by is not None:
-            participants.append((reported_by, "teacher"))
+                participants.append((reported_by, "teacher"))
 
-        def effect(case):
-            FollowUp.create(case=case)
-            Concern.create(case=case, subject=subject, reason=reason, reported_by=reported_by,
-                           text=text)
+            def effect(case):
+                FollowUp.create(case=case)
+                Concern.create(case=case, subject=subject, reason=reason,
+                               reported_by=reported_by, text=text, form_token=token)
 
-        return open_case(KIND, school=school, school_year=school_year, student=student,
-                         title=str(_l("Follow-up of study progress")), actor=reported_by,
-                         role=role, participants=participants, data={"reason": reason},
-                         effect=effect)
+            return open_case(KIND, school=school, school_year=school_year, student=student,
+                             title=str(_l("Follow-up of study progress")), actor=reported_by,
+                             role=role, participants=participants, data={"reason": reason},
+                             effect=effect, form_token=token)
+    except IntegrityError:
+        sent = None if token is None else (Concern.select(Concern.case, Concern.reported_by)
+                                           .where(Concern.form_token == token).first())
+        if sent is None:
+            raise
+        if sent.reported_by_id != reported_by.id:
+            raise BadRequest("a report form's token that is another teacher's") from None
+        raise AlreadyFiled(sent.case) from None

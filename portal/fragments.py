@@ -123,6 +123,14 @@ KEYS = {"case_row": case_row_key, "timeline_event": event_key, "latest_event": e
         "case_page_letter": letter_key}
 
 
+def keep_rows(macro_name: str, key) -> None:
+    """Let a feature package's macro `macro_name` (a name no other kept macro has) be kept,
+    `key(row)` giving every value its row shows."""
+    if KEYS.get(macro_name, key) is not key:
+        raise ValueError(f"rows of a macro {macro_name!r} are kept already")
+    KEYS[macro_name] = key
+
+
 @pass_context
 def rendered_rows(context, rows, macro, *extra) -> Markup:
     """`macro(row, *extra)` for each of `rows`, from the cache when the row was rendered

@@ -337,6 +337,31 @@ def test_coordinator_sees_the_students_absence_per_subject(portal, school):
     assert "Norsk: 3 av 113 timer fravær" in html
     assert "Matematikk 1T: 0 av 140 timer fravær" in html
     assert "Dager holdt utenfor vitnemålet: 0 av 10." in html
+    # the lines are kept (fragments.py): one more lesson absent shows at once
+    record_absence(norsk, school.elev1, date(2026, 11, 17), 1, by=school.laerer1)
+    html = portal.page(case)
+    assert "Norsk: 4 av 113 timer fravær" in html and "Norsk: 3 av" not in html
+
+
+def test_a_kept_absence_line_changes_with_anything_it_shows():
+    """The key of a kept "Absence so far" line (flow.absence_line_key) differs whenever a
+    value the line shows differs; what it does not show (the assignment, lessons
+    documented as such) leaves it alone."""
+    from dataclasses import replace
+
+    from portal.absence.rules import SubjectFigures
+    from portal.kinds.study_leave.flow import absence_line_key
+
+    base = SubjectFigures(assignment_id=1, subject="Norsk", subject_code="NOR1260",
+                          planned=113, planned_to_date=None, lessons_absent=3, late_minutes=0,
+                          absent=3.0, undocumented=2.0)
+    shown = [replace(base, subject="Engelsk"), replace(base, absent=4.0),
+             replace(base, planned=140), replace(base, undocumented=1.0),
+             replace(base, late_minutes=20), replace(base, warnings=["a warning"])]
+    keys = {absence_line_key(f) for f in shown}
+    assert len(keys) == len(shown) and absence_line_key(base) not in keys
+    assert absence_line_key(replace(base, assignment_id=2, lessons_documented=1)) == \
+        absence_line_key(base)
 
 
 def test_the_absence_beside_the_application_counts_late_arrivals_in_both_figures(portal,

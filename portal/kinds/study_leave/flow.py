@@ -192,6 +192,14 @@ def absence_summary(case):
                    to_date=False)  # (the page shows shares of the year's lessons)
 
 
+def absence_line_key(figures) -> tuple:
+    """What a subject's line of "Absence so far" shows (study_leave/_macros.html,
+    absence_line): the line is kept (portal/fragments.py), as a coordinator opens one case
+    after another and each student's figures change only when absence is registered."""
+    return (figures.subject, figures.absent, figures.planned, figures.percent,
+            figures.percent_undocumented, figures.late_minutes, bool(figures.warnings))
+
+
 def answer_due(first_day: date) -> date:
     """When staff owe the student an answer: the day before the period begins."""
     return first_day - timedelta(days=1)

@@ -19,6 +19,7 @@ from portal.cases.steps import (
 from portal.cases.uploads import checked_upload, hold
 from portal.cases.views import case_context
 from portal.filters import state_label
+from portal.fragments import keep_rows
 from portal.i18n import gettext as _
 from portal.kinds.study_leave import KIND, bp, flow
 from portal.kinds.study_leave.forms import (
@@ -36,6 +37,8 @@ from portal.kinds.study_leave.models import TeacherAnswer
 from portal.models import SchoolClass, SchoolYear
 
 NEW_TEMPLATE = "study_leave/new.html"
+
+keep_rows("absence_line", flow.absence_line_key)  # (the coordinator's "Absence so far")
 
 
 def _deadline_context(school, first_day):

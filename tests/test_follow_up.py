@@ -338,7 +338,47 @@ def test_a_token_of_another_teachers_report_is_refused(app, client, auth, csrf, 
     own_csrf, _token = _report_form(client, csrf)
     refused = _report(client, (own_csrf, tokens[1]), s.elev1, s.matte, "Strever")
     assert refused.status_code == 400
+    assert "Noe var galt med forespørselen" in refused.get_data(as_text=True)
+    # also once the case its first send opened is closed (the token is then on a case)
+    Case.update(is_open=False).where(Case.kind == "follow_up").execute()
+    refused = _report(client, (own_csrf, tokens[1]), s.elev1, s.matte, "Strever")
+    assert refused.status_code == 400
+    assert "Noe var galt med forespørselen" in refused.get_data(as_text=True)
     assert Concern.select().count() == 1
+    assert Case.select().where(Case.kind == "follow_up").count() == 1
+
+
+@pytest.mark.parametrize("elev2_has_a_case", [False, True])
+def test_a_sent_report_changed_to_another_student_is_refused(app, client, auth, csrf,
+                                                             fagskole, elev2_has_a_case):
+    """The token of a report that went in, sent again about another student (the form is
+    not the one shown: it would be a new form), is refused, not taken as the first report
+    sent again: the concern about the other student would be lost without a word."""
+    s = fagskole
+    if elev2_has_a_case:
+        report_concern(s.elev2, s.norsk, "low_attendance", s.laerer2, "Fravær")
+    auth.login("laerer1")
+    tokens = _report_form(client, csrf)
+    assert _report(client, tokens, s.elev1, s.norsk, "Tre innleveringer mangler.") \
+        .status_code == 303
+    refused = _report(client, tokens, s.elev2, s.norsk, "Tre innleveringer mangler.")
+    assert refused.status_code == 400
+    assert "Noe var galt med forespørselen" in refused.get_data(as_text=True)
+    assert [c.case.student.username for c in Concern.select().order_by(Concern.id)] == (
+        ["elev2", "elev1"] if elev2_has_a_case else ["elev1"])
+
+
+def test_the_absence_limits_report_leaves_the_requests_form_token_alone(app, fagskole):
+    """A report by the absence limits made while a request with a filing form is served
+    (the student's own form, filed after it) does not take that form's token."""
+    from portal.forms import sent_form_token
+
+    s = fagskole
+    with app.test_request_context("/", method="POST", data={"form_token": "t" * 22}):
+        case = report_concern(s.elev1, s.norsk, "low_attendance", None, "Over 15 %")
+        assert sent_form_token() == "t" * 22
+    assert Case.get_by_id(case.id).form_token is None
+    assert Concern.get(Concern.case == case).form_token is None
 
 
 def test_vgs_teachers_have_no_report_form(app, client, auth, school):

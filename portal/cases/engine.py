@@ -71,6 +71,9 @@ def _next_number(school, school_year) -> int:
     raise RuntimeError("case counter could not be created")
 
 
+FROM_REQUEST = object()  # (open_case's form_token: the token of the request's filing form)
+
+
 def open_case(
     kind_code: str,
     *,
@@ -85,19 +88,19 @@ def open_case(
     data: dict | None = None,
     effect: Callable[[Case], None] | None = None,
     staff_due_on: date | None = None,
-    form_token: str | None = None,
+    form_token: str | None | object = FROM_REQUEST,
 ) -> Case:
     """File a new case in the kind's initial state, in one transaction with its first event.
     `staff_due_on`: when staff owe the answer, where the kind sets it at filing.
 
-    The case keeps the token of the form that filed it (forms.FilingForm; `form_token` when
-    the caller took it from the request already): when a case was filed with it already, the
-    case's unique index refuses the second (one sent at the same moment waits for the first's
-    transaction), nothing is filed, and AlreadyFiled names the case the first filed. A token
-    on another student's case (copied from their form) is refused as a bad request. No
-    statement is added to a filing for this."""
+    The case keeps the token of the form that filed it (forms.FilingForm: the request's, or
+    `form_token` when the caller took it from the request already, None for none): when a
+    case was filed with it already, the case's unique index refuses the second (one sent at
+    the same moment waits for the first's transaction), nothing is filed, and AlreadyFiled
+    names the case the first filed. A token on another student's case (copied from their
+    form) is refused as a bad request. No statement is added to a filing for this."""
     kind: Kind = get_kind(kind_code)
-    token = form_token if form_token is not None else sent_form_token()
+    token = sent_form_token() if form_token is FROM_REQUEST else form_token
     try:
         with database.atomic():
             now = utcnow()

@@ -55,14 +55,15 @@ def report_concern(student: User, subject, reason: str, reported_by: User | None
     A teacher's report keeps the token of the form it was sent with (forms.FilingForm) on
     its concern: the same form sent again (a double tap, the browser sending it again) adds
     nothing, and AlreadyFiled names the case the first send went to; a token of another
-    teacher's report is refused as a bad request."""
+    teacher's report, or of a report about another student, is refused as a bad request."""
     if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}; known: {', '.join(REASONS)}")
     if school is None:
         school = subject.school if subject is not None else next(iter(student.schools()), None)
     school_year = school_year or school.current_year()
     role = "teacher" if reported_by is not None else "system"
-    # (the limits report beside another request's own form: not with its token)
+    # (the limits report beside another request's own form: not with its token, nor does
+    # open_case take it for them)
     token = sent_form_token() if reported_by is not None else None
     try:
         with database.atomic():
@@ -92,11 +93,15 @@ def report_concern(student: User, subject, reason: str, reported_by: User | None
                              title=str(_l("Follow-up of study progress")), actor=reported_by,
                              role=role, participants=participants, data={"reason": reason},
                              effect=effect, form_token=token)
-    except IntegrityError:
-        sent = None if token is None else (Concern.select(Concern.case, Concern.reported_by)
-                                           .where(Concern.form_token == token).first())
+    except (IntegrityError, AlreadyFiled):
+        # the token is on a concern already (or on the case its first send opened): the same
+        # teacher's report about the same student is the form sent again; anything else is a
+        # token that is not this form's
+        sent = None if token is None else (
+            Concern.select(Concern.case, Concern.reported_by, Case.id, Case.student)
+            .join(Case).where(Concern.form_token == token).first())
         if sent is None:
             raise
-        if sent.reported_by_id != reported_by.id:
-            raise BadRequest("a report form's token that is another teacher's") from None
+        if sent.reported_by_id != reported_by.id or sent.case.student_id != student.id:
+            raise BadRequest("a report form's token that is not this report's") from None
         raise AlreadyFiled(sent.case) from None

@@ -381,6 +381,53 @@ def test_the_absence_limits_report_leaves_the_requests_form_token_alone(app, fag
     assert Concern.get(Concern.case == case).form_token is None
 
 
+def test_two_first_reports_at_the_same_moment_open_one_case(app, fagskole):
+    """Two teachers report the first concern about a student at the same moment: one
+    follow-up case with both concerns, not two cases. Both reports are under way while
+    another transaction holds the school's case counter (PostgreSQL: its row, FOR UPDATE;
+    SQLite: the one writer), which each report that opens a case must update; without the
+    student's follow-up locked first, each found no open case and opened its own."""
+    import threading
+
+    from portal.db import database
+    from portal.models import CaseCounter
+
+    s = fagskole
+    counter = CaseCounter.create(school=s.school, school_year=s.year, last_number=0)
+    held, go, errors = threading.Event(), threading.Event(), []
+
+    def hold():
+        with database.connection_context(), database.atomic():
+            rows = CaseCounter.select().where(CaseCounter.id == counter.id)
+            assert list(rows.for_update() if database.for_update else rows)
+            held.set()
+            go.wait(30)
+
+    def report(teacher, text):
+        try:
+            with app.app_context(), database.connection_context():
+                report_concern(s.elev1, s.norsk, "low_attendance", teacher, text)
+        except Exception as e:  # noqa: BLE001 (the test's answer)
+            errors.append(e)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    reports = [threading.Thread(target=report, args=(t, f"Fra {t.username}"))
+               for t in (s.laerer1, s.laerer2)]
+    for thread in reports:
+        thread.start()
+    for thread in reports:
+        thread.join(1)  # (both under way)
+    go.set()
+    for thread in [holder, *reports]:
+        thread.join(30)
+    assert errors == []
+    cases = list(Case.select().where(Case.kind == "follow_up"))
+    assert len(cases) == 1
+    assert sorted(c.text for c in Concern.select()) == ["Fra laerer1", "Fra laerer2"]
+
+
 def test_vgs_teachers_have_no_report_form(app, client, auth, school):
     auth.login("laerer1")
     assert client.get("/follow-up/new").status_code == 404

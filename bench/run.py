@@ -211,7 +211,6 @@ def filing_form(on: date, year_ends: date) -> dict | None:
             "form_token": FORM_TOKEN_MARK}
 
 
-
 def scenarios(subjects: dict, on: date | None = None) -> list[dict]:
     """Each scenario: a name, a label, the status every answer must have, the request counted
     in-process (as whom), and a function building wrk's requests from the logged-in users.

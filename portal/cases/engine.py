@@ -139,13 +139,12 @@ def open_case(
             )
             _notify(case, event, None)
     except IntegrityError:
-        if token is None:
-            raise
-        filed = _filed_with.first(token, student.id)
+        filed = None if token is None else (
+            Case.select(Case.id, Case.student).where(Case.form_token == token).first())
         if filed is None:
-            if Case.select().where(Case.form_token == token).exists():
-                raise BadRequest("a filing form's token that is another student's") from None
             raise
+        if filed.student_id != student.id:  # (copied: not answered with another's case)
+            raise BadRequest("a filing form's token that is another student's") from None
         raise AlreadyFiled(filed) from None
     return case
 
@@ -157,10 +156,6 @@ class AlreadyFiled(Exception):
         super().__init__(f"the form filed case {case.id} already")
         self.case = case
 
-
-# (the student's own: a token copied from another's form is not answered with their case)
-_filed_with = Prepared(lambda token, student_id: Case.select(Case.id).where(
-    (Case.form_token == token) & (Case.student == student_id)))
 
 
 def check(case: Case, action: str, actor: User) -> tuple[Transition, str]:

@@ -52,7 +52,7 @@ def _hold_follow_up_of(student) -> None:
     own. PostgreSQL: the student's row, locked for the transaction (FOR NO KEY UPDATE: the
     rows that refer to the student are not held up); SQLite: its one writer does it."""
     if database.for_update:
-        list(User.select(User.id).where(User.id == getattr(student, "id", student))
+        list(User.select(User.id).where(User.id == student.id)
              .for_update("FOR NO KEY UPDATE"))
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from bench.run import CpuMeter, tree_cpu
+from bench.run import CpuMeter, against_the_bare_route, tree_cpu
 
 BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
 
@@ -53,6 +53,33 @@ def test_cpu_per_request_split_by_who_spent_it():
     assert split == {"app": 2.0, "database": 1.0, "load_generator": 0.5, "machine_busy": 4.0}
     no_server = CpuMeter(app_pid=1, db_pid=None)
     assert no_server.per_request((0, 0, 0, 0), (1.0, 0, 0, 1.0), 500)["database"] is None
+
+
+def test_each_page_is_against_the_bare_route_measured_around_it():
+    def run(name, rps, p99=10.0):
+        return {"name": name, "label": name, "rps": rps, "p99_ms": p99}
+
+    # a machine that slows down and speeds up again while the pages run
+    runs = [run("bare", 4000.0, 9.0), run("home", 1200.0), run("bare", 3000.0, 12.0),
+            run("queue", 800.0), run("bare", 3600.0, 11.0), run("file", 500.0),
+            run("bare", 4400.0, 8.0)]
+    rows, bare = against_the_bare_route(runs)
+    assert bare == [4000.0, 3000.0, 3600.0, 4400.0]
+    by = {r["name"]: r for r in rows}
+    assert [r["name"] for r in rows] == ["bare", "home", "queue", "file"]
+    assert by["home"]["bare_rps_around"] == [4000.0, 3000.0]
+    assert by["home"]["ratio_to_bare"] == round(1200 / 3500, 3)
+    assert by["queue"]["ratio_to_bare"] == round(800 / 3300, 3)
+    assert by["file"]["ratio_to_bare"] == round(500 / 4000, 3)
+    # the bare route's row is its median run (the lower of the middle two), against the mean
+    assert by["bare"]["rps"] == 3600.0 and by["bare"]["p99_ms"] == 11.0
+    assert by["bare"]["ratio_to_bare"] == round(3600 / 3750, 3)
+    assert "ratio_to_bare" not in runs[1]  # the runs themselves are left as they were
+
+    with pytest.raises(ValueError):  # a page without the bare route after it
+        against_the_bare_route(runs[:-1])
+    with pytest.raises(ValueError):  # two pages in a row
+        against_the_bare_route([runs[0], runs[1], runs[3], runs[2]])
 
 
 def test_the_machine_and_waited_for_children_are_counted():

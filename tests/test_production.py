@@ -286,6 +286,39 @@ def test_an_unreachable_database_gets_a_page_that_says_so(app, database_url, sch
     assert not any(li.startswith("Traceback") for li in lines)
 
 
+@pytest.mark.postgresql_only
+def test_a_database_on_the_same_machine_is_reached_through_its_unix_socket(
+        app, database_url, school_today, tmp_path):
+    """docs/production.md: PostgreSQL on the app server's own machine through its unix socket
+    (`?host=` the socket's directory), as the URL there has it: pages, a login and a filing
+    work, and the server sees the app's connections come in over the socket, not TCP."""
+    import psycopg2
+
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+        cur.execute("SHOW unix_socket_directories")
+        directory = cur.fetchone()[0].split(",")[0].strip()
+        cur.execute("SHOW port")
+        port = cur.fetchone()[0]
+    parts = urlsplit(database_url)
+    who = parts.username + (f":{parts.password}" if parts.password else "")
+    url = urlunsplit(("postgresql", f"{who}@", parts.path, urlencode(
+        {"host": directory, "port": port, "application_name": "portal-socket-test"}), ""))
+    server = Server(url, "one-secret", tmp_path)
+    try:
+        assert server.request("GET", "/healthz/db")[::2] == (200, "ok")
+        cookie, token = _login(server, "elev1")
+        case_id = _file_study_leave(server, cookie, token, today() + timedelta(days=14))
+        assert server.request("GET", f"/cases/{case_id}", {"Cookie": cookie})[0] == 200
+        with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT client_addr, client_port FROM pg_stat_activity "
+                        "WHERE application_name = 'portal-socket-test'")
+            connections = cur.fetchall()
+    finally:
+        server.stop()
+    # (a unix socket's client has no address, and port -1)
+    assert connections and all(c == (None, -1) for c in connections)
+
+
 def test_a_database_error_that_is_a_bug_is_not_called_unavailable(tmp_path):
     """A database whose migrations were not run (no tables): the 500 page and the traceback
     in the log, not "try again in a minute"."""

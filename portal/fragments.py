@@ -80,12 +80,13 @@ class RowCache:
 
 def case_row_key(row) -> tuple:
     """What a row of the home page's case lists shows (templates/_macros.html, case_row),
-    whose case it is included (the student's name and class, on staff's rows).
+    whose case it is included (the student's name and class, on staff's rows), and the title
+    as the user may see it (Kind.title_for).
     (Read from the rows' field dicts: a page has 25 rows, ten values each, and each field
     read through its descriptor is a call.)"""
     case = row.case
     d = case.__data__
-    return (d.get("id"), d.get("version"), d.get("kind"), d.get("state"), d.get("title"),
+    return (d.get("id"), d.get("version"), d.get("kind"), d.get("state"), row.title,
             d.get("number"), _joined(case, "school_year").__data__.get("starts_on"),
             row.latest_stored, row.days_late, row.due_on, row.student_name, row.student_class)
 

@@ -5,6 +5,7 @@ the chair's casting vote, minutes kept; the student sees where it is and when it
 
 import re
 from datetime import date
+from html import escape as html_escape
 
 import pytest
 
@@ -202,10 +203,22 @@ def test_board_conflicts_majority_and_casting_vote(hav, client, auth, csrf, monk
     assert "Du kan ikke delta i behandlingen av denne klagen" in html
     for text in ("Utvidet tid 60 min.", "Legeerklæringen sier 60.", "Ingen grunn til endring."):
         assert text not in html
+    # nor the title, which quotes the decision appealed: the case is named by its kind, on
+    # its page and in the member's list
+    title = Case.get_by_id(case.id).title
+    assert title.startswith("Klage: ") and len(title) > len("Klage: ")
+    home = client.get("/home").get_data(as_text=True)
+    for shown in (html, home):
+        assert html_escape(title) not in shown and title not in shown
+        assert "Klage på vedtak" in shown
+    assert "<title>Klage på vedtak – " in html and f'href="/cases/{case.id}"' in home
     auth.logout()
     auth.login("klage3")
     html = client.get(page).get_data(as_text=True)
     assert "deltok i saken som førte til vedtaket" in html
+    # a member who sits sees the title
+    assert html_escape(title) in html and html_escape(title) in client.get("/home").get_data(
+        as_text=True)
     k1, k2, k3, k4 = hav.klage
     base = {"version": case.version + 1, "meeting_on": "2026-10-28", "chair": str(k3.id),
             "minutes": "Møte 28.10 kl. 10-11. Til stede: leder og ett medlem."}

@@ -79,6 +79,10 @@ class Kind:
     # Parts that read the case's decisions (on the page and as letters), where not every part
     # may: a follow-up's reporting teacher learns that it is decided, not what. None: all.
     decision_readers: frozenset[str] | None = None
+    # Parts that learn that a case exists and where it stands, not what it is about (an
+    # appeals-board member who may not take part, forvaltningsloven § 6): their lists and the
+    # case page name the case by its kind, since its title may quote what it is about.
+    title_withheld_from: frozenset[str] = frozenset()
     _table: dict = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -99,6 +103,12 @@ class Kind:
         """Whether someone with `parts` in a case of this kind reads its decisions."""
         return (self.decision_readers is None or APPEAL_REVIEWER in parts
                 or bool(parts & self.decision_readers))
+
+    def title_for(self, title: str, parts: set[str]) -> str:
+        """A case's `title` as someone holding `parts` in it sees it (title_withheld_from)."""
+        if parts and parts <= self.title_withheld_from:
+            return str(self.label)
+        return title
 
     def offered_at(self, school) -> bool:
         """Whether students of `school` can file this kind (its profile has the rules)."""

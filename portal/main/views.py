@@ -158,6 +158,9 @@ def home():
     waiting, others = [], []
     for case in cases:
         row = ListRow(case, case.latest_at)
+        kind = REGISTRY.get(case.kind)
+        if kind is not None and kind.title_withheld_from:
+            row.title = kind.title_for(case.title, parts[case.id])
         if case.student_id != user.id:  # staff's rows name whose case it is
             row.student_name, row.student_class = case.student_name, case.student_class
         (waiting if case.id in waiting_ids else others).append(row)
@@ -191,11 +194,12 @@ class ListRow:
     as an attribute first, and a dict's failed lookup costs a caught AttributeError each
     time (about ten a row)."""
 
-    __slots__ = ("case", "latest_stored", "due_on", "days_late", "opens", "student_name",
-                 "student_class")
+    __slots__ = ("case", "title", "latest_stored", "due_on", "days_late", "opens",
+                 "student_name", "student_class")
 
     def __init__(self, case, latest_stored):
         self.case = case
+        self.title = case.title  # as the user may see it (Kind.title_for)
         self.latest_stored = latest_stored  # the newest event's time as the database gives it
         self.due_on = None  # the work queue's (notifications.queue.overdue_first)
         self.days_late = 0

@@ -62,8 +62,10 @@ register(Kind(
     template="decision_appeal/case.html",
     extra_context=_context,
     status_context=no_status_extras,  # the status block shows the basics only
-    # a recused board member (board_recused) reads no decision of the appeal
+    # a recused board member (board_recused) reads no decision of the appeal, nor its title
+    # (which quotes the decision appealed)
     decision_readers=frozenset({"student", *DECIDERS}),
+    title_withheld_from=frozenset({"board_recused"}),
     outcome_labels={  # the principal's change in the student's favour: the appeal's words
         "granted": _l("Appeal granted"),
         "partly_granted": _l("Appeal partly granted"),

@@ -15,6 +15,7 @@ from portal.cases.kinds import REGISTRY, Kind, State, Transition
 from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision
+from portal.notifications.models import Notification
 from portal.rules import calendar as cal
 from tests.grading import make_havbruk, oslo, post_form
 
@@ -212,13 +213,20 @@ def test_board_conflicts_majority_and_casting_vote(hav, client, auth, csrf, monk
         assert html_escape(title) not in shown and title not in shown
         assert "Klage på vedtak" in shown
     assert "<title>Klage på vedtak – " in html and f'href="/cases/{case.id}"' in home
+    # nor in a notification of the case, should a rule ever send them one (none does now)
+    Notification.create(user=hav.klage[0], case=case, kind="case_update", text_key="case_update")
+    listed = client.get("/notifications/").get_data(as_text=True)
+    assert "Klage på vedtak: " in listed and title not in listed
+    assert html_escape(title) not in listed
     auth.logout()
     auth.login("klage3")
     html = client.get(page).get_data(as_text=True)
     assert "deltok i saken som førte til vedtaket" in html
-    # a member who sits sees the title
+    # a member who sits sees the title, in a notification too
     assert html_escape(title) in html and html_escape(title) in client.get("/home").get_data(
         as_text=True)
+    Notification.create(user=hav.klage[2], case=case, kind="case_update", text_key="case_update")
+    assert html_escape(title) + ": " in client.get("/notifications/").get_data(as_text=True)
     k1, k2, k3, k4 = hav.klage
     base = {"version": case.version + 1, "meeting_on": "2026-10-28", "chair": str(k3.id),
             "minutes": "Møte 28.10 kl. 10-11. Til stede: leder og ett medlem."}

@@ -5,9 +5,11 @@ from flask_login import current_user, login_required
 from peewee import JOIN
 
 from portal.auth.forms import ActionForm
+from portal.cases.access import parts_of_text
+from portal.cases.kinds import REGISTRY
 from portal.db import database
 from portal.i18n import gettext as _
-from portal.models import Case, SchoolClass, SchoolYear, utcnow
+from portal.models import Case, CaseListing, SchoolClass, SchoolYear, utcnow
 from portal.notifications.forms import LEGEND, preferences_form
 from portal.notifications.mailer import address_refused
 from portal.notifications.models import Notification, NotificationPreference
@@ -32,20 +34,37 @@ def _mine(notification_id: int) -> Notification:
 def index():
     """The user's notifications, newest first, unread marked (with or without a case)."""
     rows = list(
-        Notification.select(Notification, Case, SchoolYear, SchoolClass)
+        # with the user's parts in each case (case_listing), for the title they may see
+        Notification.select(Notification, Case, SchoolYear, SchoolClass,
+                            CaseListing.parts.concat("").alias("my_parts"))
         .join(Case, JOIN.LEFT_OUTER, on=(Notification.case == Case.id))
         .join(SchoolYear, JOIN.LEFT_OUTER)
         .switch(Notification)
         .join(SchoolClass, JOIN.LEFT_OUTER, on=(Notification.school_class == SchoolClass.id))
+        .switch(Notification)
+        .join(CaseListing, JOIN.LEFT_OUTER,
+              on=((CaseListing.case == Notification.case)
+                  & (CaseListing.user == Notification.user)))
         .where(Notification.user == current_user.id)
         .order_by(Notification.id.desc())
         .limit(PAGE_SIZE)
     )
-    items = [{"n": n, "text": text_for(n)} for n in rows]
+    items = [{"n": n, "text": text_for(n), "title": _title(n)} for n in rows]
     return render_template("notifications/index.html", items=items, form=ActionForm(),
                            unread=sum(1 for n in rows if n.read_at is None),
                            email=current_user.email,
                            refused=address_refused(current_user.email))
+
+
+def _title(notification: Notification) -> str | None:
+    """The title of the notification's case as its user may see it (Kind.title_for)."""
+    case = notification.case
+    if case is None:
+        return None
+    kind = REGISTRY.get(case.kind)
+    if kind is None:
+        return case.title
+    return kind.title_for(case.title, parts_of_text(getattr(notification, "my_parts", None)))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

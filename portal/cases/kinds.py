@@ -170,6 +170,13 @@ def get_kind(code: str) -> Kind:
     return REGISTRY[code]
 
 
+def title_seen_by(case, parts: set[str]) -> str:
+    """`case`'s title as someone holding `parts` in it sees it (Kind.title_for), where a list
+    shows cases of any kind: a kind no longer installed shows the title as stored."""
+    kind = REGISTRY.get(case.kind)
+    return case.title if kind is None else kind.title_for(case.title, parts)
+
+
 def withdrawals(kind_states: list[str], role: str = "student", to: str = "withdrawn"):
     """A student may withdraw from each of these open states."""
     return [Transition(s, "withdraw", frozenset({role}), to) for s in kind_states]

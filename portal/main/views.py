@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from portal.cases.access import LISTING_ORDER, parts_of_text, visible_cases
 from portal.cases.filing import student_schools
-from portal.cases.kinds import REGISTRY
+from portal.cases.kinds import REGISTRY, title_seen_by
 from portal.db import Prepared, check_schema, database
 from portal.filters import kind_choices
 from portal.models import Case, CaseListing
@@ -157,10 +157,7 @@ def home():
     waiting_ids = {c.id for c in acting} - done
     waiting, others = [], []
     for case in cases:
-        row = ListRow(case, case.latest_at)
-        kind = REGISTRY.get(case.kind)
-        if kind is not None and kind.title_withheld_from:
-            row.title = kind.title_for(case.title, parts[case.id])
+        row = ListRow(case, title_seen_by(case, parts[case.id]), case.latest_at)
         if case.student_id != user.id:  # staff's rows name whose case it is
             row.student_name, row.student_class = case.student_name, case.student_class
         (waiting if case.id in waiting_ids else others).append(row)
@@ -197,9 +194,9 @@ class ListRow:
     __slots__ = ("case", "title", "latest_stored", "due_on", "days_late", "opens",
                  "student_name", "student_class")
 
-    def __init__(self, case, latest_stored):
+    def __init__(self, case, title, latest_stored):
         self.case = case
-        self.title = case.title  # as the user may see it (Kind.title_for)
+        self.title = title  # as the user may see it (kinds.title_seen_by)
         self.latest_stored = latest_stored  # the newest event's time as the database gives it
         self.due_on = None  # the work queue's (notifications.queue.overdue_first)
         self.days_late = 0

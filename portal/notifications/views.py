@@ -6,7 +6,7 @@ from peewee import JOIN
 
 from portal.auth.forms import ActionForm
 from portal.cases.access import parts_of_text
-from portal.cases.kinds import REGISTRY
+from portal.cases.kinds import title_seen_by
 from portal.db import database
 from portal.i18n import gettext as _
 from portal.models import Case, CaseListing, SchoolClass, SchoolYear, utcnow
@@ -49,22 +49,13 @@ def index():
         .order_by(Notification.id.desc())
         .limit(PAGE_SIZE)
     )
-    items = [{"n": n, "text": text_for(n), "title": _title(n)} for n in rows]
+    items = [{"n": n, "text": text_for(n),
+              "title": title_seen_by(n.case, parts_of_text(n.my_parts)) if n.case else None}
+             for n in rows]
     return render_template("notifications/index.html", items=items, form=ActionForm(),
                            unread=sum(1 for n in rows if n.read_at is None),
                            email=current_user.email,
                            refused=address_refused(current_user.email))
-
-
-def _title(notification: Notification) -> str | None:
-    """The title of the notification's case as its user may see it (Kind.title_for)."""
-    case = notification.case
-    if case is None:
-        return None
-    kind = REGISTRY.get(case.kind)
-    if kind is None:
-        return case.title
-    return kind.title_for(case.title, parts_of_text(getattr(notification, "my_parts", None)))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

@@ -45,13 +45,12 @@ def log(msg: str) -> None:
 
 # --- databases ----------------------------------------------------------------------------
 
-def _fingerprint(scale: float) -> str:
+def _fingerprint(scale: float, day: date) -> str:
     """What the kept dataset was built from: the scale, the school year it is written for
-    (a new year builds a new one) and the code that writes it."""
+    (built on `day`; a new year builds a new one) and the code that writes it."""
     from bench.dataset import school_year_of
-    from portal.rules.calendar import today
 
-    h = hashlib.sha256(f"{scale} {school_year_of(today())[2]}".encode())
+    h = hashlib.sha256(f"{scale} {school_year_of(day)[2]}".encode())
     for p in sorted([*ROOT.glob("bench/dataset.py"), *ROOT.glob("bench/bulk.py"),
                      *ROOT.glob("bench/kinds.py"),
                      *ROOT.glob("migrations/*.py"), *ROOT.glob("portal/**/models.py"),
@@ -99,16 +98,21 @@ def _sqlite_files(url: str) -> list[Path]:
     return [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
 
 
-def prepare(backend: str, name: str, scale: float, rebuild: bool) -> tuple[str, dict]:
-    """A migrated database holding the dataset at `scale`; SQLite files are kept between runs
-    (a pristine copy, rebuilt when the generator, models or migrations change)."""
+def prepare(backend: str, name: str, scale: float, rebuild: bool,
+            pinned: date | None = None) -> tuple[str, dict]:
+    """A migrated database holding the dataset at `scale`, as built now or, when the portal's
+    day is `pinned` (portal_day), as built at this time of day on that day; SQLite files are
+    kept between runs (a pristine copy, rebuilt when the generator, models or migrations
+    change, or the school year it is written for)."""
     from bench import dataset
     from portal import create_app
     from portal.db import database, migrate
+    from portal.models.base import utcnow
+    from portal.rules.calendar import today
 
     url = database_url(backend, name)
     marker = BUILD / f"{name}.{backend}.json"
-    fingerprint = _fingerprint(scale)
+    fingerprint = _fingerprint(scale, pinned or today())
     pristine = BUILD / f"{name}.pristine.sqlite3"
     if backend == "sqlite" and not rebuild and marker.exists() and pristine.exists():
         info = json.loads(marker.read_text())
@@ -130,7 +134,8 @@ def prepare(backend: str, name: str, scale: float, rebuild: bool) -> tuple[str, 
     with app.app_context(), database.connection_context():
         migrate()
         log(f"{name}: building the dataset at scale {scale} ...")
-        rows = dataset.build(database.obj, scale=scale)
+        now = utcnow() - (today() - pinned if pinned else timedelta(0))
+        rows = dataset.build(database.obj, scale=scale, now=now)
     log(f"{name}: {rows.get('case', 0):,} cases, {rows.get('event', 0):,} events in "
         f"{time.monotonic() - started:.0f} s")
     if backend == "sqlite":
@@ -211,6 +216,20 @@ def filing_form(on: date, year_ends: date) -> dict | None:
             "form_token": FORM_TOKEN_MARK}
 
 
+def portal_day(real: date) -> date | None:
+    """The day the benchmark's portal takes as today: None (the real day) when the school
+    year of a dataset built on `real` still has a period to apply for, else the latest earlier
+    day on the same weekday that has one. From two weeks before a school year ends until the
+    next has run for six weeks (dataset.SETTLED) nothing is left to apply for in the dataset's
+    year, and a benchmark run then would not measure filing, the costliest request."""
+    from bench.dataset import school_year_of
+
+    day = real
+    while filing_form(day, school_year_of(day)[1]) is None:
+        day -= timedelta(weeks=1)
+    return None if day == real else day
+
+
 def scenarios(subjects: dict, on: date | None = None) -> list[dict]:
     """Each scenario: a name, a label, the status every answer must have, the request counted
     in-process (as whom), and a function building wrk's requests from the logged-in users.
@@ -264,12 +283,14 @@ def scenarios(subjects: dict, on: date | None = None) -> list[dict]:
     return out
 
 
-def count_queries(url: str, scen: list[dict], etag_of) -> dict:
-    """{scenario name: queries.Counted} of one request of each scenario, in process."""
+def count_queries(url: str, scen: list[dict], etag_of, pinned: date | None = None) -> dict:
+    """{scenario name: queries.Counted} of one request of each scenario, in process, on the
+    portal's day (`pinned`, portal_day)."""
     from bench import dataset, queries
     from portal import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-count"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-count",
+                      **({"PORTAL_TODAY": pinned} if pinned else {})})
     fill_etags(scen, etag_of)
     return queries.count(app, scen, dataset.PASSWORD)
 
@@ -308,7 +329,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, workers: int):
+    """gunicorn serving wsgi.py's app as in production, or, when the portal's day is `pinned`
+    (portal_day), bench/pinned.py's."""
+
+    def __init__(self, url: str, workers: int, pinned: date | None = None):
         self.port = free_port()
         self.secret = secrets.token_hex(32)
         instance = BUILD / "instance"
@@ -316,10 +340,12 @@ class Server:
         env = {**os.environ, "PORTAL_DATABASE_URL": url, "SECRET_KEY": self.secret,
                "PORTAL_ENV": "production", "PORTAL_INSTANCE_PATH": str(instance),
                "PORTAL_BASE_URL": "https://portal.bench.example",
-               "WEB_CONCURRENCY": str(workers), "PORT": str(self.port), "BIND": "127.0.0.1"}
+               "WEB_CONCURRENCY": str(workers), "PORT": str(self.port), "BIND": "127.0.0.1",
+               **({"PORTAL_BENCH_DAY": pinned.isoformat()} if pinned else {})}
         self.log = open(BUILD / "gunicorn.log", "w")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+             "bench.pinned:app" if pinned else "wsgi:app"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -681,21 +707,27 @@ def main(argv=None) -> int:
         sys.exit("bench: wrk is missing (make bench installs Debian's wrk)")
 
     from portal.db import database
+    from portal.rules.calendar import today
 
     started = time.monotonic()
+    pinned = portal_day(today())
+    if pinned:
+        log(f"the portal's day is pinned to {pinned}, the datasets are built as on that day: "
+            f"on {today()} their school year has no period left to apply for")
     small_url, _small_rows = prepare(args.db, "bench_small", SMALL_CASES / FULL_CASES,
-                                     args.rebuild)
+                                     args.rebuild, pinned)
     with database.connection_context():
         subjects_small = pick_subjects(1)
-    counted_small = count_queries(small_url, scenarios(subjects_small), _etag_from_db)
+    counted_small = count_queries(small_url, scenarios(subjects_small, pinned), _etag_from_db,
+                                  pinned)
     queries_small = {name: c.statements for name, c in counted_small.items()}
     log(f"queries on {SMALL_CASES:,} cases: {queries_small}")
 
-    url, rows = prepare(args.db, "bench_full", args.scale, args.rebuild)
+    url, rows = prepare(args.db, "bench_full", args.scale, args.rebuild, pinned)
     with database.connection_context():
         subjects = pick_subjects(STUDENTS)
-    scen = scenarios(subjects)
-    counted_full = count_queries(url, scenarios(subjects), _etag_from_db)
+    scen = scenarios(subjects, pinned)
+    counted_full = count_queries(url, scenarios(subjects, pinned), _etag_from_db, pinned)
     queries_full = {name: c.statements for name, c in counted_full.items()}
     log(f"queries on {rows.get('case', 0):,} cases: {queries_full}")
     # statements whose text peewee built for the request (bench/queries.py): none expected
@@ -710,7 +742,7 @@ def main(argv=None) -> int:
     db_pid = database_pid(url)
     database.close() if not database.is_closed() else None
 
-    server = Server(url, args.workers)
+    server = Server(url, args.workers, pinned)
     meter = CpuMeter(server.proc.pid, db_pid)
     _port = server.port
     try:
@@ -762,6 +794,7 @@ def main(argv=None) -> int:
         "machine": machine(),
         "database": args.db,
         "database_version": _db_version(url),
+        "portal_day": pinned.isoformat() if pinned else None,  # None: the real day
         "scale": args.scale,
         "dataset": rows,
         "workers": args.workers,
@@ -784,6 +817,9 @@ def main(argv=None) -> int:
           f"{args.workers} gunicorn workers, wrk {args.connections} connections x "
           f"{args.duration} s, {result['machine']['cores']} cores ({result['machine']['cpu']}), "
           f"row cache {f'{row_cache:,} rows a worker' if row_cache else 'off'}")
+    if pinned:
+        print(f"the portal's day was pinned to {pinned} (today's school year has no period left "
+              f"to apply for), the datasets built as on that day")
     print(table(result))
     print(f"each page's ratio is against the bare route measured just before and just after "
           f"it ({len(bare_runs)} runs, {min(bare_runs):.0f} to {max(bare_runs):.0f} rps; its row "

@@ -422,21 +422,78 @@ def test_the_dataset_is_written_for_the_school_year_it_is_built_in(day, year):
     assert dataset.school_year_of(day) == year
 
 
-def test_a_dataset_built_early_in_a_school_year_has_what_the_scenarios_read(app, db):
-    """Built on 20 August 2027 (the review found the scenarios without a student then): the
-    year before's dataset, with completed study leaves; filing is left out, as that year has
-    no period left to apply for."""
+@pytest.mark.parametrize("real, pinned", [
+    (date(2026, 12, 4), None),
+    (date(2027, 6, 4), None),  # a period on the year's last day, 18 June, is still open
+    (date(2027, 6, 5), date(2027, 5, 29)),  # a Saturday: from then on nothing is open
+    (date(2027, 6, 8), date(2027, 6, 1)),
+    (date(2027, 7, 20), date(2027, 6, 1)),  # the summer
+    (date(2027, 8, 20), date(2027, 6, 4)),  # 2027/28 has begun, its dataset not yet
+    (date(2027, 9, 26), date(2027, 5, 30)),  # a Sunday, the day before 2027/28's dataset
+    (date(2027, 9, 27), None),
+])
+def test_the_portals_day_is_pinned_when_the_real_one_leaves_nothing_to_apply_for(real, pinned):
+    """The latest day on the same weekday from which a period of the dataset's school year
+    can still be applied for, two weeks ahead."""
+    from bench.run import filing_form, portal_day
+
+    assert portal_day(real) == pinned
+    if pinned:
+        assert (real - pinned).days % 7 == 0
+        assert filing_form(pinned, date(2027, 6, 18)) is not None
+
+
+def test_a_dataset_built_early_in_a_school_year_is_measured_on_a_pinned_day(app, db,
+                                                                          database_url):
+    """On 20 August 2026 (the review found the scenarios without a student on such a day) the
+    dataset is the year before's, with completed study leaves, and that year has no period
+    left to apply for; so `make bench` builds it as on 4 June 2026 and pins the portal's day
+    there, and every scenario answers as it should, filing included. (A day of the past: on
+    the real day the filing would be refused.)"""
     from datetime import datetime
 
     from bench import dataset
-    from bench.run import pick_subjects, scenarios
+    from bench.run import _etag_from_db, count_queries, pick_subjects, portal_day, scenarios
+    from portal.models import Case
 
+    pinned = portal_day(date(2026, 8, 20))
+    assert pinned == date(2026, 6, 4)
     with app.app_context():
-        dataset.build(db.obj, scale=0.004, now=datetime(2027, 8, 20, 12, 0))
+        dataset.build(db.obj, scale=0.004, now=datetime(2026, 6, 4, 12, 0))
     subjects = pick_subjects(1)
-    assert subjects["students"] and subjects["year_ends"] == date(2027, 6, 18)
-    names = [s["name"] for s in scenarios(subjects, on=date(2027, 8, 20))]
-    assert "case_staff" in names and "file" not in names
+    assert subjects["students"] and subjects["year_ends"] == date(2026, 6, 19)
+    assert "file" not in [s["name"] for s in scenarios(subjects, on=date(2026, 8, 20))]
+    scen = scenarios(subjects, on=pinned)
+    assert "case_staff" in [s["name"] for s in scen] and scen[-1]["name"] == "file"
+    cases = Case.select().count()
+    counted = count_queries(database_url, scen, _etag_from_db, pinned)  # (asserts each status)
+    assert counted["file"].statements >= 5 and Case.select().count() == cases + 2
+
+
+def test_the_benchmarks_server_takes_the_pinned_day(app, db, database_url, school):
+    """bench/run.py's gunicorn serves bench/pinned.py's app on a pinned day: a study leave
+    two weeks ahead of that day, long past on the real one, is filed."""
+    from urllib.parse import urlencode
+
+    from bench.run import Server, filing_form
+    from portal.models import Case
+
+    student = school.students[0]
+    form = filing_form(date(2026, 8, 24), date(2027, 6, 18))
+    form["form_token"] = "a-token-of-its-own"
+    server = Server(database_url, 1, pinned=date(2026, 8, 24))
+    try:
+        cookie, token = server.login(student.username, "demo")
+        status, headers, _ = server.request(
+            "POST", "/study-leave/new",
+            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            urlencode({**form, "csrf_token": token}))
+    finally:
+        server.stop()
+    assert status == 303, status
+    case = Case.get(Case.student == student.id)
+    assert headers["Location"].endswith(f"/cases/{case.id}")
+    assert case.kind == "study_leave" and case.state != "withdrawn"
 
 
 @pytest.mark.parametrize("on, period", [

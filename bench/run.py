@@ -20,7 +20,8 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -99,20 +100,18 @@ def _sqlite_files(url: str) -> list[Path]:
 
 
 def prepare(backend: str, name: str, scale: float, rebuild: bool,
-            pinned: date | None = None) -> tuple[str, dict]:
-    """A migrated database holding the dataset at `scale`, as built now or, when the portal's
-    day is `pinned` (portal_day), as built at this time of day on that day; SQLite files are
-    kept between runs (a pristine copy, rebuilt when the generator, models or migrations
-    change, or the school year it is written for)."""
+            run_day: "RunDay") -> tuple[str, dict]:
+    """A migrated database holding the dataset at `scale`, built as at the run's start (moved
+    back to the day the portal is pinned to, RunDay.now); SQLite files
+    are kept between runs (a pristine copy, rebuilt when the generator, models or migrations
+    change, or the school year it is written for), and a kept one is used as it is."""
     from bench import dataset
     from portal import create_app
     from portal.db import database, migrate
-    from portal.models.base import utcnow
-    from portal.rules.calendar import today
 
     url = database_url(backend, name)
     marker = BUILD / f"{name}.{backend}.json"
-    fingerprint = _fingerprint(scale, pinned or today())
+    fingerprint = _fingerprint(scale, run_day.day)
     pristine = BUILD / f"{name}.pristine.sqlite3"
     if backend == "sqlite" and not rebuild and marker.exists() and pristine.exists():
         info = json.loads(marker.read_text())
@@ -134,8 +133,7 @@ def prepare(backend: str, name: str, scale: float, rebuild: bool,
     with app.app_context(), database.connection_context():
         migrate()
         log(f"{name}: building the dataset at scale {scale} ...")
-        now = utcnow() - (today() - pinned if pinned else timedelta(0))
-        rows = dataset.build(database.obj, scale=scale, now=now)
+        rows = dataset.build(database.obj, scale=scale, now=run_day.now)
     log(f"{name}: {rows.get('case', 0):,} cases, {rows.get('event', 0):,} events in "
         f"{time.monotonic() - started:.0f} s")
     if backend == "sqlite":
@@ -228,6 +226,36 @@ def portal_day(real: date) -> date | None:
     while filing_form(day, school_year_of(day)[1]) is None:
         day -= timedelta(weeks=1)
     return None if day == real else day
+
+
+@dataclass(frozen=True)
+class RunDay:
+    """The day a benchmark run takes as today, from the moment it starts (a run that passes
+    midnight keeps it): the real day, or the day portal_day pins the portal to."""
+    started: datetime  # naive UTC, as the database keeps times
+    pinned: date | None
+
+    @classmethod
+    def starting(cls, started: datetime) -> "RunDay":
+        from portal.rules.calendar import oslo_date
+
+        return cls(started, portal_day(oslo_date(started)))
+
+    @property
+    def real(self) -> date:
+        from portal.rules.calendar import oslo_date
+
+        return oslo_date(self.started)
+
+    @property
+    def day(self) -> date:
+        return self.pinned or self.real
+
+    @property
+    def now(self) -> datetime:
+        """The moment the run's datasets are built as at: its start, moved back to the
+        pinned day by whole weeks (the weekday and the time of day kept)."""
+        return self.started - (self.real - self.day)
 
 
 def scenarios(subjects: dict, on: date | None = None) -> list[dict]:
@@ -707,27 +735,28 @@ def main(argv=None) -> int:
         sys.exit("bench: wrk is missing (make bench installs Debian's wrk)")
 
     from portal.db import database
-    from portal.rules.calendar import today
+    from portal.models.base import utcnow
 
     started = time.monotonic()
-    pinned = portal_day(today())
+    run_day = RunDay.starting(utcnow())
+    pinned = run_day.pinned
     if pinned:
-        log(f"the portal's day is pinned to {pinned}, the datasets are built as on that day: "
-            f"on {today()} their school year has no period left to apply for")
+        log(f"the portal's day is pinned to {pinned}: on {run_day.real} the datasets' school "
+            f"year has no period left to apply for (a dataset built now is dated as on {pinned})")
     small_url, _small_rows = prepare(args.db, "bench_small", SMALL_CASES / FULL_CASES,
-                                     args.rebuild, pinned)
+                                     args.rebuild, run_day)
     with database.connection_context():
         subjects_small = pick_subjects(1)
-    counted_small = count_queries(small_url, scenarios(subjects_small, pinned), _etag_from_db,
-                                  pinned)
+    counted_small = count_queries(small_url, scenarios(subjects_small, run_day.day),
+                                  _etag_from_db, pinned)
     queries_small = {name: c.statements for name, c in counted_small.items()}
     log(f"queries on {SMALL_CASES:,} cases: {queries_small}")
 
-    url, rows = prepare(args.db, "bench_full", args.scale, args.rebuild, pinned)
+    url, rows = prepare(args.db, "bench_full", args.scale, args.rebuild, run_day)
     with database.connection_context():
         subjects = pick_subjects(STUDENTS)
-    scen = scenarios(subjects, pinned)
-    counted_full = count_queries(url, scenarios(subjects, pinned), _etag_from_db, pinned)
+    scen = scenarios(subjects, run_day.day)
+    counted_full = count_queries(url, scenarios(subjects, run_day.day), _etag_from_db, pinned)
     queries_full = {name: c.statements for name, c in counted_full.items()}
     log(f"queries on {rows.get('case', 0):,} cases: {queries_full}")
     # statements whose text peewee built for the request (bench/queries.py): none expected
@@ -818,8 +847,8 @@ def main(argv=None) -> int:
           f"{args.duration} s, {result['machine']['cores']} cores ({result['machine']['cpu']}), "
           f"row cache {f'{row_cache:,} rows a worker' if row_cache else 'off'}")
     if pinned:
-        print(f"the portal's day was pinned to {pinned} (today's school year has no period left "
-              f"to apply for), the datasets built as on that day")
+        print(f"the portal's day was pinned to {pinned}: on {run_day.real} the datasets' school "
+              f"year had no period left to apply for")
     print(table(result))
     print(f"each page's ratio is against the bare route measured just before and just after "
           f"it ({len(bare_runs)} runs, {min(bare_runs):.0f} to {max(bare_runs):.0f} rps; its row "

@@ -443,6 +443,47 @@ def test_the_portals_day_is_pinned_when_the_real_one_leaves_nothing_to_apply_for
         assert filing_form(pinned, date(2027, 6, 18)) is not None
 
 
+@pytest.mark.parametrize("started, real, pinned, now", [
+    ((2026, 12, 4, 11, 0), date(2026, 12, 4), None, (2026, 12, 4, 11, 0)),
+    ((2026, 8, 20, 21, 30), date(2026, 8, 20), date(2026, 6, 4), (2026, 6, 4, 21, 30)),
+    # 00:30 on Friday 21 August in Oslo: Friday 5 June's period (19 June) is still open
+    ((2026, 8, 20, 22, 30), date(2026, 8, 21), date(2026, 6, 5), (2026, 6, 4, 22, 30)),
+])
+def test_a_benchmark_run_takes_its_day_from_the_moment_it_starts_in_oslo(started, real, pinned,
+                                                                         now):
+    from datetime import datetime
+
+    from bench.run import RunDay
+    from portal.rules.calendar import oslo_date
+
+    run_day = RunDay.starting(datetime(*started))
+    assert (run_day.real, run_day.pinned, run_day.now) == (real, pinned, datetime(*now))
+    assert oslo_date(run_day.now) == run_day.day == (pinned or real)
+
+
+def test_a_benchmark_run_pinned_to_an_earlier_day_builds_its_dataset_as_on_that_day(
+        tmp_path, monkeypatch):
+    """prepare() on a run that starts on 20 August 2026 at 23:30 in Oslo, and so is pinned to
+    4 June 2026: the dataset's school year is 2025/26, and its cases were filed by 23:30 on
+    that day, at most."""
+    import sqlite3
+    from datetime import datetime
+
+    from bench import run
+
+    monkeypatch.setattr(run, "BUILD", tmp_path)
+    run_day = run.RunDay.starting(datetime(2026, 8, 20, 21, 30))  # (UTC)
+    assert (run_day.real, run_day.pinned, run_day.now) == (
+        date(2026, 8, 20), date(2026, 6, 4), datetime(2026, 6, 4, 21, 30))
+    url, rows = run.prepare("sqlite", "pinned", 0.004, True, run_day)
+    assert rows["case"] > 100
+    con = sqlite3.connect(url.removeprefix("sqlite:///"))
+    assert con.execute("SELECT DISTINCT name FROM school_year").fetchall() == [("2025/2026",)]
+    first, last = con.execute('SELECT min(created_at), max(created_at) FROM "case"').fetchone()
+    assert "2025-08-18" <= first and "2026-05-28" <= last <= "2026-06-04 21:30"
+    con.close()
+
+
 def test_a_dataset_built_early_in_a_school_year_is_measured_on_a_pinned_day(app, db,
                                                                           database_url):
     """On 20 August 2026 (the review found the scenarios without a student on such a day) the

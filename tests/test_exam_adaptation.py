@@ -157,6 +157,26 @@ def test_an_empty_application_reports_every_error_at_once(hav, client, auth, csr
     assert all(anchor[1:] in page.by_id for anchor in summary)
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_application_without_extended_time_needs_no_minutes(hav, client, auth, csrf, blank):
+    """A browser sends the minutes field left blank, as "": with only a dictionary asked for
+    the application is filed (it was refused as "no whole number"); with extended time
+    ticked, the student is asked for the minutes."""
+    exam = make_exam(hav, oslo(2027, 5, 26))
+    plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    response = _apply(client, csrf, [exam], extra=blank, adaptations=["extra_time"])
+    assert response.status_code == 422
+    links = dict(_Page(response.get_data(as_text=True)).links)
+    assert links == {"#extra_minutes": "Utvidet tid (minutter): Skriv hvor mange ekstra "
+                                       "minutter du trenger."}
+    assert not Case.select().exists()
+    response = _apply(client, csrf, [exam], extra=blank, adaptations=["dictionary"])
+    assert response.status_code == 303
+    assert [(i.adaptation, i.minutes) for i in Case.get().adaptation_items] == [
+        ("dictionary", None)]
+
+
 def test_the_rules_are_checked_with_the_fields_own_errors(hav, client, auth, csrf):
     exam = make_exam(hav, oslo(2027, 5, 26))
     plan.register(exam, hav.elev1)

@@ -44,9 +44,14 @@ class CheckboxesField(SelectMultipleField):
 
 
 class MinutesField(IntegerField):
-    """A number of minutes: text that is not a whole number gets one message, ours."""
+    """A number of minutes: text that is not a whole number gets one message, ours; a field
+    left blank has none (None: Optional() lets it be, and a rule that needs the minutes, with
+    extended time ticked, says so)."""
 
     def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:

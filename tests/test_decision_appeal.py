@@ -153,6 +153,19 @@ def _filed(hav, client, auth, csrf, monkeypatch, **kw):
     return d, Case.get(Case.kind == "decision_appeal")
 
 
+def _forwarded(hav, client, auth, csrf, monkeypatch, **kw):
+    """An appeal filed on 12 October 2026 and forwarded to the board on the 15th: (its case,
+    its page)."""
+    d, case = _filed(hav, client, auth, csrf, monkeypatch, **kw)
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    _on(monkeypatch, date(2026, 10, 15))
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Ingen grunn til endring."}).status_code == 303
+    auth.logout()
+    return case, page
+
+
 def test_first_instance_only_in_the_students_favour(hav, client, auth, csrf, monkeypatch):
     d, case = _filed(hav, client, auth, csrf, monkeypatch, outcome="partly_granted")
     auth.login("rektor")
@@ -228,6 +241,7 @@ def test_board_conflicts_majority_and_casting_vote(hav, client, auth, csrf, monk
     Notification.create(user=hav.klage[2], case=case, kind="case_update", text_key="case_update")
     assert html_escape(title) + ": " in client.get("/notifications/").get_data(as_text=True)
     k1, k2, k3, k4 = hav.klage
+    _on(monkeypatch, date(2026, 10, 28))  # (the meeting's day)
     base = {"version": case.version + 1, "meeting_on": "2026-10-28", "chair": str(k3.id),
             "minutes": "Møte 28.10 kl. 10-11. Til stede: leder og ett medlem."}
     blocked = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
@@ -257,13 +271,7 @@ def test_minutes_written_after_the_student_withdrew_are_shown_not_lost(hav, clie
     sends them is told it is no longer possible, and the minutes come back as not sent."""
     from portal.cases.engine import apply
 
-    d, case = _filed(hav, client, auth, csrf, monkeypatch, by=hav.klage[0])
-    auth.login("rektor")
-    page = f"/cases/{case.id}"
-    _on(monkeypatch, date(2026, 10, 15))
-    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
-        "version": case.version, "assessment": "Ingen grunn til endring."}).status_code == 303
-    auth.logout()
+    case, page = _forwarded(hav, client, auth, csrf, monkeypatch, by=hav.klage[0])
     case = Case.get_by_id(case.id)
     apply(case, "withdraw", actor=hav.elev1, expected_version=case.version)
     auth.login("klage3")
@@ -275,6 +283,31 @@ def test_minutes_written_after_the_student_withdrew_are_shown_not_lost(hav, clie
     assert response.status_code == 422 and "Det er ikke lenger mulig" in html
     assert "Ikke sendt: det du skrev" in html and minutes in html
     assert not BoardVote.select().exists()
+
+
+def test_the_board_records_a_meeting_held_since_the_appeal_came_to_it(hav, client, auth, csrf,
+                                                                        monkeypatch):
+    """The meeting's date: not in the future (a decision from a meeting not yet held), nor
+    before the appeal was forwarded to the board; what the member wrote is kept."""
+    case, page = _forwarded(hav, client, auth, csrf, monkeypatch)
+    auth.login("klage3")
+    _on(monkeypatch, date(2026, 10, 28))
+    k3 = hav.klage[2]
+    minutes = "Møte kl. 10-11. Til stede: leder."
+    sent = {"version": Case.get_by_id(case.id).version, "chair": str(k3.id), "minutes": minutes,
+            f"vote_{k3.id}": "upheld"}
+    for day, said in (("2026-10-29", "Møtedatoen 29. oktober 2026 er fram i tid"),
+                      ("2026-10-14", "Møtedatoen 14. oktober 2026 er før klagen kom til "
+                                     "klagenemnda (15. oktober 2026).")):
+        response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
+                             {**sent, "meeting_on": day})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and said in html, day
+        assert minutes in html and f'value="{day}"' in html
+    assert not BoardVote.select().exists() and Case.get_by_id(case.id).state == "with_board"
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
+                     {**sent, "meeting_on": "2026-10-15"}).status_code == 303  # the day it came
+    assert DecisionAppeal.get().meeting_on == date(2026, 10, 15)
 
 
 def test_majority(hav):
@@ -308,6 +341,7 @@ def test_case_page_statements_do_not_grow_with_board_votes(hav, client, auth, cs
     auth.logout()
     auth.login("klage3")
     k3 = hav.klage[2]
+    _on(monkeypatch, date(2026, 10, 28))  # (the meeting's day)
     assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
                      {"version": case.version + 1, "meeting_on": "2026-10-28",
                       "chair": str(k3.id), f"vote_{k3.id}": "upheld",

@@ -16,6 +16,7 @@ from portal.cases.steps import (
 )
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.collation import by_name
+from portal.forms import meeting_held
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal import KIND, bp
 from portal.kinds.decision_appeal import rules as r
@@ -209,9 +210,13 @@ def decide(case_id):
     if ok and chair not in votes:
         form.chair.errors = [_("The chair must be present and vote.")]
         ok = False
+    appeal = context["appeal"]
+    if ok and not meeting_held(form.meeting_on, after=appeal.forwarded_on, too_early=lambda d: _(
+            "The meeting date %(date)s is before the appeal came to the board (%(forwarded)s).",
+            date=d, forwarded=format_date(appeal.forwarded_on))):
+        ok = False
     if not ok:
         return render_template("decision_appeal/case.html", **context), 422
-    appeal = context["appeal"]
     outcome = r.majority(votes, chair)
 
     def effect(case, event):

@@ -133,6 +133,16 @@ def number(value: float) -> str:
     return _written(value, _number_signs(_request_locale()[1] or _NB), keep_tenth=False)
 
 
+def file_size(size: int) -> str:
+    """A file's size as a reader takes it in: "under 1 kB", "12 kB", "1,4 MB" (binary units,
+    as a phone or computer shows a file's size)."""
+    if size < 1024:
+        return str(_l("under 1 kB"))
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} kB"
+    return f"{number(size / (1024 * 1024))} MB"
+
+
 _LABELS: dict = {}  # locale -> {key: label}; the catalogues do not change while a process runs
 
 
@@ -239,6 +249,7 @@ def init_app(app):
     app.add_template_filter(local_date, "date")
     app.add_template_filter(percent)
     app.add_template_filter(number)
+    app.add_template_filter(file_size)
     app.add_template_filter(state_label)
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)

@@ -139,3 +139,17 @@ def test_percentages_and_numbers_as_the_language_writes_them(app, language, valu
         locale = filters._request_locale()[1]
         assert filters.number(value) == format_decimal(value, "#,##0.#", locale=locale)
     assert filters.percent(12.5) == "12,5\u00a0%"  # outside a request: Norwegian
+
+
+@pytest.mark.parametrize("size, nb, en", [
+    (0, "under 1 kB", "under 1 kB"),
+    (300, "under 1 kB", "under 1 kB"),  # (was "0 kB")
+    (1024, "1 kB", "1 kB"),
+    (12_500, "12 kB", "12 kB"),
+    (1_468_006, "1,4 MB", "1.4 MB"),
+    (10 * 1024 * 1024, "10 MB", "10 MB"),
+])
+def test_a_files_size_as_a_reader_takes_it_in(app, size, nb, en):
+    for language, said in (("nb", nb), ("en", en)):
+        with app.test_request_context("/"), force_locale(language):
+            assert filters.file_size(size) == said

@@ -40,7 +40,7 @@ def test_a_file_is_kept_through_an_error_and_stored_with_the_note(client, auth, 
                  document=(io.BytesIO(PNG), "legeerklaering.png"))
     html = back.get_data(as_text=True)
     assert back.status_code == 200 and "Siste dag kan ikke være før første dag" in html
-    assert ("Tatt vare på fra forrige forsøk: legeerklaering.png (1 kB). Velg en annen fil "
+    assert ("Tatt vare på fra forrige forsøk: legeerklaering.png (under 1 kB). Velg en annen fil "
             "bare hvis du vil bytte den ut.") in html
     assert re.search(r'aria-describedby="[^"]*document-held', html)
     token = _held(html)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app, request
 from flask_login import current_user
 
+from portal.filters import file_size
 from portal.i18n import gettext as _
 
 # Signatures of the formats a phone camera or a scanner produces.
@@ -62,10 +63,6 @@ def _clean_name(name: str | None, content_type: str) -> str:
     return (stem.strip(" .") or "dokument")[:200 - len(kept)].rstrip(" .") + kept
 
 
-def _human_size(n: int) -> str:
-    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} kB"
-
-
 def check_upload(storage, max_bytes: int | None = None) -> CheckedFile:
     """Read a werkzeug FileStorage and accept it only if it is a JPEG, PNG, HEIC or PDF
     within the size limit; raise UploadError with a Norwegian message otherwise."""
@@ -76,7 +73,7 @@ def check_upload(storage, max_bytes: int | None = None) -> CheckedFile:
     if len(data) > limit:
         raise UploadError(
             _("The file is larger than %(size)s. Take a photo with lower resolution or "
-              "make the PDF smaller.", size=_human_size(limit))
+              "make the PDF smaller.", size=file_size(limit))
         )
     content_type = sniff(data)
     if content_type is None:
@@ -162,7 +159,7 @@ def hold(form, field, checked: CheckedFile | None) -> CheckedFile | None:
                           content_type=checked.content_type, size=checked.size,
                           sha256=checked.sha256, data=checked.data, created_at=now)
         checked = replace(checked, held=token)
-    field.held = Held(checked.held, checked.filename, _human_size(checked.size))
+    field.held = Held(checked.held, checked.filename, file_size(checked.size))
     return checked
 
 

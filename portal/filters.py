@@ -143,6 +143,17 @@ def file_size(size: int) -> str:
     return f"{number(size / (1024 * 1024))} MB"
 
 
+OPENS = _l("from %(date)s")
+
+
+def opens_label(kind_code: str, day: date) -> str:
+    """A list row's "from" date (the kind's due date where it is when staff may act next,
+    Kind.due_opens_in) in the kind's words."""
+    kind = REGISTRY.get(kind_code)
+    label = kind.due_opens_label if kind is not None and kind.due_opens_label else OPENS
+    return str(label) % {"date": local_date(day)}
+
+
 _LABELS: dict = {}  # locale -> {key: label}; the catalogues do not change while a process runs
 
 
@@ -250,6 +261,7 @@ def init_app(app):
     app.add_template_filter(percent)
     app.add_template_filter(number)
     app.add_template_filter(file_size)
+    app.add_template_global(opens_label)
     app.add_template_filter(state_label)
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)

@@ -599,9 +599,10 @@ def test_a_granted_leave_waits_for_the_coordinator_only_after_its_period(app, po
 def test_a_granted_leave_is_shown_from_when_it_can_be_approved_never_late(app, portal,
                                                                           school):
     """The grant's date is when approval opens (3 December), not a deadline: a week after
-    it the queue says "fra 3. des.", not days late, and no reminder counts down to it or
-    calls it overdue. On 3 December the coordinator is told once that the case waits for
-    them (the period has run; the work can be approved), and nobody else is."""
+    it the queue says "arbeidet kan godkjennes fra 3. des.", not days late (and so does the
+    student's list), and no reminder counts down to it or calls it overdue. On 3 December
+    the coordinator is told once that the case waits for them (the period has run; the work
+    can be approved), and nobody else is."""
     from portal.notifications.models import SentReminder
     from portal.notifications.reminders import send_reminders
 
@@ -617,8 +618,13 @@ def test_a_granted_leave_is_shown_from_when_it_can_be_approved_never_late(app, p
     assert told() == [("trinn1", "action_needed", "action_needed", date(2026, 12, 3))]
     html = portal.client.get("/home").get_data(as_text=True)
     row = html.split(f'href="/cases/{case.id}"', 1)[1].split("</li>", 1)[0]
-    assert "fra 3. des" in row and "forsinket" not in row and "frist" not in row
+    assert "arbeidet kan godkjennes fra 3. des" in row
+    assert "forsinket" not in row and "frist" not in row
     assert not SentReminder.select().where(SentReminder.key.startswith("staff:")).exists()
+    portal.login("elev1")  # the student reads what opens then, too
+    html = portal.client.get("/home").get_data(as_text=True)
+    row = html.split(f'href="/cases/{case.id}"', 1)[1].split("</li>", 1)[0]
+    assert "arbeidet kan godkjennes fra 3. desember 2026" in row
 
 
 def _told_after_now(case):

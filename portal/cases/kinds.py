@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 # The part of someone who decides an appeal on one of a case's decisions, in that (appealed)
 # case: given by cases.access.case_for, held in no participant row and named by no transition,
@@ -76,6 +77,9 @@ class Kind:
     # leave's approval opens the day after its period): work queues show it as "from" that
     # day, never as late, and no reminder counts down to it.
     due_opens_in: frozenset[str] = frozenset()
+    # What the lists say of that day, with %(date)s ("from %(date)s" when None), so that the
+    # student, too, reads what opens then
+    due_opens_label: Any = None
     # Parts that read the case's decisions (on the page and as letters), where not every part
     # may: a follow-up's reporting teacher learns that it is decided, not what. None: all.
     decision_readers: frozenset[str] | None = None

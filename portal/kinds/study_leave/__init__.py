@@ -49,6 +49,7 @@ KIND = register(
         # granted, the coordinator approves the work from the day after the period (the date
         # the grant sets): "from", not a deadline
         due_opens_in=frozenset({"granted"}),
+        due_opens_label=_l("the work can be approved from %(date)s"),
         new_endpoint="study_leave.new",
         requires_rules=("study_leave_lead_time",),
         template="study_leave/case.html",

@@ -154,6 +154,32 @@ def test_htmx_is_served_locally_with_its_licence(client):
         assert response.status_code == 200
 
 
+def test_pages_name_the_icon_which_is_kept_a_year(client):
+    """The layout names the icon (without it, every first visit asks for /favicon.ico)."""
+    html = client.get("/login").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    assert icon.startswith("/static/favicon.svg?v=")
+    response = client.get(icon)
+    size = len(response.get_data())
+    response.close()
+    assert response.status_code == 200
+    assert response.content_type.startswith("image/svg+xml")
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert size < 512  # part of every first load: a few hundred bytes
+
+
+def test_the_old_icon_address_sends_browsers_to_the_icon(client):
+    """/favicon.ico, which browsers ask for where a page names no icon (a PDF), is not a 404:
+    it sends them on to the icon's versioned address."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    icon = client.get("/login").get_data(as_text=True)
+    assert f'href="{response.headers["Location"]}"' in icon
+    followed = client.get(response.headers["Location"])
+    followed.close()
+    assert followed.status_code == 200
+
+
 def test_404_page_says_what_to_do(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404

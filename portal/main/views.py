@@ -33,6 +33,19 @@ def healthz():
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+FAVICON_MAX_AGE = 24 * 3600  # the address it sends to changes with the icon's content
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The portal's icon for a browser that asks at the old address (pages name theirs in
+    base.html; a PDF or a plain-text answer names none): sent on to the icon's versioned
+    static address, which browsers keep for a year."""
+    response = redirect(url_for("static", filename="favicon.svg"))
+    response.headers["Cache-Control"] = f"max-age={FAVICON_MAX_AGE}"
+    return response
+
+
 @bp.route("/healthz/db")
 def healthz_db():
     """For monitoring: the database answers a query from this app server (else the 503

@@ -144,6 +144,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         PORTAL_ENV="production" if production else "development",
         # the address users open the portal at, for the links in e-mails (notify.external_url)
         PORTAL_BASE_URL=os.environ.get("PORTAL_BASE_URL") or None,
+        # the accessibility statement's page (portal/main/accessibility.py): the official
+        # statement on uustatus.no, and where users report a problem
+        PORTAL_ACCESSIBILITY_STATEMENT_URL=(
+            os.environ.get("PORTAL_ACCESSIBILITY_STATEMENT_URL") or None),
+        PORTAL_ACCESSIBILITY_CONTACT=os.environ.get("PORTAL_ACCESSIBILITY_CONTACT") or None,
         PORTAL_RELEASE=release_token(),
         # rendered list rows kept per process (portal/fragments.py); 0: none
         PORTAL_ROW_CACHE_SIZE=int(os.environ.get("PORTAL_ROW_CACHE_SIZE",
@@ -157,6 +162,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     validate_all()  # a bad profile file stops start-up, naming the file and the key
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app, production)
+    from portal.main import accessibility
+
+    accessibility.check_settings(app.config)
     if production:
         _check_base_url(app.config.get("PORTAL_BASE_URL"))
         if not app.config.get("DATABASE_URL"):
@@ -205,6 +213,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     fragments.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(accessibility.bp)
     app.register_blueprint(cases_bp)
     from portal.cases.decisions import bp as decisions_bp
 

@@ -1,6 +1,7 @@
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.cases import appeals
 from portal.cases.steps import StepForm, options
 from portal.forms import FilingForm
 from portal.i18n import lazy_gettext as _l
@@ -35,8 +36,7 @@ class AppealForm(SignedForm):
     reasons = TextAreaField(
         _l("Why? Your reasons for the appeal"),
         validators=[DataRequired(message=_l("Write why you appeal.")), *TEXT])
-    late_explanation = TextAreaField(
-        _l("Why is the appeal late?"), validators=[Optional(), *TEXT])
+    late_explanation = appeals.late_explanation_field()
 
 
 class ReverseForm(StepForm):

@@ -2,14 +2,14 @@
 instance, the board's conflicts of interest and its vote."""
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 
+from portal.cases import appeals
 from portal.collation import by_name
 from portal.i18n import lazy_gettext as _l
 from portal.models import Decision, Event, RoleGrant, User
 from portal.rules.calendar import oslo_date
-from portal.rules.deadlines import Deadline, add_period
+from portal.rules.deadlines import Deadline
 
 # How good an outcome is for the student; the first instance may only move up this scale.
 OUTCOME_RANK = {"refused": 0, "partly_granted": 1, "granted": 2}
@@ -31,23 +31,10 @@ def appeal_deadline(decision: Decision) -> Deadline:
     return Deadline(due=decision.appeal_deadline, rule=rule)
 
 
-def absolute_limit(decision: Decision) -> Deadline:
-    """Never later than this, even with an excuse (forvaltningsloven § 31 tredje ledd)."""
-    rule = decision.case.school.rules.rule("late_appeal_absolute_limit")
-    return Deadline(due=add_period(oslo_date(decision.decided_at), rule), rule=rule)
-
-
-@dataclass(frozen=True)
-class Timeliness:
-    deadline: Deadline
-    limit: Deadline
-    is_late: bool
-    is_too_late: bool
-
-
-def timeliness(decision: Decision, on: date) -> Timeliness:
-    deadline, limit = appeal_deadline(decision), absolute_limit(decision)
-    return Timeliness(deadline, limit, deadline.is_late(on), limit.is_late(on))
+def timeliness(decision: Decision, on: date) -> appeals.Timeliness:
+    """An appeal on `decision` filed `on`: late, or past the absolute limit from the decision."""
+    return appeals.timeliness(appeal_deadline(decision), rules=decision.case.school.rules,
+                              decided_on=oslo_date(decision.decided_at), on=on)
 
 
 def reversal_options(original_outcome: str) -> dict:

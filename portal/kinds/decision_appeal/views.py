@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.cases import decisions
+from portal.cases import appeals, decisions
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import (
@@ -57,22 +57,12 @@ def new():
     status = 200
     if form.is_submitted():
         status = 422
-    if when.is_too_late:
-        form.form_errors.append(_(
-            "The appeal cannot be received: more than %(limit)s have passed since the decision "
-            "(%(rule)s). The last day was %(date)s.", limit=when.limit.rule.amount(),
-            rule=when.limit.rule.cite(), date=format_date(when.limit.due)))
-    elif form.validate_on_submit():
-        if when.is_late and not (form.late_explanation.data or "").strip():
-            form.late_explanation.errors = [_(
-                "The deadline was %(date)s. Explain why the appeal is late; the appeals body "
-                "decides whether it can still be heard (forvaltningsloven § 31).",
-                date=format_date(when.deadline.due))]
-        elif form.signature_ok(current_user):
-            case = _file(decision, form, when, on)
-            flash(_("Your appeal is received. The receipt below shows what happens next."),
-                  "success")
-            return redirect(url_for("cases.show", case_id=case.id), code=303)
+    if (not appeals.refused(form, when) and form.validate_on_submit()
+            and not appeals.unexplained(form, when) and form.signature_ok(current_user)):
+        case = _file(decision, form, when, on)
+        flash(_("Your appeal is received. The receipt below shows what happens next."),
+              "success")
+        return redirect(url_for("cases.show", case_id=case.id), code=303)
     return render_template("decision_appeal/new.html", form=form, decision=decision,
                            when=when, school=school, today=on), status
 
@@ -87,8 +77,8 @@ def _file(decision, form, when, on):
         DecisionAppeal.create(
             case=case, decision=decision, change_wanted=form.change_wanted.data.strip(),
             reasons=form.reasons.data.strip(), signed_at=case.created_at, filed_on=on,
-            is_late=when.is_late, late_explanation=(form.late_explanation.data or "").strip()
-            if when.is_late else "", answer_due=due)
+            is_late=when.is_late, late_explanation=appeals.explanation(form, when),
+            answer_due=due)
         case.staff_due_on = due
         case.save()
 

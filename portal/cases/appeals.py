@@ -1,0 +1,76 @@
+"""Late appeals, the same for every kind of appeal (on a decision, a grade, a formal error).
+
+An appeal filed after its deadline is still received when the student explains the delay,
+flagged "for sent" for those who decide it to judge whether it can be heard (forvaltningsloven
+§ 31); never once the profile's absolute limit (`late_appeal_absolute_limit`, § 31 tredje
+ledd) has passed since what is appealed was decided. Each kind gives its deadline and the day
+its limit runs from; the form's field, the checks and their words are these, and the pages
+show them with the macros of templates/cases/_appeal.html.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
+from portal.rules.deadlines import Deadline, add_period, format_date
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    deadline: Deadline
+    limit: Deadline
+    is_late: bool
+    is_too_late: bool
+
+    def refusal(self) -> str:
+        """Why an appeal past the absolute limit cannot be received, with its last day."""
+        return _("The appeal cannot be received: more than %(limit)s have passed since the "
+                 "decision (%(rule)s). The last day was %(date)s.",
+                 limit=self.limit.rule.amount(), rule=self.limit.rule.cite(),
+                 date=format_date(self.limit.due))
+
+
+def absolute_limit(rules, decided_on: date) -> Deadline:
+    """Never later than this, even with an excuse (forvaltningsloven § 31 tredje ledd)."""
+    rule = rules.rule("late_appeal_absolute_limit")
+    return Deadline(due=add_period(decided_on, rule), rule=rule)
+
+
+def timeliness(deadline: Deadline, *, rules, decided_on: date, on: date) -> Timeliness:
+    """An appeal filed `on` against `deadline`, on what was decided (or published) on
+    `decided_on`, under the profile `rules`."""
+    limit = absolute_limit(rules, decided_on)
+    return Timeliness(deadline, limit, deadline.is_late(on), limit.is_late(on))
+
+
+def late_explanation_field() -> TextAreaField:
+    """The student's explanation of a late appeal (the form shows it when late)."""
+    return TextAreaField(_l("Why is the appeal late?"), validators=[Optional(), Length(max=8000)])
+
+
+def refused(form, when: Timeliness) -> bool:
+    """Past the absolute limit: the refusal is the form's error, shown before it is sent."""
+    if when.is_too_late:
+        form.form_errors.append(when.refusal())
+    return when.is_too_late
+
+
+def unexplained(form, when: Timeliness) -> bool:
+    """Late, and the student has not said why: the field asks, with the deadline and its
+    rule."""
+    if not when.is_late or explanation(form, when):
+        return False
+    form.late_explanation.errors = [_(
+        "The deadline was %(date)s (%(rule)s). Explain why the appeal is late; the appeals body "
+        "decides whether it can still be heard (forvaltningsloven § 31).",
+        date=format_date(when.deadline.due), rule=when.deadline.rule.cite())]
+    return True
+
+
+def explanation(form, when: Timeliness) -> str:
+    """What the student wrote of the delay: kept only when the appeal is late."""
+    return (form.late_explanation.data or "").strip() if when.is_late else ""

@@ -9,7 +9,7 @@ import pytest
 from portal.grades import deadlines as dl
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.kinds.justification.models import JustificationRequest
-from portal.models import Case, Decision
+from portal.models import Case, Decision, Event
 from portal.rules import calendar as cal
 from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
 
@@ -34,21 +34,70 @@ def test_deadline_from_learning_or_later_justification(hav):
     assert dl.formal_error_deadline(grade, date(2027, 3, 4)).due == date(2027, 4, 27)
 
 
-def _file(client, csrf, grade, learned="2027-03-04"):
+DESCRIPTION = "Oppgavesettet manglet side 3."
+LATE = "Jeg fikk ikke vite at fristen gjaldt fra da jeg oppdaget feilen."
+
+
+def _file(client, csrf, grade, learned="2027-03-04", **extra):
     url = f"/formal-error-appeals/new?grade={grade.id}"
     return post_form(client, csrf, url, url, {
-        "learned_on": learned, "description": "Oppgavesettet manglet side 3.",
-        "confirm": "y", "password": "demo"})
+        "learned_on": learned, "description": DESCRIPTION,
+        "confirm": "y", "password": "demo", **extra})
 
 
-def test_late_is_refused_with_date_and_rule(hav, client, auth, csrf, monkeypatch):
+def test_late_needs_an_explanation_with_date_and_rule(hav, client, auth, csrf, monkeypatch):
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
     _on(monkeypatch, date(2027, 3, 31))
     auth.login("elev1")
     r = _file(client, csrf, grade)
     assert r.status_code == 422
     html = r.get_data(as_text=True)
-    assert "30. mars 2027" in html and "forskriften § 4-10 (2) a" in html
+    assert ("Fristen var 30. mars 2027 (jf. forskriften § 4-10 (2) a). Forklar hvorfor klagen "
+            "kommer for sent") in html
+    assert "Fristen har gått ut. Du kan likevel klage" in html
+    assert "Hvorfor kommer klagen for sent?" in html
+    assert DESCRIPTION in html and 'value="2027-03-04"' in html  # what was typed is kept
+    assert not FormalErrorAppeal.select().exists()
+
+
+def test_late_is_received_flagged_for_the_principal_and_the_board(hav, client, auth, csrf,
+                                                                   monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 31))
+    auth.login("elev1")
+    assert _file(client, csrf, grade, late_explanation=LATE).status_code == 303
+    appeal = FormalErrorAppeal.get()
+    assert (appeal.is_late, appeal.late_explanation, appeal.learned_on) == (
+        True, LATE, date(2027, 3, 4))
+    case = Case.get_by_id(appeal.case_id)
+    assert Event.get(Event.case == case, Event.action == "file").data == {"late": True}
+    auth.logout()
+    page = f"/cases/{case.id}"
+    auth.login("rektor")
+    html = client.get(page).get_data(as_text=True)
+    assert "Klagen er kommet for sent" in html and "Fristen var 30. mars 2027" in html
+    assert "Studentens forklaring på forsinkelsen" in html and LATE in html
+    assert html.count("For sen klage: avgjør først om den likevel kan behandles") == 1
+    r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward",
+                  {"version": case.version, "assessment": "For sent, men forklart."})
+    assert r.status_code == 303
+    auth.logout()
+    auth.login("klage2")
+    html = client.get(page).get_data(as_text=True)
+    assert "Klagen er kommet for sent" in html and LATE in html
+    assert "For sen klage: avgjør først om den likevel kan behandles" in html
+
+
+def test_refused_a_year_after_the_grade_was_published(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2028, 3, 2))
+    auth.login("elev1")
+    url = f"/formal-error-appeals/new?grade={grade.id}"
+    refusal = ("Klagen kan ikke tas imot: det er gått mer enn 1 år siden karakteren ble "
+               "kunngjort (jf. forvaltningsloven § 31 tredje ledd). Siste dag var 1. mars 2028.")
+    assert refusal in client.get(url).get_data(as_text=True)
+    r = _file(client, csrf, grade, learned="2028-02-28", late_explanation=LATE)
+    assert r.status_code == 422 and refusal in r.get_data(as_text=True)
     assert not FormalErrorAppeal.select().exists()
 
 

@@ -17,6 +17,7 @@ from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
 
 JUSTIFICATION = "Besvarelsen manglet drøfting av smittevern."
 REASONS = "Jeg mener oppgave 3 ble bedømt for strengt."
+LATE = "Jeg lå på sykehus fra 10. til 20. februar."
 
 
 @pytest.fixture
@@ -58,15 +59,102 @@ def test_not_on_oral_or_practical_or_non_final_at_havbruk(hav, client, auth, csr
     assert r.status_code == 422 and not GradeAppeal.select().exists()
 
 
-def test_late_appeal_refused_with_date_and_rule(hav, client, auth, csrf, monkeypatch):
+def _late(hav, monkeypatch, day=date(2027, 2, 13)):
+    """A grade published Friday 22 January 2027: three weeks end Friday 12 February; the
+    absolute limit one year after publication, 22 January 2028."""
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
-    _on(monkeypatch, date(2027, 2, 13))  # deadline Friday 12 February
+    _on(monkeypatch, day)
+    return grade
+
+
+def test_late_appeal_needs_an_explanation_keeps_what_was_typed(hav, client, auth, csrf,
+                                                               monkeypatch):
+    grade = _late(hav, monkeypatch)
     auth.login("elev1")
     url = f"/grade-appeals/new?grade={grade.id}"
-    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": "x"})
+    form = client.get(url).get_data(as_text=True)
+    assert "12. februar 2027" in form and "jf. forskriften § 4-9 (2)" in form
+    assert "Fristen har gått ut. Du kan likevel klage hvis du forklarer hvorfor" in form
+    assert ("En klage tas aldri imot etter 22. januar 2028 "
+            "(jf. forvaltningsloven § 31 tredje ledd).") in form
+    assert "Hvorfor kommer klagen for sent?" in form
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo",
+                                           "reasons": REASONS})
+    html = r.get_data(as_text=True)
     assert r.status_code == 422
-    assert "12. februar 2027" in r.get_data(as_text=True)
+    assert ("Fristen var 12. februar 2027 (jf. forskriften § 4-9 (2)). Forklar hvorfor klagen "
+            "kommer for sent; klageinstansen avgjør om den likevel kan behandles "
+            "(forvaltningsloven § 31).") in html
+    assert REASONS in html  # what the student wrote is kept
     assert not GradeAppeal.select().exists()
+
+
+def test_late_appeal_is_received_flagged_for_the_exam_office_not_the_new_examiners(
+        hav, client, auth, csrf, monkeypatch):
+    grade = _late(hav, monkeypatch)
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": REASONS,
+                                           "late_explanation": LATE})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    appeal = GradeAppeal.get()
+    assert (appeal.is_late, appeal.late_explanation, appeal.filed_on) == (
+        True, LATE, date(2027, 2, 13))
+    case = Case.get_by_id(appeal.case_id)
+    assert Event.get(Event.case == case, Event.action == "file").data == {"late": True}
+    page = f"/cases/{case.id}"
+    mine = client.get(page).get_data(as_text=True)
+    assert "Klagen er kommet for sent" in mine and LATE in mine
+    auth.logout()
+    auth.login("eksamen")
+    html = client.get(page).get_data(as_text=True)
+    assert "Klagen er kommet for sent" in html and "Fristen var 12. februar 2027" in html
+    assert "Studentens forklaring på forsinkelsen" in html and LATE in html
+    assert "For sen klage: avgjør først om den likevel kan behandles" in html  # by the form
+    auth.logout()
+    case = _appoint(hav, client, auth, csrf, case)  # (4 weeks: Saturday 13 -> 15 March)
+    auth.login("sensor2")
+    html = client.get(page).get_data(as_text=True)
+    assert LATE not in html and "for sent" not in html and "For sen klage" not in html
+
+
+def test_late_appeal_refused_a_year_after_publication(hav, client, auth, csrf, monkeypatch):
+    grade = _late(hav, monkeypatch, day=date(2028, 1, 23))
+    assert dl.grade_appeal_timeliness(grade, date(2028, 1, 22)).is_too_late is False
+    assert dl.grade_appeal_timeliness(grade, date(2028, 1, 23)).is_too_late
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    refusal = ("Klagen kan ikke tas imot: det er gått mer enn 1 år siden karakteren ble "
+               "kunngjort (jf. forvaltningsloven § 31 tredje ledd). Siste dag var 22. januar 2028.")
+    assert refusal in client.get(url).get_data(as_text=True)
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": REASONS,
+                                           "late_explanation": LATE})
+    assert r.status_code == 422 and refusal in r.get_data(as_text=True)
+    assert not GradeAppeal.select().exists()
+
+
+def test_grades_page_offers_a_late_appeal_until_the_limit(hav, client, auth, monkeypatch):
+    grade = _late(hav, monkeypatch)
+    oral = make_grade(hav, make_exam(hav, form="oral"), hav.elev1, published=date(2027, 1, 22))
+    auth.login("elev1")
+    html = client.get("/grades/").get_data(as_text=True)
+    card = _card(html, grade)
+    assert "12. februar 2027" in card and "Fristen har gått ut. Du kan likevel klage" in card
+    assert f'href="/grade-appeals/new?grade={grade.id}">Klag på karakteren for sent, med ' \
+        "forklaring<" in card
+    # an oral exam's grade: still only a formal error can be appealed, late or not
+    oral_card = _card(html, oral)
+    assert "forskriften § 4-9 (2) a" in oral_card and "/grade-appeals/new" not in oral_card
+    assert f"/formal-error-appeals/new?grade={oral.id}" in oral_card
+    _on(monkeypatch, date(2028, 1, 23))
+    card = _card(client.get("/grades/").get_data(as_text=True), grade)
+    assert "Siste dag var 22. januar 2028" in card and "/grade-appeals/new" not in card
+
+
+def _card(html, grade):
+    """The grades page's card of `grade`."""
+    return re.search(rf'<article class="grade-card" aria-labelledby="grade-{grade.id}">.*?'
+                     r"</article>", html, flags=re.S).group(0)
 
 
 def test_justification_restarts_the_deadline(hav, client, auth, csrf, monkeypatch):
@@ -79,6 +167,7 @@ def test_justification_restarts_the_deadline(hav, client, auth, csrf, monkeypatc
     assert "3. mars 2027" in client.get(url).get_data(as_text=True)
     r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo", "reasons": "x"})
     assert r.status_code == 303
+    assert not GradeAppeal.get().is_late  # within the restarted deadline: not late
 
 
 def test_wrong_password_does_not_sign(hav, client, auth, csrf, monkeypatch):

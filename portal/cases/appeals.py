@@ -18,6 +18,9 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.rules.deadlines import Deadline, add_period, format_date
 
+# what the absolute limit runs from: the refusal names it
+SINCE_DECISION, SINCE_GRADE = "decision", "grade"
+
 
 @dataclass(frozen=True)
 class Timeliness:
@@ -25,13 +28,17 @@ class Timeliness:
     limit: Deadline
     is_late: bool
     is_too_late: bool
+    since: str = SINCE_DECISION
 
     def refusal(self) -> str:
         """Why an appeal past the absolute limit cannot be received, with its last day."""
+        values = {"limit": self.limit.rule.amount(), "rule": self.limit.rule.cite(),
+                  "date": format_date(self.limit.due)}
+        if self.since == SINCE_GRADE:
+            return _("The appeal cannot be received: more than %(limit)s have passed since the "
+                     "grade was published (%(rule)s). The last day was %(date)s.", **values)
         return _("The appeal cannot be received: more than %(limit)s have passed since the "
-                 "decision (%(rule)s). The last day was %(date)s.",
-                 limit=self.limit.rule.amount(), rule=self.limit.rule.cite(),
-                 date=format_date(self.limit.due))
+                 "decision (%(rule)s). The last day was %(date)s.", **values)
 
 
 def absolute_limit(rules, decided_on: date) -> Deadline:
@@ -40,11 +47,12 @@ def absolute_limit(rules, decided_on: date) -> Deadline:
     return Deadline(due=add_period(decided_on, rule), rule=rule)
 
 
-def timeliness(deadline: Deadline, *, rules, decided_on: date, on: date) -> Timeliness:
+def timeliness(deadline: Deadline, *, rules, decided_on: date, on: date,
+               since: str = SINCE_DECISION) -> Timeliness:
     """An appeal filed `on` against `deadline`, on what was decided (or published) on
     `decided_on`, under the profile `rules`."""
     limit = absolute_limit(rules, decided_on)
-    return Timeliness(deadline, limit, deadline.is_late(on), limit.is_late(on))
+    return Timeliness(deadline, limit, deadline.is_late(on), limit.is_late(on), since)
 
 
 def late_explanation_field() -> TextAreaField:

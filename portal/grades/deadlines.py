@@ -6,6 +6,7 @@ the day it was received (fagskoleloven § 22, forskriften § 4-9, NKI pkt. 8.2).
 
 from datetime import date
 
+from portal.cases import appeals
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import Deadline, add_period, restart
 
@@ -75,6 +76,13 @@ def grade_appeal_deadline(grade, justifications=None) -> Deadline | None:
     return Deadline.after(published_on(grade), rule)
 
 
+def grade_appeal_timeliness(grade, on: date, justifications=None) -> appeals.Timeliness | None:
+    """An appeal on the grade filed `on`: on time, late (still received with an explanation,
+    forvaltningsloven § 31) or past the absolute limit from publication; None where the
+    profile has no grade appeals."""
+    return _timeliness(grade, grade_appeal_deadline(grade, justifications), on)
+
+
 def grade_appeal_refusal(grade) -> str | None:
     """Why this grade cannot be appealed under the school's profile, or None."""
     from portal.i18n import gettext as _
@@ -117,3 +125,18 @@ def formal_error_deadline(grade, learned_on: date) -> Deadline | None:
     if earlier is not None:
         options.append(restarted(published_on(grade), rule))
     return max(options, key=lambda d: d.due)
+
+
+def formal_error_timeliness(grade, learned_on: date, on: date) -> appeals.Timeliness | None:
+    """An appeal on a formal error learned of on `learned_on`, filed `on`: as a grade appeal's
+    (grade_appeal_timeliness), the absolute limit running from the grade's publication."""
+    return _timeliness(grade, formal_error_deadline(grade, learned_on), on)
+
+
+def _timeliness(grade, deadline: Deadline | None, on: date) -> appeals.Timeliness | None:
+    """An appeal on `grade` against `deadline`: the grade is the decision appealed, so the
+    absolute limit runs from its publication."""
+    if deadline is None:
+        return None
+    return appeals.timeliness(deadline, rules=profile_of(grade), decided_on=published_on(grade),
+                              on=on, since=appeals.SINCE_GRADE)

@@ -73,10 +73,9 @@ def grade_facts(grades) -> list[dict]:
             "may_request": request_deadline is not None and justification is None
             and not grade.is_final and request_deadline.is_on_time(on),
             "appeal": appeals.get(grade.id),
-            "appeal_deadline": dl.grade_appeal_deadline(grade, requests),
+            "appeal_when": dl.grade_appeal_timeliness(grade, on, requests),
             "appeal_refusal": dl.grade_appeal_refusal(grade),
             "formal_error": formal_errors.get(grade.id),
-            "today": on,
         })
     return rows
 

@@ -1,6 +1,7 @@
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from portal.cases import appeals
 from portal.cases.steps import StepForm, options
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.forms import SignedForm
@@ -19,6 +20,7 @@ class FormalErrorForm(SignedForm):
     description = TextAreaField(
         _l("What was wrong (the exam task, how the exam was held, or the grading)?"),
         validators=[DataRequired(message=_l("Describe the error.")), Length(max=8000)])
+    late_explanation = appeals.late_explanation_field()
 
 
 class OutcomeForm(StepForm):

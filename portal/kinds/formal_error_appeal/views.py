@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.cases import decisions
+from portal.cases import appeals, decisions
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import form_on_page, options, step_form, take_step, unconfirmed_withdrawal
@@ -23,42 +23,45 @@ from portal.kinds.formal_error_appeal.forms import (
 )
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.rules import calendar as cal
-from portal.rules.deadlines import format_date
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    """Appeal a formal error at the exam of a grade (?grade=<id>)."""
+    """Appeal a formal error at the exam of a grade (?grade=<id>): within the deadline from
+    when the student learned of it; after it, with the student's explanation, flagged as late
+    (forvaltningsloven § 31), until the absolute limit."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
     existing = FormalErrorAppeal.get_or_none(FormalErrorAppeal.grade == grade)
     if existing is not None:
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
     on = cal.today()
-    if dl.formal_error_deadline(grade, on) is None:
+    exam = grade.registration.exam
+    rule = exam.school.rules.rule("formal_error_appeal_deadline") \
+        if "formal_error_appeal_deadline" in exam.school.rules else None
+    if rule is None:
         abort(404)
     form = FormalErrorForm()
-    learned = form.learned_on.data if form.is_submitted() and form.learned_on.data else on
-    deadline = dl.formal_error_deadline(grade, min(learned, on))
-    if form.validate_on_submit():
-        if learned > on:
-            form.learned_on.errors = [_("The date cannot be in the future.")]
-        elif deadline.is_late(on):
-            form.learned_on.errors = [_(
-                "The deadline was %(date)s (%(rule)s); the appeal cannot be received.",
-                date=format_date(deadline.due), rule=deadline.rule.cite())]
-        elif form.signature_ok(current_user):
-            case = _file(grade, form, on)
-            flash(_("Your appeal is received."), "success")
-            return redirect(url_for("cases.show", case_id=case.id), code=303)
+    sent = form.validate_on_submit()
+    # the deadline runs from the day the student gave; before they give one (or a wrong one),
+    # the page shows today's
+    learned = form.learned_on.data if form.learned_on.data and not form.learned_on.errors \
+        else on
+    if learned > on:
+        form.learned_on.errors = [_("The date cannot be in the future.")]
+        sent, learned = False, on
+    when = dl.formal_error_timeliness(grade, learned, on)
+    if (not appeals.refused(form, when) and sent and not appeals.unexplained(form, when)
+            and form.signature_ok(current_user)):
+        case = _file(grade, form, when, on)
+        flash(_("Your appeal is received."), "success")
+        return redirect(url_for("cases.show", case_id=case.id), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("formal_error_appeal/new.html", form=form, grade=grade,
-                           exam=grade.registration.exam, deadline=deadline, today=on,
-                           rule=grade.registration.exam.school.rules.rule(
-                               "formal_error_appeal_deadline")), status
+    return render_template("formal_error_appeal/new.html", form=form, grade=grade, exam=exam,
+                           when=when, today=on, rule=rule), status
 
 
-def _file(grade, form, on):
+def _file(grade, form, when, on):
     from portal.models import SchoolYear
 
     school = grade.registration.exam.school
@@ -66,7 +69,9 @@ def _file(grade, form, on):
 
     def effect(case):
         FormalErrorAppeal.create(case=case, grade=grade, learned_on=form.learned_on.data,
-                                 description=form.description.data.strip(), filed_on=on)
+                                 description=form.description.data.strip(), filed_on=on,
+                                 is_late=when.is_late,
+                                 late_explanation=appeals.explanation(form, when))
 
     subject = grade.registration.exam.subject
     return open_case(KIND, school=school, school_year=SchoolYear.current(school, on),
@@ -74,7 +79,7 @@ def _file(grade, form, on):
                      actor=current_user._get_current_object(),
                      title=_("Formal error: %(code)s %(name)s", code=subject.code,
                              name=subject.name)[:200],
-                     participants=principals, effect=effect)
+                     participants=principals, data={"late": when.is_late}, effect=effect)
 
 
 def body_name(school) -> str:
@@ -88,6 +93,8 @@ def case_context(case, parts):
     grade = Grade.get_by_id(appeal.grade_id)
     context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": OUTCOMES,
                "scopes": SCOPES, "body": body_name(case.school)}
+    if appeal.is_late:  # the deadline it was filed after, beside the student's explanation
+        context["deadline"] = dl.formal_error_deadline(grade, appeal.learned_on)
     if case.state == "filed" and "principal" in parts:
         grant = step_form(OutcomeForm, case)
         grant.outcome.choices = options((k, v) for k, v in OUTCOMES.items() if k != "rejected")

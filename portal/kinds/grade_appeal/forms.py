@@ -1,6 +1,7 @@
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from portal.cases import appeals
 from portal.cases.steps import StepForm
 from portal.grades.forms import MultiCheckboxField
 from portal.i18n import lazy_gettext as _l
@@ -10,6 +11,7 @@ from portal.kinds.decision_appeal.forms import SignedForm
 class GradeAppealForm(SignedForm):
     reasons = TextAreaField(_l("Why do you appeal? (recommended)"),
                             validators=[Length(max=8000)])
+    late_explanation = appeals.late_explanation_field()
 
 
 class AppointForm(StepForm):

@@ -12,6 +12,8 @@ class GradeAppeal(BaseModel):
     grade = ForeignKeyField(Grade, backref="appeals", on_delete="CASCADE")  # the appealed one
     reasons = TextField(default="")  # never shown to the new examiners
     filed_on = DateField()
+    is_late = BooleanField(default=False)  # "for sent" (forvaltningsloven § 31)
+    late_explanation = TextField(default="")
     answer_due = DateField(null=True)
     new_grade = ForeignKeyField(Grade, null=True, backref="from_appeal", on_delete="SET NULL")
     new_oral_required = BooleanField(default=False)  # written+oral grade, written part changed

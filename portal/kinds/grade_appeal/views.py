@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal.cases import appeals
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import (
@@ -42,29 +43,30 @@ BLIND_EVENTS = {"file", "appoint", "regrade"}
 @login_required
 def new():
     """Appeal a grade (?grade=<id>): allowed only where the profile allows, within the
-    deadline (from publication, or from the justification when one was received)."""
+    deadline (from publication, or from the justification when one was received); after it,
+    with the student's explanation, flagged as late (forvaltningsloven § 31), until the
+    absolute limit."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
     existing = GradeAppeal.get_or_none(GradeAppeal.grade == grade)
     if existing is not None:
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
     on = cal.today()
     refusal = dl.grade_appeal_refusal(grade)
-    deadline = dl.grade_appeal_deadline(grade) if refusal is None else None
-    late = deadline is not None and deadline.is_late(on)
+    when = dl.grade_appeal_timeliness(grade, on) if refusal is None else None
     form = GradeAppealForm()
-    if refusal is None and not late and form.validate_on_submit() and \
-            form.signature_ok(current_user):
-        case = _file(grade, form, on)
+    if (when is not None and not appeals.refused(form, when) and form.validate_on_submit()
+            and not appeals.unexplained(form, when) and form.signature_ok(current_user)):
+        case = _file(grade, form, when, on)
         flash(_("Your appeal is received. New examiners will grade your work; the new grade "
                 "is final and may be higher or lower."), "success")
         return redirect(url_for("cases.show", case_id=case.id), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("grade_appeal/new.html", form=form, grade=grade,
-                           exam=grade.registration.exam, deadline=deadline, late=late,
-                           refusal=refusal, today=on), status
+                           exam=grade.registration.exam, when=when, refusal=refusal,
+                           today=on), status
 
 
-def _file(grade, form, on):
+def _file(grade, form, when, on):
     school = grade.registration.exam.school
     rules = school.rules
     due = Deadline.after(on, rules.rule("regrading_within")).due \
@@ -73,7 +75,8 @@ def _file(grade, form, on):
 
     def effect(case):
         GradeAppeal.create(case=case, grade=grade, reasons=(form.reasons.data or "").strip(),
-                           filed_on=on, answer_due=due)
+                           filed_on=on, is_late=when.is_late,
+                           late_explanation=appeals.explanation(form, when), answer_due=due)
         case.staff_due_on = due
         case.save()
 
@@ -83,7 +86,7 @@ def _file(grade, form, on):
                      actor=current_user._get_current_object(),
                      title=_("Appeal on grade: %(code)s %(name)s", code=subject.code,
                              name=subject.name)[:200],
-                     participants=office, effect=effect)
+                     participants=office, data={"late": when.is_late}, effect=effect)
 
 
 def ineligible_examiners(grade) -> dict[int, str]:
@@ -117,6 +120,8 @@ def case_context(case, parts):
                                  .order_by(by_name(User.full_name), User.id)]}
     if sighted:
         context["old_grade"] = old
+        if appeal.is_late:  # the deadline it was filed after, beside the student's explanation
+            context["deadline"] = dl.grade_appeal_deadline(old)
     else:
         # New examiners: never the old grade, its justification or the student's reasons.
         events = blind_events(case)

@@ -101,6 +101,44 @@ def test_refused_a_year_after_the_grade_was_published(hav, client, auth, csrf, m
     assert not FormalErrorAppeal.select().exists()
 
 
+@pytest.mark.parametrize("learned, error", [
+    ("2026-11-01", "Dagen du fikk vite om feilen kan ikke være før eksamen (1. desember 2026): "
+                   "fristen på 3 uker løper fra du fikk vite om en feil ved eksamen "
+                   "(jf. forskriften § 4-10 (2) a)."),
+    ("2026-11-30", "kan ikke være før eksamen (1. desember 2026)"),
+    ("2026-12-11", "Dagen du fikk vite om feilen kan ikke være fram i tid (i dag er det "
+                   "10. desember 2026): fristen på 3 uker løper fra du fikk vite om feilen "
+                   "(jf. forskriften § 4-10 (2) a)."),
+], ids=["a-month-before-the-exam", "the-day-before-the-exam", "tomorrow"])
+def test_the_day_learned_is_from_the_exam_to_today(hav, client, auth, csrf, monkeypatch,
+                                                     learned, error):
+    """An oral exam on Tuesday 1 December 2026 (its grade can be appealed for formal errors
+    only): the deadline runs from a day between the exam and today."""
+    grade = make_grade(hav, make_exam(hav, form="oral", day=date(2026, 12, 1)), hav.elev1,
+                       published=date(2026, 12, 1))
+    _on(monkeypatch, date(2026, 12, 10))
+    auth.login("elev1")
+    r = _file(client, csrf, grade, learned=learned)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and error in html
+    assert "Når fikk du vite om feilen?: Dagen du fikk vite om feilen" in html  # the summary
+    assert DESCRIPTION in html and f'value="{learned}"' in html
+    assert not FormalErrorAppeal.select().exists()
+
+
+def test_learned_on_the_day_of_the_exam(hav, client, auth, csrf, monkeypatch):
+    grade = make_grade(hav, make_exam(hav, form="oral", day=date(2026, 12, 1)), hav.elev1,
+                       published=date(2026, 12, 1))
+    _on(monkeypatch, date(2026, 12, 10))
+    auth.login("elev1")
+    form = client.get(f"/formal-error-appeals/new?grade={grade.id}").get_data(as_text=True)
+    assert "Ikke før eksamensdagen, 1. desember 2026, og ikke etter i dag." in form
+    assert _file(client, csrf, grade, learned="2026-12-01").status_code == 303
+    appeal = FormalErrorAppeal.get()
+    assert (appeal.learned_on, appeal.is_late) == (date(2026, 12, 1), False)
+    assert dl.formal_error_deadline(grade, appeal.learned_on).due == date(2026, 12, 22)
+
+
 def test_principal_grants_new_exam_for_all(hav, client, auth, csrf, monkeypatch):
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
     _on(monkeypatch, date(2027, 3, 10))

@@ -23,14 +23,16 @@ from portal.kinds.formal_error_appeal.forms import (
 )
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.rules import calendar as cal
+from portal.rules.calendar import oslo_date
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     """Appeal a formal error at the exam of a grade (?grade=<id>): within the deadline from
-    when the student learned of it; after it, with the student's explanation, flagged as late
-    (forvaltningsloven § 31), until the absolute limit."""
+    when the student learned of it (a day from the exam to today); after it, with the
+    student's explanation, flagged as late (forvaltningsloven § 31), until the absolute
+    limit."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
     existing = FormalErrorAppeal.get_or_none(FormalErrorAppeal.grade == grade)
     if existing is not None:
@@ -41,15 +43,12 @@ def new():
         if "formal_error_appeal_deadline" in exam.school.rules else None
     if rule is None:
         abort(404)
-    form = FormalErrorForm()
+    form = FormalErrorForm(exam_day=oslo_date(exam.starts_at), today=on, rule=rule)
     sent = form.validate_on_submit()
     # the deadline runs from the day the student gave; before they give one (or a wrong one),
     # the page shows today's
     learned = form.learned_on.data if form.learned_on.data and not form.learned_on.errors \
         else on
-    if learned > on:
-        form.learned_on.errors = [_("The date cannot be in the future.")]
-        sent, learned = False, on
     when = dl.formal_error_timeliness(grade, learned, on)
     if (not appeals.refused(form, when) and sent and not appeals.unexplained(form, when)
             and form.signature_ok(current_user)):

@@ -648,16 +648,20 @@ class FollowUp(KindRows):
                     meeting = oslo_date(protocol[7])
                 walk.events[i] = (*event[:5], f"{format_date(meeting)} 10:15, {self.PLACE}",
                                   *event[6:])
+        if protocol:  # (held the day the student was called to: the protocol's day)
+            walk.rewrite("write_protocol",
+                         text=_("Conversation held %(date)s.", date=format_date(meeting)))
         if decided:
             walk.rewrite("decide", text=str(OUTCOMES[ctx["outcome"]]))
         staff = ctx["staff"]
         present = [staff["department_head"], staff["principal"], staff["cohort_coordinator"]]
         rows.add(Conversation, ("id", "case", "meeting_on", "meeting_time", "place",
-                                "protocol", "protocol_by", "protocol_at", "signed_at",
-                                "student_comment", "commented_at", "decision_meeting_on",
-                                "decision_attendees"),
+                                "held_on", "protocol", "protocol_by", "protocol_at",
+                                "signed_at", "student_comment", "commented_at",
+                                "decision_meeting_on", "decision_attendees"),
                  (b.ids(Conversation), case, meeting, "10:15" if meeting else None,
-                  self.PLACE if meeting else None, self.PROTOCOL if protocol else None,
+                  self.PLACE if meeting else None, meeting if protocol else None,
+                  self.PROTOCOL if protocol else None,
                   protocol[0] if protocol else None, protocol[7] if protocol else None,
                   signed[7] if signed else None, self.texts["comment"] if commented else None,
                   commented[7] if commented else None,

@@ -30,8 +30,8 @@ def decided(db):
     case = report_concern(s.elev1, s.norsk, "missing_work", s.laerer1, "Mangler arbeid")
     apply(case, "summon", actor=s.kull, expected_version=case.version)
     apply(case, "write_protocol", actor=s.kull, expected_version=case.version)
-    FollowUp.update(protocol="Vi ble enige om en plan.", protocol_by=s.kull,
-                    protocol_at=AT).where(FollowUp.case == case).execute()
+    FollowUp.update(protocol="Vi ble enige om en plan.", protocol_by=s.kull, protocol_at=AT,
+                    held_on=DAY).where(FollowUp.case == case).execute()
     apply(case, "sign", actor=s.elev1, expected_version=case.version)
     FollowUp.update(signed_at=AT).where(FollowUp.case == case).execute()
     apply(case, "decide", actor=s.avd, expected_version=case.version,
@@ -67,8 +67,9 @@ def test_command_writes_a_folder_per_day(app, runner, decided, tmp_path):
     assert "Du får en oppfølgingsplan." in text and "Elev Nummer1" in text
     protocol = json.loads((folder / f"{ref}-protokoll.json").read_text())
     assert protocol["document"] == "protocol" and protocol["signed"].startswith("2026-11-23")
-    assert "Vi ble enige om en plan." in _pdf_text((folder / f"{ref}-protokoll.pdf")
-                                                   .read_bytes())
+    assert protocol["held"] == "2026-11-23"  # the day the protocol says the conversation was
+    text = _pdf_text((folder / f"{ref}-protokoll.pdf").read_bytes())
+    assert "Vi ble enige om en plan." in text and "Samtalen ble holdt" in text
 
 
 def test_command_writes_a_zip_and_other_days_are_empty(app, runner, decided, tmp_path):

@@ -78,8 +78,10 @@ def test_teacher_reports_and_every_role_takes_its_step(app, client, auth, csrf, 
     auth.logout()
 
     auth.login("kull1")
+    app.config["PORTAL_TODAY"] = meeting  # (the day of the conversation)
     ok = _form(client, csrf, f"/follow-up/{case.id}/protocol", url,
-               {"version": _version(case.id), "protocol": "Avtalt plan for innleveringer."})
+               {"version": _version(case.id), "held_on": meeting.isoformat(),
+                "protocol": "Avtalt plan for innleveringer."})
     assert ok.status_code == 303
     assert Case.get_by_id(case.id).state == "awaiting_signature"
     auth.logout()
@@ -111,13 +113,13 @@ def test_teacher_reports_and_every_role_takes_its_step(app, client, auth, csrf, 
     # The department head records the meeting and the decision.
     auth.login("avd1")
     future = _form(client, csrf, f"/follow-up/{case.id}/decide", url,
-                   {"version": _version(case.id), "meeting_on": (today() + timedelta(days=3))
+                   {"version": _version(case.id), "meeting_on": (meeting + timedelta(days=3))
                     .isoformat(), "principal_present": "y", "coordinator_present": "y",
                     "outcome": "follow_up_plan", "summary": "Oppfølgingsplan",
                     "reasons": "Mangler innleveringer."})
     assert future.status_code == 422
     ok = _form(client, csrf, f"/follow-up/{case.id}/decide", url,
-               {"version": _version(case.id), "meeting_on": today().isoformat(),
+               {"version": _version(case.id), "meeting_on": meeting.isoformat(),
                 "principal_present": "y", "coordinator_present": "y",
                 "outcome": "follow_up_plan", "summary": "Du får en oppfølgingsplan.",
                 "reasons": "Tre obligatoriske innleveringer mangler."})
@@ -150,6 +152,87 @@ def _summoned_with_protocol(s):
     apply(case, "write_protocol", actor=s.kull, expected_version=case.version)
     FollowUp.update(protocol="Protokoll").where(FollowUp.case == case).execute()
     return case
+
+
+# The audit's dates: the coordinator called the student to a conversation on Wednesday
+# 9 December 2026 and, on Sunday 6 December, wrote a protocol of it.
+CALLED_TO = date(2026, 12, 9)
+
+
+def _summoned(s, on=CALLED_TO):
+    """A follow-up case whose student is called to a conversation on `on`."""
+    from portal.cases.engine import apply
+
+    case = report_concern(s.elev1, s.norsk, "low_progression", s.laerer1, "Lav progresjon.")
+    apply(case, "summon", actor=s.kull, expected_version=case.version,
+          effect=lambda c, ev: FollowUp.update(meeting_on=on, meeting_time="10:15",
+                                               place="Rom 101")
+          .where(FollowUp.case == c).execute())
+    return Case.get_by_id(case.id)
+
+
+@pytest.mark.parametrize(("today_is", "held_on", "message"), [
+    (date(2026, 12, 6), "2026-12-06",
+     "Studenten ble kalt inn til samtale 9. desember 2026, så protokollen kan ikke føre opp "
+     "en samtale holdt før den dagen (6. desember 2026). Er samtalen flyttet, send en ny "
+     "innkalling med den nye datoen."),
+    (date(2026, 12, 10), "2026-12-08",
+     "Studenten ble kalt inn til samtale 9. desember 2026, så protokollen kan ikke føre opp "
+     "en samtale holdt før den dagen (8. desember 2026)."),
+    (date(2026, 12, 6), "2026-12-09",
+     "Datoen 9. desember 2026 er fram i tid: skriv protokollen etter at samtalen er holdt."),
+    (date(2026, 12, 10), "2026-12-11",
+     "Datoen 11. desember 2026 er fram i tid: skriv protokollen etter at samtalen er holdt."),
+    (date(2026, 12, 10), "", "Skriv inn datoen samtalen ble holdt."),
+])
+def test_a_protocol_cannot_record_a_conversation_before_its_day_or_in_the_future(
+        app, client, auth, csrf, fagskole, today_is, held_on, message):
+    """A protocol records the day the conversation was held: not before the day the
+    student was called to, and not after today. Refused with the rule and the dates, on
+    the date field, with what the coordinator wrote kept; the case waits as it was."""
+    case = _summoned(fagskole)
+    app.config["PORTAL_TODAY"] = today_is
+    auth.login("kull1")
+    url = f"/cases/{case.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert ("Studenten ble kalt inn til 9. desember 2026. Skriv inn dagen samtalen ble holdt: "
+            "ikke før den dagen, og ikke etter i dag.") in page
+    protocol = "Vi gikk gjennom innleveringene og avtalte en plan."
+    r = _form(client, csrf, f"/follow-up/{case.id}/protocol", url,
+              {"version": _version(case.id), "held_on": held_on, "protocol": protocol})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert f"Dato samtalen ble holdt: {message}" in html  # (the summary names the field)
+    assert f"{protocol}</textarea>" in html
+    assert f'name="held_on" required type="date" value="{held_on}"' in html
+    stored = Case.get_by_id(case.id)
+    assert (stored.state, stored.version) == ("summoned", case.version)
+    follow_up = FollowUp.get(FollowUp.case == case)
+    assert (follow_up.protocol, follow_up.held_on) == (None, None)
+
+
+@pytest.mark.parametrize("held_on", [CALLED_TO, date(2026, 12, 10)])
+def test_a_protocol_records_the_day_the_conversation_was_held(
+        app, client, auth, csrf, fagskole, held_on):
+    """On the day the student was called to, or later (the conversation put off), up to
+    today: the protocol goes to the student with that day, on its page and timeline."""
+    case = _summoned(fagskole)
+    app.config["PORTAL_TODAY"] = date(2026, 12, 10)
+    auth.login("kull1")
+    url = f"/cases/{case.id}"
+    r = _form(client, csrf, f"/follow-up/{case.id}/protocol", url,
+              {"version": _version(case.id), "held_on": held_on.isoformat(),
+               "protocol": "Avtalt plan."})
+    assert r.status_code == 303
+    assert Case.get_by_id(case.id).state == "awaiting_signature"
+    assert FollowUp.get(FollowUp.case == case).held_on == held_on
+    day = f"{held_on.day}. desember 2026"
+    event = Event.get((Event.case == case) & (Event.action == "write_protocol"))
+    assert event.text == f"Samtalen ble holdt {day}."
+    auth.logout()
+    auth.login("elev1")
+    page = client.get(url).get_data(as_text=True)
+    assert f"Samtalen ble holdt {day}." in page and "Avtalt plan." in page
 
 
 def test_a_comment_not_taken_is_kept(app, client, auth, csrf, fagskole):

@@ -136,6 +136,7 @@ def protocol_documents(day: date, schools=None) -> list[Document]:
         meta = _base_meta(case, "protocol")
         meta.update({
             "meeting": _iso(f.meeting_on),
+            "held": _iso(f.held_on),
             "written": _iso(f.protocol_at),
             "written_by": {"name": author.full_name, "role": "cohort_coordinator"}
             if author else None,

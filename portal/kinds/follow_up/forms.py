@@ -51,6 +51,9 @@ class SummonForm(StepForm):
 
 
 class ProtocolForm(StepForm):
+    held_on = DateField(_l("Date the conversation was held"),
+                        validators=[InputRequired(message=_l("Enter the date the conversation "
+                                                             "was held."))])
     protocol = TextAreaField(
         _l("Conversation protocol"),
         validators=[DataRequired(message=_l("Write the protocol of the conversation.")),

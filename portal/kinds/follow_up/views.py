@@ -24,6 +24,7 @@ from portal.kinds.follow_up.forms import (
     SummonForm,
 )
 from portal.kinds.follow_up.models import Concern, FollowUp
+from portal.kinds.follow_up.rules import conversation_date_error
 from portal.kinds.follow_up.service import KIND, REASONS, RULE, available, report_concern
 from portal.models import (
     Enrolment,
@@ -227,6 +228,17 @@ def close(case_id):
     return _step(case_id, "close", _("The case is closed."), text=lambda f: f.reason.data.strip())
 
 
+def _conversation_held(case, form):
+    """The protocol's date: the conversation held, not before the day it was called to."""
+    called_to = (FollowUp.select(FollowUp.meeting_on).where(FollowUp.case == case)
+                 .scalar())
+    error = conversation_date_error(form.held_on.data, called_to, today())
+    if error:
+        form.held_on.errors = [error]
+        return False
+    return True
+
+
 @bp.route("/<int:case_id>/protocol", methods=["POST"])
 @login_required
 def write_protocol(case_id):
@@ -234,13 +246,16 @@ def write_protocol(case_id):
 
     def make_effect(form):
         def effect(case, event):
-            (FollowUp.update(protocol=form.protocol.data.strip(), protocol_by=current_user.id,
-                             protocol_at=utcnow())
+            (FollowUp.update(held_on=form.held_on.data, protocol=form.protocol.data.strip(),
+                             protocol_by=current_user.id, protocol_at=utcnow())
              .where(FollowUp.case == case).execute())
         return effect
 
     return _step(case_id, "write_protocol",
-                 _("The protocol is sent to the student for signature."), make_effect)
+                 _("The protocol is sent to the student for signature."), make_effect,
+                 extra_check=_conversation_held,
+                 text=lambda f: _("Conversation held %(date)s.",
+                                  date=format_date(f.held_on.data)))
 
 
 def _password_ok(case, form):

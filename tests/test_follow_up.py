@@ -1,7 +1,7 @@
 """Follow-up of students at risk [seed 000]: every role through the pages, signing with the
 password (a wrong one refused), commenting instead of signing, and the decision letter."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -233,6 +233,84 @@ def test_a_protocol_records_the_day_the_conversation_was_held(
     auth.login("elev1")
     page = client.get(url).get_data(as_text=True)
     assert f"Samtalen ble holdt {day}." in page and "Avtalt plan." in page
+
+
+# The audit's meeting: Sunday 6 December 2026, the protocol signed on Friday 4 December.
+MEETING = date(2026, 12, 6)
+SIGNED_AT = datetime(2026, 12, 4, 9, 0)  # UTC: 10:00 in Oslo
+
+
+def _answered(s, *, signed_at=SIGNED_AT, commented=False):
+    """A follow-up case whose student answered the protocol at `signed_at` (UTC): signed
+    it, or with `commented` commented on it instead."""
+    from portal.cases.engine import apply
+
+    case = _summoned(s, on=date(2026, 12, 2))
+    apply(case, "write_protocol", actor=s.kull, expected_version=case.version)
+    apply(case, "comment" if commented else "sign", actor=s.elev1,
+          expected_version=case.version)
+    answer = ({"commented_at": signed_at, "student_comment": "Jeg var syk."} if commented
+              else {"signed_at": signed_at})
+    FollowUp.update(protocol="Protokoll", protocol_by=s.kull, held_on=date(2026, 12, 2),
+                    **answer).where(FollowUp.case == case).execute()
+    return Case.get_by_id(case.id)
+
+
+def _decide(client, csrf, case, **fields):
+    data = {"version": _version(case.id), "meeting_on": MEETING.isoformat(),
+            "outcome": "loss_of_study_place", "summary": "Du mister studieplassen.",
+            "reasons": "Fravær over 20 %.", **fields}
+    return _form(client, csrf, f"/follow-up/{case.id}/decide", f"/cases/{case.id}", data)
+
+
+def _nothing_decided(case):
+    stored = Case.get_by_id(case.id)
+    assert (stored.state, stored.version) == (case.state, case.version)
+    assert not Decision.select().where(Decision.case == case).exists()
+    follow_up = FollowUp.get(FollowUp.case == case)
+    assert (follow_up.decision_meeting_on, follow_up.decision_attendees) == (None, None)
+
+
+@pytest.mark.parametrize(("commented", "meeting_on", "message"), [
+    (False, "2026-12-03",
+     "Studenten signerte protokollen 4. desember 2026, så møtet som avgjør saken, kan ikke "
+     "ha vært holdt før den dagen (3. desember 2026)."),
+    (True, "2026-12-03",
+     "Studenten kommenterte protokollen 4. desember 2026, så møtet som avgjør saken, kan "
+     "ikke ha vært holdt før den dagen (3. desember 2026)."),
+    (False, "2026-12-07",
+     "Møtedatoen 7. desember 2026 er fram i tid; registrer vedtaket etter møtet."),
+])
+def test_the_meeting_is_held_after_the_protocol_came_back_and_not_in_the_future(
+        app, client, auth, csrf, fagskole, commented, meeting_on, message):
+    """The meeting that decides cannot be dated before the day the student signed (or
+    commented on) the protocol, nor after today; the principal there, all else in order."""
+    case = _answered(fagskole, commented=commented)
+    app.config["PORTAL_TODAY"] = MEETING
+    auth.login("avd1")
+    r = _decide(client, csrf, case, meeting_on=meeting_on, principal_present="y",
+                coordinator_present="y")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert f"Møtedato: {message}" in html
+    assert f'name="meeting_on" required type="date" value="{meeting_on}"' in html
+    assert "Du mister studieplassen.</textarea>" in html
+    assert 'checked id="principal_present"' in html and 'checked id="coordinator_present"' in html
+    _nothing_decided(case)
+
+
+def test_the_meeting_may_be_held_the_day_the_protocol_came_back(app, client, auth, csrf,
+                                                                fagskole):
+    """Signed at 00:30 in Oslo on 4 December (23:30 UTC on the 3rd): a meeting that day, not
+    the day before."""
+    case = _answered(fagskole, signed_at=datetime(2026, 12, 3, 23, 30))
+    app.config["PORTAL_TODAY"] = MEETING
+    auth.login("avd1")
+    assert _decide(client, csrf, case, meeting_on="2026-12-03",
+                   principal_present="y").status_code == 422
+    assert _decide(client, csrf, case, meeting_on="2026-12-04",
+                   principal_present="y").status_code == 303
+    assert FollowUp.get(FollowUp.case == case).decision_meeting_on == date(2026, 12, 4)
 
 
 def test_a_comment_not_taken_is_kept(app, client, auth, csrf, fagskole):

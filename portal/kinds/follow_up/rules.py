@@ -1,5 +1,6 @@
 """What a follow-up's records may say [000]: a protocol records a conversation that was held,
-on or after the day the student was called to and not after today."""
+on or after the day the student was called to and not after today; the meeting that decides
+is held after the student has answered the protocol, and not after today."""
 
 from datetime import date
 
@@ -18,4 +19,23 @@ def conversation_date_error(held_on: date, called_to: date | None, today: date) 
                  "cannot record a conversation held before that day (%(date)s). If the "
                  "conversation has been moved, send a new summons with the new date.",
                  called=format_date(called_to), date=format_date(held_on))
+    return None
+
+
+def meeting_date_error(meeting_on: date, today: date, *, signed_on: date | None = None,
+                       commented_on: date | None = None) -> str | None:
+    """Why the meeting that decides cannot have been held on `meeting_on`, the student having
+    signed the protocol on `signed_on` (or commented on it instead on `commented_on`); None
+    when it can."""
+    if meeting_on > today:
+        return _("The meeting date %(date)s is in the future; record the decision after the "
+                 "meeting.", date=format_date(meeting_on))
+    if signed_on is not None and meeting_on < signed_on:
+        return _("The student signed the protocol on %(answered)s, so the meeting that "
+                 "decides the case cannot have been held before that day (%(date)s).",
+                 answered=format_date(signed_on), date=format_date(meeting_on))
+    if commented_on is not None and meeting_on < commented_on:
+        return _("The student commented on the protocol on %(answered)s, so the meeting that "
+                 "decides the case cannot have been held before that day (%(date)s).",
+                 answered=format_date(commented_on), date=format_date(meeting_on))
     return None

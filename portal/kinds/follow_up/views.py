@@ -24,7 +24,7 @@ from portal.kinds.follow_up.forms import (
     SummonForm,
 )
 from portal.kinds.follow_up.models import Concern, FollowUp
-from portal.kinds.follow_up.rules import conversation_date_error
+from portal.kinds.follow_up.rules import conversation_date_error, meeting_date_error
 from portal.kinds.follow_up.service import KIND, REASONS, RULE, available, report_concern
 from portal.models import (
     Enrolment,
@@ -35,7 +35,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.rules.calendar import today
+from portal.rules.calendar import oslo_date, today
 from portal.rules.deadlines import format_date
 
 FORMS = {"summon": SummonForm, "write_protocol": ProtocolForm, "sign": SignForm,
@@ -298,10 +298,14 @@ def comment(case_id):
 
 
 def _meeting_held(case, form):
-    if form.meeting_on.data > today():
-        form.meeting_on.errors = [_("The meeting date %(date)s is in the future; record the "
-                                    "decision after the meeting.",
-                                    date=format_date(form.meeting_on.data))]
+    """The meeting held: not in the future, not before the student answered the protocol."""
+    follow_up = FollowUp.get(FollowUp.case == case)
+    answered = {"signed_on": follow_up.signed_at, "commented_on": follow_up.commented_at}
+    error = meeting_date_error(
+        form.meeting_on.data, today(),
+        **{key: oslo_date(at) for key, at in answered.items() if at is not None})
+    if error:
+        form.meeting_on.errors = [error]
         return False
     return True
 

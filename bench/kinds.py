@@ -630,6 +630,7 @@ class FollowUp(KindRows):
         from portal.kinds.follow_up import OUTCOMES
         from portal.kinds.follow_up.models import Concern
         from portal.kinds.follow_up.models import FollowUp as Conversation
+        from portal.kinds.follow_up.service import MEETING_PARTS, decision_text, named
         from portal.rules.calendar import next_working_day
 
         b, case = self.b, walk.case_id
@@ -651,10 +652,11 @@ class FollowUp(KindRows):
         if protocol:  # (held the day the student was called to: the protocol's day)
             walk.rewrite("write_protocol",
                          text=_("Conversation held %(date)s.", date=format_date(meeting)))
-        if decided:
-            walk.rewrite("decide", text=str(OUTCOMES[ctx["outcome"]]))
         staff = ctx["staff"]
-        present = [staff["department_head"], staff["principal"], staff["cohort_coordinator"]]
+        # (all three at the meeting, as the routine has it)
+        present = [(b.names[staff[part]], [part]) for part in MEETING_PARTS]
+        if decided:
+            walk.rewrite("decide", text=decision_text(str(OUTCOMES[ctx["outcome"]]), present))
         rows.add(Conversation, ("id", "case", "meeting_on", "meeting_time", "place",
                                 "held_on", "protocol", "protocol_by", "protocol_at",
                                 "signed_at", "student_comment", "commented_at",
@@ -666,7 +668,7 @@ class FollowUp(KindRows):
                   signed[7] if signed else None, self.texts["comment"] if commented else None,
                   commented[7] if commented else None,
                   oslo_date(decided[7]) if decided else None,
-                  "\n".join(b.names[u] for u in present) if decided else None))
+                  "\n".join(named(present)) if decided else None))
 
 
 # Every registered kind but study leave, with its part here (a kind whose rules a school's

@@ -271,6 +271,52 @@ def _nothing_decided(case):
     assert (follow_up.decision_meeting_on, follow_up.decision_attendees) == (None, None)
 
 
+def test_loss_of_the_study_place_with_the_principal_names_who_took_part(
+        app, client, auth, csrf, fagskole):
+    """With the principal there, the decision is made, and the record says who took part
+    (here not the coordinator): the timeline, the meeting on the case page, as the student
+    reads them. It no longer says that the principal and the coordinator were there."""
+    case = _answered(fagskole)
+    app.config["PORTAL_TODAY"] = MEETING
+    auth.login("avd1")
+    r = _decide(client, csrf, case, principal_present="y")
+    assert r.status_code == 303
+    assert Case.get_by_id(case.id).state == "decided"
+    assert Decision.get(Decision.case == case).outcome == "loss_of_study_place"
+    event = Event.get((Event.case == case) & (Event.action == "decide"))
+    assert event.text == ("Tap av studieplass. Til stede: Arne Avd (Avdelingsleder), "
+                          "Randi Rektor (Rektor).")
+    follow_up = FollowUp.get(FollowUp.case == case)
+    assert follow_up.decision_meeting_on == MEETING
+    assert follow_up.decision_attendees == "Arne Avd (Avdelingsleder)\nRandi Rektor (Rektor)"
+    auth.logout()
+    auth.login("elev1")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Vedtak fattet etter møtet" in page and event.text in page
+    assert "<li>Arne Avd (Avdelingsleder)</li><li>Randi Rektor (Rektor)</li>" in page
+    meeting = page.split("Møte før vedtaket")[1].split("</section>")[0]
+    assert "Randi Rektor" in meeting and "Kari Kull" not in meeting
+    assert "møte med rektor og kullkoordinator" not in page
+
+
+@pytest.mark.parametrize(("outcome", "label"), [
+    ("written_warning", "Skriftlig varsel"), ("follow_up_plan", "Oppfølgingsplan med tiltak"),
+    ("no_measures", "Ingen videre tiltak")])
+def test_other_decisions_need_neither_the_principal_nor_the_coordinator_and_say_so(
+        app, client, auth, csrf, fagskole, outcome, label):
+    """The department head alone: a decision that takes no right from the student is not
+    refused for want of the principal or the coordinator at the meeting (rules.py says why),
+    and its record names only the department head."""
+    case = _answered(fagskole)
+    app.config["PORTAL_TODAY"] = MEETING
+    auth.login("avd1")
+    r = _decide(client, csrf, case, outcome=outcome, summary="Vedtaket.")
+    assert r.status_code == 303
+    event = Event.get((Event.case == case) & (Event.action == "decide"))
+    assert event.text == f"{label}. Til stede: Arne Avd (Avdelingsleder)."
+    assert FollowUp.get(FollowUp.case == case).decision_attendees == "Arne Avd (Avdelingsleder)"
+
+
 @pytest.mark.parametrize(("commented", "meeting_on", "message"), [
     (False, "2026-12-03",
      "Studenten signerte protokollen 4. desember 2026, så møtet som avgjør saken, kan ikke "

@@ -2,7 +2,8 @@
 a teacher reports a concern -> the cohort coordinator summons the student and writes the
 conversation protocol -> the student signs it with their password, or comments instead ->
 the department head meets with the principal and the coordinator and decides (a decision
-letter to the student, copy to the principal)."""
+letter to the student, copy to the principal). The record names those who took part in the
+meeting."""
 
 from flask import Blueprint
 
@@ -94,7 +95,8 @@ FOLLOW_UP = register(Kind(
         "write_protocol": _l("Conversation protocol written"),
         "sign": _l("Protocol signed by the student"),
         "comment": _l("Student commented instead of signing"),
-        "decide": _l("Decided after meeting with the principal and the coordinator"),
+        # (who took part is in the event's text: views.decide)
+        "decide": _l("Decided after the meeting"),
     },
 ))
 # Kept informed of the decision (portal/notifications): the decision goes to the student with

@@ -40,4 +40,6 @@ class FollowUp(BaseModel):
     student_comment = TextField(null=True)
     commented_at = DateTimeField(null=True)
     decision_meeting_on = DateField(null=True)
-    decision_attendees = TextField(null=True)  # names of those present, one a line
+    # those who took part in the meeting, one a line: "Randi Rektor (Rektor)" (those
+    # recorded before the roles were: the name alone)
+    decision_attendees = TextField(null=True)

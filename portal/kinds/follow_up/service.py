@@ -6,10 +6,12 @@ from werkzeug.exceptions import BadRequest
 from portal.cases.engine import AlreadyFiled, add_participant, note, open_case
 from portal.collation import by_name
 from portal.db import database
+from portal.filters import role_label
 from portal.forms import sent_form_token
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
-from portal.models import Case, RoleGrant, SchoolClass, User
+from portal.models import Case, Participant, RoleGrant, SchoolClass, User
 
 KIND = "follow_up"
 RULE = "follow_up_decision"
@@ -38,6 +40,39 @@ def coordinators(student, school, school_year) -> list[User]:
     if klass is not None and klass.cohort_coordinator_id:
         return [klass.cohort_coordinator]
     return staff_with_role(school, "cohort_coordinator")
+
+
+# The parts that meet to decide a follow-up case [000], in the order the record names them.
+MEETING_PARTS = ("department_head", "principal", "cohort_coordinator")
+
+
+def meeting_attendees(case, recorder: User, present: set[str]) -> list[tuple[str, list[str]]]:
+    """Who took part in the meeting that decides `case`, each once by name with their parts in
+    it: the department head who records it (`recorder`, first), and everyone still active who
+    holds one of the parts in `present` (those ticked as there) in the case."""
+    rows = (Participant.select(Participant, User).join(User)
+            .where((Participant.case == case) & Participant.part.in_(MEETING_PARTS) & User.active
+                   & (Participant.part.in_(sorted(present)) | (Participant.user == recorder)))
+            .order_by(by_name(User.full_name), User.id))
+    found = {recorder.id: (recorder.full_name, set())}
+    for row in rows:
+        found.setdefault(row.user_id, (row.user.full_name, set()))[1].add(row.part)
+    return [(name, [part for part in MEETING_PARTS if part in parts])
+            for name, parts in found.values()]
+
+
+def named(attendees) -> list[str]:
+    """Those who took part in the meeting, (name, parts) each, as its record names them:
+    "Randi Rektor (Rektor)"."""
+    return [f"{name} ({', '.join(role_label(part) for part in parts)})"
+            for name, parts in attendees]
+
+
+def decision_text(outcome: str, attendees) -> str:
+    """The decision's entry in the timeline: the outcome (in words) and who took part in the
+    meeting (meeting_attendees)."""
+    return _("%(outcome)s. Present: %(names)s.", outcome=outcome,
+             names=", ".join(named(attendees)))
 
 
 def open_case_of(student, school_year) -> Case | None:

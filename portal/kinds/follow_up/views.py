@@ -25,7 +25,16 @@ from portal.kinds.follow_up.forms import (
 )
 from portal.kinds.follow_up.models import Concern, FollowUp
 from portal.kinds.follow_up.rules import conversation_date_error, meeting_date_error
-from portal.kinds.follow_up.service import KIND, REASONS, RULE, available, report_concern
+from portal.kinds.follow_up.service import (
+    KIND,
+    REASONS,
+    RULE,
+    available,
+    decision_text,
+    meeting_attendees,
+    named,
+    report_concern,
+)
 from portal.models import (
     Enrolment,
     School,
@@ -297,42 +306,36 @@ def comment(case_id):
                                        "head with the protocol."), make_effect)
 
 
-def _meeting_held(case, form):
-    """The meeting held: not in the future, not before the student answered the protocol."""
+def _decision_allowed(case, form):
+    """The meeting held: not in the future, not before the student answered the protocol.
+    Who took part is kept on the form (form.attendees) for the step's record."""
     follow_up = FollowUp.get(FollowUp.case == case)
     answered = {"signed_on": follow_up.signed_at, "commented_on": follow_up.commented_at}
-    error = meeting_date_error(
+    date_error = meeting_date_error(
         form.meeting_on.data, today(),
         **{key: oslo_date(at) for key, at in answered.items() if at is not None})
-    if error:
-        form.meeting_on.errors = [error]
-        return False
-    return True
+    if date_error:
+        form.meeting_on.errors = [date_error]
+    ticked = {"principal": form.principal_present.data,
+              "cohort_coordinator": form.coordinator_present.data}
+    form.attendees = meeting_attendees(case, current_user._get_current_object(),
+                                       {part for part, there in ticked.items() if there})
+    return not date_error
 
 
 @bp.route("/<int:case_id>/decide", methods=["POST"])
 @login_required
 def decide(case_id):
-    """The department head records the meeting and the decision (a decision letter)."""
+    """The department head records the meeting, who took part in it, and the decision (a
+    decision letter); the timeline names those who took part."""
 
     def make_effect(form):
         def effect(case, event):
             rule = case.school.rules.rule(RULE) if RULE in case.school.rules else None
             if rule is None:
                 raise StepRefused(_("The school's rule profile has no follow-up procedure."))
-            present = [current_user.full_name]
-            parts_present = {"principal": form.principal_present.data,
-                             "cohort_coordinator": form.coordinator_present.data}
-            from portal.models import Participant
-
-            for part, there in parts_present.items():
-                if there:
-                    present += [p.user.full_name for p in Participant.select(Participant, User)
-                                .join(User).where((Participant.case == case)
-                                                  & (Participant.part == part))
-                                .order_by(by_name(User.full_name), User.id)]
             (FollowUp.update(decision_meeting_on=form.meeting_on.data,
-                             decision_attendees="\n".join(present))
+                             decision_attendees="\n".join(named(form.attendees)))
              .where(FollowUp.case == case).execute())
             decisions.issue(case, outcome=form.outcome.data, summary=form.summary.data.strip(),
                             reasons=form.reasons.data.strip(), rule_reference=rule.reference,
@@ -342,5 +345,5 @@ def decide(case_id):
 
     return _step(case_id, "decide", _("The decision is recorded and sent to the student, "
                                       "with a copy to the principal."),
-                 make_effect, extra_check=_meeting_held,
-                 text=lambda f: str(OUTCOMES[f.outcome.data]))
+                 make_effect, extra_check=_decision_allowed,
+                 text=lambda f: decision_text(str(OUTCOMES[f.outcome.data]), f.attendees))

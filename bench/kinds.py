@@ -653,7 +653,7 @@ class FollowUp(KindRows):
             walk.rewrite("write_protocol",
                          text=_("Conversation held %(date)s.", date=format_date(meeting)))
         staff = ctx["staff"]
-        # (all three at the meeting, as the routine has it)
+        # (all three at the meeting: a decision on loss of rights needs the principal)
         present = [(b.names[staff[part]], [part]) for part in MEETING_PARTS]
         if decided:
             walk.rewrite("decide", text=decision_text(str(OUTCOMES[ctx["outcome"]]), present))

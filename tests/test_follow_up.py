@@ -271,6 +271,41 @@ def _nothing_decided(case):
     assert (follow_up.decision_meeting_on, follow_up.decision_attendees) == (None, None)
 
 
+LOSS_OF_RIGHTS = (
+    "Rektor deltok: Tap av studieplass er et vedtak om tap av rettigheter, og det fattes "
+    "ikke uten rektor (jf. skolens rutine for oppfølging av studenter som står i fare for å "
+    "miste studentstatus): registrer det bare etter et møte der rektor deltok, og kryss av "
+    "for «Rektor deltok».")
+
+
+@pytest.mark.parametrize("coordinator_present", [False, True])
+def test_loss_of_the_study_place_is_not_decided_without_the_principal(
+        app, client, auth, csrf, fagskole, coordinator_present):
+    """The audit: the department head alone (or with the coordinator) records "Tap av
+    studieplass". A decision on loss of rights is not made without the principal [002
+    § 3-3]: refused on the principal's box, citing the rule the form shows beforehand, with
+    all that was typed and ticked kept; nothing is decided."""
+    case = _answered(fagskole)
+    app.config["PORTAL_TODAY"] = MEETING
+    auth.login("avd1")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert ("Vedtak om tap av studieplass krever at rektor har deltatt i møtet. (jf. skolens "
+            "rutine for oppfølging av studenter som står i fare for å miste studentstatus)"
+            ) in page
+    ticked = {"coordinator_present": "y"} if coordinator_present else {}
+    r = _decide(client, csrf, case, **ticked)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert LOSS_OF_RIGHTS in html
+    assert "Du mister studieplassen.</textarea>" in html and "Fravær over 20 %.</textarea>" in html
+    assert 'name="meeting_on" required type="date" value="2026-12-06"' in html
+    assert 'checked id="outcome-2" name="outcome" required type="radio" ' \
+           'value="loss_of_study_place"' in html
+    assert ('checked id="coordinator_present"' in html) is coordinator_present
+    assert 'checked id="principal_present"' not in html
+    _nothing_decided(case)
+
+
 def test_loss_of_the_study_place_with_the_principal_names_who_took_part(
         app, client, auth, csrf, fagskole):
     """With the principal there, the decision is made, and the record says who took part

@@ -113,6 +113,16 @@ def test_every_rule_has_reference_explanation_and_valid_value(name):
             assert isinstance(rule.period, Period)
 
 
+@pytest.mark.parametrize("name", ["havbruk", "more-og-romsdal", "nki"])
+def test_a_profile_with_the_follow_up_procedure_names_the_rule_on_loss_of_rights(name):
+    """A follow-up decision on loss of rights is refused without the principal, citing this
+    rule (portal/kinds/follow_up/rules.py), which the decision form shows beforehand."""
+    profile = get_profile(name)
+    assert "follow_up_decision" in profile
+    rule = profile.rule("follow_up_loss_of_rights")
+    assert rule.unit == "text" and "rektor" in rule.value
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_decision_appeal_deadline_is_three_weeks_everywhere(name):
     assert get_profile(name).period("decision_appeal_deadline") == Period(3, "weeks")

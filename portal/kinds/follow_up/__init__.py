@@ -3,7 +3,7 @@ a teacher reports a concern -> the cohort coordinator summons the student and wr
 conversation protocol -> the student signs it with their password, or comments instead ->
 the department head meets with the principal and the coordinator and decides (a decision
 letter to the student, copy to the principal). The record names those who took part in the
-meeting."""
+meeting, and a decision on loss of rights is not made without the principal (rules.py)."""
 
 from flask import Blueprint
 

@@ -1,6 +1,14 @@
-"""What a follow-up's records may say [000]: a protocol records a conversation that was held,
-on or after the day the student was called to and not after today; the meeting that decides
-is held after the student has answered the protocol, and not after today."""
+"""What a follow-up's records may say, and who must take part in its decision [000]: a
+protocol records a conversation that was held, on or after the day the student was called to
+and not after today; the meeting that decides is held after the student has answered the
+protocol and not after today; a decision that takes a right from the student (LOSS_OF_RIGHTS)
+is not made without the principal, who decides on loss of rights [002 § 3-3].
+
+Who else took part is recorded, not required. The routine [000] calls the principal and the
+coordinator to the meeting, but gives the decision to the department head "i samarbeid med
+rektor" and none to the coordinator, who reports to the department head and whose account of
+the conversation is the protocol the student signed: a coordinator who cannot come does not
+hold up a decision, one in the student's favour included."""
 
 from datetime import date
 
@@ -22,6 +30,12 @@ def conversation_date_error(held_on: date, called_to: date | None, today: date) 
     return None
 
 
+# Outcomes that take a right from the student (loss of rights): not decided without the
+# principal, citing the school's profile (LOSS_OF_RIGHTS_RULE).
+LOSS_OF_RIGHTS = frozenset({"loss_of_study_place"})
+LOSS_OF_RIGHTS_RULE = "follow_up_loss_of_rights"
+
+
 def meeting_date_error(meeting_on: date, today: date, *, signed_on: date | None = None,
                        commented_on: date | None = None) -> str | None:
     """Why the meeting that decides cannot have been held on `meeting_on`, the student having
@@ -39,3 +53,15 @@ def meeting_date_error(meeting_on: date, today: date, *, signed_on: date | None 
                  "decides the case cannot have been held before that day (%(date)s).",
                  answered=format_date(commented_on), date=format_date(meeting_on))
     return None
+
+
+def principal_error(profile, outcome: str, outcome_label: str, principal_there: bool,
+                    field_label: str) -> str | None:
+    """Why `outcome` cannot be decided at a meeting the principal did not take part in
+    (`principal_there`); None when it can."""
+    if outcome not in LOSS_OF_RIGHTS or principal_there:
+        return None
+    return _("%(outcome)s is a decision on loss of rights, which is not made without the "
+             "principal (%(rule)s): record it only after a meeting the principal took part in, "
+             "and tick \u201c%(field)s\u201d.", outcome=outcome_label,
+             rule=profile.rule(LOSS_OF_RIGHTS_RULE).cite(), field=field_label)

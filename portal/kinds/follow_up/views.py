@@ -24,7 +24,12 @@ from portal.kinds.follow_up.forms import (
     SummonForm,
 )
 from portal.kinds.follow_up.models import Concern, FollowUp
-from portal.kinds.follow_up.rules import conversation_date_error, meeting_date_error
+from portal.kinds.follow_up.rules import (
+    LOSS_OF_RIGHTS_RULE,
+    conversation_date_error,
+    meeting_date_error,
+    principal_error,
+)
 from portal.kinds.follow_up.service import (
     KIND,
     REASONS,
@@ -93,6 +98,8 @@ def case_context(case, parts, **forms):
         "forms": step_forms,
         "sees_protocol": sees_protocol(parts),
         "decision_rule": case.school.rules.rule(RULE) if RULE in case.school.rules else None,
+        "loss_of_rights_rule": (case.school.rules.rule(LOSS_OF_RIGHTS_RULE)
+                                if LOSS_OF_RIGHTS_RULE in case.school.rules else None),
     }
     if not context["sees_protocol"]:
         from portal.cases.views import STATUS_EVENTS
@@ -307,8 +314,9 @@ def comment(case_id):
 
 
 def _decision_allowed(case, form):
-    """The meeting held: not in the future, not before the student answered the protocol.
-    Who took part is kept on the form (form.attendees) for the step's record."""
+    """The meeting held (not in the future, not before the student answered the protocol),
+    and a decision on loss of rights taken with the principal [002 § 3-3]. Who took part is
+    kept on the form (form.attendees) for the step's record."""
     follow_up = FollowUp.get(FollowUp.case == case)
     answered = {"signed_on": follow_up.signed_at, "commented_on": follow_up.commented_at}
     date_error = meeting_date_error(
@@ -320,7 +328,13 @@ def _decision_allowed(case, form):
               "cohort_coordinator": form.coordinator_present.data}
     form.attendees = meeting_attendees(case, current_user._get_current_object(),
                                        {part for part, there in ticked.items() if there})
-    return not date_error
+    principal_there = any("principal" in parts for _name, parts in form.attendees)
+    missing = principal_error(case.school.rules, form.outcome.data,
+                              str(OUTCOMES[form.outcome.data]), principal_there,
+                              str(form.principal_present.label.text))
+    if missing:
+        form.principal_present.errors = [missing]
+    return not (date_error or missing)
 
 
 @bp.route("/<int:case_id>/decide", methods=["POST"])

@@ -169,7 +169,8 @@ EVENT_F = ("id", "case", "actor", "role", "action", "state_before", "state_after
            "data", "created_at")
 PART_F = ("id", "case", "user", "part", "added_at")
 DEC_F = ("id", "case", "outcome", "summary", "reasons", "rule_reference", "decided_by",
-         "decided_role", "decided_at", "appeal_body", "appeal_deadline", "appeal_rule")
+         "decided_role", "decided_at", "appeal_body", "appeal_deadline", "appeal_rule",
+         "present")
 ATT_F = ("id", "case", "uploaded_by", "filename", "content_type", "size", "sha256",
          "is_health", "purpose", "data", "created_at")
 NOTE_F = ("id", "user", "case", "event", "kind", "text_key", "created_at", "read_at")
@@ -503,12 +504,12 @@ class Builder:
                                         read_at))
 
     def _decision(self, rows, cid, outcome, summary, actor, role, t, *, student,
-                  reference="opplæringslova § 3-47"):
+                  reference="opplæringslova § 3-47", present=None):
         did = self.ids(Decision)
         rows.add(Decision, DEC_F, (
             did, cid, outcome, summary, summary, reference,
             actor, role, t, self.profile.value("appeal_body"),
-            self._appeal_deadline(oslo_date(t)), self.appeal_rule.cite()))
+            self._appeal_deadline(oslo_date(t)), self.appeal_rule.cite(), present))
         self.decided.setdefault(student, []).append((did, t, outcome, summary))
 
     def _attachment(self, rows, cid, user, purpose, t, *, health=False):
@@ -666,7 +667,7 @@ class Builder:
             if tr.decision:
                 outcome, summary, reference = own.decision(tr.action, ctx)
                 self._decision(rows, cid, outcome, summary, actor, role, t, student=student,
-                               reference=reference)
+                               reference=reference, present=own.present(ctx))
             state = tr.to
         own.finish(rows, ctx, Walk(cid, events, people))
         self._case(rows, ctx, kind_code, title, events, parts, t0)

@@ -94,6 +94,11 @@ class KindRows:
         """(outcome, summary, rule reference) of the decision a step issues."""
         raise NotImplementedError
 
+    def present(self, ctx) -> str | None:
+        """Who took part in the meeting where the decision was made, as Decision.present
+        holds it; None for a kind whose decisions are not made at a meeting."""
+        return None
+
     def finish(self, rows, ctx, walk: Walk) -> None:
         """Write the kind's rows for the walk's last state."""
 
@@ -626,11 +631,23 @@ class FollowUp(KindRows):
         return (outcome, self.OUTCOMES[outcome],
                 self.b.profile.rule("follow_up_decision").reference)
 
+    def _attendees(self, ctx) -> list[tuple[str, list[str]]]:
+        """All three at the meeting: a decision on loss of rights needs the principal
+        (service.meeting_attendees)."""
+        from portal.kinds.follow_up.service import MEETING_PARTS
+
+        return [(self.b.names[ctx["staff"][part]], [part]) for part in MEETING_PARTS]
+
+    def present(self, ctx):
+        from portal.kinds.follow_up.service import named
+
+        return "\n".join(named(self._attendees(ctx)))
+
     def finish(self, rows, ctx, walk):
         from portal.kinds.follow_up import OUTCOMES
         from portal.kinds.follow_up.models import Concern
         from portal.kinds.follow_up.models import FollowUp as Conversation
-        from portal.kinds.follow_up.service import MEETING_PARTS, decision_text, named
+        from portal.kinds.follow_up.service import decision_text
         from portal.rules.calendar import next_working_day
 
         b, case = self.b, walk.case_id
@@ -652,11 +669,9 @@ class FollowUp(KindRows):
         if protocol:  # (held the day the student was called to: the protocol's day)
             walk.rewrite("write_protocol",
                          text=_("Conversation held %(date)s.", date=format_date(meeting)))
-        staff = ctx["staff"]
-        # (all three at the meeting: a decision on loss of rights needs the principal)
-        present = [(b.names[staff[part]], [part]) for part in MEETING_PARTS]
         if decided:
-            walk.rewrite("decide", text=decision_text(str(OUTCOMES[ctx["outcome"]]), present))
+            walk.rewrite("decide", text=decision_text(str(OUTCOMES[ctx["outcome"]]),
+                                                      self._attendees(ctx)))
         rows.add(Conversation, ("id", "case", "meeting_on", "meeting_time", "place",
                                 "held_on", "protocol", "protocol_by", "protocol_at",
                                 "signed_at", "student_comment", "commented_at",
@@ -668,7 +683,7 @@ class FollowUp(KindRows):
                   signed[7] if signed else None, self.texts["comment"] if commented else None,
                   commented[7] if commented else None,
                   oslo_date(decided[7]) if decided else None,
-                  "\n".join(named(present)) if decided else None))
+                  self.present(ctx) if decided else None))
 
 
 # Every registered kind but study leave, with its part here (a kind whose rules a school's

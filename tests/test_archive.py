@@ -38,7 +38,8 @@ def decided(db):
           effect=lambda c, e: decisions.issue(
               c, outcome="follow_up_plan", summary="Du får en oppfølgingsplan.",
               reasons="Mangler arbeid.", rule_reference="rutine", decided_by=s.avd,
-              role="department_head", decided_at=AT))
+              role="department_head", decided_at=AT,
+              present=["Arne Avd (Avdelingsleder)", "Kari Kull (Kullkoordinator)"]))
     s.case = case
     return s
 
@@ -63,8 +64,10 @@ def test_command_writes_a_folder_per_day(app, runner, decided, tmp_path):
     assert meta["decided_by"] == {"name": "Arne Avd", "role": "department_head"}
     assert meta["decided"].startswith("2026-11-23T14:00")
     assert meta["appeal_deadline"] and meta["filed"]
+    assert meta["present"] == ["Arne Avd (Avdelingsleder)", "Kari Kull (Kullkoordinator)"]
     text = _pdf_text((folder / f"{ref}-vedtak-{decision.id}.pdf").read_bytes())
     assert "Du får en oppfølgingsplan." in text and "Elev Nummer1" in text
+    assert "Til stede på møtet" in text and "Kari Kull (Kullkoordinator)" in text
     protocol = json.loads((folder / f"{ref}-protokoll.json").read_text())
     assert protocol["document"] == "protocol" and protocol["signed"].startswith("2026-11-23")
     assert protocol["held"] == "2026-11-23"  # the day the protocol says the conversation was

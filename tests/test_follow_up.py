@@ -329,6 +329,12 @@ def test_loss_of_the_study_place_with_the_principal_names_who_took_part(
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Vedtak fattet etter møtet" in page and event.text in page
     assert "<li>Arne Avd (Avdelingsleder)</li><li>Randi Rektor (Rektor)</li>" in page
+    decision = Decision.get(Decision.case == case)
+    present = ('<dt>Til stede på møtet</dt><dd data-part="present">Arne Avd (Avdelingsleder), '
+               'Randi Rektor (Rektor)</dd>')
+    assert present in page  # the letter, on the case page and on its own
+    assert present in client.get(f"/cases/{case.id}/decisions/{decision.id}").get_data(
+        as_text=True)
     meeting = page.split("Møte før vedtaket")[1].split("</section>")[0]
     assert "Randi Rektor" in meeting and "Kari Kull" not in meeting
     assert "møte med rektor og kullkoordinator" not in page
@@ -350,6 +356,8 @@ def test_other_decisions_need_neither_the_principal_nor_the_coordinator_and_say_
     event = Event.get((Event.case == case) & (Event.action == "decide"))
     assert event.text == f"{label}. Til stede: Arne Avd (Avdelingsleder)."
     assert FollowUp.get(FollowUp.case == case).decision_attendees == "Arne Avd (Avdelingsleder)"
+    decision = Decision.get(Decision.case == case)
+    assert decision.present == "Arne Avd (Avdelingsleder)"  # (the letter's)
 
 
 @pytest.mark.parametrize(("commented", "meeting_on", "message"), [
@@ -499,7 +507,10 @@ def test_the_reporting_teacher_reads_neither_the_conversation_nor_the_decision(
         auth.login(username)
         page = client.get(url).get_data(as_text=True)
         assert comment in page and "Du får en skriftlig advarsel." in page, username
-        assert client.get(letter).status_code == 200
+        response = client.get(letter)
+        assert response.status_code == 200
+        # (issued without those present: the letter names none)
+        assert 'data-part="present"' not in response.get_data(as_text=True)
         auth.logout()
 
 

@@ -105,6 +105,7 @@ def decision_documents(day: date, schools=None) -> list[Document]:
             "rule_reference": d.rule_reference,
             "appeal_deadline": _iso(d.appeal_deadline),
             "appeal_body": d.appeal_body,
+            "present": d.present.splitlines() if d.present else None,
         })
         docs.append(Document(f"{case.reference}-vedtak-{d.id}", meta, render))
     return docs

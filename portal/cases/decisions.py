@@ -44,9 +44,11 @@ def issue(
     decided_by: User,
     role: str,
     decided_at: datetime | None = None,
+    present: list[str] | None = None,
 ) -> Decision:
     """Record a decision with its appeal deadline (from the day it is received, rolled past
-    weekends and holidays) and appeal body, both from the school's rule profile."""
+    weekends and holidays) and appeal body, both from the school's rule profile; `present`:
+    who took part in the meeting where it was decided, as the letter names them."""
     profile = case.school.rules
     appeal = profile.rule(APPEAL_RULE)
     decided_at = decided_at or utcnow()
@@ -62,6 +64,7 @@ def issue(
         appeal_body=profile.value("appeal_body"),
         appeal_deadline=deadline_after(oslo_date(decided_at), appeal),
         appeal_rule=appeal.cite(),
+        present="\n".join(present) if present else None,
     )
 
 

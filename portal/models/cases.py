@@ -178,6 +178,9 @@ class Decision(BaseModel):
     appeal_rule = CharField(max_length=200)
     reasons_requested_at = DateTimeField(null=True)
     reasons_given_at = DateTimeField(null=True)
+    # those who took part in the meeting where it was decided, one a line ("Randi Rektor
+    # (Rektor)"), as the letter names them; None where it was not decided at a meeting
+    present = TextField(null=True)
 
     class Meta:
         indexes = ((("case", "decided_at"), False),)

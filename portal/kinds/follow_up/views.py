@@ -341,7 +341,7 @@ def _decision_allowed(case, form):
 @login_required
 def decide(case_id):
     """The department head records the meeting, who took part in it, and the decision (a
-    decision letter); the timeline names those who took part."""
+    decision letter); the timeline and the letter name those who took part."""
 
     def make_effect(form):
         def effect(case, event):
@@ -354,7 +354,7 @@ def decide(case_id):
             decisions.issue(case, outcome=form.outcome.data, summary=form.summary.data.strip(),
                             reasons=form.reasons.data.strip(), rule_reference=rule.reference,
                             decided_by=current_user._get_current_object(),
-                            role="department_head")
+                            role="department_head", present=named(form.attendees))
         return effect
 
     return _step(case_id, "decide", _("The decision is recorded and sent to the student, "

@@ -105,20 +105,30 @@ def sent_form_token() -> str | None:
 TOKEN_TAKEN = "portal.form_token_taken"
 
 
+def future_meeting_error(held, today) -> str | None:
+    """Why a meeting recorded on `held` (a date) cannot have been held yet, `today`; None
+    when it can: a decision is recorded after the meeting that made it."""
+    from portal.i18n import gettext as _
+    from portal.rules.deadlines import format_date
+
+    if held > today:
+        return _("The meeting date %(date)s is in the future; record the decision after the "
+                 "meeting.", date=format_date(held))
+    return None
+
+
 def meeting_held(field, after=None, too_early=None) -> bool:
     """A meeting's date, recorded after the meeting: not in the future, and not before
     `after` (a date, when given: `too_early(the meeting's date as text)` says why). An error
     is put on `field` (a DateField with a date) when it is refused."""
-    from portal.i18n import gettext as _
     from portal.rules.calendar import today
     from portal.rules.deadlines import format_date
 
     held = field.data
-    if held > today():
-        field.errors = [_("The meeting date %(date)s is in the future; record the decision "
-                          "after the meeting.", date=format_date(held))]
-        return False
-    if after is not None and held < after:
-        field.errors = [too_early(format_date(held))]
+    error = future_meeting_error(held, today())
+    if error is None and after is not None and held < after:
+        error = too_early(format_date(held))
+    if error:
+        field.errors = [error]
         return False
     return True

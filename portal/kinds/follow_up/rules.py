@@ -12,6 +12,7 @@ hold up a decision, one in the student's favour included."""
 
 from datetime import date
 
+from portal.forms import future_meeting_error
 from portal.i18n import gettext as _
 from portal.rules.deadlines import format_date
 
@@ -41,9 +42,8 @@ def meeting_date_error(meeting_on: date, today: date, *, signed_on: date | None 
     """Why the meeting that decides cannot have been held on `meeting_on`, the student having
     signed the protocol on `signed_on` (or commented on it instead on `commented_on`); None
     when it can."""
-    if meeting_on > today:
-        return _("The meeting date %(date)s is in the future; record the decision after the "
-                 "meeting.", date=format_date(meeting_on))
+    if (error := future_meeting_error(meeting_on, today)) is not None:
+        return error
     if signed_on is not None and meeting_on < signed_on:
         return _("The student signed the protocol on %(answered)s, so the meeting that "
                  "decides the case cannot have been held before that day (%(date)s).",

@@ -116,19 +116,3 @@ def future_meeting_error(held, today) -> str | None:
                  "meeting.", date=format_date(held))
     return None
 
-
-def meeting_held(field, after=None, too_early=None) -> bool:
-    """A meeting's date, recorded after the meeting: not in the future, and not before
-    `after` (a date, when given: `too_early(the meeting's date as text)` says why). An error
-    is put on `field` (a DateField with a date) when it is refused."""
-    from portal.rules.calendar import today
-    from portal.rules.deadlines import format_date
-
-    held = field.data
-    error = future_meeting_error(held, today())
-    if error is None and after is not None and held < after:
-        error = too_early(format_date(held))
-    if error:
-        field.errors = [error]
-        return False
-    return True

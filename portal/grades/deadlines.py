@@ -109,13 +109,20 @@ def grade_appeal_refusal(grade) -> str | None:
     return None
 
 
+def formal_error_rule(grade):
+    """The profile's deadline for an appeal on a formal error at the grade's exam; None where
+    the profile has no such appeals."""
+    rules = profile_of(grade)
+    return (rules.rule("formal_error_appeal_deadline")
+            if "formal_error_appeal_deadline" in rules else None)
+
+
 def formal_error_deadline(grade, learned_on: date) -> Deadline | None:
     """Three weeks (profile) from learning of the error; when a justification or an appeal
     result was received, from that day if later (forskriften § 4-10 (1) a)."""
-    rules = profile_of(grade)
-    if "formal_error_appeal_deadline" not in rules:
+    rule = formal_error_rule(grade)
+    if rule is None:
         return None
-    rule = rules.rule("formal_error_appeal_deadline")
     options = [Deadline.after(learned_on, rule)]
     earlier = grade.replaces.first() if grade.origin == "regrading" else None
     for g in (grade, earlier):

@@ -16,7 +16,7 @@ from portal.cases.steps import (
 )
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.collation import by_name
-from portal.forms import meeting_held
+from portal.forms import future_meeting_error
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal import KIND, bp
 from portal.kinds.decision_appeal import rules as r
@@ -201,9 +201,14 @@ def decide(case_id):
         form.chair.errors = [_("The chair must be present and vote.")]
         ok = False
     appeal = context["appeal"]
-    if ok and not meeting_held(form.meeting_on, after=appeal.forwarded_on, too_early=lambda d: _(
-            "The meeting date %(date)s is before the appeal came to the board (%(forwarded)s).",
-            date=d, forwarded=format_date(appeal.forwarded_on))):
+    held = form.meeting_on.data
+    error = future_meeting_error(held, cal.today()) if ok else None
+    if ok and error is None and appeal.forwarded_on and held < appeal.forwarded_on:
+        error = _("The meeting date %(date)s is before the appeal came to the board "
+                  "(%(forwarded)s).", date=format_date(held),
+                  forwarded=format_date(appeal.forwarded_on))
+    if error:
+        form.meeting_on.errors = [error]
         ok = False
     if not ok:
         return render_template("decision_appeal/case.html", **context), 422

@@ -348,13 +348,14 @@ def decide(case_id):
             rule = case.school.rules.rule(RULE) if RULE in case.school.rules else None
             if rule is None:
                 raise StepRefused(_("The school's rule profile has no follow-up procedure."))
+            present = named(form.attendees)
             (FollowUp.update(decision_meeting_on=form.meeting_on.data,
-                             decision_attendees="\n".join(named(form.attendees)))
+                             decision_attendees="\n".join(present))
              .where(FollowUp.case == case).execute())
             decisions.issue(case, outcome=form.outcome.data, summary=form.summary.data.strip(),
                             reasons=form.reasons.data.strip(), rule_reference=rule.reference,
                             decided_by=current_user._get_current_object(),
-                            role="department_head", present=named(form.attendees))
+                            role="department_head", present=present)
         return effect
 
     return _step(case_id, "decide", _("The decision is recorded and sent to the student, "

@@ -39,8 +39,7 @@ def new():
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
     on = cal.today()
     exam = grade.registration.exam
-    rule = exam.school.rules.rule("formal_error_appeal_deadline") \
-        if "formal_error_appeal_deadline" in exam.school.rules else None
+    rule = dl.formal_error_rule(grade)
     if rule is None:
         abort(404)
     form = FormalErrorForm(exam_day=oslo_date(exam.starts_at), today=on, rule=rule)

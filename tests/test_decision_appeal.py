@@ -146,6 +146,28 @@ def test_refused_after_one_year(hav, client, auth, csrf, monkeypatch):
     assert not DecisionAppeal.select().exists()
 
 
+def test_past_the_limit_the_page_says_why_and_shows_no_form(hav, client, auth, csrf,
+                                                            monkeypatch):
+    """Decided Thursday 1 October 2026: on Saturday 2 October 2027 the year of
+    forvaltningsloven § 31 tredje ledd has passed. The page says so, with the rule and the last
+    day, and has no form to fill in; a form sent anyway is refused with the same words."""
+    d = _decision(hav, decided_on=date(2026, 10, 1))
+    _on(monkeypatch, date(2027, 10, 2))
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={d.id}"
+    refusal = ("Klagen kan ikke tas imot: det er gått mer enn 1 år siden vedtaket (jf. "
+               "forvaltningsloven § 31 tredje ledd). Siste dag var 1. oktober 2027.")
+    page = client.get(url)
+    response = _file(client, csrf, d, late_explanation="Glemte det.")
+    for answer in (page, response):
+        html = answer.get_data(as_text=True)
+        assert html.count(refusal) == 1 and "Utvidet tid 30 min." in html  # which decision
+        assert 'action="/decision-appeals/new' not in html and "Send klagen" not in html
+        assert "Du kan likevel klage" not in html and "Hvorfor kommer klagen for sent?" not in html
+    assert (page.status_code, response.status_code) == (200, 422)
+    assert not DecisionAppeal.select().exists()
+
+
 def _filed(hav, client, auth, csrf, monkeypatch, **kw):
     d = _decision(hav, **kw)
     _on(monkeypatch, date(2026, 10, 12))

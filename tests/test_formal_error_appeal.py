@@ -2,6 +2,7 @@
 justification, the principal grants (new grading / new exam, one or all) or forwards to the
 board, which decides: rejected, new grading or new exam."""
 
+import re
 from datetime import date
 
 import pytest
@@ -105,6 +106,39 @@ def test_refused_a_year_after_the_grade_was_published(hav, client, auth, csrf, m
         assert "Du kan likevel klage" not in html and "Hvorfor kommer klagen for sent?" not in html
         assert "Når fikk du vite om feilen?" not in html
     assert not FormalErrorAppeal.select().exists()
+
+
+@pytest.mark.parametrize("profile, code, rule", [
+    ("vgs", "test-vgs", "jf. forvaltningsloven § 29, den alminnelige klagefristen"),
+    ("havbruk", "test-hav", "jf. forskriften § 4-10 (2) a"),
+], ids=["vgs", "fagskole"])
+def test_an_oral_grade_links_to_a_formal_error_form_that_answers(db, client, auth, csrf,
+                                                                   monkeypatch, profile, code,
+                                                                   rule):
+    """An oral exam on Tuesday 8 June 2027, its grade published that day: it can be appealed
+    for formal errors only, at a vgs (opplæringsforskrifta § 10-2) as at a fagskole. Every link
+    on its card answers, the form among them, and the appeal is received: three weeks from
+    learning of the error end Tuesday 29 June 2027."""
+    s = make_havbruk(profile=profile, code=code)
+    grade = make_grade(s, make_exam(s, form="oral", day=date(2027, 6, 8)), s.elev1,
+                       published=date(2027, 6, 8))
+    _on(monkeypatch, date(2027, 6, 10))
+    auth.login("elev1")
+    card = re.search(rf'<article class="grade-card" aria-labelledby="grade-{grade.id}">.*?'
+                     r"</article>", client.get("/grades/").get_data(as_text=True),
+                     flags=re.S).group(0)
+    assert "Karakteren for denne eksamensformen kan ikke påklages" in card
+    assert "/grade-appeals/new" not in card
+    links = re.findall(r'href="([^"]+)"', card)
+    assert f"/formal-error-appeals/new?grade={grade.id}" in links
+    for link in links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
+    form = client.get(f"/formal-error-appeals/new?grade={grade.id}").get_data(as_text=True)
+    assert f"Fristen er 1. juli 2027 (3 uker, {rule})." in form  # if learned of today
+    assert _file(client, csrf, grade, learned="2027-06-08").status_code == 303
+    appeal = FormalErrorAppeal.get()
+    assert (appeal.learned_on, appeal.is_late) == (date(2027, 6, 8), False)
+    assert dl.formal_error_deadline(grade, appeal.learned_on).due == date(2027, 6, 29)
 
 
 @pytest.mark.parametrize("learned, error", [

@@ -136,6 +136,19 @@ def test_late_appeal_never_after_one_year(name):
     assert "forvaltningsloven § 31" in rule.reference
 
 
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_grade_that_can_only_be_appealed_for_formal_errors_can_be_so(name):
+    """Where an exam form's grade cannot be appealed for its assessment (vgs: an oral exam,
+    opplæringsforskrifta § 10-2), a formal error still can: the profile has its deadline."""
+    profile = get_profile(name)
+    if "grade_appeal_excluded_forms" in profile:
+        assert "formal_error_appeal_deadline" in profile
+    if name == "vgs":  # the sources give no vgs deadline of its own: the general one, named
+        rule = profile.rule("formal_error_appeal_deadline")
+        assert (rule.period, rule.reference) == (
+            Period(3, "weeks"), "forvaltningsloven § 29, den alminnelige klagefristen")
+
+
 DOMAIN_VALUES = [
     # profile, key, value, unit
     ("vgs", "study_leave_lead_time", 7, "days"),

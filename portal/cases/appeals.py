@@ -32,13 +32,19 @@ class Timeliness:
 
     def refusal(self) -> str:
         """Why an appeal past the absolute limit cannot be received, with its last day."""
-        values = {"limit": self.limit.rule.amount(), "rule": self.limit.rule.cite(),
-                  "date": format_date(self.limit.due)}
-        if self.since == SINCE_GRADE:
-            return _("The appeal cannot be received: more than %(limit)s have passed since the "
-                     "grade was published (%(rule)s). The last day was %(date)s.", **values)
+        return refusal(self.limit, self.since)
+
+
+def refusal(limit: Deadline, since: str = SINCE_DECISION) -> str:
+    """Why an appeal past the absolute `limit` (running from a decision or a grade's
+    publication, `since`) cannot be received, with its last day."""
+    values = {"limit": limit.rule.amount(), "rule": limit.rule.cite(),
+              "date": format_date(limit.due)}
+    if since == SINCE_GRADE:
         return _("The appeal cannot be received: more than %(limit)s have passed since the "
-                 "decision (%(rule)s). The last day was %(date)s.", **values)
+                 "grade was published (%(rule)s). The last day was %(date)s.", **values)
+    return _("The appeal cannot be received: more than %(limit)s have passed since the "
+             "decision (%(rule)s). The last day was %(date)s.", **values)
 
 
 def absolute_limit(rules, decided_on: date) -> Deadline:

@@ -140,9 +140,15 @@ def formal_error_timeliness(grade, learned_on: date, on: date) -> appeals.Timeli
     return _timeliness(grade, formal_error_deadline(grade, learned_on), on)
 
 
+def appeal_limit(grade) -> Deadline:
+    """The last day any appeal on `grade` is received, late or not: the grade is the decision
+    appealed, so the absolute limit runs from its publication (forvaltningsloven § 31
+    tredje ledd)."""
+    return appeals.absolute_limit(profile_of(grade), published_on(grade))
+
+
 def _timeliness(grade, deadline: Deadline | None, on: date) -> appeals.Timeliness | None:
-    """An appeal on `grade` against `deadline`: the grade is the decision appealed, so the
-    absolute limit runs from its publication."""
+    """An appeal on `grade` against `deadline`, the absolute limit as appeal_limit."""
     if deadline is None:
         return None
     return appeals.timeliness(deadline, rules=profile_of(grade), decided_on=published_on(grade),

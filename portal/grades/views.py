@@ -38,6 +38,7 @@ def grade_facts(grades) -> list[dict]:
     """What the student's page shows of each of `grades` (their registrations read with exam,
     subject and school), with the deadlines running from them. The justifications and appeals
     of all of them are read in one query per table, not per grade."""
+    from portal.cases import appeals as late
     from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
     from portal.kinds.grade_appeal.models import GradeAppeal
     from portal.kinds.justification.models import JustificationRequest
@@ -66,6 +67,7 @@ def grade_facts(grades) -> list[dict]:
         requests = justifications.get(grade.id, [])
         justification = requests[-1] if requests else None
         request_deadline = dl.justification_request_deadline(grade)
+        limit = dl.appeal_limit(grade)
         rows.append({
             "grade": grade, "exam": grade.registration.exam,
             "justification": justification,
@@ -76,6 +78,12 @@ def grade_facts(grades) -> list[dict]:
             "appeal_when": dl.grade_appeal_timeliness(grade, on, requests),
             "appeal_refusal": dl.grade_appeal_refusal(grade),
             "formal_error": formal_errors.get(grade.id),
+            # the form is linked only where the profile takes such appeals (else it is a 404)
+            "formal_error_rule": dl.formal_error_rule(grade),
+            # past the absolute limit from publication no appeal on the grade is received:
+            # why, in place of the links to forms that would only refuse
+            "limit_refusal": late.refusal(limit, late.SINCE_GRADE)
+            if limit.is_late(on) else None,
         })
     return rows
 

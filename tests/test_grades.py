@@ -89,9 +89,10 @@ def _case(hav, kind, state):
 
 
 def _grades_of_every_kind(hav, code):
-    """elev1's grades in four new subjects `code`1–4 (each with its own exam): one plain, one
-    with an answered justification and a formal-error appeal, one appealed and re-graded, one
-    not yet published; and a registration without a grade."""
+    """elev1's grades in four new subjects `code`1–4 (each with its own exam): one with a
+    justification asked for, one with an answered justification and a formal-error appeal,
+    one justified, appealed and re-graded, one not yet published; and a registration without a
+    grade."""
     from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
     from portal.kinds.grade_appeal.models import GradeAppeal
     from portal.kinds.justification.models import JustificationRequest
@@ -102,7 +103,9 @@ def _grades_of_every_kind(hav, code):
         hav.subject = Subject.create(school=hav.school, code=f"{code}{n}", name=f"Emne {code}{n}")
         return make_exam(hav)
 
-    make_grade(hav, exam(1), hav.elev1)
+    pending = make_grade(hav, exam(1), hav.elev1)
+    JustificationRequest.create(case=_case(hav, "justification", "requested"), grade=pending,
+                                requested_on=date(2027, 1, 25), answer_due=date(2027, 2, 8))
     justified = make_grade(hav, exam(2), hav.elev1)
     JustificationRequest.create(case=_case(hav, "justification", "answered"), grade=justified,
                                 requested_on=date(2027, 1, 23), answer_due=date(2027, 2, 5),
@@ -115,6 +118,9 @@ def _grades_of_every_kind(hav, code):
                        published_at=oslo(date(2027, 1, 25)), channel="electronic",
                        origin="regrading", is_final=True)
     Grade.update(replaced_by=new).where(Grade.id == old.id).execute()
+    JustificationRequest.create(case=_case(hav, "justification", "answered"), grade=old,
+                                requested_on=date(2027, 1, 22), answer_due=date(2027, 2, 5),
+                                answered_at=oslo(date(2027, 1, 22)))
     GradeAppeal.create(case=_case(hav, "grade_appeal", "regraded"), grade=old, new_grade=new,
                        filed_on=date(2027, 1, 23))
     make_grade(hav, exam(4), hav.elev1, published=None)
@@ -134,6 +140,8 @@ def test_my_grades_statements_do_not_grow_with_the_grades(hav, client, auth, mon
     html = client.get("/grades/").get_data(as_text=True)
     assert html.count('class="grade-card"') == 12 and "Emne MOST3" in html
     assert "Emne MOST4" not in html  # not published
+    assert html.count("begynner klagefristen på nytt") == 4  # the pending justifications
+    assert html.count("begrunnelse for karakteren før ny sensur") == 4  # kept after regrading
 
 
 def test_exam_page_statements_do_not_grow_with_the_candidates(hav, client, auth):
@@ -150,3 +158,101 @@ def test_exam_page_statements_do_not_grow_with_the_candidates(hav, client, auth)
     assert statements(client, f"/grades/exams/{exam.id}") == few <= 12
     html = client.get(f"/grades/exams/{exam.id}").get_data(as_text=True)
     assert "Kandidat Nummer0" in html and "Kandidat Nummer19" in html
+
+
+def _card(html, grade):
+    """The grades page's card of `grade`, its whitespace as one space."""
+    import re
+
+    card = re.search(rf'<article class="grade-card" aria-labelledby="grade-{grade.id}">.*?'
+                     r"</article>", html, flags=re.S).group(0)
+    return " ".join(card.split())
+
+
+def _regraded(hav, code, justified):
+    """elev1's grade D in a new subject `code` (exam Thursday 12 November 2026), published
+    Friday 20 November 2026, appealed and re-graded B, published Monday 7 December 2026 (its
+    justification deadline: one week, Monday 14 December). With `justified`, the D's
+    justification was asked for on 23 November and answered on 27 November: its case."""
+    from portal.kinds.grade_appeal.models import GradeAppeal
+    from portal.kinds.justification.models import JustificationRequest
+    from portal.models import Subject
+    from tests.grading import oslo
+
+    hav.subject = Subject.create(school=hav.school, code=code, name=f"Emne {code}")
+    old = make_grade(hav, make_exam(hav, day=date(2026, 11, 12)), hav.elev1, letter="D",
+                     published=date(2026, 11, 20))
+    case = None
+    if justified:
+        case = _case(hav, "justification", "answered")
+        JustificationRequest.create(case=case, grade=old, requested_on=date(2026, 11, 23),
+                                    answer_due=date(2026, 12, 7),
+                                    answered_at=oslo(date(2026, 11, 27)))
+    new = Grade.create(registration=old.registration, grade="B", graded_by=hav.sensor2,
+                       published_at=oslo(date(2026, 12, 7)), channel="electronic",
+                       origin="regrading", is_final=True)
+    Grade.update(replaced_by=new).where(Grade.id == old.id).execute()
+    GradeAppeal.create(case=_case(hav, "grade_appeal", "regraded"), grade=old, new_grade=new,
+                       filed_on=date(2026, 11, 30))
+    return new, case
+
+
+def test_after_regrading_the_earlier_justification_stays_and_tense_follows_today(
+        hav, client, auth, monkeypatch):
+    justified, justification = _regraded(hav, "JUS", justified=True)
+    plain, _ = _regraded(hav, "PLA", justified=False)
+    auth.login("elev1")
+    monkeypatch.setattr(cal, "today", lambda: date(2026, 12, 9))  # a Wednesday
+    html = client.get("/grades/").get_data(as_text=True)
+    card = _card(html, justified)
+    assert (f'<a href="/cases/{justification.id}">Din forespørsel om begrunnelse for karakteren '
+            "før ny sensur</a>: besvart") in card
+    card = _card(html, plain)
+    assert ("Fristen for å be om begrunnelse er 14. desember 2026 "
+            "(jf. forskriften § 4-9 (1) a).") in card
+    assert "var 14. desember" not in card
+    monkeypatch.setattr(cal, "today", lambda: date(2026, 12, 15))
+    html = client.get("/grades/").get_data(as_text=True)
+    assert ("Fristen for å be om begrunnelse var 14. desember 2026 "
+            "(jf. forskriften § 4-9 (1) a).") in _card(html, plain)
+    assert f'<a href="/cases/{justification.id}">' in _card(html, justified)
+
+
+RESTARTS = ("Du har bedt om begrunnelse. Når du får den, begynner klagefristen på nytt: du har "
+            "da 3 uker fra den dagen du får begrunnelsen (jf. forskriften § 4-9 (2)).")
+
+
+def test_a_pending_justification_says_the_appeal_deadline_will_restart(hav, client, auth,
+                                                                       monkeypatch):
+    """Published Friday 22 January 2027: three weeks to appeal end Friday 12 February. The
+    justification asked for on Monday 25 January restarts them when it is received; until
+    then the page says so, beside the deadline in the tense of the day."""
+    from portal.kinds.justification.models import JustificationRequest
+    from portal.models import Case
+    from tests.grading import oslo
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    case = _case(hav, "justification", "requested")
+    request = JustificationRequest.create(case=case, grade=grade, requested_on=date(2027, 1, 25),
+                                          answer_due=date(2027, 2, 8))
+    auth.login("elev1")
+    monkeypatch.setattr(cal, "today", lambda: date(2027, 2, 1))
+    card = _card(client.get("/grades/").get_data(as_text=True), grade)
+    assert ("Klagefrist: Fristen er 12. februar 2027 (3 uker, jf. forskriften § 4-9 (2)). "
+            + RESTARTS) in card
+    monkeypatch.setattr(cal, "today", lambda: date(2027, 2, 15))  # still not received
+    card = _card(client.get("/grades/").get_data(as_text=True), grade)
+    assert ("Klagefrist: Fristen var 12. februar 2027 (3 uker, jf. forskriften § 4-9 (2)). "
+            + RESTARTS) in card
+    # withdrawn, it restarts nothing
+    Case.update(state="withdrawn").where(Case.id == case.id).execute()
+    assert RESTARTS not in _card(client.get("/grades/").get_data(as_text=True), grade)
+    # received Tuesday 16 February: a new three weeks, to Tuesday 9 March
+    Case.update(state="answered").where(Case.id == case.id).execute()
+    JustificationRequest.update(answered_at=oslo(date(2027, 2, 16))).where(
+        JustificationRequest.id == request.id).execute()
+    monkeypatch.setattr(cal, "today", lambda: date(2027, 2, 17))
+    card = _card(client.get("/grades/").get_data(as_text=True), grade)
+    assert RESTARTS not in card
+    assert ("Klagefrist: Fristen er 9. mars 2027 (3 uker, jf. forskriften § 4-9 (2)). Fristen "
+            "løper fra du mottok begrunnelsen.") in card

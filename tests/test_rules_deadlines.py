@@ -575,6 +575,23 @@ def test_deadline_describe_names_why_it_was_moved(start, due, rolled_from, reaso
     assert text.endswith("flyttet til neste virkedag.")
 
 
+def test_deadline_describe_in_the_tense_of_the_day():
+    """Received Thursday 4 March 2027: three weeks end Skjærtorsdag 25 March, moved to
+    Tuesday 30 March. Said on a given day, a deadline ahead "er", one passed "var", and the
+    day it would have ended is said as such before and after it."""
+    deadline = Deadline.after(date(2027, 3, 4), vgs("decision_appeal_deadline"))
+    ahead = ("Fristen er 30. mars 2027 (3 uker, jf. forvaltningsloven § 29). Den ville ha gått "
+             "ut 25. mars 2027 (Skjærtorsdag), men er flyttet til neste virkedag.")
+    assert deadline.describe(date(2027, 3, 24)) == ahead
+    assert deadline.describe(date(2027, 3, 30)) == ahead  # (the last day is still ahead)
+    assert deadline.describe(date(2027, 3, 31)) == (
+        "Fristen var 30. mars 2027 (3 uker, jf. forvaltningsloven § 29). Den ville ha gått "
+        "ut 25. mars 2027 (Skjærtorsdag), men ble flyttet til neste virkedag.")
+    plain = Deadline.after(date(2027, 4, 28), vgs("decision_appeal_deadline"))  # Wed 19 May
+    assert plain.describe(date(2027, 5, 19)).startswith("Fristen er 19. mai 2027 (")
+    assert plain.describe(date(2027, 5, 20)).startswith("Fristen var 19. mai 2027 (")
+
+
 def test_deadline_describe_saturday_15_may_2027():
     deadline = Deadline.after(date(2027, 4, 24), vgs("decision_appeal_deadline"))
     assert deadline.describe() == (

@@ -42,14 +42,21 @@ def grade_facts(grades) -> list[dict]:
     from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
     from portal.kinds.grade_appeal.models import GradeAppeal
     from portal.kinds.justification.models import JustificationRequest
+    from portal.models import Case
 
     ids = [g.id for g in grades]
-    justifications = {}
-    for request in (JustificationRequest.select().where(JustificationRequest.grade.in_(ids))
-                    .order_by(JustificationRequest.id)):
-        justifications.setdefault(request.grade_id, []).append(request)
-    # the appeal on the grade; for a new grade after an appeal, the one on the grade it replaced
+    # for a new grade after an appeal, the justification and the appeal of the grade it replaced
     regraded = [g.id for g in grades if g.origin == "regrading"]
+    justifications, earlier_justifications = {}, {}
+    for request in (JustificationRequest.select(JustificationRequest, Grade, Case)
+                    .join(Grade, on=(JustificationRequest.grade == Grade.id))
+                    .switch(JustificationRequest).join(Case)
+                    .where(Grade.id.in_(ids) | Grade.replaced_by.in_(regraded))
+                    .order_by(JustificationRequest.id)):
+        if request.grade_id in ids:
+            justifications.setdefault(request.grade_id, []).append(request)
+        else:
+            earlier_justifications.setdefault(request.grade.replaced_by_id, []).append(request)
     appeals = {}
     for appeal in (GradeAppeal.select(GradeAppeal, Grade)
                    .join(Grade, on=(GradeAppeal.grade == Grade.id))
@@ -65,13 +72,20 @@ def grade_facts(grades) -> list[dict]:
     rows = []
     for grade in grades:
         requests = justifications.get(grade.id, [])
-        justification = requests[-1] if requests else None
+        earlier = earlier_justifications.get(grade.id, [])
+        justification = requests[-1] if requests else (earlier[-1] if earlier else None)
         request_deadline = dl.justification_request_deadline(grade)
         limit = dl.appeal_limit(grade)
         rows.append({
             "grade": grade, "exam": grade.registration.exam,
             "justification": justification,
+            "justification_of_earlier_grade": not requests and bool(earlier),
+            # asked for and neither answered nor withdrawn: the appeal deadline will restart
+            "justification_pending": bool(requests) and requests[-1].answered_at is None
+            and requests[-1].case.state != "withdrawn",
             "request_deadline": request_deadline,
+            "request_deadline_passed": request_deadline is not None
+            and request_deadline.is_late(on),
             "may_request": request_deadline is not None and justification is None
             and not grade.is_final and request_deadline.is_on_time(on),
             "appeal": appeals.get(grade.id),
@@ -92,7 +106,8 @@ def grade_facts(grades) -> list[dict]:
 @login_required
 def mine():
     """The student's published grades, with justification and appeal."""
-    return render_template("grades/mine.html", rows=_rows_for_student(current_user.id))
+    return render_template("grades/mine.html", rows=_rows_for_student(current_user.id),
+                           today=cal.today())
 
 
 def _exams_for(user):

@@ -223,19 +223,27 @@ class Deadline:
         """Calendar days from `on` (today in Oslo) to the due date; negative when passed."""
         return (self.due - (on or cal.today())).days
 
-    def describe(self) -> str:
-        """E.g. "Fristen er 3. desember 2026 (3 uker, jf. forvaltningsloven § 29)."."""
+    def describe(self, on: date | None = None) -> str:
+        """E.g. "Fristen er 3. desember 2026 (3 uker, jf. forvaltningsloven § 29).".
+
+        Given the day `on` (the portal's today), the tense follows it: a deadline passed by
+        then "var", one still ahead "er", and the day a moved deadline would have ended is
+        said as such, whether that day has come or not."""
         try:
             length = f"{_period(self.rule).describe()}, "
         except ValueError:
             length = ""
-        text = f"Fristen er {format_date(self.due)} ({length}{self.rule.cite()})."
+        passed = on is not None and self.is_late(on)
+        text = f"Fristen {'var' if passed else 'er'} {format_date(self.due)} " \
+               f"({length}{self.rule.cite()})."
         if self.rolled_from is not None:
             reason = cal.holiday_name(self.rolled_from) or WEEKDAYS_NB[self.rolled_from.weekday()]
-            text += (
-                f" Fristen gikk egentlig ut {format_date(self.rolled_from)} ({reason}) og er "
-                "flyttet til neste virkedag."
-            )
+            ended = f"{format_date(self.rolled_from)} ({reason})"
+            if on is None:
+                text += f" Fristen gikk egentlig ut {ended} og er flyttet til neste virkedag."
+            else:
+                text += (f" Den ville ha gått ut {ended}, men {'ble' if passed else 'er'} "
+                         "flyttet til neste virkedag.")
         return text
 
     def __str__(self) -> str:

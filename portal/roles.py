@@ -27,6 +27,28 @@ PARTS = {
     "board_recused": _l("Appeals board member, recused"),
 }
 
+# A part as a sentence names the one who acted in it ("%(Who)s asks for more documentation"):
+# the parts that take a case's steps; another is "the school"
+THE_PARTS = {
+    "teacher": _l("the subject teacher"),
+    "contact_teacher": _l("the contact teacher"),
+    "year_coordinator": _l("the year coordinator"),
+    "cohort_coordinator": _l("the cohort coordinator"),
+    "department_head": _l("the department head"),
+    "principal": _l("the principal"),
+    "exam_office": _l("the exam office"),
+    "examiner": _l("the examiner"),
+    "new_examiner": _l("the new examiner"),
+    "appeals_board": _l("the appeals board"),
+}
+THE_SCHOOL = _l("the school")
+
+
+def the_part(part: str | None) -> str:
+    """`part` as a sentence names the one who acted in it: "the contact teacher"."""
+    return str(THE_PARTS.get(part or "", THE_SCHOOL))
+
+
 # What the student of a case is called: an elev at a vgs, a student at a fagskole (domain.md:
 # "elev / student"). ROLES["student"] names the role itself, in lists of roles; a case names
 # its student, in its timeline and its messages, by the kind of their school. Each form of the

@@ -59,6 +59,15 @@ class Kind:
     # e.g. where extra_context hides events from some parts, but slower).
     status_context: Callable[..., dict] | None = None
     event_labels: dict[str, str] = field(default_factory=dict)
+    # What a notification of an event says happened, per action (portal/notifications): one
+    # sentence, or a pair (to the case's student, to the others) where the student reads
+    # "your"; %(who)s / %(Who)s name the part of the one who acted ("the contact teacher").
+    # They name the kind and the step, never what the case is about: e-mail carries them.
+    news: dict[str, Any] = field(default_factory=dict)
+    # Whether e-mail may say what happened (news) and name the kind; False where the kind
+    # itself tells of health (an exam adaptation is asked for on an expert's documentation of
+    # the student's needs, GDPR art. 9): its e-mails say only that there is news in the case
+    mail_tells_news: bool = True
     # Its own words for decision outcomes, where the common ones (cases.decisions.OUTCOMES,
     # an application's: Innvilget, Delvis innvilget, Avslått) are not this kind's: an appeal's
     # "granted" is Medhold

@@ -1,9 +1,16 @@
 """Who hears of what: every case event notifies in the portal and queues e-mail in its own
 transaction (the engine calls `on_event` after writing the event).
 
-E-mail never carries what the case is about: no title, no text, no kind, no grade, no health
-information — only that something changed in case 2026-0042, and a link to it. Notifications
-without a case (absence warnings) say as little: that there is news about absence, and where.
+A notification of a case event says what happened, from the event: the kind's sentence for
+its action (Kind.news: "The application for independent study has been granted."), else a
+common one (NEWS), else that the case was updated. It is read from the event when the list is
+shown, so that rows written before a sentence existed read as well as new ones.
+
+E-mail never carries what the case is about: no title, no text, no grade, no health
+information — only its number, its kind and what happened (the same sentence), and a link to
+it; of a kind that itself tells of health (Kind.mail_tells_news), only that something changed
+in case 2026-0042. Notifications without a case (absence warnings) say as little: that there
+is news about absence, and where.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Case, Event, Participant, SchoolClass, User, utcnow
 from portal.notifications.models import Notification, NotificationPreference, Outbox
+from portal.roles import the_part
 
 # Kinds of notification: what a user can switch e-mail off for (the portal list keeps them).
 KINDS = {
@@ -50,6 +58,27 @@ TEXTS = {
     "absence_warning_staff": _l("Someone in %(class)s has been given an absence warning. See "
                                 "the class overview."),
 }
+
+# What happened, for the events of any kind that its own sentences (Kind.news) do not name; a
+# pair: (to the case's student, to the others).
+NEWS = {
+    "withdraw": _l("The case has been withdrawn."),
+    "upload": _l("A document has been added to the case."),
+    "reasons_requested": _l("The reasons for a decision in the case have been asked for."),
+    "reasons_given": (_l("You have been given the reasons for the decision."),
+                      _l("The reasons for the decision have been given.")),
+}
+
+# A case event's notification, per text key, with what happened (%(news)s); "case_update"
+# says just that.
+WITH_NEWS = {
+    "action_needed": _l("%(news)s The case waits for you."),
+    "copy": _l("For your information: %(news)s"),
+    "decision": _l("%(news)s Read the decision and your right to appeal in the portal."),
+}
+
+# The text keys of a case event's notification (`heard`): those that say what happened.
+NEWS_KEYS = frozenset({"action_needed", "case_update", "copy", "decision"})
 
 # Where a notification without a case leads: text key -> (endpoint, its argument for the
 # notification's class, if it takes one).
@@ -87,10 +116,42 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def text_for(notification: Notification) -> str:
-    """The sentence of a notification in the portal list."""
+def news(case_kind: str, action: str | None, role: str | None, parts) -> str | None:
+    """What an event did (its `action`, taken by someone in `role`), as a notification tells
+    someone holding `parts` in the case: the kind's sentence (Kind.news), else the common one
+    (NEWS). None where there is none, and for a decision that `parts` do not read
+    (Kind.decision_readers): the notification then says what its text key says."""
+    kind = REGISTRY.get(case_kind)
+    if kind is None or action is None:
+        return None
+    said = kind.news.get(action) or NEWS.get(action)
+    if said is None or (not kind.reads_decisions(set(parts)) and any(
+            t.decision for t in kind.transitions if t.action == action)):
+        return None
+    if isinstance(said, tuple):
+        said = said[0 if "student" in parts else 1]
+    who = the_part(role)
+    return str(said) % {"who": who, "Who": who[:1].upper() + who[1:]}
+
+
+def with_news(text_key: str, what: str) -> str:
+    """A case event's notification with what happened (`what`, from `news`)."""
+    said = WITH_NEWS.get(text_key)
+    return what if said is None else str(said) % {"news": what}
+
+
+def text_for(notification: Notification, parts=frozenset()) -> str:
+    """The sentence of a notification in the portal list, to someone holding `parts` in its
+    case: what its event did where that can be said (`news`; the event read with the
+    notification), else what its text key says."""
     from portal.rules.deadlines import format_date
 
+    event = notification.event if notification.event_id is not None else None
+    if (event is not None and notification.case_id is not None
+            and notification.text_key in NEWS_KEYS):
+        what = news(notification.case.kind, event.action, event.role, parts)
+        if what is not None:
+            return with_news(notification.text_key, what)
     text = TEXTS.get(notification.text_key, TEXTS["case_update"])
     values = {}
     if notification.due_on is not None:
@@ -239,13 +300,19 @@ def _caseless_mail(user: User, text_key: str) -> tuple[str, str]:
     return str(subject), mail_body(lines)
 
 
-def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> tuple[str, str]:
-    """Subject and body: that something changed and where to look — nothing about the case."""
+def _mail(user: User, case: Case | None, text_key: str, due_on: date | None,
+          what: str | None = None) -> tuple[str, str]:
+    """Subject and body: the case's number, its kind and what happened (`what`, from `news`)
+    where the kind lets e-mail say it, else that something changed; and where to look —
+    nothing of what the case is about."""
     from portal.rules.deadlines import format_date
 
     if case is None:
         return _caseless_mail(user, text_key)
     reference = case.reference
+    kind = REGISTRY.get(case.kind)
+    if what is not None and kind is not None and kind.mail_tells_news:
+        return _news_mail(user, case, kind, text_key, what)
     headlines = {
         "action_needed": _("a case waits for you"),
         "decision": _("a decision has been made"),
@@ -275,6 +342,30 @@ def _mail(user: User, case: Case | None, text_key: str, due_on: date | None) -> 
     return str(subject), mail_body(lines)
 
 
+def _news_mail(user: User, case: Case, kind, text_key: str, what: str) -> tuple[str, str]:
+    """A case event's e-mail that says what happened: the number, the kind, the news."""
+    headline = what.rstrip(".")
+    if text_key == "action_needed":
+        subject = _("Student portal: case %(ref)s waits for you – %(what)s", ref=case.reference,
+                    what=headline)
+    else:
+        subject = _("Student portal: case %(ref)s – %(what)s", ref=case.reference,
+                    what=headline)
+    lines = [
+        _("Hello %(name)s,", name=user.full_name), "",
+        _("Case %(ref)s (%(kind)s) at %(school)s:", ref=case.reference, kind=kind.label,
+          school=case.school.name),
+        with_news(text_key, what), "",
+        _("Log in to the student portal to read it: %(link)s",
+          link=external_url("cases.show", case_id=case.id)),
+        "",
+        _("For your privacy this e-mail says nothing more about the case."),
+        _("You can turn these e-mails off in the portal: %(link)s",
+          link=external_url("notifications.preferences")),
+    ]
+    return str(subject)[:Outbox.subject.max_length], mail_body(lines)
+
+
 def deliver(user: User, case: Case | None, kind: str, text_key: str, *, dedupe_key: str,
             event: Event | None = None, due_on: date | None = None,
             school_class: SchoolClass | None = None,
@@ -294,9 +385,14 @@ def deliver(user: User, case: Case | None, kind: str, text_key: str, *, dedupe_k
 
 
 def _outbox_row(user: User, case: Case | None, text_key: str, due_on: date | None,
-                dedupe_key: str) -> dict:
+                dedupe_key: str, event: Event | None = None, parts=frozenset()) -> dict:
+    """The e-mail of a notification to `user` (holding `parts` in `case`; of `event`, if
+    one caused it) as an outbox row."""
     with _app_context():
-        subject, body = _mail(user, case, text_key, due_on)
+        what = (news(case.kind, event.action, event.role, parts)
+                if event is not None and case is not None and text_key in NEWS_KEYS
+                else None)
+        subject, body = _mail(user, case, text_key, due_on, what)
     return mail_row(user.email, subject, body, dedupe_key)
 
 
@@ -333,8 +429,10 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
     for user_id, (user, kind, key) in targets.items():
         notes.append({"user": user_id, "case": case.id, "event": event.id, "kind": kind,
                       "text_key": key, "created_at": now})
-        if wants_email(user, kind, participants[user_id][2]):
-            mails.append(_outbox_row(user, case, key, None, f"event:{event.id}:user:{user_id}"))
+        _user, parts, switched_off = participants[user_id]
+        if wants_email(user, kind, switched_off):
+            mails.append(_outbox_row(user, case, key, None, f"event:{event.id}:user:{user_id}",
+                                     event, parts))
     # as deliver() does for one, in one statement each for all of them
     insert_rows(Notification, notes)
     insert_rows(Outbox, mails, ignore_conflicts=True)

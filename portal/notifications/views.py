@@ -9,7 +9,7 @@ from portal.cases.access import parts_of_text
 from portal.cases.kinds import title_seen_by
 from portal.db import database
 from portal.i18n import gettext as _
-from portal.models import Case, CaseListing, SchoolClass, SchoolYear, utcnow
+from portal.models import Case, CaseListing, Event, SchoolClass, SchoolYear, utcnow
 from portal.notifications.forms import LEGEND, preferences_form
 from portal.notifications.mailer import address_refused
 from portal.notifications.models import Notification, NotificationPreference
@@ -34,9 +34,12 @@ def _mine(notification_id: int) -> Notification:
 def index():
     """The user's notifications, newest first, unread marked (with or without a case)."""
     rows = list(
-        # with the user's parts in each case (case_listing), for the title they may see
-        Notification.select(Notification, Case, SchoolYear, SchoolClass,
-                            CaseListing.parts.concat("").alias("my_parts"))
+        # with the user's parts in each case (case_listing), for the title they may see, and
+        # the event's action and part, for what happened (text_for)
+        Notification.select(Notification, Case, SchoolYear, SchoolClass, Event.id, Event.action,
+                            Event.role, CaseListing.parts.concat("").alias("my_parts"))
+        .join(Event, JOIN.LEFT_OUTER, on=(Notification.event == Event.id))
+        .switch(Notification)
         .join(Case, JOIN.LEFT_OUTER, on=(Notification.case == Case.id))
         .join(SchoolYear, JOIN.LEFT_OUTER)
         .switch(Notification)
@@ -49,9 +52,11 @@ def index():
         .order_by(Notification.id.desc())
         .limit(PAGE_SIZE)
     )
-    items = [{"n": n, "text": text_for(n),
-              "title": title_seen_by(n.case, parts_of_text(n.my_parts)) if n.case else None}
-             for n in rows]
+    items = []
+    for n in rows:
+        parts = parts_of_text(n.my_parts)
+        items.append({"n": n, "text": text_for(n, parts),
+                      "title": title_seen_by(n.case, parts) if n.case else None})
     return render_template("notifications/index.html", items=items, form=ActionForm(),
                            unread=sum(1 for n in rows if n.read_at is None),
                            email=current_user.email,

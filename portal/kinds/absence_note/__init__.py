@@ -43,6 +43,14 @@ KIND = register(Kind(
         "add": _l("Documentation added"),
         "upload": _l("Document uploaded"),
     },
+    news={
+        "file": _l("A new absence note has been sent."),
+        "accept": _l("The absence note has been accepted."),
+        "ask": _l("%(Who)s asks for more documentation for the absence note."),
+        "refuse": _l("The absence note has been refused."),
+        "add": _l("More documentation has been added to the absence note."),
+        "upload": _l("A document has been added to the absence note."),
+    },
 ))
 
 bp = Blueprint("absence_note", __name__, url_prefix="/absence-notes",

@@ -76,6 +76,16 @@ register(Kind(
         "forward": _l("Sent to the appeals board with the principal's assessment"),
         "decide": _l("Decided by the appeals board"),
     },
+    news={
+        "file": _l("A new appeal on a decision has been received."),
+        "reverse": (_l("The principal has changed the decision in your favour."),
+                    _l("The principal has changed the appealed decision.")),
+        "forward": (_l("Your appeal has been sent to the appeals board."),
+                    _l("The appeal on a decision has been sent to the appeals board.")),
+        "decide": (_l("The appeals board has decided your appeal."),
+                   _l("The appeals board has decided the appeal on a decision.")),
+        "withdraw": _l("The appeal on a decision has been withdrawn."),
+    },
 ))
 
 from portal.kinds.decision_appeal import views  # noqa: E402,F401

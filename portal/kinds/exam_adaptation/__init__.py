@@ -41,6 +41,18 @@ KIND = register(Kind(
         "add_documentation": _l("Documentation added"),
         "decide": _l("Decided"),
     },
+    # (named in the portal only: e-mail does not name the kind, mail_tells_news)
+    news={
+        "file": _l("A new application for exam adaptation has been sent."),
+        "ask_documentation": _l("%(Who)s asks for more documentation for the application for "
+                                "exam adaptation."),
+        "add_documentation": _l("Documentation has been added to the application for exam "
+                                "adaptation."),
+        "decide": _l("The application for exam adaptation has been decided."),
+        "withdraw": _l("The application for exam adaptation has been withdrawn."),
+    },
+    # that a student asks for an exam adaptation tells of their health or needs
+    mail_tells_news=False,
 ))
 
 from portal.kinds.exam_adaptation.views import bp, case_extra  # noqa: E402

@@ -98,6 +98,22 @@ FOLLOW_UP = register(Kind(
         # (who took part is in the event's text: views.decide)
         "decide": _l("Decided after the meeting"),
     },
+    # (never the reasons reported, nor what was decided)
+    news={
+        "file": (_l("A concern about your study progress has been reported."),
+                 _l("A new concern about study progress has been reported.")),
+        "concern_added": _l("Another concern has been reported in the follow-up case."),
+        "summon": (_l("You are called to a follow-up conversation."),
+                   _l("A follow-up conversation has been called.")),
+        "close": _l("The follow-up case has been closed without further follow-up."),
+        "write_protocol": (_l("The protocol of your follow-up conversation is ready for you "
+                              "to sign."),
+                           _l("The protocol of the follow-up conversation has been written.")),
+        "sign": _l("The protocol of the follow-up conversation has been signed."),
+        "comment": _l("The protocol of the follow-up conversation has been commented on "
+                      "instead of signed."),
+        "decide": _l("A decision has been made in the follow-up case."),
+    },
 ))
 # Kept informed of the decision (portal/notifications): the decision goes to the student with
 # a copy to the principal [000].

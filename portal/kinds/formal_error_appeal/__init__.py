@@ -52,6 +52,18 @@ register(Kind(
         "forward": _l("Sent to the appeals body"),
         "decide": _l("Decided by the appeals body"),
     },
+    news={
+        "file": _l("A new appeal on a formal error at an exam has been received."),
+        "grant": (_l("The principal has granted your appeal on a formal error at the exam."),
+                  _l("The principal has granted the appeal on a formal error at an exam.")),
+        "forward": (_l("Your appeal has been sent to the appeals body."),
+                    _l("The appeal on a formal error at an exam has been sent to the appeals "
+                       "body.")),
+        "decide": (_l("The appeals body has decided your appeal."),
+                   _l("The appeals body has decided the appeal on a formal error at an "
+                      "exam.")),
+        "withdraw": _l("The appeal on a formal error at an exam has been withdrawn."),
+    },
 ))
 
 from portal.kinds.formal_error_appeal import views  # noqa: E402,F401

@@ -50,6 +50,15 @@ register(Kind(
         "regrade": _l("New grade set"),
         "new_oral_required": _l("A new oral exam is to be scheduled"),
     },
+    # (never the grade: the new examiners are told of their task, nothing of the old grade)
+    news={
+        "file": _l("A new appeal on a grade has been received."),
+        "appoint": (_l("New examiners have been appointed for your appeal."),
+                    _l("New examiners have been appointed for the appeal on a grade.")),
+        "regrade": (_l("A new grade has been set after your appeal."),
+                    _l("A new grade has been set after the appeal.")),
+        "withdraw": _l("The appeal on a grade has been withdrawn."),
+    },
 ))
 
 from portal.kinds.grade_appeal import views  # noqa: E402,F401

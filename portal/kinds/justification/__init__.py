@@ -46,6 +46,15 @@ register(Kind(
         "delay": _l("The justification will be late"),
         "answer": _l("Justification given"),
     },
+    news={
+        "file": _l("A justification of a grade has been asked for."),
+        "route": (_l("Your request for a justification has been sent to the examiner."),
+                  _l("The request for a grade justification has been sent to the examiner.")),
+        "delay": _l("The examiner has said that the justification will be late."),
+        "answer": (_l("You have been given the justification of your grade."),
+                   _l("The justification of the grade has been given.")),
+        "withdraw": _l("The request for a grade justification has been withdrawn."),
+    },
 ))
 
 from portal.kinds.justification import views  # noqa: E402,F401

@@ -67,6 +67,26 @@ KIND = register(
             "close": _l("Closed as not completed"),
             "withdraw": _l("Withdrawn by the student"),
         },
+        news={
+            "file": _l("A new application for independent study has been sent."),
+            "refuse": _l("The application for independent study has been refused."),
+            "grounds": (_l("The year coordinator has found grounds and sent your application "
+                           "to your subject teachers."),
+                        _l("The year coordinator has sent the application for independent "
+                           "study to the subject teachers.")),
+            "teacher_answer": _l("The subject teachers have answered the application for "
+                                 "independent study."),
+            "grant": _l("The application for independent study has been granted."),
+            "refuse_answer": _l("The application for independent study has been refused."),
+            "add_documentation": _l("Documentation has been added to the independent study."),
+            "link_absence_note": _l("An absence note for the period of the independent study "
+                                    "has been linked."),
+            "task_done": _l("A task of the independent study has been marked as done."),
+            "complete": _l("The independent study has been approved and the period recorded "
+                           "as R (not absence)."),
+            "close": _l("The independent study has been closed as not completed."),
+            "withdraw": _l("The application for independent study has been withdrawn."),
+        },
     )
 )
 

@@ -198,3 +198,68 @@ def test_student_withdraws_before_routing(hav, client, auth, csrf, monkeypatch):
                   {"version": case.version, "confirmed": "yes"})
     assert r.status_code == 303
     assert Case.get_by_id(case.id).state == "withdrawn"
+
+
+def _examiner_form(html: str) -> str:
+    """The examiner's form on the case page: the one that holds the justification's field."""
+    forms = re.findall(r"<form\b.*?</form>", html, re.S)
+    found = [f for f in forms if 'name="answer"' in f]
+    assert len(found) == 1, forms
+    return found[0]
+
+
+def test_will_be_late_keeps_the_justification_written_without_javascript(
+        hav, client, auth, csrf, monkeypatch):
+    """The examiner writes part of the justification, then finds it will be late: the page's
+    one form sends both (a browser without JavaScript sends only the form whose button was
+    pressed), the date is recorded and what was written is kept for the examiner alone, to
+    finish and send."""
+    case, page = _with_examiner(hav, client, auth, csrf, monkeypatch)
+    form = _examiner_form(client.get(page).get_data(as_text=True))
+    assert 'name="expected_on"' in form
+    assert f'formaction="/justifications/{case.id}/delay"' in form
+    written = "Oppgave 2: drøftingen av kildene var for kort."
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                  {"version": 2, "answer": written, "expected_on": "2027-02-15"})
+    assert r.status_code == 303
+    req = JustificationRequest.get(JustificationRequest.case == case)
+    assert req.expected_on == date(2027, 2, 15) and req.answer == "" and req.answered_at is None
+    html = client.get(page).get_data(as_text=True)
+    assert f"{written}</textarea>" in _examiner_form(html)
+    assert "name=\"expected_on\"" not in html  # (said once)
+    auth.logout()
+    auth.login("elev1")
+    html = client.get(page).get_data(as_text=True)
+    assert "15. februar 2027" in html and written not in html
+    auth.logout()
+    auth.login("sensor1")
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                  {"version": 3, "answer": written + " Ellers godt arbeid."})
+    assert r.status_code == 303
+    req = JustificationRequest.get(JustificationRequest.case == case)
+    assert req.answer == written + " Ellers godt arbeid." and req.draft is None
+
+
+def test_each_step_of_the_examiners_form_checks_its_own_fields(hav, client, auth, csrf,
+                                                               monkeypatch):
+    """"It will be late" without a date, or sent from a page someone else has changed since,
+    comes back with everything written; sending the justification asks nothing of the date."""
+    case, page = _with_examiner(hav, client, auth, csrf, monkeypatch)
+    written = "Besvarelsen manglet en drøfting av oppgave 3."
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                  {"version": 2, "answer": written, "expected_on": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Skriv inn datoen." in html
+    assert f"{written}</textarea>" in _examiner_form(html)
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                  {"version": 1, "answer": written, "expected_on": "2027-02-15"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Noen andre endret saken" in html
+    form = _examiner_form(html)
+    assert f"{written}</textarea>" in form and 'value="2027-02-15"' in form
+    assert 'name="version" type="hidden" value="2"' in form
+    assert Case.get_by_id(case.id).state == "with_examiner"
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                  {"version": 2, "answer": written, "expected_on": "ikke en dato"})
+    assert r.status_code == 303
+    assert JustificationRequest.get(JustificationRequest.case == case).answer == written

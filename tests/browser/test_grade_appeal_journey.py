@@ -2,6 +2,8 @@
 on their phones (havbruk demo): the student, the exam office and the examiners. The new
 examiner never sees the old grade, the justification or the student's reasons."""
 
+from datetime import timedelta
+
 from playwright.sync_api import expect
 
 from portal.db import database
@@ -42,6 +44,15 @@ def test_justification_then_appeal_then_blind_regrading(app, live_server, login,
     examiner = login("f-sensor1")
     examiner.goto(justification_url)
     examiner.get_by_label("Begrunnelsen", exact=True).fill(JUSTIFICATION)
+    axe(examiner)
+    # it will be late after all: Enter in the date field says so (never sends the
+    # justification), and what was written stays for the examiner to finish
+    expected = examiner.get_by_label("Når kan begrunnelsen ventes?")
+    expected.fill((today() + timedelta(days=30)).isoformat())
+    expected.press("Enter")
+    expect(examiner.get_by_text("Studenten har fått beskjed om når begrunnelsen kan ventes.")
+           ).to_be_visible()
+    expect(examiner.get_by_label("Begrunnelsen", exact=True)).to_have_value(JUSTIFICATION)
     axe(examiner)
     examiner.get_by_role("button", name="Send begrunnelsen").click()
     expect(examiner.get_by_text("Begrunnelsen er sendt til studenten.")).to_be_visible()

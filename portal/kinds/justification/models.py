@@ -17,6 +17,9 @@ class JustificationRequest(BaseModel):
     answer = TextField(default="")
     given_orally = BooleanField(default=False)
     answered_at = DateTimeField(null=True)  # restarts the grade-appeal deadline
+    # what the examiner had written when they said it would be late: their form shows it
+    # again (to the examiners only) until they send the justification (migration 035)
+    draft = TextField(null=True)
 
     class Meta:
         indexes = ((("grade",), False),)

@@ -20,7 +20,7 @@ from portal.grades.models import Grade
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.justification import KIND, bp
-from portal.kinds.justification.forms import AnswerForm, DelayForm, RequestForm, RouteForm
+from portal.kinds.justification.forms import AnswerForm, RequestForm, RouteForm
 from portal.kinds.justification.models import JustificationRequest
 from portal.models import SchoolYear, User
 from portal.roles import student_words
@@ -100,10 +100,37 @@ def case_context(case, parts):
             form.examiners.data = [u.id for u in original_examiners(grade)]
         context["route_form"] = form
     if case.state in ("with_examiner", "delayed") and "examiner" in parts:
-        context["answer_form"] = step_form(AnswerForm, case)
+        form = step_form(AnswerForm, case)
+        if not form.is_submitted() and req.draft:
+            form.answer.data = req.draft
+        context["answer_form"] = form
         if case.state == "with_examiner":
-            context["delay_form"] = step_form(DelayForm, case)
+            context["delay_form"] = form  # (the same form: its second button)
     return context
+
+
+def _again(form_key):
+    """For a step not taken (refused_page): the page as it is now with the examiner's form,
+    as sent, in place of both steps', while it still offers `form_key`'s step."""
+    def again(case, parts, form):
+        from portal.cases.views import case_context
+
+        context = case_context(case, parts)
+        if context.get(form_key) is None:
+            return context, False
+        for key in ("answer_form", "delay_form"):
+            if key in context:
+                context[key] = form
+        return context, True
+    return again
+
+
+def _examiner_form(case_id, step: str):
+    """(case, page context, form) for a step posted from the examiner's form (form_on_page),
+    which a step not taken puts back whole."""
+    case, context, form = form_on_page(case_id, KIND, f"{step}_form", AnswerForm)
+    form.kept_by = _again(f"{step}_form")
+    return case, context, form
 
 
 def _invalid(context):
@@ -130,8 +157,8 @@ def route(case_id):
 @login_required
 def answer(case_id):
     """The examiner gives the justification, in writing or noting it was given orally."""
-    case, context, form = form_on_page(case_id, KIND, "answer_form", AnswerForm)
-    ok = form.validate_on_submit()
+    case, context, form = _examiner_form(case_id, "answer")
+    ok = form.valid_for("answer")
     text = (form.answer.data or "").strip()
     if ok and not text and not form.given_orally.data:
         form.answer.errors = [_("Write the justification, or tick that it was given orally "
@@ -145,7 +172,7 @@ def answer(case_id):
         if req.answered_at is not None:
             raise StepRefused(_("The justification has already been given."))
         JustificationRequest.update(answer=text, given_orally=bool(form.given_orally.data),
-                                    answered_at=event.created_at).where(
+                                    answered_at=event.created_at, draft=None).where(
             JustificationRequest.id == req.id).execute()
         case.staff_due_on = None
         case.save()
@@ -158,9 +185,10 @@ def answer(case_id):
 @bp.route("/<int:case_id>/delay", methods=["POST"])
 @login_required
 def delay(case_id):
-    """The examiner cannot answer in time: the student is told when to expect it."""
-    case, context, form = form_on_page(case_id, KIND, "delay_form", DelayForm)
-    ok = form.validate_on_submit()
+    """The examiner cannot answer in time: the student is told when to expect it. What the
+    examiner had written of the justification is kept for them (the request's draft)."""
+    case, context, form = _examiner_form(case_id, "delay")
+    ok = form.valid_for("delay")
     if ok and form.expected_on.data <= context["req"].answer_due:
         form.expected_on.errors = [_("The date must be after the deadline %(date)s.",
                                      date=format_date(context["req"].answer_due))]
@@ -170,7 +198,8 @@ def delay(case_id):
     req = context["req"]
 
     def effect(case, event):
-        JustificationRequest.update(expected_on=form.expected_on.data).where(
+        JustificationRequest.update(expected_on=form.expected_on.data,
+                                    draft=(form.answer.data or "").strip() or None).where(
             JustificationRequest.id == req.id).execute()
         case.staff_due_on = form.expected_on.data
         case.save()

@@ -115,6 +115,24 @@ def test_the_reviewer_reads_what_accepting_would_do_before_accepting(client, aut
     assert note.outcome["explanation"] == preview.replace("&#39;", "'")
 
 
+def test_an_undocumented_health_note_reads_as_the_rules_term_not_as_documents(client, auth,
+                                                                             csrf, school):
+    """A health note without any document: the review box said "Dokumentert" of days 1-3
+    beside "Ingen dokumenter". It now says what accepting makes of those days, in the rules'
+    term: documented absence, outside the absence limit, but on the diploma."""
+    auth.login("elev1")
+    assert _file(client, csrf, document=None).status_code == 303
+    case = Case.get(Case.kind == "absence_note")
+    auth.logout()
+    auth.login("laerer1")
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Ingen dokumenter" in html
+    box = html[html.index('id="review-heading"'):]
+    assert "Dokumentert, men" not in box
+    assert ("Regnes som dokumentert fravær (teller ikke mot fraværsgrensen), men står på "
+            "vitnemålet: 1. oktober 2026, 2. oktober 2026, 5. oktober 2026.") in box
+
+
 def test_note_in_advance_covers_absence_registered_later(client, auth, csrf, db, school):
     _accepted(client, auth, csrf, category="b", first_day="2026-11-24", last_day="2026-11-24")
     norsk = TeachingAssignment.get(TeachingAssignment.subject == school.norsk)
@@ -163,9 +181,11 @@ def test_religious_holidays_capped_at_two(client, auth, csrf, db, school):
 
 
 def test_single_lessons_do_not_become_days(client, auth, csrf, db, school):
-    _accepted(client, auth, csrf, scope="lessons", lesson_day="2026-11-18",
-              lessons="1, 2, 3, 4, 5, 6")
+    note = _accepted(client, auth, csrf, scope="lessons", lesson_day="2026-11-18",
+                     lessons="1, 2, 3, 4, 5, 6")
     assert absence_summary(school.elev1, school.year, TODAY).struck_days == 0
+    assert "Enkelttimer regnes som dokumentert fravær og teller ikke mot fraværsgrensen" in \
+        note.outcome["explanation"]
 
 
 def test_chronic_condition_document_counts_from_day_one(client, auth, csrf, db, school):

@@ -36,7 +36,7 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) ->
     if outcome.category == rules.OTHER:
         return _("The reason is noted, but this absence counts toward the absence limit.")
     if not rules.keeps_diploma_days(profile):
-        return _("The absence is documented. It still counts toward the attendance "
+        return _("The absence counts as documented. It still counts toward the attendance "
                  "requirement of your study.")
     if outcome.struck:
         lines.append(_("Kept off the diploma: %(dates)s.", dates=_dates(outcome.struck)))
@@ -44,7 +44,8 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) ->
         rule = profile.rule("absence_health_first_struck_day")
         lines.append(_(
             "Health absence is kept off the diploma only from day %(n)s of the absence "
-            "(%(rule)s). Documented, but stays on the diploma: %(dates)s.",
+            "(%(rule)s). Counted as documented absence (outside the absence limit), but on "
+            "the diploma: %(dates)s.",
             n=rule.value, rule=rule.cite(), dates=_dates(outcome.before_first_struck_day)))
     elif chronic and outcome.category == rules.HEALTH:
         lines.append(_("A chronic illness or disability is documented for this school year, "
@@ -63,8 +64,8 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) ->
             "%(dates)s.",
             amount=rule.amount(), rule=rule.cite(), dates=_dates(outcome.over_total_cap)))
     if outcome.lessons:
-        lines.append(_("Single lessons are documented and kept outside the absence limit, "
-                       "but never add up to days kept off the diploma."))
+        lines.append(_("Single lessons count as documented absence, outside the absence "
+                       "limit, but never add up to days kept off the diploma."))
     cap = int(profile.value("absence_max_struck_days"))
     lines.append(_("Days kept off the diploma this school year: %(used)s of %(cap)s, "
                    "%(left)s left.", used=used, cap=cap, left=max(0, cap - used)))

@@ -645,7 +645,8 @@ class Builder:
             # (a step at most twice a case: more documentation asked for a third time, or
             # a third round of anything, is not how cases go)
             options = [tr for tr in kind.transitions
-                       if tr.state == state and taken.get(tr.action, 0) < 2]
+                       if tr.state == state and taken.get(tr.action, 0) < 2
+                       and tr.action not in own.skips]
             if not options:
                 break
             staying = [tr for tr in options if kind.is_open(tr.to)]

@@ -68,6 +68,9 @@ class KindRows:
     takes_part: tuple[str, ...] = ()  # roles that take part from the filing on
     joins: dict[str, tuple[str, ...]] = {}  # action -> roles that join the case with it
     texts: dict[str, str] = {}  # action -> what the one who takes the step writes
+    # steps the walk never takes: the kind's own code takes them only where its rules lead
+    # there, and this kind's cases never come to that
+    skips: frozenset[str] = frozenset()
     FILED = "Søknad sendt."  # the text of the student's filing
 
     def __init__(self, builder):
@@ -316,6 +319,8 @@ class AbsenceNote(KindRows):
              "refuse": "Fraværet er ikke dokumentert.",
              "add": "Legeerklæring lagt ved."}
     CATEGORY = "a"  # health or welfare reasons
+    # (one to three days of illness are never over a limit: accepted in full, or refused)
+    skips = frozenset({"accept_in_part"})
 
     @property
     def takes_part(self):

@@ -42,6 +42,14 @@ def _review(client, csrf, case, action, text="", page=None, version=None):
         "version": Case.get_by_id(case.id).version if version is None else version})
 
 
+def _accept(client, csrf, case, text=""):
+    """The reviewer presses the page's accept button: "Godta", or where the note can be
+    accepted only in part, the one that issues the decision."""
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    action = re.search(r'name="action" value="(accept(?:_in_part)?)"', page)[1]
+    return _review(client, csrf, case, action, text, page)
+
+
 def _accepted(client, auth, csrf, **fields):
     """elev1 files a note, laerer1 (the contact teacher) accepts it; the note's row."""
     auth.login("elev1")
@@ -49,7 +57,7 @@ def _accepted(client, auth, csrf, **fields):
     case = Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).get()
     auth.logout()
     auth.login("laerer1")
-    _review(client, csrf, case, "accept")
+    _accept(client, csrf, case)
     auth.logout()
     return AbsenceNote.get(AbsenceNote.case == case)
 
@@ -150,7 +158,7 @@ def _two_accepted(client, auth, csrf, category, first, second):
     auth.logout()
     auth.login("laerer1")
     for case in cases:
-        _review(client, csrf, case, "accept")
+        _accept(client, csrf, case)
     return AbsenceNote.get(AbsenceNote.case == cases[-1])
 
 

@@ -379,6 +379,32 @@ def test_the_fagskole_has_no_study_leave_and_its_decisions_name_its_own_profile(
                                                               d.rule_reference)
 
 
+def test_the_datasets_absence_notes_are_decided_as_the_portal_decides_them(app, db):
+    """An accepted note of the dataset (one to three days of illness: never over a limit)
+    is accepted in full, with what its acceptance did and no decision; only a refused note
+    has one, its refusal (portal/kinds/absence_note/review.py: a decision in part only where
+    a limit keeps days on the diploma)."""
+    from datetime import datetime
+
+    from bench import dataset
+    from portal.kinds.absence_note.models import AbsenceNote
+    from portal.models import Case, Decision, Event
+
+    with app.app_context():
+        dataset.build(db.obj, scale=0.004, now=datetime(2026, 12, 4, 12, 0))
+    notes = Case.select().where(Case.kind == "absence_note")
+    assert {c.state for c in notes} >= {"accepted", "refused"}
+    steps = {a for (a,) in Event.select(Event.action).join(Case)
+             .where(Case.kind == "absence_note").tuples()}
+    assert "accept" in steps and "accept_in_part" not in steps
+    for case in notes.where(Case.state == "accepted"):
+        outcome = AbsenceNote.get(AbsenceNote.case == case).outcome
+        assert outcome is not None and not outcome["partial"], case.id
+    decided = {(c.state, d.outcome) for d in Decision.select().join(Case)
+               .where(Case.kind == "absence_note") for c in [d.case]}
+    assert decided == {("refused", "refused")}
+
+
 def test_the_benchmarks_requests_send_only_statements_whose_text_is_kept(app, db):
     """make bench's requests, counted in process as it counts them (bench/queries.py): every
     page and the filing send statements whose text the portal keeps (Prepared, create_row,

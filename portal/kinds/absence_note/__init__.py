@@ -1,9 +1,11 @@
 """Fraværsmelding: a student's absence note (opplæringslova § 3-47), reviewed by the person
 the profile names (rule `absence_reviewer`, normally the contact teacher).
 
-submitted -reviewer: accept-> accepted · -reviewer: ask for more-> needs_documentation
--student: add-> submitted · -reviewer: refuse [decision]-> refused. Acceptance applies the
-counting rules of portal/absence/rules.py and says what was kept off the diploma.
+submitted -reviewer: accept-> accepted · -reviewer: accept in part [decision]-> accepted ·
+-reviewer: ask for more-> needs_documentation -student: add-> submitted · -reviewer: refuse
+[decision]-> refused. Acceptance applies the counting rules of portal/absence/rules.py and
+says what was kept off the diploma; where a limit keeps days on the diploma that the note asks
+to keep off it, the acceptance is in part and decides on those days (review.py).
 """
 
 from flask import Blueprint
@@ -27,6 +29,7 @@ KIND = register(Kind(
     ],
     transitions=[
         Transition("submitted", "accept", REVIEWERS, "accepted"),
+        Transition("submitted", "accept_in_part", REVIEWERS, "accepted", decision=True),
         Transition("submitted", "ask", REVIEWERS, "needs_documentation"),
         Transition("submitted", "refuse", REVIEWERS, "refused", decision=True),
         Transition("needs_documentation", "add", frozenset({"student"}), "submitted"),
@@ -36,8 +39,12 @@ KIND = register(Kind(
     deciders=REVIEWERS,
     new_endpoint="absence_note.new",
     template="absence_note/case.html",
+    # (partly_granted: an acceptance in part, whose decision is on the days left on the
+    # diploma; an appeal's first instance may change it to granted)
+    outcome_labels={"partly_granted": _l("Accepted in part")},
     event_labels={
         "accept": _l("Accepted"),
+        "accept_in_part": _l("Accepted in part (decision)"),
         "ask": _l("More documentation asked for"),
         "refuse": _l("Refused"),
         "add": _l("Documentation added"),

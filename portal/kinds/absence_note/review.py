@@ -1,9 +1,17 @@
 """What accepting an absence note does, inside the engine's transaction: cover the days and
-lessons, keep what the rules allow off the diploma, and explain it in the timeline."""
+lessons, keep what the rules allow off the diploma, and explain it in the timeline. An
+acceptance that leaves days on the diploma which the note asks to keep off it (over the
+religious-holiday or the 10-day limit) refuses the note for those days: it is accepted in part
+and issues a decision (enkeltvedtak) on them, with the right to appeal."""
+
+from dataclasses import dataclass
+from datetime import date
 
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
 from portal.absence.services import apply_covers, struck_days
+from portal.cases.decisions import issue
+from portal.cases.steps import StepRefused
 from portal.i18n import gettext as _
 from portal.models import SchoolBreak, utcnow
 from portal.rules.deadlines import format_date
@@ -85,24 +93,81 @@ def _assess(case, note, *, chronic: bool, days: list):
     return outcome, before
 
 
-def preview(case, note, days: list) -> str | None:
-    """What accepting the note now would do, in the words its acceptance will write, for the
-    reviewer to read before they accept; None for a correction (it strikes nothing). `days`:
-    its school days (note_days), as the page shows them."""
+@dataclass(frozen=True)
+class Preview:
+    """What accepting the note now would do: `text` in the words its acceptance will write,
+    and `refused` the days it would leave on the diploma against what the note asks (over a
+    limit): when there are any, the acceptance is in part and issues a decision on them."""
+
+    text: str
+    refused: tuple[date, ...] = ()
+
+    @property
+    def in_part(self) -> bool:
+        return bool(self.refused)
+
+    @property
+    def refused_dates(self) -> str:
+        return _dates(self.refused)
+
+
+def refused_days(outcome: rules.NoteOutcome) -> tuple[date, ...]:
+    """The days the note asks to keep off the diploma that a limit keeps on it."""
+    return tuple(sorted((*outcome.over_religious_cap, *outcome.over_total_cap)))
+
+
+def preview(case, note, days: list) -> Preview | None:
+    """What accepting the note now would do, for the reviewer to read before they accept;
+    None for a correction (it strikes nothing). `days`: its school days (note_days), as the
+    page shows them."""
     if note.category == rules.CORRECTION:
         return None
     chronic = note.chronic or ChronicCondition.on_file(case.student_id, case.school_year)
     outcome, before = _assess(case, note, chronic=chronic, days=days)
-    return explain(outcome, case.school.rules, chronic=chronic,
-                   used=len(set(before) | set(outcome.struck)))
+    return Preview(explain(outcome, case.school.rules, chronic=chronic,
+                           used=len(set(before) | set(outcome.struck))),
+                   refused_days(outcome))
 
 
-def accept(case, note, actor, text: str):
-    """The effect of the accept transition: (case, event) -> None."""
+def _decision_in_part(case, outcome, explanation: str, text: str, actor, role: str):
+    """The decision on the days a limit keeps on the diploma: which days, why (the rules'
+    words with their references, then the reviewer's message) and the rules applied."""
+    profile = case.school.rules
+    refused = refused_days(outcome)
+    summary = _("The absence note is accepted in part. Not kept off the diploma, and so "
+                "entered on it: %(dates)s.", dates=_dates(refused))
+    if set(refused) <= set(outcome.documented):
+        summary += " " + _("Still counted as documented absence, outside the absence limit.")
+    keys = [key for key, days in (("absence_religious_days", outcome.over_religious_cap),
+                                  ("absence_max_struck_days", outcome.over_total_cap)) if days]
+    references = list(dict.fromkeys(profile.rule(key).reference for key in keys))
+    issue(case, outcome="partly_granted", summary=summary,
+          reasons=f"{explanation}\n\n{text}" if text else explanation,
+          rule_reference="; ".join(references)[:200], decided_by=actor, role=role)
+
+
+def _changed(in_part: bool) -> str:
+    """Why the acceptance the reviewer confirmed is not taken: the note's outcome is no
+    longer what the page showed them (another note of the student's was accepted since)."""
+    if in_part:
+        return _("Accepting the note now keeps every day it asks for off the diploma, so it "
+                 "is no longer a decision in part. Read what accepting does now and accept "
+                 "again.")
+    return _("Accepting the note now leaves days on the diploma that it asks to keep off "
+             "it, so it is a decision in part with the right to appeal. Read what accepting "
+             "does now and accept again.")
+
+
+def accept(case, note, actor, text: str, *, in_part: bool = False, role: str = ""):
+    """The effect of the accept transition, or with `in_part` of accept_in_part (which
+    issues the decision, by `actor` as `role`): (case, event) -> None. Each is refused
+    (StepRefused) when the note's outcome is not the one the reviewer confirmed."""
 
     def effect(case, event):
         student, year, profile = case.student, case.school_year, case.school.rules
         if note.category == rules.CORRECTION:
+            if in_part:  # (a correction strikes nothing: never in part)
+                raise StepRefused(_changed(in_part))
             ids = note.records or []
             (AbsenceRecord.update(corrected=True)
              .where(AbsenceRecord.id.in_(ids) & (AbsenceRecord.student == student)).execute())
@@ -115,6 +180,8 @@ def accept(case, note, actor, text: str):
                  .on_conflict_ignore().execute())
             chronic = ChronicCondition.on_file(student, year)
             outcome, before = _assess(case, note, chronic=chronic, days=note_days(note, year))
+            if outcome.is_partial != in_part:
+                raise StepRefused(_changed(in_part))
             documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
             for day in outcome.days:
                 AbsenceCover.create(student=student, school_year=year, case=case, date=day,
@@ -128,6 +195,8 @@ def accept(case, note, actor, text: str):
             apply_covers(student, year)
             summary = explain(outcome, profile, chronic=chronic,
                               used=len(set(before) | set(outcome.struck)))
+            if in_part:
+                _decision_in_part(case, outcome, summary, text, actor, role)
             note.outcome = {
                 "explanation": summary,
                 "struck": [d.isoformat() for d in outcome.struck],

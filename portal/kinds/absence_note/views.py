@@ -16,6 +16,7 @@ from portal.cases.filing import filing_school
 from portal.cases.steps import (
     STALE,
     SentTwice,
+    StepRefused,
     add_once,
     added_before,
     already_added,
@@ -39,6 +40,8 @@ from portal.roles import student_words
 from portal.rules.deadlines import Deadline, format_date
 
 HEALTH_CATEGORIES = {rules.HEALTH}
+# the reviewer's answers (accept_in_part: an acceptance that decides on days left on the diploma)
+REVIEW_ACTIONS = ("accept", "accept_in_part", "ask", "refuse")
 
 
 def student_school_year(user):
@@ -186,7 +189,7 @@ def review_note(case_id):
     form = ReviewForm()
     form.text.label.text = str(form.text.label.text) % student_words(case.school)
     action = request.form.get("action")
-    if not form.validate_on_submit() or action not in ("accept", "ask", "refuse"):
+    if not form.validate_on_submit() or action not in REVIEW_ACTIONS:
         abort(400)
     text = (form.text.data or "").strip()
     if action in ("ask", "refuse") and not text:
@@ -195,8 +198,10 @@ def review_note(case_id):
         return redirect(url_for("cases.show", case_id=case.id), 303)
     note_row = AbsenceNote.get(AbsenceNote.case == case)
     effect = None
-    if action == "accept":
-        effect = review.accept(case, note_row, current_user._get_current_object(), text)
+    if action in ("accept", "accept_in_part"):  # (in part: as the page showed it, or refused)
+        effect = review.accept(case, note_row, current_user._get_current_object(), text,
+                               in_part=action == "accept_in_part",
+                               role=min(parts & REVIEWERS, default=""))  # (none: refused)
     elif action == "ask":
         def effect(case, event):
             note_row.missing = text
@@ -214,6 +219,11 @@ def review_note(case_id):
         if page := refused_page(case.id, KIND.code, form, _review_again, stale=True):
             return page
         flash(str(STALE), "error")
+    except StepRefused as refused:
+        # (the acceptance is no longer what the page showed: the page as it is now, saying so)
+        if page := refused_page(case.id, KIND.code, form, _review_again, why=refused.message):
+            return page
+        flash(refused.message, "error")
     except TransitionRefused:
         # (another reviewer acted first, or the student withdrew: its state now, not a 404,
         # and what the reviewer wrote shown to them)
@@ -343,11 +353,12 @@ def case_extra(case, parts):
     profile = case.school.rules
     review_form = ReviewForm(version=case.version)
     review_form.text.label.text = str(review_form.text.label.text) % student_words(case.school)
-    can_review = bool(actions & {"accept", "ask", "refuse"})
+    can_review = bool(actions & set(REVIEW_ACTIONS))
     days = review.note_days(note_row, case.school_year_id) if note_row else []
     return {
         "note": note_row,
-        # what accepting would do, for the reviewer to weigh before they press "Accept"
+        # what accepting would do, for the reviewer to weigh before they press "Accept" (or,
+        # where it leaves days on the diploma, "Accept in part", which issues a decision)
         "preview": review.preview(case, note_row, days) if can_review and note_row else None,
         "category_label": CATEGORY_LABELS.get(note_row.category, "") if note_row else "",
         "school_days": days,

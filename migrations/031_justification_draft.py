@@ -1,4 +1,4 @@
-"""Peewee migrations -- 035_justification_draft.py: what an examiner had written of a grade
+"""Peewee migrations -- 031_justification_draft.py: what an examiner had written of a grade
 justification when they said it would be late, kept for them to finish and send (it is shown
 to no one else). NULL for the requests before it, those with nothing written, and those the
 previous release changes during an upgrade (it does not know the column)."""

@@ -53,6 +53,7 @@ KIND = register(Kind(
     news={
         "file": _l("A new absence note has been sent."),
         "accept": _l("The absence note has been accepted."),
+        "accept_in_part": _l("The absence note has been accepted in part."),
         "ask": _l("%(Who)s asks for more documentation for the absence note."),
         "refuse": _l("The absence note has been refused."),
         "add": _l("More documentation has been added to the absence note."),

@@ -53,7 +53,7 @@ def test_late_needs_an_explanation_with_date_and_rule(hav, client, auth, csrf, m
     r = _file(client, csrf, grade)
     assert r.status_code == 422
     html = r.get_data(as_text=True)
-    assert ("Fristen var 30. mars 2027 (jf. forskriften § 4-10 (2) a). Forklar hvorfor klagen "
+    assert ("Fristen var 30. mars 2027 (jf. forskriften § 4-10 (1) a). Forklar hvorfor klagen "
             "kommer for sent") in html
     assert "Fristen har gått ut. Du kan likevel klage" in html
     assert "Hvorfor kommer klagen for sent?" in html
@@ -110,7 +110,7 @@ def test_refused_a_year_after_the_grade_was_published(hav, client, auth, csrf, m
 
 @pytest.mark.parametrize("profile, code, rule", [
     ("vgs", "test-vgs", "jf. forvaltningsloven § 29, den alminnelige klagefristen"),
-    ("havbruk", "test-hav", "jf. forskriften § 4-10 (2) a"),
+    ("havbruk", "test-hav", "jf. forskriften § 4-10 (1) a"),
 ], ids=["vgs", "fagskole"])
 def test_an_oral_grade_links_to_a_formal_error_form_that_answers(db, client, auth, csrf,
                                                                    monkeypatch, profile, code,
@@ -144,11 +144,11 @@ def test_an_oral_grade_links_to_a_formal_error_form_that_answers(db, client, aut
 @pytest.mark.parametrize("learned, error", [
     ("2026-11-01", "Dagen du fikk vite om feilen kan ikke være før eksamen (1. desember 2026): "
                    "fristen på 3 uker løper fra du fikk vite om en feil ved eksamen "
-                   "(jf. forskriften § 4-10 (2) a)."),
+                   "(jf. forskriften § 4-10 (1) a)."),
     ("2026-11-30", "kan ikke være før eksamen (1. desember 2026)"),
     ("2026-12-11", "Dagen du fikk vite om feilen kan ikke være fram i tid (i dag er det "
                    "10. desember 2026): fristen på 3 uker løper fra du fikk vite om feilen "
-                   "(jf. forskriften § 4-10 (2) a)."),
+                   "(jf. forskriften § 4-10 (1) a)."),
 ], ids=["a-month-before-the-exam", "the-day-before-the-exam", "tomorrow"])
 def test_the_day_learned_is_from_the_exam_to_today(hav, client, auth, csrf, monkeypatch,
                                                      learned, error):

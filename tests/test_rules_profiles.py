@@ -183,6 +183,37 @@ def test_domain_values(name, key, value, unit):
     assert rule.explanation.strip()
 
 
+# Where seed [003] (Forskrift for Norsk Havbruksfagskole) says each havbruk rule: the
+# paragraph, its numbered part and letter as the seed numbers them.
+HAVBRUK_PARAGRAPHS = {
+    "decision_appeal_deadline": "§ 7-2",
+    "decision_appeal_first_instance": "§ 7-6 (2)",
+    "appeal_body": "§ 7-5",
+    "appeal_board_answer_within": "§ 7-6 (4)",
+    "exam_attendance_required": "§ 4-3",
+    "exam_withdrawal_before": "§ 4-4 (3)",
+    "exam_adaptation_lead_time": "§ 4-5 (1)",
+    "exam_adaptation_decider": "§ 4-5 (4)",
+    "exam_extra_time_max": "§ 4-5 (2) a og (3)",
+    "exam_sick_note_within": "§ 4-6 (2)",
+    "justification_request_within": "§ 4-9 (1) a",
+    "justification_request_absolute_limit": "§ 4-9 (1) a",
+    "justification_request_oral": "§ 4-9 (1) a",
+    "justification_answer_within": "§ 4-9 (1) b",
+    "grade_appeal_deadline": "§ 4-9 (2)",
+    "grade_appeal_excluded_forms": "§ 4-9 (2) a",
+    "regrading_within": "§ 4-9 (4)",
+    # the three weeks from learning of a formal error are in (1) a; (2) is the outcome
+    "formal_error_appeal_deadline": "§ 4-10 (1) a",
+    "formal_error_appeal_body": "§ 4-10 (4)",
+}
+
+
+@pytest.mark.parametrize(("key", "paragraph"), HAVBRUK_PARAGRAPHS.items())
+def test_havbruk_rules_cite_the_paragraph_of_the_seed(key, paragraph):
+    assert get_profile("havbruk").rule(key).reference == f"forskriften {paragraph}"
+
+
 @pytest.mark.parametrize(
     ("name", "key", "amount", "describe"),
     [

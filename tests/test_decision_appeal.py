@@ -136,6 +136,24 @@ def test_late_appeal_needs_explanation_and_is_flagged(hav, client, auth, csrf, m
     assert "Klagen er kommet for sent" in page and "Jeg lå på sykehus." in page
 
 
+def test_the_form_says_the_deadline_in_the_tense_of_the_day(hav, client, auth, monkeypatch):
+    """Decided Thursday 1 October 2026: three weeks end Thursday 22 October. On that day the
+    form says the deadline "er"; a month later, appealing late, that it "var", then that it
+    has passed."""
+    d = _decision(hav)
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={d.id}"
+    _on(monkeypatch, date(2026, 10, 22))
+    form = client.get(url).get_data(as_text=True)
+    assert "Fristen er 22. oktober 2026 (3 uker, jf. forskriften § 7-2)." in form
+    assert "Fristen har gått ut" not in form
+    _on(monkeypatch, date(2026, 11, 23))
+    form = " ".join(client.get(url).get_data(as_text=True).split())
+    assert ("Fristen var 22. oktober 2026 (3 uker, jf. forskriften § 7-2). Fristen har gått ut. "
+            "Du kan likevel klage") in form
+    assert "Fristen er 22. oktober" not in form
+
+
 def test_refused_after_one_year(hav, client, auth, csrf, monkeypatch):
     d = _decision(hav)
     _on(monkeypatch, date(2027, 10, 2))

@@ -105,7 +105,8 @@ def test_late_application_refused_unless_acute_and_explained(hav, client, auth, 
     late = _apply(client, csrf, [exam])
     assert late.status_code == 422
     html = late.get_data(as_text=True)
-    assert "For sent" in html or "Too late" in html
+    assert ("For sent å søke for Norsk: Fristen var 3. november 2026 (1 måned, jf. forskriften "
+            "§ 4-5 (1)).") in html
     assert "§ 4-5 (1)" in html and "Dysleksi" in html  # input kept
     unexplained = _apply(client, csrf, [exam], acute="y")
     assert unexplained.status_code == 422

@@ -56,6 +56,10 @@ def test_late_needs_an_explanation_with_date_and_rule(hav, client, auth, csrf, m
     assert ("Fristen var 30. mars 2027 (jf. forskriften § 4-10 (1) a). Forklar hvorfor klagen "
             "kommer for sent") in html
     assert "Fristen har gått ut. Du kan likevel klage" in html
+    # learned of on Thursday 4 March: three weeks end on Skjærtorsdag, moved to 30 March
+    assert ("Fra dagen du oppga: Fristen var 30. mars 2027 (3 uker, jf. forskriften § 4-10 (1) "
+            "a). Den ville ha gått ut 25. mars 2027 (Skjærtorsdag), men ble flyttet til neste "
+            "virkedag.") in " ".join(html.split())
     assert "Hvorfor kommer klagen for sent?" in html
     assert DESCRIPTION in html and 'value="2027-03-04"' in html  # what was typed is kept
     assert not FormalErrorAppeal.select().exists()

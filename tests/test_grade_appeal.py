@@ -89,6 +89,26 @@ def test_late_appeal_needs_an_explanation_keeps_what_was_typed(hav, client, auth
     assert not GradeAppeal.select().exists()
 
 
+def test_the_form_says_the_deadline_in_the_tense_of_the_day(hav, client, auth, monkeypatch):
+    """Published Friday 5 March 2027: three weeks end on Langfredag 26 March and move to
+    Tuesday 30 March. On Easter Monday the deadline is still ahead; the day after it, appealing
+    late, the form says it was, and that it was moved."""
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 5))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    _on(monkeypatch, date(2027, 3, 29))
+    form = " ".join(client.get(url).get_data(as_text=True).split())
+    assert ("Fristen er 30. mars 2027 (3 uker, jf. forskriften § 4-9 (2)). Den ville ha gått ut "
+            "26. mars 2027 (Langfredag), men er flyttet til neste virkedag.") in form
+    assert "Fristen har gått ut" not in form
+    _on(monkeypatch, date(2027, 3, 31))
+    form = " ".join(client.get(url).get_data(as_text=True).split())
+    assert ("Fristen var 30. mars 2027 (3 uker, jf. forskriften § 4-9 (2)). Den ville ha gått ut "
+            "26. mars 2027 (Langfredag), men ble flyttet til neste virkedag. Fristen har gått "
+            "ut.") in form
+    assert "Fristen er 30. mars" not in form and "gikk egentlig ut" not in form
+
+
 def test_late_appeal_is_received_flagged_for_the_exam_office_not_the_new_examiners(
         hav, client, auth, csrf, monkeypatch):
     grade = _late(hav, monkeypatch)

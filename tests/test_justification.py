@@ -38,7 +38,7 @@ def test_oral_exam_at_once_and_refused_the_next_day(hav, client, auth, csrf, mon
     _on(monkeypatch, date(2027, 6, 3))
     url = f"/justifications/new?grade={grade.id}"
     page = client.get(url).get_data(as_text=True)
-    assert "2. juni 2027" in page and "forskriften § 4-9 (1) a" in page
+    assert "Fristen var 2. juni 2027" in page and "forskriften § 4-9 (1) a" in page
     response = post_form(client, csrf, url, url, {})
     assert response.status_code == 422
     assert not JustificationRequest.select().exists()

@@ -101,7 +101,7 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                               "away from an exam, withdraw from it."))
     if deadline.is_late(at):
         raise ExamRuleError(_("Too late for a sick note: %(deadline)s",
-                              deadline=deadline.describe()))
+                              deadline=deadline.describe(cal.oslo_date(at))))
     if reg.status not in ("registered", "attended"):
         raise ExamRuleError(_("You are not registered for this exam."))
     with database.atomic():

@@ -20,6 +20,7 @@ from portal.exams.models import Exam, ExamRegistration
 from portal.i18n import gettext as _
 from portal.menu import link, source
 from portal.models import RoleGrant, School, SchoolClass, SchoolYear, Subject
+from portal.rules import calendar as cal
 
 bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")
 
@@ -196,7 +197,7 @@ def mine():
             "adaptation_deadline": application_deadline(reg.exam),
             "max_attempts": plan.max_attempts(reg.exam.school),
         })
-    return render_template("exams/mine.html", rows=rows, form=ActionForm())
+    return render_template("exams/mine.html", rows=rows, form=ActionForm(), today=cal.today())
 
 
 def own_registration(reg_id: int) -> ExamRegistration:
@@ -241,4 +242,4 @@ def sick_note(reg_id):
         except (UploadError, plan.ExamRuleError) as exc:
             form.document.errors = [str(exc)]
     return render_template("exams/sick_note.html", reg=reg, exam=reg.exam, form=form,
-                           deadline=deadline), (422 if form.errors else 200)
+                           deadline=deadline, today=cal.today()), (422 if form.errors else 200)

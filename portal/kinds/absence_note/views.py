@@ -156,7 +156,8 @@ def correction(record_id):
     school = record.school_year.school
     deadline = Deadline.after(record.date, school.rules.rule("absence_correction_window"))
     form = CorrectionForm()
-    late = deadline.is_late(today())
+    on = today()
+    late = deadline.is_late(on)
     if late and request.method == "POST":
         flash(_("Too late to ask for a correction: the deadline was %(date)s (%(rule)s).",
                 date=format_date(deadline.due), rule=deadline.rule.describe()), "error")
@@ -173,7 +174,7 @@ def correction(record_id):
             flash(_("Your request for correction is sent."), "success")
             return redirect(url_for("cases.show", case_id=case.id), 303)
     return render_template("absence_note/correction.html", form=form, record=record,
-                           deadline=deadline, late=late)
+                           deadline=deadline, late=late, today=on)
 
 
 def _rule_applied(profile) -> str:

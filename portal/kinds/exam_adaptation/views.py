@@ -65,12 +65,12 @@ def check_application(form, school, upcoming: list[Exam], now) -> list[Exam]:
     if form.all_exams.data:
         exams = [e for e in upcoming if acute or not _late(e, now)]
         if not exams and upcoming:
-            form.all_exams.errors.append(_late_text(upcoming[-1]))
+            form.all_exams.errors.append(_late_text(upcoming[-1], now))
     else:
         exams = [by_id[i] for i in form.exams.data or [] if i in by_id]
         for exam in exams:
             if _late(exam, now) and not acute:
-                form.exams.errors.append(_late_text(exam))
+                form.exams.errors.append(_late_text(exam, now))
     if not exams and not form.exams.errors and not form.all_exams.errors:
         form.exams.errors.append(_("Choose at least one exam."))
     wanted = form.adaptations.data or []
@@ -106,11 +106,11 @@ def _late(exam, now) -> bool:
     return deadline is not None and deadline.is_late(now)
 
 
-def _late_text(exam) -> str:
+def _late_text(exam, now) -> str:
     deadline = rules.application_deadline(exam)
     return _("Too late to apply for %(subject)s: %(deadline)s Mark it as acute injury or "
              "illness and explain, if that is the reason.", subject=exam.subject.name,
-             deadline=deadline.describe())
+             deadline=deadline.describe(calendar.oslo_date(now)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -148,7 +148,7 @@ def new():
     hold(form, form.documentation, checked)  # the form comes back: the file is kept
     status = 422 if any(f.errors for f in form) else 200
     return render_template("exam_adaptation/new.html", form=form, upcoming=upcoming,
-                           deadlines=deadlines, school=school,
+                           deadlines=deadlines, school=school, today=calendar.oslo_date(now),
                            extra_rule=rules.extra_time_rule(school),
                            guidance=school.rules.rule(rules.GUIDANCE)
                            if rules.GUIDANCE in school.rules else None), status
@@ -210,6 +210,7 @@ def case_extra(case, parts) -> dict:
     return {
         "application": application,
         "covered": [(e, rules.application_deadline(e)) for e in exams],
+        "today": calendar.today(),  # the deadlines above are said in its tense
         "items": items,
         "adaptation_labels": ADAPTATION_LABELS,
         "outcome_labels": OUTCOME_LABELS,

@@ -53,7 +53,8 @@ def new():
         return redirect(url_for("cases.show", case_id=case.id), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("justification/new.html", form=form, grade=grade,
-                           exam=grade.registration.exam, deadline=deadline, late=late), status
+                           exam=grade.registration.exam, deadline=deadline, late=late,
+                           today=on), status
 
 
 def _file(grade, deadline, learned, on):
@@ -92,6 +93,7 @@ def case_context(case, parts):
         current = current_grade(grade.registration)
         context["appeal_deadline"] = dl.grade_appeal_deadline(current)
         context["appeal_refusal"] = dl.grade_appeal_refusal(current)
+        context["today"] = cal.today()
     if case.state == "requested" and "exam_office" in parts:
         form = step_form(RouteForm, case)
         school_examiners = list(users_with_role(case.school, "examiner"))

@@ -263,3 +263,111 @@ def test_each_step_of_the_examiners_form_checks_its_own_fields(hav, client, auth
                   {"version": 2, "answer": written, "expected_on": "ikke en dato"})
     assert r.status_code == 303
     assert JustificationRequest.get(JustificationRequest.case == case).answer == written
+
+
+def _withdraw(client, csrf, case):
+    r = post_form(client, csrf, f"/cases/{case.id}/withdraw",
+                  f"/justifications/{case.id}/withdraw",
+                  {"version": Case.get_by_id(case.id).version, "confirmed": "yes"})
+    assert r.status_code == 303 and Case.get_by_id(case.id).state == "withdrawn"
+
+
+def _card(client, grade):
+    """The grades page's card of `grade`, its whitespace as one space."""
+    html = client.get("/grades/").get_data(as_text=True)
+    card = re.search(rf'<article class="grade-card" aria-labelledby="grade-{grade.id}">.*?'
+                     r"</article>", html, flags=re.S).group(0)
+    return " ".join(card.split())
+
+
+FROM_PUBLICATION = ("Klagefrist: Fristen er 12. februar 2027 (3 uker, jf. forskriften § 4-9 (2)). "
+                    "Du trakk tilbake forespørselen om begrunnelse: fristen løper fra karakteren "
+                    "ble kunngjort.")
+
+
+def test_withdrawn_a_request_is_shown_so_and_another_can_be_asked_for_in_time(
+        hav, client, auth, csrf, monkeypatch):
+    """Published electronically Friday 22 January 2027: a justification can be asked for
+    within a week, to Friday 29 January (forskriften § 4-9 (1) a), and the grade appealed
+    within three weeks, to Friday 12 February. Asked for on 25 January and withdrawn the
+    next day, no justification is given: the grades page says so, the appeal deadline runs
+    from publication, and a new request can be made until the 29th."""
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    first = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 1, 26))
+    _withdraw(client, csrf, first)
+    card = _card(client, grade)
+    assert (f'<a href="/cases/{first.id}">Din forespørsel om begrunnelse</a>: trukket tilbake; '
+            "det gis ingen begrunnelse.") in card
+    assert "skal gis innen" not in card
+    assert "Fristen er 29. januar 2027 (1 uke, jf. forskriften § 4-9 (1) a)." in card
+    assert (f'href="/justifications/new?grade={grade.id}">Be om begrunnelse på nytt</a>'
+            in card)
+    assert FROM_PUBLICATION in card and "begynner klagefristen på nytt" not in card
+    assert dl.grade_appeal_deadline(grade).due == date(2027, 2, 12)
+    page = " ".join(client.get(f"/cases/{first.id}").get_data(as_text=True).split())
+    assert "Du trakk tilbake forespørselen: det gis ingen begrunnelse for den" in page
+    assert "Svar innen" not in page
+    # the form answers, not the withdrawn case, and files a new request
+    url = f"/justifications/new?grade={grade.id}"
+    assert client.get(url).status_code == 200
+    r = post_form(client, csrf, url, url, {})
+    assert r.status_code == 303
+    second = Case.select().where(Case.kind == "justification").order_by(Case.id.desc()).get()
+    assert second.id != first.id and r.headers["Location"].endswith(f"/cases/{second.id}")
+    assert JustificationRequest.select().count() == 2
+    assert JustificationRequest.get(JustificationRequest.case == second).answer_due == \
+        date(2027, 2, 9)  # two weeks from 26 January
+    card = _card(client, grade)
+    assert (f'<a href="/cases/{second.id}">Din forespørsel om begrunnelse</a>: skal gis innen '
+            "9. februar 2027.") in card
+    assert "begynner klagefristen på nytt" in card and FROM_PUBLICATION not in card
+    # asked for again: the form leads to the request that stands
+    r = client.get(url)
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{second.id}")
+
+
+def test_withdrawn_after_the_deadline_to_ask_nothing_more_is_asked(hav, client, auth, csrf,
+                                                                    monkeypatch):
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    first = _request(hav, client, auth, csrf, monkeypatch, grade, date(2027, 1, 25))
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 2, 1))
+    _withdraw(client, csrf, first)
+    card = _card(client, grade)
+    assert "trukket tilbake; det gis ingen begrunnelse." in card
+    assert ("Fristen for å be om begrunnelse var 29. januar 2027 "
+            "(jf. forskriften § 4-9 (1) a).") in card
+    assert "/justifications/new" not in card
+    assert FROM_PUBLICATION in card
+    url = f"/justifications/new?grade={grade.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and "Du kan ikke lenger be om den" in page.get_data(
+        as_text=True)
+    assert post_form(client, csrf, url, url, {}).status_code == 422
+    assert JustificationRequest.select().count() == 1
+
+
+def test_asked_again_the_day_the_grade_was_learned_stands(hav, client, auth, csrf,
+                                                         monkeypatch):
+    """Published otherwise than electronically on Friday 22 January 2027 and learned of on
+    Wednesday 27 January: a week from then, to Wednesday 3 February (never later than three
+    weeks from publication). Withdrawn and asked for again on 2 February, the deadline is
+    still that one, on the grades page and in the form, which keeps the day given."""
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22),
+                       channel="other")
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 1, 28))
+    url = f"/justifications/new?grade={grade.id}"
+    assert post_form(client, csrf, url, url, {"learned_on": "2027-01-27"}).status_code == 303
+    first = Case.get(Case.kind == "justification")
+    _on(monkeypatch, date(2027, 2, 2))
+    _withdraw(client, csrf, first)
+    card = _card(client, grade)
+    assert "Fristen er 3. februar 2027 (1 uke, jf. forskriften § 4-9 (1) a)." in card
+    assert f'href="/justifications/new?grade={grade.id}"' in card
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="2027-01-27"' in form and "Fristen er 3. februar 2027" in form
+    assert post_form(client, csrf, url, url, {"learned_on": "2027-01-27"}).status_code == 303
+    assert JustificationRequest.select().count() == 2

@@ -74,19 +74,25 @@ def grade_facts(grades) -> list[dict]:
         requests = justifications.get(grade.id, [])
         earlier = earlier_justifications.get(grade.id, [])
         justification = requests[-1] if requests else (earlier[-1] if earlier else None)
-        request_deadline = dl.justification_request_deadline(grade)
+        # a withdrawn request gives no justification: another may be asked for in its time,
+        # and the appeal deadline runs as if none had been asked for (domain.md §4)
+        withdrawn = justification is not None and justification.case.state == "withdrawn"
+        # the day the student said they learned the grade, when they asked and withdrew
+        request_deadline = dl.justification_request_deadline(
+            grade, requests[-1].learned_on if requests and withdrawn else None)
         limit = dl.appeal_limit(grade)
         rows.append({
             "grade": grade, "exam": grade.registration.exam,
             "justification": justification,
             "justification_of_earlier_grade": not requests and bool(earlier),
+            "justification_withdrawn": withdrawn,
             # asked for and neither answered nor withdrawn: the appeal deadline will restart
             "justification_pending": bool(requests) and requests[-1].answered_at is None
-            and requests[-1].case.state != "withdrawn",
+            and not withdrawn,
             "request_deadline": request_deadline,
             "request_deadline_passed": request_deadline is not None
             and request_deadline.is_late(on),
-            "may_request": request_deadline is not None and justification is None
+            "may_request": request_deadline is not None and (justification is None or withdrawn)
             and not grade.is_final and request_deadline.is_on_time(on),
             "appeal": appeals.get(grade.id),
             "appeal_when": dl.grade_appeal_timeliness(grade, on, requests),

@@ -22,7 +22,7 @@ from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.justification import KIND, bp
 from portal.kinds.justification.forms import AnswerForm, RequestForm, RouteForm
 from portal.kinds.justification.models import JustificationRequest
-from portal.models import SchoolYear, User
+from portal.models import Case, SchoolYear, User
 from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date
@@ -33,14 +33,19 @@ from portal.rules.deadlines import Deadline, format_date
 def new():
     """Ask for the justification of a grade (?grade=<id>), within the deadline."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
-    existing = JustificationRequest.get_or_none(JustificationRequest.grade == grade)
+    asked = list(JustificationRequest.select(JustificationRequest, Case).join(Case)
+                 .where(JustificationRequest.grade == grade).order_by(JustificationRequest.id))
+    # one asked for and not withdrawn is the answer; withdrawn, another may be asked for
+    existing = next((r for r in asked if r.case.state != "withdrawn"), None)
     if existing is not None:
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
     if not dl.justification_offered(grade) or grade.is_final:
         abort(404)
     form = RequestForm()
+    if not form.is_submitted() and asked:  # the day given when the withdrawn one was asked
+        form.learned_on.data = asked[-1].learned_on
     on = cal.today()
-    learned = form.learned_on.data if form.is_submitted() else None
+    learned = form.learned_on.data
     if learned and learned > on:
         form.learned_on.errors = [_("The date cannot be in the future.")]
     deadline = dl.justification_request_deadline(grade, learned)

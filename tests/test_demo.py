@@ -1,6 +1,8 @@
 """The demo schools: `make run` loads them into an empty database, and every account works."""
 
-from datetime import date
+from datetime import date, timedelta
+
+import pytest
 
 from portal import demo
 from portal.auth.passwords import verify_password
@@ -75,3 +77,60 @@ def test_home_offers_only_the_requests_the_school_profile_has(app, client, auth)
     page = client.get("/home").get_data(as_text=True)
     assert 'href="/study-leave/new"' not in page
     assert client.get("/study-leave/new").status_code == 404
+
+
+# Days the demo is loaded on whose old fixed choice (the Monday two weeks on, and a week
+# after it) fell in a break: Christmas, autumn (week 40), winter (week 8), Easter 2027.
+STUDY_LEAVE_DAYS = [date(2026, 11, 23), date(2026, 12, 3), date(2026, 9, 14),
+                    date(2027, 2, 8), date(2027, 3, 4)]
+
+
+@pytest.mark.parametrize("today", STUDY_LEAVE_DAYS)
+def test_every_demo_study_leave_passes_the_check_the_form_makes(app, db, today):
+    """Each demo application's period is one the application form accepts on the day the
+    demo is loaded (flow.check_period: the lead time, the school year, school days), and
+    its first and last days are school days."""
+    from portal.kinds.study_leave import flow
+    from portal.kinds.study_leave.models import StudyLeave
+    from portal.models import Case, SchoolYear
+    from portal.rules.calendar import school_days
+
+    app.config["PORTAL_TODAY"] = today
+    demo.load(today=today)
+    leaves = list(StudyLeave.select(StudyLeave, Case).join(Case))
+    assert {leave.case.state for leave in leaves} == {"submitted", "granted"}
+    for leave in leaves:
+        school = leave.case.school
+        year, breaks = SchoolYear.current_with_breaks(school, today)
+        first, last = leave.first_day, leave.last_day
+        assert flow.check_period(school, first, last, today, year, breaks) == [], (first, last)
+        assert school_days(first, first, breaks) == [first]
+        assert school_days(last, last, breaks) == [last]
+
+
+def test_the_demo_asks_the_rules_for_its_periods_on_every_day_of_the_year(app, db):
+    """period_for, which the demo files with, on every day of a school year: a period it
+    gives passes check_period and holds the school days asked for, with no break or holiday
+    in it; it gives one on every day until some weeks before the summer."""
+    from portal.kinds.study_leave import flow
+    from portal.kinds.study_leave.demo import period_for
+    from portal.models import SchoolYear
+    from portal.rules.calendar import school_days
+
+    demo.load(today=date(2026, 8, 17))
+    school = School.get(School.code == "solberg-vgs")
+    year, breaks = SchoolYear.current_with_breaks(school, date(2026, 8, 17))
+    day, found = year.starts_on, []
+    while day <= year.ends_on:
+        period = period_for(school, day, 3, year, breaks)
+        if period is not None:
+            first, last = period
+            assert flow.check_period(school, first, last, day, year, breaks) == [], day
+            assert len(school_days(first, last, breaks)) == 3
+            assert all(d.weekday() >= 5 for d in set(
+                first + timedelta(days=i) for i in range((last - first).days + 1))
+                - set(school_days(first, last, breaks))), (day, period)
+            found.append(day)
+        day += timedelta(days=1)
+    assert found[0] == year.starts_on and found[-1] >= date(2027, 6, 1)
+    assert len(found) == (found[-1] - found[0]).days + 1  # none missing before that

@@ -1063,8 +1063,10 @@ def test_student_can_withdraw_before_the_answer(portal, school, stage):
     assert Event.select().where((Event.case == case) & (Event.action == "withdraw")).exists()
 
 
-def test_no_withdrawal_after_the_answer(portal, school):
-    case = granted(portal, school)
+def test_no_withdrawal_after_a_refusal(portal, school):
+    case = answered(portal, school, with_teachers(portal, school))
+    portal.login("trinn1")
+    assert portal.step(case, "answer", choice="refuse", text="Ikke grunnlag.").status_code == 303
     portal.login("elev1")
     response = portal.step(case, "withdraw", confirmed="yes")  # a page open since before
     assert response.status_code == 303
@@ -1072,7 +1074,161 @@ def test_no_withdrawal_after_the_answer(portal, school):
     assert "ikke lenger mulig" in html
     response = portal.client.get(f"/cases/{case.id}/withdraw", follow_redirects=True)
     assert "Det steget er ikke mulig nå" in response.get_data(as_text=True)
-    assert _state(case) == "granted"
+    assert _state(case) == "refused"
+
+
+# The period of granted() is 30 November – 2 December 2026: the student may withdraw the
+# granted application until Sunday 29 November, the day before it begins (vgs profile's
+# study_leave_withdrawal), not from the first day on.
+WITHDRAWAL_RULE = "jf. skolens egen regel for selvstendig studiearbeid"
+TOO_LATE = ("Du kan ikke lenger trekke søknaden: en innvilget søknad kan trekkes til og med "
+            "29. november 2026, 1 dag før første dag i perioden (30. november 2026), "
+            f"{WITHDRAWAL_RULE}.")
+
+
+def _withdraw_events(case):
+    return list(Event.select().where((Event.case == case) & (Event.action == "withdraw")))
+
+
+def _told_of_withdrawal(case):
+    from portal.notifications.models import Notification
+
+    return sorted(n.user.username for n in Notification.select().where(
+        (Notification.case == case) & (Notification.text_key == "withdrawn")))
+
+
+@pytest.mark.parametrize("day", [TODAY, date(2026, 11, 29)])
+def test_a_granted_application_can_be_withdrawn_until_the_day_before_the_period(
+        portal, school, day):
+    case = granted(portal, school)
+    portal.client.application.config["PORTAL_TODAY"] = day
+    portal.login("elev1")
+    html = portal.page(case)
+    assert ("Du kan trekke søknaden til og med 29. november 2026, 1 dag før perioden begynner "
+            f"({WITHDRAWAL_RULE}).") in html
+    assert f'href="/cases/{case.id}/withdraw"' in html
+    confirm = portal.client.get(f"/cases/{case.id}/withdraw")
+    assert confirm.status_code == 200 and "Vil du trekke saken?" in confirm.get_data(as_text=True)
+    response = portal.step(case, "withdraw", confirmed="yes")
+    assert response.status_code == 303
+    assert "Søknaden din er trukket." in portal.client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    assert _state(case) == "withdrawn"
+    [event] = _withdraw_events(case)
+    assert (event.state_before, event.state_after, event.actor_id) == (
+        "granted", "withdrawn", school.elev1.id)
+    # the coordinator and the subject teachers who set the tasks learn that it is gone
+    assert _told_of_withdrawal(case) == ["laerer1", "laerer2", "trinn1"]
+
+
+@pytest.mark.parametrize("day", [date(2026, 11, 30), date(2026, 12, 2), date(2026, 12, 3)])
+def test_a_granted_application_cannot_be_withdrawn_once_the_period_has_begun(
+        portal, school, day):
+    case = granted(portal, school)
+    version = Case.get_by_id(case.id).version
+    portal.client.application.config["PORTAL_TODAY"] = day
+    portal.login("elev1")
+    html = portal.page(case)
+    assert f'href="/cases/{case.id}/withdraw"' not in html  # no link, but the rule
+    assert TOO_LATE in html
+    # the confirmation page (a bookmark) says why, instead of asking
+    response = portal.client.get(f"/cases/{case.id}/withdraw")
+    assert response.status_code == 303
+    assert TOO_LATE in portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    # sent from a page loaded the day before: refused with the rule and its dates
+    response = portal.step(case, "withdraw", version=version, confirmed="yes")
+    assert response.status_code == 303
+    assert TOO_LATE in portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    stored = Case.get_by_id(case.id)
+    assert (stored.state, stored.version) == ("granted", version)  # nothing stored
+    assert _withdraw_events(case) == [] and _told_of_withdrawal(case) == []
+
+
+def test_the_withdrawal_rule_is_checked_in_the_step_itself(portal, school):
+    """Not only on the page: flow.withdraw refuses from the first day, inside its
+    transaction, and leaves no trace."""
+    case = granted(portal, school)
+    _after_the_period(portal, date(2026, 11, 30))
+    fresh = Case.get_by_id(case.id)
+    version = fresh.version
+    with portal.client.application.test_request_context():
+        with pytest.raises(flow.StepRefused, match="29. november 2026"):
+            flow.withdraw(fresh, actor=school.elev1, version=fresh.version)
+        fresh = Case.get_by_id(case.id)
+        assert flow.withdrawal_refused(fresh) is not None
+        portal.client.application.config["PORTAL_TODAY"] = date(2026, 11, 29)
+        assert flow.withdrawal_refused(fresh) is None
+    assert Case.get_by_id(case.id).version == version
+    assert _withdraw_events(case) == []
+
+
+def test_a_withdrawal_sent_twice_withdraws_once(portal, school):
+    """A double click, or the confirmation sent from two tabs: the second send finds the
+    application withdrawn and says so, without a second event."""
+    case = granted(portal, school)
+    version = Case.get_by_id(case.id).version
+    portal.login("elev1")
+    assert portal.step(case, "withdraw", version=version, confirmed="yes").status_code == 303
+    response = portal.step(case, "withdraw", version=version, confirmed="yes")
+    assert response.status_code == 303
+    html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Søknaden din er trukket." in html and "Noen andre endret saken" not in html
+    assert len(_withdraw_events(case)) == 1
+    assert _told_of_withdrawal(case) == ["laerer1", "laerer2", "trinn1"]
+
+
+def test_a_withdrawal_after_the_coordinator_closed_the_case_is_refused(portal, school):
+    case = granted(portal, school)
+    seen = Case.get_by_id(case.id).version  # the student's page
+    portal.login("trinn1")
+    assert portal.step(case, "finish", choice="close", text="Avtalt med eleven.").status_code \
+        == 303
+    portal.login("elev1")
+    response = portal.step(case, "withdraw", version=seen, confirmed="yes")
+    html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Det er ikke lenger mulig: saken er nå «Avsluttet – ikke fullført»" in html
+    assert _state(case) == "not_completed" and _withdraw_events(case) == []
+
+
+@pytest.mark.parametrize("staff_step", ["close", "withdraw"])
+def test_the_student_and_staff_acting_at_once_cannot_both_win(app, portal, school,
+                                                              staff_step):
+    """The student withdraws the granted application while the coordinator closes it (or
+    the same withdrawal is sent twice at once): exactly one step is taken, with its one
+    event; the other finds the case changed."""
+    import threading
+
+    from portal.cases.engine import StaleCase
+    from portal.db import database
+
+    case = granted(portal, school)
+    events_before = Event.select().where(Event.case == case).count()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def act(step):
+        with app.app_context(), database.connection_context():
+            mine = Case.get_by_id(case.id)
+            barrier.wait()
+            try:
+                if step == "close":
+                    flow.close(mine, actor=school.trinn, version=mine.version, text="Lukket.")
+                else:
+                    flow.withdraw(mine, actor=school.elev1, version=mine.version)
+                outcomes.append(("won", step))
+            except StaleCase:
+                outcomes.append(("stale", step))
+
+    threads = [threading.Thread(target=act, args=(step,)) for step in ("withdraw", staff_step)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(result for result, _step in outcomes) == ["stale", "won"]
+    winner = next(step for result, step in outcomes if result == "won")
+    stored = Case.get_by_id(case.id)
+    assert stored.state == {"close": "not_completed", "withdraw": "withdrawn"}[winner]
+    assert Event.select().where(Event.case == case).count() == events_before + 1
 
 
 def test_a_stale_page_is_refused_with_a_clear_message(portal, school):

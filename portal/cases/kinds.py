@@ -96,6 +96,14 @@ class Kind:
     # appeals-board member who may not take part, forvaltningsloven § 6): their lists and the
     # case page name the case by its kind, since its title may quote what it is about.
     title_withheld_from: frozenset[str] = frozenset()
+    # Why the student may not withdraw a case now though its state allows it, or None: a rule
+    # of the kind's (a granted study leave from the first day of its period): (case) -> str.
+    # The confirmation page asks it; the kind's withdraw step enforces it.
+    withdrawal_refused: Callable[..., str | None] | None = None
+    # Parts told when the student withdraws the case, beyond those kept informed (copy_parts):
+    # those who worked on it and would otherwise not learn that it is gone (a study leave's
+    # coordinator and subject teachers, who set the tasks)
+    withdrawal_told: frozenset[str] = frozenset()
     _table: dict = field(init=False, repr=False)
 
     def __post_init__(self):

@@ -175,6 +175,9 @@ def confirm_withdraw(case_id):
     if step is None or "student" not in step.roles or endpoint not in current_app.view_functions:
         flash(str(NOT_NOW), "error")
         return redirect(url_for("cases.show", case_id=case.id), 303)
+    if kind.withdrawal_refused is not None and (why := kind.withdrawal_refused(case)):
+        flash(why, "error")  # (the kind's rule, with its date: not a page that asks in vain)
+        return redirect(url_for("cases.show", case_id=case.id), 303)
     return render_template("cases/withdraw.html", case=case, kind=kind, endpoint=endpoint,
                            confirmed=CONFIRMED)
 

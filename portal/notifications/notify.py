@@ -44,6 +44,7 @@ TEXTS = {
     "action_needed": _l("Waits for you to act."),
     "case_update": _l("The case has been updated."),
     "copy": _l("For your information: the case has moved on."),
+    "withdrawn": _l("The case has been withdrawn."),
     "decision": _l("A decision has been made. Read it and your right to appeal in the portal."),
     "reminder_due_soon": _l("Reminder: an answer from you is due %(date)s."),
     "reminder_overdue": _l("Reminder: an answer from you was due %(date)s and is late."),
@@ -232,7 +233,8 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
     gets of an event that left the case in `state`, or None: those who may act next; the
     student of every change (a decision as one) but the shares of a step taken side by side;
     the deciders of a note; and the parts the
-    kind keeps informed (copy_parts) of a filing, a decision and a closing. `turn`: what
+    kind keeps informed (copy_parts) of a filing, a decision and a closing; the parts the
+    kind names (withdrawal_told) of the student's withdrawal. `turn`: what
     Kind.turn says of the step, where several people act in one state — of those who may act
     there, only those whose turn begins with it are told (each subject teacher once, when the
     case comes to the teachers, and the coordinator with the last answer)."""
@@ -251,6 +253,8 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
         return ("decision", "decision") if deciding else ("case_update", "case_update")
     if is_note and (acts or parts & set(kind.deciders)):
         return "case_update", "case_update"
+    if transition is not None and action == "withdraw" and parts & kind.withdrawal_told:
+        return "case_update", "withdrawn"
     if parts & copy_parts(kind) and (filed or deciding or closing):
         return "case_update", "copy"
     return None

@@ -43,9 +43,13 @@ KIND = register(
             Transition("granted", "task_done", {"student"}, "granted"),
             Transition("granted", "complete", {COORDINATOR}, "completed"),
             Transition("granted", "close", {COORDINATOR}, "not_completed"),
-            *withdrawals(["submitted", "with_teachers"]),
+            # granted: until the day before the period begins (flow.withdraw, the profile's
+            # study_leave_withdrawal), not once it runs (that would escape "not completed")
+            *withdrawals(["submitted", "with_teachers", "granted"]),
         ],
         deciders=frozenset({COORDINATOR}),
+        # a withdrawal tells the coordinator and the subject teachers (who set the tasks)
+        withdrawal_told=frozenset({COORDINATOR, "teacher"}),
         # granted, the coordinator approves the work from the day after the period (the date
         # the grant sets): "from", not a deadline
         due_opens_in=frozenset({"granted"}),
@@ -100,6 +104,7 @@ KIND.extra_context = case_extras
 KIND.status_context = status_extras
 KIND.done_by = flow.done_by
 KIND.turn_begins = flow.turn_begins
+KIND.withdrawal_refused = flow.withdrawal_refused
 
 if find_spec("portal.notifications") is not None:  # the student's deadline reminders
     from portal.kinds.study_leave import reminders  # noqa: F401

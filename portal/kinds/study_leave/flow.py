@@ -36,6 +36,7 @@ from portal.rules.deadlines import Deadline, format_date
 
 LEAD_RULE = "study_leave_lead_time"
 BASIS_RULE = "study_leave_basis"
+WITHDRAWAL_RULE = "study_leave_withdrawal"
 GRANTED_STATES = ("granted", "completed")
 
 
@@ -571,5 +572,49 @@ def close(case, *, actor, version, text):
     return engine.apply(case, "close", actor=actor, expected_version=version, text=text)
 
 
+def withdrawal_deadline(school, leave: StudyLeave) -> Deadline | None:
+    """The last day the student may withdraw a granted application: the profile's rule
+    before the period's first day (vgs: the day before it), or None where the profile has
+    no such rule (a granted application then stays)."""
+    if WITHDRAWAL_RULE not in school.rules:
+        return None
+    return Deadline.before(leave.first_day, school.rules.rule(WITHDRAWAL_RULE))
+
+
+def _late_withdrawal(school, leave: StudyLeave, on: date) -> str | None:
+    """Why a granted application can no longer be withdrawn on `on`, or None while it can:
+    once the period has begun the student does the tasks and shows the work, or the case is
+    closed as not completed (withdrawing then would escape that)."""
+    deadline = withdrawal_deadline(school, leave)
+    if deadline is None:
+        return _("A granted application cannot be withdrawn.")
+    if not deadline.is_late(on):
+        return None
+    return _("You can no longer withdraw the application: a granted application can be "
+             "withdrawn until %(due)s, %(amount)s before the period's first day (%(first)s), "
+             "%(cite)s. Now you do the tasks and show the work, or the case is closed as not "
+             "completed.", due=format_date(deadline.due), amount=deadline.rule.amount(),
+             first=format_date(leave.first_day), cite=deadline.rule.cite())
+
+
+def withdrawal_refused(case, leave: StudyLeave | None = None) -> str | None:
+    """Kind.withdrawal_refused: why the student may not withdraw the case now though its
+    state allows it, or None. Before the answer, always; granted, until withdrawal_deadline.
+    `leave`: the application, when the caller has it."""
+    if case.state != "granted":
+        return None
+    return _late_withdrawal(case.school, leave or leave_of(case), today())
+
+
 def withdraw(case, *, actor, version, text=""):
-    return engine.apply(case, "withdraw", actor=actor, expected_version=version, text=text)
+    """The student withdraws the application: before the answer, or once granted until the
+    profile's last day before the period (withdrawal_deadline). The rule is checked inside
+    the step's transaction, on the state the version check found (the event's state_before):
+    StepRefused, and nothing is stored, from the first day on."""
+    def effect(c, ev):
+        if ev.state_before == "granted" and (
+                why := _late_withdrawal(c.school, leave_of(c), today())):
+            raise StepRefused(why)
+
+    return engine.apply(case, "withdraw", actor=actor, expected_version=version, text=text,
+                        effect=effect)

@@ -143,8 +143,16 @@ def case_extras(case, parts):
     leave, answers = flow.leave_and_answers(case)  # subject and teacher by name only
     version = {"version": case.version}
     can = {t.action for t in KIND.actions(case.state, parts)}
+    withdrawal = {}
+    if "withdraw" in can and case.state == "granted":
+        # granted: the student may withdraw until the profile's day before the period
+        withdrawal = {"withdrawal_until": flow.withdrawal_deadline(case.school, leave),
+                      "withdrawal_closed": flow.withdrawal_refused(case, leave)}
+        if withdrawal["withdrawal_closed"]:
+            can.discard("withdraw")
     context = {
         "leave": leave,
+        **withdrawal,
         **status_extras(case, parts, answers),
         "can": can,
         "forms": {
@@ -403,14 +411,31 @@ def finish(case_id):
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])
 def withdraw(case_id):
-    """Student: withdraw the application before the answer."""
+    """Student: withdraw the application before the answer, or once granted until the day
+    before the period begins (flow.withdraw). Nothing is written in its form: every outcome
+    is said on the case page (303)."""
     case, parts = _load(case_id, "withdraw")
     if (ask := unconfirmed_withdrawal(case, parts)) is not None:
         return ask
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _invalid(case, parts, "withdraw", form)
-    me = current_user._get_current_object()
-    return _run(case, parts, lambda: flow.withdraw(case, actor=me, version=form.version.data),
-                "withdraw", form, _("Your application is withdrawn."))
+    done = _("Your application is withdrawn.")
+    try:
+        flow.withdraw(case, actor=current_user._get_current_object(),
+                      version=form.version.data)
+    except flow.StepRefused as exc:  # the period has begun: the rule, with its dates
+        flash(str(exc), "error")
+    except (StaleCase, TransitionRefused) as exc:
+        now, _parts = case_for(case.id, kind=KIND.code)
+        if now.state == "withdrawn":
+            # sent twice (a double click, two tabs): the first send withdrew it, and only
+            # the student withdraws
+            flash(done, "success")
+        else:
+            flash(str(STALE) if isinstance(exc, StaleCase) else no_longer_possible(now),
+                  "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("cases.show", case_id=case.id), 303)
 

@@ -1269,6 +1269,49 @@ def test_a_stale_decision_keeps_what_the_coordinator_wrote(portal, school):
     assert _state(case) == "withdrawn"
 
 
+@pytest.mark.parametrize("first, last, shown", [
+    # 23 calendar days, but the weekends and the Christmas break leave 8 school days
+    ("2026-12-14", "2027-01-05", "8 skoledager (14. desember 2026 – 5. januar 2027)"),
+    # Friday to Tuesday over 17 May (a public holiday, a Monday)
+    ("2027-05-14", "2027-05-18", "2 skoledager (14. mai 2027 – 18. mai 2027)"),
+    ("2026-11-30", "2026-11-30", "1 skoledag (30. november 2026)"),
+])
+def test_the_case_page_gives_the_period_in_school_days(portal, school, first, last, shown):
+    from portal.models import SchoolBreak
+
+    SchoolBreak.create(school_year=school.year, name="Juleferie", first_day=date(2026, 12, 22),
+                       last_day=date(2027, 1, 2))
+    case = filed(portal, first=first, last=last)
+    for user in ("elev1", "trinn1", "laerer1"):
+        portal.login(user)
+        html = portal.page(case)
+        assert f"<dd>{shown}</dd>" in html, user
+        assert " dager)" not in html
+
+
+def test_the_school_days_cost_one_statement_whatever_the_breaks(portal, school):
+    """The case page reads the school year's breaks in one statement, however many the year
+    has, and stays within the page budget."""
+    from portal.models import SchoolBreak
+    from tests.statements import statements
+    from tests.test_statement_budget import STATEMENT_BUDGET
+
+    case = granted(portal, school)
+    SchoolBreak.create(school_year=school.year, name="Juleferie", first_day=date(2026, 12, 22),
+                       last_day=date(2027, 1, 2))
+    counts = {}
+    for user in ("elev1", "trinn1", "laerer2"):
+        portal.login(user)
+        counts[user] = statements(portal.client, f"/cases/{case.id}")
+    for name, first in (("Høstferie", date(2026, 9, 28)), ("Vinterferie", date(2027, 2, 22)),
+                        ("Påskeferie", date(2027, 3, 22))):
+        SchoolBreak.create(school_year=school.year, name=name, first_day=first,
+                           last_day=first + timedelta(days=2))
+    for user, n in counts.items():
+        portal.login(user)
+        assert statements(portal.client, f"/cases/{case.id}") == n <= STATEMENT_BUDGET, user
+
+
 def test_htmx_step_updates_the_page_in_place(portal):
     case = filed(portal)
     portal.login("trinn1")

@@ -113,6 +113,12 @@ def check_period(school, first: date, last: date, on: date,
     return problems
 
 
+def school_day_count(case, leave: StudyLeave) -> int:
+    """How many school days the period holds: weekdays that are neither Norwegian public
+    holidays nor the breaks of the case's school year (one statement, for the breaks)."""
+    return len(school_days(leave.first_day, leave.last_day, SchoolBreak.of(case.school_year_id)))
+
+
 def file(*, student, school, first: date, last: date, reason: str, is_sports_event: bool,
          parents_informed: bool, club_informed: bool, confirmation: CheckedFile | None,
          on: date | None = None, year: SchoolYear | None = None) -> Case:

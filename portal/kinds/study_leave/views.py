@@ -152,6 +152,9 @@ def case_extras(case, parts):
             can.discard("withdraw")
     context = {
         "leave": leave,
+        # its length in school days (weekdays that are neither public holidays nor the
+        # school's breaks): one statement for the year's breaks, on this page alone
+        "school_days": flow.school_day_count(case, leave),
         **withdrawal,
         **status_extras(case, parts, answers),
         "can": can,

@@ -59,6 +59,19 @@ def wtforms_catalogue():
 
 
 class PortalForm(FlaskForm):
+    """A form's fields are in the order its page shows them (the error summary lists them so:
+    templates/_macros.html, form_errors), which is the order they are declared in, but for
+    `shown_last`: fields the page shows after all the others, whichever class declares them
+    (an appeal's signature, declared on the base every appeal form extends; fields added to
+    a form's class after the ones the page shows below them)."""
+
+    shown_last: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.shown_last:
+            self._fields.move_to_end(name)
+
     class Meta:
         csrf_class = KeptTokenCSRF
 

@@ -49,3 +49,16 @@ def post_form(client, csrf, page_url, action_url, data):
     return client.post(action_url, data={"csrf_token": token, **data})
 
 
+
+
+def summary_order(html: str) -> list[str]:
+    """The ids of the fields the page's error summary links to, in its order, checked to be
+    the order in which the page shows those fields."""
+    import re
+
+    start = html.index('class="error-summary"')
+    end = html.index("</div>", start)
+    ids = re.findall(r'href="#([^"]+)"', html[start:end])
+    shown = sorted(ids, key=lambda i: html.index(f'id="{i}"', end))
+    assert ids == shown, f"the summary lists {ids}; the page shows {shown}"
+    return ids

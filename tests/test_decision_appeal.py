@@ -17,7 +17,7 @@ from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision
 from portal.notifications.models import Notification
 from portal.rules import calendar as cal
-from tests.grading import make_havbruk, oslo, post_form
+from tests.grading import make_havbruk, oslo, post_form, summary_order
 
 ORIGINAL = Kind(code="vedtak_test", label="Vedtak (test)", initial="open",
                 states=[State("open", "Åpen"), State("done", "Avgjort", is_open=False)],
@@ -92,6 +92,19 @@ def test_file_from_the_letter_signed_with_receipt(hav, client, auth, csrf, monke
     # Only one appeal per decision.
     again = client.get(f"/decision-appeals/new?decision={d.id}")
     assert again.status_code == 303
+
+
+def test_the_error_summary_lists_the_fields_in_the_order_of_the_page(hav, client, auth, csrf,
+                                                                    monkeypatch):
+    """What to change and why come before the signature on the page, and so in the summary,
+    though the signature's fields are declared first (on the form every appeal extends)."""
+    d = _decision(hav)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    response = _file(client, csrf, d, change_wanted="", reasons="", confirm="", password="")
+    assert response.status_code == 422
+    assert summary_order(response.get_data(as_text=True)) == [
+        "change_wanted", "reasons", "confirm", "password"]
 
 
 def test_guessing_the_signature_is_throttled_as_a_login_is(hav, client, auth, csrf,
@@ -350,6 +363,21 @@ def test_the_board_records_a_meeting_held_since_the_appeal_came_to_it(hav, clien
     assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
                      {**sent, "meeting_on": "2026-10-15"}).status_code == 303  # the day it came
     assert DecisionAppeal.get().meeting_on == date(2026, 10, 15)
+
+
+def test_the_boards_error_summary_lists_the_votes_before_the_minutes(hav, client, auth, csrf,
+                                                                     monkeypatch):
+    """The members' votes are added to the board's form after its minutes are declared; the
+    page shows them before the minutes, and so does the summary."""
+    case, page = _forwarded(hav, client, auth, csrf, monkeypatch)
+    auth.login("klage3")
+    k3 = hav.klage[2]
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "meeting_on": "", "chair": "",
+        "minutes": "", f"vote_{k3.id}": "no such outcome"})
+    assert response.status_code == 422
+    assert summary_order(response.get_data(as_text=True)) == [
+        "meeting_on", "chair", f"vote_{k3.id}", "minutes"]
 
 
 def test_majority(hav):

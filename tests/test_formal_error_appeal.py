@@ -12,7 +12,7 @@ from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.kinds.justification.models import JustificationRequest
 from portal.models import Case, Decision, Event
 from portal.rules import calendar as cal
-from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form, summary_order
 
 
 @pytest.fixture
@@ -168,6 +168,18 @@ def test_the_day_learned_is_from_the_exam_to_today(hav, client, auth, csrf, monk
     assert "Når fikk du vite om feilen?: Dagen du fikk vite om feilen" in html  # the summary
     assert DESCRIPTION in html and f'value="{learned}"' in html
     assert not FormalErrorAppeal.select().exists()
+
+
+def test_the_error_summary_lists_the_signature_last_as_the_page_does(hav, client, auth, csrf,
+                                                                    monkeypatch):
+    grade = make_grade(hav, make_exam(hav, form="oral", day=date(2026, 12, 1)), hav.elev1,
+                       published=date(2026, 12, 1))
+    _on(monkeypatch, date(2026, 12, 10))
+    auth.login("elev1")
+    r = _file(client, csrf, grade, learned="", description="", confirm="", password="")
+    assert r.status_code == 422
+    assert summary_order(r.get_data(as_text=True)) == [
+        "learned_on", "description", "confirm", "password"]
 
 
 def test_learned_on_the_day_of_the_exam(hav, client, auth, csrf, monkeypatch):

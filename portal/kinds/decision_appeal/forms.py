@@ -11,7 +11,10 @@ TEXT = [Length(max=8000)]
 
 
 class SignedForm(FilingForm):
-    """An appeal must be dated and signed: the student confirms with their password."""
+    """An appeal must be dated and signed: the student confirms with their password, at the
+    foot of the form, after the fields of the appeal that extends this one."""
+
+    shown_last = ("confirm", "password")
 
     confirm = BooleanField(
         _l("I confirm that this appeal is mine and sign it by entering my password"),
@@ -61,6 +64,7 @@ def board_form(members, data=None):
     """The board's meeting: one vote per member who may sit, the chair, the minutes."""
 
     class BoardForm(StepForm):
+        shown_last = ("minutes",)  # after the members' votes, added below
         meeting_on = DateField(_l("Date of the meeting"),
                                validators=[InputRequired(message=_l("Enter the date of the "
                                                                     "meeting."))])

@@ -34,7 +34,7 @@ from flask import request
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from portal.cases.decisions import appeal_period_text
+from portal.cases.decisions import appeal_key, appeal_period_text
 from portal.filters import _locale_key
 from portal.i18n import _request_locale
 from portal.security import csrf_stand_in, fill_csrf_stand_in
@@ -111,12 +111,13 @@ def _joined(row, name: str):
 def letter_key(decision) -> tuple:
     """What a decision letter on the case page shows (templates/cases/_decision.html,
     case_page_letter; the case and whether the reader is the student come with the macro):
-    every field of the decision, who decided by name and the appeal period of the school's
-    rules. (The student's form for asking the reasons, while they may, is kept with a stand-in
-    for its CSRF token, filled in for each response: rendered_rows.)"""
+    every field of the decision, who decided by name, the appeal period of the school's rules
+    and the appeal on it as the reader sees it (decisions.appeal_key: filed, its case and where
+    that is now). (The student's form for asking the reasons, while they may, is kept with a
+    stand-in for its CSRF token, filled in for each response: rendered_rows.)"""
     d = decision.__data__
     return (*chain.from_iterable(d.items()), decision.decided_by.full_name,
-            appeal_period_text(decision))
+            appeal_period_text(decision), *appeal_key(decision))
 
 
 # by the macro's name: the macros whose rows may be kept, and what each one shows

@@ -398,6 +398,146 @@ def test_access(hav, client, auth, csrf, monkeypatch):
 
 
 
+# ---------------------------------------------------------------------------------------------
+# A decision appealed shows its appeal, and where it is, instead of the button to appeal it.
+
+def _shown(client, d) -> list[str]:
+    """The decision as its case page and its letter page show it (spaces made single)."""
+    page = client.get(f"/cases/{d.case_id}").get_data(as_text=True)
+    letters = page[page.index('id="decisions-heading"'):page.index('id="docs-heading"')]
+    letter = client.get(f"/cases/{d.case_id}/decisions/{d.id}").get_data(as_text=True)
+    return [re.sub(r"\s+", " ", html) for html in (letters, letter)]
+
+
+def _pdf_text(client, d) -> str:
+    import io
+
+    import pypdf
+
+    response = client.get(f"/cases/{d.case_id}/decisions/{d.id}.pdf")
+    assert response.status_code == 200
+    pages = pypdf.PdfReader(io.BytesIO(response.data)).pages
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
+
+
+def test_an_appealed_decision_shows_its_appeal_and_where_it_is(hav, app, client, auth, csrf,
+                                                               monkeypatch):
+    """Once appealed, the decision (on its case page and its letter page) says when the
+    student appealed, links the appeal's case and says where it is now, as it moves on, and
+    offers no button to appeal again; its PDF stays the letter as it was issued. The case page
+    keeps its letters' HTML (portal/fragments.py): what a worker serves from what it kept is
+    checked here, not rendered again beside it."""
+    from tests.statements import statements
+
+    app.jinja_env.portal_rows_check = False
+    d = _decision(hav)
+    button = f"/decision-appeals/new?decision={d.id}"
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    assert all(button in html and "Du klaget" not in html for html in _shown(client, d))
+    before = statements(client, f"/cases/{d.case_id}")
+    issued = _pdf_text(client, d)
+    assert _file(client, csrf, d).status_code == 303
+    case = Case.get(Case.kind == "decision_appeal")
+    appealed = (f'Du klaget på dette vedtaket 12. oktober 2026. <a href="/cases/{case.id}">Sak '
+                f'{case.reference}</a>: <span class="badge state-{{}}">{{}}</span>')
+    for html in _shown(client, d):
+        assert appealed.format("filed", "Mottatt – hos rektor") in html
+        assert button not in html and "Klag på vedtaket" not in html
+    assert statements(client, f"/cases/{d.case_id}") == before
+    assert _pdf_text(client, d) == issued  # the letter as issued: no appeal in it
+    auth.logout()
+
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Ingen grunn til endring."}).status_code == 303
+    auth.logout()
+    auth.login("elev1")
+    assert all(appealed.format("with_board", "Hos klagenemnda") in html
+               for html in _shown(client, d))
+    auth.logout()
+
+    auth.login("klage3")
+    _on(monkeypatch, date(2026, 10, 28))
+    k3 = hav.klage[2]
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "meeting_on": "2026-10-28",
+        "chair": str(k3.id), f"vote_{k3.id}": "upheld", "minutes": "Møte."}).status_code == 303
+    auth.logout()
+    auth.login("elev1")
+    for html in _shown(client, d):
+        assert appealed.format("decided", "Avgjort av klagenemnda") in html
+        assert button not in html
+    # the form itself still sends to the appeal (were it reached by an old page)
+    assert client.get(button).headers["Location"].endswith(f"/cases/{case.id}")
+
+
+def test_staff_see_a_decision_is_appealed_and_its_case_only_with_a_part_in_it(
+        hav, client, auth, csrf, monkeypatch):
+    """Staff who read the decision see that it is appealed, when and the appeal's case
+    number; the link to that case, and where it is, only when they hold a part in it (its
+    pages are 404 to anyone else), never what the appeal says."""
+    d, case = _filed(hav, client, auth, csrf, monkeypatch, by=hav.klage[0])
+    add_participant(d.case, hav.laerer1, "contact_teacher")
+    told = f"Vedtaket ble påklaget 12. oktober 2026. Sak {case.reference}."
+    linked = (f'Vedtaket ble påklaget 12. oktober 2026. <a href="/cases/{case.id}">Sak '
+              f'{case.reference}</a>: <span class="badge state-{{}}">{{}}</span>')
+
+    def seen_by(who):
+        auth.login(who)
+        shown = _shown(client, d)
+        reaches = client.get(f"/cases/{case.id}").status_code
+        auth.logout()
+        for html in shown:
+            assert "Du klaget" not in html and "decision-appeals/new" not in html
+            for text in ("Utvidet tid 60 min.", "Legeerklæringen sier 60."):
+                assert text not in html
+        return shown, reaches
+
+    # the contact teacher and the member who decided (before the appeal reaches the board)
+    for who in ("laerer1", "klage1"):
+        shown, reaches = seen_by(who)
+        assert reaches == 404
+        assert all(told in html and f'href="/cases/{case.id}"' not in html
+                   and "Mottatt – hos rektor" not in html for html in shown), who
+    # the principal, who reads the decision as the appeal's first instance
+    shown, reaches = seen_by("rektor")
+    assert reaches == 200
+    assert all(linked.format("filed", "Mottatt – hos rektor") in html for html in shown)
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Ingen grunn til endring."}).status_code == 303
+    auth.logout()
+    # the member who decided now holds a part in the appeal (recused): its link, its state
+    shown, reaches = seen_by("klage1")
+    assert reaches == 200
+    assert all(linked.format("with_board", "Hos klagenemnda") in html for html in shown)
+    shown, reaches = seen_by("laerer1")
+    assert reaches == 404 and all(told in html and "Hos klagenemnda" not in html
+                                  for html in shown)
+
+
+def test_a_withdrawn_appeal_is_shown_and_the_decision_may_be_appealed_again(
+        hav, client, auth, csrf, monkeypatch):
+    from portal.cases.engine import apply
+
+    d, case = _filed(hav, client, auth, csrf, monkeypatch)
+    apply(Case.get_by_id(case.id), "withdraw", actor=hav.elev1,
+          expected_version=Case.get_by_id(case.id).version)
+    button = f"/decision-appeals/new?decision={d.id}"
+    auth.login("elev1")
+    for html in _shown(client, d):
+        assert (f'<a href="/cases/{case.id}">Sak {case.reference}</a>: '
+                '<span class="badge state-withdrawn">Trukket tilbake</span>') in html
+        assert button in html
+    assert _file(client, csrf, d).status_code == 303
+    again = Case.select().where((Case.kind == "decision_appeal") & (Case.id != case.id)).get()
+    for html in _shown(client, d):
+        assert f'<a href="/cases/{again.id}">Sak {again.reference}</a>: ' in html
+        assert f'href="/cases/{case.id}"' not in html and button not in html
+
+
 def test_case_page_statements_do_not_grow_with_board_votes(hav, client, auth, csrf,
                                                            monkeypatch):
     from tests.factories import make_user

@@ -4,7 +4,9 @@ Call `issue` inside the engine's transition (its `effect`), so that the decision
 rolls back with the step that made it.
 """
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -80,15 +82,32 @@ def reasons_given(decision: Decision, reasons: str, at: datetime | None = None) 
     return decision
 
 
-_of_case = Prepared(lambda case_id: (
+# The appeal on a decision, shown with it where it is read as a page (not in its PDF: the
+# letter as issued): when it was filed, its case, and, to one who holds a part in that case,
+# a link to it and where it is now. Read in the statement that reads the decision (a case page
+# shows several). The kind that appeals decisions (portal/kinds/decision_appeal) sets this at
+# import, before the first decision is read (the statements below are built once), to a
+# function (query of decisions, user_id) -> the query with the decision's appeal joined as
+# `appeal` (None without one: its `filed_on` and its `case`, with the case's `school_year`),
+# the one not withdrawn if there is one, and whether `user_id` holds a part in the appeal's
+# case as `appeal_readable`.
+appeal_join: Callable | None = None
+
+
+def _with_appeal(query, user_id):
+    return appeal_join(query, user_id) if appeal_join is not None else query
+
+
+_of_case = Prepared(lambda case_id, user_id: _with_appeal(
     Decision.select(Decision, User.id, User.full_name)  # the letter names who decided
     .join(User, on=(Decision.decided_by == User.id))
     .where(Decision.case == case_id)
-    .order_by(Decision.decided_at)))
+    .order_by(Decision.decided_at), user_id))
 
 
-def for_case(case: Case) -> list[Decision]:
-    decisions = _of_case(case.id)
+def for_case(case: Case, user_id: int) -> list[Decision]:
+    """The decisions of `case`, each with its appeal as `user_id` may see it."""
+    decisions = _of_case(case.id, user_id)
     for decision in decisions:
         decision.case = case  # already loaded (with its school): no query per decision
     return decisions
@@ -151,9 +170,51 @@ h3 { font-size: 11.5pt; } dl.facts dt { font-weight: bold; } dl.facts dd { margi
 """
 
 
+class ShownAppeal(NamedTuple):
+    """An appeal on a decision as the decision shows it (appeal_of)."""
+
+    filed_on: date
+    case: Case  # its id, number, school year, kind and state
+    readable: bool  # the reader holds a part in its case: a link to it, and where it is now
+
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrawn: the decision may be appealed again."""
+        return self.case.state == WITHDRAWN
+
+
+WITHDRAWN = "withdrawn"  # (cases.kinds.withdrawals' state)
+
+
+@bp.app_template_global("decision_appeal_of")
+def appeal_of(decision: Decision) -> ShownAppeal | None:
+    """The appeal on `decision`, when it was read with it (appeal_join) and there is one."""
+    appeal = getattr(decision, "appeal", None)
+    if appeal is None:
+        return None
+    return ShownAppeal(appeal.filed_on, appeal.case, bool(decision.appeal_readable))
+
+
+def appeal_key(decision: Decision) -> tuple:
+    """What the decision shows of its appeal (appeal_of), for a kept letter's key
+    (portal/fragments.py)."""
+    shown = appeal_of(decision)
+    if shown is None:
+        return ()
+    case = shown.case
+    return (shown.filed_on, case.id, case.number, case.school_year.starts_on, case.kind,
+            case.state, shown.readable)
+
+
 def appeal_endpoint() -> str | None:
     """The endpoint that starts an appeal against a decision, when that kind is installed."""
     return APPEAL_ENDPOINT if APPEAL_ENDPOINT in current_app.view_functions else None
+
+
+_by_id = Prepared(lambda decision_id, case_id, user_id: _with_appeal(
+    Decision.select(Decision, User)
+    .join(User, on=(Decision.decided_by == User.id))
+    .where((Decision.id == decision_id) & (Decision.case == case_id)), user_id).limit(1))
 
 
 def decision_for(case: Case, decision_id: int, parts: set[str]) -> Decision:
@@ -162,12 +223,7 @@ def decision_for(case: Case, decision_id: int, parts: set[str]) -> Decision:
 
     if not get_kind(case.kind).reads_decisions(parts):
         abort(404)
-    decision = (
-        Decision.select(Decision, User)
-        .join(User, on=(Decision.decided_by == User.id))
-        .where((Decision.id == decision_id) & (Decision.case == case))
-        .first()
-    )
+    decision = _by_id.first(decision_id, case.id, current_user.id)
     if decision is None:
         abort(404)
     return decision

@@ -63,12 +63,20 @@ def case_context(case, parts):
     }
     from portal.cases.decisions import for_case
 
-    # decision letters, shown on the case page
-    context["decisions"] = (for_case(case) if _may_have(case, "has_decisions")
+    # decision letters, shown on the case page (each with its appeal, as the user sees it)
+    context["decisions"] = (for_case(case, _reader_id()) if _may_have(case, "has_decisions")
                             and kind.reads_decisions(parts) else [])
     if kind.extra_context is not None:
         context.update(kind.extra_context(case, parts))
     return context
+
+
+def _reader_id() -> int:
+    """The id of the user the page is for: the session's, as flask-login reads it, without
+    loading the user where the request has not (the status poll checks the session in its
+    own query, _poll_rows)."""
+    found = session_user_id()
+    return found[0] if found is not None else current_user.id
 
 
 def _may_have(case, flag: str) -> bool:

@@ -3,13 +3,13 @@ signed with the password, first the principal (may only change it in the student
 favour), then the appeals board (members who took part are blocked), final."""
 
 from flask import Blueprint
-from peewee import SQL
+from peewee import JOIN, SQL, fn
 
-from portal.cases import access
+from portal.cases import access, decisions
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
-from portal.models import Case, Decision, Participant
+from portal.models import Case, Decision, Participant, SchoolYear
 
 KIND = "decision_appeal"
 
@@ -40,6 +40,38 @@ def _reviews(user_id):
 
 
 access.appeal_reviews.append(_reviews)
+
+
+def _with_appeal(query, user_id):
+    """`query` (of decisions) with each decision's appeal joined, as the decision shows it
+    (decisions.appeal_join): the one not withdrawn if there is one (a decision has at most one:
+    views._open_appeal), else the latest withdrawn; and whether `user_id` holds a part in its
+    case. One probe of the appeal's decision index per decision, in the same statement."""
+    latest, its_case = DecisionAppeal.alias("latest_appeal"), Case.alias("latest_appeal_case")
+    shown = (latest.select(latest.id)
+             .join(its_case, on=(latest.case == its_case.id))
+             .where(latest.decision == Decision.id)
+             .order_by(its_case.state == decisions.WITHDRAWN, latest.id.desc())
+             .limit(1))
+    appeal_case, appeal_year = Case.alias("appeal_case"), SchoolYear.alias("appeal_year")
+    readable = fn.EXISTS(Participant.select(SQL("1")).where(
+        (Participant.case == appeal_case.id) & (Participant.user == user_id)))
+    return (query
+            .select_extend(DecisionAppeal.id, DecisionAppeal.filed_on, appeal_case.id,
+                           appeal_case.number, appeal_case.kind, appeal_case.state,
+                           appeal_year.id, appeal_year.starts_on,
+                           readable.alias("appeal_readable"))
+            .switch(Decision)
+            # (by the decision's index, then the one shown of its few)
+            .join(DecisionAppeal, JOIN.LEFT_OUTER, attr="appeal",
+                  on=((DecisionAppeal.decision == Decision.id) & (DecisionAppeal.id == shown)))
+            .join(appeal_case, JOIN.LEFT_OUTER, on=(DecisionAppeal.case == appeal_case.id),
+                  attr="case")
+            .join(appeal_year, JOIN.LEFT_OUTER,
+                  on=(appeal_case.school_year == appeal_year.id), attr="school_year"))
+
+
+decisions.appeal_join = _with_appeal
 
 register(Kind(
     code=KIND,

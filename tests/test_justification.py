@@ -240,6 +240,53 @@ def test_will_be_late_keeps_the_justification_written_without_javascript(
     assert req.answer == written + " Ellers godt arbeid." and req.draft is None
 
 
+def _ticked_orally(form: str) -> bool:
+    box = re.search(r'<input[^>]*name="given_orally"[^>]*>', form).group(0)
+    return " checked" in box
+
+
+def test_will_be_late_keeps_the_given_orally_tick_too(hav, client, auth, csrf, monkeypatch):
+    """The examiner ticks that the justification was given orally and notes what was said,
+    then finds it will be late: the tick is kept with the notes, shown again in the
+    examiner's form, and cleared once the justification is sent. Ticked with nothing written,
+    the tick alone is kept."""
+    case, page = _with_examiner(hav, client, auth, csrf, monkeypatch)
+    assert not _ticked_orally(_examiner_form(client.get(page).get_data(as_text=True)))
+    notes = "Gjennomgått muntlig: oppgave 3 manglet kilder."
+    r = post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                  {"version": 2, "answer": notes, "given_orally": "y",
+                   "expected_on": "2027-02-15"})
+    assert r.status_code == 303
+    req = JustificationRequest.get(JustificationRequest.case == case)
+    assert req.draft == notes and req.draft_given_orally and not req.given_orally
+    html = client.get(page).get_data(as_text=True)
+    form = _examiner_form(html)
+    assert f"{notes}</textarea>" in form and _ticked_orally(form)
+    assert "er tatt vare på nedenfor" in html
+    auth.logout()
+    auth.login("elev1")
+    assert notes not in client.get(page).get_data(as_text=True)
+    auth.logout()
+    auth.login("sensor1")
+    assert post_form(client, csrf, page, f"/justifications/{case.id}/answer",
+                     {"version": 3, "answer": notes, "given_orally": "y"}).status_code == 303
+    req = JustificationRequest.get(JustificationRequest.case == case)
+    assert req.given_orally and req.answer == notes
+    assert req.draft is None and not req.draft_given_orally
+
+
+def test_will_be_late_keeps_the_tick_with_nothing_written(hav, client, auth, csrf,
+                                                         monkeypatch):
+    case, page = _with_examiner(hav, client, auth, csrf, monkeypatch)
+    assert post_form(client, csrf, page, f"/justifications/{case.id}/delay",
+                     {"version": 2, "answer": "", "given_orally": "y",
+                      "expected_on": "2027-02-15"}).status_code == 303
+    req = JustificationRequest.get(JustificationRequest.case == case)
+    assert req.draft is None and req.draft_given_orally
+    html = client.get(page).get_data(as_text=True)
+    assert _ticked_orally(_examiner_form(html)) and "er tatt vare på nedenfor" in html
+
+
 def test_each_step_of_the_examiners_form_checks_its_own_fields(hav, client, auth, csrf,
                                                                monkeypatch):
     """"It will be late" without a date, or sent from a page someone else has changed since,

@@ -20,6 +20,8 @@ class JustificationRequest(BaseModel):
     # what the examiner had written when they said it would be late: their form shows it
     # again (to the examiners only) until they send the justification (migration 035)
     draft = TextField(null=True)
+    # and whether they had ticked that it was given orally (migration 037)
+    draft_given_orally = BooleanField(default=False)
 
     class Meta:
         indexes = ((("grade",), False),)

@@ -108,8 +108,11 @@ def case_context(case, parts):
         context["route_form"] = form
     if case.state in ("with_examiner", "delayed") and "examiner" in parts:
         form = step_form(AnswerForm, case)
-        if not form.is_submitted() and req.draft:
-            form.answer.data = req.draft
+        if not form.is_submitted():
+            if req.draft:
+                form.answer.data = req.draft
+            if req.draft_given_orally:
+                form.given_orally.data = True
         context["answer_form"] = form
         if case.state == "with_examiner":
             context["delay_form"] = form  # (the same form: its second button)
@@ -179,7 +182,8 @@ def answer(case_id):
         if req.answered_at is not None:
             raise StepRefused(_("The justification has already been given."))
         JustificationRequest.update(answer=text, given_orally=bool(form.given_orally.data),
-                                    answered_at=event.created_at, draft=None).where(
+                                    answered_at=event.created_at, draft=None,
+                                    draft_given_orally=False).where(
             JustificationRequest.id == req.id).execute()
         case.staff_due_on = None
         case.save()
@@ -193,7 +197,8 @@ def answer(case_id):
 @login_required
 def delay(case_id):
     """The examiner cannot answer in time: the student is told when to expect it. What the
-    examiner had written of the justification is kept for them (the request's draft)."""
+    examiner had written of the justification, and the "given orally" tick, are kept for them
+    (the request's draft)."""
     case, context, form = _examiner_form(case_id, "delay")
     ok = form.valid_for("delay")
     if ok and form.expected_on.data <= context["req"].answer_due:
@@ -206,7 +211,8 @@ def delay(case_id):
 
     def effect(case, event):
         JustificationRequest.update(expected_on=form.expected_on.data,
-                                    draft=(form.answer.data or "").strip() or None).where(
+                                    draft=(form.answer.data or "").strip() or None,
+                                    draft_given_orally=bool(form.given_orally.data)).where(
             JustificationRequest.id == req.id).execute()
         case.staff_due_on = form.expected_on.data
         case.save()

@@ -35,10 +35,14 @@ def test_oral_exam_at_once_and_refused_the_next_day(hav, client, auth, csrf, mon
     grade = make_grade(hav, exam, hav.elev1, published=date(2027, 6, 2), channel="other")
     assert dl.justification_request_deadline(grade).due == date(2027, 6, 2)
     auth.login("elev1")
+    at_once = "(straks da karakteren ble gitt, jf. forskriften § 4-9 (1) a)."
+    _on(monkeypatch, date(2027, 6, 2))
+    card = _card(client, grade)
+    assert f"Fristen er 2. juni 2027 {at_once}" in card and "0 dager" not in card
     _on(monkeypatch, date(2027, 6, 3))
     url = f"/justifications/new?grade={grade.id}"
     page = client.get(url).get_data(as_text=True)
-    assert "Fristen var 2. juni 2027" in page and "forskriften § 4-9 (1) a" in page
+    assert f"Fristen var 2. juni 2027 {at_once}" in page and "0 dager" not in page
     response = post_form(client, csrf, url, url, {})
     assert response.status_code == 422
     assert not JustificationRequest.select().exists()

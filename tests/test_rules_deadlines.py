@@ -630,6 +630,22 @@ def test_deadline_describe_with_a_non_period_rule_has_no_length():
     assert deadline.describe() == "Fristen er 1. august 2027 (jf. skolens rutine)."
 
 
+def test_deadline_describe_a_period_of_none_as_at_once():
+    """Havbruk: the justification of an oral exam's grade is asked for at once when the grade
+    is given (forskriften § 4-9 (1) a; 0 days): said as such, not "0 dager"."""
+    rule = havbruk("justification_request_oral")
+    deadline = Deadline.after(date(2027, 6, 2), rule, roll=False)
+    assert deadline.due == date(2027, 6, 2)
+    assert deadline.describe() == "Fristen er 2. juni 2027 (straks, jf. forskriften § 4-9 (1) a)."
+    said = Deadline.after(date(2027, 6, 2), rule, roll=False, event="da karakteren ble gitt")
+    assert said.describe(date(2027, 6, 3)) == (
+        "Fristen var 2. juni 2027 (straks da karakteren ble gitt, jf. forskriften § 4-9 (1) a).")
+    # the event is said with a period of none only
+    week = Deadline.after(date(2027, 6, 2), havbruk("justification_request_within"),
+                          event="da karakteren ble gitt")
+    assert week.describe() == "Fristen er 9. juni 2027 (1 uke, jf. forskriften § 4-9 (1) a)."
+
+
 def test_deadline_describe_clock_rule_shows_hours():
     deadline = Deadline(due=date(2027, 3, 28), rule=havbruk("exam_withdrawal_before"))
     assert deadline.describe() == "Fristen er 28. mars 2027 (24 timer, jf. forskriften § 4-4 (3))."

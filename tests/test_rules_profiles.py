@@ -228,6 +228,8 @@ def test_havbruk_rules_cite_the_paragraph_of_the_seed(key, paragraph):
         ("havbruk", "exam_extra_time_max", "60 minutter", None),
         ("havbruk", "exam_withdrawal_before", "24 timer", None),
         ("havbruk", "justification_request_within", "1 uke", None),
+        # a period of none is "straks" (at once), not "0 dager"
+        ("havbruk", "justification_request_oral", "straks", None),
         ("havbruk", "document_retention", "3 år", None),
         ("nki", "exam_max_attempts", "3", None),
         ("nki", "appeal_board_answer_within", "30 dager", None),

@@ -7,6 +7,7 @@ the day it was received (fagskoleloven § 22, forskriften § 4-9, NKI pkt. 8.2).
 from datetime import date
 
 from portal.cases import appeals
+from portal.i18n import gettext as _
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import Deadline, add_period, restart
 
@@ -32,7 +33,8 @@ def justification_request_deadline(grade, learned_on: date | None = None) -> Dea
         return None
     published = published_on(grade)
     if grade.registration.exam.form in ORAL_FORMS and "justification_request_oral" in rules:
-        return Deadline.after(published, rules.rule("justification_request_oral"), roll=False)
+        return Deadline.after(published, rules.rule("justification_request_oral"), roll=False,
+                              event=_("when the grade was given"))
     within = Deadline.after(published, rules.rule("justification_request_within"))
     if grade.channel != "electronic" and "justification_request_absolute_limit" in rules:
         learned = max(learned_on or published, published)
@@ -85,8 +87,6 @@ def grade_appeal_timeliness(grade, on: date, justifications=None) -> appeals.Tim
 
 def grade_appeal_refusal(grade) -> str | None:
     """Why this grade cannot be appealed under the school's profile, or None."""
-    from portal.i18n import gettext as _
-
     rules = profile_of(grade)
     exam = grade.registration.exam
     if not grade.is_published:

@@ -22,6 +22,7 @@ PROFILE_DIR = Path(__file__).parent / "profiles"
 SCHOOL_TYPES = ("vgs", "fagskole")
 VALUE_UNITS = ("percent", "count", "school_days", "text")
 UNITS = PERIOD_UNITS + VALUE_UNITS
+ZERO_PERIOD = "straks"  # a rule's period of no length, in words (Rule.amount)
 
 # Rules every profile must have: they are used by the case engine for any decision.
 REQUIRED = (
@@ -65,9 +66,10 @@ class Rule:
         return f"jf. {self.reference}"
 
     def amount(self) -> str:
-        """The value in words: "3 uker", "10 %", "10 skoledager"."""
+        """The value in words: "3 uker", "10 %", "10 skoledager"; a period of none "straks"
+        (at once: asking for the justification of an oral exam's grade, not "0 dager")."""
         if self.is_period:
-            return self.period.describe()
+            return self.period.describe() if self.value else ZERO_PERIOD
         if self.unit == "percent":  # "12,5 %": the decimal comma of the request's language
             from portal.filters import number
 

@@ -194,13 +194,18 @@ class Deadline:
     due: date
     rule: Rule
     rolled_from: date | None = None  # the day the period ended before roll_forward moved it
+    # the event a period of no length runs from, in words ("da karakteren ble gitt"): said
+    # after it, "straks da karakteren ble gitt" (describe)
+    event: str | None = None
 
     @classmethod
-    def after(cls, start: date, rule: Rule, *, roll: bool = True) -> Deadline:
-        """The deadline `rule` (a period) after the event on `start`, rolled forward."""
+    def after(cls, start: date, rule: Rule, *, roll: bool = True,
+              event: str | None = None) -> Deadline:
+        """The deadline `rule` (a period) after the event on `start`, rolled forward;
+        `event`: as the field."""
         end = add_period(start, rule)
         due = roll_forward(end) if roll else end
-        return cls(due=due, rule=rule, rolled_from=end if due != end else None)
+        return cls(due=due, rule=rule, rolled_from=end if due != end else None, event=event)
 
     @classmethod
     def before(cls, target: date, rule: Rule) -> Deadline:
@@ -224,15 +229,18 @@ class Deadline:
         return (self.due - (on or cal.today())).days
 
     def describe(self, on: date | None = None) -> str:
-        """E.g. "Fristen er 3. desember 2026 (3 uker, jf. forvaltningsloven § 29).".
+        """E.g. "Fristen er 3. desember 2026 (3 uker, jf. forvaltningsloven § 29).", and for
+        a period of none "Fristen er 2. juni 2027 (straks da karakteren ble gitt, jf. …).".
 
         Given the day `on` (the portal's today), the tense follows it: a deadline passed by
         then "var", one still ahead "er", and the day a moved deadline would have ended is
         said as such, whether that day has come or not."""
-        try:
-            length = f"{_period(self.rule).describe()}, "
-        except ValueError:
-            length = ""
+        length = ""
+        if self.rule.is_period:  # "3 uker, "; none: "straks, " (Rule.amount), with its event
+            length = self.rule.amount()
+            if not self.rule.value and self.event:
+                length += f" {self.event}"
+            length += ", "
         passed = on is not None and self.is_late(on)
         text = f"Fristen {'var' if passed else 'er'} {format_date(self.due)} " \
                f"({length}{self.rule.cite()})."

@@ -422,3 +422,140 @@ def test_asked_again_the_day_the_grade_was_learned_stands(hav, client, auth, csr
     assert 'value="2027-01-27"' in form and "Fristen er 3. februar 2027" in form
     assert post_form(client, csrf, url, url, {"learned_on": "2027-01-27"}).status_code == 303
     assert JustificationRequest.select().count() == 2
+
+
+# --- a grade made known otherwise than electronically (forskriften § 4-9 (1) a) ---------
+
+RULE = "jf. forskriften § 4-9 (1) a"
+
+
+def _form(client, url):
+    return " ".join(client.get(url).get_data(as_text=True).split())
+
+
+def _other_channel(hav):
+    """Made known on paper on Friday 22 January 2027: a week from publication is Friday
+    29 January; one who learned of it later has a week from that day, never later than
+    three weeks from publication, Friday 12 February."""
+    return make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22),
+                      channel="other")
+
+
+def test_other_channel_before_the_week_from_publication_says_both_deadlines(
+        hav, client, auth, csrf, monkeypatch):
+    grade = _other_channel(hav)
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 1, 25))
+    card = _card(client, grade)
+    assert (f"Fristen er 29. januar 2027 (1 uke, {RULE}). Fikk du vite om karakteren senere "
+            "enn den ble kunngjort, har du 1 uke fra den dagen du fikk vite om den, men ikke "
+            f"lenger enn til 12. februar 2027 (3 uker etter kunngjøringen, {RULE}).") in card
+    form = _form(client, f"/justifications/new?grade={grade.id}")
+    assert ("Karakteren ble gjort kjent på annen måte enn elektronisk: du må be om begrunnelse "
+            "innen 1 uke etter at du fikk vite om den, men ikke senere enn 3 uker etter at den "
+            f"ble kunngjort, det vil si innen 12. februar 2027 ({RULE}).") in form
+    assert f"Regnet fra kunngjøringen: Fristen er 29. januar 2027 (1 uke, {RULE})." in form
+    assert "skriv inn dagen nedenfor" not in form  # (not needed yet)
+
+
+def test_other_channel_learned_later_can_still_ask_until_the_limit(hav, client, auth, csrf,
+                                                                   monkeypatch):
+    """On Tuesday 2 February the week from publication has passed, but not the three weeks:
+    the grades page does not say it is too late, and the form asks the day the student
+    learned of the grade and counts the week from it."""
+    grade = _other_channel(hav)
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 2, 2))
+    card = _card(client, grade)
+    assert ("Fristen for å be om begrunnelse regnet fra kunngjøringen var 29. januar 2027 "
+            f"({RULE}). Fikk du vite om karakteren senere, kan du fortsatt be om den innen "
+            "1 uke etter at du fikk vite om den, men senest 12. februar 2027 (3 uker etter "
+            f"kunngjøringen, {RULE}).") in card
+    assert "rule-late" not in card.split("<h3>Klage</h3>")[0]
+    assert f'href="/justifications/new?grade={grade.id}">Be om begrunnelse</a>' in card
+    url = f"/justifications/new?grade={grade.id}"
+    form = _form(client, url)
+    assert "Du kan ikke lenger be om den" not in form
+    assert (f"Regnet fra kunngjøringen: Fristen var 29. januar 2027 (1 uke, {RULE}). Fikk du "
+            "vite om karakteren senere, skriv inn dagen nedenfor.") in form
+    field = re.search(r'<input[^>]*name="learned_on"[^>]*>', form).group(0)
+    assert 'min="2027-01-22"' in field and 'max="2027-02-02"' in field
+    assert "En dag fra og med 22. januar 2027, da karakteren ble kunngjort, til og med i dag." \
+        in form
+    # no day given: the week from publication, which has passed
+    r = post_form(client, csrf, url, url, {})
+    html = " ".join(r.get_data(as_text=True).split())
+    assert r.status_code == 422
+    assert (f"Fristen regnet fra kunngjøringen var 29. januar 2027 ({RULE}). Fikk du vite om "
+            "karakteren senere, skriv inn dagen du fikk vite om den.") in html
+    # a day before publication, or one whose week has passed: refused, the day kept
+    r = post_form(client, csrf, url, url, {"learned_on": "2027-01-21"})
+    html = " ".join(r.get_data(as_text=True).split())
+    assert r.status_code == 422
+    assert "Karakteren ble kunngjort 22. januar 2027: datoen kan ikke være før det." in html
+    assert 'value="2027-01-21"' in html
+    r = post_form(client, csrf, url, url, {"learned_on": "2027-01-25"})
+    html = " ".join(r.get_data(as_text=True).split())
+    assert r.status_code == 422 and 'value="2027-01-25"' in html
+    assert f"Du fikk vite om karakteren 25. januar 2027: fristen var 1. februar 2027 ({RULE})." \
+        in html
+    assert (f"Du fikk vite om karakteren 25. januar 2027: Fristen var 1. februar 2027 (1 uke, "
+            f"{RULE}).") in html
+    r = post_form(client, csrf, url, url, {"learned_on": "2027-02-03"})
+    assert r.status_code == 422 and "Datoen kan ikke være fram i tid." in r.get_data(as_text=True)
+    assert not JustificationRequest.select().exists()
+    # learned of on Monday 1 February: a week from then, to Monday 8 February
+    r = post_form(client, csrf, url, url, {"learned_on": "2027-02-01"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    req = JustificationRequest.get()
+    assert req.learned_on == date(2027, 2, 1) and req.requested_on == date(2027, 2, 2)
+    # the day given is shown with the request, to the exam office who judges it too
+    auth.logout()
+    auth.login("eksamen")
+    page = _form(client, f"/cases/{req.case_id}")
+    assert ("<dt>Fikk vite om karakteren</dt><dd>1. februar 2027 (gjort kjent på annen måte "
+            "enn elektronisk)</dd>") in page
+
+
+def test_other_channel_learned_late_the_limit_from_publication_holds(hav, client, auth, csrf,
+                                                                     monkeypatch):
+    """Learned of on Wednesday 10 February: a week would end 17 February, but never later
+    than three weeks from publication, 12 February; after that nothing can be asked."""
+    grade = _other_channel(hav)
+    auth.login("elev1")
+    url = f"/justifications/new?grade={grade.id}"
+    assert dl.justification_request_deadline(grade, date(2027, 2, 10)).due == date(2027, 2, 12)
+    _on(monkeypatch, date(2027, 2, 12))
+    assert (f"Regnet fra kunngjøringen: Fristen var 29. januar 2027 (1 uke, {RULE})."
+            in _form(client, url))
+    _on(monkeypatch, date(2027, 2, 13))
+    form = _form(client, url)
+    assert (f"Fristen for å be om begrunnelse var 12. februar 2027 ({RULE}). Du kan ikke lenger "
+            "be om den.") in form
+    assert 'name="learned_on"' not in form
+    assert post_form(client, csrf, url, url, {"learned_on": "2027-02-12"}).status_code == 422
+    card = _card(client, grade)
+    assert f"Fristen for å be om begrunnelse var 12. februar 2027 ({RULE})." in card
+    assert "/justifications/new" not in card
+    assert not JustificationRequest.select().exists()
+
+
+def test_the_day_learned_counts_only_where_the_profile_says_so(db, client, auth, csrf,
+                                                               monkeypatch):
+    """NKI (pkt. 8.1): three weeks, with no rule on a grade made known otherwise: the form
+    asks no day, and one sent does not move the deadline (Friday 12 February)."""
+    nki = make_havbruk(profile="nki", code="test-nki")
+    grade = make_grade(nki, make_exam(nki), nki.elev1, published=date(2027, 1, 22),
+                       channel="other")
+    auth.login("elev1")
+    url = f"/justifications/new?grade={grade.id}"
+    _on(monkeypatch, date(2027, 2, 1))
+    form = _form(client, url)
+    assert "Fristen er 12. februar 2027 (3 uker, jf. eksamensreglementet pkt. 8.1)." in form
+    assert 'name="learned_on"' not in form
+    _on(monkeypatch, date(2027, 2, 15))
+    form = _form(client, url)
+    assert 'name="learned_on"' not in form and "Du kan ikke lenger be om den" in form
+    assert post_form(client, csrf, url, url, {"learned_on": "2027-02-14"}).status_code == 422
+    assert not JustificationRequest.select().exists()
+    assert not dl.learned_on_counts(grade) and dl.justification_request_limit(grade) is None

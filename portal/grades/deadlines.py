@@ -26,20 +26,49 @@ def justification_offered(grade) -> bool:
     return "justification_request_within" in profile_of(grade)
 
 
+def _at_once(grade) -> bool:
+    """An oral or practical exam's grade, where the profile has the justification asked for
+    at once when it is given (havbruk: forskriften § 4-9 (1) a)."""
+    return (grade.registration.exam.form in ORAL_FORMS
+            and "justification_request_oral" in profile_of(grade))
+
+
+def learned_on_counts(grade) -> bool:
+    """Whether the deadline to ask for a justification of `grade` runs from the day the
+    student learned of it: a grade made known otherwise than electronically (on paper, in
+    person), where the profile says so with a limit from publication (havbruk: one week from
+    learning of it, never later than three weeks from publication, forskriften § 4-9 (1) a).
+    Elsewhere the deadline runs from publication, whenever the student learned of it."""
+    return (justification_offered(grade) and grade.is_published
+            and grade.channel != "electronic" and not _at_once(grade)
+            and "justification_request_absolute_limit" in profile_of(grade))
+
+
+def justification_request_limit(grade) -> Deadline | None:
+    """Where the day the student learned of the grade counts (learned_on_counts): the last
+    day a justification can be asked for, however late they learned of it; else None."""
+    if not learned_on_counts(grade):
+        return None
+    return Deadline.after(published_on(grade),
+                          profile_of(grade).rule("justification_request_absolute_limit"))
+
+
 def justification_request_deadline(grade, learned_on: date | None = None) -> Deadline | None:
-    """When the student must ask for a justification, by exam form and publication channel."""
+    """When the student must ask for a justification, by exam form and publication channel;
+    `learned_on`: the day they learned of the grade, where it counts (learned_on_counts; a day
+    before publication counts as the day of publication)."""
     rules = profile_of(grade)
     if not justification_offered(grade) or not grade.is_published:
         return None
     published = published_on(grade)
-    if grade.registration.exam.form in ORAL_FORMS and "justification_request_oral" in rules:
+    if _at_once(grade):
         return Deadline.after(published, rules.rule("justification_request_oral"), roll=False,
                               event=_("when the grade was given"))
     within = Deadline.after(published, rules.rule("justification_request_within"))
-    if grade.channel != "electronic" and "justification_request_absolute_limit" in rules:
+    limit = justification_request_limit(grade)
+    if limit is not None:
         learned = max(learned_on or published, published)
         own = Deadline.after(learned, rules.rule("justification_request_within"))
-        limit = Deadline.after(published, rules.rule("justification_request_absolute_limit"))
         return own if own.due <= limit.due else limit
     return within
 

@@ -78,8 +78,13 @@ def grade_facts(grades) -> list[dict]:
         # and the appeal deadline runs as if none had been asked for (domain.md §4)
         withdrawn = justification is not None and justification.case.state == "withdrawn"
         # the day the student said they learned the grade, when they asked and withdrew
-        request_deadline = dl.justification_request_deadline(
-            grade, requests[-1].learned_on if requests and withdrawn else None)
+        stated = requests[-1].learned_on if requests and withdrawn else None
+        request_deadline = dl.justification_request_deadline(grade, stated)
+        # made known otherwise than electronically, where the day the student learned of it
+        # counts (havbruk): the deadline above runs from publication, and one who learned of
+        # the grade later can ask until the limit from publication (forskriften § 4-9 (1) a)
+        request_limit = dl.justification_request_limit(grade) if stated is None else None
+        last_request_day = request_limit or request_deadline
         limit = dl.appeal_limit(grade)
         rows.append({
             "grade": grade, "exam": grade.registration.exam,
@@ -90,10 +95,15 @@ def grade_facts(grades) -> list[dict]:
             "justification_pending": bool(requests) and requests[-1].answered_at is None
             and not withdrawn,
             "request_deadline": request_deadline,
+            "request_limit": request_limit,
+            # the last day a justification can be asked for, however late the student learned
+            # of the grade: the deadline, or where the day learned counts the limit
+            "last_request_day": last_request_day,
             "request_deadline_passed": request_deadline is not None
             and request_deadline.is_late(on),
-            "may_request": request_deadline is not None and (justification is None or withdrawn)
-            and not grade.is_final and request_deadline.is_on_time(on),
+            "may_request": last_request_day is not None
+            and (justification is None or withdrawn)
+            and not grade.is_final and last_request_day.is_on_time(on),
             "appeal": appeals.get(grade.id),
             "appeal_when": dl.grade_appeal_timeliness(grade, on, requests),
             "appeal_refusal": dl.grade_appeal_refusal(grade),

@@ -42,24 +42,54 @@ def new():
     if not dl.justification_offered(grade) or grade.is_final:
         abort(404)
     form = RequestForm()
-    if not form.is_submitted() and asked:  # the day given when the withdrawn one was asked
-        form.learned_on.data = asked[-1].learned_on
+    counts = dl.learned_on_counts(grade)
+    if not form.is_submitted() and asked and counts:
+        form.learned_on.data = asked[-1].learned_on  # the day given when the withdrawn one was
     on = cal.today()
-    learned = form.learned_on.data
-    if learned and learned > on:
+    published = dl.published_on(grade)
+    learned = form.learned_on.data if counts else None
+    if counts and form.is_submitted() and form.learned_on.process_errors:  # not a date
+        form.learned_on.errors = list(form.learned_on.process_errors)
+    elif learned and learned > on:
         form.learned_on.errors = [_("The date cannot be in the future.")]
+    elif learned and learned < published:
+        form.learned_on.errors = [_("The grade was published on %(date)s: the date cannot be "
+                                    "before it.", date=format_date(published))]
+    if form.learned_on.errors:
+        learned = None
     deadline = dl.justification_request_deadline(grade, learned)
-    late = deadline.is_late(on)
-    if form.is_submitted() and not late and not form.learned_on.errors and form.validate():
-        case = _file(grade, deadline, learned, on)
-        flash(_("You have asked for a justification. It is due by %(date)s.",
-                date=format_date(JustificationRequest.get(JustificationRequest.case == case)
-                                 .answer_due)), "success")
-        return redirect(url_for("cases.show", case_id=case.id), code=303)
+    # where the day the student learned of the grade counts, they can ask until the limit
+    # from publication, giving a later day; elsewhere until the deadline from publication
+    limit = dl.justification_request_limit(grade)
+    closed = (limit or deadline).is_late(on)
+    if form.is_submitted() and not closed and not form.learned_on.errors:
+        if deadline.is_late(on):
+            form.learned_on.errors = [_late_learned(deadline, learned)]
+        elif form.validate():
+            case = _file(grade, deadline, learned, on)
+            flash(_("You have asked for a justification. It is due by %(date)s.",
+                    date=format_date(JustificationRequest.get(JustificationRequest.case == case)
+                                     .answer_due)), "success")
+            return redirect(url_for("cases.show", case_id=case.id), code=303)
     status = 422 if form.is_submitted() else 200
+    rules = grade.registration.exam.school.rules
     return render_template("justification/new.html", form=form, grade=grade,
-                           exam=grade.registration.exam, deadline=deadline, late=late,
+                           exam=grade.registration.exam, deadline=deadline, late=closed,
+                           limit=limit, learned=learned, published=published,
+                           within=rules.rule("justification_request_within"),
                            today=on), status
+
+
+def _late_learned(deadline, learned) -> str:
+    """Why a request is refused while the limit from publication has not passed: the
+    deadline from the day given as learned, or from publication when none was given."""
+    if learned is None:
+        return _("The deadline counted from the publication was %(date)s (%(rule)s). If you "
+                 "learned of the grade later, enter the day you learned of it.",
+                 date=format_date(deadline.due), rule=deadline.rule.cite())
+    return _("You learned of the grade on %(learned)s: the deadline was %(date)s (%(rule)s).",
+             learned=format_date(learned), date=format_date(deadline.due),
+             rule=deadline.rule.cite())
 
 
 def _file(grade, deadline, learned, on):

@@ -1,4 +1,4 @@
-"""Peewee migrations -- 037_justification_draft_orally.py: whether the examiner had ticked
+"""Peewee migrations -- 032_justification_draft_orally.py: whether the examiner had ticked
 "given orally" when they said the justification would be late, kept with what they had
 written (the draft, migration 031) for them to finish and send. The column has its default
 in the database: false for the requests before it and for those the previous release writes

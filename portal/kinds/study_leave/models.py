@@ -29,10 +29,6 @@ class StudyLeave(BaseModel):
         table_name = "study_leave"
         indexes = ((("first_day",), False),)
 
-    @property
-    def days(self) -> int:
-        return (self.last_day - self.first_day).days + 1
-
 
 StudyLeave.add_index(StudyLeave.absence_note, where=StudyLeave.absence_note.is_null(False))
 

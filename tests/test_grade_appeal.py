@@ -360,3 +360,30 @@ def test_case_page_and_status_within_the_budget_and_alike(hav, client, auth, csr
     html = client.get(status).get_data(as_text=True)
     assert "Nye sensorer oppnevnt" in html and "Ny muntlig eksamen" not in html
     assert _status_block(html) == _status_block(client.get(page).get_data(as_text=True))
+
+
+def test_an_appeal_while_the_justification_is_pending_is_on_time(hav, client, auth, csrf,
+                                                                  monkeypatch):
+    """Published Friday 22 January 2027, three weeks to appeal (to 12 February); the
+    justification asked for on 25 January is still not given on Monday 15 February. The
+    deadline runs from when it is received (domain.md §4), so the appeal sent that day is on
+    time: no explanation asked for, not flagged late."""
+    from portal.cases.engine import open_case
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    case = open_case("justification", school=hav.school, school_year=hav.year,
+                     student=hav.elev1, title="Begrunnelse", actor=hav.elev1)
+    JustificationRequest.create(case=case, grade=grade, requested_on=date(2027, 1, 25),
+                                answer_due=date(2027, 2, 8))
+    monkeypatch.setattr(cal, "today", lambda: date(2027, 2, 15))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert ("Du har bedt om begrunnelse. Når du får den, begynner klagefristen på nytt: du har "
+            "da 3 uker fra den dagen du får begrunnelsen") in page
+    assert "Fristen var" not in page and "Hvorfor kommer klagen for sent?" not in page
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo",
+                                           "reasons": REASONS})
+    assert r.status_code == 303
+    appeal = GradeAppeal.get(GradeAppeal.grade == grade)
+    assert (appeal.is_late, appeal.late_explanation) == (False, "")

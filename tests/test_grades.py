@@ -226,7 +226,8 @@ def test_a_pending_justification_says_the_appeal_deadline_will_restart(hav, clie
                                                                        monkeypatch):
     """Published Friday 22 January 2027: three weeks to appeal end Friday 12 February. The
     justification asked for on Monday 25 January restarts them when it is received; until
-    then the page says so, beside the deadline in the tense of the day."""
+    then the page says so in place of a deadline, and an appeal is not late, however long
+    the justification takes."""
     from portal.kinds.justification.models import JustificationRequest
     from portal.models import Case
     from tests.grading import oslo
@@ -236,14 +237,12 @@ def test_a_pending_justification_says_the_appeal_deadline_will_restart(hav, clie
     request = JustificationRequest.create(case=case, grade=grade, requested_on=date(2027, 1, 25),
                                           answer_due=date(2027, 2, 8))
     auth.login("elev1")
-    monkeypatch.setattr(cal, "today", lambda: date(2027, 2, 1))
-    card = _card(client.get("/grades/").get_data(as_text=True), grade)
-    assert ("Klagefrist: Fristen er 12. februar 2027 (3 uker, jf. forskriften § 4-9 (2)). "
-            + RESTARTS) in card
-    monkeypatch.setattr(cal, "today", lambda: date(2027, 2, 15))  # still not received
-    card = _card(client.get("/grades/").get_data(as_text=True), grade)
-    assert ("Klagefrist: Fristen var 12. februar 2027 (3 uker, jf. forskriften § 4-9 (2)). "
-            + RESTARTS) in card
+    for day in (date(2027, 2, 1), date(2027, 2, 15)):  # before and after 12 February
+        monkeypatch.setattr(cal, "today", lambda day=day: day)
+        card = _card(client.get("/grades/").get_data(as_text=True), grade)
+        assert "Klagefrist: " + RESTARTS in card
+        assert "12. februar" not in card and "Fristen har gått ut" not in card
+        assert f'href="/grade-appeals/new?grade={grade.id}">Klag på karakteren<' in card
     # withdrawn, it restarts nothing
     Case.update(state="withdrawn").where(Case.id == case.id).execute()
     assert RESTARTS not in _card(client.get("/grades/").get_data(as_text=True), grade)

@@ -107,11 +107,42 @@ def grade_appeal_deadline(grade, justifications=None) -> Deadline | None:
     return Deadline.after(published_on(grade), rule)
 
 
+def justification_requests(grade) -> list:
+    """The grade's justification requests, in the order asked, each with its case's state
+    (one statement): what justification_pending and justification_received_on read."""
+    from portal.kinds.justification.models import JustificationRequest
+    from portal.models import Case
+
+    return list(JustificationRequest.select(JustificationRequest.answered_at, Case.id,
+                                            Case.state)
+                .join(Case).where(JustificationRequest.grade == grade)
+                .order_by(JustificationRequest.id))
+
+
+def justification_pending(requests) -> bool:
+    """Whether the latest of a grade's justification `requests` (each with its case) is
+    asked for and neither answered nor withdrawn. The appeal deadline then waits for it: it
+    runs from when the justification is received (domain.md §4), so an appeal sent before
+    then is on time."""
+    if not requests:
+        return False
+    latest = requests[-1]
+    return latest.answered_at is None and latest.case.state != "withdrawn"
+
+
 def grade_appeal_timeliness(grade, on: date, justifications=None) -> appeals.Timeliness | None:
     """An appeal on the grade filed `on`: on time, late (still received with an explanation,
     forvaltningsloven § 31) or past the absolute limit from publication; None where the
-    profile has no grade appeals."""
-    return _timeliness(grade, grade_appeal_deadline(grade, justifications), on)
+    profile has no grade appeals. `justifications`: the grade's requests with their cases
+    (justification_requests), when the caller has read them. While a justification is
+    pending (justification_pending) the deadline has not begun again: an appeal sent then is
+    on time, as if the justification were received that day."""
+    if justifications is None:
+        justifications = justification_requests(grade)
+    deadline = grade_appeal_deadline(grade, justifications)
+    if deadline is not None and justification_pending(justifications):
+        deadline = restarted(on, deadline.rule)
+    return _timeliness(grade, deadline, on)
 
 
 def grade_appeal_refusal(grade) -> str | None:

@@ -92,8 +92,7 @@ def grade_facts(grades) -> list[dict]:
             "justification_of_earlier_grade": not requests and bool(earlier),
             "justification_withdrawn": withdrawn,
             # asked for and neither answered nor withdrawn: the appeal deadline will restart
-            "justification_pending": bool(requests) and requests[-1].answered_at is None
-            and not withdrawn,
+            "justification_pending": dl.justification_pending(requests),
             "request_deadline": request_deadline,
             "request_limit": request_limit,
             # the last day a justification can be asked for, however late the student learned

@@ -52,7 +52,8 @@ def new():
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
     on = cal.today()
     refusal = dl.grade_appeal_refusal(grade)
-    when = dl.grade_appeal_timeliness(grade, on) if refusal is None else None
+    requests = dl.justification_requests(grade) if refusal is None else []
+    when = dl.grade_appeal_timeliness(grade, on, requests) if refusal is None else None
     form = GradeAppealForm()
     if (when is not None and not appeals.refused(form, when) and form.validate_on_submit()
             and not appeals.unexplained(form, when) and form.signature_ok(current_user)):
@@ -63,6 +64,7 @@ def new():
     status = 422 if form.is_submitted() else 200
     return render_template("grade_appeal/new.html", form=form, grade=grade,
                            exam=grade.registration.exam, when=when, refusal=refusal,
+                           justification_pending=dl.justification_pending(requests),
                            today=on), status
 
 

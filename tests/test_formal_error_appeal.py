@@ -112,17 +112,22 @@ def test_refused_a_year_after_the_grade_was_published(hav, client, auth, csrf, m
     assert not FormalErrorAppeal.select().exists()
 
 
-@pytest.mark.parametrize("profile, code, rule", [
-    ("vgs", "test-vgs", "jf. forvaltningsloven § 29, den alminnelige klagefristen"),
-    ("havbruk", "test-hav", "jf. forskriften § 4-10 (1) a"),
+@pytest.mark.parametrize("profile, code, rule, if_today, due", [
+    # ten days from Thursday 10 June end on Sunday 20 June: moved to Monday 21 June; from
+    # Tuesday 8 June they end Friday 18 June
+    ("vgs", "test-vgs", "10 dager, jf. opplæringsforskrifta § 10-2", "21. juni 2027",
+     date(2027, 6, 18)),
+    # three weeks end Thursday 1 July and Tuesday 29 June
+    ("havbruk", "test-hav", "3 uker, jf. forskriften § 4-10 (1) a", "1. juli 2027",
+     date(2027, 6, 29)),
 ], ids=["vgs", "fagskole"])
 def test_an_oral_grade_links_to_a_formal_error_form_that_answers(db, client, auth, csrf,
                                                                    monkeypatch, profile, code,
-                                                                   rule):
+                                                                   rule, if_today, due):
     """An oral exam on Tuesday 8 June 2027, its grade published that day: it can be appealed
-    for formal errors only, at a vgs (opplæringsforskrifta § 10-2) as at a fagskole. Every link
-    on its card answers, the form among them, and the appeal is received: three weeks from
-    learning of the error end Tuesday 29 June 2027."""
+    for formal errors only, at a vgs (opplæringsforskrifta § 10-2: within the ten days of an
+    exam appeal) as at a fagskole (three weeks). Every link on its card answers, the form among
+    them, and the appeal is received."""
     s = make_havbruk(profile=profile, code=code)
     grade = make_grade(s, make_exam(s, form="oral", day=date(2027, 6, 8)), s.elev1,
                        published=date(2027, 6, 8))
@@ -138,11 +143,11 @@ def test_an_oral_grade_links_to_a_formal_error_form_that_answers(db, client, aut
     for link in links:
         assert client.get(link.replace("&amp;", "&")).status_code == 200, link
     form = client.get(f"/formal-error-appeals/new?grade={grade.id}").get_data(as_text=True)
-    assert f"Fristen er 1. juli 2027 (3 uker, {rule})." in form  # if learned of today
+    assert f"Fristen er {if_today} ({rule})." in form  # if learned of today
     assert _file(client, csrf, grade, learned="2027-06-08").status_code == 303
     appeal = FormalErrorAppeal.get()
     assert (appeal.learned_on, appeal.is_late) == (date(2027, 6, 8), False)
-    assert dl.formal_error_deadline(grade, appeal.learned_on).due == date(2027, 6, 29)
+    assert dl.formal_error_deadline(grade, appeal.learned_on).due == due
 
 
 @pytest.mark.parametrize("learned, error", [

@@ -143,10 +143,10 @@ def test_a_grade_that_can_only_be_appealed_for_formal_errors_can_be_so(name):
     profile = get_profile(name)
     if "grade_appeal_excluded_forms" in profile:
         assert "formal_error_appeal_deadline" in profile
-    if name == "vgs":  # the sources give no vgs deadline of its own: the general one, named
+    if name == "vgs":  # the exam appeal's ten days (domain.md §5)
         rule = profile.rule("formal_error_appeal_deadline")
-        assert (rule.period, rule.reference) == (
-            Period(3, "weeks"), "forvaltningsloven § 29, den alminnelige klagefristen")
+        assert (rule.period, rule.reference) == (Period(10, "days"),
+                                                 "opplæringsforskrifta § 10-2")
 
 
 DOMAIN_VALUES = [

@@ -207,10 +207,14 @@ def test_after_regrading_the_earlier_justification_stays_and_tense_follows_today
     card = _card(html, justified)
     assert (f'<a href="/cases/{justification.id}">Din forespørsel om begrunnelse for karakteren '
             "før ny sensur</a>: besvart") in card
-    card = _card(html, plain)
-    assert ("Fristen for å be om begrunnelse er 14. desember 2026 "
-            "(jf. forskriften § 4-9 (1) a).") in card
-    assert "var 14. desember" not in card
+    # the new grade's own justification can be asked for (forskriften § 4-9 (1)), beside the
+    # earlier grade's where there was one; its appeal cannot
+    for grade in (plain, justified):
+        card = _card(html, grade)
+        assert "Fristen er 14. desember 2026 (1 uke, jf. forskriften § 4-9 (1) a)." in card
+        assert "var 14. desember" not in card
+        assert f'href="/justifications/new?grade={grade.id}"' in card
+        assert client.get(f"/justifications/new?grade={grade.id}").status_code == 200
     monkeypatch.setattr(cal, "today", lambda: date(2026, 12, 15))
     html = client.get("/grades/").get_data(as_text=True)
     assert ("Fristen for å be om begrunnelse var 14. desember 2026 "

@@ -100,9 +100,10 @@ def grade_facts(grades) -> list[dict]:
             "last_request_day": last_request_day,
             "request_deadline_passed": request_deadline is not None
             and request_deadline.is_late(on),
+            # of this grade (a new grade after an appeal too: forskriften § 4-9 (1) gives a
+            # right to the justification of a grade; only an appeal is closed to it)
             "may_request": last_request_day is not None
-            and (justification is None or withdrawn)
-            and not grade.is_final and last_request_day.is_on_time(on),
+            and (not requests or withdrawn) and last_request_day.is_on_time(on),
             "appeal": appeals.get(grade.id),
             "appeal_when": dl.grade_appeal_timeliness(grade, on, requests),
             "appeal_refusal": dl.grade_appeal_refusal(grade),

@@ -39,7 +39,7 @@ def new():
     existing = next((r for r in asked if r.case.state != "withdrawn"), None)
     if existing is not None:
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
-    if not dl.justification_offered(grade) or grade.is_final:
+    if not dl.justification_offered(grade):
         abort(404)
     form = RequestForm()
     counts = dl.learned_on_counts(grade)

@@ -81,9 +81,9 @@ def test_accepting_in_part_issues_a_decision_with_every_part_of_a_letter(client,
     decision = Decision.get(Decision.case == case)
     assert decision.outcome == "partly_granted"
     assert decision.summary == (
-        "Fraværsmeldingen er delvis godtatt. Holdes ikke utenfor vitnemålet, og føres derfor "
-        "på det: 16. november 2026, 17. november 2026. Regnes likevel som dokumentert fravær "
-        "og teller ikke mot fraværsgrensen.")
+        "Fraværsmeldingen er delvis godtatt. Disse dagene holdes ikke utenfor vitnemålet og "
+        "føres derfor på det: 16. november 2026, 17. november 2026. De regnes likevel som "
+        "dokumentert fravær og teller ikke mot fraværsgrensen.")
     # why: the rule with its reference from the profile, then the reviewer's message
     assert "Høyst 10 skoledager per skoleår kan holdes utenfor vitnemålet (jf. opplæringslova " \
         "§ 3-47)" in decision.reasons

@@ -134,10 +134,10 @@ def _decision_in_part(case, outcome, explanation: str, text: str, actor, role: s
     words with their references, then the reviewer's message) and the rules applied."""
     profile = case.school.rules
     refused = refused_days(outcome)
-    summary = _("The absence note is accepted in part. Not kept off the diploma, and so "
-                "entered on it: %(dates)s.", dates=_dates(refused))
+    summary = _("The absence note is accepted in part. These days are not kept off the "
+                "diploma and so are entered on it: %(dates)s.", dates=_dates(refused))
     if set(refused) <= set(outcome.documented):
-        summary += " " + _("Still counted as documented absence, outside the absence limit.")
+        summary += " " + _("They still count as documented absence, outside the absence limit.")
     keys = [key for key, days in (("absence_religious_days", outcome.over_religious_cap),
                                   ("absence_max_struck_days", outcome.over_total_cap)) if days]
     references = list(dict.fromkeys(profile.rule(key).reference for key in keys))

@@ -18,9 +18,9 @@ class JustificationRequest(BaseModel):
     given_orally = BooleanField(default=False)
     answered_at = DateTimeField(null=True)  # restarts the grade-appeal deadline
     # what the examiner had written when they said it would be late: their form shows it
-    # again (to the examiners only) until they send the justification (migration 035)
+    # again (to the examiners only) until they send the justification (migration 031)
     draft = TextField(null=True)
-    # and whether they had ticked that it was given orally (migration 037)
+    # and whether they had ticked that it was given orally (migration 032)
     draft_given_orally = BooleanField(default=False)
 
     class Meta:

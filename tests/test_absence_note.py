@@ -14,6 +14,7 @@ from portal.absence import absence_summary, record_absence, rules
 from portal.absence.models import AbsenceRecord, ChronicCondition
 from portal.kinds.absence_note.models import AbsenceNote
 from portal.models import Attachment, Case, Decision, Participant, TeachingAssignment
+from tests.tabs import sent_from_two_tabs_at_once
 
 TODAY = date(2026, 11, 23)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\0" * 64
@@ -509,38 +510,6 @@ def test_a_document_sent_twice_is_added_once(client, auth, csrf, school, asked):
     assert Case.get_by_id(case.id).state == "submitted"
 
 
-def _sent_from_two_tabs_at_once(app, client, held_rows, send):
-    """`send(tab)` from two tabs of the logged-in student (two clients, one session), both
-    under way while another transaction holds `held_rows` (a query; PostgreSQL: its rows,
-    FOR UPDATE; SQLite: the one writer), which it then lets go. The two tabs."""
-    import threading
-
-    from portal.db import database
-
-    tabs = [client, app.test_client()]
-    tabs[1].set_cookie("session", client.get_cookie("session").value)
-    held, go = threading.Event(), threading.Event()
-
-    def hold():
-        with database.connection_context(), database.atomic():
-            assert list(held_rows.for_update() if database.for_update else held_rows)
-            held.set()
-            go.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert held.wait(10)
-    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
-    for thread in senders:
-        thread.start()
-    for thread in senders:
-        thread.join(1)  # (both under way, waiting for the held rows)
-    go.set()
-    for thread in [holder, *senders]:
-        thread.join(30)
-    return tabs
-
-
 def test_two_sends_of_a_document_at_once_add_it_once(app, client, auth, csrf, school):
     """A double tap whose two requests overlap in time, where no version is checked (a
     document the reviewer did not ask for): while another transaction holds the case, both
@@ -557,7 +526,7 @@ def test_two_sends_of_a_document_at_once_add_it_once(app, client, auth, csrf, sc
             data={**data, "document": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 50),
                                        "innkalling.pdf")}).status_code)
 
-    tabs = _sent_from_two_tabs_at_once(app, client, Case.select(Case.id).where(
+    tabs = sent_from_two_tabs_at_once(app, client, Case.select(Case.id).where(
         Case.id == case.id), send)
     assert answers == [303, 303]
     assert [a.filename for a in Attachment.select()] == ["innkalling.pdf"]
@@ -584,7 +553,7 @@ def test_a_note_sent_twice_at_once_is_filed_once(app, client, auth, csrf, school
         answers.append(tab.post("/absence-notes/new", data=data,
                                 content_type="multipart/form-data").headers.get("Location"))
 
-    tabs = _sent_from_two_tabs_at_once(app, client, CaseCounter.select(CaseCounter.id), send)
+    tabs = sent_from_two_tabs_at_once(app, client, CaseCounter.select(CaseCounter.id), send)
     filed = Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).first()
     assert Case.select().where(Case.kind == "absence_note").count() == 2  # the first, this
     assert answers == [f"/cases/{filed.id}"] * 2

@@ -53,6 +53,19 @@ def add_participant(case: Case, user: User, part: str) -> None:
                 ignore_conflicts=True)
 
 
+def hold_student(student: User | int) -> None:
+    """Make two transactions that each read what a student has so far and then add to it
+    take turns: call it first inside the transaction, and whatever another such transaction
+    adds for the same student is committed before this one reads. PostgreSQL: the student's
+    user row, locked until the transaction ends (FOR NO KEY UPDATE: the rows that refer to
+    the student are not held up, nor are reads); SQLite: its one writer does it (every
+    transaction begins IMMEDIATE)."""
+    if database.for_update:
+        student_id = student.id if isinstance(student, User) else student
+        list(User.select(User.id).where(User.id == student_id)
+             .for_update("FOR NO KEY UPDATE"))
+
+
 _bump_counter = Prepared(lambda school_id, school_year_id: (
     CaseCounter.update(last_number=CaseCounter.last_number + 1)
     .where((CaseCounter.school == school_id) & (CaseCounter.school_year == school_year_id))

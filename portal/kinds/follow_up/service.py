@@ -3,7 +3,7 @@
 from peewee import IntegrityError
 from werkzeug.exceptions import BadRequest
 
-from portal.cases.engine import AlreadyFiled, add_participant, note, open_case
+from portal.cases.engine import AlreadyFiled, add_participant, hold_student, note, open_case
 from portal.collation import by_name
 from portal.db import database
 from portal.filters import role_label
@@ -81,16 +81,6 @@ def open_case_of(student, school_year) -> Case | None:
             .order_by(Case.id.desc()).first())
 
 
-def _hold_follow_up_of(student) -> None:
-    """Make two reports about one student, at the same moment, take turns: the second finds
-    the case the first opened and joins it, where each found no open case and opened its
-    own. PostgreSQL: the student's row, locked for the transaction (FOR NO KEY UPDATE: the
-    rows that refer to the student are not held up); SQLite: its one writer does it."""
-    if database.for_update:
-        list(User.select(User.id).where(User.id == student.id)
-             .for_update("FOR NO KEY UPDATE"))
-
-
 def report_concern(student: User, subject, reason: str, reported_by: User | None,
                    text: str, *, school=None, school_year=None) -> Case:
     """Report a concern about `student` in `subject` (a Subject or None); `reported_by` None
@@ -112,7 +102,9 @@ def report_concern(student: User, subject, reason: str, reported_by: User | None
     token = sent_form_token() if reported_by is not None else None
     try:
         with database.atomic():
-            _hold_follow_up_of(student)
+            # two reports about one student at the same moment take turns: the second finds
+            # the case the first opened and joins it (each found none and opened its own)
+            hold_student(student)
             case = open_case_of(student, school_year)
             if case is not None:
                 Concern.create(case=case, subject=subject, reason=reason,

@@ -1,0 +1,34 @@
+"""Two tabs of one browser sending at the same moment: requests under way side by side,
+against the real database."""
+
+import threading
+
+from portal.db import database
+
+
+def sent_from_two_tabs_at_once(app, client, held_rows, send):
+    """`send(tab)` from two tabs of the logged-in user (two clients, one session), both
+    under way while another transaction holds `held_rows` (a query; PostgreSQL: its rows,
+    FOR UPDATE; SQLite: the one writer), which it then lets go. The two tabs."""
+    tabs = [client, app.test_client()]
+    tabs[1].set_cookie("session", client.get_cookie("session").value)
+    held, go = threading.Event(), threading.Event()
+
+    def hold():
+        with database.connection_context(), database.atomic():
+            assert list(held_rows.for_update() if database.for_update else held_rows)
+            held.set()
+            go.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(1)  # (both under way, waiting for the held rows)
+    go.set()
+    for thread in [holder, *senders]:
+        thread.join(30)
+    return tabs

@@ -20,6 +20,7 @@ from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import deadline_after
 from tests.factories import make_user
 from tests.statements import statements
+from tests.tabs import sent_from_two_tabs_at_once
 from tests.test_absence_note import _accept, _file, _review
 from tests.test_statement_budget import STATEMENT_BUDGET
 
@@ -179,6 +180,52 @@ def test_an_acceptance_that_has_become_in_part_since_the_page_was_loaded_is_not_
     assert _review(client, csrf, two, "accept_in_part", "Godkjent.", html).status_code == 303
     decision = Decision.get(Decision.case == two)
     assert "føres derfor på det: 17. november 2026." in decision.summary
+
+
+def test_two_notes_accepted_at_the_same_moment_do_not_pass_the_ten_days_together(
+        app, client, auth, csrf, school):
+    """The contact teacher accepts two notes of one student in two tabs at the same moment,
+    each accepted in full when its page was loaded (9 and 2 school days), together over the
+    10. Both acceptances are under way while another transaction holds the student's absence
+    records on those days (PostgreSQL: their rows, FOR UPDATE; SQLite: the one writer), which
+    each acceptance updates after it assessed the note. The second waits for the first, sees
+    the days it kept off the diploma and is not taken: its page comes back with the decision
+    in part to issue. Without the student held first, each read the days struck before the
+    other committed, and both were accepted in full: 11 days off the diploma, no decision."""
+    from portal.absence import absence_summary, record_absence
+    from portal.absence.models import AbsenceRecord
+    from portal.models import TeachingAssignment
+
+    norsk = TeachingAssignment.get(TeachingAssignment.subject == school.norsk)
+    records = [record_absence(norsk, school.elev1, day, 1)
+               for day in (date(2026, 11, 2), date(2026, 11, 16))]
+    nine, two = _notes(client, auth, csrf, "c", ("2026-11-02", "2026-11-12"),
+                       ("2026-11-16", "2026-11-17"))
+    auth.login("laerer1")
+    pages = {case.id: client.get(f"/cases/{case.id}").get_data(as_text=True)
+             for case in (nine, two)}
+    assert all(IN_PART not in page for page in pages.values())  # each: accepted in full
+    waiting, answers = [nine, two], {}
+
+    def send(tab):
+        case = waiting.pop()
+        answers[case.id] = tab.post(f"/absence-notes/{case.id}/review", data={
+            "csrf_token": csrf(pages[case.id]), "action": "accept", "text": "Godkjent.",
+            "version": case.version})
+
+    sent_from_two_tabs_at_once(app, client, AbsenceRecord.select(AbsenceRecord.id).where(
+        AbsenceRecord.id.in_([r.id for r in records])), send)
+    assert sorted(r.status_code for r in answers.values()) == [303, 422]
+    [refused] = [case for case in (nine, two) if answers[case.id].status_code == 422]
+    html = answers[refused.id].get_data(as_text=True)
+    assert "blir dager den gjelder stående på vitnemålet, så det er et vedtak" in html
+    assert "Godkjent.</textarea>" in html and IN_PART in _review_box(html)
+    assert Case.get_by_id(refused.id).state == "submitted"
+    assert absence_summary(school.elev1, school.year, TODAY).struck_days <= 10
+    assert not Decision.select().exists()
+    assert _review(client, csrf, refused, "accept_in_part", "Godkjent.", html).status_code == 303
+    assert Decision.get(Decision.case == refused).outcome == "partly_granted"
+    assert absence_summary(school.elev1, school.year, TODAY).struck_days == 10
 
 
 def test_the_decision_and_its_acceptance_are_one_step(client, auth, csrf, school, monkeypatch):

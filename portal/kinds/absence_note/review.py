@@ -11,6 +11,7 @@ from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
 from portal.absence.services import apply_covers, struck_days
 from portal.cases.decisions import issue
+from portal.cases.engine import hold_student
 from portal.cases.steps import StepRefused
 from portal.i18n import gettext as _
 from portal.models import SchoolBreak, utcnow
@@ -174,6 +175,10 @@ def accept(case, note, actor, text: str, *, in_part: bool = False, role: str = "
             summary = _("The absence is corrected and no longer counts.")
             note.outcome = {"explanation": summary}
         else:
+            # another acceptance of a note of the student's under way now commits the days
+            # it keeps off the diploma before this one counts them (each read the days struck
+            # before the other's, and together they went past a limit with no decision)
+            hold_student(student)
             if note.chronic:
                 (ChronicCondition.insert(student=student, school_year=year, case=case,
                                          accepted_by=actor, accepted_at=utcnow())

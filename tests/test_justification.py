@@ -379,6 +379,40 @@ def test_withdrawn_a_request_is_shown_so_and_another_can_be_asked_for_in_time(
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{second.id}")
 
 
+def test_two_tabs_asking_at_the_same_moment_file_one_request(app, hav, client, auth, csrf,
+                                                              monkeypatch):
+    """The student asks for the justification of one grade from two tabs (two forms, each
+    loaded anew) at the same moment. Both requests are under way while another transaction
+    holds the school year's case counter (PostgreSQL: its row, FOR UPDATE; SQLite: the one
+    writer), which filing updates. One request is filed; the other tab is led to it. Without
+    the student held and the requests asked again inside the filing's transaction, each
+    found none and filed its own: two requests, and two answers owed, for one grade."""
+    from portal.models import CaseCounter, SchoolYear
+    from tests.tabs import sent_from_two_tabs_at_once
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    _on(monkeypatch, date(2027, 1, 25))
+    CaseCounter.create(school=hav.school, school_year=SchoolYear.current(hav.school),
+                       last_number=0)
+    auth.login("elev1")
+    url = f"/justifications/new?grade={grade.id}"
+    forms = [client.get(url).get_data(as_text=True) for _ in range(2)]
+    tokens = [re.search(r'name="form_token" type="hidden" value="([^"]+)"', form)[1]
+              for form in forms]
+    assert tokens[0] != tokens[1]
+    answers = []
+
+    def send(tab):
+        form = forms.pop()
+        answers.append(tab.post(url, data={"csrf_token": csrf(form), "form_token": tokens.pop()}))
+
+    sent_from_two_tabs_at_once(app, client, CaseCounter.select(CaseCounter.id), send)
+    [case] = Case.select().where(Case.kind == "justification")
+    assert JustificationRequest.select().count() == 1
+    assert [r.status_code for r in answers] == [303, 303]
+    assert all(r.headers["Location"].endswith(f"/cases/{case.id}") for r in answers)
+
+
 def test_withdrawn_after_the_deadline_to_ask_nothing_more_is_asked(hav, client, auth, csrf,
                                                                     monkeypatch):
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))

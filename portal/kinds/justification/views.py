@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.cases.access import case_for
-from portal.cases.engine import add_participant, open_case
+from portal.cases.engine import add_participant, hold_student, open_case
 from portal.cases.steps import (
     StepRefused,
     form_on_page,
@@ -14,6 +14,7 @@ from portal.cases.steps import (
     unconfirmed_withdrawal,
 )
 from portal.cases.steps import withdraw as steps_withdraw
+from portal.db import database
 from portal.grades import current_grade, student_grade_or_404
 from portal.grades import deadlines as dl
 from portal.grades.models import Grade
@@ -33,11 +34,8 @@ from portal.rules.deadlines import Deadline, format_date
 def new():
     """Ask for the justification of a grade (?grade=<id>), within the deadline."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
-    asked = list(JustificationRequest.select(JustificationRequest, Case).join(Case)
-                 .where(JustificationRequest.grade == grade).order_by(JustificationRequest.id))
-    # one asked for and not withdrawn is the answer; withdrawn, another may be asked for
-    existing = next((r for r in asked if r.case.state != "withdrawn"), None)
-    if existing is not None:
+    asked = _asked(grade)
+    if (existing := _standing(asked)) is not None:
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
     if not dl.justification_offered(grade):
         abort(404)
@@ -66,7 +64,13 @@ def new():
         if deadline.is_late(on):
             form.learned_on.errors = [_late_learned(deadline, learned)]
         elif form.validate():
-            case = _file(grade, deadline, learned, on)
+            with database.atomic():
+                # asked again with the student held: a request from another tab at the same
+                # moment is filed first and found here (each found none and filed its own)
+                hold_student(current_user.id)
+                if (existing := _standing(_asked(grade))) is not None:
+                    return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+                case = _file(grade, deadline, learned, on)
             flash(_("You have asked for a justification. It is due by %(date)s.",
                     date=format_date(JustificationRequest.get(JustificationRequest.case == case)
                                      .answer_due)), "success")
@@ -78,6 +82,18 @@ def new():
                            limit=limit, learned=learned, published=published,
                            within=rules.rule("justification_request_within"),
                            today=on), status
+
+
+def _asked(grade) -> list[JustificationRequest]:
+    """The requests for the justification of `grade`, withdrawn or not, oldest first."""
+    return list(JustificationRequest.select(JustificationRequest, Case).join(Case)
+                .where(JustificationRequest.grade == grade).order_by(JustificationRequest.id))
+
+
+def _standing(asked) -> JustificationRequest | None:
+    """The request that stands among those `asked`: one asked for and not withdrawn is the
+    answer; withdrawn, another may be asked for."""
+    return next((r for r in asked if r.case.state != "withdrawn"), None)
 
 
 def _late_learned(deadline, learned) -> str:

@@ -43,7 +43,7 @@ from portal.absence import rules as absence_rules
 from portal.absence.models import AbsenceRecord, AbsenceWarning
 from portal.absence.services import lesson_minutes
 from portal.auth.passwords import hash_password
-from portal.cases.kinds import REGISTRY
+from portal.cases.kinds import APPEAL_REVIEWER, REGISTRY
 from portal.models import (
     Attachment,
     Case,
@@ -644,9 +644,10 @@ class Builder:
         for _ in range(rnd.randint(6, 16)):
             # (a step at most twice a case: more documentation asked for a third time, or
             # a third round of anything, is not how cases go)
+            # (nor the steps a ruling on an appeal takes, which the appeals' rows do not tell)
             options = [tr for tr in kind.transitions
                        if tr.state == state and taken.get(tr.action, 0) < 2
-                       and tr.action not in own.skips]
+                       and tr.action not in own.skips and APPEAL_REVIEWER not in tr.roles]
             if not options:
                 break
             staying = [tr for tr in options if kind.is_open(tr.to)]

@@ -25,6 +25,8 @@ PARTS = {
     **ROLES,
     "new_examiner": _l("New examiner"),
     "board_recused": _l("Appeals board member, recused"),
+    # who decides an appeal on one of the case's decisions (cases.kinds.APPEAL_REVIEWER)
+    "appeal_reviewer": _l("Deciding an appeal on the decision"),
 }
 
 # A part as a sentence names the one who acted in it ("%(Who)s asks for more documentation"):

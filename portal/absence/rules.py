@@ -135,12 +135,15 @@ def assess_note(
     struck_so_far: int = 0,
     religious_so_far: int = 0,
     already_struck: frozenset[date] | set[date] = frozenset(),
+    limits: bool = True,
 ) -> NoteOutcome:
     """Apply the rules to an accepted note of whole `days` (school days) or single `lessons`.
 
     Whole days can be struck; single lessons are documented only, never added up into days.
     A day another note has already struck (in `already_struck`, counted in `struck_so_far`)
-    stays struck without taking a second place under the caps.
+    stays struck without taking a second place under the caps. `limits` False: the caps (the
+    days a year, the religious holidays) are not applied — a note accepted in full by a
+    ruling on appeal; the first struck day of health absence still is.
     """
     days = tuple(sorted(set(days)))
     lessons = tuple(sorted(set(lessons)))
@@ -162,9 +165,9 @@ def assess_note(
             struck.append(day)
         elif number < first:
             waiting.append(day)
-        elif category == RELIGIOUS and religious >= religious_cap:
+        elif limits and category == RELIGIOUS and religious >= religious_cap:
             over_religious.append(day)
-        elif total >= cap:
+        elif limits and total >= cap:
             over_total.append(day)
         else:
             struck.append(day)

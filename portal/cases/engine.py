@@ -5,6 +5,8 @@ part the actor holds in the case. The state change is a compare-and-set on the c
 so when two people act on one case at once exactly one wins; the other gets StaleCase. A step
 that several people take side by side in one state, each for their own share (each subject
 teacher's answer), sets on the state instead (expected_version=None) and guards its own rows.
+A ruling on an appeal takes its step in the appealed case inside its own (apply_ruling), as
+the part APPEAL_REVIEWER, which the kind's table names for that alone.
 Every event is written at the moment its case's `updated_at` is set to, in the same
 transaction: the home page's lists show that column as the case's newest event's time.
 """
@@ -15,7 +17,7 @@ from datetime import date
 from peewee import IntegrityError
 from werkzeug.exceptions import BadRequest
 
-from portal.cases.kinds import Kind, Transition, get_kind
+from portal.cases.kinds import APPEAL_REVIEWER, Kind, Transition, get_kind
 from portal.db import Prepared, create_row, database, insert_rows
 from portal.forms import sent_form_token
 from portal.models import Case, CaseCounter, Event, Participant, User, utcnow
@@ -202,7 +204,44 @@ def apply(
     that its own rows are as the user saw them, and raises StaleCase where they are not.
     """
     transition, role = check(case, action, actor)
+    return _take(case, transition, role, actor=actor, expected_version=expected_version,
+                 text=text, data=data, effect=effect)
+
+
+def apply_ruling(
+    case: Case,
+    action: str,
+    *,
+    actor: User,
+    role: str,
+    expected_version: int,
+    text: str = "",
+    data: dict | None = None,
+    effect: Callable[[Case, Event], None] | None = None,
+) -> Event:
+    """The step a ruling on an appeal takes in the case whose decision was appealed
+    (cases/rulings.py), called inside the ruling's own step so that both commit or neither:
+    the kind's transition for APPEAL_REVIEWER, a part no participant row holds (so no page,
+    list or work queue offers it to anyone), taken by `actor` as `role`, the part they ruled
+    in (the principal, the appeals board), which the appealed case's timeline names.
+
+    `expected_version` is the appealed case's version as the ruling's request read it: when
+    the case changed since (another ruling on it, sent at the same moment), StaleCase, and
+    the ruling is not taken either."""
     kind = get_kind(case.kind)
+    transition = kind.transition(case.state, action)
+    if transition is None or APPEAL_REVIEWER not in transition.roles:
+        raise TransitionRefused(f"a ruling cannot {action!r} when the case is {case.state!r}")
+    return _take(case, transition, role, actor=actor, expected_version=expected_version,
+                 text=text, data=data, effect=effect)
+
+
+def _take(case: Case, transition: Transition, role: str, *, actor: User,
+          expected_version: int | None, text: str, data: dict | None,
+          effect: Callable[[Case, Event], None] | None) -> Event:
+    """`transition` taken on `case` by `actor` as `role` (apply, apply_ruling)."""
+    kind = get_kind(case.kind)
+    action = transition.action
     with database.atomic():
         now = utcnow()
         seen = (Case.state == transition.state if expected_version is None

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The part of someone who decides an appeal on one of a case's decisions, in that (appealed)
-# case: given by cases.access.case_for, held in no participant row and named by no transition,
-# so it reads the case as its deciders do (page, decision letters, health documents) and takes
-# no step there, and no list, work queue, notification or reminder counts it.
+# case: given by cases.access.case_for and held in no participant row, so it reads the case as
+# its deciders do (page, decision letters, health documents), and no list, work queue,
+# notification or reminder counts it. A kind's table names it only for the steps a ruling on
+# the appeal takes in the case (Kind.on_ruling, engine.apply_ruling), never offered on a page.
 APPEAL_REVIEWER = "appeal_reviewer"
 
 
@@ -104,6 +105,15 @@ class Kind:
     # those who worked on it and would otherwise not learn that it is gone (a study leave's
     # coordinator and subject teachers, who set the tasks)
     withdrawal_told: frozenset[str] = frozenset()
+    # What a ruling on an appeal against one of the case's decisions (cases.rulings.Ruling:
+    # changed in the student's favour, or returned for new treatment) does to the case:
+    # (ruling) -> the event of the step it took there, or None where it takes none. Called
+    # inside the ruling's transaction; it takes its step with engine.apply_ruling and raises
+    # StepRefused where the ruling cannot be applied. None: a ruling changes nothing here.
+    on_ruling: Callable[..., Any] | None = None
+    # The rulings' outcomes on_ruling applies (granted, partly_granted, returned): with
+    # another, a ruling changes nothing in the case (the appeal's page says which apply).
+    rulings_applied: frozenset[str] = frozenset()
     _table: dict = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -139,8 +149,10 @@ class Kind:
         return self._table.get((state, action))
 
     def actions(self, state: str, parts: set[str]) -> list[Transition]:
-        """Transitions open from `state` to someone holding `parts`, in declared order."""
-        return [t for t in self.transitions if t.state == state and t.roles & parts]
+        """Transitions open from `state` to someone holding `parts`, in declared order; never
+        the steps a ruling on an appeal takes (APPEAL_REVIEWER's), which no page offers."""
+        return [t for t in self.transitions if t.state == state and t.roles & parts
+                and APPEAL_REVIEWER not in t.roles]
 
     def may_act(self, state: str, parts: set[str]) -> bool:
         """Whether `parts` may take a step from `state` other than withdrawing (what waits

@@ -5,12 +5,23 @@ submitted -reviewer: accept-> accepted · -reviewer: accept in part [decision]->
 -reviewer: ask for more-> needs_documentation -student: add-> submitted · -reviewer: refuse
 [decision]-> refused. Acceptance applies the counting rules of portal/absence/rules.py and
 says what was kept off the diploma; where a limit keeps days on the diploma that the note asks
-to keep off it, the acceptance is in part and decides on those days (review.py).
+to keep off it, the acceptance is in part and decides on those days (review.py). A ruling on
+an appeal against a decision changes the note (refused | accepted -appeal: change-> accepted)
+or returns it to its reviewer (-appeal: return-> submitted), in the ruling's transaction
+(ruling.py).
 """
 
 from flask import Blueprint
 
-from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.cases.kinds import (
+    APPEAL_REVIEWER,
+    Kind,
+    State,
+    Transition,
+    no_status_extras,
+    register,
+    withdrawals,
+)
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.absence_note.models import AbsenceNote
 
@@ -34,6 +45,10 @@ KIND = register(Kind(
         Transition("submitted", "refuse", REVIEWERS, "refused", decision=True),
         Transition("needs_documentation", "add", frozenset({"student"}), "submitted"),
         *withdrawals(["submitted", "needs_documentation"]),
+        # a ruling on an appeal against the refusal or the acceptance in part (ruling.py)
+        *(Transition(decided, action, {APPEAL_REVIEWER}, to)
+          for decided in ("refused", "accepted")
+          for action, to in (("appeal_change", "accepted"), ("appeal_return", "submitted"))),
     ],
     initial="submitted",
     deciders=REVIEWERS,
@@ -49,6 +64,8 @@ KIND = register(Kind(
         "refuse": _l("Refused"),
         "add": _l("Documentation added"),
         "upload": _l("Document uploaded"),
+        "appeal_change": _l("Changed on appeal"),
+        "appeal_return": _l("Returned for new treatment on appeal"),
     },
     news={
         "file": _l("A new absence note has been sent."),
@@ -58,13 +75,18 @@ KIND = register(Kind(
         "refuse": _l("The absence note has been refused."),
         "add": _l("More documentation has been added to the absence note."),
         "upload": _l("A document has been added to the absence note."),
+        "appeal_change": _l("The absence note has been changed on appeal."),
+        "appeal_return": _l("The absence note has been returned for new treatment on appeal."),
     },
 ))
 
 bp = Blueprint("absence_note", __name__, url_prefix="/absence-notes",
                template_folder="templates")
 
-from portal.kinds.absence_note import views  # noqa: E402,F401
+from portal.kinds.absence_note import ruling, views  # noqa: E402
+
+KIND.on_ruling = ruling.on_ruling
+KIND.rulings_applied = frozenset({"granted", "partly_granted", "returned"})
 
 KIND.extra_context = views.case_extra
 KIND.status_context = no_status_extras  # the status block shows the basics only

@@ -81,16 +81,17 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) ->
     return " ".join(lines)
 
 
-def _assess(case, note, *, chronic: bool, days: list):
+def assess(case, note, *, chronic: bool, days: list, limits: bool = True):
     """What the rules make of the note (its school days: note_days) against the diploma days
-    already struck this school year: (the outcome, those days by date)."""
+    already struck this school year: (the outcome, those days by date). `limits`: False for
+    the note accepted in full, over the limits too (a ruling on appeal that says so)."""
     year = case.school_year
     before = struck_days(case.student_id, year)
     religious = sum(1 for c in before.values() if c == rules.RELIGIOUS)
     outcome = rules.assess_note(
         case.school.rules, category=note.category, days=days,
         lessons=note_lessons(note), chronic=chronic, struck_so_far=len(before),
-        religious_so_far=religious, already_struck=set(before))
+        religious_so_far=religious, already_struck=set(before), limits=limits)
     return outcome, before
 
 
@@ -124,7 +125,7 @@ def preview(case, note, days: list) -> Preview | None:
     if note.category == rules.CORRECTION:
         return None
     chronic = note.chronic or ChronicCondition.on_file(case.student_id, case.school_year)
-    outcome, before = _assess(case, note, chronic=chronic, days=days)
+    outcome, before = assess(case, note, chronic=chronic, days=days)
     return Preview(explain(outcome, case.school.rules, chronic=chronic,
                            used=len(set(before) | set(outcome.struck))),
                    refused_days(outcome))
@@ -165,50 +166,77 @@ def accept(case, note, actor, text: str, *, in_part: bool = False, role: str = "
     (StepRefused) when the note's outcome is not the one the reviewer confirmed."""
 
     def effect(case, event):
-        student, year, profile = case.student, case.school_year, case.school.rules
+        year, profile = case.school_year, case.school.rules
         if note.category == rules.CORRECTION:
             if in_part:  # (a correction strikes nothing: never in part)
                 raise StepRefused(_changed(in_part))
-            ids = note.records or []
-            (AbsenceRecord.update(corrected=True)
-             .where(AbsenceRecord.id.in_(ids) & (AbsenceRecord.student == student)).execute())
-            summary = _("The absence is corrected and no longer counts.")
-            note.outcome = {"explanation": summary}
+            summary = correct(case, note)
         else:
             # another acceptance of a note of the student's under way now commits the days
             # it keeps off the diploma before this one counts them (each read the days struck
             # before the other's, and together they went past a limit with no decision)
-            hold_student(student)
-            if note.chronic:
-                (ChronicCondition.insert(student=student, school_year=year, case=case,
-                                         accepted_by=actor, accepted_at=utcnow())
-                 .on_conflict_ignore().execute())
-            chronic = ChronicCondition.on_file(student, year)
-            outcome, before = _assess(case, note, chronic=chronic, days=note_days(note, year))
+            hold_student(case.student_id)
+            chronic = chronic_on_file(case, note, actor)
+            outcome, before = assess(case, note, chronic=chronic, days=note_days(note, year))
             if outcome.is_partial != in_part:
                 raise StepRefused(_changed(in_part))
-            documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
-            for day in outcome.days:
-                AbsenceCover.create(student=student, school_year=year, case=case, date=day,
-                                    category=note.category,
-                                    documented=day in outcome.documented,
-                                    struck=day in outcome.struck)
-            for day, lesson in outcome.lessons:
-                AbsenceCover.create(student=student, school_year=year, case=case, date=day,
-                                    lesson=lesson, category=note.category,
-                                    documented=documented_lesson)
-            apply_covers(student, year)
+            cover(case, note, outcome)
             summary = explain(outcome, profile, chronic=chronic,
                               used=len(set(before) | set(outcome.struck)))
             if in_part:
                 _decision_in_part(case, outcome, summary, text, actor, role)
-            note.outcome = {
-                "explanation": summary,
-                "struck": [d.isoformat() for d in outcome.struck],
-                "partial": outcome.is_partial,
-            }
+            note.outcome = outcome_record(summary, outcome)
         note.save()
         event.text = f"{text}\n\n{summary}".strip() if text else summary
         event.save()
 
     return effect
+
+
+def chronic_on_file(case, note, actor) -> bool:
+    """Whether a chronic condition is on file for the note's student and school year, the
+    note's own documentation of one filed (accepted by `actor`) when it is of one."""
+    student, year = case.student, case.school_year
+    if note.chronic:
+        (ChronicCondition.insert(student=student, school_year=year, case=case,
+                                 accepted_by=actor, accepted_at=utcnow())
+         .on_conflict_ignore().execute())
+    return ChronicCondition.on_file(student, year)
+
+
+def cover(case, note, outcome: rules.NoteOutcome) -> None:
+    """The days and lessons the accepted note covers, as `outcome` has them, and the
+    student's records brought in step (portal/absence)."""
+    student, year = case.student, case.school_year
+    documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
+    for day in outcome.days:
+        AbsenceCover.create(student=student, school_year=year, case=case, date=day,
+                            category=note.category, documented=day in outcome.documented,
+                            struck=day in outcome.struck)
+    for day, lesson in outcome.lessons:
+        AbsenceCover.create(student=student, school_year=year, case=case, date=day,
+                            lesson=lesson, category=note.category, documented=documented_lesson)
+    apply_covers(student, year)
+
+
+def uncover(case) -> None:
+    """What the note's acceptance covered undone, the student's records brought in step."""
+    AbsenceCover.delete().where(AbsenceCover.case == case.id).execute()
+    apply_covers(case.student, case.school_year)
+
+
+def correct(case, note) -> str:
+    """A correction accepted: the records it names no longer count; what it says of it."""
+    (AbsenceRecord.update(corrected=True)
+     .where(AbsenceRecord.id.in_(note.records or []) & (AbsenceRecord.student == case.student))
+     .execute())
+    summary = _("The absence is corrected and no longer counts.")
+    note.outcome = {"explanation": summary}
+    return summary
+
+
+def outcome_record(summary: str, outcome: rules.NoteOutcome, **more) -> dict:
+    """What the note keeps of its acceptance (AbsenceNote.outcome): the explanation, the days
+    kept off the diploma, and whether it was in part."""
+    return {"explanation": summary, "struck": [d.isoformat() for d in outcome.struck],
+            "partial": outcome.is_partial, **more}

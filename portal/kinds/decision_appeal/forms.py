@@ -60,11 +60,15 @@ class ForwardForm(StepForm):
 VOTE_CHOICES = [("", _l("Not present")), *BOARD_OUTCOMES.items()]
 
 
-def board_form(members, data=None):
-    """The board's meeting: one vote per member who may sit, the chair, the minutes."""
+def board_form(members, data=None, changes=()):
+    """The board's meeting: one vote per member who may sit, the chair, the minutes, and
+    what the decision is changed to if the majority changes it (`changes`: the outcomes in
+    the student's favour, as (code, label))."""
 
     class BoardForm(StepForm):
         shown_last = ("minutes",)  # after the members' votes, added below
+        new_outcome = RadioField(_l("New outcome, if the decision is changed"),
+                                 choices=options(changes), validators=[Optional()])
         meeting_on = DateField(_l("Date of the meeting"),
                                validators=[InputRequired(message=_l("Enter the date of the "
                                                                     "meeting."))])

@@ -19,6 +19,8 @@ class DecisionAppeal(BaseModel):
     forwarded_on = DateField(null=True)
     answer_due = DateField(null=True)
     outcome = CharField(max_length=32, null=True)  # reversed, upheld, changed, returned
+    # changed by the board: to what, in the student's favour (granted, partly_granted)
+    new_outcome = CharField(max_length=32, null=True)
     minutes = TextField(default="")
     meeting_on = DateField(null=True)
 

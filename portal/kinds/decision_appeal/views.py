@@ -3,9 +3,10 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.cases import appeals, decisions
+from portal.cases import appeals, decisions, rulings
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
+from portal.cases.rulings import Ruling
 from portal.cases.steps import (
     StepRefused,
     form_on_page,
@@ -105,17 +106,49 @@ def case_context(case, parts):
         # a board member who may not take part (forvaltningsloven § 6) learns that and why,
         # not what the appeal says, the assessment or the board's minutes
         "recused": parts == {"board_recused"},
+        "new_outcome_label": new_outcome_label,
     }
     if case.state == "filed" and "principal" in parts:
+        changes = _changes(case, decision)
         context["reverse_form"] = step_form(ReverseForm, case)
-        words = student_words(case.school)
-        context["reverse_form"].outcome.choices = options(
-            (code, str(label) % words)
-            for code, label in r.reversal_options(decision.outcome).items())
+        context["reverse_form"].outcome.choices = options(changes)
+        context["reverse_hint"] = _ruling_hint(decision, changes)
         context["forward_form"] = step_form(ForwardForm, case)
     if case.state == "with_board" and "appeals_board" in parts:
-        context["board_form"] = step_form(lambda: board_form(members), case)
+        changes = _changes(case, decision)
+        context["board_form"] = step_form(lambda: board_form(members, changes=changes), case)
+        context["board_hint"] = _ruling_hint(
+            decision, [*changes, (rulings.RETURNED, str(r.BOARD_OUTCOMES["returned"]))])
     return context
+
+
+def _ruling_hint(decision, outcomes) -> list[str]:
+    """What the rulings `outcomes` ((code, label)) do to the case the decision was made in:
+    which its kind applies there at once (cases.rulings) and which it does not."""
+    applied = rulings.applied(decision.case)
+    done = [label for code, label in outcomes if code in applied]
+    not_done = [label for code, label in outcomes if code not in applied]
+    hint = []
+    if done:
+        hint.append(_("Applied at once to the case the decision was made in, and shown in its "
+                      "timeline: %(outcomes)s.", outcomes="; ".join(done)))
+    if not_done:
+        hint.append(_("Not applied to the case the decision was made in (those who handle it "
+                      "carry it out there): %(outcomes)s.", outcomes="; ".join(not_done)))
+    return hint
+
+
+def _changes(case, decision) -> list[tuple[str, str]]:
+    """The outcomes the decision may be changed to, in the student's favour: (code, label)."""
+    words = student_words(case.school)
+    return [(code, str(label) % words)
+            for code, label in r.reversal_options(decision.outcome).items()]
+
+
+def new_outcome_label(case, code: str | None) -> str:
+    """What the board changed a decision to, in words (empty when it did not)."""
+    label = r.REVERSAL_OUTCOMES.get(code or "")
+    return str(label) % student_words(case.school) if label is not None else ""
 
 
 def _holders(case):
@@ -151,6 +184,8 @@ def reverse(case_id):
         DecisionAppeal.update(outcome="reversed").where(DecisionAppeal.id == appeal.id).execute()
         case.staff_due_on = None
         case.save()
+        rulings.apply(Ruling(decision=appealed, outcome=form.outcome.data, actor=actor,
+                             role="principal", appeal=case))
 
     return take_step(case, "reverse", form, actor=actor, effect=effect,
                      done=_("The decision is changed in %(students)s favour.",
@@ -210,9 +245,20 @@ def decide(case_id):
     if error:
         form.meeting_on.errors = [error]
         ok = False
+    outcome = r.majority(votes, chair) if ok else None
+    change = form.new_outcome.data if outcome == "changed" else None
+    if outcome == "changed" and change not in {c.value for c in form.new_outcome.choices}:
+        words = student_words(case.school)
+        if form.new_outcome.choices:
+            form.new_outcome.errors = [_("The majority changes the decision: choose what it "
+                                         "is changed to.")]
+        else:
+            form.form_errors.append(_("The decision appealed cannot be changed further in "
+                                      "%(students)s favour: the majority must uphold it or "
+                                      "return it for new treatment.", **words))
+        ok = False
     if not ok:
         return render_template("decision_appeal/case.html", **context), 422
-    outcome = r.majority(votes, chair)
 
     def effect(case, event):
         eligible = {m.id for m in r.board(case.school, context["appealed"])[0]}
@@ -221,14 +267,21 @@ def decide(case_id):
         for member_id, vote in votes.items():
             BoardVote.create(appeal=appeal, member=member_id, vote=vote,
                              is_chair=member_id == chair)
-        DecisionAppeal.update(outcome=outcome, minutes=form.minutes.data.strip(),
+        DecisionAppeal.update(outcome=outcome, new_outcome=change,
+                              minutes=form.minutes.data.strip(),
                               meeting_on=form.meeting_on.data).where(
             DecisionAppeal.id == appeal.id).execute()
         case.staff_due_on = None
         case.save()
+        if outcome in ("changed", "returned"):  # (upheld: the decision stands as it is)
+            rulings.apply(Ruling(decision=context["appealed"], actor=actor,
+                                 outcome=change or rulings.RETURNED, role="appeals_board",
+                                 appeal=case))
 
-    return take_step(case, "decide", form, actor=current_user._get_current_object(),
-                     effect=effect, data={"outcome": outcome},
+    actor = current_user._get_current_object()
+    return take_step(case, "decide", form, actor=actor,
+                     effect=effect, data={"outcome": outcome, **({"new_outcome": change}
+                                                                  if change else {})},
                      done=_("The board's decision is recorded: %(outcome)s.",
                             outcome=r.BOARD_OUTCOMES[outcome]))
 

@@ -1,0 +1,424 @@
+"""A ruling on an appeal against an absence note's decision changes the note: the first
+instance's change in the student's favour, or the appeals board's change, accepts the note
+anew in the same transaction as the ruling (its covers, the records' flags, the days kept off
+the diploma), recorded in the note's own timeline; a return for new treatment undoes the
+decision's effect and puts the note back to its reviewer, who decides it again. Two rulings
+on one note cannot both be applied.
+
+Today is pinned to Monday 23 November 2026.
+"""
+
+import re
+import threading
+from datetime import date
+
+import pytest
+
+from portal.absence import absence_summary, record_absence
+from portal.absence.models import AbsenceCover, AbsenceRecord
+from portal.cases import rulings
+from portal.cases.steps import StepRefused
+from portal.db import database
+from portal.kinds.absence_note.models import AbsenceNote
+from portal.kinds.decision_appeal.models import DecisionAppeal
+from portal.models import Case, Decision, Event
+from portal.notifications.models import Notification
+from tests.factories import make_user, norsk_assignment
+from tests.test_absence_note import _file, _review
+from tests.test_absence_note_decision import _notes, _over_the_ten_days
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    app.config["PORTAL_TODAY"] = TODAY
+
+
+@pytest.fixture
+def staff(school):
+    """The principal (first instance) and two members of the appeals board."""
+    make_user("rektor", ["principal"], school.school, "Rita Rektor")
+    for n in (1, 2):
+        make_user(f"klage{n}", ["appeals_board"], school.school, f"Klage Medlem{n}")
+    return school
+
+
+def _refused(client, auth, csrf, first_day="2026-11-16", last_day="2026-11-17", category="c"):
+    """elev1's note of political work (two school days by default), refused by the contact
+    teacher: (its case, the refusal); nobody is logged in."""
+    auth.login("elev1")
+    assert _file(client, csrf, category=category, first_day=first_day,
+                 last_day=last_day).status_code == 303
+    case = Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).get()
+    auth.logout()
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "refuse", "Ikke dokumentert.").status_code == 303
+    auth.logout()
+    return Case.get_by_id(case.id), Decision.get(Decision.case == case)
+
+
+def _appeal(client, auth, csrf, decision):
+    """elev1 appeals `decision`: the appeal's case; nobody is logged in."""
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={decision.id}"
+    form = client.get(url).get_data(as_text=True)
+    assert client.post(url, data={
+        "csrf_token": csrf(form), "change_wanted": "At dagene holdes utenfor vitnemålet.",
+        "reasons": "Jeg var på landsmøtet.", "confirm": "y",
+        "password": "demo"}).status_code == 303
+    auth.logout()
+    return Case.get_by_id(DecisionAppeal.get(DecisionAppeal.decision == decision).case_id)
+
+
+def _reverse(client, auth, csrf, appeal, outcome="granted", reasons="Medhold."):
+    auth.login("rektor")
+    page = client.get(f"/cases/{appeal.id}").get_data(as_text=True)
+    response = client.post(f"/decision-appeals/{appeal.id}/reverse", data={
+        "csrf_token": csrf(page), "version": Case.get_by_id(appeal.id).version,
+        "outcome": outcome, "reasons": reasons})
+    auth.logout()
+    return response
+
+
+def _forward(client, auth, csrf, appeal):
+    auth.login("rektor")
+    page = client.get(f"/cases/{appeal.id}").get_data(as_text=True)
+    assert client.post(f"/decision-appeals/{appeal.id}/forward", data={
+        "csrf_token": csrf(page), "version": Case.get_by_id(appeal.id).version,
+        "assessment": "Ingen grunn til endring."}).status_code == 303
+    auth.logout()
+
+
+def _board(client, auth, csrf, appeal, vote, **extra):
+    """klage1 records the board's meeting today, chaired by klage1, who votes `vote`."""
+    from portal.models import User
+
+    k1 = User.get(User.username == "klage1")
+    auth.login("klage1")
+    page = client.get(f"/cases/{appeal.id}").get_data(as_text=True)
+    response = client.post(f"/decision-appeals/{appeal.id}/decide", data={
+        "csrf_token": csrf(page), "version": Case.get_by_id(appeal.id).version,
+        "meeting_on": TODAY.isoformat(), "chair": str(k1.id), f"vote_{k1.id}": vote,
+        "minutes": "Møte. Til stede: leder.", **extra})
+    auth.logout()
+    return response
+
+
+def _covers(case):
+    return [(c.date, c.documented, c.struck) for c in AbsenceCover.select().where(
+        AbsenceCover.case == case.id).order_by(AbsenceCover.date)]
+
+
+def _absence_page(client, auth):
+    auth.login("elev1")
+    html = " ".join(client.get("/absence/").get_data(as_text=True).split())
+    auth.logout()
+    return html
+
+
+def _events(case):
+    return [(e.action, e.role, e.state_after) for e in Event.select().where(
+        Event.case == case.id).order_by(Event.id)]
+
+
+def test_the_principal_reverses_a_refusal_and_the_note_is_accepted(client, auth, csrf, staff):
+    """Refused: the two days count as undocumented absence. The principal changes the
+    decision in full: in the same step the note is accepted, its days documented and kept off
+    the diploma, the records follow, and the note's timeline and the student's absence page
+    say so."""
+    norsk = norsk_assignment(staff)
+    for day in (date(2026, 11, 16), date(2026, 11, 17)):
+        record_absence(norsk, staff.elev1, day, 1)
+    note_case, refusal = _refused(client, auth, csrf)
+    assert _covers(note_case) == []
+    assert "Dager holdt utenfor vitnemålet: 0 av 10, 10 igjen." in _absence_page(client, auth)
+    appeal = _appeal(client, auth, csrf, refusal)
+    assert _reverse(client, auth, csrf, appeal).status_code == 303
+    assert Case.get_by_id(appeal.id).state == "reversed"
+    note_case = Case.get_by_id(note_case.id)
+    assert note_case.state == "accepted"
+    assert _covers(note_case) == [(date(2026, 11, 16), True, True),
+                                  (date(2026, 11, 17), True, True)]
+    assert [(r.documented, r.struck) for r in AbsenceRecord.select()
+            .order_by(AbsenceRecord.date)] == [(True, True), (True, True)]
+    summary = absence_summary(staff.elev1, staff.year, TODAY)
+    assert summary.struck_days == 2
+    assert next(f for f in summary if f.subject == "Norsk").undocumented == 0
+    # the note's own timeline, by the principal, in the same moment as the appeal's step
+    change = Event.get((Event.case == note_case.id) & (Event.action == "appeal_change"))
+    reverse = Event.get((Event.case == appeal.id) & (Event.action == "reverse"))
+    assert (change.role, change.state_before, change.actor.username) == (
+        "principal", "refused", "rektor")
+    assert change.created_at == reverse.created_at or change.id == reverse.id + 1
+    assert change.data == {"appeal": appeal.id, "decision": refusal.id, "outcome": "granted"}
+    note = AbsenceNote.get(AbsenceNote.case == note_case.id)
+    assert note.outcome["struck"] == ["2026-11-16", "2026-11-17"]
+    assert not note.outcome["partial"]
+    auth.login("elev1")
+    page = " ".join(client.get(f"/cases/{note_case.id}").get_data(as_text=True).split())
+    auth.logout()
+    assert f"Endret til elevens gunst etter klage (sak {appeal.reference})" in page
+    assert "Endret etter klage" in page and "Rita Rektor (Rektor)" in page
+    assert "Holdt utenfor vitnemålet: 16. november 2026, 17. november 2026." in page
+    assert "Dager holdt utenfor vitnemålet: 2 av 10, 8 igjen." in _absence_page(client, auth)
+    # the student hears of it in the note, too
+    assert Notification.select().where((Notification.event == change)
+                                       & (Notification.user == staff.elev1)).exists()
+
+
+def test_an_acceptance_in_part_changed_in_full_keeps_every_day_off_the_diploma(
+        client, auth, csrf, staff):
+    """Ten days accepted, then two over the ten accepted in part. The principal changes
+    the decision in part in full: the two days are kept off the diploma too (12 of 10)."""
+    _first, case = _over_the_ten_days(client, auth, csrf)
+    assert _review(client, csrf, case, "accept_in_part").status_code == 303
+    auth.logout()
+    decision = Decision.get(Decision.case == case)
+    assert _covers(case) == [(date(2026, 11, 16), True, False),
+                             (date(2026, 11, 17), True, False)]
+    appeal = _appeal(client, auth, csrf, decision)
+    assert _reverse(client, auth, csrf, appeal).status_code == 303
+    assert Case.get_by_id(case.id).state == "accepted"
+    assert _covers(case) == [(date(2026, 11, 16), True, True),
+                             (date(2026, 11, 17), True, True)]
+    note = AbsenceNote.get(AbsenceNote.case == case)
+    assert not note.outcome["partial"]
+    assert "over grensen i reglene: 16. november 2026, 17. november 2026." in \
+        note.outcome["explanation"]
+    assert _events(case)[-1] == ("appeal_change", "principal", "accepted")
+    assert "Dager holdt utenfor vitnemålet: 12 av 10, 0 igjen." in _absence_page(client, auth)
+
+
+def test_a_refusal_changed_in_part_is_accepted_as_the_rules_allow(client, auth, csrf, staff):
+    """Ten days accepted; a note of two more refused. Changed "in part", it is accepted as
+    the rules allow: documented (outside the absence limit), but on the diploma."""
+    (first,) = _notes(client, auth, csrf, "c", ("2026-11-02", "2026-11-13"))
+    auth.login("laerer1")
+    assert _review(client, csrf, first, "accept").status_code == 303
+    auth.logout()
+    note_case, refusal = _refused(client, auth, csrf)
+    appeal = _appeal(client, auth, csrf, refusal)
+    assert _reverse(client, auth, csrf, appeal, "partly_granted").status_code == 303
+    assert Case.get_by_id(note_case.id).state == "accepted"
+    assert _covers(note_case) == [(date(2026, 11, 16), True, False),
+                                  (date(2026, 11, 17), True, False)]
+    note = AbsenceNote.get(AbsenceNote.case == note_case)
+    assert note.outcome["partial"] and "slik reglene tillater" in note.outcome["explanation"]
+
+
+def test_a_change_in_part_that_the_rules_make_whole_is_refused(client, auth, csrf, staff):
+    """A refused note within the limits: accepted as the rules allow, every day is kept off
+    the diploma, so it cannot be changed "in part". Refused with why, the principal's
+    reasons kept, nothing stored."""
+    note_case, refusal = _refused(client, auth, csrf)
+    appeal = _appeal(client, auth, csrf, refusal)
+    response = _reverse(client, auth, csrf, appeal, "partly_granted", "Delvis medhold her.")
+    html = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 422
+    assert "det er en endring i sin helhet, ikke delvis" in html
+    assert "Delvis medhold her.</textarea>" in html
+    assert Case.get_by_id(appeal.id).state == "filed"
+    assert Case.get_by_id(note_case.id).state == "refused" and _covers(note_case) == []
+    assert not Decision.select().where(Decision.case == appeal.id).exists()
+
+
+def test_a_refused_correction_changed_corrects_the_absence(client, auth, csrf, staff):
+    """A request to correct a wrongly recorded lesson, refused, then changed on appeal: the
+    record no longer counts."""
+    record = record_absence(norsk_assignment(staff), staff.elev1, date(2026, 11, 16), 2)
+    auth.login("elev1")
+    url = f"/absence-notes/correction/{record.id}"
+    assert client.post(url, data={"csrf_token": csrf(client.get(url).get_data(as_text=True)),
+                                  "explanation": "Jeg var der."}).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "absence_note")
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "refuse", "Du var borte.").status_code == 303
+    auth.logout()
+    appeal = _appeal(client, auth, csrf, Decision.get(Decision.case == case))
+    assert _reverse(client, auth, csrf, appeal).status_code == 303
+    assert Case.get_by_id(case.id).state == "accepted"
+    assert AbsenceRecord.get_by_id(record.id).corrected
+    assert next(f for f in absence_summary(staff.elev1, staff.year, TODAY)
+                if f.subject == "Norsk").lessons_absent == 0
+
+
+def test_the_ruling_and_its_change_to_the_note_are_one_step(client, auth, csrf, staff,
+                                                             monkeypatch):
+    """When the note cannot be changed, the ruling is not recorded either."""
+    from portal.kinds.absence_note import review
+
+    note_case, refusal = _refused(client, auth, csrf)
+    appeal = _appeal(client, auth, csrf, refusal)
+
+    def broken(case, note, outcome):
+        raise RuntimeError("the covers could not be written")
+
+    monkeypatch.setattr(review, "cover", broken)
+    with pytest.raises(RuntimeError):
+        _reverse(client, auth, csrf, appeal)
+    assert Case.get_by_id(appeal.id).state == "filed"
+    assert not Decision.select().where(Decision.case == appeal.id).exists()
+    assert DecisionAppeal.get(DecisionAppeal.case == appeal.id).outcome is None
+    assert Case.get_by_id(note_case.id).state == "refused"
+    assert _events(note_case)[-1][0] == "refuse"
+
+
+def test_the_board_changes_the_decision_to_what_it_chooses(client, auth, csrf, staff):
+    """Forwarded, the board's majority changes the decision: it must say to what; changed
+    in full, the note is accepted, by the board."""
+    note_case, refusal = _refused(client, auth, csrf)
+    appeal = _appeal(client, auth, csrf, refusal)
+    _forward(client, auth, csrf, appeal)
+    response = _board(client, auth, csrf, appeal, "changed")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Flertallet endrer vedtaket: velg hva det endres til." in html
+    assert Case.get_by_id(appeal.id).state == "with_board"
+    assert Case.get_by_id(note_case.id).state == "refused"
+    assert _board(client, auth, csrf, appeal, "changed",
+                  new_outcome="granted").status_code == 303
+    assert DecisionAppeal.get(DecisionAppeal.case == appeal.id).new_outcome == "granted"
+    assert Case.get_by_id(note_case.id).state == "accepted"
+    assert _covers(note_case) == [(date(2026, 11, 16), True, True),
+                                  (date(2026, 11, 17), True, True)]
+    assert _events(note_case)[-1] == ("appeal_change", "appeals_board", "accepted")
+    auth.login("elev1")
+    page = " ".join(client.get(f"/cases/{appeal.id}").get_data(as_text=True).split())
+    auth.logout()
+    assert "Vedtaket endres</strong>: Til elevens gunst: endringen det ble klaget om." in page
+
+
+def test_upheld_changes_nothing(client, auth, csrf, staff):
+    note_case, refusal = _refused(client, auth, csrf)
+    appeal = _appeal(client, auth, csrf, refusal)
+    _forward(client, auth, csrf, appeal)
+    assert _board(client, auth, csrf, appeal, "upheld",
+                  new_outcome="granted").status_code == 303  # (ignored: not changed)
+    assert DecisionAppeal.get(DecisionAppeal.case == appeal.id).new_outcome is None
+    assert Case.get_by_id(note_case.id).state == "refused" and _covers(note_case) == []
+    assert _events(note_case)[-1][0] == "refuse"
+
+
+def test_returned_for_new_treatment_the_reviewer_decides_the_note_again(client, auth, csrf,
+                                                                       staff):
+    """An acceptance in part returned by the board: its covers are undone, the note is sent
+    again and waits for the contact teacher (told so, and in their list), who can accept it
+    again, issuing a new decision."""
+    _first, case = _over_the_ten_days(client, auth, csrf)
+    assert _review(client, csrf, case, "accept_in_part").status_code == 303
+    auth.logout()
+    decision = Decision.get(Decision.case == case)
+    appeal = _appeal(client, auth, csrf, decision)
+    _forward(client, auth, csrf, appeal)
+    assert _board(client, auth, csrf, appeal, "returned").status_code == 303
+    case = Case.get_by_id(case.id)
+    assert (case.state, case.is_open) == ("submitted", True)
+    assert _covers(case) == []
+    assert AbsenceNote.get(AbsenceNote.case == case).outcome is None
+    returned = Event.get((Event.case == case.id) & (Event.action == "appeal_return"))
+    assert (returned.role, returned.state_before) == ("appeals_board", "accepted")
+    assert Notification.get((Notification.event == returned)
+                            & (Notification.user == staff.laerer1)).kind == "action_needed"
+    auth.login("laerer1")
+    home = client.get("/home").get_data(as_text=True)
+    assert f'href="/cases/{case.id}"' in home
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Godta delvis og fatt vedtaket" in page  # the review box again
+    assert _review(client, csrf, case, "accept_in_part", "Ny behandling.").status_code == 303
+    auth.logout()
+    assert Case.get_by_id(case.id).state == "accepted"
+    assert Decision.select().where(Decision.case == case).count() == 2
+    assert _covers(case) == [(date(2026, 11, 16), True, False),
+                             (date(2026, 11, 17), True, False)]
+
+
+def test_a_refusal_returned_goes_back_to_the_reviewer(client, auth, csrf, staff):
+    note_case, refusal = _refused(client, auth, csrf)
+    appeal = _appeal(client, auth, csrf, refusal)
+    _forward(client, auth, csrf, appeal)
+    assert _board(client, auth, csrf, appeal, "returned").status_code == 303
+    assert Case.get_by_id(note_case.id).state == "submitted"
+    auth.login("laerer1")
+    assert _review(client, csrf, note_case, "accept").status_code == 303
+    assert _covers(note_case) == [(date(2026, 11, 16), True, True),
+                                  (date(2026, 11, 17), True, True)]
+
+
+def _two_appeals_on_one_decision(client, auth, csrf):
+    """A note accepted in part, appealed twice (two appeals sent at the same moment, both
+    received): (the note's case, the two appeals' cases)."""
+    _first, case = _over_the_ten_days(client, auth, csrf)
+    assert _review(client, csrf, case, "accept_in_part").status_code == 303
+    auth.logout()
+    decision = Decision.get(Decision.case == case)
+    first = _appeal(client, auth, csrf, decision)
+    row = DecisionAppeal.get(DecisionAppeal.case == first.id)
+    second = Case.create(**{f.name: getattr(first, f.name) for f in Case._meta.sorted_fields
+                            if f.name not in ("id", "number", "form_token")},
+                         number=first.number + 1)
+    from portal.models import Participant
+
+    for p in Participant.select().where(Participant.case == first.id):
+        Participant.create(case=second, user=p.user, part=p.part, added_at=p.added_at)
+    DecisionAppeal.create(**{**{f.name: getattr(row, f.name) for f in
+                                DecisionAppeal._meta.sorted_fields if f.name != "id"},
+                             "case": second})
+    return case, first, second
+
+
+def test_the_same_decision_changed_twice_is_refused_the_second_time(client, auth, csrf,
+                                                                    staff):
+    """The second appeal on a decision already changed: the decision no longer stands as it
+    was, so the ruling is not recorded, and the principal reads why."""
+    case, first, second = _two_appeals_on_one_decision(client, auth, csrf)
+    assert _reverse(client, auth, csrf, first).status_code == 303
+    response = _reverse(client, auth, csrf, second, reasons="Også medhold.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "er ikke lenger slik vedtaket som er påklaget etterlot den" in html
+    assert Case.get_by_id(second.id).state == "filed"
+    assert [e[0] for e in _events(case)].count("appeal_change") == 1
+
+
+def test_two_rulings_on_one_note_at_once_cannot_both_win(app, client, auth, csrf, staff):
+    """Two principals change the decision through its two appeals at the same moment: one
+    ruling is applied to the note, the other is refused and nothing of it stored."""
+    from portal.models import User
+
+    case, first, second = _two_appeals_on_one_decision(client, auth, csrf)
+    rektor = User.get(User.username == "rektor")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def rule(appeal_id):
+        from portal.cases.engine import apply
+
+        with app.test_request_context(), database.connection_context():
+            appeal = Case.get_by_id(appeal_id)
+            row = DecisionAppeal.get(DecisionAppeal.case == appeal_id)
+            decision = (Decision.select(Decision, Case).join(Case)
+                        .where(Decision.id == row.decision_id).get())
+            barrier.wait()
+            try:
+                apply(appeal, "reverse", actor=rektor, expected_version=appeal.version,
+                      effect=lambda c, e: rulings.apply(rulings.Ruling(
+                          decision=decision, outcome="granted", actor=rektor,
+                          role="principal", appeal=c)))
+                outcomes.append("won")
+            except StepRefused as refused:
+                outcomes.append(refused.message)
+
+    threads = [threading.Thread(target=rule, args=(a.id,)) for a in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes, key=len)[0] == "won" and len(outcomes) == 2
+    assert re.search(r"(er endret etter at denne siden|ikke lenger slik)",
+                     sorted(outcomes, key=len)[1])
+    assert sorted(Case.get_by_id(a.id).state for a in (first, second)) == ["filed", "reversed"]
+    assert [e[0] for e in _events(case)].count("appeal_change") == 1
+    assert _covers(case) == [(date(2026, 11, 16), True, True),
+                             (date(2026, 11, 17), True, True)]

@@ -8,7 +8,7 @@ meeting, and a decision on loss of rights is not made without the principal (rul
 from flask import Blueprint
 
 from portal.cases import decisions
-from portal.cases.kinds import Kind, State, Transition, register
+from portal.cases.kinds import APPEAL_REVIEWER, Kind, State, Transition, register
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
@@ -79,6 +79,9 @@ FOLLOW_UP = register(Kind(
         Transition("awaiting_signature", "comment", {"student"}, "commented"),
         Transition("signed", "decide", {"department_head"}, "decided", decision=True),
         Transition("commented", "decide", {"department_head"}, "decided", decision=True),
+        # a ruling on an appeal that returns the decision for new treatment (ruling.py)
+        Transition("decided", "appeal_return", {APPEAL_REVIEWER}, "signed"),
+        Transition("decided", "appeal_return_commented", {APPEAL_REVIEWER}, "commented"),
     ],
     deciders=frozenset({"department_head", "principal", "cohort_coordinator"}),
     # the reporting teacher learns that the case is decided, not what or why
@@ -97,6 +100,8 @@ FOLLOW_UP = register(Kind(
         "comment": _l("Student commented instead of signing"),
         # (who took part is in the event's text: views.decide)
         "decide": _l("Decided after the meeting"),
+        "appeal_return": _l("Returned for new treatment on appeal"),
+        "appeal_return_commented": _l("Returned for new treatment on appeal"),
     },
     # (never the reasons reported, nor what was decided)
     news={
@@ -113,13 +118,20 @@ FOLLOW_UP = register(Kind(
         "comment": _l("The protocol of the follow-up conversation has been commented on "
                       "instead of signed."),
         "decide": _l("A decision has been made in the follow-up case."),
+        "appeal_return": _l("The follow-up case has been returned for new treatment on "
+                            "appeal."),
+        "appeal_return_commented": _l("The follow-up case has been returned for new treatment "
+                                      "on appeal."),
     },
 ))
 # Kept informed of the decision (portal/notifications): the decision goes to the student with
 # a copy to the principal [000].
 FOLLOW_UP.copy_parts = frozenset({"principal"})
 
-from portal.kinds.follow_up import views  # noqa: E402,F401
+from portal.kinds.follow_up import ruling, views  # noqa: E402,F401
+
+FOLLOW_UP.on_ruling = ruling.on_ruling
+FOLLOW_UP.rulings_applied = ruling.APPLIED
 
 
 def load_demo(today):

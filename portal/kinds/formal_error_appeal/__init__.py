@@ -5,7 +5,16 @@ or new exam. Final."""
 from flask import Blueprint
 
 from portal.cases import decisions
-from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.cases.kinds import (
+    APPEAL_REVIEWER,
+    REGISTRY,
+    Kind,
+    State,
+    Transition,
+    no_status_extras,
+    register,
+    withdrawals,
+)
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.formal_error_appeal.forms import OUTCOMES
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
@@ -41,6 +50,8 @@ register(Kind(
         Transition("filed", "forward", {"principal"}, "with_board"),
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
         *withdrawals(["filed", "with_board"]),
+        # a ruling on an appeal that returns the principal's grant for new treatment
+        Transition("granted", "appeal_return", {APPEAL_REVIEWER}, "filed"),
     ],
     deciders=frozenset({"principal", "appeals_board"}),
     template="formal_error_appeal/case.html",
@@ -51,6 +62,7 @@ register(Kind(
         "grant": _l("Granted by the principal"),
         "forward": _l("Sent to the appeals body"),
         "decide": _l("Decided by the appeals body"),
+        "appeal_return": _l("Returned for new treatment on appeal"),
     },
     news={
         "file": _l("A new appeal on a formal error at an exam has been received."),
@@ -63,9 +75,15 @@ register(Kind(
                    _l("The appeals body has decided the appeal on a formal error at an "
                       "exam.")),
         "withdraw": _l("The appeal on a formal error at an exam has been withdrawn."),
+        "appeal_return": _l("The appeal on a formal error at an exam has been returned for new "
+                            "treatment."),
     },
 ))
 
-from portal.kinds.formal_error_appeal import views  # noqa: E402,F401
+from portal.kinds.formal_error_appeal import ruling, views  # noqa: E402,F401
+
+_kind = REGISTRY[KIND]
+_kind.on_ruling = ruling.on_ruling
+_kind.rulings_applied = ruling.APPLIED
 
 __all__ = ["FormalErrorAppeal", "bp"]

@@ -4,13 +4,14 @@ The student applies at least the profile's lead time before the first day; the y
 coordinator decides whether there are grounds, each subject teacher approves or declines for
 their subject and sets the tasks, the coordinator answers (a decision), the student does the
 tasks, and the coordinator registers the period as R (organised study work, not absence).
+A ruling on an appeal against a refusal or a grant changes or returns it (ruling.py).
 """
 
 from importlib.util import find_spec
 
 from flask import Blueprint
 
-from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import APPEAL_REVIEWER, Kind, State, Transition, register, withdrawals
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 
@@ -46,6 +47,11 @@ KIND = register(
             # granted: until the day before the period begins (flow.withdraw, the profile's
             # study_leave_withdrawal), not once it runs (that would escape "not completed")
             *withdrawals(["submitted", "with_teachers", "granted"]),
+            # a ruling on an appeal against the refusal or the grant (ruling.py)
+            Transition("refused", "appeal_change", {APPEAL_REVIEWER}, "granted"),
+            Transition("refused", "appeal_grounds", {APPEAL_REVIEWER}, "with_teachers"),
+            Transition("refused", "appeal_return", {APPEAL_REVIEWER}, "submitted"),
+            Transition("granted", "appeal_return", {APPEAL_REVIEWER}, "submitted"),
         ],
         deciders=frozenset({COORDINATOR}),
         # a withdrawal tells the coordinator and the subject teachers (who set the tasks)
@@ -70,6 +76,9 @@ KIND = register(
             "complete": _l("Work shown; period recorded as R"),
             "close": _l("Closed as not completed"),
             "withdraw": _l("Withdrawn by the student"),
+            "appeal_change": _l("Granted on appeal"),
+            "appeal_grounds": _l("Grounds found on appeal: sent to the subject teachers"),
+            "appeal_return": _l("Returned for new treatment on appeal"),
         },
         news={
             "file": _l("A new application for independent study has been sent."),
@@ -90,13 +99,19 @@ KIND = register(
                            "as R (not absence)."),
             "close": _l("The independent study has been closed as not completed."),
             "withdraw": _l("The application for independent study has been withdrawn."),
+            "appeal_change": _l("The application for independent study has been granted on "
+                                "appeal."),
+            "appeal_grounds": _l("The application for independent study has been sent to the "
+                                 "subject teachers after an appeal."),
+            "appeal_return": _l("The application for independent study has been returned for "
+                                "new treatment on appeal."),
         },
     )
 )
 
 bp = Blueprint(CODE, __name__, url_prefix="/study-leave", template_folder="templates")
 
-from portal.kinds.study_leave import flow, views  # noqa: E402,F401  (routes on bp)
+from portal.kinds.study_leave import flow, ruling, views  # noqa: E402,F401  (routes on bp)
 from portal.kinds.study_leave.demo import load_demo  # noqa: E402,F401
 from portal.kinds.study_leave.views import case_extras, status_extras  # noqa: E402
 
@@ -105,6 +120,8 @@ KIND.status_context = status_extras
 KIND.done_by = flow.done_by
 KIND.turn_begins = flow.turn_begins
 KIND.withdrawal_refused = flow.withdrawal_refused
+KIND.on_ruling = ruling.on_ruling
+KIND.rulings_applied = ruling.APPLIED
 
 if find_spec("portal.notifications") is not None:  # the student's deadline reminders
     from portal.kinds.study_leave import reminders  # noqa: F401

@@ -233,6 +233,13 @@ def refuse(case, *, actor, version, reasons):
 
 def send_to_teachers(case, *, actor, version, text=""):
     """Grounds exist: every subject teacher of the student gets a part and an open answer."""
+    return engine.apply(case, "grounds", actor=actor, expected_version=version, text=text,
+                        effect=to_teachers(case))
+
+
+def to_teachers(case):
+    """The effect of finding grounds (the coordinator's, or a ruling's on appeal): each
+    subject teacher of the student gets a part and an open answer."""
     assignments = list(TeachingAssignment.for_student(case.student, case.school_year))
 
     def effect(c, ev):
@@ -241,8 +248,7 @@ def send_to_teachers(case, *, actor, version, text=""):
             ).execute()
             engine.add_participant(c, a.teacher, "teacher")
 
-    return engine.apply(case, "grounds", actor=actor, expected_version=version, text=text,
-                        effect=effect)
+    return effect
 
 
 _answers = Prepared(TeacherAnswer.of_case)

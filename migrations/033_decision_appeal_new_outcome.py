@@ -1,4 +1,4 @@
-"""Peewee migrations -- 038_decision_appeal_new_outcome.py: what the appeals board changed a
+"""Peewee migrations -- 033_decision_appeal_new_outcome.py: what the appeals board changed a
 decision to (granted, partly_granted), so that the change can be applied to the case it was
 made in. NULL for the appeals before it, those the board did not change, and those the
 previous release records during an upgrade (it does not know the column)."""

@@ -108,15 +108,14 @@ def grade_appeal_deadline(grade, justifications=None) -> Deadline | None:
 
 
 def justification_requests(grade) -> list:
-    """The grade's justification requests, in the order asked, each with its case's state
-    (one statement): what justification_pending and justification_received_on read."""
+    """The grade's justification requests, withdrawn or not, oldest first, each with its
+    case (one statement): what justification_pending and justification_received_on read, and
+    the justification form its standing request."""
     from portal.kinds.justification.models import JustificationRequest
     from portal.models import Case
 
-    return list(JustificationRequest.select(JustificationRequest.answered_at, Case.id,
-                                            Case.state)
-                .join(Case).where(JustificationRequest.grade == grade)
-                .order_by(JustificationRequest.id))
+    return list(JustificationRequest.select(JustificationRequest, Case).join(Case)
+                .where(JustificationRequest.grade == grade).order_by(JustificationRequest.id))
 
 
 def justification_pending(requests) -> bool:

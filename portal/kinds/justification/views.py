@@ -23,7 +23,7 @@ from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.justification import KIND, bp
 from portal.kinds.justification.forms import AnswerForm, RequestForm, RouteForm
 from portal.kinds.justification.models import JustificationRequest
-from portal.models import Case, SchoolYear, User
+from portal.models import SchoolYear, User
 from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date
@@ -34,7 +34,7 @@ from portal.rules.deadlines import Deadline, format_date
 def new():
     """Ask for the justification of a grade (?grade=<id>), within the deadline."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
-    asked = _asked(grade)
+    asked = dl.justification_requests(grade)
     if (existing := _standing(asked)) is not None:
         return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
     if not dl.justification_offered(grade):
@@ -68,7 +68,7 @@ def new():
                 # asked again with the student held: a request from another tab at the same
                 # moment is filed first and found here (each found none and filed its own)
                 hold_student(current_user.id)
-                if (existing := _standing(_asked(grade))) is not None:
+                if (existing := _standing(dl.justification_requests(grade))) is not None:
                     return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
                 case = _file(grade, deadline, learned, on)
             flash(_("You have asked for a justification. It is due by %(date)s.",
@@ -82,12 +82,6 @@ def new():
                            limit=limit, learned=learned, published=published,
                            within=rules.rule("justification_request_within"),
                            today=on), status
-
-
-def _asked(grade) -> list[JustificationRequest]:
-    """The requests for the justification of `grade`, withdrawn or not, oldest first."""
-    return list(JustificationRequest.select(JustificationRequest, Case).join(Case)
-                .where(JustificationRequest.grade == grade).order_by(JustificationRequest.id))
 
 
 def _standing(asked) -> JustificationRequest | None:

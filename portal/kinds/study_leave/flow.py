@@ -113,10 +113,15 @@ def check_period(school, first: date, last: date, on: date,
     return problems
 
 
+def period_school_days(case, leave: StudyLeave) -> list[date]:
+    """The school days of the period: weekdays that are neither Norwegian public holidays
+    nor the breaks of the case's school year (one statement, for the breaks)."""
+    return school_days(leave.first_day, leave.last_day, SchoolBreak.of(case.school_year_id))
+
+
 def school_day_count(case, leave: StudyLeave) -> int:
-    """How many school days the period holds: weekdays that are neither Norwegian public
-    holidays nor the breaks of the case's school year (one statement, for the breaks)."""
-    return len(school_days(leave.first_day, leave.last_day, SchoolBreak.of(case.school_year_id)))
+    """How many school days the period holds (period_school_days)."""
+    return len(period_school_days(case, leave))
 
 
 def file(*, student, school, first: date, last: date, reason: str, is_sports_event: bool,
@@ -523,7 +528,7 @@ def _record_period_as_r(case, leave: StudyLeave) -> int:
         from portal.absence.rules import STUDY_WORK
     except ImportError:
         return 0
-    days = school_days(leave.first_day, leave.last_day, SchoolBreak.of(case.school_year_id))
+    days = period_school_days(case, leave)
     subjects = [a.subject_id for a in answers(case) if a.approved]
     rows = [{"student": case.student_id, "school_year": case.school_year_id, "case": case.id,
              "date": day, "subject": subject, "category": STUDY_WORK, "documented": True,

@@ -82,6 +82,27 @@ def test_a_note_notifies_the_student_and_those_who_act(people, kind):
     assert len(_notes(case)) == 1  # quiet actions notify nobody
 
 
+def test_a_withdrawal_tells_whose_turn_it_was_and_the_copy(people, kind):
+    """The case leaves the queue of those who could act on it: they are told why, as is the
+    copy of the closing; nobody else who held no turn in that state."""
+    case = _open(people)
+    engine.apply(case, "take", actor=people.trinn, expected_version=case.version)
+    Notification.delete().execute()
+    engine.apply(case, "withdraw", actor=people.elev1, expected_version=case.version)
+    assert _notes(case) == {("trinn1", "case_update", "withdrawn"),
+                            ("laerer1", "case_update", "copy")}
+
+
+def test_a_withdrawal_does_not_tell_a_part_that_held_no_turn(people, kind):
+    case = engine.open_case("notify_test", school=people.school, school_year=people.year,
+                            student=people.elev1, title="T", actor=people.elev1,
+                            participants=[(people.trinn, "year_coordinator"),
+                                          (people.laerer2, "subject_teacher")])
+    Notification.delete().execute()
+    engine.apply(case, "withdraw", actor=people.elev1, expected_version=case.version)
+    assert _notes(case) == {("trinn1", "case_update", "withdrawn")}
+
+
 def test_no_mail_holds_the_case_title_text_health_data_or_grades(people, kind):
     case = _open(people)
     engine.apply(case, "take", actor=people.trinn, expected_version=case.version,

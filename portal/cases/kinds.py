@@ -101,8 +101,9 @@ class Kind:
     # of the kind's (a granted study leave from the first day of its period): (case) -> str.
     # The confirmation page asks it; the kind's withdraw step enforces it.
     withdrawal_refused: Callable[..., str | None] | None = None
-    # Parts told when the student withdraws the case, beyond those kept informed (copy_parts):
-    # those who worked on it and would otherwise not learn that it is gone (a study leave's
+    # Parts told when the student withdraws the case, beyond those kept informed (copy_parts)
+    # and those who could act on it in the state it was withdrawn from (always told): those
+    # who worked on it earlier and would otherwise not learn that it is gone (a study leave's
     # coordinator and subject teachers, who set the tasks)
     withdrawal_told: frozenset[str] = frozenset()
     # What a ruling on an appeal against one of the case's decisions (cases.rulings.Ruling:

@@ -233,8 +233,9 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
     gets of an event that left the case in `state`, or None: those who may act next; the
     student of every change (a decision as one) but the shares of a step taken side by side;
     the deciders of a note; and the parts the
-    kind keeps informed (copy_parts) of a filing, a decision and a closing; the parts the
-    kind names (withdrawal_told) of the student's withdrawal. `turn`: what
+    kind keeps informed (copy_parts) of a filing, a decision and a closing; of the student's
+    withdrawal, those who could act on the case in the state it was withdrawn from and the
+    parts the kind names (withdrawal_told). `turn`: what
     Kind.turn says of the step, where several people act in one state — of those who may act
     there, only those whose turn begins with it are told (each subject teacher once, when the
     case comes to the teachers, and the coordinator with the last answer)."""
@@ -253,7 +254,9 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
         return ("decision", "decision") if deciding else ("case_update", "case_update")
     if is_note and (acts or parts & set(kind.deciders)):
         return "case_update", "case_update"
-    if transition is not None and action == "withdraw" and parts & kind.withdrawal_told:
+    if transition is not None and action == "withdraw" and (
+            parts & kind.withdrawal_told or kind.may_act(transition.state, parts)):
+        # (whose turn it was: the case leaves their queue, and nothing else would say why)
         return "case_update", "withdrawn"
     if parts & copy_parts(kind) and (filed or deciding or closing):
         return "case_update", "copy"

@@ -154,49 +154,47 @@ def _summoned_with_protocol(s):
     return case
 
 
-# The audit's dates: the coordinator called the student to a conversation on Wednesday
-# 9 December 2026 and, on Sunday 6 December, wrote a protocol of it.
+# The audit's dates: on Wednesday 2 December 2026 the coordinator called the student to a
+# conversation on Wednesday 9 December.
+SUMMONED_ON = date(2026, 12, 2)
 CALLED_TO = date(2026, 12, 9)
 
 
 def _summoned(s, on=CALLED_TO):
-    """A follow-up case whose student is called to a conversation on `on`."""
+    """A follow-up case whose student was summoned on SUMMONED_ON to a conversation on `on`."""
     from portal.cases.engine import apply
 
     case = report_concern(s.elev1, s.norsk, "low_progression", s.laerer1, "Lav progresjon.")
-    apply(case, "summon", actor=s.kull, expected_version=case.version,
-          effect=lambda c, ev: FollowUp.update(meeting_on=on, meeting_time="10:15",
-                                               place="Rom 101")
-          .where(FollowUp.case == c).execute())
+    event = apply(case, "summon", actor=s.kull, expected_version=case.version,
+                  effect=lambda c, ev: FollowUp.update(meeting_on=on, meeting_time="10:15",
+                                                       place="Rom 101")
+                  .where(FollowUp.case == c).execute())
+    Event.update(created_at=datetime(2026, 12, 2, 8, 30)).where(Event.id == event.id).execute()
     return Case.get_by_id(case.id)
 
 
 @pytest.mark.parametrize(("today_is", "held_on", "message"), [
-    (date(2026, 12, 6), "2026-12-06",
-     "Studenten ble kalt inn til samtale 9. desember 2026, så protokollen kan ikke føre opp "
-     "en samtale holdt før den dagen (6. desember 2026). Er samtalen flyttet, send en ny "
-     "innkalling med den nye datoen."),
-    (date(2026, 12, 10), "2026-12-08",
-     "Studenten ble kalt inn til samtale 9. desember 2026, så protokollen kan ikke føre opp "
-     "en samtale holdt før den dagen (8. desember 2026)."),
-    (date(2026, 12, 6), "2026-12-09",
-     "Datoen 9. desember 2026 er fram i tid: skriv protokollen etter at samtalen er holdt."),
+    (date(2026, 12, 6), "2026-12-01",
+     "Studenten ble kalt inn 2. desember 2026, så protokollen kan ikke føre opp en samtale "
+     "holdt før den dagen (1. desember 2026)."),
+    (date(2026, 12, 6), "2026-12-07",
+     "Datoen 7. desember 2026 er fram i tid: skriv protokollen etter at samtalen er holdt."),
     (date(2026, 12, 10), "2026-12-11",
      "Datoen 11. desember 2026 er fram i tid: skriv protokollen etter at samtalen er holdt."),
     (date(2026, 12, 10), "", "Skriv inn datoen samtalen ble holdt."),
 ])
-def test_a_protocol_cannot_record_a_conversation_before_its_day_or_in_the_future(
+def test_a_protocol_cannot_record_a_conversation_before_the_summons_or_in_the_future(
         app, client, auth, csrf, fagskole, today_is, held_on, message):
-    """A protocol records the day the conversation was held: not before the day the
-    student was called to, and not after today. Refused with the rule and the dates, on
-    the date field, with what the coordinator wrote kept; the case waits as it was."""
+    """A protocol records the day the conversation was held: not before the student was
+    summoned, and not after today. Refused with the rule and the dates, on the date field,
+    with what the coordinator wrote kept; the case waits as it was."""
     case = _summoned(fagskole)
     app.config["PORTAL_TODAY"] = today_is
     auth.login("kull1")
     url = f"/cases/{case.id}"
     page = client.get(url).get_data(as_text=True)
-    assert ("Studenten ble kalt inn til 9. desember 2026. Skriv inn dagen samtalen ble holdt: "
-            "ikke før den dagen, og ikke etter i dag.") in page
+    assert ("Studenten ble kalt inn 2. desember 2026 til samtale 9. desember 2026. Skriv inn "
+            "dagen samtalen ble holdt: ikke før innkallingen, og ikke etter i dag.") in page
     protocol = "Vi gikk gjennom innleveringene og avtalte en plan."
     r = _form(client, csrf, f"/follow-up/{case.id}/protocol", url,
               {"version": _version(case.id), "held_on": held_on, "protocol": protocol})
@@ -211,11 +209,13 @@ def test_a_protocol_cannot_record_a_conversation_before_its_day_or_in_the_future
     assert (follow_up.protocol, follow_up.held_on) == (None, None)
 
 
-@pytest.mark.parametrize("held_on", [CALLED_TO, date(2026, 12, 10)])
+@pytest.mark.parametrize("held_on", [SUMMONED_ON, date(2026, 12, 8), CALLED_TO,
+                                     date(2026, 12, 10)])
 def test_a_protocol_records_the_day_the_conversation_was_held(
         app, client, auth, csrf, fagskole, held_on):
-    """On the day the student was called to, or later (the conversation put off), up to
-    today: the protocol goes to the student with that day, on its page and timeline."""
+    """From the day of the summons (the conversation moved earlier: the student came by) to
+    the day called to or later (put off), up to today: the protocol goes to the student with
+    that day, on its page and timeline."""
     case = _summoned(fagskole)
     app.config["PORTAL_TODAY"] = date(2026, 12, 10)
     auth.login("kull1")

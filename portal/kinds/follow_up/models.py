@@ -32,7 +32,7 @@ class FollowUp(BaseModel):
     place = CharField(max_length=200, null=True)
     protocol = TextField(null=True)
     # the day the conversation was held, as its protocol records it: not before the day the
-    # student was called to, not after the day the protocol was written (rules.py)
+    # student was summoned, not after the day the protocol was written (rules.py)
     held_on = DateField(null=True)
     protocol_by = ForeignKeyField(User, null=True)
     protocol_at = DateTimeField(null=True)

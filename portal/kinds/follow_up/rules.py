@@ -1,5 +1,5 @@
 """What a follow-up's records may say, and who must take part in its decision [000]: a
-protocol records a conversation that was held, on or after the day the student was called to
+protocol records a conversation that was held, on or after the day the student was summoned
 and not after today; the meeting that decides is held after the student has answered the
 protocol and not after today; a decision that takes a right from the student (LOSS_OF_RIGHTS)
 is not made without the principal, who decides on loss of rights [002 § 3-3].
@@ -17,17 +17,19 @@ from portal.i18n import gettext as _
 from portal.rules.deadlines import format_date
 
 
-def conversation_date_error(held_on: date, called_to: date | None, today: date) -> str | None:
-    """Why a protocol may not record a conversation held on `held_on`, the student called to
-    one on `called_to`; None when it may."""
+def conversation_date_error(held_on: date, summoned_on: date | None,
+                            today: date) -> str | None:
+    """Why a protocol may not record a conversation held on `held_on`, the student's summons
+    sent on `summoned_on`; None when it may. The conversation may have been held before the
+    day the student was called to (moved earlier: the student came by), not before the
+    summons was sent."""
     if held_on > today:
         return _("The date %(date)s is in the future: write the protocol after the "
                  "conversation has been held.", date=format_date(held_on))
-    if called_to is not None and held_on < called_to:
-        return _("The student was called to the conversation on %(called)s, so the protocol "
-                 "cannot record a conversation held before that day (%(date)s). If the "
-                 "conversation has been moved, send a new summons with the new date.",
-                 called=format_date(called_to), date=format_date(held_on))
+    if summoned_on is not None and held_on < summoned_on:
+        return _("The student was summoned on %(summoned)s, so the protocol cannot record a "
+                 "conversation held before that day (%(date)s).",
+                 summoned=format_date(summoned_on), date=format_date(held_on))
     return None
 
 

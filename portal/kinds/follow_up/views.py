@@ -2,7 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from peewee import JOIN
+from peewee import JOIN, fn
 from wtforms import SelectChoice
 
 from portal.auth import roles_required, signed
@@ -42,6 +42,7 @@ from portal.kinds.follow_up.service import (
 )
 from portal.models import (
     Enrolment,
+    Event,
     School,
     SchoolClass,
     Subject,
@@ -96,6 +97,8 @@ def case_context(case, parts, **forms):
         "reasons": REASONS,
         "outcomes": OUTCOMES,
         "forms": step_forms,
+        # (the protocol's form says from which day the conversation may have been held)
+        "summoned_on": summoned_on(case) if "write_protocol" in step_forms else None,
         "sees_protocol": sees_protocol(parts),
         "decision_rule": case.school.rules.rule(RULE) if RULE in case.school.rules else None,
         "loss_of_rights_rule": (case.school.rules.rule(LOSS_OF_RIGHTS_RULE)
@@ -244,11 +247,18 @@ def close(case_id):
     return _step(case_id, "close", _("The case is closed."), text=lambda f: f.reason.data.strip())
 
 
+def summoned_on(case):
+    """The day (Oslo) the student was first summoned to the conversation, or None."""
+    first = (Event.select(fn.MIN(Event.created_at))
+             .where((Event.case == case) & (Event.action == "summon")).scalar())
+    if isinstance(first, str):  # (SQLite gives the text it stores)
+        first = Event.created_at.python_value(first)
+    return oslo_date(first) if first is not None else None
+
+
 def _conversation_held(case, form):
-    """The protocol's date: the conversation held, not before the day it was called to."""
-    called_to = (FollowUp.select(FollowUp.meeting_on).where(FollowUp.case == case)
-                 .scalar())
-    error = conversation_date_error(form.held_on.data, called_to, today())
+    """The protocol's date: the conversation held, not before the summons was sent."""
+    error = conversation_date_error(form.held_on.data, summoned_on(case), today())
     if error:
         form.held_on.errors = [error]
         return False

@@ -399,7 +399,7 @@ class Justification(FromGrade):
 
     requires = ("justification_request_within", "justification_answer_within")
     takes_part = ("exam_office",)
-    joins = {"route": ("examiner",)}  # (the exam's own examiner: original_examiners)
+    joins = {"route": ("examiner",)}  # (the exam's own examiner: grade_setters)
     WINDOW = timedelta(days=6)
     ANSWER = ("Oppgave 1 og 2 er godt løst. Drøftingen i oppgave 3 er kort og trekker ned; "
               "karakteren er satt etter vurderingsveiledningen.")

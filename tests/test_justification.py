@@ -204,6 +204,81 @@ def test_student_withdraws_before_routing(hav, client, auth, csrf, monkeypatch):
     assert Case.get_by_id(case.id).state == "withdrawn"
 
 
+def _route_choices(html: str) -> dict[int, bool]:
+    """The examiners the exam office's routing offers, by user id: whether each is ticked."""
+    inputs = re.findall(r'<input[^>]*name="examiners"[^>]*>', html)
+    return {int(re.search(r'value="(\d+)"', i)[1]): " checked" in i for i in inputs}
+
+
+def test_a_new_grade_after_an_appeal_is_justified_by_those_who_set_it(
+        hav, client, auth, csrf, monkeypatch):
+    """sensor1, the exam's examiner, set a D, which sensor4 justified; on appeal sensor2 and
+    sensor3 were appointed as new examiners and set a B (sensor2 recorded it), final
+    (forskriften § 4-9 (4)). The justification of the B is theirs to give: routing it, the
+    exam office is offered the new examiners, both ticked, and neither sensor1 nor sensor4,
+    who took no part in setting the B. An ordinary grade is still routed to its own
+    examiners, ticked among the school's."""
+    from portal.cases.engine import add_participant
+    from portal.grades.models import Grade
+    from portal.kinds.grade_appeal.models import GradeAppeal
+    from portal.models import Participant, Subject
+    from tests.factories import make_user
+    from tests.statements import statements
+
+    sensor4 = make_user("sensor4", ["examiner"], hav.school, "Sensor Nummer4")
+    old = make_grade(hav, make_exam(hav), hav.elev1, letter="D", published=date(2027, 1, 22))
+
+    def case(number, kind, state):
+        return Case.create(school=hav.school, school_year=hav.year, number=number, kind=kind,
+                           state=state, student=hav.elev1, title=kind)
+
+    justified = case(900, "justification", "answered")
+    add_participant(justified, sensor4, "examiner")
+    JustificationRequest.create(case=justified, grade=old, requested_on=date(2027, 1, 25),
+                                answer_due=date(2027, 2, 8), answer="D fordi …",
+                                answered_at=oslo(date(2027, 1, 27)))
+    appeal = case(901, "grade_appeal", "regraded")
+    for examiner in (hav.sensor2, hav.sensor3):
+        add_participant(appeal, examiner, "new_examiner")
+    new = Grade.create(registration=old.registration, grade="B", graded_by=hav.sensor2,
+                       published_at=oslo(date(2027, 2, 15)), origin="regrading", is_final=True)
+    Grade.update(replaced_by=new).where(Grade.id == old.id).execute()
+    GradeAppeal.create(case=appeal, grade=old, new_grade=new, filed_on=date(2027, 1, 29))
+
+    def asked(grade):
+        auth.login("elev1")
+        url = f"/justifications/new?grade={grade.id}"
+        assert post_form(client, csrf, url, url, {}).status_code == 303
+        auth.logout()
+        auth.login("eksamen")
+        return JustificationRequest.get(JustificationRequest.grade == grade).case
+
+    _on(monkeypatch, date(2027, 2, 16))
+    request = asked(new)
+    page = f"/cases/{request.id}"
+    assert _route_choices(client.get(page).get_data(as_text=True)) == {
+        hav.sensor2.id: True, hav.sensor3.id: True}
+    assert statements(client, page) <= 12
+    for examiner in (hav.sensor1, sensor4):
+        r = post_form(client, csrf, page, f"/justifications/{request.id}/route",
+                      {"version": request.version, "examiners": [examiner.id]})
+        assert r.status_code == 422 and Case.get_by_id(request.id).state == "requested"
+    r = post_form(client, csrf, page, f"/justifications/{request.id}/route",
+                  {"version": request.version, "examiners": [hav.sensor2.id, hav.sensor3.id]})
+    assert r.status_code == 303
+    assert {p.user_id for p in Participant.select().where(
+        (Participant.case == request) & (Participant.part == "examiner"))} == {
+        hav.sensor2.id, hav.sensor3.id}
+    auth.logout()
+    # an ordinary grade: its exam's examiner and whoever recorded it (sensor1), ticked
+    hav.subject = Subject.create(school=hav.school, code="HAV102", name="Fôrteknologi")
+    ordinary = make_grade(hav, make_exam(hav, examiner=hav.sensor3), hav.elev1,
+                          published=date(2027, 2, 15))
+    request = asked(ordinary)
+    assert _route_choices(client.get(f"/cases/{request.id}").get_data(as_text=True)) == {
+        hav.sensor1.id: True, hav.sensor2.id: False, hav.sensor3.id: True, sensor4.id: False}
+
+
 def _examiner_form(html: str) -> str:
     """The examiner's form on the case page: the one that holds the justification's field."""
     forms = re.findall(r"<form\b.*?</form>", html, re.S)

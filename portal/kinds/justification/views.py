@@ -17,13 +17,13 @@ from portal.cases.steps import withdraw as steps_withdraw
 from portal.db import database
 from portal.grades import current_grade, student_grade_or_404
 from portal.grades import deadlines as dl
-from portal.grades.models import Grade
+from portal.grades.models import ExamExaminer, Grade
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.justification import KIND, bp
 from portal.kinds.justification.forms import AnswerForm, RequestForm, RouteForm
 from portal.kinds.justification.models import JustificationRequest
-from portal.models import SchoolYear, User
+from portal.models import Participant, SchoolYear, User
 from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date
@@ -122,12 +122,37 @@ def _file(grade, deadline, learned, on):
                      participants=office, effect=effect)
 
 
-def original_examiners(grade) -> list[User]:
-    """The exam's examiners and whoever recorded the grade, if an examiner."""
-    exam = grade.registration.exam
-    ids = {e.examiner_id for e in exam.examiners}
-    candidates = users_with_role(exam.school, "examiner")
-    return [u for u in candidates if u.id in ids or u.id == grade.graded_by_id]
+def grade_setters(grade) -> set[int]:
+    """Who set `grade`, whose justification of it is asked for (forskriften § 4-9 (1) b: how
+    the student's work was assessed): for a new grade after an appeal, the appeal's new
+    examiners, who set it (§ 4-9 (4)); else the exam's examiners and whoever recorded it."""
+    from portal.kinds.grade_appeal.models import GradeAppeal
+
+    if grade.origin == "regrading":
+        appeals = GradeAppeal.select(GradeAppeal.case).where(GradeAppeal.new_grade == grade)
+        ids = {p.user_id for p in Participant.select(Participant.user).where(
+            Participant.case.in_(appeals) & (Participant.part == "new_examiner"))}
+    else:
+        ids = {e.examiner_id for e in grade.registration.exam.examiners}
+    return ids | {grade.graded_by_id}
+
+
+def earlier_setters(grade) -> set[int]:
+    """For a new grade after an appeal, the original examiners of the grade it replaced, whom
+    the appeal kept from re-grading it (grade_appeal's ineligible_examiners): the exam's
+    examiners, whoever recorded that grade, and whoever justified it. They did not set the new
+    grade, so its justification is not theirs to give. Else none. One statement."""
+    if grade.origin != "regrading":
+        return set()
+    replaced = Grade.select(Grade.id).where(Grade.replaced_by == grade)
+    justified = JustificationRequest.select(JustificationRequest.case).where(
+        JustificationRequest.grade.in_(replaced))
+    query = (ExamExaminer.select(ExamExaminer.examiner).where(
+                 ExamExaminer.exam == grade.registration.exam_id)
+             | Grade.select(Grade.graded_by).where(Grade.replaced_by == grade)
+             | Participant.select(Participant.user).where(
+                 Participant.case.in_(justified) & (Participant.part == "examiner")))
+    return {user_id for (user_id,) in query.tuples()}
 
 
 def case_context(case, parts):
@@ -141,10 +166,15 @@ def case_context(case, parts):
         context["today"] = cal.today()
     if case.state == "requested" and "exam_office" in parts:
         form = step_form(RouteForm, case)
-        school_examiners = list(users_with_role(case.school, "examiner"))
+        setters = grade_setters(grade)
+        # a new grade after an appeal is justified by those who set it, never by the
+        # original examiners of the grade it replaced: they are not offered
+        others = earlier_setters(grade) - setters
+        school_examiners = [u for u in users_with_role(case.school, "examiner")
+                            if u.id not in others]
         form.examiners.choices = options((u.id, u.full_name) for u in school_examiners)
         if not form.is_submitted():
-            form.examiners.data = [u.id for u in original_examiners(grade)]
+            form.examiners.data = [u.id for u in school_examiners if u.id in setters]
         context["route_form"] = form
     if case.state in ("with_examiner", "delayed") and "examiner" in parts:
         form = step_form(AnswerForm, case)

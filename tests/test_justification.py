@@ -509,30 +509,6 @@ def test_withdrawn_after_the_deadline_to_ask_nothing_more_is_asked(hav, client, 
     assert JustificationRequest.select().count() == 1
 
 
-def test_asked_again_the_day_the_grade_was_learned_stands(hav, client, auth, csrf,
-                                                         monkeypatch):
-    """Published otherwise than electronically on Friday 22 January 2027 and learned of on
-    Wednesday 27 January: a week from then, to Wednesday 3 February (never later than three
-    weeks from publication). Withdrawn and asked for again on 2 February, the deadline is
-    still that one, on the grades page and in the form, which keeps the day given."""
-    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22),
-                       channel="other")
-    auth.login("elev1")
-    _on(monkeypatch, date(2027, 1, 28))
-    url = f"/justifications/new?grade={grade.id}"
-    assert post_form(client, csrf, url, url, {"learned_on": "2027-01-27"}).status_code == 303
-    first = Case.get(Case.kind == "justification")
-    _on(monkeypatch, date(2027, 2, 2))
-    _withdraw(client, csrf, first)
-    card = _card(client, grade)
-    assert "Fristen er 3. februar 2027 (1 uke, jf. forskriften § 4-9 (1) a)." in card
-    assert f'href="/justifications/new?grade={grade.id}"' in card
-    form = client.get(url).get_data(as_text=True)
-    assert 'value="2027-01-27"' in form and "Fristen er 3. februar 2027" in form
-    assert post_form(client, csrf, url, url, {"learned_on": "2027-01-27"}).status_code == 303
-    assert JustificationRequest.select().count() == 2
-
-
 # --- a grade made known otherwise than electronically (forskriften § 4-9 (1) a) ---------
 
 RULE = "jf. forskriften § 4-9 (1) a"
@@ -647,6 +623,52 @@ def test_other_channel_learned_late_the_limit_from_publication_holds(hav, client
     assert f"Fristen for å be om begrunnelse var 12. februar 2027 ({RULE})." in card
     assert "/justifications/new" not in card
     assert not JustificationRequest.select().exists()
+
+
+def test_withdrawn_the_day_stated_does_not_bind_the_next_request(hav, client, auth, csrf,
+                                                                monkeypatch):
+    """Published otherwise than electronically on Friday 22 January 2027; asked for on the
+    28th, saying the grade was learned of on Wednesday 27 January (a week: to Wednesday
+    3 February), and withdrawn on 2 February. The withdrawn request's day does not bind the
+    next (forskriften § 4-9 (1) a runs the deadline from when the student learned of the
+    grade, which each request states): the grades page and the form say the same, the
+    deadline from publication and the limit three weeks from it, Friday 12 February. On
+    5 February, past the week from the 27th, both still take a request, which states its
+    day again; the 27th is refused with its deadline, another day within the limit stands."""
+    grade = _other_channel(hav)
+    auth.login("elev1")
+    _on(monkeypatch, date(2027, 1, 28))
+    url = f"/justifications/new?grade={grade.id}"
+    assert post_form(client, csrf, url, url, {"learned_on": "2027-01-27"}).status_code == 303
+    first = Case.get(Case.kind == "justification")
+    _on(monkeypatch, date(2027, 2, 2))
+    _withdraw(client, csrf, first)
+    from_publication = (f"Fristen for å be om begrunnelse regnet fra kunngjøringen var 29. januar "
+                        f"2027 ({RULE}). Fikk du vite om karakteren senere, kan du fortsatt be om "
+                        "den innen 1 uke etter at du fikk vite om den, men senest 12. februar "
+                        f"2027 (3 uker etter kunngjøringen, {RULE}).")
+    in_form = (f"innen 12. februar 2027 ({RULE}). Regnet fra kunngjøringen: Fristen var "
+               f"29. januar 2027 (1 uke, {RULE}). Fikk du vite om karakteren senere, skriv inn "
+               "dagen nedenfor.")
+    stated = "I forespørselen du trakk tilbake, oppga du 27. januar 2027."
+    for day in (date(2027, 2, 2), date(2027, 2, 5)):
+        _on(monkeypatch, day)
+        card = _card(client, grade)
+        assert from_publication in card and "3. februar" not in card, day
+        assert f'href="/justifications/new?grade={grade.id}">Be om begrunnelse på nytt</a>' \
+            in card
+        form = _form(client, url)
+        assert in_form in form and stated in form and "3. februar" not in form, day
+        assert 'value="2027-01-27"' not in form  # (stated again, or another day)
+    r = post_form(client, csrf, url, url, {"learned_on": "2027-01-27"})
+    html = " ".join(r.get_data(as_text=True).split())
+    assert r.status_code == 422 and 'value="2027-01-27"' in html
+    assert f"Du fikk vite om karakteren 27. januar 2027: fristen var 3. februar 2027 ({RULE})." \
+        in html
+    assert post_form(client, csrf, url, url, {"learned_on": "2027-02-01"}).status_code == 303
+    second = JustificationRequest.select().order_by(JustificationRequest.id.desc()).get()
+    assert second.case_id != first.id and second.learned_on == date(2027, 2, 1)
+    assert JustificationRequest.select().count() == 2
 
 
 def test_the_day_learned_counts_only_where_the_profile_says_so(db, client, auth, csrf,

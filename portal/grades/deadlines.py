@@ -4,6 +4,7 @@ A justification received restarts the grade-appeal deadline: a full new period r
 the day it was received (fagskoleloven § 22, forskriften § 4-9, NKI pkt. 8.2).
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from portal.cases import appeals
@@ -71,6 +72,41 @@ def justification_request_deadline(grade, learned_on: date | None = None) -> Dea
         own = Deadline.after(learned, rules.rule("justification_request_within"))
         return own if own.due <= limit.due else limit
     return within
+
+
+@dataclass(frozen=True)
+class RequestWindow:
+    """When the justification of a grade can be asked for: `deadline`, counted from its
+    publication or, where that counts, from the day the student says they learned of it;
+    `limit`, where that day counts (learned_on_counts), the last day however late they
+    learned of it."""
+
+    deadline: Deadline
+    limit: Deadline | None = None
+
+    @property
+    def last(self) -> Deadline:
+        """The last day a request is received at all: the limit, else the deadline."""
+        return self.limit or self.deadline
+
+
+def justification_request_window(grade, learned_on: date | None = None) -> RequestWindow | None:
+    """When a justification of `grade` can be asked for: what the grades page offers and the
+    request form checks, one answer for both. `learned_on`: the day the student gives in the
+    form, where it counts (else the deadline runs from publication). None where none can be
+    asked for (not offered by the profile, or the grade not published).
+
+    The same after a withdrawn request as before any: a day the student stated in a request
+    they withdrew does not bind the next. Forskriften § 4-9 (1) a runs the deadline from when
+    the student learned of the grade ("fikk kjennskap til karakteren"), a fact they state
+    with their request and the exam office judges with it; a withdrawn request is withdrawn
+    with what it said, and the regulation knows no request that fixes the day for a later
+    one. They may state the day again, or another: the limit of three weeks from publication
+    holds either way, so no day stated reaches past it."""
+    deadline = justification_request_deadline(grade, learned_on)
+    if deadline is None:
+        return None
+    return RequestWindow(deadline, justification_request_limit(grade))
 
 
 def justification_received_on(grade, requests=None) -> date | None:

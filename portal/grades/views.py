@@ -77,14 +77,14 @@ def grade_facts(grades) -> list[dict]:
         # a withdrawn request gives no justification: another may be asked for in its time,
         # and the appeal deadline runs as if none had been asked for (domain.md §4)
         withdrawn = justification is not None and justification.case.state == "withdrawn"
-        # the day the student said they learned the grade, when they asked and withdrew
-        stated = requests[-1].learned_on if requests and withdrawn else None
-        request_deadline = dl.justification_request_deadline(grade, stated)
-        # made known otherwise than electronically, where the day the student learned of it
-        # counts (havbruk): the deadline above runs from publication, and one who learned of
-        # the grade later can ask until the limit from publication (forskriften § 4-9 (1) a)
-        request_limit = dl.justification_request_limit(grade) if stated is None else None
-        last_request_day = request_limit or request_deadline
+        # as the request form counts it, withdrawn or not (a day stated in a withdrawn
+        # request does not bind): from publication, and where the day the student learned
+        # of the grade counts (havbruk), until the limit from publication for one who learned
+        # of it later (forskriften § 4-9 (1) a)
+        window = dl.justification_request_window(grade)
+        request_deadline = window.deadline if window else None
+        request_limit = window.limit if window else None
+        last_request_day = window.last if window else None
         limit = dl.appeal_limit(grade)
         rows.append({
             "grade": grade, "exam": grade.registration.exam,

@@ -41,8 +41,9 @@ def new():
         abort(404)
     form = RequestForm()
     counts = dl.learned_on_counts(grade)
-    if not form.is_submitted() and asked and counts:
-        form.learned_on.data = asked[-1].learned_on  # the day given when the withdrawn one was
+    # the day stated in the request withdrawn last, shown for the student to state again or
+    # not: it does not bind this one (justification_request_window)
+    stated = asked[-1].learned_on if asked and counts else None
     on = cal.today()
     published = dl.published_on(grade)
     learned = form.learned_on.data if counts else None
@@ -55,11 +56,12 @@ def new():
                                     "before it.", date=format_date(published))]
     if form.learned_on.errors:
         learned = None
-    deadline = dl.justification_request_deadline(grade, learned)
-    # where the day the student learned of the grade counts, they can ask until the limit
-    # from publication, giving a later day; elsewhere until the deadline from publication
-    limit = dl.justification_request_limit(grade)
-    closed = (limit or deadline).is_late(on)
+    # as the grades page counts it: where the day the student learned of the grade counts,
+    # they can ask until the limit from publication, giving a later day; elsewhere until the
+    # deadline from publication
+    window = dl.justification_request_window(grade, learned)
+    deadline, limit = window.deadline, window.limit
+    closed = window.last.is_late(on)
     if form.is_submitted() and not closed and not form.learned_on.errors:
         if deadline.is_late(on):
             form.learned_on.errors = [_late_learned(deadline, learned)]
@@ -79,7 +81,7 @@ def new():
     rules = grade.registration.exam.school.rules
     return render_template("justification/new.html", form=form, grade=grade,
                            exam=grade.registration.exam, deadline=deadline, late=closed,
-                           limit=limit, learned=learned, published=published,
+                           limit=limit, learned=learned, published=published, stated=stated,
                            within=rules.rule("justification_request_within"),
                            today=on), status
 

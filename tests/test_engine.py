@@ -109,6 +109,25 @@ def test_refused_transitions_change_nothing(school, kind, actor, action, message
     assert Event.select().where(Event.case == case).count() == 1
 
 
+def test_a_step_its_effect_refuses_leaves_the_case_object_as_stored(school, kind):
+    """The transaction rolls back, and the object in hand says again what the database holds:
+    a view that shows the case after the refusal shows it as it is."""
+    from portal.cases.steps import StepRefused
+
+    case = _open(school)
+    before = (case.state, case.is_open, case.version, case.updated_at)
+
+    def refuse(c, event):
+        raise StepRefused("not now")
+
+    with pytest.raises(StepRefused):
+        engine.apply(case, "take", actor=school.trinn, expected_version=1, effect=refuse)
+    assert (case.state, case.is_open, case.version, case.updated_at) == before
+    stored = Case.get_by_id(case.id)
+    assert (stored.state, stored.version) == ("submitted", 1)
+    assert Event.select().where(Event.case == case).count() == 1
+
+
 def test_stale_version_is_refused(school, kind):
     case = _open(school)
     engine.apply(case, "take", actor=school.trinn, expected_version=1)

@@ -261,26 +261,33 @@ def _take(case: Case, transition: Transition, role: str, *, actor: User,
                 raise TransitionRefused(f"the case is no longer {transition.state!r}")
             raise StaleCase(f"case {case.id} is no longer at version {expected_version}")
         before = case.state
+        kept = (case.state, case.is_open, case.version, case.updated_at)
         case.state = transition.to
         case.is_open = kind.is_open(transition.to)
         case.version = (expected_version + 1 if expected_version is not None
                         else Case.select(Case.version).where(Case.id == case.id).scalar())
         case.updated_at = now
-        event = create_row(
-            Event,
-            case=case,
-            actor=actor,
-            role=role,
-            action=action,
-            state_before=before,
-            state_after=transition.to,
-            text=text,
-            data=data,
-            created_at=now,
-        )
-        if effect is not None:
-            effect(case, event)
-        _notify(case, event, transition)
+        try:
+            event = create_row(
+                Event,
+                case=case,
+                actor=actor,
+                role=role,
+                action=action,
+                state_before=before,
+                state_after=transition.to,
+                text=text,
+                data=data,
+                created_at=now,
+            )
+            if effect is not None:
+                effect(case, event)
+            _notify(case, event, transition)
+        except BaseException:
+            # the transaction rolls back: the object says again what the database holds, for
+            # a view that shows the case after a refused step
+            case.state, case.is_open, case.version, case.updated_at = kept
+            raise
     return event
 
 

@@ -149,6 +149,24 @@ def test_late_appeal_needs_explanation_and_is_flagged(hav, client, auth, csrf, m
     assert "Klagen er kommet for sent" in page and "Jeg lå på sykehus." in page
 
 
+def test_a_late_appeal_asks_for_the_explanation_with_the_other_errors(hav, client, auth, csrf,
+                                                                       monkeypatch):
+    """Sent late, with the reasons and the signature left out: the explanation of the delay
+    is asked for in the same answer as they are, where the page shows it (after the reasons,
+    before the signature). It was asked for only once all the rest was right: the student
+    put it right, sent it, and only then learned an explanation was needed."""
+    d = _decision(hav)
+    _on(monkeypatch, date(2026, 11, 23))
+    auth.login("elev1")
+    response = _file(client, csrf, d, reasons="", password="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert summary_order(html) == ["reasons", "late_explanation", "password"]
+    assert "Fristen var 22. oktober 2026 (jf. forskriften § 7-2). Forklar hvorfor" in html
+    assert "Utvidet tid 60 min." in html  # what the student wrote is kept
+    assert not DecisionAppeal.select().exists()
+
+
 def test_the_form_says_the_deadline_in_the_tense_of_the_day(hav, client, auth, monkeypatch):
     """Decided Thursday 1 October 2026: three weeks end Thursday 22 October. On that day the
     form says the deadline "er"; a month later, appealing late, that it "var", then that it

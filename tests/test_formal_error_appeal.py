@@ -65,6 +65,24 @@ def test_late_needs_an_explanation_with_date_and_rule(hav, client, auth, csrf, m
     assert not FormalErrorAppeal.select().exists()
 
 
+def test_a_late_appeal_asks_for_the_explanation_with_the_other_errors(hav, client, auth, csrf,
+                                                                       monkeypatch):
+    """Sent late, the error not described and the appeal not signed: the explanation of the
+    delay is asked for in the same answer as they are, where the page shows it (after the
+    description, before the signature), not only once all the rest is right."""
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 31))
+    auth.login("elev1")
+    r = _file(client, csrf, grade, description="", password="")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert summary_order(html) == ["description", "late_explanation", "password"]
+    assert ("Fristen var 30. mars 2027 (jf. forskriften § 4-10 (1) a). Forklar hvorfor klagen "
+            "kommer for sent") in html
+    assert 'value="2027-03-04"' in html  # what was typed is kept
+    assert not FormalErrorAppeal.select().exists()
+
+
 def test_late_is_received_flagged_for_the_principal_and_the_board(hav, client, auth, csrf,
                                                                    monkeypatch):
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))

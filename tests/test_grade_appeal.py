@@ -13,7 +13,7 @@ from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.kinds.justification.models import JustificationRequest
 from portal.models import Case, Event
 from portal.rules import calendar as cal
-from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form, summary_order
 
 JUSTIFICATION = "Besvarelsen manglet drøfting av smittevern."
 REASONS = "Jeg mener oppgave 3 ble bedømt for strengt."
@@ -85,6 +85,23 @@ def test_late_appeal_needs_an_explanation_keeps_what_was_typed(hav, client, auth
     assert ("Fristen var 12. februar 2027 (jf. forskriften § 4-9 (2)). Forklar hvorfor klagen "
             "kommer for sent; klageinstansen avgjør om den likevel kan behandles "
             "(forvaltningsloven § 31).") in html
+    assert REASONS in html  # what the student wrote is kept
+    assert not GradeAppeal.select().exists()
+
+
+def test_a_late_appeal_asks_for_the_explanation_with_the_other_errors(hav, client, auth, csrf,
+                                                                       monkeypatch):
+    """Sent late and not signed: the explanation of the delay is asked for in the same answer
+    as the signature, where the page shows it (after the reasons, before the signature), not
+    only once the appeal is signed."""
+    grade = _late(hav, monkeypatch)
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    r = post_form(client, csrf, url, url, {"confirm": "", "password": "", "reasons": REASONS})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert summary_order(html) == ["late_explanation", "confirm", "password"]
+    assert "Fristen var 12. februar 2027 (jf. forskriften § 4-9 (2)). Forklar hvorfor" in html
     assert REASONS in html  # what the student wrote is kept
     assert not GradeAppeal.select().exists()
 

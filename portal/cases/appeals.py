@@ -66,6 +66,19 @@ def late_explanation_field() -> TextAreaField:
     return TextAreaField(_l("Why is the appeal late?"), validators=[Optional(), Length(max=8000)])
 
 
+def sent_complete(form, when: Timeliness, valid: bool) -> bool:
+    """Whether the appeal form sent can be filed, but for its signature (checked last, under
+    the login throttle). `valid`: what the form's own validators said (validate_on_submit).
+    A late appeal's missing explanation is asked for beside the other fields' errors, in the
+    same answer: asked for only once the rest was right, the student learned of it only
+    after putting the rest right and sending again. Past the absolute limit the refusal is
+    the form's error."""
+    if refused(form, when) or not form.is_submitted():
+        return False
+    explained = not unexplained(form, when)
+    return valid and explained
+
+
 def refused(form, when: Timeliness) -> bool:
     """Past the absolute limit: the refusal is the form's error, shown before it is sent."""
     if when.is_too_late:

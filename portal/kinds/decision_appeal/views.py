@@ -58,8 +58,8 @@ def new():
     status = 200
     if form.is_submitted():
         status = 422
-    if (not appeals.refused(form, when) and form.validate_on_submit()
-            and not appeals.unexplained(form, when) and form.signature_ok(current_user)):
+    if (appeals.sent_complete(form, when, form.validate_on_submit())
+            and form.signature_ok(current_user)):
         case = _file(decision, form, when, on)
         flash(_("Your appeal is received. The receipt below shows what happens next."),
               "success")

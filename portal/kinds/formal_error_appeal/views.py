@@ -49,8 +49,7 @@ def new():
     learned = form.learned_on.data if form.learned_on.data and not form.learned_on.errors \
         else on
     when = dl.formal_error_timeliness(grade, learned, on)
-    if (not appeals.refused(form, when) and sent and not appeals.unexplained(form, when)
-            and form.signature_ok(current_user)):
+    if appeals.sent_complete(form, when, sent) and form.signature_ok(current_user):
         case = _file(grade, form, when, on)
         flash(_("Your appeal is received."), "success")
         return redirect(url_for("cases.show", case_id=case.id), code=303)

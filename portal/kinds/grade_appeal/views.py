@@ -55,8 +55,8 @@ def new():
     requests = dl.justification_requests(grade) if refusal is None else []
     when = dl.grade_appeal_timeliness(grade, on, requests) if refusal is None else None
     form = GradeAppealForm()
-    if (when is not None and not appeals.refused(form, when) and form.validate_on_submit()
-            and not appeals.unexplained(form, when) and form.signature_ok(current_user)):
+    if (when is not None and appeals.sent_complete(form, when, form.validate_on_submit())
+            and form.signature_ok(current_user)):
         case = _file(grade, form, when, on)
         flash(_("Your appeal is received. New examiners will grade your work; the new grade "
                 "is final and may be higher or lower."), "success")

@@ -32,3 +32,24 @@ def sent_from_two_tabs_at_once(app, client, held_rows, send):
     for thread in [holder, *senders]:
         thread.join(30)
     return tabs
+
+
+def one_form_sent_from_two_tabs_at_once(app, client, csrf, url, data, held_rows):
+    """The filing form at `url` loaded anew in two tabs (each with its own form token, as two
+    forms) and sent from both at the same moment with `data`, as sent_from_two_tabs_at_once.
+    Each tab with its answer."""
+    import re
+
+    forms = [client.get(url).get_data(as_text=True) for _ in range(2)]
+    tokens = [re.search(r'name="form_token" type="hidden" value="([^"]+)"', form)[1]
+              for form in forms]
+    assert tokens[0] != tokens[1]
+    answers = []
+
+    def send(tab):
+        form, token = forms.pop(), tokens.pop()
+        answers.append((tab, tab.post(url, data={"csrf_token": csrf(form), "form_token": token,
+                                                 **data})))
+
+    sent_from_two_tabs_at_once(app, client, held_rows, send)
+    return answers

@@ -556,6 +556,61 @@ def test_a_withdrawn_appeal_is_shown_and_the_decision_may_be_appealed_again(
         assert f'href="/cases/{case.id}"' not in html and button not in html
 
 
+RECEIVED_ALREADY = ("En klage på dette vedtaket er allerede mottatt. Klagen du nettopp sendte, "
+                    "er ikke registrert; her er den som er mottatt.")
+
+
+def test_sent_again_from_a_form_loaded_before_one_appeal_is_filed(hav, client, auth, csrf,
+                                                                  monkeypatch):
+    """A second form, loaded before the first was sent and sent after it: nothing more is
+    filed; the student is told the appeal is received already and led to it."""
+    d = _decision(hav)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={d.id}"
+    second = client.get(url).get_data(as_text=True)
+    assert _file(client, csrf, d).status_code == 303
+    response = client.post(url, data={
+        "csrf_token": csrf(second), "change_wanted": "Noe annet.", "reasons": "Andre grunner.",
+        "confirm": "y", "password": "demo"})
+    [case] = Case.select().where(Case.kind == "decision_appeal")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert RECEIVED_ALREADY in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert DecisionAppeal.get().change_wanted == "Utvidet tid 60 min."
+
+
+def test_two_tabs_appealing_at_the_same_moment_file_one_appeal(app, hav, client, auth, csrf,
+                                                               monkeypatch):
+    """The student appeals one decision from two tabs (two forms, each loaded anew) at the
+    same moment. Both appeals are under way while another transaction holds the school
+    year's case counter (PostgreSQL: its row, FOR UPDATE; SQLite: the one writer), which
+    filing updates. One appeal is filed, and its principal told once; the other tab is told
+    it is received already and led to it. Without the student held and the appeals asked
+    again inside the filing's transaction, each found none and filed its own: two appeals on
+    one decision, the decision's page showing the newest."""
+    from portal.models import CaseCounter
+    from tests.tabs import one_form_sent_from_two_tabs_at_once
+
+    d = _decision(hav)
+    _on(monkeypatch, date(2026, 10, 12))
+    auth.login("elev1")
+    answers = one_form_sent_from_two_tabs_at_once(
+        app, client, csrf, f"/decision-appeals/new?decision={d.id}",
+        {"change_wanted": "Utvidet tid 60 min.", "reasons": "Legeerklæringen sier 60.",
+         "confirm": "y", "password": "demo"},
+        CaseCounter.select(CaseCounter.id).where(CaseCounter.school == hav.school))
+    [case] = Case.select().where(Case.kind == "decision_appeal")
+    assert DecisionAppeal.select().count() == 1
+    assert [r.status_code for _tab, r in answers] == [303, 303]
+    assert all(r.headers["Location"].endswith(f"/cases/{case.id}") for _tab, r in answers)
+    told = [RECEIVED_ALREADY in tab.get(r.headers["Location"]).get_data(as_text=True)
+            for tab, r in answers]
+    assert sorted(told) == [False, True]
+    assert [n.user_id for n in Notification.select().join(Case).where(
+        Case.kind == "decision_appeal")] == [hav.rektor.id]
+
+
 def test_case_page_statements_do_not_grow_with_board_votes(hav, client, auth, csrf,
                                                            monkeypatch):
     from tests.factories import make_user

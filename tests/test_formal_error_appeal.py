@@ -269,3 +269,59 @@ def test_forwarded_and_rejected_by_the_board(hav, client, auth, csrf, monkeypatc
     auth.logout()
     auth.login("elev2")
     assert client.get(page).status_code == 404
+
+
+RECEIVED_ALREADY = ("En klage på formell feil ved denne eksamenen er allerede mottatt. Klagen du "
+                    "nettopp sendte, er ikke registrert; her er den som er mottatt.")
+
+
+def test_sent_again_from_a_form_loaded_before_one_appeal_is_filed(hav, client, auth, csrf,
+                                                                  monkeypatch):
+    """A second form, loaded before the first was sent and sent after it: nothing more is
+    filed; the student is told the appeal is received already and led to it."""
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 10))
+    auth.login("elev1")
+    url = f"/formal-error-appeals/new?grade={grade.id}"
+    second = client.get(url).get_data(as_text=True)
+    assert _file(client, csrf, grade).status_code == 303
+    r = client.post(url, data={"csrf_token": csrf(second), "learned_on": "2027-03-05",
+                               "description": "Noe annet.", "confirm": "y", "password": "demo"})
+    [case] = Case.select().where(Case.kind == "formal_error_appeal")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{case.id}")
+    assert RECEIVED_ALREADY in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert FormalErrorAppeal.get().description == DESCRIPTION
+
+
+def test_two_tabs_appealing_at_the_same_moment_file_one_appeal(app, hav, client, auth, csrf,
+                                                               monkeypatch):
+    """The student appeals a formal error at the exam of one grade from two tabs (two forms,
+    each loaded anew) at the same moment. Both appeals are under way while another
+    transaction holds the school year's case counter (PostgreSQL: its row, FOR UPDATE;
+    SQLite: the one writer), which filing updates. One appeal is filed, and the principal
+    told once; the other tab is told it is received already and led to it. Without the
+    student held and the appeal looked for again inside the filing's transaction, each found
+    none and filed its own."""
+    from portal.models import CaseCounter, SchoolYear
+    from portal.notifications.models import Notification
+    from tests.tabs import one_form_sent_from_two_tabs_at_once
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 10))
+    CaseCounter.create(school=hav.school, school_year=SchoolYear.current(hav.school),
+                       last_number=0)
+    auth.login("elev1")
+    answers = one_form_sent_from_two_tabs_at_once(
+        app, client, csrf, f"/formal-error-appeals/new?grade={grade.id}",
+        {"learned_on": "2027-03-04", "description": DESCRIPTION, "confirm": "y",
+         "password": "demo"},
+        CaseCounter.select(CaseCounter.id))
+    [case] = Case.select().where(Case.kind == "formal_error_appeal")
+    assert FormalErrorAppeal.select().count() == 1
+    assert [r.status_code for _tab, r in answers] == [303, 303]
+    assert all(r.headers["Location"].endswith(f"/cases/{case.id}") for _tab, r in answers)
+    told = [RECEIVED_ALREADY in tab.get(r.headers["Location"]).get_data(as_text=True)
+            for tab, r in answers]
+    assert sorted(told) == [False, True]
+    assert [n.user_id for n in Notification.select().join(Case).where(
+        Case.kind == "formal_error_appeal")] == [hav.rektor.id]

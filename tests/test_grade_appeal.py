@@ -404,3 +404,59 @@ def test_an_appeal_while_the_justification_is_pending_is_on_time(hav, client, au
     assert r.status_code == 303
     appeal = GradeAppeal.get(GradeAppeal.grade == grade)
     assert (appeal.is_late, appeal.late_explanation) == (False, "")
+
+
+RECEIVED_ALREADY = ("En klage på denne karakteren er allerede mottatt. Klagen du nettopp sendte, "
+                    "er ikke registrert; her er den som er mottatt.")
+
+
+def test_sent_again_from_a_form_loaded_before_one_appeal_is_filed(hav, client, auth, csrf,
+                                                                  monkeypatch):
+    """A second form, loaded before the first was sent and sent after it: nothing more is
+    filed; the student is told the appeal is received already and led to it."""
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    _on(monkeypatch, date(2027, 1, 25))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    second = client.get(url).get_data(as_text=True)
+    assert post_form(client, csrf, url, url, {"confirm": "y", "password": "demo",
+                                              "reasons": REASONS}).status_code == 303
+    r = client.post(url, data={"csrf_token": csrf(second), "confirm": "y", "password": "demo",
+                               "reasons": "Andre grunner."})
+    [case] = Case.select().where(Case.kind == "grade_appeal")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{case.id}")
+    assert RECEIVED_ALREADY in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert GradeAppeal.get().reasons == REASONS
+
+
+def test_two_tabs_appealing_at_the_same_moment_file_one_appeal(app, hav, client, auth, csrf,
+                                                               monkeypatch):
+    """The student appeals one grade from two tabs (two forms, each loaded anew) at the same
+    moment. Both appeals are under way while another transaction holds the school year's case
+    counter (PostgreSQL: its row, FOR UPDATE; SQLite: the one writer), which filing updates.
+    One appeal is filed, and the exam office told once; the other tab is told it is received
+    already and led to it. Without the student held and the appeal looked for again inside
+    the filing's transaction, each found none and filed its own: two re-gradings of one
+    grade."""
+    from portal.models import CaseCounter, SchoolYear
+    from portal.notifications.models import Notification
+    from tests.tabs import one_form_sent_from_two_tabs_at_once
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    _on(monkeypatch, date(2027, 1, 25))
+    CaseCounter.create(school=hav.school, school_year=SchoolYear.current(hav.school),
+                       last_number=0)
+    auth.login("elev1")
+    answers = one_form_sent_from_two_tabs_at_once(
+        app, client, csrf, f"/grade-appeals/new?grade={grade.id}",
+        {"confirm": "y", "password": "demo", "reasons": REASONS},
+        CaseCounter.select(CaseCounter.id))
+    [case] = Case.select().where(Case.kind == "grade_appeal")
+    assert GradeAppeal.select().count() == 1
+    assert [r.status_code for _tab, r in answers] == [303, 303]
+    assert all(r.headers["Location"].endswith(f"/cases/{case.id}") for _tab, r in answers)
+    told = [RECEIVED_ALREADY in tab.get(r.headers["Location"]).get_data(as_text=True)
+            for tab, r in answers]
+    assert sorted(told) == [False, True]
+    assert [n.user_id for n in Notification.select().join(Case).where(
+        Case.kind == "grade_appeal")] == [hav.eksamen.id]

@@ -6,14 +6,21 @@ flagged "for sent" for those who decide it to judge whether it can be heard (for
 ledd) has passed since what is appealed was decided. Each kind gives its deadline and the day
 its limit runs from; the form's field, the checks and their words are these, and the pages
 show them with the macros of templates/cases/_appeal.html.
+
+Filing is the same for every kind too: what is appealed has one appeal at a time, looked for
+again inside the filing's transaction (filed_once), and a student sent to the appeal that
+stands is told so (received_already).
 """
 
 from dataclasses import dataclass
 from datetime import date
 
+from flask import request
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
+from portal.cases.engine import hold_student
+from portal.db import database
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.rules.deadlines import Deadline, add_period, format_date
@@ -77,6 +84,26 @@ def sent_complete(form, when: Timeliness, valid: bool) -> bool:
         return False
     explained = not unexplained(form, when)
     return valid and explained
+
+
+def filed_once(student, standing, file):
+    """File an appeal with `file()` (its Case) unless `standing()` finds the appeal that
+    stands already (its row), asked again inside the filing's transaction with the student
+    held (engine.hold_student): two appeals sent at the same moment, from two tabs, each
+    found none before filing and filed their own. (case id, whether it was filed now)."""
+    with database.atomic():
+        hold_student(student)
+        if (appeal := standing()) is not None:
+            return appeal.case_id, False
+        return file().id, True
+
+
+def received_already(said: str) -> str:
+    """What the student is told who is led to the appeal received already (`said`: that one
+    is, on what): on a form sent, that it was not filed besides (one appeal at a time)."""
+    if request.method == "POST":
+        return f"{said} {_('The appeal you just sent is not filed; here is the one received.')}"
+    return f"{said} {_('Here it is.')}"
 
 
 def refused(form, when: Timeliness) -> bool:

@@ -50,8 +50,7 @@ def new():
     school = decision.case.school
     existing = _open_appeal(decision)
     if existing is not None:
-        flash(_("You have already appealed this decision."), "info")
-        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+        return _received_already(existing.case_id)
     form = AppealForm()
     on = cal.today()
     when = r.timeliness(decision, on)
@@ -60,12 +59,22 @@ def new():
         status = 422
     if (appeals.sent_complete(form, when, form.validate_on_submit())
             and form.signature_ok(current_user)):
-        case = _file(decision, form, when, on)
+        case_id, filed = appeals.filed_once(current_user.id, lambda: _open_appeal(decision),
+                                            lambda: _file(decision, form, when, on))
+        if not filed:  # (sent from another tab at the same moment)
+            return _received_already(case_id)
         flash(_("Your appeal is received. The receipt below shows what happens next."),
               "success")
-        return redirect(url_for("cases.show", case_id=case.id), code=303)
+        return redirect(url_for("cases.show", case_id=case_id), code=303)
     return render_template("decision_appeal/new.html", form=form, decision=decision,
                            when=when, school=school, today=on), status
+
+
+def _received_already(case_id):
+    """The decision's appeal that stands (not withdrawn): one a decision has at a time."""
+    flash(appeals.received_already(_("An appeal on this decision is received already.")),
+          "info")
+    return redirect(url_for("cases.show", case_id=case_id), code=303)
 
 
 def _file(decision, form, when, on):

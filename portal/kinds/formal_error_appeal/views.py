@@ -34,9 +34,9 @@ def new():
     student's explanation, flagged as late (forvaltningsloven § 31), until the absolute
     limit."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
-    existing = FormalErrorAppeal.get_or_none(FormalErrorAppeal.grade == grade)
+    existing = _appeal_of(grade)
     if existing is not None:
-        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+        return _received_already(existing.case_id)
     on = cal.today()
     exam = grade.registration.exam
     rule = dl.formal_error_rule(grade)
@@ -50,12 +50,26 @@ def new():
         else on
     when = dl.formal_error_timeliness(grade, learned, on)
     if appeals.sent_complete(form, when, sent) and form.signature_ok(current_user):
-        case = _file(grade, form, when, on)
+        case_id, filed = appeals.filed_once(current_user.id, lambda: _appeal_of(grade),
+                                            lambda: _file(grade, form, when, on))
+        if not filed:  # (sent from another tab at the same moment)
+            return _received_already(case_id)
         flash(_("Your appeal is received."), "success")
-        return redirect(url_for("cases.show", case_id=case.id), code=303)
+        return redirect(url_for("cases.show", case_id=case_id), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("formal_error_appeal/new.html", form=form, grade=grade, exam=exam,
                            when=when, today=on, rule=rule), status
+
+
+def _appeal_of(grade) -> FormalErrorAppeal | None:
+    """The appeal on a formal error at the exam of `grade`: one a grade."""
+    return FormalErrorAppeal.get_or_none(FormalErrorAppeal.grade == grade)
+
+
+def _received_already(case_id):
+    flash(appeals.received_already(_("An appeal on a formal error at this exam is received "
+                                     "already.")), "info")
+    return redirect(url_for("cases.show", case_id=case_id), code=303)
 
 
 def _file(grade, form, when, on):

@@ -47,9 +47,9 @@ def new():
     with the student's explanation, flagged as late (forvaltningsloven § 31), until the
     absolute limit."""
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
-    existing = GradeAppeal.get_or_none(GradeAppeal.grade == grade)
+    existing = _appeal_of(grade)
     if existing is not None:
-        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+        return _received_already(existing.case_id)
     on = cal.today()
     refusal = dl.grade_appeal_refusal(grade)
     requests = dl.justification_requests(grade) if refusal is None else []
@@ -57,15 +57,28 @@ def new():
     form = GradeAppealForm()
     if (when is not None and appeals.sent_complete(form, when, form.validate_on_submit())
             and form.signature_ok(current_user)):
-        case = _file(grade, form, when, on)
+        case_id, filed = appeals.filed_once(current_user.id, lambda: _appeal_of(grade),
+                                            lambda: _file(grade, form, when, on))
+        if not filed:  # (sent from another tab at the same moment)
+            return _received_already(case_id)
         flash(_("Your appeal is received. New examiners will grade your work; the new grade "
                 "is final and may be higher or lower."), "success")
-        return redirect(url_for("cases.show", case_id=case.id), code=303)
+        return redirect(url_for("cases.show", case_id=case_id), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("grade_appeal/new.html", form=form, grade=grade,
                            exam=grade.registration.exam, when=when, refusal=refusal,
                            justification_pending=dl.justification_pending(requests),
                            today=on), status
+
+
+def _appeal_of(grade) -> GradeAppeal | None:
+    """The appeal on `grade`: a grade is appealed once."""
+    return GradeAppeal.get_or_none(GradeAppeal.grade == grade)
+
+
+def _received_already(case_id):
+    flash(appeals.received_already(_("An appeal on this grade is received already.")), "info")
+    return redirect(url_for("cases.show", case_id=case_id), code=303)
 
 
 def _file(grade, form, when, on):

@@ -47,10 +47,13 @@ def issue(
     role: str,
     decided_at: datetime | None = None,
     present: list[str] | None = None,
+    appeal_body: str | None = None,
 ) -> Decision:
     """Record a decision with its appeal deadline (from the day it is received, rolled past
     weekends and holidays) and appeal body, both from the school's rule profile; `present`:
-    who took part in the meeting where it was decided, as the letter names them."""
+    who took part in the meeting where it was decided, as the letter names them;
+    `appeal_body`: where the kind's profile names another for it (an appeal on a formal
+    error at an exam)."""
     profile = case.school.rules
     appeal = profile.rule(APPEAL_RULE)
     decided_at = decided_at or utcnow()
@@ -63,7 +66,7 @@ def issue(
         decided_by=decided_by,
         decided_role=role,
         decided_at=decided_at,
-        appeal_body=profile.value("appeal_body"),
+        appeal_body=appeal_body or profile.value("appeal_body"),
         appeal_deadline=deadline_after(oslo_date(decided_at), appeal),
         appeal_rule=appeal.cite(),
         present="\n".join(present) if present else None,

@@ -1,0 +1,92 @@
+"""Dismissing a late appeal (avvisning), the same for every kind of appeal.
+
+An appeal received after its deadline is flagged "for sent" with the student's explanation
+(cases/appeals.py) for those who decide it to judge (forvaltningsloven § 31). Where they do
+not accept the explanation, they dismiss the appeal unheard: the first instance (forvaltningsloven
+§ 33 annet ledd; the exam office for an appeal on a grade) by a decision of its own, which is an
+enkeltvedtak (§ 2 tredje ledd) with reasons and a right of appeal; the appeals body (§ 34 første
+ledd) by its own final ruling, recorded as its other rulings are (the first instance, by sending
+the appeal on, found that it could be heard: § 28 tredje ledd bokstav b). Only an appeal flagged
+late can be dismissed as late, and the kind's step refuses any other inside its transaction.
+
+The legal references and their explanations are the school's profile's rules
+(`late_appeal_dismissal`, `late_appeal_dismissal_by_board`); the decision's appeal deadline and
+appeal body are decisions.issue's, from the profile too.
+"""
+
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.cases import decisions
+from portal.cases.kinds import State
+from portal.cases.steps import StepForm, StepRefused
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
+from portal.rules.deadlines import format_date
+
+# the closed state of a dismissed appeal, the outcome of the decision that dismisses it, and
+# the board's vote for it
+DISMISSED = "dismissed"
+ACTION = "dismiss"
+RULE = "late_appeal_dismissal"  # the first instance's
+BOARD_RULE = "late_appeal_dismissal_by_board"  # the appeals body's (final)
+LABEL = _l("Dismissed – the appeal came too late")
+
+decisions.register_outcomes({DISMISSED: LABEL})
+
+EVENT_LABEL = _l("Appeal dismissed: it came too late")
+NOT_LATE = _l("This appeal was received within its deadline, so it cannot be dismissed as "
+              "late. Decide what it asks for.")
+TO_STUDENT = _l("Your appeal has been dismissed because it came too late.")
+
+
+def state() -> State:
+    """The closed state a dismissed appeal ends in: what happened, in words."""
+    return State(DISMISSED, LABEL, is_open=False)
+
+
+class DismissForm(StepForm):
+    """The first instance's dismissal: the reasons for not accepting the explanation."""
+
+    # (named apart from the page's other forms' reasons: one id on the page for each field)
+    dismissal_reasons = TextAreaField(
+        _l("Why the explanation for the delay is not accepted (the reasons of the decision)"),
+        validators=[DataRequired(message=_l(
+            "Write why the explanation for the delay is not accepted: a decision to dismiss "
+            "an appeal must give its reasons (forvaltningsloven § 24).")),
+            Length(max=8000)])
+
+
+def refuse_unless_late(appeal) -> None:
+    """Inside the step: an appeal received in time cannot be dismissed as late."""
+    if not appeal.is_late:
+        raise StepRefused(NOT_LATE)
+
+
+def issue(case, *, appeal, deadline, reasons: str, actor, role: str,
+          appeal_body: str | None = None):
+    """The first instance's decision to dismiss `appeal` (received after `deadline`, a
+    Deadline), with `reasons`: inside the step's transaction (its effect)."""
+    refuse_unless_late(appeal)
+    rule = case.school.rules.rule(RULE)
+    summary = _("The appeal received on %(filed)s is dismissed: it came after the deadline, "
+                "%(date)s (%(deadline_rule)s), and the explanation for the delay is not "
+                "accepted as grounds for hearing it all the same (%(rule)s).",
+                filed=format_date(appeal.filed_on), date=format_date(deadline.due),
+                deadline_rule=deadline.rule.cite(), rule=rule.cite())
+    return decisions.issue(case, outcome=DISMISSED, summary=summary, reasons=reasons,
+                           rule_reference=rule.reference, decided_by=actor, role=role,
+                           appeal_body=appeal_body)
+
+
+def done(school) -> str:
+    """What the first instance is told when its dismissal is recorded."""
+    from portal.roles import student_words
+
+    return _("The appeal is dismissed as late. %(Student)s is told, with the decision and the "
+             "right to appeal it.", **student_words(school))
+
+
+def board_rule(school):
+    """The appeals body's rule for dismissing (its reference says why it is final)."""
+    return school.rules.rule(BOARD_RULE)

@@ -5,7 +5,7 @@ favour), then the appeals board (members who took part are blocked), final."""
 from flask import Blueprint
 from peewee import JOIN, SQL, fn
 
-from portal.cases import access, decisions
+from portal.cases import access, decisions, dismissal
 from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
@@ -82,12 +82,17 @@ register(Kind(
         State("with_board", _l("With the appeals board")),
         State("reversed", _l("Changed in your favour"), is_open=False),
         State("decided", _l("Decided by the appeals board"), is_open=False),
+        dismissal.state(),
         State("withdrawn", _l("Withdrawn"), is_open=False),
     ],
     transitions=[
         Transition("filed", "reverse", {"principal"}, "reversed", decision=True),
         Transition("filed", "forward", {"principal"}, "with_board"),
+        # a late appeal not heard: the principal's dismissal is a decision with a right of
+        # appeal; the board's (a majority voting so in its meeting) is final (cases/dismissal.py)
+        Transition("filed", dismissal.ACTION, {"principal"}, dismissal.DISMISSED, decision=True),
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
+        Transition("with_board", dismissal.ACTION, {"appeals_board"}, dismissal.DISMISSED),
         *withdrawals(["filed", "with_board"]),
     ],
     deciders=DECIDERS,
@@ -107,6 +112,7 @@ register(Kind(
         "reverse": _l("Decision changed in %(students)s favour"),
         "forward": _l("Sent to the appeals board with the principal's assessment"),
         "decide": _l("Decided by the appeals board"),
+        dismissal.ACTION: dismissal.EVENT_LABEL,
     },
     news={
         "file": _l("A new appeal on a decision has been received."),
@@ -116,6 +122,9 @@ register(Kind(
                     _l("The appeal on a decision has been sent to the appeals board.")),
         "decide": (_l("The appeals board has decided your appeal."),
                    _l("The appeals board has decided the appeal on a decision.")),
+        dismissal.ACTION: (dismissal.TO_STUDENT,
+                           _l("The appeal on a decision has been dismissed because it came too "
+                              "late.")),
         "withdraw": _l("The appeal on a decision has been withdrawn."),
     },
 ))

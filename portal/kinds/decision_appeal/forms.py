@@ -1,7 +1,7 @@
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.cases import appeals
+from portal.cases import appeals, dismissal
 from portal.cases.steps import StepForm, options
 from portal.forms import FilingForm
 from portal.i18n import lazy_gettext as _l
@@ -60,10 +60,17 @@ class ForwardForm(StepForm):
 VOTE_CHOICES = [("", _l("Not present")), *BOARD_OUTCOMES.items()]
 
 
-def board_form(members, data=None, changes=()):
+def vote_choices(dismissable: bool):
+    """The votes a member may cast: to dismiss the appeal only when it came late."""
+    return [(code, label) for code, label in VOTE_CHOICES
+            if dismissable or code != dismissal.DISMISSED]
+
+
+def board_form(members, data=None, changes=(), dismissable=False):
     """The board's meeting: one vote per member who may sit, the chair, the minutes, and
     what the decision is changed to if the majority changes it (`changes`: the outcomes in
-    the student's favour, as (code, label))."""
+    the student's favour, as (code, label)); `dismissable`: the appeal came late, and the
+    board may dismiss it unheard (cases/dismissal.py)."""
 
     class BoardForm(StepForm):
         shown_last = ("minutes",)  # after the members' votes, added below
@@ -80,6 +87,7 @@ def board_form(members, data=None, changes=()):
             validators=[DataRequired(message=_l("Write the minutes of the meeting.")), *TEXT])
 
     for m in members:
-        setattr(BoardForm, f"vote_{m.id}", SelectField(m.full_name, choices=options(VOTE_CHOICES),
-                                                       validators=[Optional()]))
+        setattr(BoardForm, f"vote_{m.id}",
+                SelectField(m.full_name, choices=options(vote_choices(dismissable)),
+                            validators=[Optional()]))
     return BoardForm(data=data) if data is not None else BoardForm()

@@ -22,6 +22,8 @@ BOARD_OUTCOMES = {
     "upheld": _l("The decision is upheld"),
     "changed": _l("The decision is changed"),
     "returned": _l("Returned for new treatment"),
+    # only for an appeal received late (cases/dismissal.py): not heard; final
+    "dismissed": _l("The appeal is dismissed: it came too late"),
 }
 
 

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.cases import appeals, decisions, rulings
+from portal.cases import appeals, decisions, dismissal, rulings
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.rulings import Ruling
@@ -116,6 +116,8 @@ def case_context(case, parts):
         # not what the appeal says, the assessment or the board's minutes
         "recused": parts == {"board_recused"},
         "new_outcome_label": new_outcome_label,
+        "dismissal_rule": case.school.rules.rule(dismissal.RULE),
+        "board_dismissal_rule": dismissal.board_rule(case.school),
     }
     if case.state == "filed" and "principal" in parts:
         changes = _changes(case, decision)
@@ -123,9 +125,11 @@ def case_context(case, parts):
         context["reverse_form"].outcome.choices = options(changes)
         context["reverse_hint"] = _ruling_hint(decision, changes)
         context["forward_form"] = step_form(ForwardForm, case)
+        context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (shown when late)
     if case.state == "with_board" and "appeals_board" in parts:
         changes = _changes(case, decision)
-        context["board_form"] = step_form(lambda: board_form(members, changes=changes), case)
+        context["board_form"] = step_form(
+            lambda: board_form(members, changes=changes, dismissable=appeal.is_late), case)
         context["board_hint"] = _ruling_hint(
             decision, [*changes, (rulings.RETURNED, str(r.BOARD_OUTCOMES["returned"]))])
     return context
@@ -227,6 +231,32 @@ def forward(case_id):
                      effect=effect, done=_("The appeal is sent to the appeals board."))
 
 
+@bp.route("/<int:case_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss(case_id):
+    """First instance: dismiss a late appeal unheard, by a decision with its reasons and a
+    right of appeal (forvaltningsloven § 33 annet ledd)."""
+    case, context, form = form_on_page(case_id, KIND, "dismiss_form", dismissal.DismissForm)
+    appeal = context["appeal"]
+    if not appeal.is_late or not form.validate_on_submit():
+        if not appeal.is_late:
+            flash(str(dismissal.NOT_LATE), "error")
+        return render_template("decision_appeal/case.html", **context), 422
+    actor = current_user._get_current_object()
+
+    def effect(case, event):
+        dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
+                        reasons=form.dismissal_reasons.data.strip(), actor=actor,
+                        role="principal")
+        DecisionAppeal.update(outcome=dismissal.DISMISSED).where(
+            DecisionAppeal.id == appeal.id).execute()
+        case.staff_due_on = None
+        case.save()
+
+    return take_step(case, dismissal.ACTION, form, actor=actor, effect=effect,
+                     done=dismissal.done(case.school))
+
+
 @bp.route("/<int:case_id>/decide", methods=["POST"])
 @login_required
 def decide(case_id):
@@ -273,6 +303,8 @@ def decide(case_id):
         eligible = {m.id for m in r.board(case.school, context["appealed"])[0]}
         if not set(votes) <= eligible:
             raise StepRefused(_("A member who took part in the decision cannot vote."))
+        if dismissal.DISMISSED in votes.values():
+            dismissal.refuse_unless_late(appeal)
         for member_id, vote in votes.items():
             BoardVote.create(appeal=appeal, member=member_id, vote=vote,
                              is_chair=member_id == chair)
@@ -288,7 +320,9 @@ def decide(case_id):
                                  appeal=case))
 
     actor = current_user._get_current_object()
-    return take_step(case, "decide", form, actor=actor,
+    # a majority to dismiss a late appeal: the step that ends it so (cases/dismissal.py)
+    action = dismissal.ACTION if outcome == dismissal.DISMISSED else "decide"
+    return take_step(case, action, form, actor=actor,
                      effect=effect, data={"outcome": outcome, **({"new_outcome": change}
                                                                   if change else {})},
                      done=_("The board's decision is recorded: %(outcome)s.",

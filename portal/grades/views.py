@@ -58,13 +58,16 @@ def grade_facts(grades) -> list[dict]:
         else:
             earlier_justifications.setdefault(request.grade.replaced_by_id, []).append(request)
     appeals = {}
-    for appeal in (GradeAppeal.select(GradeAppeal, Grade)
+    # (with its case's state: the card says where an appeal stands, dismissed as late too)
+    for appeal in (GradeAppeal.select(GradeAppeal, Grade, Case.id, Case.kind, Case.state)
                    .join(Grade, on=(GradeAppeal.grade == Grade.id))
+                   .switch(GradeAppeal).join(Case)
                    .where(Grade.id.in_(ids) | Grade.replaced_by.in_(regraded))
                    .order_by(GradeAppeal.id)):
         appeals.setdefault(appeal.grade.replaced_by_id or appeal.grade_id, appeal)
     formal_errors = {}
-    for appeal in (FormalErrorAppeal.select().where(FormalErrorAppeal.grade.in_(ids))
+    for appeal in (FormalErrorAppeal.select(FormalErrorAppeal, Case.id, Case.kind, Case.state)
+                   .join(Case).where(FormalErrorAppeal.grade.in_(ids))
                    .order_by(FormalErrorAppeal.id)):
         formal_errors.setdefault(appeal.grade_id, appeal)
 

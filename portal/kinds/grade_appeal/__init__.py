@@ -4,6 +4,7 @@ or the student's reasons. Their grade replaces the old one, up or down, and is f
 
 from flask import Blueprint
 
+from portal.cases import dismissal
 from portal.cases.kinds import Kind, State, Transition, register, withdrawals
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.grade_appeal.models import GradeAppeal
@@ -33,10 +34,15 @@ register(Kind(
         State("filed", _l("Received – with the exam office")),
         State("regrading", _l("New grading by new examiners")),
         State("regraded", _l("New grade set (final)"), is_open=False),
+        dismissal.state(),
         State("withdrawn", _l("Withdrawn"), is_open=False),
     ],
     transitions=[
         Transition("filed", "appoint", {"exam_office"}, "regrading"),
+        # a late appeal not heard, before new examiners are appointed: a decision with a
+        # right of appeal (cases/dismissal.py)
+        Transition("filed", dismissal.ACTION, {"exam_office"}, dismissal.DISMISSED,
+                   decision=True),
         Transition("regrading", "regrade", {"new_examiner"}, "regraded"),
         *withdrawals(["filed"]),
     ],
@@ -49,6 +55,7 @@ register(Kind(
         "appoint": _l("New examiners appointed"),
         "regrade": _l("New grade set"),
         "new_oral_required": _l("A new oral exam is to be scheduled"),
+        dismissal.ACTION: dismissal.EVENT_LABEL,
     },
     # (never the grade: the new examiners are told of their task, nothing of the old grade)
     news={
@@ -57,6 +64,9 @@ register(Kind(
                     _l("New examiners have been appointed for the appeal on a grade.")),
         "regrade": (_l("A new grade has been set after your appeal."),
                     _l("A new grade has been set after the appeal.")),
+        dismissal.ACTION: (dismissal.TO_STUDENT,
+                           _l("The appeal on a grade has been dismissed because it came too "
+                              "late.")),
         "withdraw": _l("The appeal on a grade has been withdrawn."),
     },
 ))

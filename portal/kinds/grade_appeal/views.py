@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.cases import appeals
+from portal.cases import appeals, dismissal
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import (
@@ -142,7 +142,10 @@ def case_context(case, parts):
         events = blind_events(case)
         context.update(events=events, latest=events[:STATUS_EVENTS], decisions=[],
                        attachments=[])
+    if sighted:
+        context["dismissal_rule"] = case.school.rules.rule(dismissal.RULE)
     if case.state == "filed" and "exam_office" in parts:
+        context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
         form = step_form(AppointForm, case)
         blocked = ineligible_examiners(old)
         pool = list(users_with_role(case.school, "examiner"))
@@ -192,6 +195,30 @@ def appoint(case_id):
 
     return take_step(case, "appoint", form, actor=current_user._get_current_object(),
                      effect=effect, done=_("The new examiners are appointed."))
+
+
+@bp.route("/<int:case_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss(case_id):
+    """The exam office dismisses a late appeal unheard, before appointing new examiners, by a
+    decision with its reasons and a right of appeal (forvaltningsloven § 33 annet ledd)."""
+    case, context, form = form_on_page(case_id, KIND, "dismiss_form", dismissal.DismissForm)
+    appeal = context["appeal"]
+    if not appeal.is_late or not form.validate_on_submit():
+        if not appeal.is_late:
+            flash(str(dismissal.NOT_LATE), "error")
+        return render_template("grade_appeal/case.html", **context), 422
+    actor = current_user._get_current_object()
+
+    def effect(case, event):
+        dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
+                        reasons=form.dismissal_reasons.data.strip(), actor=actor,
+                        role="exam_office")
+        case.staff_due_on = None
+        case.save()
+
+    return take_step(case, dismissal.ACTION, form, actor=actor, effect=effect,
+                     done=dismissal.done(case.school))
 
 
 @bp.route("/<int:case_id>/regrade", methods=["POST"])

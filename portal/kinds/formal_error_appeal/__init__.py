@@ -4,7 +4,7 @@ or new exam. Final."""
 
 from flask import Blueprint
 
-from portal.cases import decisions
+from portal.cases import decisions, dismissal
 from portal.cases.kinds import (
     APPEAL_REVIEWER,
     REGISTRY,
@@ -43,15 +43,22 @@ register(Kind(
         State("with_board", _l("With the appeals body")),
         State("granted", _l("Granted"), is_open=False),
         State("decided", _l("Decided (final)"), is_open=False),
+        dismissal.state(),
         State("withdrawn", _l("Withdrawn"), is_open=False),
     ],
     transitions=[
         Transition("filed", "grant", {"principal"}, "granted", decision=True),
         Transition("filed", "forward", {"principal"}, "with_board"),
+        # a late appeal not heard: the principal's dismissal is a decision with a right of
+        # appeal; the appeals body's is final (cases/dismissal.py)
+        Transition("filed", dismissal.ACTION, {"principal"}, dismissal.DISMISSED, decision=True),
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
+        Transition("with_board", dismissal.ACTION, {"appeals_board"}, dismissal.DISMISSED),
         *withdrawals(["filed", "with_board"]),
-        # a ruling on an appeal that returns the principal's grant for new treatment
+        # a ruling on an appeal that returns the principal's grant, or dismissal, for new
+        # treatment
         Transition("granted", "appeal_return", {APPEAL_REVIEWER}, "filed"),
+        Transition(dismissal.DISMISSED, "appeal_return", {APPEAL_REVIEWER}, "filed"),
     ],
     deciders=frozenset({"principal", "appeals_board"}),
     template="formal_error_appeal/case.html",
@@ -63,6 +70,7 @@ register(Kind(
         "forward": _l("Sent to the appeals body"),
         "decide": _l("Decided by the appeals body"),
         "appeal_return": _l("Returned for new treatment on appeal"),
+        dismissal.ACTION: dismissal.EVENT_LABEL,
     },
     news={
         "file": _l("A new appeal on a formal error at an exam has been received."),
@@ -74,6 +82,9 @@ register(Kind(
         "decide": (_l("The appeals body has decided your appeal."),
                    _l("The appeals body has decided the appeal on a formal error at an "
                       "exam.")),
+        dismissal.ACTION: (dismissal.TO_STUDENT,
+                           _l("The appeal on a formal error at an exam has been dismissed "
+                              "because it came too late.")),
         "withdraw": _l("The appeal on a formal error at an exam has been withdrawn."),
         "appeal_return": _l("The appeal on a formal error at an exam has been returned for new "
                             "treatment."),

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.cases import appeals, decisions
+from portal.cases import appeals, decisions, dismissal
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import form_on_page, options, step_form, take_step, unconfirmed_withdrawal
@@ -102,17 +102,23 @@ def body_name(school) -> str:
 def case_context(case, parts):
     appeal = FormalErrorAppeal.get(FormalErrorAppeal.case == case)
     grade = Grade.get_by_id(appeal.grade_id)
-    context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": OUTCOMES,
-               "scopes": SCOPES, "body": body_name(case.school)}
+    outcomes = {**OUTCOMES, dismissal.DISMISSED: dismissal.LABEL}
+    context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": outcomes,
+               "scopes": SCOPES, "body": body_name(case.school),
+               "dismissal_rule": case.school.rules.rule(dismissal.RULE),
+               "board_dismissal_rule": dismissal.board_rule(case.school)}
     if appeal.is_late:  # the deadline it was filed after, beside the student's explanation
         context["deadline"] = dl.formal_error_deadline(grade, appeal.learned_on)
     if case.state == "filed" and "principal" in parts:
         grant = step_form(OutcomeForm, case)
         grant.outcome.choices = options((k, v) for k, v in OUTCOMES.items() if k != "rejected")
-        context.update(grant_form=grant, forward_form=step_form(ForwardForm, case))
+        context.update(grant_form=grant, forward_form=step_form(ForwardForm, case),
+                       dismiss_form=step_form(dismissal.DismissForm, case))  # (when late)
     if case.state == "with_board" and "appeals_board" in parts:
         board = step_form(OutcomeForm, case)
-        board.outcome.choices = options(OUTCOMES.items())
+        # a late appeal may be dismissed unheard (cases/dismissal.py)
+        board.outcome.choices = options((k, v) for k, v in outcomes.items()
+                                        if appeal.is_late or k != dismissal.DISMISSED)
         context["board_form"] = board
     return context
 
@@ -167,20 +173,50 @@ def forward(case_id):
                      effect=effect, done=_("The appeal is sent to the appeals body."))
 
 
+@bp.route("/<int:case_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss(case_id):
+    """The principal dismisses a late appeal unheard, by a decision with its reasons and a
+    right of appeal (forvaltningsloven § 33 annet ledd)."""
+    case, context, form = form_on_page(case_id, KIND, "dismiss_form", dismissal.DismissForm)
+    appeal = context["appeal"]
+    if not appeal.is_late or not form.validate_on_submit():
+        if not appeal.is_late:
+            flash(str(dismissal.NOT_LATE), "error")
+        abort(_invalid(context))
+    actor = current_user._get_current_object()
+
+    def effect(case, event):
+        dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
+                        reasons=form.dismissal_reasons.data.strip(), actor=actor,
+                        role="principal", appeal_body=context["body"])
+        FormalErrorAppeal.update(outcome=dismissal.DISMISSED, scope=None).where(
+            FormalErrorAppeal.id == appeal.id).execute()
+
+    return take_step(case, dismissal.ACTION, form, actor=actor, effect=effect,
+                     done=dismissal.done(case.school))
+
+
 @bp.route("/<int:case_id>/decide", methods=["POST"])
 @login_required
 def decide(case_id):
-    """The appeals body decides: rejected, new grading or a new exam. Final."""
+    """The appeals body decides: rejected, new grading or a new exam; or, for an appeal
+    received late, dismissed unheard. Final."""
     case, context, form = _page(case_id, "board_form", OutcomeForm)
     appeal = context["appeal"]
+    dismissed = form.outcome.data == dismissal.DISMISSED
 
     def effect(case, event):
+        if dismissed:
+            dismissal.refuse_unless_late(appeal)
         FormalErrorAppeal.update(
             outcome=form.outcome.data, board_reasons=form.reasons.data.strip(),
-            scope=None if form.outcome.data == "rejected" else form.scope.data,
+            scope=None if form.outcome.data in ("rejected", dismissal.DISMISSED)
+            else form.scope.data,
         ).where(FormalErrorAppeal.id == appeal.id).execute()
 
-    return take_step(case, "decide", form, actor=current_user._get_current_object(),
+    return take_step(case, dismissal.ACTION if dismissed else "decide", form,
+                     actor=current_user._get_current_object(),
                      effect=effect, data={"outcome": form.outcome.data},
                      done=_("The decision is recorded."))
 

@@ -1,0 +1,477 @@
+"""Dismissing a late appeal (avvisning, forvaltningsloven § 33 annet ledd, § 34 første ledd):
+an appeal flagged late can be dismissed unheard by the body that has it — on a decision or a
+formal error the principal while it is received, the appeals board once it is sent on; on a
+grade the exam office before it appoints new examiners. The first instance's dismissal is a
+decision with reasons and a right of appeal; the board's is final. An appeal received in time
+cannot be dismissed as late, whatever is sent."""
+
+import re
+from datetime import date
+
+import pytest
+
+from portal.cases import decisions
+from portal.cases.engine import add_participant, note, open_case
+from portal.cases.kinds import REGISTRY, Kind, State, Transition
+from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
+from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+from portal.kinds.grade_appeal.models import GradeAppeal
+from portal.models import Case, Decision, Event, Participant
+from portal.notifications.models import Notification
+from portal.rules import calendar as cal
+from portal.rules import get_profile, profile_names
+from portal.rules.calendar import oslo_date
+from portal.rules.deadlines import deadline_after, format_date
+from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+from tests.statements import statements
+
+ORIGINAL = Kind(code="vedtak_avvis_test", label="Vedtak (test)", initial="open",
+                states=[State("open", "Åpen"), State("done", "Avgjort", is_open=False)],
+                transitions=[Transition("open", "decide", {"principal"}, "done", True)])
+
+LATE = "Jeg lå på sykehus i hele november."
+WHY = "Sykehusoppholdet begynte etter at fristen var ute, så forklaringen godtas ikke."
+DISMISSED = "Avvist – klagen kom for sent"
+NOT_LATE = "Denne klagen kom inn innen fristen og kan derfor ikke avvises"
+
+
+@pytest.fixture
+def hav(db):
+    REGISTRY[ORIGINAL.code] = ORIGINAL
+    s = make_havbruk()
+    yield s
+    REGISTRY.pop(ORIGINAL.code)
+
+
+def _on(monkeypatch, day):
+    monkeypatch.setattr(cal, "today", lambda: day)
+
+
+def _flat(response) -> str:
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def test_every_profile_names_the_rules_of_dismissal():
+    for name in profile_names():
+        profile = get_profile(name)
+        assert "31 og 33 annet ledd" in profile.rule("late_appeal_dismissal").reference, name
+        assert "§ 34 første ledd" in profile.rule("late_appeal_dismissal_by_board").reference
+
+
+# ---------------------------------------------------------------------------------------------
+# An appeal on a decision
+
+def _decision(s):
+    """A decision of Thursday 1 October 2026: three weeks to appeal end 22 October."""
+    case = open_case(ORIGINAL.code, school=s.school, school_year=s.year, student=s.elev1,
+                     title="Tilrettelegging", actor=s.elev1)
+    add_participant(case, s.rektor, "principal")
+    note(case, actor=s.klage[1], role="principal", action="comment", text="Uttalelse")
+    return decisions.issue(case, outcome="partly_granted", summary="Utvidet tid 30 min.",
+                           reasons="Dokumentert behov.", rule_reference="forskriften § 4-5",
+                           decided_by=s.rektor, role="principal",
+                           decided_at=oslo(date(2026, 10, 1), 10))
+
+
+def _appeal(s, client, auth, csrf, monkeypatch, late=True):
+    """The student appeals the decision, late (23 November) with an explanation, or in time
+    (12 October): (the decision, the appeal's case, its page)."""
+    d = _decision(s)
+    _on(monkeypatch, date(2026, 11, 23) if late else date(2026, 10, 12))
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={d.id}"
+    data = {"change_wanted": "Utvidet tid 60 min.", "reasons": "Legeerklæringen sier 60.",
+            "confirm": "y", "password": "demo", **({"late_explanation": LATE} if late else {})}
+    assert post_form(client, csrf, url, url, data).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "decision_appeal")
+    assert DecisionAppeal.get().is_late == late
+    return d, case, f"/cases/{case.id}"
+
+
+def test_the_principal_dismisses_a_late_appeal_by_a_decision(hav, client, auth, csrf,
+                                                             monkeypatch):
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    html = _flat(client.get(page))
+    # the choice, with the rule and the student's explanation beside it
+    form = html[html.index(f'action="/decision-appeals/{case.id}/dismiss"'):]
+    form = form[:form.index("</form>")]
+    assert "Avvis klagen fordi den kom for sent" in form
+    assert "jf. forvaltningsloven §§ 31 og 33 annet ledd" in form
+    assert "Studentens forklaring på forsinkelsen" in form and LATE in form
+    assert 'name="csrf_token"' in form and f'name="version" type="hidden" value="{case.version}"' \
+        in form
+    # the reasons are required: said, by the field, with the rule
+    url = f"/decision-appeals/{case.id}/dismiss"
+    empty = post_form(client, csrf, page, url, {"version": case.version,
+                                                "dismissal_reasons": " "})
+    assert empty.status_code == 422
+    assert "Skriv hvorfor forklaringen på forsinkelsen ikke godtas" in _flat(empty)
+    assert Case.get_by_id(case.id).state == "filed" and not Decision.select().where(
+        Decision.case == case.id).exists()
+    response = post_form(client, csrf, page, url, {"version": case.version,
+                                                   "dismissal_reasons": WHY})
+    assert response.status_code == 303
+    case = Case.get_by_id(case.id)
+    assert (case.state, case.is_open, case.staff_due_on) == ("dismissed", False, None)
+    assert DecisionAppeal.get().outcome == "dismissed"
+    event = Event.get(Event.case == case.id, Event.action == "dismiss")
+    assert (event.actor_id, event.role, event.state_before) == (hav.rektor.id, "principal",
+                                                                "filed")
+    # an enkeltvedtak: reasons, rule, appeal deadline and body from the profile
+    decision = Decision.get(Decision.case == case.id)
+    assert (decision.outcome, decision.reasons, decision.decided_role) == (
+        "dismissed", WHY, "principal")
+    assert decision.rule_reference == "forvaltningsloven §§ 31 og 33 annet ledd"
+    assert decision.appeal_body == "Skolens lokale klagenemnd"
+    assert decision.appeal_deadline == deadline_after(
+        oslo_date(decision.decided_at), get_profile("havbruk").rule("decision_appeal_deadline"))
+    assert "22. oktober 2026" in decision.summary and "23. november 2026" in decision.summary
+    # the student is told, as of a decision
+    told = Notification.get(Notification.user == hav.elev1, Notification.event == event.id)
+    assert told.text_key == "decision"
+    auth.logout()
+
+    auth.login("elev1")
+    html = _flat(client.get(page))
+    assert DISMISSED in html and "Klagen er avvist fordi den kom for sent." in html
+    assert "Avvis klagen" not in html
+    letter = _flat(client.get(f"/cases/{case.id}/decisions/{decision.id}"))
+    for shown in (html, letter):
+        assert f"Vedtak: {DISMISSED}" in shown and WHY in shown
+        assert "forvaltningsloven §§ 31 og 33 annet ledd" in shown  # the rule applied
+        assert "Du har rett til å klage på dette vedtaket." in shown
+        assert f"Klagefrist: {format_date(decision.appeal_deadline)}" in shown
+        assert "Skolens lokale klagenemnd" in shown
+        assert f"/decision-appeals/new?decision={decision.id}" in shown  # appeal the dismissal
+    # the decision appealed says that the appeal was dismissed, not heard, and stands
+    original = _flat(client.get(f"/cases/{d.case_id}"))
+    assert DISMISSED in original and "Klagen ble ikke behandlet, så vedtaket står ved lag." \
+        in original
+    assert f"/decision-appeals/new?decision={d.id}" not in original
+
+
+def test_two_principals_at_once_dismiss_once(hav, client, auth, csrf, monkeypatch):
+    """Two principals load the page at one version and both dismiss: the first's step is
+    taken; the second is told the case has moved on, with what they wrote kept."""
+    from tests.conftest import Auth
+    from tests.factories import make_user
+
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    add_participant(case, make_user("rektor2", ["principal"], hav.school, "Rune Rektor"),
+                    "principal")
+    url = f"/decision-appeals/{case.id}/dismiss"
+    other = client.application.test_client()
+    Auth(other).login("rektor2")
+    other_token = csrf(other.get(page).get_data(as_text=True))
+    auth.login("rektor")
+    token = csrf(client.get(page).get_data(as_text=True))
+    assert client.post(url, data={"csrf_token": token, "version": case.version,
+                                  "dismissal_reasons": WHY}).status_code == 303
+    second = other.post(url, data={"csrf_token": other_token, "version": case.version,
+                                   "dismissal_reasons": "Også avvist."})
+    assert second.status_code == 422 and "Også avvist." in second.get_data(as_text=True)
+    assert Decision.select().where(Decision.case == case.id).count() == 1
+    assert Event.select().where((Event.case == case.id)
+                                & (Event.action == "dismiss")).count() == 1
+
+
+def test_an_appeal_in_time_cannot_be_dismissed_as_late(hav, client, auth, csrf, monkeypatch):
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch, late=False)
+    auth.login("rektor")
+    html = client.get(page).get_data(as_text=True)
+    assert "/dismiss" not in html and "Avvis klagen" not in html
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 422 and NOT_LATE in _flat(response)
+    assert Case.get_by_id(case.id).state == "filed"
+    assert not Decision.select().where(Decision.case == case.id).exists()
+    # nor by the board's vote
+    _on(monkeypatch, date(2026, 10, 15))
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Ingen grunn til endring."}).status_code == 303
+    auth.logout()
+    auth.login("klage3")
+    html = client.get(page).get_data(as_text=True)
+    assert 'value="dismissed"' not in html
+    k3 = hav.klage[2]
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "meeting_on": "2026-10-15",
+        "chair": str(k3.id), "minutes": "Møte.", f"vote_{k3.id}": "dismissed"})
+    assert response.status_code == 422
+    assert Case.get_by_id(case.id).state == "with_board" and not BoardVote.select().exists()
+
+
+def test_the_board_dismisses_a_late_appeal_finally(hav, client, auth, csrf, monkeypatch):
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    _on(monkeypatch, date(2026, 11, 24))
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Forklaringen bør vurderes."}).status_code == 303
+    auth.logout()
+    auth.login("klage3")
+    html = _flat(client.get(page))
+    form = html[html.index(f'action="/decision-appeals/{case.id}/decide"'):]
+    form = form[:form.index("</form>")]
+    assert 'value="dismissed"' in form and "Klagen avvises: den kom for sent" in form
+    assert LATE in form and "jf. forvaltningsloven § 34 første ledd" in form
+    k3, k4 = hav.klage[2], hav.klage[3]
+    _on(monkeypatch, date(2026, 11, 30))
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "meeting_on": "2026-11-30",
+        "chair": str(k3.id), "minutes": "Møte 30.11. Forklaringen godtas ikke.",
+        f"vote_{k3.id}": "dismissed", f"vote_{k4.id}": "dismissed"})
+    assert response.status_code == 303
+    case = Case.get_by_id(case.id)
+    assert (case.state, case.is_open) == ("dismissed", False)
+    assert DecisionAppeal.get().outcome == "dismissed"
+    assert Event.get(Event.case == case.id, Event.action == "dismiss").role == "appeals_board"
+    assert not Decision.select().where(Decision.case == case.id).exists()  # final: no letter
+    auth.logout()
+    auth.login("elev1")
+    html = _flat(client.get(page))
+    assert DISMISSED in html and "Klagen avvises: den kom for sent" in html
+    assert "Klageinstansens avvisning er endelig" in html
+    assert "jf. forvaltningsloven § 34 første ledd og § 28 tredje ledd bokstav b" in html
+    assert "Møte 30.11. Forklaringen godtas ikke." in html
+
+
+def test_strangers_get_404(hav, client, auth, csrf, monkeypatch):
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    for username in ("elev2", "klage3", "eksamen"):  # (the board: not before it is sent on)
+        auth.login(username)
+        assert client.get(page).status_code == 404
+        token = csrf(client.get("/home").get_data(as_text=True))
+        response = client.post(f"/decision-appeals/{case.id}/dismiss", data={
+            "csrf_token": token, "version": case.version, "dismissal_reasons": WHY})
+        assert response.status_code == 404, username
+        auth.logout()
+    # the student cannot dismiss their own appeal either
+    auth.login("elev1")
+    token = csrf(client.get(page).get_data(as_text=True))
+    assert client.post(f"/decision-appeals/{case.id}/dismiss", data={
+        "csrf_token": token, "version": case.version, "dismissal_reasons": WHY}).status_code \
+        == 404
+    assert Case.get_by_id(case.id).state == "filed"
+    # and nobody without the CSRF token
+    auth.logout()
+    auth.login("rektor")
+    assert client.post(f"/decision-appeals/{case.id}/dismiss", data={
+        "version": case.version, "dismissal_reasons": WHY}).status_code == 400
+    assert Case.get_by_id(case.id).state == "filed"
+
+
+def test_the_pages_keep_their_statements_however_many_dismissals(hav, client, auth, csrf,
+                                                                 monkeypatch):
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    staff = statements(client, page)
+    assert staff <= 12
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss", {
+        "version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    auth.login("elev1")
+    for url in (page, f"/cases/{d.case_id}"):
+        assert statements(client, url) <= 12, url
+
+
+# ---------------------------------------------------------------------------------------------
+# An appeal on a grade
+
+def _grade_appeal(s, client, auth, csrf, monkeypatch, late=True):
+    """A grade published Friday 22 January 2027 (three weeks end 12 February), appealed late on
+    13 February with an explanation, or in time on 1 February: (the grade, the case, its page)."""
+    grade = make_grade(s, make_exam(s), s.elev1, published=date(2027, 1, 22))
+    _on(monkeypatch, date(2027, 2, 13) if late else date(2027, 2, 1))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    assert post_form(client, csrf, url, url, {
+        "confirm": "y", "password": "demo", "reasons": "For streng.",
+        **({"late_explanation": LATE} if late else {})}).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "grade_appeal")
+    return grade, case, f"/cases/{case.id}"
+
+
+def test_the_exam_office_dismisses_a_late_grade_appeal(hav, client, auth, csrf, monkeypatch):
+    grade, case, page = _grade_appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("eksamen")
+    html = _flat(client.get(page))
+    form = html[html.index(f'action="/grade-appeals/{case.id}/dismiss"'):]
+    form = form[:form.index("</form>")]
+    assert LATE in form and "jf. forvaltningsloven §§ 31 og 33 annet ledd" in form
+    assert statements(client, page) <= 12
+    response = post_form(client, csrf, page, f"/grade-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 303
+    case = Case.get_by_id(case.id)
+    assert (case.state, case.is_open, case.staff_due_on) == ("dismissed", False, None)
+    decision = Decision.get(Decision.case == case.id)
+    assert (decision.outcome, decision.reasons, decision.decided_role) == (
+        "dismissed", WHY, "exam_office")
+    assert "12. februar 2027" in decision.summary
+    assert not Participant.select().where((Participant.case == case.id)
+                                          & (Participant.part == "new_examiner")).exists()
+    auth.logout()
+    auth.login("elev1")
+    html = _flat(client.get(page))
+    assert DISMISSED in html and f"Vedtak: {DISMISSED}" in html and WHY in html
+    assert "Du har rett til å klage på dette vedtaket." in html
+    mine = _flat(client.get("/grades/"))
+    assert f'href="/cases/{case.id}">Din klage på karakteren</a>: ' in mine
+    assert DISMISSED in mine and "Klagen ble ikke behandlet, så karakteren står ved lag." in mine
+    assert statements(client, "/grades/") <= 12
+    assert GradeAppeal.get().new_grade_id is None
+
+
+def test_a_grade_appeal_in_time_cannot_be_dismissed(hav, client, auth, csrf, monkeypatch):
+    grade, case, page = _grade_appeal(hav, client, auth, csrf, monkeypatch, late=False)
+    auth.login("eksamen")
+    assert "/dismiss" not in client.get(page).get_data(as_text=True)
+    response = post_form(client, csrf, page, f"/grade-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 422 and NOT_LATE in _flat(response)
+    assert Case.get_by_id(case.id).state == "filed" and not Decision.select().exists()
+    auth.logout()
+    for username in ("elev2", "sensor2", "rektor"):
+        auth.login(username)
+        token = csrf(client.get("/home").get_data(as_text=True))
+        assert client.post(f"/grade-appeals/{case.id}/dismiss", data={
+            "csrf_token": token, "version": case.version, "dismissal_reasons": WHY}
+        ).status_code == 404, username
+        auth.logout()
+
+
+# ---------------------------------------------------------------------------------------------
+# An appeal on a formal error at an exam
+
+def _formal_error(s, client, auth, csrf, monkeypatch, late=True):
+    """Learned of the error on Thursday 4 March 2027 (three weeks end 30 March, moved past
+    Easter): appealed late on 31 March, or in time on 10 March."""
+    grade = make_grade(s, make_exam(s), s.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 31) if late else date(2027, 3, 10))
+    auth.login("elev1")
+    url = f"/formal-error-appeals/new?grade={grade.id}"
+    assert post_form(client, csrf, url, url, {
+        "learned_on": "2027-03-04", "description": "Oppgavesettet manglet side 3.",
+        "confirm": "y", "password": "demo",
+        **({"late_explanation": LATE} if late else {})}).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "formal_error_appeal")
+    return grade, case, f"/cases/{case.id}"
+
+
+def test_the_principal_dismisses_a_late_formal_error_appeal(hav, client, auth, csrf,
+                                                            monkeypatch):
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    html = _flat(client.get(page))
+    form = html[html.index(f'action="/formal-error-appeals/{case.id}/dismiss"'):]
+    form = form[:form.index("</form>")]
+    assert LATE in form and "Avvis klagen" in form
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 303
+    assert Case.get_by_id(case.id).state == "dismissed"
+    assert FormalErrorAppeal.get().outcome == "dismissed"
+    decision = Decision.get(Decision.case == case.id)
+    assert (decision.outcome, decision.reasons) == ("dismissed", WHY)
+    assert decision.appeal_body == "Skolens styre"  # this kind's appeal body (forskriften)
+    assert "30. mars 2027" in decision.summary
+    auth.logout()
+    auth.login("elev1")
+    html = _flat(client.get(page))
+    assert f"Vedtak: {DISMISSED}" in html and "Klageinstans: Skolens styre" in html
+    mine = _flat(client.get("/grades/"))
+    assert f'href="/cases/{case.id}">Din klage på formell feil</a>: ' in mine
+    assert DISMISSED in mine
+
+
+def test_the_appeals_body_dismisses_a_late_formal_error_appeal(hav, client, auth, csrf,
+                                                               monkeypatch):
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "For sent, men forklart."}).status_code == 303
+    auth.logout()
+    auth.login("klage2")
+    html = _flat(client.get(page))
+    form = html[html.index(f'action="/formal-error-appeals/{case.id}/decide"'):]
+    form = form[:form.index("</form>")]
+    assert 'value="dismissed"' in form and LATE in form
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "outcome": "dismissed", "scope": "one",
+        "reasons": WHY})
+    assert response.status_code == 303
+    case = Case.get_by_id(case.id)
+    appeal = FormalErrorAppeal.get()
+    assert (case.state, appeal.outcome, appeal.scope, appeal.board_reasons) == (
+        "dismissed", "dismissed", None, WHY)
+    assert Event.get(Event.case == case.id, Event.action == "dismiss").role == "appeals_board"
+    assert not Decision.select().where(Decision.case == case.id).exists()
+    auth.logout()
+    auth.login("elev1")
+    html = _flat(client.get(page))
+    assert DISMISSED in html and "Klageinstansens avvisning er endelig" in html and WHY in html
+
+
+def test_a_formal_error_appeal_in_time_cannot_be_dismissed(hav, client, auth, csrf,
+                                                           monkeypatch):
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch, late=False)
+    auth.login("rektor")
+    assert "/dismiss" not in client.get(page).get_data(as_text=True)
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 422 and NOT_LATE in _flat(response)
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Ingen feil."}).status_code == 303
+    auth.logout()
+    auth.login("klage2")
+    assert 'value="dismissed"' not in client.get(page).get_data(as_text=True)
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "outcome": "dismissed", "scope": "one",
+        "reasons": WHY})
+    assert response.status_code == 422
+    assert Case.get_by_id(case.id).state == "with_board"
+    auth.logout()
+    auth.login("elev2")
+    assert client.get(page).status_code == 404
+
+
+def test_a_dismissal_returned_on_appeal_goes_back_to_the_principal(hav, client, auth, csrf,
+                                                                   monkeypatch):
+    """The principal's dismissal is a decision the student can appeal; when the board returns
+    it for new treatment, the formal-error appeal is with the principal again, as received."""
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    decision = Decision.get(Decision.case == case.id)
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={decision.id}"
+    assert post_form(client, csrf, url, url, {
+        "change_wanted": "Klagen må behandles.", "reasons": "Jeg var syk.", "confirm": "y",
+        "password": "demo", "late_explanation": "Jeg var syk."}).status_code == 303
+    auth.logout()
+    appeal = Case.get(Case.kind == "decision_appeal")
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{appeal.id}", f"/decision-appeals/{appeal.id}/forward",
+                     {"version": appeal.version, "assessment": "Avvisningen bør stå."}
+                     ).status_code == 303
+    auth.logout()
+    member = hav.klage[0]
+    auth.login("klage1")
+    assert post_form(client, csrf, f"/cases/{appeal.id}", f"/decision-appeals/{appeal.id}/decide",
+                     {"version": Case.get_by_id(appeal.id).version,
+                      "meeting_on": date(2027, 3, 31).isoformat(), "chair": str(member.id),
+                      f"vote_{member.id}": "returned", "minutes": "Møte."}).status_code == 303
+    auth.logout()
+    case = Case.get_by_id(case.id)
+    assert case.state == "filed" and FormalErrorAppeal.get().outcome is None
+    assert Event.select().where((Event.case == case.id)
+                                & (Event.action == "appeal_return")).count() == 1
+    auth.login("rektor")
+    assert f'action="/formal-error-appeals/{case.id}/dismiss"' in client.get(page).get_data(
+        as_text=True)

@@ -173,12 +173,23 @@ h3 { font-size: 11.5pt; } dl.facts dt { font-weight: bold; } dl.facts dd { margi
 """
 
 
+class ShownRuling(NamedTuple):
+    """A ruling on appeal that changed the decision or returned it for new treatment, as the
+    decision's page shows it above the letter: the letter as issued no longer stands."""
+
+    returned: bool  # returned for new treatment (else changed)
+    outcome: str | None  # what it was changed to (an outcome code of the decision's kind)
+    by: str  # who ruled: the first instance (principal) or the appeals board (appeals_board)
+    on: date | None  # the day of the ruling: the principal's decision, the board's meeting
+
+
 class ShownAppeal(NamedTuple):
     """An appeal on a decision as the decision shows it (appeal_of)."""
 
     filed_on: date
     case: Case  # its id, number, school year, kind and state
     readable: bool  # the reader holds a part in its case: a link to it, and where it is now
+    ruling: ShownRuling | None = None  # its ruling, when it changed or returned the decision
 
     @property
     def withdrawn(self) -> bool:
@@ -195,7 +206,23 @@ def appeal_of(decision: Decision) -> ShownAppeal | None:
     appeal = getattr(decision, "appeal", None)
     if appeal is None:
         return None
-    return ShownAppeal(appeal.filed_on, appeal.case, bool(decision.appeal_readable))
+    return ShownAppeal(appeal.filed_on, appeal.case, bool(decision.appeal_readable),
+                       _ruling(appeal))
+
+
+def _ruling(appeal) -> ShownRuling | None:
+    """The ruling of `appeal` (read with it by appeal_join) that changed or returned the
+    decision appealed; None while it has none, or when it upheld the decision."""
+    outcome = getattr(appeal, "outcome", None)
+    if outcome == "reversed":
+        reversal = getattr(appeal.case, "reversal", None)
+        if reversal is None or reversal.id is None:
+            return None
+        return ShownRuling(False, reversal.outcome, "principal", oslo_date(reversal.decided_at))
+    if outcome in ("changed", "returned"):
+        return ShownRuling(outcome == "returned", appeal.new_outcome, "appeals_board",
+                           appeal.meeting_on)
+    return None
 
 
 def appeal_key(decision: Decision) -> tuple:
@@ -206,7 +233,7 @@ def appeal_key(decision: Decision) -> tuple:
         return ()
     case = shown.case
     return (shown.filed_on, case.id, case.number, case.school_year.starts_on, case.kind,
-            case.state, shown.readable)
+            case.state, shown.readable, *(shown.ruling or ()))
 
 
 def appeal_endpoint() -> str | None:

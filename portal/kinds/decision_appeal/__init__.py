@@ -46,7 +46,10 @@ def _with_appeal(query, user_id):
     """`query` (of decisions) with each decision's appeal joined, as the decision shows it
     (decisions.appeal_join): the one not withdrawn if there is one (a decision has at most one:
     views._open_appeal), else the latest withdrawn; and whether `user_id` holds a part in its
-    case. One probe of the appeal's decision index per decision, in the same statement."""
+    case. One probe of the appeal's decision index per decision, in the same statement. With
+    it, its ruling as the decision shows it (decisions.ShownAppeal.ruling): the board's
+    outcome, what it changed the decision to and the day it met, and the principal's change
+    (the one decision its reverse issues in the appeal's case) as `ruling`."""
     latest, its_case = DecisionAppeal.alias("latest_appeal"), Case.alias("latest_appeal_case")
     shown = (latest.select(latest.id)
              .join(its_case, on=(latest.case == its_case.id))
@@ -54,10 +57,13 @@ def _with_appeal(query, user_id):
              .order_by(its_case.state == decisions.WITHDRAWN, latest.id.desc())
              .limit(1))
     appeal_case, appeal_year = Case.alias("appeal_case"), SchoolYear.alias("appeal_year")
+    reversal = Decision.alias("reversal")
     readable = fn.EXISTS(Participant.select(SQL("1")).where(
         (Participant.case == appeal_case.id) & (Participant.user == user_id)))
     return (query
-            .select_extend(DecisionAppeal.id, DecisionAppeal.filed_on, appeal_case.id,
+            .select_extend(DecisionAppeal.id, DecisionAppeal.filed_on, DecisionAppeal.outcome,
+                           DecisionAppeal.new_outcome, DecisionAppeal.meeting_on,
+                           reversal.id, reversal.outcome, reversal.decided_at, appeal_case.id,
                            appeal_case.number, appeal_case.kind, appeal_case.state,
                            appeal_year.id, appeal_year.starts_on,
                            readable.alias("appeal_readable"))
@@ -68,7 +74,11 @@ def _with_appeal(query, user_id):
             .join(appeal_case, JOIN.LEFT_OUTER, on=(DecisionAppeal.case == appeal_case.id),
                   attr="case")
             .join(appeal_year, JOIN.LEFT_OUTER,
-                  on=(appeal_case.school_year == appeal_year.id), attr="school_year"))
+                  on=(appeal_case.school_year == appeal_year.id), attr="school_year")
+            # (by the decisions' case index: the appeal's case has one, its reversal, or none)
+            .switch(appeal_case)
+            .join(reversal, JOIN.LEFT_OUTER, on=(reversal.case == appeal_case.id),
+                  attr="reversal"))
 
 
 decisions.appeal_join = _with_appeal

@@ -3,18 +3,17 @@ absence note (tests/test_absence_note_appeal.py): what a change in the student's
 return for new treatment does to the case the decision was made in, and what it does not.
 
 - exam adaptation: changed in full, every adaptation is granted as asked (the exam office's
-  list shows it); returned, the decider decides it again; a change in part is not applied.
+  list shows it); in part, those the ruling ticks; returned, the decider decides it again.
 - study leave: a refusal changed in full is granted with the teachers' tasks, or, refused
   before they were asked, goes to them; returned, the coordinator decides it again.
-- follow-up, formal-error appeal: returned, those who decide it decide it again; a change
-  is not applied.
+- follow-up, formal-error appeal: changed, to an outcome of their own (a lighter decision,
+  the grant's other outcome); returned, those who decide it decide it again.
 """
 
 from datetime import date
 
 import pytest
 
-from portal.cases import rulings
 from portal.cases.engine import TransitionRefused, apply_ruling
 from portal.cases.kinds import APPEAL_REVIEWER, REGISTRY
 from portal.kinds.decision_appeal.models import DecisionAppeal
@@ -50,12 +49,12 @@ def _appeal(client, auth, csrf, decision):
     return Case.get_by_id(DecisionAppeal.get(DecisionAppeal.decision == decision).case_id)
 
 
-def _reverse(client, auth, csrf, appeal, outcome="granted"):
+def _reverse(client, auth, csrf, appeal, outcome="granted", parts=()):
     auth.login("rektor")
     response = client.post(f"/decision-appeals/{appeal.id}/reverse", data={
         "csrf_token": csrf(_page(client, f"/cases/{appeal.id}")),
         "version": Case.get_by_id(appeal.id).version, "outcome": outcome,
-        "reasons": "Medhold."})
+        "reasons": "Medhold.", "parts": [str(p) for p in parts]})
     auth.logout()
     return response
 
@@ -132,9 +131,9 @@ def test_an_exam_adaptation_changed_in_full_is_granted_on_the_exam_offices_list(
     form = " ".join(_page(client, f"/cases/{appeal.id}").split())
     auth.logout()
     assert ("Gjennomføres straks i saken vedtaket ble fattet i, og vises i tidslinjen der: "
-            "Til studentens gunst: endringen det ble klaget om.") in form
-    assert ("Gjennomføres ikke i saken vedtaket ble fattet i (de som behandler den, "
-            "gjennomfører det der): Delvis til studentens gunst.") in form
+            "Delvis til studentens gunst; Til studentens gunst: endringen det ble klaget om."
+            ) in form
+    assert "Gjennomføres ikke" not in form
     assert _reverse(client, auth, csrf, appeal).status_code == 303
     assert _items(case) == {"extra_time": ("granted", 60), "separate_room": ("granted", None),
                             "dictionary": ("granted", None)}
@@ -143,15 +142,38 @@ def test_an_exam_adaptation_changed_in_full_is_granted_on_the_exam_offices_list(
     assert row["extra_minutes"] == 60 and row["separate_room"]
 
 
-def test_an_exam_adaptation_changed_in_part_is_left_as_it_was(client, auth, csrf, adaptation):
-    """Which adaptations a change in part grants, the ruling does not say: the application
-    is not changed (and the principal was told so beside the choice)."""
+def test_an_exam_adaptation_changed_in_part_grants_what_the_ruling_ticks(client, auth, csrf,
+                                                                        adaptation):
+    """A change in part names the adaptations it grants (ticked beside the choice): none, or
+    all (a change in full), is refused with why and keeps what was written; those ticked are
+    granted as asked, the others stay refused."""
+    from portal.kinds.exam_adaptation.models import ExamAdaptationItem
+
     s, exam, case, refusal = adaptation
     appeal = _appeal(client, auth, csrf, refusal)
-    assert _reverse(client, auth, csrf, appeal, "partly_granted").status_code == 303
+    ids = {i.adaptation: i.id for i in ExamAdaptationItem.select()}
+    auth.login("rektor")
+    form = " ".join(_page(client, f"/cases/{appeal.id}").split())
+    auth.logout()
+    assert "Bare ved endring delvis: hva den innvilger" in form
+    assert f'name="parts" value="{ids["extra_time"]}"> Utvidet tid (+60 min)' in form
+    response = _reverse(client, auth, csrf, appeal, "partly_granted")
+    assert response.status_code == 422
+    assert "Endring delvis: kryss av for hva den innvilger." in response.get_data(as_text=True)
+    response = _reverse(client, auth, csrf, appeal, "partly_granted", parts=list(ids.values()))
+    assert response.status_code == 422
+    html = " ".join(response.get_data(as_text=True).split())
+    assert "Alt er krysset av: det er en endring i sin helhet." in html
+    assert "Medhold." in html  # (what was written is kept)
+    assert Case.get_by_id(appeal.id).state == "filed"
+    assert _reverse(client, auth, csrf, appeal, "partly_granted",
+                    parts=[ids["separate_room"]]).status_code == 303
     assert Case.get_by_id(appeal.id).state == "reversed"
-    assert _last_event(case)[0] == "decide"
-    assert {outcome for outcome, _m in _items(case).values()} == {"refused"}
+    assert _items(case) == {"extra_time": ("refused", None), "separate_room": ("granted", None),
+                            "dictionary": ("refused", None)}
+    event = Event.select().where(Event.case == case.id).order_by(Event.id.desc()).get()
+    assert (event.action, event.data["parts"]) == ("appeal_change", [ids["separate_room"]])
+    assert "disse tilretteleggingene innvilges som søkt" in event.text
 
 
 def test_an_exam_adaptation_returned_is_decided_again(client, auth, csrf, adaptation):
@@ -200,6 +222,12 @@ def test_a_study_leave_refused_outright_and_changed_goes_to_the_teachers(leave, 
     assert leave.step(case, "decide", choice="refuse", text="Ferie.").status_code == 303
     _logged_out(leave)
     appeal = _appeal(client, auth, csrf, Decision.get(Decision.case == case))
+    # granted or refused as a whole: no change in part is offered, nor taken
+    auth.login("rektor")
+    form = " ".join(_page(client, f"/cases/{appeal.id}").split())
+    auth.logout()
+    assert 'value="granted"' in form and 'value="partly_granted"' not in form
+    assert _reverse(client, auth, csrf, appeal, "partly_granted").status_code == 422
     assert _reverse(client, auth, csrf, appeal).status_code == 303
     assert Case.get_by_id(case.id).state == "with_teachers"
     assert _last_event(case) == ("appeal_grounds", "principal", "with_teachers")
@@ -243,7 +271,7 @@ def test_a_study_leave_returned_is_decided_again(leave, school, client, auth, cs
     assert leave.step(case, "decide", choice="grounds").status_code == 303
 
 
-# --- follow-up and formal-error appeal: returned only ------------------------------------------
+# --- follow-up and formal-error appeal ---------------------------------------------------------
 
 def test_a_follow_up_decision_returned_goes_back_to_the_department_head(app, client, auth,
                                                                         csrf, db):
@@ -265,8 +293,10 @@ def test_a_follow_up_decision_returned_goes_back_to_the_department_head(app, cli
                    summary="Skriftlig advarsel.").status_code == 303
     auth.logout()
     appeal = _appeal(client, auth, csrf, Decision.get(Decision.case == case))
-    assert _reverse(client, auth, csrf, appeal, "granted").status_code == 303
-    assert Case.get_by_id(case.id).state == "decided"  # a change is not applied here
+    assert _reverse(client, auth, csrf, appeal, "granted").status_code == 422  # (not offered)
+    assert _reverse(client, auth, csrf, appeal, "follow_up_plan").status_code == 303
+    assert Case.get_by_id(case.id).state == "decided"
+    assert _last_event(case) == ("appeal_change", "principal", "decided")
     other = _answered(s, commented=True)
     auth.login("avd1")
     assert _decide(client, csrf, other, outcome="written_warning",
@@ -306,8 +336,19 @@ def test_a_formal_error_grant_returned_goes_back_to_the_principal(db, client, au
                      {"version": case.version, "outcome": "new_grading", "scope": "one",
                       "reasons": "Feil i oppgaven."}).status_code == 303
     auth.logout()
-    _returned(client, auth, csrf, _appeal(client, auth, csrf,
-                                          Decision.get(Decision.case == case)))
+    grant = Decision.get(Decision.case == case)
+    appeal = _appeal(client, auth, csrf, grant)
+    auth.login("rektor")
+    form = " ".join(_page(client, f"/cases/{appeal.id}").split())
+    auth.logout()
+    # the grant's other outcome is offered, not "in part / in full"
+    assert 'value="new_exam"' in form and 'value="granted"' not in form
+    assert _reverse(client, auth, csrf, appeal, "new_exam").status_code == 303
+    assert Case.get_by_id(case.id).state == "granted"
+    assert _last_event(case) == ("appeal_change", "principal", "granted")
+    assert FormalErrorAppeal.get(FormalErrorAppeal.case == case).outcome == "new_exam"
+    DecisionAppeal.delete().execute()  # (appealed again, to be returned)
+    _returned(client, auth, csrf, _appeal(client, auth, csrf, grant))
     case = Case.get_by_id(case.id)
     assert case.state == "filed"
     assert FormalErrorAppeal.get(FormalErrorAppeal.case == case).outcome is None
@@ -330,8 +371,9 @@ def test_only_a_ruling_takes_the_steps_a_ruling_takes(app):
                 assert t.action.startswith("appeal_"), (kind.code, t.action)
             assert kind.actions(t.state, {APPEAL_REVIEWER, "student"}) == [
                 s for s in kind.transitions if s.state == t.state and "student" in s.roles]
-        assert kind.rulings_applied <= {*rulings.CHANGES, rulings.RETURNED}, kind.code
         assert bool(kind.rulings_applied) == (kind.on_ruling is not None), kind.code
+        if kind.ruling_changes is not None or kind.ruling_parts is not None:
+            assert kind.on_ruling is not None, kind.code
 
 
 def test_apply_ruling_refuses_a_step_that_is_not_a_rulings(school):

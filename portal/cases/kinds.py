@@ -112,9 +112,19 @@ class Kind:
     # inside the ruling's transaction; it takes its step with engine.apply_ruling and raises
     # StepRefused where the ruling cannot be applied. None: a ruling changes nothing here.
     on_ruling: Callable[..., Any] | None = None
-    # The rulings' outcomes on_ruling applies (granted, partly_granted, returned): with
-    # another, a ruling changes nothing in the case (the appeal's page says which apply).
+    # The rulings' outcomes on_ruling applies (granted, partly_granted, returned, or an
+    # outcome of the kind's own that a change gives): with another, a ruling changes nothing
+    # in the case (the appeal's page says which apply).
     rulings_applied: frozenset[str] = frozenset()
+    # What the first instance and the appeals board are offered to change one of the case's
+    # decisions to, in the student's favour (cases.rulings.changes): (decision) -> outcome
+    # codes, those that fit the decision and that on_ruling applies. None: the grants better
+    # than the decision's outcome (partly_granted, granted).
+    ruling_changes: Callable[..., Any] | None = None
+    # What a change in part grants, where the ruling must say it to be applied (an exam
+    # adaptation's adaptations): (decision) -> [(id, label)], of which the change in part
+    # names some (cases.rulings.Ruling.parts). None: a change in part says nothing more.
+    ruling_parts: Callable[..., Any] | None = None
     _table: dict = field(init=False, repr=False)
 
     def __post_init__(self):

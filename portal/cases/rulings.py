@@ -14,27 +14,31 @@ from dataclasses import dataclass
 from portal.cases.kinds import REGISTRY
 from portal.models import Case, Decision, Event, User
 
-# the new outcomes a change in the student's favour may give (decision_appeal's rules rank
-# them), and a return for new treatment
+# the new outcomes a change in the student's favour gives where the decision's kind has no
+# outcomes of its own for it (Kind.ruling_changes), ranked, and a return for new treatment
 CHANGES = ("partly_granted", "granted")
+RANK = {"refused": 0, "partly_granted": 1, "granted": 2}
+IN_PART = "partly_granted"
 RETURNED = "returned"
 
 
 @dataclass(frozen=True)
 class Ruling:
     """`decision` (its case loaded, as the ruling's request read it) changed to `outcome`
-    (one of CHANGES) or returned for new treatment (RETURNED), by `actor` ruling as `role`
-    (principal, appeals_board) in the appeal `appeal`."""
+    (one of changes(decision)) or returned for new treatment (RETURNED), by `actor` ruling
+    as `role` (principal, appeals_board) in the appeal `appeal`; `parts`: what a change in
+    part grants, where its kind asks it (Kind.ruling_parts: their ids)."""
 
     decision: Decision
     outcome: str
     actor: User
     role: str
     appeal: Case
+    parts: tuple[int, ...] = ()
 
     def __post_init__(self):
-        if self.outcome not in (*CHANGES, RETURNED):
-            raise ValueError(f"no ruling gives {self.outcome!r}")
+        if not self.outcome:
+            raise ValueError("a ruling gives an outcome")
 
     @property
     def returned(self) -> bool:
@@ -48,7 +52,25 @@ class Ruling:
     def event_data(self) -> dict:
         """What the appealed case's event records of the ruling."""
         return {"appeal": self.appeal.id, "decision": self.decision.id,
-                "outcome": self.outcome}
+                "outcome": self.outcome, **({"parts": list(self.parts)} if self.parts else {})}
+
+
+def changes(decision: Decision) -> list[str]:
+    """The outcomes a ruling may change `decision` (its case loaded) to, in the student's
+    favour, as its kind has them (Kind.ruling_changes): only those that fit the decision and
+    are applied to its case; for a kind that says none, the grants better than its outcome."""
+    kind = REGISTRY.get(decision.case.kind)
+    if kind is not None and kind.ruling_changes is not None:
+        return list(kind.ruling_changes(decision))
+    rank = RANK.get(decision.outcome, 0)
+    return [code for code in CHANGES if RANK[code] > rank]
+
+
+def parts(decision: Decision) -> list[tuple[int, str]]:
+    """What a change of `decision` in part must name to be applied (Kind.ruling_parts):
+    [(id, label)], or [] where a change in part says nothing more."""
+    kind = REGISTRY.get(decision.case.kind)
+    return list(kind.ruling_parts(decision)) if kind is not None and kind.ruling_parts else []
 
 
 def applied(case: Case) -> frozenset[str]:

@@ -87,6 +87,7 @@ from portal.kinds.absence_note import ruling, views  # noqa: E402
 
 KIND.on_ruling = ruling.on_ruling
 KIND.rulings_applied = frozenset({"granted", "partly_granted", "returned"})
+KIND.ruling_changes = ruling.changes
 
 KIND.extra_context = views.case_extra
 KIND.status_context = no_status_extras  # the status block shows the basics only

@@ -20,6 +20,16 @@ from portal.roles import student_words
 from portal.rules.deadlines import format_date
 
 
+def changes(decision) -> list[str]:
+    """A refusal is changed in part (accepted as the rules allow) or in full; an acceptance
+    in part, in full. A correction is made or not: only in full."""
+    note = AbsenceNote.get(AbsenceNote.case == decision.case_id)
+    if note.category == rules.CORRECTION:
+        return ["granted"] if decision.outcome == "refused" else []
+    return {"refused": [rulings.IN_PART, "granted"], "partly_granted": ["granted"]}.get(
+        decision.outcome, [])
+
+
 def on_ruling(ruling):
     """Apply `ruling` (cases.rulings.Ruling) to the note its decision was made on: the
     decision appealed must still stand as it left the note (refused, or accepted in part)."""

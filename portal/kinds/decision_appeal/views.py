@@ -119,6 +119,11 @@ def case_context(case, parts):
         "dismissal_rule": case.school.rules.rule(dismissal.RULE),
         "board_dismissal_rule": dismissal.board_rule(case.school),
     }
+    if (case.state == "filed" and "principal" in parts) or (
+            case.state == "with_board" and "appeals_board" in parts):
+        # what a change in part grants, where the ruling must say it (rulings.parts), as sent
+        context["ruling_parts"] = rulings.parts(decision)
+        context["parts_chosen"] = _parts_sent()
     if case.state == "filed" and "principal" in parts:
         changes = _changes(case, decision)
         context["reverse_form"] = step_form(ReverseForm, case)
@@ -152,16 +157,42 @@ def _ruling_hint(decision, outcomes) -> list[str]:
 
 
 def _changes(case, decision) -> list[tuple[str, str]]:
-    """The outcomes the decision may be changed to, in the student's favour: (code, label)."""
-    words = student_words(case.school)
-    return [(code, str(label) % words)
-            for code, label in r.reversal_options(decision.outcome).items()]
+    """The outcomes the decision may be changed to, in the student's favour, as its kind has
+    them (rulings.changes): (code, label)."""
+    return [(code, new_outcome_label(decision, code)) for code in rulings.changes(decision)]
 
 
-def new_outcome_label(case, code: str | None) -> str:
-    """What the board changed a decision to, in words (empty when it did not)."""
-    label = r.REVERSAL_OUTCOMES.get(code or "")
-    return str(label) % student_words(case.school) if label is not None else ""
+def new_outcome_label(decision, code: str | None) -> str:
+    """What the decision (its case loaded) is changed to, in words (empty when it is not):
+    a grant in the student's favour, or an outcome of the decision's kind's own."""
+    if not code:
+        return ""
+    label = r.REVERSAL_OUTCOMES.get(code)
+    if label is not None:
+        return str(label) % student_words(decision.case.school)
+    return decisions.outcome_label(code, decision.case.kind)
+
+
+def _parts_sent() -> set[int]:
+    """The parts a change in part names (rulings.parts' ids), as the form sent them."""
+    if request.method != "POST":
+        return set()
+    return {int(v) for v in request.form.getlist("parts") if v.isdigit()}
+
+
+def _parts_of_change(context, outcome) -> tuple[tuple[int, ...], str | None]:
+    """What the change to `outcome` names of the decision's parts (rulings.parts), and why
+    that is not a change in part of it (None when it is, or names none it need not)."""
+    offered = {part for part, _label in context.get("ruling_parts") or ()}
+    if outcome != rulings.IN_PART or not offered:
+        return (), None
+    chosen = tuple(sorted(context["parts_chosen"] & offered))
+    if not chosen:
+        return chosen, _("A change in part: tick what it grants.")
+    if len(chosen) == len(offered):
+        return chosen, _("Everything is ticked: that is a change in full. Choose the change "
+                         "asked for, or leave out what the change does not grant.")
+    return chosen, None
 
 
 def _holders(case):
@@ -180,16 +211,22 @@ def _holders(case):
 def reverse(case_id):
     """First instance: change the decision in the student's favour (never to their detriment)."""
     case, context, form = form_on_page(case_id, KIND, "reverse_form", ReverseForm)
-    if not form.validate_on_submit():
+    ok = form.validate_on_submit()
+    chosen, error = _parts_of_change(context, form.outcome.data) if ok else ((), None)
+    if error:
+        context["parts_error"] = error
+        form.form_errors.append(error)
+        ok = False
+    if not ok:
         return render_template("decision_appeal/case.html", **context), 422
     appeal, appealed = context["appeal"], context["appealed"]
     actor = current_user._get_current_object()
 
     def effect(case, event):
-        if form.outcome.data not in r.reversal_options(appealed.outcome):
+        if form.outcome.data not in rulings.changes(appealed):
             raise StepRefused(_("The first instance can only change the decision in "
                                 "%(students)s favour.", **student_words(case.school)))
-        label = str(r.REVERSAL_OUTCOMES[form.outcome.data]) % student_words(case.school)
+        label = new_outcome_label(appealed, form.outcome.data)
         decisions.issue(case, outcome=form.outcome.data, reasons=form.reasons.data.strip(),
                         summary=f"{label}: {appeal.change_wanted}"[:2000],
                         rule_reference=context["first_instance"].cite(),
@@ -198,7 +235,7 @@ def reverse(case_id):
         case.staff_due_on = None
         case.save()
         rulings.apply(Ruling(decision=appealed, outcome=form.outcome.data, actor=actor,
-                             role="principal", appeal=case))
+                             role="principal", appeal=case, parts=chosen))
 
     return take_step(case, "reverse", form, actor=actor, effect=effect,
                      done=_("The decision is changed in %(students)s favour.",
@@ -296,6 +333,11 @@ def decide(case_id):
                                       "%(students)s favour: the majority must uphold it or "
                                       "return it for new treatment.", **words))
         ok = False
+    chosen, error = _parts_of_change(context, change) if ok else ((), None)
+    if error:
+        context["parts_error"] = error
+        form.form_errors.append(error)
+        ok = False
     if not ok:
         return render_template("decision_appeal/case.html", **context), 422
 
@@ -317,7 +359,7 @@ def decide(case_id):
         if outcome in ("changed", "returned"):  # (upheld: the decision stands as it is)
             rulings.apply(Ruling(decision=context["appealed"], actor=actor,
                                  outcome=change or rulings.RETURNED, role="appeals_board",
-                                 appeal=case))
+                                 appeal=case, parts=chosen))
 
     actor = current_user._get_current_object()
     # a majority to dismiss a late appeal: the step that ends it so (cases/dismissal.py)

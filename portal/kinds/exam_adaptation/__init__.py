@@ -78,6 +78,8 @@ from portal.kinds.exam_adaptation.views import bp, case_extra  # noqa: E402
 KIND.extra_context = case_extra
 KIND.on_ruling = ruling.on_ruling
 KIND.rulings_applied = ruling.APPLIED
+KIND.ruling_changes = ruling.changes
+KIND.ruling_parts = ruling.parts
 KIND.status_context = no_status_extras  # the status block shows the basics only
 
 if find_spec("portal.notifications") is not None:  # the student's deadline reminders

@@ -80,6 +80,7 @@ FOLLOW_UP = register(Kind(
         Transition("signed", "decide", {"department_head"}, "decided", decision=True),
         Transition("commented", "decide", {"department_head"}, "decided", decision=True),
         # a ruling on an appeal that returns the decision for new treatment (ruling.py)
+        Transition("decided", "appeal_change", {APPEAL_REVIEWER}, "decided"),
         Transition("decided", "appeal_return", {APPEAL_REVIEWER}, "signed"),
         Transition("decided", "appeal_return_commented", {APPEAL_REVIEWER}, "commented"),
     ],
@@ -100,6 +101,7 @@ FOLLOW_UP = register(Kind(
         "comment": _l("Student commented instead of signing"),
         # (who took part is in the event's text: views.decide)
         "decide": _l("Decided after the meeting"),
+        "appeal_change": _l("Changed on appeal"),
         "appeal_return": _l("Returned for new treatment on appeal"),
         "appeal_return_commented": _l("Returned for new treatment on appeal"),
     },
@@ -118,6 +120,7 @@ FOLLOW_UP = register(Kind(
         "comment": _l("The protocol of the follow-up conversation has been commented on "
                       "instead of signed."),
         "decide": _l("A decision has been made in the follow-up case."),
+        "appeal_change": _l("The decision in the follow-up case has been changed on appeal."),
         "appeal_return": _l("The follow-up case has been returned for new treatment on "
                             "appeal."),
         "appeal_return_commented": _l("The follow-up case has been returned for new treatment "
@@ -132,6 +135,7 @@ from portal.kinds.follow_up import ruling, views  # noqa: E402,F401
 
 FOLLOW_UP.on_ruling = ruling.on_ruling
 FOLLOW_UP.rulings_applied = ruling.APPLIED
+FOLLOW_UP.ruling_changes = ruling.changes
 
 
 def load_demo(today):

@@ -55,8 +55,9 @@ register(Kind(
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
         Transition("with_board", dismissal.ACTION, {"appeals_board"}, dismissal.DISMISSED),
         *withdrawals(["filed", "with_board"]),
-        # a ruling on an appeal that returns the principal's grant, or dismissal, for new
-        # treatment
+        # a ruling on an appeal that changes the principal's grant, or returns the grant or
+        # the dismissal for new treatment
+        Transition("granted", "appeal_change", {APPEAL_REVIEWER}, "granted"),
         Transition("granted", "appeal_return", {APPEAL_REVIEWER}, "filed"),
         Transition(dismissal.DISMISSED, "appeal_return", {APPEAL_REVIEWER}, "filed"),
     ],
@@ -69,6 +70,7 @@ register(Kind(
         "grant": _l("Granted by the principal"),
         "forward": _l("Sent to the appeals body"),
         "decide": _l("Decided by the appeals body"),
+        "appeal_change": _l("Changed on appeal"),
         "appeal_return": _l("Returned for new treatment on appeal"),
         dismissal.ACTION: dismissal.EVENT_LABEL,
     },
@@ -86,6 +88,8 @@ register(Kind(
                            _l("The appeal on a formal error at an exam has been dismissed "
                               "because it came too late.")),
         "withdraw": _l("The appeal on a formal error at an exam has been withdrawn."),
+        "appeal_change": _l("The grant of the appeal on a formal error at an exam has been "
+                            "changed on appeal."),
         "appeal_return": _l("The appeal on a formal error at an exam has been returned for new "
                             "treatment."),
     },
@@ -96,5 +100,6 @@ from portal.kinds.formal_error_appeal import ruling, views  # noqa: E402,F401
 _kind = REGISTRY[KIND]
 _kind.on_ruling = ruling.on_ruling
 _kind.rulings_applied = ruling.APPLIED
+_kind.ruling_changes = ruling.changes
 
 __all__ = ["FormalErrorAppeal", "bp"]

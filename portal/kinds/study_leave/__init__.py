@@ -122,6 +122,7 @@ KIND.turn_begins = flow.turn_begins
 KIND.withdrawal_refused = flow.withdrawal_refused
 KIND.on_ruling = ruling.on_ruling
 KIND.rulings_applied = ruling.APPLIED
+KIND.ruling_changes = ruling.changes
 
 if find_spec("portal.notifications") is not None:  # the student's deadline reminders
     from portal.kinds.study_leave import reminders  # noqa: F401

@@ -7,8 +7,8 @@ the application is granted with their tasks, as the coordinator's grant would ha
 before they were asked, there are grounds, and it goes to them as the coordinator's finding
 of grounds sends it (appeal_grounds), for the coordinator to answer with their tasks.
 Returned for new treatment (a refusal or a grant), it goes back to the coordinator as sent
-(appeal_return). A change in part is not applied: an application is granted or refused as a
-whole.
+(appeal_return). A change in part is not offered (changes): an application is granted or
+refused as a whole.
 """
 
 from portal.cases import rulings
@@ -17,6 +17,12 @@ from portal.kinds.study_leave import flow
 from portal.models import Case
 
 APPLIED = frozenset({"granted", rulings.RETURNED})
+
+
+def changes(decision) -> list[str]:
+    """A refusal is changed to a grant; a grant is not changed further in the student's
+    favour (it may be returned)."""
+    return ["granted"] if decision.outcome == "refused" else []
 
 
 def on_ruling(ruling):

@@ -36,6 +36,9 @@ MESSAGES = {
              "Go to your home page to find your cases.")),
     413: (_l("The file is too large"),
           _l("Make the file smaller (for example a photo in lower resolution) and try again.")),
+    405: (_l("This address sends a form"),
+          _l("It cannot be opened as a page. Go back to the page the form is on, or go to "
+             "your home page.")),
     429: (_l("Too many attempts"), _l("Wait a little and try again.")),
     500: (_l("Something went wrong on our side"),
           _l("Nothing you did caused this. Try again in a moment; if it happens again, "
@@ -129,11 +132,43 @@ def _too_large(e):
     return _render(413)
 
 
+def _form_page(path_environ) -> str | None:
+    """The case page a form's address belongs to (/absence-notes/4/documents: case 4), or
+    None where the address names no case. (Whether the user has a part in the case is the
+    case page's to say: a 404 there as anywhere.)"""
+    from flask import url_for
+    from werkzeug.exceptions import HTTPException
+
+    try:
+        _endpoint, args = current_app.url_map.bind_to_environ(path_environ).match(
+            method="POST")
+    except HTTPException:
+        return None
+    case_id = args.get("case_id")
+    return url_for("cases.show", case_id=case_id) if isinstance(case_id, int) else None
+
+
+def _method_not_allowed(e):
+    """A form's address opened as a page: a reload after the form was refused (the browser's
+    address is the form's), a restored tab, a link copied. A case's form leads to its case;
+    any other gets the page that says so, in Norwegian, with the way home (and the Allow
+    header a 405 must carry)."""
+    from flask import redirect
+
+    if request.method in ("GET", "HEAD") and (page := _form_page(request.environ)):
+        return redirect(page, 303)
+    page = _render(405)
+    if page[1] != 405:  # (the database away: the 503 page, with its own headers)
+        return page
+    return *page, {"Allow": ", ".join(e.valid_methods or ())}
+
+
 def register_error_handlers(app):
     from portal.cases.engine import AlreadyFiled
 
     for code in MESSAGES:
         app.register_error_handler(code, _too_large if code == 413 else
+                                   _method_not_allowed if code == 405 else
                                    lambda e, code=code: _render(code))
 
     @app.errorhandler(peewee.OperationalError)

@@ -187,6 +187,26 @@ def test_404_page_says_what_to_do(client):
     assert "Vi fant ikke siden" in page and "startsiden" in page
 
 
+def test_a_cases_form_address_opened_as_a_page_leads_to_the_case(client, auth, school):
+    """A reload after a refused form, a restored tab or a copied link opens the form's
+    address with GET: its case, where the address names one (a 404 there for anyone without
+    a part, as for any case)."""
+    auth.login("elev1")
+    response = client.get("/absence-notes/4/documents")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/cases/4"
+
+
+def test_a_form_address_opened_as_a_page_says_so_in_norwegian(client, auth, school):
+    auth.login("elev1")
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+    page = response.get_data(as_text=True)
+    assert "Denne adressen sender et skjema" in page and "startsiden" in page
+    assert 'class="site-header"' in page  # the portal's page, with its menu
+
+
 def test_500_page_says_what_to_do(app, client):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 

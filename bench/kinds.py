@@ -17,6 +17,7 @@ The builder reads the rules of the school being built from `builder.profile`.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from portal.cases import dismissal
 from portal.cases.kinds import REGISTRY
 from portal.i18n import gettext as _
 from portal.rules.calendar import oslo_date
@@ -219,6 +220,9 @@ class GradeAppeal(FromGrade):
 
     requires = ("grade_appeal_deadline",)
     takes_part = ("exam_office",)
+    # (the dataset's appeals are filed within their deadline: none may be dismissed as late,
+    # portal/cases/dismissal.py)
+    skips = frozenset({dismissal.ACTION})
     joins = {"appoint": ("new_examiner",)}
     WINDOW = timedelta(days=9)  # (the vgs's 10 days; a fagskole's three weeks)
 
@@ -254,6 +258,9 @@ class DecisionAppeal(KindRows):
 
     requires = ("decision_appeal_deadline", "decision_appeal_first_instance", "appeal_body")
     takes_part = ("principal",)
+    # (the dataset's appeals are filed within their deadline: none may be dismissed as late,
+    # portal/cases/dismissal.py)
+    skips = frozenset({dismissal.ACTION})
     joins = {"forward": ("appeals_board",)}
     texts = {"forward": "Skolen opprettholder vedtaket og sender klagen til klagenemnda."}
     CHANGE_WANTED = "At søknaden innvilges."
@@ -437,6 +444,9 @@ class FormalErrorAppeal(FromGrade):
 
     requires = ("formal_error_appeal_deadline",)
     takes_part = ("principal",)
+    # (the dataset's appeals are filed within their deadline: none may be dismissed as late,
+    # portal/cases/dismissal.py)
+    skips = frozenset({dismissal.ACTION})
     joins = {"forward": ("appeals_board",)}
     WINDOW = timedelta(days=20)
     DESCRIPTION = ("Vedlegget som oppgave 3 viste til, ble delt ut først en time etter "

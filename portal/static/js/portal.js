@@ -69,18 +69,80 @@
     var xhr = event.detail.xhr;
     if (xhr.status === 304 || versionOf(xhr.responseText) === target.getAttribute("data-version")) {
       event.detail.shouldSwap = false;
+      catchUp();
       return;
     }
     previousState[target.id] = target.getAttribute("data-state");
   });
 
+  // Whether a field holds what the page did not come with: text typed, a choice changed,
+  // a file chosen.
+  function changed(field) {
+    var type = field.type;
+    if (type === "hidden" || type === "submit" || type === "button" || type === "reset"
+        || type === "image" || field.tagName === "BUTTON" || field.tagName === "FIELDSET"
+        || field.tagName === "OUTPUT" || field.tagName === "OBJECT") { return false; }
+    if (type === "checkbox" || type === "radio") { return field.checked !== field.defaultChecked; }
+    if (type === "file") { return field.files.length > 0; }
+    if (field.tagName === "SELECT") {
+      var options = Array.prototype.slice.call(field.options);
+      if (field.multiple) {
+        return options.some(function (o) { return o.selected !== o.defaultSelected; });
+      }
+      var first = -1;
+      var chosen = -1;
+      options.forEach(function (o, i) {
+        if (o.defaultSelected) { chosen = i; }
+        if (first < 0 && !o.disabled) { first = i; }
+      });
+      return field.selectedIndex !== (chosen >= 0 ? chosen : first);
+    }
+    return field.value !== field.defaultValue;
+  }
+
+  // Whether a form in the page holds what the user has not sent: a field changed, or the page
+  // answers a form that was not taken and gave back what was written (data-kept).
+  function unsent() {
+    if (document.querySelector("#case-changed[data-kept]")) { return true; }
+    return Array.prototype.some.call(document.querySelectorAll("#main form"), function (form) {
+      return Array.prototype.some.call(form.elements, changed);
+    });
+  }
+
+  function typing() {
+    var active = document.activeElement;
+    return !!(active && active.matches
+              && active.matches("#main form input, #main form textarea, #main form select"));
+  }
+
   // When the state of the case changed, what the user can do changed too: refresh the rest of
-  // the page in place, unless they are typing in a form. After a step taken in place, move
-  // focus to its message.
+  // the page in place. Never while a form holds what the user has not sent (the page says the
+  // case changed, with a link to load it, and keeps polling), nor while they are in a field;
+  // a later poll refreshes it once neither holds. After a step taken in place, move focus to
+  // its message.
+  var outdated = false;
+  function catchUp() {
+    if (!outdated) { return; }
+    var region = document.getElementById("case-changed");
+    if (unsent()) {
+      var notice = region && region.querySelector("template");
+      if (notice && !region.querySelector("p")) {
+        region.appendChild(notice.content.cloneNode(true));
+      }
+      return;
+    }
+    if (typing()) { return; }
+    outdated = false;
+    var page = (region && region.getAttribute("data-page"))
+      || window.location.pathname + window.location.search;
+    window.htmx.ajax("GET", page, { target: "#main", select: "#main", swap: "outerHTML" });
+  }
+
   var previousState = {};
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (target && target.id === "main") {
+      outdated = false;
       var message = document.querySelector("#main .error-summary, #main .flash");
       if (message) {
         if (!message.hasAttribute("tabindex")) { message.setAttribute("tabindex", "-1"); }
@@ -93,12 +155,8 @@
       delete previousState[id];
       var fresh = document.getElementById(id);
       var now = fresh && fresh.getAttribute("data-state");
-      var active = document.activeElement;
-      var typing = active && active.matches && active.matches("#main form input, #main form textarea, #main form select");
-      if (before && now && before !== now && !typing) {
-        window.htmx.ajax("GET", window.location.pathname + window.location.search,
-          { target: "#main", select: "#main", swap: "outerHTML" });
-      }
+      if (before && now && before !== now) { outdated = true; }
     });
+    catchUp();
   });
 })();

@@ -174,6 +174,80 @@ def test_student_sends_a_sick_note(hav, client, auth, csrf):
     assert ExamRegistration.get_by_id(reg.id).status == "sick_documented"
 
 
+# --- no sick note for an exam with a grade (§ 4-6: ill before the exam, or during it) -----
+
+def _grade(reg, grader, letter="B", published=True):
+    from portal.grades.models import Grade
+
+    return Grade.create(registration=reg, grade=letter, graded_by=grader,
+                        published_at=utcnow() if published else None)
+
+
+def test_no_sick_note_for_an_exam_completed_with_a_grade(hav, client, auth, csrf):
+    """An oral exam two days ago, attended and graded B: the note would take back an attempt
+    the student completed. Another exam that day, attended but left ill (no grade): the note
+    is taken."""
+    from io import BytesIO
+
+    from portal.exams.models import ExamSickNote
+
+    graded = ExamRegistration.create(exam=make_exam(hav, utcnow() - timedelta(days=2),
+                                                    form="oral", minutes=30),
+                                     student=hav.elev1, status="attended")
+    _grade(graded, hav.office)
+    left_ill = ExamRegistration.create(exam=make_exam(hav, utcnow() - timedelta(days=2),
+                                                      hav.matte),
+                                       student=hav.elev1, status="attended")
+    auth.login("elev1")
+    html = client.get("/exams/mine").get_data(as_text=True)
+    assert f'href="/exams/registrations/{graded.id}/sick-note"' not in html
+    assert f'href="/exams/registrations/{left_ill.id}/sick-note"' in html
+    page = client.get(f"/exams/registrations/{graded.id}/sick-note", follow_redirects=True)
+    assert page.request.path == "/exams/mine"
+    text = page.get_data(as_text=True)
+    assert "du har fullført den, og den har fått karakter" in text
+    assert "forskriften § 4-6 (2)" in text
+    token = csrf(client.get(f"/exams/registrations/{left_ill.id}/sick-note")
+                 .get_data(as_text=True))
+    refused = client.post(f"/exams/registrations/{graded.id}/sick-note", data={
+        "csrf_token": token, "document": (BytesIO(PNG), "lege.png")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "den har fått karakter" in refused.get_data(as_text=True)
+    assert ExamRegistration.get_by_id(graded.id).status == "attended"
+    assert not ExamSickNote.select().where(ExamSickNote.registration == graded.id).exists()
+    assert plan.attempts_used(hav.elev1, hav.norsk) == 1
+    taken = client.post(f"/exams/registrations/{left_ill.id}/sick-note", data={
+        "csrf_token": token, "document": (BytesIO(PNG), "lege.png")},
+        content_type="multipart/form-data")
+    assert taken.status_code == 303
+    assert ExamRegistration.get_by_id(left_ill.id).status == "sick_documented"
+
+
+def test_a_grade_not_yet_published_also_refuses_the_note(hav):
+    reg = ExamRegistration.create(exam=make_exam(hav, oslo(2027, 1, 14, 9)), student=hav.elev1,
+                                  status="attended")
+    assert plan.can_file_sick_note(reg, at=oslo(2027, 1, 16))
+    _grade(reg, hav.office, "F", published=False)
+    assert not plan.can_file_sick_note(reg, at=oslo(2027, 1, 16))
+    with pytest.raises(plan.ExamRuleError):
+        plan.file_sick_note(reg, _checked(), at=oslo(2027, 1, 16))
+    assert ExamRegistration.get_by_id(reg.id).status == "attended"
+
+
+def test_nki_refuses_a_note_for_a_graded_exam_naming_its_rule(db):
+    s = make_school(profile="nki", code="nki")
+    s.office = make_user("eksamen", ["exam_office"], s.school, "Elin Eksamen")
+    reg = ExamRegistration.create(exam=make_exam(s, oslo(2027, 1, 14, 9)), student=s.elev1,
+                                  status="attended")
+    _grade(reg, s.office, "E")
+    with pytest.raises(plan.ExamRuleError) as refused:
+        plan.file_sick_note(reg, _checked(), at=oslo(2027, 1, 20))
+    assert "jf. eksamensreglementet, forfall og sykdom under eksamen" in str(refused.value)
+    assert ExamRegistration.get_by_id(reg.id).status == "attended"
+    assert plan.attempts_used(s.elev1, s.norsk) == 1
+
+
 def test_access_to_exam_pages(hav, client, auth, csrf):
     exam = make_exam(hav, utcnow() + timedelta(days=10))
     reg = plan.register(exam, hav.elev1)

@@ -82,29 +82,59 @@ def sick_note_deadline(exam: Exam) -> Deadline | None:
     return None if rule is None else Deadline.after(exam_day(exam), rule, roll=False)
 
 
-def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None) -> bool:
-    deadline = sick_note_deadline(reg.exam)
+def graded(regs) -> set[int]:
+    """The ids of those of `regs` that have a grade, in one query (the student's list asks it
+    for every row)."""
+    from portal.grades.models import Grade
+
+    ids = [reg.id for reg in regs]
+    if not ids:
+        return set()
+    return {row.registration_id for row in
+            Grade.select(Grade.registration).where(Grade.registration.in_(ids)).distinct()}
+
+
+def sick_note_refusal(reg: ExamRegistration, at: datetime | None = None,
+                      has_grade: bool | None = None) -> str | None:
+    """Why the student cannot send a doctor's note for the exam now, or None. `has_grade`
+    spares the query when the caller knows it (plan.graded).
+
+    The note covers a student who fell ill before the exam or during it and left (havbruk's
+    forskrift § 4-6 (1)-(2); NKI's eksamensreglement, forfall og sykdom under eksamen): such a
+    student has no grade. An exam with a grade was completed, and a note afterwards cannot
+    take back the attempt (say after a poor grade)."""
     at = at or cal.utcnow()
-    return (reg.status in ("registered", "attended") and deadline is not None
-            and reg.exam.starts_at <= at and deadline.is_on_time(at))
+    deadline = sick_note_deadline(reg.exam)
+    if deadline is None:
+        return _("Your school takes sick notes for exams at the exam office.")
+    if reg.exam.starts_at > at:
+        return _("A sick note can be sent from the start of the exam. To stay away from an "
+                 "exam, withdraw from it.")
+    if deadline.is_late(at):
+        return _("Too late for a sick note: %(deadline)s",
+                 deadline=deadline.describe(cal.oslo_date(at)))
+    if reg.status not in ("registered", "attended"):
+        return _("You are not registered for this exam.")
+    if has_grade if has_grade is not None else reg.id in graded([reg]):
+        return _("You cannot send a sick note for this exam: you completed it and it has been "
+                 "graded. A sick note is for a student who falls ill before the exam, or "
+                 "during it and leaves (%(rule)s).",
+                 rule=_rule(reg.exam, SICK_NOTE_RULE).cite())
+    return None
+
+
+def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None,
+                       has_grade: bool | None = None) -> bool:
+    return sick_note_refusal(reg, at, has_grade) is None
 
 
 def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
     """Store the doctor's note; the attempt no longer counts."""
     at = at or cal.utcnow()
-    deadline = sick_note_deadline(reg.exam)
-    if deadline is None:
-        raise ExamRuleError(_("Your school takes sick notes for exams at the exam office."))
-    if reg.exam.starts_at > at:
-        raise ExamRuleError(_("A sick note can be sent from the start of the exam. To stay "
-                              "away from an exam, withdraw from it."))
-    if deadline.is_late(at):
-        raise ExamRuleError(_("Too late for a sick note: %(deadline)s",
-                              deadline=deadline.describe(cal.oslo_date(at))))
-    if reg.status not in ("registered", "attended"):
-        raise ExamRuleError(_("You are not registered for this exam."))
     with database.atomic():
+        if why := sick_note_refusal(reg, at):
+            raise ExamRuleError(why)
         note = ExamSickNote.create(registration=reg, filename=checked.filename,
                                    content_type=checked.content_type, size=checked.size,
                                    sha256=checked.sha256, data=checked.data,

@@ -185,6 +185,7 @@ def mine():
     regs = list(plan.registrations_of(current_user))
     from portal.kinds.exam_adaptation.rules import application_deadline
 
+    graded = plan.graded(regs)
     rows = []
     for reg in regs:
         rows.append({
@@ -193,7 +194,7 @@ def mine():
             "can_withdraw": plan.can_withdraw(reg),
             "withdrawal_text": plan.withdrawal_text(reg.exam),
             "sick_deadline": plan.sick_note_deadline(reg.exam),
-            "can_sick_note": plan.can_file_sick_note(reg),
+            "can_sick_note": plan.can_file_sick_note(reg, has_grade=reg.id in graded),
             "adaptation_deadline": application_deadline(reg.exam),
             "max_attempts": plan.max_attempts(reg.exam.school),
         })
@@ -228,6 +229,9 @@ def withdraw(reg_id):
 def sick_note(reg_id):
     """Send a doctor's note so the attempt does not count."""
     reg = own_registration(reg_id)
+    if request.method == "GET" and (why := plan.sick_note_refusal(reg)):
+        flash(why, "error")  # (the rule: not a form that is refused when sent)
+        return redirect(url_for("exams.mine"), code=303)
     form = SickNoteForm()
     deadline = plan.sick_note_deadline(reg.exam)
     if form.validate_on_submit():

@@ -154,7 +154,7 @@ def test_student_sees_own_exams_and_withdraws(hav, client, auth, csrf):
     html = page.get_data(as_text=True)
     assert "Norsk" in html and "forskriften § 4-4 (3)" in html
     response = client.post(f"/exams/registrations/{reg.id}/withdraw",
-                           data={"csrf_token": csrf(html)})
+                           data={"csrf_token": csrf(html), "confirmed": "yes"})
     assert response.status_code == 303
     assert ExamRegistration.get_by_id(reg.id).status == "withdrawn"
 
@@ -172,6 +172,90 @@ def test_student_sends_a_sick_note(hav, client, auth, csrf):
         "document": (BytesIO(PNG), "lege.png")}, content_type="multipart/form-data")
     assert response.status_code == 303
     assert ExamRegistration.get_by_id(reg.id).status == "sick_documented"
+
+
+# --- withdrawing asks first (§ 4-4 (3): at least 24 hours before) ------------------------
+
+def _next_exam(s, days=10):
+    """An exam at 09:00 Oslo time `days` from today."""
+    from portal.rules.calendar import today
+
+    return make_exam(s, plan.to_utc(today() + timedelta(days=days), time(9)))
+
+
+def test_my_exams_links_to_the_confirmation_instead_of_withdrawing_at_once(hav, client, auth):
+    reg = plan.register(_next_exam(hav), hav.elev1)
+    auth.login("elev1")
+    html = client.get("/exams/mine").get_data(as_text=True)
+    assert (f'<a class="button secondary" href="/exams/registrations/{reg.id}/withdraw">'
+            "Meld deg av eksamen</a>") in html
+    assert 'method="post"' not in html.split("<main", 1)[1]  # no one-tap form in the list
+
+
+def test_withdrawing_asks_first_then_withdraws_and_says_so(hav, client, auth, csrf):
+    from portal.filters import local_datetime
+
+    exam = _next_exam(hav)
+    reg = plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    page = client.get(f"/exams/registrations/{reg.id}/withdraw")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>Vil du melde deg av eksamen?</h1>" in html
+    with client.application.test_request_context():
+        when = local_datetime(exam.starts_at)
+    assert "NOR1260 Norsk" in html and when in html and "kl. 09:00" in when
+    limit = plan.withdrawal_limit(exam)
+    assert f"Du kan melde deg av til {limit.day}. " in html
+    assert "jf. forskriften § 4-4 (3)" in html
+    assert "teller ikke som forsøk" in html
+    assert "Du kan ikke melde deg opp til eksamen igjen selv" in html
+    assert f'<form method="post" action="/exams/registrations/{reg.id}/withdraw"' in html
+    assert '<input type="hidden" name="confirmed" value="yes">' in html
+    assert 'href="/exams/mine">Nei, tilbake til mine eksamener</a>' in html
+    assert ExamRegistration.get_by_id(reg.id).status == "registered"  # asking changed nothing
+    no_token = client.post(f"/exams/registrations/{reg.id}/withdraw", data={"confirmed": "yes"})
+    assert no_token.status_code == 400  # the confirmation still needs its CSRF token
+    assert ExamRegistration.get_by_id(reg.id).status == "registered"
+    response = client.post(f"/exams/registrations/{reg.id}/withdraw",
+                           data={"csrf_token": csrf(html), "confirmed": "yes"},
+                           follow_redirects=True)
+    assert response.request.path == "/exams/mine"
+    assert "Du har meldt deg av eksamen i Norsk." in response.get_data(as_text=True)
+    assert ExamRegistration.get_by_id(reg.id).status == "withdrawn"
+
+
+@pytest.mark.parametrize("extra", [{}, {"confirmed": "y"}])
+def test_a_withdrawal_not_confirmed_is_sent_to_the_confirmation(hav, client, auth, csrf, extra):
+    reg = plan.register(_next_exam(hav), hav.elev1)
+    auth.login("elev1")
+    token = csrf(client.get("/exams/mine").get_data(as_text=True))
+    response = client.post(f"/exams/registrations/{reg.id}/withdraw",
+                           data={"csrf_token": token, **extra})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/exams/registrations/{reg.id}/withdraw")
+    assert ExamRegistration.get_by_id(reg.id).status == "registered"
+
+
+def test_the_24_hour_limit_holds_on_the_confirmed_post(hav, client, auth, csrf):
+    """The page is not offered once the limit has passed, and a confirmation posted after it
+    (the page opened in time, sent too late) withdraws nothing."""
+    exam = make_exam(hav, utcnow() + timedelta(days=3))
+    reg = plan.register(exam, hav.elev1)
+    auth.login("elev1")
+    html = client.get(f"/exams/registrations/{reg.id}/withdraw").get_data(as_text=True)
+    assert "Vil du melde deg av eksamen?" in html
+    Exam.update(starts_at=utcnow() + timedelta(hours=23)).where(Exam.id == exam.id).execute()
+    response = client.post(f"/exams/registrations/{reg.id}/withdraw",
+                           data={"csrf_token": csrf(html), "confirmed": "yes"},
+                           follow_redirects=True)
+    assert response.request.path == "/exams/mine"
+    text = response.get_data(as_text=True)
+    assert "For sent å melde seg av" in text and "forskriften § 4-4 (3)" in text
+    assert ExamRegistration.get_by_id(reg.id).status == "registered"
+    again = client.get(f"/exams/registrations/{reg.id}/withdraw", follow_redirects=True)
+    assert again.request.path == "/exams/mine"
+    assert "For sent å melde seg av" in again.get_data(as_text=True)
+    assert f'href="/exams/registrations/{reg.id}/withdraw"' not in again.get_data(as_text=True)
 
 
 # --- no sick note for an exam with a grade (§ 4-6: ill before the exam, or during it) -----
@@ -256,9 +340,11 @@ def test_access_to_exam_pages(hav, client, auth, csrf):
     assert client.get(f"/exams/{exam.id}").status_code == 404
     assert client.get(f"/exams/{exam.id}/adaptations").status_code == 404
     assert client.get(f"/exams/registrations/{reg.id}/sick-note").status_code == 404
+    assert client.get(f"/exams/registrations/{reg.id}/withdraw").status_code == 404
     html = client.get("/exams/mine").get_data(as_text=True)
     assert client.post(f"/exams/registrations/{reg.id}/withdraw",
-                       data={"csrf_token": csrf(html)}).status_code == 404
+                       data={"csrf_token": csrf(html), "confirmed": "yes"}).status_code == 404
+    assert ExamRegistration.get_by_id(reg.id).status == "registered"
 
 
 # --- statements per page (no query per row) -----------------------------------------------

@@ -57,15 +57,21 @@ def can_withdraw(reg: ExamRegistration, at: datetime | None = None) -> bool:
     return reg.status == "registered" and limit is not None and at <= limit
 
 
-def withdraw(reg: ExamRegistration, at: datetime | None = None) -> None:
+def withdrawal_refusal(reg: ExamRegistration, at: datetime | None = None) -> str | None:
+    """Why the student cannot withdraw from the exam now, or None."""
     if reg.status != "registered":
-        raise ExamRuleError(_("You are not registered for this exam."))
-    limit = withdrawal_limit(reg.exam)
-    if limit is None:
-        raise ExamRuleError(_("Your school does not allow withdrawal in the portal. Contact "
-                              "the exam office."))
+        return _("You are not registered for this exam.")
+    if withdrawal_limit(reg.exam) is None:
+        return _("Your school does not allow withdrawal in the portal. Contact the exam "
+                 "office.")
     if not can_withdraw(reg, at):
-        raise ExamRuleError(withdrawal_late_text(reg.exam))
+        return withdrawal_late_text(reg.exam)
+    return None
+
+
+def withdraw(reg: ExamRegistration, at: datetime | None = None) -> None:
+    if why := withdrawal_refusal(reg, at):
+        raise ExamRuleError(why)
     _set_status(reg, "withdrawn")
 
 

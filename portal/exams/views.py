@@ -198,7 +198,7 @@ def mine():
             "adaptation_deadline": application_deadline(reg.exam),
             "max_attempts": plan.max_attempts(reg.exam.school),
         })
-    return render_template("exams/mine.html", rows=rows, form=ActionForm(), today=cal.today())
+    return render_template("exams/mine.html", rows=rows, today=cal.today())
 
 
 def own_registration(reg_id: int) -> ExamRegistration:
@@ -208,20 +208,35 @@ def own_registration(reg_id: int) -> ExamRegistration:
     return reg
 
 
-@bp.route("/registrations/<int:reg_id>/withdraw", methods=["POST"])
+CONFIRMED = "yes"  # the confirmation page's `confirmed` field
+
+
+@bp.route("/registrations/<int:reg_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(reg_id):
-    """Withdraw from an exam before the profile's limit."""
+    """Withdraw from an exam before the profile's limit. The list's button leads to a page
+    that asks first (no JavaScript needed): one stray tap must not cost the student the exam,
+    since only the exam office registers them again. A post without the page's confirmation
+    is sent to the page and changes nothing; the limit is checked again on the post."""
     reg = own_registration(reg_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        plan.withdraw(reg)
-        flash(_("You have withdrawn from the exam in %(subject)s.", subject=reg.exam.subject.name),
-              "success")
-    except plan.ExamRuleError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("exams.mine"), code=303)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        if request.form.get("confirmed") != CONFIRMED:
+            return redirect(url_for("exams.withdraw", reg_id=reg.id), code=303)
+        try:
+            plan.withdraw(reg)
+            flash(_("You have withdrawn from the exam in %(subject)s.",
+                    subject=reg.exam.subject.name), "success")
+        except plan.ExamRuleError as exc:
+            flash(str(exc), "error")
+        return redirect(url_for("exams.mine"), code=303)
+    why = plan.withdrawal_refusal(reg)
+    if why:  # (the rule, with its date: not a page that asks in vain)
+        flash(why, "error")
+        return redirect(url_for("exams.mine"), code=303)
+    return render_template("exams/withdraw.html", reg=reg, exam=reg.exam,
+                           withdrawal_text=plan.withdrawal_text(reg.exam), confirmed=CONFIRMED)
 
 
 @bp.route("/registrations/<int:reg_id>/sick-note", methods=["GET", "POST"])

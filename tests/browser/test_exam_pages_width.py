@@ -1,5 +1,6 @@
-"""The student's exams and the exam office's list of granted adaptations fit a 360 px phone:
-nothing wider than the screen (a usability test found them 431 and 453 px wide)."""
+"""The student's exams (and the page that asks before withdrawing from one) and the exam
+office's list of granted adaptations fit a 360 px phone: nothing wider than the screen (a
+usability test found them 431 and 453 px wide)."""
 
 from peewee import fn
 from playwright.sync_api import expect
@@ -56,6 +57,15 @@ def test_exam_pages_fit_a_360_px_phone(app, live_server, login, axe):
     expect(student.get_by_text("Søk om tilrettelegging innen").first).to_be_visible()
     fits_the_screen(student)
     axe(student)
+
+    # withdrawing asks first, on a page of its own that fits the phone too
+    student.get_by_role("link", name="Meld deg av eksamen").first.click()
+    expect(student.get_by_role("heading", name="Vil du melde deg av eksamen?")).to_be_visible()
+    expect(student.get_by_role("button", name="Ja, meld meg av eksamen")).to_be_visible()
+    fits_the_screen(student)
+    axe(student)
+    student.get_by_role("link", name="Nei, tilbake til mine eksamener").click()
+    expect(student.get_by_role("heading", name="Mine eksamener")).to_be_visible()
 
     office = login("f-eksamen")
     office.set_viewport_size(NARROW)

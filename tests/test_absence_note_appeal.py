@@ -170,7 +170,8 @@ def test_the_principal_reverses_a_refusal_and_the_note_is_accepted(client, auth,
 def test_an_acceptance_in_part_changed_in_full_keeps_every_day_off_the_diploma(
         client, auth, csrf, staff):
     """Ten days accepted, then two over the ten accepted in part. The principal changes
-    the decision in part in full: the two days are kept off the diploma too (12 of 10)."""
+    the decision in part in full: the two days are kept off the diploma too, by the ruling,
+    over the limit: the count against it stays 10 of 10, and the two are named beside it."""
     _first, case = _over_the_ten_days(client, auth, csrf)
     assert _review(client, csrf, case, "accept_in_part").status_code == 303
     auth.logout()
@@ -187,7 +188,23 @@ def test_an_acceptance_in_part_changed_in_full_keeps_every_day_off_the_diploma(
     assert "over grensen i reglene: 16. november 2026, 17. november 2026." in \
         note.outcome["explanation"]
     assert _events(case)[-1] == ("appeal_change", "principal", "accepted")
-    assert "Dager holdt utenfor vitnemålet: 12 av 10, 0 igjen." in _absence_page(client, auth)
+    # the two days are kept off by the ruling, beside the count against the ten, not in it:
+    # in the note's timeline and on the student's page, naming the appeal (linked for them)
+    assert "Dager holdt utenfor vitnemålet dette skoleåret: 10 av 10, 0 igjen." in \
+        note.outcome["explanation"]
+    assert "av 10" not in note.outcome["explanation"].replace("10 av 10", "")
+    assert [c.appeal_id for c in AbsenceCover.select().where(AbsenceCover.case == case.id)
+            .order_by(AbsenceCover.date)] == [appeal.id, appeal.id]
+    page = _absence_page(client, auth)
+    assert "Dager holdt utenfor vitnemålet: 10 av 10, 0 igjen." in page
+    assert "12 av 10" not in page
+    assert (f'Også holdt utenfor vitnemålet, over grensen, etter klageavgjørelsen i sak '
+            f'<a href="/cases/{appeal.id}">{appeal.reference}</a>: 16. november 2026, '
+            f'17. november 2026.') in page
+    summary = absence_summary(staff.elev1, staff.year, TODAY)
+    assert (summary.struck_days, summary.struck_days_left) == (10, 0)
+    assert [(r.appeal_id, r.days) for r in summary.ruled_over_limit] == [
+        (appeal.id, (date(2026, 11, 16), date(2026, 11, 17)))]
 
 
 def test_a_refusal_changed_in_part_is_accepted_as_the_rules_allow(client, auth, csrf, staff):
@@ -252,7 +269,7 @@ def test_the_ruling_and_its_change_to_the_note_are_one_step(client, auth, csrf, 
     note_case, refusal = _refused(client, auth, csrf)
     appeal = _appeal(client, auth, csrf, refusal)
 
-    def broken(case, note, outcome):
+    def broken(case, note, outcome, **ruled):
         raise RuntimeError("the covers could not be written")
 
     monkeypatch.setattr(review, "cover", broken)
@@ -422,3 +439,95 @@ def test_two_rulings_on_one_note_at_once_cannot_both_win(app, client, auth, csrf
     assert [e[0] for e in _events(case)].count("appeal_change") == 1
     assert _covers(case) == [(date(2026, 11, 16), True, True),
                              (date(2026, 11, 17), True, True)]
+
+
+# -- days kept off the diploma over the limit by a ruling ----------------------------------------
+
+def _kept_over_the_ten(client, auth, csrf):
+    """Ten days accepted, two more over the ten accepted in part, and the principal changes
+    the decision in full: (the note's case, the appeal's case); nobody is logged in."""
+    _first, case = _over_the_ten_days(client, auth, csrf)
+    assert _review(client, csrf, case, "accept_in_part").status_code == 303
+    auth.logout()
+    appeal = _appeal(client, auth, csrf, Decision.get(Decision.case == case))
+    assert _reverse(client, auth, csrf, appeal).status_code == 303
+    return case, Case.get_by_id(appeal.id)
+
+
+def test_staff_see_the_days_a_ruling_keeps_off_beside_the_count(client, auth, csrf, staff):
+    """The class overview and the student's page for staff count 10 of 10 and name the
+    ruling's two days beside it: the appeal's number, a link only for one with a part in
+    the appeal's case."""
+    from portal.models import Participant
+
+    _case, appeal = _kept_over_the_ten(client, auth, csrf)
+    ref = appeal.reference
+    days = "16. november 2026, 17. november 2026"
+    for username in ("laerer1", "laerer2"):
+        user = getattr(staff, username)
+        linked = Participant.select().where((Participant.case == appeal.id)
+                                            & (Participant.user == user.id)).exists()
+        shown = f'<a href="/cases/{appeal.id}">{ref}</a>' if linked else ref
+        auth.login(username)
+        for url in (f"/absence/classes/{staff.klass.id}", f"/absence/students/{staff.elev1.id}"):
+            html = " ".join(client.get(url).get_data(as_text=True).split())
+            assert "Dager holdt utenfor vitnemålet: 10 av 10, 0 igjen." in html, (username, url)
+            assert "12 av 10" not in html
+            assert (f"Også holdt utenfor vitnemålet, over grensen, etter klageavgjørelsen i sak "
+                    f"{shown}: {days}.") in html, (username, url)
+        auth.logout()
+    # laerer2 teaches the class but has no part in the appeal: the number, not a link
+    assert not Participant.select().where((Participant.case == appeal.id)
+                                          & (Participant.user == staff.laerer2.id)).exists()
+
+
+def test_a_later_note_counts_ten_of_ten_and_names_the_ruling(client, auth, csrf, staff):
+    """After the ruling, the reviewer of another note reads 10 of 10 with the ruling's days
+    beside it, and the note is accepted only in part: the ruling's days do not free a place
+    under the limit, nor count twice against it."""
+    _case, appeal = _kept_over_the_ten(client, auth, csrf)
+    (later,) = _notes(client, auth, csrf, "c", ("2026-11-18", "2026-11-18"))[-1:]
+    auth.login("laerer1")
+    html = " ".join(client.get(f"/cases/{later.id}").get_data(as_text=True).split())
+    assert "Dager holdt utenfor vitnemålet dette skoleåret: 10 av 10, 0 igjen." in html
+    assert (f"Også holdt utenfor vitnemålet, over grensen, etter klageavgjørelsen i sak "
+            f"{appeal.reference}: 16. november 2026, 17. november 2026.") in html
+    assert "12 av 10" not in html
+    assert 'value="accept_in_part"' in html and 'value="accept"' not in html
+    assert _review(client, csrf, later, "accept_in_part").status_code == 303
+    auth.logout()
+    assert _covers(later) == [(date(2026, 11, 18), True, False)]
+    summary = absence_summary(staff.elev1, staff.year, TODAY)
+    assert (summary.struck_days, summary.struck_days_left) == (10, 0)
+
+
+def test_only_the_days_past_the_ten_are_the_rulings_when_a_religious_limit_was_passed(
+        client, auth, csrf, staff):
+    """Two religious holidays and seven days of political work accepted: nine of ten. A note
+    of two more religious holidays passes the limit of two for them and is accepted in part
+    (both on the diploma). Changed in full, both are kept off: the first fills the tenth
+    place, only the second is the ruling's, over the ten."""
+    first, second = _notes(client, auth, csrf, "religious", ("2026-11-02", "2026-11-03"),
+                           ("2026-11-13", "2026-11-16"))[-2:]
+    (political,) = _notes(client, auth, csrf, "c", ("2026-11-04", "2026-11-12"))[-1:]
+    auth.login("laerer1")
+    for case in (first, political):
+        assert _review(client, csrf, case, "accept").status_code == 303
+    assert _review(client, csrf, second, "accept_in_part").status_code == 303
+    auth.logout()
+    assert _covers(second) == [(date(2026, 11, 13), True, False),
+                               (date(2026, 11, 16), True, False)]
+    appeal = _appeal(client, auth, csrf, Decision.get(Decision.case == second))
+    assert _reverse(client, auth, csrf, appeal).status_code == 303
+    assert _covers(second) == [(date(2026, 11, 13), True, True),
+                               (date(2026, 11, 16), True, True)]
+    note = AbsenceNote.get(AbsenceNote.case == second.id)
+    assert "Dager holdt utenfor vitnemålet dette skoleåret: 10 av 10, 0 igjen." in \
+        note.outcome["explanation"]
+    page = _absence_page(client, auth)
+    assert "Dager holdt utenfor vitnemålet: 10 av 10, 0 igjen." in page
+    assert (f'etter klageavgjørelsen i sak <a href="/cases/{appeal.id}">{appeal.reference}</a>: '
+            f"16. november 2026.") in page
+    assert [(c.date, c.appeal_id) for c in AbsenceCover.select().where(
+        AbsenceCover.case == second.id).order_by(AbsenceCover.date)] == [
+        (date(2026, 11, 13), None), (date(2026, 11, 16), appeal.id)]

@@ -52,7 +52,9 @@ class AbsenceCover(BaseModel):
     """What an accepted note covers: a whole school day (lesson NULL) or one lesson, in every
     subject (subject NULL) or in one (a study leave's R, only where its teacher approved),
     and whether it is documented (outside the absence limit) and struck (kept off the
-    diploma)."""
+    diploma). `appeal`: the appeal whose ruling keeps a struck day off the diploma over the
+    limit of school days a year (the appeals body may decide so; domain.md § 1): such a day
+    is shown beside the count against the limit, not in it; NULL for every other cover."""
 
     student = ForeignKeyField(User, on_delete="CASCADE")
     school_year = ForeignKeyField(SchoolYear, on_delete="CASCADE")
@@ -63,12 +65,18 @@ class AbsenceCover(BaseModel):
     category = CharField(max_length=16)
     documented = BooleanField(default=True)
     struck = BooleanField(default=False)
+    # indexed where set (below; migration 034): NULL in nearly every row
+    appeal = ForeignKeyField(Case, null=True, on_delete="SET NULL", backref="ruled_covers",
+                             index=False)
 
     class Meta:
         indexes = (
             (("student", "school_year", "date"), False),
             (("case",), False),
         )
+
+
+AbsenceCover.add_index(AbsenceCover.appeal, where=AbsenceCover.appeal.is_null(False))
 
 
 class ChronicCondition(BaseModel):

@@ -14,7 +14,9 @@ from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
 from portal.collation import by_name, sort_key
 from portal.db import Prepared, database
 from portal.models import (
+    Case,
     Enrolment,
+    Participant,
     SchoolBreak,
     SchoolClass,
     SchoolYear,
@@ -38,15 +40,56 @@ def lesson_minutes(profile) -> int:
     return int(profile.value("lesson_length")) if "lesson_length" in profile else 0
 
 
+@dataclass(frozen=True)
+class RuledDays:
+    """School days kept off the diploma over the limit of days a year by the ruling on one
+    appeal (the appeals body may decide so): shown beside the count against the limit, not in
+    it. `linked`: the one who reads has a part in the appeal's case (its page opens for
+    them)."""
+
+    appeal_id: int
+    reference: str
+    days: tuple[date, ...]
+    linked: bool = False
+
+
+@dataclass
+class StruckDays:
+    """The school days of a student's year kept off the diploma: `counted` against the limit
+    of days a year (with their category), `ruled` over it by a ruling on appeal (with the
+    appeal's id; a day some ruling keeps off over the limit is never counted too), and those
+    rulings as RuledDays."""
+
+    counted: dict[date, str] = field(default_factory=dict)
+    ruled: dict[date, int] = field(default_factory=dict)
+    rulings: list[RuledDays] = field(default_factory=list)
+
+    @property
+    def all(self) -> set[date]:
+        return set(self.counted) | set(self.ruled)
+
+    @property
+    def religious(self) -> int:
+        """Of the counted days, those for religious holidays."""
+        return sum(1 for c in self.counted.values() if c == rules.RELIGIOUS)
+
+    def used(self, struck=(), over=()) -> int:
+        """The days counted against the limit once the days `struck` are kept off too, those
+        of them `over` the limit by a ruling on appeal (and those already so) aside."""
+        return len((set(self.counted) | set(struck)) - set(self.ruled) - set(over))
+
+
 @dataclass
 class AbsenceSummary:
     """A student's school year: figures per subject and the diploma days struck."""
 
     subjects: list[rules.SubjectFigures]
-    struck_days: int = 0
+    struck_days: int = 0  # counted against max_struck_days
     max_struck_days: int | None = None
     warnings: list[AbsenceWarning] = field(default_factory=list)
     counts_documented: bool = False  # fagskole: all absence counts toward the thresholds
+    # days kept off the diploma over the limit by rulings on appeal, by ruling
+    ruled_over_limit: list[RuledDays] = field(default_factory=list)
 
     def __iter__(self):
         return iter(self.subjects)
@@ -70,14 +113,16 @@ class AbsenceSummary:
 # Each query of the summary is asked for one student, or for every student of one class at
 # once (the class overview): a fixed number of statements whatever the class's size.
 def _scoped(build):
-    """(one student's, one class's) Prepared queries from `build(scope, year_id)`, where
-    `scope(column)` limits a column holding a student's id."""
+    """(one student's, one class's) Prepared queries from `build(scope, year_id, *more)`,
+    where `scope(column)` limits a column holding a student's id (`more`: the builder's own
+    values, if it has any)."""
     def students_of(class_id):
         return Enrolment.select(Enrolment.student).where(Enrolment.school_class == class_id)
 
-    return (Prepared(lambda student_id, year_id: build(lambda col: col == student_id, year_id)),
-            Prepared(lambda class_id, year_id: build(
-                lambda col: col.in_(students_of(class_id)), year_id)))
+    return (Prepared(lambda student_id, year_id, *more: build(
+                lambda col: col == student_id, year_id, *more)),
+            Prepared(lambda class_id, year_id, *more: build(
+                lambda col: col.in_(students_of(class_id)), year_id, *more)))
 
 
 def _whole_lessons(condition=None):
@@ -133,44 +178,83 @@ _warnings = _scoped(lambda scope, year_id: (
     .join(TeachingAssignment).join(Subject)
     .where(scope(AbsenceWarning.student) & (AbsenceWarning.school_year == year_id))
     .order_by(AbsenceWarning.created_at, AbsenceWarning.id)))
-# the whole school days struck from the diploma: (student, date, category)
-_struck = _scoped(lambda scope, year_id: (
-    AbsenceCover.select(AbsenceCover.student, AbsenceCover.date, AbsenceCover.category)
-    .where(scope(AbsenceCover.student) & (AbsenceCover.school_year == year_id)
-           & AbsenceCover.struck & AbsenceCover.lesson.is_null())
-    .tuples()))
+# the whole school days struck from the diploma: (student, date, category, and for a day a
+# ruling on appeal keeps off over the limit: the appeal's id, number, school year's start and
+# whether `viewer_id` has a part in it), in the same statement
+def _struck_query(scope, year_id, viewer_id):
+    part = Participant.select(SQL("1")).where((Participant.case == Case.id)
+                                              & (Participant.user == viewer_id))
+    return (AbsenceCover.select(AbsenceCover.student, AbsenceCover.date, AbsenceCover.category,
+                                AbsenceCover.appeal, Case.number, SchoolYear.starts_on,
+                                fn.EXISTS(part))
+            .join(Case, JOIN.LEFT_OUTER, on=(AbsenceCover.appeal == Case.id))
+            .join(SchoolYear, JOIN.LEFT_OUTER, on=(Case.school_year == SchoolYear.id))
+            .where(scope(AbsenceCover.student) & (AbsenceCover.school_year == year_id)
+                   & AbsenceCover.struck & AbsenceCover.lesson.is_null())
+            .order_by(AbsenceCover.date)
+            .tuples())
 
 
-def struck_days(student, school_year) -> dict[date, str]:
-    """The school days struck from the diploma so far this year, with their category."""
-    rows = _struck[0](student, school_year)
-    return {day: category for _s, day, category in rows}
+_struck = _scoped(_struck_query)
+
+
+def _struck_by_student(rows) -> dict[int, StruckDays]:
+    """The rows of _struck as each student's StruckDays."""
+    found: dict[int, StruckDays] = {}
+    rulings: dict[tuple[int, int], tuple[str, list, bool]] = {}
+    for student_id, day, category, appeal_id, number, starts_on, part in rows:
+        days = found.setdefault(student_id, StruckDays())
+        if appeal_id is None:
+            days.counted.setdefault(day, category)
+            continue
+        days.ruled[day] = appeal_id
+        # (the appeal's number as Case.reference reads it)
+        reference = Case(number=number, school_year=SchoolYear(starts_on=starts_on)).reference
+        ruling = rulings.setdefault((student_id, appeal_id), (reference, [], bool(part)))
+        if day not in ruling[1]:
+            ruling[1].append(day)
+    for days in found.values():
+        for day in days.ruled:  # a day a ruling keeps off over the limit is not counted
+            days.counted.pop(day, None)
+    for (student_id, appeal_id), (reference, ruled, linked) in rulings.items():
+        found[student_id].rulings.append(RuledDays(appeal_id, reference, tuple(ruled), linked))
+    return found
+
+
+def struck_days(student, school_year) -> StruckDays:
+    """The school days struck from the diploma so far this year: counted against the limit,
+    with their category, and kept off over it by rulings on appeal."""
+    student_id = getattr(student, "id", student)
+    return _struck_by_student(_struck[0](student_id, school_year, 0)).get(student_id,
+                                                                       StruckDays())
 
 
 def struck_day_counts(student, school_year) -> tuple[int, int]:
-    """School days struck from the diploma so far this year: in total, for religious holidays."""
+    """School days struck from the diploma so far this year and counted against the limit: in
+    total, for religious holidays."""
     days = struck_days(student, school_year)
-    return len(days), sum(1 for c in days.values() if c == rules.RELIGIOUS)
+    return len(days.counted), days.religious
 
 
 def absence_summary(student, school_year, on: date | None = None,
-                    school=None, to_date: bool = True) -> AbsenceSummary:
+                    school=None, to_date: bool = True, viewer=None) -> AbsenceSummary:
     """Per subject of the student's classes: absent lessons against planned lessons for the
     year and to date, how much is documented and struck, and the warnings given. `school`:
     the school year's, when the caller has it loaded. `to_date`: False where the lessons
     planned to date are not shown (planned_to_date None): the thresholds and the class
     overview count against the year's planned lessons, and then the year's breaks are not
-    read."""
+    read. `viewer`: the user who reads it (the rulings that keep days off the diploma over
+    the limit are linked where they have a part in them)."""
     student_id = getattr(student, "id", student)
     return _summaries(0, student_id, [student_id], school_year, on, school,
-                      to_date)[student_id]
+                      to_date, viewer)[student_id]
 
 
 def _summaries(scope: int, who: int, students: list[int], school_year, on,
-               school=None, to_date: bool = True) -> dict[int, AbsenceSummary]:
+               school=None, to_date: bool = True, viewer=None) -> dict[int, AbsenceSummary]:
     """The summaries of `students` (ids), by id: of one student (scope 0, `who` their id) or
     of a class's students (scope 1, `who` the class's id), in as many statements either way.
-    `school`: the school year's, when the caller has it loaded; `to_date`: as for
+    `school`: the school year's, when the caller has it loaded; `to_date`, `viewer`: as for
     absence_summary."""
     on = on or today()
     profile = (school or school_year.school).rules
@@ -215,17 +299,16 @@ def _summaries(scope: int, who: int, students: list[int], school_year, on,
         f = figures.get((w.student_id, w.assignment_id))
         if f is not None:
             f.warnings.append(w)
-    struck: dict[int, set] = {}
-    for student_id, day, _category in _struck[scope](who, year_id):
-        struck.setdefault(student_id, set()).add(day)
+    struck = _struck_by_student(_struck[scope](who, year_id, getattr(viewer, "id", viewer) or 0))
     cap = (int(profile.value("absence_max_struck_days"))
            if rules.keeps_diploma_days(profile) else None)
     return {student_id: AbsenceSummary(
                 subjects=sorted(by_student.get(student_id, {}).values(),
                                  key=lambda f: sort_key(f.subject)),
-                struck_days=len(struck.get(student_id, ())), max_struck_days=cap,
-                warnings=warnings.get(student_id, []),
-                counts_documented=profile.school_type == "fagskole")
+                struck_days=len(struck[student_id].counted) if student_id in struck else 0,
+                max_struck_days=cap, warnings=warnings.get(student_id, []),
+                counts_documented=profile.school_type == "fagskole",
+                ruled_over_limit=struck[student_id].rulings if student_id in struck else [])
             for student_id in students}
 
 
@@ -422,11 +505,12 @@ def can_see_student(user, student, school_year) -> bool:
     return klass is not None and can_see_class(user, klass)
 
 
-def class_overview(klass: SchoolClass, on: date | None = None):
-    """The students of a class with their summaries, highest risk first."""
+def class_overview(klass: SchoolClass, on: date | None = None, viewer=None):
+    """The students of a class with their summaries, highest risk first (`viewer`: as for
+    absence_summary)."""
     students = list(klass.students())
     summaries = _summaries(1, klass.id, [s.id for s in students], klass.school_year, on,
-                           to_date=False)
+                           to_date=False, viewer=viewer)
     rows = [(s, summaries[s.id]) for s in students]
     return sorted(rows, key=lambda r: (-r[1].risk, sort_key(r[0].full_name)))
 

@@ -74,7 +74,8 @@ def _student_context(student, school_year, *, own: bool):
     correctable = {r.id for r in records if own and window and not r.corrected
                    and Deadline.after(r.date, window).is_on_time(on)}
     return {"student": student, "year": school_year, "profile": profile,
-            "summary": absence_summary(student, school_year, on), "records": records,
+            "summary": absence_summary(student, school_year, on, viewer=current_user.id),
+            "records": records,
             "correctable": correctable, "own": own, "window": window,
             "thresholds": {t.key: t for t in rules.thresholds(profile)}}
 
@@ -118,8 +119,8 @@ def class_page(class_id):
     if klass is None or not can_see_class(current_user, klass):
         abort(404)
     profile = klass.school.rules
-    return render_template("absence/class.html", klass=klass, rows=class_overview(klass),
-                           profile=profile,
+    return render_template("absence/class.html", klass=klass,
+                           rows=class_overview(klass, viewer=current_user.id), profile=profile,
                            thresholds={t.key: t for t in rules.thresholds(profile)})
 
 

@@ -37,8 +37,11 @@ def _dates(days) -> str:
     return ", ".join(format_date(d) for d in days)
 
 
-def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) -> str:
-    """The acceptance in words, with the rules it applied."""
+def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int,
+            ruled=()) -> str:
+    """The acceptance in words, with the rules it applied: `used` the days then counted
+    against the limit of days a year (StruckDays.used), `ruled` the days rulings on appeal
+    keep off the diploma over it (StruckDays.rulings), named beside the count."""
     lines = []
     if outcome.category == rules.STUDY_WORK:
         return _("Organised study work or a school errand: recorded, but not absence.")
@@ -78,21 +81,37 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int) ->
     cap = int(profile.value("absence_max_struck_days"))
     lines.append(_("Days kept off the diploma this school year: %(used)s of %(cap)s, "
                    "%(left)s left.", used=used, cap=cap, left=max(0, cap - used)))
+    lines += [_("Also kept off the diploma, over the limit, by the ruling on appeal in case "
+                "%(ref)s: %(dates)s.", ref=r.reference, dates=_dates(r.days)) for r in ruled]
     return " ".join(lines)
 
 
 def assess(case, note, *, chronic: bool, days: list, limits: bool = True):
     """What the rules make of the note (its school days: note_days) against the diploma days
-    already struck this school year: (the outcome, those days by date). `limits`: False for
-    the note accepted in full, over the limits too (a ruling on appeal that says so)."""
+    already struck this school year: (the outcome, those days: StruckDays). `limits`: False
+    for the note accepted in full, over the limits too (a ruling on appeal that says so).
+    The days a ruling keeps off the diploma over the limit are not counted against it, as
+    the student's absence page does not count them; the note's own days among them stay
+    kept off without taking a place."""
     year = case.school_year
     before = struck_days(case.student_id, year)
-    religious = sum(1 for c in before.values() if c == rules.RELIGIOUS)
     outcome = rules.assess_note(
         case.school.rules, category=note.category, days=days,
-        lessons=note_lessons(note), chronic=chronic, struck_so_far=len(before),
-        religious_so_far=religious, already_struck=set(before), limits=limits)
+        lessons=note_lessons(note), chronic=chronic, struck_so_far=len(before.counted),
+        religious_so_far=before.religious, already_struck=before.all, limits=limits)
     return outcome, before
+
+
+def over_limit(outcome: rules.NoteOutcome, before, profile) -> tuple[date, ...]:
+    """The days `outcome` (of a note accepted over the limits, by a ruling on appeal) keeps
+    off the diploma over the limit of days a year, counted on from the days kept off
+    `before` it (StruckDays): its new days past the places left, in date order, as the rules
+    would have left them on the diploma."""
+    if not rules.keeps_diploma_days(profile):
+        return ()
+    new = [day for day in sorted(outcome.struck) if day not in before.all]
+    room = max(0, int(profile.value("absence_max_struck_days")) - len(before.counted))
+    return tuple(new[room:])
 
 
 @dataclass(frozen=True)
@@ -127,7 +146,7 @@ def preview(case, note, days: list) -> Preview | None:
     chronic = note.chronic or ChronicCondition.on_file(case.student_id, case.school_year)
     outcome, before = assess(case, note, chronic=chronic, days=days)
     return Preview(explain(outcome, case.school.rules, chronic=chronic,
-                           used=len(set(before) | set(outcome.struck))),
+                           used=before.used(outcome.struck), ruled=before.rulings),
                    refused_days(outcome))
 
 
@@ -182,7 +201,7 @@ def accept(case, note, actor, text: str, *, in_part: bool = False, role: str = "
                 raise StepRefused(_changed(in_part))
             cover(case, note, outcome)
             summary = explain(outcome, profile, chronic=chronic,
-                              used=len(set(before) | set(outcome.struck)))
+                              used=before.used(outcome.struck), ruled=before.rulings)
             if in_part:
                 _decision_in_part(case, outcome, summary, text, actor, role)
             note.outcome = outcome_record(summary, outcome)
@@ -204,15 +223,17 @@ def chronic_on_file(case, note, actor) -> bool:
     return ChronicCondition.on_file(student, year)
 
 
-def cover(case, note, outcome: rules.NoteOutcome) -> None:
+def cover(case, note, outcome: rules.NoteOutcome, *, appeal=None, over=()) -> None:
     """The days and lessons the accepted note covers, as `outcome` has them, and the
-    student's records brought in step (portal/absence)."""
+    student's records brought in step (portal/absence). `over`: the days the ruling on
+    `appeal` keeps off the diploma over the limit (over_limit), which their covers name."""
     student, year = case.student, case.school_year
     documented_lesson = note.category in (*rules.STRIKABLE, rules.STUDY_WORK)
     for day in outcome.days:
         AbsenceCover.create(student=student, school_year=year, case=case, date=day,
                             category=note.category, documented=day in outcome.documented,
-                            struck=day in outcome.struck)
+                            struck=day in outcome.struck,
+                            appeal=appeal if day in over else None)
     for day, lesson in outcome.lessons:
         AbsenceCover.create(student=student, school_year=year, case=case, date=day,
                             lesson=lesson, category=note.category, documented=documented_lesson)

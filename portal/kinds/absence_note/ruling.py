@@ -83,17 +83,19 @@ def _accepted(ruling, case, note, in_full: bool) -> str:
             "not the one in part."))
     outcome = (review.assess(case, note, chronic=chronic, days=days, limits=False)[0]
                if in_full and limited.is_partial else limited)
-    review.cover(case, note, outcome)
+    # the days past the limit of days a year are kept off by the ruling, beside the count
+    over = review.over_limit(outcome, before, profile) if in_full else ()
+    review.cover(case, note, outcome, appeal=ruling.appeal, over=over)
     lines = [_in_full(ruling) if in_full else
              _("Changed in %(students)s favour on appeal (case %(ref)s): the note is accepted "
                "in part, as the rules allow.", **_words(ruling))]
-    over = review.refused_days(limited) if in_full else ()
-    if over:
+    refused = review.refused_days(limited) if in_full else ()
+    if refused:
         lines.append(_("By the ruling these days are kept off the diploma too, over the limit "
                        "of the rules: %(dates)s.",
-                       dates=", ".join(format_date(d) for d in over)))
+                       dates=", ".join(format_date(d) for d in refused)))
     lines.append(review.explain(outcome, profile, chronic=chronic,
-                                used=len(set(before) | set(outcome.struck))))
+                                used=before.used(outcome.struck, over), ruled=before.rulings))
     text = " ".join(lines)
     note.outcome = review.outcome_record(text, outcome, ruling=ruling.event_data())
     return text

@@ -475,3 +475,221 @@ def test_a_dismissal_returned_on_appeal_goes_back_to_the_principal(hav, client, 
     auth.login("rektor")
     assert f'action="/formal-error-appeals/{case.id}/dismiss"' in client.get(page).get_data(
         as_text=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# A ruling on an appeal against the first instance's dismissal: heard after all, or returned
+
+HEARD = "Klagen skal behandles: avvisningen er opphevet"
+
+
+def _appeal_the_dismissal(s, client, auth, csrf, decision):
+    """The student appeals the first instance's dismissal `decision`; the principal has the
+    appeal on it (a decision appeal): its case."""
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={decision.id}"
+    assert post_form(client, csrf, url, url, {
+        "change_wanted": "Klagen må behandles.", "reasons": "Jeg var syk.", "confirm": "y",
+        "password": "demo", "late_explanation": "Jeg var syk."}).status_code == 303
+    auth.logout()
+    return DecisionAppeal.get(DecisionAppeal.decision == decision.id).case
+
+
+def _heard_by_the_principal(s, client, auth, csrf, appeal):
+    """The principal changes the dismissal in the student's favour: the appeal is heard."""
+    auth.login("rektor")
+    html = _flat(client.get(f"/cases/{appeal.id}"))
+    form = html[html.index(f'action="/decision-appeals/{appeal.id}/reverse"'):]
+    form = form[:form.index("</form>")]
+    # the one change a dismissal has, applied at once; no change in part
+    assert 'value="heard"' in form and HEARD in form
+    assert 'value="partly_granted"' not in form and 'value="granted"' not in form
+    assert ("Gjennomføres straks i saken vedtaket ble fattet i, og vises i tidslinjen der: "
+            f"{HEARD}") in html
+    assert post_form(client, csrf, f"/cases/{appeal.id}",
+                     f"/decision-appeals/{appeal.id}/reverse",
+                     {"version": appeal.version, "outcome": "heard",
+                      "reasons": "Forklaringen godtas."}).status_code == 303
+    auth.logout()
+
+
+def _ruled_by_the_board(s, client, auth, csrf, appeal, vote, day, new_outcome=None):
+    """The principal sends the appeal on the dismissal on; the board's one member present
+    votes `vote` (to `new_outcome`, where changed) on `day`."""
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{appeal.id}",
+                     f"/decision-appeals/{appeal.id}/forward",
+                     {"version": appeal.version, "assessment": "Avvisningen bør stå."}
+                     ).status_code == 303
+    auth.logout()
+    member = s.klage[0]
+    auth.login("klage1")
+    page = f"/cases/{appeal.id}"
+    html = _flat(client.get(page))
+    form = html[html.index(f'action="/decision-appeals/{appeal.id}/decide"'):]
+    assert 'value="heard"' in form[:form.index("</form>")]
+    assert 'value="partly_granted"' not in form[:form.index("</form>")]
+    assert post_form(client, csrf, page, f"/decision-appeals/{appeal.id}/decide", {
+        "version": Case.get_by_id(appeal.id).version, "meeting_on": day.isoformat(),
+        "chair": str(member.id), f"vote_{member.id}": vote, "minutes": "Møte.",
+        **({"new_outcome": new_outcome} if new_outcome else {})}).status_code == 303
+    auth.logout()
+
+
+def _ruling_event(case, action, role, appeal):
+    [event] = Event.select().where((Event.case == case.id) & Event.action.in_(
+        ("appeal_change", "appeal_return")))
+    assert (event.action, event.role, event.state_before, event.state_after) == (
+        action, role, "dismissed", "filed")
+    assert event.data["appeal"] == appeal.id and appeal.reference in event.text
+    return event
+
+
+def test_a_dismissal_changed_on_appeal_sends_the_appeal_back_to_be_heard(hav, client, auth,
+                                                                         csrf, monkeypatch):
+    """The principal's dismissal of a late appeal on a decision, appealed: the principal
+    changes it in the student's favour. The appeal is with the principal again as received,
+    with a new answer deadline, and is to be heard: it is no longer offered to be dismissed,
+    nor dismissed when asked."""
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    dismissed = Decision.get(Decision.case == case.id)
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
+    _heard_by_the_principal(hav, client, auth, csrf, appeal)
+    assert Case.get_by_id(appeal.id).state == "reversed"
+    case = Case.get_by_id(case.id)
+    row = DecisionAppeal.get(DecisionAppeal.case == case.id)
+    assert (case.state, case.is_open, row.outcome) == ("filed", True, None)
+    assert case.staff_due_on is not None and case.staff_due_on == row.answer_due
+    _ruling_event(case, "appeal_change", "principal", appeal)
+    auth.login("rektor")
+    html = _flat(client.get(page))
+    assert f"/decision-appeals/{case.id}/dismiss" not in html
+    assert f'action="/decision-appeals/{case.id}/forward"' in html
+    assert "Avvisningen endret etter klage" in html  # the timeline
+    assert "Det er avgjort etter klage at den skal behandles." in html
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 422
+    assert Case.get_by_id(case.id).state == "filed"
+    assert Decision.select().where(Decision.case == case.id).count() == 1
+    # nor by the board, once it is sent on
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Skal behandles."}).status_code == 303
+    auth.logout()
+    auth.login("klage3")
+    assert 'value="dismissed"' not in client.get(page).get_data(as_text=True)
+    auth.logout()
+    auth.login("elev1")
+    letter = _flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
+    assert f"til: {HEARD}" in letter
+
+
+def test_a_dismissal_returned_by_the_board_goes_back_to_the_principal(hav, client, auth, csrf,
+                                                                      monkeypatch):
+    """Returned for new treatment, the appeal on a decision is with the principal again as
+    received, who may dismiss it again."""
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf,
+                                   Decision.get(Decision.case == case.id))
+    _ruled_by_the_board(hav, client, auth, csrf, appeal, "returned", date(2026, 11, 23))
+    case = Case.get_by_id(case.id)
+    assert case.state == "filed" and DecisionAppeal.get(DecisionAppeal.case == case.id
+                                                        ).outcome is None
+    _ruling_event(case, "appeal_return", "appeals_board", appeal)
+    auth.login("rektor")
+    assert f'action="/decision-appeals/{case.id}/dismiss"' in client.get(page).get_data(
+        as_text=True)
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    assert Case.get_by_id(case.id).state == "dismissed"
+
+
+def test_a_grade_appeal_dismissal_changed_on_appeal_goes_to_new_examiners(hav, client, auth,
+                                                                          csrf, monkeypatch):
+    """The exam office's dismissal of a late appeal on a grade, appealed: the board changes it
+    in the student's favour. The appeal is with the exam office again as received, with a new
+    deadline for the new grading, which appoints new examiners and cannot dismiss it."""
+    grade, case, page = _grade_appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("eksamen")
+    assert post_form(client, csrf, page, f"/grade-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf,
+                                   Decision.get(Decision.case == case.id))
+    _ruled_by_the_board(hav, client, auth, csrf, appeal, "changed", date(2027, 2, 13),
+                        new_outcome="heard")
+    case = Case.get_by_id(case.id)
+    row = GradeAppeal.get(GradeAppeal.case == case.id)
+    assert (case.state, case.is_open) == ("filed", True)
+    assert case.staff_due_on is not None and case.staff_due_on == row.answer_due
+    _ruling_event(case, "appeal_change", "appeals_board", appeal)
+    auth.login("eksamen")
+    html = _flat(client.get(page))
+    assert f"/grade-appeals/{case.id}/dismiss" not in html
+    assert f'action="/grade-appeals/{case.id}/appoint"' in html
+    assert statements(client, page) <= 12
+    response = post_form(client, csrf, page, f"/grade-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 422 and Case.get_by_id(case.id).state == "filed"
+    assert post_form(client, csrf, page, f"/grade-appeals/{case.id}/appoint", {
+        "version": case.version, "examiners": str(hav.sensor2.id)}).status_code == 303
+    assert Case.get_by_id(case.id).state == "regrading"
+    auth.logout()
+    auth.login("elev1")
+    mine = _flat(client.get("/grades/"))
+    assert "Klagen ble ikke behandlet" not in mine
+
+
+def test_a_grade_appeal_dismissal_heard_by_the_principal(hav, client, auth, csrf,
+                                                                     monkeypatch):
+    """The principal, first instance of the appeal on the exam office's dismissal, changes it
+    in the student's favour: the appeal on the grade is with the exam office again, and the
+    exam office and the student are told."""
+    grade, case, page = _grade_appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("eksamen")
+    assert post_form(client, csrf, page, f"/grade-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf,
+                                   Decision.get(Decision.case == case.id))
+    _heard_by_the_principal(hav, client, auth, csrf, appeal)
+    case = Case.get_by_id(case.id)
+    assert case.state == "filed"
+    _ruling_event(case, "appeal_change", "principal", appeal)
+    told = Notification.select().join(Event).where(
+        (Event.case == case.id) & (Event.action == "appeal_change"))
+    assert {n.user_id for n in told} >= {hav.eksamen.id, hav.elev1.id}
+
+
+def test_a_ruling_is_applied_to_an_appeals_dismissal_not_to_its_change(hav, client, auth,
+                                                                        csrf, monkeypatch):
+    """Of an appeal on a decision's two kinds of decision, a ruling is applied to the
+    dismissal (heard, or returned), not to the principal's change in the student's favour,
+    whose case a ruling on it leaves as it is."""
+    from portal.cases import rulings
+
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    case = Case.get_by_id(case.id)
+    change = decisions.issue(case, outcome="partly_granted", summary="Delvis", reasons="R",
+                             rule_reference="fvl § 33", decided_by=hav.rektor,
+                             role="principal")
+    dismissed = decisions.issue(case, outcome="dismissed", summary="Avvist", reasons=WHY,
+                                rule_reference="fvl § 33", decided_by=hav.rektor,
+                                role="principal")
+    for decision in (change, dismissed):
+        decision.case = case
+    assert rulings.applied(dismissed) == {"heard", "returned"}
+    assert rulings.changes(dismissed) == ["heard"]
+    assert rulings.applied(change) == frozenset() and rulings.changes(change) == ["granted"]
+    ruling = rulings.Ruling(decision=change, outcome="granted", actor=hav.rektor,
+                            role="principal", appeal=case)
+    assert rulings.apply(ruling) is None
+    assert Case.get_by_id(case.id).state == "filed"

@@ -12,16 +12,24 @@ late can be dismissed as late, and the kind's step refuses any other inside its 
 The legal references and their explanations are the school's profile's rules
 (`late_appeal_dismissal`, `late_appeal_dismissal_by_board`); the decision's appeal deadline and
 appeal body are decisions.issue's, from the profile too.
+
+A ruling on an appeal against the first instance's dismissal (cases/rulings.py) that returns it
+for new treatment, or changes it in the student's favour (the appeal is to be heard after all:
+HEARD), sends the dismissed appeal back to where it is heard, as received (ruled): its kind
+declares the two steps (ruling_transitions) and says what goes back with it. Returned, the
+first instance may dismiss it again; changed, the question is settled, and the first instance
+decides what the appeal asks for (heard_on_appeal).
 """
 
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from portal.cases import decisions
-from portal.cases.kinds import State
+from portal.cases import decisions, rulings
+from portal.cases.kinds import APPEAL_REVIEWER, State, Transition
 from portal.cases.steps import StepForm, StepRefused
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
+from portal.models import Event
 from portal.rules.deadlines import format_date
 
 # the closed state of a dismissed appeal, the outcome of the decision that dismisses it, and
@@ -37,6 +45,8 @@ decisions.register_outcomes({DISMISSED: LABEL})
 EVENT_LABEL = _l("Appeal dismissed: it came too late")
 NOT_LATE = _l("This appeal was received within its deadline, so it cannot be dismissed as "
               "late. Decide what it asks for.")
+HEARD_ALREADY = _l("A ruling on appeal has decided that this appeal is to be heard though it "
+                   "came late, so it cannot be dismissed as late. Decide what it asks for.")
 TO_STUDENT = _l("Your appeal has been dismissed because it came too late.")
 
 
@@ -90,3 +100,58 @@ def done(school) -> str:
 def board_rule(school):
     """The appeals body's rule for dismissing (its reference says why it is final)."""
     return school.rules.rule(BOARD_RULE)
+
+
+# A ruling on an appeal against the first instance's dismissal: changed in the student's favour
+# (the one change there is: the appeal is heard), or returned for new treatment
+HEARD = "heard"
+decisions.register_outcomes({HEARD: _l("The appeal is to be heard: the dismissal is set aside")})
+RULINGS_APPLIED = frozenset({HEARD, rulings.RETURNED})
+HEARD_ACTION, RETURN_ACTION = "appeal_change", "appeal_return"
+HEARD_LABEL = _l("Dismissal changed on appeal: the appeal is to be heard")
+RETURNED_LABEL = _l("Returned for new treatment on appeal")
+
+
+def ruling_transitions(to: str) -> list[Transition]:
+    """The steps a ruling on the first instance's dismissal takes: back to `to`, the state
+    where the appeal is heard as received."""
+    return [Transition(DISMISSED, HEARD_ACTION, {APPEAL_REVIEWER}, to),
+            Transition(DISMISSED, RETURN_ACTION, {APPEAL_REVIEWER}, to)]
+
+
+def is_dismissal(decision) -> bool:
+    """Whether `decision` is the first instance's dismissal of a late appeal
+    (Kind.ruling_applies of a kind whose other decisions a ruling leaves as they are)."""
+    return decision.outcome == DISMISSED
+
+
+def ruling_changes(decision) -> list[str]:
+    """What a ruling may change a dismissal to (Kind.ruling_changes): that the appeal is
+    heard, in full (there is no hearing in part); nothing for another decision."""
+    return [HEARD] if is_dismissal(decision) else []
+
+
+def ruled(ruling, *, effect, heard: str, returned: str):
+    """Apply `ruling` on the first instance's dismissal (cases.rulings.Ruling: HEARD or
+    returned) to the dismissed appeal, inside the ruling's transaction: back as received,
+    with `effect` (the engine's: what goes back with it, the answer's new deadline) and the
+    text `heard` or `returned` in its timeline; refused unless the appeal is still dismissed
+    and the dismissal its newest decision (rulings.take). None for another decision."""
+    if not is_dismissal(ruling.decision):
+        return None
+    return rulings.take(ruling, RETURN_ACTION if ruling.returned else HEARD_ACTION,
+                        stands=ruling.case.state == DISMISSED, effect=effect,
+                        text=returned if ruling.returned else heard)
+
+
+def heard_on_appeal(case) -> bool:
+    """Whether a ruling on appeal changed a dismissal of `case`'s appeal, as late, in the
+    student's favour: it is to be heard, and the first instance cannot dismiss it again."""
+    return Event.select().where((Event.case == case.id)
+                                & (Event.action == HEARD_ACTION)).exists()
+
+
+def refuse_if_heard(case) -> None:
+    """Inside the first instance's dismissal: refused where a ruling decided it is heard."""
+    if heard_on_appeal(case):
+        raise StepRefused(HEARD_ALREADY)

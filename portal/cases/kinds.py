@@ -116,6 +116,10 @@ class Kind:
     # outcome of the kind's own that a change gives): with another, a ruling changes nothing
     # in the case (the appeal's page says which apply).
     rulings_applied: frozenset[str] = frozenset()
+    # Which of the case's decisions a ruling is applied to, where not all of them: (decision,
+    # its case loaded) -> bool. An appeal on a decision applies a ruling on its dismissal as
+    # late, not one on its first instance's change in the student's favour. None: all.
+    ruling_applies: Callable[..., bool] | None = None
     # What the first instance and the appeals board are offered to change one of the case's
     # decisions to, in the student's favour (cases.rulings.changes): (decision) -> outcome
     # codes, those that fit the decision and that on_ruling applies. None: the grants better

@@ -62,6 +62,11 @@ def changes(decision: Decision) -> list[str]:
     kind = REGISTRY.get(decision.case.kind)
     if kind is not None and kind.ruling_changes is not None:
         return list(kind.ruling_changes(decision))
+    return ranked(decision)
+
+
+def ranked(decision: Decision) -> list[str]:
+    """The grants better for the student than `decision`'s outcome (CHANGES, by RANK)."""
     rank = RANK.get(decision.outcome, 0)
     return [code for code in CHANGES if RANK[code] > rank]
 
@@ -73,18 +78,21 @@ def parts(decision: Decision) -> list[tuple[int, str]]:
     return list(kind.ruling_parts(decision)) if kind is not None and kind.ruling_parts else []
 
 
-def applied(case: Case) -> frozenset[str]:
-    """The rulings (outcomes: CHANGES, RETURNED) that `case`'s kind applies to it
-    (Kind.rulings_applied); a ruling with another outcome changes nothing there."""
-    kind = REGISTRY.get(case.kind)
-    return kind.rulings_applied if kind is not None and kind.on_ruling is not None \
-        else frozenset()
+def applied(decision: Decision) -> frozenset[str]:
+    """The rulings (outcomes: CHANGES, RETURNED) on `decision` (its case loaded) that its
+    case's kind applies to the case (Kind.rulings_applied, for the decisions of
+    Kind.ruling_applies); a ruling with another outcome changes nothing there."""
+    kind = REGISTRY.get(decision.case.kind)
+    if kind is None or kind.on_ruling is None or (
+            kind.ruling_applies is not None and not kind.ruling_applies(decision)):
+        return frozenset()
+    return kind.rulings_applied
 
 
 def apply(ruling: Ruling) -> Event | None:
     """Apply `ruling` to the appealed case, inside the ruling's transaction: the event of the
     step its kind took there, or None where a ruling of its outcome changes nothing there."""
-    if ruling.outcome not in applied(ruling.case):
+    if ruling.outcome not in applied(ruling.decision):
         return None
     return REGISTRY[ruling.case.kind].on_ruling(ruling)
 

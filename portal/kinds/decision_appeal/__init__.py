@@ -6,7 +6,15 @@ from flask import Blueprint
 from peewee import JOIN, SQL, fn
 
 from portal.cases import access, decisions, dismissal
-from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.cases.kinds import (
+    REGISTRY,
+    Kind,
+    State,
+    Transition,
+    no_status_extras,
+    register,
+    withdrawals,
+)
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision, Participant, SchoolYear
@@ -104,6 +112,9 @@ register(Kind(
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
         Transition("with_board", dismissal.ACTION, {"appeals_board"}, dismissal.DISMISSED),
         *withdrawals(["filed", "with_board"]),
+        # a ruling on an appeal against the principal's dismissal that hears the appeal after
+        # all, or returns the dismissal for new treatment (ruling.py)
+        *dismissal.ruling_transitions("filed"),
     ],
     deciders=DECIDERS,
     template="decision_appeal/case.html",
@@ -123,6 +134,8 @@ register(Kind(
         "forward": _l("Sent to the appeals board with the principal's assessment"),
         "decide": _l("Decided by the appeals board"),
         dismissal.ACTION: dismissal.EVENT_LABEL,
+        dismissal.HEARD_ACTION: dismissal.HEARD_LABEL,
+        dismissal.RETURN_ACTION: dismissal.RETURNED_LABEL,
     },
     news={
         "file": _l("A new appeal on a decision has been received."),
@@ -136,9 +149,21 @@ register(Kind(
                            _l("The appeal on a decision has been dismissed because it came too "
                               "late.")),
         "withdraw": _l("The appeal on a decision has been withdrawn."),
+        dismissal.HEARD_ACTION: (
+            _l("Your appeal is to be heard after all: the dismissal was changed on appeal."),
+            _l("The dismissal of an appeal on a decision has been changed on appeal: the "
+               "appeal is to be heard.")),
+        dismissal.RETURN_ACTION: _l("The dismissal of an appeal on a decision has been "
+                                    "returned for new treatment."),
     },
 ))
 
-from portal.kinds.decision_appeal import views  # noqa: E402,F401
+from portal.kinds.decision_appeal import ruling, views  # noqa: E402,F401
+
+_kind = REGISTRY[KIND]
+_kind.on_ruling = ruling.on_ruling
+_kind.rulings_applied = ruling.APPLIED
+_kind.ruling_applies = ruling.applies
+_kind.ruling_changes = ruling.changes
 
 __all__ = ["BoardVote", "DecisionAppeal", "bp"]

@@ -118,6 +118,8 @@ def case_context(case, parts):
         "new_outcome_label": new_outcome_label,
         "dismissal_rule": case.school.rules.rule(dismissal.RULE),
         "board_dismissal_rule": dismissal.board_rule(case.school),
+        # late, and a ruling on appeal decided that it is heard: no longer to be dismissed
+        "heard_on_appeal": appeal.is_late and dismissal.heard_on_appeal(case),
     }
     if (case.state == "filed" and "principal" in parts) or (
             case.state == "with_board" and "appeals_board" in parts):
@@ -130,11 +132,14 @@ def case_context(case, parts):
         context["reverse_form"].outcome.choices = options(changes)
         context["reverse_hint"] = _ruling_hint(decision, changes)
         context["forward_form"] = step_form(ForwardForm, case)
-        context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (shown when late)
+        if not context["heard_on_appeal"]:
+            context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
     if case.state == "with_board" and "appeals_board" in parts:
         changes = _changes(case, decision)
         context["board_form"] = step_form(
-            lambda: board_form(members, changes=changes, dismissable=appeal.is_late), case)
+            lambda: board_form(members, changes=changes,
+                               dismissable=appeal.is_late and not context["heard_on_appeal"]),
+            case)
         context["board_hint"] = _ruling_hint(
             decision, [*changes, (rulings.RETURNED, str(r.BOARD_OUTCOMES["returned"]))])
     return context
@@ -143,7 +148,7 @@ def case_context(case, parts):
 def _ruling_hint(decision, outcomes) -> list[str]:
     """What the rulings `outcomes` ((code, label)) do to the case the decision was made in:
     which its kind applies there at once (cases.rulings) and which it does not."""
-    applied = rulings.applied(decision.case)
+    applied = rulings.applied(decision)
     done = [label for code, label in outcomes if code in applied]
     not_done = [label for code, label in outcomes if code not in applied]
     hint = []
@@ -282,6 +287,7 @@ def dismiss(case_id):
     actor = current_user._get_current_object()
 
     def effect(case, event):
+        dismissal.refuse_if_heard(case)
         dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
                         reasons=form.dismissal_reasons.data.strip(), actor=actor,
                         role="principal")
@@ -347,6 +353,7 @@ def decide(case_id):
             raise StepRefused(_("A member who took part in the decision cannot vote."))
         if dismissal.DISMISSED in votes.values():
             dismissal.refuse_unless_late(appeal)
+            dismissal.refuse_if_heard(case)
         for member_id, vote in votes.items():
             BoardVote.create(appeal=appeal, member=member_id, vote=vote,
                              is_chair=member_id == chair)

@@ -5,7 +5,7 @@ or the student's reasons. Their grade replaces the old one, up or down, and is f
 from flask import Blueprint
 
 from portal.cases import dismissal
-from portal.cases.kinds import Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import REGISTRY, Kind, State, Transition, register, withdrawals
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.grade_appeal.models import GradeAppeal
 
@@ -45,6 +45,9 @@ register(Kind(
                    decision=True),
         Transition("regrading", "regrade", {"new_examiner"}, "regraded"),
         *withdrawals(["filed"]),
+        # a ruling on an appeal against the dismissal that hears the appeal after all, or
+        # returns the dismissal for new treatment (ruling.py)
+        *dismissal.ruling_transitions("filed"),
     ],
     deciders=frozenset({"exam_office"}),
     template="grade_appeal/case.html",
@@ -56,6 +59,8 @@ register(Kind(
         "regrade": _l("New grade set"),
         "new_oral_required": _l("A new oral exam is to be scheduled"),
         dismissal.ACTION: dismissal.EVENT_LABEL,
+        dismissal.HEARD_ACTION: dismissal.HEARD_LABEL,
+        dismissal.RETURN_ACTION: dismissal.RETURNED_LABEL,
     },
     # (never the grade: the new examiners are told of their task, nothing of the old grade)
     news={
@@ -68,9 +73,20 @@ register(Kind(
                            _l("The appeal on a grade has been dismissed because it came too "
                               "late.")),
         "withdraw": _l("The appeal on a grade has been withdrawn."),
+        dismissal.HEARD_ACTION: (
+            _l("Your appeal is to be heard after all: the dismissal was changed on appeal."),
+            _l("The dismissal of an appeal on a grade has been changed on appeal: the appeal "
+               "is to be heard.")),
+        dismissal.RETURN_ACTION: _l("The dismissal of an appeal on a grade has been returned "
+                                    "for new treatment."),
     },
 ))
 
-from portal.kinds.grade_appeal import views  # noqa: E402,F401
+from portal.kinds.grade_appeal import ruling, views  # noqa: E402,F401
+
+_kind = REGISTRY[KIND]
+_kind.on_ruling = ruling.on_ruling
+_kind.rulings_applied = ruling.APPLIED
+_kind.ruling_changes = ruling.changes
 
 __all__ = ["GradeAppeal", "bp"]

@@ -144,8 +144,11 @@ def case_context(case, parts):
                        attachments=[])
     if sighted:
         context["dismissal_rule"] = case.school.rules.rule(dismissal.RULE)
+        # late, and a ruling on appeal decided that it is heard: no longer to be dismissed
+        context["heard_on_appeal"] = appeal.is_late and dismissal.heard_on_appeal(case)
     if case.state == "filed" and "exam_office" in parts:
-        context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
+        if not context["heard_on_appeal"]:
+            context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
         form = step_form(AppointForm, case)
         blocked = ineligible_examiners(old)
         pool = list(users_with_role(case.school, "examiner"))
@@ -211,6 +214,7 @@ def dismiss(case_id):
     actor = current_user._get_current_object()
 
     def effect(case, event):
+        dismissal.refuse_if_heard(case)
         dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
                         reasons=form.dismissal_reasons.data.strip(), actor=actor,
                         role="exam_office")

@@ -325,3 +325,42 @@ def test_two_tabs_appealing_at_the_same_moment_file_one_appeal(app, hav, client,
     assert sorted(told) == [False, True]
     assert [n.user_id for n in Notification.select().join(Case).where(
         Case.kind == "formal_error_appeal")] == [hav.rektor.id]
+
+
+def test_a_withdrawn_appeal_is_shown_and_a_formal_error_may_be_appealed_again(
+        hav, client, auth, csrf, monkeypatch):
+    """A student who withdrew an appeal on a formal error may appeal again within the deadline
+    (forvaltningsloven § 29): the grades page shows the withdrawn one as withdrawn and offers
+    the appeal again; the form files a new appeal instead of leading to the withdrawn one,
+    and that is the one that stands."""
+    from tests.statements import statements
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 10))
+    auth.login("elev1")
+    assert _file(client, csrf, grade, description="Første.").status_code == 303
+    first = Case.get(Case.kind == "formal_error_appeal")
+    assert post_form(client, csrf, f"/cases/{first.id}/withdraw",
+                     f"/formal-error-appeals/{first.id}/withdraw",
+                     {"version": first.version, "confirmed": "yes"}).status_code == 303
+    assert Case.get_by_id(first.id).state == "withdrawn"
+    url = f"/formal-error-appeals/new?grade={grade.id}"
+    html = re.sub(r"\s+", " ", client.get("/grades/").get_data(as_text=True))
+    assert (f'<a href="/cases/{first.id}">Din klage på formell feil</a>: '
+            '<span class="badge state-withdrawn">Trukket tilbake</span>') in html
+    assert f'href="{url}">Klag på formell feil ved eksamen på nytt<' in html
+    assert statements(client, "/grades/") <= 12
+    assert client.get(url).status_code == 200  # the form, not the withdrawn appeal
+    r = _file(client, csrf, grade)
+    again = Case.select().where((Case.kind == "formal_error_appeal")
+                                & (Case.id != first.id)).get()
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{again.id}")
+    standing = FormalErrorAppeal.select().join(Case).where(
+        (FormalErrorAppeal.grade == grade) & (Case.state != "withdrawn"))
+    assert FormalErrorAppeal.select().count() == 2
+    assert [(a.case_id, a.description) for a in standing] == [(again.id, DESCRIPTION)]
+    html = client.get("/grades/").get_data(as_text=True)
+    assert f'href="/cases/{again.id}"' in html and f'href="/cases/{first.id}"' not in html
+    assert url not in html
+    r = client.get(url)  # one at a time: led to the one that stands
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{again.id}")

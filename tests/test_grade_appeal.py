@@ -460,3 +460,71 @@ def test_two_tabs_appealing_at_the_same_moment_file_one_appeal(app, hav, client,
     assert sorted(told) == [False, True]
     assert [n.user_id for n in Notification.select().join(Case).where(
         Case.kind == "grade_appeal")] == [hav.eksamen.id]
+
+
+def _withdraw(client, csrf, case, kind_path):
+    """The student withdraws the appeal, confirming it."""
+    assert post_form(client, csrf, f"/cases/{case.id}/withdraw",
+                     f"/{kind_path}/{case.id}/withdraw",
+                     {"version": Case.get_by_id(case.id).version, "confirmed": "yes"}
+                     ).status_code == 303
+    assert Case.get_by_id(case.id).state == "withdrawn"
+
+
+def test_a_withdrawn_appeal_is_shown_and_the_grade_may_be_appealed_again(
+        hav, client, auth, csrf, monkeypatch):
+    """A student who withdrew an appeal may appeal again within the deadline (forvaltningsloven
+    § 29). The grades page shows the withdrawn one as withdrawn and offers the appeal again;
+    the form files a new appeal instead of leading to the withdrawn one, and that is the one
+    appeal on the grade that stands: the form leads to it, the page shows it, and its new
+    grade replaces the old one and is justified by its new examiners."""
+    from portal.kinds.justification.views import earlier_setters, grade_setters
+    from tests.statements import statements
+
+    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
+    _on(monkeypatch, date(2027, 1, 25))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    assert post_form(client, csrf, url, url, {"confirm": "y", "password": "demo",
+                                              "reasons": "Første."}).status_code == 303
+    first = Case.get(Case.kind == "grade_appeal")
+    _withdraw(client, csrf, first, "grade-appeals")
+    card = re.sub(r"\s+", " ", _card(client.get("/grades/").get_data(as_text=True), grade))
+    assert (f'<a href="/cases/{first.id}">Din klage på karakteren</a>: '
+            '<span class="badge state-withdrawn">Trukket tilbake</span>') in card
+    assert f'href="{url}">Klag på karakteren på nytt<' in card
+    assert "12. februar 2027" in card  # the deadline it is appealed again within
+    assert statements(client, "/grades/") <= 12
+    assert client.get(url).status_code == 200  # the form, not the withdrawn appeal
+    r = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo",
+                                           "reasons": REASONS})
+    again = Case.select().where((Case.kind == "grade_appeal") & (Case.id != first.id)).get()
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{again.id}")
+    standing = GradeAppeal.select().join(Case).where(
+        (GradeAppeal.grade == grade) & (Case.state != "withdrawn"))
+    assert GradeAppeal.select().count() == 2 and [a.case_id for a in standing] == [again.id]
+    card = _card(client.get("/grades/").get_data(as_text=True), grade)
+    assert f'href="/cases/{again.id}"' in card and f'href="/cases/{first.id}"' not in card
+    assert "/grade-appeals/new" not in card
+    r = client.get(url)  # one at a time: led to the one that stands
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{again.id}")
+    auth.logout()
+    # re-graded: the new grade replaces the old one, set by the new examiners
+    auth.login("eksamen")
+    page = f"/cases/{again.id}"
+    assert post_form(client, csrf, page, f"/grade-appeals/{again.id}/appoint", {
+        "version": Case.get_by_id(again.id).version, "examiners": [hav.sensor2.id]}
+    ).status_code == 303
+    auth.logout()
+    auth.login("sensor2")
+    assert post_form(client, csrf, page, f"/grade-appeals/{again.id}/regrade", {
+        "version": Case.get_by_id(again.id).version, "grade": "B"}).status_code == 303
+    auth.logout()
+    new = Grade.get_by_id(Grade.get_by_id(grade.id).replaced_by_id)
+    assert GradeAppeal.get(GradeAppeal.case == again.id).new_grade_id == new.id
+    assert grade_setters(new) == {hav.sensor2.id}
+    assert hav.sensor1.id in earlier_setters(new)
+    auth.login("elev1")
+    card = re.sub(r"\s+", " ", _card(client.get("/grades/").get_data(as_text=True), new))
+    assert f'<a href="/cases/{again.id}">Din klage på karakteren</a>' in card
+    assert f'href="/cases/{first.id}"' not in card and "/grade-appeals/new" not in card

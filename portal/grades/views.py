@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.auth import roles_required
+from portal.cases.decisions import WITHDRAWN
 from portal.cases.steps import options
 from portal.collation import by_name
 from portal.db import database
@@ -58,18 +59,19 @@ def grade_facts(grades) -> list[dict]:
         else:
             earlier_justifications.setdefault(request.grade.replaced_by_id, []).append(request)
     appeals = {}
-    # (with its case's state: the card says where an appeal stands, dismissed as late too)
+    # (with its case's state: the card says where an appeal stands, dismissed as late too;
+    # of a grade's appeals the one that stands, else the one withdrawn last: _shown)
     for appeal in (GradeAppeal.select(GradeAppeal, Grade, Case.id, Case.kind, Case.state)
                    .join(Grade, on=(GradeAppeal.grade == Grade.id))
                    .switch(GradeAppeal).join(Case)
                    .where(Grade.id.in_(ids) | Grade.replaced_by.in_(regraded))
                    .order_by(GradeAppeal.id)):
-        appeals.setdefault(appeal.grade.replaced_by_id or appeal.grade_id, appeal)
+        _shown(appeals, appeal.grade.replaced_by_id or appeal.grade_id, appeal)
     formal_errors = {}
     for appeal in (FormalErrorAppeal.select(FormalErrorAppeal, Case.id, Case.kind, Case.state)
                    .join(Case).where(FormalErrorAppeal.grade.in_(ids))
                    .order_by(FormalErrorAppeal.id)):
-        formal_errors.setdefault(appeal.grade_id, appeal)
+        _shown(formal_errors, appeal.grade_id, appeal)
 
     on = cal.today()
     rows = []
@@ -108,9 +110,12 @@ def grade_facts(grades) -> list[dict]:
             "may_request": last_request_day is not None
             and (not requests or withdrawn) and last_request_day.is_on_time(on),
             "appeal": appeals.get(grade.id),
+            # withdrawn: the grade may be appealed again (forvaltningsloven § 29)
+            "appeal_withdrawn": _withdrawn(appeals.get(grade.id)),
             "appeal_when": dl.grade_appeal_timeliness(grade, on, requests),
             "appeal_refusal": dl.grade_appeal_refusal(grade),
             "formal_error": formal_errors.get(grade.id),
+            "formal_error_withdrawn": _withdrawn(formal_errors.get(grade.id)),
             # the form is linked only where the profile takes such appeals (else it is a 404)
             "formal_error_rule": dl.formal_error_rule(grade),
             # past the absolute limit from publication no appeal on the grade is received:
@@ -119,6 +124,19 @@ def grade_facts(grades) -> list[dict]:
             if limit.is_late(on) else None,
         })
     return rows
+
+
+def _shown(kept: dict, key, appeal) -> None:
+    """Keep `appeal` (read in the order filed) as the one shown for `key`, unless one that
+    stands is kept: a grade has one appeal of a kind at a time that is not withdrawn, and
+    any number withdrawn before it."""
+    if key not in kept or _withdrawn(kept[key]):
+        kept[key] = appeal
+
+
+def _withdrawn(appeal) -> bool:
+    """Whether `appeal` (read with its case) was withdrawn by the student."""
+    return appeal is not None and appeal.case.state == WITHDRAWN
 
 
 @bp.route("/")

@@ -22,6 +22,7 @@ from portal.kinds.formal_error_appeal.forms import (
     OutcomeForm,
 )
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+from portal.models import Case
 from portal.rules import calendar as cal
 from portal.rules.calendar import oslo_date
 
@@ -62,8 +63,12 @@ def new():
 
 
 def _appeal_of(grade) -> FormalErrorAppeal | None:
-    """The appeal on a formal error at the exam of `grade`: one a grade."""
-    return FormalErrorAppeal.get_or_none(FormalErrorAppeal.grade == grade)
+    """The appeal on a formal error at the exam of `grade` that stands: the one not
+    withdrawn. A grade has one at a time; a student who withdrew theirs may appeal again
+    within the deadline (forvaltningsloven § 29; late, § 31 as any appeal)."""
+    return (FormalErrorAppeal.select().join(Case, on=(FormalErrorAppeal.case == Case.id))
+            .where((FormalErrorAppeal.grade == grade)
+                   & (Case.state != decisions.WITHDRAWN)).first())
 
 
 def _received_already(case_id):

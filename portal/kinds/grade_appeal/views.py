@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from portal.cases import appeals, dismissal
 from portal.cases.access import case_for
+from portal.cases.decisions import WITHDRAWN
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import (
     StepRefused,
@@ -28,7 +29,7 @@ from portal.kinds.grade_appeal import KIND, bp
 from portal.kinds.grade_appeal.forms import AppointForm, GradeAppealForm, RegradeForm
 from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.kinds.justification.models import JustificationRequest
-from portal.models import Event, Participant, SchoolYear, Subject, User
+from portal.models import Case, Event, Participant, SchoolYear, Subject, User
 from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline
@@ -72,8 +73,11 @@ def new():
 
 
 def _appeal_of(grade) -> GradeAppeal | None:
-    """The appeal on `grade`: a grade is appealed once."""
-    return GradeAppeal.get_or_none(GradeAppeal.grade == grade)
+    """The appeal on `grade` that stands: the one not withdrawn. A grade has one at a time;
+    a student who withdrew theirs may appeal again within the deadline (forvaltningsloven
+    § 29; late, § 31 as any appeal)."""
+    return (GradeAppeal.select().join(Case, on=(GradeAppeal.case == Case.id))
+            .where((GradeAppeal.grade == grade) & (Case.state != WITHDRAWN)).first())
 
 
 def _received_already(case_id):

@@ -15,6 +15,7 @@ from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.models import Attachment, Case, Decision, Event, Participant
 from portal.rules.calendar import next_working_day, oslo_date
 from portal.rules.deadlines import format_date
+from tests.grading import summary_order
 
 TODAY = date(2026, 11, 23)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -264,6 +265,44 @@ def test_sports_event_needs_the_confirmation_and_keeps_it(portal):
     doc = Attachment.get()
     assert (doc.filename, doc.content_type, doc.purpose) == (
         "bekreftelse.png", "image/png", "sports_confirmation")
+
+
+def test_a_late_application_is_told_so_with_the_other_errors(portal):
+    """Late, with "sports event" ticked and no confirmation attached: both errors in the first
+    answer, in the order the page shows the fields, and what was typed kept. "Too late" came
+    only with the second send, once the confirmation was attached."""
+    portal.login("elev1")
+    response = portal.apply(first="2026-11-29", last="2026-12-01", reason="Cup i Bergen",
+                            is_sports_event="y", club_informed="y")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert summary_order(html) == ["first_day", "confirmation"]
+    assert "For sent: for en periode som starter 29. november 2026" in html
+    assert "legg ved bekreftelsen" in html
+    assert 'value="2026-11-29"' in html and 'value="2026-12-01"' in html
+    assert "Cup i Bergen" in html
+    assert re.search(r'<input[^>]*checked[^>]*name="is_sports_event"|'
+                     r'<input[^>]*name="is_sports_event"[^>]*checked', html)
+    assert Case.select().count() == 0
+
+
+def test_a_late_application_keeps_its_confirmation_through_the_errors(portal):
+    """Late, the reason left out, the confirmation attached: both errors at once, the file
+    kept for the next send, and the application sent with it once the first day is right."""
+    portal.login("elev1")
+    response = portal.apply(first="2026-11-29", last="", reason="", is_sports_event="y",
+                            confirmation=(io.BytesIO(PNG), "bekreftelse.png"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert summary_order(html) == ["first_day", "last_day", "reason"]
+    assert "For sent: for en periode som starter 29. november 2026" in html
+    assert "Tatt vare på fra forrige forsøk: bekreftelse.png" in html
+    held = re.search(r'name="confirmation-held" value="([0-9a-f]+)"', html).group(1)
+    assert portal.apply(reason="Cup i Bergen", is_sports_event="y",
+                        **{"confirmation-held": held}).status_code == 303
+    doc = Attachment.get()
+    assert (doc.filename, bytes(doc.data), doc.purpose) == (
+        "bekreftelse.png", PNG, "sports_confirmation")
 
 
 def test_only_students_may_apply(portal):

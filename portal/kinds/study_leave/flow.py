@@ -69,13 +69,14 @@ class PeriodProblem:
     message: str
 
 
-def check_period(school, first: date, last: date, on: date,
+def check_period(school, first: date, last: date | None, on: date,
                  year: SchoolYear | None = None, breaks=None) -> list[PeriodProblem]:
     """Everything wrong with the period, each as a clear Norwegian message for its field.
-    `year`: the school's current year on `on`, when the caller has it, with its `breaks`
-    (read with it when not given)."""
+    `last` None: not given (or no date), which its field says; what the first day alone
+    shows is checked (the lead time, the school year). `year`: the school's current year on
+    `on`, when the caller has it, with its `breaks` (read with it when not given)."""
     problems = []
-    if last < first:
+    if last is not None and last < first:
         problems.append(PeriodProblem("last_day", _(
             "The last day (%(last)s) is before the first day (%(first)s).",
             last=format_date(last), first=format_date(first))))
@@ -86,14 +87,15 @@ def check_period(school, first: date, last: date, on: date,
         return problems
     if year is None or breaks is None:
         year, breaks = SchoolYear.current_with_breaks(school, on)
-    outside = [d for d in (first, last) if year is None or not year.contains(d)]
+    outside = [d for d in (first, last)
+               if d is not None and (year is None or not year.contains(d))]
     if outside:
         problems.append(PeriodProblem(
             "first_day" if first in outside else "last_day",
             _("The period must lie within the school year %(name)s (%(start)s – %(end)s).",
               name=year.name, start=format_date(year.starts_on), end=format_date(year.ends_on))
             if year else _("The school has no school year registered for this period.")))
-    elif first <= last and not school_days(first, last, breaks):
+    elif last is not None and first <= last and not school_days(first, last, breaks):
         # independent study stands in for lessons (the tasks, then R in the register): a
         # period with none has nothing to apply for
         problems.append(PeriodProblem("first_day", _(

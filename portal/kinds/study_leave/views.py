@@ -68,24 +68,28 @@ def new():
         if checked is None and not form.confirmation.errors:  # (held, and gone meanwhile)
             form.confirmation.errors.append(_("For a sports event, attach the confirmation "
                                               "from the club or your parents."))
-    if valid:
+    if form.is_submitted() and form.first_day.data is not None:
+        # the period's rules (the lead time, the school year, school days) beside the other
+        # fields' errors, in one answer: checked only once the rest was right, a late
+        # application was told so only after the student had put the rest right and sent it
+        # again (the summary lists each field's errors where the page shows the field)
         problems = flow.check_period(school, form.first_day.data, form.last_day.data,
                                      flow.today(), year, breaks)
         for p in problems:
             getattr(form, p.field).errors.append(p.message)
-        if not form.errors:
-            try:
-                case = flow.file(
-                    student=current_user._get_current_object(), school=school,
-                    first=form.first_day.data, last=form.last_day.data,
-                    reason=form.reason.data.strip(), is_sports_event=form.is_sports_event.data,
-                    parents_informed=form.parents_informed.data,
-                    club_informed=form.club_informed.data, confirmation=checked, year=year)
-            except flow.StepRefused as exc:
-                form.form_errors.append(str(exc))
-            else:
-                flash(_("Your application is sent. You can follow it here."), "success")
-                return redirect(url_for("cases.show", case_id=case.id), 303)
+    if valid and not form.errors:
+        try:
+            case = flow.file(
+                student=current_user._get_current_object(), school=school,
+                first=form.first_day.data, last=form.last_day.data,
+                reason=form.reason.data.strip(), is_sports_event=form.is_sports_event.data,
+                parents_informed=form.parents_informed.data,
+                club_informed=form.club_informed.data, confirmation=checked, year=year)
+        except flow.StepRefused as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Your application is sent. You can follow it here."), "success")
+            return redirect(url_for("cases.show", case_id=case.id), 303)
     hold(form, form.confirmation, checked)
     status = 422 if request.method == "POST" else 200
     klass = SchoolClass.of_student(current_user.id, year)

@@ -942,6 +942,118 @@ def test_a_note_of_another_student_cannot_be_linked(portal, school):
     assert portal.step(case, "absence-note", note=foreign.id).status_code == 404
 
 
+def _note_link(portal, case):
+    """The link to the absence-note form on the student's page of `case` (query decoded)."""
+    html = portal.page(case)
+    return re.search(r'href="(/absence-notes/new\?[^"]+)"', html).group(1).replace("&amp;", "&")
+
+
+def _send_note(portal, url, first="2026-11-30", last="2026-12-02"):
+    """The absence-note form at `url` sent, as its page sends it (to its own address)."""
+    return portal.client.post(url, data={
+        "csrf_token": portal.token(), "category": "R", "scope": "days",
+        "first_day": first, "last_day": last,
+        "document": (io.BytesIO(PNG), "bekreftelse.png")}, content_type="multipart/form-data")
+
+
+def _newest_note():
+    return Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).get()
+
+
+def test_a_note_sent_from_the_application_is_linked_to_it_at_once(portal, school):
+    """"Write an absence note for the period": the note sent from that form is linked to the
+    application as the link step links it, in the same transaction, and the student is back
+    on the application, which names it. It said "No absence note is linked yet" until the
+    student went back and linked it by hand."""
+    case = granted(portal, school)
+    portal.login("elev1")
+    url = _note_link(portal, case)
+    assert f"study_leave={case.id}" in url
+    form = portal.client.get(url).get_data(as_text=True)
+    assert ("Når du sender meldingen, blir den koblet til søknaden din om selvstendig "
+            f"studiearbeid {case.reference} (30. november 2026 – 2. desember 2026).") in form
+    response = _send_note(portal, url)
+    assert response.status_code == 303 and response.headers["Location"] == f"/cases/{case.id}"
+    note = _newest_note()
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id == note.id
+    event = Event.select().where(Event.case == case).order_by(Event.id.desc()).get()
+    assert (event.action, event.text, event.data, event.actor_id) == (
+        "link_absence_note", note.reference, {"absence_note": note.id}, school.elev1.id)
+    assert Event.get(Event.case == note).action == "file"
+    html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("Fraværsmeldingen er sendt og koblet til søknaden din om selvstendig "
+            "studiearbeid.") in html
+    assert f"Koblet til: {note.reference}." in html
+    assert "Ingen fraværsmelding er koblet til ennå." not in html
+
+
+def test_a_note_for_other_days_is_sent_and_the_student_told_why_it_is_not_linked(
+        portal, school):
+    """The dates changed in the form so that the note no longer covers the period: the link
+    step's own check refuses it, the note is filed all the same, and the student learns why
+    it was not linked and how to link one."""
+    case = granted(portal, school)
+    portal.login("elev1")
+    version = Case.get_by_id(case.id).version
+    response = _send_note(portal, _note_link(portal, case), "2026-12-07", "2026-12-08")
+    note = _newest_note()
+    assert response.status_code == 303 and response.headers["Location"] == f"/cases/{note.id}"
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id is None
+    assert Case.get_by_id(case.id).version == version  # (no event in the application)
+    html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Fraværsmeldingen er sendt." in html
+    assert (f"Den ble ikke koblet til søknaden din om selvstendig studiearbeid {case.reference}: "
+            "bare en fraværsmelding fra deg for dager i perioden, 30. november 2026 – 2. "
+            "desember 2026, kan kobles til. For å koble til en, åpne søknaden: velg en melding "
+            "for perioden under «Fraværsmelding for perioden», eller skriv en der.") in html
+
+
+def test_a_note_sent_after_the_application_was_withdrawn_is_not_linked(portal, school):
+    """The form opened from the granted application, the application withdrawn in another
+    tab, then the note sent: it is filed, not linked, and the student told why."""
+    case = granted(portal, school)
+    portal.login("elev1")
+    url = _note_link(portal, case)
+    assert portal.step(case, "withdraw", confirmed="yes").status_code == 303
+    assert "blir den koblet til" not in portal.client.get(url).get_data(as_text=True)
+    response = _send_note(portal, url)
+    note = _newest_note()
+    assert response.headers["Location"] == f"/cases/{note.id}"
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id is None
+    assert (f"Den ble ikke koblet til søknaden din om selvstendig studiearbeid {case.reference}: "
+            "søknaden er nå «Trukket tilbake», og en fraværsmelding kan bare kobles til mens "
+            "søknaden er innvilget.") in portal.client.get(
+                response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("forged", ["other", "999999", "99999999999999999999", "1x", "-1", ""])
+def test_a_foreign_or_forged_application_in_the_link_is_as_if_none_were_given(
+        portal, school, forged):
+    """Another student's application (or no application) named in the link: the note is
+    filed as any other, nothing is linked, and nothing tells of the application."""
+    case = granted(portal, school)
+    portal.login("elev1")
+    url = _note_link(portal, case)
+    if forged == "other":
+        portal.login("elev2")
+    else:
+        url = url.replace(f"study_leave={case.id}", f"study_leave={forged}")
+    form = portal.client.get(url)
+    assert form.status_code == 200 and case.reference not in form.get_data(as_text=True)
+    response = _send_note(portal, url)
+    note = _newest_note()
+    assert response.status_code == 303 and response.headers["Location"] == f"/cases/{note.id}"
+    html = portal.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Fraværsmeldingen er sendt." in html and case.reference not in html
+    assert "koblet til" not in html
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id is None
+    # the student whose application it is still links a note from it
+    portal.login("elev1")
+    assert _send_note(portal, _note_link(portal, case)).headers["Location"] == (
+        f"/cases/{case.id}")
+    assert StudyLeave.get(StudyLeave.case == case).absence_note_id == _newest_note().id
+
+
 def test_completion_records_the_period_as_r_in_the_absence_register(portal, school):
     from portal.absence import absence_summary, record_absence
     from portal.absence.models import AbsenceRecord

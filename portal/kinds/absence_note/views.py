@@ -25,6 +25,7 @@ from portal.cases.steps import (
     unconfirmed_withdrawal,
 )
 from portal.cases.uploads import checked_upload, hold, release
+from portal.db import database
 from portal.i18n import gettext as _
 from portal.kinds.absence_note import KIND, REVIEWERS, bp, review
 from portal.kinds.absence_note.forms import (
@@ -104,6 +105,7 @@ def _open(title, student, school, year, note_fields, checked, health, text):
 def new():
     """The absence note form: reason, days or lessons, documentation from the phone."""
     school, year = student_school_year(current_user)
+    study_leave, leave = _study_leave(current_user)
     form = NoteForm(school_year=year, data=_prefill(request.args) if request.method == "GET"
                     else None)
     valid = form.validate_on_submit()
@@ -119,14 +121,38 @@ def new():
             else:
                 fields.update(lesson_day=form.lesson_day.data,
                               lessons=",".join(str(n) for _d, n in form.lesson_list))
-            case = _open(_title(form), current_user._get_current_object(), school, year,
-                         fields, checked, health, form.explanation.data or "")
+            student = current_user._get_current_object()
+            with database.atomic():  # (the note, and its link to the application, or neither)
+                case = _open(_title(form), student, school, year, fields, checked, health,
+                             form.explanation.data or "")
+                not_linked = None
+                if case is not None and leave is not None:
+                    not_linked = study_leave.link_filed_note(leave, case, actor=student)
+            if case is not None and leave is not None and not_linked is None:
+                flash(_("Your absence note is sent and linked to your application for "
+                        "independent study."), "success")
+                return redirect(url_for("cases.show", case_id=leave.case_id), 303)
             if case is not None:
                 flash(_("Your absence note is sent."), "success")
+                if not_linked:
+                    flash(not_linked, "error")
                 return redirect(url_for("cases.show", case_id=case.id), 303)
     hold(form, form.document, checked)
     return render_template("absence_note/new.html", form=form, profile=school.rules,
-                           year=year)
+                           year=year,
+                           study_leave=leave if leave and study_leave.links_notes(leave) else None)
+
+
+def _study_leave(student):
+    """(the study-leave flow, the student's own application for independent study the form
+    was started from: its page's link names it, and the note is linked to it when sent), or
+    (None, None): without the link, for a case that is not the student's application, or
+    without the study-leave kind."""
+    try:
+        from portal.kinds.study_leave import flow
+    except ImportError:
+        return None, None
+    return flow, flow.own_leave(student, request.args.get("study_leave"))
 
 
 def _prefill(args) -> dict:

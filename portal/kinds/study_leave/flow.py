@@ -15,8 +15,9 @@ from portal.cases import decisions, engine
 from portal.cases.uploads import CheckedFile, release
 from portal.collation import by_name
 from portal.db import Prepared, create_row, is_postgresql
+from portal.filters import state_label
 from portal.i18n import gettext as _
-from portal.kinds.study_leave import COORDINATOR
+from portal.kinds.study_leave import COORDINATOR, KIND
 from portal.kinds.study_leave.models import StudyLeave, TeacherAnswer
 from portal.models import (
     Attachment,
@@ -505,9 +506,11 @@ def linked_note(leave: StudyLeave):
     return (note.case, note) if note is not None else (None, None)
 
 
-def link_absence_note(case, *, actor, version, note_case_id: int):
-    """Student: link one of their absence notes covering (part of) the period."""
-    chosen = {c.id: (c, n) for c, n in note_candidates(case)}.get(note_case_id)
+def link_absence_note(case, *, actor, version, note_case_id: int,
+                      leave: StudyLeave | None = None):
+    """Student: link one of their absence notes covering (part of) the period. `leave`: the
+    application, when the caller has it."""
+    chosen = {c.id: (c, n) for c, n in note_candidates(case, leave)}.get(note_case_id)
     if chosen is None:
         raise StepRefused(_("Choose one of your absence notes that covers the period."))
     note_case, _note = chosen
@@ -518,6 +521,55 @@ def link_absence_note(case, *, actor, version, note_case_id: int):
     return engine.apply(case, "link_absence_note", actor=actor, expected_version=version,
                         text=note_case.reference, data={"absence_note": note_case.id},
                         effect=effect)
+
+
+# (the highest id a case can have: a larger number in a link is no case, not an error)
+_MAX_ID = 2**31 - 1
+
+_own_leave = Prepared(lambda case_id, student_id: (
+    StudyLeave.select(StudyLeave, Case, SchoolYear)
+    .join(Case).join(SchoolYear)
+    .where((StudyLeave.case == case_id) & (Case.student == student_id))
+    .limit(1)))
+
+
+def own_leave(student, case_id: str | None) -> StudyLeave | None:
+    """The application of case `case_id` (as the link to the absence-note form from its page
+    gives it) with its case and school year, when it is `student`'s own; None for anything
+    else (another student's case, no such case, not a number): as if the link gave none."""
+    if not case_id or not case_id.isascii() or not case_id.isdigit() or int(case_id) > _MAX_ID:
+        return None
+    return _own_leave.first(int(case_id), student.id)
+
+
+def links_notes(leave: StudyLeave) -> bool:
+    """Whether an absence note can be linked to the application in the state it is in (its
+    case as own_leave read it), as the absence-note form tells the student it will be."""
+    return KIND.transition(leave.case.state, "link_absence_note") is not None
+
+
+def link_filed_note(leave: StudyLeave, note_case: Case, *, actor) -> str | None:
+    """Link the absence note the student files from the application's page (`leave`, as
+    own_leave gave it) as the link step does, with its checks and its event, in the note's
+    filing transaction: None when linked, else why it was not and how to link one, for the
+    student (the note is filed all the same)."""
+    case = leave.case
+    period = {"ref": case.reference, "first": format_date(leave.first_day),
+              "last": format_date(leave.last_day)}
+    try:
+        link_absence_note(case, actor=actor, version=None, note_case_id=note_case.id,
+                          leave=leave)
+    except StepRefused:
+        return _("It was not linked to your application for independent study %(ref)s: only "
+                 "an absence note of yours for days in its period, %(first)s – %(last)s, can "
+                 "be linked. To link one, open the application: choose a note for the period "
+                 "under \u201cAbsence note for the period\u201d, or write one there.", **period)
+    except engine.TransitionRefused:
+        now = Case.get_by_id(case.id)  # (its state may have changed since it was read)
+        return _("It was not linked to your application for independent study %(ref)s: the "
+                 "application is now \u201c%(state)s\u201d, and an absence note can be linked "
+                 "only while it is granted.", ref=period["ref"], state=state_label(now))
+    return None
 
 
 def _record_period_as_r(case, leave: StudyLeave) -> int:

@@ -197,12 +197,12 @@ def _note_choices(form, candidates):
 
 def _new_note_url(case, leave):
     """The absence-note form filled in for the period, as organised study work (R), to the
-    case's school."""
+    case's school; the note it sends is linked to the case (flow.link_filed_note)."""
     if "absence_note.new" not in current_app.view_functions:
         return None
     return url_for("absence_note.new", category="R", scope="days",
                    first_day=leave.first_day.isoformat(), last_day=leave.last_day.isoformat(),
-                   school=case.school_id)
+                   school=case.school_id, study_leave=case.id)
 
 
 def _load(case_id, *actions):

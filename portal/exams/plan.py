@@ -89,15 +89,20 @@ def sick_note_deadline(exam: Exam) -> Deadline | None:
 
 
 def graded(regs) -> set[int]:
-    """The ids of those of `regs` that have a grade, in one query (the student's list asks it
-    for every row)."""
-    from portal.grades.models import Grade
+    """The ids of those of `regs` that have a published passing grade, in one query (the
+    student's list asks it for every row): the exam was completed (sick_note_refusal). A
+    grade not yet published is not the student's to learn of here; a failing one may be
+    what an undocumented absence from the exam, or leaving it ill, was graded (§ 4-6 (1):
+    "ansees å ha fremstilt seg"), which a note within its week still undoes."""
+    from portal.grades.models import FAILING, Grade
 
     ids = [reg.id for reg in regs]
     if not ids:
         return set()
     return {row.registration_id for row in
-            Grade.select(Grade.registration).where(Grade.registration.in_(ids)).distinct()}
+            Grade.select(Grade.registration).where(
+                Grade.registration.in_(ids) & Grade.published_at.is_null(False)
+                & Grade.grade.not_in(FAILING)).distinct()}
 
 
 def sick_note_refusal(reg: ExamRegistration, at: datetime | None = None,
@@ -107,8 +112,8 @@ def sick_note_refusal(reg: ExamRegistration, at: datetime | None = None,
 
     The note covers a student who fell ill before the exam or during it and left (havbruk's
     forskrift § 4-6 (1)-(2); NKI's eksamensreglement, forfall og sykdom under eksamen): such a
-    student has no grade. An exam with a grade was completed, and a note afterwards cannot
-    take back the attempt (say after a poor grade)."""
+    student has no passing grade. An exam passed was completed, and a note afterwards cannot
+    take back the attempt (`graded`)."""
     at = at or cal.utcnow()
     deadline = sick_note_deadline(reg.exam)
     if deadline is None:
@@ -122,9 +127,9 @@ def sick_note_refusal(reg: ExamRegistration, at: datetime | None = None,
     if reg.status not in ("registered", "attended"):
         return _("You are not registered for this exam.")
     if has_grade if has_grade is not None else reg.id in graded([reg]):
-        return _("You cannot send a sick note for this exam: you completed it and it has been "
-                 "graded. A sick note is for a student who falls ill before the exam, or "
-                 "during it and leaves (%(rule)s).",
+        return _("You cannot send a sick note for this exam: you completed it and passed it. "
+                 "A sick note is for a student who falls ill before the exam, or during it and "
+                 "leaves (%(rule)s).",
                  rule=_rule(reg.exam, SICK_NOTE_RULE).cite())
     return None
 

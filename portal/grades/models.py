@@ -8,6 +8,7 @@ from portal.models.base import BaseModel, utcnow
 
 LETTERS = ("A", "B", "C", "D", "E", "F")
 PASS_FAIL = ("pass", "fail")
+FAILING = ("F", "fail")  # the grades that do not pass
 CHANNELS = ("electronic", "other")
 
 

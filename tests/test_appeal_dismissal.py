@@ -470,11 +470,18 @@ def test_a_dismissal_returned_on_appeal_goes_back_to_the_principal(hav, client, 
     auth.logout()
     case = Case.get_by_id(case.id)
     assert case.state == "filed" and FormalErrorAppeal.get().outcome is None
-    assert Event.select().where((Event.case == case.id)
-                                & (Event.action == "appeal_return")).count() == 1
+    [event] = Event.select().where((Event.case == case.id)
+                                   & (Event.action == "appeal_return"))
+    assert event.state_before == "dismissed" and "avvisningen står ikke lenger" in event.text
     auth.login("rektor")
-    assert f'action="/formal-error-appeals/{case.id}/dismiss"' in client.get(page).get_data(
-        as_text=True)
+    html = _flat(client.get(page))
+    assert f'action="/formal-error-appeals/{case.id}/dismiss"' in html
+    assert "Det er avgjort etter klage at den skal behandles." not in html
+    # returned, not heard: the principal may dismiss it again
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    assert Case.get_by_id(case.id).state == "dismissed"
+    assert Decision.select().where(Decision.case == case.id).count() == 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -513,9 +520,11 @@ def _heard_by_the_principal(s, client, auth, csrf, appeal):
     auth.logout()
 
 
-def _ruled_by_the_board(s, client, auth, csrf, appeal, vote, day, new_outcome=None):
-    """The principal sends the appeal on the dismissal on; the board's one member present
-    votes `vote` (to `new_outcome`, where changed) on `day`."""
+def _ruled_by_the_board(s, client, auth, csrf, appeal, vote, day, new_outcome=None,
+                        offered="heard"):
+    """The principal sends the appeal on the dismissal (or on another decision, whose change
+    `offered` is) on; the board's one member present votes `vote` (to `new_outcome`, where
+    changed) on `day`."""
     auth.login("rektor")
     assert post_form(client, csrf, f"/cases/{appeal.id}",
                      f"/decision-appeals/{appeal.id}/forward",
@@ -527,7 +536,7 @@ def _ruled_by_the_board(s, client, auth, csrf, appeal, vote, day, new_outcome=No
     page = f"/cases/{appeal.id}"
     html = _flat(client.get(page))
     form = html[html.index(f'action="/decision-appeals/{appeal.id}/decide"'):]
-    assert 'value="heard"' in form[:form.index("</form>")]
+    assert f'value="{offered}"' in form[:form.index("</form>")]
     assert 'value="partly_granted"' not in form[:form.index("</form>")]
     assert post_form(client, csrf, page, f"/decision-appeals/{appeal.id}/decide", {
         "version": Case.get_by_id(appeal.id).version, "meeting_on": day.isoformat(),
@@ -693,3 +702,104 @@ def test_a_ruling_is_applied_to_an_appeals_dismissal_not_to_its_change(hav, clie
                             role="principal", appeal=case)
     assert rulings.apply(ruling) is None
     assert Case.get_by_id(case.id).state == "filed"
+
+
+def test_a_formal_error_dismissal_changed_on_appeal_is_heard(hav, client, auth, csrf,
+                                                             monkeypatch):
+    """The principal's dismissal of a late appeal on a formal error, appealed: the board
+    changes it in the student's favour. The appeal is with the principal again as received
+    and is to be heard: neither the principal nor the appeals body is offered, or allowed, to
+    dismiss it as late; it is decided on what it asks for."""
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    dismissed = Decision.get(Decision.case == case.id)
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
+    _ruled_by_the_board(hav, client, auth, csrf, appeal, "changed", date(2027, 3, 31),
+                        new_outcome="heard")
+    case = Case.get_by_id(case.id)
+    row = FormalErrorAppeal.get(FormalErrorAppeal.case == case.id)
+    assert (case.state, case.is_open, row.outcome, row.scope) == ("filed", True, None, None)
+    event = _ruling_event(case, "appeal_change", "appeals_board", appeal)
+    assert "klagen skal behandles selv om den kom for sent" in event.text
+    auth.login("rektor")
+    html = _flat(client.get(page))
+    assert f"/formal-error-appeals/{case.id}/dismiss" not in html
+    assert f'action="/formal-error-appeals/{case.id}/grant"' in html
+    assert "Det er avgjort etter klage at den skal behandles." in html
+    assert "Sen klage som skal behandles: det er avgjort etter klage." in html
+    assert statements(client, page) <= 12
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                         {"version": case.version, "dismissal_reasons": WHY})
+    assert response.status_code == 422 and Case.get_by_id(case.id).state == "filed"
+    assert Decision.select().where(Decision.case == case.id).count() == 1
+    # nor by the appeals body, once it is sent on
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Skal behandles."}).status_code == 303
+    auth.logout()
+    auth.login("klage2")
+    html = _flat(client.get(page))
+    assert 'value="dismissed"' not in html and "den kan avvises uten å bli behandlet" not in html
+    assert 'value="new_grading"' in html
+    version = Case.get_by_id(case.id).version
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide", {
+        "version": version, "outcome": "dismissed", "scope": "one", "reasons": WHY})
+    assert response.status_code == 422 and Case.get_by_id(case.id).state == "with_board"
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide", {
+        "version": version, "outcome": "new_grading", "scope": "one",
+        "reasons": "Feilen er dokumentert."}).status_code == 303
+    assert Case.get_by_id(case.id).state == "decided"
+    auth.logout()
+    auth.login("elev1")
+    letter = _flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
+    assert f"til: {HEARD}" in letter
+    told = Notification.select().join(Event).where(
+        (Event.case == case.id) & (Event.action == "appeal_change"))
+    assert {n.user_id for n in told} >= {hav.rektor.id, hav.elev1.id}
+
+
+def test_a_late_formal_error_grant_changed_on_appeal_leaves_lateness_open(hav, client, auth,
+                                                                          csrf, monkeypatch):
+    """A change of the principal's grant of a late formal-error appeal (its other outcome)
+    still works, and hears no dismissal: returned later, the appeal may still be dismissed
+    as late. The student and the principal are told of the change."""
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/grant", {
+        "version": case.version, "outcome": "new_grading", "scope": "one",
+        "reasons": "Feil i oppgaven."}).status_code == 303
+    auth.logout()
+    grant = Decision.get(Decision.case == case.id)
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, grant)
+    auth.login("rektor")
+    html = _flat(client.get(f"/cases/{appeal.id}"))
+    form = html[html.index(f'action="/decision-appeals/{appeal.id}/reverse"'):]
+    form = form[:form.index("</form>")]
+    assert 'value="new_exam"' in form and 'value="heard"' not in form
+    assert post_form(client, csrf, f"/cases/{appeal.id}",
+                     f"/decision-appeals/{appeal.id}/reverse",
+                     {"version": appeal.version, "outcome": "new_exam",
+                      "reasons": "Ny eksamen."}).status_code == 303
+    auth.logout()
+    case = Case.get_by_id(case.id)
+    assert case.state == "granted"
+    assert FormalErrorAppeal.get(FormalErrorAppeal.case == case.id).outcome == "new_exam"
+    auth.login("elev1")
+    assert ("Rektors vedtak i klagen din på formell feil ved eksamen er endret etter klage."
+            in _flat(client.get("/notifications/")))
+    auth.logout()
+    DecisionAppeal.delete().execute()  # (appealed again, to be returned)
+    _ruled_by_the_board(hav, client, auth, csrf,
+                        _appeal_the_dismissal(hav, client, auth, csrf, grant), "returned",
+                        date(2027, 3, 31), offered="new_exam")
+    case = Case.get_by_id(case.id)
+    assert case.state == "filed"
+    auth.login("rektor")
+    html = _flat(client.get(page))
+    assert f'action="/formal-error-appeals/{case.id}/dismiss"' in html
+    assert "Det er avgjort etter klage at den skal behandles." not in html
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    assert Case.get_by_id(case.id).state == "dismissed"

@@ -146,9 +146,11 @@ def ruled(ruling, *, effect, heard: str, returned: str):
 
 def heard_on_appeal(case) -> bool:
     """Whether a ruling on appeal changed a dismissal of `case`'s appeal, as late, in the
-    student's favour: it is to be heard, and the first instance cannot dismiss it again."""
-    return Event.select().where((Event.case == case.id)
-                                & (Event.action == HEARD_ACTION)).exists()
+    student's favour: it is to be heard, and the first instance cannot dismiss it again. (Only
+    the step out of the dismissed state: a kind may take a step of that name on a ruling on
+    another of its decisions, as a formal-error appeal does on its grant.)"""
+    return Event.select().where((Event.case == case.id) & (Event.action == HEARD_ACTION)
+                                & (Event.state_before == DISMISSED)).exists()
 
 
 def refuse_if_heard(case) -> None:

@@ -55,11 +55,13 @@ register(Kind(
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
         Transition("with_board", dismissal.ACTION, {"appeals_board"}, dismissal.DISMISSED),
         *withdrawals(["filed", "with_board"]),
-        # a ruling on an appeal that changes the principal's grant, or returns the grant or
-        # the dismissal for new treatment
+        # a ruling on an appeal that changes the principal's grant to its other outcome, or
+        # returns it for new treatment (ruling.py)
         Transition("granted", "appeal_change", {APPEAL_REVIEWER}, "granted"),
         Transition("granted", "appeal_return", {APPEAL_REVIEWER}, "filed"),
-        Transition(dismissal.DISMISSED, "appeal_return", {APPEAL_REVIEWER}, "filed"),
+        # a ruling on an appeal against the principal's dismissal that hears the appeal after
+        # all, or returns the dismissal for new treatment (ruling.py)
+        *dismissal.ruling_transitions("filed"),
     ],
     deciders=frozenset({"principal", "appeals_board"}),
     template="formal_error_appeal/case.html",
@@ -70,8 +72,10 @@ register(Kind(
         "grant": _l("Granted by the principal"),
         "forward": _l("Sent to the appeals body"),
         "decide": _l("Decided by the appeals body"),
+        # (the steps of a ruling on the grant and on the dismissal alike: the timeline's text
+        # says which, and what it did)
         "appeal_change": _l("Changed on appeal"),
-        "appeal_return": _l("Returned for new treatment on appeal"),
+        "appeal_return": dismissal.RETURNED_LABEL,
         dismissal.ACTION: dismissal.EVENT_LABEL,
     },
     news={
@@ -88,8 +92,12 @@ register(Kind(
                            _l("The appeal on a formal error at an exam has been dismissed "
                               "because it came too late.")),
         "withdraw": _l("The appeal on a formal error at an exam has been withdrawn."),
-        "appeal_change": _l("The grant of the appeal on a formal error at an exam has been "
-                            "changed on appeal."),
+        # (a ruling on the grant, or on the dismissal: the principal's decisions)
+        "appeal_change": (
+            _l("The principal's decision on your appeal on a formal error at an exam has been "
+               "changed on appeal."),
+            _l("The principal's decision on an appeal on a formal error at an exam has been "
+               "changed on appeal.")),
         "appeal_return": _l("The appeal on a formal error at an exam has been returned for new "
                             "treatment."),
     },

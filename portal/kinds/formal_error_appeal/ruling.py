@@ -1,12 +1,17 @@
 """What a ruling on an appeal does to a formal-error appeal whose principal granted it, or
-dismissed it as late (Kind.on_ruling, cases/rulings.py).
+dismissed it as late (Kind.on_ruling, cases/rulings.py, cases/dismissal.py).
 
-Returned for new treatment, the appeal goes back to the principal as received, who grants
-it again, sends it to the appeals body or (late) dismisses it again; the outcome the grant or
-the dismissal recorded is cleared (appeal_return). A change gives the grant the other of its
-outcomes (a new exam instead of a new grading, or the reverse: changes), for the candidates
-the grant named; the case's outcome is changed with it (appeal_change). A dismissal has no
-other outcome to change to: it is returned, or it stands.
+The grant: returned for new treatment, the appeal goes back to the principal as received, who
+grants it again, sends it to the appeals body or (late) dismisses it; the outcome the grant
+recorded is cleared (appeal_return). A change gives the grant the other of its outcomes (a new
+exam instead of a new grading, or the reverse: changes), for the candidates the grant named;
+the case's outcome is changed with it (appeal_change).
+
+The dismissal: changed in the student's favour (the appeal is to be heard though it came
+late) or returned for new treatment, the dismissed appeal goes back to the principal as
+received, its recorded outcome cleared (dismissal.ruled); the principal then grants it or
+sends it to the appeals body or, returned only, dismisses it again. Heard, neither the
+principal nor the appeals body may dismiss it as late (dismissal.heard_on_appeal).
 """
 
 from portal.cases import dismissal, rulings
@@ -15,20 +20,35 @@ from portal.kinds.formal_error_appeal.forms import OUTCOMES
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 
 GRANTS = ("new_grading", "new_exam")
-APPLIED = frozenset({rulings.RETURNED, *GRANTS})
-# the states the principal's decisions leave the appeal in
-DECIDED = ("granted", dismissal.DISMISSED)
+APPLIED = frozenset({*dismissal.RULINGS_APPLIED, *GRANTS})
 
 
 def changes(decision) -> list[str]:
-    """The grant's other outcome: what the student may have asked for instead."""
-    return [code for code in GRANTS if code != decision.outcome] \
-        if decision.outcome in GRANTS else []
+    """The grant's other outcome (what the student may have asked for instead); a
+    dismissal's one change: the appeal is heard."""
+    if decision.outcome in GRANTS:
+        return [code for code in GRANTS if code != decision.outcome]
+    return dismissal.ruling_changes(decision)
+
+
+def _as_received(case, event):
+    """Back with the principal as received: the outcome the principal's decision recorded
+    (and its candidates) cleared."""
+    (FormalErrorAppeal.update(outcome=None, scope=None)
+     .where(FormalErrorAppeal.case == case.id).execute())
 
 
 def on_ruling(ruling):
-    """Change the principal's grant (still granted) to the other outcome, or return the
-    formal-error appeal (still granted, or dismissed) to the principal."""
+    """Send the formal-error appeal (still dismissed) back to the principal as received; or
+    change the principal's grant (still granted) to the other outcome, or return it to the
+    principal."""
+    ref = ruling.appeal.reference
+    if dismissal.is_dismissal(ruling.decision):
+        return dismissal.ruled(ruling, effect=_as_received, heard=_(
+            "Dismissal changed on appeal (case %(ref)s): the appeal is to be heard though it "
+            "came late. It is with the principal again, as received.", ref=ref), returned=_(
+            "Returned for new treatment on appeal (case %(ref)s): the dismissal no longer "
+            "stands. The appeal is with the principal again, as received.", ref=ref))
     if not ruling.returned:
         def changed(case, event):
             (FormalErrorAppeal.update(outcome=ruling.outcome)
@@ -37,15 +57,9 @@ def on_ruling(ruling):
         return rulings.take(ruling, "appeal_change", stands=ruling.case.state == "granted",
                             effect=changed, text=_(
                                 "Changed on appeal (case %(ref)s): the grant is now: "
-                                "%(outcome)s.",
-                                ref=ruling.appeal.reference, outcome=OUTCOMES[ruling.outcome]))
+                                "%(outcome)s.", ref=ref, outcome=OUTCOMES[ruling.outcome]))
 
-    def effect(case, event):
-        (FormalErrorAppeal.update(outcome=None, scope=None)
-         .where(FormalErrorAppeal.case == case.id).execute())
-
-    return rulings.take(ruling, "appeal_return", stands=ruling.case.state in DECIDED,
-                        effect=effect,
+    return rulings.take(ruling, "appeal_return", stands=ruling.case.state == "granted",
+                        effect=_as_received,
                         text=_("Returned for new treatment on appeal (case %(ref)s): the "
-                               "principal is to decide the appeal again.",
-                               ref=ruling.appeal.reference))
+                               "principal is to decide the appeal again.", ref=ref))

@@ -111,19 +111,24 @@ def case_context(case, parts):
     context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": outcomes,
                "scopes": SCOPES, "body": body_name(case.school),
                "dismissal_rule": case.school.rules.rule(dismissal.RULE),
-               "board_dismissal_rule": dismissal.board_rule(case.school)}
+               "board_dismissal_rule": dismissal.board_rule(case.school),
+               # late, and a ruling on appeal decided that it is heard: no longer to be dismissed
+               "heard_on_appeal": appeal.is_late and dismissal.heard_on_appeal(case)}
     if appeal.is_late:  # the deadline it was filed after, beside the student's explanation
         context["deadline"] = dl.formal_error_deadline(grade, appeal.learned_on)
     if case.state == "filed" and "principal" in parts:
         grant = step_form(OutcomeForm, case)
         grant.outcome.choices = options((k, v) for k, v in OUTCOMES.items() if k != "rejected")
-        context.update(grant_form=grant, forward_form=step_form(ForwardForm, case),
-                       dismiss_form=step_form(dismissal.DismissForm, case))  # (when late)
+        context.update(grant_form=grant, forward_form=step_form(ForwardForm, case))
+        if not context["heard_on_appeal"]:
+            context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
     if case.state == "with_board" and "appeals_board" in parts:
         board = step_form(OutcomeForm, case)
-        # a late appeal may be dismissed unheard (cases/dismissal.py)
+        # a late appeal may be dismissed unheard (cases/dismissal.py), unless a ruling on
+        # appeal decided that it is heard
+        dismissable = appeal.is_late and not context["heard_on_appeal"]
         board.outcome.choices = options((k, v) for k, v in outcomes.items()
-                                        if appeal.is_late or k != dismissal.DISMISSED)
+                                        if dismissable or k != dismissal.DISMISSED)
         context["board_form"] = board
     return context
 
@@ -192,6 +197,7 @@ def dismiss(case_id):
     actor = current_user._get_current_object()
 
     def effect(case, event):
+        dismissal.refuse_if_heard(case)
         dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
                         reasons=form.dismissal_reasons.data.strip(), actor=actor,
                         role="principal", appeal_body=context["body"])
@@ -214,6 +220,7 @@ def decide(case_id):
     def effect(case, event):
         if dismissed:
             dismissal.refuse_unless_late(appeal)
+            dismissal.refuse_if_heard(case)
         FormalErrorAppeal.update(
             outcome=form.outcome.data, board_reasons=form.reasons.data.strip(),
             scope=None if form.outcome.data in ("rejected", dismissal.DISMISSED)

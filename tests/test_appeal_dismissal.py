@@ -597,6 +597,33 @@ def test_a_dismissal_changed_on_appeal_sends_the_appeal_back_to_be_heard(hav, cl
     assert f"til: {HEARD}" in letter
 
 
+def test_a_decision_heard_after_a_dismissal_and_then_changed_shows_once_with_its_change(
+        hav, client, auth, csrf, monkeypatch):
+    """The appeal's case then holds two decisions of the principal, the dismissal and the
+    change in the student's favour: the appealed decision is shown once, changed to what the
+    change gave, never "changed to: dismissed"."""
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, Decision.get(Decision.case == case.id))
+    _heard_by_the_principal(hav, client, auth, csrf, appeal)
+    case = Case.get_by_id(case.id)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/reverse",
+                     {"version": case.version, "outcome": "granted",
+                      "reasons": "Legeerklæringen sier 60 minutter."}).status_code == 303
+    auth.logout()
+    assert Decision.select().where(Decision.case == case.id).count() == 2
+    auth.login("elev1")
+    html = _flat(client.get(f"/cases/{d.case_id}"))
+    assert html.count(f'id="decision-{d.id}"') == 1
+    assert f"til: {DISMISSED}" not in html
+    letter = _flat(client.get(f"/cases/{d.case_id}/decisions/{d.id}"))
+    assert f"til: {DISMISSED}" not in letter and "til: Innvilget" in letter
+
+
 def test_a_dismissal_returned_by_the_board_goes_back_to_the_principal(hav, client, auth, csrf,
                                                                       monkeypatch):
     """Returned for new treatment, the appeal on a decision is with the principal again as

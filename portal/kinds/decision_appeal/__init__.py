@@ -57,7 +57,8 @@ def _with_appeal(query, user_id):
     case. One probe of the appeal's decision index per decision, in the same statement. With
     it, its ruling as the decision shows it (decisions.ShownAppeal.ruling): the board's
     outcome, what it changed the decision to and the day it met, and the principal's change
-    (the one decision its reverse issues in the appeal's case) as `ruling`."""
+    (the one decision its reverse issues in the appeal's case; not a dismissal as late) as
+    `ruling`."""
     latest, its_case = DecisionAppeal.alias("latest_appeal"), Case.alias("latest_appeal_case")
     shown = (latest.select(latest.id)
              .join(its_case, on=(latest.case == its_case.id))
@@ -83,9 +84,13 @@ def _with_appeal(query, user_id):
                   attr="case")
             .join(appeal_year, JOIN.LEFT_OUTER,
                   on=(appeal_case.school_year == appeal_year.id), attr="school_year")
-            # (by the decisions' case index: the appeal's case has one, its reversal, or none)
+            # (by the decisions' case index: of the appeal case's decisions, its reversal, the
+            # one there can be; not its dismissals as late, of which there may be several, and
+            # a reversal besides once a ruling had the appeal heard after all)
             .switch(appeal_case)
-            .join(reversal, JOIN.LEFT_OUTER, on=(reversal.case == appeal_case.id),
+            .join(reversal, JOIN.LEFT_OUTER,
+                  on=((reversal.case == appeal_case.id)
+                      & (reversal.outcome != dismissal.DISMISSED)),
                   attr="reversal"))
 
 

@@ -1,6 +1,7 @@
 """The case engine: transition tables, one transaction per step, stale versions refused."""
 
 import threading
+from datetime import date
 
 import pytest
 
@@ -115,14 +116,16 @@ def test_a_step_its_effect_refuses_leaves_the_case_object_as_stored(school, kind
     from portal.cases.steps import StepRefused
 
     case = _open(school)
-    before = (case.state, case.is_open, case.version, case.updated_at)
+    before = (case.state, case.is_open, case.version, case.updated_at, case.staff_due_on)
 
     def refuse(c, event):
+        c.staff_due_on = date(2026, 12, 24)  # (what an effect may set before it is refused)
+        c.save()
         raise StepRefused("not now")
 
     with pytest.raises(StepRefused):
         engine.apply(case, "take", actor=school.trinn, expected_version=1, effect=refuse)
-    assert (case.state, case.is_open, case.version, case.updated_at) == before
+    assert (case.state, case.is_open, case.version, case.updated_at, case.staff_due_on) == before
     stored = Case.get_by_id(case.id)
     assert (stored.state, stored.version) == ("submitted", 1)
     assert Event.select().where(Event.case == case).count() == 1

@@ -261,7 +261,8 @@ def _take(case: Case, transition: Transition, role: str, *, actor: User,
                 raise TransitionRefused(f"the case is no longer {transition.state!r}")
             raise StaleCase(f"case {case.id} is no longer at version {expected_version}")
         before = case.state
-        kept = (case.state, case.is_open, case.version, case.updated_at)
+        # (all of the row, as the effect may change more of it: a new staff due date)
+        kept, kept_dirty = dict(case.__data__), set(case._dirty)
         case.state = transition.to
         case.is_open = kind.is_open(transition.to)
         case.version = (expected_version + 1 if expected_version is not None
@@ -286,7 +287,10 @@ def _take(case: Case, transition: Transition, role: str, *, actor: User,
         except BaseException:
             # the transaction rolls back: the object says again what the database holds, for
             # a view that shows the case after a refused step
-            case.state, case.is_open, case.version, case.updated_at = kept
+            case.__data__.clear()
+            case.__data__.update(kept)
+            case._dirty.clear()
+            case._dirty.update(kept_dirty)
             raise
     return event
 

@@ -279,10 +279,11 @@ def test_the_pages_keep_their_statements_however_many_dismissals(hav, client, au
 # ---------------------------------------------------------------------------------------------
 # An appeal on a grade
 
-def _grade_appeal(s, client, auth, csrf, monkeypatch, late=True):
-    """A grade published Friday 22 January 2027 (three weeks end 12 February), appealed late on
-    13 February with an explanation, or in time on 1 February: (the grade, the case, its page)."""
-    grade = make_grade(s, make_exam(s), s.elev1, published=date(2027, 1, 22))
+def _grade_appeal(s, client, auth, csrf, monkeypatch, late=True, letter="C"):
+    """A grade (`letter`) published Friday 22 January 2027 (three weeks end 12 February),
+    appealed late on 13 February with an explanation, or in time on 1 February: (the grade,
+    the case, its page)."""
+    grade = make_grade(s, make_exam(s), s.elev1, letter=letter, published=date(2027, 1, 22))
     _on(monkeypatch, date(2027, 2, 13) if late else date(2027, 2, 1))
     auth.login("elev1")
     url = f"/grade-appeals/new?grade={grade.id}"
@@ -830,3 +831,82 @@ def test_a_late_formal_error_grant_changed_on_appeal_leaves_lateness_open(hav, c
     assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
                      {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
     assert Case.get_by_id(case.id).state == "dismissed"
+
+
+def _visible_text(html):
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def _status_block(html):
+    block = re.search(r'<section id="case-status".*?</section>', html, flags=re.S).group(0)
+    return " ".join(block.split())
+
+
+def test_who_decides_an_appeal_on_a_grade_appeals_dismissal_reads_what_bears_on_the_delay(
+        hav, client, auth, csrf, monkeypatch):
+    """The principal and the appeals board, deciding an appeal on the exam office's dismissal
+    of a late appeal on a grade, read that appeal as APPEAL_REVIEWER: the flag, the student's
+    explanation for the delay, the dismissal with its reasons and the timeline with its text
+    (they judge whether the delay is excused, forvaltningsloven §§ 31, 33-34); not the grade
+    appealed, the student's reasons against it, or the new examiners' notice. The decision
+    appeal's own page shows the dismissal's reasons. One who is also a new examiner in the
+    appeal grades blind all the same."""
+    from portal.models import RoleGrant
+
+    grade, case, page = _grade_appeal(hav, client, auth, csrf, monkeypatch, letter="D")
+    auth.login("eksamen")
+    assert post_form(client, csrf, page, f"/grade-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    dismissed = Decision.get(Decision.case == case.id)
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
+    blind_notice = "Bedøm besvarelsen på fritt grunnlag"
+
+    def read_as_reviewer(username):
+        auth.login(username)
+        response = client.get(page)
+        assert response.status_code == 200, username
+        html = _flat(response)
+        assert "Fristen var 12. februar 2027" in html and LATE in html, username
+        assert f"Vedtak: {DISMISSED}" in html and WHY in html, username  # the dismissal
+        assert 'data-part="reviewing"' in html, username
+        assert blind_notice not in html, username
+        assert "For streng." not in html and "Påklaget karakter" not in html, username
+        assert not re.search(r"(?<![\w-])D(?![\w-])", _visible_text(html)), username
+        assert statements(client, page) <= 12
+        status = f"/cases/{case.id}/status"
+        assert statements(client, status) <= 12
+        assert _status_block(client.get(status).get_data(as_text=True)) == _status_block(
+            response.get_data(as_text=True))
+        auth.logout()
+        return html
+
+    # the principal, first instance of the appeal on the dismissal
+    assert "Klagen er avvist fordi den kom for sent." in read_as_reviewer("rektor")
+    auth.login("rektor")
+    mine = _flat(client.get(f"/cases/{appeal.id}"))
+    assert "Begrunnelsen for det påklagede vedtaket" in mine and WHY in mine
+    auth.logout()
+    # the appeals board, once it is sent on, and after it has returned the dismissal: the
+    # timeline's text (the ruling's, naming the appeal's case)
+    _ruled_by_the_board(hav, client, auth, csrf, appeal, "returned", date(2027, 2, 13))
+    case = Case.get_by_id(case.id)
+    assert f"(sak {appeal.reference})" in read_as_reviewer("klage1")
+
+    # the board member, appointed a new examiner in the appeal: blind, as any new examiner
+    member = hav.klage[0]
+    RoleGrant.create(user=member, role="examiner", school=hav.school)
+    auth.login("eksamen")
+    assert post_form(client, csrf, page, f"/grade-appeals/{case.id}/appoint", {
+        "version": case.version, "examiners": str(member.id)}).status_code == 303
+    auth.logout()
+    auth.login("klage1")
+    html = _flat(client.get(page))
+    assert blind_notice in html and 'data-part="reviewing"' not in html
+    assert LATE not in html and WHY not in html and "For streng." not in html
+    assert not re.search(r"(?<![\w-])D(?![\w-])", _visible_text(
+        re.sub(r"<fieldset>.*?</fieldset>", "", html)))  # (the grade choices aside)
+    from portal.cases.kinds import APPEAL_REVIEWER
+    from portal.kinds.grade_appeal import views
+
+    assert views.page_view({"new_examiner", APPEAL_REVIEWER}) == views.BLIND_VIEW

@@ -7,6 +7,7 @@ from portal.cases import appeals, dismissal
 from portal.cases.access import case_for
 from portal.cases.decisions import WITHDRAWN
 from portal.cases.engine import add_participant, open_case
+from portal.cases.kinds import APPEAL_REVIEWER
 from portal.cases.steps import (
     StepRefused,
     form_on_page,
@@ -36,6 +37,9 @@ from portal.rules.deadlines import Deadline
 
 # Parts that may see the old grade, its justification and the student's reasons.
 SIGHTED = {"student", "exam_office"}
+# Parts that grade blind: never told the old grade, its justification or the student's reasons
+# ([003 § 4-9 (4)]); where one also holds another part, the blind page is what they get.
+BLIND = {"new_examiner"}
 # Timeline entries a new examiner may see (none carries the old grade or the reasons).
 BLIND_EVENTS = {"file", "appoint", "regrade"}
 
@@ -129,8 +133,10 @@ def case_context(case, parts):
               .where(GradeAppeal.case == case).get())
     old = appeal.grade
     exam = old.registration.exam
-    sighted = bool(parts & SIGHTED)
+    view = page_view(parts)
+    sighted = view == SIGHTED_VIEW
     context = {"appeal": appeal, "exam": exam, "sighted": sighted,
+               "blind": view == BLIND_VIEW, "reviewing": view == REVIEW_VIEW,
                "new_grade": Grade.get_by_id(appeal.new_grade_id) if appeal.new_grade_id
                else None,
                "new_examiners": [p.user for p in Participant.select(Participant, User)
@@ -139,14 +145,20 @@ def case_context(case, parts):
                                  .order_by(by_name(User.full_name), User.id)]}
     if sighted:
         context["old_grade"] = old
-        if appeal.is_late:  # the deadline it was filed after, beside the student's explanation
-            context["deadline"] = dl.grade_appeal_deadline(old)
-    else:
+    if view != BLIND_VIEW and appeal.is_late:
+        # the deadline it was filed after, beside the student's explanation
+        context["deadline"] = dl.grade_appeal_deadline(old)
+    # Those who decide an appeal on the exam office's dismissal of a late appeal
+    # (REVIEW_VIEW) read what bears on the delay: the flag, the student's explanation, the
+    # dismissal with its reasons (the page's decisions), the timeline with its text; not the
+    # grade appealed or the reasons against it, on which whether the delay is excused does not
+    # turn (forvaltningsloven § 31).
+    if view == BLIND_VIEW:
         # New examiners: never the old grade, its justification or the student's reasons.
         events = blind_events(case)
         context.update(events=events, latest=events[:STATUS_EVENTS], decisions=[],
                        attachments=[])
-    if sighted:
+    if view != BLIND_VIEW:
         context["dismissal_rule"] = case.school.rules.rule(dismissal.RULE)
         # late, and a ruling on appeal decided that it is heard: no longer to be dismissed
         context["heard_on_appeal"] = appeal.is_late and dismissal.heard_on_appeal(case)
@@ -170,9 +182,28 @@ def case_context(case, parts):
 def status_context(case, parts):
     """What the status block shows (Kind.status_context): the basics; to new examiners only
     the timeline entries they may see, as on the page."""
-    if parts & SIGHTED:
+    if page_view(parts) != BLIND_VIEW:
         return {}
     return {"latest": blind_events(case)[:STATUS_EVENTS]}
+
+
+SIGHTED_VIEW, REVIEW_VIEW, BLIND_VIEW = "sighted", "reviewing", "blind"
+
+
+def page_view(parts) -> str:
+    """How someone holding `parts` reads the appeal: SIGHTED_VIEW (the student, the exam
+    office, who know the grade: all of it), REVIEW_VIEW (one who decides an appeal on its
+    dismissal as late, APPEAL_REVIEWER: what bears on the delay, not the grade), or
+    BLIND_VIEW (a new examiner, and anyone else: what grading blind allows). Grading blind
+    wins over deciding an appeal (the strictest): a new examiner is never shown the old
+    grade, nor what may tell it, whatever else they are in the case."""
+    if parts & SIGHTED:
+        return SIGHTED_VIEW
+    if parts & BLIND:
+        return BLIND_VIEW
+    if APPEAL_REVIEWER in parts:
+        return REVIEW_VIEW
+    return BLIND_VIEW
 
 
 def blind_events(case):

@@ -910,3 +910,64 @@ def test_who_decides_an_appeal_on_a_grade_appeals_dismissal_reads_what_bears_on_
     from portal.kinds.grade_appeal import views
 
     assert views.page_view({"new_examiner", APPEAL_REVIEWER}) == views.BLIND_VIEW
+
+
+def test_an_appeal_on_a_formal_error_decision_goes_to_the_body_its_letter_names(
+        hav, client, auth, csrf, monkeypatch):
+    """The principal's decisions on an appeal on a formal error (its dismissal as late, its
+    grant) are appealed to the school's board at Havbruk ([003 § 4-10 (4)], § 7-5 (1) a): the
+    letter names it, and so do the page the appeal is filed from, its receipt and where it is
+    once sent on, which the members of the appeals role decide. Another decision's appeal
+    still goes to the local appeals board (§ 7-5 (1) c)."""
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
+                     {"version": case.version, "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    dismissed = Decision.get(Decision.case == case.id)
+    assert dismissed.appeal_body == "Skolens styre"
+    auth.login("elev1")
+    letter = _flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
+    assert "Klageinstans: Skolens styre" in letter
+    filing = _flat(client.get(f"/decision-appeals/new?decision={dismissed.id}"))
+    assert "Ellers går klagen til Skolens styre" in filing
+    assert "lokale klagenemnd" not in filing
+    auth.logout()
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
+    auth.login("elev1")
+    receipt = _flat(client.get(f"/cases/{appeal.id}"))
+    assert "Ellers sendes den med en vurdering til Skolens styre" in receipt
+    assert "lokale klagenemnd" not in receipt
+    auth.logout()
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{appeal.id}",
+                     f"/decision-appeals/{appeal.id}/forward",
+                     {"version": appeal.version, "assessment": "Avvisningen bør stå."}
+                     ).status_code == 303
+    auth.logout()
+    auth.login("klage1")  # (who decides: the members of the appeals role, as the kind's own)
+    html = _flat(client.get(f"/cases/{appeal.id}"))
+    where = html[html.index('id="where-heading"'):html.index("</dl>")]
+    assert "Skolens styre" in where
+    assert f'action="/decision-appeals/{appeal.id}/decide"' in html
+    assert "lokale klagenemnd" not in html
+    auth.logout()
+
+
+def test_a_formal_error_grant_names_the_same_appeal_body(hav, client, auth, csrf,
+                                                         monkeypatch):
+    """The principal's grant of an appeal on a formal error is a decision on it too: appealed
+    to the school's board, as its dismissal ([003 § 4-10 (4)])."""
+    grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch, late=False)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/grant", {
+        "version": case.version, "outcome": "new_grading", "scope": "one",
+        "reasons": "Feil i oppgaven."}).status_code == 303
+    auth.logout()
+    assert Decision.get(Decision.case == case.id).appeal_body == "Skolens styre"
+
+    # an ordinary decision: the local appeals board, as the profile's appeal_body
+    d = _decision(hav)
+    auth.login("elev1")
+    filing = _flat(client.get(f"/decision-appeals/new?decision={d.id}"))
+    assert "Ellers går klagen til Skolens lokale klagenemnd" in filing

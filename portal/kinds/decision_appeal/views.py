@@ -110,7 +110,9 @@ def case_context(case, parts):
         "appeal": appeal, "appealed": decision, "deadline": r.appeal_deadline(decision),
         "blocked": blocked, "members": members, "votes": votes,
         "first_instance": case.school.rules.rule("decision_appeal_first_instance"),
-        "appeal_body": case.school.rules.rule("appeal_body"),
+        # the body the appealed decision's letter names (decisions.issue: the profile's, or
+        # the kind's own, as a formal error's), which hears the appeal: the receipt says so
+        "appeal_body": decision.appeal_body,
         "holders": _holders(case), "board_outcomes": r.BOARD_OUTCOMES,
         # a board member who may not take part (forvaltningsloven § 6) learns that and why,
         # not what the appeal says, the assessment or the board's minutes

@@ -160,7 +160,7 @@ def grant(case_id):
                         summary=f"{OUTCOMES[form.outcome.data]} – {SCOPES[form.scope.data]}",
                         rule_reference=case.school.rules.rule(
                             "formal_error_appeal_deadline").reference,
-                        decided_by=actor, role="principal")
+                        decided_by=actor, role="principal", appeal_body=context["body"])
 
     return take_step(case, "grant", form, actor=actor, effect=effect,
                      done=_("The appeal is granted."))

@@ -21,12 +21,14 @@ first instance may dismiss it again; changed, the question is settled, and the f
 decides what the appeal asks for (heard_on_appeal).
 """
 
+from flask import flash
+from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.cases import decisions, rulings
 from portal.cases.kinds import APPEAL_REVIEWER, State, Transition
-from portal.cases.steps import StepForm, StepRefused
+from portal.cases.steps import StepForm, StepRefused, take_step
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Event
@@ -87,6 +89,29 @@ def issue(case, *, appeal, deadline, reasons: str, actor, role: str,
     return decisions.issue(case, outcome=DISMISSED, summary=summary, reasons=reasons,
                            rule_reference=rule.reference, decided_by=actor, role=role,
                            appeal_body=appeal_body)
+
+
+def step(case, context, form, *, role: str, refused, after=None, appeal_body=None):
+    """The first instance's dismissal of the appeal on its page (`context`: its appeal and
+    deadline), the same for every kind: for an appeal received in time, or a form without
+    its reasons, `refused()` (the kind's page again, 422); else the step, whose transaction
+    issues the decision and then writes the kind's own rows (`after(case)`)."""
+    appeal = context["appeal"]
+    if not appeal.is_late or not form.validate_on_submit():
+        if not appeal.is_late:
+            flash(str(NOT_LATE), "error")
+        return refused()
+    actor = current_user._get_current_object()
+
+    def effect(case, event):
+        refuse_if_heard(case)
+        issue(case, appeal=appeal, deadline=context["deadline"],
+              reasons=form.dismissal_reasons.data.strip(), actor=actor, role=role,
+              appeal_body=appeal_body)
+        if after is not None:
+            after(case)
+
+    return take_step(case, ACTION, form, actor=actor, effect=effect, done=done(case.school))
 
 
 def done(school) -> str:

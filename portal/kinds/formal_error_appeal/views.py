@@ -189,23 +189,14 @@ def dismiss(case_id):
     """The principal dismisses a late appeal unheard, by a decision with its reasons and a
     right of appeal (forvaltningsloven § 33 annet ledd)."""
     case, context, form = form_on_page(case_id, KIND, "dismiss_form", dismissal.DismissForm)
-    appeal = context["appeal"]
-    if not appeal.is_late or not form.validate_on_submit():
-        if not appeal.is_late:
-            flash(str(dismissal.NOT_LATE), "error")
-        abort(_invalid(context))
-    actor = current_user._get_current_object()
 
-    def effect(case, event):
-        dismissal.refuse_if_heard(case)
-        dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
-                        reasons=form.dismissal_reasons.data.strip(), actor=actor,
-                        role="principal", appeal_body=context["body"])
+    def after(case):
         FormalErrorAppeal.update(outcome=dismissal.DISMISSED, scope=None).where(
-            FormalErrorAppeal.id == appeal.id).execute()
+            FormalErrorAppeal.id == context["appeal"].id).execute()
 
-    return take_step(case, dismissal.ACTION, form, actor=actor, effect=effect,
-                     done=dismissal.done(case.school))
+    return dismissal.step(case, context, form, role="principal", after=after,
+                          refused=lambda: abort(_invalid(context)),
+                          appeal_body=context["body"])
 
 
 @bp.route("/<int:case_id>/decide", methods=["POST"])

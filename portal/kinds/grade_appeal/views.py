@@ -241,23 +241,14 @@ def dismiss(case_id):
     """The exam office dismisses a late appeal unheard, before appointing new examiners, by a
     decision with its reasons and a right of appeal (forvaltningsloven § 33 annet ledd)."""
     case, context, form = form_on_page(case_id, KIND, "dismiss_form", dismissal.DismissForm)
-    appeal = context["appeal"]
-    if not appeal.is_late or not form.validate_on_submit():
-        if not appeal.is_late:
-            flash(str(dismissal.NOT_LATE), "error")
-        return render_template("grade_appeal/case.html", **context), 422
-    actor = current_user._get_current_object()
 
-    def effect(case, event):
-        dismissal.refuse_if_heard(case)
-        dismissal.issue(case, appeal=appeal, deadline=context["deadline"],
-                        reasons=form.dismissal_reasons.data.strip(), actor=actor,
-                        role="exam_office")
+    def after(case):
         case.staff_due_on = None
         case.save()
 
-    return take_step(case, dismissal.ACTION, form, actor=actor, effect=effect,
-                     done=dismissal.done(case.school))
+    return dismissal.step(
+        case, context, form, role="exam_office", after=after,
+        refused=lambda: (render_template("grade_appeal/case.html", **context), 422))
 
 
 @bp.route("/<int:case_id>/regrade", methods=["POST"])

@@ -15,7 +15,7 @@ stands is told so (received_already).
 from dataclasses import dataclass
 from datetime import date
 
-from flask import request
+from flask import flash, redirect, request, url_for
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -98,12 +98,16 @@ def filed_once(student, standing, file):
         return file().id, True
 
 
-def received_already(said: str) -> str:
-    """What the student is told who is led to the appeal received already (`said`: that one
-    is, on what): on a form sent, that it was not filed besides (one appeal at a time)."""
+def received_already(case_id: int, said: str):
+    """Lead the student to the appeal that stands (the case `case_id`), telling them so
+    (`said`: that one is received already, on what): on a form sent, that it was not filed
+    besides (one appeal at a time)."""
     if request.method == "POST":
-        return f"{said} {_('The appeal you just sent is not filed; here is the one received.')}"
-    return f"{said} {_('Here it is.')}"
+        told = _("The appeal you just sent is not filed; here is the one received.")
+    else:
+        told = _("Here it is.")
+    flash(f"{said} {told}", "info")
+    return redirect(url_for("cases.show", case_id=case_id), code=303)
 
 
 def refused(form, when: Timeliness) -> bool:

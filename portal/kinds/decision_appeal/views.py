@@ -72,9 +72,7 @@ def new():
 
 def _received_already(case_id):
     """The decision's appeal that stands (not withdrawn): one a decision has at a time."""
-    flash(appeals.received_already(_("An appeal on this decision is received already.")),
-          "info")
-    return redirect(url_for("cases.show", case_id=case_id), code=303)
+    return appeals.received_already(case_id, _("An appeal on this decision is received already."))
 
 
 def _file(decision, form, when, on):

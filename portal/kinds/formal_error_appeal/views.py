@@ -72,9 +72,8 @@ def _appeal_of(grade) -> FormalErrorAppeal | None:
 
 
 def _received_already(case_id):
-    flash(appeals.received_already(_("An appeal on a formal error at this exam is received "
-                                     "already.")), "info")
-    return redirect(url_for("cases.show", case_id=case_id), code=303)
+    return appeals.received_already(case_id, _("An appeal on a formal error at this exam is "
+                                               "received already."))
 
 
 def _file(grade, form, when, on):

@@ -3,8 +3,9 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal.cases import appeals
 from portal.cases.access import case_for
-from portal.cases.engine import add_participant, hold_student, open_case
+from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import (
     StepRefused,
     form_on_page,
@@ -14,7 +15,6 @@ from portal.cases.steps import (
     unconfirmed_withdrawal,
 )
 from portal.cases.steps import withdraw as steps_withdraw
-from portal.db import database
 from portal.grades import current_grade, student_grade_or_404
 from portal.grades import deadlines as dl
 from portal.grades.models import ExamExaminer, Grade
@@ -66,17 +66,16 @@ def new():
         if deadline.is_late(on):
             form.learned_on.errors = [_late_learned(deadline, learned)]
         elif form.validate():
-            with database.atomic():
-                # asked again with the student held: a request from another tab at the same
-                # moment is filed first and found here (each found none and filed its own)
-                hold_student(current_user.id)
-                if (existing := _standing(dl.justification_requests(grade))) is not None:
-                    return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
-                case = _file(grade, deadline, learned, on)
-            flash(_("You have asked for a justification. It is due by %(date)s.",
-                    date=format_date(JustificationRequest.get(JustificationRequest.case == case)
-                                     .answer_due)), "success")
-            return redirect(url_for("cases.show", case_id=case.id), code=303)
+            # asked again with the student held: a request from another tab at the same
+            # moment is filed first and found here (each found none and filed its own)
+            case_id, filed = appeals.filed_once(
+                current_user.id, lambda: _standing(dl.justification_requests(grade)),
+                lambda: _file(grade, deadline, learned, on))
+            if filed:
+                flash(_("You have asked for a justification. It is due by %(date)s.",
+                        date=format_date(JustificationRequest.get(
+                            JustificationRequest.case == case_id).answer_due)), "success")
+            return redirect(url_for("cases.show", case_id=case_id), code=303)
     status = 422 if form.is_submitted() else 200
     rules = grade.registration.exam.school.rules
     return render_template("justification/new.html", form=form, grade=grade,

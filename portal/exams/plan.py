@@ -17,6 +17,11 @@ WITHDRAWAL_RULE = "exam_withdrawal_before"
 SICK_NOTE_RULE = "exam_sick_note_within"
 MAX_ATTEMPTS_RULE = "exam_max_attempts"
 
+# A registration whose doctor's note is in effect: documented absence, no attempt, no grade.
+# (A note refused or withdrawn, were there such a step, would set the status back: the
+# registration can then be graded again, since everything here reads the status.)
+SICK_DOCUMENTED = "sick_documented"
+
 
 class ExamRuleError(ValueError):
     """An action the profile's exam rules refuse; the message names the date and the rule."""
@@ -141,17 +146,49 @@ def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None,
 
 def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
-    """Store the doctor's note; the attempt no longer counts."""
+    """Store the doctor's note; the attempt no longer counts. The registration is locked and
+    read again first (lock_registrations): what the refusal weighs (its status, a published
+    grade) is then what another transaction recording or publishing its grade has committed."""
     at = at or cal.utcnow()
     with database.atomic():
+        lock_registrations(ExamRegistration.id == reg.id)
+        reg.status = ExamRegistration.get_by_id(reg.id).status
         if why := sick_note_refusal(reg, at):
             raise ExamRuleError(why)
         note = ExamSickNote.create(registration=reg, filename=checked.filename,
                                    content_type=checked.content_type, size=checked.size,
                                    sha256=checked.sha256, data=checked.data,
                                    explanation=explanation, uploaded_at=at)
-        _set_status(reg, "sick_documented")
+        _set_status(reg, SICK_DOCUMENTED)
     return note
+
+
+def lock_registrations(where) -> None:
+    """Make a transaction that records, publishes or excuses the grade of exam registrations
+    (those `where` picks) take turns with any other doing so: call it first inside the
+    transaction, and read the registrations after it. PostgreSQL: the rows, locked until the
+    transaction ends (FOR NO KEY UPDATE: a grade that refers to one is not held up, nor are
+    reads); SQLite: its one writer does it (every transaction begins IMMEDIATE)."""
+    if database.for_update:
+        list(ExamRegistration.select(ExamRegistration.id).where(where)
+             .order_by(ExamRegistration.id).for_update("FOR NO KEY UPDATE"))
+
+
+def has_sick_note(reg: ExamRegistration) -> bool:
+    """Whether a doctor's note is in effect for the registration: the exam gets no grade."""
+    return reg.status == SICK_DOCUMENTED
+
+
+def no_grade_text(exam: Exam) -> str:
+    """Why a registration with a doctor's note in effect gets no grade, naming the profile's
+    rule (havbruk: forskriften § 4-6: absence documented is valid absence, and the exam does
+    not count as an attempt)."""
+    rule = _rule(exam, SICK_NOTE_RULE)
+    if rule is None:
+        return _("A doctor's note for this exam is in effect: the absence is documented, and "
+                 "the exam gets no grade.")
+    return _("A doctor's note for this exam is in effect: the absence is documented, and the "
+             "exam gets no grade (%(rule)s).", rule=rule.cite())
 
 
 def _set_status(reg: ExamRegistration, status: str) -> None:

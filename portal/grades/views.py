@@ -8,6 +8,7 @@ from portal.cases.decisions import WITHDRAWN
 from portal.cases.steps import options
 from portal.collation import by_name
 from portal.db import database
+from portal.exams import plan
 from portal.exams.models import Exam, ExamRegistration
 from portal.grades import bp, current_grades
 from portal.grades import deadlines as dl
@@ -197,12 +198,25 @@ def exams():
                            exams=[e for e in _exams_for(current_user) if e.id not in blind])
 
 
+# Registrations on the grades page: those that can be graded, and those with a doctor's note
+# in effect (plan.has_sick_note), shown as such and never graded.
+SHOWN = ("registered", "attended", plan.SICK_DOCUMENTED)
+
+
 def _registrations(exam):
     return list(ExamRegistration.select(ExamRegistration, User)
                 .join(User, on=(ExamRegistration.student == User.id))
                 .where((ExamRegistration.exam == exam)
-                       & (ExamRegistration.status.in_(("registered", "attended"))))
+                       & (ExamRegistration.status.in_(SHOWN)))
                 .order_by(by_name(User.full_name), User.id))
+
+
+def _unpublished(registrations, grades) -> list:
+    """The grades recorded and not published, of registrations without a doctor's note in
+    effect: what publishing publishes (a grade recorded before the note came is not)."""
+    return [grades[reg.id] for reg in registrations
+            if reg.id in grades and not grades[reg.id].is_published
+            and not plan.has_sick_note(reg)]
 
 
 def _exam_context(exam, form=None):
@@ -218,25 +232,35 @@ def _exam_context(exam, form=None):
     examiners_form.examiners.choices = options(
         (u.id, u.full_name) for u in users_with_role(exam.school, "examiner"))
     examiners_form.examiners.data = [e.examiner_id for e in exam.examiners]
+    sick = any(plan.has_sick_note(reg) for reg in registrations)
     return {"exam": exam, "registrations": registrations, "grades": grades, "form": form,
             "publish_form": PublishForm(), "examiners_form": examiners_form,
             "is_exam_office": current_user.has_role("exam_office", school=exam.school),
-            "unpublished": [g for g in grades.values() if g and not g.is_published]}
+            "no_grade": plan.no_grade_text(exam) if sick else None,
+            "unpublished": _unpublished(registrations, grades)}
 
 
 @bp.route("/exams/<int:exam_id>", methods=["GET", "POST"])
 @roles_required("exam_office", "examiner")
 def exam(exam_id):
-    """Record the grades of an exam (published grades change only through an appeal)."""
+    """Record the grades of an exam (published grades change only through an appeal). A
+    registration with a doctor's note in effect gets none: a grade typed for one is refused,
+    nothing is saved, and the form keeps what was typed."""
     exam = _exam_for(exam_id, current_user)
     registrations = _registrations(exam)
     form = record_form(registrations) if _is_post() else None
     if form is not None:
         if form.validate_on_submit():
-            _record(exam, registrations, form)
-            flash(_("The grades are saved. They are not visible to the students until they "
-                    "are published."), "success")
-            return redirect(url_for("grades.exam", exam_id=exam.id), code=303)
+            refused = _record(exam, form)
+            if not refused:
+                flash(_("The grades are saved. They are not visible to the students until "
+                        "they are published."), "success")
+                return redirect(url_for("grades.exam", exam_id=exam.id), code=303)
+            why = " ".join((plan.no_grade_text(exam),
+                            _("Choose “No grade yet” for this candidate. No grades have been "
+                              "saved.")))
+            for reg_id in refused:
+                getattr(form, f"grade_{reg_id}").errors = [why]
         return render_template("grades/exam.html", **_exam_context(exam, form)), 422
     return render_template("grades/exam.html", **_exam_context(exam))
 
@@ -247,8 +271,21 @@ def _is_post():
     return request.method == "POST"
 
 
-def _record(exam, registrations, form):
+def _record(exam, form) -> list[int]:
+    """Save the grades typed in `form`, in one transaction; or, where a grade was typed for a
+    registration with a doctor's note in effect, save nothing and return their ids. The
+    registrations are locked and read again inside the transaction (plan.lock_registrations):
+    a note sent while the form was being filled in is seen here, and one sent while this
+    transaction runs waits for it (and may then still take effect: a grade not published
+    does not stop a note, and is then not published)."""
     with database.atomic():
+        plan.lock_registrations(ExamRegistration.exam == exam)
+        registrations = [reg for reg in _registrations(exam)
+                         if hasattr(form, f"grade_{reg.id}")]
+        refused = [reg.id for reg in registrations
+                   if plan.has_sick_note(reg) and getattr(form, f"grade_{reg.id}").data]
+        if refused:
+            return refused
         grades = current_grades(registrations)
         for reg in registrations:
             value = getattr(form, f"grade_{reg.id}").data
@@ -262,21 +299,27 @@ def _record(exam, registrations, form):
                 Grade.create(registration=reg, **fields)
             else:
                 Grade.update(**fields).where(Grade.id == grade.id).execute()
+    return []
 
 
 @bp.route("/exams/<int:exam_id>/publish", methods=["POST"])
 @roles_required("exam_office")
 def publish(exam_id):
-    """Publish the recorded grades: the date and channel start the students' deadlines."""
+    """Publish the recorded grades: the date and channel start the students' deadlines. Not
+    the grade of a registration with a doctor's note in effect, read again inside the
+    transaction as in _record."""
     exam = _exam_for(exam_id, current_user, office=True)
     form = PublishForm()
     if not form.validate_on_submit():
         return render_template("grades/exam.html", **dict(_exam_context(exam),
                                                           publish_form=form)), 422
-    ids = [g.id for g in _exam_context(exam)["unpublished"]]
-    if ids:
-        Grade.update(published_at=utcnow(), channel=form.channel.data).where(
-            Grade.id.in_(ids)).execute()
+    with database.atomic():
+        plan.lock_registrations(ExamRegistration.exam == exam)
+        registrations = _registrations(exam)
+        ids = [g.id for g in _unpublished(registrations, current_grades(registrations))]
+        if ids:
+            Grade.update(published_at=utcnow(), channel=form.channel.data).where(
+                Grade.id.in_(ids)).execute()
     flash(_("%(n)s grades published.", n=len(ids)), "success")
     return redirect(url_for("grades.exam", exam_id=exam.id), code=303)
 

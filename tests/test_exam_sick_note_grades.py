@@ -1,0 +1,180 @@
+"""A doctor's note for an exam takes effect when it is sent (havbruk: forskriften § 4-6): the
+absence is documented, so the exam gets no grade. Recording or publishing one is refused, in
+the transaction that would write it."""
+
+import re
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from portal.db import database
+from portal.exams import plan
+from portal.exams.models import ExamRegistration
+from portal.grades.models import Grade
+from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 200
+RULE = "jf. forskriften § 4-6 (2)"  # the havbruk profile's exam_sick_note_within
+
+
+@pytest.fixture
+def hav(db):
+    return make_havbruk()
+
+
+def _checked():
+    from portal.cases.uploads import CheckedFile
+
+    return CheckedFile(filename="lege.png", content_type="image/png", data=PNG, size=len(PNG),
+                       sha256="0" * 64)
+
+
+def _sick(reg):
+    """The student's note, two days after the exam of 14 January 2027 (within the week)."""
+    return plan.file_sick_note(reg, _checked(), at=oslo(date(2027, 1, 16)))
+
+
+def _candidates(hav, exam):
+    return [ExamRegistration.create(exam=exam, student=student, status="attended")
+            for student in (hav.elev1, hav.elev2)]
+
+
+def _selected(html, reg):
+    """The option chosen in the grade field of `reg`, as the page shows it."""
+    select = re.search(rf'<select[^>]*name="grade_{reg.id}".*?</select>', html, re.S).group(0)
+    chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected',
+                       select)
+    return chosen and (chosen.group(1) or chosen.group(2))
+
+
+def test_a_grade_for_a_candidate_with_a_doctors_note_is_refused_keeping_what_was_typed(
+        hav, client, auth, csrf):
+    """The examiner opened the page before the note came and grades both candidates: nothing
+    is saved, the page names the rule at the candidate's grade and keeps both grades typed;
+    afterwards the page shows the note instead of a grade field. Were the note set aside
+    (status back to attended: a refusal, had the portal one), the grade is taken again."""
+    exam = make_exam(hav)
+    sick, well = _candidates(hav, exam)
+    auth.login("sensor1")
+    page = f"/grades/exams/{exam.id}"
+    token = csrf(client.get(page).get_data(as_text=True))
+    _sick(sick)
+    response = client.post(page, data={"csrf_token": token, f"grade_{sick.id}": "C",
+                                       f"grade_{well.id}": "B",
+                                       "guidelines": "A: selvstendig drøfting."})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert ("Det er levert legeerklæring for denne eksamenen: fraværet er dokumentert, og "
+            f"eksamen skal ikke ha karakter ({RULE})." in html)
+    assert "Velg «Ingen karakter ennå» for denne kandidaten. Ingen karakterer er lagret." in html
+    assert f'href="#grade_{sick.id}"' in html  # the summary leads to the field
+    assert _selected(html, sick) == "C" and _selected(html, well) == "B"
+    assert "A: selvstendig drøfting." in html
+    assert Grade.select().count() == 0
+
+    html = client.get(page).get_data(as_text=True)
+    assert f'name="grade_{sick.id}"' not in html and f'name="grade_{well.id}"' in html
+    assert "<strong>Elev Nummer1</strong>: Det er levert legeerklæring" in html
+    token = csrf(html)
+    response = client.post(page, data={"csrf_token": token, f"grade_{well.id}": "B"})
+    assert response.status_code == 303
+    assert [(g.registration_id, g.grade) for g in Grade.select()] == [(well.id, "B")]
+
+    ExamRegistration.update(status="attended").where(ExamRegistration.id == sick.id).execute()
+    response = client.post(page, data={"csrf_token": token, f"grade_{sick.id}": "D",
+                                       f"grade_{well.id}": "B"})
+    assert response.status_code == 303
+    assert Grade.get(Grade.registration == sick.id).grade == "D"
+
+
+def test_a_grade_recorded_before_the_note_is_not_published(hav, client, auth, csrf):
+    """Recorded, then the note came: the page says that grade is not published, and the exam
+    office publishes the other candidate's alone."""
+    exam = make_exam(hav)
+    sick, well = _candidates(hav, exam)
+    before = make_grade(hav, exam, hav.elev1, letter="F", published=None)
+    other = make_grade(hav, exam, hav.elev2, letter="B", published=None)
+    _sick(sick)
+    auth.login("eksamen")
+    page = f"/grades/exams/{exam.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "En karakter som ble lagret før legeerklæringen kom (F), blir ikke kunngjort." in html
+    assert "Kunngjør 1 karakterer" in html
+    response = post_form(client, csrf, page, f"/grades/exams/{exam.id}/publish",
+                         {"channel": "electronic"})
+    assert response.status_code == 303
+    assert Grade.get_by_id(before.id).published_at is None
+    assert Grade.get_by_id(other.id).published_at is not None
+
+
+# --- two at once (PostgreSQL: the rows are locked; SQLite has one writer) ---------------
+
+def _note_sent_while(app, reg, act):
+    """Send the note for `reg` in a transaction held open until another statement waits for
+    a lock (or 5 seconds pass), while `act()` runs: the note is sent while the grade is
+    recorded or published. What `act()` returns."""
+    holding, errors = threading.Event(), []
+
+    def send_note():
+        try:
+            with app.app_context(), database.connection_context(), database.atomic():
+                _sick(reg)
+                holding.set()
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    (waiting,) = database.execute_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()").fetchone()
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            holding.set()
+
+    thread = threading.Thread(target=send_note)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        database.execute_sql("SET lock_timeout = '10s'")  # waiting too long fails, not hangs
+        result = act()
+    finally:
+        database.execute_sql("SET lock_timeout = 0")
+        thread.join(30)
+    assert not errors
+    return result
+
+
+@pytest.mark.postgresql_only
+def test_a_note_sent_while_the_grade_is_recorded_refuses_it(hav, app, client, auth, csrf):
+    exam = make_exam(hav)
+    sick, well = _candidates(hav, exam)
+    auth.login("sensor1")
+    page = f"/grades/exams/{exam.id}"
+    token = csrf(client.get(page).get_data(as_text=True))
+    response = _note_sent_while(app, sick, lambda: client.post(page, data={
+        "csrf_token": token, f"grade_{sick.id}": "C", f"grade_{well.id}": "B"}))
+    assert response.status_code == 422
+    assert RULE in response.get_data(as_text=True)
+    assert Grade.select().count() == 0
+    assert ExamRegistration.get_by_id(sick.id).status == "sick_documented"
+
+
+@pytest.mark.postgresql_only
+def test_a_note_sent_while_the_grades_are_published_keeps_its_grade_unpublished(
+        hav, app, client, auth, csrf):
+    exam = make_exam(hav)
+    sick, _well = _candidates(hav, exam)
+    before = make_grade(hav, exam, hav.elev1, letter="F", published=None)
+    other = make_grade(hav, exam, hav.elev2, letter="B", published=None)
+    auth.login("eksamen")
+    token = csrf(client.get(f"/grades/exams/{exam.id}").get_data(as_text=True))
+    response = _note_sent_while(app, sick, lambda: client.post(
+        f"/grades/exams/{exam.id}/publish", data={"csrf_token": token, "channel": "electronic"}))
+    assert response.status_code == 303
+    assert Grade.get_by_id(before.id).published_at is None
+    assert Grade.get_by_id(other.id).published_at is not None
+

@@ -1,17 +1,18 @@
 """A doctor's note for an exam takes effect when it is sent (havbruk: forskriften § 4-6): the
 absence is documented, so the exam gets no grade. Recording or publishing one is refused, in
-the transaction that would write it."""
+the transaction that would write it; the exam office is told of the note and opens it, each
+opening logged (a health document)."""
 
 import re
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from portal.db import database
 from portal.exams import plan
-from portal.exams.models import ExamRegistration
+from portal.exams.models import Exam, ExamRegistration, ExamSickNote, ExamSickNoteAccess
 from portal.grades.models import Grade
 from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
 
@@ -77,6 +78,7 @@ def test_a_grade_for_a_candidate_with_a_doctors_note_is_refused_keeping_what_was
     html = client.get(page).get_data(as_text=True)
     assert f'name="grade_{sick.id}"' not in html and f'name="grade_{well.id}"' in html
     assert "<strong>Elev Nummer1</strong>: Det er levert legeerklæring" in html
+    assert "Åpne legeerklæringen" not in html  # the examiner does not open it
     token = csrf(html)
     response = client.post(page, data={"csrf_token": token, f"grade_{well.id}": "B"})
     assert response.status_code == 303
@@ -90,8 +92,8 @@ def test_a_grade_for_a_candidate_with_a_doctors_note_is_refused_keeping_what_was
 
 
 def test_a_grade_recorded_before_the_note_is_not_published(hav, client, auth, csrf):
-    """Recorded, then the note came: the page says that grade is not published, and the exam
-    office publishes the other candidate's alone."""
+    """Recorded, then the note came: the page says that grade is not published, the exam
+    office publishes the other candidate's alone, and opens the note from the page."""
     exam = make_exam(hav)
     sick, well = _candidates(hav, exam)
     before = make_grade(hav, exam, hav.elev1, letter="F", published=None)
@@ -102,11 +104,74 @@ def test_a_grade_recorded_before_the_note_is_not_published(hav, client, auth, cs
     html = client.get(page).get_data(as_text=True)
     assert "En karakter som ble lagret før legeerklæringen kom (F), blir ikke kunngjort." in html
     assert "Kunngjør 1 karakterer" in html
+    note = ExamSickNote.get()
+    assert f'href="/exams/sick-notes/{note.id}"' in html
     response = post_form(client, csrf, page, f"/grades/exams/{exam.id}/publish",
                          {"channel": "electronic"})
     assert response.status_code == 303
     assert Grade.get_by_id(before.id).published_at is None
     assert Grade.get_by_id(other.id).published_at is not None
+
+
+def test_the_exam_office_is_told_of_a_note_and_opens_it_logged(hav, client, auth, csrf):
+    """The student sends the note: each of the exam office gets a notification (the e-mail
+    says nothing of it), which leads to the list of notes; the exam office opens the note,
+    and the opening is logged. An examiner, or the exam office of another school, cannot."""
+    from io import BytesIO
+
+    from portal.models import utcnow
+    from portal.notifications.models import Notification, Outbox
+    from tests.factories import give_emails, make_user
+
+    give_emails(hav.eksamen)
+    exam = make_exam(hav)
+    Exam.update(starts_at=utcnow() - timedelta(days=2)).where(Exam.id == exam.id).execute()
+    reg = ExamRegistration.create(exam=exam, student=hav.elev1, status="attended")
+    auth.login("elev1")
+    form = f"/exams/registrations/{reg.id}/sick-note"
+    response = client.post(form, data={
+        "csrf_token": csrf(client.get(form).get_data(as_text=True)),
+        "document": (BytesIO(PNG), "lege.png"), "explanation": "Influensa"},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    note = ExamSickNote.get()
+    told = list(Notification.select())
+    assert [(n.user_id, n.text_key, n.kind) for n in told] == [
+        (hav.eksamen.id, "exam_sick_note", "action_needed")]
+    mail = Outbox.get()
+    assert mail.recipient == "eksamen@skole.test"
+    for secret in ("Fiskehelse", "Elev Nummer1", "Influensa", "legeerklæring", "lege.png"):
+        assert secret not in mail.subject + mail.body
+    auth.logout()
+
+    auth.login("eksamen")
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert "Det er levert en legeerklæring for en eksamen. Se legeerklæringene." in html
+    opened = post_form(client, csrf, "/notifications/", f"/notifications/{told[0].id}/read",
+                       {"open": "1"})
+    assert opened.headers["Location"].endswith("/exams/sick-notes")
+    html = client.get("/exams/sick-notes").get_data(as_text=True)
+    assert "Elev Nummer1" in html and "HAV101 Fiskehelse" in html and "Influensa" in html
+    assert f'href="/exams/sick-notes/{note.id}"' in html
+    assert f'href="/exams/sick-notes/{note.id}"' in client.get(f"/exams/{exam.id}").get_data(
+        as_text=True)
+    assert ExamSickNoteAccess.select().count() == 0
+    document = client.get(f"/exams/sick-notes/{note.id}")
+    assert document.status_code == 200 and document.data == PNG
+    assert document.headers["Cache-Control"] == "private, no-store"
+    assert [(a.note_id, a.user_id, a.part) for a in ExamSickNoteAccess.select()] == [
+        (note.id, hav.eksamen.id, "exam_office")]
+    auth.logout()
+
+    from portal.models import School
+
+    elsewhere = School.create(name="Annen fagskole", code="annen", profile="havbruk")
+    make_user("eksamen2", ["exam_office"], elsewhere, "Ella Eksamen")
+    for username in ("sensor1", "elev1", "eksamen2"):
+        auth.login(username)
+        assert client.get(f"/exams/sick-notes/{note.id}").status_code == 404
+        auth.logout()
+    assert ExamSickNoteAccess.select().count() == 1
 
 
 # --- two at once (PostgreSQL: the rows are locked; SQLite has one writer) ---------------
@@ -178,3 +243,20 @@ def test_a_note_sent_while_the_grades_are_published_keeps_its_grade_unpublished(
     assert Grade.get_by_id(before.id).published_at is None
     assert Grade.get_by_id(other.id).published_at is not None
 
+
+def test_the_pages_of_notes_send_the_same_statements_for_more_notes(hav, client, auth):
+    from tests.factories import make_user
+    from tests.statements import statements
+
+    exam = make_exam(hav)
+    _sick(_candidates(hav, exam)[0])
+    auth.login("eksamen")
+    pages = ("/exams/sick-notes", f"/grades/exams/{exam.id}", f"/exams/{exam.id}")
+    few = [statements(client, page) for page in pages]
+    for n in range(5):
+        student = make_user(f"kandidat{n}", ["student"], hav.school, f"Kandidat Nummer{n}")
+        _sick(ExamRegistration.create(exam=exam, student=student, status="attended"))
+    assert [statements(client, page) for page in pages] == few
+    assert max(few) <= 12
+    html = client.get("/exams/sick-notes").get_data(as_text=True)
+    assert html.count('href="/exams/sick-notes/') == 6

@@ -1,6 +1,13 @@
 """The exam plan: exams, registrations, withdrawal, sick notes, attempts."""
 
-from portal.exams.models import FORMS, STATUSES, Exam, ExamRegistration, ExamSickNote
+from portal.exams.models import (
+    FORMS,
+    STATUSES,
+    Exam,
+    ExamRegistration,
+    ExamSickNote,
+    ExamSickNoteAccess,
+)
 from portal.exams.views import bp
 
 
@@ -11,4 +18,5 @@ def load_demo(today):
     load(today)
 
 
-__all__ = ["FORMS", "STATUSES", "Exam", "ExamRegistration", "ExamSickNote", "bp", "load_demo"]
+__all__ = ["FORMS", "STATUSES", "Exam", "ExamRegistration", "ExamSickNote", "ExamSickNoteAccess",
+           "bp", "load_demo"]

@@ -62,8 +62,8 @@ class ExamRegistration(BaseModel):
 
 
 class ExamSickNote(BaseModel):
-    """A doctor's note for an exam the student missed (a health document: only the student
-    and the exam office open it)."""
+    """A doctor's note for an exam the student missed (a health document: only the exam
+    office opens it, and every opening is logged: ExamSickNoteAccess)."""
 
     registration = ForeignKeyField(ExamRegistration, backref="sick_notes", on_delete="CASCADE")
     filename = CharField(max_length=255)
@@ -76,3 +76,13 @@ class ExamSickNote(BaseModel):
 
     class Meta:
         indexes = ((("registration",), False),)
+
+
+class ExamSickNoteAccess(BaseModel):
+    """Every opening of a doctor's note (GDPR art. 9: a health document; as AttachmentAccess
+    for the documents of cases)."""
+
+    note = ForeignKeyField(ExamSickNote, backref="accesses", on_delete="CASCADE")
+    user = ForeignKeyField(User)  # (no cascade, as AttachmentAccess.user: the log is kept)
+    part = CharField(max_length=32)
+    opened_at = DateTimeField(default=utcnow)

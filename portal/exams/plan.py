@@ -7,9 +7,9 @@ from peewee import fn
 
 from portal.collation import by_name
 from portal.db import database
-from portal.exams.models import Exam, ExamRegistration, ExamSickNote
+from portal.exams.models import Exam, ExamRegistration, ExamSickNote, ExamSickNoteAccess
 from portal.i18n import gettext as _
-from portal.models import School, SchoolClass, Subject, User, utcnow
+from portal.models import RoleGrant, School, SchoolClass, Subject, User, utcnow
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date, latest_moment_before
 
@@ -146,9 +146,10 @@ def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None,
 
 def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
-    """Store the doctor's note; the attempt no longer counts. The registration is locked and
-    read again first (lock_registrations): what the refusal weighs (its status, a published
-    grade) is then what another transaction recording or publishing its grade has committed."""
+    """Store the doctor's note; the attempt no longer counts, and the exam office of the
+    school is told (in the same transaction). The registration is locked and read again
+    first (lock_registrations): what the refusal weighs (its status, a published grade) is
+    then what another transaction recording or publishing its grade has committed."""
     at = at or cal.utcnow()
     with database.atomic():
         lock_registrations(ExamRegistration.id == reg.id)
@@ -160,6 +161,7 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                                    sha256=checked.sha256, data=checked.data,
                                    explanation=explanation, uploaded_at=at)
         _set_status(reg, SICK_DOCUMENTED)
+        _tell_exam_office(note, reg.exam)
     return note
 
 
@@ -189,6 +191,52 @@ def no_grade_text(exam: Exam) -> str:
                  "the exam gets no grade.")
     return _("A doctor's note for this exam is in effect: the absence is documented, and the "
              "exam gets no grade (%(rule)s).", rule=rule.cite())
+
+
+def exam_office_of(school) -> list[User]:
+    """The active users who are the exam office of `school` (or of every school)."""
+    return list(User.select()
+                .join(RoleGrant, on=(RoleGrant.user == User.id))
+                .where((RoleGrant.role == "exam_office")
+                       & ((RoleGrant.school == school) | RoleGrant.school.is_null())
+                       & User.active)
+                .distinct()
+                .order_by(User.id))
+
+
+def _tell_exam_office(note: ExamSickNote, exam: Exam) -> None:
+    """A notification to each of the exam office that a note has come (they arrange the
+    postponed exam, havbruk § 4-7), e-mail unless switched off: the e-mail, as for absence,
+    only that there is news (a doctor's note tells of health). Through portal/notifications
+    when it is installed; the note stands without it."""
+    try:
+        from portal.notifications.notify import deliver
+    except ImportError:
+        return
+    for user in exam_office_of(exam.school_id):
+        deliver(user, None, "action_needed", "exam_sick_note",
+                dedupe_key=f"exam-sick-note:{note.id}:user:{user.id}")
+
+
+def sick_notes_of(where):
+    """Doctor's notes with their registration, student, exam and subject, without the
+    document itself (`where` picks them), oldest first."""
+    return (ExamSickNote.select(ExamSickNote.id, ExamSickNote.registration,
+                                ExamSickNote.filename, ExamSickNote.size,
+                                ExamSickNote.explanation, ExamSickNote.uploaded_at,
+                                ExamRegistration, User, Exam, Subject)
+            .join(ExamRegistration)
+            .join(User, on=(ExamRegistration.student == User.id))
+            .switch(ExamRegistration)
+            .join(Exam)
+            .join(Subject)
+            .where(where)
+            .order_by(ExamSickNote.uploaded_at, ExamSickNote.id))
+
+
+def opened(note: ExamSickNote, user: User, part: str) -> None:
+    """Log an opening of a doctor's note (a health document: every opening is logged)."""
+    ExamSickNoteAccess.create(note=note, user=user, part=part, opened_at=utcnow())
 
 
 def _set_status(reg: ExamRegistration, status: str) -> None:

@@ -1,6 +1,17 @@
 """Exam plan pages: the exam office's plan, the student's own exams."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -16,7 +27,7 @@ from portal.exams.forms import (
     RegisterClassForm,
     SickNoteForm,
 )
-from portal.exams.models import Exam, ExamRegistration
+from portal.exams.models import Exam, ExamRegistration, ExamSickNote
 from portal.i18n import gettext as _
 from portal.menu import link, source
 from portal.models import RoleGrant, School, SchoolClass, SchoolYear, Subject
@@ -143,8 +154,11 @@ def show(exam_id):
     form = RegisterClassForm()
     form.school_class.choices = [SelectChoice(c.id, c.name) for c in plan.classes_of(exam.school,
                                                                         exam.school_year)]
+    notes = {}
+    for note in plan.sick_notes_of(ExamRegistration.exam == exam):
+        notes.setdefault(note.registration_id, []).append(note)
     return render_template("exams/show.html", exam=exam, form=form,
-                           students=list(plan.students_of_exam(exam)))
+                           students=list(plan.students_of_exam(exam)), notes=notes)
 
 
 @bp.route("/<int:exam_id>/register", methods=["POST"])
@@ -174,6 +188,40 @@ def adaptations(exam_id):
     from portal.kinds.exam_adaptation.models import granted_for_exam
 
     return render_template("exams/adaptations.html", exam=exam, rows=granted_for_exam(exam))
+
+
+@bp.route("/sick-notes")
+@roles_required("exam_office")
+def sick_notes():
+    """The doctor's notes sent for the exams of the school year, newest first: where the
+    notification of a note leads. (Nothing to decide here: a note takes effect when it is
+    sent, plan.file_sick_note.)"""
+    school = office_school()
+    year = SchoolYear.current(school)
+    notes = list(plan.sick_notes_of((Exam.school == school) & (Exam.school_year == year)))
+    notes.reverse()
+    return render_template("exams/sick_notes.html", school=school, year=year, notes=notes)
+
+
+@bp.route("/sick-notes/<int:note_id>")
+@roles_required("exam_office")
+def sick_note_document(note_id):
+    """Open a doctor's note: only the exam office of the exam's school (a health document,
+    GDPR art. 9), and every opening is logged."""
+    note = (ExamSickNote.select(ExamSickNote, ExamRegistration, Exam)
+            .join(ExamRegistration).join(Exam)
+            .where(ExamSickNote.id == note_id).first())
+    if note is None or not current_user.has_role("exam_office",
+                                                 school=note.registration.exam.school_id):
+        abort(404)
+    plan.opened(note, current_user.id, "exam_office")
+    response = make_response(bytes(note.data))
+    response.headers["Content-Type"] = note.content_type
+    disposition = "inline" if note.content_type == "application/pdf" else "attachment"
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename*=UTF-8''{quote(note.filename, safe='')}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- the student's own exams -------------------------------------------------------------

@@ -9,7 +9,7 @@ from portal.cases.steps import options
 from portal.collation import by_name
 from portal.db import database
 from portal.exams import plan
-from portal.exams.models import Exam, ExamRegistration
+from portal.exams.models import Exam, ExamRegistration, ExamSickNote
 from portal.grades import bp, current_grades
 from portal.grades import deadlines as dl
 from portal.grades.forms import ExaminersForm, PublishForm, grade_label, record_form
@@ -232,10 +232,15 @@ def _exam_context(exam, form=None):
     examiners_form.examiners.choices = options(
         (u.id, u.full_name) for u in users_with_role(exam.school, "examiner"))
     examiners_form.examiners.data = [e.examiner_id for e in exam.examiners]
-    sick = any(plan.has_sick_note(reg) for reg in registrations)
+    is_exam_office = current_user.has_role("exam_office", school=exam.school)
+    sick = [reg.id for reg in registrations if plan.has_sick_note(reg)]
+    notes = {}
+    if is_exam_office and sick:  # (where to open each: the exam office opens them)
+        for note in plan.sick_notes_of(ExamSickNote.registration.in_(sick)):
+            notes.setdefault(note.registration_id, []).append(note)
     return {"exam": exam, "registrations": registrations, "grades": grades, "form": form,
             "publish_form": PublishForm(), "examiners_form": examiners_form,
-            "is_exam_office": current_user.has_role("exam_office", school=exam.school),
+            "is_exam_office": is_exam_office, "sick_notes": notes,
             "no_grade": plan.no_grade_text(exam) if sick else None,
             "unpublished": _unpublished(registrations, grades)}
 

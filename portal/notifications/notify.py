@@ -9,8 +9,8 @@ shown, so that rows written before a sentence existed read as well as new ones.
 E-mail never carries what the case is about: no title, no text, no grade, no health
 information — only its number, its kind and what happened (the same sentence), and a link to
 it; of a kind that itself tells of health (Kind.mail_tells_news), only that something changed
-in case 2026-0042. Notifications without a case (absence warnings) say as little: that there
-is news about absence, and where.
+in case 2026-0042. Notifications without a case (absence warnings, a doctor's note for an
+exam) say as little: that there is news (about absence), and where.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ TEXTS = {
                           "absence per subject."),
     "absence_warning_staff": _l("Someone in %(class)s has been given an absence warning. See "
                                 "the class overview."),
+    # To the exam office; the list it leads to names the student and the exam.
+    "exam_sick_note": _l("A doctor's note has been sent for an exam. See the doctor's notes."),
 }
 
 # What happened, for the events of any kind that its own sentences (Kind.news) do not name; a
@@ -86,6 +88,7 @@ NEWS_KEYS = frozenset({"action_needed", "case_update", "copy", "decision"})
 CASELESS_LINKS: dict[str, tuple[str, str | None]] = {
     "absence_warning": ("absence.index", None),
     "absence_warning_staff": ("absence.class_page", "class_id"),
+    "exam_sick_note": ("exams.sick_notes", None),
 }
 
 # Timeline notes nobody needs to hear of.

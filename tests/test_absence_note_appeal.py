@@ -454,31 +454,49 @@ def _kept_over_the_ten(client, auth, csrf):
     return case, Case.get_by_id(appeal.id)
 
 
+RULED_DAYS = "16. november 2026, 17. november 2026"
+# the line for one who may not open the appeal's case: the days, no appeal named
+UNNAMED = f"Også holdt utenfor vitnemålet, over grensen, etter særskilt vedtak: {RULED_DAYS}."
+
+
+def _named(appeal) -> str:
+    """The line for one who may open the appeal's case: its number, linked."""
+    return (f"Også holdt utenfor vitnemålet, over grensen, etter klageavgjørelsen i sak "
+            f'<a href="/cases/{appeal.id}">{appeal.reference}</a>: {RULED_DAYS}.')
+
+
+def _told_of_the_appeal(html: str, appeal) -> bool:
+    return appeal.reference in html or f"/cases/{appeal.id}" in html or \
+        "klageavgjørelsen" in html
+
+
 def test_staff_see_the_days_a_ruling_keeps_off_beside_the_count(client, auth, csrf, staff):
     """The class overview and the student's page for staff count 10 of 10 and name the
-    ruling's two days beside it: the appeal's number, a link only for one with a part in
-    the appeal's case."""
-    from portal.models import Participant
-
+    ruling's two days beside it. Only one who may open the appeal's case (as its page lets
+    them: the principal who decided it) is told of the appeal, by its number, linked; the
+    class's teachers, its contact teacher among them, have no part in it: they read the days
+    on a line that names no appeal, and nothing on the page tells them the student appealed
+    (the appeal's number was shown to them unlinked)."""
     _case, appeal = _kept_over_the_ten(client, auth, csrf)
-    ref = appeal.reference
-    days = "16. november 2026, 17. november 2026"
-    for username in ("laerer1", "laerer2"):
-        user = getattr(staff, username)
-        linked = Participant.select().where((Participant.case == appeal.id)
-                                            & (Participant.user == user.id)).exists()
-        shown = f'<a href="/cases/{appeal.id}">{ref}</a>' if linked else ref
+    pages = (f"/absence/classes/{staff.klass.id}", f"/absence/students/{staff.elev1.id}")
+    may_open = {}
+    for username in ("laerer1", "laerer2", "rektor"):
         auth.login(username)
-        for url in (f"/absence/classes/{staff.klass.id}", f"/absence/students/{staff.elev1.id}"):
+        may_open[username] = client.get(f"/cases/{appeal.id}").status_code == 200
+        for url in pages:
             html = " ".join(client.get(url).get_data(as_text=True).split())
             assert "Dager holdt utenfor vitnemålet: 10 av 10, 0 igjen." in html, (username, url)
             assert "12 av 10" not in html
-            assert (f"Også holdt utenfor vitnemålet, over grensen, etter klageavgjørelsen i sak "
-                    f"{shown}: {days}.") in html, (username, url)
+            if may_open[username]:
+                assert _named(appeal) in html and UNNAMED not in html, (username, url)
+            else:
+                assert UNNAMED in html, (username, url)
+                assert not _told_of_the_appeal(html, appeal), (username, url)
         auth.logout()
-    # laerer2 teaches the class but has no part in the appeal: the number, not a link
-    assert not Participant.select().where((Participant.case == appeal.id)
-                                          & (Participant.user == staff.laerer2.id)).exists()
+    # the contact teacher and the subject teacher may not open the appeal; the principal may
+    assert may_open == {"laerer1": False, "laerer2": False, "rektor": True}
+    # the student's own page names their appeal, linked
+    assert _named(appeal) in _absence_page(client, auth)
 
 
 def test_a_later_note_counts_ten_of_ten_and_names_the_ruling(client, auth, csrf, staff):
@@ -490,8 +508,9 @@ def test_a_later_note_counts_ten_of_ten_and_names_the_ruling(client, auth, csrf,
     auth.login("laerer1")
     html = " ".join(client.get(f"/cases/{later.id}").get_data(as_text=True).split())
     assert "Dager holdt utenfor vitnemålet dette skoleåret: 10 av 10, 0 igjen." in html
-    assert (f"Også holdt utenfor vitnemålet, over grensen, etter klageavgjørelsen i sak "
-            f"{appeal.reference}: 16. november 2026, 17. november 2026.") in html
+    # the contact teacher reviews it, with no part in the appeal: the days, no appeal named,
+    # in what accepting will write in the note's timeline, which all with a part in it read
+    assert UNNAMED in html and not _told_of_the_appeal(html, appeal)
     assert "12 av 10" not in html
     assert 'value="accept_in_part"' in html and 'value="accept"' not in html
     assert _review(client, csrf, later, "accept_in_part").status_code == 303
@@ -499,6 +518,8 @@ def test_a_later_note_counts_ten_of_ten_and_names_the_ruling(client, auth, csrf,
     assert _covers(later) == [(date(2026, 11, 18), True, False)]
     summary = absence_summary(staff.elev1, staff.year, TODAY)
     assert (summary.struck_days, summary.struck_days_left) == (10, 0)
+    explanation = AbsenceNote.get(AbsenceNote.case == later.id).outcome["explanation"]
+    assert UNNAMED in explanation and not _told_of_the_appeal(explanation, appeal)
 
 
 def test_only_the_days_past_the_ten_are_the_rulings_when_a_religious_limit_was_passed(

@@ -16,7 +16,6 @@ from portal.db import Prepared, database
 from portal.models import (
     Case,
     Enrolment,
-    Participant,
     SchoolBreak,
     SchoolClass,
     SchoolYear,
@@ -44,13 +43,21 @@ def lesson_minutes(profile) -> int:
 class RuledDays:
     """School days kept off the diploma over the limit of days a year by the ruling on one
     appeal (the appeals body may decide so): shown beside the count against the limit, not in
-    it. `linked`: the one who reads has a part in the appeal's case (its page opens for
-    them)."""
+    it. `linked`: the one who reads may open the appeal's case (cases.access.case_for): only
+    they are told its number (unnamed_ruled_days)."""
 
     appeal_id: int
     reference: str
     days: tuple[date, ...]
     linked: bool = False
+
+
+def unnamed_ruled_days(rulings, named=()) -> tuple[date, ...]:
+    """The days of `rulings` (RuledDays) other than those `named`, in date order, once each:
+    shown on one line that names no ruling, to one who may not open the appeals' cases (that
+    the student appealed is not theirs to know, nor how many times)."""
+    shown = {day for r in named for day in r.days}
+    return tuple(sorted({day for r in rulings for day in r.days} - shown))
 
 
 @dataclass
@@ -90,6 +97,17 @@ class AbsenceSummary:
     counts_documented: bool = False  # fagskole: all absence counts toward the thresholds
     # days kept off the diploma over the limit by rulings on appeal, by ruling
     ruled_over_limit: list[RuledDays] = field(default_factory=list)
+
+    @property
+    def ruled_named(self) -> list[RuledDays]:
+        """The rulings of ruled_over_limit the reader may open the appeal's case of: each is
+        named, with the case's number."""
+        return [r for r in self.ruled_over_limit if r.linked]
+
+    @property
+    def ruled_unnamed(self) -> tuple[date, ...]:
+        """The days the other rulings keep off the diploma over the limit, named by none."""
+        return unnamed_ruled_days(self.ruled_over_limit, self.ruled_named)
 
     def __iter__(self):
         return iter(self.subjects)
@@ -180,13 +198,13 @@ _warnings = _scoped(lambda scope, year_id: (
     .order_by(AbsenceWarning.created_at, AbsenceWarning.id)))
 # the whole school days struck from the diploma: (student, date, category, and for a day a
 # ruling on appeal keeps off over the limit: the appeal's id, number, school year's start and
-# whether `viewer_id` has a part in it), in the same statement
+# whether `viewer_id` may open its case, as the case's page lets them), in the same statement
 def _struck_query(scope, year_id, viewer_id):
-    part = Participant.select(SQL("1")).where((Participant.case == Case.id)
-                                              & (Participant.user == viewer_id))
+    from portal.cases.access import may_open
+
     return (AbsenceCover.select(AbsenceCover.student, AbsenceCover.date, AbsenceCover.category,
                                 AbsenceCover.appeal, Case.number, SchoolYear.starts_on,
-                                fn.EXISTS(part))
+                                may_open(viewer_id))
             .join(Case, JOIN.LEFT_OUTER, on=(AbsenceCover.appeal == Case.id))
             .join(SchoolYear, JOIN.LEFT_OUTER, on=(Case.school_year == SchoolYear.id))
             .where(scope(AbsenceCover.student) & (AbsenceCover.school_year == year_id)
@@ -244,7 +262,8 @@ def absence_summary(student, school_year, on: date | None = None,
     planned to date are not shown (planned_to_date None): the thresholds and the class
     overview count against the year's planned lessons, and then the year's breaks are not
     read. `viewer`: the user who reads it (the rulings that keep days off the diploma over
-    the limit are linked where they have a part in them)."""
+    the limit are named, linked, where they may open the appeal's case; without a viewer,
+    none is)."""
     student_id = getattr(student, "id", student)
     return _summaries(0, student_id, [student_id], school_year, on, school,
                       to_date, viewer)[student_id]

@@ -106,6 +106,18 @@ def reviews_appeal(user_id):
     return reduce(operator.or_, (fn.EXISTS(review(user_id)) for review in appeal_reviews))
 
 
+def may_open(user_id):
+    """A correlated expression: whether `user_id` may open the outer query's case, as
+    case_for lets them: they hold a part in it, or decide an appeal on one of its decisions
+    (reviews_appeal). For a page that names a case it shows beside something else (a
+    ruling on appeal beside a student's absence): the case's number for those who may open
+    it, in the page's own statement."""
+    part = fn.EXISTS(Participant.select(SQL("1")).where((Participant.case == Case.id)
+                                                        & (Participant.user == user_id)))
+    review = reviews_appeal(user_id)
+    return part if review is None else part | review
+
+
 def _any_of_case(model):
     """Whether the outer query's case has a row in `model` (one probe of its case index)."""
     return fn.EXISTS(model.select(SQL("1")).where(model.case == Case.id))

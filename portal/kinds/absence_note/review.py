@@ -9,7 +9,7 @@ from datetime import date
 
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
-from portal.absence.services import apply_covers, struck_days
+from portal.absence.services import apply_covers, struck_days, unnamed_ruled_days
 from portal.cases.decisions import issue
 from portal.cases.engine import hold_student
 from portal.cases.steps import StepRefused
@@ -41,7 +41,8 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int,
             ruled=()) -> str:
     """The acceptance in words, with the rules it applied: `used` the days then counted
     against the limit of days a year (StruckDays.used), `ruled` the days rulings on appeal
-    keep off the diploma over it (StruckDays.rulings), named beside the count."""
+    keep off the diploma over it (StruckDays.rulings), beside the count on a line of their
+    own that names no appeal."""
     lines = []
     if outcome.category == rules.STUDY_WORK:
         return _("Organised study work or a school errand: recorded, but not absence.")
@@ -81,8 +82,12 @@ def explain(outcome: rules.NoteOutcome, profile, *, chronic: bool, used: int,
     cap = int(profile.value("absence_max_struck_days"))
     lines.append(_("Days kept off the diploma this school year: %(used)s of %(cap)s, "
                    "%(left)s left.", used=used, cap=cap, left=max(0, cap - used)))
-    lines += [_("Also kept off the diploma, over the limit, by the ruling on appeal in case "
-                "%(ref)s: %(dates)s.", ref=r.reference, dates=_dates(r.days)) for r in ruled]
+    # (this text is the timeline's and the decision's, read by all with a part in the note:
+    # the appeals are not theirs to know of, and it names none)
+    over = unnamed_ruled_days(ruled)
+    if over:
+        lines.append(_("Also kept off the diploma, over the limit, by a separate decision: "
+                       "%(dates)s.", dates=_dates(over)))
     return " ".join(lines)
 
 

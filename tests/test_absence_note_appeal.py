@@ -499,6 +499,70 @@ def test_staff_see_the_days_a_ruling_keeps_off_beside_the_count(client, auth, cs
     assert _named(appeal) in _absence_page(client, auth)
 
 
+def test_the_pages_ask_as_many_statements_whoever_reads_and_however_many_ruled_days(
+        client, auth, csrf, staff):
+    """Whether the reader may open each appeal's case is asked in the statement that reads
+    the ruled days: the class overview, the student's page and the study-leave coordinator's
+    page ask as many statements for more students and days kept off by rulings, within the
+    budget, for one who may open the appeal and one who may not."""
+    from tests.statements import statements
+    from tests.test_statement_budget import STATEMENT_BUDGET
+
+    note_case, appeal = _kept_over_the_ten(client, auth, csrf)
+    leave = _study_leave(client, auth, csrf)
+    pages = {"laerer1": (f"/absence/classes/{staff.klass.id}",
+                         f"/absence/students/{staff.elev1.id}"),
+             "rektor": (f"/absence/classes/{staff.klass.id}",
+                        f"/absence/students/{staff.elev1.id}"),
+             "trinn1": (f"/cases/{leave.id}",)}
+    few = {}
+    for username, urls in pages.items():
+        auth.login(username)
+        for url in urls:
+            few[username, url] = statements(client, url)
+            assert few[username, url] <= STATEMENT_BUDGET, (username, url)
+        auth.logout()
+    for student in (staff.elev1, staff.elev2):  # more days, and another student's, ruled
+        for day in (date(2026, 11, 19), date(2026, 11, 20)):
+            AbsenceCover.create(student=student, school_year=staff.year, case=note_case,
+                                date=day, category="c", struck=True, appeal=appeal)
+    for username, urls in pages.items():
+        auth.login(username)
+        for url in urls:
+            assert statements(client, url) == few[username, url], (username, url)
+            html = client.get(url).get_data(as_text=True)
+            assert "20. november 2026" in html, (username, url)
+        auth.logout()
+
+
+def _study_leave(client, auth, csrf):
+    """elev1 applies for independent study 30 Nov – 2 Dec: its case; nobody is logged in."""
+    auth.login("elev1")
+    token = csrf(client.get("/home").get_data(as_text=True))
+    assert client.post("/study-leave/new", data={
+        "first_day": "2026-11-30", "last_day": "2026-12-02", "reason": "Landsfinale i orientering",
+        "csrf_token": token}, content_type="multipart/form-data").status_code == 303
+    auth.logout()
+    return Case.select().where(Case.kind == "study_leave").order_by(Case.id.desc()).get()
+
+
+def test_the_study_leave_coordinator_reads_the_ruled_days_beside_the_count(
+        client, auth, csrf, staff):
+    """The year coordinator weighing an application for independent study reads the
+    student's days kept off the diploma as 10 of 10 and, as the absence pages name them, the
+    days a ruling keeps off over the limit on a line of their own (they were left out
+    without a word); the coordinator has no part in the appeal: no appeal is named."""
+    _case, appeal = _kept_over_the_ten(client, auth, csrf)
+    leave = _study_leave(client, auth, csrf)
+    auth.login("trinn1")
+    assert client.get(f"/cases/{appeal.id}").status_code == 404
+    html = " ".join(client.get(f"/cases/{leave.id}").get_data(as_text=True).split())
+    auth.logout()
+    assert "Dager holdt utenfor vitnemålet: 10 av 10." in html
+    assert UNNAMED in html
+    assert not _told_of_the_appeal(html, appeal)
+
+
 def test_a_later_note_counts_ten_of_ten_and_names_the_ruling(client, auth, csrf, staff):
     """After the ruling, the reviewer of another note reads 10 of 10 with the ruling's days
     beside it, and the note is accepted only in part: the ruling's days do not free a place

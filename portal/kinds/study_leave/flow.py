@@ -197,14 +197,17 @@ def earlier_grants(case) -> list[StudyLeave]:
     return _earlier_grants(case.student_id, case.school_year_id, case.id)
 
 
-def absence_summary(case):
-    """The student's absence so far from the absence package, when it offers one."""
+def absence_summary(case, viewer=None):
+    """The student's absence so far from the absence package, when it offers one, as
+    `viewer` reads it (the days rulings on appeal keep off the diploma over the limit are
+    named only to one who may open the appeal's case: absence.services.absence_summary)."""
     try:
         from portal.absence import absence_summary as summary
     except ImportError:
         return None
     return summary(case.student_id, case.school_year, school=case.school,
-                   to_date=False)  # (the page shows shares of the year's lessons)
+                   to_date=False,  # (the page shows shares of the year's lessons)
+                   viewer=viewer)
 
 
 def absence_line_key(figures) -> tuple:

@@ -185,7 +185,7 @@ def case_extras(case, parts):
         context["period_running"] = flow.today() < context["completion_opens"]
     if "year_coordinator" in parts:
         context["earlier"] = flow.earlier_grants(case)
-        context["absence"] = flow.absence_summary(case)
+        context["absence"] = flow.absence_summary(case, viewer=user_id)
     return context
 
 

@@ -18,7 +18,11 @@ for new treatment, or changes it in the student's favour (the appeal is to be he
 HEARD), sends the dismissed appeal back to where it is heard, as received (ruled): its kind
 declares the two steps (ruling_transitions) and says what goes back with it. Returned, the
 first instance may dismiss it again; changed, the question is settled, and the first instance
-decides what the appeal asks for (heard_on_appeal).
+decides what the appeal asks for (heard_on_appeal). Returned and sent on, the appeal may be
+dismissed by the appeals body, finally: the first instance's dismissal no longer decides it, and
+a ruling on that dismissal (a second appeal on it, received beside the first) is refused
+(dismissed_finally), though the appeal is dismissed and that dismissal still its newest
+decision.
 """
 
 from flask import flash
@@ -27,7 +31,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.cases import decisions, rulings
-from portal.cases.kinds import APPEAL_REVIEWER, State, Transition
+from portal.cases.kinds import APPEAL_REVIEWER, State, Transition, get_kind
 from portal.cases.steps import StepForm, StepRefused, take_step
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
@@ -161,12 +165,34 @@ def ruled(ruling, *, effect, heard: str, returned: str):
     returned) to the dismissed appeal, inside the ruling's transaction: back as received,
     with `effect` (the engine's: what goes back with it, the answer's new deadline) and the
     text `heard` or `returned` in its timeline; refused unless the appeal is still dismissed
-    and the dismissal its newest decision (rulings.take). None for another decision."""
+    by the first instance (not finally, by the appeals body: dismissed_finally) and the
+    dismissal its newest decision (rulings.take). None for another decision."""
     if not is_dismissal(ruling.decision):
         return None
+    if ruling.case.state == DISMISSED and dismissed_finally(ruling.case):
+        raise StepRefused(_(
+            "The appeal the dismissal was made in has since been dismissed finally by the "
+            "appeals body, as it came too late (%(rule)s). The dismissal appealed no longer "
+            "decides it, so the ruling cannot be applied to it. Read its timeline.",
+            rule=board_rule(ruling.case.school).cite()))
     return rulings.take(ruling, RETURN_ACTION if ruling.returned else HEARD_ACTION,
                         stands=ruling.case.state == DISMISSED, effect=effect,
                         text=returned if ruling.returned else heard)
+
+
+def dismissed_finally(case) -> bool:
+    """Whether the dismissal that holds `case` (dismissed) is the appeals body's, which is
+    final, not the first instance's decision: the kind's step into the dismissed state taken
+    last issues no decision. (The body's dismissal records none, so the first instance's
+    dismissal returned before is still the case's newest decision.)"""
+    last = (Event.select(Event.state_before, Event.action)
+            .where((Event.case == case.id) & (Event.state_after == DISMISSED)
+                   & (Event.state_before != DISMISSED))
+            .order_by(Event.id.desc()).first())
+    if last is None:
+        return False
+    transition = get_kind(case.kind).transition(last.state_before, last.action)
+    return transition is not None and not transition.decision
 
 
 def heard_on_appeal(case) -> bool:

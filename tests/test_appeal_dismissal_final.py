@@ -6,17 +6,22 @@ dismissal, or changes it so that the appeal is heard, and the appeal is back as 
 Sent on, it is then for the appeals body, whose own dismissal is final (§ 34 første ledd,
 § 28 tredje ledd bokstav b). The first instance's earlier dismissal no longer decides the
 appeal after that: no second appeal on it, no page loaded before and sent after, and no
-second appeal received beside the first brings it back, nor applies a ruling on it twice."""
+second appeal received beside the first brings it back, nor applies a ruling on it twice.
+Two of the staff acting on it at the same moment: one step is taken."""
 
+import threading
 from datetime import date
 
 import pytest
 
-from portal.cases.engine import open_case
+from portal.cases.engine import add_participant, open_case
 from portal.cases.kinds import REGISTRY
+from portal.db import database
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision, Event
 from portal.rules import calendar as cal
+from tests.conftest import Auth
+from tests.factories import make_user
 from tests.grading import make_havbruk, post_form
 from tests.test_appeal_dismissal import (
     LATE,
@@ -26,12 +31,15 @@ from tests.test_appeal_dismissal import (
     _appeal_the_dismissal,
     _flat,
     _formal_error,
+    _grade_appeal,
+    _heard_by_the_principal,
     _ruled_by_the_board,
 )
 
 FINAL = ("Klagen som avvisningen gjaldt, er senere avvist endelig av klageinstansen fordi "
          "den kom for sent")
 BOARD_RULE = "jf. forvaltningsloven § 34 første ledd og § 28 tredje ledd bokstav b"
+NO_LONGER = "er ikke lenger slik vedtaket som er påklaget etterlot den"
 RULINGS = ("appeal_change", "appeal_return")
 
 
@@ -212,3 +220,176 @@ def test_a_formal_error_dismissal_returned_and_then_dismissed_by_the_body_stays_
     assert "Klageinstansens avvisning er endelig" in html
     assert f"/formal-error-appeals/{case.id}/withdraw" not in html
     auth.logout()
+
+
+# ---------------------------------------------------------------------------------------------
+# Nearby orderings
+
+def test_a_grade_appeal_dismissed_again_after_a_return_answers_to_its_new_dismissal(
+        hav, client, auth, csrf, monkeypatch):
+    """An appeal on a grade has no appeals body: returned, the exam office dismisses it
+    again by a new decision. A ruling on the first dismissal is refused (the case is no
+    longer as it left it); a ruling on the new one is applied."""
+    grade, case, page = _grade_appeal(hav, client, auth, csrf, monkeypatch)
+    first = _dismissed_by(client, auth, csrf, "eksamen", case, "grade-appeals")
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, first)
+    _ruled_by_the_board(hav, client, auth, csrf, appeal, "returned", date(2027, 2, 13))
+    assert Case.get_by_id(case.id).state == "filed"
+    again = _dismissed_by(client, auth, csrf, "eksamen", case, "grade-appeals")
+    assert again.id != first.id and Case.get_by_id(case.id).state == "dismissed"
+
+    response = _changed_to_heard(client, auth, csrf, _received_besides(hav, first))
+    assert response.status_code == 422 and NO_LONGER in _flat(response)
+    assert Case.get_by_id(case.id).state == "dismissed" and _rulings(case) == 1
+
+    _heard_by_the_principal(hav, client, auth, csrf,
+                            _appeal_the_dismissal(hav, client, auth, csrf, again))
+    case = Case.get_by_id(case.id)
+    assert case.state == "filed" and _rulings(case) == 2
+    auth.login("eksamen")
+    assert f"/grade-appeals/{case.id}/dismiss" not in client.get(page).get_data(as_text=True)
+    auth.logout()
+
+
+def test_a_dismissal_changed_to_heard_and_sent_on_cannot_be_dismissed_by_the_board(
+        hav, client, auth, csrf, monkeypatch):
+    """Dismissed, appealed, changed so that it is heard, sent on: the appeals board's vote to
+    dismiss it as late is refused, and so is a second ruling on the dismissal; the board
+    decides it on what it asks for, and a ruling on the dismissal after that is refused
+    too."""
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    dismissed = _dismissed_by(client, auth, csrf, "rektor", case, "decision-appeals")
+    _heard_by_the_principal(hav, client, auth, csrf,
+                            _appeal_the_dismissal(hav, client, auth, csrf, dismissed))
+    _sent_on(client, auth, csrf, case, "decision-appeals")
+    member = hav.klage[2]
+    auth.login("klage3")
+    vote = {"meeting_on": cal.today().isoformat(), "chair": str(member.id), "minutes": "Møte."}
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, f"vote_{member.id}": "dismissed", **vote})
+    assert response.status_code == 422
+    assert Case.get_by_id(case.id).state == "with_board" and not BoardVote.select().exists()
+    auth.logout()
+
+    second = _received_besides(hav, dismissed)
+    response = _changed_to_heard(client, auth, csrf, second)
+    assert response.status_code == 422 and NO_LONGER in _flat(response)
+    assert Case.get_by_id(case.id).state == "with_board" and _rulings(case) == 1
+
+    auth.login("klage3")
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, f"vote_{member.id}": "upheld",
+        **vote}).status_code == 303
+    auth.logout()
+    assert Case.get_by_id(case.id).state == "decided"
+    response = _changed_to_heard(client, auth, csrf, second)
+    assert response.status_code == 422 and NO_LONGER in _flat(response)
+    assert Case.get_by_id(case.id).state == "decided" and _rulings(case) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Two of the staff at the same moment
+
+def _at_once(held_rows, *sends):
+    """Each of `sends` (sends one request: its answer) under way at the same moment while
+    another transaction holds `held_rows` (PostgreSQL: its rows, FOR UPDATE; SQLite: the one
+    writer), which it then lets go. Their answers, in order."""
+    held, go, answers = threading.Event(), threading.Event(), [None] * len(sends)
+
+    def hold():
+        with database.connection_context(), database.atomic():
+            assert list(held_rows.for_update() if database.for_update else held_rows)
+            held.set()
+            go.wait(30)
+
+    def send(i):
+        answers[i] = sends[i]()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    senders = [threading.Thread(target=send, args=(i,)) for i in range(len(sends))]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(1)  # (all under way, waiting for the held rows)
+    go.set()
+    for thread in [holder, *senders]:
+        thread.join(30)
+    return answers
+
+
+def _staff(client, username, page):
+    """Another client (a second member of the staff) logged in as `username`, and its CSRF
+    token from `page`."""
+    from tests.conftest import _csrf_from
+
+    other = client.application.test_client()
+    Auth(other).login(username)
+    return other, _csrf_from(other.get(page).get_data(as_text=True))
+
+
+def test_two_principals_at_once_on_a_returned_dismissal_one_step_is_taken(
+        hav, client, auth, csrf, monkeypatch):
+    """Returned, the appeal is with the principals as received: one dismisses it again while
+    the other sends it on, at the same moment. One step is taken; the other is told, with
+    what they wrote kept, and nothing of it is stored."""
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    rektor2 = make_user("rektor2", ["principal"], hav.school, "Rune Rektor")
+    add_participant(case, rektor2, "principal")
+    dismissed = _dismissed_by(client, auth, csrf, "rektor", case, "decision-appeals")
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
+    _ruled_by_the_board(hav, client, auth, csrf, appeal, "returned", date(2026, 11, 23))
+    case = Case.get_by_id(case.id)
+    assert case.state == "filed"
+    first, first_token = _staff(client, "rektor", page)
+    second, second_token = _staff(client, "rektor2", page)
+    answers = _at_once(
+        Case.select().where(Case.id == case.id),
+        lambda: first.post(f"/decision-appeals/{case.id}/dismiss", data={
+            "csrf_token": first_token, "version": case.version,
+            "dismissal_reasons": "Avvist igjen."}),
+        lambda: second.post(f"/decision-appeals/{case.id}/forward", data={
+            "csrf_token": second_token, "version": case.version,
+            "assessment": "Sendes videre."}))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [303, 422], codes
+    case = Case.get_by_id(case.id)
+    decisions = Decision.select().where(Decision.case == case.id).count()
+    steps = [e.action for e in Event.select().where(
+        (Event.case == case.id) & Event.action.in_(("dismiss", "forward")))]
+    if case.state == "dismissed":
+        assert (decisions, steps) == (2, ["dismiss", "dismiss"])
+        assert "Sendes videre." in _flat(answers[1])
+    else:
+        assert case.state == "with_board"
+        assert (decisions, steps) == (1, ["dismiss", "forward"])
+        assert "Avvist igjen." in _flat(answers[0])
+
+
+def test_two_principals_at_once_change_a_dismissal_on_appeal_once(
+        hav, client, auth, csrf, monkeypatch):
+    """Two principals of the appeal on the dismissal both change it so that the appeal is
+    heard, at the same moment: one ruling is recorded and applied once; the other is told,
+    and nothing of it is stored."""
+    d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
+    make_user("rektor2", ["principal"], hav.school, "Rune Rektor")  # (a principal of appeals)
+    dismissed = _dismissed_by(client, auth, csrf, "rektor", case, "decision-appeals")
+    appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
+    appeal_page = f"/cases/{appeal.id}"
+    first, first_token = _staff(client, "rektor", appeal_page)
+    second, second_token = _staff(client, "rektor2", appeal_page)
+
+    def change(tab, token, reasons):
+        return lambda: tab.post(f"/decision-appeals/{appeal.id}/reverse", data={
+            "csrf_token": token, "version": appeal.version, "outcome": "heard",
+            "reasons": reasons})
+
+    answers = _at_once(Case.select().where(Case.id == appeal.id),
+                       change(first, first_token, "Forklaringen godtas."),
+                       change(second, second_token, "Godtas også."))
+    assert sorted(a.status_code for a in answers) == [303, 422]
+    assert Case.get_by_id(appeal.id).state == "reversed"
+    assert Decision.select().where(Decision.case == appeal.id).count() == 1
+    case = Case.get_by_id(case.id)
+    assert case.state == "filed" and _rulings(case) == 1

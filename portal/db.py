@@ -414,7 +414,10 @@ def open_database(url: str):
         db = SqlitePool(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL)
         db.register_collation(collation.compare, collation.NAME)  # (portal/collation.py)
     elif url.startswith(("postgres://", "postgresql://")):
-        db = connect(url.replace("postgres://", "postgresql://", 1))
+        # the user and password percent-decoded, as libpq (psql, pg_dump) reads the same URL:
+        # a password with `@`, `:`, `/` or `&` in it is written %40, %3A, %2F, %26
+        db = connect(url.replace("postgres://", "postgresql://", 1), unquote_password=True,
+                     unquote_user=True)
         # a server that does not answer a new connection within CONNECT_TIMEOUT seconds is
         # down, for the 503 page (portal/errors.py), not a worker stuck until gunicorn kills
         # it; the URL may set its own (?connect_timeout=…)

@@ -108,3 +108,35 @@ def test_sqlite_connections_read_the_file_through_a_memory_map(tmp_path):
         assert pool.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
     finally:
         pool.close_all()
+
+
+URLS = [
+    "postgresql://portal:p%40ss%3Aw%2Frd%26%25@db.example:5432/portal"
+    "?sslmode=verify-full&sslrootcert=/etc/portal/db-ca.pem",
+    "postgresql://sk%C3%B8le%40berg:pw@db.example/portal",
+    "postgresql://portal@/portal?host=/var/run/postgresql",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_the_url_is_read_as_libpq_reads_it(url):
+    """The user and password percent-decoded as psql and pg_dump read the same URL
+    (docs/production.md: a password with `@` is written `%40`)."""
+    from psycopg2.extensions import parse_dsn
+
+    params = open_database(url).connect_params
+    libpq = parse_dsn(url)
+    for key in ("user", "password", "host"):
+        assert params.get(key) == libpq.get(key), key
+
+
+@pytest.mark.postgresql_only
+def test_a_percent_encoded_password_reaches_the_server_decoded(database_url):
+    scheme, rest = database_url.split("://", 1)
+    user, rest = rest.split("@", 1)
+    pool = open_database(f"{scheme}://{user}:p%40ss%26word@{rest}")
+    try:
+        pool.connect()
+        assert pool.connection().info.password == "p@ss&word"
+    finally:
+        pool.close_all()

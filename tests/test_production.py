@@ -24,6 +24,7 @@ from portal.rules.calendar import next_working_day, today
 from tests.ci import unavailable
 from tests.documents import ROOT, blocks
 from tests.net import free_port, stop_process
+from tests.test_cron import _set, documented_environment
 from tests.test_proxy import _address_keys
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -380,11 +381,32 @@ def _back_up_and_restore(database_url, restored, tmp_path):
             source.close()
             target.close()
         return
-    dump = tmp_path / "portal.dump"
-    subprocess.run([_pg_tool("pg_dump"), "--format=custom", f"--file={dump}",
-                    f"--dbname={database_url}"], check=True)
+    # the nightly dump as root's crontab runs the documented line: through /bin/sh with
+    # cron's bare environment, the URL from the environment file
+    env_file, backups = tmp_path / "env", tmp_path / "backup"
+    env_file.write_text(_set(documented_environment(), "PORTAL_DATABASE_URL", database_url))
+    backups.mkdir(mode=0o700)
+    command = (documented_backup_command().replace("/etc/portal/env", str(env_file))
+               .replace("/backup/", f"{backups}/"))
+    ran = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                              "SHELL": "/bin/sh", "LOGNAME": "root"}, timeout=120)
+    assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
+    [dump] = backups.iterdir()
+    assert re.fullmatch(r"portal-\d{4}-\d\d-\d\d\.dump", dump.name), dump.name
+    assert dump.stat().st_mode & 0o777 == 0o600  # health documents: its owner's alone
     subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--exit-on-error",
                     f"--dbname={restored}", str(dump)], check=True)
+
+
+def documented_backup_command() -> str:
+    """The command of docs/production.md's crontab line for the nightly dump, as cron hands
+    it to /bin/sh: cron ends a command at a bare `%` and takes `\\%` for `%`."""
+    [block] = blocks("production.md", "cron")
+    [line] = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    command = line.split(None, 5)[5]
+    assert not re.search(r"(?<!\\)%", command), f"cron would cut the line at its %: {command}"
+    return command.replace("\\%", "%")
 
 
 def test_a_backup_restores_into_a_working_portal(app, database_url, school_today,

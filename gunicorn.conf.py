@@ -44,7 +44,7 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
 max_requests_jitter = 5000
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
+# (no `keepalive`: a sync worker closes each connection after its answer, whatever it says)
 # Load the app once in the master and fork it: less memory per worker. No database connection
 # is opened at import (connections are made per request in each worker).
 preload_app = True

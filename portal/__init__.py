@@ -124,11 +124,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not database_url and not production:  # the embedded default: a SQLite file in instance/
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
+    secure_cookies = production or os.environ.get("PORTAL_HTTPS") == "1"
     app.config.from_mapping(
         DATABASE_URL=database_url,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=production or os.environ.get("PORTAL_HTTPS") == "1",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        # flask-login's remember cookie: the portal never sets one, but logging in and out
+        # clears it (a deletion cookie), which must carry the same attributes
+        REMEMBER_COOKIE_SECURE=secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=8 * 3600,

@@ -2,17 +2,35 @@
 
 from hashlib import sha512
 
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from htmx_flask import Htmx
 
 from portal.security import MaskedCSRFProtect
 
+
+class PortalLoginManager(LoginManager):
+    """flask-login's, but for the cookie that clears its remember cookie (sent when "strong"
+    protection ends a session, and on logout): flask-login sends it with none of the
+    cookie's attributes, so that over HTTPS it was the one cookie of the portal without
+    `Secure`. The portal sets no remember cookie; the clearing keeps the same attributes as
+    the session's (REMEMBER_COOKIE_*)."""
+
+    def _clear_cookie(self, response):
+        config = current_app.config
+        response.delete_cookie(config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+                               domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+                               path=config.get("REMEMBER_COOKIE_PATH", "/"),
+                               secure=config.get("REMEMBER_COOKIE_SECURE", False),
+                               httponly=config.get("REMEMBER_COOKIE_HTTPONLY", True),
+                               samesite=config.get("REMEMBER_COOKIE_SAMESITE"))
+
+
 babel = Babel()
 csrf = MaskedCSRFProtect()  # the token in pages is masked (portal.security)
 htmx = Htmx()
-login_manager = LoginManager()
+login_manager = PortalLoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
 login_manager.session_protection = "strong"

@@ -283,6 +283,8 @@ def test_a_student_logs_in_and_loads_the_home_page_through_the_proxy(proxied):
     assert status == 302, "the login's POST should pass the CSRF check behind the proxy"
     set_cookie = next(v for v in headers.get_all("Set-Cookie") if v.startswith("session="))
     assert "Secure" in set_cookie and "HttpOnly" in set_cookie
+    # every cookie the login sets, flask-login's clearing of its remember cookie included
+    assert all("Secure" in v for v in headers.get_all("Set-Cookie")), headers.get_all("Set-Cookie")
     cookie = _cookie(headers)
 
     status, headers, body = proxied.request("GET", "/home",

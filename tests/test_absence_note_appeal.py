@@ -15,13 +15,13 @@ from datetime import date
 import pytest
 
 from portal.absence import absence_summary, record_absence
-from portal.absence.models import AbsenceCover, AbsenceRecord
+from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
 from portal.cases import rulings
 from portal.cases.steps import StepRefused
 from portal.db import database
 from portal.kinds.absence_note.models import AbsenceNote
 from portal.kinds.decision_appeal.models import DecisionAppeal
-from portal.models import Case, Decision, Event
+from portal.models import Case, Decision, Event, User
 from portal.notifications.models import Notification
 from tests.factories import make_user, norsk_assignment
 from tests.test_absence_note import _file, _review
@@ -616,3 +616,98 @@ def test_only_the_days_past_the_ten_are_the_rulings_when_a_religious_limit_was_p
     assert [(c.date, c.appeal_id) for c in AbsenceCover.select().where(
         AbsenceCover.case == second.id).order_by(AbsenceCover.date)] == [
         (date(2026, 11, 13), None), (date(2026, 11, 16), appeal.id)]
+
+
+# -- absence warnings when an acceptance is made or undone ---------------------------------------
+
+# Seven lessons of Norsk missed in September, undocumented: 7 of 113 planned = 6.2 %, under
+# the early warning (8 %); with the two of 16-17 November, 9 = 8.0 %: crossed.
+SEPTEMBER = [date(2026, 9, d) for d in (1, 2, 3, 4, 7, 8, 9)]
+NOTE_DAYS = [date(2026, 11, 16), date(2026, 11, 17)]
+
+
+def _absent(s, days):
+    for day in days:
+        record_absence(norsk_assignment(s), s.elev1, day, 1)
+
+
+def _warnings():
+    return sorted((w.student.username, w.rule_key, w.percent) for w in AbsenceWarning.select())
+
+
+def _warned(username):
+    """Whether `username` has been told of an absence warning (their notification list)."""
+    return Notification.select().join(User, on=(Notification.user == User.id)).where(
+        (User.username == username) & (Notification.kind == "absence_warning")).exists()
+
+
+def test_accepting_a_note_takes_away_the_warning_its_days_no_longer_give(client, auth, csrf,
+                                                                        staff):
+    """Nine undocumented lessons give the early warning; the note for two of their days is
+    accepted: documented, 7 of 113 no longer reach it, and the warning goes in the same
+    step."""
+    _absent(staff, SEPTEMBER + NOTE_DAYS)
+    assert _warnings() == [("elev1", "attendance_early_warning", 8.0)]
+    assert "<strong>Norsk: 8,0 % fravær</strong>" in _absence_page(client, auth)
+    (case,) = _notes(client, auth, csrf, "c", ("2026-11-16", "2026-11-17"))
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "accept").status_code == 303
+    auth.logout()
+    assert _warnings() == []
+    assert "<strong>Norsk: " not in _absence_page(client, auth)
+
+
+def test_a_refusal_changed_on_appeal_takes_away_the_warning_its_days_gave(client, auth, csrf,
+                                                                         staff):
+    """The refused note's two days made the nine lessons that gave the early warning; the
+    principal changes the refusal: the days are documented, and the warning goes with the
+    ruling."""
+    _absent(staff, SEPTEMBER + NOTE_DAYS)
+    _note_case, refusal = _refused(client, auth, csrf)
+    assert _warnings() == [("elev1", "attendance_early_warning", 8.0)]
+    appeal = _appeal(client, auth, csrf, refusal)
+    assert _reverse(client, auth, csrf, appeal).status_code == 303
+    assert Case.get_by_id(_note_case.id).state == "accepted"
+    assert _warnings() == []
+    assert "<strong>Norsk: " not in _absence_page(client, auth)
+
+
+def test_an_acceptance_returned_gives_the_warning_its_days_now_give(client, auth, csrf, staff,
+                                                                    monkeypatch):
+    """The note of 16-17 November accepted in part (documented, over the ten) before the
+    lessons of those days were recorded: they came in documented, 7 of 113, no warning.
+    Returned by the board, the days are undocumented again, 9 of 113: the early warning is
+    given, and the student and the contact teacher told, in the ruling's transaction (a
+    ruling that fails leaves none). Accepted again, it goes again."""
+    _absent(staff, SEPTEMBER)
+    _first, case = _over_the_ten_days(client, auth, csrf)
+    assert _review(client, csrf, case, "accept_in_part").status_code == 303
+    auth.logout()
+    _absent(staff, NOTE_DAYS)
+    assert [(r.date, r.documented) for r in AbsenceRecord.select().where(
+        AbsenceRecord.date.in_(NOTE_DAYS)).order_by(AbsenceRecord.date)] == [
+        (NOTE_DAYS[0], True), (NOTE_DAYS[1], True)]
+    assert _warnings() == []
+    appeal = _appeal(client, auth, csrf, Decision.get(Decision.case == case))
+    _forward(client, auth, csrf, appeal)
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the note could not be saved")
+
+    with monkeypatch.context() as m:
+        m.setattr(AbsenceNote, "save", broken)
+        with pytest.raises(RuntimeError):
+            _board(client, auth, csrf, appeal, "returned")
+    auth.logout()
+    assert Case.get_by_id(case.id).state == "accepted" and _warnings() == []
+    assert not _warned("elev1")
+
+    assert _board(client, auth, csrf, appeal, "returned").status_code == 303
+    assert Case.get_by_id(case.id).state == "submitted"
+    assert _warnings() == [("elev1", "attendance_early_warning", 8.0)]
+    assert _warned("elev1") and _warned("laerer1")
+    assert "<strong>Norsk: 8,0 % fravær</strong>" in _absence_page(client, auth)
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "accept_in_part", "Ny behandling.").status_code == 303
+    auth.logout()
+    assert _warnings() == []

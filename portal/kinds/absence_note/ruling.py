@@ -6,10 +6,14 @@ in full, every day it asks to keep off the diploma is kept off, over the limits 
 applied too (the ruling says they should be); in part (of a refusal), as the rules allow, the
 limits included. Its covers are made again from that, so the student's absence figures and
 the days kept off the diploma follow. A return for new treatment (appeal_return) undoes what
-the decision did and puts the note back to its reviewer as sent.
+the decision did and puts the note back to its reviewer as sent. Either way the student's
+absence warnings are brought in step with the figures in the same transaction
+(absence.check_warnings, as when absence is recorded or a note accepted): one no longer
+crossed is taken away, one crossed now is given.
 """
 
 from portal.absence import rules
+from portal.absence.services import check_warnings
 from portal.cases import rulings
 from portal.cases.engine import hold_student
 from portal.cases.steps import StepRefused
@@ -61,6 +65,7 @@ def _change(ruling, note):
             note.outcome = {"explanation": text, "ruling": ruling.event_data()}
         else:
             text = _accepted(ruling, case, note, in_full)
+        check_warnings(case.student, case.school_year)
         note.missing = ""
         note.save()
         event.text = text
@@ -111,6 +116,7 @@ def _return(ruling, note):
 
     def effect(case, event):
         review.uncover(case)
+        check_warnings(case.student, case.school_year)
         note.outcome = None
         note.missing = ""
         note.save()

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from portal.absence import absence_summary, record_absence
-from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning
+from portal.absence.models import AbsenceCover, AbsenceRecord, AbsenceWarning, ChronicCondition
 from portal.cases import rulings
 from portal.cases.steps import StepRefused
 from portal.db import database
@@ -618,7 +618,7 @@ def test_only_the_days_past_the_ten_are_the_rulings_when_a_religious_limit_was_p
         (date(2026, 11, 13), None), (date(2026, 11, 16), appeal.id)]
 
 
-# -- absence warnings when an acceptance is made or undone ---------------------------------------
+# -- what an undone acceptance leaves: absence warnings, a chronic condition ---------------------
 
 # Seven lessons of Norsk missed in September, undocumented: 7 of 113 planned = 6.2 %, under
 # the early warning (8 %); with the two of 16-17 November, 9 = 8.0 %: crossed.
@@ -711,3 +711,100 @@ def test_an_acceptance_returned_gives_the_warning_its_days_now_give(client, auth
     assert _review(client, csrf, case, "accept_in_part", "Ny behandling.").status_code == 303
     auth.logout()
     assert _warnings() == []
+
+
+def _chronic_note(client, auth, csrf, **fields):
+    """elev1's note of health absence documenting a chronic condition (16-17 November by
+    default): its case; nobody is logged in."""
+    auth.login("elev1")
+    assert _file(client, csrf, category="a", chronic="y", **{
+        "first_day": "2026-11-16", "last_day": "2026-11-17", **fields}).status_code == 303
+    auth.logout()
+    return Case.select().where(Case.kind == "absence_note").order_by(Case.id.desc()).get()
+
+
+def _chronic_in_part(client, auth, csrf):
+    """Ten days of political work accepted; then a note of health absence documenting a
+    chronic condition, 16-17 November (over the ten), accepted in part, which files the
+    condition: its case; nobody is logged in."""
+    (first,) = _notes(client, auth, csrf, "c", ("2026-11-02", "2026-11-13"))
+    auth.login("laerer1")
+    assert _review(client, csrf, first, "accept").status_code == 303
+    auth.logout()
+    case = _chronic_note(client, auth, csrf)
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "accept_in_part").status_code == 303
+    auth.logout()
+    return case
+
+
+def _returned(client, auth, csrf, case):
+    """The acceptance in part of `case` appealed, and returned by the board: the note's
+    appeal_return event."""
+    appeal = _appeal(client, auth, csrf, Decision.get(Decision.case == case))
+    _forward(client, auth, csrf, appeal)
+    assert _board(client, auth, csrf, appeal, "returned").status_code == 303
+    assert Case.get_by_id(case.id).state == "submitted"
+    return Event.get((Event.case == case.id) & (Event.action == "appeal_return"))
+
+
+def _timeline(client, auth, case):
+    auth.login("elev1")
+    html = " ".join(client.get(f"/cases/{case.id}").get_data(as_text=True).split())
+    auth.logout()
+    return html
+
+
+def test_a_returned_acceptance_takes_the_chronic_condition_it_filed_with_it(client, auth,
+                                                                            csrf, staff):
+    """The note's acceptance filed the chronic condition; returned, the condition is no
+    longer on file (health absence counts from day 4 again), and the note's timeline says
+    so. Accepted again, it is filed again."""
+    case = _chronic_in_part(client, auth, csrf)
+    assert ChronicCondition.get(ChronicCondition.student == staff.elev1).case_id == case.id
+    event = _returned(client, auth, csrf, case)
+    assert not ChronicCondition.on_file(staff.elev1, staff.year)
+    said = ("Den kroniske sykdommen eller funksjonsnedsettelsen som ble dokumentert med denne "
+            "meldingen, er ikke lenger registrert for dette skoleåret: til den er dokumentert "
+            "igjen, holdes helsefravær utenfor vitnemålet først fra dag 4 (jf. opplæringslova "
+            "§ 3-47).")
+    assert said in event.text and event.data["chronic_condition"] == "removed"
+    assert said in _timeline(client, auth, case)
+    auth.login("laerer1")
+    assert _review(client, csrf, case, "accept_in_part", "Ny behandling.").status_code == 303
+    auth.logout()
+    assert ChronicCondition.get(ChronicCondition.student == staff.elev1).case_id == case.id
+
+
+@pytest.mark.parametrize("otherwise", ["another_note", "independent"])
+def test_a_chronic_condition_documented_otherwise_stays(client, auth, csrf, staff, otherwise):
+    """A condition filed without the note (by hand, no case) stays as it is when the note's
+    acceptance is returned; one its acceptance filed that another accepted note documents
+    too (its acceptance found it on file) goes over to that note. Either way the timeline
+    says it stays on file."""
+    if otherwise == "independent":
+        ChronicCondition.create(student=staff.elev1, school_year=staff.year, case=None)
+    case = _chronic_in_part(client, auth, csrf)
+    if otherwise == "another_note":
+        other = _chronic_note(client, auth, csrf, scope="lessons", lesson_day="2026-11-18",
+                              lessons="1, 2")
+        auth.login("laerer1")
+        assert _review(client, csrf, other, "accept").status_code == 303
+        auth.logout()
+        assert ChronicCondition.get(ChronicCondition.student == staff.elev1).case_id == case.id
+    event = _returned(client, auth, csrf, case)
+    record = ChronicCondition.get(ChronicCondition.student == staff.elev1)
+    if otherwise == "independent":
+        assert record.case_id is None
+        said = "den er dokumentert uavhengig av denne meldingen."
+        assert event.data["chronic_condition"] == "kept"
+    else:
+        accepted = Event.get((Event.case == other.id) & (Event.action == "accept"))
+        assert (record.case_id, record.accepted_by_id) == (other.id, User.get(
+            User.username == "laerer1").id)
+        assert record.accepted_at == accepted.created_at
+        said = f"den godtatte fraværsmeldingen {other.reference} dokumenterer den også."
+        assert event.data["chronic_condition"] == "handed_over"
+    assert ("Den kroniske sykdommen eller funksjonsnedsettelsen er fortsatt registrert for "
+            "dette skoleåret: " + said) in event.text
+    assert said in _timeline(client, auth, case)

@@ -15,7 +15,8 @@ from portal.cases.decisions import issue
 from portal.cases.engine import hold_student
 from portal.cases.steps import StepRefused
 from portal.i18n import gettext as _
-from portal.models import SchoolBreak, utcnow
+from portal.kinds.absence_note.models import AbsenceNote
+from portal.models import Case, Event, SchoolBreak, utcnow
 from portal.rules.deadlines import format_date
 
 
@@ -229,6 +230,51 @@ def chronic_on_file(case, note, actor) -> bool:
                                  accepted_by=actor, accepted_at=utcnow())
          .on_conflict_ignore().execute())
     return ChronicCondition.on_file(student, year)
+
+
+# the steps that accept a note (a note's newest one is the acceptance that stands)
+ACCEPTANCES = ("accept", "accept_in_part", "appeal_change")
+
+
+def withdraw_chronic(case, note) -> tuple[str, str]:
+    """The chronic condition the note's acceptance filed (ChronicCondition.case), withdrawn
+    with the acceptance: handed to another accepted note of the student's this school year
+    that documents one too (its acceptance found this one on file and filed none), else
+    taken away, so that health absence again counts from the profile's first day. One filed
+    otherwise (without a case, or by another note) stays. What happened ("removed",
+    "handed_over", "kept"; "" when the note's acceptance filed none and the note documents
+    none) and the timeline's sentence on it."""
+    record = ChronicCondition.get_or_none((ChronicCondition.student == case.student_id)
+                                          & (ChronicCondition.school_year == case.school_year_id))
+    if record is None or (record.case_id != case.id and not note.chronic):
+        return "", ""
+    if record.case_id != case.id:
+        return "kept", _("The chronic illness or disability stays on file for this school year: "
+                         "it is documented apart from this note.")
+    other = (Event.select(Event, Case).join(Case)
+             .join(AbsenceNote, on=(AbsenceNote.case == Case.id))
+             .where((Case.student == case.student_id)
+                    & (Case.school_year == case.school_year_id) & (Case.id != case.id)
+                    & (Case.kind == "absence_note") & (Case.state == "accepted")
+                    & AbsenceNote.chronic & Event.action.in_(ACCEPTANCES))
+             .order_by(Event.id.desc()).first())
+    if other is not None:
+        (ChronicCondition.update(case=other.case_id, accepted_by=other.actor_id,
+                                 accepted_at=other.created_at)
+         .where(ChronicCondition.id == record.id).execute())
+        return "handed_over", _(
+            "The chronic illness or disability stays on file for this school year: the "
+            "accepted absence note %(ref)s documents it too.", ref=other.case.reference)
+    record.delete_instance()
+    profile = case.school.rules
+    if "absence_health_first_struck_day" not in profile:
+        return "removed", _("The chronic illness or disability documented with this note is "
+                            "no longer on file for this school year.")
+    rule = profile.rule("absence_health_first_struck_day")
+    return "removed", _(
+        "The chronic illness or disability documented with this note is no longer on file for "
+        "this school year: until it is documented again, health absence is kept off the "
+        "diploma only from day %(n)s (%(rule)s).", n=rule.value, rule=rule.cite())
 
 
 def cover(case, note, outcome: rules.NoteOutcome, *, appeal=None, over=()) -> None:

@@ -6,8 +6,9 @@ in full, every day it asks to keep off the diploma is kept off, over the limits 
 applied too (the ruling says they should be); in part (of a refusal), as the rules allow, the
 limits included. Its covers are made again from that, so the student's absence figures and
 the days kept off the diploma follow. A return for new treatment (appeal_return) undoes what
-the decision did and puts the note back to its reviewer as sent. Either way the student's
-absence warnings are brought in step with the figures in the same transaction
+the decision did and puts the note back to its reviewer as sent: its covers, and the chronic
+condition its acceptance filed (review.withdraw_chronic), which its timeline says. Either way
+the student's absence warnings are brought in step with the figures in the same transaction
 (absence.check_warnings, as when absence is recorded or a note accepted): one no longer
 crossed is taken away, one crossed now is given.
 """
@@ -116,13 +117,18 @@ def _return(ruling, note):
 
     def effect(case, event):
         review.uncover(case)
+        # (a refusal filed no chronic condition: only an acceptance's is withdrawn)
+        chronic, said = (review.withdraw_chronic(case, note)
+                         if event.state_before == "accepted" else ("", ""))
         check_warnings(case.student, case.school_year)
         note.outcome = None
         note.missing = ""
         note.save()
-        event.text = _("Returned for new treatment on appeal (case %(ref)s): the note is to "
-                       "be reviewed again, and what the decision did is undone until then.",
-                       **_words(ruling))
+        event.text = " ".join(filter(None, [_(
+            "Returned for new treatment on appeal (case %(ref)s): the note is to be reviewed "
+            "again, and what the decision did is undone until then.", **_words(ruling)), said]))
+        if chronic:
+            event.data = {**(event.data or {}), "chronic_condition": chronic}
         event.save()
 
     return effect

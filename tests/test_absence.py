@@ -346,9 +346,9 @@ def test_the_student_pages_ask_as_many_statements_for_more_records_and_warnings(
         auth.login(username)
         few[url] = statements(client, url)
         auth.logout()
-    for day in days[1:]:  # (unchecked: a check would take away the warnings made up here)
-        record_absence(norsk_assignment(school), school.elev1, day, 2, check=False)
-        record_absence(_matte(school), school.elev1, day, 3, minutes_late=10, check=False)
+    for day in days[1:]:
+        record_absence(norsk_assignment(school), school.elev1, day, 2)
+        record_absence(_matte(school), school.elev1, day, 3, minutes_late=10)
     _warn(school, school.elev1, norsk_assignment(school), "attendance_absence_limit", 10.6)
     _warn(school, school.elev1, _matte(school), "attendance_early_warning", 8.6)
     for username, url in pages:

@@ -99,8 +99,7 @@ class ChronicCondition(BaseModel):
 
 
 class AbsenceWarning(BaseModel):
-    """A threshold of the profile crossed by a student in a subject; created once, and taken
-    away when the figures no longer cross it (services.check_warnings)."""
+    """A threshold of the profile crossed by a student in a subject; created once."""
 
     student = ForeignKeyField(User, backref="absence_warnings", on_delete="CASCADE")
     assignment = ForeignKeyField(TeachingAssignment, on_delete="CASCADE")

@@ -1,6 +1,5 @@
 """Absence in the database: recording, the per-subject summary, cover from accepted notes,
-warnings created once when a threshold is crossed (and taken away when it no longer is), and
-who may see what."""
+warnings created once when a threshold is crossed, and who may see what."""
 
 from __future__ import annotations
 
@@ -410,25 +409,20 @@ def apply_covers(student, school_year) -> None:
 # -- warnings -----------------------------------------------------------------------------------
 
 def check_warnings(student, school_year) -> list[AbsenceWarning]:
-    """Bring the student's warnings in step with their figures, wherever those change (absence
-    recorded, a note's acceptance or its undoing): a warning for every threshold newly crossed
-    (once per student, subject and rule; for a loss-of-place threshold also a follow-up case
-    where that kind exists), each notifying those who must hear of it in the warning's own
-    transaction; and a warning whose threshold the figures no longer cross (the absence it
-    counted documented, corrected or R since) taken away, so that crossing it again warns
-    again. A warning of a rule the profile no longer has, or that no longer applies to its
-    subject, is left as it is. Returns the warnings created."""
+    """Create a warning for every threshold newly crossed (once per student, subject and
+    rule), wherever the figures change (absence recorded, a note's acceptance or its undoing);
+    for a loss-of-place threshold also a follow-up case where that kind exists. Each new
+    warning notifies those who must hear of it, in the warning's own transaction. A warning
+    given stays when the figures fall below its threshold again (documented later, say): it
+    is the record that the student was warned in time (domain: "the student must be warned
+    in time"), and the pages show it with the percentage it was given at. Returns the
+    warnings created."""
     profile = school_year.school.rules
     created = []
     summary = absence_summary(student, school_year, to_date=False)
     for f in summary.subjects:
-        crossed = {t.key: t for t in rules.crossed(profile, f)}
-        held = {t.key for t in rules.thresholds(profile) if rules.applies(t, f)}
-        gone = [w.id for w in f.warnings if w.rule_key in held and w.rule_key not in crossed]
-        if gone:
-            AbsenceWarning.delete().where(AbsenceWarning.id.in_(gone)).execute()
         have = {w.rule_key for w in f.warnings}
-        for threshold in crossed.values():
+        for threshold in rules.crossed(profile, f):
             if threshold.key in have:
                 continue
             with database.atomic():

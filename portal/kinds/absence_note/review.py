@@ -212,7 +212,8 @@ def accept(case, note, actor, text: str, *, in_part: bool = False, role: str = "
             if in_part:
                 _decision_in_part(case, outcome, summary, text, actor, role)
             note.outcome = outcome_record(summary, outcome)
-        # the absence now documented (or corrected) may no longer cross a threshold
+        # checked wherever the figures change, as one engine (here they fall: documented or
+        # corrected, so it finds none to give)
         check_warnings(case.student, year)
         note.save()
         event.text = f"{text}\n\n{summary}".strip() if text else summary

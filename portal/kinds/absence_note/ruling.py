@@ -8,9 +8,9 @@ limits included. Its covers are made again from that, so the student's absence f
 the days kept off the diploma follow. A return for new treatment (appeal_return) undoes what
 the decision did and puts the note back to its reviewer as sent: its covers, and the chronic
 condition its acceptance filed (review.withdraw_chronic), which its timeline says. Either way
-the student's absence warnings are brought in step with the figures in the same transaction
-(absence.check_warnings, as when absence is recorded or a note accepted): one no longer
-crossed is taken away, one crossed now is given.
+the student's absence warnings are checked in the same transaction (absence.check_warnings,
+as when absence is recorded or a note accepted): a threshold crossed now gives its warning; a
+warning given stays.
 """
 
 from portal.absence import rules

@@ -1,16 +1,15 @@
 """What accepting an absence note does, inside the engine's transaction: cover the days and
-lessons, keep what the rules allow off the diploma, bring the student's absence warnings in
-step (absence.check_warnings), and explain it in the timeline. An acceptance that leaves days
-on the diploma which the note asks to keep off it (over the religious-holiday or the 10-day
-limit) refuses the note for those days: it is accepted in part and issues a decision
-(enkeltvedtak) on them, with the right to appeal."""
+lessons, keep what the rules allow off the diploma, and explain it in the timeline. An
+acceptance that leaves days on the diploma which the note asks to keep off it (over the
+religious-holiday or the 10-day limit) refuses the note for those days: it is accepted in part
+and issues a decision (enkeltvedtak) on them, with the right to appeal."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from portal.absence import rules
 from portal.absence.models import AbsenceCover, AbsenceRecord, ChronicCondition
-from portal.absence.services import apply_covers, check_warnings, struck_days, unnamed_ruled_days
+from portal.absence.services import apply_covers, struck_days, unnamed_ruled_days
 from portal.cases.decisions import issue
 from portal.cases.engine import hold_student
 from portal.cases.steps import StepRefused
@@ -212,9 +211,6 @@ def accept(case, note, actor, text: str, *, in_part: bool = False, role: str = "
             if in_part:
                 _decision_in_part(case, outcome, summary, text, actor, role)
             note.outcome = outcome_record(summary, outcome)
-        # checked wherever the figures change, as one engine (here they fall: documented or
-        # corrected, so it finds none to give)
-        check_warnings(case.student, year)
         note.save()
         event.text = f"{text}\n\n{summary}".strip() if text else summary
         event.save()

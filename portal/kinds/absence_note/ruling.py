@@ -7,10 +7,10 @@ applied too (the ruling says they should be); in part (of a refusal), as the rul
 limits included. Its covers are made again from that, so the student's absence figures and
 the days kept off the diploma follow. A return for new treatment (appeal_return) undoes what
 the decision did and puts the note back to its reviewer as sent: its covers, and the chronic
-condition its acceptance filed (review.withdraw_chronic), which its timeline says. Either way
-the student's absence warnings are checked in the same transaction (absence.check_warnings,
-as when absence is recorded or a note accepted): a threshold crossed now gives its warning; a
-warning given stays.
+condition its acceptance filed (review.withdraw_chronic), which its timeline says; and the
+days it leaves undocumented may cross a threshold of absence: its warning is given in the same
+transaction (absence.check_warnings, as when absence is recorded). A warning given stays when
+a change documents the days.
 """
 
 from portal.absence import rules
@@ -66,7 +66,6 @@ def _change(ruling, note):
             note.outcome = {"explanation": text, "ruling": ruling.event_data()}
         else:
             text = _accepted(ruling, case, note, in_full)
-        check_warnings(case.student, case.school_year)
         note.missing = ""
         note.save()
         event.text = text

@@ -15,7 +15,7 @@ from portal.cases.kinds import REGISTRY
 from portal.collation import sort_key
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
-from portal.roles import PARTS, school_type, student_word, student_words
+from portal.roles import PARTS, body_words, school_type, student_word, student_words
 
 GENERIC_EVENTS = {
     "file": _l("Sent"),
@@ -201,11 +201,13 @@ def kind_choices() -> list[tuple[str, str]]:
     return found
 
 
-def event_label(action: str, kind_code: str, school=None) -> str:
+def event_label(action: str, kind_code: str, school=None, words=()) -> str:
     """What an event of a case of `kind_code` is called; one that names the student
-    (%(student)s) names them as `school` (a School or its kind) does (roles.student_words)."""
+    (%(student)s) names them as `school` (a School or its kind) does (roles.student_words),
+    and one that names more of its case, what `words` says ((placeholder, text) pairs, the
+    case's Kind.label_words: the appeals body, %(body)s, else its generic word)."""
     cache = _labels()
-    key = ("event", kind_code, action)
+    key = ("event", kind_code, action, *words)
     if school is not None:
         key += (school_type(school),)
     if key not in cache:
@@ -216,7 +218,7 @@ def event_label(action: str, kind_code: str, school=None) -> str:
             label = GENERIC_EVENTS.get(action, action)
         label = str(label)
         if "%(" in label:
-            label = label % student_words(school or "vgs")
+            label = label % {**student_words(school or "vgs"), **body_words(), **dict(words)}
         cache[key] = label
     return cache[key]
 

@@ -85,3 +85,27 @@ def student_word(school, form: str = "label") -> str:
     if form in ("The", "The's"):
         return str(words[form.lower()]).capitalize()
     return str(words[form])
+
+
+# What a message calls the body that hears an appeal: the one the appealed decision's letter
+# names (Decision.appeal_body, from the school's rule profile or the decision's kind: "Skolens
+# styre", "NKIs klageinstans"), as %(body)s inside a sentence and %(Body)s at its start; where
+# a message is read without it (a kind that gives none), the generic word.
+APPEALS_BODY = {"body": _l("the appeals body"), "Body": _l("The appeals body")}
+
+
+def body_words(name: str | None = None) -> dict[str, str]:
+    """The placeholders %(body)s and %(Body)s for the appeals body `name` (its letter's), or
+    the generic word when None: `_("Sent to %(body)s.", **body_words(d.appeal_body))`."""
+    if not name:
+        return {key: str(word) for key, word in APPEALS_BODY.items()}
+    return {"body": in_sentence(name), "Body": name[:1].upper() + name[1:]}
+
+
+def in_sentence(name: str) -> str:
+    """A body's name as written inside a sentence: a capital that only starts the name is
+    dropped ("Skolens styre": "sendt til skolens styre"); an abbreviation's is kept ("NKIs
+    klageinstans")."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name

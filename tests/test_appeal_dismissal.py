@@ -930,13 +930,13 @@ def test_an_appeal_on_a_formal_error_decision_goes_to_the_body_its_letter_names(
     letter = _flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
     assert "Klageinstans: Skolens styre" in letter
     filing = _flat(client.get(f"/decision-appeals/new?decision={dismissed.id}"))
-    assert "Ellers går klagen til Skolens styre" in filing
+    assert "Ellers går klagen til skolens styre" in filing
     assert "lokale klagenemnd" not in filing
     auth.logout()
     appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
     auth.login("elev1")
     receipt = _flat(client.get(f"/cases/{appeal.id}"))
-    assert "Ellers sendes den med en vurdering til Skolens styre" in receipt
+    assert "Ellers sendes den med en vurdering til skolens styre" in receipt
     assert "lokale klagenemnd" not in receipt
     auth.logout()
     auth.login("rektor")
@@ -951,6 +951,9 @@ def test_an_appeal_on_a_formal_error_decision_goes_to_the_body_its_letter_names(
     assert "Skolens styre" in where
     assert f'action="/decision-appeals/{appeal.id}/decide"' in html
     assert "lokale klagenemnd" not in html
+    # the timeline and the board's form name it too, never a fixed klagenemnda
+    assert "Sendt til skolens styre med rektors vurdering" in html
+    assert "Før inn vedtaket fra skolens styre" in html and "klagenemnda" not in html.lower()
     auth.logout()
 
 
@@ -970,4 +973,4 @@ def test_a_formal_error_grant_names_the_same_appeal_body(hav, client, auth, csrf
     d = _decision(hav)
     auth.login("elev1")
     filing = _flat(client.get(f"/decision-appeals/new?decision={d.id}"))
-    assert "Ellers går klagen til Skolens lokale klagenemnd" in filing
+    assert "Ellers går klagen til skolens lokale klagenemnd" in filing

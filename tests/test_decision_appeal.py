@@ -14,9 +14,10 @@ from portal.cases.engine import add_participant, note, open_case
 from portal.cases.kinds import REGISTRY, Kind, State, Transition
 from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
-from portal.models import Case, Decision
-from portal.notifications.models import Notification
+from portal.models import Case, Decision, Event
+from portal.notifications.models import Notification, Outbox
 from portal.rules import calendar as cal
+from tests.factories import give_emails
 from tests.grading import make_havbruk, oslo, post_form, summary_order
 
 ORIGINAL = Kind(code="vedtak_test", label="Vedtak (test)", initial="open",
@@ -371,7 +372,7 @@ def test_the_board_records_a_meeting_held_since_the_appeal_came_to_it(hav, clien
             f"vote_{k3.id}": "upheld"}
     for day, said in (("2026-10-29", "Møtedatoen 29. oktober 2026 er fram i tid"),
                       ("2026-10-14", "Møtedatoen 14. oktober 2026 er før klagen kom til "
-                                     "klagenemnda (15. oktober 2026).")):
+                                     "skolens lokale klagenemnd (15. oktober 2026).")):
         response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide",
                              {**sent, "meeting_on": day})
         html = response.get_data(as_text=True)
@@ -472,7 +473,7 @@ def test_an_appealed_decision_shows_its_appeal_and_where_it_is(hav, app, client,
         "version": case.version, "assessment": "Ingen grunn til endring."}).status_code == 303
     auth.logout()
     auth.login("elev1")
-    assert all(appealed.format("with_board", "Hos klagenemnda") in html
+    assert all(appealed.format("with_board", "Hos klageinstansen") in html
                for html in _shown(client, d))
     auth.logout()
 
@@ -485,7 +486,7 @@ def test_an_appealed_decision_shows_its_appeal_and_where_it_is(hav, app, client,
     auth.logout()
     auth.login("elev1")
     for html in _shown(client, d):
-        assert appealed.format("decided", "Avgjort av klagenemnda") in html
+        assert appealed.format("decided", "Avgjort av klageinstansen") in html
         assert button not in html
     # the form itself still sends to the appeal (were it reached by an old page)
     assert client.get(button).headers["Location"].endswith(f"/cases/{case.id}")
@@ -530,9 +531,9 @@ def test_staff_see_a_decision_is_appealed_and_its_case_only_with_a_part_in_it(
     # the member who decided now holds a part in the appeal (recused): its link, its state
     shown, reaches = seen_by("klage1")
     assert reaches == 200
-    assert all(linked.format("with_board", "Hos klagenemnda") in html for html in shown)
+    assert all(linked.format("with_board", "Hos klageinstansen") in html for html in shown)
     shown, reaches = seen_by("laerer1")
-    assert reaches == 404 and all(told in html and "Hos klagenemnda" not in html
+    assert reaches == 404 and all(told in html and "Hos klageinstansen" not in html
                                   for html in shown)
 
 
@@ -785,3 +786,98 @@ def test_appealed_case_page_statements_do_not_grow(hav, client, auth, csrf, monk
         add_participant(appeal, make_user(f"rektor{n + 3}", ["principal"], hav.school),
                         "principal")
     assert statements(client, page) == few
+
+
+# ---------------------------------------------------------------------------------------------
+# The body that hears the appeal is the one the appealed decision's letter names
+# (Decision.appeal_body, from the school's rule profile): the page's steps and headings, the
+# timeline, the status fragment, the flash messages and the notifications name it, not a fixed
+# "klagenemnda".
+
+@pytest.fixture(params=[("nki", "NKIs klageinstans"), ("vgs", "Klagenemnda i fylkeskommunen")],
+                ids=["nki", "vgs"])
+def bodies(request, db):
+    """A school whose appeal body is not called klagenemnda (NKI) and one whose is (a vgs):
+    (the school, its body as the letter names it)."""
+    profile, body = request.param
+    REGISTRY[ORIGINAL.code] = ORIGINAL
+    s = make_havbruk(profile=profile, code=f"test-{profile}")
+    yield s, body
+    REGISTRY.pop(ORIGINAL.code)
+
+
+def _status_block(html: str) -> str:
+    block = re.search(r'<section id="case-status".*?</section>', html, flags=re.S).group(0)
+    return " ".join(block.split())
+
+
+def test_the_appeal_names_the_body_its_letter_names(bodies, client, auth, csrf, monkeypatch):
+    s, Body = bodies
+    body = Body[0].lower() + Body[1:] if Body[1].islower() else Body  # (inside a sentence)
+    give_emails(s.elev1, s.rektor)
+    d, case = _filed(s, client, auth, csrf, monkeypatch)
+    assert d.appeal_body == Body
+    page, status = f"/cases/{case.id}", f"/cases/{case.id}/status"
+    pages = []
+
+    def seen(url, **kw):
+        html = " ".join(client.get(url, **kw).get_data(as_text=True).split())
+        pages.append(html)
+        return html
+
+    auth.login("rektor")
+    html = seen(page)
+    assert html.count(f"Send til {body}") == 2  # (the form's heading and its button)
+    assert f"Din vurdering av klagen (sendes til {body})" in html
+    assert f"Medlemmer av {body} som ikke kan delta" in html
+    _on(monkeypatch, date(2026, 10, 15))
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/forward", {
+        "version": case.version, "assessment": "Ingen grunn til endring."})
+    assert response.status_code == 303
+    html = seen(page)
+    assert f"Klagen er sendt til {body}." in html  # (the flash)
+    sent = f"Sendt til {body} med rektors vurdering"
+    assert sent in _status_block(html) and sent in html[html.index('id="timeline-heading"'):]
+    assert _status_block(seen(status)) == _status_block(html)  # (the live fragment alike)
+    # the state, which lists show without the decision: the generic word, true of any body
+    assert "Hos klageinstansen" in _status_block(html)
+    auth.logout()
+
+    auth.login("elev1")
+    listed = seen("/notifications/")
+    assert f"Klagen din er sendt til {body}." in listed
+    auth.logout()
+
+    auth.login("klage3")
+    html = seen(page)
+    assert f"Før inn vedtaket fra {body}" in html
+    k3 = s.klage[2]
+    _on(monkeypatch, date(2026, 10, 28))
+    response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "meeting_on": "2026-10-28",
+        "chair": str(k3.id), f"vote_{k3.id}": "upheld", "minutes": "Møte."})
+    assert response.status_code == 303
+    assert f"Vedtaket fra {body} er ført inn: Vedtaket opprettholdes." in seen(page)
+    auth.logout()
+
+    auth.login("elev1")
+    html = seen(page)
+    assert f'id="board-result-heading">Vedtaket fra {body}</h2>' in html
+    assert f"Avgjort av {body}" in html[html.index('id="timeline-heading"'):]
+    assert f"Avgjort av {body}" in _status_block(seen(status))
+    assert f"{Body} har avgjort klagen din." in seen("/notifications/")
+    auth.logout()
+    # (the staff's sentence: a notification of the board's decision, should a rule send the
+    # principal one; none does now)
+    decided = Event.get((Event.case == case.id) & (Event.action == "decide"))
+    Notification.create(user=s.rektor, case=case, event=decided, kind="case_update",
+                        text_key="case_update")
+    auth.login("rektor")
+    assert f"{Body} har avgjort klagen på vedtaket." in seen("/notifications/")
+    auth.logout()
+    # the e-mails name it too (the news, read when the event was written)
+    subjects = {o.subject for o in Outbox.select().where(Outbox.recipient == "elev1@skole.test")}
+    assert any(f"Klagen din er sendt til {body}" in sub for sub in subjects), subjects
+    assert any(f"{Body} har avgjort klagen din" in sub for sub in subjects), subjects
+    if "klagenemnd" not in Body.lower():  # nothing calls it what it is not called here
+        assert not [html for html in pages if "klagenemnda" in html.lower()]

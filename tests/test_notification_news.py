@@ -123,12 +123,13 @@ def test_the_appeals_board_and_the_new_grade_are_told_without_the_grade(app, peo
     engine.apply(grade, "regrade", actor=examiner, expected_version=grade.version)
 
     page = _page(app, "elev1")
-    assert "Klagenemnda har avgjort klagen din." in page
-    assert "Klagen din er sendt til klagenemnda." in page
+    # (an appeal case without its appeal's row: the appeals body in the generic word)
+    assert "Klageinstansen har avgjort klagen din." in page
+    assert "Klagen din er sendt til klageinstansen." in page
     assert "Det er satt ny karakter etter klagen din." in page
     assert "Det er oppnevnt nye sensorer for klagen din." in page
     subjects = {o.subject for o in Outbox.select().where(Outbox.recipient == "elev1@skole.test")}
-    assert f"Skoleportalen: sak {appeal.reference} – Klagenemnda har avgjort klagen din" \
+    assert f"Skoleportalen: sak {appeal.reference} – Klageinstansen har avgjort klagen din" \
         in subjects
     assert f"Skoleportalen: sak {grade.reference} – Det er satt ny karakter etter klagen din" \
         in subjects

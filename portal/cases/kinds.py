@@ -65,6 +65,12 @@ class Kind:
     # "your"; %(who)s / %(Who)s name the part of the one who acted ("the contact teacher").
     # They name the kind and the step, never what the case is about: e-mail carries them.
     news: dict[str, Any] = field(default_factory=dict)
+    # What the kind's event labels and news name per case beyond the student and %(who)s,
+    # filled in when they are shown (an event keeps its action, not its words): (case ids) ->
+    # {case id: {placeholder: text}}, one statement for them all. An appeal on a decision names
+    # the body its letter names (%(body)s, %(Body)s: roles.body_words); without it, a label
+    # reads the generic word. None: the kind's labels name nothing of the case.
+    label_words: Callable[..., dict] | None = None
     # Whether e-mail may say what happened (news) and name the kind; False where the kind
     # itself tells of health (an exam adaptation is asked for on an expert's documentation of
     # the student's needs, GDPR art. 9): its e-mails say only that there is news in the case
@@ -216,6 +222,20 @@ def register(kind: Kind) -> Kind:
 
 def get_kind(code: str) -> Kind:
     return REGISTRY[code]
+
+
+def label_words(cases) -> dict[int, dict[str, str]]:
+    """The label words (Kind.label_words) of `cases`, (kind code, case id) pairs: by case id,
+    for those of kinds that have them; one statement for each such kind."""
+    ids: dict[str, set[int]] = {}
+    for code, case_id in cases:
+        kind = REGISTRY.get(code)
+        if kind is not None and kind.label_words is not None:
+            ids.setdefault(code, set()).add(case_id)
+    found: dict[int, dict[str, str]] = {}
+    for code, case_ids in ids.items():
+        found.update(REGISTRY[code].label_words(sorted(case_ids)))
+    return found
 
 
 def title_seen_by(case, parts: set[str]) -> str:

@@ -68,7 +68,17 @@ def case_context(case, parts):
                             and kind.reads_decisions(parts) else [])
     if kind.extra_context is not None:
         context.update(kind.extra_context(case, parts))
+    _with_label_words(context, kind, case)
     return context
+
+
+def _with_label_words(context, kind, case) -> None:
+    """What the kind's event labels name of the case (Kind.label_words), as the timeline's
+    macros take it ((placeholder, text) pairs, part of a kept row's key), unless the kind's
+    context has it already (from the rows it read)."""
+    if "label_words" not in context:
+        words = kind.label_words([case.id]).get(case.id, {}) if kind.label_words else {}
+        context["label_words"] = tuple(sorted(words.items()))
 
 
 def _reader_id() -> int:
@@ -95,6 +105,7 @@ def status_context(case, parts):
     context = {"case": case, "kind": kind, "parts": parts,
                "latest": _latest_events(case.id, STATUS_EVENTS)}
     context.update(kind.status_context(case, parts))
+    _with_label_words(context, kind, case)
     return context
 
 

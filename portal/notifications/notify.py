@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 from flask import current_app, has_app_context, url_for
 from peewee import JOIN, SQL, fn
 
-from portal.cases.kinds import REGISTRY, Transition
+from portal.cases.kinds import REGISTRY, Transition, label_words
 from portal.db import Prepared, insert_rows
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Case, Event, Participant, SchoolClass, User, utcnow
 from portal.notifications.models import Notification, NotificationPreference, Outbox
-from portal.roles import the_part
+from portal.roles import body_words, the_part
 
 # Kinds of notification: what a user can switch e-mail off for (the portal list keeps them).
 KINDS = {
@@ -120,11 +120,14 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def news(case_kind: str, action: str | None, role: str | None, parts) -> str | None:
+def news(case_kind: str, action: str | None, role: str | None, parts,
+         words: dict | None = None) -> str | None:
     """What an event did (its `action`, taken by someone in `role`), as a notification tells
     someone holding `parts` in the case: the kind's sentence (Kind.news), else the common one
-    (NEWS). None where there is none, and for a decision that `parts` do not read
-    (Kind.decision_readers): the notification then says what its text key says."""
+    (NEWS); what it names of the case as `words` says (the case's Kind.label_words: the
+    appeals body, %(body)s, else its generic word). None where there is none, and for a
+    decision that `parts` do not read (Kind.decision_readers): the notification then says
+    what its text key says."""
     kind = REGISTRY.get(case_kind)
     if kind is None or action is None:
         return None
@@ -135,7 +138,8 @@ def news(case_kind: str, action: str | None, role: str | None, parts) -> str | N
     if isinstance(said, tuple):
         said = said[0 if "student" in parts else 1]
     who = the_part(role)
-    return str(said) % {"who": who, "Who": who[:1].upper() + who[1:]}
+    return str(said) % {"who": who, "Who": who[:1].upper() + who[1:], **body_words(),
+                        **(words or {})}
 
 
 def with_news(text_key: str, what: str) -> str:
@@ -144,16 +148,16 @@ def with_news(text_key: str, what: str) -> str:
     return what if said is None else str(said) % {"news": what}
 
 
-def text_for(notification: Notification, parts=frozenset()) -> str:
+def text_for(notification: Notification, parts=frozenset(), words: dict | None = None) -> str:
     """The sentence of a notification in the portal list, to someone holding `parts` in its
-    case: what its event did where that can be said (`news`; the event read with the
-    notification), else what its text key says."""
+    case: what its event did where that can be said (`news`, naming what `words` says of the
+    case; the event read with the notification), else what its text key says."""
     from portal.rules.deadlines import format_date
 
     event = notification.event if notification.event_id is not None else None
     if (event is not None and notification.case_id is not None
             and notification.text_key in NEWS_KEYS):
-        what = news(notification.case.kind, event.action, event.role, parts)
+        what = news(notification.case.kind, event.action, event.role, parts, words)
         if what is not None:
             return with_news(notification.text_key, what)
     text = TEXTS.get(notification.text_key, TEXTS["case_update"])
@@ -395,11 +399,13 @@ def deliver(user: User, case: Case | None, kind: str, text_key: str, *, dedupe_k
 
 
 def _outbox_row(user: User, case: Case | None, text_key: str, due_on: date | None,
-                dedupe_key: str, event: Event | None = None, parts=frozenset()) -> dict:
+                dedupe_key: str, event: Event | None = None, parts=frozenset(),
+                words: dict | None = None) -> dict:
     """The e-mail of a notification to `user` (holding `parts` in `case`; of `event`, if
-    one caused it) as an outbox row."""
+    one caused it; `words`: what its news names of the case, Kind.label_words) as an outbox
+    row."""
     with _app_context():
-        what = (news(case.kind, event.action, event.role, parts)
+        what = (news(case.kind, event.action, event.role, parts, words)
                 if event is not None and case is not None and text_key in NEWS_KEYS
                 else None)
         subject, body = _mail(user, case, text_key, due_on, what)
@@ -436,13 +442,16 @@ def on_event(case: Case, event: Event, transition: Transition | None) -> None:
     targets = audience(case, event, transition, participants)
     now = utcnow()
     notes, mails = [], []
+    words = None  # what the news names of the case (Kind.label_words), read for a first e-mail
     for user_id, (user, kind, key) in targets.items():
         notes.append({"user": user_id, "case": case.id, "event": event.id, "kind": kind,
                       "text_key": key, "created_at": now})
         _user, parts, switched_off = participants[user_id]
         if wants_email(user, kind, switched_off):
+            if words is None:
+                words = label_words([(case.kind, case.id)]).get(case.id, {})
             mails.append(_outbox_row(user, case, key, None, f"event:{event.id}:user:{user_id}",
-                                     event, parts))
+                                     event, parts, words))
     # as deliver() does for one, in one statement each for all of them
     insert_rows(Notification, notes)
     insert_rows(Outbox, mails, ignore_conflicts=True)

@@ -6,7 +6,7 @@ from peewee import JOIN
 
 from portal.auth.forms import ActionForm
 from portal.cases.access import parts_of_text
-from portal.cases.kinds import title_seen_by
+from portal.cases.kinds import label_words, title_seen_by
 from portal.db import database
 from portal.i18n import gettext as _
 from portal.models import Case, CaseListing, Event, SchoolClass, SchoolYear, utcnow
@@ -52,10 +52,13 @@ def index():
         .order_by(Notification.id.desc())
         .limit(PAGE_SIZE)
     )
+    # what the news of each case names of it (Kind.label_words: an appeal's body), one
+    # statement for each kind whose news name something
+    words = label_words((n.case.kind, n.case.id) for n in rows if n.case_id is not None)
     items = []
     for n in rows:
         parts = parts_of_text(n.my_parts)
-        items.append({"n": n, "text": text_for(n, parts),
+        items.append({"n": n, "text": text_for(n, parts, words.get(n.case_id)),
                       "title": title_seen_by(n.case, parts) if n.case else None})
     return render_template("notifications/index.html", items=items, form=ActionForm(),
                            unread=sum(1 for n in rows if n.read_at is None),

@@ -18,6 +18,7 @@ from portal.cases.kinds import (
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision, Participant, SchoolYear
+from portal.roles import body_words
 
 KIND = "decision_appeal"
 
@@ -48,6 +49,15 @@ def _reviews(user_id):
 
 
 access.appeal_reviews.append(_reviews)
+
+
+def _label_words(case_ids) -> dict[int, dict[str, str]]:
+    """What the kind's labels and news name of each appeal (Kind.label_words): the body the
+    appealed decision's letter names (Decision.appeal_body), which hears the appeal."""
+    rows = (DecisionAppeal.select(DecisionAppeal.case, Decision.appeal_body)
+            .join(Decision, on=(DecisionAppeal.decision == Decision.id))
+            .where(DecisionAppeal.case.in_(list(case_ids))).tuples())
+    return {case_id: body_words(body) for case_id, body in rows}
 
 
 def _with_appeal(query, user_id):
@@ -102,9 +112,11 @@ register(Kind(
     initial="filed",
     states=[
         State("filed", _l("Received – with the principal")),
-        State("with_board", _l("With the appeals board")),
+        # (the states name the body in the generic word: the lists that show them read no
+        # decision; the page, the timeline and the news name the body the letter names)
+        State("with_board", _l("With the appeals body")),
         State("reversed", _l("Changed in your favour"), is_open=False),
-        State("decided", _l("Decided by the appeals board"), is_open=False),
+        State("decided", _l("Decided by the appeals body"), is_open=False),
         dismissal.state(),
         State("withdrawn", _l("Withdrawn"), is_open=False),
     ],
@@ -125,6 +137,7 @@ register(Kind(
     template="decision_appeal/case.html",
     extra_context=_context,
     status_context=no_status_extras,  # the status block shows the basics only
+    label_words=_label_words,
     # a recused board member (board_recused) reads no decision of the appeal, nor its title
     # (which quotes the decision appealed)
     decision_readers=frozenset({"student", *DECIDERS}),
@@ -136,8 +149,9 @@ register(Kind(
     event_labels={
         "file": _l("Appeal received (signed)"),
         "reverse": _l("Decision changed in %(students)s favour"),
-        "forward": _l("Sent to the appeals board with the principal's assessment"),
-        "decide": _l("Decided by the appeals board"),
+        # (%(body)s: the body the appealed decision's letter names, label_words)
+        "forward": _l("Sent to %(body)s with the principal's assessment"),
+        "decide": _l("Decided by %(body)s"),
         dismissal.ACTION: dismissal.EVENT_LABEL,
         dismissal.HEARD_ACTION: dismissal.HEARD_LABEL,
         dismissal.RETURN_ACTION: dismissal.RETURNED_LABEL,
@@ -146,10 +160,10 @@ register(Kind(
         "file": _l("A new appeal on a decision has been received."),
         "reverse": (_l("The principal has changed the decision in your favour."),
                     _l("The principal has changed the appealed decision.")),
-        "forward": (_l("Your appeal has been sent to the appeals board."),
-                    _l("The appeal on a decision has been sent to the appeals board.")),
-        "decide": (_l("The appeals board has decided your appeal."),
-                   _l("The appeals board has decided the appeal on a decision.")),
+        "forward": (_l("Your appeal has been sent to %(body)s."),
+                    _l("The appeal on a decision has been sent to %(body)s.")),
+        "decide": (_l("%(Body)s has decided your appeal."),
+                   _l("%(Body)s has decided the appeal on a decision.")),
         dismissal.ACTION: (dismissal.TO_STUDENT,
                            _l("The appeal on a decision has been dismissed because it came too "
                               "late.")),

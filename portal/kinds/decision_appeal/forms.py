@@ -53,7 +53,8 @@ class ReverseForm(StepForm):
 
 class ForwardForm(StepForm):
     assessment = TextAreaField(
-        _l("Your assessment of the appeal (sent to the appeals board)"),
+        # (the page names the body the appealed decision's letter names: views.case_context)
+        _l("Your assessment of the appeal (sent to the appeals body)"),
         validators=[DataRequired(message=_l("Write your assessment of the appeal.")), *TEXT])
 
 

@@ -24,7 +24,7 @@ from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.forms import AppealForm, ForwardForm, ReverseForm, board_form
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision, SchoolYear, User
-from portal.roles import student_words
+from portal.roles import body_words, student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import format_date
 
@@ -67,7 +67,8 @@ def new():
               "success")
         return redirect(url_for("cases.show", case_id=case_id), code=303)
     return render_template("decision_appeal/new.html", form=form, decision=decision,
-                           when=when, school=school, today=on), status
+                           when=when, school=school, today=on,
+                           body_words=body_words(decision.appeal_body)), status
 
 
 def _received_already(case_id):
@@ -109,8 +110,11 @@ def case_context(case, parts):
         "blocked": blocked, "members": members, "votes": votes,
         "first_instance": case.school.rules.rule("decision_appeal_first_instance"),
         # the body the appealed decision's letter names (decisions.issue: the profile's, or
-        # the kind's own, as a formal error's), which hears the appeal: the receipt says so
+        # the kind's own, as a formal error's), which hears the appeal: the receipt, the
+        # page's steps and headings and the timeline say so (body_words: %(body)s, %(Body)s)
         "appeal_body": decision.appeal_body,
+        "body_words": body_words(decision.appeal_body),
+        "label_words": tuple(sorted(body_words(decision.appeal_body).items())),
         "holders": _holders(case), "board_outcomes": r.BOARD_OUTCOMES,
         # a board member who may not take part (forvaltningsloven § 6) learns that and why,
         # not what the appeal says, the assessment or the board's minutes
@@ -132,6 +136,8 @@ def case_context(case, parts):
         context["reverse_form"].outcome.choices = options(changes)
         context["reverse_hint"] = _ruling_hint(decision, changes)
         context["forward_form"] = step_form(ForwardForm, case)
+        context["forward_form"].assessment.label.text = _(
+            "Your assessment of the appeal (sent to %(body)s)", **context["body_words"])
         if not context["heard_on_appeal"]:
             context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
     if case.state == "with_board" and "appeals_board" in parts:
@@ -270,7 +276,8 @@ def forward(case_id):
         case.save()
 
     return take_step(case, "forward", form, actor=current_user._get_current_object(),
-                     effect=effect, done=_("The appeal is sent to the appeals board."))
+                     effect=effect,
+                     done=_("The appeal is sent to %(body)s.", **context["body_words"]))
 
 
 @bp.route("/<int:case_id>/dismiss", methods=["POST"])
@@ -312,9 +319,9 @@ def decide(case_id):
     held = form.meeting_on.data
     error = future_meeting_error(held, cal.today()) if ok else None
     if ok and error is None and appeal.forwarded_on and held < appeal.forwarded_on:
-        error = _("The meeting date %(date)s is before the appeal came to the board "
+        error = _("The meeting date %(date)s is before the appeal came to %(body)s "
                   "(%(forwarded)s).", date=format_date(held),
-                  forwarded=format_date(appeal.forwarded_on))
+                  forwarded=format_date(appeal.forwarded_on), **context["body_words"])
     if error:
         form.meeting_on.errors = [error]
         ok = False
@@ -365,8 +372,8 @@ def decide(case_id):
     return take_step(case, action, form, actor=actor,
                      effect=effect, data={"outcome": outcome, **({"new_outcome": change}
                                                                   if change else {})},
-                     done=_("The board's decision is recorded: %(outcome)s.",
-                            outcome=r.BOARD_OUTCOMES[outcome]))
+                     done=_("The decision of %(body)s is recorded: %(outcome)s.",
+                            outcome=r.BOARD_OUTCOMES[outcome], **context["body_words"]))
 
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])

@@ -867,7 +867,8 @@ def test_who_decides_an_appeal_on_a_grade_appeals_dismissal_reads_what_bears_on_
         response = client.get(page)
         assert response.status_code == 200, username
         html = _flat(response)
-        assert "Fristen var 12. februar 2027" in html and LATE in html, username
+        assert "Fristen var 12. februar 2027 (jf. forskriften § 4-9 (2))." in html, username
+        assert LATE in html, username
         assert f"Vedtak: {DISMISSED}" in html and WHY in html, username  # the dismissal
         assert 'data-part="reviewing"' in html, username
         assert blind_notice not in html, username
@@ -886,6 +887,9 @@ def test_who_decides_an_appeal_on_a_grade_appeals_dismissal_reads_what_bears_on_
     auth.login("rektor")
     mine = _flat(client.get(f"/cases/{appeal.id}"))
     assert "Begrunnelsen for det påklagede vedtaket" in mine and WHY in mine
+    # and the explanation for the delay of the grade appeal dismissed
+    dismissed_block = mine[mine.index('data-part="dismissed-appeal"'):]
+    assert LATE in dismissed_block[:dismissed_block.index("</div>")]
     auth.logout()
     # the appeals board, once it is sent on, and after it has returned the dismissal: the
     # timeline's text (the ruling's, naming the appeal's case)
@@ -937,6 +941,10 @@ def test_an_appeal_on_a_formal_error_decision_goes_to_the_body_its_letter_names(
     auth.login("elev1")
     receipt = _flat(client.get(f"/cases/{appeal.id}"))
     assert "Ellers sendes den med en vurdering til skolens styre" in receipt
+    # the explanation for the delay of the formal-error appeal dismissed, as the student wrote
+    # it, beside the dismissal's reasons
+    dismissed_block = receipt[receipt.index('data-part="dismissed-appeal"'):]
+    assert LATE in dismissed_block[:dismissed_block.index("</div>")]
     assert "lokale klagenemnd" not in receipt
     auth.logout()
     auth.login("rektor")
@@ -974,3 +982,91 @@ def test_a_formal_error_grant_names_the_same_appeal_body(hav, client, auth, csrf
     auth.login("elev1")
     filing = _flat(client.get(f"/decision-appeals/new?decision={d.id}"))
     assert "Ellers går klagen til skolens lokale klagenemnd" in filing
+
+
+# ---------------------------------------------------------------------------------------------
+# The student's explanation for the delay, as written (escaped), is before those who decide
+# whether a late appeal is heard, and the student: beside the "for sent" flag with the deadline
+# and its rule on the late appeal's page, and beside the dismissal's reasons on the page of an
+# appeal on its dismissal. At a school whose appeal body is not called klagenemnda (NKI) and
+# one whose is (a vgs).
+
+LATE_HTML = "Jeg lå på sykehus <b>hele</b> november & desember."
+
+
+@pytest.fixture(params=["nki", "vgs"])
+def schools(request, db):
+    REGISTRY[ORIGINAL.code] = ORIGINAL
+    s = make_havbruk(profile=request.param, code=f"test-{request.param}")
+    yield s
+    REGISTRY.pop(ORIGINAL.code)
+
+
+def test_those_who_decide_on_lateness_read_the_explanation_with_the_deadline_and_rule(
+        schools, client, auth, csrf, monkeypatch):
+    from html import escape
+
+    s = schools
+    d = _decision(s)
+    _on(monkeypatch, date(2026, 11, 23))
+    auth.login("elev1")
+    url = f"/decision-appeals/new?decision={d.id}"
+    assert post_form(client, csrf, url, url, {
+        "change_wanted": "Utvidet tid 60 min.", "reasons": "Legeerklæringen sier 60.",
+        "confirm": "y", "password": "demo", "late_explanation": LATE_HTML}).status_code == 303
+    auth.logout()
+    late = DecisionAppeal.get()
+    assert late.is_late and late.late_explanation == LATE_HTML
+    page = f"/cases/{late.case_id}"
+    rule = s.school.rules.rule("decision_appeal_deadline").cite()
+    flag = f"Fristen var 22. oktober 2026 ({escape(rule)})."
+    shown = f'<p class="prewrap">{escape(LATE_HTML)}</p>'
+    explained = {"nki": "Studentens", "vgs": "Elevens"}[s.school.profile] + (
+        " forklaring på forsinkelsen")
+
+    def reads(username, url, *parts):
+        auth.login(username)
+        html = _flat(client.get(url))
+        auth.logout()
+        assert "<b>hele</b>" not in html, username  # (as written, not as markup)
+        for part in parts:
+            assert part in html, (username, part)
+        return html
+
+    # the late appeal's page: the flag with the deadline and its rule, the explanation
+    for who in ("elev1", "rektor"):
+        reads(who, page, flag, explained, shown)
+    auth.login("rektor")
+    assert post_form(client, csrf, page, f"/decision-appeals/{late.case_id}/dismiss",
+                     {"version": Case.get_by_id(late.case_id).version,
+                      "dismissal_reasons": WHY}).status_code == 303
+    auth.logout()
+    dismissed = Decision.get(Decision.case == late.case_id)
+
+    # the appeal on the dismissal: its page shows the explanation beside the dismissal's
+    # reasons, to the principal, the student and, once sent on, the members who sit
+    appeal = _appeal_the_dismissal(s, client, auth, csrf, dismissed)
+    on_it = f"/cases/{appeal.id}"
+    block = ('<div data-part="dismissed-appeal"> <p class="rule rule-late"><strong>Klagen som '
+             'ble avvist som for sen:</strong> mottatt 23. november 2026, etter fristen; det '
+             'påklagede vedtaket oppgir fristen og regelen.</p>'
+             f' <h3>{explained}</h3> {shown} </div>')
+    for who in ("rektor", "elev1"):
+        html = reads(who, on_it, block)
+        assert html.index("Begrunnelsen for det påklagede vedtaket") < html.index(block)
+    auth.login("rektor")
+    assert post_form(client, csrf, on_it, f"/decision-appeals/{appeal.id}/forward",
+                     {"version": Case.get_by_id(appeal.id).version,
+                      "assessment": "Avvisningen bør stå."}).status_code == 303
+    auth.logout()
+    reads("klage3", on_it, block)
+    auth.login("klage3")
+    assert statements(client, on_it) <= 12
+    auth.logout()
+    # and the dismissed appeal's own page, which the member reads as one who decides the
+    # appeal on its dismissal
+    reads("klage3", page, flag, explained, shown)
+    # one with no part in either reads neither
+    auth.login("laerer2")
+    assert client.get(on_it).status_code == 404 and client.get(page).status_code == 404
+    auth.logout()

@@ -98,7 +98,9 @@ def test_late_is_received_flagged_for_the_principal_and_the_board(hav, client, a
     page = f"/cases/{case.id}"
     auth.login("rektor")
     html = client.get(page).get_data(as_text=True)
-    assert "Klagen er kommet for sent" in html and "Fristen var 30. mars 2027" in html
+    # the flag with the deadline and its rule, before the principal who decides on lateness
+    assert ("Klagen er kommet for sent:</strong> Fristen var 30. mars 2027 (jf. forskriften "
+            "§ 4-10 (1) a).") in html
     assert "Studentens forklaring på forsinkelsen" in html and LATE in html
     assert html.count("For sen klage: avgjør først om den likevel kan behandles") == 1
     r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward",

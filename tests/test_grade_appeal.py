@@ -145,7 +145,9 @@ def test_late_appeal_is_received_flagged_for_the_exam_office_not_the_new_examine
     auth.logout()
     auth.login("eksamen")
     html = client.get(page).get_data(as_text=True)
-    assert "Klagen er kommet for sent" in html and "Fristen var 12. februar 2027" in html
+    # the flag with the deadline and its rule, before the exam office, who decides on lateness
+    assert ("Klagen er kommet for sent:</strong> Fristen var 12. februar 2027 (jf. forskriften "
+            "§ 4-9 (2)).") in html
     assert "Studentens forklaring på forsinkelsen" in html and LATE in html
     assert "For sen klage: avgjør først om den likevel kan behandles" in html  # by the form
     auth.logout()

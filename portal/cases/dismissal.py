@@ -56,6 +56,20 @@ HEARD_ALREADY = _l("A ruling on appeal has decided that this appeal is to be hea
 TO_STUDENT = _l("Your appeal has been dismissed because it came too late.")
 
 
+# Each kind of appeal's row (kind code -> its model, with case, filed_on, is_late and
+# late_explanation), registered by the kind: an appeal on a dismissal shows the appeal dismissed
+APPEALS: dict = {}
+
+
+def dismissed_appeal(decision):
+    """The appeal that `decision` (its case loaded) dismissed as late, or None (another
+    decision): those who decide an appeal on the dismissal, and the student, read the
+    student's explanation for the delay beside the dismissal's reasons (forvaltningsloven
+    §§ 31, 33-34). One statement, for a dismissal only."""
+    model = APPEALS.get(decision.case.kind) if decision.outcome == DISMISSED else None
+    return model.get_or_none(model.case == decision.case_id) if model is not None else None
+
+
 def state() -> State:
     """The closed state a dismissed appeal ends in: what happened, in words."""
     return State(DISMISSED, LABEL, is_open=False)

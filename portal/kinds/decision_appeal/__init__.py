@@ -177,6 +177,8 @@ register(Kind(
     },
 ))
 
+dismissal.APPEALS[KIND] = DecisionAppeal  # (an appeal on its dismissal shows it)
+
 from portal.kinds.decision_appeal import ruling, views  # noqa: E402,F401
 
 _kind = REGISTRY[KIND]

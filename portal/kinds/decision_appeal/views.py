@@ -124,6 +124,9 @@ def case_context(case, parts):
         "board_dismissal_rule": dismissal.board_rule(case.school),
         # late, and a ruling on appeal decided that it is heard: no longer to be dismissed
         "heard_on_appeal": appeal.is_late and dismissal.heard_on_appeal(case),
+        # an appeal on a dismissal as late: the appeal dismissed, whose student's explanation
+        # for the delay is shown beside the dismissal's reasons
+        "dismissed_appeal": dismissal.dismissed_appeal(decision),
     }
     if (case.state == "filed" and "principal" in parts) or (
             case.state == "with_board" and "appeals_board" in parts):

@@ -103,6 +103,8 @@ register(Kind(
     },
 ))
 
+dismissal.APPEALS[KIND] = FormalErrorAppeal  # (an appeal on its dismissal shows it)
+
 from portal.kinds.formal_error_appeal import ruling, views  # noqa: E402,F401
 
 _kind = REGISTRY[KIND]

@@ -82,6 +82,8 @@ register(Kind(
     },
 ))
 
+dismissal.APPEALS[KIND] = GradeAppeal  # (an appeal on its dismissal shows it)
+
 from portal.kinds.grade_appeal import ruling, views  # noqa: E402,F401
 
 _kind = REGISTRY[KIND]

@@ -262,35 +262,77 @@ def attempts_used(student: User, subject) -> int:
 
 
 def register(exam: Exam, student: User) -> ExamRegistration:
-    """Register one student; refused when the profile's attempts are used up."""
-    existing = ExamRegistration.get_or_none(exam=exam, student=student)
-    if existing is not None and existing.status == "registered":
-        return existing
-    used = attempts_used(student, exam.subject)
-    limit = max_attempts(exam.school)
-    if limit is not None and used >= limit:
-        rule = exam.school.rules.rule(MAX_ATTEMPTS_RULE)
-        raise ExamRuleError(_("%(name)s has used all %(n)s attempts at this exam (%(rule)s).",
-                              name=student.full_name, n=limit, rule=rule.cite()))
-    if existing is not None:  # withdrawn earlier, registered again
-        existing.attempt = used + 1
-        _set_status(existing, "registered")
-        return existing
-    return ExamRegistration.create(exam=exam, student=student, attempt=used + 1)
+    """Register one student; refused when the profile's attempts are used up, and for a
+    registration whose doctor's note is in effect, which is left as it is: registered again,
+    the note would lose its effect (the attempt would count, the exam be graded). The
+    registration is locked and read again first (lock_registrations), so that a note sent
+    at the same moment is seen here or waits for this."""
+    with database.atomic():
+        lock_registrations((ExamRegistration.exam == exam)
+                           & (ExamRegistration.student == student))
+        existing = ExamRegistration.get_or_none(exam=exam, student=student)
+        if existing is not None and existing.status == "registered":
+            return existing
+        if existing is not None and has_sick_note(existing):
+            raise ExamRuleError(sick_note_kept_text(exam, student.full_name))
+        used = attempts_used(student, exam.subject)
+        limit = max_attempts(exam.school)
+        if limit is not None and used >= limit:
+            rule = exam.school.rules.rule(MAX_ATTEMPTS_RULE)
+            raise ExamRuleError(_("%(name)s has used all %(n)s attempts at this exam "
+                                  "(%(rule)s).", name=student.full_name, n=limit,
+                                  rule=rule.cite()))
+        if existing is not None:  # withdrawn earlier, registered again
+            existing.attempt = used + 1
+            _set_status(existing, "registered")
+            return existing
+        return ExamRegistration.create(exam=exam, student=student, attempt=used + 1)
 
 
-def register_class(exam: Exam, school_class: SchoolClass) -> tuple[int, list[str]]:
-    """Register every student of a class; the number registered and the refusals."""
-    added, refused = 0, []
+def sick_note_kept_text(exam: Exam, name: str) -> str:
+    """Why the registration of `name` is not registered again: a doctor's note is in effect
+    for it, naming the profile's rule."""
+    rule = _rule(exam, SICK_NOTE_RULE)
+    if rule is None:
+        return _("%(name)s has a doctor's note in effect for this exam: the absence is "
+                 "documented, and the exam does not count as an attempt. The registration is "
+                 "left as it is.", name=name)
+    return _("%(name)s has a doctor's note in effect for this exam: the absence is documented, "
+             "and the exam does not count as an attempt (%(rule)s). The registration is left "
+             "as it is.", name=name, rule=rule.cite())
+
+
+def register_class(exam: Exam, school_class: SchoolClass) -> tuple[int, list[str], int]:
+    """Register every student of a class who is not registered for the exam already; the
+    number registered, the refusals, and the number left as they are because a doctor's note
+    is in effect for their registration (register)."""
+    added, refused, excused = 0, [], 0
     with database.atomic():
         for student in school_class.students():
+            existing = ExamRegistration.get_or_none(exam=exam, student=student)
+            if existing is not None:
+                if has_sick_note(existing):
+                    excused += 1
+                continue
             try:
-                if ExamRegistration.get_or_none(exam=exam, student=student) is None:
-                    register(exam, student)
-                    added += 1
+                register(exam, student)
+                added += 1
             except ExamRuleError as exc:
                 refused.append(str(exc))
-    return added, refused
+    return added, refused, excused
+
+
+def sick_notes_kept_text(exam: Exam, n: int, school_class: SchoolClass) -> str:
+    """Registering a class: how many of it were left as they are, a doctor's note being in
+    effect for them, naming the profile's rule."""
+    rule = _rule(exam, SICK_NOTE_RULE)
+    if rule is None:
+        return _("%(n)s of %(cls)s have a doctor's note in effect for this exam and are left as "
+                 "they are: the absence is documented, and the exam does not count as an "
+                 "attempt.", n=n, cls=school_class.name)
+    return _("%(n)s of %(cls)s have a doctor's note in effect for this exam and are left as they "
+             "are: the absence is documented, and the exam does not count as an attempt "
+             "(%(rule)s).", n=n, cls=school_class.name, rule=rule.cite())
 
 
 def exams_of(school, school_year):

@@ -173,8 +173,10 @@ def register_class(exam_id):
         flash(_("Choose a class."), "error")
         return redirect(url_for("exams.show", exam_id=exam.id), code=303)
     klass = SchoolClass.get_by_id(form.school_class.data)
-    added, refused = plan.register_class(exam, klass)
+    added, refused, excused = plan.register_class(exam, klass)
     flash(_("%(n)s students of %(cls)s registered.", n=added, cls=klass.name), "success")
+    if excused:  # (not registered again: the note would lose its effect)
+        flash(plan.sick_notes_kept_text(exam, excused, klass), "info")
     for text in refused:
         flash(text, "error")
     return redirect(url_for("exams.show", exam_id=exam.id), code=303)

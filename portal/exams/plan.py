@@ -98,7 +98,8 @@ def graded(regs) -> set[int]:
     student's list asks it for every row): the exam was completed (sick_note_refusal). A
     grade not yet published is not the student's to learn of here; a failing one may be
     what an undocumented absence from the exam, or leaving it ill, was graded (§ 4-6 (1):
-    "ansees å ha fremstilt seg"), which a note within its week still undoes."""
+    "ansees å ha fremstilt seg"), which a note within its week still undoes: the note sets
+    that grade aside (file_sick_note)."""
     from portal.grades.models import FAILING, Grade
 
     ids = [reg.id for reg in regs]
@@ -146,10 +147,12 @@ def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None,
 
 def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
-    """Store the doctor's note; the attempt no longer counts, and the exam office of the
-    school is told (in the same transaction). The registration is locked and read again
-    first (lock_registrations): what the refusal weighs (its status, a published grade) is
-    then what another transaction recording or publishing its grade has committed."""
+    """Store the doctor's note; the attempt no longer counts, a published failing grade is
+    set aside (set_aside_failing_grade: `note.set_aside` is that grade, or None), and the
+    exam office of the school is told (in the same transaction). The registration is locked
+    and read again first (lock_registrations): what the refusal weighs (its status, a
+    published grade) is then what another transaction recording, publishing or re-grading its
+    grade has committed."""
     at = at or cal.utcnow()
     with database.atomic():
         lock_registrations(ExamRegistration.id == reg.id)
@@ -161,8 +164,51 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                                    sha256=checked.sha256, data=checked.data,
                                    explanation=explanation, uploaded_at=at)
         _set_status(reg, SICK_DOCUMENTED)
+        note.set_aside = set_aside_failing_grade(reg, at)
         _tell_exam_office(note, reg.exam)
     return note
+
+
+def set_aside_failing_grade(reg: ExamRegistration, at: datetime):
+    """Set aside the registration's published failing grade, if that is its result, and
+    return it (else None): call it in the transaction of the note, after lock_registrations.
+
+    An absence not documented is graded as an exam sat (havbruk: forskriften § 4-6 (1):
+    "ansees å ha fremstilt seg"), and so is leaving it ill; the note within its window
+    documents the absence, and then the exam counts as no attempt and has no grade (§ 4-6
+    (1)-(2)). So that grade is no longer the result: kept in the record, marked as set aside
+    for documented absence (Grade.set_aside_at, set_aside_because), it no longer counts
+    anywhere the grade that counts is read (portal.grades.current_grades), nor can it be
+    appealed or its justification asked for (student_grade_or_404). A passing grade refuses
+    the note (sick_note_refusal); one not published stays unpublished (the grades page)."""
+    from portal.grades import current_grade
+    from portal.grades.models import DOCUMENTED_ABSENCE, FAILING, Grade
+
+    grade = current_grade(reg)
+    if grade is None or not grade.is_published or grade.grade not in FAILING:
+        return None
+    Grade.update(set_aside_at=at, set_aside_because=DOCUMENTED_ABSENCE).where(
+        Grade.id == grade.id).execute()
+    grade.set_aside_at, grade.set_aside_because = at, DOCUMENTED_ABSENCE
+    return grade
+
+
+def set_aside_text(grade, school: School) -> str:
+    """What became of a grade set aside by a doctor's note, naming the rule of the profile of
+    `school` (the exam's): for the student and the exam office alike."""
+    from portal.grades.forms import grade_label
+
+    profile = school.rules
+    rule = profile.rule(SICK_NOTE_RULE) if SICK_NOTE_RULE in profile else None
+    facts = {"grade": grade_label(grade.grade),
+             "date": format_date(cal.oslo_date(grade.published_at))}
+    if rule is None:
+        return _("The grade %(grade)s, published %(date)s, is set aside because of the "
+                 "doctor's note: the absence is documented, and the exam does not count as an "
+                 "attempt.", **facts)
+    return _("The grade %(grade)s, published %(date)s, is set aside because of the doctor's "
+             "note: the absence is documented, and the exam does not count as an attempt "
+             "(%(rule)s).", rule=rule.cite(), **facts)
 
 
 def lock_registrations(where) -> None:

@@ -202,7 +202,20 @@ def sick_notes():
     year = SchoolYear.current(school)
     notes = list(plan.sick_notes_of((Exam.school == school) & (Exam.school_year == year)))
     notes.reverse()
-    return render_template("exams/sick_notes.html", school=school, year=year, notes=notes)
+    return render_template("exams/sick_notes.html", school=school, year=year, notes=notes,
+                           set_aside=_set_aside(school, (note.registration for note in notes)))
+
+
+def _set_aside(school, registrations) -> dict:
+    """What became of the failing grades the notes of `registrations` set aside, by
+    registration id (plan.set_aside_failing_grade), in one query where there are any."""
+    from portal.grades import current_grades
+
+    registrations = list(registrations)
+    aside = {}
+    if registrations:
+        current_grades(registrations, set_aside=aside)
+    return {rid: plan.set_aside_text(grade, school) for rid, grade in aside.items()}
 
 
 @bp.route("/sick-notes/<int:note_id>")
@@ -292,7 +305,8 @@ def withdraw(reg_id):
 @bp.route("/registrations/<int:reg_id>/sick-note", methods=["GET", "POST"])
 @login_required
 def sick_note(reg_id):
-    """Send a doctor's note so the attempt does not count."""
+    """Send a doctor's note so the attempt does not count (and a failing grade published
+    before it no longer stands: plan.set_aside_failing_grade)."""
     reg = own_registration(reg_id)
     if request.method == "GET" and (why := plan.sick_note_refusal(reg)):
         flash(why, "error")  # (the rule: not a form that is refused when sent)
@@ -304,9 +318,11 @@ def sick_note(reg_id):
             if not form.document.data:
                 raise UploadError(_("Choose the doctor's note to upload."))
             checked = check_upload(form.document.data)
-            plan.file_sick_note(reg, checked, (form.explanation.data or "").strip())
+            note = plan.file_sick_note(reg, checked, (form.explanation.data or "").strip())
             flash(_("The sick note is received. The exam does not count as an attempt."),
                   "success")
+            if note.set_aside is not None:  # (a failing grade published before the note)
+                flash(plan.set_aside_text(note.set_aside, reg.exam.school), "info")
             return redirect(url_for("exams.mine"), code=303)
         except (UploadError, plan.ExamRuleError) as exc:
             form.document.errors = [str(exc)]

@@ -10,6 +10,10 @@ LETTERS = ("A", "B", "C", "D", "E", "F")
 PASS_FAIL = ("pass", "fail")
 FAILING = ("F", "fail")  # the grades that do not pass
 CHANNELS = ("electronic", "other")
+# Why a grade was set aside (Grade.set_aside_because): a published failing grade undone by a
+# doctor's note sent within its window (plan.file_sick_note): the absence is documented, and
+# the exam neither counts as an attempt nor has a grade (havbruk: forskriften § 4-6).
+DOCUMENTED_ABSENCE = "documented_absence"
 
 
 class ExamExaminer(BaseModel):
@@ -34,9 +38,24 @@ class Grade(BaseModel):
     origin = CharField(max_length=16, default="ordinary")  # ordinary, regrading, new_grading
     replaced_by = ForeignKeyField("self", null=True, backref="replaces", on_delete="SET NULL")
     is_final = BooleanField(default=False)  # after regrading: cannot be appealed
+    # Set aside, not deleted: the grade stays in the record but is no longer the result (no
+    # newer grade replaces it: `stands`); why, one of the reasons above (DOCUMENTED_ABSENCE).
+    set_aside_at = DateTimeField(null=True)
+    set_aside_because = CharField(max_length=32, default="")
 
     class Meta:
         indexes = ((("registration", "replaced_by"), False),)
+
+    @classmethod
+    def stands(cls):
+        """The condition of a grade that may be the registration's result: not replaced by a
+        newer one (an appeal's new grade) and not set aside. The grade that counts is the
+        newest of those (portal.grades.current_grades)."""
+        return cls.replaced_by.is_null() & cls.set_aside_at.is_null()
+
+    @property
+    def is_set_aside(self) -> bool:
+        return self.set_aside_at is not None
 
     @property
     def is_published(self) -> bool:

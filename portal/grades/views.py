@@ -31,9 +31,20 @@ def _rows_for_student(student):
                          .switch(Exam).join(School, on=(Exam.school == School.id))
                          .where(ExamRegistration.student == student)
                          .order_by(Exam.starts_at.desc()))
-    grades = current_grades(registrations)
-    return grade_facts([grades[reg.id] for reg in registrations
-                        if reg.id in grades and grades[reg.id].is_published])
+    aside = {}
+    grades = current_grades(registrations, set_aside=aside)
+    shown = [reg for reg in registrations if reg.id in grades and grades[reg.id].is_published]
+    facts = dict(zip([reg.id for reg in shown], grade_facts([grades[reg.id] for reg in shown]),
+                     strict=True))
+    # a failing grade set aside by a doctor's note (plan.set_aside_failing_grade): in its
+    # place, what became of it and why, where no other grade of the exam is published
+    return [facts[reg.id] if reg.id in facts else _set_aside_row(aside[reg.id])
+            for reg in registrations if reg.id in facts or reg.id in aside]
+
+
+def _set_aside_row(grade) -> dict:
+    exam = grade.registration.exam
+    return {"grade": grade, "exam": exam, "set_aside": plan.set_aside_text(grade, exam.school)}
 
 
 def grade_facts(grades) -> list[dict]:
@@ -221,7 +232,8 @@ def _unpublished(registrations, grades) -> list:
 
 def _exam_context(exam, form=None):
     registrations = _registrations(exam)
-    grades = current_grades(registrations)
+    aside = {}
+    grades = current_grades(registrations, set_aside=aside)
     if form is None:
         data = {f"grade_{rid}": g.grade for rid, g in grades.items() if g}
         some = next((grades[r.id] for r in registrations if r.id in grades), None)
@@ -242,6 +254,8 @@ def _exam_context(exam, form=None):
             "publish_form": PublishForm(), "examiners_form": examiners_form,
             "is_exam_office": is_exam_office, "sick_notes": notes,
             "no_grade": plan.no_grade_text(exam) if sick else None,
+            # failing grades set aside by a note (plan.set_aside_failing_grade), and why
+            "set_aside": {rid: plan.set_aside_text(g, exam.school) for rid, g in aside.items()},
             "unpublished": _unpublished(registrations, grades)}
 
 

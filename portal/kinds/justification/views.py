@@ -160,8 +160,10 @@ def case_context(case, parts):
     req = JustificationRequest.get(JustificationRequest.case == case)
     grade = Grade.get_by_id(req.grade_id)
     context = {"req": req, "grade": grade, "exam": grade.registration.exam}
-    if req.answered_at and "student" in parts:
-        current = current_grade(grade.registration)
+    # (none when the grade was set aside by a doctor's note: nothing left to appeal)
+    current = current_grade(grade.registration) if req.answered_at and "student" in parts \
+        else None
+    if current is not None:
         context["appeal_deadline"] = dl.grade_appeal_deadline(current)
         context["appeal_refusal"] = dl.grade_appeal_refusal(current)
         context["today"] = cal.today()

@@ -1,7 +1,7 @@
 """A doctor's note in effect keeps its effect (havbruk: forskriften § 4-6): registering the
-student or the class again leaves the registration as it is, and a failing grade published
-before the note (an absence not documented is graded as sat, § 4-6 (1)) is set aside: kept in
-the record, no longer the student's result."""
+student or the class again leaves the registration as it is, an appeal's new grading sets no
+grade for it, and a failing grade published before the note (an absence not documented is
+graded as sat, § 4-6 (1)) is set aside: kept in the record, no longer the student's result."""
 
 import importlib
 import re
@@ -14,11 +14,12 @@ from portal.db import database
 from portal.exams import plan
 from portal.exams.models import ExamRegistration, ExamSickNote
 from portal.grades.models import Grade
+from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.models import Case, utcnow
 from portal.rules import calendar as cal
 from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
 from tests.statements import statements
-from tests.test_exam_sick_note_grades import PNG, _sick
+from tests.test_exam_sick_note_grades import PNG, _note_sent_while, _sick
 
 RULE = "jf. forskriften § 4-6 (2)"  # the havbruk profile's exam_sick_note_within
 NO_GRADE = ("Det er levert legeerklæring for denne eksamenen: fraværet er dokumentert, og "
@@ -64,6 +65,69 @@ def test_registering_a_student_whose_note_is_in_effect_is_refused_naming_the_rul
     assert "Elev Nummer1" in str(refused.value) and RULE in str(refused.value)
     assert ExamRegistration.get_by_id(sick.id).status == plan.SICK_DOCUMENTED
     assert plan.attempts_used(hav.elev1, hav.subject) == 0
+
+
+# --- 2. an appeal's new grading sets no grade where a note is in effect --------------------
+
+def _appealed_and_appointed(hav, client, auth, csrf, monkeypatch, grade):
+    """The student appeals `grade` on 15 January 2027; the exam office appoints sensor2."""
+    monkeypatch.setattr(cal, "today", lambda: date(2027, 1, 15))
+    auth.login("elev1")
+    url = f"/grade-appeals/new?grade={grade.id}"
+    response = post_form(client, csrf, url, url, {"confirm": "y", "password": "demo",
+                                                  "reasons": "Jeg var syk."})
+    assert response.status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "grade_appeal")
+    auth.login("eksamen")
+    response = post_form(client, csrf, f"/cases/{case.id}", f"/grade-appeals/{case.id}/appoint",
+                         {"version": case.version, "examiners": [hav.sensor2.id]})
+    assert response.status_code == 303
+    auth.logout()
+    return Case.get_by_id(case.id)
+
+
+def test_a_new_grade_on_appeal_is_refused_where_a_note_is_in_effect(
+        hav, client, auth, csrf, monkeypatch):
+    """The fail published the day after the exam was appealed, then the note came within its
+    week: the new examiner is told the exam gets no grade, and setting one is refused with
+    the rule; nothing is stored and the case stays with the new examiners."""
+    exam = make_exam(hav)
+    fail = make_grade(hav, exam, hav.elev1, letter="F", published=date(2027, 1, 15))
+    case = _appealed_and_appointed(hav, client, auth, csrf, monkeypatch, fail)
+    plan.file_sick_note(fail.registration, _checked(), at=oslo(date(2027, 1, 19)))
+    auth.login("sensor2")
+    page = f"/cases/{case.id}"
+    assert NO_GRADE in _flat(client.get(page))
+    response = post_form(client, csrf, page, f"/grade-appeals/{case.id}/regrade",
+                         {"version": case.version, "grade": "B"})
+    assert response.status_code == 303
+    assert NO_GRADE in _flat(client.get(page))  # (the step's refusal)
+    assert [g.id for g in Grade.select()] == [fail.id]
+    assert GradeAppeal.get().new_grade_id is None
+    assert Case.get_by_id(case.id).state == "regrading"
+
+
+@pytest.mark.postgresql_only
+def test_a_note_sent_while_the_new_grade_is_set_refuses_it(
+        hav, app, client, auth, csrf, monkeypatch):
+    """The note's transaction holds the registration when the new examiner sends the grade:
+    the step waits for it, reads the registration again and refuses; the fail stays set
+    aside, replaced by no new grade."""
+    exam = make_exam(hav)
+    fail = make_grade(hav, exam, hav.elev1, letter="F", published=date(2027, 1, 15))
+    case = _appealed_and_appointed(hav, client, auth, csrf, monkeypatch, fail)
+    auth.login("sensor2")
+    page = f"/cases/{case.id}"
+    token = csrf(client.get(page).get_data(as_text=True))
+    response = _note_sent_while(app, fail.registration, lambda: client.post(
+        f"/grade-appeals/{case.id}/regrade",
+        data={"csrf_token": token, "version": case.version, "grade": "B"}))
+    assert response.status_code == 303
+    assert NO_GRADE in _flat(client.get(page))
+    assert [g.id for g in Grade.select()] == [fail.id]
+    stored = Grade.get_by_id(fail.id)
+    assert stored.replaced_by_id is None and stored.set_aside_at is not None
 
 
 # --- 3. a published fail is set aside by the note ------------------------------------------

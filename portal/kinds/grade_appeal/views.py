@@ -19,6 +19,7 @@ from portal.cases.steps import (
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.cases.views import STATUS_EVENTS, _timeline
 from portal.collation import by_name
+from portal.exams import plan
 from portal.exams.models import Exam, ExamRegistration
 from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
@@ -175,6 +176,9 @@ def case_context(case, parts):
         form = step_form(RegradeForm, case)
         form.grade.choices = options((g, grade_label(g)) for g in old.scale)
         context["regrade_form"] = form
+        # a doctor's note in effect: the exam gets no grade, and the step is refused (regrade)
+        if plan.has_sick_note(old.registration):
+            context["no_grade"] = plan.no_grade_text(exam)
     return context
 
 
@@ -253,7 +257,10 @@ def dismiss(case_id):
 @bp.route("/<int:case_id>/regrade", methods=["POST"])
 @login_required
 def regrade(case_id):
-    """The new examiners set the new grade: it replaces the old one and is final."""
+    """The new examiners set the new grade: it replaces the old one and is final. Not for a
+    registration with a doctor's note in effect (the exam gets no grade: plan.has_sick_note),
+    read again inside the step's transaction after locking it, as the grades page records
+    grades (plan.lock_registrations): a note sent meanwhile is seen, or waits for this."""
     case, context, form = form_on_page(case_id, KIND, "regrade_form", RegradeForm)
     if not form.validate_on_submit():
         return render_template("grade_appeal/case.html", **context), 422
@@ -261,6 +268,10 @@ def regrade(case_id):
     actor = current_user._get_current_object()
 
     def effect(case, event):
+        registration = appeal.grade.registration_id
+        plan.lock_registrations(ExamRegistration.id == registration)
+        if plan.has_sick_note(ExamRegistration.get_by_id(registration)):
+            raise StepRefused(plan.no_grade_text(context["exam"]))
         old = Grade.get_by_id(appeal.grade_id)
         new = Grade.create(registration=old.registration_id, grade=form.grade.data,
                            graded_by=actor, published_at=event.created_at,

@@ -255,7 +255,7 @@ def test_the_pages_of_notes_send_the_same_statements_for_more_fails_set_aside(
 def test_the_migration_sets_aside_the_fails_of_notes_sent_before_it(hav):
     """Notes sent before the release: the published fail that still stands is set aside at
     the time of the note; a fail not published, or one without a note in effect, stays."""
-    backfill = importlib.import_module("migrations.037_grade_set_aside").BACKFILL
+    backfill = importlib.import_module("migrations.036_grade_set_aside").BACKFILL
     exam = make_exam(hav)
     fail = make_grade(hav, exam, hav.elev1, letter="F", published=date(2027, 1, 15))
     other = make_grade(hav, exam, hav.elev2, letter="F", published=date(2027, 1, 15))

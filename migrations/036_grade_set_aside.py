@@ -1,4 +1,4 @@
-"""Peewee migrations -- 037_grade_set_aside.py: a grade set aside, kept in the record but no
+"""Peewee migrations -- 036_grade_set_aside.py: a grade set aside, kept in the record but no
 longer the student's result: a published failing grade undone by a doctor's note sent within
 its window (havbruk: forskriften § 4-6: an absence not documented is graded as sat, a
 documented one is valid absence and the exam does not count as an attempt). NULL, and '', for

@@ -150,3 +150,23 @@ def test_home_lists_only_own_cases(client, auth, case, school):
     auth.login("trinn1")
     page = client.get("/home").get_data(as_text=True)
     assert "Min sak" in page and "Venter på deg" in page
+
+
+@pytest.mark.parametrize("content_type, data, disposition", [
+    ("application/pdf", b"%PDF-1.4\n", "inline"),
+    ("image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, "attachment"),
+])
+def test_a_document_opens_under_its_own_name_and_type_and_is_not_cached(
+        client, auth, case, school, content_type, data, disposition):
+    """(One response for every stored upload: portal.cases.uploads.document_response, as a
+    doctor's note for an exam opens: tests/test_exam_sick_note_grades.py.)"""
+    doc = Attachment.create(case=case, uploaded_by=school.elev1, filename="Søknad æøå 1.pdf",
+                            content_type=content_type, size=len(data), sha256="0" * 64,
+                            data=data)
+    auth.login("elev1")
+    response = client.get(f"/cases/{case.id}/documents/{doc.id}")
+    assert response.status_code == 200 and response.data == data
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["Content-Disposition"] == (
+        f"{disposition}; filename*=UTF-8''S%C3%B8knad%20%C3%A6%C3%B8%C3%A5%201.pdf")
+    assert response.headers["Cache-Control"] == "private, no-store"

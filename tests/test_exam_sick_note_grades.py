@@ -158,6 +158,9 @@ def test_the_exam_office_is_told_of_a_note_and_opens_it_logged(hav, client, auth
     assert ExamSickNoteAccess.select().count() == 0
     document = client.get(f"/exams/sick-notes/{note.id}")
     assert document.status_code == 200 and document.data == PNG
+    # as a case's document opens (portal.cases.uploads.document_response; tests/test_access.py)
+    assert document.headers["Content-Type"] == "image/png"
+    assert document.headers["Content-Disposition"] == "attachment; filename*=UTF-8''lege.png"
     assert document.headers["Cache-Control"] == "private, no-store"
     assert [(a.note_id, a.user_id, a.part) for a in ExamSickNoteAccess.select()] == [
         (note.id, hav.eksamen.id, "exam_office")]

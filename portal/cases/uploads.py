@@ -4,8 +4,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from urllib.parse import quote
 
-from flask import current_app, request
+from flask import current_app, make_response, request
 from flask_login import current_user
 
 from portal.filters import file_size
@@ -88,6 +89,21 @@ def check_upload(storage, max_bytes: int | None = None) -> CheckedFile:
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def document_response(data: bytes, content_type: str, filename: str):
+    """The response that opens a stored upload (a case's document, a doctor's note for an
+    exam): of the type sniffed when it came (check_upload), a PDF shown in the browser and a
+    photo downloaded, under the name it came with (RFC 5987: any letter survives), and kept
+    out of every cache (such a document may tell of health). The caller checks who may open
+    it and logs the opening."""
+    response = make_response(bytes(data))
+    response.headers["Content-Type"] = content_type
+    disposition = "inline" if content_type == "application/pdf" else "attachment"
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename*=UTF-8''{quote(filename, safe='')}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # How long a file chosen in a form that came back with errors is held for the next try.

@@ -19,6 +19,7 @@ from portal.auth.views import session_still_valid, session_user_id
 from portal.cases.access import case_for
 from portal.cases.kinds import APPEAL_REVIEWER, get_kind
 from portal.cases.steps import CONFIRMED, NOT_NOW
+from portal.cases.uploads import document_response
 from portal.db import Prepared
 from portal.extensions import login_manager
 from portal.models import Attachment, AttachmentAccess, Case, Event, Participant, User
@@ -266,17 +267,4 @@ def document(case_id, attachment_id):
     if attachment.is_health and not parts & health_readers(get_kind(case.kind)):
         abort(404)
     AttachmentAccess.create(attachment=attachment, user=current_user.id, part=sorted(parts)[0])
-    response = make_response(bytes(attachment.data))
-    response.headers["Content-Type"] = attachment.content_type
-    disposition = "inline" if attachment.content_type == "application/pdf" else "attachment"
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename*=UTF-8''{_quote(attachment.filename)}"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
+    return document_response(attachment.data, attachment.content_type, attachment.filename)

@@ -1,12 +1,9 @@
 """Exam plan pages: the exam office's plan, the student's own exams."""
 
-from urllib.parse import quote
-
 from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -17,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
-from portal.cases.uploads import UploadError, check_upload
+from portal.cases.uploads import UploadError, check_upload, document_response
 from portal.collation import by_name
 from portal.exams import plan
 from portal.exams.forms import (
@@ -230,13 +227,7 @@ def sick_note_document(note_id):
                                                  school=note.registration.exam.school_id):
         abort(404)
     plan.opened(note, current_user.id, "exam_office")
-    response = make_response(bytes(note.data))
-    response.headers["Content-Type"] = note.content_type
-    disposition = "inline" if note.content_type == "application/pdf" else "attachment"
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename*=UTF-8''{quote(note.filename, safe='')}")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(note.data, note.content_type, note.filename)
 
 
 # --- the student's own exams -------------------------------------------------------------

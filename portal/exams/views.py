@@ -192,27 +192,36 @@ def adaptations(exam_id):
 @bp.route("/sick-notes")
 @roles_required("exam_office")
 def sick_notes():
-    """The doctor's notes sent for the exams of the school year, newest first: where the
-    notification of a note leads. (Nothing to decide here: a note takes effect when it is
-    sent, plan.file_sick_note.)"""
-    school = office_school()
-    year = SchoolYear.current(school)
-    notes = list(plan.sick_notes_of((Exam.school == school) & (Exam.school_year == year)))
-    notes.reverse()
-    return render_template("exams/sick_notes.html", school=school, year=year, notes=notes,
-                           set_aside=_set_aside(school, (note.registration for note in notes)))
+    """The doctor's notes sent for the exams of the current school year, newest first, of
+    each school the user is the exam office of (every school for a grant without one), by
+    school: where the notification of a note leads, and plan.exam_office_of tells just
+    those. (Nothing to decide here: a note takes effect when it is sent,
+    plan.file_sick_note.) One query for the years and one for the notes, however many
+    schools and notes."""
+    years = SchoolYear.current_of(current_user.schools_as("exam_office"))
+    notes = {year.id: [] for year in years}
+    if years:
+        for note in reversed(list(plan.sick_notes_of(Exam.school_year.in_(list(notes))))):
+            notes[note.registration.exam.school_year_id].append(note)
+    schools = {year.school_id: year.school for year in years}
+    registrations = (note.registration for group in notes.values() for note in group)
+    return render_template("exams/sick_notes.html",
+                           groups=[(year, notes[year.id]) for year in years],
+                           set_aside=_set_aside(schools, registrations))
 
 
-def _set_aside(school, registrations) -> dict:
+def _set_aside(schools, registrations) -> dict:
     """What became of the failing grades the notes of `registrations` set aside, by
-    registration id (plan.set_aside_failing_grade), in one query where there are any."""
+    registration id (plan.set_aside_failing_grade), in one query where there are any; the
+    rule cited is that of the exam's school (`schools`, by id)."""
     from portal.grades import current_grades
 
     registrations = list(registrations)
     aside = {}
     if registrations:
         current_grades(registrations, set_aside=aside)
-    return {rid: plan.set_aside_text(grade, school) for rid, grade in aside.items()}
+    return {rid: plan.set_aside_text(grade, schools[grade.registration.exam.school_id])
+            for rid, grade in aside.items()}
 
 
 @bp.route("/sick-notes/<int:note_id>")

@@ -114,9 +114,12 @@ def test_a_grade_recorded_before_the_note_is_not_published(hav, client, auth, cs
 
 
 def test_the_exam_office_is_told_of_a_note_and_opens_it_logged(hav, client, auth, csrf):
-    """The student sends the note: each of the exam office gets a notification (the e-mail
-    says nothing of it), which leads to the list of notes; the exam office opens the note,
-    and the opening is logged. An examiner, or the exam office of another school, cannot."""
+    """The student sends the note (the form says no diagnosis is needed): each of the exam
+    office gets a notification (the e-mail says nothing of it), which leads to the list of
+    notes. The list and the exam's pages say who sent a note for which exam, and link to the
+    note's page; the student's comment (it may tell of health) and the document are read
+    only there and in the document, each opening logged. An examiner, the student, or the
+    exam office of another school, cannot open either."""
     from io import BytesIO
 
     from portal.models import utcnow
@@ -129,10 +132,13 @@ def test_the_exam_office_is_told_of_a_note_and_opens_it_logged(hav, client, auth
     reg = ExamRegistration.create(exam=exam, student=hav.elev1, status="attended")
     auth.login("elev1")
     form = f"/exams/registrations/{reg.id}/sick-note"
+    html = client.get(form).get_data(as_text=True)
+    assert ("Legeerklæringen trenger ikke si hvilken sykdom du hadde – la diagnosen være ute."
+            in html)
+    assert "Ikke skriv diagnose: eksamenskontoret trenger den ikke." in html
     response = client.post(form, data={
-        "csrf_token": csrf(client.get(form).get_data(as_text=True)),
-        "document": (BytesIO(PNG), "lege.png"), "explanation": "Influensa"},
-        content_type="multipart/form-data")
+        "csrf_token": csrf(html), "document": (BytesIO(PNG), "lege.png"),
+        "explanation": "Influensa"}, content_type="multipart/form-data")
     assert response.status_code == 303
     note = ExamSickNote.get()
     told = list(Notification.select())
@@ -150,20 +156,29 @@ def test_the_exam_office_is_told_of_a_note_and_opens_it_logged(hav, client, auth
     opened = post_form(client, csrf, "/notifications/", f"/notifications/{told[0].id}/read",
                        {"open": "1"})
     assert opened.headers["Location"].endswith("/exams/sick-notes")
-    html = client.get("/exams/sick-notes").get_data(as_text=True)
-    assert "Elev Nummer1" in html and "HAV101 Fiskehelse" in html and "Influensa" in html
-    assert f'href="/exams/sick-notes/{note.id}"' in html
-    assert f'href="/exams/sick-notes/{note.id}"' in client.get(f"/exams/{exam.id}").get_data(
-        as_text=True)
+    page = f"/exams/sick-notes/{note.id}"
+    listed = client.get("/exams/sick-notes").get_data(as_text=True)
+    assert "Elev Nummer1" in listed and "HAV101 Fiskehelse" in listed
+    assert f'href="{page}">Åpne legeerklæringen</a> (med kommentar)' in listed
+    for shown in (listed, client.get(f"/exams/{exam.id}").get_data(as_text=True),
+                  client.get(f"/grades/exams/{exam.id}").get_data(as_text=True)):
+        assert f'href="{page}"' in shown
+        assert "Influensa" not in shown and "lege.png" not in shown
     assert ExamSickNoteAccess.select().count() == 0
-    document = client.get(f"/exams/sick-notes/{note.id}")
+
+    html = client.get(page).get_data(as_text=True)
+    assert "Influensa" in html and "HAV101 Fiskehelse" in html
+    assert f'href="{page}/document">lege.png</a>' in html
+    assert [(a.note_id, a.user_id, a.part) for a in ExamSickNoteAccess.select()] == [
+        (note.id, hav.eksamen.id, "exam_office")]
+    document = client.get(f"{page}/document")
     assert document.status_code == 200 and document.data == PNG
     # as a case's document opens (portal.cases.uploads.document_response; tests/test_access.py)
     assert document.headers["Content-Type"] == "image/png"
     assert document.headers["Content-Disposition"] == "attachment; filename*=UTF-8''lege.png"
     assert document.headers["Cache-Control"] == "private, no-store"
     assert [(a.note_id, a.user_id, a.part) for a in ExamSickNoteAccess.select()] == [
-        (note.id, hav.eksamen.id, "exam_office")]
+        (note.id, hav.eksamen.id, "exam_office")] * 2
     auth.logout()
 
     from portal.models import School
@@ -172,9 +187,21 @@ def test_the_exam_office_is_told_of_a_note_and_opens_it_logged(hav, client, auth
     make_user("eksamen2", ["exam_office"], elsewhere, "Ella Eksamen")
     for username in ("sensor1", "elev1", "eksamen2"):
         auth.login(username)
-        assert client.get(f"/exams/sick-notes/{note.id}").status_code == 404
+        assert client.get(page).status_code == 404
+        assert client.get(f"{page}/document").status_code == 404
         auth.logout()
-    assert ExamSickNoteAccess.select().count() == 1
+    assert ExamSickNoteAccess.select().count() == 2
+
+
+def test_a_note_without_a_comment_says_so_on_its_page(hav, client, auth):
+    exam = make_exam(hav)
+    _sick(ExamRegistration.create(exam=exam, student=hav.elev1, status="attended"))
+    note = ExamSickNote.get()
+    auth.login("eksamen")
+    listed = client.get("/exams/sick-notes").get_data(as_text=True)
+    assert "Åpne legeerklæringen</a>" in listed and "med kommentar" not in listed
+    assert "Ingen kommentar." in client.get(f"/exams/sick-notes/{note.id}").get_data(
+        as_text=True)
 
 
 # --- two at once (PostgreSQL: the rows are locked; SQLite has one writer) ---------------
@@ -254,7 +281,9 @@ def test_the_pages_of_notes_send_the_same_statements_for_more_notes(hav, client,
     exam = make_exam(hav)
     _sick(_candidates(hav, exam)[0])
     auth.login("eksamen")
-    pages = ("/exams/sick-notes", f"/grades/exams/{exam.id}", f"/exams/{exam.id}")
+    note = ExamSickNote.get()
+    pages = ("/exams/sick-notes", f"/grades/exams/{exam.id}", f"/exams/{exam.id}",
+             f"/exams/sick-notes/{note.id}")
     few = [statements(client, page) for page in pages]
     for n in range(5):
         student = make_user(f"kandidat{n}", ["student"], hav.school, f"Kandidat Nummer{n}")

@@ -264,18 +264,24 @@ def _tell_exam_office(note: ExamSickNote, exam: Exam) -> None:
                 dedupe_key=f"exam-sick-note:{note.id}:user:{user.id}")
 
 
-def sick_notes_of(where):
-    """Doctor's notes with their registration, student, exam and subject, without the
-    document itself (`where` picks them), oldest first."""
+def sick_notes_of(where, comment: bool = False):
+    """Doctor's notes with their registration, student, exam, subject and school, without
+    the document itself (`where` picks them), oldest first. The student's comment
+    (`explanation`: it may tell of health) only with `comment`, for the page that logs its
+    opening (views.sick_note_page); else `has_comment` says whether there is one."""
+    text = (ExamSickNote.explanation if comment
+            else (ExamSickNote.explanation != "").alias("has_comment"))
     return (ExamSickNote.select(ExamSickNote.id, ExamSickNote.registration,
-                                ExamSickNote.filename, ExamSickNote.size,
-                                ExamSickNote.explanation, ExamSickNote.uploaded_at,
-                                ExamRegistration, User, Exam, Subject)
+                                ExamSickNote.filename, ExamSickNote.size, text,
+                                ExamSickNote.uploaded_at, ExamRegistration, User, Exam, Subject,
+                                School)
             .join(ExamRegistration)
             .join(User, on=(ExamRegistration.student == User.id))
             .switch(ExamRegistration)
             .join(Exam)
             .join(Subject)
+            .switch(Exam)
+            .join(School)
             .where(where)
             .order_by(ExamSickNote.uploaded_at, ExamSickNote.id))
 

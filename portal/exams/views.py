@@ -203,38 +203,57 @@ def sick_notes():
     if years:
         for note in reversed(list(plan.sick_notes_of(Exam.school_year.in_(list(notes))))):
             notes[note.registration.exam.school_year_id].append(note)
-    schools = {year.school_id: year.school for year in years}
     registrations = (note.registration for group in notes.values() for note in group)
     return render_template("exams/sick_notes.html",
                            groups=[(year, notes[year.id]) for year in years],
-                           set_aside=_set_aside(schools, registrations))
+                           set_aside=_set_aside(registrations))
 
 
-def _set_aside(schools, registrations) -> dict:
-    """What became of the failing grades the notes of `registrations` set aside, by
-    registration id (plan.set_aside_failing_grade), in one query where there are any; the
-    rule cited is that of the exam's school (`schools`, by id)."""
+def _set_aside(registrations) -> dict:
+    """What became of the failing grades the notes of `registrations` (read with exam and
+    school: plan.sick_notes_of) set aside, by registration id (plan.set_aside_failing_grade),
+    in one query where there are any."""
     from portal.grades import current_grades
 
     registrations = list(registrations)
     aside = {}
     if registrations:
         current_grades(registrations, set_aside=aside)
-    return {rid: plan.set_aside_text(grade, schools[grade.registration.exam.school_id])
+    return {rid: plan.set_aside_text(grade, grade.registration.exam.school)
             for rid, grade in aside.items()}
+
+
+def _for_office(note):
+    """`note` (read with its registration and exam) if the current user is the exam office
+    of the exam's school (a health document, GDPR art. 9: no one else opens it); 404
+    otherwise, and for None."""
+    if note is None or not current_user.has_role("exam_office",
+                                                 school=note.registration.exam.school_id):
+        abort(404)
+    return note
 
 
 @bp.route("/sick-notes/<int:note_id>")
 @roles_required("exam_office")
+def sick_note_page(note_id):
+    """One doctor's note: the student's comment with it (it may tell of health, a diagnosis
+    even, though none is asked for) and the link to the document. Only here, and in the
+    document, is a note's health information read, and each opening of either is logged
+    (plan.opened); the list and the exam's pages link here."""
+    note = _for_office(plan.sick_notes_of(ExamSickNote.id == note_id, comment=True).first())
+    plan.opened(note, current_user.id, "exam_office")
+    reg = note.registration
+    return render_template("exams/sick_note_opened.html", note=note, reg=reg, exam=reg.exam,
+                           set_aside=_set_aside([reg]).get(reg.id))
+
+
+@bp.route("/sick-notes/<int:note_id>/document")
+@roles_required("exam_office")
 def sick_note_document(note_id):
-    """Open a doctor's note: only the exam office of the exam's school (a health document,
-    GDPR art. 9), and every opening is logged."""
-    note = (ExamSickNote.select(ExamSickNote, ExamRegistration, Exam)
-            .join(ExamRegistration).join(Exam)
-            .where(ExamSickNote.id == note_id).first())
-    if note is None or not current_user.has_role("exam_office",
-                                                 school=note.registration.exam.school_id):
-        abort(404)
+    """Open the document of a doctor's note: for those who open its page, and logged."""
+    note = _for_office(ExamSickNote.select(ExamSickNote, ExamRegistration, Exam)
+                       .join(ExamRegistration).join(Exam)
+                       .where(ExamSickNote.id == note_id).first())
     plan.opened(note, current_user.id, "exam_office")
     return document_response(note.data, note.content_type, note.filename)
 

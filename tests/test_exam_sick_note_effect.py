@@ -24,6 +24,8 @@ from tests.test_exam_sick_note_grades import PNG, _note_sent_while, _sick
 RULE = "jf. forskriften § 4-6 (2)"  # the havbruk profile's exam_sick_note_within
 NO_GRADE = ("Det er levert legeerklæring for denne eksamenen: fraværet er dokumentert, og "
             f"eksamen skal ikke ha karakter ({RULE}).")
+# what the examiners are told: not that the candidate sent a doctor's note (GDPR art. 9)
+VALID_ABSENCE = f"Gyldig fravær – skal ikke ha karakter ({RULE})."
 
 
 @pytest.fixture
@@ -90,19 +92,23 @@ def _appealed_and_appointed(hav, client, auth, csrf, monkeypatch, grade):
 def test_a_new_grade_on_appeal_is_refused_where_a_note_is_in_effect(
         hav, client, auth, csrf, monkeypatch):
     """The fail published the day after the exam was appealed, then the note came within its
-    week: the new examiner is told the exam gets no grade, and setting one is refused with
-    the rule; nothing is stored and the case stays with the new examiners."""
+    week: the new examiner is told the exam gets no grade (valid absence, not the note), and
+    setting one is refused with the rule; nothing is stored and the case stays with the new
+    examiners."""
     exam = make_exam(hav)
     fail = make_grade(hav, exam, hav.elev1, letter="F", published=date(2027, 1, 15))
     case = _appealed_and_appointed(hav, client, auth, csrf, monkeypatch, fail)
     plan.file_sick_note(fail.registration, _checked(), at=oslo(date(2027, 1, 19)))
     auth.login("sensor2")
     page = f"/cases/{case.id}"
-    assert NO_GRADE in _flat(client.get(page))
+    html = _flat(client.get(page))
+    assert VALID_ABSENCE in html and "legeerklæring" not in html.lower()
     response = post_form(client, csrf, page, f"/grade-appeals/{case.id}/regrade",
                          {"version": case.version, "grade": "B"})
     assert response.status_code == 303
-    assert NO_GRADE in _flat(client.get(page))  # (the step's refusal)
+    html = _flat(client.get(page))
+    assert html.count(VALID_ABSENCE) == 2  # (the step's refusal, and above the form)
+    assert "legeerklæring" not in html.lower()
     assert [g.id for g in Grade.select()] == [fail.id]
     assert GradeAppeal.get().new_grade_id is None
     assert Case.get_by_id(case.id).state == "regrading"
@@ -124,7 +130,7 @@ def test_a_note_sent_while_the_new_grade_is_set_refuses_it(
         f"/grade-appeals/{case.id}/regrade",
         data={"csrf_token": token, "version": case.version, "grade": "B"}))
     assert response.status_code == 303
-    assert NO_GRADE in _flat(client.get(page))
+    assert _flat(client.get(page)).count(VALID_ABSENCE) == 2
     assert [g.id for g in Grade.select()] == [fail.id]
     stored = Grade.get_by_id(fail.id)
     assert stored.replaced_by_id is None and stored.set_aside_at is not None
@@ -199,6 +205,15 @@ def test_a_note_after_a_published_fail_sets_it_aside_and_both_sides_are_told(
     assert f"<strong>Elev Nummer1</strong>: {NO_GRADE}" in grades and told in grades
     assert "En karakter ble kunngjort før legeerklæringen kom" not in grades
     assert told in _flat(client.get("/exams/sick-notes"))
+    auth.logout()
+
+    # the examiner: the same, but valid absence, not the doctor's note
+    auth.login("sensor1")
+    grades = _flat(client.get(f"/grades/exams/{exam.id}"))
+    assert f"<strong>Elev Nummer1</strong>: {VALID_ABSENCE}" in grades
+    assert ("Karakteren F, kunngjort " + format_date(published) + ", er satt til side: gyldig "
+            f"fravær, og eksamen teller ikke som forsøk ({RULE}).") in grades
+    assert "legeerklæring" not in grades.lower()
 
 
 def test_a_justification_of_the_fail_set_aside_still_opens(hav, client, auth, csrf):

@@ -54,8 +54,10 @@ def test_a_grade_for_a_candidate_with_a_doctors_note_is_refused_keeping_what_was
         hav, client, auth, csrf):
     """The examiner opened the page before the note came and grades both candidates: nothing
     is saved, the page names the rule at the candidate's grade and keeps both grades typed;
-    afterwards the page shows the note instead of a grade field. Were the note set aside
-    (status back to attended: a refusal, had the portal one), the grade is taken again."""
+    afterwards the page shows that the candidate gets no grade instead of a grade field. The
+    examiner is told of valid absence only, never that the candidate sent a doctor's note
+    (health information, GDPR art. 9). Were the note set aside (status back to attended: a
+    refusal, had the portal one), the grade is taken again."""
     exam = make_exam(hav)
     sick, well = _candidates(hav, exam)
     auth.login("sensor1")
@@ -67,9 +69,9 @@ def test_a_grade_for_a_candidate_with_a_doctors_note_is_refused_keeping_what_was
                                        "guidelines": "A: selvstendig drøfting."})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert ("Det er levert legeerklæring for denne eksamenen: fraværet er dokumentert, og "
-            f"eksamen skal ikke ha karakter ({RULE})." in html)
-    assert "Velg «Ingen karakter ennå» for denne kandidaten. Ingen karakterer er lagret." in html
+    assert (f"Gyldig fravær – skal ikke ha karakter ({RULE}). Velg «Ingen karakter ennå» for "
+            "denne kandidaten. Ingen karakterer er lagret." in html)
+    assert "legeerklæring" not in html.lower()
     assert f'href="#grade_{sick.id}"' in html  # the summary leads to the field
     assert _selected(html, sick) == "C" and _selected(html, well) == "B"
     assert "A: selvstendig drøfting." in html
@@ -77,8 +79,8 @@ def test_a_grade_for_a_candidate_with_a_doctors_note_is_refused_keeping_what_was
 
     html = client.get(page).get_data(as_text=True)
     assert f'name="grade_{sick.id}"' not in html and f'name="grade_{well.id}"' in html
-    assert "<strong>Elev Nummer1</strong>: Det er levert legeerklæring" in html
-    assert "Åpne legeerklæringen" not in html  # the examiner does not open it
+    assert f"<strong>Elev Nummer1</strong>: Gyldig fravær – skal ikke ha karakter ({RULE})." in html
+    assert "legeerklæring" not in html.lower()  # (nor does the examiner open it)
     token = csrf(html)
     response = client.post(page, data={"csrf_token": token, f"grade_{well.id}": "B"})
     assert response.status_code == 303
@@ -93,7 +95,8 @@ def test_a_grade_for_a_candidate_with_a_doctors_note_is_refused_keeping_what_was
 
 def test_a_grade_recorded_before_the_note_is_not_published(hav, client, auth, csrf):
     """Recorded, then the note came: the page says that grade is not published, the exam
-    office publishes the other candidate's alone, and opens the note from the page."""
+    office publishes the other candidate's alone, and opens the note from the page; the
+    examiner is told of the grade not published, not of the note."""
     exam = make_exam(hav)
     sick, well = _candidates(hav, exam)
     before = make_grade(hav, exam, hav.elev1, letter="F", published=None)
@@ -111,6 +114,12 @@ def test_a_grade_recorded_before_the_note_is_not_published(hav, client, auth, cs
     assert response.status_code == 303
     assert Grade.get_by_id(before.id).published_at is None
     assert Grade.get_by_id(other.id).published_at is not None
+    auth.logout()
+
+    auth.login("sensor1")  # the examiner: the same, but not that a doctor's note came
+    html = client.get(page).get_data(as_text=True)
+    assert "En karakter som ble lagret tidligere (F), blir ikke kunngjort." in html
+    assert "legeerklæring" not in html.lower()
 
 
 def test_the_exam_office_is_told_of_a_note_and_opens_it_logged(hav, client, auth, csrf):

@@ -193,15 +193,23 @@ def set_aside_failing_grade(reg: ExamRegistration, at: datetime):
     return grade
 
 
-def set_aside_text(grade, school: School) -> str:
+def set_aside_text(grade, school: School, tell_note: bool = False) -> str:
     """What became of a grade set aside by a doctor's note, naming the rule of the profile of
-    `school` (the exam's): for the student and the exam office alike."""
+    `school` (the exam's). `tell_note`: that it was a doctor's note, for the student and the
+    exam office; for anyone else (the examiners) only that the absence was valid
+    (no_grade_text)."""
     from portal.grades.forms import grade_label
 
     profile = school.rules
     rule = profile.rule(SICK_NOTE_RULE) if SICK_NOTE_RULE in profile else None
     facts = {"grade": grade_label(grade.grade),
              "date": format_date(cal.oslo_date(grade.published_at))}
+    if not tell_note:
+        if rule is None:
+            return _("The grade %(grade)s, published %(date)s, is set aside: valid absence, "
+                     "and the exam does not count as an attempt.", **facts)
+        return _("The grade %(grade)s, published %(date)s, is set aside: valid absence, and "
+                 "the exam does not count as an attempt (%(rule)s).", rule=rule.cite(), **facts)
     if rule is None:
         return _("The grade %(grade)s, published %(date)s, is set aside because of the "
                  "doctor's note: the absence is documented, and the exam does not count as an "
@@ -227,11 +235,18 @@ def has_sick_note(reg: ExamRegistration) -> bool:
     return reg.status == SICK_DOCUMENTED
 
 
-def no_grade_text(exam: Exam) -> str:
+def no_grade_text(exam: Exam, tell_note: bool = False) -> str:
     """Why a registration with a doctor's note in effect gets no grade, naming the profile's
     rule (havbruk: forskriften § 4-6: absence documented is valid absence, and the exam does
-    not count as an attempt)."""
+    not count as an attempt). `tell_note`: that a doctor's note was sent, for the exam office.
+    Anyone else who grades (examiners, the new examiners of an appeal) is told only that the
+    absence is valid and the candidate gets no grade: that a named candidate sent a doctor's
+    note is health information (GDPR art. 9), which grading does not need."""
     rule = _rule(exam, SICK_NOTE_RULE)
+    if not tell_note:
+        if rule is None:
+            return _("Valid absence – no grade.")
+        return _("Valid absence – no grade (%(rule)s).", rule=rule.cite())
     if rule is None:
         return _("A doctor's note for this exam is in effect: the absence is documented, and "
                  "the exam gets no grade.")

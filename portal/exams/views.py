@@ -219,7 +219,7 @@ def _set_aside(registrations) -> dict:
     aside = {}
     if registrations:
         current_grades(registrations, set_aside=aside)
-    return {rid: plan.set_aside_text(grade, grade.registration.exam.school)
+    return {rid: plan.set_aside_text(grade, grade.registration.exam.school, tell_note=True)
             for rid, grade in aside.items()}
 
 
@@ -341,7 +341,7 @@ def sick_note(reg_id):
             flash(_("The sick note is received. The exam does not count as an attempt."),
                   "success")
             if note.set_aside is not None:  # (a failing grade published before the note)
-                flash(plan.set_aside_text(note.set_aside, reg.exam.school), "info")
+                flash(plan.set_aside_text(note.set_aside, reg.exam.school, tell_note=True), "info")
             return redirect(url_for("exams.mine"), code=303)
         except (UploadError, plan.ExamRuleError) as exc:
             form.document.errors = [str(exc)]

@@ -44,7 +44,8 @@ def _rows_for_student(student):
 
 def _set_aside_row(grade) -> dict:
     exam = grade.registration.exam
-    return {"grade": grade, "exam": exam, "set_aside": plan.set_aside_text(grade, exam.school)}
+    return {"grade": grade, "exam": exam,
+            "set_aside": plan.set_aside_text(grade, exam.school, tell_note=True)}
 
 
 def grade_facts(grades) -> list[dict]:
@@ -244,7 +245,7 @@ def _exam_context(exam, form=None):
     examiners_form.examiners.choices = options(
         (u.id, u.full_name) for u in users_with_role(exam.school, "examiner"))
     examiners_form.examiners.data = [e.examiner_id for e in exam.examiners]
-    is_exam_office = current_user.has_role("exam_office", school=exam.school)
+    is_exam_office = _is_exam_office(exam)
     sick = [reg.id for reg in registrations if plan.has_sick_note(reg)]
     notes = {}
     if is_exam_office and sick:  # (where to open each: the exam office opens them)
@@ -253,9 +254,11 @@ def _exam_context(exam, form=None):
     return {"exam": exam, "registrations": registrations, "grades": grades, "form": form,
             "publish_form": PublishForm(), "examiners_form": examiners_form,
             "is_exam_office": is_exam_office, "sick_notes": notes,
-            "no_grade": plan.no_grade_text(exam) if sick else None,
+            # the exam office is told of the doctor's note, an examiner of valid absence only
+            "no_grade": plan.no_grade_text(exam, tell_note=is_exam_office) if sick else None,
             # failing grades set aside by a note (plan.set_aside_failing_grade), and why
-            "set_aside": {rid: plan.set_aside_text(g, exam.school) for rid, g in aside.items()},
+            "set_aside": {rid: plan.set_aside_text(g, exam.school, tell_note=is_exam_office)
+                          for rid, g in aside.items()},
             "unpublished": _unpublished(registrations, grades)}
 
 
@@ -264,7 +267,8 @@ def _exam_context(exam, form=None):
 def exam(exam_id):
     """Record the grades of an exam (published grades change only through an appeal). A
     registration with a doctor's note in effect gets none: a grade typed for one is refused,
-    nothing is saved, and the form keeps what was typed."""
+    nothing is saved, and the form keeps what was typed. An examiner is told only of valid
+    absence, not of the note (plan.no_grade_text)."""
     exam = _exam_for(exam_id, current_user)
     registrations = _registrations(exam)
     form = record_form(registrations) if _is_post() else None
@@ -275,13 +279,19 @@ def exam(exam_id):
                 flash(_("The grades are saved. They are not visible to the students until "
                         "they are published."), "success")
                 return redirect(url_for("grades.exam", exam_id=exam.id), code=303)
-            why = " ".join((plan.no_grade_text(exam),
+            why = " ".join((plan.no_grade_text(exam, tell_note=_is_exam_office(exam)),
                             _("Choose “No grade yet” for this candidate. No grades have been "
                               "saved.")))
             for reg_id in refused:
                 getattr(form, f"grade_{reg_id}").errors = [why]
         return render_template("grades/exam.html", **_exam_context(exam, form)), 422
     return render_template("grades/exam.html", **_exam_context(exam))
+
+
+def _is_exam_office(exam) -> bool:
+    """Whether the current user is the exam office of the exam's school: they are told of
+    a candidate's doctor's note; an examiner is not (plan.no_grade_text)."""
+    return current_user.has_role("exam_office", school=exam.school_id)
 
 
 def _is_post():

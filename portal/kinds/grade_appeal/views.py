@@ -176,7 +176,8 @@ def case_context(case, parts):
         form = step_form(RegradeForm, case)
         form.grade.choices = options((g, grade_label(g)) for g in old.scale)
         context["regrade_form"] = form
-        # a doctor's note in effect: the exam gets no grade, and the step is refused (regrade)
+        # a doctor's note in effect: the exam gets no grade, and the step is refused (regrade);
+        # the new examiners are told of valid absence, not of the note (plan.no_grade_text)
         if plan.has_sick_note(old.registration):
             context["no_grade"] = plan.no_grade_text(exam)
     return context

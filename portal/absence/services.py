@@ -410,13 +410,15 @@ def apply_covers(student, school_year) -> None:
 
 def check_warnings(student, school_year) -> list[AbsenceWarning]:
     """Create a warning for every threshold newly crossed (once per student, subject and
-    rule), wherever the figures change (absence recorded, a note's acceptance or its undoing);
-    for a loss-of-place threshold also a follow-up case where that kind exists. Each new
-    warning notifies those who must hear of it, in the warning's own transaction. A warning
-    given stays when the figures fall below its threshold again (documented later, say): it
-    is the record that the student was warned in time (domain: "the student must be warned
-    in time"), and the pages show it with the percentage it was given at. Returns the
-    warnings created."""
+    rule), where the figures can rise: absence recorded (record_absence, and the importer's
+    batch), and an absence note's decision returned for new treatment on appeal (what it
+    struck counts again: absence_note.ruling). Not at a note's acceptance or a change on appeal,
+    where the figures only fall. For a loss-of-place threshold also a follow-up case where
+    that kind exists. Each new warning notifies those who must hear of it, in the warning's
+    own transaction. A warning given stays when the figures fall below its threshold again
+    (documented later, say): it is the record that the student was warned in time (domain:
+    "the student must be warned in time"), and the pages show it with the percentage it was
+    given at. Returns the warnings created."""
     profile = school_year.school.rules
     created = []
     summary = absence_summary(student, school_year, to_date=False)

@@ -254,6 +254,8 @@ def _exam_context(exam, form=None):
     return {"exam": exam, "registrations": registrations, "grades": grades, "form": form,
             "publish_form": PublishForm(), "examiners_form": examiners_form,
             "is_exam_office": is_exam_office, "sick_notes": notes,
+            # those with a note in effect, as the refusal reads them (plan.has_sick_note)
+            "no_grade_ids": set(sick),
             # the exam office is told of the doctor's note, an examiner of valid absence only
             "no_grade": plan.no_grade_text(exam, tell_note=is_exam_office) if sick else None,
             # failing grades set aside by a note (plan.set_aside_failing_grade), and why

@@ -17,6 +17,7 @@ from portal.cases.steps import (
 )
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.collation import by_name
+from portal.db import Prepared
 from portal.forms import future_meeting_error
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal import KIND, bp
@@ -98,13 +99,37 @@ def _file(decision, form, when, on):
         participants=principals, data={"late": when.is_late}, effect=effect)
 
 
+# The appeal with the decision appealed, that decision's case and who made it (the page names
+# them): one statement
+_APPEALED_CASE, _DECIDED_BY = Case.alias("appealed_case"), User.alias("decided_by")
+_appeal_row = Prepared(lambda case_id: (
+    DecisionAppeal.select(DecisionAppeal, Decision, _APPEALED_CASE, _DECIDED_BY)
+    .join(Decision, on=(DecisionAppeal.decision == Decision.id))
+    .join(_APPEALED_CASE, on=(Decision.case == _APPEALED_CASE.id), attr="case")
+    .switch(Decision)
+    .join(_DECIDED_BY, on=(Decision.decided_by == _DECIDED_BY.id), attr="decided_by")
+    .where(DecisionAppeal.case == case_id)
+    .limit(1)))
+
+
+def _appeal_and_decision(case):
+    """The appeal of `case` and the decision appealed (its case and its maker loaded; the
+    case's school, where it is the appeal's, the one already read with the appeal's case)."""
+    appeal = _appeal_row.first(case.id)
+    if appeal is None:
+        raise DecisionAppeal.DoesNotExist(f"no appeal in case {case.id}")
+    decision = appeal.decision
+    if decision.case.school_id == case.school_id:
+        decision.case.school = case.school
+    return appeal, decision
+
+
 def case_context(case, parts):
-    appeal = DecisionAppeal.get(DecisionAppeal.case == case)
-    decision = (Decision.select(Decision, Case).join(Case)
-                .where(Decision.id == appeal.decision_id).get())
+    appeal, decision = _appeal_and_decision(case)
     members, blocked = r.board(case.school, decision)
+    # the minutes name each member; there are votes only once the board has met
     votes = list(BoardVote.select(BoardVote, User).join(User)
-                 .where(BoardVote.appeal == appeal))  # the minutes name each member
+                 .where(BoardVote.appeal == appeal)) if appeal.meeting_on else []
     context = {
         "appeal": appeal, "appealed": decision, "deadline": r.appeal_deadline(decision),
         "blocked": blocked, "members": members, "votes": votes,

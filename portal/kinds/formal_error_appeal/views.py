@@ -8,6 +8,8 @@ from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
 from portal.cases.steps import form_on_page, options, step_form, take_step, unconfirmed_withdrawal
 from portal.cases.steps import withdraw as steps_withdraw
+from portal.db import Prepared
+from portal.exams.models import Exam, ExamRegistration
 from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
 from portal.grades.models import Grade
@@ -22,7 +24,7 @@ from portal.kinds.formal_error_appeal.forms import (
     OutcomeForm,
 )
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
-from portal.models import Case
+from portal.models import Case, Subject
 from portal.rules import calendar as cal
 from portal.rules.calendar import oslo_date
 
@@ -103,9 +105,29 @@ def body_name(school) -> str:
     return str(rules.value(key))
 
 
+# The appeal with the grade at whose exam the error was, its registration, the exam and its
+# subject (the page names them, the deadline runs from them): one statement
+_appeal_row = Prepared(lambda case_id: (
+    FormalErrorAppeal.select(FormalErrorAppeal, Grade, ExamRegistration, Exam, Subject)
+    .join(Grade).join(ExamRegistration).join(Exam).join(Subject)
+    .where(FormalErrorAppeal.case == case_id)
+    .limit(1)))
+
+
+def _appeal_and_grade(case):
+    """The appeal of `case` and its grade, the exam loaded (its school, where it is the
+    appeal's, the one already read with the case)."""
+    appeal = _appeal_row.first(case.id)
+    if appeal is None:
+        raise FormalErrorAppeal.DoesNotExist(f"no appeal in case {case.id}")
+    exam = appeal.grade.registration.exam
+    if exam.school_id == case.school_id:
+        exam.school = case.school
+    return appeal, appeal.grade
+
+
 def case_context(case, parts):
-    appeal = FormalErrorAppeal.get(FormalErrorAppeal.case == case)
-    grade = Grade.get_by_id(appeal.grade_id)
+    appeal, grade = _appeal_and_grade(case)
     outcomes = {**OUTCOMES, dismissal.DISMISSED: dismissal.LABEL}
     context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": outcomes,
                "scopes": SCOPES, "body": body_name(case.school),

@@ -15,7 +15,7 @@ from portal.cases.kinds import REGISTRY
 from portal.collation import sort_key
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
-from portal.roles import PARTS, body_words, school_type, student_word, student_words
+from portal.roles import PARTS, body_words, in_sentence, school_type, student_word, student_words
 
 GENERIC_EVENTS = {
     "file": _l("Sent"),
@@ -267,6 +267,8 @@ def init_app(app):
     app.add_template_filter(state_label)
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)
+    # a body's name inside a sentence (roles.in_sentence: "av skolens styre")
+    app.add_template_filter(in_sentence)
     app.add_template_global(school_type)
     app.add_template_global(student_words)
     app.add_template_filter(event_label)

@@ -79,11 +79,28 @@ def test_a_returned_decisions_letter_says_it_no_longer_stands(client, auth, csrf
     _forward(client, auth, csrf, appeal)
     assert _board(client, auth, csrf, appeal, "returned").status_code == 303
     page = _letter(client, auth, "laerer1", refusal)
+    # (the body's name inside the sentence: its capital dropped, roles.in_sentence)
     assert ("Dette vedtaket ble sendt tilbake til ny behandling etter klage av "
-            "Klagenemnda i fylkeskommunen 23. november 2026. Det står ikke lenger ved lag: "
+            "klagenemnda i fylkeskommunen 23. november 2026. Det står ikke lenger ved lag: "
             "saken skal avgjøres på nytt.") in page
     assert f"Klagesaken: Sak {appeal.reference}." in page
     assert f'href="/cases/{appeal.id}"' not in page
+
+
+def test_a_decision_changed_by_the_board_names_it_inside_the_sentence(client, auth, csrf,
+                                                                      staff):
+    """Changed by the board: the letter's page names the body as inside a sentence, as the
+    other messages that name it do; the letter itself names it as its name."""
+    _note_case, refusal = _refused(client, auth, csrf)
+    appeal = _appeal(client, auth, csrf, refusal)
+    _forward(client, auth, csrf, appeal)
+    assert _board(client, auth, csrf, appeal, "changed",
+                  new_outcome="granted").status_code == 303
+    page = _letter(client, auth, "elev1", refusal)
+    assert ("Dette vedtaket ble endret etter klage av klagenemnda i fylkeskommunen "
+            "23. november 2026, til: Innvilget.") in page
+    assert "etter klage av Klagenemnda" not in page
+    assert "Klageinstans: Klagenemnda i fylkeskommunen." in page
 
 
 def test_an_upheld_decisions_letter_stands(client, auth, csrf, staff):

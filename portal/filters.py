@@ -171,12 +171,18 @@ def _labels() -> dict:
     return cache
 
 
-def state_label(case) -> str:
+def state_label(case, words=()) -> str:
+    """What `case`'s state is called; one that names more of its case, what `words` says
+    ((placeholder, text) pairs, the case's Kind.label_words: the appeals body, %(body)s), else
+    its generic word (a list, which reads no more of the case than its row)."""
     cache = _labels()
-    key = ("state", case.kind, case.state)
+    key = ("state", case.kind, case.state, *words)
     if key not in cache:
         kind = REGISTRY.get(case.kind)
-        cache[key] = str(kind.state(case.state).label) if kind else case.state
+        label = str(kind.state(case.state).label) if kind else case.state
+        if "%(" in label:
+            label = label % {**body_words(), **dict(words)}
+        cache[key] = label
     return cache[key]
 
 

@@ -366,3 +366,88 @@ def test_a_withdrawn_appeal_is_shown_and_a_formal_error_may_be_appealed_again(
     assert url not in html
     r = client.get(url)  # one at a time: led to the one that stands
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{again.id}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The body that hears an appeal on a formal error is the profile's (formal_error_appeal_body,
+# else appeal_body): the state on the case page and in its status, the timeline, the forms,
+# the flash messages and the notifications name it, not a fixed "klageinstansen".
+
+@pytest.fixture(params=[("havbruk", "Skolens styre"), ("nki", "NKIs klageinstans"),
+                        ("vgs", "Klagenemnda i fylkeskommunen")],
+                ids=["havbruk", "nki", "vgs"])
+def bodies(request, db):
+    """A school whose body for these appeals is its board (Havbruk, forskriften § 4-10 (4)),
+    NKI's, and a vgs's (its appeal_body): (the school, the body as the profile names it)."""
+    profile, body = request.param
+    return make_havbruk(profile=profile, code=f"test-{profile}"), body
+
+
+def _status_block(html: str) -> str:
+    block = re.search(r'<section id="case-status".*?</section>', html, flags=re.S).group(0)
+    return " ".join(block.split())
+
+
+def test_the_appeal_names_the_body_its_profile_names(bodies, client, auth, csrf, monkeypatch):
+    from portal.notifications.models import Outbox
+    from tests.factories import give_emails
+
+    s, Body = bodies
+    body = Body[0].lower() + Body[1:] if Body[1].islower() else Body  # (inside a sentence)
+    give_emails(s.elev1)
+    grade = make_grade(s, make_exam(s), s.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 10))
+    auth.login("elev1")
+    assert _file(client, csrf, grade).status_code == 303
+    auth.logout()
+    case = Case.get(Case.kind == "formal_error_appeal")
+    page, status = f"/cases/{case.id}", f"/cases/{case.id}/status"
+    pages = []
+
+    def seen(url):
+        html = " ".join(client.get(url).get_data(as_text=True).split())
+        pages.append(html)
+        return html
+
+    auth.login("rektor")
+    html = seen(page)
+    assert f"Send til {body}" in html and f"Din vurdering (sendes til {body})" in html
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward",
+                         {"version": case.version, "assessment": "Ikke en formell feil."})
+    assert response.status_code == 303
+    html = seen(page)
+    assert f"Klagen er sendt til {body}." in html  # (the flash)
+    assert f"Hos {body}" in _status_block(html)  # the state, where the case's school is read
+    assert f"Sendt til {body}" in _status_block(html)
+    assert f"Sendt til {body}" in html[html.index('id="timeline-heading"'):]
+    assert _status_block(seen(status)) == _status_block(html)  # (the live fragment alike)
+    auth.logout()
+
+    auth.login("elev1")
+    assert f"Klagen din er sendt til {body}." in seen("/notifications/")
+    # the student's grades page, which reads the exam's school, names it too
+    assert f"Din klage på formell feil</a>: <span class=\"badge state-with_board\">Hos {body}" \
+        in seen("/grades/")
+    # a list reads no school: the state in the generic word, true of every body
+    assert "Hos klageinstansen" in client.get("/home").get_data(as_text=True)
+    auth.logout()
+
+    auth.login("klage3")
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "outcome": "rejected", "scope": "one",
+        "reasons": "Ingen feil."}).status_code == 303
+    auth.logout()
+
+    auth.login("elev1")
+    html = seen(page)
+    assert f"Begrunnelsen fra {body} (endelig)" in html
+    assert f"Avgjort av {body}" in html[html.index('id="timeline-heading"'):]
+    assert f"Avgjort av {body}" in _status_block(seen(status))
+    assert f"{Body} har avgjort klagen din." in seen("/notifications/")
+    auth.logout()
+    # the e-mails name it too (the news, read when the event was written)
+    subjects = {o.subject for o in Outbox.select().where(Outbox.recipient == "elev1@skole.test")}
+    assert any(f"Klagen din er sendt til {body}" in sub for sub in subjects), subjects
+    assert any(f"{Body} har avgjort klagen din" in sub for sub in subjects), subjects
+    if "klageinstans" not in Body.lower():  # the case's pages call it what it is called here
+        assert not [html for html in pages if "klageinstans" in html.lower()]

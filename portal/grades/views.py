@@ -53,6 +53,7 @@ def grade_facts(grades) -> list[dict]:
     subject and school), with the deadlines running from them. The justifications and appeals
     of all of them are read in one query per table, not per grade."""
     from portal.cases import appeals as late
+    from portal.kinds.formal_error_appeal import body_label_words
     from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
     from portal.kinds.grade_appeal.models import GradeAppeal
     from portal.kinds.justification.models import JustificationRequest
@@ -128,6 +129,9 @@ def grade_facts(grades) -> list[dict]:
             "appeal_when": dl.grade_appeal_timeliness(grade, on, requests),
             "appeal_refusal": dl.grade_appeal_refusal(grade),
             "formal_error": formal_errors.get(grade.id),
+            # what its state names (the body that hears it), from the exam's school, read
+            "formal_error_words": body_label_words(grade.registration.exam.school)
+            if grade.id in formal_errors else (),
             "formal_error_withdrawn": _withdrawn(formal_errors.get(grade.id)),
             # the form is linked only where the profile takes such appeals (else it is a 404)
             "formal_error_rule": dl.formal_error_rule(grade),

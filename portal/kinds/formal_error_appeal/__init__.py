@@ -11,13 +11,15 @@ from portal.cases.kinds import (
     Kind,
     State,
     Transition,
-    no_status_extras,
     register,
     withdrawals,
 )
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.formal_error_appeal.forms import OUTCOMES
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+from portal.models import Case, School
+from portal.roles import body_words
+from portal.rules import get_profile
 
 KIND = "formal_error_appeal"
 
@@ -34,13 +36,44 @@ def _context(case, parts):
     return case_context(case, parts)
 
 
+def body_name(rules) -> str:
+    """The body that hears an appeal on a formal error at an exam under the rule profile
+    `rules`: its own where the profile names one (Havbruk: the school's board, forskriften
+    § 4-10 (4)), else the appeals body of the school's decisions."""
+    key = "formal_error_appeal_body" if "formal_error_appeal_body" in rules else "appeal_body"
+    return str(rules.value(key))
+
+
+def body_label_words(school) -> tuple:
+    """What the kind's labels name of an appeal at `school` (Kind.label_words' words, as the
+    case page and its status take them): its body (%(body)s, %(Body)s), from the school's
+    profile, which the page has read with the case."""
+    return tuple(sorted(body_words(body_name(school.rules)).items()))
+
+
+def _label_words(case_ids) -> dict[int, dict[str, str]]:
+    """Kind.label_words: the body each appeal goes to (body_name), from its school's profile,
+    in one statement."""
+    rows = (Case.select(Case.id, School.profile).join(School, on=(Case.school == School.id))
+            .where(Case.id.in_(list(case_ids))).tuples())
+    return {case_id: body_words(body_name(get_profile(profile))) for case_id, profile in rows}
+
+
+def _status_context(case, parts) -> dict:
+    """Kind.status_context: the basics, with the body named from the case's school (read with
+    the case), not asked again."""
+    return {"label_words": body_label_words(case.school)}
+
+
 register(Kind(
     code=KIND,
     label=_l("Appeal on a formal error at an exam"),
     initial="filed",
     states=[
         State("filed", _l("Received – with the principal")),
-        State("with_board", _l("With the appeals body")),
+        # (the body: the profile's, named where the case's school is read, on its page and
+        # in its status; the lists that show the state read no school: the generic word)
+        State("with_board", _l("With %(body)s")),
         State("granted", _l("Granted"), is_open=False),
         State("decided", _l("Decided (final)"), is_open=False),
         dismissal.state(),
@@ -66,12 +99,14 @@ register(Kind(
     deciders=frozenset({"principal", "appeals_board"}),
     template="formal_error_appeal/case.html",
     extra_context=_context,
-    status_context=no_status_extras,  # the status block shows the basics only
+    status_context=_status_context,  # the basics, and the body's name
+    label_words=_label_words,
     event_labels={
         "file": _l("Appeal received (signed)"),
         "grant": _l("Granted by the principal"),
-        "forward": _l("Sent to the appeals body"),
-        "decide": _l("Decided by the appeals body"),
+        # (%(body)s: the body the profile names for these appeals, label_words)
+        "forward": _l("Sent to %(body)s"),
+        "decide": _l("Decided by %(body)s"),
         # (the steps of a ruling on the grant and on the dismissal alike: the timeline's text
         # says which, and what it did)
         "appeal_change": _l("Changed on appeal"),
@@ -82,12 +117,10 @@ register(Kind(
         "file": _l("A new appeal on a formal error at an exam has been received."),
         "grant": (_l("The principal has granted your appeal on a formal error at the exam."),
                   _l("The principal has granted the appeal on a formal error at an exam.")),
-        "forward": (_l("Your appeal has been sent to the appeals body."),
-                    _l("The appeal on a formal error at an exam has been sent to the appeals "
-                       "body.")),
-        "decide": (_l("The appeals body has decided your appeal."),
-                   _l("The appeals body has decided the appeal on a formal error at an "
-                      "exam.")),
+        "forward": (_l("Your appeal has been sent to %(body)s."),
+                    _l("The appeal on a formal error at an exam has been sent to %(body)s.")),
+        "decide": (_l("%(Body)s has decided your appeal."),
+                   _l("%(Body)s has decided the appeal on a formal error at an exam.")),
         dismissal.ACTION: (dismissal.TO_STUDENT,
                            _l("The appeal on a formal error at an exam has been dismissed "
                               "because it came too late.")),

@@ -61,5 +61,5 @@ class OutcomeForm(StepForm):
 
 class ForwardForm(StepForm):
     assessment = TextAreaField(
-        _l("Your assessment (sent to the appeals body)"),
+        _l("Your assessment (sent to %(body)s)"),  # (the body named on the page: views)
         validators=[DataRequired(message=_l("Write your assessment.")), Length(max=8000)])

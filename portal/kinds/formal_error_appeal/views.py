@@ -15,7 +15,7 @@ from portal.grades import student_grade_or_404
 from portal.grades.models import Grade
 from portal.i18n import gettext as _
 from portal.kinds.decision_appeal.rules import users_with_role
-from portal.kinds.formal_error_appeal import KIND, bp
+from portal.kinds.formal_error_appeal import KIND, body_label_words, body_name, bp
 from portal.kinds.formal_error_appeal.forms import (
     OUTCOMES,
     SCOPES,
@@ -25,6 +25,7 @@ from portal.kinds.formal_error_appeal.forms import (
 )
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.models import Case, Subject
+from portal.roles import body_words
 from portal.rules import calendar as cal
 from portal.rules.calendar import oslo_date
 
@@ -99,12 +100,6 @@ def _file(grade, form, when, on):
                      participants=principals, data={"late": when.is_late}, effect=effect)
 
 
-def body_name(school) -> str:
-    rules = school.rules
-    key = "formal_error_appeal_body" if "formal_error_appeal_body" in rules else "appeal_body"
-    return str(rules.value(key))
-
-
 # The appeal with the grade at whose exam the error was, its registration, the exam and its
 # subject (the page names them, the deadline runs from them): one statement
 _appeal_row = Prepared(lambda case_id: (
@@ -129,8 +124,11 @@ def _appeal_and_grade(case):
 def case_context(case, parts):
     appeal, grade = _appeal_and_grade(case)
     outcomes = {**OUTCOMES, dismissal.DISMISSED: dismissal.LABEL}
+    body = body_name(case.school.rules)
     context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": outcomes,
-               "scopes": SCOPES, "body": body_name(case.school),
+               # the body that hears it (the profile's), as the page and its labels name it
+               "scopes": SCOPES, "body": body, "body_words": body_words(body),
+               "label_words": body_label_words(case.school),
                "dismissal_rule": case.school.rules.rule(dismissal.RULE),
                "board_dismissal_rule": dismissal.board_rule(case.school),
                # late, and a ruling on appeal decided that it is heard: no longer to be dismissed
@@ -141,6 +139,8 @@ def case_context(case, parts):
         grant = step_form(OutcomeForm, case)
         grant.outcome.choices = options((k, v) for k, v in OUTCOMES.items() if k != "rejected")
         context.update(grant_form=grant, forward_form=step_form(ForwardForm, case))
+        context["forward_form"].assessment.label.text = _(
+            "Your assessment (sent to %(body)s)", **context["body_words"])
         if not context["heard_on_appeal"]:
             context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
     if case.state == "with_board" and "appeals_board" in parts:
@@ -201,7 +201,8 @@ def forward(case_id):
             add_participant(case, member, "appeals_board")
 
     return take_step(case, "forward", form, actor=current_user._get_current_object(),
-                     effect=effect, done=_("The appeal is sent to the appeals body."))
+                     effect=effect,
+                     done=_("The appeal is sent to %(body)s.", **context["body_words"]))
 
 
 @bp.route("/<int:case_id>/dismiss", methods=["POST"])

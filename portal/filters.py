@@ -15,7 +15,15 @@ from portal.cases.kinds import REGISTRY
 from portal.collation import sort_key
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
-from portal.roles import PARTS, body_words, in_sentence, school_type, student_word, student_words
+from portal.roles import (
+    BODY_PARTS,
+    body_words,
+    in_sentence,
+    part_label,
+    school_type,
+    student_word,
+    student_words,
+)
 
 GENERIC_EVENTS = {
     "file": _l("Sent"),
@@ -229,15 +237,29 @@ def event_label(action: str, kind_code: str, school=None, words=()) -> str:
     return cache[key]
 
 
-def role_label(code: str, school=None) -> str:
+def role_label(code: str, school=None, words=()) -> str:
     """The label of a part in a case; the student's by the kind of `school` (a School or
-    its kind: roles.student_word) when given."""
+    its kind: roles.student_word) when given; a member's of the body that hears an appeal by
+    its name where `words` ((placeholder, text) pairs, the case's Kind.label_words) names it
+    (roles.part_label)."""
     kind = school_type(school) if code == "student" and school is not None else None
+    words = tuple(words) if code in BODY_PARTS else ()
     cache = _labels()
-    key = ("role", code, kind)
+    key = ("role", code, kind, *words)
     if key not in cache:
-        cache[key] = student_word(kind) if kind else str(PARTS.get(code, code))
+        cache[key] = student_word(kind) if kind else part_label(code, dict(words))
     return cache[key]
+
+
+def actor_label(role: str, kind_code: str, action: str, school=None, words=()) -> str:
+    """The part of the one who took an event (`action`, in `role`) of a case of `kind_code`,
+    as its timeline names it (role_label, with the case's label words); a ruling's step
+    (Kind.ruling_step) without them: the body that ruled heard an appeal on one of the case's
+    decisions, which the case's words do not name."""
+    kind = REGISTRY.get(kind_code)
+    if kind is None or kind.ruling_step(action):
+        words = ()
+    return role_label(role, school, words)
 
 
 @pass_context
@@ -273,6 +295,7 @@ def init_app(app):
     app.add_template_filter(state_label)
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)
+    app.add_template_filter(actor_label)
     # a body's name inside a sentence (roles.in_sentence: "av skolens styre")
     app.add_template_filter(in_sentence)
     app.add_template_global(school_type)

@@ -29,6 +29,23 @@ PARTS = {
     "appeal_reviewer": _l("Deciding an appeal on the decision"),
 }
 
+# The parts of the members of the body that hears an appeal, where the case names that body
+# (Kind.label_words: %(body)s, %(Body)s; "Skolens styre", "NKIs klageinstans"): by its name,
+# not PARTS' fixed words for a board
+BODY_PARTS = {
+    "appeals_board": "%(Body)s",
+    "board_recused": _l("Member of %(body)s, recused"),
+}
+
+
+def part_label(part: str, words: dict | None = None) -> str:
+    """What a case's timeline calls `part`; a member of the body that hears the appeal by that
+    body's name where `words` (the case's label words) names it (BODY_PARTS)."""
+    if words and "Body" in words and part in BODY_PARTS:
+        return str(BODY_PARTS[part]) % words
+    return str(PARTS.get(part, part))
+
+
 # A part as a sentence names the one who acted in it ("%(Who)s asks for more documentation"):
 # the parts that take a case's steps; another is "the school"
 THE_PARTS = {

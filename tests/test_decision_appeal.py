@@ -881,3 +881,33 @@ def test_the_appeal_names_the_body_its_letter_names(bodies, client, auth, csrf, 
     assert any(f"{Body} har avgjort klagen din" in sub for sub in subjects), subjects
     if "klagenemnd" not in Body.lower():  # nothing calls it what it is not called here
         assert not [html for html in pages if "klagenemnda" in html.lower()]
+
+
+def _timeline(html: str) -> str:
+    return html[html.index('id="timeline-heading"'):]
+
+
+def test_the_timeline_names_the_body_its_members_sit_in(bodies, client, auth, csrf,
+                                                        monkeypatch):
+    """A member of the body who acted is named, in the timeline, by the body the letter names
+    ("Klage Medlem3 (NKIs klageinstans)"), not a fixed "Klagenemnd"; a recused member as a
+    member of it. Elsewhere, where no case names the body, the part keeps its word."""
+    s, Body = bodies
+    body = Body[0].lower() + Body[1:] if Body[1].islower() else Body  # (inside a sentence)
+    case, page = _forwarded(s, client, auth, csrf, monkeypatch)
+    # (no step gives a recused member an event today; the timeline names any event's part)
+    note(case, actor=s.klage[1], role="board_recused", action="comment", text="Merknad.")
+    k3 = s.klage[2]
+    auth.login("klage3")
+    _on(monkeypatch, date(2026, 10, 28))
+    assert post_form(client, csrf, page, f"/decision-appeals/{case.id}/decide", {
+        "version": Case.get_by_id(case.id).version, "meeting_on": "2026-10-28",
+        "chair": str(k3.id), f"vote_{k3.id}": "upheld", "minutes": "Møte."}).status_code == 303
+    auth.logout()
+    for username in ("elev1", "rektor", "klage3"):
+        auth.login(username)
+        timeline = _timeline(" ".join(client.get(page).get_data(as_text=True).split()))
+        auth.logout()
+        assert f"Klage Medlem3 ({Body})" in timeline, username
+        assert f"Klage Medlem2 (Medlem av {body}, inhabil)" in timeline, username
+        assert "Klagenemnd)" not in timeline and "klagenemnda, inhabil" not in timeline

@@ -442,6 +442,8 @@ def test_the_appeal_names_the_body_its_profile_names(bodies, client, auth, csrf,
     html = seen(page)
     assert f"Begrunnelsen fra {body} (endelig)" in html
     assert f"Avgjort av {body}" in html[html.index('id="timeline-heading"'):]
+    # (the member who decided, by the body they sit in)
+    assert f"Klage Medlem3 ({Body})" in html[html.index('id="timeline-heading"'):]
     assert f"Avgjort av {body}" in _status_block(seen(status))
     assert f"{Body} har avgjort klagen din." in seen("/notifications/")
     auth.logout()

@@ -136,6 +136,7 @@ class Kind:
     # names some (cases.rulings.Ruling.parts). None: a change in part says nothing more.
     ruling_parts: Callable[..., Any] | None = None
     _table: dict = field(init=False, repr=False)
+    _ruling_actions: frozenset = field(init=False, repr=False)
 
     def __post_init__(self):
         codes = {s.code for s in self.states}
@@ -150,6 +151,14 @@ class Kind:
             if key in self._table:
                 raise ValueError(f"{self.code}: {key} declared twice")
             self._table[key] = t
+        self._ruling_actions = frozenset(t.action for t in self.transitions
+                                         if APPEAL_REVIEWER in t.roles)
+
+    def ruling_step(self, action: str) -> bool:
+        """Whether `action` is a step a ruling on an appeal against one of the case's decisions
+        takes in it (APPEAL_REVIEWER's): taken in the part the appeal was decided in, by the
+        body that heard that appeal, not necessarily the one the case itself names."""
+        return action in self._ruling_actions
 
     def reads_decisions(self, parts: set[str]) -> bool:
         """Whether someone with `parts` in a case of this kind reads its decisions."""

@@ -17,7 +17,7 @@ from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
 from portal.roles import (
     BODY_PARTS,
-    body_words,
+    generic_words,
     in_sentence,
     part_label,
     school_type,
@@ -189,7 +189,7 @@ def state_label(case, words=()) -> str:
         kind = REGISTRY.get(case.kind)
         label = str(kind.state(case.state).label) if kind else case.state
         if "%(" in label:
-            label = label % {**body_words(), **dict(words)}
+            label = label % {**generic_words(), **dict(words)}
         cache[key] = label
     return cache[key]
 
@@ -232,7 +232,7 @@ def event_label(action: str, kind_code: str, school=None, words=()) -> str:
             label = GENERIC_EVENTS.get(action, action)
         label = str(label)
         if "%(" in label:
-            label = label % {**student_words(school or "vgs"), **body_words(), **dict(words)}
+            label = label % {**student_words(school or "vgs"), **generic_words(), **dict(words)}
         cache[key] = label
     return cache[key]
 

@@ -119,6 +119,25 @@ def body_words(name: str | None = None) -> dict[str, str]:
     return {"body": in_sentence(name), "Body": name[:1].upper() + name[1:]}
 
 
+# Who considers an appeal on a decision first, and may change it in the student's favour: the
+# school's profile names them (decision_appeal_first_instance: "rektor", "undervisningsdirektør",
+# "fagskolen"), as %(first)s; where a message is read without it, the generic word.
+FIRST_INSTANCE = _l("the first instance")
+
+
+def first_instance_words(name: str | None = None) -> dict[str, str]:
+    """The placeholder %(first)s for the first instance `name` (the profile's, written as it
+    is named inside a sentence), or the generic word when None."""
+    return {"first": name or str(FIRST_INSTANCE)}
+
+
+def generic_words() -> dict[str, str]:
+    """What a label or a message that names more of its case (Kind.label_words) says where it
+    is read without the case's words: the generic words for the appeals body and the first
+    instance."""
+    return {**body_words(), **first_instance_words()}
+
+
 def in_sentence(name: str) -> str:
     """A body's name as written inside a sentence: a capital that only starts the name is
     dropped ("Skolens styre": "sendt til skolens styre"); an abbreviation's is kept ("NKIs

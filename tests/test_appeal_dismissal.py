@@ -964,7 +964,7 @@ def test_an_appeal_on_a_formal_error_decision_goes_to_the_body_its_letter_names(
     assert f'action="/decision-appeals/{appeal.id}/decide"' in html
     assert "lokale klagenemnd" not in html
     # the timeline and the board's form name it too, never a fixed klagenemnda
-    assert "Sendt til skolens styre med rektors vurdering" in html
+    assert "Sendt til skolens styre med vurderingen fra rektor" in html
     assert "Før inn vedtaket fra skolens styre" in html and "klagenemnda" not in html.lower()
     auth.logout()
 

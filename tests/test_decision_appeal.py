@@ -836,8 +836,15 @@ def test_the_appeal_names_the_body_its_letter_names(bodies, client, auth, csrf, 
     assert response.status_code == 303
     html = seen(page)
     assert f"Klagen er sendt til {body}." in html  # (the flash)
-    sent = f"Sendt til {body} med rektors vurdering"
+    # with the assessment of the first instance the profile names (NKI: the
+    # undervisningsdirektør), in the timeline and its heading on the page
+    first = s.school.rules.value("decision_appeal_first_instance")
+    assert first == {"nki": "undervisningsdirektør", "vgs": "rektor"}[s.school.profile]
+    sent = f"Sendt til {body} med vurderingen fra {first}"
     assert sent in _status_block(html) and sent in html[html.index('id="timeline-heading"'):]
+    assert f"<h3>Vurderingen fra {first}</h3>" in html
+    if first != "rektor":
+        assert "rektors vurdering" not in html.lower()
     assert _status_block(seen(status)) == _status_block(html)  # (the live fragment alike)
     # the state, which lists show without the decision: the generic word, true of any body
     assert "Hos klageinstansen" in _status_block(html)

@@ -28,7 +28,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Case, Event, Participant, SchoolClass, User, utcnow
 from portal.notifications.models import Notification, NotificationPreference, Outbox
-from portal.roles import body_words, the_part
+from portal.roles import generic_words, the_part
 
 # Kinds of notification: what a user can switch e-mail off for (the portal list keeps them).
 KINDS = {
@@ -138,7 +138,7 @@ def news(case_kind: str, action: str | None, role: str | None, parts,
     if isinstance(said, tuple):
         said = said[0 if "student" in parts else 1]
     who = the_part(role)
-    return str(said) % {"who": who, "Who": who[:1].upper() + who[1:], **body_words(),
+    return str(said) % {"who": who, "Who": who[:1].upper() + who[1:], **generic_words(),
                         **(words or {})}
 
 

@@ -17,8 +17,9 @@ from portal.cases.kinds import (
 )
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
-from portal.models import Case, Decision, Participant, SchoolYear
-from portal.roles import body_words
+from portal.models import Case, Decision, Participant, School, SchoolYear
+from portal.roles import body_words, first_instance_words
+from portal.rules import get_profile
 
 KIND = "decision_appeal"
 
@@ -51,13 +52,25 @@ def _reviews(user_id):
 access.appeal_reviews.append(_reviews)
 
 
+def label_words_of(appeal_body: str, school) -> dict[str, str]:
+    """What the kind's labels and news name of an appeal (Kind.label_words): the body the
+    appealed decision's letter names (Decision.appeal_body), which hears the appeal, and the
+    first instance `school`'s profile names (a School or its profile's name), which considers
+    it first (%(first)s: "rektor", at NKI "undervisningsdirektør")."""
+    rules = get_profile(school) if isinstance(school, str) else school.rules
+    return {**body_words(appeal_body),
+            **first_instance_words(str(rules.value("decision_appeal_first_instance")))}
+
+
 def _label_words(case_ids) -> dict[int, dict[str, str]]:
-    """What the kind's labels and news name of each appeal (Kind.label_words): the body the
-    appealed decision's letter names (Decision.appeal_body), which hears the appeal."""
-    rows = (DecisionAppeal.select(DecisionAppeal.case, Decision.appeal_body)
+    """Kind.label_words: label_words_of each appeal, in one statement."""
+    rows = (DecisionAppeal.select(DecisionAppeal.case, Decision.appeal_body, School.profile)
             .join(Decision, on=(DecisionAppeal.decision == Decision.id))
+            .switch(DecisionAppeal)
+            .join(Case, on=(DecisionAppeal.case == Case.id))
+            .join(School, on=(Case.school == School.id))
             .where(DecisionAppeal.case.in_(list(case_ids))).tuples())
-    return {case_id: body_words(body) for case_id, body in rows}
+    return {case_id: label_words_of(body, profile) for case_id, body, profile in rows}
 
 
 def _with_appeal(query, user_id):
@@ -150,7 +163,8 @@ register(Kind(
         "file": _l("Appeal received (signed)"),
         "reverse": _l("Decision changed in %(students)s favour"),
         # (%(body)s: the body the appealed decision's letter names, label_words)
-        "forward": _l("Sent to %(body)s with the principal's assessment"),
+        # (%(first)s: the first instance the school's profile names, label_words)
+        "forward": _l("Sent to %(body)s with the assessment of %(first)s"),
         "decide": _l("Decided by %(body)s"),
         dismissal.ACTION: dismissal.EVENT_LABEL,
         dismissal.HEARD_ACTION: dismissal.HEARD_LABEL,

@@ -20,7 +20,7 @@ from portal.collation import by_name
 from portal.db import Prepared
 from portal.forms import future_meeting_error
 from portal.i18n import gettext as _
-from portal.kinds.decision_appeal import KIND, bp
+from portal.kinds.decision_appeal import KIND, bp, label_words_of
 from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.forms import AppealForm, ForwardForm, ReverseForm, board_form
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
@@ -139,7 +139,7 @@ def case_context(case, parts):
         # page's steps and headings and the timeline say so (body_words: %(body)s, %(Body)s)
         "appeal_body": decision.appeal_body,
         "body_words": body_words(decision.appeal_body),
-        "label_words": tuple(sorted(body_words(decision.appeal_body).items())),
+        "label_words": tuple(sorted(label_words_of(decision.appeal_body, case.school).items())),
         "holders": _holders(case), "board_outcomes": r.BOARD_OUTCOMES,
         # a board member who may not take part (forvaltningsloven § 6) learns that and why,
         # not what the appeal says, the assessment or the board's minutes

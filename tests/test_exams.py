@@ -401,3 +401,77 @@ def test_exam_plan_sends_the_same_statements_for_more_exams(hav, client, auth):
     assert statements(client, "/exams/plan") == few
     html = client.get("/exams/plan").get_data(as_text=True)
     assert "FAG5 Fag nummer 5" in html and "NOR1260 Norsk" in html
+
+
+# --- the school of the exam office's pages (?school=ID) -------------------------------------
+
+def _school(name, code):
+    """Another havbruk school with its school year and one exam, in subject <CODE>201."""
+    from portal.models import School, SchoolYear, Subject
+
+    school = School.create(name=name, code=code, profile="havbruk")
+    year = SchoolYear.create(school=school, name="2026/2027", starts_on=date(2026, 8, 17),
+                             ends_on=date(2027, 6, 18))
+    subject = Subject.create(school=school, code=f"{code.upper()}201", name=f"Fag ved {name}")
+    Exam.create(school=school, school_year=year, subject=subject, starts_at=oslo(2027, 5, 3),
+                duration_minutes=240, form="written")
+    return school
+
+
+def test_an_exam_office_of_two_schools_chooses_whose_plan(hav, client, auth, csrf):
+    from portal.models import RoleGrant
+
+    make_exam(hav, oslo(2027, 5, 20))  # NOR1260 at Testskolen vgs
+    other = _school("Annen fagskole", "annen")  # first by name
+    third = _school("Tredje fagskole", "tredje")
+    both = make_user("begge", ["exam_office"], hav.school, "Bente Begge")
+    RoleGrant.create(user=both, role="exam_office", school=other)
+    auth.login("begge")
+
+    first = client.get("/exams/plan").get_data(as_text=True)  # the first school by name
+    assert "ANNEN201" in first and "NOR1260" not in first
+    assert '<label for="plan-school">Skole</label>' in first
+    assert f'<option value="{hav.school.id}">Testskolen vgs</option>' in first
+    assert "Tredje fagskole" not in first
+    here = client.get(f"/exams/plan?school={hav.school.id}").get_data(as_text=True)
+    assert "NOR1260" in here and "ANNEN201" not in here
+    assert f'<option value="{hav.school.id}" selected>Testskolen vgs</option>' in here
+    assert f'href="/exams/new?school={hav.school.id}"' in here
+    assert f'href="/exams/sick-notes?school={hav.school.id}"' in here
+    notes = client.get(f"/exams/sick-notes?school={hav.school.id}").get_data(as_text=True)
+    assert f'href="/exams/plan?school={hav.school.id}"' in notes
+    for url in (f"/exams/plan?school={third.id}", f"/exams/new?school={third.id}",
+                f"/exams/sick-notes?school={third.id}", "/exams/plan?school=x"):
+        assert client.get(url).status_code == 404, url
+
+    # a new exam goes to the chosen school; its form carries the school, checked on POST
+    page = client.get(f"/exams/new?school={hav.school.id}").get_data(as_text=True)
+    assert f'action="/exams/new?school={hav.school.id}"' in page and "NOR1260" in page
+    data = {"csrf_token": csrf(page), "subject": hav.matte.id, "day": "2027-05-27",
+            "start": "09:00", "duration_minutes": "300", "form": "written"}
+    assert client.post(f"/exams/new?school={third.id}", data=data).status_code == 404
+    assert client.post(f"/exams/new?school={hav.school.id}", data=data).status_code == 303
+    exam = Exam.get(Exam.subject == hav.matte)
+    assert (exam.school_id, exam.school_year_id) == (hav.school.id, hav.year.id)
+    show = client.get(f"/exams/{exam.id}").get_data(as_text=True)
+    assert f'href="/exams/plan?school={hav.school.id}"' in show
+
+
+def test_an_exam_office_of_every_school_sees_the_plan(hav, client, auth):
+    from tests.statements import statements
+
+    make_exam(hav, oslo(2027, 5, 20))
+    other = _school("Annen fagskole", "annen")
+    make_user("alle", ["exam_office"], None, "Arne Alle")
+    auth.login("alle")
+    response = client.get("/exams/plan")
+    assert response.status_code == 200
+    assert "ANNEN201" in response.get_data(as_text=True)
+    here = client.get(f"/exams/plan?school={hav.school.id}").get_data(as_text=True)
+    assert "NOR1260" in here and "ANNEN201" not in here
+    assert client.get(f"/exams/new?school={other.id}").status_code == 200
+    assert client.get(f"/exams/plan?school={other.id + 1000}").status_code == 404
+    few = statements(client, "/exams/plan")
+    for n in range(3):
+        _school(f"Fagskole {n}", f"fag{n}")
+    assert statements(client, "/exams/plan") == few

@@ -15,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from portal.auth import roles_required
 from portal.auth.forms import ActionForm
 from portal.cases.uploads import UploadError, check_upload, document_response
-from portal.collation import by_name
 from portal.exams import plan
 from portal.exams.forms import (
     FORM_LABELS,
@@ -27,7 +26,7 @@ from portal.exams.forms import (
 from portal.exams.models import Exam, ExamRegistration, ExamSickNote
 from portal.i18n import gettext as _
 from portal.menu import link, source
-from portal.models import RoleGrant, School, SchoolClass, SchoolYear, Subject
+from portal.models import SchoolClass, SchoolYear, Subject
 from portal.rules import calendar as cal
 
 bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")
@@ -49,16 +48,19 @@ def _menu(user, here):
     return links
 
 
-def office_school() -> School:
-    """The school whose exam plan the current user keeps (404 when none)."""
-    school = (School.select()
-              .join(RoleGrant, on=(RoleGrant.school == School.id))
-              .where((RoleGrant.user == current_user.id) & (RoleGrant.role == "exam_office"))
-              .order_by(by_name(School.name))
-              .first())
-    if school is None:
+def office_year():
+    """`(year, years)`: `years` the current school years of the schools the user is the exam
+    office of (every school for a grant without one; a school without a year is left out),
+    each read with its school, by the schools' names, in one statement; `year` the one of
+    the school chosen by `?school=ID` (a POST carries it in its address and is checked
+    again), else the first. 404 for a school the user is not the exam office of, and when
+    there is none."""
+    years = SchoolYear.current_of(current_user.schools_as("exam_office"))
+    chosen = request.args.get("school")
+    year = next((y for y in years if chosen is None or str(y.school_id) == chosen), None)
+    if year is None:
         abort(404)
-    return school
+    return year, years
 
 
 def office_exam(exam_id: int) -> Exam:
@@ -77,11 +79,11 @@ def _subject_choices(form, school):
 @roles_required("exam_office")
 def plan_page():
     """The exam plan of the school year, with registrations and granted adaptations."""
-    school = office_school()
-    year = SchoolYear.current(school)
+    year, years = office_year()
+    school = year.school
     exams = list(plan.exams_of(school, year))
-    return render_template("exams/plan.html", school=school, year=year, exams=exams,
-                           counts=_registration_counts(exams))
+    return render_template("exams/plan.html", school=school, year=year, years=years,
+                           exams=exams, counts=_registration_counts(exams))
 
 
 def _registration_counts(exams):
@@ -112,8 +114,8 @@ def _save_exam(form, exam, school, year):
 @roles_required("exam_office")
 def new():
     """Add an exam to the plan."""
-    school = office_school()
-    year = SchoolYear.current(school)
+    year, _years = office_year()
+    school = year.school
     form = ExamForm()
     _subject_choices(form, school)
     if form.validate_on_submit():
@@ -199,12 +201,16 @@ def sick_notes():
     plan.file_sick_note.) One query for the years and one for the notes, however many
     schools and notes."""
     years = SchoolYear.current_of(current_user.schools_as("exam_office"))
+    # the school whose plan the page was opened from (?school=ID), for the link back to it
+    chosen = request.args.get("school")
+    if chosen is not None and chosen not in {str(year.school_id) for year in years}:
+        abort(404)
     notes = {year.id: [] for year in years}
     if years:
         for note in reversed(list(plan.sick_notes_of(Exam.school_year.in_(list(notes))))):
             notes[note.registration.exam.school_year_id].append(note)
     registrations = (note.registration for group in notes.values() for note in group)
-    return render_template("exams/sick_notes.html",
+    return render_template("exams/sick_notes.html", chosen=chosen,
                            groups=[(year, notes[year.id]) for year in years],
                            set_aside=_set_aside(registrations))
 

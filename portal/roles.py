@@ -27,6 +27,8 @@ PARTS = {
     "board_recused": _l("Appeals board member, recused"),
     # who decides an appeal on one of the case's decisions (cases.kinds.APPEAL_REVIEWER)
     "appeal_reviewer": _l("Deciding an appeal on the decision"),
+    # the portal itself, closing a case whose question is gone (cases.kinds.PORTAL)
+    "portal": _l("The portal"),
 }
 
 # The parts of the members of the body that hears an appeal, where the case names that body

@@ -91,14 +91,17 @@ def _appealed_and_appointed(hav, client, auth, csrf, monkeypatch, grade):
 
 def test_a_new_grade_on_appeal_is_refused_where_a_note_is_in_effect(
         hav, client, auth, csrf, monkeypatch):
-    """The fail published the day after the exam was appealed, then the note came within its
-    week: the new examiner is told the exam gets no grade (valid absence, not the note), and
-    setting one is refused with the rule; nothing is stored and the case stays with the new
-    examiners."""
+    """A note in effect for the registration of an appeal with its new examiners (a note
+    that sets the appealed fail aside closes the appeal: test_grade_appeal_lapse; here the
+    step's own guard, for an appeal still open beside a note, as one heard again after its
+    dismissal as late): the new examiner is told the exam gets no grade (valid absence, not
+    the note), and setting one is refused with the rule; nothing is stored and the case stays
+    with the new examiners."""
     exam = make_exam(hav)
     fail = make_grade(hav, exam, hav.elev1, letter="F", published=date(2027, 1, 15))
     case = _appealed_and_appointed(hav, client, auth, csrf, monkeypatch, fail)
-    plan.file_sick_note(fail.registration, _checked(), at=oslo(date(2027, 1, 19)))
+    ExamRegistration.update(status=plan.SICK_DOCUMENTED).where(
+        ExamRegistration.id == fail.registration_id).execute()
     auth.login("sensor2")
     page = f"/cases/{case.id}"
     html = _flat(client.get(page))
@@ -118,7 +121,7 @@ def test_a_new_grade_on_appeal_is_refused_where_a_note_is_in_effect(
 def test_a_note_sent_while_the_new_grade_is_set_refuses_it(
         hav, app, client, auth, csrf, monkeypatch):
     """The note's transaction holds the registration when the new examiner sends the grade:
-    the step waits for it, reads the registration again and refuses; the fail stays set
+    the step waits for it, and finds the appeal closed by it (lapsed); the fail stays set
     aside, replaced by no new grade."""
     exam = make_exam(hav)
     fail = make_grade(hav, exam, hav.elev1, letter="F", published=date(2027, 1, 15))
@@ -130,7 +133,10 @@ def test_a_note_sent_while_the_new_grade_is_set_refuses_it(
         f"/grade-appeals/{case.id}/regrade",
         data={"csrf_token": token, "version": case.version, "grade": "B"}))
     assert response.status_code == 303
-    assert _flat(client.get(page)).count(VALID_ABSENCE) == 2
+    html = _flat(client.get(page))
+    assert "Bortfalt" in html and 'name="grade"' not in html
+    assert "legeerklæring" not in html.lower()
+    assert Case.get_by_id(case.id).state == "lapsed"
     assert [g.id for g in Grade.select()] == [fail.id]
     stored = Grade.get_by_id(fail.id)
     assert stored.replaced_by_id is None and stored.set_aside_at is not None

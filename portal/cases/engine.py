@@ -17,7 +17,7 @@ from datetime import date
 from peewee import IntegrityError
 from werkzeug.exceptions import BadRequest
 
-from portal.cases.kinds import APPEAL_REVIEWER, Kind, Transition, get_kind
+from portal.cases.kinds import APPEAL_REVIEWER, LAPSE, PORTAL, Kind, Transition, get_kind
 from portal.db import Prepared, create_row, database, insert_rows
 from portal.forms import sent_form_token
 from portal.models import Case, CaseCounter, Event, Participant, User, utcnow
@@ -236,7 +236,22 @@ def apply_ruling(
                  text=text, data=data, effect=effect)
 
 
-def _take(case: Case, transition: Transition, role: str, *, actor: User,
+def lapse(case: Case, *, text: str = "", data: dict | None = None,
+          effect: Callable[[Case, Event], None] | None = None) -> Event:
+    """Close `case` as lapsed (kinds.LAPSE): the kind's transition for the portal itself
+    (kinds.PORTAL), a part no participant row holds, taken by no one, inside the transaction of
+    what made the case's question go. Its event names no actor, so everyone in the case is
+    told (notify.heard says what). The case need only still be in the state the step starts
+    from: the caller holds its row (PostgreSQL: FOR UPDATE) and read it after taking it."""
+    kind = get_kind(case.kind)
+    transition = kind.transition(case.state, LAPSE)
+    if transition is None or PORTAL not in transition.roles:
+        raise TransitionRefused(f"{case.kind!r} cannot lapse when the case is {case.state!r}")
+    return _take(case, transition, PORTAL, actor=None, expected_version=None, text=text,
+                 data=data, effect=effect)
+
+
+def _take(case: Case, transition: Transition, role: str, *, actor: User | None,
           expected_version: int | None, text: str, data: dict | None,
           effect: Callable[[Case, Event], None] | None) -> Event:
     """`transition` taken on `case` by `actor` as `role` (apply, apply_ruling)."""

@@ -4,12 +4,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from portal.i18n import lazy_gettext as _l
+
 # The part of someone who decides an appeal on one of a case's decisions, in that (appealed)
 # case: given by cases.access.case_for and held in no participant row, so it reads the case as
 # its deciders do (page, decision letters, health documents), and no list, work queue,
 # notification or reminder counts it. A kind's table names it only for the steps a ruling on
 # the appeal takes in the case (Kind.on_ruling, engine.apply_ruling), never offered on a page.
 APPEAL_REVIEWER = "appeal_reviewer"
+
+# The part of the portal itself, in the one step no person takes: closing a case whose
+# question is gone (LAPSE: an appeal on a grade that a doctor's note has set aside, which is
+# no longer the student's result). Held in no participant row, so no page, list, work queue or
+# reminder offers the step to anyone; engine.lapse takes it, inside the transaction of what
+# made the question go.
+PORTAL = "portal"
+LAPSE = "lapse"
+LAPSED = "lapsed"
 
 
 @dataclass(frozen=True)
@@ -257,3 +268,13 @@ def title_seen_by(case, parts: set[str]) -> str:
 def withdrawals(kind_states: list[str], role: str = "student", to: str = "withdrawn"):
     """A student may withdraw from each of these open states."""
     return [Transition(s, "withdraw", frozenset({role}), to) for s in kind_states]
+
+
+def lapsed_state() -> State:
+    """The closed state a case that lapsed ends in (LAPSE): what it asks about is gone."""
+    return State(LAPSED, _l("Lapsed"), is_open=False)
+
+
+def lapses(kind_states: list[str], to: str = LAPSED):
+    """The portal closes the case as lapsed from each of these open states (engine.lapse)."""
+    return [Transition(s, LAPSE, frozenset({PORTAL}), to) for s in kind_states]

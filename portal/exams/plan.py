@@ -1,6 +1,7 @@
 """The exam rules: withdrawal before the profile's limit, sick notes within its window,
 attempts against its maximum. Views call these; every number comes from the profile."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 from peewee import fn
@@ -21,6 +22,12 @@ MAX_ATTEMPTS_RULE = "exam_max_attempts"
 # (A note refused or withdrawn, were there such a step, would set the status back: the
 # registration can then be graded again, since everything here reads the status.)
 SICK_DOCUMENTED = "sick_documented"
+
+# Called as listener(grade, exam) inside the transaction of a doctor's note, after the
+# registration is locked and its published failing `grade` set aside (file_sick_note):
+# feature packages append to it (an open appeal on that grade lapses: kinds/grade_appeal).
+# An error rolls the note back.
+set_aside_listeners: list[Callable] = []
 
 
 class ExamRuleError(ValueError):
@@ -148,11 +155,12 @@ def can_file_sick_note(reg: ExamRegistration, at: datetime | None = None,
 def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
     """Store the doctor's note; the attempt no longer counts, a published failing grade is
-    set aside (set_aside_failing_grade: `note.set_aside` is that grade, or None), and the
-    exam office of the school is told (in the same transaction). The registration is locked
-    and read again first (lock_registrations): what the refusal weighs (its status, a
-    published grade) is then what another transaction recording, publishing or re-grading its
-    grade has committed."""
+    set aside (set_aside_failing_grade: `note.set_aside` is that grade, or None), what asks
+    about it is told (set_aside_listeners: an open appeal on it lapses), and the exam office
+    of the school is told (in the same transaction). The registration is locked and read
+    again first (lock_registrations): what the refusal weighs (its status, a published grade)
+    is then what another transaction recording, publishing or re-grading its grade has
+    committed."""
     at = at or cal.utcnow()
     with database.atomic():
         lock_registrations(ExamRegistration.id == reg.id)
@@ -165,6 +173,9 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                                    explanation=explanation, uploaded_at=at)
         _set_status(reg, SICK_DOCUMENTED)
         note.set_aside = set_aside_failing_grade(reg, at)
+        if note.set_aside is not None:
+            for listener in set_aside_listeners:
+                listener(note.set_aside, reg.exam)
         _tell_exam_office(note, reg.exam)
     return note
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import current_app, has_app_context, url_for
 from peewee import JOIN, SQL, fn
 
-from portal.cases.kinds import REGISTRY, Transition, label_words
+from portal.cases.kinds import LAPSE, REGISTRY, Transition, label_words
 from portal.db import Prepared, insert_rows
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
@@ -45,6 +45,8 @@ TEXTS = {
     "case_update": _l("The case has been updated."),
     "copy": _l("For your information: the case has moved on."),
     "withdrawn": _l("The case has been withdrawn."),
+    # (a case that lapsed, to those who could act on it but do not decide it: not why)
+    "closed": _l("The case has been closed."),
     "decision": _l("A decision has been made. Read it and your right to appeal in the portal."),
     "reminder_due_soon": _l("Reminder: an answer from you is due %(date)s."),
     "reminder_overdue": _l("Reminder: an answer from you was due %(date)s and is late."),
@@ -242,7 +244,8 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
     the deciders of a note; and the parts the
     kind keeps informed (copy_parts) of a filing, a decision and a closing; of the student's
     withdrawal, those who could act on the case in the state it was withdrawn from and the
-    parts the kind names (withdrawal_told). `turn`: what
+    parts the kind names (withdrawal_told); of a lapse (engine.lapse), the deciders with
+    why, those who could act or are kept informed only that it is closed. `turn`: what
     Kind.turn says of the step, where several people act in one state — of those who may act
     there, only those whose turn begins with it are told (each subject teacher once, when the
     case comes to the teachers, and the coordinator with the last answer)."""
@@ -265,6 +268,16 @@ def heard(kind, transition: Transition | None, action: str, state: str, is_open:
             parts & kind.withdrawal_told or kind.may_act(transition.state, parts)):
         # (whose turn it was: the case leaves their queue, and nothing else would say why)
         return "case_update", "withdrawn"
+    if transition is not None and action == LAPSE:
+        # closed by the portal, its question gone (engine.lapse): those who decide the case
+        # (who may read its health documents) learn why, from the kind's sentence; those who
+        # could act on it in the state it lapsed from, or are kept informed, only that it is
+        # closed (an appeal's new examiners are told nothing of the student's absence)
+        if parts & set(kind.deciders):
+            return "case_update", "case_update"
+        if kind.may_act(transition.state, parts) or parts & copy_parts(kind):
+            return "case_update", "closed"
+        return None
     if parts & copy_parts(kind) and (filed or deciding or closing):
         return "case_update", "copy"
     return None

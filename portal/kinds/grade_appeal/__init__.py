@@ -5,7 +5,17 @@ or the student's reasons. Their grade replaces the old one, up or down, and is f
 from flask import Blueprint
 
 from portal.cases import dismissal
-from portal.cases.kinds import REGISTRY, Kind, State, Transition, register, withdrawals
+from portal.cases.kinds import (
+    LAPSE,
+    REGISTRY,
+    Kind,
+    State,
+    Transition,
+    lapsed_state,
+    lapses,
+    register,
+    withdrawals,
+)
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.grade_appeal.models import GradeAppeal
 
@@ -36,6 +46,7 @@ register(Kind(
         State("regraded", _l("New grade set (final)"), is_open=False),
         dismissal.state(),
         State("withdrawn", _l("Withdrawn"), is_open=False),
+        lapsed_state(),
     ],
     transitions=[
         Transition("filed", "appoint", {"exam_office"}, "regrading"),
@@ -45,6 +56,9 @@ register(Kind(
                    decision=True),
         Transition("regrading", "regrade", {"new_examiner"}, "regraded"),
         *withdrawals(["filed"]),
+        # a doctor's note sets the grade aside (views.lapse_appeals): what the appeal asks
+        # about is no longer the student's result, and its new grade would be refused
+        *lapses(["filed", "regrading"]),
         # a ruling on an appeal against the dismissal that hears the appeal after all, or
         # returns the dismissal for new treatment (ruling.py)
         *dismissal.ruling_transitions("filed"),
@@ -59,6 +73,7 @@ register(Kind(
         "regrade": _l("New grade set"),
         "new_oral_required": _l("A new oral exam is to be scheduled"),
         dismissal.ACTION: dismissal.EVENT_LABEL,
+        LAPSE: _l("The appeal has lapsed"),
         dismissal.HEARD_ACTION: dismissal.HEARD_LABEL,
         dismissal.RETURN_ACTION: dismissal.RETURNED_LABEL,
     },
@@ -73,6 +88,12 @@ register(Kind(
                            _l("The appeal on a grade has been dismissed because it came too "
                               "late.")),
         "withdraw": _l("The appeal on a grade has been withdrawn."),
+        # (to the student and the exam office, who decides it; the new examiners are told
+        # only that the case is closed: notify.heard)
+        LAPSE: (_l("Your appeal on a grade has lapsed: the grade is set aside because the "
+                   "absence is documented."),
+                _l("The appeal on a grade has lapsed: the grade is set aside because the "
+                   "absence is documented.")),
         dismissal.HEARD_ACTION: (
             _l("Your appeal is to be heard after all: the dismissal was changed on appeal."),
             _l("The dismissal of an appeal on a grade has been changed on appeal: the appeal "
@@ -90,5 +111,10 @@ _kind = REGISTRY[KIND]
 _kind.on_ruling = ruling.on_ruling
 _kind.rulings_applied = ruling.APPLIED
 _kind.ruling_changes = ruling.changes
+
+from portal.exams import plan  # noqa: E402
+
+if views.lapse_appeals not in plan.set_aside_listeners:
+    plan.set_aside_listeners.append(views.lapse_appeals)
 
 __all__ = ["GradeAppeal", "bp"]

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from portal.cases import appeals, dismissal
 from portal.cases.access import case_for
 from portal.cases.decisions import WITHDRAWN
-from portal.cases.engine import add_participant, open_case
-from portal.cases.kinds import APPEAL_REVIEWER
+from portal.cases.engine import add_participant, lapse, open_case
+from portal.cases.kinds import APPEAL_REVIEWER, LAPSE, get_kind
 from portal.cases.steps import (
     StepRefused,
     form_on_page,
@@ -19,6 +19,7 @@ from portal.cases.steps import (
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.cases.views import STATUS_EVENTS, _timeline
 from portal.collation import by_name
+from portal.db import database
 from portal.exams import plan
 from portal.exams.models import Exam, ExamRegistration
 from portal.grades import deadlines as dl
@@ -41,8 +42,9 @@ SIGHTED = {"student", "exam_office"}
 # Parts that grade blind: never told the old grade, its justification or the student's reasons
 # ([003 § 4-9 (4)]); where one also holds another part, the blind page is what they get.
 BLIND = {"new_examiner"}
-# Timeline entries a new examiner may see (none carries the old grade or the reasons).
-BLIND_EVENTS = {"file", "appoint", "regrade"}
+# Timeline entries a new examiner may see (none carries the old grade or the reasons; a
+# lapse without its text, which tells of the student's absence).
+BLIND_EVENTS = {"file", "appoint", "regrade", LAPSE}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -261,16 +263,18 @@ def regrade(case_id):
     """The new examiners set the new grade: it replaces the old one and is final. Not for a
     registration with a doctor's note in effect (the exam gets no grade: plan.has_sick_note),
     read again inside the step's transaction after locking it, as the grades page records
-    grades (plan.lock_registrations): a note sent meanwhile is seen, or waits for this."""
+    grades (plan.lock_registrations): a note sent meanwhile is seen, or waits for this. The
+    registration is locked before the step takes the case, in the order a note takes them
+    (it closes the appeal: lapse_appeals), so that the two wait for each other, never lock
+    each other out; a note committed first has closed the appeal, and the step is not taken."""
     case, context, form = form_on_page(case_id, KIND, "regrade_form", RegradeForm)
     if not form.validate_on_submit():
         return render_template("grade_appeal/case.html", **context), 422
     appeal = context["appeal"]
     actor = current_user._get_current_object()
+    registration = appeal.grade.registration_id
 
     def effect(case, event):
-        registration = appeal.grade.registration_id
-        plan.lock_registrations(ExamRegistration.id == registration)
         if plan.has_sick_note(ExamRegistration.get_by_id(registration)):
             raise StepRefused(plan.no_grade_text(context["exam"]))
         old = Grade.get_by_id(appeal.grade_id)
@@ -289,9 +293,51 @@ def regrade(case_id):
         case.staff_due_on = None
         case.save()
 
-    return take_step(case, "regrade", form, actor=actor, effect=effect,
-                     done=_("The new grade is set and published to %(student)s.",
-                            **student_words(case.school)))
+    with database.atomic():
+        plan.lock_registrations(ExamRegistration.id == registration)
+        return take_step(case, "regrade", form, actor=actor, effect=effect,
+                         done=_("The new grade is set and published to %(student)s.",
+                                **student_words(case.school)))
+
+
+def lapse_appeals(grade, exam) -> None:
+    """Close as lapsed ("bortfalt") the open appeal on `grade`, which a doctor's note has
+    just set aside (plan.set_aside_listeners: in the note's transaction, after it locked the
+    registration): what the appeal asks about is no longer the student's result, and it could
+    not end otherwise (its new grade is refused, and the student may withdraw it only before
+    new examiners are appointed). Through the kind's step (engine.lapse), with its timeline
+    event and notifications; the case leaves every list of work. The appeal's case is held
+    first (PostgreSQL: FOR NO KEY UPDATE), so that a step taken on it at the same moment is
+    committed before its state is read here, or waits for the note and finds it closed."""
+    lapsing = [t.state for t in get_kind(KIND).transitions if t.action == LAPSE]
+    query = (Case.select().join(GradeAppeal, on=(GradeAppeal.case == Case.id))
+             .where((GradeAppeal.grade == grade.id) & Case.state.in_(lapsing))
+             .order_by(Case.id))
+    if database.for_update:
+        query = query.for_update("FOR NO KEY UPDATE")
+    cases = list(query)
+    if not cases:
+        return
+    text = lapsed_text(exam)
+
+    def effect(case, event):
+        case.staff_due_on = None
+        case.save()
+
+    for case in cases:
+        lapse(case, text=text, effect=effect)
+
+
+def lapsed_text(exam) -> str:
+    """Why an appeal lapsed, naming the rule of the exam's profile (the timeline's text, which
+    the new examiners are not shown: blind_events)."""
+    profile = exam.school.rules
+    if plan.SICK_NOTE_RULE not in profile:
+        return _("The grade appealed is set aside because the absence is documented: it is no "
+                 "longer the result, and there is nothing left to appeal.")
+    return _("The grade appealed is set aside because the absence is documented (%(rule)s): "
+             "it is no longer the result, and there is nothing left to appeal.",
+             rule=profile.rule(plan.SICK_NOTE_RULE).cite())
 
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])

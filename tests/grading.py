@@ -1,5 +1,6 @@
 """Test data for grades, justifications and appeals: a fagskole on profile `havbruk`."""
 
+import re
 from datetime import date, datetime, time
 
 from portal.exams.models import Exam, ExamRegistration
@@ -7,6 +8,19 @@ from portal.exams.plan import to_utc
 from portal.grades.models import ExamExaminer, Grade
 from portal.models import Subject
 from tests.factories import make_school, make_user
+
+
+def flat(response) -> str:
+    """A response's text with every run of whitespace made one space."""
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def told(client, auth, username) -> str:
+    """`username`'s notifications page, flat, read logged in as them (and logged out after)."""
+    auth.login(username)
+    page = flat(client.get("/notifications/"))
+    auth.logout()
+    return page
 
 
 def oslo(day: date, hour: int = 12) -> datetime:

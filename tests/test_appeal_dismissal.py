@@ -22,7 +22,7 @@ from portal.rules import calendar as cal
 from portal.rules import get_profile, profile_names
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import deadline_after, format_date
-from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+from tests.grading import flat, make_exam, make_grade, make_havbruk, oslo, post_form
 from tests.statements import statements
 
 ORIGINAL = Kind(code="vedtak_avvis_test", label="Vedtak (test)", initial="open",
@@ -45,10 +45,6 @@ def hav(db):
 
 def _on(monkeypatch, day):
     monkeypatch.setattr(cal, "today", lambda: day)
-
-
-def _flat(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
 def test_every_profile_names_the_rules_of_dismissal():
@@ -93,7 +89,7 @@ def test_the_principal_dismisses_a_late_appeal_by_a_decision(hav, client, auth, 
                                                              monkeypatch):
     d, case, page = _appeal(hav, client, auth, csrf, monkeypatch)
     auth.login("rektor")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     # the choice, with the rule and the student's explanation beside it
     form = html[html.index(f'action="/decision-appeals/{case.id}/dismiss"'):]
     form = form[:form.index("</form>")]
@@ -107,7 +103,7 @@ def test_the_principal_dismisses_a_late_appeal_by_a_decision(hav, client, auth, 
     empty = post_form(client, csrf, page, url, {"version": case.version,
                                                 "dismissal_reasons": " "})
     assert empty.status_code == 422
-    assert "Skriv hvorfor forklaringen på forsinkelsen ikke godtas" in _flat(empty)
+    assert "Skriv hvorfor forklaringen på forsinkelsen ikke godtas" in flat(empty)
     assert Case.get_by_id(case.id).state == "filed" and not Decision.select().where(
         Decision.case == case.id).exists()
     response = post_form(client, csrf, page, url, {"version": case.version,
@@ -134,10 +130,10 @@ def test_the_principal_dismisses_a_late_appeal_by_a_decision(hav, client, auth, 
     auth.logout()
 
     auth.login("elev1")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert DISMISSED in html and "Klagen er avvist fordi den kom for sent." in html
     assert "Avvis klagen" not in html
-    letter = _flat(client.get(f"/cases/{case.id}/decisions/{decision.id}"))
+    letter = flat(client.get(f"/cases/{case.id}/decisions/{decision.id}"))
     for shown in (html, letter):
         assert f"Vedtak: {DISMISSED}" in shown and WHY in shown
         assert "forvaltningsloven §§ 31 og 33 annet ledd" in shown  # the rule applied
@@ -146,7 +142,7 @@ def test_the_principal_dismisses_a_late_appeal_by_a_decision(hav, client, auth, 
         assert "Skolens lokale klagenemnd" in shown
         assert f"/decision-appeals/new?decision={decision.id}" in shown  # appeal the dismissal
     # the decision appealed says that the appeal was dismissed, not heard, and stands
-    original = _flat(client.get(f"/cases/{d.case_id}"))
+    original = flat(client.get(f"/cases/{d.case_id}"))
     assert DISMISSED in original and "Klagen ble ikke behandlet, så vedtaket står ved lag." \
         in original
     assert f"/decision-appeals/new?decision={d.id}" not in original
@@ -184,7 +180,7 @@ def test_an_appeal_in_time_cannot_be_dismissed_as_late(hav, client, auth, csrf, 
     assert "/dismiss" not in html and "Avvis klagen" not in html
     response = post_form(client, csrf, page, f"/decision-appeals/{case.id}/dismiss",
                          {"version": case.version, "dismissal_reasons": WHY})
-    assert response.status_code == 422 and NOT_LATE in _flat(response)
+    assert response.status_code == 422 and NOT_LATE in flat(response)
     assert Case.get_by_id(case.id).state == "filed"
     assert not Decision.select().where(Decision.case == case.id).exists()
     # nor by the board's vote
@@ -211,7 +207,7 @@ def test_the_board_dismisses_a_late_appeal_finally(hav, client, auth, csrf, monk
         "version": case.version, "assessment": "Forklaringen bør vurderes."}).status_code == 303
     auth.logout()
     auth.login("klage3")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     form = html[html.index(f'action="/decision-appeals/{case.id}/decide"'):]
     form = form[:form.index("</form>")]
     assert 'value="dismissed"' in form and "Klagen avvises: den kom for sent" in form
@@ -230,7 +226,7 @@ def test_the_board_dismisses_a_late_appeal_finally(hav, client, auth, csrf, monk
     assert not Decision.select().where(Decision.case == case.id).exists()  # final: no letter
     auth.logout()
     auth.login("elev1")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert DISMISSED in html and "Klagen avvises: den kom for sent" in html
     assert "Klageinstansens avvisning er endelig" in html
     assert "jf. forvaltningsloven § 34 første ledd og § 28 tredje ledd bokstav b" in html
@@ -298,7 +294,7 @@ def _grade_appeal(s, client, auth, csrf, monkeypatch, late=True, letter="C"):
 def test_the_exam_office_dismisses_a_late_grade_appeal(hav, client, auth, csrf, monkeypatch):
     grade, case, page = _grade_appeal(hav, client, auth, csrf, monkeypatch)
     auth.login("eksamen")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     form = html[html.index(f'action="/grade-appeals/{case.id}/dismiss"'):]
     form = form[:form.index("</form>")]
     assert LATE in form and "jf. forvaltningsloven §§ 31 og 33 annet ledd" in form
@@ -316,10 +312,10 @@ def test_the_exam_office_dismisses_a_late_grade_appeal(hav, client, auth, csrf, 
                                           & (Participant.part == "new_examiner")).exists()
     auth.logout()
     auth.login("elev1")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert DISMISSED in html and f"Vedtak: {DISMISSED}" in html and WHY in html
     assert "Du har rett til å klage på dette vedtaket." in html
-    mine = _flat(client.get("/grades/"))
+    mine = flat(client.get("/grades/"))
     assert f'href="/cases/{case.id}">Din klage på karakteren</a>: ' in mine
     assert DISMISSED in mine and "Klagen ble ikke behandlet, så karakteren står ved lag." in mine
     assert statements(client, "/grades/") <= 12
@@ -332,7 +328,7 @@ def test_a_grade_appeal_in_time_cannot_be_dismissed(hav, client, auth, csrf, mon
     assert "/dismiss" not in client.get(page).get_data(as_text=True)
     response = post_form(client, csrf, page, f"/grade-appeals/{case.id}/dismiss",
                          {"version": case.version, "dismissal_reasons": WHY})
-    assert response.status_code == 422 and NOT_LATE in _flat(response)
+    assert response.status_code == 422 and NOT_LATE in flat(response)
     assert Case.get_by_id(case.id).state == "filed" and not Decision.select().exists()
     auth.logout()
     for username in ("elev2", "sensor2", "rektor"):
@@ -367,7 +363,7 @@ def test_the_principal_dismisses_a_late_formal_error_appeal(hav, client, auth, c
                                                             monkeypatch):
     grade, case, page = _formal_error(hav, client, auth, csrf, monkeypatch)
     auth.login("rektor")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     form = html[html.index(f'action="/formal-error-appeals/{case.id}/dismiss"'):]
     form = form[:form.index("</form>")]
     assert LATE in form and "Avvis klagen" in form
@@ -382,9 +378,9 @@ def test_the_principal_dismisses_a_late_formal_error_appeal(hav, client, auth, c
     assert "30. mars 2027" in decision.summary
     auth.logout()
     auth.login("elev1")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert f"Vedtak: {DISMISSED}" in html and "Klageinstans: Skolens styre" in html
-    mine = _flat(client.get("/grades/"))
+    mine = flat(client.get("/grades/"))
     assert f'href="/cases/{case.id}">Din klage på formell feil</a>: ' in mine
     assert DISMISSED in mine
 
@@ -397,7 +393,7 @@ def test_the_appeals_body_dismisses_a_late_formal_error_appeal(hav, client, auth
         "version": case.version, "assessment": "For sent, men forklart."}).status_code == 303
     auth.logout()
     auth.login("klage2")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     form = html[html.index(f'action="/formal-error-appeals/{case.id}/decide"'):]
     form = form[:form.index("</form>")]
     assert 'value="dismissed"' in form and LATE in form
@@ -413,7 +409,7 @@ def test_the_appeals_body_dismisses_a_late_formal_error_appeal(hav, client, auth
     assert not Decision.select().where(Decision.case == case.id).exists()
     auth.logout()
     auth.login("elev1")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert DISMISSED in html and "Klageinstansens avvisning er endelig" in html and WHY in html
 
 
@@ -424,7 +420,7 @@ def test_a_formal_error_appeal_in_time_cannot_be_dismissed(hav, client, auth, cs
     assert "/dismiss" not in client.get(page).get_data(as_text=True)
     response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
                          {"version": case.version, "dismissal_reasons": WHY})
-    assert response.status_code == 422 and NOT_LATE in _flat(response)
+    assert response.status_code == 422 and NOT_LATE in flat(response)
     assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward", {
         "version": case.version, "assessment": "Ingen feil."}).status_code == 303
     auth.logout()
@@ -475,7 +471,7 @@ def test_a_dismissal_returned_on_appeal_goes_back_to_the_principal(hav, client, 
                                    & (Event.action == "appeal_return"))
     assert event.state_before == "dismissed" and "avvisningen står ikke lenger" in event.text
     auth.login("rektor")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert f'action="/formal-error-appeals/{case.id}/dismiss"' in html
     assert "Det er avgjort etter klage at den skal behandles." not in html
     # returned, not heard: the principal may dismiss it again
@@ -506,7 +502,7 @@ def _appeal_the_dismissal(s, client, auth, csrf, decision):
 def _heard_by_the_principal(s, client, auth, csrf, appeal):
     """The principal changes the dismissal in the student's favour: the appeal is heard."""
     auth.login("rektor")
-    html = _flat(client.get(f"/cases/{appeal.id}"))
+    html = flat(client.get(f"/cases/{appeal.id}"))
     form = html[html.index(f'action="/decision-appeals/{appeal.id}/reverse"'):]
     form = form[:form.index("</form>")]
     # the one change a dismissal has, applied at once; no change in part
@@ -535,7 +531,7 @@ def _ruled_by_the_board(s, client, auth, csrf, appeal, vote, day, new_outcome=No
     member = s.klage[0]
     auth.login("klage1")
     page = f"/cases/{appeal.id}"
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     form = html[html.index(f'action="/decision-appeals/{appeal.id}/decide"'):]
     assert f'value="{offered}"' in form[:form.index("</form>")]
     assert 'value="partly_granted"' not in form[:form.index("</form>")]
@@ -576,7 +572,7 @@ def test_a_dismissal_changed_on_appeal_sends_the_appeal_back_to_be_heard(hav, cl
     assert case.staff_due_on is not None and case.staff_due_on == row.answer_due
     _ruling_event(case, "appeal_change", "principal", appeal)
     auth.login("rektor")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert f"/decision-appeals/{case.id}/dismiss" not in html
     assert f'action="/decision-appeals/{case.id}/forward"' in html
     assert "Avvisningen endret etter klage" in html  # the timeline
@@ -594,7 +590,7 @@ def test_a_dismissal_changed_on_appeal_sends_the_appeal_back_to_be_heard(hav, cl
     assert 'value="dismissed"' not in client.get(page).get_data(as_text=True)
     auth.logout()
     auth.login("elev1")
-    letter = _flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
+    letter = flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
     assert f"til: {HEARD}" in letter
 
 
@@ -618,10 +614,10 @@ def test_a_decision_heard_after_a_dismissal_and_then_changed_shows_once_with_its
     auth.logout()
     assert Decision.select().where(Decision.case == case.id).count() == 2
     auth.login("elev1")
-    html = _flat(client.get(f"/cases/{d.case_id}"))
+    html = flat(client.get(f"/cases/{d.case_id}"))
     assert html.count(f'id="decision-{d.id}"') == 1
     assert f"til: {DISMISSED}" not in html
-    letter = _flat(client.get(f"/cases/{d.case_id}/decisions/{d.id}"))
+    letter = flat(client.get(f"/cases/{d.case_id}/decisions/{d.id}"))
     assert f"til: {DISMISSED}" not in letter and "til: Innvilget" in letter
 
 
@@ -642,7 +638,7 @@ def test_a_dismissal_returned_by_the_board_goes_back_to_the_principal(hav, clien
                                                         ).outcome is None
     _ruling_event(case, "appeal_return", "appeals_board", appeal)
     auth.login("rektor")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert f'action="/decision-appeals/{case.id}/dismiss"' in html
     # the ruling's step, taken by the body that heard the appeal on the dismissal, which this
     # case's words (the body its own decision appealed names) do not name: the part's word
@@ -673,7 +669,7 @@ def test_a_grade_appeal_dismissal_changed_on_appeal_goes_to_new_examiners(hav, c
     assert case.staff_due_on is not None and case.staff_due_on == row.answer_due
     _ruling_event(case, "appeal_change", "appeals_board", appeal)
     auth.login("eksamen")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert f"/grade-appeals/{case.id}/dismiss" not in html
     assert f'action="/grade-appeals/{case.id}/appoint"' in html
     assert statements(client, page) <= 12
@@ -685,7 +681,7 @@ def test_a_grade_appeal_dismissal_changed_on_appeal_goes_to_new_examiners(hav, c
     assert Case.get_by_id(case.id).state == "regrading"
     auth.logout()
     auth.login("elev1")
-    mine = _flat(client.get("/grades/"))
+    mine = flat(client.get("/grades/"))
     assert "Klagen ble ikke behandlet" not in mine
 
 
@@ -757,7 +753,7 @@ def test_a_formal_error_dismissal_changed_on_appeal_is_heard(hav, client, auth, 
     event = _ruling_event(case, "appeal_change", "appeals_board", appeal)
     assert "klagen skal behandles selv om den kom for sent" in event.text
     auth.login("rektor")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert f"/formal-error-appeals/{case.id}/dismiss" not in html
     assert f'action="/formal-error-appeals/{case.id}/grant"' in html
     assert "Det er avgjort etter klage at den skal behandles." in html
@@ -772,7 +768,7 @@ def test_a_formal_error_dismissal_changed_on_appeal_is_heard(hav, client, auth, 
         "version": case.version, "assessment": "Skal behandles."}).status_code == 303
     auth.logout()
     auth.login("klage2")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert 'value="dismissed"' not in html and "den kan avvises uten å bli behandlet" not in html
     assert 'value="new_grading"' in html
     version = Case.get_by_id(case.id).version
@@ -785,7 +781,7 @@ def test_a_formal_error_dismissal_changed_on_appeal_is_heard(hav, client, auth, 
     assert Case.get_by_id(case.id).state == "decided"
     auth.logout()
     auth.login("elev1")
-    letter = _flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
+    letter = flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
     assert f"til: {HEARD}" in letter
     told = Notification.select().join(Event).where(
         (Event.case == case.id) & (Event.action == "appeal_change"))
@@ -806,7 +802,7 @@ def test_a_late_formal_error_grant_changed_on_appeal_leaves_lateness_open(hav, c
     grant = Decision.get(Decision.case == case.id)
     appeal = _appeal_the_dismissal(hav, client, auth, csrf, grant)
     auth.login("rektor")
-    html = _flat(client.get(f"/cases/{appeal.id}"))
+    html = flat(client.get(f"/cases/{appeal.id}"))
     form = html[html.index(f'action="/decision-appeals/{appeal.id}/reverse"'):]
     form = form[:form.index("</form>")]
     assert 'value="new_exam"' in form and 'value="heard"' not in form
@@ -820,7 +816,7 @@ def test_a_late_formal_error_grant_changed_on_appeal_leaves_lateness_open(hav, c
     assert FormalErrorAppeal.get(FormalErrorAppeal.case == case.id).outcome == "new_exam"
     auth.login("elev1")
     assert ("Rektors vedtak i klagen din på formell feil ved eksamen er endret etter klage."
-            in _flat(client.get("/notifications/")))
+            in flat(client.get("/notifications/")))
     auth.logout()
     DecisionAppeal.delete().execute()  # (appealed again, to be returned)
     _ruled_by_the_board(hav, client, auth, csrf,
@@ -829,7 +825,7 @@ def test_a_late_formal_error_grant_changed_on_appeal_leaves_lateness_open(hav, c
     case = Case.get_by_id(case.id)
     assert case.state == "filed"
     auth.login("rektor")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert f'action="/formal-error-appeals/{case.id}/dismiss"' in html
     assert "Det er avgjort etter klage at den skal behandles." not in html
     assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/dismiss",
@@ -870,7 +866,7 @@ def test_who_decides_an_appeal_on_a_grade_appeals_dismissal_reads_what_bears_on_
         auth.login(username)
         response = client.get(page)
         assert response.status_code == 200, username
-        html = _flat(response)
+        html = flat(response)
         assert "Fristen var 12. februar 2027 (jf. forskriften § 4-9 (2))." in html, username
         assert LATE in html, username
         assert f"Vedtak: {DISMISSED}" in html and WHY in html, username  # the dismissal
@@ -889,7 +885,7 @@ def test_who_decides_an_appeal_on_a_grade_appeals_dismissal_reads_what_bears_on_
     # the principal, first instance of the appeal on the dismissal
     assert "Klagen er avvist fordi den kom for sent." in read_as_reviewer("rektor")
     auth.login("rektor")
-    mine = _flat(client.get(f"/cases/{appeal.id}"))
+    mine = flat(client.get(f"/cases/{appeal.id}"))
     assert "Begrunnelsen for det påklagede vedtaket" in mine and WHY in mine
     # and the explanation for the delay of the grade appeal dismissed
     dismissed_block = mine[mine.index('data-part="dismissed-appeal"'):]
@@ -909,7 +905,7 @@ def test_who_decides_an_appeal_on_a_grade_appeals_dismissal_reads_what_bears_on_
         "version": case.version, "examiners": str(member.id)}).status_code == 303
     auth.logout()
     auth.login("klage1")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert blind_notice in html and 'data-part="reviewing"' not in html
     assert LATE not in html and WHY not in html and "For streng." not in html
     assert not re.search(r"(?<![\w-])D(?![\w-])", _visible_text(
@@ -935,15 +931,15 @@ def test_an_appeal_on_a_formal_error_decision_goes_to_the_body_its_letter_names(
     dismissed = Decision.get(Decision.case == case.id)
     assert dismissed.appeal_body == "Skolens styre"
     auth.login("elev1")
-    letter = _flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
+    letter = flat(client.get(f"/cases/{case.id}/decisions/{dismissed.id}"))
     assert "Klageinstans: Skolens styre" in letter
-    filing = _flat(client.get(f"/decision-appeals/new?decision={dismissed.id}"))
+    filing = flat(client.get(f"/decision-appeals/new?decision={dismissed.id}"))
     assert "Ellers går klagen til skolens styre" in filing
     assert "lokale klagenemnd" not in filing
     auth.logout()
     appeal = _appeal_the_dismissal(hav, client, auth, csrf, dismissed)
     auth.login("elev1")
-    receipt = _flat(client.get(f"/cases/{appeal.id}"))
+    receipt = flat(client.get(f"/cases/{appeal.id}"))
     assert "Ellers sendes den med en vurdering til skolens styre" in receipt
     # the explanation for the delay of the formal-error appeal dismissed, as the student wrote
     # it, beside the dismissal's reasons
@@ -958,7 +954,7 @@ def test_an_appeal_on_a_formal_error_decision_goes_to_the_body_its_letter_names(
                      ).status_code == 303
     auth.logout()
     auth.login("klage1")  # (who decides: the members of the appeals role, as the kind's own)
-    html = _flat(client.get(f"/cases/{appeal.id}"))
+    html = flat(client.get(f"/cases/{appeal.id}"))
     where = html[html.index('id="where-heading"'):html.index("</dl>")]
     assert "Skolens styre" in where
     assert f'action="/decision-appeals/{appeal.id}/decide"' in html
@@ -984,7 +980,7 @@ def test_a_formal_error_grant_names_the_same_appeal_body(hav, client, auth, csrf
     # an ordinary decision: the local appeals board, as the profile's appeal_body
     d = _decision(hav)
     auth.login("elev1")
-    filing = _flat(client.get(f"/decision-appeals/new?decision={d.id}"))
+    filing = flat(client.get(f"/decision-appeals/new?decision={d.id}"))
     assert "Ellers går klagen til skolens lokale klagenemnd" in filing
 
 
@@ -1030,7 +1026,7 @@ def test_those_who_decide_on_lateness_read_the_explanation_with_the_deadline_and
 
     def reads(username, url, *parts):
         auth.login(username)
-        html = _flat(client.get(url))
+        html = flat(client.get(url))
         auth.logout()
         assert "<b>hele</b>" not in html, username  # (as written, not as markup)
         for part in parts:

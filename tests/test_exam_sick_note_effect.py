@@ -17,7 +17,7 @@ from portal.grades.models import Grade
 from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.models import Case, utcnow
 from portal.rules import calendar as cal
-from tests.grading import make_exam, make_grade, make_havbruk, oslo, post_form
+from tests.grading import flat, make_exam, make_grade, make_havbruk, oslo, post_form
 from tests.statements import statements
 from tests.test_exam_sick_note_grades import PNG, _note_sent_while, _sick
 
@@ -33,10 +33,6 @@ def hav(db):
     return make_havbruk()
 
 
-def _flat(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
-
-
 # --- 1. registering again leaves the note in effect ---------------------------------------
 
 def test_registering_the_class_leaves_a_registration_with_a_note_as_it_is_and_says_so(
@@ -49,7 +45,7 @@ def test_registering_the_class_leaves_a_registration_with_a_note_as_it_is_and_sa
     response = post_form(client, csrf, page, f"/exams/{exam.id}/register",
                          {"school_class": hav.klass.id})
     assert response.status_code == 303
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert "1 studenter i 1STA er meldt opp." in html  # elev2
     assert ("1 i 1STA har levert legeerklæring for denne eksamenen, og oppmeldingen deres er "
             "ikke endret: fraværet er dokumentert, og eksamen teller ikke som forsøk "
@@ -104,12 +100,12 @@ def test_a_new_grade_on_appeal_is_refused_where_a_note_is_in_effect(
         ExamRegistration.id == fail.registration_id).execute()
     auth.login("sensor2")
     page = f"/cases/{case.id}"
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert VALID_ABSENCE in html and "legeerklæring" not in html.lower()
     response = post_form(client, csrf, page, f"/grade-appeals/{case.id}/regrade",
                          {"version": case.version, "grade": "B"})
     assert response.status_code == 303
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert html.count(VALID_ABSENCE) == 2  # (the step's refusal, and above the form)
     assert "legeerklæring" not in html.lower()
     assert [g.id for g in Grade.select()] == [fail.id]
@@ -133,7 +129,7 @@ def test_a_note_sent_while_the_new_grade_is_set_refuses_it(
         f"/grade-appeals/{case.id}/regrade",
         data={"csrf_token": token, "version": case.version, "grade": "B"}))
     assert response.status_code == 303
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert "Bortfalt" in html and 'name="grade"' not in html
     assert "legeerklæring" not in html.lower()
     assert Case.get_by_id(case.id).state == "lapsed"
@@ -174,7 +170,7 @@ def test_a_note_after_a_published_fail_sets_it_aside_and_both_sides_are_told(
         hav, client, auth, csrf):
     exam, fail = _exam_two_days_ago(hav)
     auth.login("elev1")
-    mine = _flat(client.get("/grades/"))
+    mine = flat(client.get("/grades/"))
     assert f'href="/grade-appeals/new?grade={fail.id}"' in mine
     auth.logout()
     _send_note(client, auth, csrf, fail.registration)
@@ -184,7 +180,7 @@ def test_a_note_after_a_published_fail_sets_it_aside_and_both_sides_are_told(
     told = ("Karakteren F, kunngjort " + format_date(published) + ", er satt til side på grunn "
             "av legeerklæringen: fraværet er dokumentert, og eksamen teller ikke som forsøk "
             f"({RULE}).")
-    assert told in _flat(client.get("/exams/mine"))  # (said when the note is received)
+    assert told in flat(client.get("/exams/mine"))  # (said when the note is received)
 
     # kept in the record, marked as set aside for documented absence; not the result
     stored = Grade.get_by_id(fail.id)
@@ -194,7 +190,7 @@ def test_a_note_after_a_published_fail_sets_it_aside_and_both_sides_are_told(
     assert stored.set_aside_at == ExamSickNote.get().uploaded_at
     assert plan.attempts_used(hav.elev1, hav.subject) == 0
 
-    mine = _flat(client.get("/grades/"))
+    mine = flat(client.get("/grades/"))
     card = re.search(rf'<article class="grade-card" aria-labelledby="grade-{fail.id}">.*?'
                      r"</article>", mine).group(0)
     assert "Ingen karakter: dokumentert fravær" in card and told in card
@@ -207,15 +203,15 @@ def test_a_note_after_a_published_fail_sets_it_aside_and_both_sides_are_told(
     auth.logout()
 
     auth.login("eksamen")
-    grades = _flat(client.get(f"/grades/exams/{exam.id}"))
+    grades = flat(client.get(f"/grades/exams/{exam.id}"))
     assert f"<strong>Elev Nummer1</strong>: {NO_GRADE}" in grades and told in grades
     assert "En karakter ble kunngjort før legeerklæringen kom" not in grades
-    assert told in _flat(client.get("/exams/sick-notes"))
+    assert told in flat(client.get("/exams/sick-notes"))
     auth.logout()
 
     # the examiner: the same, but valid absence, not the doctor's note
     auth.login("sensor1")
-    grades = _flat(client.get(f"/grades/exams/{exam.id}"))
+    grades = flat(client.get(f"/grades/exams/{exam.id}"))
     assert f"<strong>Elev Nummer1</strong>: {VALID_ABSENCE}" in grades
     assert ("Karakteren F, kunngjort " + format_date(published) + ", er satt til side: gyldig "
             f"fravær, og eksamen teller ikke som forsøk ({RULE}).") in grades
@@ -237,7 +233,7 @@ def test_a_justification_of_the_fail_set_aside_still_opens(hav, client, auth, cs
                                 answer_due=cal.today(), answer="Oppgave 3 var ikke besvart.",
                                 answered_at=utcnow())
     _send_note(client, auth, csrf, fail.registration)
-    html = _flat(client.get(f"/cases/{case.id}"))
+    html = flat(client.get(f"/cases/{case.id}"))
     assert "Oppgave 3 var ikke besvart." in html
     assert 'id="appeal-deadline"' not in html
 
@@ -270,7 +266,7 @@ def test_the_pages_of_notes_send_the_same_statements_for_more_fails_set_aside(
               .registration)
     assert [statements(client, page) for page in pages] == few
     assert max(few) <= 12
-    assert _flat(client.get(pages[0])).count("er satt til side") == 5
+    assert flat(client.get(pages[0])).count("er satt til side") == 5
 
 
 def test_the_migration_sets_aside_the_fails_of_notes_sent_before_it(hav):

@@ -5,13 +5,12 @@ refused, and the student may withdraw only before new examiners are appointed). 
 through the kind's step, with its timeline event; the student and the exam office are told
 why, the new examiners only that the case is closed, and it leaves everyone's queue."""
 
-import re
 
 import pytest
 
 from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.models import Case, Event
-from tests.grading import make_havbruk, post_form
+from tests.grading import flat, make_havbruk, post_form, told
 from tests.test_exam_sick_note_effect import _exam_two_days_ago, _send_note
 
 RULE = "jf. forskriften § 4-6 (2)"  # the havbruk profile's exam_sick_note_within
@@ -27,10 +26,6 @@ CLOSED = "Saken er avsluttet."
 @pytest.fixture
 def hav(db):
     return make_havbruk()
-
-
-def _flat(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
 def _appeal(client, auth, csrf, grade) -> Case:
@@ -63,13 +58,6 @@ def _listed(client, auth, username, case) -> tuple[bool, bool]:
     return f"/cases/{case.id}" in section, f"/cases/{case.id}" in page
 
 
-def _told(client, auth, username) -> str:
-    auth.login(username)
-    page = _flat(client.get("/notifications/"))
-    auth.logout()
-    return page
-
-
 def _lapsed(case, before: str) -> None:
     stored = Case.get_by_id(case.id)
     assert (stored.state, stored.is_open, stored.staff_due_on) == ("lapsed", False, None)
@@ -80,11 +68,11 @@ def _lapsed(case, before: str) -> None:
 
 def _student_sees_it_lapsed(client, auth, case) -> None:
     auth.login("elev1")
-    page = _flat(client.get(f"/cases/{case.id}"))
+    page = flat(client.get(f"/cases/{case.id}"))
     assert "Bortfalt" in page and "Klagen er bortfalt" in page and WHY in page
     assert "Trekk klagen" not in page
     auth.logout()
-    assert TO_STUDENT in _told(client, auth, "elev1")
+    assert TO_STUDENT in told(client, auth, "elev1")
 
 
 def test_an_appeal_filed_lapses_when_the_note_sets_its_grade_aside(hav, client, auth, csrf):
@@ -97,10 +85,10 @@ def test_an_appeal_filed_lapses_when_the_note_sets_its_grade_aside(hav, client, 
     assert GradeAppeal.get().new_grade_id is None
     _student_sees_it_lapsed(client, auth, case)
     # the exam office: told why, and the case no longer waits for it
-    assert TO_OFFICE in _told(client, auth, "eksamen")
+    assert TO_OFFICE in told(client, auth, "eksamen")
     assert _listed(client, auth, "eksamen", case) == (False, True)
     auth.login("eksamen")
-    page = _flat(client.get(f"/cases/{case.id}"))
+    page = flat(client.get(f"/cases/{case.id}"))
     assert WHY in page and 'name="examiners"' not in page
     auth.logout()
 
@@ -115,17 +103,17 @@ def test_an_appeal_with_new_examiners_lapses_and_they_are_told_only_that_it_is_c
     auth.logout()
     _lapsed(case, "regrading")
     _student_sees_it_lapsed(client, auth, case)
-    assert TO_OFFICE in _told(client, auth, "eksamen")
+    assert TO_OFFICE in told(client, auth, "eksamen")
     assert _listed(client, auth, "eksamen", case) == (False, True)
 
     # the new examiner: no longer asked to grade; told it is closed, not why
     assert _listed(client, auth, "sensor2", case) == (False, True)
-    told = _told(client, auth, "sensor2")
-    assert CLOSED in told
+    news = told(client, auth, "sensor2")
+    assert CLOSED in news
     for secret in ("bortfalt", "fraværet", "legeerklæring"):
-        assert secret not in told.lower(), secret
+        assert secret not in news.lower(), secret
     auth.login("sensor2")
-    page = _flat(client.get(f"/cases/{case.id}"))
+    page = flat(client.get(f"/cases/{case.id}"))
     assert "Bortfalt" in page and 'name="grade"' not in page
     assert "fraværet" not in page and "legeerklæring" not in page.lower()
     auth.logout()

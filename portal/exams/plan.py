@@ -204,6 +204,50 @@ def set_aside_failing_grade(reg: ExamRegistration, at: datetime):
     return grade
 
 
+def lapse_cases_on(grade, kind: str, link) -> None:
+    """Close as lapsed ("bortfalt") the open cases of `kind` that ask about `grade`, which a
+    doctor's note has just set aside (a set_aside_listeners listener: in the note's
+    transaction, after it locked the registration): what they ask about is no longer the
+    student's result. `link` is the kind's model that names the case and the grade (its
+    `case` and `grade` fields). Each is closed through the kind's step (engine.lapse), with
+    its timeline event (lapsed_text) and notifications, and leaves every list of work. The
+    cases are held first (PostgreSQL: FOR NO KEY UPDATE), so that a step taken on one at the
+    same moment is committed before its state is read here, or waits for the note and finds
+    it closed."""
+    from portal.cases.engine import lapse
+    from portal.cases.kinds import LAPSE, get_kind
+    from portal.models import Case
+
+    lapsing = [t.state for t in get_kind(kind).transitions if t.action == LAPSE]
+    query = (Case.select().join(link, on=(link.case == Case.id))
+             .where((link.grade == grade.id) & Case.state.in_(lapsing)).order_by(Case.id))
+    if database.for_update:
+        query = query.for_update("FOR NO KEY UPDATE")
+    cases = list(query)
+    if not cases:
+        return
+    text = lapsed_text(grade.registration.exam)
+
+    def effect(case, event):
+        case.staff_due_on = None
+        case.save()
+
+    for case in cases:
+        lapse(case, text=text, effect=effect)
+
+
+def lapsed_text(exam: Exam) -> str:
+    """Why an appeal on a grade set aside lapsed, naming the rule of the exam's profile (the
+    timeline's text, which those who grade blind are not shown)."""
+    profile = exam.school.rules
+    if SICK_NOTE_RULE not in profile:
+        return _("The grade appealed is set aside because the absence is documented: it is no "
+                 "longer the result, and there is nothing left to appeal.")
+    return _("The grade appealed is set aside because the absence is documented (%(rule)s): "
+             "it is no longer the result, and there is nothing left to appeal.",
+             rule=profile.rule(SICK_NOTE_RULE).cite())
+
+
 def set_aside_text(grade, school: School, tell_note: bool = False) -> str:
     """What became of a grade set aside by a doctor's note, naming the rule of the profile of
     `school` (the exam's). `tell_note`: that it was a doctor's note, for the student and the

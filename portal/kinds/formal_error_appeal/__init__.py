@@ -7,10 +7,13 @@ from flask import Blueprint
 from portal.cases import decisions, dismissal
 from portal.cases.kinds import (
     APPEAL_REVIEWER,
+    LAPSE,
     REGISTRY,
     Kind,
     State,
     Transition,
+    lapsed_state,
+    lapses,
     register,
     withdrawals,
 )
@@ -78,6 +81,7 @@ register(Kind(
         State("decided", _l("Decided (final)"), is_open=False),
         dismissal.state(),
         State("withdrawn", _l("Withdrawn"), is_open=False),
+        lapsed_state(),
     ],
     transitions=[
         Transition("filed", "grant", {"principal"}, "granted", decision=True),
@@ -88,6 +92,9 @@ register(Kind(
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
         Transition("with_board", dismissal.ACTION, {"appeals_board"}, dismissal.DISMISSED),
         *withdrawals(["filed", "with_board"]),
+        # a doctor's note sets the grade aside (views.lapse_appeals): the exam no longer
+        # counts as an attempt, and a new grading or a new exam has nothing left to remedy
+        *lapses(["filed", "with_board"]),
         # a ruling on an appeal that changes the principal's grant to its other outcome, or
         # returns it for new treatment (ruling.py)
         Transition("granted", "appeal_change", {APPEAL_REVIEWER}, "granted"),
@@ -112,6 +119,7 @@ register(Kind(
         "appeal_change": _l("Changed on appeal"),
         "appeal_return": dismissal.RETURNED_LABEL,
         dismissal.ACTION: dismissal.EVENT_LABEL,
+        LAPSE: _l("The appeal has lapsed"),
     },
     news={
         "file": _l("A new appeal on a formal error at an exam has been received."),
@@ -125,6 +133,10 @@ register(Kind(
                            _l("The appeal on a formal error at an exam has been dismissed "
                               "because it came too late.")),
         "withdraw": _l("The appeal on a formal error at an exam has been withdrawn."),
+        LAPSE: (_l("Your appeal on a formal error at an exam has lapsed: the grade is set aside "
+                   "because the absence is documented."),
+                _l("The appeal on a formal error at an exam has lapsed: the grade is set aside "
+                   "because the absence is documented.")),
         # (a ruling on the grant, or on the dismissal: the principal's decisions)
         "appeal_change": (
             _l("The principal's decision on your appeal on a formal error at an exam has been "
@@ -144,5 +156,10 @@ _kind = REGISTRY[KIND]
 _kind.on_ruling = ruling.on_ruling
 _kind.rulings_applied = ruling.APPLIED
 _kind.ruling_changes = ruling.changes
+
+from portal.exams import plan  # noqa: E402
+
+if views.lapse_appeals not in plan.set_aside_listeners:
+    plan.set_aside_listeners.append(views.lapse_appeals)
 
 __all__ = ["FormalErrorAppeal", "bp"]

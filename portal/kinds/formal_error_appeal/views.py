@@ -6,9 +6,17 @@ from flask_login import current_user, login_required
 from portal.cases import appeals, decisions, dismissal
 from portal.cases.access import case_for
 from portal.cases.engine import add_participant, open_case
-from portal.cases.steps import form_on_page, options, step_form, take_step, unconfirmed_withdrawal
+from portal.cases.steps import (
+    StepRefused,
+    form_on_page,
+    options,
+    step_form,
+    take_step,
+    unconfirmed_withdrawal,
+)
 from portal.cases.steps import withdraw as steps_withdraw
 from portal.db import Prepared
+from portal.exams import plan
 from portal.exams.models import Exam, ExamRegistration
 from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
@@ -24,6 +32,7 @@ from portal.kinds.formal_error_appeal.forms import (
     OutcomeForm,
 )
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+from portal.kinds.formal_error_appeal.ruling import GRANTS
 from portal.models import Case, Subject
 from portal.roles import body_words
 from portal.rules import calendar as cal
@@ -167,6 +176,21 @@ def _invalid(context):
     return make_response(render_template("formal_error_appeal/case.html", **context), 422)
 
 
+def refuse_if_set_aside(appeal, outcome: str) -> None:
+    """A new grading or a new exam is not granted for a grade a doctor's note has set aside
+    (plan.set_aside_failing_grade): the exam counts as no attempt, so there is nothing left to
+    remedy. An open appeal lapses with the note (lapse_appeals); one opened again afterwards
+    (a ruling returning the principal's decision) meets this, read in the step's transaction."""
+    if outcome in GRANTS and Grade.get_by_id(appeal.grade_id).is_set_aside:
+        raise StepRefused(plan.lapsed_text(appeal.grade.registration.exam))
+
+
+def lapse_appeals(grade, exam) -> None:
+    """Close as lapsed ("bortfalt") the open appeal on a formal error at the exam of `grade`,
+    which a doctor's note has just set aside (plan.set_aside_listeners)."""
+    plan.lapse_cases_on(grade, KIND, FormalErrorAppeal)
+
+
 @bp.route("/<int:case_id>/grant", methods=["POST"])
 @login_required
 def grant(case_id):
@@ -175,6 +199,7 @@ def grant(case_id):
     appeal, actor = context["appeal"], current_user._get_current_object()
 
     def effect(case, event):
+        refuse_if_set_aside(appeal, form.outcome.data)
         FormalErrorAppeal.update(outcome=form.outcome.data, scope=form.scope.data).where(
             FormalErrorAppeal.id == appeal.id).execute()
         decisions.issue(case, outcome=form.outcome.data, reasons=form.reasons.data.strip(),
@@ -234,6 +259,7 @@ def decide(case_id):
         if dismissed:
             dismissal.refuse_unless_late(appeal)
             dismissal.refuse_if_heard(case)
+        refuse_if_set_aside(appeal, form.outcome.data)
         FormalErrorAppeal.update(
             outcome=form.outcome.data, board_reasons=form.reasons.data.strip(),
             scope=None if form.outcome.data in ("rejected", dismissal.DISMISSED)

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from portal.cases import appeals, dismissal
 from portal.cases.access import case_for
 from portal.cases.decisions import WITHDRAWN
-from portal.cases.engine import add_participant, lapse, open_case
-from portal.cases.kinds import APPEAL_REVIEWER, LAPSE, get_kind
+from portal.cases.engine import add_participant, open_case
+from portal.cases.kinds import APPEAL_REVIEWER, LAPSE
 from portal.cases.steps import (
     StepRefused,
     form_on_page,
@@ -302,42 +302,10 @@ def regrade(case_id):
 
 def lapse_appeals(grade, exam) -> None:
     """Close as lapsed ("bortfalt") the open appeal on `grade`, which a doctor's note has
-    just set aside (plan.set_aside_listeners: in the note's transaction, after it locked the
-    registration): what the appeal asks about is no longer the student's result, and it could
-    not end otherwise (its new grade is refused, and the student may withdraw it only before
-    new examiners are appointed). Through the kind's step (engine.lapse), with its timeline
-    event and notifications; the case leaves every list of work. The appeal's case is held
-    first (PostgreSQL: FOR NO KEY UPDATE), so that a step taken on it at the same moment is
-    committed before its state is read here, or waits for the note and finds it closed."""
-    lapsing = [t.state for t in get_kind(KIND).transitions if t.action == LAPSE]
-    query = (Case.select().join(GradeAppeal, on=(GradeAppeal.case == Case.id))
-             .where((GradeAppeal.grade == grade.id) & Case.state.in_(lapsing))
-             .order_by(Case.id))
-    if database.for_update:
-        query = query.for_update("FOR NO KEY UPDATE")
-    cases = list(query)
-    if not cases:
-        return
-    text = lapsed_text(exam)
-
-    def effect(case, event):
-        case.staff_due_on = None
-        case.save()
-
-    for case in cases:
-        lapse(case, text=text, effect=effect)
-
-
-def lapsed_text(exam) -> str:
-    """Why an appeal lapsed, naming the rule of the exam's profile (the timeline's text, which
-    the new examiners are not shown: blind_events)."""
-    profile = exam.school.rules
-    if plan.SICK_NOTE_RULE not in profile:
-        return _("The grade appealed is set aside because the absence is documented: it is no "
-                 "longer the result, and there is nothing left to appeal.")
-    return _("The grade appealed is set aside because the absence is documented (%(rule)s): "
-             "it is no longer the result, and there is nothing left to appeal.",
-             rule=profile.rule(plan.SICK_NOTE_RULE).cite())
+    just set aside (plan.set_aside_listeners): what the appeal asks about is no longer the
+    student's result, and it could not end otherwise (its new grade is refused, and the
+    student may withdraw it only before new examiners are appointed)."""
+    plan.lapse_cases_on(grade, KIND, GradeAppeal)
 
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])

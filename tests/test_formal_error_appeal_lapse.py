@@ -1,0 +1,141 @@
+"""An appeal on a formal error at an exam that is open when a doctor's note sets the exam's
+failing grade aside (plan.set_aside_failing_grade) lapses ("bortfalt") in the note's
+transaction, with the principal or with the appeals body: the exam no longer counts as an
+attempt, and a new grading or a new exam has nothing left to remedy. An appeal opened again
+afterwards cannot be granted one."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.grades.models import Grade
+from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
+from portal.models import Case, Decision, Event
+from portal.rules import calendar as cal
+from tests.grading import flat, make_havbruk, post_form, told
+from tests.test_exam_sick_note_effect import _exam_two_days_ago, _send_note
+
+RULE = "jf. forskriften § 4-6 (2)"  # the havbruk profile's exam_sick_note_within
+WHY = ("Karakteren det er klaget på, er satt til side fordi fraværet er dokumentert "
+       f"({RULE}): den er ikke lenger resultatet, og det er ikke lenger noe å klage på.")
+TO_STUDENT = ("Klagen din på formell feil ved eksamen er bortfalt: karakteren er satt til side "
+              "fordi fraværet er dokumentert.")
+TO_DECIDERS = ("Klagen på formell feil ved eksamen er bortfalt: karakteren er satt til side "
+               "fordi fraværet er dokumentert.")
+
+
+@pytest.fixture
+def hav(db):
+    return make_havbruk()
+
+
+def _appeal(client, auth, csrf, grade) -> Case:
+    auth.login("elev1")
+    url = f"/formal-error-appeals/new?grade={grade.id}"
+    response = post_form(client, csrf, url, url, {
+        "learned_on": (cal.today() - timedelta(days=1)).isoformat(),
+        "description": "Oppgavesettet manglet side 3.", "confirm": "y", "password": "demo"})
+    assert response.status_code == 303
+    auth.logout()
+    return Case.get(Case.kind == "formal_error_appeal")
+
+
+def _forward(client, auth, csrf, case) -> Case:
+    auth.login("rektor")
+    response = post_form(client, csrf, f"/cases/{case.id}",
+                         f"/formal-error-appeals/{case.id}/forward",
+                         {"version": Case.get_by_id(case.id).version,
+                          "assessment": "Ikke en formell feil."})
+    assert response.status_code == 303
+    auth.logout()
+    return Case.get_by_id(case.id)
+
+
+def _waiting(client, auth, username, case) -> bool:
+    auth.login(username)
+    page = client.get("/home").get_data(as_text=True)
+    auth.logout()
+    return f"/cases/{case.id}" in page.split('id="waiting-heading"')[1].split("</section>")[0]
+
+
+def _lapsed(case, before: str) -> None:
+    stored = Case.get_by_id(case.id)
+    assert (stored.state, stored.is_open) == ("lapsed", False)
+    event = Event.get((Event.case == case.id) & (Event.action == "lapse"))
+    assert (event.actor_id, event.state_before, event.state_after, event.text) == (
+        None, before, "lapsed", WHY)
+    assert FormalErrorAppeal.get().outcome is None
+    assert not Decision.select().where(Decision.case == case.id).exists()
+
+
+def test_an_appeal_with_the_principal_lapses_when_the_note_sets_the_grade_aside(
+        hav, client, auth, csrf):
+    _exam, fail = _exam_two_days_ago(hav)
+    case = _appeal(client, auth, csrf, fail)
+    assert _waiting(client, auth, "rektor", case)
+    _send_note(client, auth, csrf, fail.registration)
+    auth.logout()
+    _lapsed(case, "filed")
+    assert TO_STUDENT in told(client, auth, "elev1")
+    assert TO_DECIDERS in told(client, auth, "rektor")
+    assert not _waiting(client, auth, "rektor", case)
+    for username in ("elev1", "rektor"):
+        auth.login(username)
+        page = flat(client.get(f"/cases/{case.id}"))
+        assert "Bortfalt" in page and "Klagen er bortfalt" in page and WHY in page, username
+        assert "/grant" not in page and "/withdraw" not in page, username
+        auth.logout()
+
+
+def test_an_appeal_with_the_appeals_body_lapses_and_the_body_is_told(hav, client, auth, csrf):
+    _exam, fail = _exam_two_days_ago(hav)
+    case = _forward(client, auth, csrf, _appeal(client, auth, csrf, fail))
+    assert case.state == "with_board"
+    assert _waiting(client, auth, "klage1", case)
+    _send_note(client, auth, csrf, fail.registration)
+    auth.logout()
+    _lapsed(case, "with_board")
+    assert TO_DECIDERS in told(client, auth, "klage1")
+    assert not _waiting(client, auth, "klage1", case)
+    auth.login("klage1")
+    page = flat(client.get(f"/cases/{case.id}"))
+    assert WHY in page and "/decide" not in page
+    auth.logout()
+
+
+def test_a_decided_appeal_stays_as_it_was_decided(hav, client, auth, csrf):
+    _exam, fail = _exam_two_days_ago(hav)
+    case = _appeal(client, auth, csrf, fail)
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/formal-error-appeals/{case.id}/grant",
+                     {"version": case.version, "outcome": "new_grading", "scope": "one",
+                      "reasons": "Feil i oppgavesettet."}).status_code == 303
+    auth.logout()
+    _send_note(client, auth, csrf, fail.registration)
+    assert Case.get_by_id(case.id).state == "granted"
+    assert not Event.select().where((Event.case == case.id) & (Event.action == "lapse")).exists()
+
+
+def test_no_new_grading_or_exam_is_granted_for_a_grade_set_aside(hav, client, auth, csrf):
+    """As when a ruling sends the principal's decision back after the note: the appeal is open
+    again, and what it could grant is refused, saying why; the appeal may still be rejected."""
+    _exam, fail = _exam_two_days_ago(hav)
+    case = _forward(client, auth, csrf, _appeal(client, auth, csrf, fail))
+    Grade.update(set_aside_at=cal.utcnow(), set_aside_because="documented_absence").where(
+        Grade.id == fail.id).execute()
+    auth.login("klage1")
+    page = f"/cases/{case.id}"
+    for outcome in ("new_grading", "new_exam"):
+        response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide",
+                             {"version": case.version, "outcome": outcome, "scope": "one",
+                              "reasons": "Feil i oppgavesettet."})
+        assert response.status_code == 422, outcome
+        assert WHY in flat(response), outcome
+        assert (Case.get_by_id(case.id).state, FormalErrorAppeal.get().outcome) == (
+            "with_board", None)
+    response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/decide",
+                         {"version": case.version, "outcome": "rejected", "scope": "one",
+                          "reasons": "Ingen feil."})
+    assert response.status_code == 303
+    assert (Case.get_by_id(case.id).state, FormalErrorAppeal.get().outcome) == (
+        "decided", "rejected")

@@ -25,7 +25,8 @@ SICK_DOCUMENTED = "sick_documented"
 
 # Called as listener(grade, exam) inside the transaction of a doctor's note, after the
 # registration is locked and its published failing `grade` set aside (file_sick_note):
-# feature packages append to it (an open appeal on that grade lapses: kinds/grade_appeal).
+# feature packages append to it (an open case asking about that grade lapses: the appeal on
+# it, the appeal on a formal error at its exam, the request for its justification).
 # An error rolls the note back.
 set_aside_listeners: list[Callable] = []
 
@@ -156,8 +157,8 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
     """Store the doctor's note; the attempt no longer counts, a published failing grade is
     set aside (set_aside_failing_grade: `note.set_aside` is that grade, or None), what asks
-    about it is told (set_aside_listeners: an open appeal on it lapses), and the exam office
-    of the school is told (in the same transaction). The registration is locked and read
+    about it is told (set_aside_listeners: an open case asking about it lapses), and the
+    exam office of the school is told (in the same transaction). The registration is locked and read
     again first (lock_registrations): what the refusal weighs (its status, a published grade)
     is then what another transaction recording, publishing or re-grading its grade has
     committed."""
@@ -204,13 +205,14 @@ def set_aside_failing_grade(reg: ExamRegistration, at: datetime):
     return grade
 
 
-def lapse_cases_on(grade, kind: str, link) -> None:
+def lapse_cases_on(grade, kind: str, link, text: str | None = None) -> None:
     """Close as lapsed ("bortfalt") the open cases of `kind` that ask about `grade`, which a
     doctor's note has just set aside (a set_aside_listeners listener: in the note's
     transaction, after it locked the registration): what they ask about is no longer the
     student's result. `link` is the kind's model that names the case and the grade (its
     `case` and `grade` fields). Each is closed through the kind's step (engine.lapse), with
-    its timeline event (lapsed_text) and notifications, and leaves every list of work. The
+    its timeline event (`text`, else lapsed_text) and notifications, and leaves every list of
+    work. The
     cases are held first (PostgreSQL: FOR NO KEY UPDATE), so that a step taken on one at the
     same moment is committed before its state is read here, or waits for the note and finds
     it closed."""
@@ -226,7 +228,7 @@ def lapse_cases_on(grade, kind: str, link) -> None:
     cases = list(query)
     if not cases:
         return
-    text = lapsed_text(grade.registration.exam)
+    text = text or lapsed_text(grade.registration.exam)
 
     def effect(case, event):
         case.staff_due_on = None

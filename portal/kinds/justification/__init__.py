@@ -3,7 +3,17 @@ the examiner(s), answered in writing or orally; receiving it restarts the appeal
 
 from flask import Blueprint
 
-from portal.cases.kinds import Kind, State, Transition, no_status_extras, register, withdrawals
+from portal.cases.kinds import (
+    LAPSE,
+    Kind,
+    State,
+    Transition,
+    lapsed_state,
+    lapses,
+    no_status_extras,
+    register,
+    withdrawals,
+)
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.justification.models import JustificationRequest
 
@@ -28,6 +38,7 @@ register(Kind(
         State("delayed", _l("Delayed – expected date given")),
         State("answered", _l("Answered"), is_open=False),
         State("withdrawn", _l("Withdrawn"), is_open=False),
+        lapsed_state(),
     ],
     transitions=[
         Transition("requested", "route", {"exam_office"}, "with_examiner"),
@@ -35,6 +46,9 @@ register(Kind(
         Transition("with_examiner", "delay", {"examiner"}, "delayed"),
         Transition("delayed", "answer", {"examiner"}, "answered"),
         *withdrawals(["requested"]),
+        # a doctor's note sets the grade aside (views.lapse_requests): there is no longer a
+        # grade to justify, and the examiner is not left with the task
+        *lapses(["requested", "with_examiner", "delayed"]),
     ],
     deciders=frozenset({"exam_office", "examiner"}),
     template="justification/case.html",
@@ -45,6 +59,7 @@ register(Kind(
         "route": _l("Sent to the examiner"),
         "delay": _l("The justification will be late"),
         "answer": _l("Justification given"),
+        LAPSE: _l("The request has lapsed"),
     },
     news={
         "file": _l("A justification of a grade has been asked for."),
@@ -54,9 +69,17 @@ register(Kind(
         "answer": (_l("You have been given the justification of your grade."),
                    _l("The justification of the grade has been given.")),
         "withdraw": _l("The request for a grade justification has been withdrawn."),
+        # (the examiners are among those told: valid absence, never the doctor's note)
+        LAPSE: (_l("Your request for a justification has lapsed: the grade is set aside."),
+                _l("The request for a grade justification has lapsed: the grade is set aside "
+                   "(valid absence).")),
     },
 ))
 
-from portal.kinds.justification import views  # noqa: E402,F401
+from portal.exams import plan  # noqa: E402
+from portal.kinds.justification import views  # noqa: E402
+
+if views.lapse_requests not in plan.set_aside_listeners:
+    plan.set_aside_listeners.append(views.lapse_requests)
 
 __all__ = ["JustificationRequest", "bp"]

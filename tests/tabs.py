@@ -6,13 +6,11 @@ import threading
 from portal.db import database
 
 
-def sent_from_two_tabs_at_once(app, client, held_rows, send):
-    """`send(tab)` from two tabs of the logged-in user (two clients, one session), both
-    under way while another transaction holds `held_rows` (a query; PostgreSQL: its rows,
-    FOR UPDATE; SQLite: the one writer), which it then lets go. The two tabs."""
-    tabs = [client, app.test_client()]
-    tabs[1].set_cookie("session", client.get_cookie("session").value)
-    held, go = threading.Event(), threading.Event()
+def at_once(held_rows, *sends):
+    """Each of `sends` (a function that sends one request: its answer) under way at the same
+    moment while another transaction holds `held_rows` (a query; PostgreSQL: its rows, FOR
+    UPDATE; SQLite: the one writer), which it then lets go. Their answers, in order."""
+    held, go, answers = threading.Event(), threading.Event(), [None] * len(sends)
 
     def hold():
         with database.connection_context(), database.atomic():
@@ -20,17 +18,29 @@ def sent_from_two_tabs_at_once(app, client, held_rows, send):
             held.set()
             go.wait(30)
 
+    def send(i):
+        answers[i] = sends[i]()
+
     holder = threading.Thread(target=hold)
     holder.start()
     assert held.wait(10)
-    senders = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+    senders = [threading.Thread(target=send, args=(i,)) for i in range(len(sends))]
     for thread in senders:
         thread.start()
     for thread in senders:
-        thread.join(1)  # (both under way, waiting for the held rows)
+        thread.join(1)  # (all under way, waiting for the held rows)
     go.set()
     for thread in [holder, *senders]:
         thread.join(30)
+    return answers
+
+
+def sent_from_two_tabs_at_once(app, client, held_rows, send):
+    """`send(tab)` from two tabs of the logged-in user (two clients, one session), both
+    under way while another transaction holds `held_rows`, as at_once. The two tabs."""
+    tabs = [client, app.test_client()]
+    tabs[1].set_cookie("session", client.get_cookie("session").value)
+    at_once(held_rows, *(lambda tab=tab: send(tab) for tab in tabs))
     return tabs
 
 

@@ -9,27 +9,25 @@ appeal after that: no second appeal on it, no page loaded before and sent after,
 second appeal received beside the first brings it back, nor applies a ruling on it twice.
 Two of the staff acting on it at the same moment: one step is taken."""
 
-import threading
 from datetime import date
 
 import pytest
 
 from portal.cases.engine import add_participant, open_case
 from portal.cases.kinds import REGISTRY
-from portal.db import database
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision, Event
 from portal.rules import calendar as cal
 from tests.conftest import Auth
 from tests.factories import make_user
-from tests.grading import make_havbruk, post_form
+from tests.grading import flat, make_havbruk, post_form
+from tests.tabs import at_once
 from tests.test_appeal_dismissal import (
     LATE,
     ORIGINAL,
     WHY,
     _appeal,
     _appeal_the_dismissal,
-    _flat,
     _formal_error,
     _grade_appeal,
     _heard_by_the_principal,
@@ -121,7 +119,7 @@ def _still_dismissed_finally(case):
 
 
 def _refused_as_final(response):
-    html = _flat(response)
+    html = flat(response)
     assert response.status_code == 422, response.status_code
     assert FINAL in html and BOARD_RULE in html
     return html
@@ -160,12 +158,12 @@ def test_a_dismissal_returned_and_then_dismissed_by_the_board_stays_dismissed(
         "password": "demo", "late_explanation": LATE})
     assert again.status_code == 303 and again.location.endswith(f"/cases/{appeal.id}")
     assert Case.select().where(Case.kind == "decision_appeal").count() == 2
-    assert "Klageinstansens avvisning er endelig" in _flat(client.get(page))
+    assert "Klageinstansens avvisning er endelig" in flat(client.get(page))
     auth.logout()
 
     # the principal's ruling, from the appeal's page as loaded before it was sent on
     response = _changed_to_heard(client, auth, csrf, appeal, version=stale)
-    assert response.status_code == 422 and "Forklaringen godtas." in _flat(response)
+    assert response.status_code == 422 and "Forklaringen godtas." in flat(response)
     assert Case.get_by_id(appeal.id).state == "decided"
     _still_dismissed_finally(case)
 
@@ -216,7 +214,7 @@ def test_a_formal_error_dismissal_returned_and_then_dismissed_by_the_body_stays_
     assert not Decision.select().where(Decision.case == second.id).exists()
     _still_dismissed_finally(case)
     auth.login("elev1")
-    html = _flat(client.get(page))
+    html = flat(client.get(page))
     assert "Klageinstansens avvisning er endelig" in html
     assert f"/formal-error-appeals/{case.id}/withdraw" not in html
     auth.logout()
@@ -239,7 +237,7 @@ def test_a_grade_appeal_dismissed_again_after_a_return_answers_to_its_new_dismis
     assert again.id != first.id and Case.get_by_id(case.id).state == "dismissed"
 
     response = _changed_to_heard(client, auth, csrf, _received_besides(hav, first))
-    assert response.status_code == 422 and NO_LONGER in _flat(response)
+    assert response.status_code == 422 and NO_LONGER in flat(response)
     assert Case.get_by_id(case.id).state == "dismissed" and _rulings(case) == 1
 
     _heard_by_the_principal(hav, client, auth, csrf,
@@ -273,7 +271,7 @@ def test_a_dismissal_changed_to_heard_and_sent_on_cannot_be_dismissed_by_the_boa
 
     second = _received_besides(hav, dismissed)
     response = _changed_to_heard(client, auth, csrf, second)
-    assert response.status_code == 422 and NO_LONGER in _flat(response)
+    assert response.status_code == 422 and NO_LONGER in flat(response)
     assert Case.get_by_id(case.id).state == "with_board" and _rulings(case) == 1
 
     auth.login("klage3")
@@ -283,41 +281,12 @@ def test_a_dismissal_changed_to_heard_and_sent_on_cannot_be_dismissed_by_the_boa
     auth.logout()
     assert Case.get_by_id(case.id).state == "decided"
     response = _changed_to_heard(client, auth, csrf, second)
-    assert response.status_code == 422 and NO_LONGER in _flat(response)
+    assert response.status_code == 422 and NO_LONGER in flat(response)
     assert Case.get_by_id(case.id).state == "decided" and _rulings(case) == 1
 
 
 # ---------------------------------------------------------------------------------------------
 # Two of the staff at the same moment
-
-def _at_once(held_rows, *sends):
-    """Each of `sends` (sends one request: its answer) under way at the same moment while
-    another transaction holds `held_rows` (PostgreSQL: its rows, FOR UPDATE; SQLite: the one
-    writer), which it then lets go. Their answers, in order."""
-    held, go, answers = threading.Event(), threading.Event(), [None] * len(sends)
-
-    def hold():
-        with database.connection_context(), database.atomic():
-            assert list(held_rows.for_update() if database.for_update else held_rows)
-            held.set()
-            go.wait(30)
-
-    def send(i):
-        answers[i] = sends[i]()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert held.wait(10)
-    senders = [threading.Thread(target=send, args=(i,)) for i in range(len(sends))]
-    for thread in senders:
-        thread.start()
-    for thread in senders:
-        thread.join(1)  # (all under way, waiting for the held rows)
-    go.set()
-    for thread in [holder, *senders]:
-        thread.join(30)
-    return answers
-
 
 def _staff(client, username, page):
     """Another client (a second member of the staff) logged in as `username`, and its CSRF
@@ -344,7 +313,7 @@ def test_two_principals_at_once_on_a_returned_dismissal_one_step_is_taken(
     assert case.state == "filed"
     first, first_token = _staff(client, "rektor", page)
     second, second_token = _staff(client, "rektor2", page)
-    answers = _at_once(
+    answers = at_once(
         Case.select().where(Case.id == case.id),
         lambda: first.post(f"/decision-appeals/{case.id}/dismiss", data={
             "csrf_token": first_token, "version": case.version,
@@ -360,11 +329,11 @@ def test_two_principals_at_once_on_a_returned_dismissal_one_step_is_taken(
         (Event.case == case.id) & Event.action.in_(("dismiss", "forward")))]
     if case.state == "dismissed":
         assert (decisions, steps) == (2, ["dismiss", "dismiss"])
-        assert "Sendes videre." in _flat(answers[1])
+        assert "Sendes videre." in flat(answers[1])
     else:
         assert case.state == "with_board"
         assert (decisions, steps) == (1, ["dismiss", "forward"])
-        assert "Avvist igjen." in _flat(answers[0])
+        assert "Avvist igjen." in flat(answers[0])
 
 
 def test_two_principals_at_once_change_a_dismissal_on_appeal_once(
@@ -385,7 +354,7 @@ def test_two_principals_at_once_change_a_dismissal_on_appeal_once(
             "csrf_token": token, "version": appeal.version, "outcome": "heard",
             "reasons": reasons})
 
-    answers = _at_once(Case.select().where(Case.id == appeal.id),
+    answers = at_once(Case.select().where(Case.id == appeal.id),
                        change(first, first_token, "Forklaringen godtas."),
                        change(second, second_token, "Godtas også."))
     assert sorted(a.status_code for a in answers) == [303, 422]

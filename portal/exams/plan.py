@@ -10,7 +10,8 @@ from portal.collation import by_name
 from portal.db import database
 from portal.exams.models import Exam, ExamRegistration, ExamSickNote, ExamSickNoteAccess
 from portal.i18n import gettext as _
-from portal.models import RoleGrant, School, SchoolClass, Subject, User, utcnow
+from portal.models import School, SchoolClass, Subject, User, utcnow
+from portal.models.people import holders
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date, latest_moment_before
 
@@ -311,17 +312,6 @@ def no_grade_text(exam: Exam, tell_note: bool = False) -> str:
              "exam gets no grade (%(rule)s).", rule=rule.cite())
 
 
-def exam_office_of(school) -> list[User]:
-    """The active users who are the exam office of `school` (or of every school)."""
-    return list(User.select()
-                .join(RoleGrant, on=(RoleGrant.user == User.id))
-                .where((RoleGrant.role == "exam_office")
-                       & ((RoleGrant.school == school) | RoleGrant.school.is_null())
-                       & User.active)
-                .distinct()
-                .order_by(User.id))
-
-
 def _tell_exam_office(note: ExamSickNote, exam: Exam) -> None:
     """A notification to each of the exam office that a note has come (they arrange the
     postponed exam, havbruk § 4-7), e-mail unless switched off: the e-mail, as for absence,
@@ -331,7 +321,7 @@ def _tell_exam_office(note: ExamSickNote, exam: Exam) -> None:
         from portal.notifications.notify import deliver
     except ImportError:
         return
-    for user in exam_office_of(exam.school_id):
+    for user in holders(exam.school_id, "exam_office"):
         deliver(user, None, "action_needed", "exam_sick_note",
                 dedupe_key=f"exam-sick-note:{note.id}:user:{user.id}")
 

@@ -196,8 +196,8 @@ def adaptations(exam_id):
 def sick_notes():
     """The doctor's notes sent for the exams of the current school year, newest first, of
     each school the user is the exam office of (every school for a grant without one), by
-    school: where the notification of a note leads, and plan.exam_office_of tells just
-    those. (Nothing to decide here: a note takes effect when it is sent,
+    school: where the notification of a note leads, and it tells just those
+    (plan._tell_exam_office). (Nothing to decide here: a note takes effect when it is sent,
     plan.file_sick_note.) One query for the years and one for the notes, however many
     schools and notes."""
     years = SchoolYear.current_of(current_user.schools_as("exam_office"))

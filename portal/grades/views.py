@@ -15,8 +15,8 @@ from portal.grades import deadlines as dl
 from portal.grades.forms import ExaminersForm, PublishForm, grade_label, record_form
 from portal.grades.models import ExamExaminer, Grade
 from portal.i18n import gettext as _
-from portal.kinds.decision_appeal.rules import users_with_role
 from portal.models import School, Subject, User, utcnow
+from portal.models.people import holders
 from portal.rules import calendar as cal
 
 
@@ -247,7 +247,7 @@ def _exam_context(exam, form=None):
         form = record_form(registrations, data=data)
     examiners_form = ExaminersForm()
     examiners_form.examiners.choices = options(
-        (u.id, u.full_name) for u in users_with_role(exam.school, "examiner"))
+        (u.id, u.full_name) for u in holders(exam.school, "examiner"))
     examiners_form.examiners.data = [e.examiner_id for e in exam.examiners]
     is_exam_office = _is_exam_office(exam)
     sick = [reg.id for reg in registrations if plan.has_sick_note(reg)]
@@ -365,7 +365,7 @@ def examiners(exam_id):
     """The exam office names the examiners of an exam."""
     exam = _exam_for(exam_id, current_user, office=True)
     form = ExaminersForm()
-    allowed = {u.id for u in users_with_role(exam.school, "examiner")}
+    allowed = {u.id for u in holders(exam.school, "examiner")}
     form.examiners.choices = options((i, str(i)) for i in allowed)
     if not form.validate_on_submit():
         abort(400)

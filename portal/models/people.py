@@ -93,6 +93,15 @@ class RoleGrant(BaseModel):
         indexes = ((("user", "role", "school"), True),)
 
 
+def holders(school, role: str):
+    """The active users who hold `role` at `school`: granted there, or at every school (a
+    grant without a school: county-wide), as User.has_role reads a grant. By name."""
+    granted = RoleGrant.select(RoleGrant.user).where(
+        (RoleGrant.role == role) & ((RoleGrant.school == school) | RoleGrant.school.is_null()))
+    return (User.select().where(User.active & User.id.in_(granted))
+            .order_by(by_name(User.full_name), User.id))
+
+
 _grants_of = Prepared(lambda user_id: (
     RoleGrant.select(RoleGrant.role, RoleGrant.school, School)
     .join(School, JOIN.LEFT_OUTER)

@@ -5,9 +5,9 @@ from collections import Counter
 from datetime import date
 
 from portal.cases import appeals
-from portal.collation import by_name
 from portal.i18n import lazy_gettext as _l
-from portal.models import Decision, Event, RoleGrant, User
+from portal.models import Decision, Event, User
+from portal.models.people import holders
 from portal.rules.calendar import oslo_date
 from portal.rules.deadlines import Deadline
 
@@ -50,13 +50,6 @@ def answer_deadline(school, received_on: date) -> Deadline:
     return Deadline.after(received_on, school.rules.rule("appeal_board_answer_within"))
 
 
-def users_with_role(school, role: str):
-    return (User.select()
-            .join(RoleGrant, on=(RoleGrant.user == User.id))
-            .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
-            .order_by(by_name(User.full_name), User.id))
-
-
 def conflicts(decision: Decision) -> dict[int, str]:
     """Board members who took part in the decision, with the reason (habilitet,
     forvaltningsloven § 6; member who took part may not sit, [002 § 6-8], [003 § 7-7])."""
@@ -73,7 +66,7 @@ def conflicts(decision: Decision) -> dict[int, str]:
 def board(school, decision: Decision) -> tuple[list[User], list[tuple[User, str]]]:
     """(members who may sit, [(blocked member, reason)])."""
     blocked = conflicts(decision)
-    members = list(users_with_role(school, "appeals_board"))
+    members = list(holders(school, "appeals_board"))
     return ([m for m in members if m.id not in blocked],
             [(m, blocked[m.id]) for m in members if m.id in blocked])
 

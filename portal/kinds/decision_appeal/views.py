@@ -25,6 +25,7 @@ from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.forms import AppealForm, ForwardForm, ReverseForm, board_form
 from portal.kinds.decision_appeal.models import BoardVote, DecisionAppeal
 from portal.models import Case, Decision, SchoolYear, User
+from portal.models.people import holders
 from portal.roles import body_words, student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import format_date
@@ -79,7 +80,7 @@ def _received_already(case_id):
 
 def _file(decision, form, when, on):
     school = decision.case.school
-    principals = [(u, "principal") for u in r.users_with_role(school, "principal")]
+    principals = [(u, "principal") for u in holders(school, "principal")]
     due = r.answer_deadline(school, on).due if "appeal_board_answer_within" in school.rules \
         else None
 

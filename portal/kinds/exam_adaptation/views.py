@@ -31,7 +31,8 @@ from portal.kinds.exam_adaptation.models import (
     ExamAdaptationExam,
     ExamAdaptationItem,
 )
-from portal.models import Attachment, RoleGrant, School, SchoolYear, Subject, User, utcnow
+from portal.models import Attachment, School, SchoolYear, Subject, utcnow
+from portal.models.people import holders
 from portal.roles import student_words
 from portal.rules import calendar
 
@@ -165,8 +166,7 @@ def _elsewhere():
 
 def _file(form, school, year, decider, exams, checked):
     wanted = form.adaptations.data
-    deciders = (User.select().join(RoleGrant, on=(RoleGrant.user == User.id))
-                .where((RoleGrant.role == decider) & (RoleGrant.school == school)))
+    deciders = holders(school, decider)
     title = _("Exam adaptation: %(exams)s",
               exams=_("all exams %(year)s", year=year.name) if form.all_exams.data
               else ", ".join(e.subject.name for e in exams))

@@ -11,7 +11,8 @@ from portal.forms import sent_form_token
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.kinds.follow_up.models import Concern, FollowUp
-from portal.models import Case, Participant, RoleGrant, SchoolClass, User
+from portal.models import Case, Participant, SchoolClass, User
+from portal.models.people import holders
 
 KIND = "follow_up"
 RULE = "follow_up_decision"
@@ -29,17 +30,11 @@ def available(school) -> bool:
     return RULE in school.rules
 
 
-def staff_with_role(school, role: str) -> list[User]:
-    return list(User.select().join(RoleGrant, on=(RoleGrant.user == User.id))
-                .where((RoleGrant.role == role) & (RoleGrant.school == school) & User.active)
-                .order_by(by_name(User.full_name), User.id))
-
-
 def coordinators(student, school, school_year) -> list[User]:
     klass = SchoolClass.of_student(student, school_year)
     if klass is not None and klass.cohort_coordinator_id:
         return [klass.cohort_coordinator]
-    return staff_with_role(school, "cohort_coordinator")
+    return holders(school, "cohort_coordinator")
 
 
 # The parts that meet to decide a follow-up case [000], in the order the record names them.
@@ -117,8 +112,8 @@ def report_concern(student: User, subject, reason: str, reported_by: User | None
             participants = [(u, "cohort_coordinator")
                             for u in coordinators(student, school, school_year)]
             participants += [(u, "department_head")
-                             for u in staff_with_role(school, "department_head")]
-            participants += [(u, "principal") for u in staff_with_role(school, "principal")]
+                             for u in holders(school, "department_head")]
+            participants += [(u, "principal") for u in holders(school, "principal")]
             if reported_by is not None:
                 participants.append((reported_by, "teacher"))
 

@@ -22,7 +22,6 @@ from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
 from portal.grades.models import Grade
 from portal.i18n import gettext as _
-from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.formal_error_appeal import KIND, body_label_words, body_name, bp
 from portal.kinds.formal_error_appeal.forms import (
     OUTCOMES,
@@ -34,6 +33,7 @@ from portal.kinds.formal_error_appeal.forms import (
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.kinds.formal_error_appeal.ruling import GRANTS
 from portal.models import Case, Subject
+from portal.models.people import holders
 from portal.roles import body_words
 from portal.rules import calendar as cal
 from portal.rules.calendar import oslo_date
@@ -92,7 +92,7 @@ def _file(grade, form, when, on):
     from portal.models import SchoolYear
 
     school = grade.registration.exam.school
-    principals = [(u, "principal") for u in users_with_role(school, "principal")]
+    principals = [(u, "principal") for u in holders(school, "principal")]
 
     def effect(case):
         FormalErrorAppeal.create(case=case, grade=grade, learned_on=form.learned_on.data,
@@ -222,7 +222,7 @@ def forward(case_id):
     def effect(case, event):
         FormalErrorAppeal.update(assessment=form.assessment.data.strip()).where(
             FormalErrorAppeal.id == appeal.id).execute()
-        for member in users_with_role(case.school, "appeals_board"):
+        for member in holders(case.school, "appeals_board"):
             add_participant(case, member, "appeals_board")
 
     return take_step(case, "forward", form, actor=current_user._get_current_object(),

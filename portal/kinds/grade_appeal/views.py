@@ -27,12 +27,12 @@ from portal.grades import student_grade_or_404
 from portal.grades.forms import grade_label
 from portal.grades.models import Grade
 from portal.i18n import gettext as _
-from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.grade_appeal import KIND, bp
 from portal.kinds.grade_appeal.forms import AppointForm, GradeAppealForm, RegradeForm
 from portal.kinds.grade_appeal.models import GradeAppeal
 from portal.kinds.justification.models import JustificationRequest
 from portal.models import Case, Event, Participant, SchoolYear, Subject, User
+from portal.models.people import holders
 from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline
@@ -96,7 +96,7 @@ def _file(grade, form, when, on):
     rules = school.rules
     due = Deadline.after(on, rules.rule("regrading_within")).due \
         if "regrading_within" in rules else None
-    office = [(u, "exam_office") for u in users_with_role(school, "exam_office")]
+    office = [(u, "exam_office") for u in holders(school, "exam_office")]
 
     def effect(case):
         GradeAppeal.create(case=case, grade=grade, reasons=(form.reasons.data or "").strip(),
@@ -169,7 +169,7 @@ def case_context(case, parts):
             context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
         form = step_form(AppointForm, case)
         blocked = ineligible_examiners(old)
-        pool = list(users_with_role(case.school, "examiner"))
+        pool = list(holders(case.school, "examiner"))
         form.examiners.choices = options((u.id, u.full_name) for u in pool
                                          if u.id not in blocked)
         context.update(appoint_form=form,

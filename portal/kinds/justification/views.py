@@ -20,11 +20,11 @@ from portal.grades import current_grade, student_grade_or_404
 from portal.grades import deadlines as dl
 from portal.grades.models import ExamExaminer, Grade
 from portal.i18n import gettext as _
-from portal.kinds.decision_appeal.rules import users_with_role
 from portal.kinds.justification import KIND, bp
 from portal.kinds.justification.forms import AnswerForm, RequestForm, RouteForm
 from portal.kinds.justification.models import JustificationRequest
 from portal.models import Participant, SchoolYear, User
+from portal.models.people import holders
 from portal.roles import student_words
 from portal.rules import calendar as cal
 from portal.rules.deadlines import Deadline, format_date
@@ -107,7 +107,7 @@ def _late_learned(deadline, learned) -> str:
 def _file(grade, deadline, learned, on):
     school = grade.registration.exam.school
     due = Deadline.after(on, school.rules.rule("justification_answer_within")).due
-    office = [(u, "exam_office") for u in users_with_role(school, "exam_office")]
+    office = [(u, "exam_office") for u in holders(school, "exam_office")]
 
     def effect(case):
         JustificationRequest.create(case=case, grade=grade, requested_on=on, learned_on=learned,
@@ -174,7 +174,7 @@ def case_context(case, parts):
         # a new grade after an appeal is justified by those who set it, never by the
         # original examiners of the grade it replaced: they are not offered
         others = earlier_setters(grade) - setters
-        school_examiners = [u for u in users_with_role(case.school, "examiner")
+        school_examiners = [u for u in holders(case.school, "examiner")
                             if u.id not in others]
         form.examiners.choices = options((u.id, u.full_name) for u in school_examiners)
         if not form.is_submitted():

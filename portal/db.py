@@ -51,7 +51,7 @@ from peewee import (
 )
 from playhouse.db_url import connect
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, parse_dsn
 
 from portal import collation
 
@@ -414,15 +414,16 @@ def open_database(url: str):
         db = SqlitePool(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL)
         db.register_collation(collation.compare, collation.NAME)  # (portal/collation.py)
     elif url.startswith(("postgres://", "postgresql://")):
-        # the user and password percent-decoded, as libpq (psql, pg_dump) reads the same URL:
-        # a password with `@`, `:`, `/` or `&` in it is written %40, %3A, %2F, %26
-        db = connect(url.replace("postgres://", "postgresql://", 1), unquote_password=True,
-                     unquote_user=True)
+        # The URL read by libpq itself, as psql and pg_dump read the same URL: every part
+        # percent-decoded (a password with `@`, `:`, `/` or `&` in it is written %40, %3A,
+        # %2F, %26; a socket directory as the host, %2Frun%2Fpostgresql), the host's case
+        # kept, and every parameter libpq knows (?sslmode=…, ?host=…) passed on.
+        params = parse_dsn(url)
         # a server that does not answer a new connection within CONNECT_TIMEOUT seconds is
         # down, for the 503 page (portal/errors.py), not a worker stuck until gunicorn kills
         # it; the URL may set its own (?connect_timeout=…)
-        params = {"connect_timeout": CONNECT_TIMEOUT, **db.connect_params}
-        db = PostgresqlPool(db.database, **params, **POOL)
+        params = {"connect_timeout": CONNECT_TIMEOUT, **params}
+        db = PostgresqlPool(params.pop("dbname", None), **params, **POOL)
     else:
         raise ValueError(f"Unsupported database URL scheme: {url.split(':', 1)[0]}")
     return db

@@ -115,19 +115,23 @@ URLS = [
     "?sslmode=verify-full&sslrootcert=/etc/portal/db-ca.pem",
     "postgresql://sk%C3%B8le%40berg:pw@db.example/portal",
     "postgresql://portal@/portal?host=/var/run/postgresql",
+    "postgresql://portal@%2Fvar%2Frun%2FPostgreSQL/portal",  # a socket directory, its case kept
+    "postgresql://portal:pw@DB.Example:5433/sk%C3%B8le%20portal?sslmode=require",
+    "postgres://portal@[::1]/portal",
 ]
 
 
 @pytest.mark.parametrize("url", URLS)
 def test_the_url_is_read_as_libpq_reads_it(url):
-    """The user and password percent-decoded as psql and pg_dump read the same URL
-    (docs/production.md: a password with `@` is written `%40`)."""
+    """Every part percent-decoded as psql and pg_dump read the same URL (docs/production.md:
+    a password with `@` is written `%40`), and every parameter passed on."""
     from psycopg2.extensions import parse_dsn
 
-    params = open_database(url).connect_params
+    pool = open_database(url)
     libpq = parse_dsn(url)
-    for key in ("user", "password", "host"):
-        assert params.get(key) == libpq.get(key), key
+    assert pool.database == libpq.pop("dbname")
+    assert {k: v for k, v in pool.connect_params.items() if k != "connect_timeout"} == libpq
+    assert pool.connect_params["connect_timeout"] == 5  # (unless the URL sets its own)
 
 
 @pytest.mark.postgresql_only
@@ -140,3 +144,28 @@ def test_a_percent_encoded_password_reaches_the_server_decoded(database_url):
         assert pool.connection().info.password == "p@ss&word"
     finally:
         pool.close_all()
+
+
+@pytest.mark.postgresql_only
+def test_a_percent_encoded_database_name_reaches_the_server_decoded(database_url):
+    """A database whose name has a space and a letter outside ASCII, written %20 and %C3%B8
+    in the URL, as libpq reads it."""
+    import psycopg2
+
+    name = "skøle portal"
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"')
+        base = database_url.rsplit("/", 1)[0]
+        pool = open_database(f"{base}/sk%C3%B8le%20portal")
+        try:
+            assert pool.execute_sql("SELECT current_database()").fetchone()[0] == name
+        finally:
+            pool.close_all()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE "{name}"')
+    finally:
+        admin.close()

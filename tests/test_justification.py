@@ -459,11 +459,12 @@ def test_two_tabs_asking_at_the_same_moment_file_one_request(app, hav, client, a
     """The student asks for the justification of one grade from two tabs (two forms, each
     loaded anew) at the same moment. Both requests are under way while another transaction
     holds the school year's case counter (PostgreSQL: its row, FOR UPDATE; SQLite: the one
-    writer), which filing updates. One request is filed; the other tab is led to it. Without
-    the student held and the requests asked again inside the filing's transaction, each
-    found none and filed its own: two requests, and two answers owed, for one grade."""
+    writer), which filing updates. One request is filed; the other tab is told it was not,
+    and led to the one filed. Without the student held and the requests asked again inside
+    the filing's transaction, each found none and filed its own: two requests, and two
+    answers owed, for one grade."""
     from portal.models import CaseCounter, SchoolYear
-    from tests.tabs import sent_from_two_tabs_at_once
+    from tests.tabs import one_form_sent_from_two_tabs_at_once
 
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 1, 22))
     _on(monkeypatch, date(2027, 1, 25))
@@ -471,21 +472,24 @@ def test_two_tabs_asking_at_the_same_moment_file_one_request(app, hav, client, a
                        last_number=0)
     auth.login("elev1")
     url = f"/justifications/new?grade={grade.id}"
-    forms = [client.get(url).get_data(as_text=True) for _ in range(2)]
-    tokens = [re.search(r'name="form_token" type="hidden" value="([^"]+)"', form)[1]
-              for form in forms]
-    assert tokens[0] != tokens[1]
-    answers = []
-
-    def send(tab):
-        form = forms.pop()
-        answers.append(tab.post(url, data={"csrf_token": csrf(form), "form_token": tokens.pop()}))
-
-    sent_from_two_tabs_at_once(app, client, CaseCounter.select(CaseCounter.id), send)
+    answers = one_form_sent_from_two_tabs_at_once(app, client, csrf, url, {},
+                                                  CaseCounter.select(CaseCounter.id))
     [case] = Case.select().where(Case.kind == "justification")
     assert JustificationRequest.select().count() == 1
-    assert [r.status_code for r in answers] == [303, 303]
-    assert all(r.headers["Location"].endswith(f"/cases/{case.id}") for r in answers)
+    assert [r.status_code for _tab, r in answers] == [303, 303]
+    assert all(r.headers["Location"].endswith(f"/cases/{case.id}") for _tab, r in answers)
+    pages = sorted((tab.get(r.headers["Location"]).get_data(as_text=True) for tab, r in answers),
+                   key=lambda page: ASKED_ALREADY in page)
+    assert "Du har bedt om begrunnelse. Den skal gis innen" in pages[0]
+    assert ASKED_ALREADY not in pages[0]
+    assert f"{ASKED_ALREADY} {NOT_FILED}" in pages[1]
+    # an old link to the form: led to the request, told why
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert f"{ASKED_ALREADY} Her er den." in page and f"/cases/{case.id}" in page
+
+
+ASKED_ALREADY = "Begrunnelse for denne karakteren er allerede bedt om."
+NOT_FILED = "Forespørselen du nettopp sendte, er ikke registrert; her er den du har bedt om."
 
 
 def test_withdrawn_after_the_deadline_to_ask_nothing_more_is_asked(hav, client, auth, csrf,

@@ -98,12 +98,12 @@ def filed_once(student, standing, file):
         return file().id, True
 
 
-def received_already(case_id: int, said: str):
+def received_already(case_id: int, said: str, sent: str | None = None):
     """Lead the student to the appeal that stands (the case `case_id`), telling them so
     (`said`: that one is received already, on what): on a form sent, that it was not filed
-    besides (one appeal at a time)."""
+    besides (one appeal at a time; `sent` says so of what is not an appeal)."""
     if request.method == "POST":
-        told = _("The appeal you just sent is not filed; here is the one received.")
+        told = sent or _("The appeal you just sent is not filed; here is the one received.")
     else:
         told = _("Here it is.")
     flash(f"{said} {told}", "info")

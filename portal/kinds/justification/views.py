@@ -37,7 +37,7 @@ def new():
     grade = student_grade_or_404(request.args.get("grade", ""), current_user.id)
     asked = dl.justification_requests(grade)
     if (existing := _standing(asked)) is not None:
-        return redirect(url_for("cases.show", case_id=existing.case_id), code=303)
+        return _asked_already(existing.case_id)
     if not dl.justification_offered(grade):
         abort(404)
     form = RequestForm()
@@ -72,10 +72,11 @@ def new():
             case_id, filed = appeals.filed_once(
                 current_user.id, lambda: _standing(dl.justification_requests(grade)),
                 lambda: _file(grade, deadline, learned, on))
-            if filed:
-                flash(_("You have asked for a justification. It is due by %(date)s.",
-                        date=format_date(JustificationRequest.get(
-                            JustificationRequest.case == case_id).answer_due)), "success")
+            if not filed:
+                return _asked_already(case_id)
+            flash(_("You have asked for a justification. It is due by %(date)s.",
+                    date=format_date(JustificationRequest.get(
+                        JustificationRequest.case == case_id).answer_due)), "success")
             return redirect(url_for("cases.show", case_id=case_id), code=303)
     status = 422 if form.is_submitted() else 200
     rules = grade.registration.exam.school.rules
@@ -84,6 +85,14 @@ def new():
                            limit=limit, learned=learned, published=published, stated=stated,
                            within=rules.rule("justification_request_within"),
                            today=on), status
+
+
+def _asked_already(case_id):
+    """Lead the student to the request for this grade's justification that stands, telling
+    them so (appeals.received_already): from a second tab, or an old link."""
+    return appeals.received_already(
+        case_id, _("A justification of this grade has been asked for already."),
+        sent=_("The request you just sent is not filed; here is the one asked for."))
 
 
 def _standing(asked) -> JustificationRequest | None:

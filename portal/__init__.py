@@ -193,7 +193,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     template_i18n.install(app)  # before anything uses app.jinja_env
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except db.UnreadableDatabaseURL as error:
+        raise ConfigurationError(str(error)) from None
     csrf.init_app(app)
     install_csrf_token(app)  # the session's token signed once per process
     app.session_interface = KeptCookieSessionInterface()  # each cookie checked once per process

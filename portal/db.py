@@ -22,6 +22,7 @@ import weakref
 from pathlib import Path
 
 import peewee
+import psycopg2
 from flask import Flask, after_this_request, g, has_request_context
 from peewee import (
     AutoField,
@@ -404,6 +405,11 @@ def supports_url(url: str) -> bool:
     return url.startswith(URL_SCHEMES)
 
 
+class UnreadableDatabaseURL(ValueError):
+    """A PostgreSQL URL that libpq cannot read. The message repeats none of it: it may hold a
+    password, and the message goes to the log."""
+
+
 def open_database(url: str):
     """A peewee Database for a URL; SQLite gets safe pragmas, both are thread-safe and pool
     their connections."""
@@ -418,7 +424,14 @@ def open_database(url: str):
         # percent-decoded (a password with `@`, `:`, `/` or `&` in it is written %40, %3A,
         # %2F, %26; a socket directory as the host, %2Frun%2Fpostgresql), the host's case
         # kept, and every parameter libpq knows (?sslmode=…, ?host=…) passed on.
-        params = parse_dsn(url)
+        try:
+            params = parse_dsn(url)
+        except psycopg2.ProgrammingError:
+            # (libpq's message quotes the part it could not read: the password, often)
+            raise UnreadableDatabaseURL(
+                "PORTAL_DATABASE_URL cannot be read as a PostgreSQL URL (libpq refuses it). "
+                "In the user, the password and the database name, write % as %25, @ as %40, "
+                ": as %3A, / as %2F and & as %26 (docs/production.md).") from None
         # a server that does not answer a new connection within CONNECT_TIMEOUT seconds is
         # down, for the 503 page (portal/errors.py), not a worker stuck until gunicorn kills
         # it; the URL may set its own (?connect_timeout=…)

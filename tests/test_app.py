@@ -82,6 +82,26 @@ def test_an_unknown_kind_of_database_is_refused_by_name(monkeypatch, url, said):
     assert "s3cret" not in str(refused.value)
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql://portal:50%offS3cret@db.skole.no/portal",  # a % not written %25
+    "postgresql://portal:s3cret@db.skole.no/portal?sslmode=verify-full&bogus=S3cret",
+])
+def test_a_url_libpq_cannot_read_is_refused_without_repeating_it(monkeypatch, url):
+    """libpq's own error quotes the part it could not read (the password, often): the portal
+    says what to write instead, and repeats nothing of the URL, in the message or in the
+    error it was raised from (a traceback in the log would print both)."""
+    from portal import ConfigurationError
+
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app({"DATABASE_URL": url})
+    said = str(refused.value)
+    assert said.startswith("PORTAL_DATABASE_URL cannot be read as a PostgreSQL URL")
+    assert "% as %25, @ as %40" in said
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    assert "S3cret" not in said and "db.skole.no" not in said
+
+
 def test_a_refused_start_says_what_to_set_without_a_traceback(tmp_path):
     """What an operator reads when a flask command (or gunicorn) meets a missing setting:
     the portal's message, not a Python traceback ending in it."""

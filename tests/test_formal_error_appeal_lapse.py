@@ -16,8 +16,9 @@ from tests.grading import flat, make_havbruk, post_form, told
 from tests.test_exam_sick_note_effect import _exam_two_days_ago, _send_note
 
 RULE = "jf. forskriften § 4-6 (2)"  # the havbruk profile's exam_sick_note_within
-WHY = ("Karakteren det er klaget på, er satt til side fordi fraværet er dokumentert "
-       f"({RULE}): den er ikke lenger resultatet, og det er ikke lenger noe å klage på.")
+WHY = ("Karakteren fra eksamen er satt til side fordi fraværet er dokumentert "
+       f"({RULE}): eksamen teller ikke som forsøk, og det er ikke lenger noe for ny sensur "
+       "eller ny eksamen å rette opp.")
 TO_STUDENT = ("Klagen din på formell feil ved eksamen er bortfalt: karakteren er satt til side "
               "fordi fraværet er dokumentert.")
 TO_DECIDERS = ("Klagen på formell feil ved eksamen er bortfalt: karakteren er satt til side "

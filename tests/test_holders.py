@@ -1,6 +1,7 @@
-"""Who holds a role at a school (people.holders): those granted it there and those granted it
-at every school (county-wide), as User.has_role reads a grant; active users only; by name.
-Every kind that makes the holders of a role part of a case asks this one function."""
+"""Who holds a role at a school (people.holders): those granted it there and, for a role a
+county holds (the exam office, the appeals body, examiners), those granted it at every school;
+active users only; by name. Every kind that makes the holders of a role part of a case asks
+this one function."""
 
 from datetime import timedelta
 
@@ -45,3 +46,13 @@ def test_a_county_wide_exam_office_is_part_of_a_justification_request(
     auth.logout()
     auth.login("fylke")
     assert client.get(f"/cases/{case.id}").status_code == 200
+
+
+def test_a_schools_own_role_granted_county_wide_makes_no_one_part_of_its_cases(db):
+    """A county-wide principal is not made part of every follow-up and exam adaptation (with
+    its health documents) at every school: the school's own principal decides."""
+    hav = make_havbruk()
+    make_user("fylke", ["principal", "department_head", "appeals_board"], None, "Åse Fylke")
+    assert [u.username for u in holders(hav.school, "principal")] == ["rektor"]
+    assert [u.username for u in holders(hav.school, "department_head")] == []
+    assert "fylke" in [u.username for u in holders(hav.school, "appeals_board")]

@@ -206,14 +206,14 @@ def set_aside_failing_grade(reg: ExamRegistration, at: datetime):
     return grade
 
 
-def lapse_cases_on(grade, kind: str, link, text: str | None = None) -> None:
+def lapse_cases_on(grade, kind: str, link, why: Callable[[], str] | None = None) -> None:
     """Close as lapsed ("bortfalt") the open cases of `kind` that ask about `grade`, which a
     doctor's note has just set aside (a set_aside_listeners listener: in the note's
     transaction, after it locked the registration): what they ask about is no longer the
     student's result. `link` is the kind's model that names the case and the grade (its
     `case` and `grade` fields). Each is closed through the kind's step (engine.lapse), with
-    its timeline event (`text`, else lapsed_text) and notifications, and leaves every list of
-    work. The
+    its timeline event (the text `why` gives, else lapsed_text) and notifications, and leaves
+    every list of work. The
     cases are held first (PostgreSQL: FOR NO KEY UPDATE), so that a step taken on one at the
     same moment is committed before its state is read here, or waits for the note and finds
     it closed."""
@@ -229,7 +229,7 @@ def lapse_cases_on(grade, kind: str, link, text: str | None = None) -> None:
     cases = list(query)
     if not cases:
         return
-    text = text or lapsed_text(grade.registration.exam)
+    text = why() if why is not None else lapsed_text(grade.registration.exam)
 
     def effect(case, event):
         case.staff_due_on = None

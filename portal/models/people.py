@@ -93,11 +93,23 @@ class RoleGrant(BaseModel):
         indexes = ((("user", "role", "school"), True),)
 
 
+# Roles a county holds for all its schools: the county's exam office, its appeals body, the
+# examiners it appoints. A grant of one without a school makes its holder part of the cases of
+# every school that the role takes part in (holders). A school's own roles (principal,
+# department head, coordinators, teachers) granted without a school are not: the principal
+# who decides a school's case is that school's, and a county-wide grant of it would make one
+# person part of every follow-up and every exam adaptation, with its health documents, at
+# every school.
+COUNTY_ROLES = frozenset({"exam_office", "appeals_board", "examiner"})
+
+
 def holders(school, role: str):
-    """The active users who hold `role` at `school`: granted there, or at every school (a
-    grant without a school: county-wide), as User.has_role reads a grant. By name."""
-    granted = RoleGrant.select(RoleGrant.user).where(
-        (RoleGrant.role == role) & ((RoleGrant.school == school) | RoleGrant.school.is_null()))
+    """The active users who hold `role` at `school`, by name: granted there, or, for a role a
+    county holds (COUNTY_ROLES), at every school (a grant without a school)."""
+    at = RoleGrant.school == school
+    if role in COUNTY_ROLES:
+        at |= RoleGrant.school.is_null()
+    granted = RoleGrant.select(RoleGrant.user).where((RoleGrant.role == role) & at)
     return (User.select().where(User.active & User.id.in_(granted))
             .order_by(by_name(User.full_name), User.id))
 

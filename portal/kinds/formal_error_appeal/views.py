@@ -182,13 +182,26 @@ def refuse_if_set_aside(appeal, outcome: str) -> None:
     remedy. An open appeal lapses with the note (lapse_appeals); one opened again afterwards
     (a ruling returning the principal's decision) meets this, read in the step's transaction."""
     if outcome in GRANTS and Grade.get_by_id(appeal.grade_id).is_set_aside:
-        raise StepRefused(plan.lapsed_text(appeal.grade.registration.exam))
+        raise StepRefused(set_aside_text(appeal.grade.registration.exam))
 
 
 def lapse_appeals(grade, exam) -> None:
     """Close as lapsed ("bortfalt") the open appeal on a formal error at the exam of `grade`,
     which a doctor's note has just set aside (plan.set_aside_listeners)."""
-    plan.lapse_cases_on(grade, KIND, FormalErrorAppeal)
+    plan.lapse_cases_on(grade, KIND, FormalErrorAppeal, why=lambda: set_aside_text(exam))
+
+
+def set_aside_text(exam) -> str:
+    """Why an appeal on a formal error at `exam` has nothing left to remedy once its grade is
+    set aside, naming the rule of the exam's profile: its lapse, and a grant refused."""
+    profile = exam.school.rules
+    if plan.SICK_NOTE_RULE not in profile:
+        return _("The grade of the exam is set aside because the absence is documented: the "
+                 "exam does not count as an attempt, and there is nothing left for a new grading "
+                 "or a new exam to remedy.")
+    return _("The grade of the exam is set aside because the absence is documented (%(rule)s): "
+             "the exam does not count as an attempt, and there is nothing left for a new "
+             "grading or a new exam to remedy.", rule=profile.rule(plan.SICK_NOTE_RULE).cite())
 
 
 @bp.route("/<int:case_id>/grant", methods=["POST"])

@@ -322,4 +322,4 @@ def lapse_requests(grade, exam) -> None:
     to justify. Its text says only what the examiners may know: valid absence
     (plan.set_aside_text), not that a note was sent."""
     plan.lapse_cases_on(grade, KIND, JustificationRequest,
-                        text=plan.set_aside_text(grade, exam.school))
+                        why=lambda: plan.set_aside_text(grade, exam.school))

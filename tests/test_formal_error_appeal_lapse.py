@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from portal.exams import plan
+from portal.exams.models import ExamRegistration
 from portal.grades.models import Grade
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.models import Case, Decision, Event
@@ -124,6 +126,8 @@ def test_no_new_grading_or_exam_is_granted_for_a_grade_set_aside(hav, client, au
     case = _forward(client, auth, csrf, _appeal(client, auth, csrf, fail))
     Grade.update(set_aside_at=cal.utcnow(), set_aside_because="documented_absence").where(
         Grade.id == fail.id).execute()
+    ExamRegistration.update(status=plan.SICK_DOCUMENTED).where(
+        ExamRegistration.id == fail.registration_id).execute()
     auth.login("klage1")
     page = f"/cases/{case.id}"
     for outcome in ("new_grading", "new_exam"):
@@ -140,3 +144,19 @@ def test_no_new_grading_or_exam_is_granted_for_a_grade_set_aside(hav, client, au
     assert response.status_code == 303
     assert (Case.get_by_id(case.id).state, FormalErrorAppeal.get().outcome) == (
         "decided", "rejected")
+
+
+def test_an_appeal_on_a_grade_an_appeal_replaced_lapses_with_the_new_grade(
+        hav, client, auth, csrf):
+    """The appeal names the grade it was filed on; a grade appeal's new grade replaced it, and
+    the note sets the new one aside: the exam's result is gone all the same."""
+    _exam, fail = _exam_two_days_ago(hav)
+    case = _appeal(client, auth, csrf, fail)
+    new = Grade.create(registration=fail.registration_id, grade="F", graded_by=hav.sensor2,
+                       published_at=fail.published_at, channel="electronic",
+                       origin="regrading", is_final=True)
+    Grade.update(replaced_by=new).where(Grade.id == fail.id).execute()
+    _send_note(client, auth, csrf, fail.registration)
+    auth.logout()
+    assert Grade.get_by_id(new.id).is_set_aside
+    _lapsed(case, "filed")

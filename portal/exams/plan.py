@@ -209,8 +209,9 @@ def set_aside_failing_grade(reg: ExamRegistration, at: datetime):
 def lapse_cases_on(grade, kind: str, link, why: Callable[[], str] | None = None) -> None:
     """Close as lapsed ("bortfalt") the open cases of `kind` that ask about `grade`, which a
     doctor's note has just set aside (a set_aside_listeners listener: in the note's
-    transaction, after it locked the registration): what they ask about is no longer the
-    student's result. `link` is the kind's model that names the case and the grade (its
+    transaction, after it locked the registration), or about an earlier grade of its
+    registration that it replaced (an appeal's new grade): what they ask about is no longer
+    the student's result. `link` is the kind's model that names the case and the grade (its
     `case` and `grade` fields). Each is closed through the kind's step (engine.lapse), with
     its timeline event (the text `why` gives, else lapsed_text) and notifications, and leaves
     every list of work. The
@@ -219,11 +220,14 @@ def lapse_cases_on(grade, kind: str, link, why: Callable[[], str] | None = None)
     it closed."""
     from portal.cases.engine import lapse
     from portal.cases.kinds import LAPSE, get_kind
+    from portal.grades.models import Grade
     from portal.models import Case
 
     lapsing = [t.state for t in get_kind(kind).transitions if t.action == LAPSE]
     query = (Case.select().join(link, on=(link.case == Case.id))
-             .where((link.grade == grade.id) & Case.state.in_(lapsing)).order_by(Case.id))
+             .join(Grade, on=(link.grade == Grade.id))
+             .where((Grade.registration == grade.registration_id) & Case.state.in_(lapsing))
+             .order_by(Case.id))
     if database.for_update:
         query = query.for_update("FOR NO KEY UPDATE")
     cases = list(query)

@@ -177,12 +177,14 @@ def _invalid(context):
 
 
 def refuse_if_set_aside(appeal, outcome: str) -> None:
-    """A new grading or a new exam is not granted for a grade a doctor's note has set aside
-    (plan.set_aside_failing_grade): the exam counts as no attempt, so there is nothing left to
-    remedy. An open appeal lapses with the note (lapse_appeals); one opened again afterwards
-    (a ruling returning the principal's decision) meets this, read in the step's transaction."""
-    if outcome in GRANTS and Grade.get_by_id(appeal.grade_id).is_set_aside:
-        raise StepRefused(set_aside_text(appeal.grade.registration.exam))
+    """A new grading or a new exam is not granted for an exam a doctor's note has documented
+    the absence from (plan.has_sick_note: its grade, or the grade an appeal gave in its place,
+    is set aside): the exam counts as no attempt, so there is nothing left to remedy. An open
+    appeal lapses with the note (lapse_appeals); one opened again afterwards (a ruling
+    returning the principal's decision) meets this, read in the step's transaction."""
+    registration = appeal.grade.registration
+    if outcome in GRANTS and plan.has_sick_note(ExamRegistration.get_by_id(registration.id)):
+        raise StepRefused(set_aside_text(registration.exam))
 
 
 def lapse_appeals(grade, exam) -> None:

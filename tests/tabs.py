@@ -6,15 +6,18 @@ import threading
 from portal.db import database
 
 
-def at_once(held_rows, *sends):
+def at_once(held_rows, *sends, while_held=None):
     """Each of `sends` (a function that sends one request: its answer) under way at the same
     moment while another transaction holds `held_rows` (a query; PostgreSQL: its rows, FOR
-    UPDATE; SQLite: the one writer), which it then lets go. Their answers, in order."""
+    UPDATE; SQLite: the one writer), which it then lets go; `while_held()` is done in that
+    transaction, before the requests are sent. Their answers, in order."""
     held, go, answers = threading.Event(), threading.Event(), [None] * len(sends)
 
     def hold():
         with database.connection_context(), database.atomic():
             assert list(held_rows.for_update() if database.for_update else held_rows)
+            if while_held is not None:
+                while_held()
             held.set()
             go.wait(30)
 

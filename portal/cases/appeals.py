@@ -86,16 +86,41 @@ def sent_complete(form, when: Timeliness, valid: bool) -> bool:
     return valid and explained
 
 
-def filed_once(student, standing, file):
+class GradeGone(Exception):
+    """The grade a filing asks about is no longer the student's result (grade_gone)."""
+
+
+def filed_once(student, standing, file, grade=None):
     """File an appeal with `file()` (its Case) unless `standing()` finds the appeal that
     stands already (its row), asked again inside the filing's transaction with the student
     held (engine.hold_student): two appeals sent at the same moment, from two tabs, each
-    found none before filing and filed their own. (case id, whether it was filed now)."""
+    found none before filing and filed their own. (case id, whether it was filed now).
+
+    On a `grade`, its exam registration is locked next (plan.lock_registrations, as a doctor's
+    note, which sets a failing grade aside, locks it first) and the grade read again: one a
+    note set aside meanwhile, whose open appeals lapsed in the note's transaction, or an
+    appeal's new grade replaced, raises GradeGone, and nothing is filed."""
     with database.atomic():
         hold_student(student)
+        if grade is not None:
+            from portal.exams import plan
+            from portal.exams.models import ExamRegistration
+            from portal.grades.models import Grade
+
+            plan.lock_registrations(ExamRegistration.id == grade.registration_id)
+            if not Grade.select().where((Grade.id == grade.id) & Grade.stands()).exists():
+                raise GradeGone()
         if (appeal := standing()) is not None:
             return appeal.case_id, False
         return file().id, True
+
+
+def grade_gone():
+    """Lead a student whose filing found its grade no longer their result (GradeGone) to
+    their grades, which say what became of it."""
+    flash(_("The grade you sent this about is no longer your result, so nothing was filed. "
+            "Your grades show what became of it."), "error")
+    return redirect(url_for("grades.mine"), code=303)
 
 
 def received_already(case_id: int, said: str, sent: str | None = None):

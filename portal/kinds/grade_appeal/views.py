@@ -65,8 +65,11 @@ def new():
     form = GradeAppealForm()
     if (when is not None and appeals.sent_complete(form, when, form.validate_on_submit())
             and form.signature_ok(current_user)):
-        case_id, filed = appeals.filed_once(current_user.id, lambda: _appeal_of(grade),
-                                            lambda: _file(grade, form, when, on))
+        try:
+            case_id, filed = appeals.filed_once(current_user.id, lambda: _appeal_of(grade),
+                                                lambda: _file(grade, form, when, on), grade)
+        except appeals.GradeGone:
+            return appeals.grade_gone()
         if not filed:  # (sent from another tab at the same moment)
             return _received_already(case_id)
         flash(_("Your appeal is received. New examiners will grade your work; the new grade "

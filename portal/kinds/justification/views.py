@@ -69,9 +69,12 @@ def new():
         elif form.validate():
             # asked again with the student held: a request from another tab at the same
             # moment is filed first and found here (each found none and filed its own)
-            case_id, filed = appeals.filed_once(
-                current_user.id, lambda: _standing(dl.justification_requests(grade)),
-                lambda: _file(grade, deadline, learned, on))
+            try:
+                case_id, filed = appeals.filed_once(
+                    current_user.id, lambda: _standing(dl.justification_requests(grade)),
+                    lambda: _file(grade, deadline, learned, on), grade)
+            except appeals.GradeGone:
+                return appeals.grade_gone()
             if not filed:
                 return _asked_already(case_id)
             flash(_("You have asked for a justification. It is due by %(date)s.",

@@ -87,3 +87,18 @@ def test_the_history_table_is_found_where_the_search_path_finds_it(app, db):
         database.execute_sql("SET LOCAL search_path TO portal_own")
         assert pending_migrations() == ALL
         txn.rollback()
+
+
+@pytest.mark.postgresql_only
+def test_healthz_db_says_a_database_that_takes_no_writes_is_not_ok(app, client, db):
+    """A standby the URL reached after a failover answers every query and refuses every
+    change: as one whose transactions are read-only (default_transaction_read_only), it is
+    503, naming why."""
+    with database.atomic() as txn:
+        database.execute_sql("SET TRANSACTION READ ONLY")
+        response = client.get("/healthz/db")
+        txn.rollback()
+    assert response.status_code == 503
+    assert response.text.startswith("database is read-only (transaction_read_only = on")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get("/healthz/db").text == "ok"

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from portal.cases.access import LISTING_ORDER, parts_of_text, visible_cases
 from portal.cases.filing import student_schools
 from portal.cases.kinds import REGISTRY, title_seen_by
-from portal.db import Prepared, check_schema, database
+from portal.db import Prepared, check_schema, database, is_postgresql
 from portal.filters import kind_choices
 from portal.models import Case, CaseListing
 
@@ -52,8 +52,19 @@ def healthz_db():
     page, portal/errors.py) and has every migration of this server's code (else 503 naming
     those missing: the release's `flask db-upgrade` was not run, and pages that read what
     they add fail). Not for the load balancer: with the database away it would take every
-    server out, where each can still tell its users what is going on."""
-    database.execute_sql("SELECT 1").fetchall()
+    server out, where each can still tell its users what is going on. A PostgreSQL that
+    takes no writes (a standby the URL reached after a failover, or
+    default_transaction_read_only set) is 503 too: every change users make would fail; one
+    statement asks both."""
+    if is_postgresql():
+        [(read_only,)] = database.execute_sql(
+            "SELECT current_setting('transaction_read_only')").fetchall()
+        if read_only == "on":
+            return ("database is read-only (transaction_read_only = on: a standby, or "
+                    "default_transaction_read_only set): every change would fail", 503,
+                    {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"})
+    else:
+        database.execute_sql("SELECT 1").fetchall()
     pending = check_schema(current_app)
     if pending:
         return (f"migrations pending: {', '.join(pending)} (run flask db-upgrade)", 503,

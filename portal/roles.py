@@ -128,9 +128,11 @@ FIRST_INSTANCE = _l("the first instance")
 
 
 def first_instance_words(name: str | None = None) -> dict[str, str]:
-    """The placeholder %(first)s for the first instance `name` (the profile's, written as it
-    is named inside a sentence), or the generic word when None."""
-    return {"first": name or str(FIRST_INSTANCE)}
+    """The placeholders %(first)s and %(First)s (at a sentence's start) for the first instance
+    `name` (the profile's, written as it is named inside a sentence), or the generic word when
+    None."""
+    first = name or str(FIRST_INSTANCE)
+    return {"first": first, "First": first[:1].upper() + first[1:]}
 
 
 def generic_words() -> dict[str, str]:

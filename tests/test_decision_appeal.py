@@ -811,6 +811,25 @@ def _status_block(html: str) -> str:
     return " ".join(block.split())
 
 
+def test_the_news_of_a_change_in_the_students_favour_names_the_first_instance(
+        bodies, client, auth, csrf, monkeypatch):
+    """Who changed the decision, as the profile names the first instance (NKI: the
+    undervisningsdirektør), not a fixed "rektor"."""
+    s, _body = bodies
+    d, case = _filed(s, client, auth, csrf, monkeypatch, outcome="partly_granted")
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/decision-appeals/{case.id}/reverse",
+                     {"version": case.version, "outcome": "granted", "reasons": "Medhold."}
+                     ).status_code == 303
+    auth.logout()
+    First = {"nki": "Undervisningsdirektør", "vgs": "Rektor"}[s.school.profile]
+    auth.login("elev1")
+    listed = " ".join(client.get("/notifications/").get_data(as_text=True).split())
+    assert f"{First} har endret vedtaket til gunst for deg." in listed
+    if First != "Rektor":
+        assert "Rektor har endret" not in listed
+
+
 def test_the_appeal_names_the_body_its_letter_names(bodies, client, auth, csrf, monkeypatch):
     s, Body = bodies
     body = Body[0].lower() + Body[1:] if Body[1].islower() else Body  # (inside a sentence)

@@ -172,8 +172,9 @@ register(Kind(
     },
     news={
         "file": _l("A new appeal on a decision has been received."),
-        "reverse": (_l("The principal has changed the decision in your favour."),
-                    _l("The principal has changed the appealed decision.")),
+        # (%(First)s: the first instance the school's profile names, label_words)
+        "reverse": (_l("%(First)s has changed the decision in your favour."),
+                    _l("%(First)s has changed the appealed decision.")),
         "forward": (_l("Your appeal has been sent to %(body)s."),
                     _l("The appeal on a decision has been sent to %(body)s.")),
         "decide": (_l("%(Body)s has decided your appeal."),

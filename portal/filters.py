@@ -180,14 +180,21 @@ def _labels() -> dict:
 
 
 def state_label(case, words=()) -> str:
-    """What `case`'s state is called; one that names more of its case, what `words` says
-    ((placeholder, text) pairs, the case's Kind.label_words: the appeals body, %(body)s), else
-    its generic word (a list, which reads no more of the case than its row)."""
+    """What `case`'s state is called: with `words` ((placeholder, text) pairs, the case's
+    Kind.label_words: the appeals body, %(body)s; the first instance, %(first)s), its named
+    label where it has one (State.named), naming what they say; without, the list's label,
+    with the generic word for what it names (a list reads no more of a case than its row)."""
     cache = _labels()
     key = ("state", case.kind, case.state, *words)
     if key not in cache:
         kind = REGISTRY.get(case.kind)
-        label = str(kind.state(case.state).label) if kind else case.state
+        state = kind.state(case.state) if kind else None
+        if state is None:
+            label = case.state
+        elif words and state.named is not None:
+            label = str(state.named)
+        else:
+            label = str(state.label)
         if "%(" in label:
             label = label % {**generic_words(), **dict(words)}
         cache[key] = label

@@ -37,15 +37,24 @@ PARTS = {
 BODY_PARTS = {
     "appeals_board": "%(Body)s",
     "board_recused": _l("Member of %(body)s, recused"),
+    # the principal, where the case names who considers an appeal first (%(First)s: NKI's
+    # undervisningsdirektør), by that name
+    "principal": "%(First)s",
 }
 
 
 def part_label(part: str, words: dict | None = None) -> str:
     """What a case's timeline calls `part`; a member of the body that hears the appeal by that
-    body's name where `words` (the case's label words) names it (BODY_PARTS)."""
-    if words and "Body" in words and part in BODY_PARTS:
+    body's name, and the first instance by its name, where `words` (the case's label words)
+    names them (BODY_PARTS)."""
+    if words and _NAMED_BY.get(part) in words:
         return str(BODY_PARTS[part]) % words
     return str(PARTS.get(part, part))
+
+
+# the word of the case's label words each of BODY_PARTS is named by (a kind may name the body
+# and not the first instance)
+_NAMED_BY = {"appeals_board": "Body", "board_recused": "Body", "principal": "First"}
 
 
 # A part as a sentence names the one who acted in it ("%(Who)s asks for more documentation"):

@@ -815,7 +815,7 @@ def test_a_late_formal_error_grant_changed_on_appeal_leaves_lateness_open(hav, c
     assert case.state == "granted"
     assert FormalErrorAppeal.get(FormalErrorAppeal.case == case.id).outcome == "new_exam"
     auth.login("elev1")
-    assert ("Rektors vedtak i klagen din på formell feil ved eksamen er endret etter klage."
+    assert ("Vedtaket fra rektor i klagen din på formell feil ved eksamen er endret etter klage."
             in flat(client.get("/notifications/")))
     auth.logout()
     DecisionAppeal.delete().execute()  # (appealed again, to be returned)

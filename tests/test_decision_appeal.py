@@ -865,13 +865,15 @@ def test_the_appeal_names_the_body_its_letter_names(bodies, client, auth, csrf, 
     if first != "rektor":
         assert "rektors vurdering" not in html.lower()
     assert _status_block(seen(status)) == _status_block(html)  # (the live fragment alike)
-    # the state, which lists show without the decision: the generic word, true of any body
-    assert "Hos klageinstansen" in _status_block(html)
+    # the state: on the page and its status, the body the letter names; in a list, which
+    # reads no decision, the generic word, true of any body
+    assert f"Hos {body}" in _status_block(html)
     auth.logout()
 
     auth.login("elev1")
     listed = seen("/notifications/")
     assert f"Klagen din er sendt til {body}." in listed
+    assert "Hos klageinstansen" in seen("/home")
     auth.logout()
 
     auth.login("klage3")

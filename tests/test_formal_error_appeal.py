@@ -46,6 +46,17 @@ def _file(client, csrf, grade, learned="2027-03-04", **extra):
         "confirm": "y", "password": "demo", **extra})
 
 
+def _filed(s, client, auth, csrf, monkeypatch):
+    """elev1's grade published on 1 March 2027, and their appeal on a formal error at its
+    exam, filed on the 10th: (the grade, the appeal's case)."""
+    grade = make_grade(s, make_exam(s), s.elev1, published=date(2027, 3, 1))
+    _on(monkeypatch, date(2027, 3, 10))
+    auth.login("elev1")
+    assert _file(client, csrf, grade).status_code == 303
+    auth.logout()
+    return grade, Case.get(Case.kind == "formal_error_appeal")
+
+
 def test_late_needs_an_explanation_with_date_and_rule(hav, client, auth, csrf, monkeypatch):
     grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
     _on(monkeypatch, date(2027, 3, 31))
@@ -221,12 +232,7 @@ def test_learned_on_the_day_of_the_exam(hav, client, auth, csrf, monkeypatch):
 
 
 def test_principal_grants_new_exam_for_all(hav, client, auth, csrf, monkeypatch):
-    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
-    _on(monkeypatch, date(2027, 3, 10))
-    auth.login("elev1")
-    assert _file(client, csrf, grade).status_code == 303
-    auth.logout()
-    case = Case.get(Case.kind == "formal_error_appeal")
+    grade, case = _filed(hav, client, auth, csrf, monkeypatch)
     auth.login("rektor")
     page = f"/cases/{case.id}"
     r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/grant",
@@ -248,12 +254,7 @@ def test_principal_grants_new_exam_for_all(hav, client, auth, csrf, monkeypatch)
 
 
 def test_forwarded_and_rejected_by_the_board(hav, client, auth, csrf, monkeypatch):
-    grade = make_grade(hav, make_exam(hav), hav.elev1, published=date(2027, 3, 1))
-    _on(monkeypatch, date(2027, 3, 10))
-    auth.login("elev1")
-    assert _file(client, csrf, grade).status_code == 303
-    auth.logout()
-    case = Case.get(Case.kind == "formal_error_appeal")
+    grade, case = _filed(hav, client, auth, csrf, monkeypatch)
     auth.login("rektor")
     page = f"/cases/{case.id}"
     r = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward",
@@ -388,6 +389,28 @@ def _status_block(html: str) -> str:
     return " ".join(block.split())
 
 
+FIRST = {"havbruk": "rektor", "nki": "undervisningsdirektør", "vgs": "rektor"}
+
+
+def test_the_grant_names_the_first_instance_its_profile_names(bodies, client, auth, csrf,
+                                                               monkeypatch):
+    s, _body = bodies
+    grade, case = _filed(s, client, auth, csrf, monkeypatch)
+    auth.login("rektor")
+    page = f"/cases/{case.id}"
+    assert post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/grant",
+                     {"version": case.version, "outcome": "new_grading", "scope": "one",
+                      "reasons": "Feil i oppgavesettet."}).status_code == 303
+    first = FIRST[s.school.profile]
+    timeline = " ".join(client.get(page).get_data(as_text=True).split())
+    assert f"Medhold fra {first}" in timeline[timeline.index('id="timeline-heading"'):]
+    auth.logout()
+    auth.login("elev1")
+    told = " ".join(client.get("/notifications/").get_data(as_text=True).split())
+    assert (f"{first[:1].upper() + first[1:]} har gitt deg medhold i klagen på formell feil ved "
+            "eksamen.") in told
+
+
 def test_the_appeal_names_the_body_its_profile_names(bodies, client, auth, csrf, monkeypatch):
     from portal.notifications.models import Outbox
     from tests.factories import give_emails
@@ -395,12 +418,7 @@ def test_the_appeal_names_the_body_its_profile_names(bodies, client, auth, csrf,
     s, Body = bodies
     body = Body[0].lower() + Body[1:] if Body[1].islower() else Body  # (inside a sentence)
     give_emails(s.elev1)
-    grade = make_grade(s, make_exam(s), s.elev1, published=date(2027, 3, 1))
-    _on(monkeypatch, date(2027, 3, 10))
-    auth.login("elev1")
-    assert _file(client, csrf, grade).status_code == 303
-    auth.logout()
-    case = Case.get(Case.kind == "formal_error_appeal")
+    grade, case = _filed(s, client, auth, csrf, monkeypatch)
     page, status = f"/cases/{case.id}", f"/cases/{case.id}/status"
     pages = []
 
@@ -412,10 +430,18 @@ def test_the_appeal_names_the_body_its_profile_names(bodies, client, auth, csrf,
     auth.login("rektor")
     html = seen(page)
     assert f"Send til {body}" in html and f"Din vurdering (sendes til {body})" in html
+    # with the first instance its profile names (NKI: the undervisningsdirektør, pkt. 8.3)
+    first = FIRST[s.school.profile]
+    assert f"Mottatt – hos {first}" in _status_block(html)
+    assert f"<dd>{first[:1].upper() + first[1:]}</dd>" in html  # ("Nå hos")
     response = post_form(client, csrf, page, f"/formal-error-appeals/{case.id}/forward",
                          {"version": case.version, "assessment": "Ikke en formell feil."})
     assert response.status_code == 303
     html = seen(page)
+    assert f"<h3>Vurderingen fra {first}</h3>" in html
+    if first != "rektor":
+        # (the principal's part named so in the timeline; "Rita Rektor" is only her name)
+        assert "rektor" not in html.lower().replace("rita rektor", "")
     assert f"Klagen er sendt til {body}." in html  # (the flash)
     assert f"Hos {body}" in _status_block(html)  # the state, where the case's school is read
     assert f"Sendt til {body}" in _status_block(html)

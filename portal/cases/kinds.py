@@ -43,9 +43,15 @@ class Transition:
 
 @dataclass(frozen=True)
 class State:
+    """A state of a kind's cases. `label` is what a list calls it, which reads no more of a
+    case than its row; `named`, where given, what the case's page and its status call it,
+    naming what the case's words say (Kind.label_words: %(first)s, %(body)s), which the
+    list's label can only say in general."""
+
     code: str
     label: str
     is_open: bool = True
+    named: str | None = None
 
 
 @dataclass

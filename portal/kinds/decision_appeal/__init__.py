@@ -124,12 +124,15 @@ register(Kind(
     label=_l("Appeal on a decision"),
     initial="filed",
     states=[
-        State("filed", _l("Received – with the principal")),
-        # (the states name the body in the generic word: the lists that show them read no
-        # decision; the page, the timeline and the news name the body the letter names)
-        State("with_board", _l("With the appeals body")),
+        # (the lists, which read no decision nor school, name the body in the generic word and
+        # the first instance as most profiles do; the page and its status name those the
+        # letter and the profile name: State.named, with label_words)
+        State("filed", _l("Received – with the principal"),
+              named=_l("Received – with %(first)s")),
+        State("with_board", _l("With the appeals body"), named=_l("With %(body)s")),
         State("reversed", _l("Changed in your favour"), is_open=False),
-        State("decided", _l("Decided by the appeals body"), is_open=False),
+        State("decided", _l("Decided by the appeals body"), is_open=False,
+              named=_l("Decided by %(body)s")),
         dismissal.state(),
         State("withdrawn", _l("Withdrawn"), is_open=False),
     ],

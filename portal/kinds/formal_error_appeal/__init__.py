@@ -21,7 +21,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.kinds.formal_error_appeal.forms import OUTCOMES
 from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.models import Case, School
-from portal.roles import body_words
+from portal.roles import body_words, first_instance_words
 from portal.rules import get_profile
 
 KIND = "formal_error_appeal"
@@ -47,19 +47,34 @@ def body_name(rules) -> str:
     return str(rules.value(key))
 
 
+def first_instance_name(rules) -> str:
+    """Who considers an appeal on a formal error at an exam first under the rule profile
+    `rules`, and may grant it: its own where the profile names one (NKI: the
+    undervisningsdirektør, eksamensreglementet pkt. 8.3), else the first instance of the
+    school's decisions (rektor; "fagskolen")."""
+    key = ("formal_error_first_instance" if "formal_error_first_instance" in rules
+           else "decision_appeal_first_instance")
+    return str(rules.value(key))
+
+
+def words_of(rules) -> dict[str, str]:
+    """What the kind's labels and news name of an appeal under the rule profile `rules`: its
+    body (%(body)s, %(Body)s) and its first instance (%(first)s, %(First)s)."""
+    return {**body_words(body_name(rules)), **first_instance_words(first_instance_name(rules))}
+
+
 def body_label_words(school) -> tuple:
     """What the kind's labels name of an appeal at `school` (Kind.label_words' words, as the
-    case page and its status take them): its body (%(body)s, %(Body)s), from the school's
-    profile, which the page has read with the case."""
-    return tuple(sorted(body_words(body_name(school.rules)).items()))
+    case page and its status take them: words_of), from the school's profile, which the page
+    has read with the case."""
+    return tuple(sorted(words_of(school.rules).items()))
 
 
 def _label_words(case_ids) -> dict[int, dict[str, str]]:
-    """Kind.label_words: the body each appeal goes to (body_name), from its school's profile,
-    in one statement."""
+    """Kind.label_words: words_of each appeal's school's profile, in one statement."""
     rows = (Case.select(Case.id, School.profile).join(School, on=(Case.school == School.id))
             .where(Case.id.in_(list(case_ids))).tuples())
-    return {case_id: body_words(body_name(get_profile(profile))) for case_id, profile in rows}
+    return {case_id: words_of(get_profile(profile)) for case_id, profile in rows}
 
 
 def _status_context(case, parts) -> dict:
@@ -73,7 +88,10 @@ register(Kind(
     label=_l("Appeal on a formal error at an exam"),
     initial="filed",
     states=[
-        State("filed", _l("Received – with the principal")),
+        # (the list's label names the first instance as most profiles do; the page and its
+        # status, the one the school's profile names: State.named, with label_words)
+        State("filed", _l("Received – with the principal"),
+              named=_l("Received – with %(first)s")),
         # (the body: the profile's, named where the case's school is read, on its page and
         # in its status; the lists that show the state read no school: the generic word)
         State("with_board", _l("With %(body)s")),
@@ -110,7 +128,8 @@ register(Kind(
     label_words=_label_words,
     event_labels={
         "file": _l("Appeal received (signed)"),
-        "grant": _l("Granted by the principal"),
+        # (%(first)s: the first instance the profile names, label_words)
+        "grant": _l("Granted by %(first)s"),
         # (%(body)s: the body the profile names for these appeals, label_words)
         "forward": _l("Sent to %(body)s"),
         "decide": _l("Decided by %(body)s"),
@@ -123,8 +142,8 @@ register(Kind(
     },
     news={
         "file": _l("A new appeal on a formal error at an exam has been received."),
-        "grant": (_l("The principal has granted your appeal on a formal error at the exam."),
-                  _l("The principal has granted the appeal on a formal error at an exam.")),
+        "grant": (_l("%(First)s has granted your appeal on a formal error at the exam."),
+                  _l("%(First)s has granted the appeal on a formal error at an exam.")),
         "forward": (_l("Your appeal has been sent to %(body)s."),
                     _l("The appeal on a formal error at an exam has been sent to %(body)s.")),
         "decide": (_l("%(Body)s has decided your appeal."),
@@ -139,9 +158,9 @@ register(Kind(
                    "because the absence is documented.")),
         # (a ruling on the grant, or on the dismissal: the principal's decisions)
         "appeal_change": (
-            _l("The principal's decision on your appeal on a formal error at an exam has been "
+            _l("The decision of %(first)s on your appeal on a formal error at an exam has been "
                "changed on appeal."),
-            _l("The principal's decision on an appeal on a formal error at an exam has been "
+            _l("The decision of %(first)s on an appeal on a formal error at an exam has been "
                "changed on appeal.")),
         "appeal_return": _l("The appeal on a formal error at an exam has been returned for new "
                             "treatment."),

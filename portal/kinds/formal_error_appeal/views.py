@@ -22,7 +22,13 @@ from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
 from portal.grades.models import Grade
 from portal.i18n import gettext as _
-from portal.kinds.formal_error_appeal import KIND, body_label_words, body_name, bp
+from portal.kinds.formal_error_appeal import (
+    KIND,
+    body_label_words,
+    body_name,
+    bp,
+    first_instance_name,
+)
 from portal.kinds.formal_error_appeal.forms import (
     OUTCOMES,
     SCOPES,
@@ -141,6 +147,7 @@ def case_context(case, parts):
                # the body that hears it (the profile's), as the page and its labels name it
                "scopes": SCOPES, "body": body, "body_words": body_words(body),
                "label_words": body_label_words(case.school),
+               "first_instance": first_instance_name(case.school.rules),
                "dismissal_rule": case.school.rules.rule(dismissal.RULE),
                "board_dismissal_rule": dismissal.board_rule(case.school),
                # late, and a ruling on appeal decided that it is heard: no longer to be dismissed

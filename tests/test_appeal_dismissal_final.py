@@ -311,6 +311,9 @@ def test_two_principals_at_once_on_a_returned_dismissal_one_step_is_taken(
     _ruled_by_the_board(hav, client, auth, csrf, appeal, "returned", date(2026, 11, 23))
     case = Case.get_by_id(case.id)
     assert case.state == "filed"
+    # (the first instance as the profile names it: havbruk's rektor)
+    returned = Event.select().where(Event.case == case.id).order_by(Event.id.desc()).get()
+    assert returned.text.endswith("Klagen er hos rektor igjen, som mottatt.")
     first, first_token = _staff(client, "rektor", page)
     second, second_token = _staff(client, "rektor2", page)
     answers = at_once(

@@ -479,3 +479,19 @@ def test_the_appeal_names_the_body_its_profile_names(bodies, client, auth, csrf,
     assert any(f"{Body} har avgjort klagen din" in sub for sub in subjects), subjects
     if "klageinstans" not in Body.lower():  # the case's pages call it what it is called here
         assert not [html for html in pages if "klageinstans" in html.lower()]
+
+
+def test_the_first_instance_of_a_formal_error_appeal_is_the_profiles_own_rule():
+    """NKI's exam regulations name who considers the appeal first (pkt. 8.3), Havbruk's
+    forskrift whom it is sent to (§ 4-10 (1) b); a profile without such a rule takes the first
+    instance of its decisions."""
+    from portal.kinds.formal_error_appeal import first_instance_name
+    from portal.rules import get_profile
+
+    nki, hav, vgs = get_profile("nki"), get_profile("havbruk"), get_profile("vgs")
+    assert nki.rule("formal_error_first_instance").reference == "eksamensreglementet pkt. 8.3"
+    assert hav.rule("formal_error_first_instance").reference == "forskriften § 4-10 (1) b"
+    assert (first_instance_name(nki), first_instance_name(hav)) == (
+        "undervisningsdirektør", "rektor")
+    assert "formal_error_first_instance" not in vgs
+    assert first_instance_name(vgs) == str(vgs.value("decision_appeal_first_instance"))

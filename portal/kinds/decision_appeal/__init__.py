@@ -125,10 +125,10 @@ register(Kind(
     initial="filed",
     states=[
         # (the lists, which read no decision nor school, name the body in the generic word and
-        # the first instance as most profiles do; the page and its status name those the
-        # letter and the profile name: State.named, with label_words)
-        State("filed", _l("Received – with the principal"),
-              named=_l("Received – with %(first)s")),
+        # not the first instance, which the profile names (rektor; NKI's
+        # undervisningsdirektør); the page and its status name those the letter and the
+        # profile name: State.named, with label_words)
+        State("filed", _l("Received"), named=_l("Received – with %(first)s")),
         State("with_board", _l("With the appeals body"), named=_l("With %(body)s")),
         State("reversed", _l("Changed in your favour"), is_open=False),
         State("decided", _l("Decided by the appeals body"), is_open=False,

@@ -14,6 +14,7 @@ from portal.i18n import gettext as _
 from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.models import DecisionAppeal
 from portal.models import Case
+from portal.roles import first_instance_words
 from portal.rules import calendar as cal
 
 APPLIED = dismissal.RULINGS_APPLIED
@@ -40,8 +41,11 @@ def on_ruling(ruling):
         case.staff_due_on = due
 
     ref = ruling.appeal.reference
+    # (the first instance the school's profile names: NKI's undervisningsdirektør)
+    first = first_instance_words(
+        str(ruling.case.school.rules.value("decision_appeal_first_instance")))["first"]
     return dismissal.ruled(ruling, effect=effect, heard=_(
         "Dismissal changed on appeal (case %(ref)s): the appeal is to be heard though it came "
-        "late. It is with the principal again, as received.", ref=ref), returned=_(
+        "late. It is with %(first)s again, as received.", ref=ref, first=first), returned=_(
         "Returned for new treatment on appeal (case %(ref)s): the dismissal no longer stands. "
-        "The appeal is with the principal again, as received.", ref=ref))
+        "The appeal is with %(first)s again, as received.", ref=ref, first=first))

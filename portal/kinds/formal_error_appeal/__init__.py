@@ -88,10 +88,10 @@ register(Kind(
     label=_l("Appeal on a formal error at an exam"),
     initial="filed",
     states=[
-        # (the list's label names the first instance as most profiles do; the page and its
-        # status, the one the school's profile names: State.named, with label_words)
-        State("filed", _l("Received – with the principal"),
-              named=_l("Received – with %(first)s")),
+        # (a list's label, which reads no school, does not name the first instance; the page
+        # and its status name the one the school's profile names: State.named, with
+        # label_words)
+        State("filed", _l("Received"), named=_l("Received – with %(first)s")),
         # (the body: the profile's, named where the case's school is read, on its page and
         # in its status; the lists that show the state read no school: the generic word)
         State("with_board", _l("With %(body)s")),

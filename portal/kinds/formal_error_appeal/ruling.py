@@ -42,13 +42,17 @@ def on_ruling(ruling):
     """Send the formal-error appeal (still dismissed) back to the principal as received; or
     change the principal's grant (still granted) to the other outcome, or return it to the
     principal."""
+    from portal.kinds.formal_error_appeal import first_instance_name
+
     ref = ruling.appeal.reference
+    first = first_instance_name(ruling.case.school.rules)  # (NKI: the undervisningsdirektør)
     if dismissal.is_dismissal(ruling.decision):
         return dismissal.ruled(ruling, effect=_as_received, heard=_(
             "Dismissal changed on appeal (case %(ref)s): the appeal is to be heard though it "
-            "came late. It is with the principal again, as received.", ref=ref), returned=_(
+            "came late. It is with %(first)s again, as received.", ref=ref, first=first),
+            returned=_(
             "Returned for new treatment on appeal (case %(ref)s): the dismissal no longer "
-            "stands. The appeal is with the principal again, as received.", ref=ref))
+            "stands. The appeal is with %(first)s again, as received.", ref=ref, first=first))
     if not ruling.returned:
         def changed(case, event):
             (FormalErrorAppeal.update(outcome=ruling.outcome)
@@ -61,5 +65,6 @@ def on_ruling(ruling):
 
     return rulings.take(ruling, "appeal_return", stands=ruling.case.state == "granted",
                         effect=_as_received,
-                        text=_("Returned for new treatment on appeal (case %(ref)s): the "
-                               "principal is to decide the appeal again.", ref=ref))
+                        text=_("Returned for new treatment on appeal (case %(ref)s): "
+                               "%(first)s is to decide the appeal again.", ref=ref,
+                               first=first))

@@ -159,10 +159,10 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
     """Store the doctor's note; the attempt no longer counts, a published failing grade is
     set aside (set_aside_failing_grade: `note.set_aside` is that grade, or None), what asks
     about it is told (set_aside_listeners: an open case asking about it lapses), and the
-    exam office of the school is told (in the same transaction). The registration is locked and read
-    again first (lock_registrations): what the refusal weighs (its status, a published grade)
-    is then what another transaction recording, publishing or re-grading its grade has
-    committed."""
+    exam office of the school is told (in the same transaction). The registration is locked
+    and read again first (lock_registrations): what the refusal weighs (its status, a
+    published grade) is then what another transaction recording, publishing or re-grading
+    its grade has committed."""
     at = at or cal.utcnow()
     with database.atomic():
         lock_registrations(ExamRegistration.id == reg.id)
@@ -214,10 +214,9 @@ def lapse_cases_on(grade, kind: str, link, why: Callable[[], str] | None = None)
     the student's result. `link` is the kind's model that names the case and the grade (its
     `case` and `grade` fields). Each is closed through the kind's step (engine.lapse), with
     its timeline event (the text `why` gives, else lapsed_text) and notifications, and leaves
-    every list of work. The
-    cases are held first (PostgreSQL: FOR NO KEY UPDATE), so that a step taken on one at the
-    same moment is committed before its state is read here, or waits for the note and finds
-    it closed."""
+    every list of work. The cases are held first (PostgreSQL: FOR NO KEY UPDATE), so that a
+    step taken on one at the same moment is committed before its state is read here, or
+    waits for the note and finds it closed."""
     from portal.cases.engine import lapse
     from portal.cases.kinds import LAPSE, get_kind
     from portal.grades.models import Grade

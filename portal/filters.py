@@ -17,6 +17,7 @@ from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
 from portal.roles import (
     BODY_PARTS,
+    first_instance_words,
     generic_words,
     in_sentence,
     part_label,
@@ -258,6 +259,27 @@ def role_label(code: str, school=None, words=()) -> str:
     return cache[key]
 
 
+def letter_role(role: str, case) -> str:
+    """The part of the one who decided a decision of `case`, as its letter names it: the
+    principal by the name of the first instance the school's profile gives, in a kind whose
+    first instance that is (Kind.first_instance: an appeal's; NKI's undervisningsdirektør),
+    else role_label."""
+    kind = REGISTRY.get(case.kind)
+    if role == "principal" and kind is not None and kind.first_instance is not None:
+        name = kind.first_instance(case.school)
+        return name[:1].upper() + name[1:]
+    return role_label(role)
+
+
+def appeal_first_instance(school) -> str:
+    """Who considers an appeal on a decision of `school` first, as its profile names them (the
+    decision appeal's Kind.first_instance), inside a sentence; the generic word without it."""
+    kind = REGISTRY.get("decision_appeal")
+    if kind is None or kind.first_instance is None:
+        return first_instance_words()["first"]
+    return kind.first_instance(school)
+
+
 def actor_label(role: str, kind_code: str, action: str, school=None, words=()) -> str:
     """The part of the one who took an event (`action`, in `role`) of a case of `kind_code`,
     as its timeline names it (role_label, with the case's label words); a ruling's step
@@ -302,6 +324,8 @@ def init_app(app):
     app.add_template_filter(state_label)
     app.add_template_filter(kind_label)
     app.add_template_filter(role_label)
+    app.add_template_filter(letter_role)
+    app.add_template_filter(appeal_first_instance)
     app.add_template_filter(actor_label)
     # a body's name inside a sentence (roles.in_sentence: "av skolens styre")
     app.add_template_filter(in_sentence)

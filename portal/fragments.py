@@ -115,8 +115,12 @@ def letter_key(decision) -> tuple:
     and the appeal on it as the reader sees it (decisions.appeal_key: filed, its case and where
     that is now). (The student's form for asking the reasons, while they may, is kept with a
     stand-in for its CSRF token, filled in for each response: rendered_rows.)"""
+    from portal.filters import appeal_first_instance, letter_role
+
     d = decision.__data__
+    case = decision.case
     return (*chain.from_iterable(d.items()), decision.decided_by.full_name,
+            letter_role(decision.decided_role, case), appeal_first_instance(case.school),
             appeal_period_text(decision), *appeal_key(decision))
 
 

@@ -828,6 +828,14 @@ def test_the_news_of_a_change_in_the_students_favour_names_the_first_instance(
     assert f"{First} har endret vedtaket til gunst for deg." in listed
     if First != "Rektor":
         assert "Rektor har endret" not in listed
+    # the letters: the new decision's, on its page and in its PDF's page, names who decided
+    # as the first instance; the decision appealed says who changed it
+    new = Decision.get(Decision.case == case.id)
+    for url in (f"/cases/{case.id}", f"/cases/{case.id}/decisions/{new.id}"):
+        page = " ".join(client.get(url).get_data(as_text=True).split())
+        assert f'<dd data-part="decided-by">Rita Rektor ({First})</dd>' in page, url
+    appealed = " ".join(client.get(f"/cases/{d.case_id}").get_data(as_text=True).split())
+    assert f"Dette vedtaket ble endret etter klage av {First.lower()} " in appealed
 
 
 def test_the_appeal_names_the_body_its_letter_names(bodies, client, auth, csrf, monkeypatch):

@@ -88,6 +88,10 @@ class Kind:
     # the body its letter names (%(body)s, %(Body)s: roles.body_words); without it, a label
     # reads the generic word. None: the kind's labels name nothing of the case.
     label_words: Callable[..., dict] | None = None
+    # Who decides first in the kind's cases, as a school's profile names them (NKI's
+    # undervisningsdirektør), given the School: where given, a decision letter calls the
+    # part "principal" so (filters.letter_role). None: the part's own name.
+    first_instance: Callable[..., str] | None = None
     # Whether e-mail may say what happened (news) and name the kind; False where the kind
     # itself tells of health (an exam adaptation is asked for on an expert's documentation of
     # the student's needs, GDPR art. 9): its e-mails say only that there is news in the case

@@ -154,6 +154,7 @@ register(Kind(
     extra_context=_context,
     status_context=no_status_extras,  # the status block shows the basics only
     label_words=_label_words,
+    first_instance=lambda school: str(school.rules.value("decision_appeal_first_instance")),
     # a recused board member (board_recused) reads no decision of the appeal, nor its title
     # (which quotes the decision appealed)
     decision_readers=frozenset({"student", *DECIDERS}),

@@ -126,6 +126,7 @@ register(Kind(
     extra_context=_context,
     status_context=_status_context,  # the basics, and the body's name
     label_words=_label_words,
+    first_instance=lambda school: first_instance_name(school.rules),
     event_labels={
         "file": _l("Appeal received (signed)"),
         # (%(first)s: the first instance the profile names, label_words)

@@ -52,14 +52,19 @@ def _reviews(user_id):
 access.appeal_reviews.append(_reviews)
 
 
+def first_instance_name(rules) -> str:
+    """Who considers an appeal on a decision first under the rule profile `rules`, and may
+    change the decision in the student's favour ("rektor"; NKI: "undervisningsdirektør")."""
+    return str(rules.value("decision_appeal_first_instance"))
+
+
 def label_words_of(appeal_body: str, school) -> dict[str, str]:
     """What the kind's labels and news name of an appeal (Kind.label_words): the body the
     appealed decision's letter names (Decision.appeal_body), which hears the appeal, and the
     first instance `school`'s profile names (a School or its profile's name), which considers
     it first (%(first)s: "rektor", at NKI "undervisningsdirektør")."""
     rules = get_profile(school) if isinstance(school, str) else school.rules
-    return {**body_words(appeal_body),
-            **first_instance_words(str(rules.value("decision_appeal_first_instance")))}
+    return {**body_words(appeal_body), **first_instance_words(first_instance_name(rules))}
 
 
 def _label_words(case_ids) -> dict[int, dict[str, str]]:
@@ -154,7 +159,7 @@ register(Kind(
     extra_context=_context,
     status_context=no_status_extras,  # the status block shows the basics only
     label_words=_label_words,
-    first_instance=lambda school: str(school.rules.value("decision_appeal_first_instance")),
+    first_instance=lambda school: first_instance_name(school.rules),
     # a recused board member (board_recused) reads no decision of the appeal, nor its title
     # (which quotes the decision appealed)
     decision_readers=frozenset({"student", *DECIDERS}),

@@ -14,7 +14,6 @@ from portal.i18n import gettext as _
 from portal.kinds.decision_appeal import rules as r
 from portal.kinds.decision_appeal.models import DecisionAppeal
 from portal.models import Case
-from portal.roles import first_instance_words
 from portal.rules import calendar as cal
 
 APPLIED = dismissal.RULINGS_APPLIED
@@ -40,10 +39,11 @@ def on_ruling(ruling):
         Case.update(staff_due_on=due).where(Case.id == case.id).execute()
         case.staff_due_on = due
 
+    from portal.kinds.decision_appeal import first_instance_name
+
     ref = ruling.appeal.reference
     # (the first instance the school's profile names: NKI's undervisningsdirektør)
-    first = first_instance_words(
-        str(ruling.case.school.rules.value("decision_appeal_first_instance")))["first"]
+    first = first_instance_name(ruling.case.school.rules)
     return dismissal.ruled(ruling, effect=effect, heard=_(
         "Dismissal changed on appeal (case %(ref)s): the appeal is to be heard though it came "
         "late. It is with %(first)s again, as received.", ref=ref, first=first), returned=_(

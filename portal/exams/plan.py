@@ -24,12 +24,19 @@ MAX_ATTEMPTS_RULE = "exam_max_attempts"
 # registration can then be graded again, since everything here reads the status.)
 SICK_DOCUMENTED = "sick_documented"
 
-# Called as listener(grade, exam) inside the transaction of a doctor's note, after the
-# registration is locked and its published failing `grade` set aside (file_sick_note):
-# feature packages append to it (an open case asking about that grade lapses: the appeal on
-# it, the appeal on a formal error at its exam, the request for its justification).
-# An error rolls the note back.
-set_aside_listeners: list[Callable] = []
+# The kinds whose open cases ask about an exam's grade (the appeal on it, the appeal on a
+# formal error at its exam, the request for its justification): kind code -> (the model that
+# names the case and the grade, why(grade, exam) -> the text its lapse gives, or None for
+# lapsed_text). When a doctor's note sets the grade aside, file_sick_note closes them in its
+# transaction (lapse_cases_on); feature packages add theirs (lapse_on_set_aside).
+LAPSING_ON_SET_ASIDE: dict[str, tuple] = {}
+
+
+def lapse_on_set_aside(kind: str, link, why: Callable[..., str] | None = None) -> None:
+    """Let the open cases of `kind` lapse when a doctor's note sets aside the grade they ask
+    about (LAPSING_ON_SET_ASIDE): `link` names the case and the grade, `why(grade, exam)`
+    what the timeline says."""
+    LAPSING_ON_SET_ASIDE[kind] = (link, why)
 
 
 class ExamRuleError(ValueError):
@@ -158,7 +165,7 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
                    at: datetime | None = None) -> ExamSickNote:
     """Store the doctor's note; the attempt no longer counts, a published failing grade is
     set aside (set_aside_failing_grade: `note.set_aside` is that grade, or None), what asks
-    about it is told (set_aside_listeners: an open case asking about it lapses), and the
+    about it lapses (LAPSING_ON_SET_ASIDE: lapse_cases_on), and the
     exam office of the school is told (in the same transaction). The registration is locked
     and read again first (lock_registrations): what the refusal weighs (its status, a
     published grade) is then what another transaction recording, publishing or re-grading
@@ -176,8 +183,8 @@ def file_sick_note(reg: ExamRegistration, checked, explanation: str = "",
         _set_status(reg, SICK_DOCUMENTED)
         note.set_aside = set_aside_failing_grade(reg, at)
         if note.set_aside is not None:
-            for listener in set_aside_listeners:
-                listener(note.set_aside, reg.exam)
+            for kind, (link, why) in LAPSING_ON_SET_ASIDE.items():
+                lapse_cases_on(note.set_aside, kind, link, why)
         _tell_exam_office(note, reg.exam)
     return note
 
@@ -206,14 +213,14 @@ def set_aside_failing_grade(reg: ExamRegistration, at: datetime):
     return grade
 
 
-def lapse_cases_on(grade, kind: str, link, why: Callable[[], str] | None = None) -> None:
+def lapse_cases_on(grade, kind: str, link, why: Callable[..., str] | None = None) -> None:
     """Close as lapsed ("bortfalt") the open cases of `kind` that ask about `grade`, which a
-    doctor's note has just set aside (a set_aside_listeners listener: in the note's
+    doctor's note has just set aside (file_sick_note, LAPSING_ON_SET_ASIDE: in the note's
     transaction, after it locked the registration), or about an earlier grade of its
     registration that it replaced (an appeal's new grade): what they ask about is no longer
     the student's result. `link` is the kind's model that names the case and the grade (its
     `case` and `grade` fields). Each is closed through the kind's step (engine.lapse), with
-    its timeline event (the text `why` gives, else lapsed_text) and notifications, and leaves
+    its timeline event (why(grade, exam), else lapsed_text) and notifications, and leaves
     every list of work. The cases are held first (PostgreSQL: FOR NO KEY UPDATE), so that a
     step taken on one at the same moment is committed before its state is read here, or
     waits for the note and finds it closed."""
@@ -232,7 +239,8 @@ def lapse_cases_on(grade, kind: str, link, why: Callable[[], str] | None = None)
     cases = list(query)
     if not cases:
         return
-    text = why() if why is not None else lapsed_text(grade.registration.exam)
+    exam = grade.registration.exam
+    text = why(grade, exam) if why is not None else lapsed_text(exam)
 
     def effect(case, event):
         case.staff_due_on = None

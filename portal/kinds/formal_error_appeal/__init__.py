@@ -110,7 +110,7 @@ register(Kind(
         Transition("with_board", "decide", {"appeals_board"}, "decided"),
         Transition("with_board", dismissal.ACTION, {"appeals_board"}, dismissal.DISMISSED),
         *withdrawals(["filed", "with_board"]),
-        # a doctor's note sets the grade aside (views.lapse_appeals): the exam no longer
+        # a doctor's note sets the grade aside (plan.lapse_on_set_aside, below): the exam no longer
         # counts as an attempt, and a new grading or a new exam has nothing left to remedy
         *lapses(["filed", "with_board"]),
         # a ruling on an appeal that changes the principal's grant to its other outcome, or
@@ -179,7 +179,8 @@ _kind.ruling_changes = ruling.changes
 
 from portal.exams import plan  # noqa: E402
 
-if views.lapse_appeals not in plan.set_aside_listeners:
-    plan.set_aside_listeners.append(views.lapse_appeals)
+# (its timeline says what a new grading or a new exam had to remedy: views.set_aside_text)
+plan.lapse_on_set_aside(KIND, FormalErrorAppeal,
+                        why=lambda _grade, exam: views.set_aside_text(exam))
 
 __all__ = ["FormalErrorAppeal", "bp"]

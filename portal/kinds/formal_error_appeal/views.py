@@ -190,17 +190,11 @@ def refuse_if_set_aside(appeal, outcome: str) -> None:
     """A new grading or a new exam is not granted for an exam a doctor's note has documented
     the absence from (plan.has_sick_note: its grade, or the grade an appeal gave in its place,
     is set aside): the exam counts as no attempt, so there is nothing left to remedy. An open
-    appeal lapses with the note (lapse_appeals); one opened again afterwards (a ruling
+    appeal lapses with the note (plan.lapse_on_set_aside); one opened again afterwards (a ruling
     returning the principal's decision) meets this, read in the step's transaction."""
     registration = appeal.grade.registration
     if outcome in GRANTS and plan.has_sick_note(ExamRegistration.get_by_id(registration.id)):
         raise StepRefused(set_aside_text(registration.exam))
-
-
-def lapse_appeals(grade, exam) -> None:
-    """Close as lapsed ("bortfalt") the open appeal on a formal error at the exam of `grade`,
-    which a doctor's note has just set aside (plan.set_aside_listeners)."""
-    plan.lapse_cases_on(grade, KIND, FormalErrorAppeal, why=lambda: set_aside_text(exam))
 
 
 def set_aside_text(exam) -> str:

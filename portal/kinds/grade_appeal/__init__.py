@@ -56,8 +56,10 @@ register(Kind(
                    decision=True),
         Transition("regrading", "regrade", {"new_examiner"}, "regraded"),
         *withdrawals(["filed"]),
-        # a doctor's note sets the grade aside (views.lapse_appeals): what the appeal asks
-        # about is no longer the student's result, and its new grade would be refused
+        # a doctor's note sets the grade aside (plan.lapse_on_set_aside, below): what the
+        # appeal asks about is no longer the student's result, and it could not end otherwise
+        # (its new grade is refused, and the student may withdraw only before new examiners
+        # are appointed)
         *lapses(["filed", "regrading"]),
         # a ruling on an appeal against the dismissal that hears the appeal after all, or
         # returns the dismissal for new treatment (ruling.py)
@@ -114,7 +116,6 @@ _kind.ruling_changes = ruling.changes
 
 from portal.exams import plan  # noqa: E402
 
-if views.lapse_appeals not in plan.set_aside_listeners:
-    plan.set_aside_listeners.append(views.lapse_appeals)
+plan.lapse_on_set_aside(KIND, GradeAppeal)
 
 __all__ = ["GradeAppeal", "bp"]

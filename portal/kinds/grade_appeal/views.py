@@ -268,7 +268,7 @@ def regrade(case_id):
     read again inside the step's transaction after locking it, as the grades page records
     grades (plan.lock_registrations): a note sent meanwhile is seen, or waits for this. The
     registration is locked before the step takes the case, in the order a note takes them
-    (it closes the appeal: lapse_appeals), so that the two wait for each other, never lock
+    (it closes the appeal: plan.lapse_cases_on), so that the two wait for each other, never lock
     each other out; a note committed first has closed the appeal, and the step is not taken."""
     case, context, form = form_on_page(case_id, KIND, "regrade_form", RegradeForm)
     if not form.validate_on_submit():
@@ -301,15 +301,6 @@ def regrade(case_id):
         return take_step(case, "regrade", form, actor=actor, effect=effect,
                          done=_("The new grade is set and published to %(student)s.",
                                 **student_words(case.school)))
-
-
-def lapse_appeals(grade, exam) -> None:
-    """Close as lapsed ("bortfalt") the open appeal on `grade`, which a doctor's note has
-    just set aside (plan.set_aside_listeners): what the appeal asks about is no longer the
-    student's result, and it could not end otherwise (its new grade is refused, and the
-    student may withdraw it only before new examiners are appointed)."""
-    plan.lapse_cases_on(grade, KIND, GradeAppeal)
-
 
 @bp.route("/<int:case_id>/withdraw", methods=["POST"])
 @login_required

@@ -46,8 +46,8 @@ register(Kind(
         Transition("with_examiner", "delay", {"examiner"}, "delayed"),
         Transition("delayed", "answer", {"examiner"}, "answered"),
         *withdrawals(["requested"]),
-        # a doctor's note sets the grade aside (views.lapse_requests): there is no longer a
-        # grade to justify, and the examiner is not left with the task
+        # a doctor's note sets the grade aside (plan.lapse_on_set_aside, below): there is no
+        # longer a grade to justify, and the examiner is not left with the task
         *lapses(["requested", "with_examiner", "delayed"]),
     ],
     deciders=frozenset({"exam_office", "examiner"}),
@@ -77,9 +77,11 @@ register(Kind(
 ))
 
 from portal.exams import plan  # noqa: E402
-from portal.kinds.justification import views  # noqa: E402
+from portal.kinds.justification import views  # noqa: E402,F401
 
-if views.lapse_requests not in plan.set_aside_listeners:
-    plan.set_aside_listeners.append(views.lapse_requests)
+# (its text says only what the examiners may know: valid absence, plan.set_aside_text, not
+# that a note was sent)
+plan.lapse_on_set_aside(KIND, JustificationRequest,
+                        why=lambda grade, exam: plan.set_aside_text(grade, exam.school))
 
 __all__ = ["JustificationRequest", "bp"]

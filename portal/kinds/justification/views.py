@@ -15,7 +15,6 @@ from portal.cases.steps import (
     unconfirmed_withdrawal,
 )
 from portal.cases.steps import withdraw as steps_withdraw
-from portal.exams import plan
 from portal.grades import current_grade, student_grade_or_404
 from portal.grades import deadlines as dl
 from portal.grades.models import ExamExaminer, Grade
@@ -317,12 +316,3 @@ def withdraw(case_id):
     if (ask := unconfirmed_withdrawal(case, parts)) is not None:
         return ask
     return steps_withdraw(case, parts, actor=current_user._get_current_object())
-
-
-def lapse_requests(grade, exam) -> None:
-    """Close as lapsed ("bortfalt") the open request for the justification of `grade`, which
-    a doctor's note has just set aside (plan.set_aside_listeners): there is no longer a grade
-    to justify. Its text says only what the examiners may know: valid absence
-    (plan.set_aside_text), not that a note was sent."""
-    plan.lapse_cases_on(grade, KIND, JustificationRequest,
-                        why=lambda: plan.set_aside_text(grade, exam.school))

@@ -16,7 +16,7 @@ from portal.collation import sort_key
 from portal.i18n import _request_locale, translations
 from portal.i18n import lazy_gettext as _l
 from portal.roles import (
-    BODY_PARTS,
+    NAMED_PARTS,
     first_instance_words,
     generic_words,
     in_sentence,
@@ -247,11 +247,11 @@ def event_label(action: str, kind_code: str, school=None, words=()) -> str:
 
 def role_label(code: str, school=None, words=()) -> str:
     """The label of a part in a case; the student's by the kind of `school` (a School or
-    its kind: roles.student_word) when given; a member's of the body that hears an appeal by
-    its name where `words` ((placeholder, text) pairs, the case's Kind.label_words) names it
-    (roles.part_label)."""
+    its kind: roles.student_word) when given; a part the case names by its label words (an
+    appeals body's member, the first instance: roles.NAMED_PARTS) as `words` ((placeholder,
+    text) pairs, the case's Kind.label_words) say (roles.part_label)."""
     kind = school_type(school) if code == "student" and school is not None else None
-    words = tuple(words) if code in BODY_PARTS else ()
+    words = tuple(words) if code in NAMED_PARTS else ()
     cache = _labels()
     key = ("role", code, kind, *words)
     if key not in cache:
@@ -265,10 +265,9 @@ def letter_role(role: str, case) -> str:
     first instance that is (Kind.first_instance: an appeal's; NKI's undervisningsdirektør),
     else role_label."""
     kind = REGISTRY.get(case.kind)
-    if role == "principal" and kind is not None and kind.first_instance is not None:
-        name = kind.first_instance(case.school)
-        return name[:1].upper() + name[1:]
-    return role_label(role)
+    if kind is None or kind.first_instance is None:
+        return role_label(role)
+    return role_label(role, words=first_instance_words(kind.first_instance(case.school)).items())
 
 
 def appeal_first_instance(school) -> str:

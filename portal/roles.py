@@ -31,30 +31,25 @@ PARTS = {
     "portal": _l("The portal"),
 }
 
-# The parts of the members of the body that hears an appeal, where the case names that body
-# (Kind.label_words: %(body)s, %(Body)s; "Skolens styre", "NKIs klageinstans"): by its name,
-# not PARTS' fixed words for a board
-BODY_PARTS = {
-    "appeals_board": "%(Body)s",
-    "board_recused": _l("Member of %(body)s, recused"),
-    # the principal, where the case names who considers an appeal first (%(First)s: NKI's
-    # undervisningsdirektør), by that name
-    "principal": "%(First)s",
+# The parts a case names by what its label words say (Kind.label_words), not by PARTS' fixed
+# words: part -> (the word it needs, its label). A member of the body that hears an appeal by
+# that body's name (%(Body)s: "Skolens styre", "NKIs klageinstans"); the principal by the
+# name of who considers an appeal first (%(First)s: NKI's undervisningsdirektør). A kind may
+# name the body and not the first instance.
+NAMED_PARTS = {
+    "appeals_board": ("Body", "%(Body)s"),
+    "board_recused": ("Body", _l("Member of %(body)s, recused")),
+    "principal": ("First", "%(First)s"),
 }
 
 
 def part_label(part: str, words: dict | None = None) -> str:
-    """What a case's timeline calls `part`; a member of the body that hears the appeal by that
-    body's name, and the first instance by its name, where `words` (the case's label words)
-    names them (BODY_PARTS)."""
-    if words and _NAMED_BY.get(part) in words:
-        return str(BODY_PARTS[part]) % words
+    """What a case's timeline calls `part`; by what `words` (the case's label words) say
+    where they name it (NAMED_PARTS)."""
+    needs, label = NAMED_PARTS.get(part, (None, None))
+    if words and needs in words:
+        return str(label) % words
     return str(PARTS.get(part, part))
-
-
-# the word of the case's label words each of BODY_PARTS is named by (a kind may name the body
-# and not the first instance)
-_NAMED_BY = {"appeals_board": "Body", "board_recused": "Body", "principal": "First"}
 
 
 # A part as a sentence names the one who acted in it ("%(Who)s asks for more documentation"):

@@ -12,10 +12,11 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, abort, current_app, g, request, send_from_directory, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from itsdangerous import BadSignature
+from werkzeug.security import safe_join
 
 CSP = "; ".join(
     [
@@ -91,6 +92,23 @@ def install_static_versions(app: Flask) -> None:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
             cached = versions[name] = (stamp, digest)
         return cached[1]
+
+    def send_static(filename: str):
+        """Flask's static view, with the file's content hash as its ETag. werkzeug's own is
+        made of the file's modification time and path, which differ from server to server
+        (each checks out or unpacks the release at its own moment): a browser's conditional
+        request for a file it has then got the whole file again whenever the load balancer
+        sent it to another server. The same file now has the same ETag on every server, and
+        the 304 comes from whichever answers. A name outside the static folder, or of a
+        folder, is not found, as with Flask's view (and is not read to be hashed)."""
+        path = safe_join(app.static_folder, filename)
+        if path is None or not os.path.isfile(path):
+            abort(404)
+        return send_from_directory(app.static_folder, filename,
+                                   max_age=app.get_send_file_max_age(filename),
+                                   etag=digest_of(filename) or True)
+
+    app.view_functions["static"] = send_static
 
     @app.url_defaults
     def _version(endpoint, values):

@@ -540,6 +540,38 @@ def test_a_static_url_of_another_release_is_not_kept_as_that_release(client, app
     stale.close()
 
 
+def test_a_static_file_has_the_same_etag_on_every_server(client, app, tmp_path):
+    """Behind a load balancer, a browser's conditional request for a file may reach another
+    server than the one it had the file from: the file's ETag is its content's hash, not its
+    modification time and path on one server, so the other answers 304 all the same."""
+    html = client.get("/login").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/portal\.css\?v=([0-9a-f]{12}))"', html)
+    first = client.get(url.group(1))
+    etag = first.headers["ETag"]
+    first.close()
+    assert etag == f'"{url.group(2)}"'
+    # another server: the same release unpacked elsewhere, at another moment
+    shutil.copytree(app.static_folder, tmp_path / "static")
+    css = tmp_path / "static" / "css" / "portal.css"
+    os.utime(css, (1_600_000_000, 1_600_000_000))
+    app.static_folder = str(tmp_path / "static")
+    again = client.get(url.group(1), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    again.close()
+    # and a file changed by a release is sent whole, with its new ETag
+    css.write_bytes(css.read_bytes() + b"\n/* a release later */\n")
+    changed = client.get(url.group(1).split("?")[0], headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    changed.close()
+
+
+def test_a_static_name_outside_its_folder_is_not_found(client):
+    for name in ("..%2f..%2fpyproject.toml", "../../pyproject.toml", "css", "css/"):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 404, name
+        response.close()
+
+
 def _open_cases(school, n, kind):
     from portal.cases.engine import open_case
 

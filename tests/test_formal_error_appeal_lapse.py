@@ -2,7 +2,7 @@
 failing grade aside (plan.set_aside_failing_grade) lapses ("bortfalt") in the note's
 transaction, with the principal or with the appeals body: the exam no longer counts as an
 attempt, and a new grading or a new exam has nothing left to remedy. An appeal opened again
-afterwards cannot be granted one."""
+afterwards cannot be granted one, nor can a grant be changed on appeal to the other."""
 
 from datetime import timedelta
 
@@ -160,3 +160,29 @@ def test_an_appeal_on_a_grade_an_appeal_replaced_lapses_with_the_new_grade(
     auth.logout()
     assert Grade.get_by_id(new.id).is_set_aside
     _lapsed(case, "filed")
+
+
+def test_a_grant_is_not_changed_on_appeal_for_a_grade_set_aside_since(hav, client, auth, csrf):
+    """The principal granted a new grading; the student appeals that decision, wanting a new
+    exam; a doctor's note then sets the grade aside. Changing the grant on appeal is refused
+    as the grant itself would be now, saying why, and the grant stays as it was."""
+    from tests.test_rulings import _appeal as appeal_decision
+    from tests.test_rulings import _reverse
+
+    _exam, fail = _exam_two_days_ago(hav)
+    case = _appeal(client, auth, csrf, fail)
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/formal-error-appeals/{case.id}/grant",
+                     {"version": case.version, "outcome": "new_grading", "scope": "one",
+                      "reasons": "Feil i oppgavesettet."}).status_code == 303
+    auth.logout()
+    appeal = appeal_decision(client, auth, csrf, Decision.get(Decision.case == case.id))
+    _send_note(client, auth, csrf, fail.registration)
+    auth.logout()
+    before = Case.get_by_id(case.id).version
+    response = _reverse(client, auth, csrf, appeal, "new_exam")
+    assert response.status_code == 422
+    assert WHY in flat(response)
+    assert (Case.get_by_id(case.id).state, Case.get_by_id(case.id).version,
+            FormalErrorAppeal.get().outcome) == ("granted", before, "new_grading")
+    assert Case.get_by_id(appeal.id).state == "filed"  # (the appeal still to be decided)

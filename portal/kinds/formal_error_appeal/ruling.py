@@ -5,7 +5,8 @@ The grant: returned for new treatment, the appeal goes back to the principal as 
 grants it again, sends it to the appeals body or (late) dismisses it; the outcome the grant
 recorded is cleared (appeal_return). A change gives the grant the other of its outcomes (a new
 exam instead of a new grading, or the reverse: changes), for the candidates the grant named;
-the case's outcome is changed with it (appeal_change).
+the case's outcome is changed with it (appeal_change), unless a doctor's note has set the
+exam's grade aside since the grant (views.refuse_if_set_aside: refused, saying why).
 
 The dismissal: changed in the student's favour (the appeal is to be heard though it came
 late) or returned for new treatment, the dismissed appeal goes back to the principal as
@@ -55,6 +56,13 @@ def on_ruling(ruling):
             "stands. The appeal is with %(first)s again, as received.", ref=ref, first=first))
     if not ruling.returned:
         def changed(case, event):
+            # (a grant's other outcome is refused as the grant itself would be, for an exam
+            # whose grade a doctor's note has set aside since the grant: read in this step's
+            # transaction, after the note's)
+            from portal.kinds.formal_error_appeal.views import refuse_if_set_aside
+
+            refuse_if_set_aside(FormalErrorAppeal.get(FormalErrorAppeal.case == case.id),
+                                ruling.outcome)
             (FormalErrorAppeal.update(outcome=ruling.outcome)
              .where(FormalErrorAppeal.case == case.id).execute())
 

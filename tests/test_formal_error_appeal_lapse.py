@@ -54,6 +54,19 @@ def _forward(client, auth, csrf, case) -> Case:
     return Case.get_by_id(case.id)
 
 
+def _granted(client, auth, csrf, hav):
+    """elev1's appeal on a failing grade, granted a new grading by the principal: (the
+    grade, the appeal's case); nobody is logged in."""
+    _exam, fail = _exam_two_days_ago(hav)
+    case = _appeal(client, auth, csrf, fail)
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{case.id}", f"/formal-error-appeals/{case.id}/grant",
+                     {"version": case.version, "outcome": "new_grading", "scope": "one",
+                      "reasons": "Feil i oppgavesettet."}).status_code == 303
+    auth.logout()
+    return fail, case
+
+
 def _waiting(client, auth, username, case) -> bool:
     auth.login(username)
     page = client.get("/home").get_data(as_text=True)
@@ -107,13 +120,7 @@ def test_an_appeal_with_the_appeals_body_lapses_and_the_body_is_told(hav, client
 
 
 def test_a_decided_appeal_stays_as_it_was_decided(hav, client, auth, csrf):
-    _exam, fail = _exam_two_days_ago(hav)
-    case = _appeal(client, auth, csrf, fail)
-    auth.login("rektor")
-    assert post_form(client, csrf, f"/cases/{case.id}", f"/formal-error-appeals/{case.id}/grant",
-                     {"version": case.version, "outcome": "new_grading", "scope": "one",
-                      "reasons": "Feil i oppgavesettet."}).status_code == 303
-    auth.logout()
+    fail, case = _granted(client, auth, csrf, hav)
     _send_note(client, auth, csrf, fail.registration)
     assert Case.get_by_id(case.id).state == "granted"
     assert not Event.select().where((Event.case == case.id) & (Event.action == "lapse")).exists()
@@ -169,13 +176,7 @@ def test_a_grant_is_not_changed_on_appeal_for_a_grade_set_aside_since(hav, clien
     from tests.test_rulings import _appeal as appeal_decision
     from tests.test_rulings import _reverse
 
-    _exam, fail = _exam_two_days_ago(hav)
-    case = _appeal(client, auth, csrf, fail)
-    auth.login("rektor")
-    assert post_form(client, csrf, f"/cases/{case.id}", f"/formal-error-appeals/{case.id}/grant",
-                     {"version": case.version, "outcome": "new_grading", "scope": "one",
-                      "reasons": "Feil i oppgavesettet."}).status_code == 303
-    auth.logout()
+    fail, case = _granted(client, auth, csrf, hav)
     appeal = appeal_decision(client, auth, csrf, Decision.get(Decision.case == case.id))
     _send_note(client, auth, csrf, fail.registration)
     auth.logout()

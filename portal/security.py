@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import os
+import posixpath
 import secrets
 import time
 from collections import OrderedDict
@@ -78,15 +79,21 @@ def install_static_versions(app: Flask) -> None:
     gets the year: during a release, one server at a time, a page from a new server may ask an
     old one for the new hash (or the other way round), and the file it gets then must not be
     kept as that version (`Cache-Control: no-cache`, as for a URL without ?v=)."""
-    versions: dict[str, tuple[int, str]] = {}
+    versions: dict[str, tuple[tuple[int, int], str]] = {}
 
     def digest_of(name: str) -> str | None:
-        """The hash of static file `name` as it is on disk now (None: no such file)."""
+        """The hash of static file `name` as it is on disk now (None: no such file); kept by
+        the name as the file system reads it ("css/./portal.css" is "css/portal.css", so that
+        spellings of one file in addresses do not each add an entry), and worked out again
+        when the file's modification time or size changes (a file copied over with its old
+        time kept, as `cp -p` or rsync do, is still found changed when its size is)."""
+        name = posixpath.normpath(name)
         path = Path(app.static_folder) / name
         try:
-            stamp = path.stat().st_mtime_ns
+            found = path.stat()
         except (OSError, ValueError):
             return None
+        stamp = (found.st_mtime_ns, found.st_size)
         cached = versions.get(name)
         if cached is None or cached[0] != stamp:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]

@@ -565,6 +565,28 @@ def test_a_static_file_has_the_same_etag_on_every_server(client, app, tmp_path):
     changed.close()
 
 
+def test_a_static_file_copied_over_with_its_old_time_is_still_found_changed(
+        client, app, tmp_path):
+    """A release copied over the old files with their times kept (cp -p, rsync -a): a file
+    whose content changed but whose modification time did not gets its new hash, in its
+    address and its ETag, when its size changed."""
+    shutil.copytree(app.static_folder, tmp_path / "static")
+    app.static_folder = str(tmp_path / "static")
+    css = tmp_path / "static" / "css" / "portal.css"
+    first = client.get("/static/css/portal.css")
+    etag = first.headers["ETag"]
+    first.close()
+    kept = css.stat()
+    css.write_bytes(css.read_bytes() + b"\n/* a release later */\n")
+    os.utime(css, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    assert css.stat().st_mtime_ns == kept.st_mtime_ns
+    again = client.get("/static/css/portal.css", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+    again.close()
+    html = client.get("/login").get_data(as_text=True)
+    assert f'portal.css?v={etag.strip(chr(34))}"' not in html
+
+
 def test_a_static_name_outside_its_folder_is_not_found(client):
     for name in ("..%2f..%2fpyproject.toml", "../../pyproject.toml", "css", "css/"):
         response = client.get(f"/static/{name}")

@@ -57,8 +57,9 @@ def on_ruling(ruling):
     if not ruling.returned:
         def changed(case, event):
             # (a grant's other outcome is refused as the grant itself would be, for an exam
-            # whose grade a doctor's note has set aside since the grant: read in this step's
-            # transaction, after the note's)
+            # whose grade a doctor's note has set aside since the grant, read in this step's
+            # transaction. A note committed after this read leaves the change standing, as a
+            # note sent after the change would: a granted appeal does not lapse.)
             from portal.kinds.formal_error_appeal.views import refuse_if_set_aside
 
             refuse_if_set_aside(FormalErrorAppeal.get(FormalErrorAppeal.case == case.id),

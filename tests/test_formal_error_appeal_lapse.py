@@ -169,10 +169,36 @@ def test_an_appeal_on_a_grade_an_appeal_replaced_lapses_with_the_new_grade(
     _lapsed(case, "filed")
 
 
-def test_a_grant_is_not_changed_on_appeal_for_a_grade_set_aside_since(hav, client, auth, csrf):
+def _board_changes(client, auth, csrf, appeal, outcome):
+    """The principal forwards the appeal on a decision, and the board (klage1 alone) changes
+    the decision to `outcome`: its answer."""
+    from portal.models import User
+
+    auth.login("rektor")
+    assert post_form(client, csrf, f"/cases/{appeal.id}",
+                     f"/decision-appeals/{appeal.id}/forward",
+                     {"version": Case.get_by_id(appeal.id).version,
+                      "assessment": "Ingen grunn til endring."}).status_code == 303
+    auth.logout()
+    member = User.get(User.username == "klage1")
+    auth.login("klage1")
+    response = post_form(client, csrf, f"/cases/{appeal.id}",
+                         f"/decision-appeals/{appeal.id}/decide",
+                         {"version": Case.get_by_id(appeal.id).version,
+                          "meeting_on": cal.today().isoformat(), "chair": str(member.id),
+                          f"vote_{member.id}": "changed", "new_outcome": outcome,
+                          "minutes": "Møte."})
+    auth.logout()
+    return response
+
+
+@pytest.mark.parametrize("by", ["first_instance", "board"])
+def test_a_grant_is_not_changed_on_appeal_for_a_grade_set_aside_since(
+        hav, client, auth, csrf, by):
     """The principal granted a new grading; the student appeals that decision, wanting a new
-    exam; a doctor's note then sets the grade aside. Changing the grant on appeal is refused
-    as the grant itself would be now, saying why, and the grant stays as it was."""
+    exam; a doctor's note then sets the grade aside. Changing the grant on appeal, by the
+    first instance or by the appeals body, is refused as the grant itself would be now,
+    saying why, and the grant stays as it was."""
     from tests.test_rulings import _appeal as appeal_decision
     from tests.test_rulings import _reverse
 
@@ -181,9 +207,13 @@ def test_a_grant_is_not_changed_on_appeal_for_a_grade_set_aside_since(hav, clien
     _send_note(client, auth, csrf, fail.registration)
     auth.logout()
     before = Case.get_by_id(case.id).version
-    response = _reverse(client, auth, csrf, appeal, "new_exam")
+    if by == "board":
+        response = _board_changes(client, auth, csrf, appeal, "new_exam")
+    else:
+        response = _reverse(client, auth, csrf, appeal, "new_exam")
     assert response.status_code == 422
     assert WHY in flat(response)
     assert (Case.get_by_id(case.id).state, Case.get_by_id(case.id).version,
             FormalErrorAppeal.get().outcome) == ("granted", before, "new_grading")
-    assert Case.get_by_id(appeal.id).state == "filed"  # (the appeal still to be decided)
+    # (the appeal still to be decided, where it was)
+    assert Case.get_by_id(appeal.id).state == ("with_board" if by == "board" else "filed")

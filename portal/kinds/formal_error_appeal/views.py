@@ -22,13 +22,7 @@ from portal.grades import deadlines as dl
 from portal.grades import student_grade_or_404
 from portal.grades.models import Grade
 from portal.i18n import gettext as _
-from portal.kinds.formal_error_appeal import (
-    KIND,
-    body_label_words,
-    body_name,
-    bp,
-    first_instance_name,
-)
+from portal.kinds.formal_error_appeal import KIND, body_name, bp, words_of
 from portal.kinds.formal_error_appeal.forms import (
     OUTCOMES,
     SCOPES,
@@ -40,7 +34,6 @@ from portal.kinds.formal_error_appeal.models import FormalErrorAppeal
 from portal.kinds.formal_error_appeal.ruling import GRANTS
 from portal.models import Case, Subject
 from portal.models.people import holders
-from portal.roles import body_words
 from portal.rules import calendar as cal
 from portal.rules.calendar import oslo_date
 
@@ -142,12 +135,12 @@ def _appeal_and_grade(case):
 def case_context(case, parts):
     appeal, grade = _appeal_and_grade(case)
     outcomes = {**OUTCOMES, dismissal.DISMISSED: dismissal.LABEL}
-    body = body_name(case.school.rules)
+    # the body that hears it and the first instance (the profile's), as the page and its
+    # labels name them
+    words = words_of(case.school.rules)
     context = {"appeal": appeal, "exam": grade.registration.exam, "outcomes": outcomes,
-               # the body that hears it (the profile's), as the page and its labels name it
-               "scopes": SCOPES, "body": body, "body_words": body_words(body),
-               "label_words": body_label_words(case.school),
-               "first_instance": first_instance_name(case.school.rules),
+               "scopes": SCOPES, "body": body_name(case.school.rules), "words": words,
+               "label_words": tuple(sorted(words.items())),
                "dismissal_rule": case.school.rules.rule(dismissal.RULE),
                "board_dismissal_rule": dismissal.board_rule(case.school),
                # late, and a ruling on appeal decided that it is heard: no longer to be dismissed
@@ -159,7 +152,7 @@ def case_context(case, parts):
         grant.outcome.choices = options((k, v) for k, v in OUTCOMES.items() if k != "rejected")
         context.update(grant_form=grant, forward_form=step_form(ForwardForm, case))
         context["forward_form"].assessment.label.text = _(
-            "Your assessment (sent to %(body)s)", **context["body_words"])
+            "Your assessment (sent to %(body)s)", **context["words"])
         if not context["heard_on_appeal"]:
             context["dismiss_form"] = step_form(dismissal.DismissForm, case)  # (when late)
     if case.state == "with_board" and "appeals_board" in parts:
@@ -246,7 +239,7 @@ def forward(case_id):
 
     return take_step(case, "forward", form, actor=current_user._get_current_object(),
                      effect=effect,
-                     done=_("The appeal is sent to %(body)s.", **context["body_words"]))
+                     done=_("The appeal is sent to %(body)s.", **context["words"]))
 
 
 @bp.route("/<int:case_id>/dismiss", methods=["POST"])
